@@ -1,0 +1,210 @@
+//! The commands behind the CLI. Only here are errors turned into messages and exit codes.
+
+use std::path::{Path, PathBuf};
+
+use crate::engine::parse_duration;
+use crate::input::{InputError, Severity};
+use crate::output::{jsonl, summary, timeline};
+use crate::scenario::{self, LoadOptions, Scenario};
+use crate::sim::{self, RunResult};
+
+use super::{Command, Format};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_INVALID: i32 = 2;
+
+pub fn dispatch(cmd: Command) -> i32 {
+    match cmd {
+        Command::Run {
+            file,
+            seed,
+            out,
+            format,
+            pods,
+            events,
+            auto_promote,
+        } => run(
+            &file,
+            seed,
+            out.as_deref(),
+            format,
+            timeline::TimelineOptions { pods, events },
+            &auto_promote,
+        ),
+        Command::Test { paths, seed } => test(&paths, seed),
+        Command::Lint { files } => lint(&files),
+    }
+}
+
+fn print_input_error(e: &InputError) {
+    for d in &e.0.items {
+        if d.severity == Severity::Error {
+            eprintln!("{d}");
+        }
+    }
+    let n = e.0.errors().count();
+    if n > 1 {
+        eprintln!("{n} errors");
+    }
+}
+
+fn load(file: &Path, opts: &LoadOptions) -> Result<Scenario, i32> {
+    scenario::load_with_options(file, opts).map_err(|e| {
+        print_input_error(&e);
+        EXIT_INVALID
+    })
+}
+
+fn run(
+    file: &Path,
+    seed: Option<u64>,
+    out: Option<&Path>,
+    format: Format,
+    topts: timeline::TimelineOptions,
+    auto_promote: &str,
+) -> i32 {
+    let auto_promote = match parse_duration(auto_promote) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: --auto-promote: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let sc = match load(file, &LoadOptions { auto_promote }) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let seed = seed.unwrap_or(sc.seed);
+    let result = sim::run_with_seed(&sc, seed);
+    let log = jsonl::render(&result.journal, &sc.name, seed, sc.start);
+    match format {
+        Format::Json => print!("{log}"),
+        Format::Text => {
+            println!("{} — seed {seed}", sc.name);
+            if !sc.description.is_empty() {
+                println!("{}", sc.description);
+            }
+            println!();
+            print!("{}", timeline::render(&result.journal, topts));
+            println!();
+            print!("{}", summary::render(&sc.name, &result));
+        }
+    }
+    if let Some(dir) = out
+        && let Err(e) = write_artifacts(dir, &log)
+    {
+        eprintln!("error: cannot write to {}: {e}", dir.display());
+        return EXIT_INVALID;
+    }
+    exit_code(&result)
+}
+
+fn write_artifacts(dir: &Path, log: &str) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join("events.jsonl"), log)
+}
+
+fn exit_code(r: &RunResult) -> i32 {
+    if r.passed() { EXIT_OK } else { EXIT_FAILED }
+}
+
+/// Scenario files under the paths: files as given; directories searched recursively, sorted.
+fn collect(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found).map_err(|e| format!("{}: {e}", p.display()))?;
+            found.sort();
+            out.extend(found.into_iter().map(|f| (f, false)));
+        } else if p.exists() {
+            out.push((p.clone(), true));
+        } else {
+            return Err(format!("{}: no such file or directory", p.display()));
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn test(paths: &[PathBuf], seed: Option<u64>) -> i32 {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from("scenarios")]
+    } else {
+        paths.to_vec()
+    };
+    let files = match collect(&paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let (mut passed, mut failed, mut invalid) = (0, 0, 0);
+    for (file, explicit) in files {
+        let sc = match scenario::load(&file) {
+            Ok(s) => s,
+            Err(e) => {
+                invalid += 1;
+                println!("INVALID {}", file.display());
+                print_input_error(&e);
+                continue;
+            }
+        };
+        // Manifest files found while searching a folder are inputs of scenarios, not tests.
+        if sc.from_manifest && !explicit {
+            continue;
+        }
+        let result = sim::run_with_seed(&sc, seed.unwrap_or(sc.seed));
+        let virt = crate::engine::SimDuration(result.end.as_millis());
+        if result.passed() {
+            passed += 1;
+            println!("PASS {} ({virt} virtual)", file.display());
+        } else {
+            failed += 1;
+            println!("FAIL {} ({virt} virtual)", file.display());
+            for f in &result.failures {
+                println!("  {f}");
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed, {invalid} invalid");
+    if invalid > 0 {
+        EXIT_INVALID
+    } else if failed > 0 {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
+}
+
+fn lint(files: &[PathBuf]) -> i32 {
+    let mut code = EXIT_OK;
+    for file in files {
+        match crate::lint::lint_file(file) {
+            Ok(report) => {
+                for n in &report.notes {
+                    println!("{n}");
+                }
+                println!("ok {}: {}", file.display(), report.what);
+            }
+            Err(e) => {
+                print_input_error(&e);
+                code = EXIT_INVALID;
+            }
+        }
+    }
+    code
+}

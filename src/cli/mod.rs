@@ -1,0 +1,76 @@
+//! The command line: `run`, `test`, `lint`. Exit codes (SCENARIO.md §3): 0 success, 1 a
+//! scenario's expectation, wait or invariant failed, 2 invalid input.
+
+mod commands;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Offline simulator of Argo Rollouts: run a Rollout under virtual time, with no cluster.
+#[derive(Debug, Parser)]
+#[command(name = "rollout-sim", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one scenario (or a Rollout manifest, as the default scenario) and print its timeline.
+    Run {
+        /// A scenario file, or a manifest file holding one Rollout.
+        file: PathBuf,
+        /// Seed for the random draws (overrides the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Write events.jsonl (and other artifacts) into this directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// `text`: a timeline; `json`: the events.jsonl lines.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Show pod-level entries in the text timeline.
+        #[arg(long)]
+        pods: bool,
+        /// Show the Kubernetes Events the controller records in the text timeline.
+        #[arg(long)]
+        events: bool,
+        /// For a bare manifest: promote each indefinite pause after this long.
+        #[arg(long, default_value = "30s")]
+        auto_promote: String,
+    },
+    /// Run every scenario under the paths (default `scenarios/`); one line per scenario.
+    Test {
+        /// Scenario files or directories (searched recursively for *.yaml / *.yml).
+        paths: Vec<PathBuf>,
+        /// Seed for every scenario (overrides each scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Validate scenarios and manifests without running them.
+    Lint {
+        /// Files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    commands::dispatch(cli.command)
+}

@@ -1,0 +1,342 @@
+//! The fake cluster: pods with their lifecycle, ReplicaSets and the Kubernetes ReplicaSet
+//! controller that keeps their pods at `spec.replicas`, and Services. Plain data with small
+//! state machines; the simulation drives time and records what happens.
+
+pub mod pod;
+pub mod replicaset;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::engine::SimTime;
+use crate::manifest::PodTemplate;
+
+pub use pod::{Pod, PodId, PodState};
+pub use replicaset::{ReplicaSet, RsId};
+
+/// A Service: its own label selector plus the pod-template hash the rollout controller adds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceState {
+    pub name: String,
+    pub selector: BTreeMap<String, String>,
+    pub selector_hash: Option<String>,
+    /// Adopted by the rollout controller (the managed-by annotation).
+    pub managed: bool,
+}
+
+/// A pod transition the simulation needs to time or record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PodChange {
+    Created(PodId),
+    Terminating(PodId),
+}
+
+/// All objects of the fake cluster.
+#[derive(Debug, Default)]
+pub struct Cluster {
+    /// Every pod ever created, by id (gone pods stay as tombstones so ids stay stable).
+    pub pods: Vec<Pod>,
+    pub replica_sets: Vec<ReplicaSet>,
+    pub services: BTreeMap<String, ServiceState>,
+    pod_names: BTreeSet<String>,
+    next_rs_seq: u64,
+}
+
+impl Cluster {
+    pub fn rs(&self, id: RsId) -> &ReplicaSet {
+        &self.replica_sets[id.0 as usize]
+    }
+
+    pub fn rs_mut(&mut self, id: RsId) -> &mut ReplicaSet {
+        &mut self.replica_sets[id.0 as usize]
+    }
+
+    pub fn pod(&self, id: PodId) -> &Pod {
+        &self.pods[id.0 as usize]
+    }
+
+    pub fn pod_mut(&mut self, id: PodId) -> &mut Pod {
+        &mut self.pods[id.0 as usize]
+    }
+
+    /// The live (not deleted) ReplicaSets, in creation order.
+    pub fn live_replica_sets(&self) -> impl Iterator<Item = &ReplicaSet> {
+        self.replica_sets.iter().filter(|rs| !rs.deleted)
+    }
+
+    pub fn find_rs(&self, name: &str) -> Option<RsId> {
+        self.live_replica_sets()
+            .find(|rs| rs.name == name)
+            .map(|rs| rs.id)
+    }
+
+    pub fn find_rs_by_hash(&self, hash: &str) -> Option<RsId> {
+        self.live_replica_sets()
+            .find(|rs| rs.hash == hash)
+            .map(|rs| rs.id)
+    }
+
+    /// Creates a ReplicaSet at 0 replicas.
+    pub fn create_replica_set(&mut self, new: NewReplicaSet, now: SimTime) -> RsId {
+        let id = RsId(self.replica_sets.len() as u32);
+        let seq = self.next_rs_seq;
+        self.next_rs_seq += 1;
+        let image = new.template.primary_image();
+        self.replica_sets.push(ReplicaSet {
+            id,
+            name: new.name,
+            hash: new.hash,
+            template: new.template,
+            image,
+            revision: new.revision,
+            revision_history: Vec::new(),
+            created: (now, seq),
+            spec_replicas: 0,
+            min_ready_seconds: new.min_ready_seconds,
+            desired_annotation: Some(new.desired_annotation),
+            scale_down_deadline: None,
+            pods: Vec::new(),
+            replicas: 0,
+            ready: 0,
+            available: 0,
+            deleted: false,
+        });
+        id
+    }
+
+    /// A pod name `<rs>-<5 chars>`, unique among live pods; `draw` supplies random indices
+    /// into Kubernetes' name alphabet.
+    pub fn pod_name(&mut self, rs_name: &str, mut draw: impl FnMut() -> usize) -> String {
+        const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+        loop {
+            let suffix: String = (0..5)
+                .map(|_| ALPHABET[draw() % ALPHABET.len()] as char)
+                .collect();
+            let name = format!("{rs_name}-{suffix}");
+            if self.pod_names.insert(name.clone()) {
+                return name;
+            }
+        }
+    }
+
+    /// Adds a pod (in `Starting`) to a ReplicaSet.
+    pub fn add_pod(&mut self, rs: RsId, name: String, image: String, now: SimTime) -> PodId {
+        let id = PodId(self.pods.len() as u32);
+        self.pods.push(Pod {
+            id,
+            name,
+            rs,
+            image,
+            created: now,
+            state: PodState::Starting,
+            available: false,
+            ready_since: None,
+        });
+        let r = self.rs_mut(rs);
+        r.pods.push(id);
+        r.replicas += 1;
+        id
+    }
+
+    /// The pod passed its readiness: counts as ready, and as available when minReadySeconds is 0.
+    /// Returns the minReadySeconds to wait before it is available, if any.
+    pub fn mark_ready(&mut self, id: PodId, now: SimTime) -> Option<u32> {
+        let pod = self.pod_mut(id);
+        if pod.state != PodState::Starting {
+            return None;
+        }
+        pod.state = PodState::Ready;
+        pod.ready_since = Some(now);
+        let rs = pod.rs;
+        let r = self.rs_mut(rs);
+        r.ready += 1;
+        if r.min_ready_seconds == 0 {
+            r.available += 1;
+            self.pod_mut(id).available = true;
+            None
+        } else {
+            Some(r.min_ready_seconds)
+        }
+    }
+
+    /// The pod has been ready for minReadySeconds.
+    pub fn mark_available(&mut self, id: PodId) -> bool {
+        let pod = self.pod_mut(id);
+        if pod.state != PodState::Ready || pod.available {
+            return false;
+        }
+        pod.available = true;
+        let rs = pod.rs;
+        self.rs_mut(rs).available += 1;
+        true
+    }
+
+    /// Starts terminating a pod: it stops counting at once, as in Kubernetes.
+    pub fn terminate(&mut self, id: PodId, now: SimTime) -> bool {
+        let pod = self.pod_mut(id);
+        let (was_ready, was_available) = match pod.state {
+            PodState::Starting => (false, false),
+            PodState::Ready => (true, pod.available),
+            PodState::Terminating { .. } | PodState::Gone => return false,
+        };
+        pod.state = PodState::Terminating { since: now };
+        pod.available = false;
+        let rs = pod.rs;
+        let r = self.rs_mut(rs);
+        r.replicas -= 1;
+        if was_ready {
+            r.ready -= 1;
+        }
+        if was_available {
+            r.available -= 1;
+        }
+        true
+    }
+
+    /// The terminating pod is gone.
+    pub fn remove(&mut self, id: PodId) -> bool {
+        let pod = self.pod_mut(id);
+        if !matches!(pod.state, PodState::Terminating { .. }) {
+            return false;
+        }
+        pod.state = PodState::Gone;
+        let (rs, name) = (pod.rs, pod.name.clone());
+        self.pod_names.remove(&name);
+        self.rs_mut(rs).pods.retain(|p| *p != id);
+        true
+    }
+
+    /// The Kubernetes ReplicaSet controller for one ReplicaSet: how many pods to create, or
+    /// which to delete (unhealthy and young first), to match `spec.replicas`.
+    pub fn replica_set_diff(&self, id: RsId) -> ReplicaDiff {
+        let rs = self.rs(id);
+        let want = rs.spec_replicas as i64;
+        let have = rs.replicas as i64;
+        if want > have {
+            return ReplicaDiff::Create((want - have) as u32);
+        }
+        if want < have {
+            let mut live: Vec<&Pod> = rs
+                .pods
+                .iter()
+                .map(|p| self.pod(*p))
+                .filter(|p| p.is_live())
+                .collect();
+            live.sort_by_key(|p| pod::deletion_rank(p));
+            let victims = live
+                .iter()
+                .take((have - want) as usize)
+                .map(|p| p.id)
+                .collect();
+            return ReplicaDiff::Delete(victims);
+        }
+        ReplicaDiff::None
+    }
+
+    /// Live pods (not terminating, not gone) of a ReplicaSet.
+    pub fn live_pods(&self, id: RsId) -> impl Iterator<Item = &Pod> {
+        self.rs(id)
+            .pods
+            .iter()
+            .map(|p| self.pod(*p))
+            .filter(|p| p.is_live())
+    }
+}
+
+/// The fields of a ReplicaSet the rollout controller creates.
+#[derive(Debug, Clone)]
+pub struct NewReplicaSet {
+    pub name: String,
+    pub hash: String,
+    pub template: PodTemplate,
+    pub revision: u64,
+    pub min_ready_seconds: u32,
+    /// `rollout.argoproj.io/desired-replicas`: the rollout's replicas at creation.
+    pub desired_annotation: i32,
+}
+
+/// What the ReplicaSet controller must do for one ReplicaSet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplicaDiff {
+    None,
+    Create(u32),
+    Delete(Vec<PodId>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cluster_with_rs(min_ready: u32) -> (Cluster, RsId) {
+        let mut c = Cluster::default();
+        let t = PodTemplate {
+            json: serde_json::json!({"spec": {"containers": [{"name": "a", "image": "x:1"}]}}),
+        };
+        let id = c.create_replica_set(
+            NewReplicaSet {
+                name: "r-abc".into(),
+                hash: "abc".into(),
+                template: t,
+                revision: 1,
+                min_ready_seconds: min_ready,
+                desired_annotation: 3,
+            },
+            SimTime(0),
+        );
+        (c, id)
+    }
+
+    #[test]
+    fn counters_follow_the_lifecycle() {
+        let (mut c, rs) = cluster_with_rs(5);
+        let p = c.add_pod(rs, "r-abc-aaaaa".into(), "x:1".into(), SimTime(0));
+        assert_eq!(
+            (c.rs(rs).replicas, c.rs(rs).ready, c.rs(rs).available),
+            (1, 0, 0)
+        );
+        assert_eq!(c.mark_ready(p, SimTime(1000)), Some(5));
+        assert_eq!((c.rs(rs).ready, c.rs(rs).available), (1, 0));
+        assert!(c.mark_available(p));
+        assert_eq!(c.rs(rs).available, 1);
+        assert!(c.terminate(p, SimTime(9000)));
+        assert_eq!(
+            (c.rs(rs).replicas, c.rs(rs).ready, c.rs(rs).available),
+            (0, 0, 0)
+        );
+        assert!(
+            !c.mark_available(p),
+            "a terminating pod never becomes available"
+        );
+        assert!(c.remove(p));
+        assert!(c.rs(rs).pods.is_empty());
+    }
+
+    #[test]
+    fn deletes_unready_then_youngest_first() {
+        let (mut c, rs) = cluster_with_rs(0);
+        let old_ready = c.add_pod(rs, "r-abc-1".into(), "x".into(), SimTime(0));
+        let young_ready = c.add_pod(rs, "r-abc-2".into(), "x".into(), SimTime(1000));
+        let starting = c.add_pod(rs, "r-abc-3".into(), "x".into(), SimTime(500));
+        c.mark_ready(old_ready, SimTime(100));
+        c.mark_ready(young_ready, SimTime(2000));
+        c.rs_mut(rs).spec_replicas = 1;
+        assert_eq!(
+            c.replica_set_diff(rs),
+            ReplicaDiff::Delete(vec![starting, young_ready])
+        );
+        c.rs_mut(rs).spec_replicas = 5;
+        assert_eq!(c.replica_set_diff(rs), ReplicaDiff::Create(2));
+    }
+
+    #[test]
+    fn pod_names_are_unique() {
+        let mut c = Cluster::default();
+        let mut n = 0;
+        let a = c.pod_name("rs", || 0);
+        let b = c.pod_name("rs", || {
+            n += 1;
+            n / 5
+        });
+        assert_eq!(a, "rs-bbbbb");
+        assert_ne!(a, b);
+    }
+}

@@ -1,0 +1,42 @@
+//! ReplicaSets: spec, the annotations the rollout controller keeps on them, and the status
+//! counters (replicas, ready, available) maintained as their pods change state.
+
+use crate::engine::SimTime;
+use crate::manifest::PodTemplate;
+
+use super::pod::PodId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RsId(pub u32);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplicaSet {
+    pub id: RsId,
+    pub name: String,
+    /// The `rollouts-pod-template-hash` label.
+    pub hash: String,
+    pub template: PodTemplate,
+    /// The first container's image, what timelines show.
+    pub image: String,
+    /// The `rollout.argoproj.io/revision` annotation.
+    pub revision: u64,
+    /// Earlier revisions of a re-used ReplicaSet (`rollout.argoproj.io/revision-history`).
+    pub revision_history: Vec<u64>,
+    /// Creation time and sequence.
+    pub created: (SimTime, u64),
+    pub spec_replicas: u32,
+    pub min_ready_seconds: u32,
+    /// `rollout.argoproj.io/desired-replicas`.
+    pub desired_annotation: Option<i32>,
+    /// `scale-down-deadline`.
+    pub scale_down_deadline: Option<SimTime>,
+    /// Pods owned, live or terminating.
+    pub pods: Vec<PodId>,
+    /// `status.replicas`: non-terminating pods.
+    pub replicas: u32,
+    /// `status.readyReplicas`.
+    pub ready: u32,
+    /// `status.availableReplicas`.
+    pub available: u32,
+    pub deleted: bool,
+}

@@ -1,0 +1,287 @@
+//! Virtual time: instants and durations in milliseconds since the scenario started, and the
+//! duration syntax shared by scenarios and Argo manifests (`500ms`, `30s`, `1h30m`, bare seconds).
+
+use std::fmt;
+use std::ops::{Add, Sub};
+
+/// An instant of virtual time, in milliseconds since the scenario started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SimTime(pub u64);
+
+/// A length of virtual time, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SimDuration(pub u64);
+
+impl SimTime {
+    pub const ZERO: SimTime = SimTime(0);
+
+    pub fn from_secs(s: u64) -> Self {
+        SimTime(s.saturating_mul(1000))
+    }
+
+    pub fn as_millis(self) -> u64 {
+        self.0
+    }
+
+    /// Seconds as a float, the form `events.jsonl` uses for `t`.
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1000.0
+    }
+
+    /// Kubernetes persists timestamps as RFC 3339 with whole seconds, so every time the
+    /// controller stores (pause start, condition times, deadlines) loses its milliseconds.
+    pub fn truncate_to_second(self) -> SimTime {
+        SimTime(self.0 - self.0 % 1000)
+    }
+
+    pub fn saturating_sub(self, other: SimTime) -> SimDuration {
+        SimDuration(self.0.saturating_sub(other.0))
+    }
+}
+
+impl SimDuration {
+    pub const ZERO: SimDuration = SimDuration(0);
+
+    pub fn from_secs(s: u64) -> Self {
+        SimDuration(s.saturating_mul(1000))
+    }
+
+    pub fn from_millis(ms: u64) -> Self {
+        SimDuration(ms)
+    }
+
+    pub fn as_millis(self) -> u64 {
+        self.0
+    }
+
+    /// Whole seconds, truncated: what Argo keeps of a pause duration.
+    pub fn whole_secs(self) -> u64 {
+        self.0 / 1000
+    }
+}
+
+impl Add<SimDuration> for SimTime {
+    type Output = SimTime;
+    fn add(self, d: SimDuration) -> SimTime {
+        SimTime(self.0.saturating_add(d.0))
+    }
+}
+
+impl Sub<SimTime> for SimTime {
+    type Output = SimDuration;
+    fn sub(self, other: SimTime) -> SimDuration {
+        SimDuration(self.0.saturating_sub(other.0))
+    }
+}
+
+impl Add for SimDuration {
+    type Output = SimDuration;
+    fn add(self, d: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_add(d.0))
+    }
+}
+
+impl fmt::Display for SimDuration {
+    /// Go's `time.Duration` style, the way Argo prints durations: `45s`, `2m0s`, `1h30m0s`, `500ms`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.0;
+        if ms == 0 {
+            return write!(f, "0s");
+        }
+        if ms < 1000 {
+            return write!(f, "{ms}ms");
+        }
+        let total_s = ms / 1000;
+        let rem_ms = ms % 1000;
+        let h = total_s / 3600;
+        let m = (total_s % 3600) / 60;
+        let s = total_s % 60;
+        if h > 0 {
+            write!(f, "{h}h{m}m")?;
+        } else if m > 0 {
+            write!(f, "{m}m")?;
+        }
+        if rem_ms > 0 {
+            let frac = format!("{rem_ms:03}");
+            write!(f, "{s}.{}s", frac.trim_end_matches('0'))
+        } else {
+            write!(f, "{s}s")
+        }
+    }
+}
+
+impl fmt::Display for SimTime {
+    /// `HH:MM:SS.mmm` since the start, the timeline's clock.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.0 % 1000;
+        let s = self.0 / 1000;
+        write!(
+            f,
+            "{:02}:{:02}:{:02}.{:03}",
+            s / 3600,
+            (s / 60) % 60,
+            s % 60,
+            ms
+        )
+    }
+}
+
+/// Why a duration string was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("empty duration")]
+    Empty,
+    #[error("negative durations are not allowed")]
+    Negative,
+    #[error("`{0}` is not a duration; write it as 30s, 5m, 1h30m, 500ms or a number of seconds")]
+    Invalid(String),
+    #[error("`{0}` is too long a duration")]
+    Overflow(String),
+}
+
+/// Parses a Go-style duration (`300ms`, `1.5s`, `2m`, `1h30m`, units ns/us/µs/ms/s/m/h) or a
+/// bare integer of seconds (as Argo's `pause: {duration: 45}` and `"45"` accept), to milliseconds.
+/// Sub-millisecond parts are truncated.
+pub fn parse_duration(input: &str) -> Result<SimDuration, DurationError> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(DurationError::Empty);
+    }
+    if s.starts_with('-') {
+        return Err(DurationError::Negative);
+    }
+    let s = s.strip_prefix('+').unwrap_or(s);
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        let secs: u64 = s
+            .parse()
+            .map_err(|_| DurationError::Overflow(input.to_string()))?;
+        return secs
+            .checked_mul(1000)
+            .map(SimDuration)
+            .ok_or_else(|| DurationError::Overflow(input.to_string()));
+    }
+    parse_go_duration(s).ok_or_else(|| {
+        if s.len() > 40 || s.chars().all(|c| c.is_ascii_digit() || c == '.') {
+            DurationError::Overflow(input.to_string())
+        } else {
+            DurationError::Invalid(input.to_string())
+        }
+    })
+}
+
+/// Go's `time.ParseDuration` without the sign, in nanoseconds internally so that `1.5us`
+/// style inputs add up exactly before truncation to milliseconds.
+fn parse_go_duration(s: &str) -> Option<SimDuration> {
+    if s == "0" {
+        return Some(SimDuration::ZERO);
+    }
+    let mut total_ns: u128 = 0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if num_len == 0 {
+            return None;
+        }
+        let (num, after) = rest.split_at(num_len);
+        let unit_len = after
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(after.len());
+        let (unit, next) = after.split_at(unit_len);
+        let unit_ns: u128 = match unit {
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            _ => return None,
+        };
+        let (int_part, frac_part) = match num.split_once('.') {
+            Some((i, f)) => (i, f),
+            None => (num, ""),
+        };
+        if int_part.is_empty() && frac_part.is_empty() {
+            return None;
+        }
+        if frac_part.contains('.') {
+            return None;
+        }
+        let int: u128 = if int_part.is_empty() {
+            0
+        } else {
+            int_part.parse().ok()?
+        };
+        total_ns = total_ns.checked_add(int.checked_mul(unit_ns)?)?;
+        if !frac_part.is_empty() {
+            let digits = frac_part.len().min(18) as u32;
+            let frac: u128 = frac_part[..digits as usize].parse().ok()?;
+            total_ns = total_ns.checked_add(frac * unit_ns / 10u128.pow(digits))?;
+        }
+        rest = next;
+    }
+    let ms = total_ns / 1_000_000;
+    u64::try_from(ms).ok().map(SimDuration)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_go_and_bare_forms() {
+        let cases = [
+            ("45", 45_000),
+            ("0", 0),
+            ("500ms", 500),
+            ("30s", 30_000),
+            ("1.5s", 1_500),
+            ("10m", 600_000),
+            ("1h30m", 5_400_000),
+            ("2h45m30.5s", 9_930_500),
+            ("1500us", 1),
+            (".5s", 500),
+        ];
+        for (input, ms) in cases {
+            assert_eq!(parse_duration(input), Ok(SimDuration(ms)), "{input}");
+        }
+    }
+
+    #[test]
+    fn refuses_bad_forms() {
+        assert_eq!(parse_duration(""), Err(DurationError::Empty));
+        assert_eq!(parse_duration("-5s"), Err(DurationError::Negative));
+        assert!(matches!(
+            parse_duration("ten seconds"),
+            Err(DurationError::Invalid(_))
+        ));
+        assert!(matches!(
+            parse_duration("5x"),
+            Err(DurationError::Invalid(_))
+        ));
+        assert!(matches!(
+            parse_duration("s"),
+            Err(DurationError::Invalid(_))
+        ));
+        assert!(matches!(
+            parse_duration("99999999999999999999999"),
+            Err(DurationError::Overflow(_))
+        ));
+    }
+
+    #[test]
+    fn displays_like_go() {
+        assert_eq!(SimDuration(45_000).to_string(), "45s");
+        assert_eq!(SimDuration(120_000).to_string(), "2m0s");
+        assert_eq!(SimDuration(5_400_000).to_string(), "1h30m0s");
+        assert_eq!(SimDuration(500).to_string(), "500ms");
+        assert_eq!(SimDuration(1_500).to_string(), "1.5s");
+        assert_eq!(SimTime(3_723_004).to_string(), "01:02:03.004");
+    }
+
+    #[test]
+    fn truncates_to_whole_seconds() {
+        assert_eq!(SimTime(10_999).truncate_to_second(), SimTime(10_000));
+    }
+}

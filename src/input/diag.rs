@@ -1,0 +1,179 @@
+//! Diagnostics: every problem found in an input file, with the file, line, column and field path,
+//! collected rather than thrown so that one run of `lint` reports all of them.
+
+use std::fmt;
+
+use super::path::FieldPath;
+use super::yaml::Pos;
+
+/// What kind of problem a diagnostic reports. Tests match on kinds, not on message text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiagKind {
+    /// The file could not be read.
+    Io,
+    /// The file is larger than the input size limit.
+    TooLarge,
+    /// The file is not UTF-8 text.
+    NotUtf8,
+    /// The text is not well-formed YAML.
+    Syntax,
+    /// Nesting deeper than the limit.
+    TooDeep,
+    /// Aliases that expand beyond the budget.
+    AliasBudget,
+    /// A key the format does not know.
+    UnknownKey,
+    /// A key given twice in one mapping.
+    DuplicateKey,
+    /// A value of the wrong type (a string where a number goes, ...).
+    WrongType,
+    /// A value of the right type but outside what is allowed.
+    InvalidValue,
+    /// A required field is absent.
+    Missing,
+    /// A real Argo Rollouts feature that rollout-sim does not simulate yet.
+    NotSimulated,
+    /// A reference to an object that is not in the inputs.
+    Reference,
+    /// Information that changes nothing but is worth telling (a skipped document, ...).
+    Note,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Note,
+}
+
+/// One problem (or note) in one input file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: String,
+    pub pos: Option<Pos>,
+    pub path: String,
+    pub kind: DiagKind,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn error(
+        file: &str,
+        pos: Option<Pos>,
+        path: &FieldPath,
+        kind: DiagKind,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            file: file.to_string(),
+            pos,
+            path: path.to_string(),
+            kind,
+            severity: if kind == DiagKind::Note {
+                Severity::Note
+            } else {
+                Severity::Error
+            },
+            message: message.into(),
+        }
+    }
+
+    pub fn note(
+        file: &str,
+        pos: Option<Pos>,
+        path: &FieldPath,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity: Severity::Note,
+            ..Diagnostic::error(file, pos, path, DiagKind::Note, message)
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    /// `file:line:col: error: path: message`, the form editors and CI logs link to.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(p) = self.pos {
+            write!(f, ":{}:{}", p.line, p.col)?;
+        }
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Note => "note",
+        };
+        write!(f, ": {sev}: ")?;
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+/// A set of diagnostics; an input is refused when it holds any error.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics {
+    pub items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        // The same problem can be found twice (say by two passes over one field); say it once.
+        if !self.items.contains(&d) {
+            self.items.push(d);
+        }
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        for d in other.items {
+            self.push(d);
+        }
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter().filter(|d| d.is_error())
+    }
+
+    pub fn notes(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter().filter(|d| !d.is_error())
+    }
+
+    pub fn kinds(&self) -> Vec<DiagKind> {
+        self.errors().map(|d| d.kind).collect()
+    }
+}
+
+/// An input that was refused: every error found in it (and its notes).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", render(.0))]
+pub struct InputError(pub Diagnostics);
+
+impl InputError {
+    pub fn single(d: Diagnostic) -> Self {
+        let mut ds = Diagnostics::default();
+        ds.push(d);
+        InputError(ds)
+    }
+
+    pub fn kinds(&self) -> Vec<DiagKind> {
+        self.0.kinds()
+    }
+}
+
+fn render(ds: &Diagnostics) -> String {
+    let errors: Vec<String> = ds.errors().map(|d| d.to_string()).collect();
+    let n = errors.len();
+    let mut out = errors.join("\n");
+    if n > 1 {
+        out.push_str(&format!("\n{n} errors"));
+    }
+    out
+}

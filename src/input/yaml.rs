@@ -1,0 +1,621 @@
+//! A YAML tree that remembers where every value came from, built from `saphyr-parser` events.
+//!
+//! Why not `serde_yaml`: it reports only the first problem and gives no position for a value
+//! once deserialized, while users need every problem of a file with its line. Building our own
+//! tree also lets us guard the reader: a size cap, a nesting-depth cap, and an alias budget (a
+//! small file whose aliases expand quadratically is refused in microseconds instead of eating
+//! gigabytes). Merge keys (`<<: *base`) are expanded as kubectl does.
+
+use std::collections::BTreeMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+
+use super::diag::{DiagKind, Diagnostic};
+use super::path::{FieldPath, Seg};
+
+/// Inputs larger than this are refused before they are read.
+pub const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
+/// Deeper nesting is refused (real manifests stay under 20 levels).
+pub const MAX_DEPTH: usize = 128;
+/// The number of nodes that aliases may add, over all documents of a file.
+pub const MAX_ALIAS_NODES: usize = 1_000_000;
+
+/// A position in a file: 1-based line, 1-based column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// A scalar as written. Plain scalars get YAML's type resolution (numbers, booleans, null) when
+/// read; quoted and block scalars, and `!!str`-tagged ones, are always strings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scalar {
+    pub text: String,
+    pub plain: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Scalar(Scalar),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+/// A value and the position where it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub pos: Pos,
+    pub value: Value,
+}
+
+/// What a plain scalar means under YAML 1.2's core schema.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolved<'a> {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(&'a str),
+}
+
+impl Scalar {
+    pub fn resolve(&self) -> Resolved<'_> {
+        if !self.plain {
+            return Resolved::Str(&self.text);
+        }
+        let t = self.text.as_str();
+        match t {
+            "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
+            "true" | "True" | "TRUE" => return Resolved::Bool(true),
+            "false" | "False" | "FALSE" => return Resolved::Bool(false),
+            ".inf" | ".Inf" | ".INF" | "+.inf" => return Resolved::Float(f64::INFINITY),
+            "-.inf" | "-.Inf" | "-.INF" => return Resolved::Float(f64::NEG_INFINITY),
+            ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
+            _ => {}
+        }
+        if let Some(i) = parse_int(t) {
+            return Resolved::Int(i);
+        }
+        if looks_like_float(t)
+            && let Ok(f) = t.parse::<f64>()
+        {
+            return Resolved::Float(f);
+        }
+        Resolved::Str(t)
+    }
+}
+
+fn parse_int(t: &str) -> Option<i128> {
+    let (neg, digits) = match t.as_bytes().first()? {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let v = if let Some(hex) = digits.strip_prefix("0x") {
+        i128::from_str_radix(hex, 16).ok()?
+    } else if let Some(oct) = digits.strip_prefix("0o") {
+        i128::from_str_radix(oct, 8).ok()?
+    } else {
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        // Digits beyond i128 still denote an integer: saturate so range checks report it.
+        digits.parse::<i128>().unwrap_or(i128::MAX)
+    };
+    Some(if neg { -v } else { v })
+}
+
+fn looks_like_float(t: &str) -> bool {
+    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+    !body.is_empty()
+        && body
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_digit() || b == b'.')
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
+        && body.bytes().any(|b| b.is_ascii_digit())
+}
+
+impl Node {
+    /// Follows a path from this node; the position of the deepest node reached.
+    pub fn locate(&self, path: &FieldPath) -> Pos {
+        let mut node = self;
+        for seg in &path.0 {
+            let next = match (seg, &node.value) {
+                (Seg::Key(k), Value::Map(entries)) => entries
+                    .iter()
+                    .find(|(key, _)| key.as_str() == Some(k.as_str()))
+                    .map(|(key, v)| {
+                        // A key with a null value has no position of its own worth pointing at.
+                        if v.is_null() { key } else { v }
+                    }),
+                (Seg::Index(i), Value::Seq(items)) => items.get(*i),
+                _ => None,
+            };
+            match next {
+                Some(n) => node = n,
+                None => break,
+            }
+        }
+        node.pos
+    }
+
+    /// The position of the key `k` in this mapping, if present.
+    pub fn key_pos(&self, k: &str) -> Option<Pos> {
+        match &self.value {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(key, _)| key.as_str() == Some(k))
+                .map(|(key, _)| key.pos),
+            _ => None,
+        }
+    }
+
+    pub fn get(&self, k: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(key, _)| key.as_str() == Some(k))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar(s) => match s.resolve() {
+                Resolved::Str(t) => Some(t),
+                _ => Some(s.text.as_str()).filter(|_| !s.plain || !s.text.is_empty()),
+            },
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(&self.value, Value::Scalar(s) if s.resolve() == Resolved::Null)
+    }
+
+    /// Number of nodes in this subtree (for the alias budget).
+    fn size(&self) -> usize {
+        match &self.value {
+            Value::Scalar(_) => 1,
+            Value::Seq(items) => 1 + items.iter().map(Node::size).sum::<usize>(),
+            Value::Map(entries) => {
+                1 + entries
+                    .iter()
+                    .map(|(k, v)| k.size() + v.size())
+                    .sum::<usize>()
+            }
+        }
+    }
+
+    /// A short description for "expected X, found Y" messages.
+    pub fn describe(&self) -> String {
+        match &self.value {
+            Value::Seq(_) => "a list".to_string(),
+            Value::Map(_) => "a mapping".to_string(),
+            Value::Scalar(s) => match s.resolve() {
+                Resolved::Null => "nothing (null)".to_string(),
+                Resolved::Bool(b) => format!("the boolean {b}"),
+                Resolved::Int(_) | Resolved::Float(_) => format!("the number {}", s.text),
+                Resolved::Str(t) => format!("the string \"{}\"", truncate(t, 40)),
+            },
+        }
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(n).collect();
+        format!("{cut}…")
+    }
+}
+
+/// One YAML document of a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub root: Node,
+}
+
+fn pos_of(span: &Span) -> Pos {
+    Pos {
+        line: span.start.line() as u32,
+        col: span.start.col() as u32 + 1,
+    }
+}
+
+struct Builder<'a> {
+    file: &'a str,
+    parser: Parser<'a, saphyr_parser::StrInput<'a>>,
+    anchors: BTreeMap<usize, Node>,
+    alias_nodes: usize,
+}
+
+type BuildResult<T> = Result<T, Diagnostic>;
+
+impl<'a> Builder<'a> {
+    fn err(&self, pos: Pos, kind: DiagKind, msg: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(self.file, Some(pos), &FieldPath::root(), kind, msg)
+    }
+
+    fn next(&mut self) -> BuildResult<Option<(Event<'a>, Span)>> {
+        match self.parser.next_event() {
+            None => Ok(None),
+            Some(Ok(ev)) => Ok(Some(ev)),
+            Some(Err(e)) => {
+                let m = e.marker();
+                // The scanner has its own nesting limit for flow collections.
+                let kind = if e.info().contains("recursion limit") {
+                    DiagKind::TooDeep
+                } else {
+                    DiagKind::Syntax
+                };
+                Err(Diagnostic::error(
+                    self.file,
+                    Some(Pos {
+                        line: m.line() as u32,
+                        col: m.col() as u32 + 1,
+                    }),
+                    &FieldPath::root(),
+                    kind,
+                    format!("invalid YAML: {}", e.info()),
+                ))
+            }
+        }
+    }
+
+    fn documents(mut self) -> BuildResult<Vec<Document>> {
+        let mut docs = Vec::new();
+        while let Some((ev, span)) = self.next()? {
+            match ev {
+                Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+                Event::StreamEnd => break,
+                Event::DocumentStart(_) => {
+                    let Some((ev, span)) = self.next()? else {
+                        break;
+                    };
+                    if matches!(ev, Event::DocumentEnd) {
+                        continue;
+                    }
+                    let root = self.node(ev, span, 0)?;
+                    // Empty documents (a stray `---`) are skipped, as kubectl does.
+                    if !root.is_null() {
+                        docs.push(Document { root });
+                    }
+                }
+                _ => {
+                    return Err(self.err(pos_of(&span), DiagKind::Syntax, "unexpected YAML event"));
+                }
+            }
+        }
+        Ok(docs)
+    }
+
+    fn node(&mut self, ev: Event<'a>, span: Span, depth: usize) -> BuildResult<Node> {
+        let pos = pos_of(&span);
+        if depth > MAX_DEPTH {
+            return Err(self.err(
+                pos,
+                DiagKind::TooDeep,
+                format!("values are nested more than {MAX_DEPTH} levels deep"),
+            ));
+        }
+        let (node, anchor) = match ev {
+            Event::Scalar(text, style, anchor, tag) => {
+                let is_str_tag = tag
+                    .as_ref()
+                    .is_some_and(|t| t.suffix == "str" || t.suffix.ends_with(":str"));
+                let plain = style == ScalarStyle::Plain && !is_str_tag;
+                (
+                    Node {
+                        pos,
+                        value: Value::Scalar(Scalar {
+                            text: text.into_owned(),
+                            plain,
+                        }),
+                    },
+                    anchor,
+                )
+            }
+            Event::Alias(id) => {
+                let Some(target) = self.anchors.get(&id) else {
+                    return Err(self.err(pos, DiagKind::Syntax, "alias to an unknown anchor"));
+                };
+                let size = target.size();
+                self.alias_nodes = self.alias_nodes.saturating_add(size);
+                if self.alias_nodes > MAX_ALIAS_NODES {
+                    return Err(self.err(
+                        pos,
+                        DiagKind::AliasBudget,
+                        format!(
+                            "YAML aliases expand to more than {MAX_ALIAS_NODES} values; \
+                             refusing to read a file that grows this much"
+                        ),
+                    ));
+                }
+                let mut copy = target.clone();
+                copy.pos = pos;
+                return Ok(copy);
+            }
+            Event::SequenceStart(anchor, _) => {
+                let mut items = Vec::new();
+                loop {
+                    let Some((ev, span)) = self.next()? else {
+                        return Err(self.err(pos, DiagKind::Syntax, "unterminated list"));
+                    };
+                    if matches!(ev, Event::SequenceEnd) {
+                        break;
+                    }
+                    items.push(self.node(ev, span, depth + 1)?);
+                }
+                (
+                    Node {
+                        pos,
+                        value: Value::Seq(items),
+                    },
+                    anchor,
+                )
+            }
+            Event::MappingStart(anchor, _) => (self.mapping(pos, depth)?, anchor),
+            _ => return Err(self.err(pos, DiagKind::Syntax, "unexpected YAML event")),
+        };
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        Ok(node)
+    }
+
+    fn mapping(&mut self, pos: Pos, depth: usize) -> BuildResult<Node> {
+        let mut entries: Vec<(Node, Node)> = Vec::new();
+        let mut merged: Vec<(Node, Node)> = Vec::new();
+        loop {
+            let Some((ev, span)) = self.next()? else {
+                return Err(self.err(pos, DiagKind::Syntax, "unterminated mapping"));
+            };
+            if matches!(ev, Event::MappingEnd) {
+                break;
+            }
+            let key = self.node(ev, span, depth + 1)?;
+            let Some((ev, span)) = self.next()? else {
+                return Err(self.err(key.pos, DiagKind::Syntax, "mapping key without a value"));
+            };
+            let value = self.node(ev, span, depth + 1)?;
+            let key_text = match &key.value {
+                Value::Scalar(s) => Some(s.text.clone()),
+                _ => None,
+            };
+            if key_text.as_deref() == Some("<<")
+                && matches!(&key.value, Value::Scalar(s) if s.plain)
+            {
+                self.collect_merge(&value, &mut merged)?;
+                continue;
+            }
+            if let Some(k) = &key_text
+                && entries.iter().any(|(ek, _)| ek.as_str() == Some(k))
+            {
+                return Err(self.err(
+                    key.pos,
+                    DiagKind::DuplicateKey,
+                    format!("the key `{k}` appears twice in this mapping"),
+                ));
+            }
+            entries.push((key, value));
+        }
+        // Merged entries fill in only the keys the mapping does not set itself.
+        for (k, v) in merged {
+            let present = entries
+                .iter()
+                .any(|(ek, _)| ek.as_str().is_some() && ek.as_str() == k.as_str());
+            if !present {
+                entries.push((k, v));
+            }
+        }
+        Ok(Node {
+            pos,
+            value: Value::Map(entries),
+        })
+    }
+
+    fn collect_merge(&self, value: &Node, out: &mut Vec<(Node, Node)>) -> BuildResult<()> {
+        match &value.value {
+            Value::Map(entries) => {
+                for (k, v) in entries {
+                    if !out.iter().any(|(ok, _)| ok.as_str() == k.as_str()) {
+                        out.push((k.clone(), v.clone()));
+                    }
+                }
+                Ok(())
+            }
+            Value::Seq(items) => {
+                for item in items {
+                    self.collect_merge(item, out)?;
+                }
+                Ok(())
+            }
+            Value::Scalar(_) => Err(self.err(
+                value.pos,
+                DiagKind::WrongType,
+                "a merge key (<<) needs a mapping or a list of mappings",
+            )),
+        }
+    }
+}
+
+/// Parses every document of a YAML text. `file` names the source in diagnostics.
+pub fn parse_documents(file: &str, text: &str) -> Result<Vec<Document>, Diagnostic> {
+    let builder = Builder {
+        file,
+        parser: Parser::new_from_str(text),
+        anchors: BTreeMap::new(),
+        alias_nodes: 0,
+    };
+    builder.documents()
+}
+
+/// Reads a file as UTF-8 text, refusing oversized and non-UTF-8 files with a diagnostic.
+pub fn read_text(path: &std::path::Path, display: &str) -> Result<String, Diagnostic> {
+    let io_err =
+        |msg: String| Diagnostic::error(display, None, &FieldPath::root(), DiagKind::Io, msg);
+    let meta = std::fs::metadata(path).map_err(|e| io_err(format!("cannot read the file: {e}")))?;
+    if meta.is_dir() {
+        return Err(io_err("is a directory, not a file".to_string()));
+    }
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(Diagnostic::error(
+            display,
+            None,
+            &FieldPath::root(),
+            DiagKind::TooLarge,
+            format!(
+                "the file is {} bytes; inputs are limited to {} MiB",
+                meta.len(),
+                MAX_INPUT_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| io_err(format!("cannot read the file: {e}")))?;
+    text_from_bytes(display, bytes)
+}
+
+/// Checks that bytes are UTF-8 text, pointing at the first bad byte otherwise.
+pub fn text_from_bytes(display: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+        let col = (at
+            - bytes[..at]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1)) as u32
+            + 1;
+        Diagnostic::error(
+            display,
+            Some(Pos { line, col }),
+            &FieldPath::root(),
+            DiagKind::NotUtf8,
+            format!("the file is not UTF-8 text (invalid byte at offset {at})"),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Node {
+        let mut docs = parse_documents("t.yaml", text).expect("parses");
+        assert_eq!(docs.len(), 1);
+        docs.remove(0).root
+    }
+
+    #[test]
+    fn positions_and_lookup() {
+        let n = one("a:\n  b:\n    - x\n    - y: 3\n");
+        assert_eq!(
+            n.locate(&FieldPath::parse("a.b[1].y")),
+            Pos { line: 4, col: 10 }
+        );
+        assert_eq!(
+            n.locate(&FieldPath::parse("a.b[0]")),
+            Pos { line: 3, col: 7 }
+        );
+        // A path that leaves the tree points at the deepest node reached.
+        assert_eq!(n.locate(&FieldPath::parse("a.zz")), Pos { line: 2, col: 3 });
+    }
+
+    #[test]
+    fn scalar_resolution() {
+        let n = one("a: 5\nb: '5'\nc: true\nd: ~\ne: 1.5\nf: hello\ng: 0x10\nh: !!str 7\n");
+        let r = |k: &str| match &n.get(k).unwrap().value {
+            Value::Scalar(s) => s.resolve().clone().to_owned_string(),
+            _ => panic!(),
+        };
+        assert_eq!(r("a"), "int 5");
+        assert_eq!(r("b"), "str 5");
+        assert_eq!(r("c"), "bool true");
+        assert_eq!(r("d"), "null");
+        assert_eq!(r("e"), "float 1.5");
+        assert_eq!(r("f"), "str hello");
+        assert_eq!(r("g"), "int 16");
+        assert_eq!(r("h"), "str 7");
+    }
+
+    impl Resolved<'_> {
+        fn to_owned_string(&self) -> String {
+            match self {
+                Resolved::Null => "null".into(),
+                Resolved::Bool(b) => format!("bool {b}"),
+                Resolved::Int(i) => format!("int {i}"),
+                Resolved::Float(f) => format!("float {f}"),
+                Resolved::Str(s) => format!("str {s}"),
+            }
+        }
+    }
+
+    #[test]
+    fn multi_document_and_merge_keys() {
+        let docs = parse_documents(
+            "t.yaml",
+            "base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\n---\nk: v\n---\n",
+        )
+        .unwrap();
+        assert_eq!(docs.len(), 2);
+        let other = docs[0].root.get("other").unwrap();
+        assert_eq!(other.get("x").unwrap().as_str(), Some("1"));
+        assert_eq!(other.get("y").unwrap().as_str(), Some("3"));
+    }
+
+    #[test]
+    fn refuses_duplicates_depth_and_alias_bombs() {
+        let d = parse_documents("t.yaml", "a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert_eq!(d.kind, DiagKind::DuplicateKey);
+        assert_eq!(d.pos, Some(Pos { line: 3, col: 1 }));
+
+        let deep = format!("{}1{}", "[".repeat(500), "]".repeat(500));
+        assert_eq!(
+            parse_documents("t.yaml", &deep).unwrap_err().kind,
+            DiagKind::TooDeep
+        );
+        let mut block = String::new();
+        for i in 0..300 {
+            block.push_str(&format!("{}k{i}:\n", " ".repeat(i)));
+        }
+        assert_eq!(
+            parse_documents("t.yaml", &block).unwrap_err().kind,
+            DiagKind::TooDeep
+        );
+
+        // Each level refers to the previous one ten times: 10^9 values if expanded.
+        let mut bomb = String::from("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            bomb.push_str(&format!(
+                "l{i}: &l{i} [{}]\n",
+                vec![format!("*l{}", i - 1); 10].join(", ")
+            ));
+        }
+        assert_eq!(
+            parse_documents("t.yaml", &bomb).unwrap_err().kind,
+            DiagKind::AliasBudget
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let d = parse_documents("t.yaml", "a: [1, 2\nb: 3\n").unwrap_err();
+        assert_eq!(d.kind, DiagKind::Syntax);
+        assert!(d.pos.is_some());
+    }
+
+    #[test]
+    fn non_utf8_is_located() {
+        let d = text_from_bytes("t.yaml", b"a: 1\nb: \xff\n".to_vec()).unwrap_err();
+        assert_eq!(d.kind, DiagKind::NotUtf8);
+        assert_eq!(d.pos, Some(Pos { line: 2, col: 4 }));
+    }
+}

@@ -1,0 +1,361 @@
+//! Kubernetes and Argo Rollouts manifests: multi-document YAML files read into a serde mirror
+//! (`raw`), then validated into the domain types the simulation runs (`Rollout`, `Service`).
+//! Documents of kinds the simulation does not use are read and skipped with a note.
+
+pub mod raw;
+pub mod report;
+pub mod rollout;
+pub mod template;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::input::de::from_node;
+use crate::input::yaml::{parse_documents, read_text};
+use crate::input::{DiagKind, Diagnostics, Document, FieldPath, InputError, Node};
+
+pub use report::Report;
+pub use rollout::{
+    Canary, Pause, PauseDuration, Rollout, RolloutSpec, Step, Strategy, TrafficRouting,
+};
+pub use template::{Container, PodTemplate};
+
+/// Kubernetes' `IntOrString`: `maxSurge: 1` is a count, `maxSurge: "25%"` a percentage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntOrString {
+    Int(i64),
+    Str(String),
+}
+
+impl<'de> Deserialize<'de> for IntOrString {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'v> Visitor<'v> for V {
+            type Value = IntOrString;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an integer or a string")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<IntOrString, E> {
+                Ok(IntOrString::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<IntOrString, E> {
+                i64::try_from(v)
+                    .map(IntOrString::Int)
+                    .map_err(|_| E::custom("the number is too large"))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<IntOrString, E> {
+                Err(E::custom(format!(
+                    "expected an integer or a string, found the number {v}"
+                )))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<IntOrString, E> {
+                Err(E::custom(format!(
+                    "expected an integer or a string, found the boolean {v}"
+                )))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<IntOrString, E> {
+                Ok(IntOrString::Str(v.to_string()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<IntOrString, E> {
+                Err(E::custom("expected an integer or a string, found nothing"))
+            }
+            fn visit_seq<A: de::SeqAccess<'v>>(self, _: A) -> Result<IntOrString, A::Error> {
+                Err(de::Error::custom(
+                    "expected an integer or a string, found a list",
+                ))
+            }
+            fn visit_map<A: de::MapAccess<'v>>(self, _: A) -> Result<IntOrString, A::Error> {
+                Err(de::Error::custom(
+                    "expected an integer or a string, found a mapping",
+                ))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Serialize for IntOrString {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            IntOrString::Int(i) => s.serialize_i64(*i),
+            IntOrString::Str(v) => s.serialize_str(v),
+        }
+    }
+}
+
+impl fmt::Display for IntOrString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IntOrString::Int(i) => write!(f, "{i}"),
+            IntOrString::Str(s) => f.write_str(s),
+        }
+    }
+}
+
+/// A Service: its name and label selector (the controller adds the pod-template hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    pub name: String,
+    pub selector: BTreeMap<String, String>,
+}
+
+/// What a set of manifest files holds, validated.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Manifests {
+    pub rollouts: Vec<Rollout>,
+    pub services: Vec<Service>,
+}
+
+impl Manifests {
+    pub fn merge(&mut self, other: Manifests) {
+        self.rollouts.extend(other.rollouts);
+        self.services.extend(other.services);
+    }
+}
+
+/// Reads a manifest file. Errors name the file, line and field; notes (skipped documents,
+/// ignored fields) are returned with the manifests.
+pub fn load_file(path: &Path, display: &str) -> Result<(Manifests, Diagnostics), InputError> {
+    let text = read_text(path, display).map_err(InputError::single)?;
+    parse_text(display, &text)
+}
+
+/// Reads manifests from YAML text (`file` names it in diagnostics).
+pub fn parse_text(file: &str, text: &str) -> Result<(Manifests, Diagnostics), InputError> {
+    let docs = parse_documents(file, text).map_err(InputError::single)?;
+    let mut diags = Diagnostics::default();
+    let m = parse_documents_into(file, &docs, &mut diags);
+    if diags.has_errors() {
+        Err(InputError(diags))
+    } else {
+        Ok((m, diags))
+    }
+}
+
+/// Converts already parsed documents, collecting diagnostics into `diags`.
+pub fn parse_documents_into(file: &str, docs: &[Document], diags: &mut Diagnostics) -> Manifests {
+    let mut out = Manifests::default();
+    for doc in docs {
+        parse_object(
+            file,
+            &doc.root,
+            &doc.root,
+            &FieldPath::root(),
+            &mut out,
+            diags,
+        );
+    }
+    out
+}
+
+/// Converts one object, `node`, found at `base` under `root` (a whole document, or an entry of
+/// a scenario's `objects`).
+pub fn parse_object(
+    file: &str,
+    root: &Node,
+    node: &Node,
+    base: &FieldPath,
+    out: &mut Manifests,
+    diags: &mut Diagnostics,
+) {
+    let mut report = Report::new(file, root);
+    let api = node.get("apiVersion").and_then(|n| n.as_str());
+    match node.get("kind").and_then(|n| n.as_str()) {
+        None => report.error(
+            base,
+            DiagKind::Missing,
+            "this object has no `kind`; every manifest needs apiVersion and kind",
+        ),
+        Some("Rollout") => {
+            if api.is_some_and(|a| !a.starts_with("argoproj.io/")) {
+                report.error(
+                    &base.key("apiVersion"),
+                    DiagKind::InvalidValue,
+                    "a Rollout's apiVersion is argoproj.io/v1alpha1",
+                );
+            }
+            let (raw, ds) = from_node::<raw::Rollout>(file, node, base);
+            report.extend(ds);
+            if let Some(raw) = raw
+                && let Some(r) = rollout::convert(&raw, base, &mut report)
+            {
+                out.rollouts.push(r);
+            }
+        }
+        Some("Service") => {
+            let (raw, ds) = from_node::<raw::Service>(file, node, base);
+            report.extend(ds);
+            if let Some(raw) = raw {
+                match raw.metadata.name {
+                    Some(name) if !name.is_empty() => out.services.push(Service {
+                        name,
+                        selector: raw.spec.selector.unwrap_or_default(),
+                    }),
+                    _ => report.error(
+                        &base.key("metadata"),
+                        DiagKind::Missing,
+                        "a Service needs metadata.name",
+                    ),
+                }
+            }
+        }
+        Some(kind) => {
+            let name = node
+                .get("metadata")
+                .and_then(|m| m.get("name"))
+                .and_then(|n| n.as_str())
+                .unwrap_or("(unnamed)");
+            let what = match kind {
+                "AnalysisTemplate" | "ClusterAnalysisTemplate" | "AnalysisRun" | "Experiment" => {
+                    "analysis is not simulated yet"
+                }
+                "PodDisruptionBudget" => "evictions are not simulated yet",
+                _ => "this kind is not used by the simulation",
+            };
+            report.note(base, format!("skipped {kind} `{name}`: {what}"));
+        }
+    }
+    diags.extend(report.diags);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEMO: &str = "\
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: demo
+spec:
+  replicas: 5
+  selector:
+    matchLabels: {app: demo}
+  template:
+    metadata:
+      labels: {app: demo}
+    spec:
+      containers:
+      - name: demo
+        image: argoproj/rollouts-demo:blue
+        ports: [{containerPort: 8080}]
+  strategy:
+    canary:
+      maxSurge: \"25%\"
+      steps:
+      - setWeight: 20
+      - pause: {}
+      - pause: {duration: 45}
+      - pause: {duration: 1.9s}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: demo}
+spec:
+  selector: {app: demo}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: demo}
+spec: {}
+";
+
+    #[test]
+    fn reads_rollout_service_and_skips_others() {
+        let (m, notes) = parse_text("demo.yaml", DEMO).expect("valid");
+        assert_eq!(m.rollouts.len(), 1);
+        let r = &m.rollouts[0];
+        assert_eq!(r.name, "demo");
+        assert_eq!(r.spec.replicas(), 5);
+        let c = r.spec.canary().unwrap();
+        assert_eq!(c.steps.len(), 4);
+        assert_eq!(c.steps[2].describe(), "pause: 45");
+        assert_eq!(
+            c.steps[3],
+            Step::Pause(Pause {
+                duration: Some(PauseDuration {
+                    seconds: 1,
+                    text: "1.9s".into()
+                })
+            })
+        );
+        assert_eq!(m.services[0].selector["app"], "demo");
+        assert_eq!(notes.notes().count(), 1);
+    }
+
+    fn errors_of(text: &str) -> Vec<(u32, String, DiagKind)> {
+        let err = parse_text("bad.yaml", text).expect_err("invalid");
+        err.0
+            .errors()
+            .map(|d| (d.pos.map_or(0, |p| p.line), d.path.clone(), d.kind))
+            .collect()
+    }
+
+    #[test]
+    fn reports_all_problems_with_lines() {
+        let bad = DEMO
+            .replace("setWeight: 20", "setWeight: 120")
+            .replace("{duration: 45}", "{duration: \"ten seconds\"}")
+            .replace(
+                "        image: argoproj",
+                "        imagePullPolicyy: Always\n        image: argoproj",
+            );
+        let errs = errors_of(&bad);
+        assert!(
+            errs.contains(&(
+                15,
+                "spec.template.spec.containers[0].imagePullPolicyy".into(),
+                DiagKind::UnknownKey
+            )),
+            "{errs:?}"
+        );
+        assert!(
+            errs.contains(&(
+                22,
+                "spec.strategy.canary.steps[0].setWeight".into(),
+                DiagKind::InvalidValue
+            )),
+            "{errs:?}"
+        );
+        assert!(
+            errs.contains(&(
+                24,
+                "spec.strategy.canary.steps[2].pause.duration".into(),
+                DiagKind::InvalidValue
+            )),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn names_features_not_simulated() {
+        let bad = DEMO.replace(
+            "      - pause: {}\n",
+            "      - experiment: {templates: []}\n",
+        );
+        let errs = errors_of(&bad);
+        assert!(
+            errs.iter()
+                .any(|(_, p, k)| p == "spec.strategy.canary.steps[1].experiment"
+                    && *k == DiagKind::NotSimulated),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn missing_kind_and_selector_mismatch() {
+        let errs = errors_of("metadata: {name: x}\n");
+        assert_eq!(errs[0].2, DiagKind::Missing);
+        let bad = DEMO.replace("matchLabels: {app: demo}", "matchLabels: {app: other}");
+        let errs = errors_of(&bad);
+        assert!(
+            errs.iter()
+                .any(|(_, p, _)| p == "spec.selector.matchLabels.app"),
+            "{errs:?}"
+        );
+    }
+}

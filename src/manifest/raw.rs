@@ -1,0 +1,334 @@
+//! The serde mirror of the Kubernetes and Argo Rollouts YAML we read: field for field as the
+//! upstream types name them, every field optional (requiredness is checked when converting to
+//! domain types, so that all problems are reported together). Unknown keys are reported by the
+//! deserializer; fields of the Kubernetes pod spec that do not affect the simulation are kept as
+//! opaque JSON so that they still count in the pod-template hash.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use super::IntOrString;
+
+type Labels = BTreeMap<String, String>;
+
+/// `metadata` of a top-level object.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ObjectMeta {
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    pub labels: Option<Labels>,
+    pub annotations: Option<Labels>,
+    pub generate_name: Option<String>,
+    pub uid: Option<Json>,
+    pub resource_version: Option<Json>,
+    pub generation: Option<Json>,
+    pub creation_timestamp: Option<Json>,
+    pub deletion_timestamp: Option<Json>,
+    pub deletion_grace_period_seconds: Option<Json>,
+    pub finalizers: Option<Json>,
+    pub owner_references: Option<Json>,
+    pub managed_fields: Option<Json>,
+    pub self_link: Option<Json>,
+}
+
+/// An `argoproj.io/v1alpha1` Rollout.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Rollout {
+    pub api_version: Option<String>,
+    pub kind: Option<String>,
+    pub metadata: ObjectMeta,
+    pub spec: RolloutSpec,
+    /// A status in the input (an exported object) is ignored, as `kubectl apply` ignores it.
+    pub status: Option<Json>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RolloutSpec {
+    pub replicas: Option<i64>,
+    pub selector: Option<LabelSelector>,
+    pub template: Option<PodTemplate>,
+    pub workload_ref: Option<Json>,
+    pub min_ready_seconds: Option<i64>,
+    pub strategy: Option<Strategy>,
+    pub revision_history_limit: Option<i64>,
+    pub paused: Option<bool>,
+    pub progress_deadline_seconds: Option<i64>,
+    pub progress_deadline_abort: Option<bool>,
+    pub restart_at: Option<String>,
+    pub analysis: Option<AnalysisRunHistory>,
+    pub rollback_window: Option<RollbackWindow>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LabelSelector {
+    pub match_labels: Option<Labels>,
+    pub match_expressions: Option<Vec<Json>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AnalysisRunHistory {
+    pub successful_run_history_limit: Option<i64>,
+    pub unsuccessful_run_history_limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RollbackWindow {
+    pub revisions: Option<i64>,
+}
+
+/// A pod template. Serializing it back gives the canonical JSON the template hash is taken of.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PodTemplate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<TemplateMeta>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec: Option<PodSpec>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TemplateMeta {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Labels>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<Labels>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generate_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub creation_timestamp: Option<Json>,
+}
+
+/// Declares a struct whose listed fields are opaque JSON, serialized only when present.
+macro_rules! opaque_fields_struct {
+    ($(#[$m:meta])* $name:ident { $($typed:ident : $ty:ty),* $(,)? } opaque { $($field:ident $(= $rename:literal)?),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+        #[serde(rename_all = "camelCase", default)]
+        pub struct $name {
+            $(
+                #[serde(skip_serializing_if = "Option::is_none")]
+                pub $typed: $ty,
+            )*
+            $(
+                #[serde(skip_serializing_if = "Option::is_none")]
+                $(#[serde(rename = $rename)])?
+                pub $field: Option<Json>,
+            )*
+        }
+    };
+}
+
+opaque_fields_struct!(
+    /// `spec` of a pod template: containers are read, the rest of the Kubernetes PodSpec is kept.
+    PodSpec {
+        containers: Option<Vec<Container>>,
+        init_containers: Option<Vec<Container>>,
+    } opaque {
+        active_deadline_seconds, affinity, automount_service_account_token, dns_config,
+        dns_policy, enable_service_links, ephemeral_containers, host_aliases, host_ipc = "hostIPC",
+        host_network, host_pid = "hostPID", host_users, hostname, image_pull_secrets, node_name,
+        node_selector, os, overhead, preemption_policy, priority, priority_class_name,
+        readiness_gates, resource_claims, resources, restart_policy, runtime_class_name,
+        scheduler_name, scheduling_gates, security_context, service_account,
+        service_account_name, set_hostname_as_fqdn = "setHostnameAsFQDN", share_process_namespace, subdomain,
+        termination_grace_period_seconds, tolerations, topology_spread_constraints, volumes,
+    }
+);
+
+opaque_fields_struct!(
+    /// A container: name and image are read; probes, hooks and the rest are kept as written
+    /// (their timing effect comes from the scenario's `apps` model).
+    Container {
+        name: Option<String>,
+        image: Option<String>,
+    } opaque {
+        command, args, working_dir, ports, env_from, env, resources, resize_policy,
+        restart_policy, volume_mounts, volume_devices, liveness_probe, readiness_probe,
+        startup_probe, lifecycle, termination_message_path, termination_message_policy,
+        image_pull_policy, security_context, stdin, stdin_once, tty,
+    }
+);
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Strategy {
+    pub canary: Option<Canary>,
+    pub blue_green: Option<BlueGreen>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Canary {
+    pub canary_service: Option<String>,
+    pub stable_service: Option<String>,
+    pub steps: Option<Vec<CanaryStep>>,
+    pub traffic_routing: Option<TrafficRouting>,
+    pub max_unavailable: Option<IntOrString>,
+    pub max_surge: Option<IntOrString>,
+    pub analysis: Option<RolloutAnalysis>,
+    pub anti_affinity: Option<Json>,
+    pub canary_metadata: Option<Json>,
+    pub stable_metadata: Option<Json>,
+    pub scale_down_delay_seconds: Option<i64>,
+    pub scale_down_delay_revision_limit: Option<i64>,
+    pub abort_scale_down_delay_seconds: Option<i64>,
+    pub dynamic_stable_scale: Option<bool>,
+    pub ping_pong: Option<Json>,
+    pub min_pods_per_replica_set: Option<i64>,
+    pub replica_progress_threshold: Option<ReplicaProgressThreshold>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ReplicaProgressThreshold {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub value: Option<i64>,
+}
+
+/// One canary step. Exactly one field must be set; that is checked on conversion.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CanaryStep {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set_weight: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pause: Option<Pause>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set_canary_scale: Option<SetCanaryScale>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set_header_route: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set_mirror_route: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<Json>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Pause {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<IntOrString>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SetCanaryScale {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub match_traffic_weight: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TrafficRouting {
+    pub istio: Option<Json>,
+    pub nginx: Option<Json>,
+    pub alb: Option<Json>,
+    pub smi: Option<Json>,
+    pub ambassador: Option<Json>,
+    pub app_mesh: Option<Json>,
+    pub traefik: Option<Json>,
+    pub apisix: Option<Json>,
+    pub plugins: Option<Json>,
+    pub managed_routes: Option<Vec<ManagedRoute>>,
+    pub max_traffic_weight: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ManagedRoute {
+    pub name: Option<String>,
+}
+
+/// Analysis attached to a rollout (background, blue-green pre/post promotion).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RolloutAnalysis {
+    pub templates: Option<Json>,
+    pub args: Option<Json>,
+    pub dry_run: Option<Json>,
+    pub measurement_retention: Option<Json>,
+    pub analysis_run_metadata: Option<Json>,
+    pub starting_step: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BlueGreen {
+    pub active_service: Option<String>,
+    pub preview_service: Option<String>,
+    pub preview_replica_count: Option<i64>,
+    pub auto_promotion_enabled: Option<bool>,
+    pub auto_promotion_seconds: Option<i64>,
+    pub max_unavailable: Option<IntOrString>,
+    pub scale_down_delay_seconds: Option<i64>,
+    pub scale_down_delay_revision_limit: Option<i64>,
+    pub abort_scale_down_delay_seconds: Option<i64>,
+    pub pre_promotion_analysis: Option<RolloutAnalysis>,
+    pub post_promotion_analysis: Option<RolloutAnalysis>,
+    pub anti_affinity: Option<Json>,
+    pub preview_metadata: Option<Json>,
+    pub active_metadata: Option<Json>,
+}
+
+/// A core `v1` Service.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Service {
+    pub api_version: Option<String>,
+    pub kind: Option<String>,
+    pub metadata: ObjectMeta,
+    pub spec: ServiceSpec,
+    pub status: Option<Json>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ServiceSpec {
+    pub selector: Option<Labels>,
+    pub ports: Option<Json>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    #[serde(rename = "clusterIP")]
+    pub cluster_ip: Option<Json>,
+    #[serde(rename = "clusterIPs")]
+    pub cluster_ips: Option<Json>,
+    #[serde(rename = "externalIPs")]
+    pub external_ips: Option<Json>,
+    pub session_affinity: Option<Json>,
+    #[serde(rename = "loadBalancerIP")]
+    pub load_balancer_ip: Option<Json>,
+    pub load_balancer_source_ranges: Option<Json>,
+    pub external_name: Option<Json>,
+    pub external_traffic_policy: Option<Json>,
+    pub health_check_node_port: Option<Json>,
+    pub publish_not_ready_addresses: Option<Json>,
+    pub session_affinity_config: Option<Json>,
+    pub ip_families: Option<Json>,
+    pub ip_family_policy: Option<Json>,
+    pub allocate_load_balancer_node_ports: Option<Json>,
+    pub load_balancer_class: Option<Json>,
+    pub internal_traffic_policy: Option<Json>,
+    pub traffic_distribution: Option<Json>,
+}

@@ -1,0 +1,67 @@
+//! A collector of diagnostics for one document: problems are named by field path and located
+//! by walking the document's positioned tree.
+
+use crate::input::{DiagKind, Diagnostic, Diagnostics, FieldPath, Node};
+
+pub struct Report<'a> {
+    pub file: &'a str,
+    pub root: &'a Node,
+    pub diags: Diagnostics,
+}
+
+impl<'a> Report<'a> {
+    pub fn new(file: &'a str, root: &'a Node) -> Self {
+        Report {
+            file,
+            root,
+            diags: Diagnostics::default(),
+        }
+    }
+
+    pub fn error(&mut self, path: &FieldPath, kind: DiagKind, msg: impl Into<String>) {
+        let pos = self.root.locate(path);
+        self.diags
+            .push(Diagnostic::error(self.file, Some(pos), path, kind, msg));
+    }
+
+    /// A real Argo feature the simulator refuses to run rather than silently ignore.
+    pub fn not_simulated(&mut self, path: &FieldPath, what: &str) {
+        self.error(
+            path,
+            DiagKind::NotSimulated,
+            format!("{what} is not simulated yet by rollout-sim"),
+        );
+    }
+
+    pub fn note(&mut self, path: &FieldPath, msg: impl Into<String>) {
+        let pos = self.root.locate(path);
+        self.diags
+            .push(Diagnostic::note(self.file, Some(pos), path, msg));
+    }
+
+    pub fn extend(&mut self, ds: Diagnostics) {
+        self.diags.extend(ds);
+    }
+
+    /// A non-negative count that fits the simulation (`what` names the field for the message).
+    pub fn count(&mut self, path: &FieldPath, v: Option<i64>, max: i64) -> Option<u32> {
+        let v = v?;
+        if v < 0 {
+            self.error(
+                path,
+                DiagKind::InvalidValue,
+                format!("must not be negative (got {v})"),
+            );
+            return None;
+        }
+        if v > max {
+            self.error(
+                path,
+                DiagKind::InvalidValue,
+                format!("{v} is larger than rollout-sim supports (at most {max})"),
+            );
+            return None;
+        }
+        Some(v as u32)
+    }
+}

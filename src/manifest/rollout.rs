@@ -1,0 +1,818 @@
+//! The validated Rollout: domain types that hold only what the simulation runs, converted from
+//! the raw mirror with Argo's validation rules (`pkg/apis/rollouts/validation`), every problem
+//! reported with its field path.
+
+use std::collections::BTreeMap;
+
+use crate::engine::{SimDuration, parse_duration};
+use crate::input::{DiagKind, FieldPath};
+use crate::rollout::replicas::{
+    AbortDelay, CanaryScale, ProgressThreshold, StepWeights, resolve_fenceposts,
+    value_from_int_or_percent,
+};
+
+use super::report::Report;
+use super::template::PodTemplate;
+use super::{IntOrString, raw};
+
+/// The largest replica count the simulator accepts (each replica is a simulated pod).
+pub const MAX_REPLICAS: i64 = 1_000_000;
+/// The longest delay or duration accepted, in seconds (about 10 years).
+pub const MAX_SECONDS: i64 = 315_360_000;
+
+/// A Rollout ready to simulate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rollout {
+    pub name: String,
+    pub namespace: String,
+    pub spec: RolloutSpec,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RolloutSpec {
+    /// `spec.replicas`; `None` (unset) means 1 everywhere.
+    pub replicas: Option<u32>,
+    pub selector: BTreeMap<String, String>,
+    pub template: PodTemplate,
+    pub min_ready_seconds: u32,
+    pub revision_history_limit: u32,
+    pub progress_deadline_seconds: u32,
+    pub progress_deadline_abort: bool,
+    pub paused: bool,
+    pub strategy: Strategy,
+}
+
+impl RolloutSpec {
+    /// `GetReplicasOrDefault`.
+    pub fn replicas(&self) -> u32 {
+        self.replicas.unwrap_or(1)
+    }
+
+    pub fn canary(&self) -> Option<&Canary> {
+        match &self.strategy {
+            Strategy::Canary(c) => Some(c),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Strategy {
+    Canary(Canary),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Canary {
+    pub steps: Vec<Step>,
+    /// The step hash (`status.currentStepHash`): changing the steps restarts an update.
+    pub steps_hash: String,
+    pub max_surge: Option<IntOrString>,
+    pub max_unavailable: Option<IntOrString>,
+    pub canary_service: Option<String>,
+    pub stable_service: Option<String>,
+    pub traffic_routing: Option<TrafficRouting>,
+    pub dynamic_stable_scale: bool,
+    /// `scaleDownDelaySeconds` (traffic routing only; default 30).
+    pub scale_down_delay_seconds: Option<u32>,
+    pub scale_down_delay_revision_limit: Option<u32>,
+    pub abort_scale_down_delay: AbortDelay,
+    pub min_pods_per_replica_set: Option<u32>,
+    pub replica_progress_threshold: Option<ProgressThreshold>,
+}
+
+impl Canary {
+    pub fn max_weight(&self) -> u32 {
+        self.traffic_routing
+            .as_ref()
+            .map_or(100, |t| t.max_traffic_weight)
+    }
+
+    /// The steps as the replica arithmetic reads them.
+    pub fn step_weights(&self) -> Vec<StepWeights> {
+        self.steps
+            .iter()
+            .map(|s| match s {
+                Step::SetWeight(w) => StepWeights {
+                    set_weight: Some(*w as i32),
+                    set_canary_scale: None,
+                },
+                Step::SetCanaryScale(c) => StepWeights {
+                    set_weight: None,
+                    set_canary_scale: Some(c.clone()),
+                },
+                Step::Pause(_) => StepWeights::default(),
+            })
+            .collect()
+    }
+}
+
+/// A traffic router. Every router (Istio, NGINX, ALB, SMI, ...) is simulated as a generic
+/// weighted router; `provider` names the one the manifest configures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrafficRouting {
+    pub provider: String,
+    pub max_traffic_weight: u32,
+    pub managed_routes: Vec<String>,
+}
+
+/// One canary step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    SetWeight(u32),
+    Pause(Pause),
+    SetCanaryScale(CanaryScale),
+}
+
+/// A pause step; `duration` None means indefinite (until promoted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pause {
+    pub duration: Option<PauseDuration>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PauseDuration {
+    /// Whole seconds: Argo truncates (`1.9s` waits 1 s, `500ms` waits 0).
+    pub seconds: u64,
+    /// As written, for messages (`pause: 45s`).
+    pub text: String,
+}
+
+impl Step {
+    /// Argo's `CanaryStepString`, used in `RolloutStepCompleted` messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Step::SetWeight(w) => format!("setWeight: {w}"),
+            Step::Pause(Pause { duration: None }) => "pause".to_string(),
+            Step::Pause(Pause { duration: Some(d) }) => format!("pause: {}", d.text),
+            Step::SetCanaryScale(c) => {
+                if let Some(w) = c.weight {
+                    format!("setCanaryScale{{weight: {w}}}")
+                } else if c.match_traffic_weight {
+                    "setCanaryScale{matchTrafficWeight: true}".to_string()
+                } else if let Some(r) = c.replicas {
+                    format!("setCanaryScale{{replicas: {r}}}")
+                } else {
+                    "invalid".to_string()
+                }
+            }
+        }
+    }
+}
+
+/// Converts a raw Rollout, reporting every problem into `report`. Returns the rollout only when
+/// no error was found in it.
+pub fn convert(raw: &raw::Rollout, root: &FieldPath, report: &mut Report) -> Option<Rollout> {
+    let before = report.diags.items.len();
+    let name = match raw.metadata.name.as_deref() {
+        Some(n) if !n.is_empty() => n.to_string(),
+        _ => {
+            report.error(
+                &root.key("metadata"),
+                DiagKind::Missing,
+                "a Rollout needs metadata.name",
+            );
+            String::new()
+        }
+    };
+    let namespace = raw
+        .metadata
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".to_string());
+    let spec = convert_spec(&raw.spec, &root.key("spec"), report);
+    let had_errors = report.diags.items[before..].iter().any(|d| d.is_error());
+    match spec {
+        Some(spec) if !had_errors => Some(Rollout {
+            name,
+            namespace,
+            spec,
+        }),
+        _ => None,
+    }
+}
+
+fn convert_spec(s: &raw::RolloutSpec, p: &FieldPath, report: &mut Report) -> Option<RolloutSpec> {
+    let replicas = report.count(&p.key("replicas"), s.replicas, MAX_REPLICAS);
+    if s.workload_ref.is_some() {
+        report.not_simulated(
+            &p.key("workloadRef"),
+            "a Rollout that takes its pod template from another workload (workloadRef)",
+        );
+    }
+    if s.restart_at.is_some() {
+        report.not_simulated(&p.key("restartAt"), "restartAt (pod restarts)");
+    }
+    if s.rollback_window.is_some() {
+        report.not_simulated(&p.key("rollbackWindow"), "rollbackWindow");
+    }
+    if s.analysis.is_some() {
+        report.note(
+            &p.key("analysis"),
+            "AnalysisRun history limits have no effect on the simulation",
+        );
+    }
+    let selector = convert_selector(s.selector.as_ref(), &p.key("selector"), report);
+    let template = match &s.template {
+        Some(t) => convert_template(t, &p.key("template"), report),
+        None => {
+            if s.workload_ref.is_none() {
+                report.error(
+                    &p.key("template"),
+                    DiagKind::Missing,
+                    "a Rollout needs spec.template",
+                );
+            }
+            None
+        }
+    };
+    if let (Some(sel), Some(t)) = (&selector, &template) {
+        let labels = t.labels();
+        for (k, v) in sel {
+            if labels.get(k) != Some(v) {
+                report.error(
+                    &p.key("selector").key("matchLabels").key(k),
+                    DiagKind::InvalidValue,
+                    format!(
+                        "selector `{k}: {v}` does not match the template labels \
+                         (`selector` does not match template `labels`)"
+                    ),
+                );
+            }
+        }
+    }
+    let min_ready_seconds = report
+        .count(&p.key("minReadySeconds"), s.min_ready_seconds, MAX_SECONDS)
+        .unwrap_or(0);
+    let revision_history_limit = report
+        .count(
+            &p.key("revisionHistoryLimit"),
+            s.revision_history_limit,
+            1_000_000,
+        )
+        .unwrap_or(10);
+    let progress_deadline_seconds = report
+        .count(
+            &p.key("progressDeadlineSeconds"),
+            s.progress_deadline_seconds,
+            MAX_SECONDS,
+        )
+        .unwrap_or(600);
+    if progress_deadline_seconds <= min_ready_seconds {
+        report.error(
+            &p.key("progressDeadlineSeconds"),
+            DiagKind::InvalidValue,
+            format!(
+                "progressDeadlineSeconds ({progress_deadline_seconds}) must be greater than \
+                 minReadySeconds ({min_ready_seconds})"
+            ),
+        );
+    }
+    let strategy = convert_strategy(
+        s.strategy.as_ref(),
+        replicas.unwrap_or(1),
+        &p.key("strategy"),
+        report,
+    );
+    Some(RolloutSpec {
+        replicas,
+        selector: selector?,
+        template: template?,
+        min_ready_seconds,
+        revision_history_limit,
+        progress_deadline_seconds,
+        progress_deadline_abort: s.progress_deadline_abort.unwrap_or(false),
+        paused: s.paused.unwrap_or(false),
+        strategy: strategy?,
+    })
+}
+
+fn convert_selector(
+    sel: Option<&raw::LabelSelector>,
+    p: &FieldPath,
+    report: &mut Report,
+) -> Option<BTreeMap<String, String>> {
+    let Some(sel) = sel else {
+        report.error(p, DiagKind::Missing, "a Rollout needs spec.selector");
+        return None;
+    };
+    if sel
+        .match_expressions
+        .as_ref()
+        .is_some_and(|e| !e.is_empty())
+    {
+        report.not_simulated(&p.key("matchExpressions"), "selector.matchExpressions");
+    }
+    let labels = sel.match_labels.clone().unwrap_or_default();
+    if labels.is_empty() && sel.match_expressions.is_none() {
+        report.error(
+            p,
+            DiagKind::InvalidValue,
+            "This rollout is selecting all pods. A non-empty selector is required.",
+        );
+    }
+    Some(labels)
+}
+
+fn convert_template(
+    t: &raw::PodTemplate,
+    p: &FieldPath,
+    report: &mut Report,
+) -> Option<PodTemplate> {
+    let spec_path = p.key("spec");
+    let Some(spec) = &t.spec else {
+        report.error(
+            &spec_path,
+            DiagKind::Missing,
+            "the pod template needs a spec",
+        );
+        return None;
+    };
+    let containers = spec.containers.as_deref().unwrap_or_default();
+    if containers.is_empty() {
+        report.error(
+            &spec_path.key("containers"),
+            DiagKind::Missing,
+            "the pod template needs at least one container",
+        );
+    }
+    for (i, c) in containers.iter().enumerate() {
+        let cp = spec_path.key("containers").index(i);
+        if c.name.as_deref().is_none_or(str::is_empty) {
+            report.error(&cp, DiagKind::Missing, "a container needs a name");
+        }
+        if c.image.as_deref().is_none_or(str::is_empty) {
+            report.error(&cp, DiagKind::Missing, "a container needs an image");
+        }
+    }
+    Some(PodTemplate::from_raw(t))
+}
+
+fn convert_strategy(
+    s: Option<&raw::Strategy>,
+    replicas: u32,
+    p: &FieldPath,
+    report: &mut Report,
+) -> Option<Strategy> {
+    let Some(s) = s else {
+        report.error(
+            p,
+            DiagKind::Missing,
+            "a Rollout needs spec.strategy (canary or blueGreen)",
+        );
+        return None;
+    };
+    match (&s.canary, &s.blue_green) {
+        (Some(_), Some(_)) => {
+            report.error(
+                p,
+                DiagKind::InvalidValue,
+                "set either strategy.canary or strategy.blueGreen, not both",
+            );
+            None
+        }
+        (None, None) => {
+            report.error(
+                p,
+                DiagKind::Missing,
+                "set strategy.canary or strategy.blueGreen",
+            );
+            None
+        }
+        (None, Some(_)) => {
+            report.not_simulated(&p.key("blueGreen"), "the blue-green strategy");
+            None
+        }
+        (Some(c), None) => {
+            convert_canary(c, replicas, &p.key("canary"), report).map(Strategy::Canary)
+        }
+    }
+}
+
+fn router_name(t: &raw::TrafficRouting) -> Option<&'static str> {
+    let routers: [(&str, bool); 9] = [
+        ("istio", t.istio.is_some()),
+        ("nginx", t.nginx.is_some()),
+        ("alb", t.alb.is_some()),
+        ("smi", t.smi.is_some()),
+        ("ambassador", t.ambassador.is_some()),
+        ("appMesh", t.app_mesh.is_some()),
+        ("traefik", t.traefik.is_some()),
+        ("apisix", t.apisix.is_some()),
+        ("plugins", t.plugins.is_some()),
+    ];
+    routers.iter().find(|(_, on)| *on).map(|(n, _)| *n)
+}
+
+fn convert_canary(
+    c: &raw::Canary,
+    replicas: u32,
+    p: &FieldPath,
+    report: &mut Report,
+) -> Option<Canary> {
+    let traffic_routing = c.traffic_routing.as_ref().map(|t| {
+        let tp = p.key("trafficRouting");
+        let max = report
+            .count(
+                &tp.key("maxTrafficWeight"),
+                t.max_traffic_weight,
+                1_000_000_000,
+            )
+            .unwrap_or(100);
+        if max == 0 {
+            report.error(
+                &tp.key("maxTrafficWeight"),
+                DiagKind::InvalidValue,
+                "must be at least 1",
+            );
+        }
+        let managed_routes = t
+            .managed_routes
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, r)| {
+                if r.name.as_deref().is_none_or(str::is_empty) {
+                    report.error(
+                        &tp.key("managedRoutes").index(i),
+                        DiagKind::Missing,
+                        "a managed route needs a name",
+                    );
+                }
+                r.name.clone().unwrap_or_default()
+            })
+            .collect();
+        TrafficRouting {
+            provider: router_name(t).unwrap_or("generic").to_string(),
+            max_traffic_weight: max.max(1),
+            managed_routes,
+        }
+    });
+    let routed = traffic_routing.is_some();
+    let max_weight = traffic_routing
+        .as_ref()
+        .map_or(100, |t| t.max_traffic_weight);
+
+    check_fenceposts(c, replicas, p, report);
+
+    if let (Some(a), Some(b)) = (&c.canary_service, &c.stable_service)
+        && !a.is_empty()
+        && a == b
+    {
+        report.error(
+            &p.key("stableService"),
+            DiagKind::InvalidValue,
+            "canaryService and stableService must not be the same Service",
+        );
+    }
+    for (key, v) in [
+        ("antiAffinity", &c.anti_affinity),
+        ("canaryMetadata", &c.canary_metadata),
+        ("stableMetadata", &c.stable_metadata),
+    ] {
+        if v.is_some() {
+            report.note(
+                &p.key(key),
+                format!("{key} has no effect on the simulation"),
+            );
+        }
+    }
+    if c.ping_pong.is_some() {
+        report.not_simulated(&p.key("pingPong"), "ping-pong services (pingPong)");
+    }
+    if c.analysis.is_some() {
+        report.not_simulated(
+            &p.key("analysis"),
+            "background analysis (strategy.canary.analysis)",
+        );
+    }
+
+    let dynamic_stable_scale = c.dynamic_stable_scale.unwrap_or(false);
+    if dynamic_stable_scale && !routed {
+        report.error(
+            &p.key("dynamicStableScale"),
+            DiagKind::InvalidValue,
+            "dynamicStableScale requires trafficRouting",
+        );
+    }
+    let scale_down_delay_seconds = report.count(
+        &p.key("scaleDownDelaySeconds"),
+        c.scale_down_delay_seconds,
+        MAX_SECONDS,
+    );
+    if scale_down_delay_seconds.is_some() && !routed {
+        report.error(
+            &p.key("scaleDownDelaySeconds"),
+            DiagKind::InvalidValue,
+            "scaleDownDelaySeconds can only be used with trafficRouting",
+        );
+    }
+    if scale_down_delay_seconds.is_some() && dynamic_stable_scale {
+        report.error(
+            &p.key("scaleDownDelaySeconds"),
+            DiagKind::InvalidValue,
+            "scaleDownDelaySeconds cannot be used together with dynamicStableScale",
+        );
+    }
+    let scale_down_delay_revision_limit = report.count(
+        &p.key("scaleDownDelayRevisionLimit"),
+        c.scale_down_delay_revision_limit,
+        1_000_000,
+    );
+    let abort_scale_down_delay = match report.count(
+        &p.key("abortScaleDownDelaySeconds"),
+        c.abort_scale_down_delay_seconds,
+        MAX_SECONDS,
+    ) {
+        None => AbortDelay::Unset,
+        Some(0) => AbortDelay::Never,
+        Some(s) => AbortDelay::Seconds(s),
+    };
+    if abort_scale_down_delay != AbortDelay::Unset && !routed {
+        report.note(
+            &p.key("abortScaleDownDelaySeconds"),
+            "abortScaleDownDelaySeconds is ignored without trafficRouting (a basic canary scales down at once)",
+        );
+    }
+    let min_pods_per_replica_set = report.count(
+        &p.key("minPodsPerReplicaSet"),
+        c.min_pods_per_replica_set,
+        MAX_REPLICAS,
+    );
+    if min_pods_per_replica_set.is_some() && !routed {
+        report.error(
+            &p.key("minPodsPerReplicaSet"),
+            DiagKind::InvalidValue,
+            "minPodsPerReplicaSet requires trafficRouting",
+        );
+    }
+    let replica_progress_threshold = c.replica_progress_threshold.as_ref().and_then(|t| {
+        let tp = p.key("replicaProgressThreshold");
+        let value = report.count(&tp.key("value"), t.value, MAX_REPLICAS)? as i32;
+        match t.kind.as_deref() {
+            Some("Percent") => {
+                if value > 100 {
+                    report.error(
+                        &tp.key("value"),
+                        DiagKind::InvalidValue,
+                        "a percentage must be at most 100",
+                    );
+                }
+                Some(ProgressThreshold::Percent(value))
+            }
+            Some("Pod") | Some("Pods") => Some(ProgressThreshold::Pods(value)),
+            other => {
+                report.error(
+                    &tp.key("type"),
+                    DiagKind::InvalidValue,
+                    format!(
+                        "type must be Percent or Pod (got {})",
+                        other.unwrap_or("nothing")
+                    ),
+                );
+                None
+            }
+        }
+    });
+
+    let raw_steps = c.steps.clone().unwrap_or_default();
+    let steps_hash = {
+        let json = serde_json::to_vec(&raw_steps).unwrap_or_default();
+        super::template::safe_encode(&super::template::fnv32a(&json).to_string())
+    };
+    let mut steps = Vec::with_capacity(raw_steps.len());
+    for (i, s) in raw_steps.iter().enumerate() {
+        if let Some(step) = convert_step(s, &p.key("steps").index(i), routed, max_weight, c, report)
+        {
+            steps.push(step);
+        }
+    }
+
+    Some(Canary {
+        steps,
+        steps_hash,
+        max_surge: c.max_surge.clone(),
+        max_unavailable: c.max_unavailable.clone(),
+        canary_service: c.canary_service.clone().filter(|s| !s.is_empty()),
+        stable_service: c.stable_service.clone().filter(|s| !s.is_empty()),
+        traffic_routing,
+        dynamic_stable_scale,
+        scale_down_delay_seconds,
+        scale_down_delay_revision_limit,
+        abort_scale_down_delay,
+        min_pods_per_replica_set,
+        replica_progress_threshold,
+    })
+}
+
+/// maxSurge / maxUnavailable: valid percentages or non-negative counts, not both zero, and
+/// maxUnavailable at most 100%.
+fn check_fenceposts(c: &raw::Canary, replicas: u32, p: &FieldPath, report: &mut Report) {
+    for (key, v) in [
+        ("maxSurge", &c.max_surge),
+        ("maxUnavailable", &c.max_unavailable),
+    ] {
+        let Some(v) = v else { continue };
+        match v {
+            IntOrString::Int(i) if *i < 0 => {
+                report.error(&p.key(key), DiagKind::InvalidValue, "must not be negative");
+            }
+            IntOrString::Int(i) if *i > MAX_REPLICAS => {
+                report.error(&p.key(key), DiagKind::InvalidValue, "is larger than rollout-sim supports");
+            }
+            IntOrString::Str(s) => match parse_percent(s) {
+                None => report.error(
+                    &p.key(key),
+                    DiagKind::InvalidValue,
+                    format!("`{s}` is not a percentage (write a count like 1 or a percentage like \"25%\")"),
+                ),
+                Some(pct) if key == "maxUnavailable" && pct > 100 => {
+                    report.error(&p.key(key), DiagKind::InvalidValue, "must not be more than 100%");
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    let is_zero = |v: &Option<IntOrString>| {
+        v.as_ref()
+            .is_some_and(|v| value_from_int_or_percent(v, 100, false) == Ok(0))
+    };
+    if is_zero(&c.max_surge) && is_zero(&c.max_unavailable) {
+        report.error(
+            &p.key("maxUnavailable"),
+            DiagKind::InvalidValue,
+            "maxSurge and maxUnavailable cannot both be zero",
+        );
+    }
+    let _ = resolve_fenceposts(
+        c.max_surge.as_ref(),
+        c.max_unavailable.as_ref(),
+        replicas as i32,
+    );
+}
+
+fn parse_percent(s: &str) -> Option<i64> {
+    let digits = s.trim().strip_suffix('%').unwrap_or(s.trim());
+    digits.parse::<i64>().ok().filter(|v| *v >= 0)
+}
+
+fn convert_step(
+    s: &raw::CanaryStep,
+    p: &FieldPath,
+    routed: bool,
+    max_weight: u32,
+    c: &raw::Canary,
+    report: &mut Report,
+) -> Option<Step> {
+    let set: Vec<&str> = [
+        ("setWeight", s.set_weight.is_some()),
+        ("pause", s.pause.is_some()),
+        ("experiment", s.experiment.is_some()),
+        ("analysis", s.analysis.is_some()),
+        ("setCanaryScale", s.set_canary_scale.is_some()),
+        ("setHeaderRoute", s.set_header_route.is_some()),
+        ("setMirrorRoute", s.set_mirror_route.is_some()),
+        ("plugin", s.plugin.is_some()),
+    ]
+    .iter()
+    .filter(|(_, on)| *on)
+    .map(|(n, _)| *n)
+    .collect();
+    if set.len() != 1 {
+        report.error(
+            p,
+            DiagKind::InvalidValue,
+            if set.is_empty() {
+                "a step needs one of setWeight, pause, setCanaryScale, analysis, experiment, \
+                 setHeaderRoute, setMirrorRoute, plugin"
+                    .to_string()
+            } else {
+                format!(
+                    "a step must set exactly one field, this one sets {}",
+                    set.join(" and ")
+                )
+            },
+        );
+        return None;
+    }
+    match set[0] {
+        "setWeight" => {
+            let w = s.set_weight.unwrap_or(0);
+            if w < 0 || w > max_weight as i64 {
+                report.error(
+                    &p.key("setWeight"),
+                    DiagKind::InvalidValue,
+                    format!("setWeight {w} is outside 0..{max_weight}"),
+                );
+                return None;
+            }
+            Some(Step::SetWeight(w as u32))
+        }
+        "pause" => {
+            let pause = s.pause.as_ref()?;
+            let duration = match &pause.duration {
+                None => None,
+                Some(d) => Some(convert_pause_duration(
+                    d,
+                    &p.key("pause").key("duration"),
+                    report,
+                )?),
+            };
+            Some(Step::Pause(Pause { duration }))
+        }
+        "setCanaryScale" => {
+            let sc = s.set_canary_scale.as_ref()?;
+            let sp = p.key("setCanaryScale");
+            if !routed {
+                report.error(
+                    &sp,
+                    DiagKind::InvalidValue,
+                    "setCanaryScale requires trafficRouting",
+                );
+            }
+            let fields = [
+                sc.replicas.is_some(),
+                sc.weight.is_some(),
+                sc.match_traffic_weight == Some(true),
+            ];
+            if fields.iter().filter(|b| **b).count() != 1 {
+                report.error(
+                    &sp,
+                    DiagKind::InvalidValue,
+                    "setCanaryScale needs exactly one of replicas, weight, matchTrafficWeight: true",
+                );
+            }
+            let replicas = report.count(&sp.key("replicas"), sc.replicas, MAX_REPLICAS);
+            let weight = report.count(&sp.key("weight"), sc.weight, 100);
+            Some(Step::SetCanaryScale(CanaryScale {
+                replicas: replicas.map(|r| r as i32),
+                weight: weight.map(|w| w as i32),
+                match_traffic_weight: sc.match_traffic_weight.unwrap_or(false),
+            }))
+        }
+        "setHeaderRoute" | "setMirrorRoute" => {
+            if !routed {
+                report.error(
+                    &p.key(set[0]),
+                    DiagKind::InvalidValue,
+                    format!("{} requires trafficRouting", set[0]),
+                );
+            } else if c
+                .traffic_routing
+                .as_ref()
+                .and_then(|t| t.managed_routes.as_ref())
+                .is_none_or(|r| r.is_empty())
+            {
+                report.error(
+                    &p.key(set[0]),
+                    DiagKind::InvalidValue,
+                    format!("{} requires trafficRouting.managedRoutes", set[0]),
+                );
+            }
+            report.not_simulated(&p.key(set[0]), &format!("the {} step", set[0]));
+            None
+        }
+        other => {
+            report.not_simulated(&p.key(other), &format!("the {other} step"));
+            None
+        }
+    }
+}
+
+/// Argo's `RolloutPause.DurationSeconds`: an integer is seconds; a string is tried as an
+/// integer, then as a Go duration, truncated to whole seconds.
+fn convert_pause_duration(
+    d: &IntOrString,
+    p: &FieldPath,
+    report: &mut Report,
+) -> Option<PauseDuration> {
+    let (parsed, text) = match d {
+        IntOrString::Int(i) if *i < 0 => {
+            report.error(
+                p,
+                DiagKind::InvalidValue,
+                "a pause duration must not be negative",
+            );
+            return None;
+        }
+        IntOrString::Int(i) => (Ok(SimDuration::from_secs(*i as u64)), i.to_string()),
+        IntOrString::Str(s) => (parse_duration(s), s.clone()),
+    };
+    match parsed {
+        Ok(dur) if dur.whole_secs() as i64 > MAX_SECONDS => {
+            report.error(
+                p,
+                DiagKind::InvalidValue,
+                format!("`{text}` is longer than rollout-sim supports"),
+            );
+            None
+        }
+        Ok(dur) => Some(PauseDuration {
+            seconds: dur.whole_secs(),
+            text,
+        }),
+        Err(e) => {
+            report.error(p, DiagKind::InvalidValue, e.to_string());
+            None
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! Pod templates: the containers the simulation cares about, the canonical JSON a template hash
+//! is taken of, and Argo's pod-template-hash format.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+
+use super::raw;
+
+/// A container: the simulation only needs its name and image (timing comes from `apps`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Container {
+    pub name: String,
+    pub image: String,
+}
+
+/// A validated pod template. `json` is the whole template as written (minus nothing), so any
+/// change to it (an env var, a probe) makes a new revision, exactly as in Kubernetes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodTemplate {
+    pub json: Json,
+}
+
+impl PodTemplate {
+    pub fn from_raw(raw: &raw::PodTemplate) -> Self {
+        PodTemplate {
+            json: serde_json::to_value(raw).unwrap_or(Json::Null),
+        }
+    }
+
+    pub fn labels(&self) -> BTreeMap<String, String> {
+        self.json["metadata"]["labels"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn containers_of(&self, key: &str) -> Vec<Container> {
+        self.json["spec"][key]
+            .as_array()
+            .map(|cs| {
+                cs.iter()
+                    .map(|c| Container {
+                        name: c["name"].as_str().unwrap_or_default().to_string(),
+                        image: c["image"].as_str().unwrap_or_default().to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The regular containers, in order.
+    pub fn containers(&self) -> Vec<Container> {
+        self.containers_of("containers")
+    }
+
+    /// The image of the first container: what the simulation shows as "the" image of a
+    /// revision and what the `apps` model is looked up by.
+    pub fn primary_image(&self) -> String {
+        self.containers()
+            .into_iter()
+            .next()
+            .map(|c| c.image)
+            .unwrap_or_default()
+    }
+
+    /// Sets the image of every container (init containers included, as `kubectl argo rollouts
+    /// set image ROLLOUT *=IMG` does) or of the named one. Returns false when no container has
+    /// that name.
+    pub fn set_image(&mut self, container: Option<&str>, image: &str) -> bool {
+        let mut hit = false;
+        for key in ["containers", "initContainers"] {
+            if let Some(cs) = self.json["spec"][key].as_array_mut() {
+                for c in cs {
+                    let matches = match container {
+                        None => key == "containers",
+                        Some(n) => c["name"].as_str() == Some(n),
+                    };
+                    if matches {
+                        c["image"] = Json::String(image.to_string());
+                        hit = true;
+                    }
+                }
+            }
+        }
+        hit
+    }
+
+    /// Argo's pod-template hash format: FNV-32a of the template's JSON, printed in decimal and
+    /// safe-encoded (≤ 10 characters from `4-9bcdf`). The JSON is ours, not Go's, so values
+    /// differ from a real cluster's but have the same shape and stability.
+    pub fn hash(&self, collision_count: u32) -> String {
+        let mut bytes = serde_json::to_vec(&self.json).unwrap_or_default();
+        if collision_count > 0 {
+            bytes.extend_from_slice(&collision_count.to_le_bytes());
+            bytes.extend_from_slice(&[0, 0, 0, 0]);
+        }
+        safe_encode(&fnv32a(&bytes).to_string())
+    }
+}
+
+/// FNV-1a, 32 bits.
+pub fn fnv32a(bytes: &[u8]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in bytes {
+        h ^= u32::from(*b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+/// Kubernetes' `rand.SafeEncodeString`: maps each character onto an alphabet without vowels
+/// (so that generated names never spell words).
+pub fn safe_encode(s: &str) -> String {
+    const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    s.bytes()
+        .map(|b| ALPHANUMS[usize::from(b) % ALPHANUMS.len()] as char)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_encode_maps_digits_as_argo() {
+        assert_eq!(safe_encode("0123456789"), "456789bcdf");
+    }
+
+    #[test]
+    fn hash_changes_with_any_field_and_has_argo_shape() {
+        let a = PodTemplate {
+            json: serde_json::json!({"spec": {"containers": [{"name": "c", "image": "x:1"}]}}),
+        };
+        let mut b = a.clone();
+        assert_eq!(a.hash(0), b.hash(0));
+        b.json["spec"]["containers"][0]["env"] = serde_json::json!([{"name": "A", "value": "1"}]);
+        assert_ne!(a.hash(0), b.hash(0));
+        assert_ne!(a.hash(0), a.hash(1));
+        let h = a.hash(0);
+        assert!(
+            h.len() <= 10 && h.chars().all(|c| "456789bcdf".contains(c)),
+            "{h}"
+        );
+    }
+
+    #[test]
+    fn set_image_all_or_named() {
+        let mut t = PodTemplate {
+            json: serde_json::json!({"spec": {"containers": [
+                {"name": "a", "image": "x:1"}, {"name": "b", "image": "y:1"}]}}),
+        };
+        assert!(t.set_image(Some("b"), "y:2"));
+        assert_eq!(t.containers()[1].image, "y:2");
+        assert_eq!(t.containers()[0].image, "x:1");
+        assert!(t.set_image(None, "z:3"));
+        assert!(t.containers().iter().all(|c| c.image == "z:3"));
+        assert!(!t.set_image(Some("nope"), "q"));
+    }
+}

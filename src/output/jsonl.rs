@@ -1,0 +1,173 @@
+//! `events.jsonl` (SCENARIO.md §4): a header line, then one JSON object per journal entry with
+//! `t` (virtual seconds), `time` (RFC 3339), `kind` and kind-specific fields, in that order.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use serde_json::{Value, json};
+
+use crate::engine::SimTime;
+use crate::sim::{Entry, EntryKind, Journal, Summary};
+
+/// RFC 3339 wall-clock time of a virtual instant.
+pub fn wall_time(start: DateTime<Utc>, t: SimTime) -> String {
+    (start + Duration::milliseconds(t.as_millis() as i64))
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn summary_json(s: &Summary) -> Value {
+    json!({
+        "passed": s.passed,
+        "timedOut": s.timed_out,
+        "failures": s.failures,
+        "phase": s.phase.as_str(),
+        "message": s.message,
+        "step": s.step,
+        "steps": s.steps,
+        "setWeight": s.set_weight,
+        "actualWeight": s.actual_weight,
+        "revision": s.revision,
+        "images": {"stable": s.stable_image, "canary": s.canary_image},
+        "replicas": {
+            "desired": s.desired, "current": s.current, "updated": s.updated,
+            "ready": s.ready, "available": s.available,
+        },
+        "podsCreated": s.pods_created,
+        "reconciles": s.reconciles,
+    })
+}
+
+/// The kind-specific fields of an entry, in a fixed order.
+pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
+    match kind {
+        EntryKind::ScriptAction { line, action } => {
+            vec![("line", json!(line)), ("action", json!(action))]
+        }
+        EntryKind::RolloutUpdated { generation, change } => {
+            vec![("generation", json!(generation)), ("change", json!(change))]
+        }
+        EntryKind::ReplicaSetCreated {
+            name,
+            revision,
+            image,
+        } => vec![
+            ("name", json!(name)),
+            ("revision", json!(revision)),
+            ("image", json!(image)),
+        ],
+        EntryKind::ReplicaSetScaled { name, from, to } => {
+            vec![
+                ("name", json!(name)),
+                ("from", json!(from)),
+                ("to", json!(to)),
+            ]
+        }
+        EntryKind::ReplicaSetDeleted { name } => vec![("name", json!(name))],
+        EntryKind::ScaleDownDeadline { name, at } => {
+            vec![
+                ("name", json!(name)),
+                ("at", json!(at.map(SimTime::as_secs_f64))),
+            ]
+        }
+        EntryKind::PodCreated { name, replica_set } => {
+            vec![("name", json!(name)), ("replicaSet", json!(replica_set))]
+        }
+        EntryKind::PodReady { name }
+        | EntryKind::PodTerminating { name }
+        | EntryKind::PodDeleted { name } => {
+            vec![("name", json!(name))]
+        }
+        EntryKind::StepStarted { index, step } | EntryKind::StepCompleted { index, step } => {
+            vec![("index", json!(index)), ("step", json!(step))]
+        }
+        EntryKind::WeightChanged {
+            canary,
+            stable,
+            set_weight,
+        } => vec![
+            ("canary", json!(canary)),
+            ("stable", json!(stable)),
+            ("setWeight", json!(set_weight)),
+        ],
+        EntryKind::ServiceSwitched { service, from, to } => {
+            vec![
+                ("service", json!(service)),
+                ("from", json!(from)),
+                ("to", json!(to)),
+            ]
+        }
+        EntryKind::PhaseChanged { from, to, message } => vec![
+            ("from", json!(from.as_str())),
+            ("to", json!(to.as_str())),
+            ("message", json!(message)),
+        ],
+        EntryKind::Promoted {
+            revision,
+            replica_set,
+            reason,
+        } => vec![
+            ("revision", json!(revision)),
+            ("replicaSet", json!(replica_set)),
+            ("reason", json!(reason)),
+        ],
+        EntryKind::Aborted { revision, message } => {
+            vec![("revision", json!(revision)), ("message", json!(message))]
+        }
+        EntryKind::KubeEvent {
+            reason,
+            message,
+            warning,
+        } => vec![
+            ("reason", json!(reason)),
+            ("message", json!(message)),
+            ("type", json!(if *warning { "Warning" } else { "Normal" })),
+        ],
+        EntryKind::ExpectationChecked {
+            ok,
+            check,
+            line,
+            detail,
+        } => vec![
+            ("ok", json!(ok)),
+            ("check", json!(check)),
+            ("line", json!(line)),
+            ("detail", json!(detail)),
+        ],
+        EntryKind::RunFinished { summary } => vec![("status", summary_json(summary))],
+    }
+}
+
+/// One line of `events.jsonl` (without the newline).
+pub fn entry_line(e: &Entry, start: DateTime<Utc>) -> String {
+    let mut out = String::with_capacity(128);
+    let _ = write!(
+        out,
+        "{{\"t\":{},\"time\":{},\"kind\":{}",
+        json!(e.t.as_secs_f64()),
+        json!(wall_time(start, e.t)),
+        json!(e.kind.name())
+    );
+    for (k, v) in fields(&e.kind) {
+        let _ = write!(out, ",{}:{}", json!(k), v);
+    }
+    out.push('}');
+    out
+}
+
+/// The whole log: header then entries, one per line.
+pub fn render(journal: &Journal, scenario: &str, seed: u64, start: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    let header = format!(
+        "{{\"format\":\"rollout-sim/events\",\"version\":1,\"scenario\":{},\"seed\":{},\"start\":{}}}",
+        json!(scenario),
+        seed,
+        json!(start.to_rfc3339_opts(SecondsFormat::Secs, true))
+    );
+    out.push_str(&header);
+    out.push('\n');
+    for e in journal.iter() {
+        out.push_str(&entry_line(e, start));
+        out.push('\n');
+    }
+    out
+}

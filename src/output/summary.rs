@@ -1,0 +1,54 @@
+//! The end-of-run summary: outcome, final state, and every failed check with what was
+//! expected against what was found.
+
+use std::fmt::Write as _;
+
+use crate::engine::SimDuration;
+use crate::sim::RunResult;
+
+/// A few lines describing how the run ended.
+pub fn render(name: &str, result: &RunResult) -> String {
+    let s = &result.summary;
+    let mut out = String::new();
+    let verdict = if result.passed() { "PASSED" } else { "FAILED" };
+    let _ = writeln!(
+        out,
+        "{verdict} {name} after {} of virtual time{}",
+        SimDuration(result.end.as_millis()),
+        if s.timed_out {
+            " (timeout reached)"
+        } else {
+            ""
+        }
+    );
+    let _ = write!(out, "  status: {}", s.phase);
+    if !s.message.is_empty() {
+        let _ = write!(out, " ({})", s.message);
+    }
+    let _ = writeln!(out);
+    if s.steps > 0 {
+        let _ = writeln!(
+            out,
+            "  step {}/{}, setWeight {}, actualWeight {}",
+            s.step.map_or("-".to_string(), |i| i.to_string()),
+            s.steps,
+            s.set_weight,
+            s.actual_weight
+        );
+    }
+    if let Some(img) = &s.stable_image {
+        let _ = writeln!(out, "  stable: {img} (revision {})", s.revision);
+    }
+    if let Some(img) = &s.canary_image {
+        let _ = writeln!(out, "  canary: {img}");
+    }
+    let _ = writeln!(
+        out,
+        "  replicas: desired {}, current {}, updated {}, ready {}, available {}",
+        s.desired, s.current, s.updated, s.ready, s.available
+    );
+    for f in &result.failures {
+        let _ = writeln!(out, "  ✗ {f}");
+    }
+    out
+}

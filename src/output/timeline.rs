@@ -1,0 +1,114 @@
+//! The text timeline `run` prints: one line per journal entry, virtual time first. Pod-level
+//! entries and Kubernetes Events are hidden unless asked for.
+
+use std::fmt::Write as _;
+
+use crate::sim::{Entry, EntryKind, Journal};
+
+/// What the timeline shows besides rollout-level entries.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TimelineOptions {
+    pub pods: bool,
+    pub events: bool,
+}
+
+/// One entry, without its time, as the timeline words it.
+pub fn describe(kind: &EntryKind) -> String {
+    match kind {
+        EntryKind::ScriptAction { line, action } => {
+            if *line > 0 {
+                format!("{action}  (line {line})")
+            } else {
+                action.clone()
+            }
+        }
+        EntryKind::RolloutUpdated { generation, change } => {
+            format!("{change} (generation {generation})")
+        }
+        EntryKind::ReplicaSetCreated {
+            name,
+            revision,
+            image,
+        } => {
+            format!("{name} (revision {revision}, {image})")
+        }
+        EntryKind::ReplicaSetScaled { name, from, to } => format!("{name} {from} -> {to}"),
+        EntryKind::ReplicaSetDeleted { name } => name.clone(),
+        EntryKind::ScaleDownDeadline { name, at } => match at {
+            Some(at) => format!("{name} scales down at {at}"),
+            None => format!("{name} deadline removed"),
+        },
+        EntryKind::PodCreated { name, .. }
+        | EntryKind::PodReady { name }
+        | EntryKind::PodTerminating { name }
+        | EntryKind::PodDeleted { name } => name.clone(),
+        EntryKind::StepStarted { index, step } | EntryKind::StepCompleted { index, step } => {
+            format!("step {index}: {step}")
+        }
+        EntryKind::WeightChanged {
+            canary,
+            stable,
+            set_weight,
+        } => format!("canary {canary}% / stable {stable}% (setWeight {set_weight})"),
+        EntryKind::ServiceSwitched { service, from, to } => format!(
+            "{service}: {} -> {to}",
+            from.as_deref().unwrap_or("(all pods)")
+        ),
+        EntryKind::PhaseChanged { to, message, .. } => {
+            if message.is_empty() {
+                to.to_string()
+            } else {
+                format!("{to}: {message}")
+            }
+        }
+        EntryKind::Promoted {
+            revision,
+            replica_set,
+            reason,
+        } => format!("revision {revision} is stable ({replica_set}): {reason}"),
+        EntryKind::Aborted { message, .. } => message.clone(),
+        EntryKind::KubeEvent {
+            reason, message, ..
+        } => format!("{reason}: {message}"),
+        EntryKind::ExpectationChecked {
+            ok,
+            check,
+            detail,
+            line,
+        } => {
+            let verdict = if *ok { "ok" } else { "FAILED" };
+            if *line > 0 {
+                format!("{check} {verdict} {detail}  (line {line})")
+            } else {
+                format!("{check} {verdict} {detail}")
+            }
+        }
+        EntryKind::RunFinished { summary } => format!(
+            "{} — {}{}",
+            if summary.passed { "passed" } else { "FAILED" },
+            summary.phase,
+            if summary.message.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", summary.message)
+            }
+        ),
+    }
+}
+
+fn shown(e: &Entry, opts: TimelineOptions) -> bool {
+    match &e.kind {
+        k if k.is_pod_level() => opts.pods,
+        EntryKind::KubeEvent { .. } => opts.events,
+        _ => true,
+    }
+}
+
+/// The timeline of a journal.
+pub fn render(journal: &Journal, opts: TimelineOptions) -> String {
+    let mut out = String::new();
+    for e in journal.iter().filter(|e| shown(e, opts)) {
+        let _ = writeln!(out, "{}  {:<18} {}", e.t, e.kind.name(), describe(&e.kind));
+    }
+    out
+}

@@ -1,0 +1,268 @@
+//! The canary strategy's reconcile (upstream `rollout/canary.go`): services and traffic first,
+//! then at most one group of ReplicaSet writes (stable, else new, else older ones), then the
+//! pause step, then the status (promotion, abort, step advance).
+
+use crate::manifest::Step;
+
+use super::controller::Ctx;
+use super::status::{PauseReason, reason};
+
+impl Ctx<'_> {
+    /// `rolloutCanary`.
+    pub(super) fn rollout_canary(&mut self) {
+        if self.template_or_steps_changed() {
+            self.sync_status_canary();
+            return;
+        }
+        self.reconcile_revision_history_limit();
+        self.reconcile_stable_and_canary_service();
+        self.reconcile_traffic_routing();
+        if self.reconcile_canary_replica_sets() {
+            self.sync_status_canary();
+            return;
+        }
+        self.reconcile_canary_pause();
+        self.sync_status_canary();
+    }
+
+    /// `syncReplicasOnly`: after `spec.replicas` changed, rescale and persist, without the
+    /// revision-history and step bookkeeping of a full reconcile.
+    pub(super) fn sync_replicas_only(&mut self) {
+        self.reconcile_canary_replica_sets();
+        self.reconcile_canary_pause();
+        self.reconcile_stable_and_canary_service();
+        self.reconcile_traffic_routing();
+        self.sync_status_canary();
+    }
+
+    /// `PodTemplateOrStepsChanged`: the status still describes another template or other steps.
+    pub(super) fn template_or_steps_changed(&self) -> bool {
+        let steps_changed = self.prev.current_step_hash != self.canary.steps_hash;
+        let pod_changed =
+            !self.prev.current_pod_hash.is_empty() && self.prev.current_pod_hash != self.new_hash;
+        steps_changed || pod_changed
+    }
+
+    /// `haltProgress`: a manual pause, or an inconclusive analysis, stops all ReplicaSet scaling.
+    pub(super) fn halted(&self) -> bool {
+        self.spec.paused
+            || self
+                .prev
+                .pause_condition(PauseReason::InconclusiveAnalysisRun)
+                .is_some()
+    }
+
+    /// `reconcileCanaryReplicaSets`: true when a ReplicaSet was scaled (which ends the pass).
+    pub(super) fn reconcile_canary_replica_sets(&mut self) -> bool {
+        if self.halted() {
+            return false;
+        }
+        self.remove_scale_down_deadlines();
+        if self.reconcile_canary_stable_replica_set() {
+            return true;
+        }
+        if self.reconcile_new_replica_set() {
+            return true;
+        }
+        self.reconcile_other_replica_sets()
+    }
+
+    /// The current step, from the status read at the start of the reconcile.
+    pub(super) fn current_step(&self) -> (Option<&Step>, Option<u32>) {
+        let steps = &self.canary.steps;
+        if steps.is_empty() {
+            return (None, None);
+        }
+        let idx = self.prev.current_step_index.unwrap_or(0);
+        (steps.get(idx as usize), Some(idx))
+    }
+
+    /// `reconcileCanaryPause`: at a pause step, adds the `CanaryPauseStep` pause condition the
+    /// first time, and asks to be woken when a timed pause ends.
+    pub(super) fn reconcile_canary_pause(&mut self) -> bool {
+        if self.spec.paused || self.prev.promote_full {
+            return false;
+        }
+        let (step, _) = self.current_step();
+        let Some(Step::Pause(pause)) = step else {
+            return false;
+        };
+        let Some(cond) = self.prev.pause_condition(PauseReason::CanaryPauseStep) else {
+            if !self.prev.controller_pause {
+                self.pause.add_pause(PauseReason::CanaryPauseStep);
+            }
+            return true;
+        };
+        if let Some(d) = &pause.duration {
+            let expiry = cond.start_time + crate::engine::SimDuration::from_secs(d.seconds);
+            if expiry > self.now {
+                self.plan.requeue.push(expiry);
+            }
+        }
+        true
+    }
+
+    /// `completedCurrentCanaryStep`.
+    pub(super) fn completed_current_step(&self) -> bool {
+        if self.spec.paused {
+            return false;
+        }
+        let (Some(step), _) = self.current_step() else {
+            return false;
+        };
+        match step {
+            Step::Pause(p) => self.completed_pause_step(p),
+            Step::SetCanaryScale(_) => self.at_desired_counts(),
+            // Weight verification exists only for ALB and plugins; the generic router never
+            // reports an unverified weight.
+            Step::SetWeight(_) => self.at_desired_counts(),
+        }
+    }
+
+    fn at_desired_counts(&self) -> bool {
+        let inputs = self.inputs();
+        let new_rs = self.new_counts();
+        let stable = self.stable_counts();
+        inputs.at_desired_counts(
+            new_rs.as_ref(),
+            stable.as_ref(),
+            &self.other_counts(),
+            Self::weights_of(&self.new_status.canary.weights),
+        )
+    }
+
+    /// `CompletedCanaryPauseStep`: a human cleared the pause (promote), or its time is up.
+    fn completed_pause_step(&self, pause: &crate::manifest::Pause) -> bool {
+        let cond = self.prev.pause_condition(PauseReason::CanaryPauseStep);
+        if self.prev.controller_pause && cond.is_none() {
+            return true;
+        }
+        match (&pause.duration, cond) {
+            (Some(d), Some(cond)) => {
+                self.now >= cond.start_time + crate::engine::SimDuration::from_secs(d.seconds)
+            }
+            _ => false,
+        }
+    }
+
+    /// `syncRolloutStatusCanary`: computes the new status (reset on a new revision, full
+    /// promotion, abort, or one step forward) and persists it.
+    pub(super) fn sync_status_canary(&mut self) {
+        let mut new = self.base_status();
+        let step_count = self.canary.steps.len() as u32;
+        let (step, mut idx) = self.current_step();
+        let step_text = step.map(Step::describe);
+        new.stable_rs = self.prev.stable_rs.clone();
+        new.current_step_hash = self.canary.steps_hash.clone();
+
+        if self.template_or_steps_changed() {
+            self.reset_status(&mut new);
+            if let Some(new_rs) = self.new_rs
+                && step_count > 0
+                && self.prev.stable_rs == new_rs.hash
+            {
+                self.plan
+                    .event("SkipSteps", "Rollback to stable ReplicaSets".to_string());
+                new.current_step_index = Some(step_count);
+            }
+            self.persist_with_conditions(new);
+            return;
+        }
+
+        if self.prev.promote_full {
+            self.pause.clear_pauses();
+            self.pause.remove_abort();
+            if step_count > 0 {
+                idx = Some(step_count);
+            }
+        }
+
+        if let Some(why) = self.should_full_promote() {
+            self.promote_stable(&mut new, &why);
+            self.persist_with_conditions(new);
+            return;
+        }
+
+        if self.pause.is_aborted() {
+            if step_count > 0 {
+                new.current_step_index = Some(if new.stable_rs == new.current_pod_hash {
+                    step_count
+                } else {
+                    0
+                });
+            }
+            self.persist_with_conditions(new);
+            return;
+        }
+
+        if self.completed_current_step()
+            && let Some(i) = idx.as_mut()
+            && *i < step_count
+        {
+            *i += 1;
+            self.plan.event(
+                "RolloutStepCompleted",
+                format!(
+                    "Rollout step {}/{} completed ({})",
+                    i,
+                    step_count,
+                    step_text.unwrap_or_default()
+                ),
+            );
+            self.pause.remove_pause(PauseReason::CanaryPauseStep);
+        }
+        new.current_step_index = idx;
+        self.persist_with_conditions(new);
+    }
+
+    /// `shouldFullPromote` for the canary strategy.
+    fn should_full_promote(&self) -> Option<String> {
+        if self.stable_rs.is_none() {
+            return Some("Initial deploy".to_string());
+        }
+        if self.pause.is_aborted() {
+            return None;
+        }
+        let new_rs = self.new_rs?;
+        let r = self.replicas();
+        let ready = match self.canary.replica_progress_threshold {
+            Some(t) => super::replicas::replica_progress_threshold_met(
+                Some(t),
+                Some(&Self::counts(new_rs)),
+                r,
+            ),
+            None => new_rs.available >= r,
+        };
+        if !ready {
+            return None;
+        }
+        if self.prev.promote_full {
+            return Some("Full promotion requested".to_string());
+        }
+        let step_count = self.canary.steps.len() as u32;
+        let (_, idx) = self.current_step();
+        if step_count == 0 || idx == Some(step_count) {
+            return Some(format!("Completed all {step_count} canary steps"));
+        }
+        None
+    }
+
+    /// `promoteStable`: the current ReplicaSet becomes the stable one.
+    fn promote_stable(&mut self, new: &mut super::status::RolloutStatus, why: &str) {
+        self.pause.clear_pauses();
+        self.pause.remove_abort();
+        new.promote_full = false;
+        let step_count = self.canary.steps.len() as u32;
+        new.current_step_index = (step_count > 0).then_some(step_count);
+        if new.stable_rs != new.current_pod_hash {
+            new.stable_rs = new.current_pod_hash.clone();
+            self.plan.event(
+                reason::COMPLETED,
+                format!(
+                    "Rollout completed update to revision {} ({}): {}",
+                    self.ro.revision, new.current_pod_hash, why
+                ),
+            );
+        }
+    }
+}

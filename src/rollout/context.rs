@@ -1,0 +1,149 @@
+//! What one reconcile reads and what it returns. The controller is a pure function from a
+//! snapshot (`Input`: the Rollout object, its ReplicaSets and Services, the time) to a `Plan`
+//! of writes; the simulation applies plans. This mirrors upstream's `rolloutContext`, whose
+//! decisions also read the state as it was at the start of the reconcile.
+
+use std::collections::BTreeMap;
+
+use crate::engine::SimTime;
+use crate::manifest::RolloutSpec;
+
+use super::status::RolloutStatus;
+
+/// The live Rollout object: spec (with its generation), revision annotation and status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RolloutObject {
+    pub name: String,
+    pub namespace: String,
+    pub spec: RolloutSpec,
+    /// `metadata.generation`: bumped by every spec change.
+    pub generation: u64,
+    /// The `rollout.argoproj.io/revision` annotation (0 when unset).
+    pub revision: u64,
+    pub status: RolloutStatus,
+}
+
+/// A ReplicaSet as the controller sees it at the start of a reconcile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RsView {
+    pub name: String,
+    /// The `rollouts-pod-template-hash` label.
+    pub hash: String,
+    /// The `rollout.argoproj.io/revision` annotation.
+    pub revision: u64,
+    pub spec: i32,
+    pub status_replicas: i32,
+    pub ready: i32,
+    pub available: i32,
+    /// Creation order (time, then sequence), for "newer/older than".
+    pub created: (SimTime, u64),
+    /// The `rollout.argoproj.io/desired-replicas` annotation.
+    pub desired_annotation: Option<i32>,
+    /// The `scale-down-deadline` annotation.
+    pub scale_down_deadline: Option<SimTime>,
+}
+
+impl RsView {
+    /// `IsReplicaSetAvailable`: every desired pod available (and at least one desired).
+    pub fn fully_available(&self) -> bool {
+        self.spec != 0 && self.available != 0 && self.spec <= self.available
+    }
+}
+
+/// A Service the rollout may manage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceView {
+    /// The `rollouts-pod-template-hash` value in its selector, if the controller set one.
+    pub selector_hash: Option<String>,
+    /// Whether the controller has adopted it (the managed-by annotation).
+    pub managed: bool,
+}
+
+/// Everything one reconcile reads.
+pub struct Input<'a> {
+    pub rollout: &'a RolloutObject,
+    pub replica_sets: &'a [RsView],
+    pub services: &'a BTreeMap<String, ServiceView>,
+    pub now: SimTime,
+}
+
+/// One write the controller makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Create the ReplicaSet of the current template, at 0 replicas.
+    CreateReplicaSet {
+        hash: String,
+        revision: u64,
+    },
+    /// Set a ReplicaSet's `spec.replicas` (and its desired-replicas annotation to R).
+    ScaleReplicaSet {
+        name: String,
+        from: i32,
+        to: i32,
+        desired_annotation: i32,
+    },
+    /// Bump a re-used ReplicaSet's revision (the old one goes to the revision history).
+    SetRevision {
+        name: String,
+        revision: u64,
+    },
+    SetScaleDownDeadline {
+        name: String,
+        at: SimTime,
+    },
+    RemoveScaleDownDeadline {
+        name: String,
+    },
+    DeleteReplicaSet {
+        name: String,
+    },
+    SwitchService {
+        service: String,
+        from: Option<String>,
+        to: String,
+    },
+    /// The rollout's revision annotation.
+    SetRolloutRevision(u64),
+}
+
+/// A Kubernetes Event the controller records (reason and message, as Argo words them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControllerEvent {
+    pub reason: &'static str,
+    pub message: String,
+    pub warning: bool,
+}
+
+/// What one reconcile decided.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub actions: Vec<Action>,
+    /// The new status, when it differs from the old one.
+    pub status: Option<RolloutStatus>,
+    pub events: Vec<ControllerEvent>,
+    /// Times at which the controller asked to be run again.
+    pub requeue: Vec<SimTime>,
+}
+
+impl Plan {
+    /// A reconcile that writes nothing: the controller has reached its fixed point.
+    pub fn is_noop(&self) -> bool {
+        self.actions.is_empty() && self.status.is_none()
+    }
+
+    pub fn event(&mut self, reason: &'static str, message: String) {
+        self.events.push(ControllerEvent {
+            reason,
+            message,
+            warning: false,
+        });
+    }
+
+    pub fn warning(&mut self, reason: &'static str, message: String) {
+        self.events.push(ControllerEvent {
+            reason,
+            message,
+            warning: true,
+        });
+    }
+}

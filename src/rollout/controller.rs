@@ -1,0 +1,345 @@
+//! One reconcile of a Rollout (upstream `rollout/controller.go:syncHandler` and
+//! `rollout/context.go:reconcile`), as an ordered list of named sub-steps. Each returns early
+//! the way upstream does, so one reconcile makes about one visible change; the simulation runs
+//! reconciles at the same instant until one changes nothing.
+
+use std::collections::BTreeMap;
+
+use crate::engine::SimTime;
+use crate::manifest::{Canary, RolloutSpec};
+
+use super::context::{Action, Input, Plan, RolloutObject, RsView, ServiceView};
+use super::pause::PauseCtx;
+use super::replicas::{CanaryInputs, RsCounts, StatusInputs, StepWeights, Weights};
+use super::status::{CondStatus, ConditionType, RolloutStatus, calculate_phase, reason};
+
+/// Runs one reconcile and returns what it writes.
+pub fn reconcile(input: &Input) -> Plan {
+    let mut c = Ctx::new(input);
+    if c.invalid_spec() {
+        return c.plan;
+    }
+    if c.new_rs.is_none() {
+        c.create_new_replica_set();
+        return c.plan;
+    }
+    c.sync_revision();
+    if c.check_paused_conditions() {
+        return c.plan;
+    }
+    if c.is_scaling_event() {
+        c.sync_replicas_only();
+    } else {
+        c.rollout_canary();
+    }
+    c.plan
+}
+
+/// The state of one reconcile: the snapshot it reads, the status it builds, the plan it fills.
+pub(super) struct Ctx<'a> {
+    pub ro: &'a RolloutObject,
+    pub spec: &'a RolloutSpec,
+    pub canary: &'a Canary,
+    pub prev: &'a RolloutStatus,
+    pub now: SimTime,
+    pub all: Vec<&'a RsView>,
+    pub new_rs: Option<&'a RsView>,
+    pub stable_rs: Option<&'a RsView>,
+    /// Neither new nor stable.
+    pub others: Vec<&'a RsView>,
+    pub services: &'a BTreeMap<String, ServiceView>,
+    /// Hash of the current pod template.
+    pub new_hash: String,
+    /// `c.newStatus`: fields set by sub-steps before the status is computed.
+    pub new_status: RolloutStatus,
+    pub pause: PauseCtx,
+    pub plan: Plan,
+    pub steps: Vec<StepWeights>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(input: &Input<'a>) -> Self {
+        let ro = input.rollout;
+        let spec = &ro.spec;
+        let canary = spec.canary().expect("canary strategy");
+        let prev = &ro.status;
+        let new_hash = spec.template.hash(0);
+        let all: Vec<&RsView> = input.replica_sets.iter().collect();
+        let new_rs = all.iter().copied().find(|rs| rs.hash == new_hash);
+        let stable_rs = if prev.stable_rs.is_empty() {
+            None
+        } else {
+            all.iter().copied().find(|rs| rs.hash == prev.stable_rs)
+        };
+        let others = all
+            .iter()
+            .copied()
+            .filter(|rs| Some(rs.name.as_str()) != new_rs.map(|n| n.name.as_str()))
+            .filter(|rs| Some(rs.name.as_str()) != stable_rs.map(|s| s.name.as_str()))
+            .collect();
+        let new_status = RolloutStatus {
+            canary: prev.canary.clone(),
+            ..Default::default()
+        };
+        Ctx {
+            ro,
+            spec,
+            canary,
+            prev,
+            now: input.now,
+            all,
+            new_rs,
+            stable_rs,
+            others,
+            services: input.services,
+            new_hash,
+            new_status,
+            pause: PauseCtx::new(prev),
+            plan: Plan::default(),
+            steps: canary.step_weights(),
+        }
+    }
+
+    pub fn replicas(&self) -> i32 {
+        self.spec.replicas() as i32
+    }
+
+    /// The arithmetic's view of this rollout, as of the start of the reconcile.
+    pub fn inputs(&self) -> CanaryInputs<'_> {
+        let c = self.canary;
+        CanaryInputs {
+            replicas: self.replicas(),
+            max_surge: c.max_surge.as_ref(),
+            max_unavailable: c.max_unavailable.as_ref(),
+            steps: &self.steps,
+            traffic_routed: c.traffic_routing.is_some(),
+            max_weight: c.max_weight() as i32,
+            dynamic_stable_scale: c.dynamic_stable_scale,
+            min_pods_per_replica_set: c.min_pods_per_replica_set.map(|m| m as i32),
+            abort_delay: c.abort_scale_down_delay,
+            progress_threshold: c.replica_progress_threshold,
+            status: StatusInputs {
+                stable_rs: &self.prev.stable_rs,
+                current_pod_hash: &self.prev.current_pod_hash,
+                current_step_index: self.prev.current_step_index.map(|i| i as i32),
+                abort: self.prev.abort,
+                promote_full: self.prev.promote_full,
+            },
+        }
+    }
+
+    pub fn counts(rs: &RsView) -> RsCounts<'_> {
+        RsCounts {
+            name: &rs.name,
+            spec: rs.spec,
+            available: rs.available,
+            status_replicas: rs.status_replicas,
+        }
+    }
+
+    pub fn new_counts(&self) -> Option<RsCounts<'a>> {
+        self.new_rs.map(Self::counts)
+    }
+
+    pub fn stable_counts(&self) -> Option<RsCounts<'a>> {
+        self.stable_rs.map(Self::counts)
+    }
+
+    pub fn other_counts(&self) -> Vec<RsCounts<'a>> {
+        self.others.iter().map(|rs| Self::counts(rs)).collect()
+    }
+
+    pub fn weights_of(w: &Option<super::status::TrafficWeights>) -> Option<Weights> {
+        w.as_ref().map(|w| Weights {
+            canary: w.canary.weight,
+            stable: w.stable.weight,
+        })
+    }
+
+    pub fn routed(&self) -> bool {
+        self.canary.traffic_routing.is_some()
+    }
+
+    /// `IsFullyPromoted`, on the status read at the start of the reconcile.
+    pub fn fully_promoted(&self) -> bool {
+        self.prev.stable_rs == self.prev.current_pod_hash
+    }
+
+    /// `MaxRevision` over every ReplicaSet but the new one.
+    fn max_old_revision(&self) -> u64 {
+        self.all
+            .iter()
+            .filter(|rs| Some(rs.name.as_str()) != self.new_rs.map(|n| n.name.as_str()))
+            .map(|rs| rs.revision)
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn rs_name(&self, hash: &str) -> String {
+        format!("{}-{}", self.ro.name, hash)
+    }
+
+    /// Referenced Services must exist (`ValidateRolloutReferencedResources`); otherwise the
+    /// rollout gets an `InvalidSpec` condition, is Degraded, and nothing else happens.
+    fn invalid_spec(&mut self) -> bool {
+        let refs = [
+            ("canaryService", &self.canary.canary_service),
+            ("stableService", &self.canary.stable_service),
+        ];
+        let missing = refs.iter().find_map(|(field, svc)| {
+            let svc = svc.as_ref()?;
+            (!self.services.contains_key(svc)).then(|| {
+                format!(
+                    "The Rollout \"{}\" is invalid: spec.strategy.canary.{field}: Invalid value: \
+                     \"{svc}\": service \"{svc}\" not found",
+                    self.ro.name
+                )
+            })
+        });
+        let Some(message) = missing else {
+            return false;
+        };
+        let mut st = self.prev.clone();
+        st.set_condition(
+            ConditionType::InvalidSpec,
+            CondStatus::True,
+            reason::INVALID_SPEC,
+            message.clone(),
+            self.now,
+        );
+        st.observed_generation = self.ro.generation;
+        (st.phase, st.message) = calculate_phase(self.spec, &st, false);
+        if st != *self.prev {
+            self.plan.warning(reason::INVALID_SPEC, message);
+            self.plan.status = Some(st);
+        }
+        true
+    }
+
+    /// `createDesiredReplicaSet`: the ReplicaSet of the current template, at 0 replicas, with
+    /// revision max+1. Creating it takes a whole reconcile.
+    fn create_new_replica_set(&mut self) {
+        let revision = self.max_old_revision() + 1;
+        let name = self.rs_name(&self.new_hash);
+        self.plan.actions.push(Action::CreateReplicaSet {
+            hash: self.new_hash.clone(),
+            revision,
+        });
+        if self.ro.revision != revision {
+            self.plan.actions.push(Action::SetRolloutRevision(revision));
+        }
+        self.plan.event(
+            reason::NEW_RS_CREATED,
+            format!("Created ReplicaSet {name} (revision {revision})"),
+        );
+        self.plan.event(
+            "RolloutUpdated",
+            format!("Rollout updated to revision {revision}"),
+        );
+        let mut st = self.prev.clone();
+        if st.set_condition(
+            ConditionType::Progressing,
+            CondStatus::True,
+            reason::NEW_RS_CREATED,
+            format!("Created new replica set \"{name}\""),
+            self.now,
+        ) {
+            self.plan.status = Some(st);
+        }
+    }
+
+    /// `syncReplicaSetRevision`: a re-used ReplicaSet (the template went back to an older one)
+    /// gets revision max+1, and the rollout's revision follows it.
+    fn sync_revision(&mut self) {
+        let Some(new_rs) = self.new_rs else { return };
+        let wanted = self.max_old_revision() + 1;
+        let revision = if new_rs.revision < wanted {
+            self.plan.actions.push(Action::SetRevision {
+                name: new_rs.name.clone(),
+                revision: wanted,
+            });
+            wanted
+        } else {
+            new_rs.revision
+        };
+        if self.ro.revision != revision {
+            self.plan.actions.push(Action::SetRolloutRevision(revision));
+        }
+    }
+
+    /// `checkPausedConditions`: keeps the Progressing and Paused conditions in line with
+    /// pauses and with a retry after an abort. A change takes the whole reconcile.
+    fn check_paused_conditions(&mut self) -> bool {
+        if self.prev.observed_generation != self.ro.generation {
+            return false;
+        }
+        let prog = self.prev.condition(ConditionType::Progressing);
+        let prog_paused = prog.is_some_and(|c| c.reason == reason::PAUSED);
+        let abort_cond = prog.is_some_and(|c| c.reason == reason::ABORTED);
+        let is_paused = !self.prev.pause_conditions.is_empty() || self.spec.paused;
+        let mut st = self.prev.clone();
+        if is_paused != prog_paused && !abort_cond {
+            if is_paused {
+                st.set_condition(
+                    ConditionType::Progressing,
+                    CondStatus::Unknown,
+                    reason::PAUSED,
+                    "Rollout is paused".to_string(),
+                    self.now,
+                );
+            } else {
+                st.set_condition(
+                    ConditionType::Progressing,
+                    CondStatus::Unknown,
+                    reason::RESUMED,
+                    "Rollout is resumed".to_string(),
+                    self.now,
+                );
+            }
+        }
+        if !self.prev.abort && abort_cond {
+            st.set_condition(
+                ConditionType::Progressing,
+                CondStatus::Unknown,
+                reason::RETRY,
+                "Retrying Rollout after abort".to_string(),
+                self.now,
+            );
+        }
+        let paused_true = self
+            .prev
+            .condition(ConditionType::Paused)
+            .is_some_and(|c| c.status == CondStatus::True);
+        if is_paused != paused_true && !abort_cond {
+            st.set_condition(
+                ConditionType::Paused,
+                if is_paused {
+                    CondStatus::True
+                } else {
+                    CondStatus::False
+                },
+                reason::PAUSED,
+                "Rollout is paused".to_string(),
+                self.now,
+            );
+        }
+        if st.conditions == self.prev.conditions {
+            return false;
+        }
+        st.observed_generation = self.ro.generation;
+        (st.phase, st.message) = calculate_phase(self.spec, &st, false);
+        self.plan.status = Some(st);
+        true
+    }
+
+    /// `isScalingEvent`: `spec.replicas` changed since the new or stable ReplicaSet was last
+    /// scaled (its desired-replicas annotation differs).
+    fn is_scaling_event(&self) -> bool {
+        let r = self.replicas();
+        [self.new_rs, self.stable_rs]
+            .into_iter()
+            .flatten()
+            .filter(|rs| rs.spec > 0)
+            .any(|rs| rs.desired_annotation.is_some_and(|d| d != r))
+    }
+}

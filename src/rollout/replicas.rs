@@ -1,0 +1,657 @@
+//! Replica arithmetic of the canary strategy (upstream `utils/replicaset/canary.go` and the
+//! fencepost resolution of `utils/replicaset/replicaset.go`): how many pods the canary and stable
+//! ReplicaSets get in *one* reconcile, and whether a step has reached its counts.
+//!
+//! Everything here is integer arithmetic on plain inputs, with Go's `int32` semantics kept as
+//! `i32` (intermediate budgets can go negative exactly as upstream). The controller and the
+//! conformance table test call the same functions.
+
+use crate::manifest::IntOrString;
+
+/// The parts of a canary step the arithmetic reads. A real step has one of them; upstream's
+/// tests also combine both, which the arithmetic handles (setCanaryScale needs traffic routing).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StepWeights {
+    pub set_weight: Option<i32>,
+    pub set_canary_scale: Option<CanaryScale>,
+}
+
+/// `setCanaryScale`: an explicit canary size, independent of the traffic weight.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CanaryScale {
+    pub replicas: Option<i32>,
+    pub weight: Option<i32>,
+    pub match_traffic_weight: bool,
+}
+
+/// `abortScaleDownDelaySeconds` as Argo distinguishes it: unset, explicitly 0 (never scale the
+/// canary down on abort), or a delay.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AbortDelay {
+    #[default]
+    Unset,
+    Never,
+    Seconds(u32),
+}
+
+/// `replicaProgressThreshold`: how much of a step's canary must be available.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressThreshold {
+    Percent(i32),
+    Pods(i32),
+}
+
+/// The rollout-level inputs of the arithmetic (spec and the status fields it reads).
+#[derive(Debug, Clone)]
+pub struct CanaryInputs<'a> {
+    /// `spec.replicas` after defaulting (nil means 1).
+    pub replicas: i32,
+    pub max_surge: Option<&'a IntOrString>,
+    pub max_unavailable: Option<&'a IntOrString>,
+    pub steps: &'a [StepWeights],
+    pub traffic_routed: bool,
+    pub max_weight: i32,
+    pub dynamic_stable_scale: bool,
+    pub min_pods_per_replica_set: Option<i32>,
+    pub abort_delay: AbortDelay,
+    pub progress_threshold: Option<ProgressThreshold>,
+    pub status: StatusInputs<'a>,
+}
+
+/// The status fields the arithmetic reads, as at the start of the reconcile.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StatusInputs<'a> {
+    pub stable_rs: &'a str,
+    pub current_pod_hash: &'a str,
+    pub current_step_index: Option<i32>,
+    pub abort: bool,
+    pub promote_full: bool,
+}
+
+/// A ReplicaSet as the arithmetic sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RsCounts<'a> {
+    pub name: &'a str,
+    /// `spec.replicas`.
+    pub spec: i32,
+    /// `status.availableReplicas`.
+    pub available: i32,
+    /// `status.replicas` (non-terminating pods).
+    pub status_replicas: i32,
+}
+
+/// Traffic weights the router applies, as recorded by the previous reconcile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Weights {
+    pub canary: i32,
+    pub stable: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid value for IntOrString: invalid value {0:?}")]
+pub struct FencepostError(pub String);
+
+/// Kubernetes' deprecated `GetValueFromIntOrPercent`: an integer is a count; *any* string is a
+/// percentage with its `%` signs removed (so `"1"` means 1%). Percentages of `total` round up
+/// or down as asked.
+pub fn value_from_int_or_percent(
+    v: &IntOrString,
+    total: i32,
+    round_up: bool,
+) -> Result<i32, FencepostError> {
+    match v {
+        IntOrString::Int(i) => Ok(*i as i32),
+        IntOrString::Str(s) => {
+            let digits = s.replace('%', "");
+            let pct: i64 = digits
+                .trim()
+                .parse()
+                .map_err(|_| FencepostError(s.clone()))?;
+            let prod = pct * total as i64;
+            let v = if round_up {
+                div_ceil(prod, 100)
+            } else {
+                prod.div_euclid(100)
+            };
+            Ok(v as i32)
+        }
+    }
+}
+
+fn div_ceil(a: i64, b: i64) -> i64 {
+    -((-a).div_euclid(b))
+}
+
+/// `resolveFenceposts`: surge rounds up, unavailable rounds down, absent means 0, and if both
+/// come out 0 unavailable becomes 1 (so a rollout can always move).
+pub fn resolve_fenceposts(
+    max_surge: Option<&IntOrString>,
+    max_unavailable: Option<&IntOrString>,
+    desired: i32,
+) -> Result<(i32, i32), FencepostError> {
+    let zero = IntOrString::Int(0);
+    let surge = value_from_int_or_percent(max_surge.unwrap_or(&zero), desired, true)?;
+    let mut unavailable =
+        value_from_int_or_percent(max_unavailable.unwrap_or(&zero), desired, false)?;
+    if surge == 0 && unavailable == 0 {
+        unavailable = 1;
+    }
+    Ok((surge, unavailable))
+}
+
+fn default_quarter() -> IntOrString {
+    IntOrString::Str("25%".to_string())
+}
+
+/// `MaxSurge` of a canary rollout (defaults applied: 25%).
+pub fn max_surge(
+    max_surge: Option<&IntOrString>,
+    max_unavailable: Option<&IntOrString>,
+    replicas: i32,
+) -> i32 {
+    let d = default_quarter();
+    resolve_fenceposts(
+        Some(max_surge.unwrap_or(&d)),
+        Some(max_unavailable.unwrap_or(&d)),
+        replicas,
+    )
+    .map(|(s, _)| s)
+    .unwrap_or(0)
+}
+
+/// `MaxUnavailable` of a canary rollout: defaults 25%, capped at `replicas`, 0 when replicas is 0.
+pub fn max_unavailable(
+    max_surge: Option<&IntOrString>,
+    max_unavailable: Option<&IntOrString>,
+    replicas: i32,
+) -> i32 {
+    if replicas == 0 {
+        return 0;
+    }
+    let d = default_quarter();
+    let (_, u) = resolve_fenceposts(
+        Some(max_surge.unwrap_or(&d)),
+        Some(max_unavailable.unwrap_or(&d)),
+        replicas,
+    )
+    .unwrap_or((0, 0));
+    u.min(replicas)
+}
+
+/// `MaxUnavailable` of a blue-green rollout (only restarts use it): 25% by default, rounded down,
+/// capped at `replicas`.
+pub fn max_unavailable_blue_green(max_unavailable: Option<&IntOrString>, replicas: i32) -> i32 {
+    if replicas == 0 {
+        return 0;
+    }
+    let d = default_quarter();
+    value_from_int_or_percent(max_unavailable.unwrap_or(&d), replicas, false)
+        .unwrap_or(0)
+        .min(replicas)
+}
+
+impl CanaryInputs<'_> {
+    fn surge(&self) -> i32 {
+        max_surge(self.max_surge, self.max_unavailable, self.replicas)
+    }
+
+    fn unavailable(&self) -> i32 {
+        max_unavailable(self.max_surge, self.max_unavailable, self.replicas)
+    }
+
+    /// The step being executed, or `None` when there are no steps or all are done; and the
+    /// index (unset counts as 0).
+    pub fn current_step(&self) -> (Option<&StepWeights>, Option<i32>) {
+        if self.steps.is_empty() {
+            return (None, None);
+        }
+        let idx = self.status.current_step_index.unwrap_or(0);
+        let step = usize::try_from(idx).ok().and_then(|i| self.steps.get(i));
+        (step, Some(idx))
+    }
+
+    /// `GetCurrentSetWeight`: 0 when aborted, 100 (max) past the last step, else the setWeight
+    /// of the current step or the nearest earlier one (0 if none).
+    pub fn current_set_weight(&self) -> i32 {
+        if self.status.abort {
+            return 0;
+        }
+        let (step, idx) = self.current_step();
+        if step.is_none() {
+            return self.max_weight;
+        }
+        let idx = idx.unwrap_or(0) as usize;
+        self.steps[..=idx]
+            .iter()
+            .rev()
+            .find_map(|s| s.set_weight)
+            .unwrap_or(0)
+    }
+
+    /// `UseSetCanaryScale`: the most recent setCanaryScale at or before the current step, when
+    /// traffic routing is on and no later `matchTrafficWeight` cancels it. After an abort it
+    /// only applies if `abortScaleDownDelaySeconds` is explicitly 0.
+    pub fn use_set_canary_scale(&self) -> Option<&CanaryScale> {
+        if !self.traffic_routed {
+            return None;
+        }
+        if self.status.abort && self.abort_delay != AbortDelay::Never {
+            return None;
+        }
+        let (step, idx) = self.current_step();
+        step?;
+        let idx = idx.unwrap_or(0) as usize;
+        for s in self.steps[..=idx].iter().rev() {
+            if let Some(scs) = &s.set_canary_scale {
+                if scs.match_traffic_weight {
+                    return None;
+                }
+                return Some(scs);
+            }
+        }
+        None
+    }
+
+    fn fully_targeted(&self) -> bool {
+        self.status.promote_full
+            || self.status.stable_rs.is_empty()
+            || self.status.current_pod_hash == self.status.stable_rs
+    }
+
+    /// `GetCanaryReplicasOrWeight`: either an explicit canary count (setCanaryScale replicas)
+    /// or the weight to aim for.
+    pub fn canary_replicas_or_weight(
+        &self,
+        new_rs: Option<&RsCounts>,
+        stable_rs: Option<&RsCounts>,
+    ) -> (Option<i32>, i32) {
+        if self.fully_targeted() {
+            return (None, self.max_weight);
+        }
+        if let Some(scs) = self.use_set_canary_scale() {
+            if let Some(r) = scs.replicas {
+                return (Some(r), 0);
+            }
+            if let Some(w) = scs.weight {
+                return (None, w);
+            }
+        }
+        (None, self.desired_canary_weight(new_rs, stable_rs))
+    }
+
+    /// `GetDesiredCanaryWeight`: the current setWeight, except after an abort with
+    /// dynamicStableScale, where the weight steps back down through the setWeight steps as the
+    /// canary drains: from the last step backwards, the first setWeight whose pod count is
+    /// below the canary pods still needed, else 0.
+    pub fn desired_canary_weight(
+        &self,
+        new_rs: Option<&RsCounts>,
+        stable_rs: Option<&RsCounts>,
+    ) -> i32 {
+        if !(self.status.abort && self.traffic_routed && self.dynamic_stable_scale) {
+            return self.current_set_weight();
+        }
+        let (Some(new_rs), Some(stable_rs)) = (new_rs, stable_rs) else {
+            return self.current_set_weight();
+        };
+        let mut needed = self.replicas - stable_rs.available;
+        if !matches!(self.abort_delay, AbortDelay::Seconds(s) if s > 0) {
+            needed = needed.max(new_rs.available);
+        }
+        self.steps
+            .iter()
+            .rev()
+            .filter_map(|s| s.set_weight)
+            .find(|&w| traffic_weight_to_replicas(self.replicas, w, self.max_weight) < needed)
+            .unwrap_or(0)
+    }
+
+    fn min_pods(&self, count: i32) -> i32 {
+        match self.min_pods_per_replica_set {
+            Some(m) if count != 0 && self.traffic_routed => count.max(m.min(self.replicas)),
+            _ => count,
+        }
+    }
+
+    /// `CalculateReplicaCountsForTrafficRoutedCanary`: the router carries the weight, so the
+    /// canary gets `ceil(R·W/max)` (or its setCanaryScale count) and the stable stays at R,
+    /// unless dynamicStableScale shrinks it only after the traffic has moved.
+    pub fn traffic_routed_counts(
+        &self,
+        new_rs: Option<&RsCounts>,
+        stable_rs: Option<&RsCounts>,
+        weights: Option<Weights>,
+    ) -> (i32, i32) {
+        let r = self.replicas;
+        let (explicit, weight) = self.canary_replicas_or_weight(new_rs, stable_rs);
+        let mut canary = match explicit {
+            Some(n) => n,
+            None => self.min_pods(traffic_weight_to_replicas(r, weight, self.max_weight)),
+        };
+        if !self.dynamic_stable_scale {
+            return (canary, r);
+        }
+        let mut stable = traffic_weight_to_replicas(r, self.max_weight - weight, self.max_weight);
+        if let Some(w) = weights {
+            stable = stable.max(traffic_weight_to_replicas(r, w.stable, self.max_weight));
+            if self.status.abort {
+                // The canary keeps the pods for the traffic it still receives.
+                canary = canary.max(traffic_weight_to_replicas(r, w.canary, self.max_weight));
+            }
+        }
+        (self.min_pods(canary), self.min_pods(stable))
+    }
+
+    /// `CalculateReplicaCountsForBasicCanary`: the counts to write in *this* reconcile for a
+    /// canary without a router, where the pod split is the traffic split. Scale-ups (stable
+    /// first) stay within `R + maxSurge` pods; scale-downs keep `R - maxUnavailable` available.
+    pub fn basic_counts(
+        &self,
+        new_rs: Option<&RsCounts>,
+        stable_rs: Option<&RsCounts>,
+        others: &[RsCounts],
+    ) -> (i32, i32) {
+        let r = self.replicas;
+        let (_, weight) = self.canary_replicas_or_weight(new_rs, stable_rs);
+        let surge = self.surge();
+        let (mut desired_new, mut desired_stable) =
+            approximate_weighted_counts(r, weight, self.max_weight, surge);
+
+        let mut new_count = new_rs.map_or(0, |rs| rs.spec);
+        let scale_stable = stable_exists(new_rs, stable_rs);
+        let mut stable_count = 0;
+        if scale_stable {
+            stable_count = stable_rs.map_or(0, |rs| rs.spec);
+        } else {
+            desired_new = r;
+            desired_stable = 0;
+        }
+
+        let max_total = r + surge;
+        let mut total: i32 =
+            others.iter().map(|o| o.spec).sum::<i32>() + new_rs.map_or(0, |rs| rs.spec);
+        if scale_stable {
+            total += stable_rs.map_or(0, |rs| rs.spec);
+        }
+        let mut scale_up = max_total - total;
+
+        if let Some(stable) = stable_rs.filter(|_| scale_stable)
+            && stable.spec < desired_stable
+            && scale_up > 0
+        {
+            if stable.spec + scale_up < desired_stable {
+                stable_count = stable.spec + scale_up;
+                scale_up = 0;
+            } else {
+                stable_count = desired_stable;
+                scale_up -= desired_stable - stable.spec;
+            }
+        }
+        if let Some(new) = new_rs
+            && new.spec < desired_new
+            && scale_up > 0
+        {
+            new_count = (new.spec + scale_up).min(desired_new);
+        }
+
+        if others.iter().map(|o| o.spec).sum::<i32>() > 0 {
+            // Older ReplicaSets are drained first (by the other-ReplicaSets pass).
+            return (new_count, stable_count);
+        }
+
+        let min_available = r - self.unavailable();
+        let increasing = new_rs.is_none_or(|n| desired_new >= n.spec);
+        let countable = replicas_for_scale_down(new_rs, !increasing)
+            + replicas_for_scale_down(stable_rs.filter(|_| scale_stable), increasing);
+        if countable <= min_available {
+            return (new_count, stable_count);
+        }
+        let scale_down = countable - min_available;
+        if !increasing {
+            new_count = scale_down_count(new_rs, desired_new, scale_down, new_count);
+            (new_count, stable_count) = adjust_within_limits(
+                new_rs,
+                stable_rs.filter(|_| scale_stable),
+                new_count,
+                stable_count,
+                max_total,
+                min_available,
+            );
+        } else if scale_stable {
+            stable_count = scale_down_count(stable_rs, desired_stable, scale_down, stable_count);
+            (stable_count, new_count) = adjust_within_limits(
+                stable_rs,
+                new_rs,
+                stable_count,
+                new_count,
+                max_total,
+                min_available,
+            );
+        }
+        (new_count, stable_count)
+    }
+
+    /// The counts of this reconcile for either flavour.
+    pub fn counts(
+        &self,
+        new_rs: Option<&RsCounts>,
+        stable_rs: Option<&RsCounts>,
+        others: &[RsCounts],
+        weights: Option<Weights>,
+    ) -> (i32, i32) {
+        if self.traffic_routed {
+            self.traffic_routed_counts(new_rs, stable_rs, weights)
+        } else {
+            self.basic_counts(new_rs, stable_rs, others)
+        }
+    }
+
+    /// `AtDesiredReplicaCountsForCanary`: has the current setWeight / setCanaryScale step reached
+    /// its pod counts? The canary must have them *available*; the stable must have them created
+    /// (unless dynamicStableScale); a basic canary also needs every older ReplicaSet drained.
+    pub fn at_desired_counts(
+        &self,
+        new_rs: Option<&RsCounts>,
+        stable_rs: Option<&RsCounts>,
+        others: &[RsCounts],
+        weights: Option<Weights>,
+    ) -> bool {
+        let (desired_new, desired_stable) = self.counts(new_rs, stable_rs, others, weights);
+        if !replica_progress_threshold_met(self.progress_threshold, new_rs, desired_new) {
+            return false;
+        }
+        // The stable must have its pods created, except with dynamicStableScale.
+        let stable_checked = !(self.traffic_routed && self.dynamic_stable_scale);
+        let stable_ok = stable_rs
+            .is_some_and(|s| s.spec == desired_stable && s.status_replicas == desired_stable);
+        if stable_checked && !stable_ok {
+            return false;
+        }
+        if !self.traffic_routed && others.iter().map(|o| o.available).sum::<i32>() != 0 {
+            return false;
+        }
+        true
+    }
+}
+
+/// `CheckStableRSExists`: a stable ReplicaSet exists and is not the new one.
+pub fn stable_exists(new_rs: Option<&RsCounts>, stable_rs: Option<&RsCounts>) -> bool {
+    match (new_rs, stable_rs) {
+        (_, None) => false,
+        (None, Some(_)) => true,
+        (Some(n), Some(s)) => n.name != s.name,
+    }
+}
+
+/// `trafficWeightToReplicas`: `ceil(replicas·weight/max)`, in 64-bit so large weights cannot
+/// overflow.
+pub fn traffic_weight_to_replicas(replicas: i32, weight: i32, max_weight: i32) -> i32 {
+    if max_weight <= 0 {
+        return 0;
+    }
+    div_ceil(weight as i64 * replicas as i64, max_weight as i64) as i32
+}
+
+/// `approximateWeightedCanaryStableReplicaCounts`: the whole-pod split whose canary share is
+/// closest to `weight`, over `replicas` pods or, when surge is allowed, `replicas + 1`. A weight
+/// strictly between 0 and max never leaves either side empty, unless 1 replica and no surge.
+pub fn approximate_weighted_counts(
+    replicas: i32,
+    weight: i32,
+    max_weight: i32,
+    max_surge: i32,
+) -> (i32, i32) {
+    if replicas == 0 {
+        return (0, 0);
+    }
+    let (r, w, m) = (replicas as i64, weight as i64, max_weight.max(1) as i64);
+    let ceil = div_ceil(r * w, m);
+    let floor = (r * w).div_euclid(m);
+    // Tied: floor and ceiling are equally far from the weight (fraction exactly one half).
+    let tied = |total: i64| (2 * total * w) % (2 * m) == m;
+    let zero_allowed = weight == max_weight || weight == 0 || (replicas == 1 && max_surge == 0);
+
+    let mut options: Vec<(i64, i64)> = Vec::with_capacity(4);
+    if ceil < r || zero_allowed {
+        options.push((ceil, r));
+    }
+    if !tied(r) && (floor != 0 || zero_allowed) {
+        options.push((floor, r));
+    }
+    if max_surge > 0 {
+        options.push((ceil, r + 1));
+        if !tied(r + 1) && (floor != 0 || zero_allowed) {
+            options.push((floor, r + 1));
+        }
+    }
+    let Some(&first) = options.first() else {
+        return (0, replicas);
+    };
+    // Compare |canary/total - w/m| exactly: cross-multiplied, no floating point.
+    let delta = |(c, t): (i64, i64)| i128::from((c * m - w * t).abs());
+    let best = options.iter().skip(1).fold(first, |best, &opt| {
+        let lhs = delta(opt) * best.1 as i128;
+        let rhs = delta(best) * opt.1 as i128;
+        if lhs < rhs { opt } else { best }
+    });
+    (best.0 as i32, (best.1 - best.0) as i32)
+}
+
+/// `GetReplicasForScaleDown`: how many pods of a ReplicaSet count toward availability when
+/// deciding how far to scale down (spec if availability is ignored or spec is lower).
+pub fn replicas_for_scale_down(rs: Option<&RsCounts>, ignore_availability: bool) -> i32 {
+    match rs {
+        None => 0,
+        Some(rs) if rs.spec < rs.available || ignore_availability => rs.spec,
+        Some(rs) => rs.available,
+    }
+}
+
+fn scale_down_count(drain: Option<&RsCounts>, desired: i32, scale_down: i32, current: i32) -> i32 {
+    match drain {
+        Some(rs) if rs.spec > desired => desired.max(rs.spec - scale_down),
+        _ => current,
+    }
+}
+
+/// `adjustReplicaWithinLimits`: trims the adjusted ReplicaSet back under `R + maxSurge`, gives
+/// back what that costs in availability, and takes any remaining excess from the drained one.
+fn adjust_within_limits(
+    drain: Option<&RsCounts>,
+    adjust: Option<&RsCounts>,
+    mut drain_count: i32,
+    mut adjust_count: i32,
+    max_total: i32,
+    min_available: i32,
+) -> (i32, i32) {
+    let over = (adjust_count + drain_count - max_total).max(0);
+    let mut total_available = drain.map_or(0, |d| d.available.min(drain_count));
+    if let Some(adj) = adjust {
+        adjust_count -= over;
+        total_available += adj.available.min(adjust_count);
+        let lost = (adj.available - adjust_count).max(0);
+        let need = (min_available - total_available).max(0);
+        adjust_count += lost.min(need);
+        let over = (adjust_count + drain_count - max_total).max(0);
+        drain_count -= over;
+    }
+    (drain_count, adjust_count)
+}
+
+/// `allDesiredAreAvailable`: spec and available both equal `desired`.
+pub fn all_desired_available(rs: Option<&RsCounts>, desired: i32) -> bool {
+    rs.is_some_and(|rs| rs.spec == desired && rs.available == desired)
+}
+
+/// `ReplicaProgressThresholdMet`: with a threshold only availability counts (Percent of
+/// desired, or a pod count); without one (or a negative value) every desired pod must be
+/// created and available.
+pub fn replica_progress_threshold_met(
+    threshold: Option<ProgressThreshold>,
+    rs: Option<&RsCounts>,
+    desired: i32,
+) -> bool {
+    match (threshold, rs) {
+        (Some(ProgressThreshold::Percent(v)), Some(rs)) if v >= 0 => {
+            desired == 0 || (rs.available as i64) * 100 >= (v as i64) * desired as i64
+        }
+        (Some(ProgressThreshold::Pods(v)), Some(rs)) if v >= 0 => rs.available >= v,
+        _ => all_desired_available(rs, desired),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pct(s: &str) -> IntOrString {
+        IntOrString::Str(s.to_string())
+    }
+
+    #[test]
+    fn default_fenceposts_match_argo_table() {
+        // §1.2: R → (surge, unavailable) with the 25%/25% defaults.
+        let table = [
+            (1, 1, 0),
+            (2, 1, 0),
+            (3, 1, 0),
+            (4, 1, 1),
+            (5, 2, 1),
+            (8, 2, 2),
+            (10, 3, 2),
+            (20, 5, 5),
+        ];
+        for (r, s, u) in table {
+            assert_eq!(
+                (max_surge(None, None, r), max_unavailable(None, None, r)),
+                (s, u),
+                "R={r}"
+            );
+        }
+        // Any string is a percentage, even without `%`.
+        assert_eq!(value_from_int_or_percent(&pct("1"), 10, true), Ok(1));
+        assert_eq!(value_from_int_or_percent(&pct("1"), 200, true), Ok(2));
+    }
+
+    #[test]
+    fn nearest_split_reference_values() {
+        let table = [
+            ((3, 50, 0), (2, 1)),
+            ((3, 10, 1), (1, 3)),
+            ((10, 15, 0), (2, 8)),
+            ((10, 24, 1), (3, 8)),
+            ((10, 99, 1), (10, 1)),
+            ((1, 49, 0), (0, 1)),
+            ((1, 50, 0), (1, 0)),
+            ((1, 99, 1), (1, 1)),
+            ((10, 33, 0), (3, 7)),
+        ];
+        for ((r, w, s), want) in table {
+            assert_eq!(
+                approximate_weighted_counts(r, w, 100, s),
+                want,
+                "R={r} W={w} surge={s}"
+            );
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! ReplicaSet writes of the canary strategy (upstream `rollout/replicaset.go` and the scaling
+//! half of `rollout/canary.go`): scaling with events and the desired-replicas annotation, the
+//! stable and new ReplicaSets, draining older ones, scale-down delays, revision history.
+
+use crate::engine::SimDuration;
+
+use super::context::{Action, RsView};
+use super::controller::Ctx;
+use super::replicas::AbortDelay;
+
+/// The default `scaleDownDelaySeconds` and `abortScaleDownDelaySeconds` with traffic routing.
+const DEFAULT_DELAY_SECONDS: u64 = 30;
+
+impl Ctx<'_> {
+    /// `scaleReplicaSetAndRecordEvent`: writes `spec.replicas` (and the desired-replicas
+    /// annotation); true only when the size changed.
+    pub(super) fn scale(&mut self, rs: &RsView, from: i32, to: i32) -> bool {
+        let r = self.replicas();
+        if from == to && rs.desired_annotation == Some(r) {
+            return false;
+        }
+        self.plan.actions.push(Action::ScaleReplicaSet {
+            name: rs.name.clone(),
+            from,
+            to,
+            desired_annotation: r,
+        });
+        if from == to {
+            return false;
+        }
+        let dir = if from < to { "up" } else { "down" };
+        self.plan.event(
+            "ScalingReplicaSet",
+            format!(
+                "Scaled {dir} ReplicaSet {} (revision {}) from {from} to {to}",
+                rs.name, rs.revision
+            ),
+        );
+        true
+    }
+
+    /// `reconcileCanaryStableReplicaSet`. With a router the stable count deliberately reads the
+    /// *previous* reconcile's weights, so the stable shrinks only after traffic has moved.
+    pub(super) fn reconcile_canary_stable_replica_set(&mut self) -> bool {
+        let Some(stable) = self.stable_rs else {
+            return false;
+        };
+        if self.new_rs.is_some_and(|n| n.name == stable.name) {
+            return false;
+        }
+        let inputs = self.inputs();
+        let (_, desired) = inputs.counts(
+            self.new_counts().as_ref(),
+            self.stable_counts().as_ref(),
+            &self.other_counts(),
+            Self::weights_of(&self.prev.canary.weights),
+        );
+        self.scale(stable, stable.spec, desired)
+    }
+
+    /// `reconcileNewReplicaSet`, including the delayed scale-down of an aborted canary.
+    pub(super) fn reconcile_new_replica_set(&mut self) -> bool {
+        let Some(new_rs) = self.new_rs else {
+            return false;
+        };
+        let inputs = self.inputs();
+        let (mut count, _) = inputs.counts(
+            self.new_counts().as_ref(),
+            self.stable_counts().as_ref(),
+            &self.other_counts(),
+            Self::weights_of(&self.new_status.canary.weights),
+        );
+        if self.should_delay_scale_down_on_abort() {
+            match new_rs.scale_down_deadline {
+                Some(deadline) if deadline > self.now => {
+                    self.plan.requeue.push(deadline);
+                    return false;
+                }
+                Some(_) => count = 0,
+                None => {
+                    let r = self.replicas();
+                    if self.stable_rs.is_some_and(|s| s.available == r) {
+                        let delay = match self.canary.abort_scale_down_delay {
+                            AbortDelay::Seconds(s) => u64::from(s),
+                            _ => DEFAULT_DELAY_SECONDS,
+                        };
+                        let at = self.now.truncate_to_second() + SimDuration::from_secs(delay);
+                        self.plan.actions.push(Action::SetScaleDownDeadline {
+                            name: new_rs.name.clone(),
+                            at,
+                        });
+                        self.plan.requeue.push(at);
+                    }
+                    // The canary stays up until the deadline is set and passes.
+                    return false;
+                }
+            }
+        }
+        self.scale(new_rs, new_rs.spec, count)
+    }
+
+    /// `shouldDelayScaleDownOnAbort`: only a traffic-routed canary keeps its pods for a while
+    /// after an abort (30 s by default; `abortScaleDownDelaySeconds: 0` keeps them for good).
+    pub(super) fn should_delay_scale_down_on_abort(&self) -> bool {
+        if !self.pause.is_aborted() || self.stable_rs.is_none() || !self.routed() {
+            return false;
+        }
+        match self.canary.abort_scale_down_delay {
+            AbortDelay::Never => false,
+            AbortDelay::Unset => !self.canary.dynamic_stable_scale,
+            AbortDelay::Seconds(_) => true,
+        }
+    }
+
+    /// `removeScaleDownDeadlines`: the new and stable ReplicaSets never keep a deadline (they
+    /// may carry one after the user went back to an older revision).
+    pub(super) fn remove_scale_down_deadlines(&mut self) {
+        let mut targets: Vec<&RsView> = Vec::new();
+        if let Some(n) = self.new_rs
+            && !self.should_delay_scale_down_on_abort()
+        {
+            targets.push(n);
+        }
+        if let Some(s) = self.stable_rs
+            && !targets.iter().any(|t| t.name == s.name)
+        {
+            targets.push(s);
+        }
+        for rs in targets {
+            if rs.scale_down_deadline.is_some() {
+                self.plan.actions.push(Action::RemoveScaleDownDeadline {
+                    name: rs.name.clone(),
+                });
+            }
+        }
+    }
+
+    /// `reconcileOtherReplicaSets`: drain ReplicaSets that are neither new nor stable.
+    pub(super) fn reconcile_other_replica_sets(&mut self) -> bool {
+        let active: Vec<&RsView> = self
+            .others
+            .iter()
+            .copied()
+            .filter(|rs| rs.spec > 0)
+            .collect();
+        if active.is_empty() {
+            return false;
+        }
+        self.scale_down_old_for_canary(active) > 0
+    }
+
+    /// `scaleDownOldReplicaSetsForCanary`: unhealthy pods first, then newest revision first,
+    /// within the maxUnavailable budget; with a router, previous stables wait out their
+    /// scale-down delay and referenced ReplicaSets are left alone.
+    fn scale_down_old_for_canary(&mut self, mut old: Vec<&RsView>) -> i32 {
+        let mut specs: Vec<(String, i32)> =
+            old.iter().map(|rs| (rs.name.clone(), rs.spec)).collect();
+        // cleanupUnhealthyReplicas: cut each to its available pods (oldest first).
+        old.sort_by_key(|rs| rs.created);
+        let mut total = 0;
+        for rs in &old {
+            let spec = spec_of(&specs, &rs.name);
+            if spec == 0 || spec == rs.available {
+                continue;
+            }
+            self.scale(rs, spec, rs.available);
+            total += spec - rs.available;
+            set_spec(&mut specs, &rs.name, rs.available);
+        }
+        let available: i32 = self.all.iter().map(|rs| rs.available).sum();
+        let min_available = self.replicas() - self.inputs_max_unavailable();
+        let mut budget = available - min_available;
+        if budget <= 0 {
+            return 0;
+        }
+        old.sort_by_key(|rs| std::cmp::Reverse((rs.revision, rs.created)));
+        let mut annotated = 0u32;
+        for rs in old {
+            if self.routed() && self.is_referenced(rs) {
+                continue;
+            }
+            if budget <= 0 {
+                break;
+            }
+            let spec = spec_of(&specs, &rs.name);
+            if spec == 0 {
+                continue;
+            }
+            let desired = if !self.routed() {
+                (spec - budget).max(0)
+            } else if self.fully_promoted() || rs.scale_down_deadline.is_some() {
+                if self.canary.dynamic_stable_scale {
+                    0
+                } else {
+                    self.scale_down_delay(rs, spec, &mut annotated)
+                }
+            } else {
+                // An intermediate revision replaced mid-update: no traffic goes to it.
+                0
+            };
+            if spec == desired {
+                continue;
+            }
+            self.scale(rs, spec, desired);
+            budget -= spec - desired;
+            total += spec - desired;
+        }
+        total
+    }
+
+    fn inputs_max_unavailable(&self) -> i32 {
+        super::replicas::max_unavailable(
+            self.canary.max_surge.as_ref(),
+            self.canary.max_unavailable.as_ref(),
+            self.replicas(),
+        )
+    }
+
+    /// `scaleDownDelayHelper`: the first time, stamp a deadline and keep the size; until the
+    /// deadline, keep it; after, scale to 0. Beyond `scaleDownDelayRevisionLimit` waiting
+    /// ReplicaSets (newest first), the rest go at once.
+    fn scale_down_delay(&mut self, rs: &RsView, keep: i32, annotated: &mut u32) -> i32 {
+        let limit = self
+            .canary
+            .scale_down_delay_revision_limit
+            .unwrap_or(u32::MAX);
+        match rs.scale_down_deadline {
+            None if rs.spec > 0 => {
+                if *annotated >= limit {
+                    return 0;
+                }
+                *annotated += 1;
+                let delay = self
+                    .canary
+                    .scale_down_delay_seconds
+                    .map_or(DEFAULT_DELAY_SECONDS, u64::from);
+                if delay == 0 {
+                    return 0;
+                }
+                let at = self.now.truncate_to_second() + SimDuration::from_secs(delay);
+                self.plan.actions.push(Action::SetScaleDownDeadline {
+                    name: rs.name.clone(),
+                    at,
+                });
+                self.plan.requeue.push(at);
+                keep
+            }
+            None => 0,
+            Some(deadline) => {
+                *annotated += 1;
+                if *annotated > limit || deadline <= self.now {
+                    0
+                } else {
+                    self.plan.requeue.push(deadline);
+                    keep
+                }
+            }
+        }
+    }
+
+    /// `isReplicaSetReferenced`: the status or a live Service still points at this hash.
+    fn is_referenced(&self, rs: &RsView) -> bool {
+        let p = self.prev;
+        let mut refs = vec![p.stable_rs.as_str(), p.current_pod_hash.as_str()];
+        if let Some(w) = &p.canary.weights {
+            refs.push(&w.canary.pod_template_hash);
+            refs.push(&w.stable.pod_template_hash);
+        }
+        if refs.contains(&rs.hash.as_str()) {
+            return true;
+        }
+        [&self.canary.canary_service, &self.canary.stable_service]
+            .into_iter()
+            .flatten()
+            .filter_map(|svc| self.services.get(svc))
+            .any(|svc| svc.selector_hash.as_deref() == Some(rs.hash.as_str()))
+    }
+
+    /// `reconcileRevisionHistoryLimit`: delete the oldest fully scaled-down ReplicaSets beyond
+    /// `revisionHistoryLimit`.
+    pub(super) fn reconcile_revision_history_limit(&mut self) {
+        let limit = self.spec.revision_history_limit as usize;
+        if self.others.len() <= limit {
+            return;
+        }
+        let mut cleanable = self.others.clone();
+        cleanable.sort_by_key(|rs| rs.created);
+        let excess = cleanable.len() - limit;
+        for rs in cleanable.into_iter().take(excess) {
+            if rs.status_replicas != 0 || rs.spec != 0 {
+                continue;
+            }
+            self.plan.actions.push(Action::DeleteReplicaSet {
+                name: rs.name.clone(),
+            });
+        }
+    }
+}
+
+fn spec_of(specs: &[(String, i32)], name: &str) -> i32 {
+    specs.iter().find(|(n, _)| n == name).map_or(0, |(_, s)| *s)
+}
+
+fn set_spec(specs: &mut [(String, i32)], name: &str, v: i32) {
+    if let Some(e) = specs.iter_mut().find(|(n, _)| n == name) {
+        e.1 = v;
+    }
+}

@@ -1,0 +1,68 @@
+//! Service selectors (upstream `rollout/service.go`): the stable Service follows the stable
+//! ReplicaSet and the canary Service the new one, switched only once the target has available
+//! pods (all of them when a Service is adopted for the first time).
+
+use super::context::{Action, RsView};
+use super::controller::Ctx;
+
+impl Ctx<'_> {
+    /// `reconcileStableAndCanaryService`.
+    pub(super) fn reconcile_stable_and_canary_service(&mut self) {
+        let stable_svc = self.canary.stable_service.clone();
+        let canary_svc = self.canary.canary_service.clone();
+        self.ensure_svc_targets(stable_svc.as_deref(), self.stable_rs, true);
+        if self.pause.is_aborted() && !self.routed() {
+            // An aborted basic canary sends the canary Service back to the stable pods.
+            self.ensure_svc_targets(canary_svc.as_deref(), self.stable_rs, true);
+            return;
+        }
+        self.ensure_svc_targets(canary_svc.as_deref(), self.new_rs, true);
+    }
+
+    /// `ensureSVCTargets`: point a Service's pod-template-hash selector at `rs`.
+    pub(super) fn ensure_svc_targets(
+        &mut self,
+        svc: Option<&str>,
+        rs: Option<&RsView>,
+        check: bool,
+    ) {
+        let (Some(svc), Some(rs)) = (svc, rs) else {
+            return;
+        };
+        let Some(view) = self.services.get(svc) else {
+            return;
+        };
+        let current = self.switched_selector(svc).or(view.selector_hash.clone());
+        if current.as_deref() == Some(rs.hash.as_str()) {
+            return;
+        }
+        let managed = view.managed || self.switched_selector(svc).is_some();
+        if check && !managed && !rs.fully_available() {
+            return;
+        }
+        if check && rs.available == 0 {
+            return;
+        }
+        self.plan.actions.push(Action::SwitchService {
+            service: svc.to_string(),
+            from: current.clone(),
+            to: rs.hash.clone(),
+        });
+        self.plan.event(
+            "SwitchService",
+            format!(
+                "Switched selector for service '{svc}' from '{}' to '{}'",
+                current.unwrap_or_default(),
+                rs.hash
+            ),
+        );
+    }
+
+    /// A selector switched earlier in this same reconcile.
+    fn switched_selector(&self, svc: &str) -> Option<String> {
+        self.plan.actions.iter().rev().find_map(|a| match a {
+            Action::SwitchService { service, to, .. } if service == svc => Some(to.clone()),
+            _ => None,
+        })
+    }
+}

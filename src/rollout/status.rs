@@ -1,0 +1,301 @@
+//! The Rollout status (`RolloutStatus` upstream): fields, conditions, pause conditions, and the
+//! phase and message computed from them exactly as `CalculateRolloutPhase` and the client-side
+//! `GetRolloutPhase` do.
+
+use std::fmt;
+
+use crate::engine::SimTime;
+use crate::manifest::RolloutSpec;
+
+/// `status.phase`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Phase {
+    #[default]
+    Progressing,
+    Paused,
+    Healthy,
+    Degraded,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Progressing => "Progressing",
+            Phase::Paused => "Paused",
+            Phase::Healthy => "Healthy",
+            Phase::Degraded => "Degraded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Phase> {
+        match s {
+            "Progressing" => Some(Phase::Progressing),
+            "Paused" => Some(Phase::Paused),
+            "Healthy" => Some(Phase::Healthy),
+            "Degraded" => Some(Phase::Degraded),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The condition types of a Rollout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ConditionType {
+    Progressing,
+    Available,
+    Healthy,
+    Completed,
+    Paused,
+    InvalidSpec,
+}
+
+impl ConditionType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConditionType::Progressing => "Progressing",
+            ConditionType::Available => "Available",
+            ConditionType::Healthy => "Healthy",
+            ConditionType::Completed => "Completed",
+            ConditionType::Paused => "Paused",
+            ConditionType::InvalidSpec => "InvalidSpec",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CondStatus {
+    True,
+    False,
+    Unknown,
+}
+
+impl CondStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CondStatus::True => "True",
+            CondStatus::False => "False",
+            CondStatus::Unknown => "Unknown",
+        }
+    }
+}
+
+/// One entry of `status.conditions`. Times are whole seconds, as Kubernetes stores them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    pub kind: ConditionType,
+    pub status: CondStatus,
+    pub reason: &'static str,
+    pub message: String,
+    pub last_update: SimTime,
+    pub last_transition: SimTime,
+}
+
+/// Condition reasons, with Argo's spelling.
+pub mod reason {
+    pub const NEW_RS_CREATED: &str = "NewReplicaSetCreated";
+    pub const FOUND_NEW_RS: &str = "FoundNewReplicaSet";
+    pub const RS_UPDATED: &str = "ReplicaSetUpdated";
+    pub const RS_NOT_AVAILABLE: &str = "ReplicaSetNotAvailable";
+    pub const NEW_RS_AVAILABLE: &str = "NewReplicaSetAvailable";
+    pub const PAUSED: &str = "RolloutPaused";
+    pub const RESUMED: &str = "RolloutResumed";
+    pub const RETRY: &str = "RolloutRetry";
+    pub const ABORTED: &str = "RolloutAborted";
+    pub const TIMED_OUT: &str = "ProgressDeadlineExceeded";
+    pub const AVAILABLE: &str = "AvailableReason";
+    pub const HEALTHY: &str = "RolloutHealthy";
+    pub const COMPLETED: &str = "RolloutCompleted";
+    pub const INVALID_SPEC: &str = "InvalidSpec";
+}
+
+/// Why the controller paused the rollout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PauseReason {
+    CanaryPauseStep,
+    BlueGreenPause,
+    InconclusiveAnalysisRun,
+    InconclusiveExperiment,
+}
+
+impl PauseReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PauseReason::CanaryPauseStep => "CanaryPauseStep",
+            PauseReason::BlueGreenPause => "BlueGreenPause",
+            PauseReason::InconclusiveAnalysisRun => "InconclusiveAnalysisRun",
+            PauseReason::InconclusiveExperiment => "InconclusiveExperiment",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PauseCondition {
+    pub reason: PauseReason,
+    /// Whole seconds (Kubernetes timestamps are truncated).
+    pub start_time: SimTime,
+}
+
+/// One destination of the traffic router.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeightDestination {
+    pub weight: i32,
+    pub pod_template_hash: String,
+    pub service_name: String,
+}
+
+/// `status.canary.weights`: what the router applies now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrafficWeights {
+    pub canary: WeightDestination,
+    pub stable: WeightDestination,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CanaryStatus {
+    pub weights: Option<TrafficWeights>,
+}
+
+/// `status` of a Rollout.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RolloutStatus {
+    pub observed_generation: u64,
+    pub current_pod_hash: String,
+    pub current_step_hash: String,
+    pub current_step_index: Option<u32>,
+    pub stable_rs: String,
+    pub replicas: u32,
+    pub updated_replicas: u32,
+    pub ready_replicas: u32,
+    pub available_replicas: u32,
+    pub pause_conditions: Vec<PauseCondition>,
+    pub controller_pause: bool,
+    pub abort: bool,
+    pub aborted_at: Option<SimTime>,
+    pub promote_full: bool,
+    pub canary: CanaryStatus,
+    pub conditions: Vec<Condition>,
+    pub phase: Phase,
+    pub message: String,
+}
+
+impl RolloutStatus {
+    pub fn condition(&self, kind: ConditionType) -> Option<&Condition> {
+        self.conditions.iter().find(|c| c.kind == kind)
+    }
+
+    /// `SetRolloutCondition`: replaces the condition of that type unless status and reason are
+    /// unchanged; keeps the transition time when only the reason changes. True when changed.
+    pub fn set_condition(
+        &mut self,
+        kind: ConditionType,
+        status: CondStatus,
+        reason: &'static str,
+        message: String,
+        now: SimTime,
+    ) -> bool {
+        let now = now.truncate_to_second();
+        let mut transition = now;
+        if let Some(cur) = self.condition(kind) {
+            if cur.status == status && cur.reason == reason {
+                return false;
+            }
+            if cur.status == status {
+                transition = cur.last_transition;
+            }
+        }
+        self.remove_condition(kind);
+        self.conditions.push(Condition {
+            kind,
+            status,
+            reason,
+            message,
+            last_update: now,
+            last_transition: transition,
+        });
+        true
+    }
+
+    pub fn remove_condition(&mut self, kind: ConditionType) {
+        self.conditions.retain(|c| c.kind != kind);
+    }
+
+    pub fn pause_condition(&self, reason: PauseReason) -> Option<&PauseCondition> {
+        self.pause_conditions.iter().find(|p| p.reason == reason)
+    }
+}
+
+/// `CalculateRolloutPhase`: the phase and message the controller stores (first match wins).
+pub fn calculate_phase(
+    spec: &RolloutSpec,
+    status: &RolloutStatus,
+    restart_pending: bool,
+) -> (Phase, String) {
+    for c in &status.conditions {
+        if c.kind == ConditionType::InvalidSpec {
+            return (Phase::Degraded, format!("InvalidSpec: {}", c.message));
+        }
+        if c.reason == reason::ABORTED || c.reason == reason::TIMED_OUT {
+            return (Phase::Degraded, format!("{}: {}", c.reason, c.message));
+        }
+    }
+    if spec.paused {
+        return (Phase::Paused, "manually paused".to_string());
+    }
+    if let Some(p) = status.pause_conditions.first() {
+        return (Phase::Paused, p.reason.as_str().to_string());
+    }
+    if restart_pending {
+        return (Phase::Progressing, "rollout is restarting".to_string());
+    }
+    if status.updated_replicas < spec.replicas() {
+        return (
+            Phase::Progressing,
+            "more replicas need to be updated".to_string(),
+        );
+    }
+    if status.available_replicas < status.updated_replicas {
+        return (
+            Phase::Progressing,
+            "updated replicas are still becoming available".to_string(),
+        );
+    }
+    if let Some(c) = spec.canary() {
+        if c.traffic_routing.is_none() && status.replicas > status.updated_replicas {
+            return (
+                Phase::Progressing,
+                "old replicas are pending termination".to_string(),
+            );
+        }
+        if status.stable_rs.is_empty() || status.stable_rs != status.current_pod_hash {
+            return (
+                Phase::Progressing,
+                "waiting for all steps to complete".to_string(),
+            );
+        }
+    }
+    (Phase::Healthy, String::new())
+}
+
+/// `GetRolloutPhase`: what `kubectl argo rollouts` shows, which also accounts for a spec the
+/// controller has not observed yet and for a resume it has not reacted to yet.
+pub fn observed_phase(generation: u64, status: &RolloutStatus) -> (Phase, String) {
+    if status.observed_generation != generation {
+        return (
+            Phase::Progressing,
+            "waiting for rollout spec update to be observed".to_string(),
+        );
+    }
+    if status.controller_pause && status.pause_conditions.is_empty() {
+        return (
+            Phase::Progressing,
+            "waiting for rollout to unpause".to_string(),
+        );
+    }
+    (status.phase, status.message.clone())
+}

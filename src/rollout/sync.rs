@@ -1,0 +1,307 @@
+//! Status computation shared by the strategies (upstream `rollout/sync.go`): the base counts,
+//! the reset on a new revision, the conditions (progress, availability, health, completion,
+//! progress deadline) and the final persist with phase and message.
+
+use crate::engine::SimDuration;
+use crate::manifest::Step;
+
+use super::controller::Ctx;
+use super::status::{CondStatus, ConditionType, RolloutStatus, calculate_phase, reason};
+
+impl Ctx<'_> {
+    /// `calculateBaseStatus`: counts from the ReplicaSets as read at the start of the reconcile.
+    pub(super) fn base_status(&self) -> RolloutStatus {
+        let mut st = self.new_status.clone();
+        st.current_pod_hash = self
+            .new_rs
+            .map_or_else(|| self.new_hash.clone(), |rs| rs.hash.clone());
+        st.replicas = self
+            .all
+            .iter()
+            .map(|rs| rs.status_replicas.max(0) as u32)
+            .sum();
+        st.updated_replicas = self.new_rs.map_or(0, |rs| rs.status_replicas.max(0) as u32);
+        st.ready_replicas = self.all.iter().map(|rs| rs.ready.max(0) as u32).sum();
+        st.available_replicas = self.all.iter().map(|rs| rs.available.max(0) as u32).sum();
+        st.conditions = self.prev.conditions.clone();
+        st.remove_condition(ConditionType::InvalidSpec);
+        st.promote_full = self.prev.promote_full;
+        st
+    }
+
+    /// `resetRolloutStatus`: a new revision starts from step 0 with no pause, abort or full
+    /// promotion left over.
+    pub(super) fn reset_status(&mut self, new: &mut RolloutStatus) {
+        self.pause.clear_pauses();
+        self.pause.remove_abort();
+        new.promote_full = false;
+        new.current_step_index = (!self.canary.steps.is_empty()).then_some(0);
+    }
+
+    fn is_paused(&self) -> bool {
+        !self.prev.pause_conditions.is_empty() || self.spec.paused
+    }
+
+    /// `isIndefiniteStep`: pause, analysis and experiment steps never time out.
+    fn is_indefinite_step(&self) -> bool {
+        matches!(self.current_step().0, Some(Step::Pause(_)))
+    }
+
+    /// `RolloutHealthy`: everything updated and available, all steps done, old pods gone.
+    pub(super) fn rollout_healthy(&self, new: &RolloutStatus) -> bool {
+        let r = self.spec.replicas();
+        let steps = self.canary.steps.len() as u32;
+        let all_steps = match new.current_step_index {
+            Some(i) if steps > 0 => i == steps,
+            _ => true,
+        };
+        let complete = all_steps
+            && !new.stable_rs.is_empty()
+            && new.stable_rs == new.current_pod_hash
+            && new.replicas == r;
+        new.updated_replicas == r
+            && new.available_replicas == r
+            && self.prev.observed_generation == self.ro.generation
+            && complete
+    }
+
+    /// `RolloutProgressing`: did anything move since the previous status?
+    fn rollout_progressing(&self, new: &RolloutStatus) -> bool {
+        let old = self.prev;
+        let step_moved = matches!((new.current_step_index, old.current_step_index), (Some(a), Some(b)) if a != b);
+        let strategy = new.stable_rs != old.stable_rs
+            || step_moved
+            || new.current_step_hash != old.current_step_hash;
+        let old_old = old.replicas as i64 - old.updated_replicas as i64;
+        let new_old = new.replicas as i64 - new.updated_replicas as i64;
+        new.updated_replicas != old.updated_replicas
+            || new_old < old_old
+            || new.ready_replicas > old.ready_replicas
+            || new.available_replicas > old.available_replicas
+            || strategy
+    }
+
+    /// `RolloutTimedOut`, with the exclusions of §9.3: a paused rollout, or one whose old
+    /// ReplicaSets wait on a scale-down delay, does not time out.
+    fn rollout_timed_out(&self, new: &RolloutStatus) -> bool {
+        let Some(cond) = new.condition(ConditionType::Progressing) else {
+            return false;
+        };
+        match cond.reason {
+            reason::ABORTED | reason::PAUSED => return false,
+            reason::TIMED_OUT => return true,
+            _ => {}
+        }
+        if self
+            .prev
+            .condition(ConditionType::Paused)
+            .is_some_and(|c| c.status == CondStatus::True)
+        {
+            return false;
+        }
+        if self
+            .others
+            .iter()
+            .any(|rs| rs.scale_down_deadline.is_some())
+        {
+            return false;
+        }
+        let deadline = cond.last_update
+            + SimDuration::from_secs(u64::from(self.spec.progress_deadline_seconds));
+        deadline < self.now
+    }
+
+    /// `calculateRolloutConditions` then `persistRolloutStatus`.
+    pub(super) fn persist_with_conditions(&mut self, new: RolloutStatus) {
+        let new = self.calculate_conditions(new);
+        self.persist(new);
+    }
+
+    fn calculate_conditions(&mut self, mut new: RolloutStatus) -> RolloutStatus {
+        let now = self.now;
+        let aborted = self.pause.is_aborted();
+        let rs_name = self.new_rs.map(|rs| rs.name.clone()).unwrap_or_default();
+
+        let mut became_unhealthy = false;
+        if !self.is_paused() && self.rollout_healthy(&new) {
+            new.set_condition(
+                ConditionType::Healthy,
+                CondStatus::True,
+                reason::HEALTHY,
+                "Rollout is healthy".to_string(),
+                now,
+            );
+        } else if self.prev.condition(ConditionType::Healthy).is_some() {
+            became_unhealthy = new.set_condition(
+                ConditionType::Healthy,
+                CondStatus::False,
+                reason::HEALTHY,
+                "Rollout is not healthy".to_string(),
+                now,
+            );
+        }
+
+        if aborted {
+            let mut message = format!("Rollout aborted update to revision {}", self.ro.revision);
+            if !self.pause.abort_message.is_empty() {
+                message = format!("{message}: {}", self.pause.abort_message);
+            }
+            if new.set_condition(
+                ConditionType::Progressing,
+                CondStatus::False,
+                reason::ABORTED,
+                message.clone(),
+                now,
+            ) {
+                self.plan.warning(reason::ABORTED, message);
+            }
+        } else if self.rollout_healthy(&new) {
+            new.set_condition(
+                ConditionType::Progressing,
+                CondStatus::True,
+                reason::NEW_RS_AVAILABLE,
+                format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
+                now,
+            );
+        } else if self.rollout_progressing(&new) || became_unhealthy {
+            let (why, message) = if new.stable_rs == new.current_pod_hash && became_unhealthy {
+                (
+                    reason::RS_NOT_AVAILABLE,
+                    "Rollout does not have minimum availability".to_string(),
+                )
+            } else {
+                (
+                    reason::RS_UPDATED,
+                    format!("ReplicaSet \"{rs_name}\" is progressing."),
+                )
+            };
+            // Progress always refreshes lastUpdateTime (the progress deadline counts from it),
+            // keeping the transition time while the condition stays True.
+            let transition = new
+                .condition(ConditionType::Progressing)
+                .filter(|c| c.status == CondStatus::True)
+                .map(|c| c.last_transition);
+            new.remove_condition(ConditionType::Progressing);
+            new.set_condition(
+                ConditionType::Progressing,
+                CondStatus::True,
+                why,
+                message,
+                now,
+            );
+            if let (Some(t), Some(c)) = (
+                transition,
+                new.conditions
+                    .iter_mut()
+                    .find(|c| c.kind == ConditionType::Progressing),
+            ) {
+                c.last_transition = t;
+            }
+        } else if !self.is_indefinite_step() && self.rollout_timed_out(&new) {
+            let message = format!("ReplicaSet \"{rs_name}\" has timed out progressing.");
+            let changed = new.set_condition(
+                ConditionType::Progressing,
+                CondStatus::False,
+                reason::TIMED_OUT,
+                message.clone(),
+                now,
+            );
+            if self.spec.progress_deadline_abort && (changed || !self.pause.is_aborted()) {
+                self.pause.add_abort(message.clone());
+                self.plan.warning(reason::ABORTED, message);
+            }
+        }
+
+        let r = self.spec.replicas();
+        let available_total: u32 = self.all.iter().map(|rs| rs.available.max(0) as u32).sum();
+        if available_total >= r {
+            new.set_condition(
+                ConditionType::Available,
+                CondStatus::True,
+                reason::AVAILABLE,
+                "Rollout has minimum availability".to_string(),
+                now,
+            );
+        } else {
+            new.set_condition(
+                ConditionType::Available,
+                CondStatus::False,
+                reason::AVAILABLE,
+                "Rollout does not have minimum availability".to_string(),
+                now,
+            );
+        }
+
+        let completed = !new.stable_rs.is_empty() && new.stable_rs == new.current_pod_hash;
+        let changed = new.set_condition(
+            ConditionType::Completed,
+            if completed {
+                CondStatus::True
+            } else {
+                CondStatus::False
+            },
+            reason::COMPLETED,
+            reason::COMPLETED.to_string(),
+            now,
+        );
+        if changed && !completed {
+            self.plan.event(
+                "RolloutNotCompleted",
+                format!(
+                    "Rollout not completed, started update to revision {} ({})",
+                    self.ro.revision, new.current_pod_hash
+                ),
+            );
+        }
+        new
+    }
+
+    /// `persistRolloutStatus`: folds in pauses and abort, stamps the generation, computes the
+    /// phase; writes only if something changed (else arms the progress-deadline timer).
+    fn persist(&mut self, mut new: RolloutStatus) {
+        self.pause.apply(self.prev, &mut new, self.now);
+        new.observed_generation = self.ro.generation;
+        (new.phase, new.message) = calculate_phase(self.spec, &new, false);
+        if new == *self.prev {
+            self.requeue_stuck_rollout(&new);
+            return;
+        }
+        let was_paused = !self.prev.pause_conditions.is_empty();
+        let is_paused = !new.pause_conditions.is_empty();
+        if was_paused != is_paused {
+            if is_paused {
+                self.plan.event(
+                    reason::PAUSED,
+                    format!(
+                        "Rollout is paused ({})",
+                        new.pause_conditions[0].reason.as_str()
+                    ),
+                );
+            } else if new.aborted_at.is_none() {
+                self.plan
+                    .event(reason::RESUMED, "Rollout is resumed".to_string());
+            }
+        }
+        self.plan.status = Some(new);
+    }
+
+    /// `requeueStuckRollout`: wake up one second after the progress deadline would pass.
+    fn requeue_stuck_rollout(&mut self, new: &RolloutStatus) {
+        let Some(cond) = self.prev.condition(ConditionType::Progressing) else {
+            return;
+        };
+        if self.rollout_healthy(new)
+            || cond.reason == reason::TIMED_OUT
+            || self.is_paused()
+            || self.prev.abort
+            || self.is_indefinite_step()
+        {
+            return;
+        }
+        let at = cond.last_update
+            + SimDuration::from_secs(u64::from(self.spec.progress_deadline_seconds) + 1);
+        if at > self.now {
+            self.plan.requeue.push(at);
+        }
+    }
+}

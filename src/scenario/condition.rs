@@ -1,0 +1,421 @@
+//! Conditions (SCENARIO.md §2): what `wait`, `expect` and the final expectation check, and the
+//! `Observation` of the simulated world they are checked against.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::engine::SimDuration;
+use crate::rollout::Phase;
+
+/// Per-role values: `stable`, `canary`, `active`, `preview` (and `total` for counts).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Roles<T> {
+    pub stable: T,
+    pub canary: T,
+    pub active: T,
+    pub preview: T,
+}
+
+impl<T> Roles<T> {
+    pub fn entries(&self) -> [(&'static str, &T); 4] {
+        [
+            ("stable", &self.stable),
+            ("canary", &self.canary),
+            ("active", &self.active),
+            ("preview", &self.preview),
+        ]
+    }
+}
+
+/// Pod counts by role, plus the total of every non-terminating pod of the rollout.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoleCounts {
+    pub roles: Roles<u32>,
+    pub total: u32,
+}
+
+/// Expected pod counts; each key is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoleCountsExpect {
+    pub roles: Roles<Option<u32>>,
+    pub total: Option<u32>,
+}
+
+/// The rollout's replica counts as `kubectl argo rollouts get rollout` shows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Replicas<T> {
+    pub desired: T,
+    pub current: T,
+    pub updated: T,
+    pub ready: T,
+    pub available: T,
+}
+
+impl<T> Replicas<T> {
+    pub fn entries(&self) -> [(&'static str, &T); 5] {
+        [
+            ("desired", &self.desired),
+            ("current", &self.current),
+            ("updated", &self.updated),
+            ("ready", &self.ready),
+            ("available", &self.available),
+        ]
+    }
+}
+
+/// A condition: every key that is set must hold.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Condition {
+    pub phase: Option<Phase>,
+    pub message: Option<String>,
+    pub step: Option<u32>,
+    pub set_weight: Option<u32>,
+    pub actual_weight: Option<u32>,
+    pub aborted: Option<bool>,
+    pub paused: Option<bool>,
+    pub revision: Option<u64>,
+    pub images: Roles<Option<String>>,
+    pub replicas: Replicas<Option<u32>>,
+    pub pods: RoleCountsExpect,
+    pub ready_pods: RoleCountsExpect,
+    pub replica_sets_total: Option<u32>,
+    pub replica_sets_scaled_up: Option<u32>,
+    pub analysis: BTreeMap<String, String>,
+    pub elapsed_max: Option<SimDuration>,
+    pub elapsed_min: Option<SimDuration>,
+    pub not: Option<Box<Condition>>,
+}
+
+/// The state of the simulated world that conditions are checked against.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Observation {
+    pub phase: Phase,
+    pub message: String,
+    pub step: Option<u32>,
+    pub set_weight: u32,
+    pub actual_weight: u32,
+    pub aborted: bool,
+    pub paused: bool,
+    pub revision: u64,
+    pub images: Roles<Option<String>>,
+    pub replicas: Replicas<u32>,
+    pub pods: RoleCounts,
+    pub ready_pods: RoleCounts,
+    pub replica_sets_total: u32,
+    pub replica_sets_scaled_up: u32,
+    pub analysis: BTreeMap<String, String>,
+    pub elapsed: SimDuration,
+}
+
+/// One key of a condition that did not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    pub key: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: expected {}, got {}",
+            self.key, self.expected, self.actual
+        )
+    }
+}
+
+fn check<T: PartialEq + fmt::Display>(
+    out: &mut Vec<Mismatch>,
+    key: &str,
+    want: &Option<T>,
+    got: &T,
+) {
+    if let Some(w) = want
+        && w != got
+    {
+        out.push(Mismatch {
+            key: key.to_string(),
+            expected: w.to_string(),
+            actual: got.to_string(),
+        });
+    }
+}
+
+fn opt_text<T: fmt::Display>(v: &Option<T>) -> String {
+    v.as_ref()
+        .map_or_else(|| "none".to_string(), |v| v.to_string())
+}
+
+impl Condition {
+    /// Every key that does not hold in `obs` (empty when the condition holds).
+    pub fn mismatches(&self, obs: &Observation) -> Vec<Mismatch> {
+        let mut out = Vec::new();
+        if let Some(p) = self.phase
+            && p != obs.phase
+        {
+            let actual = if obs.message.is_empty() {
+                obs.phase.to_string()
+            } else {
+                format!("{} ({})", obs.phase, obs.message)
+            };
+            out.push(Mismatch {
+                key: "phase".into(),
+                expected: p.to_string(),
+                actual,
+            });
+        }
+        if let Some(m) = &self.message
+            && !obs.message.contains(m.as_str())
+        {
+            out.push(Mismatch {
+                key: "message".into(),
+                expected: format!("a message containing \"{m}\""),
+                actual: format!("\"{}\"", obs.message),
+            });
+        }
+        if let Some(s) = self.step
+            && obs.step != Some(s)
+        {
+            out.push(Mismatch {
+                key: "step".into(),
+                expected: s.to_string(),
+                actual: opt_text(&obs.step),
+            });
+        }
+        check(&mut out, "setWeight", &self.set_weight, &obs.set_weight);
+        check(
+            &mut out,
+            "actualWeight",
+            &self.actual_weight,
+            &obs.actual_weight,
+        );
+        check(&mut out, "aborted", &self.aborted, &obs.aborted);
+        check(&mut out, "paused", &self.paused, &obs.paused);
+        check(&mut out, "revision", &self.revision, &obs.revision);
+        for ((role, want), (_, got)) in self.images.entries().into_iter().zip(obs.images.entries())
+        {
+            if let Some(w) = want
+                && got.as_ref() != Some(w)
+            {
+                out.push(Mismatch {
+                    key: format!("images.{role}"),
+                    expected: w.clone(),
+                    actual: opt_text(got),
+                });
+            }
+        }
+        for ((name, want), (_, got)) in self
+            .replicas
+            .entries()
+            .into_iter()
+            .zip(obs.replicas.entries())
+        {
+            check(&mut out, &format!("replicas.{name}"), want, got);
+        }
+        counts(&mut out, "pods", &self.pods, &obs.pods);
+        counts(&mut out, "readyPods", &self.ready_pods, &obs.ready_pods);
+        check(
+            &mut out,
+            "replicaSets.total",
+            &self.replica_sets_total,
+            &obs.replica_sets_total,
+        );
+        check(
+            &mut out,
+            "replicaSets.scaledUp",
+            &self.replica_sets_scaled_up,
+            &obs.replica_sets_scaled_up,
+        );
+        for (name, want) in &self.analysis {
+            let got = obs.analysis.get(name);
+            if got != Some(want) {
+                out.push(Mismatch {
+                    key: format!("analysis.{name}"),
+                    expected: want.clone(),
+                    actual: got.cloned().unwrap_or_else(|| "no AnalysisRun".to_string()),
+                });
+            }
+        }
+        if let Some(max) = self.elapsed_max
+            && obs.elapsed > max
+        {
+            out.push(Mismatch {
+                key: "elapsed.max".into(),
+                expected: format!("at most {max}"),
+                actual: obs.elapsed.to_string(),
+            });
+        }
+        if let Some(min) = self.elapsed_min
+            && obs.elapsed < min
+        {
+            out.push(Mismatch {
+                key: "elapsed.min".into(),
+                expected: format!("at least {min}"),
+                actual: obs.elapsed.to_string(),
+            });
+        }
+        if let Some(not) = &self.not
+            && not.mismatches(obs).is_empty()
+        {
+            out.push(Mismatch {
+                key: "not".into(),
+                expected: format!("not {{{not}}}"),
+                actual: "it holds".to_string(),
+            });
+        }
+        out
+    }
+
+    pub fn holds(&self, obs: &Observation) -> bool {
+        self.mismatches(obs).is_empty()
+    }
+}
+
+fn counts(out: &mut Vec<Mismatch>, key: &str, want: &RoleCountsExpect, got: &RoleCounts) {
+    for ((role, w), (_, g)) in want.roles.entries().into_iter().zip(got.roles.entries()) {
+        check(out, &format!("{key}.{role}"), w, g);
+    }
+    check(out, &format!("{key}.total"), &want.total, &got.total);
+}
+
+impl fmt::Display for Condition {
+    /// A compact rendering of the keys that are set, for timelines and messages.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(p) = self.phase {
+            parts.push(format!("phase: {p}"));
+        }
+        if let Some(m) = &self.message {
+            parts.push(format!("message: {m:?}"));
+        }
+        let mut num = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                parts.push(format!("{k}: {v}"));
+            }
+        };
+        num("step", self.step.map(|v| v.to_string()));
+        num("setWeight", self.set_weight.map(|v| v.to_string()));
+        num("actualWeight", self.actual_weight.map(|v| v.to_string()));
+        num("aborted", self.aborted.map(|v| v.to_string()));
+        num("paused", self.paused.map(|v| v.to_string()));
+        num("revision", self.revision.map(|v| v.to_string()));
+        let images: Vec<String> = self
+            .images
+            .entries()
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
+            .collect();
+        if !images.is_empty() {
+            parts.push(format!("images: {{{}}}", images.join(", ")));
+        }
+        let reps: Vec<String> = self
+            .replicas
+            .entries()
+            .iter()
+            .filter_map(|(k, v)| v.map(|v| format!("{k}: {v}")))
+            .collect();
+        if !reps.is_empty() {
+            parts.push(format!("replicas: {{{}}}", reps.join(", ")));
+        }
+        for (key, c) in [("pods", &self.pods), ("readyPods", &self.ready_pods)] {
+            let mut v: Vec<String> = c
+                .roles
+                .entries()
+                .iter()
+                .filter_map(|(k, v)| v.map(|v| format!("{k}: {v}")))
+                .collect();
+            if let Some(t) = c.total {
+                v.push(format!("total: {t}"));
+            }
+            if !v.is_empty() {
+                parts.push(format!("{key}: {{{}}}", v.join(", ")));
+            }
+        }
+        let mut rs = Vec::new();
+        if let Some(t) = self.replica_sets_total {
+            rs.push(format!("total: {t}"));
+        }
+        if let Some(t) = self.replica_sets_scaled_up {
+            rs.push(format!("scaledUp: {t}"));
+        }
+        if !rs.is_empty() {
+            parts.push(format!("replicaSets: {{{}}}", rs.join(", ")));
+        }
+        if !self.analysis.is_empty() {
+            let a: Vec<String> = self
+                .analysis
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect();
+            parts.push(format!("analysis: {{{}}}", a.join(", ")));
+        }
+        if let Some(m) = self.elapsed_max {
+            parts.push(format!("elapsed.max: {m}"));
+        }
+        if let Some(m) = self.elapsed_min {
+            parts.push(format!("elapsed.min: {m}"));
+        }
+        if let Some(n) = &self.not {
+            parts.push(format!("not: {{{n}}}"));
+        }
+        f.write_str(&parts.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs() -> Observation {
+        Observation {
+            phase: Phase::Paused,
+            message: "CanaryPauseStep".into(),
+            step: Some(1),
+            set_weight: 20,
+            pods: RoleCounts {
+                roles: Roles {
+                    stable: 4,
+                    canary: 1,
+                    ..Default::default()
+                },
+                total: 5,
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn every_key_must_hold_and_mismatches_say_why() {
+        let mut c = Condition {
+            phase: Some(Phase::Paused),
+            step: Some(1),
+            set_weight: Some(20),
+            ..Default::default()
+        };
+        c.pods.roles.canary = Some(1);
+        assert!(c.holds(&obs()));
+        c.pods.roles.stable = Some(3);
+        c.phase = Some(Phase::Healthy);
+        let m = c.mismatches(&obs());
+        assert_eq!(m.len(), 2);
+        assert_eq!(
+            m[0].to_string(),
+            "phase: expected Healthy, got Paused (CanaryPauseStep)"
+        );
+        assert_eq!(m[1].to_string(), "pods.stable: expected 3, got 4");
+    }
+
+    #[test]
+    fn not_inverts() {
+        let c = Condition {
+            not: Some(Box::new(Condition {
+                phase: Some(Phase::Paused),
+                ..Default::default()
+            })),
+            ..Default::default()
+        };
+        assert!(!c.holds(&obs()));
+        assert_eq!(c.to_string(), "not: {phase: Paused}");
+    }
+}

@@ -1,0 +1,822 @@
+//! Reading a scenario file into a validated `Scenario`: the raw mirror for the plain parts, the
+//! positioned tree for script items, durations and inline objects, and the manifests it names
+//! (relative to the scenario's folder). A file of Kubernetes manifests runs the default scenario.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use crate::engine::{SimDuration, parse_duration};
+use crate::input::de::{from_node, unknown_key_message};
+use crate::input::yaml::{Value, parse_documents, read_text};
+use crate::input::{DiagKind, Diagnostics, FieldPath, InputError, Node};
+use crate::manifest::{self, IntOrString, Manifests, Report};
+use crate::rollout::Phase;
+
+use super::condition::{Condition, RoleCountsExpect, Roles};
+use super::{Action, AppModel, ClusterConfig, Invariant, Scenario, ScriptItem, Startup, raw};
+
+/// Options that change how a file is loaded.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// For a bare manifest: how long after an indefinite pause starts the default scenario
+    /// promotes it.
+    pub auto_promote: SimDuration,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            auto_promote: SimDuration::from_secs(30),
+        }
+    }
+}
+
+const DEFAULT_START: &str = "2025-01-01T00:00:00Z";
+const DEFAULT_TIMEOUT: SimDuration = SimDuration(24 * 3600 * 1000);
+
+const ACTIONS: &[&str] = &[
+    "wait",
+    "expect",
+    "setImage",
+    "apply",
+    "promote",
+    "abort",
+    "retry",
+    "pause",
+    "resume",
+    "restart",
+    "scale",
+    "undo",
+    "deletePod",
+    "evictPod",
+    "failNode",
+];
+
+/// Loads a scenario (or a bare manifest, as the default scenario) with default options.
+pub fn load(path: &Path) -> Result<Scenario, InputError> {
+    load_with_options(path, &LoadOptions::default())
+}
+
+pub fn load_with_options(path: &Path, opts: &LoadOptions) -> Result<Scenario, InputError> {
+    let file = path.to_string_lossy().to_string();
+    let text = read_text(path, &file).map_err(InputError::single)?;
+    let docs = parse_documents(&file, &text).map_err(InputError::single)?;
+    let mut diags = Diagnostics::default();
+    let Some(first) = docs.first() else {
+        return Err(InputError::single(crate::input::Diagnostic::error(
+            &file,
+            None,
+            &FieldPath::root(),
+            DiagKind::Missing,
+            "the file is empty: expected a scenario or a Rollout manifest",
+        )));
+    };
+    let scenario = if docs.iter().any(|d| d.root.get("kind").is_some()) {
+        let m = manifest::parse_documents_into(&file, &docs, &mut diags);
+        default_scenario(path, &file, m, first, opts, &mut diags)
+    } else if docs.len() > 1 {
+        let mut r = Report::new(&file, &docs[1].root);
+        r.error(
+            &FieldPath::root(),
+            DiagKind::InvalidValue,
+            "a scenario file holds a single YAML document",
+        );
+        diags.extend(r.diags);
+        None
+    } else {
+        convert(path, &file, &first.root, &mut diags)
+    };
+    match scenario {
+        Some(s) if !diags.has_errors() => Ok(s),
+        _ => Err(InputError(diags)),
+    }
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "scenario".to_string())
+}
+
+/// The default scenario of a bare manifest: apply, wait Healthy, change the first container's
+/// image, promote indefinite pauses after a delay, stop when Healthy again.
+fn default_scenario(
+    path: &Path,
+    file: &str,
+    manifests: Manifests,
+    first: &crate::input::Document,
+    opts: &LoadOptions,
+    diags: &mut Diagnostics,
+) -> Option<Scenario> {
+    let mut report = Report::new(file, &first.root);
+    check_one_rollout(&manifests, &FieldPath::root(), &mut report);
+    diags.extend(report.diags);
+    let rollout = manifests.rollouts.first()?;
+    let container = rollout.spec.template.containers().into_iter().next()?;
+    let next = default_next_image(&container.image);
+    let healthy = Condition {
+        phase: Some(Phase::Healthy),
+        ..Default::default()
+    };
+    let script = vec![
+        ScriptItem {
+            line: 0,
+            action: Action::WaitUntil(healthy.clone()),
+        },
+        ScriptItem {
+            line: 0,
+            action: Action::SetImage {
+                container: Some(container.name),
+                image: next,
+            },
+        },
+        ScriptItem {
+            line: 0,
+            action: Action::WaitUntil(Condition {
+                revision: Some(2),
+                ..healthy
+            }),
+        },
+    ];
+    Some(Scenario {
+        name: stem(path),
+        description: format!(
+            "Default scenario of {}: deploy, change the image, promote indefinite pauses after {}.",
+            rollout.name, opts.auto_promote
+        ),
+        seed: 0,
+        start: DateTime::parse_from_rfc3339(DEFAULT_START)
+            .ok()?
+            .with_timezone(&Utc),
+        timeout: DEFAULT_TIMEOUT,
+        file: path.to_path_buf(),
+        manifests,
+        cluster: ClusterConfig::default(),
+        apps: Vec::new(),
+        script,
+        invariants: Vec::new(),
+        expect: Some(Condition {
+            phase: Some(Phase::Healthy),
+            ..Default::default()
+        }),
+        auto_promote: Some(opts.auto_promote),
+        from_manifest: true,
+    })
+}
+
+/// The image the default scenario updates to: the next colour of the Argo demo images
+/// (blue → yellow → green → orange → purple → red → blue), else the tag with `-v2`.
+pub fn default_next_image(image: &str) -> String {
+    const COLOURS: [&str; 6] = ["blue", "yellow", "green", "orange", "purple", "red"];
+    let slash = image.rfind('/').map_or(0, |i| i + 1);
+    match image[slash..].rfind(':') {
+        Some(i) => {
+            let (repo, tag) = image.split_at(slash + i);
+            let tag = &tag[1..];
+            match COLOURS.iter().position(|c| *c == tag) {
+                Some(p) => format!("{repo}:{}", COLOURS[(p + 1) % COLOURS.len()]),
+                None => format!("{repo}:{tag}-v2"),
+            }
+        }
+        None => format!("{image}:v2"),
+    }
+}
+
+fn check_one_rollout(m: &Manifests, at: &FieldPath, report: &mut Report) {
+    match m.rollouts.len() {
+        0 => report.error(
+            at,
+            DiagKind::Missing,
+            "no Rollout found: a scenario runs exactly one Rollout",
+        ),
+        1 => {}
+        n => report.not_simulated(at, &format!("running {n} Rollouts in one scenario")),
+    }
+}
+
+/// A duration: a Go duration string or a bare integer of seconds.
+fn duration(v: &IntOrString, p: &FieldPath, report: &mut Report) -> Option<SimDuration> {
+    match v {
+        IntOrString::Int(i) if *i < 0 => {
+            report.error(p, DiagKind::InvalidValue, "durations must not be negative");
+            None
+        }
+        IntOrString::Int(i) => Some(SimDuration::from_secs(*i as u64)),
+        IntOrString::Str(s) => match parse_duration(s) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                report.error(p, DiagKind::InvalidValue, e.to_string());
+                None
+            }
+        },
+    }
+}
+
+fn duration_node(n: &Node, p: &FieldPath, file: &str, report: &mut Report) -> Option<SimDuration> {
+    let (v, ds) = from_node::<IntOrString>(file, n, p);
+    report.extend(ds);
+    duration(&v?, p, report)
+}
+
+fn convert(path: &Path, file: &str, root: &Node, diags: &mut Diagnostics) -> Option<Scenario> {
+    let mut report = Report::new(file, root);
+    let base = FieldPath::root();
+    if !matches!(root.value, Value::Map(_)) {
+        report.error(
+            &base,
+            DiagKind::WrongType,
+            "a scenario is a mapping of keys (name, manifests, script, ...)",
+        );
+        diags.extend(report.diags);
+        return None;
+    }
+    let (raw, ds) = from_node::<raw::Scenario>(file, root, &base);
+    report.extend(ds);
+    let raw = raw?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+
+    let start_text = raw
+        .start
+        .clone()
+        .unwrap_or_else(|| DEFAULT_START.to_string());
+    let start = match DateTime::parse_from_rfc3339(&start_text) {
+        Ok(t) => Some(t.with_timezone(&Utc)),
+        Err(e) => {
+            report.error(
+                &base.key("start"),
+                DiagKind::InvalidValue,
+                format!("not an RFC 3339 time ({e})"),
+            );
+            None
+        }
+    };
+    let timeout = match &raw.timeout {
+        Some(t) => duration(t, &base.key("timeout"), &mut report),
+        None => Some(DEFAULT_TIMEOUT),
+    };
+    if timeout == Some(SimDuration::ZERO) {
+        report.error(
+            &base.key("timeout"),
+            DiagKind::InvalidValue,
+            "the timeout must be longer than 0s",
+        );
+    }
+
+    let mut manifests = Manifests::default();
+    for (i, m) in raw.manifests.iter().flatten().enumerate() {
+        if let Some(loaded) =
+            load_manifest(&dir, m, &base.key("manifests").index(i), &mut report, diags)
+        {
+            manifests.merge(loaded);
+        }
+    }
+    if let Some(objects) = root.get("objects") {
+        match &objects.value {
+            Value::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    manifest::parse_object(
+                        file,
+                        root,
+                        item,
+                        &base.key("objects").index(i),
+                        &mut manifests,
+                        diags,
+                    );
+                }
+            }
+            _ if objects.is_null() => {}
+            _ => report.error(
+                &base.key("objects"),
+                DiagKind::WrongType,
+                "expected a list of Kubernetes objects",
+            ),
+        }
+    }
+    if !diags.has_errors() {
+        let at = if root.get("objects").is_some() {
+            base.key("objects")
+        } else {
+            base.key("manifests")
+        };
+        check_one_rollout(&manifests, &at, &mut report);
+    }
+
+    let cluster = convert_cluster(raw.cluster.as_ref(), &base.key("cluster"), &mut report);
+    let apps = convert_apps(
+        raw.apps.as_deref().unwrap_or_default(),
+        &base.key("apps"),
+        &mut report,
+    );
+    if raw.traffic.is_some() {
+        report.not_simulated(&base.key("traffic"), "the traffic model (traffic:)");
+    }
+    if raw.metrics.is_some() {
+        report.not_simulated(&base.key("metrics"), "metric models (metrics:)");
+    }
+    let script = match root.get("script") {
+        Some(s) => convert_script(s, &base.key("script"), file, &dir, &mut report, diags),
+        None => Vec::new(),
+    };
+    let invariants = convert_invariants(
+        raw.invariants.as_deref().unwrap_or_default(),
+        &base.key("invariants"),
+        &mut report,
+    );
+    let expect = raw
+        .expect
+        .as_ref()
+        .map(|c| convert_condition(c, &base.key("expect"), &mut report));
+    let auto_promote = raw
+        .auto_promote
+        .as_ref()
+        .and_then(|d| duration(d, &base.key("autoPromote"), &mut report));
+
+    diags.extend(report.diags);
+    Some(Scenario {
+        name: raw.name.unwrap_or_else(|| stem(path)),
+        description: raw.description.unwrap_or_default(),
+        seed: raw.seed.unwrap_or(0),
+        start: start?,
+        timeout: timeout?,
+        file: path.to_path_buf(),
+        manifests,
+        cluster,
+        apps,
+        script,
+        invariants,
+        expect: expect.flatten(),
+        auto_promote,
+        from_manifest: false,
+    })
+}
+
+/// Loads a manifest file named relative to the scenario's folder. Problems inside it are
+/// reported against that file; a missing file against the scenario line naming it.
+fn load_manifest(
+    dir: &Path,
+    rel: &str,
+    at: &FieldPath,
+    report: &mut Report,
+    diags: &mut Diagnostics,
+) -> Option<Manifests> {
+    let full: PathBuf = dir.join(rel);
+    if !full.is_file() {
+        report.error(
+            at,
+            DiagKind::Io,
+            format!("cannot read `{}`: no such file", full.display()),
+        );
+        return None;
+    }
+    match manifest::load_file(&full, &full.to_string_lossy()) {
+        Ok((m, notes)) => {
+            diags.extend(notes);
+            Some(m)
+        }
+        Err(InputError(ds)) => {
+            diags.extend(ds);
+            None
+        }
+    }
+}
+
+fn convert_cluster(c: Option<&raw::Cluster>, p: &FieldPath, report: &mut Report) -> ClusterConfig {
+    let Some(c) = c else {
+        return ClusterConfig::default();
+    };
+    if c.nodes.is_some() || c.pods_per_node.is_some() {
+        report.not_simulated(
+            &p.key(if c.nodes.is_some() {
+                "nodes"
+            } else {
+                "podsPerNode"
+            }),
+            "the node model (nodes, podsPerNode)",
+        );
+    }
+    ClusterConfig {
+        controller_delay: c
+            .controller_delay
+            .as_ref()
+            .and_then(|d| duration(d, &p.key("controllerDelay"), report))
+            .unwrap_or_default(),
+    }
+}
+
+fn convert_apps(apps: &[raw::App], p: &FieldPath, report: &mut Report) -> Vec<AppModel> {
+    let mut out = Vec::new();
+    for (i, a) in apps.iter().enumerate() {
+        let ap = p.index(i);
+        let Some(image) = a.image.clone().filter(|s| !s.is_empty()) else {
+            report.error(
+                &ap,
+                DiagKind::Missing,
+                "an apps entry needs `image` (a glob such as \"nginx:*\")",
+            );
+            continue;
+        };
+        let defaults = AppModel::default_for(&image);
+        let startup = match (&a.ready, &a.startup) {
+            (Some(r), _) if r == "never" => Startup::Never,
+            (Some(r), _) => {
+                report.error(
+                    &ap.key("ready"),
+                    DiagKind::InvalidValue,
+                    format!("`{r}`: the only value is `never`"),
+                );
+                defaults.startup
+            }
+            (None, Some(s)) => startup(s, &ap.key("startup"), report).unwrap_or(defaults.startup),
+            (None, None) => defaults.startup,
+        };
+        let error_rate = a.error_rate.unwrap_or(0.0);
+        if !(0.0..=1.0).contains(&error_rate) || error_rate.is_nan() {
+            report.error(
+                &ap.key("errorRate"),
+                DiagKind::InvalidValue,
+                "a fraction between 0 and 1",
+            );
+        }
+        let terminate = a
+            .terminate
+            .as_ref()
+            .and_then(|d| duration(d, &ap.key("terminate"), report))
+            .unwrap_or(defaults.terminate);
+        let latency = a
+            .latency
+            .as_ref()
+            .and_then(|d| duration(d, &ap.key("latency"), report))
+            .unwrap_or(defaults.latency);
+        out.push(AppModel {
+            image,
+            startup,
+            terminate,
+            error_rate,
+            latency,
+        });
+    }
+    out
+}
+
+/// `5s` or a uniform range `2s..6s`.
+fn startup(v: &IntOrString, p: &FieldPath, report: &mut Report) -> Option<Startup> {
+    if let IntOrString::Str(s) = v
+        && let Some((lo, hi)) = s.split_once("..")
+    {
+        let lo = duration(&IntOrString::Str(lo.trim().to_string()), p, report)?;
+        let hi = duration(&IntOrString::Str(hi.trim().to_string()), p, report)?;
+        if lo > hi {
+            report.error(
+                p,
+                DiagKind::InvalidValue,
+                format!("the range `{s}` ends before it starts"),
+            );
+            return None;
+        }
+        return Some(Startup::Range(lo, hi));
+    }
+    duration(v, p, report).map(Startup::Fixed)
+}
+
+fn convert_invariants(
+    items: &[raw::Invariant],
+    p: &FieldPath,
+    report: &mut Report,
+) -> Vec<Invariant> {
+    let mut out = Vec::new();
+    for (i, inv) in items.iter().enumerate() {
+        let before = out.len();
+        if let Some(n) = inv.min_available {
+            out.push(Invariant::MinAvailable(n));
+        }
+        if let Some(n) = inv.max_pods {
+            out.push(Invariant::MaxPods(n));
+        }
+        if out.len() == before {
+            report.error(
+                &p.index(i),
+                DiagKind::Missing,
+                "an invariant needs minAvailable or maxPods",
+            );
+        }
+    }
+    out
+}
+
+fn role_counts(c: &Option<raw::RoleCounts>) -> RoleCountsExpect {
+    let Some(c) = c else {
+        return RoleCountsExpect::default();
+    };
+    RoleCountsExpect {
+        roles: Roles {
+            stable: c.stable,
+            canary: c.canary,
+            active: c.active,
+            preview: c.preview,
+        },
+        total: c.total,
+    }
+}
+
+pub(super) fn convert_condition(
+    c: &raw::Condition,
+    p: &FieldPath,
+    report: &mut Report,
+) -> Option<Condition> {
+    let phase = match c.phase.as_deref() {
+        None => None,
+        Some(s) => match Phase::parse(s) {
+            Some(ph) => Some(ph),
+            None => {
+                report.error(
+                    &p.key("phase"),
+                    DiagKind::InvalidValue,
+                    format!("`{s}` is not a phase (Healthy, Progressing, Paused, Degraded)"),
+                );
+                None
+            }
+        },
+    };
+    let images = c.images.as_ref().map_or_else(Roles::default, |i| Roles {
+        stable: i.stable.clone(),
+        canary: i.canary.clone(),
+        active: i.active.clone(),
+        preview: i.preview.clone(),
+    });
+    let replicas =
+        c.replicas
+            .as_ref()
+            .map_or_else(Default::default, |r| super::condition::Replicas {
+                desired: r.desired,
+                current: r.current,
+                updated: r.updated,
+                ready: r.ready,
+                available: r.available,
+            });
+    let mut analysis = BTreeMap::new();
+    for (name, phase) in c.analysis.iter().flatten() {
+        if !["Successful", "Failed", "Inconclusive", "Error", "Running"].contains(&phase.as_str()) {
+            report.error(
+                &p.key("analysis").key(name),
+                DiagKind::InvalidValue,
+                format!("`{phase}` is not an AnalysisRun phase (Successful, Failed, Inconclusive, Error, Running)"),
+            );
+        }
+        analysis.insert(name.clone(), phase.clone());
+    }
+    let elapsed = c.elapsed.as_ref();
+    let not = match &c.not {
+        Some(n) => Some(Box::new(convert_condition(n, &p.key("not"), report)?)),
+        None => None,
+    };
+    Some(Condition {
+        phase,
+        message: c.message.clone(),
+        step: c.step,
+        set_weight: c.set_weight,
+        actual_weight: c.actual_weight,
+        aborted: c.aborted,
+        paused: c.paused,
+        revision: c.revision,
+        images,
+        replicas,
+        pods: role_counts(&c.pods),
+        ready_pods: role_counts(&c.ready_pods),
+        replica_sets_total: c.replica_sets.as_ref().and_then(|r| r.total),
+        replica_sets_scaled_up: c.replica_sets.as_ref().and_then(|r| r.scaled_up),
+        analysis,
+        elapsed_max: elapsed
+            .and_then(|e| e.max.as_ref())
+            .and_then(|d| duration(d, &p.key("elapsed").key("max"), report)),
+        elapsed_min: elapsed
+            .and_then(|e| e.min.as_ref())
+            .and_then(|d| duration(d, &p.key("elapsed").key("min"), report)),
+        not,
+    })
+}
+
+fn condition_node(n: &Node, p: &FieldPath, file: &str, report: &mut Report) -> Option<Condition> {
+    if !matches!(n.value, Value::Map(_)) {
+        report.error(
+            p,
+            DiagKind::WrongType,
+            format!(
+                "expected a condition (a mapping such as {{phase: Healthy}}), found {}",
+                n.describe()
+            ),
+        );
+        return None;
+    }
+    let (raw, ds) = from_node::<raw::Condition>(file, n, p);
+    report.extend(ds);
+    convert_condition(&raw?, p, report)
+}
+
+fn convert_script(
+    node: &Node,
+    p: &FieldPath,
+    file: &str,
+    dir: &Path,
+    report: &mut Report,
+    diags: &mut Diagnostics,
+) -> Vec<ScriptItem> {
+    let Value::Seq(items) = &node.value else {
+        if !node.is_null() {
+            report.error(p, DiagKind::WrongType, "the script is a list of actions");
+        }
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let ip = p.index(i);
+        let entries = match &item.value {
+            Value::Map(e) if e.len() == 1 => e,
+            _ => {
+                report.error(
+                    &ip,
+                    DiagKind::WrongType,
+                    format!(
+                        "a script item is a mapping with one action ({}), found {}",
+                        ACTIONS.join(", "),
+                        item.describe()
+                    ),
+                );
+                continue;
+            }
+        };
+        let (k, v) = &entries[0];
+        let key = k.as_str().unwrap_or_default();
+        let vp = ip.key(key);
+        let action = convert_action(key, v, &vp, file, dir, report, diags);
+        if let Some(action) = action {
+            out.push(ScriptItem {
+                line: item.pos.line,
+                action,
+            });
+        }
+    }
+    out
+}
+
+/// Reads a value node as `T` (`null` counts as an empty mapping, so `abort:` works too).
+fn struct_node<T: serde::de::DeserializeOwned + Default>(
+    v: &Node,
+    p: &FieldPath,
+    file: &str,
+    report: &mut Report,
+) -> Option<T> {
+    if v.is_null() {
+        return Some(T::default());
+    }
+    let (raw, ds) = from_node::<T>(file, v, p);
+    report.extend(ds);
+    raw
+}
+
+fn convert_action(
+    key: &str,
+    v: &Node,
+    p: &FieldPath,
+    file: &str,
+    dir: &Path,
+    report: &mut Report,
+    diags: &mut Diagnostics,
+) -> Option<Action> {
+    match key {
+        "wait" => match &v.value {
+            Value::Map(_) => condition_node(v, p, file, report).map(Action::WaitUntil),
+            _ => duration_node(v, p, file, report).map(Action::WaitFor),
+        },
+        "expect" => condition_node(v, p, file, report).map(Action::Expect),
+        "setImage" => match &v.value {
+            Value::Map(_) => {
+                let si: raw::SetImage = struct_node(v, p, file, report)?;
+                let Some(image) = si.image.filter(|s| !s.is_empty()) else {
+                    report.error(p, DiagKind::Missing, "setImage needs `image`");
+                    return None;
+                };
+                Some(Action::SetImage {
+                    container: si.container,
+                    image,
+                })
+            }
+            _ => match v.as_str() {
+                Some(img) if !img.is_empty() && !v.is_null() => Some(Action::SetImage {
+                    container: None,
+                    image: img.to_string(),
+                }),
+                _ => {
+                    report.error(
+                        p,
+                        DiagKind::WrongType,
+                        "setImage takes an image, or {container: NAME, image: IMG}",
+                    );
+                    None
+                }
+            },
+        },
+        "apply" => {
+            let Some(rel) = v.as_str().filter(|s| !s.is_empty() && !v.is_null()) else {
+                report.error(
+                    p,
+                    DiagKind::WrongType,
+                    "apply takes the path of a manifest file",
+                );
+                return None;
+            };
+            let manifests = load_manifest(dir, rel, p, report, diags)?;
+            if manifests.rollouts.len() > 1 {
+                report.not_simulated(p, "applying several Rollouts");
+            }
+            Some(Action::Apply {
+                path: rel.to_string(),
+                manifests,
+            })
+        }
+        "promote" => {
+            let pr: raw::Promote = struct_node(v, p, file, report)?;
+            Some(Action::Promote {
+                full: pr.full.unwrap_or(false),
+            })
+        }
+        "abort" | "retry" | "pause" | "resume" => {
+            let _: raw::Empty = struct_node(v, p, file, report)?;
+            Some(match key {
+                "abort" => Action::Abort,
+                "retry" => Action::Retry,
+                "pause" => Action::Pause,
+                _ => Action::Resume,
+            })
+        }
+        "scale" => {
+            let (n, ds) = from_node::<u32>(file, v, p);
+            report.extend(ds);
+            let n = n?;
+            if i64::from(n) > manifest::rollout::MAX_REPLICAS {
+                report.error(
+                    p,
+                    DiagKind::InvalidValue,
+                    "is larger than rollout-sim supports",
+                );
+                return None;
+            }
+            Some(Action::Scale(n))
+        }
+        "restart" => {
+            let _: raw::Restart = struct_node(v, p, file, report)?;
+            report.not_simulated(p, "restart");
+            None
+        }
+        "undo" => {
+            let _: raw::Undo = struct_node(v, p, file, report)?;
+            report.not_simulated(p, "undo");
+            None
+        }
+        "deletePod" | "evictPod" => {
+            let _: raw::PodFault = struct_node(v, p, file, report)?;
+            report.not_simulated(p, &format!("the {key} fault"));
+            None
+        }
+        "failNode" => {
+            let _: raw::FailNode = struct_node(v, p, file, report)?;
+            report.not_simulated(p, "the failNode fault");
+            None
+        }
+        other => {
+            report.error(
+                p,
+                DiagKind::UnknownKey,
+                unknown_key_message(other, ACTIONS).replace("key", "action"),
+            );
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_image() {
+        assert_eq!(
+            default_next_image("argoproj/rollouts-demo:blue"),
+            "argoproj/rollouts-demo:yellow"
+        );
+        assert_eq!(
+            default_next_image("argoproj/rollouts-demo:red"),
+            "argoproj/rollouts-demo:blue"
+        );
+        assert_eq!(
+            default_next_image("nginx:1.19-alpine"),
+            "nginx:1.19-alpine-v2"
+        );
+        assert_eq!(
+            default_next_image("localhost:5000/app"),
+            "localhost:5000/app:v2"
+        );
+        assert_eq!(default_next_image("app"), "app:v2");
+    }
+}

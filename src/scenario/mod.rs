@@ -1,0 +1,217 @@
+//! Scenarios (SCENARIO.md): the manifests to run, how pods of each image behave, the script of
+//! user actions and waits, invariants, and the final expectation. `load` reads and validates a
+//! scenario file (or a bare Rollout manifest, which runs the default scenario).
+
+pub mod condition;
+mod load;
+pub mod raw;
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use crate::engine::SimDuration;
+use crate::manifest::Manifests;
+
+pub use condition::{Condition, Observation};
+pub use load::{LoadOptions, default_next_image, load, load_with_options};
+
+/// A validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub seed: u64,
+    /// The wall-clock instant virtual time 0 is shown as.
+    pub start: DateTime<Utc>,
+    pub timeout: SimDuration,
+    /// The file it was read from.
+    pub file: PathBuf,
+    pub manifests: Manifests,
+    pub cluster: ClusterConfig,
+    pub apps: Vec<AppModel>,
+    pub script: Vec<ScriptItem>,
+    pub invariants: Vec<Invariant>,
+    pub expect: Option<Condition>,
+    /// Promote every indefinite pause this long after it starts (the default scenario's
+    /// stand-in for a human).
+    pub auto_promote: Option<SimDuration>,
+    /// Built from a bare manifest file rather than read from a scenario file.
+    pub from_manifest: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClusterConfig {
+    /// Delay between a change and the controller's reaction.
+    pub controller_delay: SimDuration,
+}
+
+/// How long a pod of an image takes to become Ready.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Startup {
+    Fixed(SimDuration),
+    /// Uniform over the range, drawn from the seeded pod-timing stream.
+    Range(SimDuration, SimDuration),
+    /// Never becomes Ready (crash loop, failing probe, image that cannot be pulled).
+    Never,
+}
+
+/// The behaviour of pods whose image matches `image` (a glob where `*` matches anything).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppModel {
+    pub image: String,
+    pub startup: Startup,
+    pub terminate: SimDuration,
+    pub error_rate: f64,
+    pub latency: SimDuration,
+}
+
+impl AppModel {
+    /// The model used when no `apps` entry matches an image.
+    pub fn default_for(image: &str) -> AppModel {
+        AppModel {
+            image: image.to_string(),
+            startup: Startup::Range(SimDuration::from_secs(2), SimDuration::from_secs(4)),
+            terminate: SimDuration::from_secs(1),
+            error_rate: 0.0,
+            latency: SimDuration::from_millis(50),
+        }
+    }
+}
+
+/// The first model whose glob matches the image, or the default model.
+pub fn app_for<'a>(apps: &'a [AppModel], image: &str) -> std::borrow::Cow<'a, AppModel> {
+    apps.iter()
+        .find(|a| glob_match(&a.image, image))
+        .map_or_else(
+            || std::borrow::Cow::Owned(AppModel::default_for(image)),
+            std::borrow::Cow::Borrowed,
+        )
+}
+
+/// `*` matches any run of characters (including `:`, `/`, `.`); everything else is literal.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// A script item and the line it is on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptItem {
+    pub line: u32,
+    pub action: Action,
+}
+
+/// What a script item does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Let virtual time pass.
+    WaitFor(SimDuration),
+    /// Wait until the condition holds (fails at the scenario timeout).
+    WaitUntil(Condition),
+    /// Check a condition now.
+    Expect(Condition),
+    /// Set the image of every container, or of the named one.
+    SetImage {
+        container: Option<String>,
+        image: String,
+    },
+    /// Re-apply manifests (GitOps style).
+    Apply {
+        path: String,
+        manifests: Manifests,
+    },
+    Promote {
+        full: bool,
+    },
+    Abort,
+    Retry,
+    /// `spec.paused: true`.
+    Pause,
+    /// `spec.paused: false` (not a promote: pause conditions stay).
+    Resume,
+    /// `spec.replicas`.
+    Scale(u32),
+}
+
+impl Action {
+    /// How the timeline shows the action.
+    pub fn describe(&self) -> String {
+        match self {
+            Action::WaitFor(d) => format!("wait {d}"),
+            Action::WaitUntil(c) => format!("wait until {{{c}}}"),
+            Action::Expect(c) => format!("expect {{{c}}}"),
+            Action::SetImage {
+                container: None,
+                image,
+            } => format!("setImage {image}"),
+            Action::SetImage {
+                container: Some(c),
+                image,
+            } => format!("setImage {c}={image}"),
+            Action::Apply { path, .. } => format!("apply {path}"),
+            Action::Promote { full: false } => "promote".to_string(),
+            Action::Promote { full: true } => "promote --full".to_string(),
+            Action::Abort => "abort".to_string(),
+            Action::Retry => "retry".to_string(),
+            Action::Pause => "pause".to_string(),
+            Action::Resume => "resume".to_string(),
+            Action::Scale(n) => format!("scale {n}"),
+        }
+    }
+}
+
+/// A property that must hold after every change of state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invariant {
+    /// Available pods of the rollout never below this (checked once it first became Healthy).
+    MinAvailable(u32),
+    /// Non-terminating pods of the rollout never above this.
+    MaxPods(u32),
+}
+
+impl std::fmt::Display for Invariant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Invariant::MinAvailable(n) => write!(f, "minAvailable: {n}"),
+            Invariant::MaxPods(n) => write!(f, "maxPods: {n}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob() {
+        assert!(glob_match(
+            "argoproj/rollouts-demo:*",
+            "argoproj/rollouts-demo:blue"
+        ));
+        assert!(glob_match("*:bad-*", "x/y:bad-1"));
+        assert!(glob_match("*", "anything"));
+        assert!(glob_match(
+            "nginx:1.19-alpine-crashloop",
+            "nginx:1.19-alpine-crashloop"
+        ));
+        assert!(!glob_match("nginx:*", "nginxx:1"));
+        assert!(!glob_match("*:crash*", "nginx:1.19"));
+        assert!(glob_match("a*b*c", "aXbYc"));
+        assert!(!glob_match("a*b*c", "aXcYb"));
+    }
+}

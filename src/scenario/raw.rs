@@ -1,0 +1,175 @@
+//! The serde mirror of a scenario file (SCENARIO.md §1). Polymorphic places (script items,
+//! `wait`, durations) are read from the positioned tree by `scenario::load`; everything else
+//! goes through these structs so that unknown keys are reported with suggestions.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+use crate::manifest::IntOrString;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Scenario {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub seed: Option<u64>,
+    pub start: Option<String>,
+    pub timeout: Option<IntOrString>,
+    pub manifests: Option<Vec<String>>,
+    /// Read from the tree (documents keep their positions).
+    pub objects: Option<IgnoredAny>,
+    pub cluster: Option<Cluster>,
+    pub apps: Option<Vec<App>>,
+    pub traffic: Option<Traffic>,
+    pub metrics: Option<BTreeMap<String, IgnoredAny>>,
+    /// Read from the tree (each item is a one-key mapping of its own shape).
+    pub script: Option<IgnoredAny>,
+    pub invariants: Option<Vec<Invariant>>,
+    pub expect: Option<Condition>,
+    pub auto_promote: Option<IntOrString>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Cluster {
+    pub controller_delay: Option<IntOrString>,
+    pub nodes: Option<u32>,
+    pub pods_per_node: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct App {
+    pub image: Option<String>,
+    pub startup: Option<IntOrString>,
+    pub terminate: Option<IntOrString>,
+    pub error_rate: Option<f64>,
+    pub latency: Option<IntOrString>,
+    pub ready: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Traffic {
+    pub rps: Option<f64>,
+    pub tick: Option<IntOrString>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Invariant {
+    pub min_available: Option<u32>,
+    pub max_pods: Option<u32>,
+}
+
+/// A condition (SCENARIO.md §2): every key given must hold.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Condition {
+    pub phase: Option<String>,
+    pub message: Option<String>,
+    pub step: Option<u32>,
+    pub set_weight: Option<u32>,
+    pub actual_weight: Option<u32>,
+    pub aborted: Option<bool>,
+    pub paused: Option<bool>,
+    pub revision: Option<u64>,
+    pub images: Option<RoleImages>,
+    pub replicas: Option<ReplicaCounts>,
+    pub pods: Option<RoleCounts>,
+    pub ready_pods: Option<RoleCounts>,
+    pub replica_sets: Option<ReplicaSetCounts>,
+    pub analysis: Option<BTreeMap<String, String>>,
+    pub elapsed: Option<Elapsed>,
+    pub not: Option<Box<Condition>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RoleImages {
+    pub stable: Option<String>,
+    pub canary: Option<String>,
+    pub active: Option<String>,
+    pub preview: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ReplicaCounts {
+    pub desired: Option<u32>,
+    pub current: Option<u32>,
+    pub updated: Option<u32>,
+    pub ready: Option<u32>,
+    pub available: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RoleCounts {
+    pub stable: Option<u32>,
+    pub canary: Option<u32>,
+    pub active: Option<u32>,
+    pub preview: Option<u32>,
+    pub total: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ReplicaSetCounts {
+    pub total: Option<u32>,
+    pub scaled_up: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Elapsed {
+    pub max: Option<IntOrString>,
+    pub min: Option<IntOrString>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SetImage {
+    pub container: Option<String>,
+    pub image: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Promote {
+    pub full: Option<bool>,
+}
+
+/// Actions that take no arguments are written `abort: {}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Empty {}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Restart {
+    #[serde(rename = "in")]
+    pub in_: Option<IntOrString>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Undo {
+    pub to_revision: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PodFault {
+    pub role: Option<String>,
+    pub name: Option<String>,
+    pub count: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FailNode {
+    pub name: Option<String>,
+}

@@ -1,0 +1,111 @@
+//! Applying a controller `Plan` to the fake cluster and the Rollout object, recording each
+//! write in the journal.
+
+use crate::rollout::{Action, Plan};
+
+use super::{EntryKind, Simulation};
+
+impl Simulation<'_> {
+    pub(super) fn apply_plan(&mut self, plan: Plan) {
+        let now = self.now;
+        for action in plan.actions {
+            match action {
+                Action::CreateReplicaSet { hash, revision } => {
+                    let name = format!("{}-{hash}", self.rollout.name);
+                    let template = self.rollout.spec.template.clone();
+                    let image = template.primary_image();
+                    self.cluster.create_replica_set(
+                        crate::cluster::NewReplicaSet {
+                            name: name.clone(),
+                            hash,
+                            template,
+                            revision,
+                            min_ready_seconds: self.rollout.spec.min_ready_seconds,
+                            desired_annotation: self.rollout.spec.replicas() as i32,
+                        },
+                        now,
+                    );
+                    self.journal.push(
+                        now,
+                        EntryKind::ReplicaSetCreated {
+                            name,
+                            revision,
+                            image,
+                        },
+                    );
+                }
+                Action::ScaleReplicaSet {
+                    name,
+                    from,
+                    to,
+                    desired_annotation,
+                } => {
+                    let Some(id) = self.cluster.find_rs(&name) else {
+                        continue;
+                    };
+                    let rs = self.cluster.rs_mut(id);
+                    rs.spec_replicas = to.max(0) as u32;
+                    rs.desired_annotation = Some(desired_annotation);
+                    if to == 0 {
+                        rs.scale_down_deadline = None;
+                    }
+                    if from != to {
+                        self.journal
+                            .push(now, EntryKind::ReplicaSetScaled { name, from, to });
+                    }
+                }
+                Action::SetRevision { name, revision } => {
+                    if let Some(id) = self.cluster.find_rs(&name) {
+                        let rs = self.cluster.rs_mut(id);
+                        let old = rs.revision;
+                        rs.revision_history.push(old);
+                        rs.revision = revision;
+                    }
+                }
+                Action::SetScaleDownDeadline { name, at } => {
+                    if let Some(id) = self.cluster.find_rs(&name) {
+                        self.cluster.rs_mut(id).scale_down_deadline = Some(at);
+                        self.journal
+                            .push(now, EntryKind::ScaleDownDeadline { name, at: Some(at) });
+                    }
+                }
+                Action::RemoveScaleDownDeadline { name } => {
+                    if let Some(id) = self.cluster.find_rs(&name) {
+                        self.cluster.rs_mut(id).scale_down_deadline = None;
+                        self.journal
+                            .push(now, EntryKind::ScaleDownDeadline { name, at: None });
+                    }
+                }
+                Action::DeleteReplicaSet { name } => {
+                    if let Some(id) = self.cluster.find_rs(&name) {
+                        self.cluster.rs_mut(id).deleted = true;
+                        self.journal
+                            .push(now, EntryKind::ReplicaSetDeleted { name });
+                    }
+                }
+                Action::SwitchService { service, from, to } => {
+                    if let Some(svc) = self.cluster.services.get_mut(&service) {
+                        svc.selector_hash = Some(to.clone());
+                        svc.managed = true;
+                        self.journal
+                            .push(now, EntryKind::ServiceSwitched { service, from, to });
+                    }
+                }
+                Action::SetRolloutRevision(r) => self.rollout.revision = r,
+            }
+        }
+        for e in plan.events {
+            self.journal.push(
+                now,
+                EntryKind::KubeEvent {
+                    reason: e.reason.to_string(),
+                    message: e.message,
+                    warning: e.warning,
+                },
+            );
+        }
+        if let Some(status) = plan.status {
+            self.rollout.status = status;
+        }
+    }
+}

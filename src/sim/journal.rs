@@ -1,0 +1,181 @@
+//! The journal: every thing that happens in a run, in order, as typed entries. The timeline,
+//! `events.jsonl`, test reports and summaries are all functions of it.
+
+use crate::engine::SimTime;
+use crate::rollout::Phase;
+
+/// One entry of the journal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub t: SimTime,
+    pub kind: EntryKind,
+}
+
+/// What happened. Names follow SCENARIO.md §4; `KubeEvent` carries the Kubernetes Events the
+/// controller records (reason and message in Argo's words).
+#[derive(Debug, Clone, PartialEq)]
+pub enum EntryKind {
+    ScriptAction {
+        line: u32,
+        action: String,
+    },
+    RolloutUpdated {
+        generation: u64,
+        change: String,
+    },
+    ReplicaSetCreated {
+        name: String,
+        revision: u64,
+        image: String,
+    },
+    ReplicaSetScaled {
+        name: String,
+        from: i32,
+        to: i32,
+    },
+    ReplicaSetDeleted {
+        name: String,
+    },
+    ScaleDownDeadline {
+        name: String,
+        at: Option<SimTime>,
+    },
+    PodCreated {
+        name: String,
+        replica_set: String,
+    },
+    PodReady {
+        name: String,
+    },
+    PodTerminating {
+        name: String,
+    },
+    PodDeleted {
+        name: String,
+    },
+    StepStarted {
+        index: u32,
+        step: String,
+    },
+    StepCompleted {
+        index: u32,
+        step: String,
+    },
+    WeightChanged {
+        canary: u32,
+        stable: u32,
+        set_weight: u32,
+    },
+    ServiceSwitched {
+        service: String,
+        from: Option<String>,
+        to: String,
+    },
+    PhaseChanged {
+        from: Phase,
+        to: Phase,
+        message: String,
+    },
+    Promoted {
+        revision: u64,
+        replica_set: String,
+        reason: String,
+    },
+    Aborted {
+        revision: u64,
+        message: String,
+    },
+    KubeEvent {
+        reason: String,
+        message: String,
+        warning: bool,
+    },
+    ExpectationChecked {
+        ok: bool,
+        check: String,
+        line: u32,
+        detail: String,
+    },
+    RunFinished {
+        summary: Summary,
+    },
+}
+
+impl EntryKind {
+    /// The `kind` field of `events.jsonl`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EntryKind::ScriptAction { .. } => "ScriptAction",
+            EntryKind::RolloutUpdated { .. } => "RolloutUpdated",
+            EntryKind::ReplicaSetCreated { .. } => "ReplicaSetCreated",
+            EntryKind::ReplicaSetScaled { .. } => "ReplicaSetScaled",
+            EntryKind::ReplicaSetDeleted { .. } => "ReplicaSetDeleted",
+            EntryKind::ScaleDownDeadline { .. } => "ScaleDownDeadline",
+            EntryKind::PodCreated { .. } => "PodCreated",
+            EntryKind::PodReady { .. } => "PodReady",
+            EntryKind::PodTerminating { .. } => "PodTerminating",
+            EntryKind::PodDeleted { .. } => "PodDeleted",
+            EntryKind::StepStarted { .. } => "StepStarted",
+            EntryKind::StepCompleted { .. } => "StepCompleted",
+            EntryKind::WeightChanged { .. } => "WeightChanged",
+            EntryKind::ServiceSwitched { .. } => "ServiceSwitched",
+            EntryKind::PhaseChanged { .. } => "PhaseChanged",
+            EntryKind::Promoted { .. } => "Promoted",
+            EntryKind::Aborted { .. } => "Aborted",
+            EntryKind::KubeEvent { .. } => "Event",
+            EntryKind::ExpectationChecked { .. } => "ExpectationChecked",
+            EntryKind::RunFinished { .. } => "RunFinished",
+        }
+    }
+
+    /// Pod-level entries, which the text timeline hides unless asked.
+    pub fn is_pod_level(&self) -> bool {
+        matches!(
+            self,
+            EntryKind::PodCreated { .. }
+                | EntryKind::PodReady { .. }
+                | EntryKind::PodTerminating { .. }
+                | EntryKind::PodDeleted { .. }
+        )
+    }
+}
+
+/// The rollout's state when the run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub passed: bool,
+    pub timed_out: bool,
+    pub failures: usize,
+    pub phase: Phase,
+    pub message: String,
+    pub step: Option<u32>,
+    pub steps: u32,
+    pub set_weight: u32,
+    pub actual_weight: u32,
+    pub revision: u64,
+    pub stable_image: Option<String>,
+    pub canary_image: Option<String>,
+    pub desired: u32,
+    pub current: u32,
+    pub updated: u32,
+    pub ready: u32,
+    pub available: u32,
+    pub pods_created: u64,
+    pub reconciles: u64,
+}
+
+/// The journal of one run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Journal {
+    pub entries: Vec<Entry>,
+}
+
+impl Journal {
+    pub fn push(&mut self, t: SimTime, kind: EntryKind) {
+        self.entries.push(Entry { t, kind });
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter()
+    }
+}

@@ -1,0 +1,546 @@
+//! The simulation loop. Virtual time moves only from one queued event to the next. At each
+//! instant the ReplicaSet controller and the rollout controller run until nothing changes (the
+//! rollout controller one reconcile at a time, so intermediate states are observed), and the
+//! script is advanced after every change.
+//!
+//! ```text
+//! loop: pop the next event (pod ready, timer, wake-up) -> settle:
+//!         repeat { ReplicaSet controller; one reconcile -> apply plan; advance script }
+//!         until a pass changes nothing
+//! ```
+
+mod apply;
+pub mod journal;
+mod observe;
+mod script;
+
+use std::collections::BTreeSet;
+
+use crate::cluster::{Cluster, PodId, ReplicaDiff};
+use crate::engine::{EventQueue, Rngs, SimDuration, SimTime, Stream};
+use crate::rollout::{self, RolloutObject, RolloutStatus};
+use crate::scenario::{Invariant, Observation, Scenario, Startup, app_for};
+
+pub use journal::{Entry, EntryKind, Journal, Summary};
+
+/// More reconciles than this at one instant means the controller model failed to converge.
+const MAX_PASSES_PER_INSTANT: u32 = 100_000;
+
+/// Something scheduled for a later instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ev {
+    PodReady(PodId),
+    PodAvailable(PodId),
+    PodGone(PodId),
+    Reconcile,
+    ScriptWake,
+    AutoPromote { step: u32, generation: u64 },
+}
+
+/// A failed expectation, wait or invariant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub t: SimTime,
+    /// Script line (0 for the final expectation and invariants).
+    pub line: u32,
+    /// `expect`, `wait`, `invariant`, `final expect`, `script`.
+    pub check: String,
+    /// What was checked.
+    pub condition: String,
+    /// Why it failed: each key with expected and actual values.
+    pub detail: String,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "at {} ", self.t)?;
+        if self.line > 0 {
+            write!(f, "(line {}) ", self.line)?;
+        }
+        write!(
+            f,
+            "{} {{{}}} failed: {}",
+            self.check, self.condition, self.detail
+        )
+    }
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    pub journal: Journal,
+    pub failures: Vec<Failure>,
+    pub summary: Summary,
+    pub end: SimTime,
+}
+
+impl RunResult {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// Runs a scenario with its own seed.
+pub fn run(sc: &Scenario) -> RunResult {
+    run_with_seed(sc, sc.seed)
+}
+
+/// Runs a scenario with the given seed.
+pub fn run_with_seed(sc: &Scenario, seed: u64) -> RunResult {
+    let mut sim = Simulation::new(sc, seed);
+    sim.run();
+    sim.finish()
+}
+
+pub(crate) struct Simulation<'s> {
+    sc: &'s Scenario,
+    now: SimTime,
+    queue: EventQueue<Ev>,
+    rngs: Rngs,
+    cluster: Cluster,
+    rollout: RolloutObject,
+    journal: Journal,
+    failures: Vec<Failure>,
+    reconcile_now: bool,
+    scheduled_reconciles: BTreeSet<SimTime>,
+    /// Next script item, and whether its start was journaled.
+    pc: usize,
+    pc_started: bool,
+    wait_deadline: Option<SimTime>,
+    /// What the journal last recorded of the rollout, to record changes.
+    last: observe::Watched,
+    became_healthy: bool,
+    invariant_broken: Vec<bool>,
+    auto_promote_for: Option<(u64, u32, u64)>,
+    pods_created: u64,
+    reconciles: u64,
+    timed_out: bool,
+}
+
+impl<'s> Simulation<'s> {
+    fn new(sc: &'s Scenario, seed: u64) -> Self {
+        let r = &sc.manifests.rollouts[0];
+        let rollout = RolloutObject {
+            name: r.name.clone(),
+            namespace: r.namespace.clone(),
+            spec: r.spec.clone(),
+            generation: 1,
+            revision: 0,
+            status: RolloutStatus::default(),
+        };
+        Simulation {
+            sc,
+            now: SimTime::ZERO,
+            queue: EventQueue::new(),
+            rngs: Rngs::new(seed),
+            cluster: Cluster::default(),
+            rollout,
+            journal: Journal::default(),
+            failures: Vec::new(),
+            reconcile_now: false,
+            scheduled_reconciles: BTreeSet::new(),
+            pc: 0,
+            pc_started: false,
+            wait_deadline: None,
+            last: observe::Watched::default(),
+            became_healthy: false,
+            invariant_broken: vec![false; sc.invariants.len()],
+            auto_promote_for: None,
+            pods_created: 0,
+            reconciles: 0,
+            timed_out: false,
+        }
+    }
+
+    fn run(&mut self) {
+        self.apply_initial_manifests();
+        self.settle();
+        while !self.script_done() {
+            let Some(t) = self.queue.peek_time() else {
+                break;
+            };
+            if t > SimTime::ZERO + self.sc.timeout {
+                self.now = SimTime::ZERO + self.sc.timeout;
+                self.timed_out = true;
+                break;
+            }
+            self.now = t;
+            while let Some((_, ev)) = self.queue.pop_due(t) {
+                self.handle(ev);
+                self.settle();
+                if self.script_done() {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Done when the script has run to its end (an empty script runs until nothing is left
+    /// to happen, or the timeout).
+    fn script_done(&self) -> bool {
+        !self.sc.script.is_empty() && self.pc >= self.sc.script.len()
+    }
+
+    fn apply_initial_manifests(&mut self) {
+        for svc in &self.sc.manifests.services {
+            self.upsert_service(svc);
+        }
+        self.journal.push(
+            self.now,
+            EntryKind::RolloutUpdated {
+                generation: 1,
+                change: format!("created Rollout {}", self.rollout.name),
+            },
+        );
+        self.request_reconcile();
+    }
+
+    fn upsert_service(&mut self, svc: &crate::manifest::Service) {
+        let entry = self
+            .cluster
+            .services
+            .entry(svc.name.clone())
+            .or_insert_with(|| crate::cluster::ServiceState {
+                name: svc.name.clone(),
+                selector: svc.selector.clone(),
+                selector_hash: None,
+                managed: false,
+            });
+        entry.selector = svc.selector.clone();
+    }
+
+    /// The controller should run again: now, or after the configured reaction delay.
+    fn request_reconcile(&mut self) {
+        let delay = self.sc.cluster.controller_delay;
+        if delay == SimDuration::ZERO {
+            self.reconcile_now = true;
+        } else {
+            self.schedule_reconcile(self.now + delay);
+        }
+    }
+
+    fn schedule_reconcile(&mut self, at: SimTime) {
+        if at <= self.now && self.sc.cluster.controller_delay == SimDuration::ZERO {
+            self.reconcile_now = true;
+        } else if self.scheduled_reconciles.insert(at) {
+            self.queue.push(at, Ev::Reconcile);
+        }
+    }
+
+    fn handle(&mut self, ev: Ev) {
+        match ev {
+            Ev::PodReady(id) => {
+                if self.cluster.pod(id).state != crate::cluster::PodState::Starting {
+                    return;
+                }
+                let wait = self.cluster.mark_ready(id, self.now);
+                let name = self.cluster.pod(id).name.clone();
+                self.journal.push(self.now, EntryKind::PodReady { name });
+                if let Some(secs) = wait {
+                    self.queue.push(
+                        self.now + SimDuration::from_secs(u64::from(secs)),
+                        Ev::PodAvailable(id),
+                    );
+                }
+                self.request_reconcile();
+            }
+            Ev::PodAvailable(id) => {
+                if self.cluster.mark_available(id) {
+                    self.request_reconcile();
+                }
+            }
+            Ev::PodGone(id) => {
+                if self.cluster.remove(id) {
+                    let name = self.cluster.pod(id).name.clone();
+                    self.journal.push(self.now, EntryKind::PodDeleted { name });
+                }
+            }
+            Ev::Reconcile => {
+                self.scheduled_reconciles.remove(&self.now);
+                self.reconcile_now = true;
+            }
+            Ev::ScriptWake => {}
+            Ev::AutoPromote { step, generation } => self.auto_promote(step, generation),
+        }
+    }
+
+    /// Runs the controllers and the script at the current instant until nothing changes.
+    fn settle(&mut self) {
+        let mut passes = 0;
+        loop {
+            passes += 1;
+            if passes > MAX_PASSES_PER_INSTANT {
+                self.fail(
+                    0,
+                    "controller",
+                    "converge",
+                    "the controller did not reach a fixed point".into(),
+                );
+                break;
+            }
+            let mut changed = self.sync_replica_sets();
+            if changed {
+                self.after_change();
+            }
+            if self.reconcile_now {
+                self.reconcile_now = false;
+                changed |= self.reconcile_once();
+            }
+            changed |= self.advance_script();
+            if !changed && !self.reconcile_now {
+                break;
+            }
+        }
+    }
+
+    /// The Kubernetes ReplicaSet controller: create or delete pods to match every spec.
+    fn sync_replica_sets(&mut self) -> bool {
+        let mut changed = false;
+        let ids: Vec<_> = self.cluster.live_replica_sets().map(|rs| rs.id).collect();
+        for id in ids {
+            match self.cluster.replica_set_diff(id) {
+                ReplicaDiff::None => {}
+                ReplicaDiff::Create(n) => {
+                    for _ in 0..n {
+                        self.create_pod(id);
+                    }
+                    changed = true;
+                }
+                ReplicaDiff::Delete(victims) => {
+                    for p in victims {
+                        self.terminate_pod(p);
+                    }
+                    changed = true;
+                }
+            }
+        }
+        if changed {
+            self.request_reconcile();
+        }
+        changed
+    }
+
+    fn create_pod(&mut self, rs: crate::cluster::RsId) {
+        let (rs_name, image) = {
+            let r = self.cluster.rs(rs);
+            (r.name.clone(), r.image.clone())
+        };
+        let rngs = &mut self.rngs;
+        let name = self
+            .cluster
+            .pod_name(&rs_name, || rngs.uniform_u64(Stream::Names, 0, 26) as usize);
+        let id = self
+            .cluster
+            .add_pod(rs, name.clone(), image.clone(), self.now);
+        self.pods_created += 1;
+        self.journal.push(
+            self.now,
+            EntryKind::PodCreated {
+                name,
+                replica_set: rs_name,
+            },
+        );
+        let startup = match app_for(&self.sc.apps, &image).startup {
+            Startup::Fixed(d) => Some(d),
+            Startup::Range(lo, hi) => Some(SimDuration(self.rngs.uniform_u64(
+                Stream::PodTiming,
+                lo.as_millis(),
+                hi.as_millis(),
+            ))),
+            Startup::Never => None,
+        };
+        if let Some(d) = startup {
+            self.queue.push(self.now + d, Ev::PodReady(id));
+        }
+    }
+
+    fn terminate_pod(&mut self, id: PodId) {
+        if !self.cluster.terminate(id, self.now) {
+            return;
+        }
+        let pod = self.cluster.pod(id);
+        let name = pod.name.clone();
+        let terminate = app_for(&self.sc.apps, &pod.image).terminate;
+        self.journal
+            .push(self.now, EntryKind::PodTerminating { name });
+        self.queue.push(self.now + terminate, Ev::PodGone(id));
+    }
+
+    /// One reconcile of the rollout; true when it wrote anything.
+    fn reconcile_once(&mut self) -> bool {
+        self.reconciles += 1;
+        let rs_views = self.rs_views();
+        let services = self.service_views();
+        let plan = rollout::reconcile(&rollout::Input {
+            rollout: &self.rollout,
+            replica_sets: &rs_views,
+            services: &services,
+            now: self.now,
+        });
+        for &at in &plan.requeue {
+            if at > self.now {
+                self.schedule_reconcile(at);
+            }
+        }
+        if plan.is_noop() {
+            return false;
+        }
+        self.apply_plan(plan);
+        self.request_reconcile();
+        self.after_change();
+        true
+    }
+
+    /// Bookkeeping after any change: journal what the rollout now shows, check invariants,
+    /// arm the auto-promotion of the default scenario.
+    fn after_change(&mut self) {
+        let obs = self.observe();
+        self.journal_observed_changes(&obs);
+        self.check_invariants(&obs);
+        self.arm_auto_promote();
+    }
+
+    fn check_invariants(&mut self, obs: &Observation) {
+        if obs.phase == crate::rollout::Phase::Healthy {
+            self.became_healthy = true;
+        }
+        for (i, inv) in self.sc.invariants.iter().enumerate() {
+            if self.invariant_broken[i] {
+                continue;
+            }
+            let broken = match *inv {
+                Invariant::MinAvailable(n) => {
+                    let available: u32 = self
+                        .cluster
+                        .live_replica_sets()
+                        .map(|rs| rs.available)
+                        .sum();
+                    (self.became_healthy && available < n)
+                        .then(|| format!("{available} pods available"))
+                }
+                Invariant::MaxPods(n) => {
+                    let pods: u32 = self.cluster.live_replica_sets().map(|rs| rs.replicas).sum();
+                    (pods > n).then(|| format!("{pods} pods running"))
+                }
+            };
+            if let Some(detail) = broken {
+                self.invariant_broken[i] = true;
+                self.fail(0, "invariant", &inv.to_string(), detail);
+            }
+        }
+    }
+
+    fn fail(&mut self, line: u32, check: &str, condition: &str, detail: String) {
+        self.journal.push(
+            self.now,
+            EntryKind::ExpectationChecked {
+                ok: false,
+                check: check.to_string(),
+                line,
+                detail: format!("{{{condition}}}: {detail}"),
+            },
+        );
+        self.failures.push(Failure {
+            t: self.now,
+            line,
+            check: check.to_string(),
+            condition: condition.to_string(),
+            detail,
+        });
+    }
+
+    fn finish(mut self) -> RunResult {
+        self.settle_end();
+        let obs = self.observe();
+        let summary = Summary {
+            passed: self.failures.is_empty(),
+            timed_out: self.timed_out,
+            failures: self.failures.len(),
+            phase: obs.phase,
+            message: obs.message.clone(),
+            step: obs.step,
+            steps: self
+                .rollout
+                .spec
+                .canary()
+                .map_or(0, |c| c.steps.len() as u32),
+            set_weight: obs.set_weight,
+            actual_weight: obs.actual_weight,
+            revision: obs.revision,
+            stable_image: obs.images.stable.clone(),
+            canary_image: obs.images.canary.clone(),
+            desired: obs.replicas.desired,
+            current: obs.replicas.current,
+            updated: obs.replicas.updated,
+            ready: obs.replicas.ready,
+            available: obs.replicas.available,
+            pods_created: self.pods_created,
+            reconciles: self.reconciles,
+        };
+        self.journal.push(
+            self.now,
+            EntryKind::RunFinished {
+                summary: summary.clone(),
+            },
+        );
+        RunResult {
+            journal: self.journal,
+            failures: self.failures,
+            summary,
+            end: self.now,
+        }
+    }
+
+    /// At the end: a script item still pending has failed; then the final expectation.
+    fn settle_end(&mut self) {
+        if let Some(item) = self.sc.script.get(self.pc) {
+            let obs = self.observe();
+            let why_end = if self.timed_out {
+                format!("not reached by the timeout ({})", self.sc.timeout)
+            } else {
+                format!("nothing else happens after {}", self.now)
+            };
+            match &item.action {
+                crate::scenario::Action::WaitUntil(c) => {
+                    let why: Vec<String> =
+                        c.mismatches(&obs).iter().map(ToString::to_string).collect();
+                    let cond = c.to_string();
+                    self.fail(
+                        item.line,
+                        "wait",
+                        &cond,
+                        format!("{why_end}; {}", why.join("; ")),
+                    );
+                }
+                other => {
+                    let d = other.describe();
+                    self.fail(
+                        item.line,
+                        "script",
+                        &d,
+                        format!("the script did not finish: {why_end}"),
+                    );
+                }
+            }
+        }
+        if let Some(expect) = &self.sc.expect {
+            let obs = self.observe();
+            let mism = expect.mismatches(&obs);
+            let cond = expect.to_string();
+            if mism.is_empty() {
+                self.journal.push(
+                    self.now,
+                    EntryKind::ExpectationChecked {
+                        ok: true,
+                        check: "final expect".into(),
+                        line: 0,
+                        detail: format!("{{{cond}}}"),
+                    },
+                );
+            } else {
+                let why: Vec<String> = mism.iter().map(ToString::to_string).collect();
+                self.fail(0, "final expect", &cond, why.join("; "));
+            }
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! What the simulated world looks like from outside: the controller's snapshot views
+//! (ReplicaSets, Services), the `Observation` conditions are checked against (the values
+//! `kubectl argo rollouts get rollout` shows), and the journal entries derived from them.
+
+use std::collections::BTreeMap;
+
+use crate::engine::SimDuration;
+use crate::rollout::status::observed_phase;
+use crate::rollout::{Phase, RsView, ServiceView};
+use crate::scenario::condition::{Observation, Replicas, RoleCounts, Roles};
+
+use super::{EntryKind, Simulation};
+
+/// The last values recorded in the journal, so that only changes are recorded.
+#[derive(Debug, Default)]
+pub(super) struct Watched {
+    phase: Option<(Phase, String)>,
+    step: Option<(String, Option<u32>)>,
+    weight: Option<(u32, u32)>,
+    stable: String,
+    abort: bool,
+}
+
+impl Simulation<'_> {
+    pub(super) fn rs_views(&self) -> Vec<RsView> {
+        self.cluster
+            .live_replica_sets()
+            .map(|rs| RsView {
+                name: rs.name.clone(),
+                hash: rs.hash.clone(),
+                revision: rs.revision,
+                spec: rs.spec_replicas as i32,
+                status_replicas: rs.replicas as i32,
+                ready: rs.ready as i32,
+                available: rs.available as i32,
+                created: rs.created,
+                desired_annotation: rs.desired_annotation,
+                scale_down_deadline: rs.scale_down_deadline,
+            })
+            .collect()
+    }
+
+    pub(super) fn service_views(&self) -> BTreeMap<String, ServiceView> {
+        self.cluster
+            .services
+            .iter()
+            .map(|(name, s)| {
+                (
+                    name.clone(),
+                    ServiceView {
+                        selector_hash: s.selector_hash.clone(),
+                        managed: s.managed,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// The current step index and whether it points past the last step.
+    fn step_state(&self) -> (Option<u32>, bool) {
+        let st = &self.rollout.status;
+        let steps = self
+            .rollout
+            .spec
+            .canary()
+            .map_or(0, |c| c.steps.len() as u32);
+        let idx = st.current_step_index;
+        let no_current = steps == 0 || idx.unwrap_or(0) >= steps;
+        (idx, no_current)
+    }
+
+    /// `GetCurrentSetWeight` as kubectl shows it: 0 when aborted, 100 past the last step.
+    fn set_weight(&self) -> u32 {
+        let st = &self.rollout.status;
+        if st.abort {
+            return 0;
+        }
+        let Some(c) = self.rollout.spec.canary() else {
+            return 100;
+        };
+        let (idx, no_current) = self.step_state();
+        if no_current {
+            return c.max_weight();
+        }
+        let idx = idx.unwrap_or(0) as usize;
+        c.steps[..=idx]
+            .iter()
+            .rev()
+            .find_map(|s| match s {
+                crate::manifest::Step::SetWeight(w) => Some(*w),
+                _ => None,
+            })
+            .unwrap_or(0)
+    }
+
+    /// kubectl's ActualWeight: the router's canary weight, or for a basic canary the canary's
+    /// share of available pods.
+    fn actual_weight(&self, set_weight: u32) -> u32 {
+        let st = &self.rollout.status;
+        let (_, no_current) = self.step_state();
+        if no_current {
+            return 100;
+        }
+        if st.available_replicas == 0 {
+            return 0;
+        }
+        let Some(c) = self.rollout.spec.canary() else {
+            return 100;
+        };
+        if c.traffic_routing.is_some() {
+            return st
+                .canary
+                .weights
+                .as_ref()
+                .map_or(set_weight, |w| w.canary.weight.max(0) as u32);
+        }
+        let canary_available = self
+            .cluster
+            .live_replica_sets()
+            .find(|rs| rs.hash == st.current_pod_hash && rs.hash != st.stable_rs)
+            .map_or(0, |rs| rs.available);
+        canary_available * 100 / st.available_replicas
+    }
+
+    /// The rollout as `kubectl argo rollouts get rollout` would show it now.
+    pub(super) fn observe(&self) -> Observation {
+        let st = &self.rollout.status;
+        let (phase, message) = observed_phase(self.rollout.generation, st);
+        let set_weight = self.set_weight();
+        let mut images = Roles::<Option<String>>::default();
+        let mut pods = RoleCounts::default();
+        let mut ready = RoleCounts::default();
+        let mut total = 0;
+        let mut scaled_up = 0;
+        let mut revision = 0;
+        for rs in self.cluster.live_replica_sets() {
+            total += 1;
+            if rs.spec_replicas > 0 {
+                scaled_up += 1;
+            }
+            revision = revision.max(rs.revision);
+            pods.total += rs.replicas;
+            ready.total += rs.ready;
+            let role = if !st.stable_rs.is_empty() && rs.hash == st.stable_rs {
+                Some(0)
+            } else if rs.hash == st.current_pod_hash {
+                Some(1)
+            } else {
+                None
+            };
+            match role {
+                Some(0) => {
+                    images.stable = Some(rs.image.clone());
+                    pods.roles.stable += rs.replicas;
+                    ready.roles.stable += rs.ready;
+                }
+                Some(_) => {
+                    images.canary = Some(rs.image.clone());
+                    pods.roles.canary += rs.replicas;
+                    ready.roles.canary += rs.ready;
+                }
+                None => {}
+            }
+        }
+        Observation {
+            phase,
+            message,
+            step: st.current_step_index,
+            set_weight,
+            actual_weight: self.actual_weight(set_weight),
+            aborted: st.abort,
+            paused: self.rollout.spec.paused || !st.pause_conditions.is_empty(),
+            revision,
+            images,
+            replicas: Replicas {
+                desired: self.rollout.spec.replicas(),
+                current: st.replicas,
+                updated: st.updated_replicas,
+                ready: st.ready_replicas,
+                available: st.available_replicas,
+            },
+            pods,
+            ready_pods: ready,
+            replica_sets_total: total,
+            replica_sets_scaled_up: scaled_up,
+            analysis: BTreeMap::new(),
+            elapsed: SimDuration(self.now.as_millis()),
+        }
+    }
+
+    /// Records phase, step, weight, promotion and abort changes in the journal.
+    pub(super) fn journal_observed_changes(&mut self, obs: &Observation) {
+        let now = self.now;
+        let phase = (obs.phase, obs.message.clone());
+        if self.last.phase.as_ref() != Some(&phase) {
+            let from = self.last.phase.as_ref().map_or(Phase::Progressing, |p| p.0);
+            self.journal.push(
+                now,
+                EntryKind::PhaseChanged {
+                    from,
+                    to: phase.0,
+                    message: phase.1.clone(),
+                },
+            );
+            self.last.phase = Some(phase);
+        }
+        let st = &self.rollout.status;
+        let step = (st.current_pod_hash.clone(), st.current_step_index);
+        if self.last.step.as_ref() != Some(&step) {
+            let steps = self
+                .rollout
+                .spec
+                .canary()
+                .map(|c| c.steps.clone())
+                .unwrap_or_default();
+            let describe = |i: u32| {
+                steps
+                    .get(i as usize)
+                    .map(|s| s.describe())
+                    .unwrap_or_default()
+            };
+            if let (Some((hash, Some(old))), Some(new)) = (&self.last.step, step.1)
+                && *hash == step.0
+                && new == old + 1
+            {
+                self.journal.push(
+                    now,
+                    EntryKind::StepCompleted {
+                        index: *old,
+                        step: describe(*old),
+                    },
+                );
+            }
+            if let Some(i) = step.1
+                && (i as usize) < steps.len()
+            {
+                self.journal.push(
+                    now,
+                    EntryKind::StepStarted {
+                        index: i,
+                        step: describe(i),
+                    },
+                );
+            }
+            self.last.step = Some(step);
+        }
+        let weight = (obs.actual_weight, obs.set_weight);
+        if self.last.weight != Some(weight) {
+            self.journal.push(
+                now,
+                EntryKind::WeightChanged {
+                    canary: weight.0,
+                    stable: 100u32.saturating_sub(weight.0),
+                    set_weight: weight.1,
+                },
+            );
+            self.last.weight = Some(weight);
+        }
+        let st = &self.rollout.status;
+        if st.stable_rs != self.last.stable {
+            if !st.stable_rs.is_empty() {
+                let reason = self
+                    .journal
+                    .entries
+                    .iter()
+                    .rev()
+                    .find_map(|e| match &e.kind {
+                        EntryKind::KubeEvent {
+                            reason, message, ..
+                        } if reason == "RolloutCompleted" => {
+                            message.rsplit_once(": ").map(|(_, r)| r.to_string())
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                self.journal.push(
+                    now,
+                    EntryKind::Promoted {
+                        revision: self.rollout.revision,
+                        replica_set: format!("{}-{}", self.rollout.name, st.stable_rs),
+                        reason,
+                    },
+                );
+            }
+            self.last.stable = st.stable_rs.clone();
+        }
+        // An abort is recorded once the controller has acted on it (user or automatic).
+        let aborted = st
+            .condition(crate::rollout::status::ConditionType::Progressing)
+            .filter(|c| c.reason == crate::rollout::status::reason::ABORTED)
+            .map(|c| c.message.clone());
+        if let Some(message) = &aborted
+            && !self.last.abort
+        {
+            self.journal.push(
+                now,
+                EntryKind::Aborted {
+                    revision: self.rollout.revision,
+                    message: message.clone(),
+                },
+            );
+        }
+        self.last.abort = aborted.is_some();
+    }
+}

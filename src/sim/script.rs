@@ -1,0 +1,255 @@
+//! The script runner: user actions as the `kubectl argo rollouts` verbs patch the Rollout
+//! (spec edits bump the generation; promote, abort and retry patch the status), waits, and
+//! expectations checked against the observed state.
+
+use crate::manifest::Step;
+use crate::rollout::status::PauseReason;
+use crate::scenario::{Action, ScriptItem};
+
+use super::{EntryKind, Ev, Simulation};
+
+impl Simulation<'_> {
+    /// Runs script items until one has to wait. True when an action changed the world.
+    pub(super) fn advance_script(&mut self) -> bool {
+        let mut changed = false;
+        while let Some(item) = self.sc.script.get(self.pc) {
+            let item: &ScriptItem = item;
+            let first_look = !self.pc_started;
+            if first_look {
+                self.pc_started = true;
+                if !matches!(item.action, Action::Expect(_)) {
+                    self.journal.push(
+                        self.now,
+                        EntryKind::ScriptAction {
+                            line: item.line,
+                            action: item.action.describe(),
+                        },
+                    );
+                }
+            }
+            match &item.action {
+                Action::WaitFor(d) => {
+                    let deadline = *self.wait_deadline.get_or_insert_with(|| {
+                        let at = self.now + *d;
+                        self.queue.push(at, Ev::ScriptWake);
+                        at
+                    });
+                    if self.now < deadline {
+                        return changed;
+                    }
+                    self.wait_deadline = None;
+                }
+                Action::WaitUntil(c) => {
+                    let obs = self.observe();
+                    if !c.holds(&obs) {
+                        return changed;
+                    }
+                    self.journal.push(
+                        self.now,
+                        EntryKind::ExpectationChecked {
+                            ok: true,
+                            check: "wait".into(),
+                            line: item.line,
+                            detail: format!("{{{c}}}"),
+                        },
+                    );
+                }
+                Action::Expect(c) => {
+                    let obs = self.observe();
+                    let mism = c.mismatches(&obs);
+                    let cond = c.to_string();
+                    if mism.is_empty() {
+                        self.journal.push(
+                            self.now,
+                            EntryKind::ExpectationChecked {
+                                ok: true,
+                                check: "expect".into(),
+                                line: item.line,
+                                detail: format!("{{{cond}}}"),
+                            },
+                        );
+                    } else {
+                        let why: Vec<String> = mism.iter().map(ToString::to_string).collect();
+                        self.fail(item.line, "expect", &cond, why.join("; "));
+                    }
+                }
+                action => {
+                    let action = action.clone();
+                    let line = item.line;
+                    self.perform(&action, line);
+                    changed = true;
+                }
+            }
+            self.pc += 1;
+            self.pc_started = false;
+        }
+        changed
+    }
+
+    /// Carries out a user action.
+    fn perform(&mut self, action: &Action, line: u32) {
+        match action {
+            Action::SetImage { container, image } => {
+                let mut spec = self.rollout.spec.clone();
+                if !spec.template.set_image(container.as_deref(), image) {
+                    let what = container.clone().unwrap_or_default();
+                    self.fail(
+                        line,
+                        "script",
+                        &action.describe(),
+                        format!("the pod template has no container named `{what}`"),
+                    );
+                    return;
+                }
+                self.update_spec(spec, format!("image {image}"));
+            }
+            Action::Apply { path, manifests } => {
+                for svc in &manifests.services {
+                    self.upsert_service(svc);
+                }
+                if let Some(r) = manifests.rollouts.first() {
+                    if r.name != self.rollout.name {
+                        self.fail(
+                            line,
+                            "script",
+                            &action.describe(),
+                            format!(
+                                "the file holds Rollout `{}`, not `{}`",
+                                r.name, self.rollout.name
+                            ),
+                        );
+                        return;
+                    }
+                    self.update_spec(r.spec.clone(), format!("applied {path}"));
+                }
+                self.request_reconcile();
+            }
+            Action::Promote { full } => self.promote(*full),
+            Action::Abort => {
+                self.rollout.status.abort = true;
+            }
+            Action::Retry => {
+                self.rollout.status.abort = false;
+            }
+            Action::Pause => {
+                let mut spec = self.rollout.spec.clone();
+                spec.paused = true;
+                self.update_spec(spec, "paused".into());
+            }
+            Action::Resume => {
+                let mut spec = self.rollout.spec.clone();
+                spec.paused = false;
+                self.update_spec(spec, "resumed".into());
+            }
+            Action::Scale(n) => {
+                let mut spec = self.rollout.spec.clone();
+                spec.replicas = Some(*n);
+                self.update_spec(spec, format!("replicas {n}"));
+            }
+            Action::WaitFor(_) | Action::WaitUntil(_) | Action::Expect(_) => {}
+        }
+        self.request_reconcile();
+        self.after_change();
+    }
+
+    /// A spec edit: a new generation when anything changed.
+    fn update_spec(&mut self, spec: crate::manifest::RolloutSpec, change: String) {
+        if spec == self.rollout.spec {
+            return;
+        }
+        self.rollout.spec = spec;
+        self.rollout.generation += 1;
+        self.journal.push(
+            self.now,
+            EntryKind::RolloutUpdated {
+                generation: self.rollout.generation,
+                change,
+            },
+        );
+    }
+
+    /// `kubectl argo rollouts promote [--full]` (upstream `cmd/promote/promote.go`).
+    fn promote(&mut self, full: bool) {
+        if self.rollout.spec.paused {
+            let mut spec = self.rollout.spec.clone();
+            spec.paused = false;
+            self.update_spec(spec, "unpaused by promote".into());
+        }
+        let st = &mut self.rollout.status;
+        if full {
+            if st.current_pod_hash != st.stable_rs {
+                st.promote_full = true;
+            }
+            return;
+        }
+        if !st.pause_conditions.is_empty() {
+            // Clearing the pause conditions while controllerPause stays true is how the
+            // controller learns that a human resumed it.
+            st.pause_conditions.clear();
+            return;
+        }
+        // Not paused by the controller: promote skips the current step.
+        let steps = self
+            .rollout
+            .spec
+            .canary()
+            .map_or(0, |c| c.steps.len() as u32);
+        if steps > 0 {
+            let idx = st.current_step_index.unwrap_or(0);
+            st.current_step_index = Some((idx + 1).min(steps));
+        }
+    }
+
+    /// The default scenario's stand-in for a human: an indefinite pause is promoted after
+    /// `auto_promote`.
+    pub(super) fn arm_auto_promote(&mut self) {
+        let Some(delay) = self.sc.auto_promote else {
+            return;
+        };
+        let st = &self.rollout.status;
+        let Some(cond) = st.pause_condition(PauseReason::CanaryPauseStep) else {
+            return;
+        };
+        let Some(idx) = st.current_step_index else {
+            return;
+        };
+        let indefinite = self
+            .rollout
+            .spec
+            .canary()
+            .and_then(|c| c.steps.get(idx as usize))
+            .is_some_and(|s| matches!(s, Step::Pause(p) if p.duration.is_none()));
+        let key = (self.rollout.generation, idx, cond.start_time.as_millis());
+        if !indefinite || self.auto_promote_for == Some(key) {
+            return;
+        }
+        self.auto_promote_for = Some(key);
+        self.queue.push(
+            self.now + delay,
+            Ev::AutoPromote {
+                step: idx,
+                generation: self.rollout.generation,
+            },
+        );
+    }
+
+    pub(super) fn auto_promote(&mut self, step: u32, generation: u64) {
+        let st = &self.rollout.status;
+        let still = self.rollout.generation == generation
+            && st.current_step_index == Some(step)
+            && st.pause_condition(PauseReason::CanaryPauseStep).is_some();
+        if !still {
+            return;
+        }
+        self.journal.push(
+            self.now,
+            EntryKind::ScriptAction {
+                line: 0,
+                action: "promote (auto)".to_string(),
+            },
+        );
+        self.promote(false);
+        self.request_reconcile();
+        self.after_change();
+    }
+}
