@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::engine::parse_duration;
-use crate::input::{InputError, Severity};
+use crate::input::InputError;
 use crate::output::{jsonl, summary, timeline};
 use crate::scenario::{self, LoadOptions, Scenario};
 use crate::sim::{self, RunResult};
@@ -38,10 +38,8 @@ pub fn dispatch(cmd: Command) -> i32 {
 }
 
 fn print_input_error(e: &InputError) {
-    for d in &e.0.items {
-        if d.severity == Severity::Error {
-            eprintln!("{d}");
-        }
+    for d in e.0.sorted_errors() {
+        eprintln!("{d}");
     }
     let n = e.0.errors().count();
     if n > 1 {
@@ -121,7 +119,7 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, String> {
         } else if p.exists() {
             out.push((p.clone(), true));
         } else {
-            return Err(format!("{}: no such file or directory", p.display()));
+            return Err(format!("{}: error: no such file or directory", p.display()));
         }
     }
     Ok(out)
@@ -148,7 +146,7 @@ fn test(paths: &[PathBuf], seed: Option<u64>) -> i32 {
     let files = match collect(&paths) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{e}");
             return EXIT_INVALID;
         }
     };

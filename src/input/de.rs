@@ -476,6 +476,9 @@ impl<'de, 'r> Deserializer<'de> for NodeDe<'de, 'r> {
 
 /// "unknown key `foo`", with the closest known key when one is near enough to be a typo.
 pub fn unknown_key_message(key: &str, fields: &[&str]) -> String {
+    // Control characters in a key (binary garbage) must not reach the terminal raw.
+    let shown: String = key.escape_debug().collect();
+    let key = shown.as_str();
     let best = fields
         .iter()
         .filter(|f| !f.starts_with('$'))

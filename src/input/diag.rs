@@ -168,8 +168,17 @@ impl InputError {
     }
 }
 
+impl Diagnostics {
+    /// Errors in file order (by file, then line and column), the order editors show them in.
+    pub fn sorted_errors(&self) -> Vec<&Diagnostic> {
+        let mut v: Vec<&Diagnostic> = self.errors().collect();
+        v.sort_by(|a, b| (&a.file, a.pos).cmp(&(&b.file, b.pos)));
+        v
+    }
+}
+
 fn render(ds: &Diagnostics) -> String {
-    let errors: Vec<String> = ds.errors().map(|d| d.to_string()).collect();
+    let errors: Vec<String> = ds.sorted_errors().iter().map(|d| d.to_string()).collect();
     let n = errors.len();
     let mut out = errors.join("\n");
     if n > 1 {

@@ -24,6 +24,36 @@ impl<'a> Report<'a> {
             .push(Diagnostic::error(self.file, Some(pos), path, kind, msg));
     }
 
+    /// Like `error`, but pointing at the key of the last path segment (for unknown keys).
+    pub fn error_at_key(&mut self, path: &FieldPath, kind: DiagKind, msg: impl Into<String>) {
+        let mut parent = path.clone();
+        let last = parent.0.pop();
+        let parent_node_pos = match last {
+            Some(crate::input::path::Seg::Key(k)) => {
+                self.node_at(&parent).and_then(|n| n.key_pos(&k))
+            }
+            _ => None,
+        };
+        let pos = parent_node_pos.unwrap_or_else(|| self.root.locate(path));
+        self.diags
+            .push(Diagnostic::error(self.file, Some(pos), path, kind, msg));
+    }
+
+    /// The node at a path, if the path leads to one.
+    fn node_at(&self, path: &FieldPath) -> Option<&Node> {
+        let mut node = self.root;
+        for seg in &path.0 {
+            node = match (seg, &node.value) {
+                (crate::input::path::Seg::Key(k), _) => node.get(k)?,
+                (crate::input::path::Seg::Index(i), crate::input::yaml::Value::Seq(items)) => {
+                    items.get(*i)?
+                }
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+
     /// A real Argo feature the simulator refuses to run rather than silently ignore.
     pub fn not_simulated(&mut self, path: &FieldPath, what: &str) {
         self.error(

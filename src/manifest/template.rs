@@ -74,7 +74,14 @@ impl PodTemplate {
     pub fn set_image(&mut self, container: Option<&str>, image: &str) -> bool {
         let mut hit = false;
         for key in ["containers", "initContainers"] {
-            if let Some(cs) = self.json["spec"][key].as_array_mut() {
+            // `get_mut`, not indexing: `IndexMut` would insert a null `initContainers` key and
+            // change the template hash.
+            let list = self
+                .json
+                .get_mut("spec")
+                .and_then(|s| s.get_mut(key))
+                .and_then(|l| l.as_array_mut());
+            if let Some(cs) = list {
                 for c in cs {
                     let matches = match container {
                         None => key == "containers",
@@ -160,5 +167,17 @@ mod tests {
         assert!(t.set_image(None, "z:3"));
         assert!(t.containers().iter().all(|c| c.image == "z:3"));
         assert!(!t.set_image(Some("nope"), "q"));
+    }
+
+    #[test]
+    fn setting_an_image_back_restores_the_hash() {
+        let mut t = PodTemplate {
+            json: serde_json::json!({"spec": {"containers": [{"name": "a", "image": "x:1"}]}}),
+        };
+        let original = t.hash(0);
+        t.set_image(None, "x:2");
+        assert_ne!(t.hash(0), original);
+        t.set_image(None, "x:1");
+        assert_eq!(t.hash(0), original);
     }
 }

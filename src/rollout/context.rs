@@ -16,11 +16,41 @@ pub struct RolloutObject {
     pub name: String,
     pub namespace: String,
     pub spec: RolloutSpec,
+    /// The pod-template hash of `spec.template`, kept in step with the spec by `set_spec`.
+    pub template_hash: String,
     /// `metadata.generation`: bumped by every spec change.
     pub generation: u64,
     /// The `rollout.argoproj.io/revision` annotation (0 when unset).
     pub revision: u64,
     pub status: RolloutStatus,
+}
+
+impl RolloutObject {
+    /// A Rollout as first applied: generation 1, empty status.
+    pub fn new(name: &str, namespace: &str, spec: RolloutSpec) -> Self {
+        RolloutObject {
+            name: name.to_string(),
+            namespace: namespace.to_string(),
+            template_hash: spec.template.hash(0),
+            spec,
+            generation: 1,
+            revision: 0,
+            status: RolloutStatus::default(),
+        }
+    }
+
+    /// Replaces the spec; a changed spec is a new generation. True when something changed.
+    pub fn set_spec(&mut self, spec: RolloutSpec) -> bool {
+        if spec == self.spec {
+            return false;
+        }
+        if spec.template != self.spec.template {
+            self.template_hash = spec.template.hash(0);
+        }
+        self.spec = spec;
+        self.generation += 1;
+        true
+    }
 }
 
 /// A ReplicaSet as the controller sees it at the start of a reconcile.

@@ -32,6 +32,7 @@ pub fn reconcile(input: &Input) -> Plan {
     } else {
         c.rollout_canary();
     }
+    c.coalesce_service_switches();
     c.plan
 }
 
@@ -63,7 +64,7 @@ impl<'a> Ctx<'a> {
         let spec = &ro.spec;
         let canary = spec.canary().expect("canary strategy");
         let prev = &ro.status;
-        let new_hash = spec.template.hash(0);
+        let new_hash = ro.template_hash.clone();
         let all: Vec<&RsView> = input.replica_sets.iter().collect();
         let new_rs = all.iter().copied().find(|rs| rs.hash == new_hash);
         let stable_rs = if prev.stable_rs.is_empty() {
@@ -131,6 +132,7 @@ impl<'a> Ctx<'a> {
     pub fn counts(rs: &RsView) -> RsCounts<'_> {
         RsCounts {
             name: &rs.name,
+            hash: &rs.hash,
             spec: rs.spec,
             available: rs.available,
             status_replicas: rs.status_replicas,
@@ -330,6 +332,56 @@ impl<'a> Ctx<'a> {
         (st.phase, st.message) = calculate_phase(self.spec, &st, false);
         self.plan.status = Some(st);
         true
+    }
+
+    /// One reconcile may point a Service at one ReplicaSet and then back (an aborted routed
+    /// canary: the canary Service follows the canary, then the abort sends it to the stable).
+    /// Only the net change is a write; a round trip is none.
+    fn coalesce_service_switches(&mut self) {
+        let mut net: Vec<(String, Option<String>, String)> = Vec::new();
+        for a in &self.plan.actions {
+            if let Action::SwitchService { service, from, to } = a {
+                match net.iter_mut().find(|(s, _, _)| s == service) {
+                    Some(entry) => entry.2 = to.clone(),
+                    None => net.push((service.clone(), from.clone(), to.clone())),
+                }
+            }
+        }
+        let round_trips: Vec<&String> = net
+            .iter()
+            .filter(|(_, from, to)| from.as_deref() == Some(to.as_str()))
+            .map(|(s, _, _)| s)
+            .collect();
+        if net.len()
+            == self
+                .plan
+                .actions
+                .iter()
+                .filter(|a| matches!(a, Action::SwitchService { .. }))
+                .count()
+            && round_trips.is_empty()
+        {
+            return;
+        }
+        self.plan
+            .actions
+            .retain(|a| !matches!(a, Action::SwitchService { .. }));
+        self.plan.events.retain(|e| e.reason != "SwitchService");
+        for (service, from, to) in net {
+            if from.as_deref() == Some(to.as_str()) {
+                continue;
+            }
+            self.plan.event(
+                "SwitchService",
+                format!(
+                    "Switched selector for service '{service}' from '{}' to '{to}'",
+                    from.clone().unwrap_or_default()
+                ),
+            );
+            self.plan
+                .actions
+                .push(Action::SwitchService { service, from, to });
+        }
     }
 
     /// `isScalingEvent`: `spec.replicas` changed since the new or stable ReplicaSet was last

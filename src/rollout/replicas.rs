@@ -72,6 +72,8 @@ pub struct StatusInputs<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RsCounts<'a> {
     pub name: &'a str,
+    /// The `rollouts-pod-template-hash` label.
+    pub hash: &'a str,
     /// `spec.replicas`.
     pub spec: i32,
     /// `status.availableReplicas`.
@@ -597,6 +599,56 @@ pub fn replica_progress_threshold_met(
         }
         (Some(ProgressThreshold::Pods(v)), Some(rs)) if v >= 0 => rs.available >= v,
         _ => all_desired_available(rs, desired),
+    }
+}
+
+/// The inputs of the blue-green replica decisions.
+#[derive(Debug, Clone, Copy)]
+pub struct BlueGreenInputs<'a> {
+    pub replicas: i32,
+    pub preview_replica_count: Option<i32>,
+    /// `status.blueGreen.activeSelector`.
+    pub active_selector: &'a str,
+    pub current_pod_hash: &'a str,
+    /// `status.blueGreen.scaleUpPreviewCheckPoint`.
+    pub scale_up_preview_check_point: bool,
+    /// `spec.paused`, or any pause condition.
+    pub paused: bool,
+    pub promote_full: bool,
+}
+
+impl BlueGreenInputs<'_> {
+    /// `NewRSNewReplicas` for blue-green: the preview ReplicaSet runs `previewReplicaCount`
+    /// pods until the update is promoted, else (and once promoted) the full `replicas`.
+    pub fn new_rs_replicas(&self, all: &[RsCounts], new_rs: Option<&RsCounts>) -> i32 {
+        let Some(preview) = self.preview_replica_count else {
+            return self.replicas;
+        };
+        let active = all
+            .iter()
+            .find(|rs| !self.active_selector.is_empty() && rs.hash == self.active_selector);
+        let Some(new_rs) = new_rs else {
+            return self.replicas;
+        };
+        match active {
+            None => return self.replicas,
+            Some(a) if a.name == new_rs.name => return self.replicas,
+            _ => {}
+        }
+        if new_rs.hash != self.current_pod_hash {
+            return preview;
+        }
+        if self.promote_full || (!self.paused && self.scale_up_preview_check_point) {
+            return self.replicas;
+        }
+        preview
+    }
+
+    /// `ReadyForPause`: the new ReplicaSet has exactly the pods it should have now, all
+    /// available; only then may the blue-green pause (and the switch) happen.
+    pub fn ready_for_pause(&self, all: &[RsCounts], new_rs: Option<&RsCounts>) -> bool {
+        let desired = self.new_rs_replicas(all, new_rs);
+        new_rs.is_some_and(|rs| rs.spec == desired && rs.available == desired)
     }
 }
 

@@ -110,6 +110,10 @@ fn default_scenario(
     opts: &LoadOptions,
     diags: &mut Diagnostics,
 ) -> Option<Scenario> {
+    // A Rollout that failed validation has already been reported; "no Rollout" would mislead.
+    if diags.has_errors() {
+        return None;
+    }
     let mut report = Report::new(file, &first.root);
     check_one_rollout(&manifests, &FieldPath::root(), &mut report);
     diags.extend(report.diags);
@@ -161,6 +165,7 @@ fn default_scenario(
             phase: Some(Phase::Healthy),
             ..Default::default()
         }),
+        expect_line: 0,
         auto_promote: Some(opts.auto_promote),
         from_manifest: true,
     })
@@ -328,6 +333,7 @@ fn convert(path: &Path, file: &str, root: &Node, diags: &mut Diagnostics) -> Opt
         .expect
         .as_ref()
         .map(|c| convert_condition(c, &base.key("expect"), &mut report));
+    let expect_line = root.key_pos("expect").map_or(0, |p| p.line);
     let auto_promote = raw
         .auto_promote
         .as_ref()
@@ -347,6 +353,7 @@ fn convert(path: &Path, file: &str, root: &Node, diags: &mut Diagnostics) -> Opt
         script,
         invariants,
         expect: expect.flatten(),
+        expect_line,
         auto_promote,
         from_manifest: false,
     })

@@ -33,6 +33,8 @@ pub struct Scenario {
     pub script: Vec<ScriptItem>,
     pub invariants: Vec<Invariant>,
     pub expect: Option<Condition>,
+    /// The line of the top-level `expect` (0 when there is none).
+    pub expect_line: u32,
     /// Promote every indefinite pause this long after it starts (the default scenario's
     /// stand-in for a human).
     pub auto_promote: Option<SimDuration>,

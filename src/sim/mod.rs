@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 
 use crate::cluster::{Cluster, PodId, ReplicaDiff};
 use crate::engine::{EventQueue, Rngs, SimDuration, SimTime, Stream};
-use crate::rollout::{self, RolloutObject, RolloutStatus};
+use crate::rollout::{self, RolloutObject};
 use crate::scenario::{Invariant, Observation, Scenario, Startup, app_for};
 
 pub use journal::{Entry, EntryKind, Journal, Summary};
@@ -120,14 +120,7 @@ pub(crate) struct Simulation<'s> {
 impl<'s> Simulation<'s> {
     fn new(sc: &'s Scenario, seed: u64) -> Self {
         let r = &sc.manifests.rollouts[0];
-        let rollout = RolloutObject {
-            name: r.name.clone(),
-            namespace: r.namespace.clone(),
-            spec: r.spec.clone(),
-            generation: 1,
-            revision: 0,
-            status: RolloutStatus::default(),
-        };
+        let rollout = RolloutObject::new(&r.name, &r.namespace, r.spec.clone());
         Simulation {
             sc,
             now: SimTime::ZERO,
@@ -386,6 +379,9 @@ impl<'s> Simulation<'s> {
             return false;
         }
         self.apply_plan(plan);
+        // The ReplicaSet controller reacts within milliseconds; nothing should observe a
+        // ReplicaSet whose pods do not match its spec yet.
+        self.sync_replica_sets();
         self.request_reconcile();
         self.after_change();
         true
@@ -533,13 +529,13 @@ impl<'s> Simulation<'s> {
                     EntryKind::ExpectationChecked {
                         ok: true,
                         check: "final expect".into(),
-                        line: 0,
+                        line: self.sc.expect_line,
                         detail: format!("{{{cond}}}"),
                     },
                 );
             } else {
                 let why: Vec<String> = mism.iter().map(ToString::to_string).collect();
-                self.fail(0, "final expect", &cond, why.join("; "));
+                self.fail(self.sc.expect_line, "final expect", &cond, why.join("; "));
             }
         }
     }

@@ -154,11 +154,9 @@ impl Simulation<'_> {
 
     /// A spec edit: a new generation when anything changed.
     fn update_spec(&mut self, spec: crate::manifest::RolloutSpec, change: String) {
-        if spec == self.rollout.spec {
+        if !self.rollout.set_spec(spec) {
             return;
         }
-        self.rollout.spec = spec;
-        self.rollout.generation += 1;
         self.journal.push(
             self.now,
             EntryKind::RolloutUpdated {

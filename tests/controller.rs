@@ -1,0 +1,548 @@
+//! Controller tests on plans: one reconcile of a hand-built snapshot (Rollout object,
+//! ReplicaSets, Services, time) and the writes it decides, for the decisions the semantics
+//! reference describes — creation, reset on a new template, pause steps, promote, abort,
+//! router weights, scale-down deadlines, Service switches, progress deadline, invalid spec.
+
+use std::collections::BTreeMap;
+
+use rollout_sim::engine::SimTime;
+use rollout_sim::manifest::{
+    Canary, Pause, PauseDuration, PodTemplate, RolloutSpec, Step, Strategy, TrafficRouting,
+};
+use rollout_sim::rollout::replicas::AbortDelay;
+use rollout_sim::rollout::status::{
+    ConditionType, PauseCondition, PauseReason, RolloutStatus, TrafficWeights, WeightDestination,
+    reason,
+};
+use rollout_sim::rollout::{
+    Action, Input, Phase, Plan, RolloutObject, RsView, ServiceView, reconcile,
+};
+
+const NOW: SimTime = SimTime(100_000);
+
+fn canary(steps: Vec<Step>) -> Canary {
+    Canary {
+        steps,
+        steps_hash: "steps".into(),
+        max_surge: None,
+        max_unavailable: None,
+        canary_service: None,
+        stable_service: None,
+        traffic_routing: None,
+        dynamic_stable_scale: false,
+        scale_down_delay_seconds: None,
+        scale_down_delay_revision_limit: None,
+        abort_scale_down_delay: AbortDelay::Unset,
+        min_pods_per_replica_set: None,
+        replica_progress_threshold: None,
+    }
+}
+
+fn routed(mut c: Canary) -> Canary {
+    c.canary_service = Some("canary".into());
+    c.stable_service = Some("stable".into());
+    c.traffic_routing = Some(TrafficRouting {
+        provider: "nginx".into(),
+        max_traffic_weight: 100,
+        managed_routes: vec![],
+    });
+    c
+}
+
+fn pause(secs: Option<u64>) -> Step {
+    Step::Pause(Pause {
+        duration: secs.map(|s| PauseDuration {
+            seconds: s,
+            text: format!("{s}s"),
+        }),
+    })
+}
+
+/// A rollout of `replicas` whose current template hash is `current`, in the middle of an
+/// update from `stable` (status as a previous reconcile left it).
+fn rollout(
+    replicas: u32,
+    c: Canary,
+    stable: &str,
+    current: &str,
+    step: Option<u32>,
+) -> RolloutObject {
+    let spec = RolloutSpec {
+        replicas: Some(replicas),
+        selector: BTreeMap::from([("app".to_string(), "x".to_string())]),
+        template: PodTemplate {
+            json: serde_json::json!({"spec": {"containers": [{"name": "c", "image": current}]}}),
+        },
+        min_ready_seconds: 0,
+        revision_history_limit: 10,
+        progress_deadline_seconds: 600,
+        progress_deadline_abort: false,
+        paused: false,
+        strategy: Strategy::Canary(c),
+    };
+    let mut ro = RolloutObject::new("ro", "default", spec);
+    ro.template_hash = current.to_string();
+    ro.revision = 2;
+    ro.status = RolloutStatus {
+        observed_generation: 1,
+        current_pod_hash: current.to_string(),
+        current_step_hash: "steps".into(),
+        current_step_index: step,
+        stable_rs: stable.to_string(),
+        ..Default::default()
+    };
+    ro
+}
+
+fn rs(hash: &str, revision: u64, spec: i32, available: i32, replicas: i32) -> RsView {
+    RsView {
+        name: format!("ro-{hash}"),
+        hash: hash.to_string(),
+        revision,
+        spec,
+        status_replicas: spec,
+        ready: available,
+        available,
+        created: (SimTime(revision * 1000), revision),
+        desired_annotation: Some(replicas),
+        scale_down_deadline: None,
+    }
+}
+
+fn run(ro: &RolloutObject, rss: &[RsView], services: &BTreeMap<String, ServiceView>) -> Plan {
+    reconcile(&Input {
+        rollout: ro,
+        replica_sets: rss,
+        services,
+        now: NOW,
+    })
+}
+
+/// Reconciles at `now` until the controller writes no more status, returning the last plan
+/// (the one that changed nothing, with its requeue requests).
+fn settle(ro: &mut RolloutObject, rss: &[RsView], now: SimTime) -> Plan {
+    for _ in 0..20 {
+        let plan = reconcile(&Input {
+            rollout: ro,
+            replica_sets: rss,
+            services: &no_services(),
+            now,
+        });
+        match plan.status {
+            Some(st) if plan.actions.is_empty() => ro.status = st,
+            _ => return plan,
+        }
+    }
+    panic!("the controller keeps changing the status");
+}
+
+fn no_services() -> BTreeMap<String, ServiceView> {
+    BTreeMap::new()
+}
+
+fn services(stable: &str, canary: &str) -> BTreeMap<String, ServiceView> {
+    let view = |h: &str| ServiceView {
+        selector_hash: Some(h.to_string()),
+        managed: true,
+    };
+    BTreeMap::from([
+        ("stable".to_string(), view(stable)),
+        ("canary".to_string(), view(canary)),
+    ])
+}
+
+fn scales(plan: &Plan) -> Vec<(String, i32, i32)> {
+    plan.actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::ScaleReplicaSet { name, from, to, .. } if from != to => {
+                Some((name.clone(), *from, *to))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_new_template_first_gets_its_replica_set_at_zero_and_nothing_else() {
+    let mut ro = rollout(5, canary(vec![Step::SetWeight(20)]), "v1", "v1", Some(1));
+    ro.template_hash = "v2".into();
+    let plan = run(&ro, &[rs("v1", 1, 5, 5, 5)], &no_services());
+    assert_eq!(
+        plan.actions,
+        vec![Action::CreateReplicaSet {
+            hash: "v2".into(),
+            revision: 2
+        }]
+    );
+    let st = plan.status.expect("the Progressing condition is set");
+    let cond = st.condition(ConditionType::Progressing).unwrap();
+    assert_eq!(cond.reason, reason::NEW_RS_CREATED);
+    assert_eq!(cond.message, "Created new replica set \"ro-v2\"");
+}
+
+#[test]
+fn the_next_reconcile_resets_the_status_without_scaling() {
+    let mut ro = rollout(
+        5,
+        canary(vec![Step::SetWeight(20), pause(None)]),
+        "v1",
+        "v1",
+        Some(2),
+    );
+    ro.template_hash = "v2".into();
+    ro.status.controller_pause = true;
+    let plan = run(
+        &ro,
+        &[rs("v1", 1, 5, 5, 5), rs("v2", 2, 0, 0, 5)],
+        &no_services(),
+    );
+    assert!(scales(&plan).is_empty());
+    let st = plan.status.unwrap();
+    assert_eq!(st.current_pod_hash, "v2");
+    assert_eq!(st.current_step_index, Some(0));
+    assert!(!st.controller_pause);
+    assert_eq!(
+        (st.phase, st.message.as_str()),
+        (Phase::Progressing, "more replicas need to be updated")
+    );
+}
+
+#[test]
+fn default_fenceposts_shrink_the_stable_first_then_grow_the_canary() {
+    let ro = rollout(
+        5,
+        canary(vec![Step::SetWeight(20), pause(None)]),
+        "v1",
+        "v2",
+        Some(0),
+    );
+    let mut rss = vec![rs("v1", 1, 5, 5, 5), rs("v2", 2, 0, 0, 5)];
+    let plan = run(&ro, &rss, &no_services());
+    assert_eq!(scales(&plan), vec![("ro-v1".into(), 5, 4)]);
+    rss[0].spec = 4;
+    rss[0].status_replicas = 4;
+    rss[0].available = 4;
+    let plan = run(&ro, &rss, &no_services());
+    assert_eq!(scales(&plan), vec![("ro-v2".into(), 0, 1)]);
+}
+
+#[test]
+fn a_pause_step_adds_its_pause_condition_once() {
+    let ro = rollout(
+        5,
+        canary(vec![Step::SetWeight(20), pause(Some(60))]),
+        "v1",
+        "v2",
+        Some(1),
+    );
+    let rss = [rs("v1", 1, 4, 4, 5), rs("v2", 2, 1, 1, 5)];
+    let plan = run(&ro, &rss, &no_services());
+    let st = plan.status.unwrap();
+    assert_eq!(st.pause_conditions.len(), 1);
+    assert_eq!(st.pause_conditions[0].reason, PauseReason::CanaryPauseStep);
+    // Kubernetes timestamps keep whole seconds.
+    assert_eq!(st.pause_conditions[0].start_time, SimTime(100_000));
+    assert!(st.controller_pause);
+    assert_eq!(
+        (st.phase, st.message.as_str()),
+        (Phase::Paused, "CanaryPauseStep")
+    );
+    assert!(
+        plan.events
+            .iter()
+            .any(|e| e.message == "Rollout is paused (CanaryPauseStep)")
+    );
+}
+
+#[test]
+fn a_timed_pause_asks_to_be_woken_at_its_end_and_completes_then() {
+    let mut ro = rollout(
+        5,
+        canary(vec![Step::SetWeight(20), pause(Some(60))]),
+        "v1",
+        "v2",
+        Some(1),
+    );
+    ro.status.controller_pause = true;
+    ro.status.pause_conditions = vec![PauseCondition {
+        reason: PauseReason::CanaryPauseStep,
+        start_time: SimTime(90_000),
+    }];
+    // The Progressing condition already says "paused", so the reconcile goes on to the step.
+    ro.status.set_condition(
+        ConditionType::Progressing,
+        rollout_sim::rollout::status::CondStatus::Unknown,
+        reason::PAUSED,
+        "Rollout is paused".into(),
+        SimTime(90_000),
+    );
+    ro.status.set_condition(
+        ConditionType::Paused,
+        rollout_sim::rollout::status::CondStatus::True,
+        reason::PAUSED,
+        "Rollout is paused".into(),
+        SimTime(90_000),
+    );
+    let rss = [rs("v1", 1, 4, 4, 5), rs("v2", 2, 1, 1, 5)];
+    let plan = run(&ro, &rss, &no_services());
+    assert!(
+        plan.requeue.contains(&SimTime(150_000)),
+        "{:?}",
+        plan.requeue
+    );
+    let done = reconcile(&Input {
+        rollout: &ro,
+        replica_sets: &rss,
+        services: &no_services(),
+        now: SimTime(150_000),
+    });
+    let st = done.status.expect("the step completes");
+    assert_eq!(st.current_step_index, Some(2));
+    assert!(st.pause_conditions.is_empty());
+}
+
+#[test]
+fn promote_clears_the_pause_and_the_step_completes() {
+    let mut ro = rollout(
+        5,
+        canary(vec![Step::SetWeight(20), pause(None), Step::SetWeight(40)]),
+        "v1",
+        "v2",
+        Some(1),
+    );
+    // What `promote` leaves: no pause condition, controllerPause still true.
+    ro.status.controller_pause = true;
+    let plan = run(
+        &ro,
+        &[rs("v1", 1, 4, 4, 5), rs("v2", 2, 1, 1, 5)],
+        &no_services(),
+    );
+    let st = plan.status.unwrap();
+    assert_eq!(st.current_step_index, Some(2));
+    assert!(!st.controller_pause);
+    assert!(
+        plan.events
+            .iter()
+            .any(|e| e.message == "Rollout step 2/3 completed (pause)")
+    );
+}
+
+#[test]
+fn abort_sends_the_step_back_to_zero_and_degrades_the_rollout() {
+    let mut ro = rollout(
+        5,
+        canary(vec![Step::SetWeight(20), pause(None)]),
+        "v1",
+        "v2",
+        Some(1),
+    );
+    ro.status.abort = true;
+    let plan = run(
+        &ro,
+        &[rs("v1", 1, 4, 4, 5), rs("v2", 2, 1, 1, 5)],
+        &no_services(),
+    );
+    // The stable is surged back up first.
+    assert_eq!(scales(&plan), vec![("ro-v1".into(), 4, 5)]);
+    let st = plan.status.unwrap();
+    assert_eq!(st.current_step_index, Some(0));
+    assert_eq!(st.phase, Phase::Degraded);
+    assert_eq!(
+        st.message,
+        "RolloutAborted: Rollout aborted update to revision 2"
+    );
+    assert_eq!(st.aborted_at, Some(NOW));
+}
+
+#[test]
+fn the_router_keeps_the_previous_weight_until_the_canary_pods_are_available() {
+    let c = routed(canary(vec![
+        Step::SetWeight(20),
+        pause(None),
+        Step::SetWeight(60),
+        pause(None),
+    ]));
+    let mut ro = rollout(5, c, "v1", "v2", Some(2));
+    let weights = |w: i32| TrafficWeights {
+        canary: WeightDestination {
+            weight: w,
+            pod_template_hash: "v2".into(),
+            service_name: "canary".into(),
+        },
+        stable: WeightDestination {
+            weight: 100 - w,
+            pod_template_hash: "v1".into(),
+            service_name: "stable".into(),
+        },
+    };
+    ro.status.canary.weights = Some(weights(20));
+    let svcs = services("v1", "v2");
+    // 1 of the 3 canary pods of setWeight 60: the canary is scaled, the weight stays 20.
+    let plan = run(&ro, &[rs("v1", 1, 5, 5, 5), rs("v2", 2, 1, 1, 5)], &svcs);
+    assert_eq!(scales(&plan), vec![("ro-v2".into(), 1, 3)]);
+    assert!(
+        plan.status
+            .is_none_or(|s| s.canary.weights == Some(weights(20)))
+    );
+    // All 3 available: weight 60 and the step completes in the same reconcile.
+    let plan = run(&ro, &[rs("v1", 1, 5, 5, 5), rs("v2", 2, 3, 3, 5)], &svcs);
+    let st = plan.status.unwrap();
+    assert_eq!(st.canary.weights, Some(weights(60)));
+    assert_eq!(st.current_step_index, Some(3));
+    assert!(
+        plan.events
+            .iter()
+            .any(|e| e.message == "Traffic weight updated from 20 to 60")
+    );
+}
+
+#[test]
+fn after_promotion_the_old_routed_stable_waits_out_its_scale_down_delay() {
+    let c = routed(canary(vec![Step::SetWeight(50)]));
+    let mut ro = rollout(4, c, "v2", "v2", Some(1));
+    ro.status.canary.weights = Some(TrafficWeights {
+        canary: WeightDestination {
+            weight: 0,
+            pod_template_hash: "v2".into(),
+            service_name: "canary".into(),
+        },
+        stable: WeightDestination {
+            weight: 100,
+            pod_template_hash: "v2".into(),
+            service_name: "stable".into(),
+        },
+    });
+    let svcs = services("v2", "v2");
+    let mut rss = vec![rs("v1", 1, 4, 4, 4), rs("v2", 2, 4, 4, 4)];
+    let plan = run(&ro, &rss, &svcs);
+    assert!(plan.actions.contains(&Action::SetScaleDownDeadline {
+        name: "ro-v1".into(),
+        at: SimTime(130_000)
+    }));
+    assert!(
+        scales(&plan).is_empty(),
+        "the old stable keeps its pods until the deadline"
+    );
+    assert!(plan.requeue.contains(&SimTime(130_000)));
+    rss[0].scale_down_deadline = Some(SimTime(130_000));
+    let at_deadline = reconcile(&Input {
+        rollout: &ro,
+        replica_sets: &rss,
+        services: &svcs,
+        now: SimTime(130_000),
+    });
+    assert_eq!(scales(&at_deadline), vec![("ro-v1".into(), 4, 0)]);
+}
+
+#[test]
+fn a_service_is_adopted_only_when_its_replica_set_is_fully_available() {
+    let c = routed(canary(vec![Step::SetWeight(50), pause(None)]));
+    let ro = rollout(4, c, "v1", "v2", Some(1));
+    let unmanaged = BTreeMap::from([
+        (
+            "stable".to_string(),
+            ServiceView {
+                selector_hash: None,
+                managed: false,
+            },
+        ),
+        (
+            "canary".to_string(),
+            ServiceView {
+                selector_hash: None,
+                managed: false,
+            },
+        ),
+    ]);
+    // The canary has 1 of its 2 pods available: only the stable Service is adopted.
+    let plan = run(
+        &ro,
+        &[rs("v1", 1, 4, 4, 4), rs("v2", 2, 2, 1, 4)],
+        &unmanaged,
+    );
+    let switched: Vec<&str> = plan
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::SwitchService { service, .. } => Some(service.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(switched, vec!["stable"]);
+}
+
+#[test]
+fn no_progress_for_longer_than_the_deadline_degrades_the_rollout() {
+    let mut ro = rollout(
+        4,
+        canary(vec![Step::SetWeight(25), pause(None)]),
+        "v1",
+        "v2",
+        Some(0),
+    );
+    // At setWeight 25 of 4: 1 canary pod (never available) and 3 stable.
+    let rss = [rs("v1", 1, 3, 3, 4), rs("v2", 2, 1, 0, 4)];
+    let settled = settle(&mut ro, &rss, SimTime(0));
+    assert!(settled.is_noop());
+    assert_eq!(ro.status.phase, Phase::Progressing);
+    // The controller asks to be woken one second after the deadline (600 s) would pass...
+    assert!(
+        settled.requeue.contains(&SimTime(601_000)),
+        "{:?}",
+        settled.requeue
+    );
+    let before = reconcile(&Input {
+        rollout: &ro,
+        replica_sets: &rss,
+        services: &no_services(),
+        now: SimTime(600_000),
+    });
+    assert!(before.is_noop(), "not yet timed out at the deadline itself");
+    // ...and then reports the timeout.
+    let after = reconcile(&Input {
+        rollout: &ro,
+        replica_sets: &rss,
+        services: &no_services(),
+        now: SimTime(601_000),
+    });
+    let st = after.status.unwrap();
+    assert_eq!(st.phase, Phase::Degraded);
+    assert_eq!(
+        st.message,
+        "ProgressDeadlineExceeded: ReplicaSet \"ro-v2\" has timed out progressing."
+    );
+}
+
+#[test]
+fn a_missing_referenced_service_makes_the_spec_invalid() {
+    let c = routed(canary(vec![Step::SetWeight(50)]));
+    let ro = rollout(4, c, "v1", "v2", Some(0));
+    let plan = run(
+        &ro,
+        &[rs("v1", 1, 4, 4, 4), rs("v2", 2, 0, 0, 4)],
+        &no_services(),
+    );
+    assert!(scales(&plan).is_empty());
+    let st = plan.status.unwrap();
+    assert_eq!(st.phase, Phase::Degraded);
+    assert!(
+        st.message.starts_with(
+            "InvalidSpec: The Rollout \"ro\" is invalid: spec.strategy.canary.canaryService"
+        ),
+        "{}",
+        st.message
+    );
+}
+
+#[test]
+fn a_settled_rollout_reconciles_to_nothing() {
+    let mut ro = rollout(3, canary(vec![Step::SetWeight(50)]), "v1", "v1", Some(1));
+    ro.revision = 1;
+    let rss = [rs("v1", 1, 3, 3, 3)];
+    // Let the controller write its conditions; then it has nothing more to say.
+    let plan = settle(&mut ro, &rss, NOW);
+    assert!(plan.is_noop(), "{plan:?}");
+    assert!(plan.requeue.is_empty(), "a Healthy rollout needs no timer");
+    assert_eq!(ro.status.phase, Phase::Healthy);
+}
