@@ -78,6 +78,7 @@ fn rollout(
         progress_deadline_seconds: 600,
         progress_deadline_abort: false,
         paused: false,
+        restart_at: None,
         strategy: Strategy::Canary(c),
     };
     let mut ro = RolloutObject::new("ro", "default", spec);
@@ -112,6 +113,8 @@ fn rs(hash: &str, revision: u64, spec: i32, available: i32, replicas: i32) -> Rs
 fn run(ro: &RolloutObject, rss: &[RsView], services: &BTreeMap<String, ServiceView>) -> Plan {
     reconcile(&Input {
         rollout: ro,
+        pods: &[],
+        budgets: &[],
         replica_sets: rss,
         services,
         now: NOW,
@@ -124,6 +127,8 @@ fn settle(ro: &mut RolloutObject, rss: &[RsView], now: SimTime) -> Plan {
     for _ in 0..20 {
         let plan = reconcile(&Input {
             rollout: ro,
+            pods: &[],
+            budgets: &[],
             replica_sets: rss,
             services: &no_services(),
             now,
@@ -293,6 +298,8 @@ fn a_timed_pause_asks_to_be_woken_at_its_end_and_completes_then() {
     );
     let done = reconcile(&Input {
         rollout: &ro,
+        pods: &[],
+        budgets: &[],
         replica_sets: &rss,
         services: &no_services(),
         now: SimTime(150_000),
@@ -428,6 +435,8 @@ fn after_promotion_the_old_routed_stable_waits_out_its_scale_down_delay() {
     rss[0].scale_down_deadline = Some(SimTime(130_000));
     let at_deadline = reconcile(&Input {
         rollout: &ro,
+        pods: &[],
+        budgets: &[],
         replica_sets: &rss,
         services: &svcs,
         now: SimTime(130_000),
@@ -494,6 +503,8 @@ fn no_progress_for_longer_than_the_deadline_degrades_the_rollout() {
     );
     let before = reconcile(&Input {
         rollout: &ro,
+        pods: &[],
+        budgets: &[],
         replica_sets: &rss,
         services: &no_services(),
         now: SimTime(600_000),
@@ -502,6 +513,8 @@ fn no_progress_for_longer_than_the_deadline_degrades_the_rollout() {
     // ...and then reports the timeout.
     let after = reconcile(&Input {
         rollout: &ro,
+        pods: &[],
+        budgets: &[],
         replica_sets: &rss,
         services: &no_services(),
         now: SimTime(601_000),

@@ -119,12 +119,6 @@ fn run_case(case: &Value) -> Outcome {
     let function = case["function"].as_str().unwrap_or_default();
     let inputs = &case["inputs"];
 
-    // The controller does not simulate the blue-green strategy yet, so its controller cases
-    // are counted as skipped rather than failed. Delete this `if` once it does.
-    if function == controller::FUNCTION && read::field(strategy_of(case), "blueGreen").is_some() {
-        return Outcome::Skip("blue-green controller not simulated yet");
-    }
-
     let Some(expected) = case["expected"].as_object() else {
         return Outcome::Fail(format!("`expected` is not an object: {}", case["expected"]));
     };
@@ -635,10 +629,11 @@ mod controller {
 
     use rollout_sim::engine::SimTime;
     use rollout_sim::manifest::{
-        Canary, Pause, PauseDuration, PodTemplate, RolloutSpec, Step, Strategy,
+        BlueGreen, Canary, Pause, PauseDuration, PodTemplate, RolloutSpec, Step, Strategy,
     };
+    use rollout_sim::rollout::replicas::AbortDelay;
     use rollout_sim::rollout::status::{
-        CanaryStatus, PauseCondition, PauseReason, RolloutStatus, TrafficWeights,
+        BlueGreenStatus, CanaryStatus, PauseCondition, PauseReason, RolloutStatus, TrafficWeights,
         WeightDestination, calculate_phase,
     };
     use rollout_sim::rollout::{Action, Input, RolloutObject, RsView, ServiceView, reconcile};
@@ -715,7 +710,7 @@ mod controller {
                 .collect::<Res<Vec<_>>>()?;
             let rollout = rollout_object(rollout, given, &replica_sets)?;
             Ok(World {
-                services: services_of(&rollout.spec),
+                services: services_of(&rollout.spec, &rollout.status),
                 names: replica_sets.iter().map(|rs| rs.name.clone()).collect(),
                 history: BTreeMap::new(),
                 rollout,
@@ -727,6 +722,8 @@ mod controller {
         fn sync(&mut self) -> Pass {
             let plan = reconcile(&Input {
                 rollout: &self.rollout,
+                pods: &[],
+                budgets: &[],
                 replica_sets: &self.replica_sets,
                 services: &self.services,
                 now: NOW,
@@ -789,6 +786,8 @@ mod controller {
                     view.managed = true;
                 }
                 Action::SetRolloutRevision(revision) => self.rollout.revision = revision,
+                // No pods in these cases: the restarter never evicts.
+                Action::EvictPod { .. } => {}
             }
         }
 
@@ -997,7 +996,7 @@ mod controller {
         }
         let spec = rollout_spec(&rollout["spec"], template)?;
         let mut status = rollout_status(&rollout["status"], rss, template)?;
-        (status.phase, status.message) = calculate_phase(&spec, &status, false);
+        (status.phase, status.message) = calculate_phase(&spec, &status);
         Ok(RolloutObject {
             name: ROLLOUT_NAME.to_string(),
             namespace: "default".to_string(),
@@ -1022,8 +1021,15 @@ mod controller {
     }
 
     fn rollout_spec(spec: &Value, template: &str) -> Res<RolloutSpec> {
-        let Some(canary) = read::field(&spec["strategy"], "canary") else {
-            return Err("the rollout has no canary strategy".to_string());
+        let strategy = match (
+            read::field(&spec["strategy"], "canary"),
+            read::field(&spec["strategy"], "blueGreen"),
+        ) {
+            (Some(canary), _) => Strategy::Canary(canary_strategy(canary)?),
+            (None, Some(bg)) => Strategy::BlueGreen(blue_green_strategy(bg)?),
+            (None, None) => {
+                return Err("the rollout has no canary or blueGreen strategy".to_string());
+            }
         };
         Ok(RolloutSpec {
             replicas: read::uint(spec, "replicas")?,
@@ -1034,7 +1040,30 @@ mod controller {
             progress_deadline_seconds: read::uint(spec, "progressDeadlineSeconds")?.unwrap_or(600),
             progress_deadline_abort: read::flag(spec, "progressDeadlineAbort")?,
             paused: read::flag(spec, "paused")?,
-            strategy: Strategy::Canary(canary_strategy(canary)?),
+            restart_at: None,
+            strategy,
+        })
+    }
+
+    /// The blue-green strategy of a case (the fields a case may set; defaults otherwise).
+    fn blue_green_strategy(bg: &Value) -> Res<BlueGreen> {
+        let preview_service = read::text(bg, "previewService")?;
+        Ok(BlueGreen {
+            active_service: read::text(bg, "activeService")?.to_string(),
+            preview_service: (!preview_service.is_empty()).then(|| preview_service.to_string()),
+            preview_replica_count: read::uint(bg, "previewReplicaCount")?,
+            auto_promotion_enabled: read::field(bg, "autoPromotionEnabled")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
+            auto_promotion_seconds: read::uint(bg, "autoPromotionSeconds")?.unwrap_or(0),
+            max_unavailable: None,
+            scale_down_delay_seconds: read::uint(bg, "scaleDownDelaySeconds")?,
+            scale_down_delay_revision_limit: read::uint(bg, "scaleDownDelayRevisionLimit")?,
+            abort_scale_down_delay: match read::uint(bg, "abortScaleDownDelaySeconds")? {
+                None => AbortDelay::Unset,
+                Some(0) => AbortDelay::Never,
+                Some(s) => AbortDelay::Seconds(s),
+            },
         })
     }
 
@@ -1075,19 +1104,29 @@ mod controller {
     }
 
     /// The Services the rollout names, existing but not yet pointed at any ReplicaSet.
-    fn services_of(spec: &RolloutSpec) -> BTreeMap<String, ServiceView> {
-        let canary = spec.canary().into_iter();
-        let names = canary.flat_map(|c| [c.canary_service.clone(), c.stable_service.clone()]);
-        names
-            .flatten()
-            .map(|name| {
-                let view = ServiceView {
-                    selector_hash: None,
-                    managed: false,
-                };
-                (name, view)
-            })
-            .collect()
+    /// The Services a rollout names. Canary Services start unadopted; blue-green ones select
+    /// what the status says they select.
+    fn services_of(spec: &RolloutSpec, status: &RolloutStatus) -> BTreeMap<String, ServiceView> {
+        let view = |hash: &str| ServiceView {
+            selector_hash: (!hash.is_empty()).then(|| hash.to_string()),
+            managed: !hash.is_empty(),
+        };
+        let mut out = BTreeMap::new();
+        if let Some(c) = spec.canary() {
+            for name in [&c.canary_service, &c.stable_service].into_iter().flatten() {
+                out.insert(name.clone(), view(""));
+            }
+        }
+        if let Some(bg) = spec.blue_green() {
+            out.insert(
+                bg.active_service.clone(),
+                view(&status.blue_green.active_selector),
+            );
+            if let Some(p) = &bg.preview_service {
+                out.insert(p.clone(), view(&status.blue_green.preview_selector));
+            }
+        }
+        out
     }
 
     /// A canary step of the controller: exactly one of `setWeight`, `pause`, `setCanaryScale`.
@@ -1152,6 +1191,14 @@ mod controller {
             promote_full: read::flag(status, "promoteFull")?,
             canary: CanaryStatus {
                 weights: traffic_weights(&status["canary"]["weights"])?,
+            },
+            blue_green: BlueGreenStatus {
+                active_selector: read::text(&status["blueGreen"], "activeSelector")?.to_string(),
+                preview_selector: read::text(&status["blueGreen"], "previewSelector")?.to_string(),
+                scale_up_preview_check_point: read::flag(
+                    &status["blueGreen"],
+                    "scaleUpPreviewCheckPoint",
+                )?,
             },
             ..RolloutStatus::default()
         })

@@ -2,6 +2,7 @@
 //! controller that keeps their pods at `spec.replicas`, and Services. Plain data with small
 //! state machines; the simulation drives time and records what happens.
 
+pub mod disruption;
 pub mod pod;
 pub mod replicaset;
 
@@ -230,6 +231,15 @@ impl Cluster {
             return ReplicaDiff::Delete(victims);
         }
         ReplicaDiff::None
+    }
+
+    /// A live pod by name.
+    pub fn find_live_pod(&self, name: &str) -> Option<PodId> {
+        self.live_replica_sets()
+            .flat_map(|rs| rs.pods.iter())
+            .map(|p| self.pod(*p))
+            .find(|p| p.is_live() && p.name == name)
+            .map(|p| p.id)
     }
 
     /// Live pods (not terminating, not gone) of a ReplicaSet.

@@ -20,7 +20,7 @@ use crate::input::{DiagKind, Diagnostics, Document, FieldPath, InputError, Node}
 
 pub use report::Report;
 pub use rollout::{
-    Canary, Pause, PauseDuration, Rollout, RolloutSpec, Step, Strategy, TrafficRouting,
+    BlueGreen, Canary, Pause, PauseDuration, Rollout, RolloutSpec, Step, Strategy, TrafficRouting,
 };
 pub use template::{Container, PodTemplate};
 
@@ -103,17 +103,39 @@ pub struct Service {
     pub selector: BTreeMap<String, String>,
 }
 
+/// A PodDisruptionBudget: how many of the pods it selects may be disrupted (evicted) at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisruptionBudget {
+    pub name: String,
+    pub selector: BTreeMap<String, String>,
+    pub min_available: Option<IntOrString>,
+    pub max_unavailable: Option<IntOrString>,
+}
+
 /// What a set of manifest files holds, validated.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Manifests {
     pub rollouts: Vec<Rollout>,
     pub services: Vec<Service>,
+    pub budgets: Vec<DisruptionBudget>,
 }
 
 impl Manifests {
+    /// Turns wall-clock times written in the manifests (`spec.restartAt`) into virtual time
+    /// counted from `start` (a time before the start counts as 0).
+    pub fn resolve_times(&mut self, start: chrono::DateTime<chrono::Utc>) {
+        for r in &mut self.rollouts {
+            r.spec.restart_at = r.restart_at_wall.map(|t| {
+                let ms = (t - start).num_milliseconds().max(0) as u64;
+                crate::engine::SimTime(ms)
+            });
+        }
+    }
+
     pub fn merge(&mut self, other: Manifests) {
         self.rollouts.extend(other.rollouts);
         self.services.extend(other.services);
+        self.budgets.extend(other.budgets);
     }
 }
 
@@ -203,6 +225,15 @@ pub fn parse_object(
                 }
             }
         }
+        Some("PodDisruptionBudget") => {
+            let (raw, ds) = from_node::<raw::PodDisruptionBudget>(file, node, base);
+            report.extend(ds);
+            if let Some(raw) = raw
+                && let Some(b) = convert_budget(raw, base, &mut report)
+            {
+                out.budgets.push(b);
+            }
+        }
         Some(kind) => {
             let name = node
                 .get("metadata")
@@ -213,13 +244,80 @@ pub fn parse_object(
                 "AnalysisTemplate" | "ClusterAnalysisTemplate" | "AnalysisRun" | "Experiment" => {
                     "analysis is not simulated yet"
                 }
-                "PodDisruptionBudget" => "evictions are not simulated yet",
                 _ => "this kind is not used by the simulation",
             };
             report.note(base, format!("skipped {kind} `{name}`: {what}"));
         }
     }
     diags.extend(report.diags);
+}
+
+fn convert_budget(
+    raw: raw::PodDisruptionBudget,
+    base: &FieldPath,
+    report: &mut Report,
+) -> Option<DisruptionBudget> {
+    let spec = base.key("spec");
+    let name = raw.metadata.name.filter(|n| !n.is_empty());
+    if name.is_none() {
+        report.error(
+            &base.key("metadata"),
+            DiagKind::Missing,
+            "a PodDisruptionBudget needs metadata.name",
+        );
+    }
+    let selector = raw.spec.selector.unwrap_or_default();
+    if selector
+        .match_expressions
+        .as_ref()
+        .is_some_and(|e| !e.is_empty())
+    {
+        report.not_simulated(
+            &spec.key("selector").key("matchExpressions"),
+            "selector.matchExpressions",
+        );
+    }
+    match (&raw.spec.min_available, &raw.spec.max_unavailable) {
+        (Some(_), Some(_)) => report.error(
+            &spec,
+            DiagKind::InvalidValue,
+            "set minAvailable or maxUnavailable, not both",
+        ),
+        (None, None) => report.error(
+            &spec,
+            DiagKind::Missing,
+            "set minAvailable or maxUnavailable",
+        ),
+        _ => {}
+    }
+    for (key, v) in [
+        ("minAvailable", &raw.spec.min_available),
+        ("maxUnavailable", &raw.spec.max_unavailable),
+    ] {
+        match v {
+            Some(IntOrString::Int(i)) if *i < 0 => report.error(
+                &spec.key(key),
+                DiagKind::InvalidValue,
+                "must not be negative",
+            ),
+            Some(IntOrString::Str(s))
+                if !s.ends_with('%') || s.trim_end_matches('%').parse::<u32>().is_err() =>
+            {
+                report.error(
+                    &spec.key(key),
+                    DiagKind::InvalidValue,
+                    format!("`{s}` is not a percentage"),
+                )
+            }
+            _ => {}
+        }
+    }
+    Some(DisruptionBudget {
+        name: name?,
+        selector: selector.match_labels.unwrap_or_default(),
+        min_available: raw.spec.min_available,
+        max_unavailable: raw.spec.max_unavailable,
+    })
 }
 
 #[cfg(test)]

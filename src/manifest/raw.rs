@@ -332,3 +332,23 @@ pub struct ServiceSpec {
     pub internal_traffic_policy: Option<Json>,
     pub traffic_distribution: Option<Json>,
 }
+
+/// A `policy/v1` PodDisruptionBudget.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PodDisruptionBudget {
+    pub api_version: Option<String>,
+    pub kind: Option<String>,
+    pub metadata: ObjectMeta,
+    pub spec: PdbSpec,
+    pub status: Option<Json>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PdbSpec {
+    pub selector: Option<LabelSelector>,
+    pub min_available: Option<IntOrString>,
+    pub max_unavailable: Option<IntOrString>,
+    pub unhealthy_pod_eviction_policy: Option<String>,
+}

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::{SimDuration, parse_duration};
+use crate::engine::{SimDuration, SimTime, parse_duration};
 use crate::input::{DiagKind, FieldPath};
 use crate::rollout::replicas::{
     AbortDelay, CanaryScale, ProgressThreshold, StepWeights, resolve_fenceposts,
@@ -26,6 +26,9 @@ pub struct Rollout {
     pub name: String,
     pub namespace: String,
     pub spec: RolloutSpec,
+    /// `spec.restartAt` as written (wall-clock); a scenario turns it into `spec.restart_at`
+    /// relative to its start.
+    pub restart_at_wall: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +42,8 @@ pub struct RolloutSpec {
     pub progress_deadline_seconds: u32,
     pub progress_deadline_abort: bool,
     pub paused: bool,
+    /// `spec.restartAt`, in virtual time: pods created before it are restarted.
+    pub restart_at: Option<SimTime>,
     pub strategy: Strategy,
 }
 
@@ -51,6 +56,14 @@ impl RolloutSpec {
     pub fn canary(&self) -> Option<&Canary> {
         match &self.strategy {
             Strategy::Canary(c) => Some(c),
+            Strategy::BlueGreen(_) => None,
+        }
+    }
+
+    pub fn blue_green(&self) -> Option<&BlueGreen> {
+        match &self.strategy {
+            Strategy::BlueGreen(b) => Some(b),
+            Strategy::Canary(_) => None,
         }
     }
 }
@@ -58,6 +71,36 @@ impl RolloutSpec {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Strategy {
     Canary(Canary),
+    BlueGreen(BlueGreen),
+}
+
+/// The blue-green strategy: the new version runs behind the preview Service until it is
+/// promoted, then the active Service is switched to it in one step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlueGreen {
+    pub active_service: String,
+    pub preview_service: Option<String>,
+    /// Pods of the preview ReplicaSet before promotion (default: all `replicas`).
+    pub preview_replica_count: Option<u32>,
+    /// false: pause before the switch until a human promotes.
+    pub auto_promotion_enabled: bool,
+    /// > 0: pause before the switch, then promote by itself after this many seconds.
+    pub auto_promotion_seconds: u32,
+    /// Only used to pace restarts (default 25%, rounded down).
+    pub max_unavailable: Option<IntOrString>,
+    /// Delay before the previous active ReplicaSet is scaled down (default 30 s).
+    pub scale_down_delay_seconds: Option<u32>,
+    pub scale_down_delay_revision_limit: Option<u32>,
+    /// Delay before an aborted preview is scaled down (default 30 s; 0 = never).
+    pub abort_scale_down_delay: AbortDelay,
+}
+
+impl BlueGreen {
+    /// `needsBlueGreenControllerPause`: the controller pauses before the switch when
+    /// auto-promotion is off or delayed.
+    pub fn needs_controller_pause(&self) -> bool {
+        !self.auto_promotion_enabled || self.auto_promotion_seconds > 0
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -180,11 +223,18 @@ pub fn convert(raw: &raw::Rollout, root: &FieldPath, report: &mut Report) -> Opt
         .unwrap_or_else(|| "default".to_string());
     let spec = convert_spec(&raw.spec, &root.key("spec"), report);
     let had_errors = report.diags.items[before..].iter().any(|d| d.is_error());
+    let restart_at_wall = raw
+        .spec
+        .restart_at
+        .as_deref()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&chrono::Utc));
     match spec {
         Some(spec) if !had_errors => Some(Rollout {
             name,
             namespace,
             spec,
+            restart_at_wall,
         }),
         _ => None,
     }
@@ -198,8 +248,14 @@ fn convert_spec(s: &raw::RolloutSpec, p: &FieldPath, report: &mut Report) -> Opt
             "a Rollout that takes its pod template from another workload (workloadRef)",
         );
     }
-    if s.restart_at.is_some() {
-        report.not_simulated(&p.key("restartAt"), "restartAt (pod restarts)");
+    if let Some(t) = &s.restart_at
+        && chrono::DateTime::parse_from_rfc3339(t).is_err()
+    {
+        report.error(
+            &p.key("restartAt"),
+            DiagKind::InvalidValue,
+            format!("`{t}` is not an RFC 3339 time"),
+        );
     }
     if s.rollback_window.is_some() {
         report.not_simulated(&p.key("rollbackWindow"), "rollbackWindow");
@@ -281,6 +337,7 @@ fn convert_spec(s: &raw::RolloutSpec, p: &FieldPath, report: &mut Report) -> Opt
         progress_deadline_seconds,
         progress_deadline_abort: s.progress_deadline_abort.unwrap_or(false),
         paused: s.paused.unwrap_or(false),
+        restart_at: None,
         strategy: strategy?,
     })
 }
@@ -377,14 +434,102 @@ fn convert_strategy(
             );
             None
         }
-        (None, Some(_)) => {
-            report.not_simulated(&p.key("blueGreen"), "the blue-green strategy");
-            None
+        (None, Some(b)) => {
+            convert_blue_green(b, &p.key("blueGreen"), report).map(Strategy::BlueGreen)
         }
         (Some(c), None) => {
             convert_canary(c, replicas, &p.key("canary"), report).map(Strategy::Canary)
         }
     }
+}
+
+fn convert_blue_green(b: &raw::BlueGreen, p: &FieldPath, report: &mut Report) -> Option<BlueGreen> {
+    let active_service = match b.active_service.as_deref() {
+        Some(s) if !s.is_empty() => s.to_string(),
+        _ => {
+            report.error(
+                &p.key("activeService"),
+                DiagKind::Missing,
+                "a blue-green Rollout needs activeService",
+            );
+            String::new()
+        }
+    };
+    let preview_service = b.preview_service.clone().filter(|s| !s.is_empty());
+    if preview_service.as_deref() == Some(active_service.as_str()) {
+        report.error(
+            &p.key("previewService"),
+            DiagKind::InvalidValue,
+            "previewService must differ from activeService",
+        );
+    }
+    for (key, v) in [
+        ("prePromotionAnalysis", &b.pre_promotion_analysis),
+        ("postPromotionAnalysis", &b.post_promotion_analysis),
+    ] {
+        if v.is_some() {
+            report.not_simulated(&p.key(key), &format!("blue-green {key}"));
+        }
+    }
+    for (key, v) in [
+        ("antiAffinity", &b.anti_affinity),
+        ("previewMetadata", &b.preview_metadata),
+        ("activeMetadata", &b.active_metadata),
+    ] {
+        if v.is_some() {
+            report.note(
+                &p.key(key),
+                format!("{key} has no effect on the simulation"),
+            );
+        }
+    }
+    if let Some(IntOrString::Str(s)) = &b.max_unavailable
+        && parse_percent(s).is_none()
+    {
+        report.error(
+            &p.key("maxUnavailable"),
+            DiagKind::InvalidValue,
+            format!("`{s}` is not a percentage"),
+        );
+    }
+    let abort_scale_down_delay = match report.count(
+        &p.key("abortScaleDownDelaySeconds"),
+        b.abort_scale_down_delay_seconds,
+        MAX_SECONDS,
+    ) {
+        None => AbortDelay::Unset,
+        Some(0) => AbortDelay::Never,
+        Some(s) => AbortDelay::Seconds(s),
+    };
+    Some(BlueGreen {
+        active_service,
+        preview_service,
+        preview_replica_count: report.count(
+            &p.key("previewReplicaCount"),
+            b.preview_replica_count,
+            MAX_REPLICAS,
+        ),
+        auto_promotion_enabled: b.auto_promotion_enabled.unwrap_or(true),
+        auto_promotion_seconds: report
+            .count(
+                &p.key("autoPromotionSeconds"),
+                b.auto_promotion_seconds,
+                MAX_SECONDS,
+            )
+            .unwrap_or(0),
+        max_unavailable: b.max_unavailable.clone(),
+        scale_down_delay_seconds: report.count(
+            &p.key("scaleDownDelaySeconds"),
+            b.scale_down_delay_seconds,
+            MAX_SECONDS,
+        ),
+        scale_down_delay_revision_limit: report.count(
+            &p.key("scaleDownDelayRevisionLimit"),
+            b.scale_down_delay_revision_limit,
+            1_000_000,
+        ),
+        abort_scale_down_delay,
+    })
 }
 
 fn router_name(t: &raw::TrafficRouting) -> Option<&'static str> {

@@ -77,6 +77,10 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
         | EntryKind::PodDeleted { name } => {
             vec![("name", json!(name))]
         }
+        EntryKind::PodEvicted { name, by } => vec![("name", json!(name)), ("by", json!(by))],
+        EntryKind::PodEvictionRefused { name, budget } => {
+            vec![("name", json!(name)), ("budget", json!(budget))]
+        }
         EntryKind::StepStarted { index, step } | EntryKind::StepCompleted { index, step } => {
             vec![("index", json!(index)), ("step", json!(step))]
         }

@@ -45,6 +45,10 @@ pub fn describe(kind: &EntryKind) -> String {
         EntryKind::StepStarted { index, step } | EntryKind::StepCompleted { index, step } => {
             format!("step {index}: {step}")
         }
+        EntryKind::PodEvicted { name, by } => format!("{name} (by {by})"),
+        EntryKind::PodEvictionRefused { name, budget } => {
+            format!("{name}: refused by PodDisruptionBudget {budget}")
+        }
         EntryKind::WeightChanged {
             canary,
             stable,

@@ -5,13 +5,17 @@
 use crate::manifest::Step;
 
 use super::controller::Ctx;
-use super::status::{PauseReason, reason};
+use super::status::PauseReason;
 
 impl Ctx<'_> {
     /// `rolloutCanary`.
     pub(super) fn rollout_canary(&mut self) {
         if self.template_or_steps_changed() {
             self.sync_status_canary();
+            return;
+        }
+        // Evictions take the whole reconcile: no scaling, no status write.
+        if self.restart_pods() {
             return;
         }
         self.reconcile_revision_history_limit();
@@ -28,6 +32,9 @@ impl Ctx<'_> {
     /// `syncReplicasOnly`: after `spec.replicas` changed, rescale and persist, without the
     /// revision-history and step bookkeeping of a full reconcile.
     pub(super) fn sync_replicas_only(&mut self) {
+        if self.restart_pods() {
+            return;
+        }
         self.reconcile_canary_replica_sets();
         self.reconcile_canary_pause();
         self.reconcile_stable_and_canary_service();
@@ -245,24 +252,5 @@ impl Ctx<'_> {
             return Some(format!("Completed all {step_count} canary steps"));
         }
         None
-    }
-
-    /// `promoteStable`: the current ReplicaSet becomes the stable one.
-    fn promote_stable(&mut self, new: &mut super::status::RolloutStatus, why: &str) {
-        self.pause.clear_pauses();
-        self.pause.remove_abort();
-        new.promote_full = false;
-        let step_count = self.canary.steps.len() as u32;
-        new.current_step_index = (step_count > 0).then_some(step_count);
-        if new.stable_rs != new.current_pod_hash {
-            new.stable_rs = new.current_pod_hash.clone();
-            self.plan.event(
-                reason::COMPLETED,
-                format!(
-                    "Rollout completed update to revision {} ({}): {}",
-                    self.ro.revision, new.current_pod_hash, why
-                ),
-            );
-        }
     }
 }

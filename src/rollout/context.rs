@@ -89,11 +89,34 @@ pub struct ServiceView {
     pub managed: bool,
 }
 
+/// A pod, as the pod restarter sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodView {
+    pub name: String,
+    /// The pod-template hash of its ReplicaSet.
+    pub rs_hash: String,
+    pub created: SimTime,
+    pub available: bool,
+    pub terminating: bool,
+    /// Indices (into `Input::budgets`) of the PodDisruptionBudgets that select it.
+    pub budgets: Vec<usize>,
+}
+
+/// A PodDisruptionBudget and the disruptions it allows now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BudgetView {
+    pub name: String,
+    pub allowed: i32,
+}
+
 /// Everything one reconcile reads.
 pub struct Input<'a> {
     pub rollout: &'a RolloutObject,
     pub replica_sets: &'a [RsView],
     pub services: &'a BTreeMap<String, ServiceView>,
+    /// The rollout's pods; only read while a restart is pending (may be empty otherwise).
+    pub pods: &'a [PodView],
+    pub budgets: &'a [BudgetView],
     pub now: SimTime,
 }
 
@@ -132,6 +155,10 @@ pub enum Action {
         from: Option<String>,
         to: String,
     },
+    /// Evict a pod through the Eviction API (PodDisruptionBudgets apply).
+    EvictPod {
+        name: String,
+    },
     /// The rollout's revision annotation.
     SetRolloutRevision(u64),
 }
@@ -153,6 +180,8 @@ pub struct Plan {
     pub events: Vec<ControllerEvent>,
     /// Times at which the controller asked to be run again.
     pub requeue: Vec<SimTime>,
+    /// Evictions a PodDisruptionBudget refused (pod, budget): not writes, but worth showing.
+    pub refused_evictions: Vec<(String, String)>,
 }
 
 impl Plan {

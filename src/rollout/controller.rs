@@ -5,8 +5,10 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::LazyLock;
+
 use crate::engine::SimTime;
-use crate::manifest::{Canary, RolloutSpec};
+use crate::manifest::{BlueGreen, Canary, RolloutSpec};
 
 use super::context::{Action, Input, Plan, RolloutObject, RsView, ServiceView};
 use super::pause::PauseCtx;
@@ -27,20 +29,45 @@ pub fn reconcile(input: &Input) -> Plan {
     if c.check_paused_conditions() {
         return c.plan;
     }
-    if c.is_scaling_event() {
-        c.sync_replicas_only();
-    } else {
-        c.rollout_canary();
+    match (c.blue_green.is_some(), c.is_scaling_event()) {
+        (false, true) => c.sync_replicas_only(),
+        (false, false) => c.rollout_canary(),
+        (true, true) => c.sync_replicas_only_blue_green(),
+        (true, false) => c.rollout_blue_green(),
     }
     c.coalesce_service_switches();
     c.plan
 }
 
+/// What the shared sub-steps see as "the canary" of a blue-green rollout: no steps, no
+/// router. Upstream's shared code likewise finds no current step for a blue-green rollout.
+static NO_CANARY: LazyLock<Canary> = LazyLock::new(|| Canary {
+    steps: Vec::new(),
+    steps_hash: String::new(),
+    max_surge: None,
+    max_unavailable: None,
+    canary_service: None,
+    stable_service: None,
+    traffic_routing: None,
+    dynamic_stable_scale: false,
+    scale_down_delay_seconds: None,
+    scale_down_delay_revision_limit: None,
+    abort_scale_down_delay: super::replicas::AbortDelay::Unset,
+    min_pods_per_replica_set: None,
+    replica_progress_threshold: None,
+});
+
 /// The state of one reconcile: the snapshot it reads, the status it builds, the plan it fills.
 pub(super) struct Ctx<'a> {
     pub ro: &'a RolloutObject,
     pub spec: &'a RolloutSpec,
+    /// The canary strategy (an empty one for a blue-green rollout).
     pub canary: &'a Canary,
+    pub blue_green: Option<&'a BlueGreen>,
+    /// The rollout's pods, supplied only while a restart is pending.
+    pub pods: &'a [super::context::PodView],
+    /// Disruptions each PodDisruptionBudget allows now.
+    pub budgets: &'a [super::context::BudgetView],
     pub prev: &'a RolloutStatus,
     pub now: SimTime,
     pub all: Vec<&'a RsView>,
@@ -62,7 +89,7 @@ impl<'a> Ctx<'a> {
     fn new(input: &Input<'a>) -> Self {
         let ro = input.rollout;
         let spec = &ro.spec;
-        let canary = spec.canary().expect("canary strategy");
+        let canary = spec.canary().unwrap_or(&NO_CANARY);
         let prev = &ro.status;
         let new_hash = ro.template_hash.clone();
         let all: Vec<&RsView> = input.replica_sets.iter().collect();
@@ -80,12 +107,16 @@ impl<'a> Ctx<'a> {
             .collect();
         let new_status = RolloutStatus {
             canary: prev.canary.clone(),
+            restarted_at: prev.restarted_at,
             ..Default::default()
         };
         Ctx {
             ro,
             spec,
             canary,
+            blue_green: spec.blue_green(),
+            pods: input.pods,
+            budgets: input.budgets,
             prev,
             now: input.now,
             all,
@@ -184,15 +215,21 @@ impl<'a> Ctx<'a> {
     /// Referenced Services must exist (`ValidateRolloutReferencedResources`); otherwise the
     /// rollout gets an `InvalidSpec` condition, is Degraded, and nothing else happens.
     fn invalid_spec(&mut self) -> bool {
-        let refs = [
-            ("canaryService", &self.canary.canary_service),
-            ("stableService", &self.canary.stable_service),
-        ];
+        let refs: Vec<(&str, Option<&String>)> = match self.blue_green {
+            None => vec![
+                ("canary.canaryService", self.canary.canary_service.as_ref()),
+                ("canary.stableService", self.canary.stable_service.as_ref()),
+            ],
+            Some(bg) => vec![
+                ("blueGreen.activeService", Some(&bg.active_service)),
+                ("blueGreen.previewService", bg.preview_service.as_ref()),
+            ],
+        };
         let missing = refs.iter().find_map(|(field, svc)| {
-            let svc = svc.as_ref()?;
+            let svc = (*svc)?;
             (!self.services.contains_key(svc)).then(|| {
                 format!(
-                    "The Rollout \"{}\" is invalid: spec.strategy.canary.{field}: Invalid value: \
+                    "The Rollout \"{}\" is invalid: spec.strategy.{field}: Invalid value: \
                      \"{svc}\": service \"{svc}\" not found",
                     self.ro.name
                 )
@@ -210,7 +247,7 @@ impl<'a> Ctx<'a> {
             self.now,
         );
         st.observed_generation = self.ro.generation;
-        (st.phase, st.message) = calculate_phase(self.spec, &st, false);
+        (st.phase, st.message) = calculate_phase(self.spec, &st);
         if st != *self.prev {
             self.plan.warning(reason::INVALID_SPEC, message);
             self.plan.status = Some(st);
@@ -329,7 +366,7 @@ impl<'a> Ctx<'a> {
             return false;
         }
         st.observed_generation = self.ro.generation;
-        (st.phase, st.message) = calculate_phase(self.spec, &st, false);
+        (st.phase, st.message) = calculate_phase(self.spec, &st);
         self.plan.status = Some(st);
         true
     }

@@ -1,17 +1,21 @@
 //! The rollout controller, mirroring Argo's `rollout/` package: a pure `reconcile` from a
 //! snapshot of the Rollout, its ReplicaSets and Services to a `Plan` of writes.
 
+mod bluegreen;
 mod canary;
 pub mod context;
 pub mod controller;
 pub mod pause;
 pub mod replicas;
 mod replicaset;
+mod restart;
 mod service;
 pub mod status;
 mod sync;
 mod trafficrouting;
 
-pub use context::{Action, ControllerEvent, Input, Plan, RolloutObject, RsView, ServiceView};
+pub use context::{
+    Action, BudgetView, ControllerEvent, Input, Plan, PodView, RolloutObject, RsView, ServiceView,
+};
 pub use controller::reconcile;
 pub use status::{Phase, RolloutStatus};

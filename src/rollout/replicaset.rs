@@ -63,13 +63,18 @@ impl Ctx<'_> {
         let Some(new_rs) = self.new_rs else {
             return false;
         };
-        let inputs = self.inputs();
-        let (mut count, _) = inputs.counts(
-            self.new_counts().as_ref(),
-            self.stable_counts().as_ref(),
-            &self.other_counts(),
-            Self::weights_of(&self.new_status.canary.weights),
-        );
+        let mut count = if self.blue_green.is_some() {
+            self.bg_new_rs_replicas()
+        } else {
+            self.inputs()
+                .counts(
+                    self.new_counts().as_ref(),
+                    self.stable_counts().as_ref(),
+                    &self.other_counts(),
+                    Self::weights_of(&self.new_status.canary.weights),
+                )
+                .0
+        };
         if self.should_delay_scale_down_on_abort() {
             match new_rs.scale_down_deadline {
                 Some(deadline) if deadline > self.now => {
@@ -80,7 +85,7 @@ impl Ctx<'_> {
                 None => {
                     let r = self.replicas();
                     if self.stable_rs.is_some_and(|s| s.available == r) {
-                        let delay = match self.canary.abort_scale_down_delay {
+                        let delay = match self.abort_delay() {
                             AbortDelay::Seconds(s) => u64::from(s),
                             _ => DEFAULT_DELAY_SECONDS,
                         };
@@ -99,13 +104,24 @@ impl Ctx<'_> {
         self.scale(new_rs, new_rs.spec, count)
     }
 
-    /// `shouldDelayScaleDownOnAbort`: only a traffic-routed canary keeps its pods for a while
-    /// after an abort (30 s by default; `abortScaleDownDelaySeconds: 0` keeps them for good).
+    fn abort_delay(&self) -> AbortDelay {
+        match self.blue_green {
+            Some(bg) => bg.abort_scale_down_delay,
+            None => self.canary.abort_scale_down_delay,
+        }
+    }
+
+    /// `shouldDelayScaleDownOnAbort`: a traffic-routed canary or a blue-green preview keeps its
+    /// pods for a while after an abort (30 s by default; 0 keeps them for good). A basic
+    /// canary scales down at once.
     pub(super) fn should_delay_scale_down_on_abort(&self) -> bool {
-        if !self.pause.is_aborted() || self.stable_rs.is_none() || !self.routed() {
+        if !self.pause.is_aborted() || self.stable_rs.is_none() {
             return false;
         }
-        match self.canary.abort_scale_down_delay {
+        if self.blue_green.is_none() && !self.routed() {
+            return false;
+        }
+        match self.abort_delay() {
             AbortDelay::Never => false,
             AbortDelay::Unset => !self.canary.dynamic_stable_scale,
             AbortDelay::Seconds(_) => true,
@@ -145,6 +161,9 @@ impl Ctx<'_> {
             .collect();
         if active.is_empty() {
             return false;
+        }
+        if self.blue_green.is_some() {
+            return self.scale_down_old_for_blue_green(active);
         }
         self.scale_down_old_for_canary(active) > 0
     }
@@ -219,21 +238,25 @@ impl Ctx<'_> {
     /// `scaleDownDelayHelper`: the first time, stamp a deadline and keep the size; until the
     /// deadline, keep it; after, scale to 0. Beyond `scaleDownDelayRevisionLimit` waiting
     /// ReplicaSets (newest first), the rest go at once.
-    fn scale_down_delay(&mut self, rs: &RsView, keep: i32, annotated: &mut u32) -> i32 {
-        let limit = self
-            .canary
-            .scale_down_delay_revision_limit
-            .unwrap_or(u32::MAX);
+    pub(super) fn scale_down_delay(&mut self, rs: &RsView, keep: i32, annotated: &mut u32) -> i32 {
+        let (limit, delay) = match self.blue_green {
+            Some(bg) => (
+                bg.scale_down_delay_revision_limit,
+                bg.scale_down_delay_seconds,
+            ),
+            None => (
+                self.canary.scale_down_delay_revision_limit,
+                self.canary.scale_down_delay_seconds,
+            ),
+        };
+        let limit = limit.unwrap_or(u32::MAX);
         match rs.scale_down_deadline {
             None if rs.spec > 0 => {
                 if *annotated >= limit {
                     return 0;
                 }
                 *annotated += 1;
-                let delay = self
-                    .canary
-                    .scale_down_delay_seconds
-                    .map_or(DEFAULT_DELAY_SECONDS, u64::from);
+                let delay = delay.map_or(DEFAULT_DELAY_SECONDS, u64::from);
                 if delay == 0 {
                     return 0;
                 }
@@ -243,7 +266,9 @@ impl Ctx<'_> {
                     at,
                 });
                 self.plan.requeue.push(at);
-                keep
+                // Stamping the deadline keeps the ReplicaSet at its own size; only while
+                // waiting does blue-green hold it at the rollout's replicas.
+                rs.spec
             }
             None => 0,
             Some(deadline) => {
@@ -259,9 +284,14 @@ impl Ctx<'_> {
     }
 
     /// `isReplicaSetReferenced`: the status or a live Service still points at this hash.
-    fn is_referenced(&self, rs: &RsView) -> bool {
+    pub(super) fn is_referenced(&self, rs: &RsView) -> bool {
         let p = self.prev;
-        let mut refs = vec![p.stable_rs.as_str(), p.current_pod_hash.as_str()];
+        let mut refs = vec![
+            p.stable_rs.as_str(),
+            p.current_pod_hash.as_str(),
+            p.blue_green.active_selector.as_str(),
+            p.blue_green.preview_selector.as_str(),
+        ];
         if let Some(w) = &p.canary.weights {
             refs.push(&w.canary.pod_template_hash);
             refs.push(&w.stable.pod_template_hash);
@@ -269,9 +299,18 @@ impl Ctx<'_> {
         if refs.contains(&rs.hash.as_str()) {
             return true;
         }
-        [&self.canary.canary_service, &self.canary.stable_service]
+        let services: Vec<&String> = match self.blue_green {
+            Some(bg) => [Some(&bg.active_service), bg.preview_service.as_ref()]
+                .into_iter()
+                .flatten()
+                .collect(),
+            None => [&self.canary.canary_service, &self.canary.stable_service]
+                .into_iter()
+                .flatten()
+                .collect(),
+        };
+        services
             .into_iter()
-            .flatten()
             .filter_map(|svc| self.services.get(svc))
             .any(|svc| svc.selector_hash.as_deref() == Some(rs.hash.as_str()))
     }

@@ -19,7 +19,8 @@ impl Ctx<'_> {
         self.ensure_svc_targets(canary_svc.as_deref(), self.new_rs, true);
     }
 
-    /// `ensureSVCTargets`: point a Service's pod-template-hash selector at `rs`.
+    /// `ensureSVCTargets`: point a Service's pod-template-hash selector at `rs`, once `rs` has
+    /// an available pod (all of them, when the Service is adopted for the first time).
     pub(super) fn ensure_svc_targets(
         &mut self,
         svc: Option<&str>,
@@ -32,8 +33,7 @@ impl Ctx<'_> {
         let Some(view) = self.services.get(svc) else {
             return;
         };
-        let current = self.switched_selector(svc).or(view.selector_hash.clone());
-        if current.as_deref() == Some(rs.hash.as_str()) {
+        if self.service_selector(svc).as_deref() == Some(rs.hash.as_str()) {
             return;
         }
         let managed = view.managed || self.switched_selector(svc).is_some();
@@ -43,23 +43,11 @@ impl Ctx<'_> {
         if check && rs.available == 0 {
             return;
         }
-        self.plan.actions.push(Action::SwitchService {
-            service: svc.to_string(),
-            from: current.clone(),
-            to: rs.hash.clone(),
-        });
-        self.plan.event(
-            "SwitchService",
-            format!(
-                "Switched selector for service '{svc}' from '{}' to '{}'",
-                current.unwrap_or_default(),
-                rs.hash
-            ),
-        );
+        self.switch_service(svc, &rs.hash);
     }
 
     /// A selector switched earlier in this same reconcile.
-    fn switched_selector(&self, svc: &str) -> Option<String> {
+    pub(super) fn switched_selector(&self, svc: &str) -> Option<String> {
         self.plan.actions.iter().rev().find_map(|a| match a {
             Action::SwitchService { service, to, .. } if service == svc => Some(to.clone()),
             _ => None,

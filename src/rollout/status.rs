@@ -161,6 +161,17 @@ pub struct CanaryStatus {
     pub weights: Option<TrafficWeights>,
 }
 
+/// `status.blueGreen`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlueGreenStatus {
+    /// The pod-template hash the active Service selects ("" before the first switch).
+    pub active_selector: String,
+    /// The pod-template hash the preview Service selects.
+    pub preview_selector: String,
+    /// One-way latch of `previewReplicaCount`: the preview may now grow to full size.
+    pub scale_up_preview_check_point: bool,
+}
+
 /// `status` of a Rollout.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RolloutStatus {
@@ -178,7 +189,10 @@ pub struct RolloutStatus {
     pub abort: bool,
     pub aborted_at: Option<SimTime>,
     pub promote_full: bool,
+    /// The last completed restart (`spec.restartAt` once every older pod was replaced).
+    pub restarted_at: Option<SimTime>,
     pub canary: CanaryStatus,
+    pub blue_green: BlueGreenStatus,
     pub conditions: Vec<Condition>,
     pub phase: Phase,
     pub message: String,
@@ -231,11 +245,9 @@ impl RolloutStatus {
 }
 
 /// `CalculateRolloutPhase`: the phase and message the controller stores (first match wins).
-pub fn calculate_phase(
-    spec: &RolloutSpec,
-    status: &RolloutStatus,
-    restart_pending: bool,
-) -> (Phase, String) {
+pub fn calculate_phase(spec: &RolloutSpec, status: &RolloutStatus) -> (Phase, String) {
+    // A restart is pending from the moment restartAt is set (even in the future) until done.
+    let restart_pending = spec.restart_at.is_some() && spec.restart_at != status.restarted_at;
     for c in &status.conditions {
         if c.kind == ConditionType::InvalidSpec {
             return (Phase::Degraded, format!("InvalidSpec: {}", c.message));
@@ -264,6 +276,21 @@ pub fn calculate_phase(
             Phase::Progressing,
             "updated replicas are still becoming available".to_string(),
         );
+    }
+    if spec.blue_green().is_some() {
+        let bg = &status.blue_green;
+        if bg.active_selector.is_empty() || bg.active_selector != status.current_pod_hash {
+            return (
+                Phase::Progressing,
+                "active service cutover pending".to_string(),
+            );
+        }
+        if status.stable_rs.is_empty() || status.stable_rs != status.current_pod_hash {
+            return (
+                Phase::Progressing,
+                "waiting for post-promotion verification to complete".to_string(),
+            );
+        }
     }
     if let Some(c) = spec.canary() {
         if c.traffic_routing.is_none() && status.replicas > status.updated_replicas {

@@ -29,13 +29,37 @@ impl Ctx<'_> {
         st
     }
 
-    /// `resetRolloutStatus`: a new revision starts from step 0 with no pause, abort or full
-    /// promotion left over.
+    /// `resetRolloutStatus`: a new revision starts from step 0 with no pause, abort, full
+    /// promotion or restart left over.
     pub(super) fn reset_status(&mut self, new: &mut RolloutStatus) {
         self.pause.clear_pauses();
         self.pause.remove_abort();
+        new.restarted_at = self.spec.restart_at;
         new.promote_full = false;
+        new.blue_green.scale_up_preview_check_point = false;
         new.current_step_index = (!self.canary.steps.is_empty()).then_some(0);
+    }
+
+    /// `promoteStable`: the current ReplicaSet becomes the stable one.
+    pub(super) fn promote_stable(&mut self, new: &mut RolloutStatus, why: &str) {
+        self.pause.clear_pauses();
+        self.pause.remove_abort();
+        new.promote_full = false;
+        new.blue_green.scale_up_preview_check_point = false;
+        if self.blue_green.is_none() {
+            let step_count = self.canary.steps.len() as u32;
+            new.current_step_index = (step_count > 0).then_some(step_count);
+        }
+        if new.stable_rs != new.current_pod_hash {
+            new.stable_rs = new.current_pod_hash.clone();
+            self.plan.event(
+                reason::COMPLETED,
+                format!(
+                    "Rollout completed update to revision {} ({}): {}",
+                    self.ro.revision, new.current_pod_hash, why
+                ),
+            );
+        }
     }
 
     fn is_paused(&self) -> bool {
@@ -55,10 +79,20 @@ impl Ctx<'_> {
             Some(i) if steps > 0 => i == steps,
             _ => true,
         };
-        let complete = all_steps
-            && !new.stable_rs.is_empty()
-            && new.stable_rs == new.current_pod_hash
-            && new.replicas == r;
+        let complete = match self.blue_green {
+            Some(bg) => {
+                let bgs = &new.blue_green;
+                bgs.active_selector == new.current_pod_hash
+                    && (bg.preview_service.is_none()
+                        || bgs.preview_selector == new.current_pod_hash)
+            }
+            None => {
+                all_steps
+                    && !new.stable_rs.is_empty()
+                    && new.stable_rs == new.current_pod_hash
+                    && new.replicas == r
+            }
+        };
         new.updated_replicas == r
             && new.available_replicas == r
             && self.prev.observed_generation == self.ro.generation
@@ -69,9 +103,14 @@ impl Ctx<'_> {
     fn rollout_progressing(&self, new: &RolloutStatus) -> bool {
         let old = self.prev;
         let step_moved = matches!((new.current_step_index, old.current_step_index), (Some(a), Some(b)) if a != b);
-        let strategy = new.stable_rs != old.stable_rs
-            || step_moved
-            || new.current_step_hash != old.current_step_hash;
+        let strategy = if self.blue_green.is_some() {
+            new.blue_green.active_selector != old.blue_green.active_selector
+                || new.blue_green.preview_selector != old.blue_green.preview_selector
+        } else {
+            new.stable_rs != old.stable_rs
+                || step_moved
+                || new.current_step_hash != old.current_step_hash
+        };
         let old_old = old.replicas as i64 - old.updated_replicas as i64;
         let new_old = new.replicas as i64 - new.updated_replicas as i64;
         new.updated_replicas != old.updated_replicas
@@ -214,7 +253,19 @@ impl Ctx<'_> {
 
         let r = self.spec.replicas();
         let available_total: u32 = self.all.iter().map(|rs| rs.available.max(0) as u32).sum();
-        if available_total >= r {
+        let available = match self.blue_green {
+            // Blue-green: the active ReplicaSet is saturated.
+            Some(_) => self
+                .all
+                .iter()
+                .find(|rs| {
+                    !new.blue_green.active_selector.is_empty()
+                        && rs.hash == new.blue_green.active_selector
+                })
+                .is_some_and(|rs| self.saturated(rs)),
+            None => available_total >= r,
+        };
+        if available {
             new.set_condition(
                 ConditionType::Available,
                 CondStatus::True,
@@ -261,7 +312,7 @@ impl Ctx<'_> {
     fn persist(&mut self, mut new: RolloutStatus) {
         self.pause.apply(self.prev, &mut new, self.now);
         new.observed_generation = self.ro.generation;
-        (new.phase, new.message) = calculate_phase(self.spec, &new, false);
+        (new.phase, new.message) = calculate_phase(self.spec, &new);
         if new == *self.prev {
             self.requeue_stuck_rollout(&new);
             return;

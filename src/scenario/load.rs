@@ -89,7 +89,10 @@ pub fn load_with_options(path: &Path, opts: &LoadOptions) -> Result<Scenario, In
         convert(path, &file, &first.root, &mut diags)
     };
     match scenario {
-        Some(s) if !diags.has_errors() => Ok(s),
+        Some(mut s) if !diags.has_errors() => {
+            s.resolve_times();
+            Ok(s)
+        }
         _ => Err(InputError(diags)),
     }
 }
@@ -772,14 +775,26 @@ fn convert_action(
             Some(Action::Scale(n))
         }
         "restart" => {
-            let _: raw::Restart = struct_node(v, p, file, report)?;
-            report.not_simulated(p, "restart");
-            None
+            let r: raw::Restart = struct_node(v, p, file, report)?;
+            let delay = match &r.in_ {
+                Some(d) => Some(duration(d, &p.key("in"), report)?),
+                None => None,
+            };
+            Some(Action::Restart { delay })
         }
         "undo" => {
-            let _: raw::Undo = struct_node(v, p, file, report)?;
-            report.not_simulated(p, "undo");
-            None
+            let u: raw::Undo = struct_node(v, p, file, report)?;
+            if u.to_revision == Some(0) {
+                report.error(
+                    &p.key("toRevision"),
+                    DiagKind::InvalidValue,
+                    "revisions start at 1",
+                );
+                return None;
+            }
+            Some(Action::Undo {
+                to_revision: u.to_revision,
+            })
         }
         "deletePod" | "evictPod" => {
             let _: raw::PodFault = struct_node(v, p, file, report)?;

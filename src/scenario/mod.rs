@@ -111,6 +111,18 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
     true
 }
 
+impl Scenario {
+    /// Wall-clock times in the manifests become virtual times counted from `start`.
+    fn resolve_times(&mut self) {
+        self.manifests.resolve_times(self.start);
+        for item in &mut self.script {
+            if let Action::Apply { manifests, .. } = &mut item.action {
+                manifests.resolve_times(self.start);
+            }
+        }
+    }
+}
+
 /// A script item and the line it is on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScriptItem {
@@ -148,6 +160,15 @@ pub enum Action {
     Resume,
     /// `spec.replicas`.
     Scale(u32),
+    /// `kubectl argo rollouts restart [--in D]`: `spec.restartAt` = now (+ D).
+    Restart {
+        delay: Option<SimDuration>,
+    },
+    /// `kubectl argo rollouts undo [--to-revision N]`: the pod template of revision N (default:
+    /// the previous revision) becomes the spec's.
+    Undo {
+        to_revision: Option<u64>,
+    },
 }
 
 impl Action {
@@ -173,6 +194,12 @@ impl Action {
             Action::Pause => "pause".to_string(),
             Action::Resume => "resume".to_string(),
             Action::Scale(n) => format!("scale {n}"),
+            Action::Restart { delay: None } => "restart".to_string(),
+            Action::Restart { delay: Some(d) } => format!("restart --in {d}"),
+            Action::Undo { to_revision: None } => "undo".to_string(),
+            Action::Undo {
+                to_revision: Some(r),
+            } => format!("undo --to-revision {r}"),
         }
     }
 }

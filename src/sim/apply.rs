@@ -92,7 +92,16 @@ impl Simulation<'_> {
                     }
                 }
                 Action::SetRolloutRevision(r) => self.rollout.revision = r,
+                Action::EvictPod { name } => {
+                    if let Some(id) = self.cluster.find_live_pod(&name) {
+                        self.evict_pod(id, "restart");
+                    }
+                }
             }
+        }
+        for (name, budget) in plan.refused_evictions {
+            self.journal
+                .push(now, EntryKind::PodEvictionRefused { name, budget });
         }
         for e in plan.events {
             self.journal.push(

@@ -53,6 +53,16 @@ pub enum EntryKind {
     PodDeleted {
         name: String,
     },
+    /// A pod evicted through the Eviction API (`by`: what asked for it).
+    PodEvicted {
+        name: String,
+        by: String,
+    },
+    /// An eviction a PodDisruptionBudget refused.
+    PodEvictionRefused {
+        name: String,
+        budget: String,
+    },
     StepStarted {
         index: u32,
         step: String,
@@ -115,6 +125,8 @@ impl EntryKind {
             EntryKind::PodReady { .. } => "PodReady",
             EntryKind::PodTerminating { .. } => "PodTerminating",
             EntryKind::PodDeleted { .. } => "PodDeleted",
+            EntryKind::PodEvicted { .. } => "PodEvicted",
+            EntryKind::PodEvictionRefused { .. } => "PodEvictionRefused",
             EntryKind::StepStarted { .. } => "StepStarted",
             EntryKind::StepCompleted { .. } => "StepCompleted",
             EntryKind::WeightChanged { .. } => "WeightChanged",

@@ -115,6 +115,8 @@ pub(crate) struct Simulation<'s> {
     pods_created: u64,
     reconciles: u64,
     timed_out: bool,
+    /// The PodDisruptionBudgets of the manifests.
+    budgets: Vec<crate::manifest::DisruptionBudget>,
 }
 
 impl<'s> Simulation<'s> {
@@ -142,6 +144,7 @@ impl<'s> Simulation<'s> {
             pods_created: 0,
             reconciles: 0,
             timed_out: false,
+            budgets: sc.manifests.budgets.clone(),
         }
     }
 
@@ -347,6 +350,38 @@ impl<'s> Simulation<'s> {
         }
     }
 
+    fn restart_pending(&self) -> bool {
+        let spec = &self.rollout.spec;
+        spec.restart_at.is_some() && spec.restart_at != self.rollout.status.restarted_at
+    }
+
+    /// Evicts a pod through the Eviction API; a refusal is recorded. True when evicted.
+    fn evict_pod(&mut self, id: PodId, by: &str) -> bool {
+        let scale = self.rollout.spec.replicas();
+        let name = self.cluster.pod(id).name.clone();
+        match self.cluster.evict(id, &self.budgets, scale, self.now) {
+            Ok(true) => {
+                let pod = self.cluster.pod(id);
+                let terminate = app_for(&self.sc.apps, &pod.image).terminate;
+                self.journal.push(
+                    self.now,
+                    EntryKind::PodEvicted {
+                        name,
+                        by: by.to_string(),
+                    },
+                );
+                self.queue.push(self.now + terminate, Ev::PodGone(id));
+                true
+            }
+            Ok(false) => false,
+            Err(budget) => {
+                self.journal
+                    .push(self.now, EntryKind::PodEvictionRefused { name, budget });
+                false
+            }
+        }
+    }
+
     fn terminate_pod(&mut self, id: PodId) {
         if !self.cluster.terminate(id, self.now) {
             return;
@@ -364,10 +399,18 @@ impl<'s> Simulation<'s> {
         self.reconciles += 1;
         let rs_views = self.rs_views();
         let services = self.service_views();
+        // Pods are only read by the restarter; building their views costs O(pods).
+        let (pods, budgets) = if self.restart_pending() {
+            self.pod_views()
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let plan = rollout::reconcile(&rollout::Input {
             rollout: &self.rollout,
             replica_sets: &rs_views,
             services: &services,
+            pods: &pods,
+            budgets: &budgets,
             now: self.now,
         });
         for &at in &plan.requeue {

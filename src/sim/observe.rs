@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::engine::SimDuration;
 use crate::rollout::status::observed_phase;
-use crate::rollout::{Phase, RsView, ServiceView};
+use crate::rollout::{BudgetView, Phase, PodView, RsView, ServiceView};
 use crate::scenario::condition::{Observation, Replicas, RoleCounts, Roles};
 
 use super::{EntryKind, Simulation};
@@ -38,6 +38,37 @@ impl Simulation<'_> {
                 scale_down_deadline: rs.scale_down_deadline,
             })
             .collect()
+    }
+
+    /// The rollout's pods (live and terminating) and the budgets, for the pod restarter.
+    pub(super) fn pod_views(&self) -> (Vec<PodView>, Vec<BudgetView>) {
+        let scale = self.rollout.spec.replicas();
+        let budgets = self
+            .budgets
+            .iter()
+            .map(|b| BudgetView {
+                name: b.name.clone(),
+                allowed: self.cluster.disruptions_allowed(b, scale),
+            })
+            .collect();
+        let mut pods = Vec::new();
+        for rs in self.cluster.live_replica_sets() {
+            for id in &rs.pods {
+                let p = self.cluster.pod(*id);
+                if p.state == crate::cluster::PodState::Gone {
+                    continue;
+                }
+                pods.push(PodView {
+                    name: p.name.clone(),
+                    rs_hash: rs.hash.clone(),
+                    created: p.created,
+                    available: p.available,
+                    terminating: !p.is_live(),
+                    budgets: self.cluster.budgets_of(*id, &self.budgets),
+                });
+            }
+        }
+        (pods, budgets)
     }
 
     pub(super) fn service_views(&self) -> BTreeMap<String, ServiceView> {
@@ -133,6 +164,19 @@ impl Simulation<'_> {
         let mut total = 0;
         let mut scaled_up = 0;
         let mut revision = 0;
+        let (active_svc, preview_svc) = match self.rollout.spec.blue_green() {
+            Some(bg) => (
+                self.cluster
+                    .services
+                    .get(&bg.active_service)
+                    .and_then(|s| s.selector_hash.clone()),
+                bg.preview_service
+                    .as_ref()
+                    .and_then(|p| self.cluster.services.get(p))
+                    .and_then(|s| s.selector_hash.clone()),
+            ),
+            None => (None, None),
+        };
         for rs in self.cluster.live_replica_sets() {
             total += 1;
             if rs.spec_replicas > 0 {
@@ -141,25 +185,48 @@ impl Simulation<'_> {
             revision = revision.max(rs.revision);
             pods.total += rs.replicas;
             ready.total += rs.ready;
-            let role = if !st.stable_rs.is_empty() && rs.hash == st.stable_rs {
-                Some(0)
-            } else if rs.hash == st.current_pod_hash {
-                Some(1)
-            } else {
-                None
+            // Roles as `kubectl argo rollouts get rollout` tags ReplicaSets: `stable` by
+            // status.stableRS; `canary` for the current template of a canary; `active` by the
+            // active Service, else `preview` by the preview Service.
+            let mut add = |role: usize| {
+                let (img, p, r) = match role {
+                    0 => (
+                        &mut images.stable,
+                        &mut pods.roles.stable,
+                        &mut ready.roles.stable,
+                    ),
+                    1 => (
+                        &mut images.canary,
+                        &mut pods.roles.canary,
+                        &mut ready.roles.canary,
+                    ),
+                    2 => (
+                        &mut images.active,
+                        &mut pods.roles.active,
+                        &mut ready.roles.active,
+                    ),
+                    _ => (
+                        &mut images.preview,
+                        &mut pods.roles.preview,
+                        &mut ready.roles.preview,
+                    ),
+                };
+                *img = Some(rs.image.clone());
+                *p += rs.replicas;
+                *r += rs.ready;
             };
-            match role {
-                Some(0) => {
-                    images.stable = Some(rs.image.clone());
-                    pods.roles.stable += rs.replicas;
-                    ready.roles.stable += rs.ready;
-                }
-                Some(_) => {
-                    images.canary = Some(rs.image.clone());
-                    pods.roles.canary += rs.replicas;
-                    ready.roles.canary += rs.ready;
-                }
-                None => {}
+            let stable = !st.stable_rs.is_empty() && rs.hash == st.stable_rs;
+            if stable {
+                add(0);
+            }
+            if self.rollout.spec.blue_green().is_none() && !stable && rs.hash == st.current_pod_hash
+            {
+                add(1);
+            }
+            if active_svc.as_deref() == Some(rs.hash.as_str()) {
+                add(2);
+            } else if preview_svc.as_deref() == Some(rs.hash.as_str()) {
+                add(3);
             }
         }
         Observation {

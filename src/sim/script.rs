@@ -146,10 +146,48 @@ impl Simulation<'_> {
                 spec.replicas = Some(*n);
                 self.update_spec(spec, format!("replicas {n}"));
             }
+            Action::Restart { delay } => {
+                let at = (self.now + delay.unwrap_or_default()).truncate_to_second();
+                let mut spec = self.rollout.spec.clone();
+                spec.restart_at = Some(at);
+                self.update_spec(spec, format!("restartAt {at}"));
+                self.queue.push(at, Ev::ScriptWake);
+            }
+            Action::Undo { to_revision } => self.undo(*to_revision, line, action),
             Action::WaitFor(_) | Action::WaitUntil(_) | Action::Expect(_) => {}
         }
         self.request_reconcile();
         self.after_change();
+    }
+
+    /// `kubectl argo rollouts undo`: the template of the ReplicaSet with that revision (by
+    /// default the second-highest one) becomes the spec's template.
+    fn undo(&mut self, to_revision: Option<u64>, line: u32, action: &Action) {
+        let mut revisions: Vec<(u64, crate::cluster::RsId)> = self
+            .cluster
+            .live_replica_sets()
+            .map(|rs| (rs.revision, rs.id))
+            .collect();
+        revisions.sort();
+        let target = match to_revision {
+            Some(r) => revisions.iter().find(|(rev, _)| *rev == r),
+            None => revisions.iter().rev().nth(1),
+        };
+        let Some(&(rev, id)) = target else {
+            let what = to_revision.map_or("a previous revision".to_string(), |r| {
+                format!("revision {r}")
+            });
+            self.fail(
+                line,
+                "script",
+                &action.describe(),
+                format!("there is no {what} to go back to"),
+            );
+            return;
+        };
+        let mut spec = self.rollout.spec.clone();
+        spec.template = self.cluster.rs(id).template.clone();
+        self.update_spec(spec, format!("template of revision {rev}"));
     }
 
     /// A spec edit: a new generation when anything changed.
