@@ -12,9 +12,7 @@
 //! - An unknown `function`, inputs that cannot be mapped, and an `expected` key the harness
 //!   cannot interpret all fail the case. All cases run before the test fails; each failing case
 //!   prints one line (id, function, expected and actual values), then a final
-//!   `N passed, N failed, N skipped` line.
-//! - The only skip: controller cases of blue-green rollouts, which the controller does not
-//!   simulate yet (see `run_case`).
+//!   `N passed, N failed` line.
 
 use std::path::{Path, PathBuf};
 
@@ -30,16 +28,13 @@ enum Outcome {
     Pass,
     /// The mismatching keys (with expected and actual values), or why the case could not run.
     Fail(String),
-    Skip(&'static str),
 }
 
-/// Counts of the verdicts, plus the ids of canary cases that were skipped (there must be none).
+/// Counts of the verdicts.
 #[derive(Default)]
 struct Tally {
     passed: usize,
     failed: usize,
-    skipped: usize,
-    skipped_canary: Vec<String>,
 }
 
 #[test]
@@ -50,15 +45,7 @@ fn replica_cases_match_argo_rollouts() {
     for case in &cases {
         tally.record(case, run_case(case));
     }
-    println!(
-        "{} passed, {} failed, {} skipped",
-        tally.passed, tally.failed, tally.skipped
-    );
-    assert!(
-        tally.skipped_canary.is_empty(),
-        "canary cases must always run, but these were skipped: {:?}",
-        tally.skipped_canary
-    );
+    println!("{} passed, {} failed", tally.passed, tally.failed);
     assert_eq!(
         tally.failed,
         0,
@@ -88,7 +75,7 @@ fn load_cases(path: &Path) -> Vec<Value> {
 }
 
 impl Tally {
-    /// Counts one verdict and prints the line of a failed or skipped case.
+    /// Counts one verdict and prints the line of a failed case.
     fn record(&mut self, case: &Value, outcome: Outcome) {
         let id = case["id"].as_str().unwrap_or("<case without id>");
         let function = case["function"].as_str().unwrap_or("<no function>");
@@ -98,20 +85,8 @@ impl Tally {
                 self.failed += 1;
                 println!("FAIL {id} [{function}]: {why}");
             }
-            Outcome::Skip(why) => {
-                self.skipped += 1;
-                println!("SKIP {id}: {why}");
-                if read::field(strategy_of(case), "canary").is_some() {
-                    self.skipped_canary.push(id.to_string());
-                }
-            }
         }
     }
-}
-
-/// `inputs.rollout.spec.strategy` of a case (`null` when it has none).
-fn strategy_of(case: &Value) -> &Value {
-    &case["inputs"]["rollout"]["spec"]["strategy"]
 }
 
 /// Runs one case: routes `function` to the library and compares the asserted values.
