@@ -48,8 +48,11 @@ fn conformance_dir() -> PathBuf {
     ))
 }
 
-/// The six conformance scenarios the simulator supports today.
-const SUPPORTED: [&str; 6] = [
+/// The conformance scenarios the simulator supports today.
+const SUPPORTED: [&str; 9] = [
+    "bluegreen-preview-replica-count",
+    "bluegreen-update",
+    "canary-restart-honors-maxunavailable",
     "canary-abort-no-traffic-routing",
     "canary-abort-retry-promote",
     "canary-bad-to-good",
@@ -939,6 +942,41 @@ struct Mutation {
 
 const MUTATIONS: &[Mutation] = &[
     Mutation {
+        scenario: "bluegreen-preview-replica-count",
+        from: "pods: {active: 2, preview: 1}",
+        to: "pods: {active: 2, preview: 2}",
+        check: "expect",
+        report: &["pods.preview: expected 2", "got 1"],
+    },
+    Mutation {
+        scenario: "bluegreen-preview-replica-count",
+        from: "replicas: {desired: 2, current: 4, updated: 2, ready: 2, available: 2}",
+        to: "replicas: {desired: 2, current: 2, updated: 2, ready: 2, available: 2}",
+        check: "expect",
+        report: &["replicas.current: expected 2", "got 4"],
+    },
+    Mutation {
+        scenario: "bluegreen-update",
+        from: "wait: {images: {active: \"nginx:1.20-alpine\"}}",
+        to: "wait: {images: {active: \"nginx:1.21-alpine\"}}",
+        check: "wait",
+        report: &["expected nginx:1.21-alpine"],
+    },
+    Mutation {
+        scenario: "canary-restart-honors-maxunavailable",
+        from: "updated: 1, ready: 1, available: 1}}",
+        to: "updated: 1, ready: 3, available: 1}}",
+        check: "expect",
+        report: &["replicas.ready: expected 3", "got 1"],
+    },
+    Mutation {
+        scenario: "canary-restart-honors-maxunavailable",
+        from: "expect:\n  phase: Paused\n",
+        to: "expect:\n  phase: Healthy\n",
+        check: "final expect",
+        report: &["phase: expected Healthy", "got Paused"],
+    },
+    Mutation {
         scenario: "canary-abort-no-traffic-routing",
         from: "expect:\n  phase: Degraded\n",
         to: "expect:\n  phase: Healthy\n",
@@ -1058,10 +1096,16 @@ fn changed_expectations_fail() {
         let line_tag = if m.check == "final expect" {
             String::new()
         } else {
-            format!(
-                "(line {}) ",
-                line_of(&mutated, m.to.lines().find(|l| !l.is_empty()).unwrap())
-            )
+            // Reports name the line of the script item, which for a block mapping is the
+            // `- expect:` line above the changed value.
+            let changed = line_of(&mutated, m.to.lines().find(|l| !l.is_empty()).unwrap());
+            let item = mutated.lines().take(changed).collect::<Vec<_>>();
+            let back = item
+                .iter()
+                .rev()
+                .position(|l| l.trim_start().starts_with("- "))
+                .expect("the change sits in a script item");
+            format!("(line {}) ", changed - back)
         };
         let wanted = format!("{line_tag}{} {{", m.check);
         let report = o.stdout.lines().find(|l| {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use rollout_sim::engine::SimTime;
 use rollout_sim::manifest::{
-    Canary, Pause, PauseDuration, PodTemplate, RolloutSpec, Step, Strategy, TrafficRouting,
+    Canary, PauseDuration, PodTemplate, RolloutSpec, Step, Strategy, TrafficRouting,
 };
 use rollout_sim::rollout::replicas::AbortDelay;
 use rollout_sim::rollout::status::{
@@ -50,12 +50,10 @@ fn routed(mut c: Canary) -> Canary {
 }
 
 fn pause(secs: Option<u64>) -> Step {
-    Step::Pause(Pause {
-        duration: secs.map(|s| PauseDuration {
-            seconds: s,
-            text: format!("{s}s"),
-        }),
-    })
+    Step::pause(secs.map(|s| PauseDuration {
+        seconds: s,
+        text: format!("{s}s"),
+    }))
 }
 
 /// A rollout of `replicas` whose current template hash is `current`, in the middle of an
@@ -79,6 +77,7 @@ fn rollout(
         progress_deadline_abort: false,
         paused: false,
         restart_at: None,
+        rollback_window: None,
         strategy: Strategy::Canary(c),
     };
     let mut ro = RolloutObject::new("ro", "default", spec);
@@ -170,7 +169,7 @@ fn scales(plan: &Plan) -> Vec<(String, i32, i32)> {
 
 #[test]
 fn a_new_template_first_gets_its_replica_set_at_zero_and_nothing_else() {
-    let mut ro = rollout(5, canary(vec![Step::SetWeight(20)]), "v1", "v1", Some(1));
+    let mut ro = rollout(5, canary(vec![Step::weight(20)]), "v1", "v1", Some(1));
     ro.template_hash = "v2".into();
     let plan = run(&ro, &[rs("v1", 1, 5, 5, 5)], &no_services());
     assert_eq!(
@@ -190,7 +189,7 @@ fn a_new_template_first_gets_its_replica_set_at_zero_and_nothing_else() {
 fn the_next_reconcile_resets_the_status_without_scaling() {
     let mut ro = rollout(
         5,
-        canary(vec![Step::SetWeight(20), pause(None)]),
+        canary(vec![Step::weight(20), pause(None)]),
         "v1",
         "v1",
         Some(2),
@@ -217,7 +216,7 @@ fn the_next_reconcile_resets_the_status_without_scaling() {
 fn default_fenceposts_shrink_the_stable_first_then_grow_the_canary() {
     let ro = rollout(
         5,
-        canary(vec![Step::SetWeight(20), pause(None)]),
+        canary(vec![Step::weight(20), pause(None)]),
         "v1",
         "v2",
         Some(0),
@@ -236,7 +235,7 @@ fn default_fenceposts_shrink_the_stable_first_then_grow_the_canary() {
 fn a_pause_step_adds_its_pause_condition_once() {
     let ro = rollout(
         5,
-        canary(vec![Step::SetWeight(20), pause(Some(60))]),
+        canary(vec![Step::weight(20), pause(Some(60))]),
         "v1",
         "v2",
         Some(1),
@@ -264,7 +263,7 @@ fn a_pause_step_adds_its_pause_condition_once() {
 fn a_timed_pause_asks_to_be_woken_at_its_end_and_completes_then() {
     let mut ro = rollout(
         5,
-        canary(vec![Step::SetWeight(20), pause(Some(60))]),
+        canary(vec![Step::weight(20), pause(Some(60))]),
         "v1",
         "v2",
         Some(1),
@@ -313,7 +312,7 @@ fn a_timed_pause_asks_to_be_woken_at_its_end_and_completes_then() {
 fn promote_clears_the_pause_and_the_step_completes() {
     let mut ro = rollout(
         5,
-        canary(vec![Step::SetWeight(20), pause(None), Step::SetWeight(40)]),
+        canary(vec![Step::weight(20), pause(None), Step::weight(40)]),
         "v1",
         "v2",
         Some(1),
@@ -339,7 +338,7 @@ fn promote_clears_the_pause_and_the_step_completes() {
 fn abort_sends_the_step_back_to_zero_and_degrades_the_rollout() {
     let mut ro = rollout(
         5,
-        canary(vec![Step::SetWeight(20), pause(None)]),
+        canary(vec![Step::weight(20), pause(None)]),
         "v1",
         "v2",
         Some(1),
@@ -365,9 +364,9 @@ fn abort_sends_the_step_back_to_zero_and_degrades_the_rollout() {
 #[test]
 fn the_router_keeps_the_previous_weight_until_the_canary_pods_are_available() {
     let c = routed(canary(vec![
-        Step::SetWeight(20),
+        Step::weight(20),
         pause(None),
-        Step::SetWeight(60),
+        Step::weight(60),
         pause(None),
     ]));
     let mut ro = rollout(5, c, "v1", "v2", Some(2));
@@ -406,7 +405,7 @@ fn the_router_keeps_the_previous_weight_until_the_canary_pods_are_available() {
 
 #[test]
 fn after_promotion_the_old_routed_stable_waits_out_its_scale_down_delay() {
-    let c = routed(canary(vec![Step::SetWeight(50)]));
+    let c = routed(canary(vec![Step::weight(50)]));
     let mut ro = rollout(4, c, "v2", "v2", Some(1));
     ro.status.canary.weights = Some(TrafficWeights {
         canary: WeightDestination {
@@ -446,7 +445,7 @@ fn after_promotion_the_old_routed_stable_waits_out_its_scale_down_delay() {
 
 #[test]
 fn a_service_is_adopted_only_when_its_replica_set_is_fully_available() {
-    let c = routed(canary(vec![Step::SetWeight(50), pause(None)]));
+    let c = routed(canary(vec![Step::weight(50), pause(None)]));
     let ro = rollout(4, c, "v1", "v2", Some(1));
     let unmanaged = BTreeMap::from([
         (
@@ -485,7 +484,7 @@ fn a_service_is_adopted_only_when_its_replica_set_is_fully_available() {
 fn no_progress_for_longer_than_the_deadline_degrades_the_rollout() {
     let mut ro = rollout(
         4,
-        canary(vec![Step::SetWeight(25), pause(None)]),
+        canary(vec![Step::weight(25), pause(None)]),
         "v1",
         "v2",
         Some(0),
@@ -529,7 +528,7 @@ fn no_progress_for_longer_than_the_deadline_degrades_the_rollout() {
 
 #[test]
 fn a_missing_referenced_service_makes_the_spec_invalid() {
-    let c = routed(canary(vec![Step::SetWeight(50)]));
+    let c = routed(canary(vec![Step::weight(50)]));
     let ro = rollout(4, c, "v1", "v2", Some(0));
     let plan = run(
         &ro,
@@ -550,7 +549,7 @@ fn a_missing_referenced_service_makes_the_spec_invalid() {
 
 #[test]
 fn a_settled_rollout_reconciles_to_nothing() {
-    let mut ro = rollout(3, canary(vec![Step::SetWeight(50)]), "v1", "v1", Some(1));
+    let mut ro = rollout(3, canary(vec![Step::weight(50)]), "v1", "v1", Some(1));
     ro.revision = 1;
     let rss = [rs("v1", 1, 3, 3, 3)];
     // Let the controller write its conditions; then it has nothing more to say.

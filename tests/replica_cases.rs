@@ -604,7 +604,7 @@ mod controller {
 
     use rollout_sim::engine::SimTime;
     use rollout_sim::manifest::{
-        BlueGreen, Canary, Pause, PauseDuration, PodTemplate, RolloutSpec, Step, Strategy,
+        BlueGreen, Canary, PauseDuration, PodTemplate, RolloutSpec, Step, Strategy,
     };
     use rollout_sim::rollout::replicas::AbortDelay;
     use rollout_sim::rollout::status::{
@@ -1016,6 +1016,7 @@ mod controller {
             progress_deadline_abort: read::flag(spec, "progressDeadlineAbort")?,
             paused: read::flag(spec, "paused")?,
             restart_at: None,
+            rollback_window: None,
             strategy,
         })
     }
@@ -1114,11 +1115,9 @@ mod controller {
             .map(|(k, _)| k.as_str())
             .collect();
         match kinds.as_slice() {
-            ["setWeight"] => Ok(Step::SetWeight(read::uint(step, "setWeight")?.unwrap_or(0))),
-            ["pause"] => Ok(Step::Pause(Pause {
-                duration: pause_duration(&step["pause"]["duration"])?,
-            })),
-            ["setCanaryScale"] => Ok(Step::SetCanaryScale(read::canary_scale(
+            ["setWeight"] => Ok(Step::weight(read::uint(step, "setWeight")?.unwrap_or(0))),
+            ["pause"] => Ok(Step::pause(pause_duration(&step["pause"]["duration"])?)),
+            ["setCanaryScale"] => Ok(Step::canary_scale(read::canary_scale(
                 &step["setCanaryScale"],
             )?)),
             _ => Err(format!("the controller cannot run the step {step}")),

@@ -24,11 +24,15 @@ pub struct ServiceState {
     pub managed: bool,
 }
 
-/// A pod transition the simulation needs to time or record.
+/// A node of the optional node model.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PodChange {
-    Created(PodId),
-    Terminating(PodId),
+pub struct Node {
+    pub name: String,
+    /// Pods it can hold (`podsPerNode`).
+    pub capacity: u32,
+    /// Pods bound to it, terminating ones included (they hold their slot until gone).
+    pub pods: u32,
+    pub failed: bool,
 }
 
 /// All objects of the fake cluster.
@@ -38,6 +42,8 @@ pub struct Cluster {
     pub pods: Vec<Pod>,
     pub replica_sets: Vec<ReplicaSet>,
     pub services: BTreeMap<String, ServiceState>,
+    /// The nodes; empty means unlimited capacity (every pod is scheduled at once).
+    pub nodes: Vec<Node>,
     pod_names: BTreeSet<String>,
     next_rs_seq: u64,
 }
@@ -119,7 +125,8 @@ impl Cluster {
         }
     }
 
-    /// Adds a pod (in `Starting`) to a ReplicaSet.
+    /// Adds a pod (in `Starting`) to a ReplicaSet; without the node model it is scheduled at
+    /// once, with it the caller schedules it.
     pub fn add_pod(&mut self, rs: RsId, name: String, image: String, now: SimTime) -> PodId {
         let id = PodId(self.pods.len() as u32);
         self.pods.push(Pod {
@@ -131,6 +138,9 @@ impl Cluster {
             state: PodState::Starting,
             available: false,
             ready_since: None,
+            node: None,
+            scheduled: self.nodes.is_empty(),
+            lost: false,
         });
         let r = self.rs_mut(rs);
         r.pods.push(id);
@@ -138,11 +148,71 @@ impl Cluster {
         id
     }
 
+    /// Creates the nodes of the node model: `node-1` .. `node-N`.
+    pub fn add_nodes(&mut self, count: u32, capacity: u32) {
+        for i in 1..=count {
+            self.nodes.push(Node {
+                name: format!("node-{i}"),
+                capacity,
+                pods: 0,
+                failed: false,
+            });
+        }
+    }
+
+    /// The scheduler: binds a pending pod to the healthy node with the most room (ties: the
+    /// first). False when no node has room; the pod stays Pending.
+    pub fn schedule(&mut self, id: PodId) -> bool {
+        let best = self
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| !n.failed && n.pods < n.capacity)
+            .max_by_key(|(i, n)| (n.capacity - n.pods, std::cmp::Reverse(*i)))
+            .map(|(i, _)| i);
+        let Some(i) = best else { return false };
+        self.nodes[i].pods += 1;
+        let pod = self.pod_mut(id);
+        pod.node = Some(i as u32);
+        pod.scheduled = true;
+        true
+    }
+
+    /// Pods waiting for a node, oldest first.
+    pub fn pending_pods(&self) -> Vec<PodId> {
+        self.pods
+            .iter()
+            .filter(|p| !p.scheduled && p.is_live())
+            .map(|p| p.id)
+            .collect()
+    }
+
+    /// The pod's node failed: it stops being Ready (and available) and never recovers.
+    pub fn mark_lost(&mut self, id: PodId) {
+        let pod = self.pod_mut(id);
+        if pod.lost || !pod.is_live() {
+            return;
+        }
+        pod.lost = true;
+        let (was_ready, was_available) = (pod.state == PodState::Ready, pod.available);
+        pod.state = PodState::Starting;
+        pod.available = false;
+        pod.ready_since = None;
+        let rs = pod.rs;
+        let r = self.rs_mut(rs);
+        if was_ready {
+            r.ready -= 1;
+        }
+        if was_available {
+            r.available -= 1;
+        }
+    }
+
     /// The pod passed its readiness: counts as ready, and as available when minReadySeconds is 0.
     /// Returns the minReadySeconds to wait before it is available, if any.
     pub fn mark_ready(&mut self, id: PodId, now: SimTime) -> Option<u32> {
         let pod = self.pod_mut(id);
-        if pod.state != PodState::Starting {
+        if pod.state != PodState::Starting || pod.lost || !pod.scheduled {
             return None;
         }
         pod.state = PodState::Ready;
@@ -200,7 +270,10 @@ impl Cluster {
             return false;
         }
         pod.state = PodState::Gone;
-        let (rs, name) = (pod.rs, pod.name.clone());
+        let (rs, name, node) = (pod.rs, pod.name.clone(), pod.node);
+        if let Some(n) = node {
+            self.nodes[n as usize].pods -= 1;
+        }
         self.pod_names.remove(&name);
         self.rs_mut(rs).pods.retain(|p| *p != id);
         true

@@ -28,6 +28,12 @@ pub struct Pod {
     /// Ready for at least minReadySeconds (and not terminating).
     pub available: bool,
     pub ready_since: Option<SimTime>,
+    /// The node it is bound to (with the node model; always `None` without it).
+    pub node: Option<u32>,
+    /// Bound to a node (always true without the node model). An unscheduled pod is Pending.
+    pub scheduled: bool,
+    /// On a failed node: it will never be Ready again.
+    pub lost: bool,
 }
 
 impl Pod {

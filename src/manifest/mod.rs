@@ -374,12 +374,10 @@ spec: {}
         assert_eq!(c.steps[2].describe(), "pause: 45");
         assert_eq!(
             c.steps[3],
-            Step::Pause(Pause {
-                duration: Some(PauseDuration {
-                    seconds: 1,
-                    text: "1.9s".into()
-                })
-            })
+            Step::pause(Some(PauseDuration {
+                seconds: 1,
+                text: "1.9s".into()
+            }))
         );
         assert_eq!(m.services[0].selector["app"], "demo");
         assert_eq!(notes.notes().count(), 1);

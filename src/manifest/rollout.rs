@@ -44,6 +44,8 @@ pub struct RolloutSpec {
     pub paused: bool,
     /// `spec.restartAt`, in virtual time: pods created before it are restarted.
     pub restart_at: Option<SimTime>,
+    /// `spec.rollbackWindow.revisions`: going back this many revisions skips the steps.
+    pub rollback_window: Option<u32>,
     pub strategy: Strategy,
 }
 
@@ -133,16 +135,9 @@ impl Canary {
     pub fn step_weights(&self) -> Vec<StepWeights> {
         self.steps
             .iter()
-            .map(|s| match s {
-                Step::SetWeight(w) => StepWeights {
-                    set_weight: Some(*w as i32),
-                    set_canary_scale: None,
-                },
-                Step::SetCanaryScale(c) => StepWeights {
-                    set_weight: None,
-                    set_canary_scale: Some(c.clone()),
-                },
-                Step::Pause(_) => StepWeights::default(),
+            .map(|s| StepWeights {
+                set_weight: s.set_weight.map(|w| w as i32),
+                set_canary_scale: s.set_canary_scale.clone(),
             })
             .collect()
     }
@@ -157,12 +152,14 @@ pub struct TrafficRouting {
     pub managed_routes: Vec<String>,
 }
 
-/// One canary step.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Step {
-    SetWeight(u32),
-    Pause(Pause),
-    SetCanaryScale(CanaryScale),
+/// One canary step. As upstream, setWeight, pause, experiment, analysis and plugin exclude
+/// each other, while setCanaryScale (and header/mirror routes) may come along with one of them;
+/// the controller then looks at the parts in a fixed order (pause, setCanaryScale, setWeight).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Step {
+    pub set_weight: Option<u32>,
+    pub pause: Option<Pause>,
+    pub set_canary_scale: Option<CanaryScale>,
 }
 
 /// A pause step; `duration` None means indefinite (until promoted).
@@ -180,23 +177,57 @@ pub struct PauseDuration {
 }
 
 impl Step {
+    /// A `setWeight` step.
+    pub fn weight(w: u32) -> Step {
+        Step {
+            set_weight: Some(w),
+            ..Default::default()
+        }
+    }
+
+    /// A `pause` step (`None`: until promoted).
+    pub fn pause(duration: Option<PauseDuration>) -> Step {
+        Step {
+            pause: Some(Pause { duration }),
+            ..Default::default()
+        }
+    }
+
+    /// A `setCanaryScale` step.
+    pub fn canary_scale(c: CanaryScale) -> Step {
+        Step {
+            set_canary_scale: Some(c),
+            ..Default::default()
+        }
+    }
+
+    /// An indefinite pause (`pause: {}`), which only a promote ends.
+    pub fn is_indefinite_pause(&self) -> bool {
+        self.pause.as_ref().is_some_and(|p| p.duration.is_none())
+    }
+
     /// Argo's `CanaryStepString`, used in `RolloutStepCompleted` messages.
     pub fn describe(&self) -> String {
-        match self {
-            Step::SetWeight(w) => format!("setWeight: {w}"),
-            Step::Pause(Pause { duration: None }) => "pause".to_string(),
-            Step::Pause(Pause { duration: Some(d) }) => format!("pause: {}", d.text),
-            Step::SetCanaryScale(c) => {
-                if let Some(w) = c.weight {
-                    format!("setCanaryScale{{weight: {w}}}")
-                } else if c.match_traffic_weight {
-                    "setCanaryScale{matchTrafficWeight: true}".to_string()
-                } else if let Some(r) = c.replicas {
-                    format!("setCanaryScale{{replicas: {r}}}")
-                } else {
-                    "invalid".to_string()
-                }
+        if let Some(w) = self.set_weight {
+            return format!("setWeight: {w}");
+        }
+        if let Some(p) = &self.pause {
+            return match &p.duration {
+                None => "pause".to_string(),
+                Some(d) => format!("pause: {}", d.text),
+            };
+        }
+        match &self.set_canary_scale {
+            Some(c) if c.weight.is_some() => {
+                format!("setCanaryScale{{weight: {}}}", c.weight.unwrap_or(0))
             }
+            Some(c) if c.match_traffic_weight => {
+                "setCanaryScale{matchTrafficWeight: true}".to_string()
+            }
+            Some(c) if c.replicas.is_some() => {
+                format!("setCanaryScale{{replicas: {}}}", c.replicas.unwrap_or(0))
+            }
+            _ => "invalid".to_string(),
         }
     }
 }
@@ -257,9 +288,13 @@ fn convert_spec(s: &raw::RolloutSpec, p: &FieldPath, report: &mut Report) -> Opt
             format!("`{t}` is not an RFC 3339 time"),
         );
     }
-    if s.rollback_window.is_some() {
-        report.not_simulated(&p.key("rollbackWindow"), "rollbackWindow");
-    }
+    let rollback_window = s.rollback_window.as_ref().and_then(|w| {
+        report.count(
+            &p.key("rollbackWindow").key("revisions"),
+            w.revisions,
+            1_000_000,
+        )
+    });
     if s.analysis.is_some() {
         report.note(
             &p.key("analysis"),
@@ -338,6 +373,7 @@ fn convert_spec(s: &raw::RolloutSpec, p: &FieldPath, report: &mut Report) -> Opt
         progress_deadline_abort: s.progress_deadline_abort.unwrap_or(false),
         paused: s.paused.unwrap_or(false),
         restart_at: None,
+        rollback_window,
         strategy: strategy?,
     })
 }
@@ -808,119 +844,141 @@ fn convert_step(
     c: &raw::Canary,
     report: &mut Report,
 ) -> Option<Step> {
-    let set: Vec<&str> = [
+    // `hasMultipleStepsType`: these kinds exclude each other.
+    let exclusive: Vec<&str> = [
         ("setWeight", s.set_weight.is_some()),
         ("pause", s.pause.is_some()),
         ("experiment", s.experiment.is_some()),
         ("analysis", s.analysis.is_some()),
-        ("setCanaryScale", s.set_canary_scale.is_some()),
-        ("setHeaderRoute", s.set_header_route.is_some()),
-        ("setMirrorRoute", s.set_mirror_route.is_some()),
         ("plugin", s.plugin.is_some()),
     ]
     .iter()
     .filter(|(_, on)| *on)
     .map(|(n, _)| *n)
     .collect();
-    if set.len() != 1 {
+    if exclusive.len() > 1 {
         report.error(
             p,
             DiagKind::InvalidValue,
-            if set.is_empty() {
-                "a step needs one of setWeight, pause, setCanaryScale, analysis, experiment, \
-                 setHeaderRoute, setMirrorRoute, plugin"
-                    .to_string()
-            } else {
-                format!(
-                    "a step must set exactly one field, this one sets {}",
-                    set.join(" and ")
-                )
-            },
+            format!("a step can be only one of setWeight, pause, experiment, analysis, plugin; this one is {}", exclusive.join(" and ")),
         );
         return None;
     }
-    match set[0] {
-        "setWeight" => {
-            let w = s.set_weight.unwrap_or(0);
-            if w < 0 || w > max_weight as i64 {
-                report.error(
-                    &p.key("setWeight"),
-                    DiagKind::InvalidValue,
-                    format!("setWeight {w} is outside 0..{max_weight}"),
-                );
-                return None;
-            }
-            Some(Step::SetWeight(w as u32))
+    let companions = s.set_canary_scale.is_some()
+        || s.set_header_route.is_some()
+        || s.set_mirror_route.is_some();
+    if exclusive.is_empty() && !companions {
+        report.error(
+            p,
+            DiagKind::InvalidValue,
+            "a step needs one of setWeight, pause, setCanaryScale, analysis, experiment, setHeaderRoute, setMirrorRoute, plugin",
+        );
+        return None;
+    }
+    for kind in ["experiment", "analysis", "plugin"] {
+        if exclusive.contains(&kind) {
+            report.not_simulated(&p.key(kind), &format!("the {kind} step"));
         }
-        "pause" => {
-            let pause = s.pause.as_ref()?;
-            let duration = match &pause.duration {
+    }
+    for (kind, on) in [
+        ("setHeaderRoute", s.set_header_route.is_some()),
+        ("setMirrorRoute", s.set_mirror_route.is_some()),
+    ] {
+        if !on {
+            continue;
+        }
+        let managed = c
+            .traffic_routing
+            .as_ref()
+            .and_then(|t| t.managed_routes.as_ref())
+            .is_some_and(|r| !r.is_empty());
+        if !routed {
+            report.error(
+                &p.key(kind),
+                DiagKind::InvalidValue,
+                format!("{kind} requires trafficRouting"),
+            );
+        } else if !managed {
+            report.error(
+                &p.key(kind),
+                DiagKind::InvalidValue,
+                format!("{kind} requires trafficRouting.managedRoutes"),
+            );
+        }
+        report.not_simulated(&p.key(kind), &format!("the {kind} step"));
+    }
+    let set_weight = match s.set_weight {
+        Some(w) if w < 0 || w > i64::from(max_weight) => {
+            report.error(
+                &p.key("setWeight"),
+                DiagKind::InvalidValue,
+                format!("setWeight {w} is outside 0..{max_weight}"),
+            );
+            return None;
+        }
+        w => w.map(|w| w as u32),
+    };
+    let pause = match &s.pause {
+        None => None,
+        Some(pause) => Some(Pause {
+            duration: match &pause.duration {
                 None => None,
                 Some(d) => Some(convert_pause_duration(
                     d,
                     &p.key("pause").key("duration"),
                     report,
                 )?),
-            };
-            Some(Step::Pause(Pause { duration }))
-        }
-        "setCanaryScale" => {
-            let sc = s.set_canary_scale.as_ref()?;
-            let sp = p.key("setCanaryScale");
-            if !routed {
-                report.error(
-                    &sp,
-                    DiagKind::InvalidValue,
-                    "setCanaryScale requires trafficRouting",
-                );
-            }
-            let fields = [
-                sc.replicas.is_some(),
-                sc.weight.is_some(),
-                sc.match_traffic_weight == Some(true),
-            ];
-            if fields.iter().filter(|b| **b).count() != 1 {
-                report.error(
-                    &sp,
-                    DiagKind::InvalidValue,
-                    "setCanaryScale needs exactly one of replicas, weight, matchTrafficWeight: true",
-                );
-            }
-            let replicas = report.count(&sp.key("replicas"), sc.replicas, MAX_REPLICAS);
-            let weight = report.count(&sp.key("weight"), sc.weight, 100);
-            Some(Step::SetCanaryScale(CanaryScale {
-                replicas: replicas.map(|r| r as i32),
-                weight: weight.map(|w| w as i32),
-                match_traffic_weight: sc.match_traffic_weight.unwrap_or(false),
-            }))
-        }
-        "setHeaderRoute" | "setMirrorRoute" => {
-            if !routed {
-                report.error(
-                    &p.key(set[0]),
-                    DiagKind::InvalidValue,
-                    format!("{} requires trafficRouting", set[0]),
-                );
-            } else if c
-                .traffic_routing
-                .as_ref()
-                .and_then(|t| t.managed_routes.as_ref())
-                .is_none_or(|r| r.is_empty())
-            {
-                report.error(
-                    &p.key(set[0]),
-                    DiagKind::InvalidValue,
-                    format!("{} requires trafficRouting.managedRoutes", set[0]),
-                );
-            }
-            report.not_simulated(&p.key(set[0]), &format!("the {} step", set[0]));
-            None
-        }
-        other => {
-            report.not_simulated(&p.key(other), &format!("the {other} step"));
-            None
-        }
+            },
+        }),
+    };
+    let set_canary_scale = match &s.set_canary_scale {
+        None => None,
+        Some(sc) => Some(convert_canary_scale(
+            sc,
+            &p.key("setCanaryScale"),
+            routed,
+            report,
+        )?),
+    };
+    Some(Step {
+        set_weight,
+        pause,
+        set_canary_scale,
+    })
+}
+
+fn convert_canary_scale(
+    sc: &raw::SetCanaryScale,
+    sp: &FieldPath,
+    routed: bool,
+    report: &mut Report,
+) -> Option<CanaryScale> {
+    if !routed {
+        report.error(
+            sp,
+            DiagKind::InvalidValue,
+            "setCanaryScale requires trafficRouting",
+        );
     }
+    let fields = [
+        sc.replicas.is_some(),
+        sc.weight.is_some(),
+        sc.match_traffic_weight == Some(true),
+    ];
+    if fields.iter().filter(|b| **b).count() != 1 {
+        report.error(
+            sp,
+            DiagKind::InvalidValue,
+            "setCanaryScale needs exactly one of replicas, weight, matchTrafficWeight: true",
+        );
+    }
+    let replicas = report.count(&sp.key("replicas"), sc.replicas, MAX_REPLICAS);
+    let weight = report.count(&sp.key("weight"), sc.weight, 100);
+    Some(CanaryScale {
+        replicas: replicas.map(|r| r as i32),
+        weight: weight.map(|w| w as i32),
+        match_traffic_weight: sc.match_traffic_weight.unwrap_or(false),
+    })
 }
 
 /// Argo's `RolloutPause.DurationSeconds`: an integer is seconds; a string is tried as an

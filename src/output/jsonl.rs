@@ -77,6 +77,12 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
         | EntryKind::PodDeleted { name } => {
             vec![("name", json!(name))]
         }
+        EntryKind::PodPending { name } | EntryKind::NodeFailed { name } => {
+            vec![("name", json!(name))]
+        }
+        EntryKind::PodScheduled { name, node } => {
+            vec![("name", json!(name)), ("node", json!(node))]
+        }
         EntryKind::PodEvicted { name, by } => vec![("name", json!(name)), ("by", json!(by))],
         EntryKind::PodEvictionRefused { name, budget } => {
             vec![("name", json!(name)), ("budget", json!(budget))]

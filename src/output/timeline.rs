@@ -45,6 +45,9 @@ pub fn describe(kind: &EntryKind) -> String {
         EntryKind::StepStarted { index, step } | EntryKind::StepCompleted { index, step } => {
             format!("step {index}: {step}")
         }
+        EntryKind::PodPending { name } => format!("{name}: no node has room"),
+        EntryKind::PodScheduled { name, node } => format!("{name} on {node}"),
+        EntryKind::NodeFailed { name } => name.clone(),
         EntryKind::PodEvicted { name, by } => format!("{name} (by {by})"),
         EntryKind::PodEvictionRefused { name, budget } => {
             format!("{name}: refused by PodDisruptionBudget {budget}")

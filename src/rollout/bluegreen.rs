@@ -122,7 +122,10 @@ impl<'a> Ctx<'a> {
         let Some(new_rs) = self.new_rs else {
             return false;
         };
-        if new_rs.scale_down_deadline.is_some() || self.prev.promote_full {
+        if new_rs.scale_down_deadline.is_some()
+            || self.prev.promote_full
+            || self.rollback_within_window()
+        {
             return true;
         }
         match self.service_selector(&self.bg().active_service) {
@@ -248,7 +251,7 @@ impl<'a> Ctx<'a> {
         if self.pod_spec_changed() {
             self.reset_status(&mut new);
         }
-        if self.prev.promote_full {
+        if self.prev.promote_full || self.rollback_within_window() {
             self.pause.clear_pauses();
             self.pause.remove_abort();
         }
@@ -288,6 +291,9 @@ impl<'a> Ctx<'a> {
         }
         if self.prev.promote_full {
             return Some("Full promotion requested".to_string());
+        }
+        if self.rollback_within_window() {
+            return Some("Rollback within window".to_string());
         }
         if self.pause.is_aborted() {
             return None;

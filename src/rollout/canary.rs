@@ -91,7 +91,7 @@ impl Ctx<'_> {
             return false;
         }
         let (step, _) = self.current_step();
-        let Some(Step::Pause(pause)) = step else {
+        let Some(pause) = step.and_then(|s| s.pause.as_ref()) else {
             return false;
         };
         let Some(cond) = self.prev.pause_condition(PauseReason::CanaryPauseStep) else {
@@ -117,13 +117,17 @@ impl Ctx<'_> {
         let (Some(step), _) = self.current_step() else {
             return false;
         };
-        match step {
-            Step::Pause(p) => self.completed_pause_step(p),
-            Step::SetCanaryScale(_) => self.at_desired_counts(),
-            // Weight verification exists only for ALB and plugins; the generic router never
-            // reports an unverified weight.
-            Step::SetWeight(_) => self.at_desired_counts(),
+        // Upstream checks the kinds in this order; a step may carry setCanaryScale next to
+        // setWeight or pause, and the first kind present decides.
+        if let Some(p) = &step.pause {
+            return self.completed_pause_step(p);
         }
+        // Weight verification exists only for ALB and plugins; the generic router never
+        // reports an unverified weight, so setWeight completes with the replica counts.
+        if step.set_canary_scale.is_some() || step.set_weight.is_some() {
+            return self.at_desired_counts();
+        }
+        false
     }
 
     fn at_desired_counts(&self) -> bool {
@@ -166,17 +170,24 @@ impl Ctx<'_> {
             self.reset_status(&mut new);
             if let Some(new_rs) = self.new_rs
                 && step_count > 0
-                && self.prev.stable_rs == new_rs.hash
             {
-                self.plan
-                    .event("SkipSteps", "Rollback to stable ReplicaSets".to_string());
-                new.current_step_index = Some(step_count);
+                if self.prev.stable_rs == new_rs.hash {
+                    self.plan
+                        .event("SkipSteps", "Rollback to stable ReplicaSets".to_string());
+                    new.current_step_index = Some(step_count);
+                } else if self.rollback_within_window() && new_rs.spec > 0 {
+                    self.plan.event(
+                        "SkipSteps",
+                        "Rollback to active ReplicaSets within RollbackWindow".to_string(),
+                    );
+                    new.current_step_index = Some(step_count);
+                }
             }
             self.persist_with_conditions(new);
             return;
         }
 
-        if self.prev.promote_full {
+        if self.prev.promote_full || self.rollback_within_window() {
             self.pause.clear_pauses();
             self.pause.remove_abort();
             if step_count > 0 {
@@ -245,6 +256,9 @@ impl Ctx<'_> {
         }
         if self.prev.promote_full {
             return Some("Full promotion requested".to_string());
+        }
+        if self.rollback_within_window() {
+            return Some("Rollback within window".to_string());
         }
         let step_count = self.canary.steps.len() as u32;
         let (_, idx) = self.current_step();

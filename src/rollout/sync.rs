@@ -3,7 +3,6 @@
 //! progress deadline) and the final persist with phase and message.
 
 use crate::engine::SimDuration;
-use crate::manifest::Step;
 
 use super::controller::Ctx;
 use super::status::{CondStatus, ConditionType, RolloutStatus, calculate_phase, reason};
@@ -40,6 +39,25 @@ impl Ctx<'_> {
         new.current_step_index = (!self.canary.steps.is_empty()).then_some(0);
     }
 
+    /// `isRollbackWithinWindow`: the new ReplicaSet is older than the stable one and fewer than
+    /// `rollbackWindow.revisions` ReplicaSets were created between them.
+    pub(super) fn rollback_within_window(&self) -> bool {
+        let (Some(new), Some(stable), Some(window)) =
+            (self.new_rs, self.stable_rs, self.spec.rollback_window)
+        else {
+            return false;
+        };
+        if window == 0 || new.created >= stable.created {
+            return false;
+        }
+        let between = self
+            .all
+            .iter()
+            .filter(|rs| new.created < rs.created && rs.created < stable.created)
+            .count();
+        between < window as usize
+    }
+
     /// `promoteStable`: the current ReplicaSet becomes the stable one.
     pub(super) fn promote_stable(&mut self, new: &mut RolloutStatus, why: &str) {
         self.pause.clear_pauses();
@@ -68,7 +86,7 @@ impl Ctx<'_> {
 
     /// `isIndefiniteStep`: pause, analysis and experiment steps never time out.
     fn is_indefinite_step(&self) -> bool {
-        matches!(self.current_step().0, Some(Step::Pause(_)))
+        self.current_step().0.is_some_and(|s| s.pause.is_some())
     }
 
     /// `RolloutHealthy`: everything updated and available, all steps done, old pods gone.

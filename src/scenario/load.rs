@@ -15,7 +15,10 @@ use crate::manifest::{self, IntOrString, Manifests, Report};
 use crate::rollout::Phase;
 
 use super::condition::{Condition, RoleCountsExpect, Roles};
-use super::{Action, AppModel, ClusterConfig, Invariant, Scenario, ScriptItem, Startup, raw};
+use super::{
+    Action, AppModel, ClusterConfig, Invariant, NodeModel, PodTarget, Scenario, ScriptItem,
+    Startup, raw,
+};
 
 /// Options that change how a file is loaded.
 #[derive(Debug, Clone)]
@@ -327,6 +330,7 @@ fn convert(path: &Path, file: &str, root: &Node, diags: &mut Diagnostics) -> Opt
         Some(s) => convert_script(s, &base.key("script"), file, &dir, &mut report, diags),
         None => Vec::new(),
     };
+    check_fail_nodes(&script, &cluster, &base.key("script"), &mut report);
     let invariants = convert_invariants(
         raw.invariants.as_deref().unwrap_or_default(),
         &base.key("invariants"),
@@ -396,17 +400,43 @@ fn convert_cluster(c: Option<&raw::Cluster>, p: &FieldPath, report: &mut Report)
     let Some(c) = c else {
         return ClusterConfig::default();
     };
-    if c.nodes.is_some() || c.pods_per_node.is_some() {
-        report.not_simulated(
-            &p.key(if c.nodes.is_some() {
-                "nodes"
-            } else {
-                "podsPerNode"
-            }),
-            "the node model (nodes, podsPerNode)",
-        );
-    }
+    let nodes = match (c.nodes, c.pods_per_node) {
+        (None, None) => None,
+        (None, Some(_)) => {
+            report.error(
+                &p.key("podsPerNode"),
+                DiagKind::Missing,
+                "podsPerNode needs `nodes`",
+            );
+            None
+        }
+        (Some(0), _) => {
+            report.error(&p.key("nodes"), DiagKind::InvalidValue, "at least 1 node");
+            None
+        }
+        (Some(n), _) if n > 10_000 => {
+            report.error(
+                &p.key("nodes"),
+                DiagKind::InvalidValue,
+                "at most 10000 nodes",
+            );
+            None
+        }
+        (Some(_), Some(0)) => {
+            report.error(
+                &p.key("podsPerNode"),
+                DiagKind::InvalidValue,
+                "at least 1 pod per node",
+            );
+            None
+        }
+        (Some(n), per) => Some(NodeModel {
+            nodes: n,
+            pods_per_node: per.unwrap_or(110),
+        }),
+    };
     ClusterConfig {
+        nodes,
         controller_delay: c
             .controller_delay
             .as_ref()
@@ -797,20 +827,118 @@ fn convert_action(
             })
         }
         "deletePod" | "evictPod" => {
-            let _: raw::PodFault = struct_node(v, p, file, report)?;
-            report.not_simulated(p, &format!("the {key} fault"));
-            None
+            let f: raw::PodFault = struct_node(v, p, file, report)?;
+            let target = pod_target(&f, p, report)?;
+            Some(if key == "deletePod" {
+                Action::DeletePod(target)
+            } else {
+                Action::EvictPod(target)
+            })
         }
         "failNode" => {
-            let _: raw::FailNode = struct_node(v, p, file, report)?;
-            report.not_simulated(p, "the failNode fault");
-            None
+            let f: raw::FailNode = struct_node(v, p, file, report)?;
+            let Some(name) = f.name.filter(|n| !n.is_empty()) else {
+                report.error(
+                    p,
+                    DiagKind::Missing,
+                    "failNode needs the `name` of a node (node-1, node-2, ...)",
+                );
+                return None;
+            };
+            let after =
+                |d: &Option<IntOrString>, key: &str, default: u64, report: &mut Report| match d {
+                    Some(d) => duration(d, &p.key(key), report),
+                    None => Some(SimDuration::from_secs(default)),
+                };
+            Some(Action::FailNode {
+                name,
+                not_ready_after: after(&f.not_ready_after, "notReadyAfter", 40, report)?,
+                evict_after: after(&f.evict_after, "evictAfter", 300, report)?,
+            })
         }
         other => {
             report.error(
                 p,
                 DiagKind::UnknownKey,
                 unknown_key_message(other, ACTIONS).replace("key", "action"),
+            );
+            None
+        }
+    }
+}
+
+/// `failNode` needs the node model, and a node it has (`node-1` .. `node-N`).
+fn check_fail_nodes(
+    script: &[ScriptItem],
+    cluster: &ClusterConfig,
+    p: &FieldPath,
+    report: &mut Report,
+) {
+    for (i, item) in script.iter().enumerate() {
+        let Action::FailNode { name, .. } = &item.action else {
+            continue;
+        };
+        let at = p.index(i).key("failNode");
+        match cluster.nodes {
+            None => report.error(
+                &at,
+                DiagKind::InvalidValue,
+                "failNode needs the node model: set cluster.nodes",
+            ),
+            Some(n) => {
+                let known = name
+                    .strip_prefix("node-")
+                    .and_then(|k| k.parse::<u32>().ok())
+                    .is_some_and(|k| (1..=n.nodes).contains(&k));
+                if !known {
+                    report.error(
+                        &at.key("name"),
+                        DiagKind::InvalidValue,
+                        format!("no node `{name}`: the nodes are node-1 to node-{}", n.nodes),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// `{role: canary, count: 2}` or `{name: POD}`.
+fn pod_target(f: &raw::PodFault, p: &FieldPath, report: &mut Report) -> Option<PodTarget> {
+    match (&f.role, &f.name) {
+        (Some(role), None) => {
+            if !["stable", "canary", "active", "preview"].contains(&role.as_str()) {
+                report.error(
+                    &p.key("role"),
+                    DiagKind::InvalidValue,
+                    format!("`{role}` is not a role (stable, canary, active, preview)"),
+                );
+                return None;
+            }
+            let count = f.count.unwrap_or(1);
+            if count == 0 {
+                report.error(&p.key("count"), DiagKind::InvalidValue, "at least 1");
+                return None;
+            }
+            Some(PodTarget::Role {
+                role: role.clone(),
+                count,
+            })
+        }
+        (None, Some(name)) => {
+            if f.count.is_some_and(|c| c != 1) {
+                report.error(
+                    &p.key("count"),
+                    DiagKind::InvalidValue,
+                    "a pod named by `name` is one pod",
+                );
+            }
+            Some(PodTarget::Name(name.clone()))
+        }
+        _ => {
+            report.error(
+                p,
+                DiagKind::InvalidValue,
+                "give either `role` (with an optional `count`) or `name`",
             );
             None
         }

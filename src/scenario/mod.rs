@@ -46,6 +46,24 @@ pub struct Scenario {
 pub struct ClusterConfig {
     /// Delay between a change and the controller's reaction.
     pub controller_delay: SimDuration,
+    /// The node model: `nodes` nodes of `pods_per_node` pods each; `None` = unlimited room.
+    pub nodes: Option<NodeModel>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeModel {
+    pub nodes: u32,
+    pub pods_per_node: u32,
+}
+
+/// Which pods a fault hits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PodTarget {
+    /// `count` pods of a role (`stable`, `canary`, `active`, `preview`), chosen at random
+    /// from the seeded fault stream.
+    Role { role: String, count: u32 },
+    /// The pod of that name.
+    Name(String),
 }
 
 /// How long a pod of an image takes to become Ready.
@@ -123,6 +141,15 @@ impl Scenario {
     }
 }
 
+impl std::fmt::Display for PodTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PodTarget::Role { role, count } => write!(f, "{count} {role}"),
+            PodTarget::Name(n) => f.write_str(n),
+        }
+    }
+}
+
 /// A script item and the line it is on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScriptItem {
@@ -169,6 +196,17 @@ pub enum Action {
     Undo {
         to_revision: Option<u64>,
     },
+    /// Delete pods (as `kubectl delete pod`: no disruption budget applies).
+    DeletePod(PodTarget),
+    /// Evict pods through the Eviction API (PodDisruptionBudgets apply).
+    EvictPod(PodTarget),
+    /// A node fails: its pods stop being Ready after `not_ready_after` and are evicted after
+    /// `evict_after` (Kubernetes defaults: 40 s and 5 min).
+    FailNode {
+        name: String,
+        not_ready_after: SimDuration,
+        evict_after: SimDuration,
+    },
 }
 
 impl Action {
@@ -200,6 +238,9 @@ impl Action {
             Action::Undo {
                 to_revision: Some(r),
             } => format!("undo --to-revision {r}"),
+            Action::DeletePod(t) => format!("deletePod {t}"),
+            Action::EvictPod(t) => format!("evictPod {t}"),
+            Action::FailNode { name, .. } => format!("failNode {name}"),
         }
     }
 }

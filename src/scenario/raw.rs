@@ -172,4 +172,6 @@ pub struct PodFault {
 #[serde(rename_all = "camelCase", default)]
 pub struct FailNode {
     pub name: Option<String>,
+    pub not_ready_after: Option<IntOrString>,
+    pub evict_after: Option<IntOrString>,
 }

@@ -53,6 +53,19 @@ pub enum EntryKind {
     PodDeleted {
         name: String,
     },
+    /// A pod no node has room for (with the node model).
+    PodPending {
+        name: String,
+    },
+    /// A pod bound to a node (with the node model).
+    PodScheduled {
+        name: String,
+        node: String,
+    },
+    /// A node failed (`failNode`).
+    NodeFailed {
+        name: String,
+    },
     /// A pod evicted through the Eviction API (`by`: what asked for it).
     PodEvicted {
         name: String,
@@ -125,6 +138,9 @@ impl EntryKind {
             EntryKind::PodReady { .. } => "PodReady",
             EntryKind::PodTerminating { .. } => "PodTerminating",
             EntryKind::PodDeleted { .. } => "PodDeleted",
+            EntryKind::PodPending { .. } => "PodPending",
+            EntryKind::PodScheduled { .. } => "PodScheduled",
+            EntryKind::NodeFailed { .. } => "NodeFailed",
             EntryKind::PodEvicted { .. } => "PodEvicted",
             EntryKind::PodEvictionRefused { .. } => "PodEvictionRefused",
             EntryKind::StepStarted { .. } => "StepStarted",
@@ -148,6 +164,8 @@ impl EntryKind {
                 | EntryKind::PodReady { .. }
                 | EntryKind::PodTerminating { .. }
                 | EntryKind::PodDeleted { .. }
+                | EntryKind::PodPending { .. }
+                | EntryKind::PodScheduled { .. }
         )
     }
 }

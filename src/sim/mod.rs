@@ -10,6 +10,7 @@
 //! ```
 
 mod apply;
+mod faults;
 pub mod journal;
 mod observe;
 mod script;
@@ -34,7 +35,14 @@ enum Ev {
     PodGone(PodId),
     Reconcile,
     ScriptWake,
-    AutoPromote { step: u32, generation: u64 },
+    AutoPromote {
+        step: u32,
+        generation: u64,
+    },
+    /// A failed node's pods stop being Ready.
+    NodeLost(u32),
+    /// A failed node's pods are evicted.
+    NodeEvict(u32),
 }
 
 /// A failed expectation, wait or invariant.
@@ -123,12 +131,16 @@ impl<'s> Simulation<'s> {
     fn new(sc: &'s Scenario, seed: u64) -> Self {
         let r = &sc.manifests.rollouts[0];
         let rollout = RolloutObject::new(&r.name, &r.namespace, r.spec.clone());
+        let mut cluster = Cluster::default();
+        if let Some(n) = sc.cluster.nodes {
+            cluster.add_nodes(n.nodes, n.pods_per_node);
+        }
         Simulation {
             sc,
             now: SimTime::ZERO,
             queue: EventQueue::new(),
             rngs: Rngs::new(seed),
-            cluster: Cluster::default(),
+            cluster,
             rollout,
             journal: Journal::default(),
             failures: Vec::new(),
@@ -226,7 +238,8 @@ impl<'s> Simulation<'s> {
     fn handle(&mut self, ev: Ev) {
         match ev {
             Ev::PodReady(id) => {
-                if self.cluster.pod(id).state != crate::cluster::PodState::Starting {
+                let pod = self.cluster.pod(id);
+                if pod.state != crate::cluster::PodState::Starting || pod.lost || !pod.scheduled {
                     return;
                 }
                 let wait = self.cluster.mark_ready(id, self.now);
@@ -249,8 +262,12 @@ impl<'s> Simulation<'s> {
                 if self.cluster.remove(id) {
                     let name = self.cluster.pod(id).name.clone();
                     self.journal.push(self.now, EntryKind::PodDeleted { name });
+                    // A freed slot may let a Pending pod be scheduled.
+                    self.schedule_pending();
                 }
             }
+            Ev::NodeLost(node) => self.node_lost(node),
+            Ev::NodeEvict(node) => self.node_evict(node),
             Ev::Reconcile => {
                 self.scheduled_reconciles.remove(&self.now);
                 self.reconcile_now = true;
@@ -336,6 +353,17 @@ impl<'s> Simulation<'s> {
                 replica_set: rs_name,
             },
         );
+        if self.cluster.pod(id).scheduled {
+            self.start_pod(id);
+        } else {
+            self.try_schedule(id);
+        }
+    }
+
+    /// A pod was bound to a node: its containers start; it is Ready after the app's startup
+    /// time (drawn from the seeded pod-timing stream), or never.
+    fn start_pod(&mut self, id: PodId) {
+        let image = self.cluster.pod(id).image.clone();
         let startup = match app_for(&self.sc.apps, &image).startup {
             Startup::Fixed(d) => Some(d),
             Startup::Range(lo, hi) => Some(SimDuration(self.rngs.uniform_u64(
@@ -388,7 +416,12 @@ impl<'s> Simulation<'s> {
         }
         let pod = self.cluster.pod(id);
         let name = pod.name.clone();
-        let terminate = app_for(&self.sc.apps, &pod.image).terminate;
+        // A pod no node runs goes away at once; others take the app's termination time.
+        let terminate = if pod.scheduled {
+            app_for(&self.sc.apps, &pod.image).terminate
+        } else {
+            SimDuration::ZERO
+        };
         self.journal
             .push(self.now, EntryKind::PodTerminating { name });
         self.queue.push(self.now + terminate, Ev::PodGone(id));
@@ -419,6 +452,12 @@ impl<'s> Simulation<'s> {
             }
         }
         if plan.is_noop() {
+            // A refused eviction writes nothing (no new reconcile follows), but the attempt
+            // belongs in the timeline: it is how a budget that blocks a restart shows.
+            for (name, budget) in plan.refused_evictions {
+                self.journal
+                    .push(self.now, EntryKind::PodEvictionRefused { name, budget });
+            }
             return false;
         }
         self.apply_plan(plan);

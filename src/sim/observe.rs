@@ -117,10 +117,7 @@ impl Simulation<'_> {
         c.steps[..=idx]
             .iter()
             .rev()
-            .find_map(|s| match s {
-                crate::manifest::Step::SetWeight(w) => Some(*w),
-                _ => None,
-            })
+            .find_map(|s| s.set_weight)
             .unwrap_or(0)
     }
 
@@ -153,6 +150,57 @@ impl Simulation<'_> {
         canary_available * 100 / st.available_replicas
     }
 
+    /// The hashes the blue-green active and preview Services select.
+    fn role_services(&self) -> (Option<String>, Option<String>) {
+        let Some(bg) = self.rollout.spec.blue_green() else {
+            return (None, None);
+        };
+        let selector = |svc: &str| {
+            self.cluster
+                .services
+                .get(svc)
+                .and_then(|s| s.selector_hash.clone())
+        };
+        (
+            selector(&bg.active_service),
+            bg.preview_service.as_deref().and_then(selector),
+        )
+    }
+
+    /// The roles of a ReplicaSet, as `kubectl argo rollouts get rollout` tags it: `stable` by
+    /// status.stableRS; `canary` for the current template of a canary; `active` when the
+    /// active Service selects it, else `preview` when the preview Service does.
+    /// Order: stable, canary, active, preview.
+    fn roles_of(
+        &self,
+        rs: &crate::cluster::ReplicaSet,
+        services: &(Option<String>, Option<String>),
+    ) -> [bool; 4] {
+        let st = &self.rollout.status;
+        let stable = !st.stable_rs.is_empty() && rs.hash == st.stable_rs;
+        let canary =
+            self.rollout.spec.blue_green().is_none() && !stable && rs.hash == st.current_pod_hash;
+        let active = services.0.as_deref() == Some(rs.hash.as_str());
+        let preview = !active && services.1.as_deref() == Some(rs.hash.as_str());
+        [stable, canary, active, preview]
+    }
+
+    /// The ReplicaSets that have a role.
+    pub(super) fn role_replica_sets(&self, role: &str) -> Vec<crate::cluster::RsId> {
+        let index = match role {
+            "stable" => 0,
+            "canary" => 1,
+            "active" => 2,
+            _ => 3,
+        };
+        let services = self.role_services();
+        self.cluster
+            .live_replica_sets()
+            .filter(|rs| self.roles_of(rs, &services)[index])
+            .map(|rs| rs.id)
+            .collect()
+    }
+
     /// The rollout as `kubectl argo rollouts get rollout` would show it now.
     pub(super) fn observe(&self) -> Observation {
         let st = &self.rollout.status;
@@ -164,19 +212,7 @@ impl Simulation<'_> {
         let mut total = 0;
         let mut scaled_up = 0;
         let mut revision = 0;
-        let (active_svc, preview_svc) = match self.rollout.spec.blue_green() {
-            Some(bg) => (
-                self.cluster
-                    .services
-                    .get(&bg.active_service)
-                    .and_then(|s| s.selector_hash.clone()),
-                bg.preview_service
-                    .as_ref()
-                    .and_then(|p| self.cluster.services.get(p))
-                    .and_then(|s| s.selector_hash.clone()),
-            ),
-            None => (None, None),
-        };
+        let services = self.role_services();
         for rs in self.cluster.live_replica_sets() {
             total += 1;
             if rs.spec_replicas > 0 {
@@ -185,48 +221,35 @@ impl Simulation<'_> {
             revision = revision.max(rs.revision);
             pods.total += rs.replicas;
             ready.total += rs.ready;
-            // Roles as `kubectl argo rollouts get rollout` tags ReplicaSets: `stable` by
-            // status.stableRS; `canary` for the current template of a canary; `active` by the
-            // active Service, else `preview` by the preview Service.
-            let mut add = |role: usize| {
-                let (img, p, r) = match role {
-                    0 => (
-                        &mut images.stable,
-                        &mut pods.roles.stable,
-                        &mut ready.roles.stable,
-                    ),
-                    1 => (
-                        &mut images.canary,
-                        &mut pods.roles.canary,
-                        &mut ready.roles.canary,
-                    ),
-                    2 => (
-                        &mut images.active,
-                        &mut pods.roles.active,
-                        &mut ready.roles.active,
-                    ),
-                    _ => (
-                        &mut images.preview,
-                        &mut pods.roles.preview,
-                        &mut ready.roles.preview,
-                    ),
-                };
-                *img = Some(rs.image.clone());
-                *p += rs.replicas;
-                *r += rs.ready;
-            };
-            let stable = !st.stable_rs.is_empty() && rs.hash == st.stable_rs;
-            if stable {
-                add(0);
-            }
-            if self.rollout.spec.blue_green().is_none() && !stable && rs.hash == st.current_pod_hash
-            {
-                add(1);
-            }
-            if active_svc.as_deref() == Some(rs.hash.as_str()) {
-                add(2);
-            } else if preview_svc.as_deref() == Some(rs.hash.as_str()) {
-                add(3);
+            let roles = self.roles_of(rs, &services);
+            let slots = [
+                (
+                    &mut images.stable,
+                    &mut pods.roles.stable,
+                    &mut ready.roles.stable,
+                ),
+                (
+                    &mut images.canary,
+                    &mut pods.roles.canary,
+                    &mut ready.roles.canary,
+                ),
+                (
+                    &mut images.active,
+                    &mut pods.roles.active,
+                    &mut ready.roles.active,
+                ),
+                (
+                    &mut images.preview,
+                    &mut pods.roles.preview,
+                    &mut ready.roles.preview,
+                ),
+            ];
+            for ((img, p, r), has) in slots.into_iter().zip(roles) {
+                if has {
+                    *img = Some(rs.image.clone());
+                    *p += rs.replicas;
+                    *r += rs.ready;
+                }
             }
         }
         Observation {

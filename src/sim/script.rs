@@ -154,6 +154,21 @@ impl Simulation<'_> {
                 self.queue.push(at, Ev::ScriptWake);
             }
             Action::Undo { to_revision } => self.undo(*to_revision, line, action),
+            Action::DeletePod(target) => {
+                if self.delete_pods(target) == 0 {
+                    self.fail(line, "script", &action.describe(), "no pod matches".into());
+                }
+            }
+            Action::EvictPod(target) => {
+                if self.evict_pods(target) == 0 {
+                    self.fail(line, "script", &action.describe(), "no pod matches".into());
+                }
+            }
+            Action::FailNode {
+                name,
+                not_ready_after,
+                evict_after,
+            } => self.fail_node(name, *not_ready_after, *evict_after),
             Action::WaitFor(_) | Action::WaitUntil(_) | Action::Expect(_) => {}
         }
         self.request_reconcile();
@@ -254,7 +269,7 @@ impl Simulation<'_> {
             .spec
             .canary()
             .and_then(|c| c.steps.get(idx as usize))
-            .is_some_and(|s| matches!(s, Step::Pause(p) if p.duration.is_none()));
+            .is_some_and(Step::is_indefinite_pause);
         let key = (self.rollout.generation, idx, cond.start_time.as_millis());
         if !indefinite || self.auto_promote_for == Some(key) {
             return;

@@ -1,0 +1,149 @@
+//! The node model and fault injection: scheduling pods onto nodes with room (Pending
+//! otherwise), failed nodes, and the `deletePod` / `evictPod` / `failNode` script actions.
+
+use crate::cluster::PodId;
+use crate::engine::Stream;
+use crate::scenario::PodTarget;
+
+use super::{EntryKind, Ev, Simulation};
+
+impl Simulation<'_> {
+    /// Binds a new or Pending pod to a node; a pod no node has room for stays Pending.
+    pub(super) fn try_schedule(&mut self, id: PodId) -> bool {
+        let name = self.cluster.pod(id).name.clone();
+        if !self.cluster.schedule(id) {
+            self.journal.push(self.now, EntryKind::PodPending { name });
+            return false;
+        }
+        let node = self.cluster.pod(id).node.map_or(0, |n| n as usize);
+        let node = self.cluster.nodes[node].name.clone();
+        self.journal
+            .push(self.now, EntryKind::PodScheduled { name, node });
+        self.start_pod(id);
+        true
+    }
+
+    /// Schedules Pending pods, oldest first, while nodes have room.
+    pub(super) fn schedule_pending(&mut self) {
+        if self.cluster.nodes.is_empty() {
+            return;
+        }
+        for id in self.cluster.pending_pods() {
+            if !self.cluster.schedule(id) {
+                break;
+            }
+            let name = self.cluster.pod(id).name.clone();
+            let node = self.cluster.pod(id).node.map_or(0, |n| n as usize);
+            let node = self.cluster.nodes[node].name.clone();
+            self.journal
+                .push(self.now, EntryKind::PodScheduled { name, node });
+            self.start_pod(id);
+        }
+    }
+
+    /// `failNode`: nothing new is scheduled there; its pods stop being Ready after
+    /// `not_ready_after` and are evicted after `evict_after`.
+    pub(super) fn fail_node(
+        &mut self,
+        name: &str,
+        not_ready_after: crate::engine::SimDuration,
+        evict_after: crate::engine::SimDuration,
+    ) {
+        let Some(i) = self.cluster.nodes.iter().position(|n| n.name == name) else {
+            return;
+        };
+        self.cluster.nodes[i].failed = true;
+        self.journal.push(
+            self.now,
+            EntryKind::NodeFailed {
+                name: name.to_string(),
+            },
+        );
+        self.queue
+            .push(self.now + not_ready_after, Ev::NodeLost(i as u32));
+        self.queue
+            .push(self.now + evict_after, Ev::NodeEvict(i as u32));
+    }
+
+    fn pods_on(&self, node: u32) -> Vec<PodId> {
+        self.cluster
+            .pods
+            .iter()
+            .filter(|p| p.node == Some(node) && p.is_live())
+            .map(|p| p.id)
+            .collect()
+    }
+
+    /// The node stopped reporting: its pods are no longer Ready.
+    pub(super) fn node_lost(&mut self, node: u32) {
+        for id in self.pods_on(node) {
+            self.cluster.mark_lost(id);
+        }
+        self.request_reconcile();
+    }
+
+    /// Taint-based eviction of a failed node's pods (no disruption budget applies).
+    pub(super) fn node_evict(&mut self, node: u32) {
+        for id in self.pods_on(node) {
+            self.cluster.mark_lost(id);
+            if self.cluster.terminate(id, self.now) {
+                let pod = self.cluster.pod(id);
+                let name = pod.name.clone();
+                let terminate = crate::scenario::app_for(&self.sc.apps, &pod.image).terminate;
+                self.journal.push(
+                    self.now,
+                    EntryKind::PodEvicted {
+                        name,
+                        by: "node failure".into(),
+                    },
+                );
+                self.queue.push(self.now + terminate, Ev::PodGone(id));
+            }
+        }
+        self.request_reconcile();
+    }
+
+    /// The live pods a fault targets: by name, or `count` of a role chosen at random from the
+    /// seeded fault stream (fewer when the role has fewer pods).
+    pub(super) fn fault_targets(&mut self, target: &PodTarget) -> Vec<PodId> {
+        match target {
+            PodTarget::Name(n) => self.cluster.find_live_pod(n).into_iter().collect(),
+            PodTarget::Role { role, count } => {
+                let mut pool: Vec<PodId> = self
+                    .role_replica_sets(role)
+                    .into_iter()
+                    .flat_map(|rs| self.cluster.live_pods(rs).map(|p| p.id).collect::<Vec<_>>())
+                    .collect();
+                let mut chosen = Vec::new();
+                while chosen.len() < *count as usize && !pool.is_empty() {
+                    let i = self
+                        .rngs
+                        .uniform_u64(Stream::Faults, 0, pool.len() as u64 - 1)
+                        as usize;
+                    chosen.push(pool.swap_remove(i));
+                }
+                chosen
+            }
+        }
+    }
+
+    /// `deletePod`: the pods are deleted (Terminating at once); their ReplicaSet replaces them.
+    pub(super) fn delete_pods(&mut self, target: &PodTarget) -> usize {
+        let ids = self.fault_targets(target);
+        for id in &ids {
+            self.terminate_pod(*id);
+        }
+        self.request_reconcile();
+        ids.len()
+    }
+
+    /// `evictPod`: the pods are evicted through the Eviction API (budgets may refuse).
+    pub(super) fn evict_pods(&mut self, target: &PodTarget) -> usize {
+        let ids = self.fault_targets(target);
+        for id in &ids {
+            self.evict_pod(*id, "evictPod");
+        }
+        self.request_reconcile();
+        ids.len()
+    }
+}
