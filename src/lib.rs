@@ -1,5 +1,6 @@
 //! rollout-sim: an offline simulator of Argo Rollouts.
 
+pub mod analysis;
 pub mod cli;
 pub mod cluster;
 pub mod engine;
@@ -10,3 +11,4 @@ pub mod output;
 pub mod rollout;
 pub mod scenario;
 pub mod sim;
+pub mod traffic;

@@ -49,7 +49,10 @@ fn conformance_dir() -> PathBuf {
 }
 
 /// The conformance scenarios the simulator supports today.
-const SUPPORTED: [&str; 9] = [
+const SUPPORTED: [&str; 12] = [
+    "canary-background-analysis",
+    "canary-inline-analysis-steps",
+    "canary-promote-full",
     "bluegreen-preview-replica-count",
     "bluegreen-update",
     "canary-restart-honors-maxunavailable",
@@ -936,16 +939,56 @@ struct Mutation {
     to: &'static str,
     /// `expect`, `wait` or `final expect`.
     check: &'static str,
+    /// The script item that fails, when the change is elsewhere (a metric model).
+    item: Option<&'static str>,
     /// Substrings the failure report must contain (the expected and the actual value, ...).
     report: &'static [&'static str],
 }
 
 const MUTATIONS: &[Mutation] = &[
     Mutation {
+        scenario: "canary-background-analysis",
+        from: "expect: {analysis: {web-background: Running}}",
+        to: "expect: {analysis: {web-background: Successful}}",
+        check: "expect",
+        item: None,
+        report: &[
+            "analysis.web-background: expected Successful",
+            "got Running",
+        ],
+    },
+    Mutation {
+        // The metric model now answers 2: `asInt(result) == 1` fails, the run fails and the
+        // update is aborted before it ever pauses.
+        scenario: "canary-background-analysis",
+        from: "web: {value: 1}",
+        to: "web: {value: 2}",
+        check: "wait",
+        item: Some("wait: {phase: Paused, revision: 2}"),
+        report: &["phase: expected Paused", "got Degraded"],
+    },
+    Mutation {
+        scenario: "canary-inline-analysis-steps",
+        from: "expect: {step: 2, analysis: {sleep-job: Successful}}",
+        to: "expect: {step: 3, analysis: {sleep-job: Successful}}",
+        check: "expect",
+        item: None,
+        report: &["step: expected 3", "got 2"],
+    },
+    Mutation {
+        scenario: "canary-promote-full",
+        from: "expect: {step: 2}",
+        to: "expect: {step: 1}",
+        check: "expect",
+        item: None,
+        report: &["step: expected 1", "got 2"],
+    },
+    Mutation {
         scenario: "bluegreen-preview-replica-count",
         from: "pods: {active: 2, preview: 1}",
         to: "pods: {active: 2, preview: 2}",
         check: "expect",
+        item: None,
         report: &["pods.preview: expected 2", "got 1"],
     },
     Mutation {
@@ -953,6 +996,7 @@ const MUTATIONS: &[Mutation] = &[
         from: "replicas: {desired: 2, current: 4, updated: 2, ready: 2, available: 2}",
         to: "replicas: {desired: 2, current: 2, updated: 2, ready: 2, available: 2}",
         check: "expect",
+        item: None,
         report: &["replicas.current: expected 2", "got 4"],
     },
     Mutation {
@@ -960,6 +1004,7 @@ const MUTATIONS: &[Mutation] = &[
         from: "wait: {images: {active: \"nginx:1.20-alpine\"}}",
         to: "wait: {images: {active: \"nginx:1.21-alpine\"}}",
         check: "wait",
+        item: None,
         report: &["expected nginx:1.21-alpine"],
     },
     Mutation {
@@ -967,6 +1012,7 @@ const MUTATIONS: &[Mutation] = &[
         from: "updated: 1, ready: 1, available: 1}}",
         to: "updated: 1, ready: 3, available: 1}}",
         check: "expect",
+        item: None,
         report: &["replicas.ready: expected 3", "got 1"],
     },
     Mutation {
@@ -974,6 +1020,7 @@ const MUTATIONS: &[Mutation] = &[
         from: "expect:\n  phase: Paused\n",
         to: "expect:\n  phase: Healthy\n",
         check: "final expect",
+        item: None,
         report: &["phase: expected Healthy", "got Paused"],
     },
     Mutation {
@@ -981,6 +1028,7 @@ const MUTATIONS: &[Mutation] = &[
         from: "expect:\n  phase: Degraded\n",
         to: "expect:\n  phase: Healthy\n",
         check: "final expect",
+        item: None,
         report: &["phase: expected Healthy", "got Degraded"],
     },
     Mutation {
@@ -988,6 +1036,7 @@ const MUTATIONS: &[Mutation] = &[
         from: "expect: {pods: {canary: 0, stable: 1, total: 1}}",
         to: "expect: {pods: {canary: 0, stable: 1, total: 2}}",
         check: "expect",
+        item: None,
         report: &["pods.total: expected 2", "got 1"],
     },
     Mutation {
@@ -995,6 +1044,7 @@ const MUTATIONS: &[Mutation] = &[
         from: "images: {stable: \"nginx:1.20-alpine\"}",
         to: "images: {stable: \"nginx:1.19-alpine\"}",
         check: "expect",
+        item: None,
         report: &["expected nginx:1.19-alpine", "got nginx:1.20-alpine"],
     },
     Mutation {
@@ -1002,6 +1052,7 @@ const MUTATIONS: &[Mutation] = &[
         from: "expect: {pods: {stable: 4, total: 4}",
         to: "expect: {pods: {stable: 5, total: 4}",
         check: "expect",
+        item: None,
         report: &["pods.stable: expected 5", "got 4"],
     },
     Mutation {
@@ -1009,6 +1060,7 @@ const MUTATIONS: &[Mutation] = &[
         from: "wait: {phase: Healthy, revision: 2}",
         to: "wait: {phase: Healthy, revision: 5}",
         check: "wait",
+        item: None,
         report: &["revision: expected 5", "got 2"],
     },
     Mutation {
@@ -1016,6 +1068,7 @@ const MUTATIONS: &[Mutation] = &[
         from: "expect: {pods: {canary: 2, stable: 6}}",
         to: "expect: {pods: {canary: 3, stable: 6}}",
         check: "expect",
+        item: None,
         report: &["pods.canary: expected 3", "got 2"],
     },
     Mutation {
@@ -1023,6 +1076,7 @@ const MUTATIONS: &[Mutation] = &[
         from: "wait: {replicas: {available: 8}}",
         to: "wait: {replicas: {available: 9}}",
         check: "wait",
+        item: None,
         report: &["replicas.available: expected 9", "got 8"],
     },
     Mutation {
@@ -1030,6 +1084,7 @@ const MUTATIONS: &[Mutation] = &[
         from: "expect: {pods: {canary: 3, stable: 4}}",
         to: "expect: {pods: {canary: 4, stable: 4}}",
         check: "expect",
+        item: None,
         report: &["pods.canary: expected 4", "got 3"],
     },
     Mutation {
@@ -1037,6 +1092,7 @@ const MUTATIONS: &[Mutation] = &[
         from: "desired: 4, current: 4",
         to: "desired: 5, current: 4",
         check: "expect",
+        item: None,
         report: &["replicas.desired: expected 5", "got 4"],
     },
     Mutation {
@@ -1044,6 +1100,7 @@ const MUTATIONS: &[Mutation] = &[
         from: "\n  phase: Healthy\n",
         to: "\n  phase: Degraded\n",
         check: "final expect",
+        item: None,
         report: &["phase: expected Degraded", "got Healthy"],
     },
 ];
@@ -1098,7 +1155,11 @@ fn changed_expectations_fail() {
         } else {
             // Reports name the line of the script item, which for a block mapping is the
             // `- expect:` line above the changed value.
-            let changed = line_of(&mutated, m.to.lines().find(|l| !l.is_empty()).unwrap());
+            let changed = line_of(
+                &mutated,
+                m.item
+                    .unwrap_or_else(|| m.to.lines().find(|l| !l.is_empty()).unwrap()),
+            );
             let item = mutated.lines().take(changed).collect::<Vec<_>>();
             let back = item
                 .iter()

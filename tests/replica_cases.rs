@@ -699,6 +699,7 @@ mod controller {
                 rollout: &self.rollout,
                 pods: &[],
                 budgets: &[],
+                analysis_runs: &[],
                 replica_sets: &self.replica_sets,
                 services: &self.services,
                 now: NOW,
@@ -730,6 +731,7 @@ mod controller {
                     from,
                     to,
                     desired_annotation,
+                    ..
                 } => {
                     if let Some(rs) = self.rs_mut(&name) {
                         rs.spec = to;
@@ -761,8 +763,11 @@ mod controller {
                     view.managed = true;
                 }
                 Action::SetRolloutRevision(revision) => self.rollout.revision = revision,
-                // No pods in these cases: the restarter never evicts.
-                Action::EvictPod { .. } => {}
+                // No pods and no analysis in these cases: the restarter never evicts and
+                // no run is ever created.
+                Action::EvictPod { .. }
+                | Action::CreateAnalysisRun { .. }
+                | Action::TerminateAnalysisRun { .. } => {}
             }
         }
 
@@ -1040,6 +1045,8 @@ mod controller {
                 Some(0) => AbortDelay::Never,
                 Some(s) => AbortDelay::Seconds(s),
             },
+            pre_promotion_analysis: None,
+            post_promotion_analysis: None,
         })
     }
 
@@ -1071,6 +1078,7 @@ mod controller {
             replica_progress_threshold: read::progress_threshold(
                 &canary["replicaProgressThreshold"],
             )?,
+            analysis: None,
         })
     }
 
@@ -1165,6 +1173,7 @@ mod controller {
             promote_full: read::flag(status, "promoteFull")?,
             canary: CanaryStatus {
                 weights: traffic_weights(&status["canary"]["weights"])?,
+                ..CanaryStatus::default()
             },
             blue_green: BlueGreenStatus {
                 active_selector: read::text(&status["blueGreen"], "activeSelector")?.to_string(),
@@ -1173,6 +1182,7 @@ mod controller {
                     &status["blueGreen"],
                     "scaleUpPreviewCheckPoint",
                 )?,
+                ..BlueGreenStatus::default()
             },
             ..RolloutStatus::default()
         })

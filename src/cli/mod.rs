@@ -42,6 +42,9 @@ pub enum Command {
         /// Show the Kubernetes Events the controller records in the text timeline.
         #[arg(long)]
         events: bool,
+        /// Show one line per traffic tick (requests and failures per version).
+        #[arg(long)]
+        traffic: bool,
         /// For a bare manifest: promote each indefinite pause after this long.
         #[arg(long, default_value = "30s")]
         auto_promote: String,

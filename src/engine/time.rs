@@ -169,6 +169,23 @@ pub fn parse_duration(input: &str) -> Result<SimDuration, DurationError> {
     })
 }
 
+/// A duration as Argo's `DurationString` reads it (Go's `time.ParseDuration`): a unit is
+/// required (`30s`, `1m30s`), except for `0`; a bare number of seconds is an error.
+pub fn parse_strict_duration(input: &str) -> Result<SimDuration, DurationError> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(DurationError::Empty);
+    }
+    if s.starts_with('-') {
+        return Err(DurationError::Negative);
+    }
+    if s != "0" && s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(DurationError::Invalid(input.to_string()));
+    }
+    parse_go_duration(s.strip_prefix('+').unwrap_or(s))
+        .ok_or_else(|| DurationError::Invalid(input.to_string()))
+}
+
 /// Go's `time.ParseDuration` without the sign, in nanoseconds internally so that `1.5us`
 /// style inputs add up exactly before truncation to milliseconds.
 fn parse_go_duration(s: &str) -> Option<SimDuration> {

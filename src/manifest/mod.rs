@@ -2,6 +2,7 @@
 //! (`raw`), then validated into the domain types the simulation runs (`Rollout`, `Service`).
 //! Documents of kinds the simulation does not use are read and skipped with a note.
 
+pub mod analysis;
 pub mod raw;
 pub mod report;
 pub mod rollout;
@@ -118,6 +119,9 @@ pub struct Manifests {
     pub rollouts: Vec<Rollout>,
     pub services: Vec<Service>,
     pub budgets: Vec<DisruptionBudget>,
+    /// AnalysisTemplates and ClusterAnalysisTemplates (`cluster_scope` tells them apart).
+    pub templates: Vec<analysis::AnalysisTemplate>,
+    pub secrets: Vec<analysis::Secret>,
 }
 
 impl Manifests {
@@ -136,6 +140,8 @@ impl Manifests {
         self.rollouts.extend(other.rollouts);
         self.services.extend(other.services);
         self.budgets.extend(other.budgets);
+        self.templates.extend(other.templates);
+        self.secrets.extend(other.secrets);
     }
 }
 
@@ -234,6 +240,29 @@ pub fn parse_object(
                 out.budgets.push(b);
             }
         }
+        Some(kind @ ("AnalysisTemplate" | "ClusterAnalysisTemplate")) => {
+            let (raw, ds) = from_node::<raw::AnalysisTemplate>(file, node, base);
+            report.extend(ds);
+            if let Some(raw) = raw
+                && let Some(t) = analysis::convert_template(
+                    &raw,
+                    kind == "ClusterAnalysisTemplate",
+                    base,
+                    &mut report,
+                )
+            {
+                out.templates.push(t);
+            }
+        }
+        Some("Secret") => {
+            let (raw, ds) = from_node::<raw::Secret>(file, node, base);
+            report.extend(ds);
+            if let Some(raw) = raw
+                && let Some(secret) = analysis::convert_secret(&raw, base, &mut report)
+            {
+                out.secrets.push(secret);
+            }
+        }
         Some(kind) => {
             let name = node
                 .get("metadata")
@@ -241,9 +270,8 @@ pub fn parse_object(
                 .and_then(|n| n.as_str())
                 .unwrap_or("(unnamed)");
             let what = match kind {
-                "AnalysisTemplate" | "ClusterAnalysisTemplate" | "AnalysisRun" | "Experiment" => {
-                    "analysis is not simulated yet"
-                }
+                "AnalysisRun" => "the rollout creates its own AnalysisRuns",
+                "Experiment" => "stand-alone Experiments are not simulated yet",
                 _ => "this kind is not used by the simulation",
             };
             report.note(base, format!("skipped {kind} `{name}`: {what}"));

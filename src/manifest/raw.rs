@@ -210,7 +210,7 @@ pub struct CanaryStep {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub experiment: Option<Json>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub analysis: Option<Json>,
+    pub analysis: Option<RolloutAnalysis>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub set_canary_scale: Option<SetCanaryScale>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -259,18 +259,6 @@ pub struct TrafficRouting {
 #[serde(rename_all = "camelCase", default)]
 pub struct ManagedRoute {
     pub name: Option<String>,
-}
-
-/// Analysis attached to a rollout (background, blue-green pre/post promotion).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct RolloutAnalysis {
-    pub templates: Option<Json>,
-    pub args: Option<Json>,
-    pub dry_run: Option<Json>,
-    pub measurement_retention: Option<Json>,
-    pub analysis_run_metadata: Option<Json>,
-    pub starting_step: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -351,4 +339,192 @@ pub struct PdbSpec {
     pub min_available: Option<IntOrString>,
     pub max_unavailable: Option<IntOrString>,
     pub unhealthy_pod_eviction_policy: Option<String>,
+}
+
+/// How a rollout runs analysis: at a step, in the background, or around a blue-green promotion.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RolloutAnalysis {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub templates: Option<Vec<AnalysisTemplateRef>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub args: Option<Vec<AnalysisRunArgument>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<Vec<DryRun>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measurement_retention: Option<Vec<MeasurementRetention>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysis_run_metadata: Option<Json>,
+    /// Background analysis only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starting_step: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AnalysisTemplateRef {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_scope: Option<bool>,
+}
+
+/// An argument a rollout passes to its analysis templates.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AnalysisRunArgument {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_from: Option<ArgumentValueFrom>,
+}
+
+/// `valueFrom` of an argument: rollouts use podTemplateHashValue and fieldRef, templates
+/// secretKeyRef and fieldRef.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ArgumentValueFrom {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_template_hash_value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field_ref: Option<FieldRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_key_ref: Option<SecretKeyRef>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FieldRef {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field_path: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SecretKeyRef {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DryRun {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metric_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MeasurementRetention {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metric_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+
+/// An `AnalysisTemplate` or `ClusterAnalysisTemplate`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AnalysisTemplate {
+    pub api_version: Option<String>,
+    pub kind: Option<String>,
+    pub metadata: ObjectMeta,
+    pub spec: AnalysisTemplateSpec,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AnalysisTemplateSpec {
+    pub metrics: Option<Vec<Metric>>,
+    pub args: Option<Vec<Argument>>,
+    pub dry_run: Option<Vec<DryRun>>,
+    pub measurement_retention: Option<Vec<MeasurementRetention>>,
+    pub templates: Option<Vec<AnalysisTemplateRef>>,
+}
+
+/// A template argument: a default value, or where the value comes from.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Argument {
+    pub name: Option<String>,
+    pub value: Option<String>,
+    pub value_from: Option<ArgumentValueFrom>,
+}
+
+/// One metric of a template. It is kept serialisable: `{{args.*}}` placeholders are replaced
+/// in its JSON form when a run is created, and the result is read again.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Metric {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval: Option<IntOrString>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial_delay: Option<IntOrString>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<IntOrString>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub success_condition: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_condition: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_limit: Option<IntOrString>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inconclusive_limit: Option<IntOrString>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consecutive_error_limit: Option<IntOrString>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consecutive_success_limit: Option<IntOrString>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<MetricProvider>,
+}
+
+/// Where a metric's measurements come from. Providers are not queried by the simulation
+/// (measurements come from the scenario's metric models), so their settings stay opaque.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MetricProvider {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prometheus: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kayenta: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub web: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datadog: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wavefront: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_relic: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cloud_watch: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub graphite: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub influxdb: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skywalking: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<Json>,
+}
+
+/// A core `v1` Secret (its values can feed analysis arguments).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Secret {
+    pub api_version: Option<String>,
+    pub kind: Option<String>,
+    pub metadata: ObjectMeta,
+    pub data: Option<BTreeMap<String, String>>,
+    pub string_data: Option<BTreeMap<String, String>>,
+    #[serde(rename = "type")]
+    pub kind_of_secret: Option<String>,
+    pub immutable: Option<bool>,
 }

@@ -11,6 +11,7 @@ use crate::rollout::replicas::{
     value_from_int_or_percent,
 };
 
+use super::analysis::{BackgroundAnalysis, RolloutAnalysis, convert_rollout_analysis};
 use super::report::Report;
 use super::template::PodTemplate;
 use super::{IntOrString, raw};
@@ -25,6 +26,9 @@ pub const MAX_SECONDS: i64 = 315_360_000;
 pub struct Rollout {
     pub name: String,
     pub namespace: String,
+    /// `metadata.labels` and `metadata.annotations` (analysis arguments can read them).
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
     pub spec: RolloutSpec,
     /// `spec.restartAt` as written (wall-clock); a scenario turns it into `spec.restart_at`
     /// relative to its start.
@@ -95,6 +99,10 @@ pub struct BlueGreen {
     pub scale_down_delay_revision_limit: Option<u32>,
     /// Delay before an aborted preview is scaled down (default 30 s; 0 = never).
     pub abort_scale_down_delay: AbortDelay,
+    /// Analysis before the switch: the active Service moves only once it succeeds.
+    pub pre_promotion_analysis: Option<RolloutAnalysis>,
+    /// Analysis after the switch: the rollout is complete only once it succeeds.
+    pub post_promotion_analysis: Option<RolloutAnalysis>,
 }
 
 impl BlueGreen {
@@ -122,6 +130,8 @@ pub struct Canary {
     pub abort_scale_down_delay: AbortDelay,
     pub min_pods_per_replica_set: Option<u32>,
     pub replica_progress_threshold: Option<ProgressThreshold>,
+    /// Background analysis, from `startingStep` on.
+    pub analysis: Option<BackgroundAnalysis>,
 }
 
 impl Canary {
@@ -160,6 +170,8 @@ pub struct Step {
     pub set_weight: Option<u32>,
     pub pause: Option<Pause>,
     pub set_canary_scale: Option<CanaryScale>,
+    /// An analysis step: the rollout waits for its run to succeed.
+    pub analysis: Option<RolloutAnalysis>,
 }
 
 /// A pause step; `duration` None means indefinite (until promoted).
@@ -217,6 +229,9 @@ impl Step {
                 Some(d) => format!("pause: {}", d.text),
             };
         }
+        if self.analysis.is_some() {
+            return "analysis".to_string();
+        }
         match &self.set_canary_scale {
             Some(c) if c.weight.is_some() => {
                 format!("setCanaryScale{{weight: {}}}", c.weight.unwrap_or(0))
@@ -264,6 +279,8 @@ pub fn convert(raw: &raw::Rollout, root: &FieldPath, report: &mut Report) -> Opt
         Some(spec) if !had_errors => Some(Rollout {
             name,
             namespace,
+            labels: raw.metadata.labels.clone().unwrap_or_default(),
+            annotations: raw.metadata.annotations.clone().unwrap_or_default(),
             spec,
             restart_at_wall,
         }),
@@ -499,14 +516,14 @@ fn convert_blue_green(b: &raw::BlueGreen, p: &FieldPath, report: &mut Report) ->
             "previewService must differ from activeService",
         );
     }
-    for (key, v) in [
-        ("prePromotionAnalysis", &b.pre_promotion_analysis),
-        ("postPromotionAnalysis", &b.post_promotion_analysis),
-    ] {
-        if v.is_some() {
-            report.not_simulated(&p.key(key), &format!("blue-green {key}"));
-        }
-    }
+    let pre_promotion_analysis = b
+        .pre_promotion_analysis
+        .as_ref()
+        .and_then(|a| convert_rollout_analysis(a, &p.key("prePromotionAnalysis"), report));
+    let post_promotion_analysis = b
+        .post_promotion_analysis
+        .as_ref()
+        .and_then(|a| convert_rollout_analysis(a, &p.key("postPromotionAnalysis"), report));
     for (key, v) in [
         ("antiAffinity", &b.anti_affinity),
         ("previewMetadata", &b.preview_metadata),
@@ -537,6 +554,12 @@ fn convert_blue_green(b: &raw::BlueGreen, p: &FieldPath, report: &mut Report) ->
         Some(0) => AbortDelay::Never,
         Some(s) => AbortDelay::Seconds(s),
     };
+    note_zero_scale_down_delay(
+        b.scale_down_delay_seconds
+            .and_then(|s| u32::try_from(s).ok()),
+        &p.key("scaleDownDelaySeconds"),
+        report,
+    );
     Some(BlueGreen {
         active_service,
         preview_service,
@@ -565,6 +588,8 @@ fn convert_blue_green(b: &raw::BlueGreen, p: &FieldPath, report: &mut Report) ->
             1_000_000,
         ),
         abort_scale_down_delay,
+        pre_promotion_analysis,
+        post_promotion_analysis,
     })
 }
 
@@ -659,12 +684,27 @@ fn convert_canary(
     if c.ping_pong.is_some() {
         report.not_simulated(&p.key("pingPong"), "ping-pong services (pingPong)");
     }
-    if c.analysis.is_some() {
-        report.not_simulated(
-            &p.key("analysis"),
-            "background analysis (strategy.canary.analysis)",
-        );
-    }
+    let analysis = c.analysis.as_ref().and_then(|a| {
+        let starting_step = report
+            .count(
+                &p.key("analysis").key("startingStep"),
+                a.starting_step,
+                1_000_000,
+            )
+            .unwrap_or(0);
+        let steps = c.steps.as_ref().map_or(0, Vec::len) as u32;
+        if starting_step > steps {
+            report.error(
+                &p.key("analysis").key("startingStep"),
+                DiagKind::InvalidValue,
+                format!("startingStep {starting_step} is past the last step ({steps} steps)"),
+            );
+        }
+        Some(BackgroundAnalysis {
+            analysis: convert_rollout_analysis(a, &p.key("analysis"), report)?,
+            starting_step,
+        })
+    });
 
     let dynamic_stable_scale = c.dynamic_stable_scale.unwrap_or(false);
     if dynamic_stable_scale && !routed {
@@ -678,6 +718,11 @@ fn convert_canary(
         &p.key("scaleDownDelaySeconds"),
         c.scale_down_delay_seconds,
         MAX_SECONDS,
+    );
+    note_zero_scale_down_delay(
+        scale_down_delay_seconds,
+        &p.key("scaleDownDelaySeconds"),
+        report,
     );
     if scale_down_delay_seconds.is_some() && !routed {
         report.error(
@@ -781,6 +826,7 @@ fn convert_canary(
         abort_scale_down_delay,
         min_pods_per_replica_set,
         replica_progress_threshold,
+        analysis,
     })
 }
 
@@ -875,7 +921,7 @@ fn convert_step(
         );
         return None;
     }
-    for kind in ["experiment", "analysis", "plugin"] {
+    for kind in ["experiment", "plugin"] {
         if exclusive.contains(&kind) {
             report.not_simulated(&p.key(kind), &format!("the {kind} step"));
         }
@@ -940,11 +986,29 @@ fn convert_step(
             report,
         )?),
     };
+    let analysis = match &s.analysis {
+        None => None,
+        Some(a) => Some(convert_rollout_analysis(a, &p.key("analysis"), report)?),
+    };
     Some(Step {
         set_weight,
         pause,
         set_canary_scale,
+        analysis,
     })
+}
+
+/// A delay of 0 does not mean "at once": Argo then never scales the previous ReplicaSet down
+/// (upstream issue #1992); worth telling whoever writes it.
+fn note_zero_scale_down_delay(delay: Option<u32>, p: &FieldPath, report: &mut Report) {
+    if delay == Some(0) {
+        report.note(
+            p,
+            "scaleDownDelaySeconds: 0 keeps the previous ReplicaSet running: Argo Rollouts \
+             never scales it down (only scaleDownDelayRevisionLimit removes it; upstream \
+             issue #1992), and rollout-sim does the same",
+        );
+    }
 }
 
 fn convert_canary_scale(

@@ -34,6 +34,10 @@ fn summary_json(s: &Summary) -> Value {
         },
         "podsCreated": s.pods_created,
         "reconciles": s.reconciles,
+        "traffic": s.traffic.iter().map(|v| json!({
+            "hash": v.hash, "image": v.image, "requests": v.requests, "failed": v.failed,
+        })).collect::<Vec<_>>(),
+        "unroutedRequests": s.unrouted,
     })
 }
 
@@ -131,6 +135,52 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
             ("reason", json!(reason)),
             ("message", json!(message)),
             ("type", json!(if *warning { "Warning" } else { "Normal" })),
+        ],
+        EntryKind::AnalysisRunCreated {
+            name,
+            kind,
+            templates,
+        } => vec![
+            ("name", json!(name)),
+            ("type", json!(kind)),
+            ("templates", json!(templates)),
+        ],
+        EntryKind::Measurement {
+            run,
+            metric,
+            value,
+            phase,
+            message,
+        } => vec![
+            ("run", json!(run)),
+            ("metric", json!(metric)),
+            ("value", json!(value)),
+            ("phase", json!(phase)),
+            ("message", json!(message)),
+        ],
+        EntryKind::AnalysisRunCompleted {
+            name,
+            phase,
+            message,
+        } => vec![
+            ("name", json!(name)),
+            ("phase", json!(phase)),
+            ("message", json!(message)),
+        ],
+        EntryKind::AnalysisRunTerminated { name } => vec![("name", json!(name))],
+        EntryKind::Traffic { versions, unrouted } => vec![
+            (
+                "versions",
+                json!(
+                    versions
+                        .iter()
+                        .map(
+                            |v| json!({"hash": v.hash, "requests": v.requests, "failed": v.failed})
+                        )
+                        .collect::<Vec<_>>()
+                ),
+            ),
+            ("unrouted", json!(unrouted)),
         ],
         EntryKind::ExpectationChecked {
             ok,

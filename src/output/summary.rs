@@ -47,6 +47,21 @@ pub fn render(name: &str, result: &RunResult) -> String {
         "  replicas: desired {}, current {}, updated {}, ready {}, available {}",
         s.desired, s.current, s.updated, s.ready, s.available
     );
+    for v in &s.traffic {
+        let pct = if v.requests > 0 {
+            v.failed as f64 * 100.0 / v.requests as f64
+        } else {
+            0.0
+        };
+        let _ = writeln!(
+            out,
+            "  traffic {} ({}): {} requests, {} failed ({pct:.2}%)",
+            v.image, v.hash, v.requests, v.failed
+        );
+    }
+    if s.unrouted > 0 {
+        let _ = writeln!(out, "  traffic: {} requests found no ready pod", s.unrouted);
+    }
     for f in &result.failures {
         let _ = writeln!(out, "  ✗ {f}");
     }

@@ -10,6 +10,8 @@ use crate::sim::{Entry, EntryKind, Journal};
 pub struct TimelineOptions {
     pub pods: bool,
     pub events: bool,
+    /// Traffic ticks (one line per tick).
+    pub traffic: bool,
 }
 
 /// One entry, without its time, as the timeline words it.
@@ -77,6 +79,51 @@ pub fn describe(kind: &EntryKind) -> String {
         EntryKind::KubeEvent {
             reason, message, ..
         } => format!("{reason}: {message}"),
+        EntryKind::AnalysisRunCreated {
+            name,
+            kind,
+            templates,
+        } => format!("{name} ({kind}: {})", templates.join(", ")),
+        EntryKind::Measurement {
+            run,
+            metric,
+            value,
+            phase,
+            message,
+        } => {
+            let mut s = format!("{run} {metric}");
+            if !value.is_empty() {
+                let _ = write!(s, " = {value}");
+            }
+            let _ = write!(s, ": {phase}");
+            if !message.is_empty() {
+                let _ = write!(s, " ({message})");
+            }
+            s
+        }
+        EntryKind::AnalysisRunCompleted {
+            name,
+            phase,
+            message,
+        } => {
+            if message.is_empty() {
+                format!("{name}: {phase}")
+            } else {
+                format!("{name}: {phase}: {message}")
+            }
+        }
+        EntryKind::AnalysisRunTerminated { name } => name.clone(),
+        EntryKind::Traffic { versions, unrouted } => {
+            let mut s = versions
+                .iter()
+                .map(|v| format!("{} {}/{} failed", v.hash, v.requests, v.failed))
+                .collect::<Vec<_>>()
+                .join(", ");
+            if *unrouted > 0 {
+                let _ = write!(s, "; {unrouted} found no pod");
+            }
+            s
+        }
         EntryKind::ExpectationChecked {
             ok,
             check,
@@ -107,6 +154,7 @@ fn shown(e: &Entry, opts: TimelineOptions) -> bool {
     match &e.kind {
         k if k.is_pod_level() => opts.pods,
         EntryKind::KubeEvent { .. } => opts.events,
+        EntryKind::Traffic { .. } => opts.traffic,
         _ => true,
     }
 }

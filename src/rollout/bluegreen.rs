@@ -73,11 +73,13 @@ impl<'a> Ctx<'a> {
         self.reconcile_blue_green_replica_sets();
         self.reconcile_blue_green_pause();
         self.reconcile_active_service();
+        self.reconcile_analysis_runs();
         self.sync_status_blue_green();
     }
 
     /// `syncReplicasOnly` for blue-green: rescale (never halted by a pause) and persist.
     pub(super) fn sync_replicas_only_blue_green(&mut self) {
+        self.keep_current_runs();
         self.restart_pods();
         self.reconcile_blue_green_replica_sets();
         self.sync_status_blue_green();
@@ -150,6 +152,10 @@ impl<'a> Ctx<'a> {
             self.pause.remove_pause(PauseReason::BlueGreenPause);
             return;
         }
+        // The pause starts only once pre-promotion analysis has succeeded.
+        if !self.completed_pre_promotion_analysis() {
+            return;
+        }
         match self.prev.pause_condition(PauseReason::BlueGreenPause) {
             Some(cond) => {
                 if self.completed_blue_green_pause() {
@@ -206,7 +212,9 @@ impl<'a> Ctx<'a> {
         }
         let svc = self.bg().active_service.clone();
         let mut target = self.service_selector(&svc);
-        if self.bg_fast_tracked() || self.completed_blue_green_pause() {
+        if self.bg_fast_tracked()
+            || (self.completed_blue_green_pause() && self.completed_pre_promotion_analysis())
+        {
             target = Some(new_rs.hash.clone());
         }
         if self.prev.abort {
@@ -224,6 +232,16 @@ impl<'a> Ctx<'a> {
             .prev
             .pause_condition(PauseReason::InconclusiveAnalysisRun)
             .is_some()
+        {
+            return false;
+        }
+        // With post-promotion analysis and no explicit delay, the old side stays until the
+        // analysis has passed.
+        let bg = self.bg();
+        if bg.post_promotion_analysis.is_some()
+            && bg.scale_down_delay_seconds.is_none()
+            && !self.skip_post_promotion()
+            && !self.post_promotion_succeeded()
         {
             return false;
         }
@@ -298,6 +316,15 @@ impl<'a> Ctx<'a> {
         if self.pause.is_aborted() {
             return None;
         }
+        if self.bg().post_promotion_analysis.is_some() {
+            // Going back to a ReplicaSet still inside its scale-down delay skips analysis.
+            if let Some(rs) = self.new_rs.filter(|rs| rs.scale_down_deadline.is_some()) {
+                return Some(format!("Rollback to '{}' within scaleDownDelay", rs.name));
+            }
+            if !self.post_promotion_succeeded() {
+                return None;
+            }
+        }
         Some("Completed blue-green update".to_string())
     }
 
@@ -310,7 +337,7 @@ impl<'a> Ctx<'a> {
         if self.prev.blue_green.scale_up_preview_check_point {
             return true;
         }
-        if !self.completed_blue_green_pause() {
+        if !self.completed_pre_promotion_analysis() || !self.completed_blue_green_pause() {
             return false;
         }
         self.new_rs.is_some_and(|rs| rs.available == preview as i32)

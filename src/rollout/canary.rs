@@ -21,6 +21,12 @@ impl Ctx<'_> {
         self.reconcile_revision_history_limit();
         self.reconcile_stable_and_canary_service();
         self.reconcile_traffic_routing();
+        self.reconcile_analysis_runs();
+        // An inconclusive run pauses the rollout: that is the whole reconcile.
+        if self.pause.has_add_pause() {
+            self.sync_status_canary();
+            return;
+        }
         if self.reconcile_canary_replica_sets() {
             self.sync_status_canary();
             return;
@@ -32,6 +38,7 @@ impl Ctx<'_> {
     /// `syncReplicasOnly`: after `spec.replicas` changed, rescale and persist, without the
     /// revision-history and step bookkeeping of a full reconcile.
     pub(super) fn sync_replicas_only(&mut self) {
+        self.keep_current_runs();
         if self.restart_pods() {
             return;
         }
@@ -126,6 +133,9 @@ impl Ctx<'_> {
         // reports an unverified weight, so setWeight completes with the replica counts.
         if step.set_canary_scale.is_some() || step.set_weight.is_some() {
             return self.at_desired_counts();
+        }
+        if step.analysis.is_some() {
+            return self.step_run_phase() == Some(crate::analysis::run::AnalysisPhase::Successful);
         }
         false
     }
@@ -228,6 +238,7 @@ impl Ctx<'_> {
                 ),
             );
             self.pause.remove_pause(PauseReason::CanaryPauseStep);
+            new.canary.step_analysis = None;
         }
         new.current_step_index = idx;
         self.persist_with_conditions(new);

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::analysis::run::{AnalysisPhase, RunKind};
 use crate::engine::SimTime;
 use crate::manifest::RolloutSpec;
 
@@ -109,6 +110,18 @@ pub struct BudgetView {
     pub allowed: i32,
 }
 
+/// An AnalysisRun the rollout owns, as the controller sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunView {
+    pub name: String,
+    pub kind: RunKind,
+    pub pod_hash: String,
+    pub phase: AnalysisPhase,
+    pub message: String,
+    /// `spec.terminate` already set.
+    pub terminate: bool,
+}
+
 /// Everything one reconcile reads.
 pub struct Input<'a> {
     pub rollout: &'a RolloutObject,
@@ -117,6 +130,8 @@ pub struct Input<'a> {
     /// The rollout's pods; only read while a restart is pending (may be empty otherwise).
     pub pods: &'a [PodView],
     pub budgets: &'a [BudgetView],
+    /// The AnalysisRuns the rollout owns.
+    pub analysis_runs: &'a [RunView],
     pub now: SimTime,
 }
 
@@ -134,6 +149,9 @@ pub enum Action {
         from: i32,
         to: i32,
         desired_annotation: i32,
+        /// A full scale-down also drops the `scale-down-deadline` annotation, except while
+        /// the scale-down of an aborted update is being delayed (`scaleReplicaSet`).
+        clear_deadline: bool,
     },
     /// Bump a re-used ReplicaSet's revision (the old one goes to the revision history).
     SetRevision {
@@ -161,6 +179,19 @@ pub enum Action {
     },
     /// The rollout's revision annotation.
     SetRolloutRevision(u64),
+    /// Create an AnalysisRun from the rollout's analysis of that kind (the simulation builds
+    /// its spec from the templates, `stable_hash` and `pod_hash` feeding hash arguments).
+    CreateAnalysisRun {
+        name: String,
+        kind: RunKind,
+        pod_hash: String,
+        stable_hash: String,
+        revision: u64,
+    },
+    /// `spec.terminate: true` on a run.
+    TerminateAnalysisRun {
+        name: String,
+    },
 }
 
 /// A Kubernetes Event the controller records (reason and message, as Argo words them).

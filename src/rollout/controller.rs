@@ -10,10 +10,13 @@ use std::sync::LazyLock;
 use crate::engine::SimTime;
 use crate::manifest::{BlueGreen, Canary, RolloutSpec};
 
-use super::context::{Action, Input, Plan, RolloutObject, RsView, ServiceView};
+use super::analysis::CurrentRuns;
+use super::context::{Action, Input, Plan, RolloutObject, RsView, RunView, ServiceView};
 use super::pause::PauseCtx;
 use super::replicas::{CanaryInputs, RsCounts, StatusInputs, StepWeights, Weights};
-use super::status::{CondStatus, ConditionType, RolloutStatus, calculate_phase, reason};
+use super::status::{
+    CanaryStatus, CondStatus, ConditionType, RolloutStatus, calculate_phase, reason,
+};
 
 /// Runs one reconcile and returns what it writes.
 pub fn reconcile(input: &Input) -> Plan {
@@ -55,6 +58,7 @@ static NO_CANARY: LazyLock<Canary> = LazyLock::new(|| Canary {
     abort_scale_down_delay: super::replicas::AbortDelay::Unset,
     min_pods_per_replica_set: None,
     replica_progress_threshold: None,
+    analysis: None,
 });
 
 /// The state of one reconcile: the snapshot it reads, the status it builds, the plan it fills.
@@ -83,6 +87,13 @@ pub(super) struct Ctx<'a> {
     pub pause: PauseCtx,
     pub plan: Plan,
     pub steps: Vec<StepWeights>,
+    /// The AnalysisRuns the rollout owns.
+    pub runs: &'a [RunView],
+    /// The runs followed after `reconcile_analysis_runs` (`c.currentArs`); before it, the ones
+    /// the previous status named.
+    pub current_runs: CurrentRuns,
+    /// The rollout's revision annotation, as synced in this reconcile.
+    pub revision: u64,
 }
 
 impl<'a> Ctx<'a> {
@@ -105,8 +116,12 @@ impl<'a> Ctx<'a> {
             .filter(|rs| Some(rs.name.as_str()) != new_rs.map(|n| n.name.as_str()))
             .filter(|rs| Some(rs.name.as_str()) != stable_rs.map(|s| s.name.as_str()))
             .collect();
+        // The runs followed are named anew by each reconcile that reaches the analysis step.
         let new_status = RolloutStatus {
-            canary: prev.canary.clone(),
+            canary: CanaryStatus {
+                weights: prev.canary.weights.clone(),
+                ..Default::default()
+            },
             restarted_at: prev.restarted_at,
             ..Default::default()
         };
@@ -129,7 +144,11 @@ impl<'a> Ctx<'a> {
             pause: PauseCtx::new(prev),
             plan: Plan::default(),
             steps: canary.step_weights(),
+            runs: input.analysis_runs,
+            current_runs: CurrentRuns::default(),
+            revision: ro.revision,
         }
+        .with_previous_runs()
     }
 
     pub fn replicas(&self) -> i32 {
@@ -304,6 +323,7 @@ impl<'a> Ctx<'a> {
         if self.ro.revision != revision {
             self.plan.actions.push(Action::SetRolloutRevision(revision));
         }
+        self.revision = revision;
     }
 
     /// `checkPausedConditions`: keeps the Progressing and Paused conditions in line with

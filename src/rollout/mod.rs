@@ -1,6 +1,7 @@
 //! The rollout controller, mirroring Argo's `rollout/` package: a pure `reconcile` from a
 //! snapshot of the Rollout, its ReplicaSets and Services to a `Plan` of writes.
 
+pub mod analysis;
 mod bluegreen;
 mod canary;
 pub mod context;
@@ -15,7 +16,8 @@ mod sync;
 mod trafficrouting;
 
 pub use context::{
-    Action, BudgetView, ControllerEvent, Input, Plan, PodView, RolloutObject, RsView, ServiceView,
+    Action, BudgetView, ControllerEvent, Input, Plan, PodView, RolloutObject, RsView, RunView,
+    ServiceView,
 };
 pub use controller::reconcile;
 pub use status::{Phase, RolloutStatus};

@@ -24,6 +24,7 @@ impl Ctx<'_> {
             from,
             to,
             desired_annotation: r,
+            clear_deadline: to == 0 && !self.should_delay_scale_down_on_abort(),
         });
         if from == to {
             return false;
@@ -258,7 +259,10 @@ impl Ctx<'_> {
                 *annotated += 1;
                 let delay = delay.map_or(DEFAULT_DELAY_SECONDS, u64::from);
                 if delay == 0 {
-                    return 0;
+                    // addScaleDownDelay(rs, 0) writes no deadline and scaleDownDelayHelper keeps
+                    // the ReplicaSet at its size: with a zero delay the old ReplicaSet is never
+                    // scaled down (only the revision limit can). Upstream issue #1992.
+                    return rs.spec;
                 }
                 let at = self.now.truncate_to_second() + SimDuration::from_secs(delay);
                 self.plan.actions.push(Action::SetScaleDownDeadline {

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::analysis::run::AnalysisPhase;
 use crate::engine::SimTime;
 use crate::manifest::RolloutSpec;
 
@@ -156,9 +157,21 @@ pub struct TrafficWeights {
     pub stable: WeightDestination,
 }
 
+/// `RolloutAnalysisRunStatus`: the run the rollout currently follows for one purpose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRef {
+    pub name: String,
+    pub phase: AnalysisPhase,
+    pub message: String,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CanaryStatus {
     pub weights: Option<TrafficWeights>,
+    /// `currentStepAnalysisRunStatus`.
+    pub step_analysis: Option<RunRef>,
+    /// `currentBackgroundAnalysisRunStatus`.
+    pub background_analysis: Option<RunRef>,
 }
 
 /// `status.blueGreen`.
@@ -170,6 +183,10 @@ pub struct BlueGreenStatus {
     pub preview_selector: String,
     /// One-way latch of `previewReplicaCount`: the preview may now grow to full size.
     pub scale_up_preview_check_point: bool,
+    /// `prePromotionAnalysisRunStatus`.
+    pub pre_promotion_analysis: Option<RunRef>,
+    /// `postPromotionAnalysisRunStatus`.
+    pub post_promotion_analysis: Option<RunRef>,
 }
 
 /// `status` of a Rollout.

@@ -86,7 +86,9 @@ impl Ctx<'_> {
 
     /// `isIndefiniteStep`: pause, analysis and experiment steps never time out.
     fn is_indefinite_step(&self) -> bool {
-        self.current_step().0.is_some_and(|s| s.pause.is_some())
+        self.current_step()
+            .0
+            .is_some_and(|s| s.pause.is_some() || s.analysis.is_some())
     }
 
     /// `RolloutHealthy`: everything updated and available, all steps done, old pods gone.
@@ -263,7 +265,13 @@ impl Ctx<'_> {
                 message.clone(),
                 now,
             );
-            if self.spec.progress_deadline_abort && (changed || !self.pause.is_aborted()) {
+            // Only an update still in progress is aborted: a completed one (stable == current:
+            // the first deploy, a restart, lost pods) just turns Degraded and recovers.
+            let update_in_progress = new.stable_rs != new.current_pod_hash;
+            if self.spec.progress_deadline_abort
+                && update_in_progress
+                && (changed || !self.pause.is_aborted())
+            {
                 self.pause.add_abort(message.clone());
                 self.plan.warning(reason::ABORTED, message);
             }

@@ -81,6 +81,10 @@ pub struct Condition {
     pub replica_sets_total: Option<u32>,
     pub replica_sets_scaled_up: Option<u32>,
     pub analysis: BTreeMap<String, String>,
+    /// Requests served by the versions of a role (`stable`, ..., `total`): `(min, max)`.
+    pub requests: BTreeMap<String, (Option<u64>, Option<u64>)>,
+    /// Failed requests, the same way.
+    pub failed_requests: BTreeMap<String, (Option<u64>, Option<u64>)>,
     pub elapsed_max: Option<SimDuration>,
     pub elapsed_min: Option<SimDuration>,
     pub not: Option<Box<Condition>>,
@@ -104,6 +108,8 @@ pub struct Observation {
     pub replica_sets_total: u32,
     pub replica_sets_scaled_up: u32,
     pub analysis: BTreeMap<String, String>,
+    /// Requests and failed requests served over the run by the versions now in each role.
+    pub traffic: BTreeMap<String, (u64, u64)>,
     pub elapsed: SimDuration,
 }
 
@@ -237,6 +243,24 @@ impl Condition {
                 });
             }
         }
+        for (key, wanted, pick) in [
+            ("requests", &self.requests, 0),
+            ("failedRequests", &self.failed_requests, 1),
+        ] {
+            for (role, (min, max)) in wanted {
+                let got = obs
+                    .traffic
+                    .get(role)
+                    .map_or(0, |c| if pick == 0 { c.0 } else { c.1 });
+                if min.is_some_and(|m| got < m) || max.is_some_and(|m| got > m) {
+                    out.push(Mismatch {
+                        key: format!("{key}.{role}"),
+                        expected: range_text(*min, *max),
+                        actual: got.to_string(),
+                    });
+                }
+            }
+        }
         if let Some(max) = self.elapsed_max
             && obs.elapsed > max
         {
@@ -269,6 +293,16 @@ impl Condition {
 
     pub fn holds(&self, obs: &Observation) -> bool {
         self.mismatches(obs).is_empty()
+    }
+}
+
+/// `between 10 and 20`, `at least 10`, `at most 20`.
+fn range_text(min: Option<u64>, max: Option<u64>) -> String {
+    match (min, max) {
+        (Some(a), Some(b)) => format!("between {a} and {b}"),
+        (Some(a), None) => format!("at least {a}"),
+        (None, Some(b)) => format!("at most {b}"),
+        (None, None) => "any number".to_string(),
     }
 }
 
@@ -349,6 +383,18 @@ impl fmt::Display for Condition {
                 .map(|(k, v)| format!("{k}: {v}"))
                 .collect();
             parts.push(format!("analysis: {{{}}}", a.join(", ")));
+        }
+        for (key, wanted) in [
+            ("requests", &self.requests),
+            ("failedRequests", &self.failed_requests),
+        ] {
+            if !wanted.is_empty() {
+                let r: Vec<String> = wanted
+                    .iter()
+                    .map(|(role, (min, max))| format!("{role}: {}", range_text(*min, *max)))
+                    .collect();
+                parts.push(format!("{key}: {{{}}}", r.join(", ")));
+            }
         }
         if let Some(m) = self.elapsed_max {
             parts.push(format!("elapsed.max: {m}"));

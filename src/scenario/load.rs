@@ -17,7 +17,7 @@ use crate::rollout::Phase;
 use super::condition::{Condition, RoleCountsExpect, Roles};
 use super::{
     Action, AppModel, ClusterConfig, Invariant, NodeModel, PodTarget, Scenario, ScriptItem,
-    Startup, raw,
+    Startup, metrics, raw,
 };
 
 /// Options that change how a file is loaded.
@@ -123,6 +123,10 @@ fn default_scenario(
     let mut report = Report::new(file, &first.root);
     check_one_rollout(&manifests, &FieldPath::root(), &mut report);
     diags.extend(report.diags);
+    metrics::check_analysis(&manifests, &BTreeMap::new(), diags);
+    if diags.has_errors() {
+        return None;
+    }
     let rollout = manifests.rollouts.first()?;
     let container = rollout.spec.template.containers().into_iter().next()?;
     let next = default_next_image(&container.image);
@@ -174,6 +178,8 @@ fn default_scenario(
         expect_line: 0,
         auto_promote: Some(opts.auto_promote),
         from_manifest: true,
+        traffic: None,
+        metrics: BTreeMap::new(),
     })
 }
 
@@ -320,12 +326,15 @@ fn convert(path: &Path, file: &str, root: &Node, diags: &mut Diagnostics) -> Opt
         &base.key("apps"),
         &mut report,
     );
-    if raw.traffic.is_some() {
-        report.not_simulated(&base.key("traffic"), "the traffic model (traffic:)");
-    }
-    if raw.metrics.is_some() {
-        report.not_simulated(&base.key("metrics"), "metric models (metrics:)");
-    }
+    let traffic = raw
+        .traffic
+        .as_ref()
+        .and_then(|t| metrics::convert_traffic(t, &base.key("traffic"), &mut report));
+    let metric_models = raw
+        .metrics
+        .as_ref()
+        .map(|m| metrics::convert_metrics(m, traffic.as_ref(), &base.key("metrics"), &mut report))
+        .unwrap_or_default();
     let script = match root.get("script") {
         Some(s) => convert_script(s, &base.key("script"), file, &dir, &mut report, diags),
         None => Vec::new(),
@@ -347,6 +356,9 @@ fn convert(path: &Path, file: &str, root: &Node, diags: &mut Diagnostics) -> Opt
         .and_then(|d| duration(d, &base.key("autoPromote"), &mut report));
 
     diags.extend(report.diags);
+    if !diags.has_errors() {
+        check_all_analysis(&manifests, &script, &metric_models, diags);
+    }
     Some(Scenario {
         name: raw.name.unwrap_or_else(|| stem(path)),
         description: raw.description.unwrap_or_default(),
@@ -363,7 +375,37 @@ fn convert(path: &Path, file: &str, root: &Node, diags: &mut Diagnostics) -> Opt
         expect_line,
         auto_promote,
         from_manifest: false,
+        traffic,
+        metrics: metric_models,
     })
+}
+
+/// Checks the analyses of the initial manifests and of every re-applied file (which sees the
+/// templates applied before it).
+fn check_all_analysis(
+    manifests: &Manifests,
+    script: &[ScriptItem],
+    models: &BTreeMap<String, metrics::MetricModel>,
+    diags: &mut Diagnostics,
+) {
+    metrics::check_analysis(manifests, models, diags);
+    let mut templates = manifests.templates.clone();
+    for item in script {
+        if let Action::Apply { manifests: m, .. } = &item.action {
+            templates.retain(|t| {
+                !m.templates
+                    .iter()
+                    .any(|n| n.name == t.name && n.cluster_scope == t.cluster_scope)
+            });
+            templates.extend(m.templates.iter().cloned());
+            let view = Manifests {
+                rollouts: m.rollouts.clone(),
+                templates: templates.clone(),
+                ..Default::default()
+            };
+            metrics::check_analysis(&view, models, diags);
+        }
+    }
 }
 
 /// Loads a manifest file named relative to the scenario's folder. Problems inside it are
@@ -606,6 +648,30 @@ pub(super) fn convert_condition(
         }
         analysis.insert(name.clone(), phase.clone());
     }
+    let mut ranges = |key: &str, m: &Option<BTreeMap<String, raw::CountRange>>| {
+        let mut out = BTreeMap::new();
+        for (role, r) in m.iter().flatten() {
+            if !["stable", "canary", "active", "preview", "total"].contains(&role.as_str()) {
+                report.error_at_key(
+                    &p.key(key).key(role),
+                    DiagKind::UnknownKey,
+                    format!("`{role}` is not a role: use stable, canary, active, preview or total"),
+                );
+                continue;
+            }
+            if r.min.is_none() && r.max.is_none() {
+                report.error(
+                    &p.key(key).key(role),
+                    DiagKind::Missing,
+                    "give min, max or both",
+                );
+            }
+            out.insert(role.clone(), (r.min, r.max));
+        }
+        out
+    };
+    let requests = ranges("requests", &c.requests);
+    let failed_requests = ranges("failedRequests", &c.failed_requests);
     let elapsed = c.elapsed.as_ref();
     let not = match &c.not {
         Some(n) => Some(Box::new(convert_condition(n, &p.key("not"), report)?)),
@@ -627,6 +693,8 @@ pub(super) fn convert_condition(
         replica_sets_total: c.replica_sets.as_ref().and_then(|r| r.total),
         replica_sets_scaled_up: c.replica_sets.as_ref().and_then(|r| r.scaled_up),
         analysis,
+        requests,
+        failed_requests,
         elapsed_max: elapsed
             .and_then(|e| e.max.as_ref())
             .and_then(|d| duration(d, &p.key("elapsed").key("max"), report)),

@@ -4,6 +4,7 @@
 
 pub mod condition;
 mod load;
+pub mod metrics;
 pub mod raw;
 
 use std::path::PathBuf;
@@ -40,6 +41,10 @@ pub struct Scenario {
     pub auto_promote: Option<SimDuration>,
     /// Built from a bare manifest file rather than read from a scenario file.
     pub from_manifest: bool,
+    /// `traffic:`: without it no requests are simulated.
+    pub traffic: Option<metrics::TrafficModel>,
+    /// `metrics:`: the model of each analysis metric, by metric name.
+    pub metrics: std::collections::BTreeMap<String, metrics::MetricModel>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

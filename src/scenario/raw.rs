@@ -23,7 +23,7 @@ pub struct Scenario {
     pub cluster: Option<Cluster>,
     pub apps: Option<Vec<App>>,
     pub traffic: Option<Traffic>,
-    pub metrics: Option<BTreeMap<String, IgnoredAny>>,
+    pub metrics: Option<BTreeMap<String, MetricModel>>,
     /// Read from the tree (each item is a one-key mapping of its own shape).
     pub script: Option<IgnoredAny>,
     pub invariants: Option<Vec<Invariant>>,
@@ -57,6 +57,43 @@ pub struct Traffic {
     pub tick: Option<IntOrString>,
 }
 
+/// Where the measurements of one metric come from. Exactly one key is set.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MetricModel {
+    /// A role (`canary`), or `{role, window}`.
+    pub success_rate: Option<serde_json::Value>,
+    pub error_rate: Option<serde_json::Value>,
+    pub latency: Option<LatencyModel>,
+    pub value: Option<serde_json::Value>,
+    pub values: Option<Vec<serde_json::Value>>,
+    pub normal: Option<NormalModel>,
+    pub error: Option<bool>,
+    pub job: Option<JobModel>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LatencyModel {
+    pub role: Option<String>,
+    pub quantile: Option<f64>,
+    pub window: Option<IntOrString>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NormalModel {
+    pub mean: Option<f64>,
+    pub stddev: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct JobModel {
+    pub duration: Option<IntOrString>,
+    pub phase: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Invariant {
@@ -82,8 +119,18 @@ pub struct Condition {
     pub ready_pods: Option<RoleCounts>,
     pub replica_sets: Option<ReplicaSetCounts>,
     pub analysis: Option<BTreeMap<String, String>>,
+    pub requests: Option<BTreeMap<String, CountRange>>,
+    pub failed_requests: Option<BTreeMap<String, CountRange>>,
     pub elapsed: Option<Elapsed>,
     pub not: Option<Box<Condition>>,
+}
+
+/// `{min: N, max: N}` (either may be left out).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CountRange {
+    pub min: Option<u64>,
+    pub max: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

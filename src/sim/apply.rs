@@ -39,6 +39,7 @@ impl Simulation<'_> {
                     from,
                     to,
                     desired_annotation,
+                    clear_deadline,
                 } => {
                     let Some(id) = self.cluster.find_rs(&name) else {
                         continue;
@@ -46,7 +47,7 @@ impl Simulation<'_> {
                     let rs = self.cluster.rs_mut(id);
                     rs.spec_replicas = to.max(0) as u32;
                     rs.desired_annotation = Some(desired_annotation);
-                    if to == 0 {
+                    if clear_deadline {
                         rs.scale_down_deadline = None;
                     }
                     if from != to {
@@ -92,6 +93,14 @@ impl Simulation<'_> {
                     }
                 }
                 Action::SetRolloutRevision(r) => self.rollout.revision = r,
+                Action::CreateAnalysisRun {
+                    name,
+                    kind,
+                    pod_hash,
+                    stable_hash,
+                    revision,
+                } => self.create_analysis_run(name, kind, pod_hash, stable_hash, revision),
+                Action::TerminateAnalysisRun { name } => self.terminate_analysis_run(&name),
                 Action::EvictPod { name } => {
                     if let Some(id) = self.cluster.find_live_pod(&name) {
                         self.evict_pod(id, "restart");

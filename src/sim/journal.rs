@@ -113,6 +113,37 @@ pub enum EntryKind {
         message: String,
         warning: bool,
     },
+    /// The rollout created an AnalysisRun.
+    AnalysisRunCreated {
+        name: String,
+        /// `Step`, `Background`, `PrePromotion` or `PostPromotion`.
+        kind: String,
+        templates: Vec<String>,
+    },
+    /// A measurement of a metric finished.
+    Measurement {
+        run: String,
+        metric: String,
+        value: String,
+        phase: String,
+        message: String,
+    },
+    /// An AnalysisRun reached its final phase.
+    AnalysisRunCompleted {
+        name: String,
+        phase: String,
+        message: String,
+    },
+    /// The rollout asked a run to stop (`spec.terminate`).
+    AnalysisRunTerminated {
+        name: String,
+    },
+    /// One traffic tick: requests and failed requests per version.
+    Traffic {
+        versions: Vec<crate::traffic::TickCounts>,
+        /// Requests that found no ready pod behind any Service.
+        unrouted: u64,
+    },
     ExpectationChecked {
         ok: bool,
         check: String,
@@ -151,6 +182,11 @@ impl EntryKind {
             EntryKind::Promoted { .. } => "Promoted",
             EntryKind::Aborted { .. } => "Aborted",
             EntryKind::KubeEvent { .. } => "Event",
+            EntryKind::AnalysisRunCreated { .. } => "AnalysisRunCreated",
+            EntryKind::Measurement { .. } => "Measurement",
+            EntryKind::AnalysisRunCompleted { .. } => "AnalysisRunCompleted",
+            EntryKind::AnalysisRunTerminated { .. } => "AnalysisRunTerminated",
+            EntryKind::Traffic { .. } => "Traffic",
             EntryKind::ExpectationChecked { .. } => "ExpectationChecked",
             EntryKind::RunFinished { .. } => "RunFinished",
         }
@@ -192,6 +228,19 @@ pub struct Summary {
     pub available: u32,
     pub pods_created: u64,
     pub reconciles: u64,
+    /// Requests and failed requests each version served over the run (with `traffic:`).
+    pub traffic: Vec<VersionTraffic>,
+    /// Requests that found no ready pod.
+    pub unrouted: u64,
+}
+
+/// What one version (ReplicaSet) served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionTraffic {
+    pub hash: String,
+    pub image: String,
+    pub requests: u64,
+    pub failed: u64,
 }
 
 /// The journal of one run.

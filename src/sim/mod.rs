@@ -9,11 +9,13 @@
 //!         until a pass changes nothing
 //! ```
 
+mod analysis;
 mod apply;
 mod faults;
 pub mod journal;
 mod observe;
 mod script;
+mod traffic;
 
 use std::collections::BTreeSet;
 
@@ -22,7 +24,7 @@ use crate::engine::{EventQueue, Rngs, SimDuration, SimTime, Stream};
 use crate::rollout::{self, RolloutObject};
 use crate::scenario::{Invariant, Observation, Scenario, Startup, app_for};
 
-pub use journal::{Entry, EntryKind, Journal, Summary};
+pub use journal::{Entry, EntryKind, Journal, Summary, VersionTraffic};
 
 /// More reconciles than this at one instant means the controller model failed to converge.
 const MAX_PASSES_PER_INSTANT: u32 = 100_000;
@@ -43,6 +45,10 @@ enum Ev {
     NodeLost(u32),
     /// A failed node's pods are evicted.
     NodeEvict(u32),
+    /// An AnalysisRun (by index) asked to be reconciled.
+    AnalysisReconcile(u32),
+    /// The next traffic tick.
+    TrafficTick,
 }
 
 /// A failed expectation, wait or invariant.
@@ -125,6 +131,13 @@ pub(crate) struct Simulation<'s> {
     timed_out: bool,
     /// The PodDisruptionBudgets of the manifests.
     budgets: Vec<crate::manifest::DisruptionBudget>,
+    /// AnalysisTemplates (re-applied files may change them) and Secrets.
+    templates: Vec<crate::manifest::analysis::AnalysisTemplate>,
+    secrets: Vec<crate::manifest::analysis::Secret>,
+    /// Every AnalysisRun the rollout created, in creation order.
+    runs: Vec<crate::analysis::run::AnalysisRun>,
+    /// The traffic model, when the scenario has one.
+    traffic: Option<crate::traffic::Traffic>,
 }
 
 impl<'s> Simulation<'s> {
@@ -135,10 +148,14 @@ impl<'s> Simulation<'s> {
         if let Some(n) = sc.cluster.nodes {
             cluster.add_nodes(n.nodes, n.pods_per_node);
         }
+        let mut queue = EventQueue::new();
+        if let Some(t) = &sc.traffic {
+            queue.push(SimTime::ZERO + t.tick, Ev::TrafficTick);
+        }
         Simulation {
             sc,
             now: SimTime::ZERO,
-            queue: EventQueue::new(),
+            queue,
             rngs: Rngs::new(seed),
             cluster,
             rollout,
@@ -157,7 +174,16 @@ impl<'s> Simulation<'s> {
             reconciles: 0,
             timed_out: false,
             budgets: sc.manifests.budgets.clone(),
+            templates: sc.manifests.templates.clone(),
+            secrets: sc.manifests.secrets.clone(),
+            runs: Vec::new(),
+            traffic: sc.traffic.map(crate::traffic::Traffic::new),
         }
+    }
+
+    /// Only the traffic ticks are left in the queue: nothing else will ever happen.
+    fn only_ticks_left(&self) -> bool {
+        self.traffic.is_some() && self.queue.len() <= 1
     }
 
     fn run(&mut self) {
@@ -167,6 +193,9 @@ impl<'s> Simulation<'s> {
             let Some(t) = self.queue.peek_time() else {
                 break;
             };
+            if self.only_ticks_left() {
+                break;
+            }
             if t > SimTime::ZERO + self.sc.timeout {
                 self.now = SimTime::ZERO + self.sc.timeout;
                 self.timed_out = true;
@@ -273,6 +302,8 @@ impl<'s> Simulation<'s> {
                 self.reconcile_now = true;
             }
             Ev::ScriptWake => {}
+            Ev::AnalysisReconcile(i) => self.analysis_wake(i as usize),
+            Ev::TrafficTick => self.traffic_tick(),
             Ev::AutoPromote { step, generation } => self.auto_promote(step, generation),
         }
     }
@@ -438,12 +469,14 @@ impl<'s> Simulation<'s> {
         } else {
             (Vec::new(), Vec::new())
         };
+        let runs = self.run_views();
         let plan = rollout::reconcile(&rollout::Input {
             rollout: &self.rollout,
             replica_sets: &rs_views,
             services: &services,
             pods: &pods,
             budgets: &budgets,
+            analysis_runs: &runs,
             now: self.now,
         });
         for &at in &plan.requeue {
@@ -554,6 +587,22 @@ impl<'s> Simulation<'s> {
             available: obs.replicas.available,
             pods_created: self.pods_created,
             reconciles: self.reconciles,
+            traffic: self
+                .traffic
+                .as_ref()
+                .map(|t| {
+                    t.versions
+                        .iter()
+                        .map(|v| journal::VersionTraffic {
+                            hash: v.hash.clone(),
+                            image: v.image.clone(),
+                            requests: v.requests,
+                            failed: v.failed,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            unrouted: self.traffic.as_ref().map_or(0, |t| t.unrouted),
         };
         self.journal.push(
             self.now,

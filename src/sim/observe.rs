@@ -151,7 +151,7 @@ impl Simulation<'_> {
     }
 
     /// The hashes the blue-green active and preview Services select.
-    fn role_services(&self) -> (Option<String>, Option<String>) {
+    pub(super) fn role_services(&self) -> (Option<String>, Option<String>) {
         let Some(bg) = self.rollout.spec.blue_green() else {
             return (None, None);
         };
@@ -171,7 +171,7 @@ impl Simulation<'_> {
     /// status.stableRS; `canary` for the current template of a canary; `active` when the
     /// active Service selects it, else `preview` when the preview Service does.
     /// Order: stable, canary, active, preview.
-    fn roles_of(
+    pub(super) fn roles_of(
         &self,
         rs: &crate::cluster::ReplicaSet,
         services: &(Option<String>, Option<String>),
@@ -273,7 +273,8 @@ impl Simulation<'_> {
             ready_pods: ready,
             replica_sets_total: total,
             replica_sets_scaled_up: scaled_up,
-            analysis: BTreeMap::new(),
+            analysis: self.analysis_phases(),
+            traffic: self.traffic_by_role(),
             elapsed: SimDuration(self.now.as_millis()),
         }
     }

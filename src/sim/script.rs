@@ -107,6 +107,15 @@ impl Simulation<'_> {
                 for svc in &manifests.services {
                     self.upsert_service(svc);
                 }
+                for t in &manifests.templates {
+                    self.templates
+                        .retain(|x| !(x.name == t.name && x.cluster_scope == t.cluster_scope));
+                    self.templates.push(t.clone());
+                }
+                for s in &manifests.secrets {
+                    self.secrets.retain(|x| x.name != s.name);
+                    self.secrets.push(s.clone());
+                }
                 if let Some(r) = manifests.rollouts.first() {
                     if r.name != self.rollout.name {
                         self.fail(

@@ -1,0 +1,254 @@
+//! A metric ready to measure: the written metric with its arguments substituted, read and
+//! validated as Argo's `ValidateMetric` does (`utils/analysis/helpers.go`), its conditions
+//! compiled once.
+
+use crate::engine::{SimDuration, parse_strict_duration};
+use crate::manifest::IntOrString;
+use crate::manifest::analysis::Provider;
+use crate::manifest::raw;
+
+use super::expr::Program;
+
+/// Argo's default `consecutiveErrorLimit`: the fifth error in a row ends the metric.
+pub const DEFAULT_CONSECUTIVE_ERROR_LIMIT: i64 = 4;
+
+/// A compiled `successCondition` or `failureCondition`, with its text for messages.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub text: String,
+    pub program: Program,
+}
+
+/// A metric of a run.
+#[derive(Debug, Clone)]
+pub struct Metric {
+    pub name: String,
+    pub provider: Provider,
+    pub interval: Option<SimDuration>,
+    pub initial_delay: Option<SimDuration>,
+    /// `count` as written (0 when unset or not a number, as Kubernetes' `IntValue` reads it).
+    pub count: i64,
+    pub success: Option<Condition>,
+    pub failure: Option<Condition>,
+    /// Failed measurements tolerated; -1 never fails the metric on failures.
+    pub failure_limit: i64,
+    pub inconclusive_limit: i64,
+    pub consecutive_error_limit: i64,
+    /// > 0: the metric succeeds after this many successes in a row.
+    pub consecutive_success_limit: i64,
+}
+
+impl Metric {
+    /// `EffectiveCount`: the measurements the metric takes; `None` runs until the run ends
+    /// (an interval without a count).
+    pub fn effective_count(&self) -> Option<i64> {
+        if self.count <= 0 {
+            return if self.interval.is_none() {
+                Some(1)
+            } else {
+                None
+            };
+        }
+        Some(self.count)
+    }
+}
+
+/// Kubernetes' `IntOrString.IntValue()`: a string is parsed as an integer, 0 if it is not one.
+fn int_value(v: &Option<IntOrString>) -> i64 {
+    match v {
+        None => 0,
+        Some(IntOrString::Int(i)) => *i,
+        Some(IntOrString::Str(s)) => s.trim().parse().unwrap_or(0),
+    }
+}
+
+fn duration(v: &Option<IntOrString>, field: &'static str) -> Result<Option<SimDuration>, Problem> {
+    match v {
+        None => Ok(None),
+        Some(IntOrString::Str(s)) if s.is_empty() => Ok(None),
+        Some(IntOrString::Str(s)) => parse_strict_duration(s).map(Some).map_err(|_| {
+            (
+                field,
+                format!(
+                    "invalid {field} `{s}`: write a duration with its unit, such as 30s, 5m or 1h"
+                ),
+            )
+        }),
+        Some(IntOrString::Int(i)) => Err((
+            field,
+            format!("{field} must be a duration string with its unit (`{i}s`), not a number"),
+        )),
+    }
+}
+
+/// A problem with one field of a metric.
+pub type Problem = (&'static str, String);
+
+fn condition(text: &Option<String>, field: &'static str) -> Result<Option<Condition>, Problem> {
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => Program::compile(t)
+            .map(|program| {
+                Some(Condition {
+                    text: t.to_string(),
+                    program,
+                })
+            })
+            .map_err(|e| (field, format!("{field} `{t}` does not compile: {e}"))),
+    }
+}
+
+/// The value of a field, or `None` with its problem recorded.
+fn keep<T>(problems: &mut Vec<Problem>, r: Result<Option<T>, Problem>) -> Option<T> {
+    r.unwrap_or_else(|p| {
+        problems.push(p);
+        None
+    })
+}
+
+/// Reads a metric whose arguments are substituted, with every problem found.
+pub fn read(m: &raw::Metric) -> Result<Metric, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let interval = keep(&mut problems, duration(&m.interval, "interval"));
+    let initial_delay = keep(&mut problems, duration(&m.initial_delay, "initialDelay"));
+    let success = keep(
+        &mut problems,
+        condition(&m.success_condition, "successCondition"),
+    );
+    let failure = keep(
+        &mut problems,
+        condition(&m.failure_condition, "failureCondition"),
+    );
+
+    let count = int_value(&m.count);
+    let failure_limit = int_value(&m.failure_limit);
+    let inconclusive_limit = int_value(&m.inconclusive_limit);
+    let consecutive_error_limit = m
+        .consecutive_error_limit
+        .as_ref()
+        .map_or(DEFAULT_CONSECUTIVE_ERROR_LIMIT, |_| {
+            int_value(&m.consecutive_error_limit)
+        });
+    let consecutive_success_limit = int_value(&m.consecutive_success_limit);
+
+    if count > 0 {
+        if count < failure_limit {
+            problems.push(("count", "count must be >= failureLimit".into()));
+        }
+        if count < inconclusive_limit {
+            problems.push(("count", "count must be >= inconclusiveLimit".into()));
+        }
+    }
+    if count > 1 && m.interval.is_none() {
+        problems.push((
+            "interval",
+            "interval must be specified when count > 1".into(),
+        ));
+    }
+    if failure_limit < -1 {
+        problems.push((
+            "failureLimit",
+            "failureLimit must be >= 0 (or -1 to never fail on failed measurements)".into(),
+        ));
+    }
+    if inconclusive_limit < 0 {
+        problems.push(("inconclusiveLimit", "inconclusiveLimit must be >= 0".into()));
+    }
+    if consecutive_error_limit < 0 {
+        problems.push((
+            "consecutiveErrorLimit",
+            "consecutiveErrorLimit must be >= 0".into(),
+        ));
+    }
+    if consecutive_success_limit < 0 {
+        problems.push((
+            "consecutiveSuccessLimit",
+            "consecutiveSuccessLimit must be >= 0".into(),
+        ));
+    }
+    let providers = m.provider.as_ref().map(Provider::of).unwrap_or_default();
+    let provider = match providers.as_slice() {
+        [one] => Some(one.clone()),
+        [] => {
+            problems.push(("provider", "no provider specified".into()));
+            None
+        }
+        _ => {
+            problems.push(("provider", "multiple providers specified".into()));
+            None
+        }
+    };
+    match provider {
+        Some(provider) if problems.is_empty() => Ok(Metric {
+            name: m.name.clone().unwrap_or_default(),
+            provider,
+            interval,
+            initial_delay,
+            count,
+            success,
+            failure,
+            failure_limit,
+            inconclusive_limit,
+            consecutive_error_limit,
+            consecutive_success_limit,
+        }),
+        _ => Err(problems),
+    }
+}
+
+/// The problems of a written metric (with no placeholders), for load-time diagnostics.
+pub fn check(m: &raw::Metric) -> Vec<Problem> {
+    read(m).err().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metric(yaml_json: serde_json::Value) -> raw::Metric {
+        serde_json::from_value(yaml_json).unwrap()
+    }
+
+    #[test]
+    fn effective_count_follows_argo() {
+        let once = read(&metric(serde_json::json!({
+            "name": "m", "provider": {"web": {}}
+        })))
+        .unwrap();
+        assert_eq!(once.effective_count(), Some(1));
+        let forever = read(&metric(serde_json::json!({
+            "name": "m", "interval": "30s", "provider": {"web": {}}
+        })))
+        .unwrap();
+        assert_eq!(forever.effective_count(), None);
+        let three = read(&metric(serde_json::json!({
+            "name": "m", "interval": "30s", "count": "3", "provider": {"web": {}}
+        })))
+        .unwrap();
+        assert_eq!(three.effective_count(), Some(3));
+        assert_eq!(
+            three.consecutive_error_limit,
+            DEFAULT_CONSECUTIVE_ERROR_LIMIT
+        );
+    }
+
+    #[test]
+    fn validation_matches_validate_metric() {
+        let p = check(&metric(serde_json::json!({
+            "name": "m", "count": 3, "failureLimit": 5, "provider": {"web": {}}
+        })));
+        let fields: Vec<&str> = p.iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, ["count", "interval"]);
+        let p = check(&metric(serde_json::json!({
+            "name": "m", "interval": "30", "provider": {}
+        })));
+        let fields: Vec<&str> = p.iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, ["interval", "provider"]);
+        assert!(
+            check(&metric(serde_json::json!({
+                "name": "m", "failureLimit": -1, "provider": {"job": {}}
+            })))
+            .is_empty()
+        );
+    }
+}

@@ -1,0 +1,298 @@
+//! The spec of an AnalysisRun, built from the templates a rollout names as Argo's
+//! `NewAnalysisRunFromTemplates` builds it: referenced templates (and the templates they
+//! reference) are collected once each, namespaced before cluster-scoped; their metrics are
+//! concatenated (two metrics of one name are an error), their arguments merged (one name with
+//! two different values is an error), and the rollout's arguments override the templates'
+//! by name. An argument left with no value is an error (`args.NAME was not resolved`).
+
+use crate::manifest::analysis::{
+    AnalysisTemplate, Argument, HashOf, MetricSpec, Retention, RolloutAnalysis, Secret,
+    TemplateRef, ValueFrom,
+};
+use crate::manifest::raw;
+
+use super::metric::{self, Metric};
+use super::run::ArgValue;
+
+/// What a run measures, before the rollout's `valueFrom` arguments are resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSpec {
+    /// Names of the templates, in the order their metrics come.
+    pub templates: Vec<String>,
+    pub metrics: Vec<MetricSpec>,
+    pub args: Vec<Argument>,
+    pub dry_run: Vec<String>,
+    pub measurement_retention: Vec<Retention>,
+}
+
+impl RunSpec {
+    /// Whether a metric only reports (`dryRun`): `*` matches every metric, as in Argo.
+    pub fn is_dry_run(&self, metric: &str) -> bool {
+        self.dry_run.iter().any(|m| m == "*" || m == metric)
+    }
+}
+
+/// Finds a referenced template.
+fn find<'t>(templates: &'t [AnalysisTemplate], r: &TemplateRef) -> Option<&'t AnalysisTemplate> {
+    templates
+        .iter()
+        .find(|t| t.name == r.name && t.cluster_scope == r.cluster_scope)
+}
+
+/// Collects the templates of `refs` and their nested references, each once.
+fn collect<'t>(
+    templates: &'t [AnalysisTemplate],
+    refs: &[TemplateRef],
+    depth: usize,
+    out: &mut Vec<&'t AnalysisTemplate>,
+) -> Result<(), String> {
+    if depth > 16 {
+        return Err("analysis templates reference each other too deeply (a cycle?)".into());
+    }
+    for r in refs {
+        let Some(t) = find(templates, r) else {
+            let kind = if r.cluster_scope {
+                "ClusterAnalysisTemplate"
+            } else {
+                "AnalysisTemplate"
+            };
+            return Err(format!("{kind} `{}` not found", r.name));
+        };
+        if !out.iter().any(|x| std::ptr::eq(*x, t)) {
+            out.push(t);
+        }
+        collect(templates, &t.templates, depth + 1, out)?;
+    }
+    Ok(())
+}
+
+/// Builds the spec of a run of `analysis`.
+pub fn build(
+    analysis: &RolloutAnalysis,
+    templates: &[AnalysisTemplate],
+) -> Result<RunSpec, String> {
+    let mut used = Vec::new();
+    collect(templates, &analysis.templates, 0, &mut used)?;
+    // Namespaced templates first, then cluster-scoped ones, as FlattenTemplates orders them.
+    used.sort_by_key(|t| t.cluster_scope);
+
+    let mut metrics: Vec<MetricSpec> = Vec::new();
+    let mut args: Vec<Argument> = Vec::new();
+    let mut dry_run = analysis.dry_run.clone();
+    let mut measurement_retention = analysis.measurement_retention.clone();
+    for t in &used {
+        for m in &t.metrics {
+            if metrics.iter().any(|x| x.name == m.name) {
+                return Err(format!("two metrics have the same name '{}'", m.name));
+            }
+            metrics.push(m.clone());
+        }
+        for a in &t.args {
+            match args.iter_mut().find(|x| x.name == a.name) {
+                Some(prev) => {
+                    if let (Some(p), Some(n)) = (&prev.value, &a.value)
+                        && p != n
+                    {
+                        return Err(format!(
+                            "Argument `{}` specified multiple times with different values: '{p}', '{n}'",
+                            a.name
+                        ));
+                    }
+                    if prev.value.is_none() {
+                        *prev = a.clone();
+                    }
+                }
+                None => args.push(a.clone()),
+            }
+        }
+        dry_run.extend(t.dry_run.iter().cloned());
+        measurement_retention.extend(t.measurement_retention.iter().cloned());
+    }
+    for (i, d) in dry_run.iter().enumerate() {
+        if dry_run[..i].contains(d) {
+            return Err(format!("two Dry-Run metric rules have the same name '{d}'"));
+        }
+    }
+    for (i, r) in measurement_retention.iter().enumerate() {
+        if measurement_retention[..i]
+            .iter()
+            .any(|x| x.metric == r.metric)
+        {
+            return Err(format!(
+                "two Measurement Retention metric rules have the same name '{}'",
+                r.metric
+            ));
+        }
+    }
+    // `MergeArgs`: the rollout's value (or source) replaces the template's; arguments the
+    // templates do not declare are ignored.
+    for a in &analysis.args {
+        if let Some(t) = args.iter_mut().find(|x| x.name == a.name) {
+            if a.value.is_some() {
+                t.value = a.value.clone();
+            } else if a.value_from.is_some() {
+                t.value_from = a.value_from.clone();
+            }
+        }
+    }
+    if let Some(a) = args
+        .iter()
+        .find(|a| a.value.is_none() && a.value_from.is_none())
+    {
+        return Err(format!("args.{} was not resolved", a.name));
+    }
+    Ok(RunSpec {
+        templates: used.iter().map(|t| t.name.clone()).collect(),
+        metrics,
+        args,
+        dry_run,
+        measurement_retention,
+    })
+}
+
+/// What arguments with a `valueFrom` read.
+pub struct ArgSources<'a> {
+    pub stable_hash: &'a str,
+    pub latest_hash: &'a str,
+    pub rollout_name: &'a str,
+    pub namespace: &'a str,
+    pub labels: &'a std::collections::BTreeMap<String, String>,
+    pub annotations: &'a std::collections::BTreeMap<String, String>,
+    pub secrets: &'a [Secret],
+}
+
+/// Resolves every argument of a run to its value (`BuildArgumentsForRolloutAnalysisRun`,
+/// then the analysis controller's Secret lookup). The error is Argo's wording.
+pub fn resolve_args(spec: &RunSpec, src: &ArgSources) -> Result<Vec<ArgValue>, String> {
+    let mut out = Vec::with_capacity(spec.args.len());
+    for a in &spec.args {
+        let value = match (&a.value, &a.value_from) {
+            (Some(v), _) => v.clone(),
+            (None, Some(ValueFrom::PodTemplateHash(HashOf::Stable))) => src.stable_hash.into(),
+            (None, Some(ValueFrom::PodTemplateHash(HashOf::Latest))) => src.latest_hash.into(),
+            (None, Some(ValueFrom::FieldRef(path))) => field(src, path),
+            (None, Some(ValueFrom::Secret { name, key })) => {
+                let Some(secret) = src.secrets.iter().find(|s| &s.name == name) else {
+                    return Err(format!("secrets \"{name}\" not found"));
+                };
+                match secret.data.get(key) {
+                    Some(v) => v.clone(),
+                    None => {
+                        return Err(format!("key '{key}' does not exist in secret '{name}'"));
+                    }
+                }
+            }
+            (None, None) => return Err(format!("args.{} was not resolved", a.name)),
+        };
+        out.push(ArgValue {
+            name: a.name.clone(),
+            value,
+        });
+    }
+    Ok(out)
+}
+
+/// A `metadata.*` field path of the rollout (`ExtractFieldPathAsString`); a missing label
+/// reads as empty.
+fn field(src: &ArgSources, path: &str) -> String {
+    let key_of = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .and_then(|r| r.strip_suffix("']"))
+            .map(str::to_string)
+    };
+    match path {
+        "metadata.name" => src.rollout_name.into(),
+        "metadata.namespace" => src.namespace.into(),
+        _ => {
+            if let Some(k) = key_of("metadata.labels['") {
+                src.labels.get(&k).cloned().unwrap_or_default()
+            } else if let Some(k) = key_of("metadata.annotations['") {
+                src.annotations.get(&k).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        }
+    }
+}
+
+/// Replaces `{{args.NAME}}` (spaces inside the braces allowed) in the JSON text of a metric,
+/// escaping each value for a JSON string as `ResolveQuotedArgs` does. Any other tag, or an
+/// argument that is not there, is an error.
+pub fn substitute(text: &str, args: &[ArgValue]) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut unresolved = None;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            return Err(format!(
+                "cannot find end tag=\"}}}}\" in the template={text:?}"
+            ));
+        };
+        let tag = &after[..end];
+        let name = tag.trim().strip_prefix("args.");
+        match name.and_then(|n| args.iter().find(|a| a.name == n)) {
+            Some(a) => {
+                let quoted = serde_json::to_string(&a.value).unwrap_or_default();
+                out.push_str(&quoted[1..quoted.len() - 1]);
+            }
+            None => unresolved = Some(format!("failed to resolve {{{{{tag}}}}}")),
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    match unresolved {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// The run's metrics, arguments substituted, read and validated. The error is the run's
+/// message when it ends in Error.
+pub fn resolve_metrics(spec: &RunSpec, args: &[ArgValue]) -> Result<Vec<Metric>, String> {
+    let mut out = Vec::with_capacity(spec.metrics.len());
+    for (i, m) in spec.metrics.iter().enumerate() {
+        let json = serde_json::to_string(&m.raw.0).map_err(|e| e.to_string())?;
+        let text = substitute(&json, args)
+            .map_err(|e| format!("Unable to resolve metric arguments: {e}"))?;
+        let raw: raw::Metric = serde_json::from_str(&text)
+            .map_err(|e| format!("Unable to resolve metric arguments: {e}"))?;
+        let metric = metric::read(&raw).map_err(|problems| {
+            let (_, first) = &problems[0];
+            format!("Analysis spec invalid: metrics[{i}]: {first}")
+        })?;
+        out.push(metric);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arg(name: &str, value: &str) -> ArgValue {
+        ArgValue {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+
+    #[test]
+    fn substitution_follows_resolve_quoted_args() {
+        let args = [arg("service", "web \"v2\""), arg("n", "3")];
+        assert_eq!(
+            substitute(
+                r#"{"q":"up{svc=\"{{ args.service }}\"}","c":"{{args.n}}"}"#,
+                &args
+            )
+            .unwrap(),
+            r#"{"q":"up{svc=\"web \"v2\"\"}","c":"3"}"#.replace("web \"v2\"", "web \\\"v2\\\"")
+        );
+        assert_eq!(
+            substitute("{{args.missing}}", &args).unwrap_err(),
+            "failed to resolve {{args.missing}}"
+        );
+        assert!(substitute("{{args.n", &args).is_err());
+    }
+}

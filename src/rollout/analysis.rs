@@ -1,0 +1,420 @@
+//! The rollout's side of analysis (upstream `rollout/analysis.go`): which AnalysisRuns exist
+//! for the current revision, creating the ones a step, the background or a blue-green
+//! promotion needs, terminating the ones no longer wanted, and turning a run's result into a
+//! pause (Inconclusive) or an abort (Failed, Error).
+//!
+//! The runs the rollout "follows" are named in its status (`currentStepAnalysisRunStatus` and
+//! the rest); every other run it owns is cancelled if still going.
+
+use crate::analysis::run::{AnalysisPhase, RunKind};
+
+use super::context::{Action, RunView};
+use super::controller::Ctx;
+use super::status::{PauseReason, RunRef};
+
+/// The runs the rollout follows after this reconcile (`CurrentAnalysisRuns`).
+#[derive(Debug, Clone, Default)]
+pub struct CurrentRuns {
+    pub step: Option<RunRef>,
+    pub background: Option<RunRef>,
+    pub pre: Option<RunRef>,
+    pub post: Option<RunRef>,
+}
+
+impl CurrentRuns {
+    fn names(&self) -> impl Iterator<Item = &str> {
+        [&self.step, &self.background, &self.pre, &self.post]
+            .into_iter()
+            .flatten()
+            .map(|r| r.name.as_str())
+    }
+}
+
+fn to_ref(r: &RunView) -> RunRef {
+    RunRef {
+        name: r.name.clone(),
+        phase: r.phase,
+        message: r.message.clone(),
+    }
+}
+
+impl<'a> Ctx<'a> {
+    /// Starts a reconcile following the runs the previous status named (what upstream's
+    /// `currentArs` holds until `reconcileAnalysisRuns` runs).
+    pub(super) fn with_previous_runs(mut self) -> Self {
+        self.current_runs = self.prev_runs();
+        self
+    }
+
+    /// For the reconciles that do not look at analysis (a scaling event): the runs followed
+    /// stay as they were.
+    pub(super) fn keep_current_runs(&mut self) {
+        let prev = self.prev_runs();
+        self.set_current_runs(prev);
+    }
+
+    /// The followed run of a kind, as this reconcile sees it.
+    pub(super) fn step_run_phase(&self) -> Option<AnalysisPhase> {
+        self.current_runs.step.as_ref().map(|r| r.phase)
+    }
+
+    /// `completedPrePromotionAnalysis`: no pre-promotion analysis, or its run succeeded.
+    pub(super) fn completed_pre_promotion_analysis(&self) -> bool {
+        if self
+            .blue_green
+            .is_none_or(|b| b.pre_promotion_analysis.is_none())
+        {
+            return true;
+        }
+        self.current_runs
+            .pre
+            .as_ref()
+            .is_some_and(|r| r.phase == AnalysisPhase::Successful)
+    }
+
+    /// Whether a post-promotion run the rollout follows has succeeded.
+    pub(super) fn post_promotion_succeeded(&self) -> bool {
+        self.current_runs
+            .post
+            .as_ref()
+            .is_some_and(|r| r.phase == AnalysisPhase::Successful)
+    }
+
+    /// The run named in a status field of the previous status.
+    fn run_named(&self, r: &Option<RunRef>) -> Option<&RunView> {
+        let name = &r.as_ref()?.name;
+        self.runs.iter().find(|x| &x.name == name)
+    }
+
+    /// The runs the status named at the start of the reconcile.
+    fn prev_runs(&self) -> CurrentRuns {
+        let c = &self.prev.canary;
+        let b = &self.prev.blue_green;
+        CurrentRuns {
+            step: self.run_named(&c.step_analysis).map(to_ref),
+            background: self.run_named(&c.background_analysis).map(to_ref),
+            pre: self.run_named(&b.pre_promotion_analysis).map(to_ref),
+            post: self.run_named(&b.post_promotion_analysis).map(to_ref),
+        }
+    }
+
+    /// `cancelAnalysisRuns`: `spec.terminate` on runs still going.
+    fn cancel(&mut self, r: &Option<RunRef>) {
+        let Some(r) = r else { return };
+        let Some(view) = self.runs.iter().find(|x| x.name == r.name) else {
+            return;
+        };
+        if !view.terminate && !view.phase.completed() {
+            self.plan.actions.push(Action::TerminateAnalysisRun {
+                name: view.name.clone(),
+            });
+        }
+    }
+
+    /// `needsNewAnalysisRun`.
+    fn needs_new_run(&self, cur: &Option<RunRef>) -> bool {
+        let Some(cur) = cur else { return true };
+        // Paused by the controller for something else than a pause step: a new run only
+        // replaces an inconclusive one the rollout has already paused for.
+        if self.prev.controller_pause
+            && self
+                .prev
+                .pause_condition(PauseReason::CanaryPauseStep)
+                .is_none()
+            && self
+                .prev
+                .pause_condition(PauseReason::BlueGreenPause)
+                .is_none()
+        {
+            return cur.phase == AnalysisPhase::Inconclusive;
+        }
+        self.prev.aborted_at.is_some()
+    }
+
+    /// Creates a run (`createAnalysisRun` with `CreateWithCollisionCounter`'s naming: a name
+    /// already taken gets `.1`, `.2`, ...).
+    fn create_run(&mut self, kind: RunKind) -> Option<RunRef> {
+        let pod_hash = self.new_rs?.hash.clone();
+        let mut base = format!("{}-{}-{}", self.ro.name, pod_hash, self.revision);
+        if let Some(infix) = kind.infix() {
+            base = format!("{base}-{infix}");
+        }
+        let taken = |n: &str| {
+            self.runs.iter().any(|r| r.name == n)
+                || self
+                    .plan
+                    .actions
+                    .iter()
+                    .any(|a| matches!(a, Action::CreateAnalysisRun { name, .. } if name == n))
+        };
+        let mut name = base.clone();
+        let mut collision = 1;
+        while taken(&name) {
+            name = format!("{base}.{collision}");
+            collision += 1;
+        }
+        self.plan.actions.push(Action::CreateAnalysisRun {
+            name: name.clone(),
+            kind,
+            pod_hash,
+            stable_hash: self.prev.stable_rs.clone(),
+            revision: self.revision,
+        });
+        Some(RunRef {
+            name,
+            phase: AnalysisPhase::Pending,
+            message: String::new(),
+        })
+    }
+
+    /// A run's verdict on the rollout: Inconclusive pauses it, Failed and Error abort it.
+    fn pause_or_abort(&mut self, r: &Option<RunRef>) {
+        let Some(r) = r else { return };
+        match r.phase {
+            AnalysisPhase::Inconclusive => {
+                self.pause.add_pause(PauseReason::InconclusiveAnalysisRun);
+            }
+            AnalysisPhase::Failed | AnalysisPhase::Error => {
+                self.pause.add_abort(r.message.clone());
+            }
+            _ => {}
+        }
+    }
+
+    /// `reconcileAnalysisRuns`.
+    pub(super) fn reconcile_analysis_runs(&mut self) {
+        let prev = self.prev_runs();
+        let rollback_to_scale_down_delay = self
+            .new_rs
+            .is_some_and(|rs| rs.scale_down_deadline.is_some());
+        if self.pause.is_aborted()
+            || self.prev.promote_full
+            || rollback_to_scale_down_delay
+            || self.prev.stable_rs.is_empty()
+            || self.rollback_within_window()
+        {
+            let all: Vec<Option<RunRef>> = self.runs.iter().map(|r| Some(to_ref(r))).collect();
+            for r in &all {
+                self.cancel(r);
+            }
+            self.set_current_runs(prev);
+            return;
+        }
+        let mut current = CurrentRuns::default();
+        if self.blue_green.is_none() {
+            current.step = self.reconcile_step_run(&prev.step);
+            current.background = self.reconcile_background_run(&prev.background);
+        } else {
+            current.pre = self.reconcile_promotion_run(&prev.pre, RunKind::PrePromotion);
+            self.pause_or_abort(&current.pre);
+            current.post = self.reconcile_promotion_run(&prev.post, RunKind::PostPromotion);
+            self.pause_or_abort(&current.post);
+        }
+        let others: Vec<Option<RunRef>> = self
+            .runs
+            .iter()
+            .filter(|r| !current.names().any(|n| n == r.name))
+            .map(|r| Some(to_ref(r)))
+            .collect();
+        for r in &others {
+            self.cancel(r);
+        }
+        self.emit_status_changes(&current);
+        self.set_current_runs(current);
+    }
+
+    /// `SetCurrentAnalysisRuns`: the status names the runs followed.
+    fn set_current_runs(&mut self, current: CurrentRuns) {
+        if self.blue_green.is_none() {
+            self.new_status.canary.step_analysis = current.step.clone();
+            self.new_status.canary.background_analysis = current.background.clone();
+        } else {
+            self.new_status.blue_green.pre_promotion_analysis = current.pre.clone();
+            self.new_status.blue_green.post_promotion_analysis = current.post.clone();
+        }
+        self.current_runs = current;
+    }
+
+    /// `emitAnalysisRunStatusChanges`: an event each time a followed run changes phase.
+    fn emit_status_changes(&mut self, current: &CurrentRuns) {
+        let pairs = [
+            (
+                &self.prev.blue_green.post_promotion_analysis,
+                &current.post,
+                "PostPromotion",
+            ),
+            (
+                &self.prev.blue_green.pre_promotion_analysis,
+                &current.pre,
+                "PrePromotion",
+            ),
+            (&self.prev.canary.step_analysis, &current.step, "Step"),
+            (
+                &self.prev.canary.background_analysis,
+                &current.background,
+                "Background",
+            ),
+        ];
+        let mut events = Vec::new();
+        for (prev, cur, kind) in pairs {
+            let Some(cur) = cur else { continue };
+            if cur.phase == AnalysisPhase::Pending {
+                continue;
+            }
+            let changed = match prev {
+                None => true,
+                Some(p) => p.name == cur.name && p.phase != cur.phase,
+            };
+            if !changed {
+                continue;
+            }
+            // A run the rollout has just created has no phase yet (Argo prints '').
+            let before = prev.as_ref().map_or("NoPreviousStatus", |p| match p.phase {
+                AnalysisPhase::Pending => "",
+                other => other.as_str(),
+            });
+            let warning = matches!(cur.phase, AnalysisPhase::Failed | AnalysisPhase::Error);
+            events.push((
+                analysis_reason(cur.phase),
+                format!(
+                    "{kind} Analysis Run '{}' Status New: '{}' Previous: '{before}'",
+                    cur.name, cur.phase
+                ),
+                warning,
+            ));
+        }
+        for (reason, message, warning) in events {
+            if warning {
+                self.plan.warning(reason, message);
+            } else {
+                self.plan.event(reason, message);
+            }
+        }
+    }
+
+    /// `reconcileStepBasedAnalysisRun`.
+    fn reconcile_step_run(&mut self, cur: &Option<RunRef>) -> Option<RunRef> {
+        let (step, index) = self.current_step();
+        let has_analysis = step.is_some_and(|s| s.analysis.is_some());
+        if !self.prev.pause_conditions.is_empty() || self.prev.abort {
+            return cur.clone();
+        }
+        // A run left over from an earlier step (the user promoted past it).
+        let from_previous_step = has_analysis
+            && cur.as_ref().is_some_and(|c| {
+                self.runs
+                    .iter()
+                    .find(|r| r.name == c.name)
+                    .is_none_or(|r| Some(r.kind) != index.map(RunKind::Step))
+            });
+        let Some(index) = index.filter(|_| has_analysis && !from_previous_step) else {
+            self.cancel(cur);
+            return None;
+        };
+        if self.needs_new_run(cur) {
+            return self.create_run(RunKind::Step(index));
+        }
+        self.pause_or_abort(cur);
+        cur.clone()
+    }
+
+    /// `reconcileBackgroundAnalysisRun`.
+    fn reconcile_background_run(&mut self, cur: &Option<RunRef>) -> Option<RunRef> {
+        let Some(bg) = &self.canary.analysis else {
+            self.cancel(cur);
+            return None;
+        };
+        let before_starting_step = self
+            .prev
+            .current_step_index
+            .is_some_and(|i| i < bg.starting_step);
+        if self.fully_promoted()
+            || self.prev.stable_rs.is_empty()
+            || self.prev.current_pod_hash.is_empty()
+            || before_starting_step
+        {
+            return None;
+        }
+        if self
+            .prev
+            .pause_condition(PauseReason::InconclusiveAnalysisRun)
+            .is_some()
+        {
+            return cur.clone();
+        }
+        if self.needs_new_run(cur) {
+            return self.create_run(RunKind::Background);
+        }
+        self.pause_or_abort(cur);
+        cur.clone()
+    }
+
+    /// `skipPrePromotionAnalysisRun`.
+    fn skip_pre_promotion(&self) -> bool {
+        let Some(new_rs) = self.new_rs else {
+            return true;
+        };
+        let active = &self.prev.blue_green.active_selector;
+        if self.prev.stable_rs == new_rs.hash || active.is_empty() || *active == new_rs.hash {
+            return true;
+        }
+        match self.blue_green.and_then(|b| b.preview_replica_count) {
+            Some(count) => new_rs.spec != count as i32 || new_rs.available != count as i32,
+            None => !self.saturated(new_rs),
+        }
+    }
+
+    /// `skipPostPromotionAnalysisRun`.
+    pub(super) fn skip_post_promotion(&self) -> bool {
+        let Some(new_rs) = self.new_rs else {
+            return true;
+        };
+        self.prev.stable_rs == new_rs.hash
+            || self.prev.blue_green.active_selector != new_rs.hash
+            || !self.saturated(new_rs)
+    }
+
+    /// `reconcilePrePromotionAnalysisRun` and `reconcilePostPromotionAnalysisRun`: the same
+    /// steps, with their own "not yet" test and run kind.
+    fn reconcile_promotion_run(&mut self, cur: &Option<RunRef>, kind: RunKind) -> Option<RunRef> {
+        let configured = self.blue_green.is_some_and(|b| match kind {
+            RunKind::PrePromotion => b.pre_promotion_analysis.is_some(),
+            _ => b.post_promotion_analysis.is_some(),
+        });
+        if !configured {
+            self.cancel(cur);
+            return None;
+        }
+        let skip = match kind {
+            RunKind::PrePromotion => self.skip_pre_promotion(),
+            _ => self.skip_post_promotion(),
+        };
+        if skip {
+            self.cancel(cur);
+            return cur.clone();
+        }
+        if self
+            .prev
+            .pause_condition(PauseReason::InconclusiveAnalysisRun)
+            .is_some()
+        {
+            return cur.clone();
+        }
+        if self.needs_new_run(cur) {
+            return self.create_run(kind);
+        }
+        cur.clone()
+    }
+}
+
+/// The event reason `AnalysisRun<Phase>`.
+fn analysis_reason(phase: AnalysisPhase) -> &'static str {
+    match phase {
+        AnalysisPhase::Pending => "AnalysisRunPending",
+        AnalysisPhase::Running => "AnalysisRunRunning",
+        AnalysisPhase::Successful => "AnalysisRunSuccessful",
+        AnalysisPhase::Inconclusive => "AnalysisRunInconclusive",
+        AnalysisPhase::Error => "AnalysisRunError",
+        AnalysisPhase::Failed => "AnalysisRunFailed",
+    }
+}

@@ -1,0 +1,432 @@
+//! The scenario's `traffic:` and `metrics:`: how many requests the application gets, and where
+//! the measurements of each analysis metric come from (SCENARIO.md §1). Also the checks that
+//! tie the two to the manifests: every template a rollout names exists, every argument gets a
+//! value, and every metric it would measure has a model (a job metric may go without one).
+
+use std::collections::BTreeMap;
+
+use crate::analysis::expr::Value;
+use crate::analysis::run::AnalysisPhase;
+use crate::analysis::spec;
+use crate::engine::{SimDuration, parse_duration};
+use crate::input::{DiagKind, Diagnostics, FieldPath};
+use crate::manifest::analysis::{Provider, RolloutAnalysis};
+use crate::manifest::{IntOrString, Manifests, Report, Rollout};
+
+use super::raw;
+
+/// `traffic:`: requests per second, aggregated per tick.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrafficModel {
+    pub rps: f64,
+    pub tick: SimDuration,
+}
+
+/// Which requests a traffic-based metric looks at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrafficQuery {
+    /// `stable`, `canary`, `active`, `preview` or `total`.
+    pub role: String,
+    /// How far back the query looks (a Prometheus range such as `[1m]`).
+    pub window: SimDuration,
+}
+
+/// Where the measurements of a metric come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetricModel {
+    /// Fraction of the role's requests that succeeded in the window.
+    SuccessRate(TrafficQuery),
+    /// Fraction that failed.
+    ErrorRate(TrafficQuery),
+    /// A latency quantile of the role's requests, in seconds.
+    Latency { query: TrafficQuery, quantile: f64 },
+    /// The same value every time.
+    Value(Value),
+    /// One value per measurement; the last one repeats.
+    Values(Vec<Value>),
+    /// Drawn from a normal distribution (seeded metric stream).
+    Normal { mean: f64, stddev: f64 },
+    /// Every measurement is an Error.
+    Error,
+    /// A Job that runs `duration` and ends `phase` (Successful or Failed).
+    Job {
+        duration: SimDuration,
+        phase: AnalysisPhase,
+    },
+}
+
+impl MetricModel {
+    /// Whether it reads simulated traffic.
+    pub fn needs_traffic(&self) -> bool {
+        matches!(
+            self,
+            MetricModel::SuccessRate(_) | MetricModel::ErrorRate(_) | MetricModel::Latency { .. }
+        )
+    }
+}
+
+/// How long a job metric with no model runs before it succeeds.
+pub const DEFAULT_JOB_DURATION: SimDuration = SimDuration(5_000);
+/// The window of a traffic query that does not give one.
+pub const DEFAULT_WINDOW: SimDuration = SimDuration(60_000);
+
+const ROLES: [&str; 5] = ["stable", "canary", "active", "preview", "total"];
+
+fn duration(v: &IntOrString, p: &FieldPath, report: &mut Report) -> Option<SimDuration> {
+    let text = match v {
+        IntOrString::Int(i) if *i >= 0 => return Some(SimDuration::from_secs(*i as u64)),
+        IntOrString::Int(_) => {
+            report.error(p, DiagKind::InvalidValue, "durations must not be negative");
+            return None;
+        }
+        IntOrString::Str(s) => s,
+    };
+    match parse_duration(text) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            report.error(p, DiagKind::InvalidValue, e.to_string());
+            None
+        }
+    }
+}
+
+pub fn convert_traffic(
+    t: &raw::Traffic,
+    p: &FieldPath,
+    report: &mut Report,
+) -> Option<TrafficModel> {
+    let rps = match t.rps {
+        Some(r) if r.is_finite() && r > 0.0 && r <= 10_000_000.0 => r,
+        Some(r) => {
+            report.error(
+                &p.key("rps"),
+                DiagKind::InvalidValue,
+                format!("{r} requests per second: give a number above 0 and at most 10000000"),
+            );
+            return None;
+        }
+        None => {
+            report.error(
+                &p.key("rps"),
+                DiagKind::Missing,
+                "traffic needs `rps` (requests per second)",
+            );
+            return None;
+        }
+    };
+    let tick = match &t.tick {
+        None => SimDuration::from_secs(1),
+        Some(v) => {
+            let d = duration(v, &p.key("tick"), report)?;
+            if d < SimDuration::from_millis(10) || d > SimDuration::from_secs(3600) {
+                report.error(
+                    &p.key("tick"),
+                    DiagKind::InvalidValue,
+                    "the tick must be between 10ms and 1h",
+                );
+                return None;
+            }
+            d
+        }
+    };
+    Some(TrafficModel { rps, tick })
+}
+
+fn role(r: &str, p: &FieldPath, report: &mut Report) -> Option<String> {
+    if ROLES.contains(&r) {
+        Some(r.to_string())
+    } else {
+        report.error(
+            p,
+            DiagKind::InvalidValue,
+            format!("`{r}` is not a role: use one of {}", ROLES.join(", ")),
+        );
+        None
+    }
+}
+
+/// `canary` or `{role: canary, window: 2m}`.
+fn query(v: &serde_json::Value, p: &FieldPath, report: &mut Report) -> Option<TrafficQuery> {
+    match v {
+        serde_json::Value::String(r) => Some(TrafficQuery {
+            role: role(r, p, report)?,
+            window: DEFAULT_WINDOW,
+        }),
+        serde_json::Value::Object(m) => {
+            for k in m.keys() {
+                if k != "role" && k != "window" {
+                    report.error_at_key(
+                        &p.key(k),
+                        DiagKind::UnknownKey,
+                        format!("unknown key `{k}`; expected role or window"),
+                    );
+                }
+            }
+            let r = match m.get("role") {
+                Some(serde_json::Value::String(r)) => role(r, &p.key("role"), report)?,
+                _ => {
+                    report.error(&p.key("role"), DiagKind::Missing, "a role is needed");
+                    return None;
+                }
+            };
+            let window = match m.get("window") {
+                None => DEFAULT_WINDOW,
+                Some(serde_json::Value::String(s)) => {
+                    duration(&IntOrString::Str(s.clone()), &p.key("window"), report)?
+                }
+                Some(serde_json::Value::Number(n)) if n.as_u64().is_some() => {
+                    SimDuration::from_secs(n.as_u64().unwrap_or(0))
+                }
+                Some(_) => {
+                    report.error(&p.key("window"), DiagKind::WrongType, "a duration");
+                    return None;
+                }
+            };
+            if window == SimDuration::ZERO {
+                report.error(&p.key("window"), DiagKind::InvalidValue, "must be above 0");
+                return None;
+            }
+            Some(TrafficQuery { role: r, window })
+        }
+        _ => {
+            report.error(
+                p,
+                DiagKind::WrongType,
+                "a role (`canary`) or `{role: canary, window: 1m}`",
+            );
+            None
+        }
+    }
+}
+
+fn convert_model(m: &raw::MetricModel, p: &FieldPath, report: &mut Report) -> Option<MetricModel> {
+    let set: Vec<&str> = [
+        ("successRate", m.success_rate.is_some()),
+        ("errorRate", m.error_rate.is_some()),
+        ("latency", m.latency.is_some()),
+        ("value", m.value.is_some()),
+        ("values", m.values.is_some()),
+        ("normal", m.normal.is_some()),
+        ("error", m.error.is_some()),
+        ("job", m.job.is_some()),
+    ]
+    .iter()
+    .filter(|(_, on)| *on)
+    .map(|(k, _)| *k)
+    .collect();
+    if set.len() != 1 {
+        report.error(
+            p,
+            DiagKind::InvalidValue,
+            format!(
+                "a metric model has exactly one of successRate, errorRate, latency, value, values, normal, error, job{}",
+                if set.is_empty() {
+                    String::new()
+                } else {
+                    format!("; this one has {}", set.join(" and "))
+                }
+            ),
+        );
+        return None;
+    }
+    if let Some(v) = &m.success_rate {
+        return Some(MetricModel::SuccessRate(query(
+            v,
+            &p.key("successRate"),
+            report,
+        )?));
+    }
+    if let Some(v) = &m.error_rate {
+        return Some(MetricModel::ErrorRate(query(
+            v,
+            &p.key("errorRate"),
+            report,
+        )?));
+    }
+    if let Some(l) = &m.latency {
+        let lp = p.key("latency");
+        let Some(r) = &l.role else {
+            report.error(&lp.key("role"), DiagKind::Missing, "a role is needed");
+            return None;
+        };
+        let quantile = l.quantile.unwrap_or(0.5);
+        if !(quantile > 0.0 && quantile < 1.0) {
+            report.error(
+                &lp.key("quantile"),
+                DiagKind::InvalidValue,
+                "a quantile between 0 and 1 (exclusive), such as 0.99",
+            );
+            return None;
+        }
+        let window = match &l.window {
+            None => DEFAULT_WINDOW,
+            Some(w) => duration(w, &lp.key("window"), report)?,
+        };
+        return Some(MetricModel::Latency {
+            query: TrafficQuery {
+                role: role(r, &lp.key("role"), report)?,
+                window,
+            },
+            quantile,
+        });
+    }
+    if let Some(v) = &m.value {
+        return Some(MetricModel::Value(Value::from_json(v)));
+    }
+    if let Some(vs) = &m.values {
+        if vs.is_empty() {
+            report.error(
+                &p.key("values"),
+                DiagKind::InvalidValue,
+                "give at least one value",
+            );
+            return None;
+        }
+        return Some(MetricModel::Values(
+            vs.iter().map(Value::from_json).collect(),
+        ));
+    }
+    if let Some(n) = &m.normal {
+        let np = p.key("normal");
+        let (Some(mean), Some(stddev)) = (n.mean, n.stddev) else {
+            report.error(&np, DiagKind::Missing, "normal needs mean and stddev");
+            return None;
+        };
+        if !mean.is_finite() || !stddev.is_finite() || stddev < 0.0 {
+            report.error(
+                &np,
+                DiagKind::InvalidValue,
+                "mean must be a number and stddev a number >= 0",
+            );
+            return None;
+        }
+        return Some(MetricModel::Normal { mean, stddev });
+    }
+    if let Some(e) = m.error {
+        if !e {
+            report.error(
+                &p.key("error"),
+                DiagKind::InvalidValue,
+                "`error: true` is the only form (leave the model out otherwise)",
+            );
+            return None;
+        }
+        return Some(MetricModel::Error);
+    }
+    let j = m.job.as_ref()?;
+    let jp = p.key("job");
+    let duration = match &j.duration {
+        None => DEFAULT_JOB_DURATION,
+        Some(d) => duration(d, &jp.key("duration"), report)?,
+    };
+    let phase = match j.phase.as_deref() {
+        None | Some("Successful") => AnalysisPhase::Successful,
+        Some("Failed") => AnalysisPhase::Failed,
+        Some(other) => {
+            report.error(
+                &jp.key("phase"),
+                DiagKind::InvalidValue,
+                format!("`{other}`: a job ends Successful or Failed"),
+            );
+            return None;
+        }
+    };
+    Some(MetricModel::Job { duration, phase })
+}
+
+pub fn convert_metrics(
+    m: &BTreeMap<String, raw::MetricModel>,
+    traffic: Option<&TrafficModel>,
+    p: &FieldPath,
+    report: &mut Report,
+) -> BTreeMap<String, MetricModel> {
+    let mut out = BTreeMap::new();
+    for (name, raw) in m {
+        let mp = p.key(name);
+        let Some(model) = convert_model(raw, &mp, report) else {
+            continue;
+        };
+        if model.needs_traffic() && traffic.is_none() {
+            report.error(
+                &mp,
+                DiagKind::Missing,
+                "this model reads simulated traffic: add `traffic: {rps: 100}` to the scenario",
+            );
+        }
+        out.insert(name.clone(), model);
+    }
+    out
+}
+
+/// Every analysis of a rollout, with the words that name it in messages.
+pub fn analyses_of(r: &Rollout) -> Vec<(&RolloutAnalysis, bool)> {
+    let mut out = Vec::new();
+    if let Some(c) = r.spec.canary() {
+        for s in &c.steps {
+            if let Some(a) = &s.analysis {
+                out.push((a, true));
+            }
+        }
+        if let Some(b) = &c.analysis {
+            out.push((&b.analysis, false));
+        }
+    }
+    if let Some(b) = r.spec.blue_green() {
+        for a in [&b.pre_promotion_analysis, &b.post_promotion_analysis]
+            .into_iter()
+            .flatten()
+        {
+            out.push((a, true));
+        }
+    }
+    out
+}
+
+/// Checks the analyses of the rollouts in `m` against its templates and the metric models:
+/// Argo marks a rollout whose templates are missing or whose arguments have no value
+/// `InvalidSpec`; rollout-sim refuses such a scenario up front, with the place to fix.
+pub fn check_analysis(
+    m: &Manifests,
+    models: &BTreeMap<String, MetricModel>,
+    diags: &mut Diagnostics,
+) {
+    for r in &m.rollouts {
+        for (a, bounded) in analyses_of(r) {
+            let spec = match spec::build(a, &m.templates) {
+                Ok(s) => s,
+                Err(e) => {
+                    diags.push(a.origin.error(DiagKind::Reference, e));
+                    continue;
+                }
+            };
+            for metric in &spec.metrics {
+                if bounded
+                    && metric.raw.0.interval.is_some()
+                    && crate::analysis::metric::read(&metric.raw.0)
+                        .is_ok_and(|x| x.effective_count().is_none())
+                {
+                    diags.push(metric.origin.error(
+                        DiagKind::InvalidValue,
+                        format!(
+                            "metric `{}` runs indefinitely (interval without count), which only background analysis allows",
+                            metric.name
+                        ),
+                    ));
+                }
+                if models.contains_key(&metric.name) || metric.provider == Provider::Job {
+                    continue;
+                }
+                diags.push(metric.origin.error(
+                    DiagKind::Missing,
+                    format!(
+                        "metric `{}` ({} provider) has no model: add it to the scenario's `metrics:`, e.g. `{}: {{successRate: canary}}` or `{}: {{value: 1}}`",
+                        metric.name,
+                        metric.provider.key(),
+                        metric.name,
+                        metric.name
+                    ),
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,413 @@
+//! The simulation's side of analysis: AnalysisRuns created and stopped on the rollout
+//! controller's request, the analysis controller run on each of them when a measurement is
+//! due, and the measurements answered from the scenario's metric models (traffic-based ones
+//! read the simulated traffic of a role's ReplicaSets).
+
+use std::collections::BTreeMap;
+
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal};
+
+use crate::analysis::controller::{self, Provider};
+use crate::analysis::expr::Value;
+use crate::analysis::metric::Metric;
+use crate::analysis::run::{AnalysisPhase, AnalysisRun, Measurement, RunKind, RunStatus};
+use crate::analysis::spec::{self, ArgSources};
+use crate::engine::{SimTime, Stream};
+use crate::manifest::analysis::{Provider as ProviderKind, RolloutAnalysis};
+use crate::rollout::RunView;
+use crate::scenario::metrics::{DEFAULT_JOB_DURATION, MetricModel, TrafficQuery};
+use crate::traffic::Traffic;
+
+use super::{EntryKind, Ev, Simulation};
+
+/// The rollout's analysis a run of `kind` is built from.
+fn analysis_of(spec: &crate::manifest::RolloutSpec, kind: RunKind) -> Option<&RolloutAnalysis> {
+    match kind {
+        RunKind::Step(i) => spec.canary()?.steps.get(i as usize)?.analysis.as_ref(),
+        RunKind::Background => spec.canary()?.analysis.as_ref().map(|b| &b.analysis),
+        RunKind::PrePromotion => spec.blue_green()?.pre_promotion_analysis.as_ref(),
+        RunKind::PostPromotion => spec.blue_green()?.post_promotion_analysis.as_ref(),
+    }
+}
+
+impl Simulation<'_> {
+    /// The runs as the rollout controller sees them.
+    pub(super) fn run_views(&self) -> Vec<RunView> {
+        self.runs
+            .iter()
+            .map(|r| RunView {
+                name: r.name.clone(),
+                kind: r.kind,
+                pod_hash: r.pod_hash.clone(),
+                phase: r.status.phase,
+                message: r.status.message.clone(),
+                terminate: r.terminate,
+            })
+            .collect()
+    }
+
+    /// Creates a run as the rollout controller asked, and lets the analysis controller take
+    /// its first measurements at once.
+    pub(super) fn create_analysis_run(
+        &mut self,
+        name: String,
+        kind: RunKind,
+        pod_hash: String,
+        stable_hash: String,
+        revision: u64,
+    ) {
+        let Some(analysis) = analysis_of(&self.rollout.spec, kind) else {
+            return;
+        };
+        let built = spec::build(analysis, &self.templates);
+        let (spec, metrics, args) = match built {
+            Err(e) => (
+                spec::RunSpec {
+                    templates: analysis.templates.iter().map(|t| t.name.clone()).collect(),
+                    metrics: Vec::new(),
+                    args: Vec::new(),
+                    dry_run: Vec::new(),
+                    measurement_retention: Vec::new(),
+                },
+                Err(format!("Analysis spec invalid: {e}")),
+                Vec::new(),
+            ),
+            Ok(spec) => {
+                let rollout = &self.sc.manifests.rollouts[0];
+                let sources = ArgSources {
+                    stable_hash: &stable_hash,
+                    latest_hash: &pod_hash,
+                    rollout_name: &self.rollout.name,
+                    namespace: &self.rollout.namespace,
+                    labels: &rollout.labels,
+                    annotations: &rollout.annotations,
+                    secrets: &self.secrets,
+                };
+                match spec::resolve_args(&spec, &sources) {
+                    Ok(args) => {
+                        let metrics = spec::resolve_metrics(&spec, &args);
+                        (spec, metrics, args)
+                    }
+                    Err(e) => (
+                        spec,
+                        Err(format!("Unable to resolve metric arguments: {e}")),
+                        Vec::new(),
+                    ),
+                }
+            }
+        };
+        self.journal.push(
+            self.now,
+            EntryKind::AnalysisRunCreated {
+                name: name.clone(),
+                kind: kind.label().to_string(),
+                templates: spec.templates.clone(),
+            },
+        );
+        self.runs.push(AnalysisRun {
+            name,
+            kind,
+            pod_hash,
+            revision,
+            spec,
+            metrics,
+            args,
+            terminate: false,
+            created: self.now,
+            status: RunStatus::default(),
+        });
+        self.reconcile_analysis_run(self.runs.len() - 1);
+    }
+
+    /// `spec.terminate: true`: the run stops measuring and ends at its next reconcile.
+    pub(super) fn terminate_analysis_run(&mut self, name: &str) {
+        let Some(i) = self.runs.iter().position(|r| r.name == name) else {
+            return;
+        };
+        if self.runs[i].terminate {
+            return;
+        }
+        self.runs[i].terminate = true;
+        self.journal.push(
+            self.now,
+            EntryKind::AnalysisRunTerminated {
+                name: name.to_string(),
+            },
+        );
+        self.reconcile_analysis_run(i);
+    }
+
+    /// Pod-template hashes of the ReplicaSets of each role, for traffic-based metrics.
+    fn role_hashes(&self) -> BTreeMap<&'static str, Vec<String>> {
+        let mut out: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+        let services = self.role_services();
+        for rs in self.cluster.live_replica_sets() {
+            let roles = self.roles_of(rs, &services);
+            for (has, role) in roles
+                .into_iter()
+                .zip(["stable", "canary", "active", "preview"])
+            {
+                if has {
+                    out.entry(role).or_default().push(rs.hash.clone());
+                }
+            }
+            out.entry("total").or_default().push(rs.hash.clone());
+        }
+        out
+    }
+
+    /// One reconcile of a run by the analysis controller.
+    pub(super) fn reconcile_analysis_run(&mut self, i: usize) {
+        let roles = self.role_hashes();
+        let now = self.now;
+        let mut provider = ModelProvider {
+            models: &self.sc.metrics,
+            traffic: self.traffic.as_ref(),
+            roles: &roles,
+            rng: self.rngs.stream(Stream::Metrics),
+        };
+        let run = &mut self.runs[i];
+        let out = controller::reconcile(run, now, &mut provider);
+        let name = run.name.clone();
+        for (metric, m) in out.measured {
+            self.journal.push(
+                now,
+                EntryKind::Measurement {
+                    run: name.clone(),
+                    metric,
+                    value: m.value,
+                    phase: m.phase.as_str().to_string(),
+                    message: m.message,
+                },
+            );
+        }
+        if let Some((_, to)) = out.phase_change {
+            if to.completed() {
+                let message = self.runs[i].status.message.clone();
+                self.journal.push(
+                    now,
+                    EntryKind::AnalysisRunCompleted {
+                        name: name.clone(),
+                        phase: to.as_str().to_string(),
+                        message,
+                    },
+                );
+            }
+            // The rollout controller watches its runs.
+            self.request_reconcile();
+        }
+        if let Some(at) = out.next {
+            self.queue
+                .push(at.max(now), Ev::AnalysisReconcile(i as u32));
+        }
+    }
+
+    /// A run's requeue: reconcile it unless it has finished since.
+    pub(super) fn analysis_wake(&mut self, i: usize) {
+        if self
+            .runs
+            .get(i)
+            .is_some_and(|r| !r.status.phase.completed())
+        {
+            self.reconcile_analysis_run(i);
+        }
+    }
+
+    /// The latest phase per template name, per step index and per run name (what
+    /// `analysis:` conditions read).
+    pub(super) fn analysis_phases(&self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for r in &self.runs {
+            let phase = r.status.phase.as_str().to_string();
+            for t in &r.spec.templates {
+                out.insert(t.clone(), phase.clone());
+            }
+            if let RunKind::Step(idx) = r.kind {
+                out.insert(idx.to_string(), phase.clone());
+            }
+            out.insert(r.name.clone(), phase);
+        }
+        out
+    }
+}
+
+/// Measurements from the scenario's metric models.
+struct ModelProvider<'a> {
+    models: &'a BTreeMap<String, MetricModel>,
+    traffic: Option<&'a Traffic>,
+    roles: &'a BTreeMap<&'static str, Vec<String>>,
+    rng: &'a mut ChaCha8Rng,
+}
+
+impl ModelProvider<'_> {
+    /// Requests and failures of a role in the query's window ending now.
+    fn window(&self, q: &TrafficQuery, now: SimTime) -> (u64, u64) {
+        let Some(t) = self.traffic else { return (0, 0) };
+        let hashes: Vec<&str> = self
+            .roles
+            .get(q.role.as_str())
+            .map(|v| v.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        let from = SimTime(now.as_millis().saturating_sub(q.window.as_millis()));
+        t.window(&hashes, from, now)
+    }
+
+    /// The value a model gives now, shaped as the metric's provider returns values (a
+    /// Prometheus query gives a vector); `None` means the query found no data.
+    fn value(
+        &mut self,
+        metric: &Metric,
+        model: &MetricModel,
+        taken: u32,
+        now: SimTime,
+    ) -> Option<Value> {
+        let number = match model {
+            MetricModel::SuccessRate(q) | MetricModel::ErrorRate(q) => {
+                let (req, failed) = self.window(q, now);
+                if req == 0 {
+                    return None;
+                }
+                let rate = failed as f64 / req as f64;
+                if matches!(model, MetricModel::SuccessRate(_)) {
+                    1.0 - rate
+                } else {
+                    rate
+                }
+            }
+            MetricModel::Latency { query, quantile } => {
+                let t = self.traffic?;
+                let hashes: Vec<&str> = self
+                    .roles
+                    .get(query.role.as_str())
+                    .map(|v| v.iter().map(String::as_str).collect())
+                    .unwrap_or_default();
+                let from = SimTime(now.as_millis().saturating_sub(query.window.as_millis()));
+                t.latency_quantile(&hashes, from, now, *quantile)?
+            }
+            MetricModel::Normal { mean, stddev } => match Normal::new(*mean, *stddev) {
+                Ok(n) => n.sample(self.rng),
+                Err(_) => *mean,
+            },
+            MetricModel::Value(v) => return Some(shape(metric, v.clone())),
+            MetricModel::Values(vs) => {
+                let v = vs
+                    .get(taken as usize)
+                    .or_else(|| vs.last())
+                    .cloned()
+                    .unwrap_or(Value::Nil);
+                return Some(shape(metric, v));
+            }
+            MetricModel::Error | MetricModel::Job { .. } => return None,
+        };
+        Some(shape(metric, Value::Float(number)))
+    }
+}
+
+/// A Prometheus query returns a vector: a scalar model value becomes `[v]`.
+fn shape(metric: &Metric, v: Value) -> Value {
+    match (&metric.provider, v) {
+        (ProviderKind::Prometheus, Value::Float(f)) => Value::Array(vec![Value::Float(f)]),
+        (ProviderKind::Prometheus, Value::Int(i)) => Value::Array(vec![Value::Int(i)]),
+        (_, v) => v,
+    }
+}
+
+fn finished(phase: AnalysisPhase, now: SimTime, value: String, message: String) -> Measurement {
+    Measurement {
+        phase,
+        started_at: now,
+        finished_at: Some(now),
+        value,
+        message,
+        resume_at: None,
+    }
+}
+
+impl Provider for ModelProvider<'_> {
+    fn run(&mut self, run: &AnalysisRun, metric: &Metric, now: SimTime) -> Measurement {
+        let model = self.models.get(&metric.name);
+        let job = match (model, &metric.provider) {
+            (Some(MetricModel::Job { duration, .. }), _) => Some(*duration),
+            (None, ProviderKind::Job) => Some(DEFAULT_JOB_DURATION),
+            _ => None,
+        };
+        if let Some(d) = job {
+            // A Job runs asynchronously: the measurement stays in flight until it ends.
+            return Measurement {
+                phase: AnalysisPhase::Running,
+                started_at: now,
+                finished_at: None,
+                value: String::new(),
+                message: String::new(),
+                resume_at: Some(now + d),
+            };
+        }
+        let Some(model) = model else {
+            return finished(
+                AnalysisPhase::Error,
+                now,
+                String::new(),
+                format!("no metric model for `{}`", metric.name),
+            );
+        };
+        if *model == MetricModel::Error {
+            return finished(
+                AnalysisPhase::Error,
+                now,
+                String::new(),
+                "the metric provider returned an error (metric model `error: true`)".into(),
+            );
+        }
+        let taken = run.result(&metric.name).map_or(0, |r| r.taken);
+        match self.value(metric, model, taken, now) {
+            Some(v) => {
+                let (phase, message) = controller::evaluate(metric, &v);
+                finished(phase, now, v.to_string(), message)
+            }
+            // No data in the window: Prometheus answers an empty vector, other providers
+            // nothing at all; the conditions then decide (usually an Error).
+            None => {
+                let v = match metric.provider {
+                    ProviderKind::Prometheus => Value::Array(Vec::new()),
+                    _ => Value::Nil,
+                };
+                let (phase, message) = controller::evaluate(metric, &v);
+                finished(phase, now, v.to_string(), message)
+            }
+        }
+    }
+
+    fn resume(
+        &mut self,
+        _run: &AnalysisRun,
+        metric: &Metric,
+        mut m: Measurement,
+        now: SimTime,
+    ) -> Measurement {
+        if m.resume_at.is_some_and(|t| t > now) {
+            return m;
+        }
+        m.phase = match self.models.get(&metric.name) {
+            Some(MetricModel::Job { phase, .. }) => *phase,
+            _ => AnalysisPhase::Successful,
+        };
+        m.finished_at = Some(now);
+        m.resume_at = None;
+        m
+    }
+
+    fn terminate(
+        &mut self,
+        _run: &AnalysisRun,
+        _metric: &Metric,
+        mut m: Measurement,
+        now: SimTime,
+    ) -> Measurement {
+        // The job provider deletes the Job and records the measurement as Successful.
+        m.phase = AnalysisPhase::Successful;
+        m.finished_at = Some(now);
+        m.resume_at = None;
+        m
+    }
+}

@@ -1,0 +1,365 @@
+//! The traffic model: requests per tick, split between versions by the real routing, with
+//! failures drawn binomially from each version's error rate.
+//!
+//! Requests are aggregated per tick rather than simulated one by one: a tick of 200 requests
+//! costs one binomial draw per version. Each version (a ReplicaSet, named by its pod-template
+//! hash) keeps cumulative counters at every tick, so a metric's window query (the
+//! `rate(...[1m])` of a Prometheus query) is two binary searches.
+//!
+//! Latency is not drawn per request: each version's latency is log-normal with the app's mean
+//! and a fixed shape, and a quantile over a window is the quantile of the mixture of the
+//! versions that served requests in it, weighted by their requests.
+
+use rand_distr::{Binomial, Distribution};
+
+use crate::engine::{SimDuration, SimTime};
+use crate::scenario::metrics::TrafficModel;
+
+/// The log-normal shape (σ of the underlying normal) of every version's latency: p99 is about
+/// 2.8 times the mean.
+pub const LATENCY_SIGMA: f64 = 0.5;
+
+/// Where one share of the traffic goes this tick.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Destination<'a> {
+    /// The version (pod-template hash) and its image.
+    pub hash: &'a str,
+    pub image: &'a str,
+    /// Fraction of all requests (the shares of a tick add up to at most 1).
+    pub share: f64,
+    /// Ready pods behind it: none means every request sent there fails.
+    pub ready_pods: u32,
+    pub error_rate: f64,
+    pub latency: SimDuration,
+}
+
+/// The counters of one version at one tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Point {
+    t: SimTime,
+    requests: u64,
+    failed: u64,
+}
+
+/// Requests served by one version over the run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Version {
+    pub hash: String,
+    pub image: String,
+    pub requests: u64,
+    pub failed: u64,
+    /// Mean latency in seconds.
+    latency_mean: f64,
+    /// Cumulative counters after each tick it served in.
+    points: Vec<Point>,
+}
+
+/// What one tick did, per version (for the journal).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TickCounts {
+    pub hash: String,
+    pub requests: u64,
+    pub failed: u64,
+}
+
+/// The traffic of a run.
+#[derive(Debug, Clone)]
+pub struct Traffic {
+    pub model: TrafficModel,
+    /// Fractional requests carried to the next tick, so that 0.5 rps sends one every 2 s.
+    carry: f64,
+    pub versions: Vec<Version>,
+    /// Requests that found no destination at all (no Service endpoint).
+    pub unrouted: u64,
+}
+
+impl Traffic {
+    pub fn new(model: TrafficModel) -> Traffic {
+        Traffic {
+            model,
+            carry: 0.0,
+            versions: Vec::new(),
+            unrouted: 0,
+        }
+    }
+
+    fn version_mut(&mut self, d: &Destination) -> &mut Version {
+        let i = match self.versions.iter().position(|v| v.hash == d.hash) {
+            Some(i) => i,
+            None => {
+                self.versions.push(Version {
+                    hash: d.hash.to_string(),
+                    image: d.image.to_string(),
+                    requests: 0,
+                    failed: 0,
+                    latency_mean: d.latency.as_millis() as f64 / 1000.0,
+                    points: Vec::new(),
+                });
+                self.versions.len() - 1
+            }
+        };
+        &mut self.versions[i]
+    }
+
+    /// One tick ending at `now`: the tick's requests are split between `dests` (largest
+    /// remainder, so the counts add up exactly) and failures drawn for each.
+    pub fn tick(
+        &mut self,
+        now: SimTime,
+        dests: &[Destination],
+        rng: &mut impl rand::Rng,
+    ) -> Vec<TickCounts> {
+        let exact = self.model.rps * self.model.tick.as_millis() as f64 / 1000.0 + self.carry;
+        let total = exact.floor() as u64;
+        self.carry = exact - total as f64;
+        let counts = split(total, dests);
+        let routed: u64 = counts.iter().sum();
+        self.unrouted += total - routed;
+        let mut out = Vec::with_capacity(dests.len());
+        for (d, &n) in dests.iter().zip(&counts) {
+            let failed = if d.ready_pods == 0 {
+                n
+            } else if n == 0 || d.error_rate <= 0.0 {
+                0
+            } else if d.error_rate >= 1.0 {
+                n
+            } else {
+                Binomial::new(n, d.error_rate).map_or(0, |b| b.sample(rng))
+            };
+            let v = self.version_mut(d);
+            v.requests += n;
+            v.failed += failed;
+            let point = Point {
+                t: now,
+                requests: v.requests,
+                failed: v.failed,
+            };
+            match v.points.last_mut() {
+                Some(last) if last.t == now => *last = point,
+                _ => v.points.push(point),
+            }
+            out.push(TickCounts {
+                hash: d.hash.to_string(),
+                requests: n,
+                failed,
+            });
+        }
+        out
+    }
+
+    /// Requests and failures of the versions in `hashes` in `(from, to]`.
+    pub fn window(&self, hashes: &[&str], from: SimTime, to: SimTime) -> (u64, u64) {
+        let mut req = 0;
+        let mut failed = 0;
+        for v in self
+            .versions
+            .iter()
+            .filter(|v| hashes.contains(&v.hash.as_str()))
+        {
+            let (r1, f1) = v.at(to);
+            let (r0, f0) = v.at(from);
+            req += r1 - r0;
+            failed += f1 - f0;
+        }
+        (req, failed)
+    }
+
+    /// The `q` quantile of latency (seconds) of the requests the versions in `hashes` served
+    /// in `(from, to]`; `None` when they served none.
+    pub fn latency_quantile(
+        &self,
+        hashes: &[&str],
+        from: SimTime,
+        to: SimTime,
+        q: f64,
+    ) -> Option<f64> {
+        let parts: Vec<(f64, f64)> = self
+            .versions
+            .iter()
+            .filter(|v| hashes.contains(&v.hash.as_str()))
+            .filter_map(|v| {
+                let n = v.at(to).0 - v.at(from).0;
+                (n > 0).then_some((n as f64, v.latency_mean))
+            })
+            .collect();
+        let total: f64 = parts.iter().map(|(n, _)| n).sum();
+        if total == 0.0 {
+            return None;
+        }
+        let cdf = |x: f64| -> f64 {
+            parts
+                .iter()
+                .map(|(n, mean)| n / total * lognormal_cdf(x, *mean))
+                .sum()
+        };
+        // Bisection on the mixture's CDF: monotone, and bounded by the largest mean times a
+        // factor no quantile below 1 - 1e-12 reaches.
+        let max_mean = parts.iter().map(|(_, m)| *m).fold(0.0, f64::max);
+        if max_mean <= 0.0 {
+            return Some(0.0);
+        }
+        let (mut lo, mut hi) = (0.0, max_mean * 1e3);
+        for _ in 0..100 {
+            let mid = (lo + hi) / 2.0;
+            if cdf(mid) < q {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Some((lo + hi) / 2.0)
+    }
+}
+
+impl Version {
+    /// Cumulative counters at `t` (after the last tick at or before it).
+    fn at(&self, t: SimTime) -> (u64, u64) {
+        let i = self.points.partition_point(|p| p.t <= t);
+        if i == 0 {
+            (0, 0)
+        } else {
+            let p = self.points[i - 1];
+            (p.requests, p.failed)
+        }
+    }
+}
+
+/// Splits `total` requests by share with the largest-remainder method.
+fn split(total: u64, dests: &[Destination]) -> Vec<u64> {
+    let exact: Vec<f64> = dests
+        .iter()
+        .map(|d| total as f64 * d.share.clamp(0.0, 1.0))
+        .collect();
+    let mut counts: Vec<u64> = exact.iter().map(|e| e.floor() as u64).collect();
+    let wanted = (exact.iter().sum::<f64>().round() as u64).min(total);
+    let mut left = wanted.saturating_sub(counts.iter().sum());
+    let mut order: Vec<usize> = (0..dests.len()).collect();
+    // Largest fractional part first; ties go to the earlier destination.
+    order.sort_by(|&a, &b| {
+        let fa = exact[a] - exact[a].floor();
+        let fb = exact[b] - exact[b].floor();
+        fb.total_cmp(&fa).then(a.cmp(&b))
+    });
+    for i in order {
+        if left == 0 {
+            break;
+        }
+        counts[i] += 1;
+        left -= 1;
+    }
+    counts
+}
+
+/// CDF of a log-normal with the given mean and shape [`LATENCY_SIGMA`].
+fn lognormal_cdf(x: f64, mean: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if mean <= 0.0 {
+        return 1.0;
+    }
+    let s = LATENCY_SIGMA;
+    let mu = mean.ln() - s * s / 2.0;
+    0.5 * (1.0 + erf((x.ln() - mu) / (s * std::f64::consts::SQRT_2)))
+}
+
+/// The error function (Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7: far
+/// finer than any latency threshold).
+fn erf(x: f64) -> f64 {
+    let sign = if x < 0.0 { -1.0 } else { 1.0 };
+    let x = x.abs();
+    let t = 1.0 / (1.0 + 0.327_591_1 * x);
+    let y = 1.0
+        - (((((1.061_405_429 * t - 1.453_152_027) * t) + 1.421_413_741) * t - 0.284_496_736) * t
+            + 0.254_829_592)
+            * t
+            * (-x * x).exp();
+    sign * y
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn dest<'a>(hash: &'a str, share: f64, error_rate: f64) -> Destination<'a> {
+        Destination {
+            hash,
+            image: "app:1",
+            share,
+            ready_pods: 1,
+            error_rate,
+            latency: SimDuration::from_millis(100),
+        }
+    }
+
+    #[test]
+    fn split_adds_up_exactly() {
+        let d = [dest("a", 0.2, 0.0), dest("b", 0.8, 0.0)];
+        assert_eq!(split(7, &d), vec![1, 6]);
+        let d = [
+            dest("a", 1.0 / 3.0, 0.0),
+            dest("b", 1.0 / 3.0, 0.0),
+            dest("c", 1.0 / 3.0, 0.0),
+        ];
+        assert_eq!(split(10, &d).iter().sum::<u64>(), 10);
+    }
+
+    #[test]
+    fn ticks_accumulate_and_windows_subtract() {
+        let mut t = Traffic::new(TrafficModel {
+            rps: 100.0,
+            tick: SimDuration::from_secs(1),
+        });
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        for s in 1..=120 {
+            t.tick(
+                SimTime::from_secs(s),
+                &[dest("stable", 0.8, 0.0), dest("canary", 0.2, 0.2)],
+                &mut rng,
+            );
+        }
+        let (req, failed) = t.window(&["canary"], SimTime::from_secs(60), SimTime::from_secs(120));
+        assert_eq!(req, 60 * 20);
+        // 1200 draws at 20 %: far from 0 and from 1200.
+        assert!((150..350).contains(&failed), "{failed}");
+        let (req, failed) = t.window(&["stable"], SimTime::ZERO, SimTime::from_secs(120));
+        assert_eq!((req, failed), (120 * 80, 0));
+    }
+
+    #[test]
+    fn fractional_rates_carry_over() {
+        let mut t = Traffic::new(TrafficModel {
+            rps: 0.5,
+            tick: SimDuration::from_secs(1),
+        });
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        for s in 1..=10 {
+            t.tick(SimTime::from_secs(s), &[dest("a", 1.0, 0.0)], &mut rng);
+        }
+        assert_eq!(t.versions[0].requests, 5);
+    }
+
+    #[test]
+    fn latency_quantiles_of_one_version() {
+        let mut t = Traffic::new(TrafficModel {
+            rps: 10.0,
+            tick: SimDuration::from_secs(1),
+        });
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        t.tick(SimTime::from_secs(1), &[dest("a", 1.0, 0.0)], &mut rng);
+        let median = t
+            .latency_quantile(&["a"], SimTime::ZERO, SimTime::from_secs(1), 0.5)
+            .unwrap();
+        // Median of a log-normal = mean · exp(-σ²/2).
+        assert!((median - 0.1 * (-0.125f64).exp()).abs() < 1e-4, "{median}");
+        let p99 = t
+            .latency_quantile(&["a"], SimTime::ZERO, SimTime::from_secs(1), 0.99)
+            .unwrap();
+        assert!(p99 > 0.25 && p99 < 0.31, "{p99}");
+        assert_eq!(
+            t.latency_quantile(&["b"], SimTime::ZERO, SimTime::from_secs(1), 0.5),
+            None
+        );
+    }
+}
