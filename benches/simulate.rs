@@ -1,5 +1,5 @@
 //! Benchmarks of whole runs: how long the bundled demo takes in wall time (it covers almost two
-//! minutes of virtual time).
+//! minutes of virtual time), and runs with analysis over simulated traffic.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -23,5 +23,21 @@ fn demo(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, demo);
+/// Analysis with traffic: an hour-long canary with background analysis every 30 s over 200
+/// requests per second, aggregated per 1 s tick (3,600 ticks, 120 measurements).
+fn analysis_with_traffic(c: &mut Criterion) {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/analysis-good-canary-promoted.yaml");
+    let sc = scenario::load(&path).expect("the scenario loads");
+    c.bench_function("analysis_good_canary_run", |b| {
+        b.iter(|| black_box(sim::run(black_box(&sc))))
+    });
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/hour-of-traffic.yaml");
+    let sc = scenario::load(&path).expect("the hour scenario loads");
+    c.bench_function("hour_of_traffic_with_background_analysis", |b| {
+        b.iter(|| black_box(sim::run(black_box(&sc))))
+    });
+}
+
+criterion_group!(benches, demo, analysis_with_traffic);
 criterion_main!(benches);

@@ -312,14 +312,28 @@ fn convert_metric(m: &raw::Metric, p: &FieldPath, report: &mut Report) -> Option
             report.error(&p.key(field), DiagKind::InvalidValue, problem);
         }
     }
+    // Name what of the provider's settings goes unused, so nobody mistakes a query for
+    // something the simulation evaluates.
+    let settings = m
+        .provider
+        .as_ref()
+        .and_then(|pr| serde_json::to_value(pr).ok())
+        .and_then(|v| v.get(provider.key()).cloned())
+        .and_then(|v| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()))
+        .unwrap_or_default();
+    let unused = if settings.is_empty() {
+        String::new()
+    } else {
+        format!(" ({} not used)", settings.join(", "))
+    };
     report.note(
         &p.key("provider").key(provider.key()),
         format!(
-            "the {} provider is not queried: measurements of `{name}` come from the scenario's \
-             `metrics:` model{}",
+            "the {} provider is not simulated{unused}: measurements of `{name}` come from the \
+             scenario's `metrics:` model{}",
             provider.key(),
             if provider == Provider::Job {
-                " (a job metric with no model succeeds after a short run)"
+                "; a job metric with no model runs 5 s and succeeds"
             } else {
                 ""
             }

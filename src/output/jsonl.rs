@@ -27,6 +27,7 @@ fn summary_json(s: &Summary) -> Value {
         "setWeight": s.set_weight,
         "actualWeight": s.actual_weight,
         "revision": s.revision,
+        "stableRevision": s.stable_revision,
         "images": {"stable": s.stable_image, "canary": s.canary_image},
         "replicas": {
             "desired": s.desired, "current": s.current, "updated": s.updated,

@@ -37,10 +37,23 @@ pub fn render(name: &str, result: &RunResult) -> String {
         );
     }
     if let Some(img) = &s.stable_image {
-        let _ = writeln!(out, "  stable: {img} (revision {})", s.revision);
+        match s.stable_revision {
+            Some(r) => {
+                let _ = writeln!(out, "  stable: {img} (revision {r})");
+            }
+            None => {
+                let _ = writeln!(out, "  stable: {img}");
+            }
+        }
     }
-    if let Some(img) = &s.canary_image {
-        let _ = writeln!(out, "  canary: {img}");
+    // The newest ReplicaSet's revision, when it is not the stable one.
+    if s.stable_revision != Some(s.revision) {
+        let what = s.latest_image.as_deref().unwrap_or("-");
+        let _ = writeln!(
+            out,
+            "  latest: {what} (revision {}, not stable)",
+            s.revision
+        );
     }
     let _ = writeln!(
         out,

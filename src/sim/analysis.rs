@@ -268,12 +268,13 @@ impl ModelProvider<'_> {
                 if req == 0 {
                     return None;
                 }
-                let rate = failed as f64 / req as f64;
-                if matches!(model, MetricModel::SuccessRate(_)) {
-                    1.0 - rate
+                // As a query divides counts: (ok / total), not 1 - (failed / total).
+                let part = if matches!(model, MetricModel::SuccessRate(_)) {
+                    req - failed
                 } else {
-                    rate
-                }
+                    failed
+                };
+                part as f64 / req as f64
             }
             MetricModel::Latency { query, quantile } => {
                 let t = self.traffic?;

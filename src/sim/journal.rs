@@ -220,6 +220,10 @@ pub struct Summary {
     pub actual_weight: u32,
     pub revision: u64,
     pub stable_image: Option<String>,
+    /// The revision of the stable ReplicaSet.
+    pub stable_revision: Option<u64>,
+    /// The image of the newest ReplicaSet (revision `revision`).
+    pub latest_image: Option<String>,
     pub canary_image: Option<String>,
     pub desired: u32,
     pub current: u32,

@@ -579,6 +579,16 @@ impl<'s> Simulation<'s> {
             actual_weight: obs.actual_weight,
             revision: obs.revision,
             stable_image: obs.images.stable.clone(),
+            stable_revision: self
+                .cluster
+                .live_replica_sets()
+                .find(|rs| rs.hash == self.rollout.status.stable_rs)
+                .map(|rs| rs.revision),
+            latest_image: self
+                .cluster
+                .live_replica_sets()
+                .max_by_key(|rs| rs.revision)
+                .map(|rs| rs.image.clone()),
             canary_image: obs.images.canary.clone(),
             desired: obs.replicas.desired,
             current: obs.replicas.current,

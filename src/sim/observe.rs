@@ -335,8 +335,9 @@ impl Simulation<'_> {
             }
             self.last.step = Some(step);
         }
+        // Weights are a canary notion; a blue-green rollout switches Services instead.
         let weight = (obs.actual_weight, obs.set_weight);
-        if self.last.weight != Some(weight) {
+        if self.last.weight != Some(weight) && self.rollout.spec.blue_green().is_none() {
             self.journal.push(
                 now,
                 EntryKind::WeightChanged {

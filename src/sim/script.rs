@@ -242,6 +242,24 @@ impl Simulation<'_> {
             }
             return;
         }
+        let steps = self
+            .rollout
+            .spec
+            .canary()
+            .map_or(0, |c| c.steps.len() as u32);
+        let inconclusive_step = st
+            .canary
+            .step_analysis
+            .as_ref()
+            .is_some_and(|r| r.phase == crate::analysis::run::AnalysisPhase::Inconclusive);
+        if inconclusive_step && !st.pause_conditions.is_empty() && st.controller_pause {
+            // An inconclusive analysis step: resume and skip the step.
+            st.pause_conditions.clear();
+            st.controller_pause = false;
+            let idx = st.current_step_index.unwrap_or(0);
+            st.current_step_index = Some((idx + 1).min(steps));
+            return;
+        }
         if !st.pause_conditions.is_empty() {
             // Clearing the pause conditions while controllerPause stays true is how the
             // controller learns that a human resumed it.
@@ -249,11 +267,6 @@ impl Simulation<'_> {
             return;
         }
         // Not paused by the controller: promote skips the current step.
-        let steps = self
-            .rollout
-            .spec
-            .canary()
-            .map_or(0, |c| c.steps.len() as u32);
         if steps > 0 {
             let idx = st.current_step_index.unwrap_or(0);
             st.current_step_index = Some((idx + 1).min(steps));
