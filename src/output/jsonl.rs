@@ -68,6 +68,28 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
             ]
         }
         EntryKind::ReplicaSetDeleted { name } => vec![("name", json!(name))],
+        EntryKind::ReplicaSetRevision { name, revision } => {
+            vec![("name", json!(name)), ("revision", json!(revision))]
+        }
+        EntryKind::RolloutStatus(s) => vec![
+            ("phase", json!(s.phase.as_str())),
+            ("message", json!(s.message)),
+            ("step", json!(s.step)),
+            ("steps", json!(s.steps)),
+            ("setWeight", json!(s.set_weight)),
+            ("actualWeight", json!(s.actual_weight)),
+            (
+                "replicas",
+                json!({
+                    "desired": s.desired, "current": s.current, "updated": s.updated,
+                    "ready": s.ready, "available": s.available,
+                }),
+            ),
+            ("stableRS", json!(s.stable_hash)),
+            ("currentPodHash", json!(s.current_hash)),
+            ("activeSelector", json!(s.active_hash)),
+            ("previewSelector", json!(s.preview_hash)),
+        ],
         EntryKind::ScaleDownDeadline { name, at } => {
             vec![
                 ("name", json!(name)),
@@ -78,6 +100,8 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
             vec![("name", json!(name)), ("replicaSet", json!(replica_set))]
         }
         EntryKind::PodReady { name }
+        | EntryKind::PodAvailable { name }
+        | EntryKind::PodNotReady { name }
         | EntryKind::PodTerminating { name }
         | EntryKind::PodDeleted { name } => {
             vec![("name", json!(name))]
@@ -139,10 +163,12 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
         ],
         EntryKind::AnalysisRunCreated {
             name,
+            revision,
             kind,
             templates,
         } => vec![
             ("name", json!(name)),
+            ("revision", json!(revision)),
             ("type", json!(kind)),
             ("templates", json!(templates)),
         ],

@@ -1,6 +1,8 @@
 //! Everything a run produces, each a function of the journal: the text timeline, the JSON
-//! event log, and the run summary.
+//! event log, the run summary, the `get` tree (through a replay of the journal to any
+//! instant), and the series, charts and report of `run --out`.
 
 pub mod jsonl;
+pub mod replay;
 pub mod summary;
 pub mod timeline;

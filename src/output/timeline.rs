@@ -36,12 +36,30 @@ pub fn describe(kind: &EntryKind) -> String {
         }
         EntryKind::ReplicaSetScaled { name, from, to } => format!("{name} {from} -> {to}"),
         EntryKind::ReplicaSetDeleted { name } => name.clone(),
+        EntryKind::ReplicaSetRevision { name, revision } => {
+            format!("{name} is now revision {revision}")
+        }
+        EntryKind::RolloutStatus(s) => format!(
+            "{} step {}/{} weight {}/{} replicas {}/{}/{}/{}/{}",
+            s.phase,
+            s.step.map_or("-".to_string(), |i| i.to_string()),
+            s.steps,
+            s.set_weight,
+            s.actual_weight,
+            s.desired,
+            s.current,
+            s.updated,
+            s.ready,
+            s.available
+        ),
         EntryKind::ScaleDownDeadline { name, at } => match at {
             Some(at) => format!("{name} scales down at {at}"),
             None => format!("{name} deadline removed"),
         },
         EntryKind::PodCreated { name, .. }
         | EntryKind::PodReady { name }
+        | EntryKind::PodAvailable { name }
+        | EntryKind::PodNotReady { name }
         | EntryKind::PodTerminating { name }
         | EntryKind::PodDeleted { name } => name.clone(),
         EntryKind::StepStarted { index, step } | EntryKind::StepCompleted { index, step } => {
@@ -83,6 +101,7 @@ pub fn describe(kind: &EntryKind) -> String {
             name,
             kind,
             templates,
+            ..
         } => format!("{name} ({kind}: {})", templates.join(", ")),
         EntryKind::Measurement {
             run,
@@ -155,6 +174,8 @@ fn shown(e: &Entry, opts: TimelineOptions) -> bool {
         k if k.is_pod_level() => opts.pods,
         EntryKind::KubeEvent { .. } => opts.events,
         EntryKind::Traffic { .. } => opts.traffic,
+        // The status snapshot repeats what the other entries say; it feeds `get` and charts.
+        EntryKind::RolloutStatus(_) => false,
         _ => true,
     }
 }

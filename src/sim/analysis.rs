@@ -101,6 +101,7 @@ impl Simulation<'_> {
             self.now,
             EntryKind::AnalysisRunCreated {
                 name: name.clone(),
+                revision,
                 kind: kind.label().to_string(),
                 templates: spec.templates.clone(),
             },

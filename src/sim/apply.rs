@@ -47,8 +47,14 @@ impl Simulation<'_> {
                     let rs = self.cluster.rs_mut(id);
                     rs.spec_replicas = to.max(0) as u32;
                     rs.desired_annotation = Some(desired_annotation);
-                    if clear_deadline {
-                        rs.scale_down_deadline = None;
+                    if clear_deadline && rs.scale_down_deadline.take().is_some() {
+                        self.journal.push(
+                            now,
+                            EntryKind::ScaleDownDeadline {
+                                name: name.clone(),
+                                at: None,
+                            },
+                        );
                     }
                     if from != to {
                         self.journal
@@ -61,6 +67,8 @@ impl Simulation<'_> {
                         let old = rs.revision;
                         rs.revision_history.push(old);
                         rs.revision = revision;
+                        self.journal
+                            .push(now, EntryKind::ReplicaSetRevision { name, revision });
                     }
                 }
                 Action::SetScaleDownDeadline { name, at } => {

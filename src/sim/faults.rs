@@ -77,7 +77,12 @@ impl Simulation<'_> {
     /// The node stopped reporting: its pods are no longer Ready.
     pub(super) fn node_lost(&mut self, node: u32) {
         for id in self.pods_on(node) {
+            let was_ready = self.cluster.pod(id).state == crate::cluster::PodState::Ready;
             self.cluster.mark_lost(id);
+            if was_ready {
+                let name = self.cluster.pod(id).name.clone();
+                self.journal.push(self.now, EntryKind::PodNotReady { name });
+            }
         }
         self.request_reconcile();
     }

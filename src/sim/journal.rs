@@ -11,6 +11,30 @@ pub struct Entry {
     pub kind: EntryKind,
 }
 
+/// The rollout's status as `kubectl argo rollouts get rollout` shows it, recorded whenever any
+/// of it changes (the `get` tree and the charts replay these).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolloutSnapshot {
+    pub phase: Phase,
+    pub message: String,
+    pub step: Option<u32>,
+    pub steps: u32,
+    pub set_weight: u32,
+    pub actual_weight: u32,
+    pub desired: u32,
+    pub current: u32,
+    pub updated: u32,
+    pub ready: u32,
+    pub available: u32,
+    /// Pod-template hashes: `status.stableRS`, `status.currentPodHash`, and the selectors of
+    /// the active and preview Services (blue-green).
+    pub stable_hash: String,
+    pub current_hash: String,
+    pub active_hash: String,
+    pub preview_hash: String,
+    pub blue_green: bool,
+}
+
 /// What happened. Names follow SCENARIO.md §4; `KubeEvent` carries the Kubernetes Events the
 /// controller records (reason and message in Argo's words).
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +52,13 @@ pub enum EntryKind {
         revision: u64,
         image: String,
     },
+    /// A re-used ReplicaSet got a new revision number.
+    ReplicaSetRevision {
+        name: String,
+        revision: u64,
+    },
+    /// The rollout's status changed (see `RolloutSnapshot`).
+    RolloutStatus(Box<RolloutSnapshot>),
     ReplicaSetScaled {
         name: String,
         from: i32,
@@ -45,6 +76,15 @@ pub enum EntryKind {
         replica_set: String,
     },
     PodReady {
+        name: String,
+    },
+    /// Ready for `minReadySeconds` (recorded only when that is above 0; otherwise Ready is
+    /// Available).
+    PodAvailable {
+        name: String,
+    },
+    /// A Ready pod stopped being Ready (its node was lost).
+    PodNotReady {
         name: String,
     },
     PodTerminating {
@@ -116,6 +156,8 @@ pub enum EntryKind {
     /// The rollout created an AnalysisRun.
     AnalysisRunCreated {
         name: String,
+        /// The rollout revision it analyses.
+        revision: u64,
         /// `Step`, `Background`, `PrePromotion` or `PostPromotion`.
         kind: String,
         templates: Vec<String>,
@@ -162,6 +204,10 @@ impl EntryKind {
             EntryKind::ScriptAction { .. } => "ScriptAction",
             EntryKind::RolloutUpdated { .. } => "RolloutUpdated",
             EntryKind::ReplicaSetCreated { .. } => "ReplicaSetCreated",
+            EntryKind::ReplicaSetRevision { .. } => "ReplicaSetRevision",
+            EntryKind::RolloutStatus(_) => "RolloutStatus",
+            EntryKind::PodAvailable { .. } => "PodAvailable",
+            EntryKind::PodNotReady { .. } => "PodNotReady",
             EntryKind::ReplicaSetScaled { .. } => "ReplicaSetScaled",
             EntryKind::ReplicaSetDeleted { .. } => "ReplicaSetDeleted",
             EntryKind::ScaleDownDeadline { .. } => "ScaleDownDeadline",
@@ -198,6 +244,8 @@ impl EntryKind {
             self,
             EntryKind::PodCreated { .. }
                 | EntryKind::PodReady { .. }
+                | EntryKind::PodAvailable { .. }
+                | EntryKind::PodNotReady { .. }
                 | EntryKind::PodTerminating { .. }
                 | EntryKind::PodDeleted { .. }
                 | EntryKind::PodPending { .. }

@@ -24,7 +24,7 @@ use crate::engine::{EventQueue, Rngs, SimDuration, SimTime, Stream};
 use crate::rollout::{self, RolloutObject};
 use crate::scenario::{Invariant, Observation, Scenario, Startup, app_for};
 
-pub use journal::{Entry, EntryKind, Journal, Summary, VersionTraffic};
+pub use journal::{Entry, EntryKind, Journal, RolloutSnapshot, Summary, VersionTraffic};
 
 /// More reconciles than this at one instant means the controller model failed to converge.
 const MAX_PASSES_PER_INSTANT: u32 = 100_000;
@@ -284,6 +284,9 @@ impl<'s> Simulation<'s> {
             }
             Ev::PodAvailable(id) => {
                 if self.cluster.mark_available(id) {
+                    let name = self.cluster.pod(id).name.clone();
+                    self.journal
+                        .push(self.now, EntryKind::PodAvailable { name });
                     self.request_reconcile();
                 }
             }

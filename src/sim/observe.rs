@@ -9,11 +9,12 @@ use crate::rollout::status::observed_phase;
 use crate::rollout::{BudgetView, Phase, PodView, RsView, ServiceView};
 use crate::scenario::condition::{Observation, Replicas, RoleCounts, Roles};
 
-use super::{EntryKind, Simulation};
+use super::{EntryKind, RolloutSnapshot, Simulation};
 
 /// The last values recorded in the journal, so that only changes are recorded.
 #[derive(Debug, Default)]
 pub(super) struct Watched {
+    snapshot: Option<RolloutSnapshot>,
     phase: Option<(Phase, String)>,
     step: Option<(String, Option<u32>)>,
     weight: Option<(u32, u32)>,
@@ -393,5 +394,40 @@ impl Simulation<'_> {
             );
         }
         self.last.abort = aborted.is_some();
+
+        let snapshot = self.snapshot(obs);
+        if self.last.snapshot.as_ref() != Some(&snapshot) {
+            self.journal
+                .push(now, EntryKind::RolloutStatus(Box::new(snapshot.clone())));
+            self.last.snapshot = Some(snapshot);
+        }
+    }
+
+    /// The rollout as the `get` header shows it.
+    fn snapshot(&self, obs: &Observation) -> RolloutSnapshot {
+        let st = &self.rollout.status;
+        let (active, preview) = self.role_services();
+        RolloutSnapshot {
+            phase: obs.phase,
+            message: obs.message.clone(),
+            step: st.current_step_index,
+            steps: self
+                .rollout
+                .spec
+                .canary()
+                .map_or(0, |c| c.steps.len() as u32),
+            set_weight: obs.set_weight,
+            actual_weight: obs.actual_weight,
+            desired: obs.replicas.desired,
+            current: obs.replicas.current,
+            updated: obs.replicas.updated,
+            ready: obs.replicas.ready,
+            available: obs.replicas.available,
+            stable_hash: st.stable_rs.clone(),
+            current_hash: st.current_pod_hash.clone(),
+            active_hash: active.unwrap_or_default(),
+            preview_hash: preview.unwrap_or_default(),
+            blue_green: self.rollout.spec.blue_green().is_some(),
+        }
     }
 }
