@@ -38,6 +38,30 @@ pub fn dispatch(cmd: Command) -> i32 {
             &auto_promote,
         ),
         Command::Test { paths, seed } => test(&paths, seed),
+        Command::Get {
+            file,
+            at,
+            seed,
+            no_color,
+            auto_promote,
+        } => super::views::get(&file, at.as_deref(), seed, no_color, &auto_promote),
+        Command::Watch {
+            file,
+            speed,
+            step,
+            seed,
+            no_color,
+            auto_promote,
+        } => super::views::watch(
+            &file,
+            &super::views::WatchOptions {
+                speed,
+                step,
+                seed,
+                no_color,
+                auto_promote: &auto_promote,
+            },
+        ),
         Command::Lint { files } => lint(&files),
     }
 }
@@ -52,7 +76,7 @@ fn print_input_error(e: &InputError) {
     }
 }
 
-fn load(file: &Path, opts: &LoadOptions) -> Result<Scenario, i32> {
+pub(super) fn load(file: &Path, opts: &LoadOptions) -> Result<Scenario, i32> {
     scenario::load_with_options(file, opts).map_err(|e| {
         print_input_error(&e);
         EXIT_INVALID

@@ -2,6 +2,7 @@
 //! scenario's expectation, wait or invariant failed, 2 invalid input.
 
 mod commands;
+mod views;
 
 use std::path::PathBuf;
 
@@ -56,6 +57,43 @@ pub enum Command {
         /// Seed for every scenario (overrides each scenario's `seed`).
         #[arg(long)]
         seed: Option<u64>,
+    },
+    /// Show the `kubectl argo rollouts get rollout` view of a run at a virtual time.
+    Get {
+        /// A scenario file, or a manifest file holding one Rollout.
+        file: PathBuf,
+        /// Virtual time to show (`90s`, `5m`, `1h30m`), or `end` (the default).
+        #[arg(long)]
+        at: Option<String>,
+        /// Seed for the random draws (overrides the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// No colours (also the case when stdout is not a terminal).
+        #[arg(long)]
+        no_color: bool,
+        /// For a bare manifest: promote each indefinite pause after this long.
+        #[arg(long, default_value = "30s")]
+        auto_promote: String,
+    },
+    /// Replay a run in the terminal, redrawing the `get rollout` tree as virtual time passes.
+    Watch {
+        /// A scenario file, or a manifest file holding one Rollout.
+        file: PathBuf,
+        /// Virtual seconds per real second.
+        #[arg(long, default_value = "10")]
+        speed: f64,
+        /// Stop at every canary step until Enter is pressed.
+        #[arg(long)]
+        step: bool,
+        /// Seed for the random draws (overrides the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// No colours (also the case when stdout is not a terminal).
+        #[arg(long)]
+        no_color: bool,
+        /// For a bare manifest: promote each indefinite pause after this long.
+        #[arg(long, default_value = "30s")]
+        auto_promote: String,
     },
     /// Validate scenarios and manifests without running them.
     Lint {

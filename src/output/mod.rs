@@ -6,3 +6,4 @@ pub mod jsonl;
 pub mod replay;
 pub mod summary;
 pub mod timeline;
+pub mod tree;

@@ -1,0 +1,458 @@
+//! The `kubectl argo rollouts get rollout` view of a replayed instant: the header block and
+//! the tree of revisions, ReplicaSets, pods and AnalysisRuns, with Argo's icons, statuses and
+//! info columns (`cmd/get/get_rollout.go`, `info/*.go`).
+//!
+//! Columns are aligned as Go's `tabwriter` (padding 2) aligns them, counting characters, so
+//! the plain output matches the real plugin's; colours, when asked for, are added after the
+//! alignment so they never shift a column.
+
+use std::fmt::Write as _;
+
+use crate::engine::SimTime;
+use crate::rollout::Phase;
+
+use super::replay::{PodPhase, RsState, RunState, State};
+
+/// Whether to colour icons and tags (a terminal) or not (`--no-color`, a pipe).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Colour {
+    Plain,
+    Ansi,
+}
+
+/// The rollout's identity (the journal does not repeat it).
+pub struct Identity<'a> {
+    pub name: &'a str,
+    pub namespace: &'a str,
+}
+
+const ICON_ROLLOUT: &str = "⟳";
+const ICON_REVISION: &str = "#";
+const ICON_REPLICA_SET: &str = "⧉";
+const ICON_POD: &str = "□";
+const ICON_ANALYSIS_RUN: &str = "α";
+const ICON_OK: &str = "✔";
+const ICON_BAD: &str = "✖";
+const ICON_PROGRESSING: &str = "◌";
+const ICON_PAUSED: &str = "॥";
+const ICON_WARNING: &str = "⚠";
+const ICON_UNKNOWN: &str = "?";
+const ICON_WAITING: &str = "◷";
+const ICON_NEUTRAL: &str = "•";
+
+/// The ANSI colour of an icon or tag, as the plugin colours them.
+fn ansi(token: &str) -> Option<u8> {
+    Some(match token {
+        ICON_WAITING | ICON_UNKNOWN | "canary" | "preview" => 33,
+        ICON_PROGRESSING => 93,
+        ICON_WARNING | ICON_BAD => 31,
+        ICON_OK | "stable" | "active" => 32,
+        ICON_PAUSED => 37,
+        _ => return None,
+    })
+}
+
+fn paint(text: &str, colour: Colour) -> String {
+    match (colour, ansi(text)) {
+        (Colour::Ansi, Some(c)) => format!("\x1b[{c}m{text}\x1b[0m"),
+        _ => text.to_string(),
+    }
+}
+
+/// Kubernetes' `HumanDuration` (the AGE column).
+pub fn human_duration(ms: u64) -> String {
+    let seconds = ms / 1000;
+    if seconds < 120 {
+        return format!("{seconds}s");
+    }
+    let minutes = seconds / 60;
+    if minutes < 10 {
+        let s = seconds % 60;
+        return if s == 0 {
+            format!("{minutes}m")
+        } else {
+            format!("{minutes}m{s}s")
+        };
+    }
+    if minutes < 180 {
+        return format!("{minutes}m");
+    }
+    let hours = minutes / 60;
+    if hours < 8 {
+        let m = minutes % 60;
+        return if m == 0 {
+            format!("{hours}h")
+        } else {
+            format!("{hours}h{m}m")
+        };
+    }
+    if hours < 48 {
+        return format!("{hours}h");
+    }
+    let days = hours / 24;
+    if hours < 24 * 8 {
+        let h = hours % 24;
+        return if h == 0 {
+            format!("{days}d")
+        } else {
+            format!("{days}d{h}h")
+        };
+    }
+    if hours < 24 * 365 * 2 {
+        return format!("{days}d");
+    }
+    let years = days / 365;
+    if hours < 24 * 365 * 8 {
+        let dy = days % 365;
+        return if dy == 0 {
+            format!("{years}y")
+        } else {
+            format!("{years}y{dy}d")
+        };
+    }
+    format!("{years}y")
+}
+
+fn phase_icon(p: Phase) -> &'static str {
+    match p {
+        Phase::Progressing => ICON_PROGRESSING,
+        Phase::Paused => ICON_PAUSED,
+        Phase::Healthy => ICON_OK,
+        Phase::Degraded => ICON_BAD,
+    }
+}
+
+fn age(now: SimTime, since: SimTime) -> String {
+    human_duration(now.as_millis().saturating_sub(since.as_millis()))
+}
+
+/// One row of the tree: prefix+icon+name, kind, status icon, status, age, info.
+struct Row {
+    kind: &'static str,
+    icon: &'static str,
+    status: String,
+    age: String,
+    /// Info tags, joined by commas (tags are coloured one by one).
+    info: Vec<String>,
+}
+
+/// The header block and the tree.
+pub fn render(state: &State, id: &Identity, colour: Colour) -> String {
+    let mut out = String::new();
+    header(&mut out, state, id, colour);
+    out.push('\n');
+    tree(&mut out, state, id, colour);
+    out
+}
+
+fn field(out: &mut String, label: &str, value: impl std::fmt::Display) {
+    let _ = writeln!(out, "{label:<17}{value}");
+}
+
+fn header(out: &mut String, state: &State, id: &Identity, colour: Colour) {
+    field(out, "Name:", id.name);
+    field(out, "Namespace:", id.namespace);
+    let Some(ro) = &state.rollout else {
+        field(
+            out,
+            "Status:",
+            format!("{} Progressing", paint(ICON_PROGRESSING, colour)),
+        );
+        return;
+    };
+    field(
+        out,
+        "Status:",
+        format!("{} {}", paint(phase_icon(ro.phase), colour), ro.phase),
+    );
+    if !ro.message.is_empty() {
+        field(out, "Message:", &ro.message);
+    }
+    if ro.blue_green {
+        field(out, "Strategy:", "BlueGreen");
+    } else {
+        field(out, "Strategy:", "Canary");
+        let step = match ro.step {
+            Some(i) if ro.steps > 0 => format!("{i}/{}", ro.steps),
+            _ => String::new(),
+        };
+        field(out, "  Step:", step);
+        field(out, "  SetWeight:", ro.set_weight);
+        field(out, "  ActualWeight:", ro.actual_weight);
+    }
+    // One line per distinct image of the ReplicaSets that have pods, with its tags.
+    let mut images: Vec<(String, Vec<&'static str>)> = Vec::new();
+    for rs in state.replica_sets.iter().filter(|rs| rs.replicas() > 0) {
+        let tags = tags_of(rs, state);
+        match images.iter_mut().find(|(img, _)| *img == rs.image) {
+            Some((_, t)) => {
+                for tag in tags {
+                    if !t.contains(&tag) {
+                        t.push(tag);
+                    }
+                }
+            }
+            None => images.push((rs.image.clone(), tags)),
+        }
+    }
+    for (i, (img, mut tags)) in images.into_iter().enumerate() {
+        tags.sort_unstable();
+        let text = if tags.is_empty() {
+            img
+        } else {
+            let painted: Vec<String> = tags.iter().map(|t| paint(t, colour)).collect();
+            format!("{img} ({})", painted.join(", "))
+        };
+        field(out, if i == 0 { "Images:" } else { "" }, text);
+    }
+    out.push_str("Replicas:\n");
+    field(out, "  Desired:", ro.desired);
+    field(out, "  Current:", ro.current);
+    field(out, "  Updated:", ro.updated);
+    field(out, "  Ready:", ro.ready);
+    field(out, "  Available:", ro.available);
+}
+
+/// The info tags of a ReplicaSet: `stable`, then `canary` or `active` / `preview`.
+fn tags_of(rs: &RsState, state: &State) -> Vec<&'static str> {
+    let mut tags = Vec::new();
+    let Some(ro) = &state.rollout else {
+        return tags;
+    };
+    if rs.hash == ro.stable_hash {
+        tags.push("stable");
+    }
+    if ro.blue_green {
+        if rs.hash == ro.active_hash {
+            tags.push("active");
+        } else if rs.hash == ro.preview_hash {
+            tags.push("preview");
+        }
+    } else if rs.hash == ro.current_hash && rs.hash != ro.stable_hash {
+        tags.push("canary");
+    }
+    tags
+}
+
+fn rs_row(rs: &RsState, state: &State) -> Row {
+    let (icon, status) = if rs.spec == 0 {
+        (ICON_NEUTRAL, "ScaledDown")
+    } else if (rs.available() as i32) < rs.spec {
+        (ICON_PROGRESSING, "Progressing")
+    } else {
+        (ICON_OK, "Healthy")
+    };
+    let mut info: Vec<String> = tags_of(rs, state).into_iter().map(str::to_string).collect();
+    if let Some(deadline) = rs.scale_down_deadline {
+        info.push(if deadline <= state.t {
+            "delay:passed".to_string()
+        } else {
+            format!(
+                "delay:{}",
+                human_duration(deadline.as_millis() - state.t.as_millis())
+            )
+        });
+    }
+    Row {
+        kind: "ReplicaSet",
+        icon,
+        status: status.to_string(),
+        age: age(state.t, rs.created),
+        info,
+    }
+}
+
+fn pod_row(p: &super::replay::PodState, now: SimTime) -> Row {
+    let (icon, status) = match p.phase {
+        PodPhase::Running => (ICON_OK, "Running"),
+        PodPhase::ContainerCreating => (ICON_PROGRESSING, "ContainerCreating"),
+        PodPhase::Pending => (ICON_PROGRESSING, "Pending"),
+        PodPhase::Terminating => (ICON_PROGRESSING, "Terminating"),
+    };
+    Row {
+        kind: "Pod",
+        icon,
+        status: status.to_string(),
+        age: age(now, p.created),
+        info: vec![format!("ready:{}/1", u8::from(p.ready))],
+    }
+}
+
+fn run_row(r: &RunState, now: SimTime) -> Row {
+    let icon = match r.phase.as_str() {
+        "Successful" => ICON_OK,
+        "Failed" => ICON_BAD,
+        "Error" => ICON_WARNING,
+        "Inconclusive" => ICON_UNKNOWN,
+        "Pending" => ICON_WAITING,
+        _ => ICON_PROGRESSING,
+    };
+    let mut info = Vec::new();
+    for (n, i) in [
+        (r.successful, ICON_OK),
+        (r.failed, ICON_BAD),
+        (r.inconclusive, ICON_UNKNOWN),
+        (r.error, ICON_WARNING),
+    ] {
+        if n > 0 {
+            info.push(format!("{i} {n}"));
+        }
+    }
+    Row {
+        kind: "AnalysisRun",
+        icon,
+        status: r.phase.clone(),
+        age: age(now, r.created),
+        info,
+    }
+}
+
+/// Box-drawing prefixes of a child, and of that child's own children.
+fn prefixes(last: bool, sub: &str) -> (String, String) {
+    if last {
+        (format!("{sub}└──"), format!("{sub}   "))
+    } else {
+        (format!("{sub}├──"), format!("{sub}│  "))
+    }
+}
+
+fn tree(out: &mut String, state: &State, id: &Identity, colour: Colour) {
+    // (prefix + icon + name, kind, status icon, status, age, info) per line; the revision
+    // lines have only the first cell.
+    let mut lines: Vec<(String, Option<Row>)> = Vec::new();
+    let (ro_icon, ro_status) = match &state.rollout {
+        Some(ro) => (phase_icon(ro.phase), ro.phase.to_string()),
+        None => (ICON_PROGRESSING, "Progressing".to_string()),
+    };
+    lines.push((
+        format!("{ICON_ROLLOUT} {}", id.name),
+        Some(Row {
+            kind: "Rollout",
+            icon: ro_icon,
+            status: ro_status,
+            age: age(state.t, state.rollout_created.unwrap_or(SimTime::ZERO)),
+            info: Vec::new(),
+        }),
+    ));
+    let mut revisions: Vec<u64> = state
+        .replica_sets
+        .iter()
+        .map(|rs| rs.revision)
+        .chain(state.runs.iter().map(|r| r.revision))
+        .collect();
+    revisions.sort_unstable_by(|a, b| b.cmp(a));
+    revisions.dedup();
+    for (i, rev) in revisions.iter().enumerate() {
+        let (prefix, sub) = prefixes(i == revisions.len() - 1, "");
+        lines.push((format!("{prefix}{ICON_REVISION} revision:{rev}"), None));
+        let rss: Vec<&RsState> = state
+            .replica_sets
+            .iter()
+            .filter(|rs| rs.revision == *rev)
+            .collect();
+        let runs: Vec<&RunState> = state.runs.iter().filter(|r| r.revision == *rev).collect();
+        let total = rss.len() + runs.len();
+        for (j, rs) in rss.iter().enumerate() {
+            let (p, sub2) = prefixes(j == total - 1, &sub);
+            let row = rs_row(rs, state);
+            lines.push((format!("{p}{ICON_REPLICA_SET} {}", rs.name), Some(row)));
+            let mut pods: Vec<_> = rs.pods.iter().collect();
+            pods.sort_by(|a, b| a.created.cmp(&b.created).then(a.name.cmp(&b.name)));
+            for (k, pod) in pods.iter().enumerate() {
+                let (pp, _) = prefixes(k == pods.len() - 1, &sub2);
+                lines.push((
+                    format!("{pp}{ICON_POD} {}", pod.name),
+                    Some(pod_row(pod, state.t)),
+                ));
+            }
+        }
+        for (j, run) in runs.iter().enumerate() {
+            let (p, _) = prefixes(rss.len() + j == total - 1, &sub);
+            lines.push((
+                format!("{p}{ICON_ANALYSIS_RUN} {}", run.name),
+                Some(run_row(run, state.t)),
+            ));
+        }
+    }
+
+    // tabwriter: each column as wide as its widest cell plus 2 (characters, not bytes).
+    let width = |s: &str| s.chars().count();
+    let cells = |l: &(String, Option<Row>)| -> [String; 4] {
+        match &l.1 {
+            Some(r) => [
+                l.0.clone(),
+                r.kind.to_string(),
+                format!("{} {}", r.icon, r.status),
+                r.age.clone(),
+            ],
+            None => [l.0.clone(), String::new(), String::new(), String::new()],
+        }
+    };
+    let header = [
+        "NAME".to_string(),
+        "KIND".to_string(),
+        "STATUS".to_string(),
+        "AGE".to_string(),
+    ];
+    let all: Vec<[String; 4]> = std::iter::once(header.clone())
+        .chain(lines.iter().map(cells))
+        .collect();
+    let mut widths = [0usize; 4];
+    for row in &all {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(width(c));
+        }
+    }
+    let pad = |out: &mut String, text: &str, shown: String, w: usize| {
+        out.push_str(&shown);
+        for _ in width(text)..w + 2 {
+            out.push(' ');
+        }
+    };
+    for (cells, line) in all
+        .iter()
+        .zip(std::iter::once(None).chain(lines.iter().map(Some)))
+    {
+        let row = line.and_then(|l| l.1.as_ref());
+        for (c, (text, w)) in cells.iter().zip(widths).enumerate() {
+            let shown = match (c, row) {
+                (2, Some(r)) => format!("{} {}", paint(r.icon, colour), r.status),
+                _ => text.clone(),
+            };
+            pad(out, text, shown, w);
+        }
+        match row {
+            Some(r) => {
+                let painted: Vec<String> = r.info.iter().map(|t| paint(t, colour)).collect();
+                out.push_str(&painted.join(","));
+            }
+            None if line.is_none() => out.push_str("INFO"),
+            None => {}
+        }
+        // Trailing spaces are part of tabwriter's output only up to the last cell.
+        let trimmed = out.trim_end_matches(' ').len();
+        out.truncate(trimmed);
+        out.push('\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_durations_follow_kubernetes() {
+        let s = |secs: u64| human_duration(secs * 1000);
+        assert_eq!(s(0), "0s");
+        assert_eq!(s(119), "119s");
+        assert_eq!(s(120), "2m");
+        assert_eq!(s(125), "2m5s");
+        assert_eq!(s(600), "10m");
+        assert_eq!(s(3 * 3600), "3h");
+        assert_eq!(s(3 * 3600 + 120), "3h2m");
+        assert_eq!(s(9 * 3600), "9h");
+        assert_eq!(s(3 * 86400), "3d");
+        assert_eq!(s(3 * 86400 + 7200), "3d2h");
+        assert_eq!(s(30 * 86400), "30d");
+    }
+}
