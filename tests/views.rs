@@ -133,3 +133,67 @@ fn watch_step_without_input_goes_on() {
     let last = frames.rsplit("── ").next().unwrap();
     assert!(last.contains("Status:          ✔ Healthy"), "{last}");
 }
+
+#[test]
+fn interactive_keys_act_on_the_live_run() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    // Ten frames of nothing (2 s of virtual time each at speed 20), then `a`: the demo's first
+    // update (revision 2) is aborted by the key, which its script never does.
+    let mut child = Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .args([
+            "watch",
+            DEMO,
+            "--interactive",
+            "--speed",
+            "20",
+            "--no-color",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("\n".repeat(10).as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let plain = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !plain.contains("Rollout aborted update to revision 2"),
+        "no key, no abort"
+    );
+
+    let mut child = Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .args([
+            "watch",
+            DEMO,
+            "--interactive",
+            "--speed",
+            "20",
+            "--no-color",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all("\n".repeat(10).as_bytes()).unwrap();
+        stdin.write_all(b"a\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let frames = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        frames.contains("Message:         RolloutAborted: Rollout aborted update to revision 2"),
+        "{frames}"
+    );
+    assert!(frames.contains("p promote · f promote --full · a abort · r retry · q quit"));
+}

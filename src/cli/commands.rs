@@ -37,7 +37,7 @@ pub fn dispatch(cmd: Command) -> i32 {
             },
             &auto_promote,
         ),
-        Command::Test { paths, seed } => test(&paths, seed),
+        Command::Test { paths, seed, quiet } => test(&paths, seed, quiet),
         Command::Get {
             file,
             at,
@@ -49,19 +49,24 @@ pub fn dispatch(cmd: Command) -> i32 {
             file,
             speed,
             step,
+            interactive,
             seed,
             no_color,
             auto_promote,
-        } => super::views::watch(
-            &file,
-            &super::views::WatchOptions {
+        } => {
+            let opts = super::views::WatchOptions {
                 speed,
                 step,
                 seed,
                 no_color,
                 auto_promote: &auto_promote,
-            },
-        ),
+            };
+            if interactive {
+                super::views::interactive(&file, &opts)
+            } else {
+                super::views::watch(&file, &opts)
+            }
+        }
         Command::Lint { files } => lint(&files),
     }
 }
@@ -166,7 +171,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-fn test(paths: &[PathBuf], seed: Option<u64>) -> i32 {
+fn test(paths: &[PathBuf], seed: Option<u64>, quiet: bool) -> i32 {
     let paths = if paths.is_empty() {
         vec![PathBuf::from("scenarios")]
     } else {
@@ -180,13 +185,28 @@ fn test(paths: &[PathBuf], seed: Option<u64>) -> i32 {
         }
     };
     let (mut passed, mut failed, mut invalid) = (0, 0, 0);
+    // A bar on stderr for long suites; indicatif hides it when stderr is not a terminal, and
+    // the result lines go through it so they are not overdrawn.
+    let bar = if quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let bar = indicatif::ProgressBar::new(files.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    };
+    let say = |line: String| bar.suspend(|| println!("{line}"));
     for (file, explicit) in files {
+        bar.set_message(file.display().to_string());
+        bar.inc(1);
         let sc = match scenario::load(&file) {
             Ok(s) => s,
             Err(e) => {
                 invalid += 1;
-                println!("INVALID {}", file.display());
-                print_input_error(&e);
+                say(format!("INVALID {}", file.display()));
+                bar.suspend(|| print_input_error(&e));
                 continue;
             }
         };
@@ -198,15 +218,16 @@ fn test(paths: &[PathBuf], seed: Option<u64>) -> i32 {
         let virt = crate::engine::SimDuration(result.end.as_millis());
         if result.passed() {
             passed += 1;
-            println!("PASS {} ({virt} virtual)", file.display());
+            say(format!("PASS {} ({virt} virtual)", file.display()));
         } else {
             failed += 1;
-            println!("FAIL {} ({virt} virtual)", file.display());
+            say(format!("FAIL {} ({virt} virtual)", file.display()));
             for f in &result.failures {
-                println!("  {f}");
+                say(format!("  {f}"));
             }
         }
     }
+    bar.finish_and_clear();
     println!("{passed} passed, {failed} failed, {invalid} invalid");
     if invalid > 0 {
         EXIT_INVALID

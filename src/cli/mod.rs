@@ -57,6 +57,9 @@ pub enum Command {
         /// Seed for every scenario (overrides each scenario's `seed`).
         #[arg(long)]
         seed: Option<u64>,
+        /// No progress bar (there is none anyway when stderr is not a terminal).
+        #[arg(long)]
+        quiet: bool,
     },
     /// Show the `kubectl argo rollouts get rollout` view of a run at a virtual time.
     Get {
@@ -85,6 +88,9 @@ pub enum Command {
         /// Stop at every canary step until Enter is pressed.
         #[arg(long)]
         step: bool,
+        /// Run live and take keys: p promote, f promote --full, a abort, r retry, q quit.
+        #[arg(long, conflicts_with = "step")]
+        interactive: bool,
         /// Seed for the random draws (overrides the scenario's `seed`).
         #[arg(long)]
         seed: Option<u64>,

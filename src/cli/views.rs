@@ -153,3 +153,141 @@ pub fn watch(file: &Path, opts: &WatchOptions) -> i32 {
     }
     EXIT_OK
 }
+
+/// Where the keys of `watch --interactive` come from.
+enum Keys {
+    /// A terminal in raw mode: keys as they are pressed.
+    Terminal,
+    /// Standard input that is not a terminal: one line per frame (a key, or empty for none).
+    Lines(std::collections::VecDeque<String>),
+}
+
+impl Keys {
+    /// The key pressed during one frame of `frame` real time, if any.
+    fn next(&mut self, frame: std::time::Duration) -> Option<char> {
+        match self {
+            Keys::Terminal => {
+                use crossterm::event::{Event, KeyCode, KeyEventKind, poll, read};
+                if poll(frame).ok()?
+                    && let Ok(Event::Key(k)) = read()
+                    && k.kind == KeyEventKind::Press
+                    && let KeyCode::Char(c) = k.code
+                {
+                    return Some(c);
+                }
+                None
+            }
+            Keys::Lines(lines) => lines.pop_front().and_then(|l| l.trim().chars().next()),
+        }
+    }
+
+    fn exhausted(&self) -> bool {
+        matches!(self, Keys::Lines(l) if l.is_empty())
+    }
+}
+
+/// Leaves raw mode however the interactive loop ends.
+struct RawMode;
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        let _ = crossterm::terminal::disable_raw_mode();
+    }
+}
+
+/// `watch --interactive`: the run goes on live, `speed` virtual seconds per real second, and
+/// p / f / a / r promote, promote --full, abort and retry, q quits. Without a terminal, keys
+/// are read from standard input, one line per frame of 1/10 s of real time, and the frames
+/// are printed whenever the view changes; the run then ends when the input is used up and
+/// nothing else is left to happen.
+pub fn interactive(file: &Path, opts: &WatchOptions) -> i32 {
+    if !(opts.speed.is_finite() && opts.speed > 0.0) {
+        eprintln!("error: --speed must be a positive number of virtual seconds per second");
+        return EXIT_INVALID;
+    }
+    let auto_promote = match parse_duration(opts.auto_promote) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: --auto-promote: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let sc = match load(file, &LoadOptions { auto_promote }) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let terminal = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    let mut keys = if terminal {
+        if crossterm::terminal::enable_raw_mode().is_err() {
+            eprintln!("error: cannot put the terminal in raw mode");
+            return EXIT_INVALID;
+        }
+        Keys::Terminal
+    } else {
+        Keys::Lines(
+            std::io::stdin()
+                .lock()
+                .lines()
+                .map_while(Result::ok)
+                .collect(),
+        )
+    };
+    let _raw = terminal.then_some(RawMode);
+    let colour = colour(opts.no_color);
+    let id = identity(&sc);
+    let mut live = sim::Live::new(&sc, opts.seed.unwrap_or(sc.seed));
+    let frame = std::time::Duration::from_millis(100);
+    let step = crate::engine::SimDuration((opts.speed * 100.0).round().max(1.0) as u64);
+    let mut out = std::io::stdout().lock();
+    let mut last = String::new();
+    let mut last_state = None;
+    // In raw mode a newline does not return the carriage.
+    let nl = if terminal { "\r\n" } else { "\n" };
+    loop {
+        let key = keys.next(frame);
+        let action = match key {
+            Some('q') => break,
+            Some('p') => Some(sim::UserAction::Promote),
+            Some('f') => Some(sim::UserAction::PromoteFull),
+            Some('a') => Some(sim::UserAction::Abort),
+            Some('r') => Some(sim::UserAction::Retry),
+            _ => None,
+        };
+        if let Some(a) = action {
+            live.act(a);
+        }
+        live.advance_to(live.now() + step);
+        let state = crate::output::replay::state_at(live.journal(), live.now());
+        let view = tree::render(&state, &id, colour);
+        // On a terminal every change is drawn (ages included); printed frames only follow
+        // changes of the world itself.
+        let mut unaged = state.clone();
+        unaged.t = crate::engine::SimTime::ZERO;
+        let changed = if terminal {
+            view != last
+        } else {
+            last_state.as_ref() != Some(&unaged)
+        };
+        if changed {
+            if terminal {
+                let _ = write!(out, "\x1b[2J\x1b[H");
+            }
+            let _ = write!(
+                out,
+                "── {} ──  p promote · f promote --full · a abort · r retry · q quit{nl}",
+                live.now()
+            );
+            let _ = write!(out, "{}", view.replace('\n', nl));
+            if !terminal {
+                let _ = write!(out, "{nl}");
+            }
+            let _ = out.flush();
+            last = view;
+            last_state = Some(unaged);
+        }
+        if live.timed_out() || (keys.exhausted() && (live.idle() || live.script_done())) {
+            break;
+        }
+    }
+    EXIT_OK
+}

@@ -684,3 +684,99 @@ impl<'s> Simulation<'s> {
         }
     }
 }
+
+/// A user action applied from outside the script (`watch --interactive`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserAction {
+    Promote,
+    PromoteFull,
+    Abort,
+    Retry,
+}
+
+/// A run driven from outside, step by step: virtual time advances when asked, and promote,
+/// abort or retry can be applied at any instant, as a user of the kubectl plugin would.
+/// The scenario's script runs as usual alongside.
+pub struct Live<'s> {
+    sim: Simulation<'s>,
+}
+
+impl<'s> Live<'s> {
+    pub fn new(sc: &'s Scenario, seed: u64) -> Self {
+        let mut sim = Simulation::new(sc, seed);
+        sim.apply_initial_manifests();
+        sim.settle();
+        Live { sim }
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.sim.now
+    }
+
+    pub fn journal(&self) -> &Journal {
+        &self.sim.journal
+    }
+
+    /// Whether the run has reached its timeout.
+    pub fn timed_out(&self) -> bool {
+        self.sim.now >= SimTime::ZERO + self.sc().timeout
+    }
+
+    fn sc(&self) -> &Scenario {
+        self.sim.sc
+    }
+
+    /// The scenario's script has run to its end.
+    pub fn script_done(&self) -> bool {
+        self.sim.script_done()
+    }
+
+    /// Nothing is left to happen but traffic ticks.
+    pub fn idle(&self) -> bool {
+        self.sim.queue.is_empty() || self.sim.only_ticks_left()
+    }
+
+    /// Handles every event up to `t` (not past the timeout).
+    pub fn advance_to(&mut self, t: SimTime) {
+        let t = t.min(SimTime::ZERO + self.sc().timeout);
+        while let Some(at) = self.sim.queue.peek_time() {
+            if at > t {
+                break;
+            }
+            self.sim.now = at;
+            while let Some((_, ev)) = self.sim.queue.pop_due(at) {
+                self.sim.handle(ev);
+                self.sim.settle();
+            }
+        }
+        self.sim.now = self.sim.now.max(t);
+    }
+
+    /// Applies a user action now, journaled like a script action.
+    pub fn act(&mut self, a: UserAction) {
+        let (text, sim) = (
+            match a {
+                UserAction::Promote => "promote (interactive)",
+                UserAction::PromoteFull => "promote --full (interactive)",
+                UserAction::Abort => "abort (interactive)",
+                UserAction::Retry => "retry (interactive)",
+            },
+            &mut self.sim,
+        );
+        sim.journal.push(
+            sim.now,
+            EntryKind::ScriptAction {
+                line: 0,
+                action: text.to_string(),
+            },
+        );
+        match a {
+            UserAction::Promote => sim.promote(false),
+            UserAction::PromoteFull => sim.promote(true),
+            UserAction::Abort => sim.rollout.status.abort = true,
+            UserAction::Retry => sim.rollout.status.abort = false,
+        }
+        sim.request_reconcile();
+        sim.settle();
+    }
+}

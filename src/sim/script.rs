@@ -229,7 +229,7 @@ impl Simulation<'_> {
     }
 
     /// `kubectl argo rollouts promote [--full]` (upstream `cmd/promote/promote.go`).
-    fn promote(&mut self, full: bool) {
+    pub(super) fn promote(&mut self, full: bool) {
         if self.rollout.spec.paused {
             let mut spec = self.rollout.spec.clone();
             spec.paused = false;
