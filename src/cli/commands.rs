@@ -124,17 +124,12 @@ fn run(
         }
     }
     if let Some(dir) = out
-        && let Err(e) = write_artifacts(dir, &log)
+        && let Err(e) = crate::output::artifacts::write_all(dir, &sc, seed, &result, &log)
     {
         eprintln!("error: cannot write to {}: {e}", dir.display());
         return EXIT_INVALID;
     }
     exit_code(&result)
-}
-
-fn write_artifacts(dir: &Path, log: &str) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    std::fs::write(dir.join("events.jsonl"), log)
 }
 
 fn exit_code(r: &RunResult) -> i32 {

@@ -2,8 +2,13 @@
 //! event log, the run summary, the `get` tree (through a replay of the journal to any
 //! instant), and the series, charts and report of `run --out`.
 
+pub mod artifacts;
+pub mod charts;
 pub mod jsonl;
 pub mod replay;
+pub mod report;
+pub mod series;
+pub mod steps;
 pub mod summary;
 pub mod timeline;
 pub mod tree;

@@ -1,0 +1,245 @@
+//! Charts of a run, drawn with plotters as SVG (for the report and `--out`) and PNG: the
+//! traffic weight with step boundaries, pods per ReplicaSet, requests per version, and
+//! analysis measurements against their thresholds. Every chart reads the [`Series`] and the
+//! journal, never the simulation.
+//!
+//! The text font is DejaVu Sans, embedded (the `dejavu` crate) and registered once, so charts
+//! render the same bytes on a machine with no fonts installed (see assets/DejaVu-LICENSE).
+
+mod analysis;
+mod pods;
+mod style;
+pub mod threshold;
+mod traffic;
+mod weight;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::{FontStyle, register_font};
+
+use crate::engine::SimTime;
+use crate::output::series::{self, Series};
+use crate::output::steps::{self, StepSpan};
+use crate::scenario::Scenario;
+use crate::sim::{EntryKind, Journal};
+
+/// Why a chart could not be drawn or written.
+#[derive(Debug, thiserror::Error)]
+#[error("chart {chart}: {message}")]
+pub struct ChartError {
+    pub chart: &'static str,
+    pub message: String,
+}
+
+/// The `successCondition` and `failureCondition` of a metric, as written in its template.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MetricConditions {
+    pub success: Option<String>,
+    pub failure: Option<String>,
+}
+
+/// One finished measurement, as the journal recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasurementPoint {
+    pub t: SimTime,
+    pub run: String,
+    pub metric: String,
+    /// As Argo prints it: `[0.97]`, `0.5`, `true`, or empty.
+    pub value: String,
+    /// `Successful`, `Failed`, `Inconclusive` or `Error`.
+    pub phase: String,
+}
+
+/// Everything the charts draw.
+#[derive(Debug, Clone)]
+pub struct ChartInput {
+    /// The scenario name, in every title.
+    pub title: String,
+    pub series: Series,
+    pub spans: Vec<StepSpan>,
+    pub measurements: Vec<MeasurementPoint>,
+    /// By metric name.
+    pub conditions: BTreeMap<String, MetricConditions>,
+    /// The colour of each ReplicaSet of the series (stable, canary, others).
+    pub colours: Vec<RGBColor>,
+    /// A blue-green rollout: no weights or steps to chart.
+    pub blue_green: bool,
+}
+
+impl ChartInput {
+    /// Reads the journal; `conditions` come from the scenario's AnalysisTemplates.
+    pub fn new(
+        journal: &Journal,
+        title: &str,
+        conditions: BTreeMap<String, MetricConditions>,
+    ) -> Self {
+        let series = series::build(journal);
+        let colours = style::rs_colours(&series, journal);
+        let measurements = journal
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EntryKind::Measurement {
+                    run,
+                    metric,
+                    value,
+                    phase,
+                    ..
+                } => Some(MeasurementPoint {
+                    t: e.t,
+                    run: run.clone(),
+                    metric: metric.clone(),
+                    value: value.clone(),
+                    phase: phase.clone(),
+                }),
+                _ => None,
+            })
+            .collect();
+        let blue_green = journal
+            .iter()
+            .any(|e| matches!(&e.kind, EntryKind::RolloutStatus(s) if s.blue_green));
+        ChartInput {
+            blue_green,
+            title: title.to_string(),
+            series,
+            spans: steps::spans(journal),
+            measurements,
+            conditions,
+            colours,
+        }
+    }
+}
+
+/// The conditions of every metric of the scenario's AnalysisTemplates (the first template
+/// that names a metric wins).
+pub fn conditions_of(sc: &Scenario) -> BTreeMap<String, MetricConditions> {
+    let mut out = BTreeMap::new();
+    for m in sc.manifests.templates.iter().flat_map(|t| &t.metrics) {
+        out.entry(m.name.clone())
+            .or_insert_with(|| MetricConditions {
+                success: m.raw.0.success_condition.clone(),
+                failure: m.raw.0.failure_condition.clone(),
+            });
+    }
+    out
+}
+
+/// The charts a run has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Weight,
+    Pods,
+    Traffic,
+    Analysis,
+}
+
+impl Kind {
+    /// The file name without extension.
+    pub fn stem(self) -> &'static str {
+        match self {
+            Kind::Weight => "weight",
+            Kind::Pods => "pods",
+            Kind::Traffic => "traffic",
+            Kind::Analysis => "analysis",
+        }
+    }
+
+    /// What the chart shows, as the report's caption.
+    pub fn caption(self) -> &'static str {
+        match self {
+            Kind::Weight => "Traffic weight of the canary over time, with step boundaries",
+            Kind::Pods => "Pods per ReplicaSet (lighter: not Ready)",
+            Kind::Traffic => "Requests and failed requests per version, per traffic tick",
+            Kind::Analysis => "Analysis measurements against their thresholds",
+        }
+    }
+
+    fn size(self, input: &ChartInput) -> (u32, u32) {
+        match self {
+            Kind::Weight => (1000, 510),
+            Kind::Pods => (1000, 400),
+            Kind::Traffic => (1000, 560),
+            Kind::Analysis => (1000, 150 + 240 * analysis::metrics(input).len() as u32),
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(self, root: &DrawingArea<DB, Shift>, input: &ChartInput) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        match self {
+            Kind::Weight => weight::draw(root, input),
+            Kind::Pods => pods::draw(root, input),
+            Kind::Traffic => traffic::draw(root, input),
+            Kind::Analysis => analysis::draw(root, input),
+        }
+    }
+}
+
+/// What drawing helpers return: plotters errors are boxed, the backend type erased.
+type Fallible<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// What drawing functions return.
+type Drawn = Fallible<()>;
+
+/// The charts that apply to this run, in the report's order.
+pub fn kinds(input: &ChartInput) -> Vec<Kind> {
+    let mut out = Vec::new();
+    if input.series.rows.is_empty() {
+        return out;
+    }
+    if !input.blue_green {
+        out.push(Kind::Weight);
+    }
+    out.push(Kind::Pods);
+    if input.series.has_traffic {
+        out.push(Kind::Traffic);
+    }
+    if !input.measurements.is_empty() {
+        out.push(Kind::Analysis);
+    }
+    out
+}
+
+static FONT: Once = Once::new();
+
+/// Registers the embedded DejaVu Sans as plotters' `sans-serif` (regular and bold), once per
+/// process: without a registered font plotters cannot even lay out SVG text.
+pub fn register_fonts() {
+    FONT.call_once(|| {
+        // Both are valid TrueType files shipped inside the crate; a failure would be a broken
+        // build of `dejavu`, and charts would then report their own font errors.
+        let _ = register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular());
+        let _ = register_font("sans-serif", FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+fn chart_error(kind: Kind, e: impl std::fmt::Display) -> ChartError {
+    ChartError {
+        chart: kind.stem(),
+        message: e.to_string(),
+    }
+}
+
+/// One chart as an SVG document.
+pub fn svg(kind: Kind, input: &ChartInput) -> Result<String, ChartError> {
+    register_fonts();
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, kind.size(input)).into_drawing_area();
+        kind.draw(&root, input).map_err(|e| chart_error(kind, e))?;
+        root.present().map_err(|e| chart_error(kind, e))?;
+    }
+    Ok(out)
+}
+
+/// One chart written as a PNG file.
+pub fn png(kind: Kind, input: &ChartInput, path: &Path) -> Result<(), ChartError> {
+    register_fonts();
+    let root = BitMapBackend::new(path, kind.size(input)).into_drawing_area();
+    kind.draw(&root, input).map_err(|e| chart_error(kind, e))?;
+    root.present().map_err(|e| chart_error(kind, e))
+}

@@ -1,0 +1,236 @@
+//! The canary steps a run went through, each with when it started and ended, read from the
+//! journal's `StepStarted` / `StepCompleted` entries: the step table of the report and the step
+//! boundaries of the weight chart.
+
+use crate::engine::SimTime;
+use crate::sim::{EntryKind, Journal};
+
+/// How a step's span ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepEnd {
+    Completed(SimTime),
+    /// Another step started without this one completing: an abort (back to step 0), a new
+    /// revision, a promotion of the whole rollout.
+    Interrupted(SimTime),
+    /// The rollout was promoted with the step still pending: the initial deploy, `promote
+    /// --full`, the fast track back to the stable template. Its remaining steps never ran.
+    Skipped(SimTime),
+    /// Still running when the run ended.
+    Running,
+}
+
+/// One execution of one step (a step runs once per revision, and again after a retry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepSpan {
+    /// The rollout revision being rolled out (the highest ReplicaSet revision at the start).
+    pub revision: u64,
+    pub index: u32,
+    /// Argo's wording: `setWeight: 20`, `pause`, `pause: 45s`.
+    pub text: String,
+    pub started: SimTime,
+    pub end: StepEnd,
+}
+
+impl StepSpan {
+    /// When the span stopped (completed or interrupted), if it did.
+    pub fn ended(&self) -> Option<SimTime> {
+        match self.end {
+            StepEnd::Completed(t) | StepEnd::Interrupted(t) | StepEnd::Skipped(t) => Some(t),
+            StepEnd::Running => None,
+        }
+    }
+}
+
+/// Every step span of the journal, in start order.
+pub fn spans(journal: &Journal) -> Vec<StepSpan> {
+    let mut out: Vec<StepSpan> = Vec::new();
+    let mut revision = 0;
+    // The span still open (index into `out`).
+    let mut open: Option<usize> = None;
+    // An abort sets `currentStepIndex` back to 0, which the journal records as a step start
+    // (before the `Aborted` entry); no step runs while the rollout is aborted.
+    let mut aborted = false;
+    for e in journal.iter() {
+        match &e.kind {
+            EntryKind::PhaseChanged { message, .. } => {
+                aborted = message.starts_with("RolloutAborted");
+            }
+            EntryKind::Aborted { .. } => {
+                aborted = true;
+                if let Some(i) = open.take() {
+                    out[i].end = StepEnd::Interrupted(e.t);
+                }
+            }
+            EntryKind::StepStarted { .. } if aborted => {
+                if let Some(i) = open.take() {
+                    out[i].end = StepEnd::Interrupted(e.t);
+                }
+            }
+            EntryKind::ReplicaSetCreated { revision: r, .. }
+            | EntryKind::ReplicaSetRevision { revision: r, .. } => revision = revision.max(*r),
+            EntryKind::StepStarted { index, step } => {
+                if let Some(i) = open.take() {
+                    out[i].end = StepEnd::Interrupted(e.t);
+                }
+                open = Some(out.len());
+                out.push(StepSpan {
+                    revision,
+                    index: *index,
+                    text: step.clone(),
+                    started: e.t,
+                    end: StepEnd::Running,
+                });
+            }
+            EntryKind::StepCompleted { index, .. } => {
+                if let Some(i) = open.filter(|&i| out[i].index == *index) {
+                    out[i].end = StepEnd::Completed(e.t);
+                    open = None;
+                }
+            }
+            // Once every step is done (promoted, or the fast track to a stable template) no
+            // step is running any more.
+            EntryKind::Promoted { .. } => {
+                if let Some(i) = open.take() {
+                    out[i].end = StepEnd::Skipped(e.t);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Step starts grouped by instant, for labelling chart boundaries: `(t, ["pause",
+/// "setWeight: 40"])` when a step completed at once and the next started in the same instant.
+pub fn boundaries(spans: &[StepSpan]) -> Vec<(SimTime, Vec<String>)> {
+    let mut out: Vec<(SimTime, Vec<String>)> = Vec::new();
+    for s in spans {
+        match out.last_mut() {
+            Some((t, texts)) if *t == s.started => texts.push(s.text.clone()),
+            _ => out.push((s.started, vec![s.text.clone()])),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rollout::Phase;
+    use crate::sim::Entry;
+
+    fn at(ms: u64, kind: EntryKind) -> Entry {
+        Entry {
+            t: SimTime(ms),
+            kind,
+        }
+    }
+
+    fn started(index: u32, step: &str) -> EntryKind {
+        EntryKind::StepStarted {
+            index,
+            step: step.into(),
+        }
+    }
+
+    fn completed(index: u32, step: &str) -> EntryKind {
+        EntryKind::StepCompleted {
+            index,
+            step: step.into(),
+        }
+    }
+
+    fn new_rs(revision: u64) -> EntryKind {
+        EntryKind::ReplicaSetCreated {
+            name: format!("app-{revision}"),
+            revision,
+            image: "img".into(),
+        }
+    }
+
+    #[test]
+    fn steps_complete_are_skipped_or_keep_running() {
+        let j = Journal {
+            entries: vec![
+                at(0, new_rs(1)),
+                at(0, started(0, "setWeight: 20")),
+                at(
+                    0,
+                    EntryKind::Promoted {
+                        revision: 1,
+                        replica_set: "app-1".into(),
+                        reason: "Initial deploy".into(),
+                    },
+                ),
+                at(5000, new_rs(2)),
+                at(5000, started(0, "setWeight: 20")),
+                at(9000, completed(0, "setWeight: 20")),
+                at(9000, started(1, "pause")),
+            ],
+        };
+        let s = spans(&j);
+        assert_eq!(s.len(), 3);
+        assert_eq!((s[0].revision, s[0].end), (1, StepEnd::Skipped(SimTime(0))));
+        assert_eq!(
+            (s[1].revision, s[1].end),
+            (2, StepEnd::Completed(SimTime(9000)))
+        );
+        assert_eq!((s[2].index, s[2].end), (1, StepEnd::Running));
+        assert_eq!(s[1].ended(), Some(SimTime(9000)));
+        assert_eq!(s[2].ended(), None);
+    }
+
+    #[test]
+    fn the_step_index_reset_of_an_abort_is_not_a_step() {
+        let j = Journal {
+            entries: vec![
+                at(0, new_rs(2)),
+                at(0, started(1, "pause")),
+                at(
+                    3000,
+                    EntryKind::PhaseChanged {
+                        from: Phase::Paused,
+                        to: Phase::Degraded,
+                        message: "RolloutAborted: Rollout aborted update to revision 2".into(),
+                    },
+                ),
+                at(3000, started(0, "setWeight: 20")),
+                at(
+                    3000,
+                    EntryKind::Aborted {
+                        revision: 2,
+                        message: "Rollout aborted update to revision 2".into(),
+                    },
+                ),
+            ],
+        };
+        let s = spans(&j);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].end, StepEnd::Interrupted(SimTime(3000)));
+    }
+
+    #[test]
+    fn boundaries_group_steps_started_in_one_instant() {
+        let j = Journal {
+            entries: vec![
+                at(0, new_rs(2)),
+                at(1000, started(1, "pause")),
+                at(1000, completed(1, "pause")),
+                at(1000, started(2, "setWeight: 40")),
+                at(4000, completed(2, "setWeight: 40")),
+                at(4000, started(3, "pause: 45s")),
+            ],
+        };
+        let b = boundaries(&spans(&j));
+        assert_eq!(
+            b,
+            vec![
+                (
+                    SimTime(1000),
+                    vec!["pause".to_string(), "setWeight: 40".to_string()]
+                ),
+                (SimTime(4000), vec!["pause: 45s".to_string()]),
+            ]
+        );
+    }
+}
