@@ -323,8 +323,12 @@ impl Simulation<'_> {
                     },
                 );
             }
+            // The index also moves when nothing starts: set to 0 before the first deploy is
+            // promoted at once, and reset to 0 by an abort.
+            let update = !st.stable_rs.is_empty() && !st.abort;
             if let Some(i) = step.1
                 && (i as usize) < steps.len()
+                && update
             {
                 self.journal.push(
                     now,
