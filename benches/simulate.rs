@@ -39,5 +39,17 @@ fn analysis_with_traffic(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, demo, analysis_with_traffic);
+/// `sweep` throughput: the demo with 100 requests per second, 2 variants × 8 seeds (16 runs)
+/// per iteration, in parallel as the command runs them.
+fn sweep_runs(c: &mut Criterion) {
+    use rollout_sim::sweep;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/demo-with-traffic.yaml");
+    let base = sweep::base(&path).expect("the bench scenario loads");
+    let sets = vec![sweep::parse_set("apps[0].startup=2s..6s,4s..8s").expect("a valid --set")];
+    c.bench_function("sweep_demo_with_traffic_16_runs", |b| {
+        b.iter(|| black_box(sweep::run(&base, &sets, 8, 1, &|| {}).expect("runs")))
+    });
+}
+
+criterion_group!(benches, demo, analysis_with_traffic, sweep_runs);
 criterion_main!(benches);

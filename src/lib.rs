@@ -38,4 +38,5 @@ pub mod output;
 pub mod rollout;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 pub mod traffic;

@@ -38,6 +38,15 @@ pub fn dispatch(cmd: Command) -> i32 {
             &auto_promote,
         ),
         Command::Test { paths, seed, quiet } => test(&paths, seed, quiet),
+        Command::Sweep {
+            file,
+            sets,
+            runs,
+            seed,
+            format,
+            out,
+            quiet,
+        } => super::views::sweep(&file, &sets, runs, seed, format, out.as_deref(), quiet),
         Command::Get {
             file,
             at,

@@ -22,6 +22,14 @@ pub enum Format {
     Json,
 }
 
+/// Output of `sweep`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SweepFormat {
+    Text,
+    Csv,
+    Json,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run one scenario (or a Rollout manifest, as the default scenario) and print its timeline.
@@ -100,6 +108,30 @@ pub enum Command {
         /// For a bare manifest: promote each indefinite pause after this long.
         #[arg(long, default_value = "30s")]
         auto_promote: String,
+    },
+    /// What-if: run the scenario with every combination of changed values, N seeds each.
+    Sweep {
+        /// A scenario file, or a manifest file holding one Rollout.
+        file: PathBuf,
+        /// `PATH=V1,V2,...`: a path into the scenario (`apps[0].errorRate`) or the Rollout
+        /// (`rollout.spec.strategy.canary.steps[0].setWeight`) and the values to try.
+        #[arg(long = "set", required = true)]
+        sets: Vec<String>,
+        /// Runs (seeds) per variant.
+        #[arg(long, default_value = "10")]
+        runs: u32,
+        /// First seed (runs use seed, seed+1, ...; default: the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output on stdout.
+        #[arg(long, value_enum, default_value = "text")]
+        format: SweepFormat,
+        /// Also write sweep.csv, sweep.json, sweep.txt and the chart sweep.svg here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
     },
     /// Validate scenarios and manifests without running them.
     Lint {

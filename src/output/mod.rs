@@ -10,5 +10,6 @@ pub mod report;
 pub mod series;
 pub mod steps;
 pub mod summary;
+pub mod sweep;
 pub mod timeline;
 pub mod tree;

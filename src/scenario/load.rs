@@ -65,7 +65,14 @@ pub fn load(path: &Path) -> Result<Scenario, InputError> {
 pub fn load_with_options(path: &Path, opts: &LoadOptions) -> Result<Scenario, InputError> {
     let file = path.to_string_lossy().to_string();
     let text = read_text(path, &file).map_err(InputError::single)?;
-    let docs = parse_documents(&file, &text).map_err(InputError::single)?;
+    load_text(path, &text, opts)
+}
+
+/// Loads a scenario (or manifests) from `text` as if it were the file at `path`: relative
+/// paths inside it are resolved from that file's folder. `sweep` loads its variants so.
+pub fn load_text(path: &Path, text: &str, opts: &LoadOptions) -> Result<Scenario, InputError> {
+    let file = path.to_string_lossy().to_string();
+    let docs = parse_documents(&file, text).map_err(InputError::single)?;
     let mut diags = Diagnostics::default();
     let Some(first) = docs.first() else {
         return Err(InputError::single(crate::input::Diagnostic::error(

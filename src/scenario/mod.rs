@@ -15,7 +15,7 @@ use crate::engine::SimDuration;
 use crate::manifest::Manifests;
 
 pub use condition::{Condition, Observation};
-pub use load::{LoadOptions, default_next_image, load, load_with_options};
+pub use load::{LoadOptions, default_next_image, load, load_text, load_with_options};
 
 /// A validated scenario.
 #[derive(Debug, Clone)]
