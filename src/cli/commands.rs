@@ -37,7 +37,13 @@ pub fn dispatch(cmd: Command) -> i32 {
             },
             &auto_promote,
         ),
-        Command::Test { paths, seed, quiet } => test(&paths, seed, quiet),
+        Command::Test {
+            paths,
+            seed,
+            quiet,
+            junit,
+            shard,
+        } => test(&paths, seed, quiet, junit.as_deref(), shard),
         Command::Sweep {
             file,
             sets,
@@ -175,7 +181,13 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-fn test(paths: &[PathBuf], seed: Option<u64>, quiet: bool) -> i32 {
+fn test(
+    paths: &[PathBuf],
+    seed: Option<u64>,
+    quiet: bool,
+    junit_file: Option<&Path>,
+    shard: Option<super::shard::Shard>,
+) -> i32 {
     let paths = if paths.is_empty() {
         vec![PathBuf::from("scenarios")]
     } else {
@@ -189,6 +201,9 @@ fn test(paths: &[PathBuf], seed: Option<u64>, quiet: bool) -> i32 {
         }
     };
     let (mut passed, mut failed, mut invalid) = (0, 0, 0);
+    let mut report = junit_file.map(|_| junit_report(&paths, seed, shard));
+    // Position of the next scenario in the whole suite, for `--shard`.
+    let mut position = 0;
     // A bar on stderr for long suites; indicatif hides it when stderr is not a terminal, and
     // the result lines go through it so they are not overdrawn.
     let bar = if quiet {
@@ -205,20 +220,37 @@ fn test(paths: &[PathBuf], seed: Option<u64>, quiet: bool) -> i32 {
     for (file, explicit) in files {
         bar.set_message(file.display().to_string());
         bar.inc(1);
-        let sc = match scenario::load(&file) {
+        let loaded = scenario::load(&file);
+        // Manifest files found while searching a folder are inputs of scenarios, not tests.
+        if loaded
+            .as_ref()
+            .is_ok_and(|sc| sc.from_manifest && !explicit)
+        {
+            continue;
+        }
+        position += 1;
+        if shard.is_some_and(|s| !s.owns(position - 1)) {
+            continue;
+        }
+        let sc = match loaded {
             Ok(s) => s,
             Err(e) => {
                 invalid += 1;
                 say(format!("INVALID {}", file.display()));
                 bar.suspend(|| print_input_error(&e));
+                if let Some(r) = &mut report {
+                    let diags: Vec<String> =
+                        e.0.sorted_errors().iter().map(|d| d.to_string()).collect();
+                    r.invalid(&file, &diags);
+                }
                 continue;
             }
         };
-        // Manifest files found while searching a folder are inputs of scenarios, not tests.
-        if sc.from_manifest && !explicit {
-            continue;
+        let run_seed = seed.unwrap_or(sc.seed);
+        let result = sim::run_with_seed(&sc, run_seed);
+        if let Some(r) = &mut report {
+            r.ran(&file, run_seed, &result);
         }
-        let result = sim::run_with_seed(&sc, seed.unwrap_or(sc.seed));
         let virt = crate::engine::SimDuration(result.end.as_millis());
         if result.passed() {
             passed += 1;
@@ -233,6 +265,15 @@ fn test(paths: &[PathBuf], seed: Option<u64>, quiet: bool) -> i32 {
     }
     bar.finish_and_clear();
     println!("{passed} passed, {failed} failed, {invalid} invalid");
+    if let (Some(r), Some(path)) = (&report, junit_file)
+        && let Err(e) = r.write(path)
+    {
+        eprintln!(
+            "error: cannot write the JUnit report {}: {e}",
+            path.display()
+        );
+        return EXIT_INVALID;
+    }
     if invalid > 0 {
         EXIT_INVALID
     } else if failed > 0 {
@@ -240,6 +281,26 @@ fn test(paths: &[PathBuf], seed: Option<u64>, quiet: bool) -> i32 {
     } else {
         EXIT_OK
     }
+}
+
+/// The JUnit report of `test --junit`, named after the paths (and the shard, if any).
+fn junit_report(
+    paths: &[PathBuf],
+    seed: Option<u64>,
+    shard: Option<super::shard::Shard>,
+) -> crate::output::junit::JunitReport {
+    let mut name: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    if let Some(s) = shard {
+        name.push(format!("[shard {s}]"));
+    }
+    let mut r = crate::output::junit::JunitReport::new(&name.join(" "));
+    if let Some(seed) = seed {
+        r.property("seed", &seed.to_string());
+    }
+    if let Some(s) = shard {
+        r.property("shard", &s.to_string());
+    }
+    r
 }
 
 fn lint(files: &[PathBuf]) -> i32 {

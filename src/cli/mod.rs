@@ -2,6 +2,7 @@
 //! scenario's expectation, wait or invariant failed, 2 invalid input.
 
 mod commands;
+mod shard;
 mod views;
 
 use std::path::PathBuf;
@@ -68,6 +69,12 @@ pub enum Command {
         /// No progress bar (there is none anyway when stderr is not a terminal).
         #[arg(long)]
         quiet: bool,
+        /// Also write a JUnit XML report (one testcase per scenario) to this file.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Run only shard I of N (1-based): every N-th scenario, starting at the I-th.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<shard::Shard>,
     },
     /// Show the `kubectl argo rollouts get rollout` view of a run at a virtual time.
     Get {
