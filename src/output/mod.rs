@@ -5,6 +5,7 @@
 pub mod artifacts;
 pub mod charts;
 pub mod jsonl;
+pub mod plan;
 pub mod replay;
 pub mod report;
 pub mod series;
