@@ -35,6 +35,7 @@ pub mod input;
 pub mod lint;
 pub mod manifest;
 pub mod output;
+pub mod plan;
 pub mod rollout;
 pub mod scenario;
 pub mod sim;

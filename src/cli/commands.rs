@@ -82,6 +82,12 @@ pub fn dispatch(cmd: Command) -> i32 {
                 super::views::watch(&file, &opts)
             }
         }
+        Command::Plan {
+            file,
+            format,
+            promote_after,
+            seed,
+        } => super::plan::plan(&file, format, promote_after.as_deref(), seed),
         Command::Lint { files } => lint(&files),
     }
 }

@@ -2,6 +2,7 @@
 //! scenario's expectation, wait or invariant failed, 2 invalid input.
 
 mod commands;
+mod plan;
 mod shard;
 mod views;
 
@@ -139,6 +140,20 @@ pub enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+    },
+    /// Plan an update: per step, weight, pods, and when it ends; the ETA (docs/plan.md).
+    Plan {
+        /// A scenario file, or a manifest file holding one Rollout.
+        file: PathBuf,
+        /// `text`: a table; `json`: the documented plan object.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Assume each manual promotion happens this long after its pause starts.
+        #[arg(long)]
+        promote_after: Option<String>,
+        /// Seed for the random draws (overrides the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
     },
     /// Validate scenarios and manifests without running them.
     Lint {

@@ -6,6 +6,7 @@ pub mod artifacts;
 pub mod charts;
 pub mod jsonl;
 pub mod junit;
+pub mod plan;
 pub mod replay;
 pub mod report;
 pub mod series;

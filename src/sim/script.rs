@@ -273,27 +273,18 @@ impl Simulation<'_> {
         }
     }
 
-    /// The default scenario's stand-in for a human: an indefinite pause is promoted after
-    /// `auto_promote`.
+    /// The default scenario's stand-in for a human: an indefinite pause (a `pause: {}` step,
+    /// or the blue-green pause before the switch with `autoPromotionEnabled: false`) is
+    /// promoted after `auto_promote`.
     pub(super) fn arm_auto_promote(&mut self) {
         let Some(delay) = self.sc.auto_promote else {
             return;
         };
-        let st = &self.rollout.status;
-        let Some(cond) = st.pause_condition(PauseReason::CanaryPauseStep) else {
+        let Some((idx, start)) = self.indefinite_pause() else {
             return;
         };
-        let Some(idx) = st.current_step_index else {
-            return;
-        };
-        let indefinite = self
-            .rollout
-            .spec
-            .canary()
-            .and_then(|c| c.steps.get(idx as usize))
-            .is_some_and(Step::is_indefinite_pause);
-        let key = (self.rollout.generation, idx, cond.start_time.as_millis());
-        if !indefinite || self.auto_promote_for == Some(key) {
+        let key = (self.rollout.generation, idx, start);
+        if self.auto_promote_for == Some(key) {
             return;
         }
         self.auto_promote_for = Some(key);
@@ -306,11 +297,28 @@ impl Simulation<'_> {
         );
     }
 
-    pub(super) fn auto_promote(&mut self, step: u32, generation: u64) {
+    /// The indefinite pause the rollout is in, if any: the step index (`u32::MAX` for the
+    /// blue-green pause) and when the pause started (milliseconds).
+    fn indefinite_pause(&self) -> Option<(u32, u64)> {
         let st = &self.rollout.status;
+        if let Some(bg) = self.rollout.spec.blue_green() {
+            let cond = st.pause_condition(PauseReason::BlueGreenPause)?;
+            return (!bg.auto_promotion_enabled).then(|| (u32::MAX, cond.start_time.as_millis()));
+        }
+        let cond = st.pause_condition(PauseReason::CanaryPauseStep)?;
+        let idx = st.current_step_index?;
+        let indefinite = self
+            .rollout
+            .spec
+            .canary()
+            .and_then(|c| c.steps.get(idx as usize))
+            .is_some_and(Step::is_indefinite_pause);
+        indefinite.then(|| (idx, cond.start_time.as_millis()))
+    }
+
+    pub(super) fn auto_promote(&mut self, step: u32, generation: u64) {
         let still = self.rollout.generation == generation
-            && st.current_step_index == Some(step)
-            && st.pause_condition(PauseReason::CanaryPauseStep).is_some();
+            && self.indefinite_pause().is_some_and(|(idx, _)| idx == step);
         if !still {
             return;
         }

@@ -1,0 +1,47 @@
+//! `rollout-sim plan FILE`: the plan of an update (docs/plan.md).
+
+use std::path::Path;
+
+use crate::engine::parse_duration;
+use crate::output::plan::{render_json, render_text};
+use crate::plan::{PlanOptions, plan as make_plan};
+use crate::scenario::LoadOptions;
+
+use super::Format;
+use super::commands::{EXIT_INVALID, EXIT_OK, load};
+
+pub(super) fn plan(
+    file: &Path,
+    format: Format,
+    promote_after: Option<&str>,
+    seed: Option<u64>,
+) -> i32 {
+    let promote_after = match promote_after.map(parse_duration).transpose() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: --promote-after: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let sc = match load(file, &LoadOptions::default()) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let opts = PlanOptions {
+        promote_after,
+        seed,
+    };
+    match make_plan(&sc, &opts) {
+        Ok(p) => {
+            match format {
+                Format::Text => print!("{}", render_text(&p)),
+                Format::Json => print!("{}", render_json(&p)),
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("{}: error: {e}", file.display());
+            EXIT_INVALID
+        }
+    }
+}

@@ -1,0 +1,520 @@
+//! `rollout-sim plan`: how an update of a Rollout will unfold, step by step, before it runs.
+//!
+//! Nothing here re-implements the controller. The plan is *simulated*: the file's scenario is
+//! rewritten into a plan scenario (wait Healthy, set the first container's image to the next
+//! tag, promote each indefinite pause after `--promote-after`, wait Healthy at revision 2, then
+//! wait until the old ReplicaSets are scaled down), run twice — once with every pod starting at
+//! the fastest time of its app model's range (*earliest*), once at the middle of the range
+//! (*expected*) — and each step's end, pod counts and peak are read from the journals. Times are
+//! relative to the moment the image changed. See docs/plan.md for the columns and assumptions.
+
+use crate::engine::{SimDuration, SimTime};
+use crate::manifest::{Rollout, Strategy};
+use crate::output::replay::Replay;
+use crate::rollout::Phase;
+use crate::scenario::{
+    Action, AppModel, Condition, Scenario, ScriptItem, Startup, default_next_image,
+};
+use crate::sim::{self, EntryKind, Journal};
+
+/// How the plan is made.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlanOptions {
+    /// Each manual promotion happens this long after its pause starts. `None`: promotions are
+    /// assumed to take no time, and times after an indefinite pause leave out the wait.
+    pub promote_after: Option<SimDuration>,
+    /// Seed of the random draws (default: the scenario's).
+    pub seed: Option<u64>,
+}
+
+/// A time of the plan, in the earliest and the expected run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Times {
+    /// Since the image changed; `None` when it never happened (pods never Ready, a failed
+    /// analysis...).
+    pub earliest: Option<SimDuration>,
+    pub expected: Option<SimDuration>,
+}
+
+/// One row: a canary step, or a phase of a blue-green update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanStep {
+    /// The canary step index (`None` for blue-green phases).
+    pub index: Option<u32>,
+    /// Argo's wording: `setWeight: 20`, `pause: 45s`, `pause`, `analysis`; for blue-green
+    /// `preview up`, `pause`, `switch active`, `scale down old`.
+    pub step: String,
+    /// An indefinite pause: only a promote ends it.
+    pub indefinite: bool,
+    /// The setWeight in force at the end of the step (canary only).
+    pub set_weight: Option<u32>,
+    /// Non-terminating pods of the new (canary / preview) ReplicaSet at the end of the step.
+    pub canary_pods: u32,
+    /// Non-terminating pods of the stable (active) ReplicaSet at the end of the step.
+    pub stable_pods: u32,
+    /// The most non-terminating pods of the rollout at any moment of the step.
+    pub peak_pods: u32,
+    pub start: Times,
+    pub end: Times,
+    /// Manual promotions at or before the end of the step. Without `--promote-after` their
+    /// waits are not in the times.
+    pub promotions_before: u32,
+}
+
+/// The plan of one update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub rollout: String,
+    /// `canary` or `blueGreen`.
+    pub strategy: &'static str,
+    pub replicas: u32,
+    pub image_from: String,
+    pub image_to: String,
+    /// How the pods of the new image start: `(earliest, expected)` startup, `None` = never
+    /// Ready.
+    pub startup: Option<(SimDuration, SimDuration)>,
+    pub promote_after: Option<SimDuration>,
+    /// Canary steps in the spec (rows exist only for the steps the update reached).
+    pub spec_steps: u32,
+    pub steps: Vec<PlanStep>,
+    /// Manual promotions the update needs (indefinite pauses reached).
+    pub promotions: u32,
+    /// When the rollout is Healthy at the new revision: the ETA.
+    pub healthy: Times,
+    /// Pods at that moment: new and old ReplicaSets.
+    pub healthy_canary_pods: u32,
+    pub healthy_stable_pods: u32,
+    /// The most pods from the end of the last step until Healthy.
+    pub healthy_peak_pods: u32,
+    /// When every old ReplicaSet is scaled to 0 (after `scaleDownDelaySeconds`, if any).
+    pub settled: Times,
+    /// The most pods of the rollout at any moment of the update.
+    pub peak_pods: u32,
+}
+
+/// Why no plan could be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("the scenario has no Rollout")]
+    NoRollout,
+    #[error("the Rollout {0} has no container")]
+    NoContainer(String),
+}
+
+/// Replaces every startup range by one fixed time picked from it (`pick(lo, hi)`), and adds a
+/// catch-all model (the default model, pinned the same way) for images no entry matches.
+pub fn pin_startups(
+    apps: &mut Vec<AppModel>,
+    pick: impl Fn(SimDuration, SimDuration) -> SimDuration,
+) {
+    let mut catch_all = AppModel::default_for("*");
+    for app in apps.iter_mut().chain(std::iter::once(&mut catch_all)) {
+        if let Startup::Range(lo, hi) = app.startup {
+            app.startup = Startup::Fixed(pick(lo, hi));
+        }
+    }
+    apps.push(catch_all);
+}
+
+/// The fastest startup of a range.
+pub fn earliest(lo: SimDuration, _hi: SimDuration) -> SimDuration {
+    lo
+}
+
+/// The middle of a range.
+pub fn middle(lo: SimDuration, hi: SimDuration) -> SimDuration {
+    SimDuration(lo.0 + (hi.0.saturating_sub(lo.0)) / 2)
+}
+
+/// The plan scenario of a loaded scenario (see the module doc), and the image it moves to.
+pub fn plan_scenario(sc: &Scenario, opts: &PlanOptions) -> Result<(Scenario, String), PlanError> {
+    let rollout = sc.manifests.rollouts.first().ok_or(PlanError::NoRollout)?;
+    let container = rollout
+        .spec
+        .template
+        .containers()
+        .into_iter()
+        .next()
+        .ok_or_else(|| PlanError::NoContainer(rollout.name.clone()))?;
+    let next = default_next_image(&container.image);
+    let healthy = Condition {
+        phase: Some(Phase::Healthy),
+        ..Default::default()
+    };
+    let wait = |c: Condition| ScriptItem {
+        line: 0,
+        action: Action::WaitUntil(c),
+    };
+    let mut plan = sc.clone();
+    plan.script = vec![
+        wait(healthy.clone()),
+        ScriptItem {
+            line: 0,
+            action: Action::SetImage {
+                container: Some(container.name.clone()),
+                image: next.clone(),
+            },
+        },
+        wait(Condition {
+            revision: Some(2),
+            ..healthy
+        }),
+        wait(Condition {
+            replica_sets_scaled_up: Some(1),
+            ..Default::default()
+        }),
+    ];
+    plan.expect = None;
+    plan.expect_line = 0;
+    plan.invariants.clear();
+    plan.auto_promote = Some(opts.promote_after.unwrap_or(SimDuration::ZERO));
+    plan.timeout = plan.timeout.max(SimDuration::from_secs(24 * 3600));
+    Ok((plan, next))
+}
+
+/// Makes the plan of the first Rollout of a loaded scenario.
+pub fn plan(sc: &Scenario, opts: &PlanOptions) -> Result<Plan, PlanError> {
+    let (base, next) = plan_scenario(sc, opts)?;
+    let rollout = &sc.manifests.rollouts[0];
+    let seed = opts.seed.unwrap_or(sc.seed);
+    let run = |pick: fn(SimDuration, SimDuration) -> SimDuration| {
+        let mut s = base.clone();
+        pin_startups(&mut s.apps, pick);
+        sim::run_with_seed(&s, seed).journal
+    };
+    let fast = read(&run(earliest), rollout);
+    let mid = read(&run(middle), rollout);
+    let startup = match crate::scenario::app_for(&sc.apps, &next).startup {
+        Startup::Fixed(d) => Some((d, d)),
+        Startup::Range(lo, hi) => Some((lo, middle(lo, hi))),
+        Startup::Never => None,
+    };
+    let container = rollout.spec.template.containers().into_iter().next();
+    let mut steps = Vec::new();
+    // Rows come from the expected run; the earliest run adds its times to the same rows.
+    for (i, row) in mid.rows.iter().enumerate() {
+        let other = fast
+            .rows
+            .iter()
+            .filter(|r| r.key == row.key)
+            .nth(mid.rows[..i].iter().filter(|r| r.key == row.key).count());
+        steps.push(PlanStep {
+            index: row.index,
+            step: row.text.clone(),
+            indefinite: row.indefinite,
+            set_weight: row.set_weight,
+            canary_pods: row.canary,
+            stable_pods: row.stable,
+            peak_pods: row.peak,
+            start: Times {
+                earliest: other.and_then(|r| r.start),
+                expected: row.start,
+            },
+            end: Times {
+                earliest: other.and_then(|r| r.end),
+                expected: row.end,
+            },
+            promotions_before: row.promotions,
+        });
+    }
+    Ok(Plan {
+        rollout: rollout.name.clone(),
+        strategy: match rollout.spec.strategy {
+            Strategy::BlueGreen(_) => "blueGreen",
+            _ => "canary",
+        },
+        replicas: rollout.spec.replicas.unwrap_or(1),
+        image_from: container.map(|c| c.image).unwrap_or_default(),
+        image_to: next,
+        startup,
+        promote_after: opts.promote_after,
+        spec_steps: rollout.spec.canary().map_or(0, |c| c.steps.len() as u32),
+        steps,
+        promotions: mid.promotions,
+        healthy: Times {
+            earliest: fast.healthy,
+            expected: mid.healthy,
+        },
+        healthy_canary_pods: mid.healthy_pods.0,
+        healthy_stable_pods: mid.healthy_pods.1,
+        healthy_peak_pods: mid.healthy_peak,
+        settled: Times {
+            earliest: fast.settled,
+            expected: mid.settled,
+        },
+        peak_pods: mid.peak,
+    })
+}
+
+/// One row as read from one run.
+#[derive(Debug, Clone, Default)]
+struct Row {
+    /// What matches rows of the two runs: the step index, or the blue-green phase.
+    key: String,
+    index: Option<u32>,
+    text: String,
+    indefinite: bool,
+    set_weight: Option<u32>,
+    canary: u32,
+    stable: u32,
+    peak: u32,
+    start: Option<SimDuration>,
+    end: Option<SimDuration>,
+    promotions: u32,
+}
+
+/// What one run says.
+#[derive(Debug, Clone, Default)]
+struct Reading {
+    rows: Vec<Row>,
+    promotions: u32,
+    healthy: Option<SimDuration>,
+    healthy_pods: (u32, u32),
+    healthy_peak: u32,
+    settled: Option<SimDuration>,
+    peak: u32,
+}
+
+/// Pods of the new and the old ReplicaSets, and all pods, in a replayed state.
+fn pods(state: &crate::output::replay::State, new_hash: &str) -> (u32, u32, u32) {
+    let (mut new, mut old) = (0, 0);
+    for rs in &state.replica_sets {
+        if rs.hash == new_hash {
+            new += rs.replicas();
+        } else {
+            old += rs.replicas();
+        }
+    }
+    (new, old, new + old)
+}
+
+/// The setWeight in force at canary step `index` (the last `setWeight` at or before it).
+fn weight_at(rollout: &Rollout, index: u32) -> Option<u32> {
+    let steps = &rollout.spec.canary()?.steps;
+    Some(
+        steps
+            .iter()
+            .take(index as usize + 1)
+            .filter_map(|s| s.set_weight)
+            .next_back()
+            .unwrap_or(0),
+    )
+}
+
+/// Reads the rows of one run of the plan scenario.
+fn read(journal: &Journal, rollout: &Rollout) -> Reading {
+    let bg = rollout.spec.blue_green().cloned();
+    let mut out = Reading::default();
+    let mut replay = Replay::new(journal);
+    let mut t0: Option<SimTime> = None;
+    // The new revision's pod-template hash, once its ReplicaSet exists.
+    let mut new_hash = String::new();
+    let mut new_rs = String::new();
+    // The row being measured (index into out.rows).
+    let mut open: Option<usize> = None;
+    // Blue-green milestones reached.
+    let (mut preview_ready, mut switched) = (false, false);
+    let mut tail_peak = 0;
+    let rel = |t: SimTime, t0: SimTime| t.saturating_sub(t0);
+    while let Some(e) = replay.step() {
+        let state = &replay.state;
+        let Some(start) = t0 else {
+            if let EntryKind::ScriptAction { action, .. } = &e.kind
+                && action.starts_with("setImage")
+            {
+                t0 = Some(e.t);
+                if bg.is_some() {
+                    open = Some(out.rows.len());
+                    out.rows.push(Row {
+                        key: "preview up".into(),
+                        text: "preview up".into(),
+                        start: Some(SimDuration::ZERO),
+                        ..Default::default()
+                    });
+                }
+            }
+            continue;
+        };
+        let now = rel(e.t, start);
+        if let EntryKind::ReplicaSetCreated { name, revision, .. } = &e.kind
+            && *revision >= 2
+            && new_hash.is_empty()
+        {
+            new_rs = name.clone();
+            new_hash = state
+                .replica_sets
+                .iter()
+                .find(|rs| &rs.name == name)
+                .map(|rs| rs.hash.clone())
+                .unwrap_or_default();
+        }
+        let (new, old, total) = pods(state, &new_hash);
+        out.peak = out.peak.max(total);
+        if let Some(i) = open {
+            out.rows[i].peak = out.rows[i].peak.max(total);
+        }
+        let close = |row: &mut Row, promotions: u32| {
+            row.end = Some(now);
+            row.canary = new;
+            row.stable = old;
+            row.promotions = promotions;
+        };
+        match &e.kind {
+            EntryKind::ScriptAction { action, .. } if action == "promote (auto)" => {
+                out.promotions += 1;
+            }
+            EntryKind::StepStarted { index, step } if bg.is_none() => {
+                let indefinite = rollout
+                    .spec
+                    .canary()
+                    .and_then(|c| c.steps.get(*index as usize))
+                    .is_some_and(|s| s.is_indefinite_pause());
+                open = Some(out.rows.len());
+                out.rows.push(Row {
+                    key: index.to_string(),
+                    index: Some(*index),
+                    text: step.clone(),
+                    indefinite,
+                    set_weight: weight_at(rollout, *index),
+                    peak: total,
+                    start: Some(now),
+                    ..Default::default()
+                });
+            }
+            EntryKind::StepCompleted { index, .. } if bg.is_none() => {
+                if let Some(i) = open.filter(|&i| out.rows[i].index == Some(*index)) {
+                    close(&mut out.rows[i], out.promotions);
+                    open = None;
+                }
+            }
+            EntryKind::PhaseChanged { to, .. }
+                if *to == Phase::Healthy && out.healthy.is_none() && !new_hash.is_empty() =>
+            {
+                out.healthy = Some(now);
+                out.healthy_pods = (new, old);
+                out.healthy_peak = tail_peak.max(total);
+                // A canary step still open when the rollout became Healthy (a promotion
+                // skipped it); blue-green scales the old side down after Healthy.
+                if let Some(i) = open.filter(|_| bg.is_none()) {
+                    close(&mut out.rows[i], out.promotions);
+                    open = None;
+                }
+            }
+            _ => {}
+        }
+        if let Some(bg) = &bg {
+            let new_state = state.replica_sets.iter().find(|rs| rs.name == new_rs);
+            if !preview_ready
+                && new_state.is_some_and(|rs| rs.spec > 0 && rs.ready() as i32 >= rs.spec)
+            {
+                preview_ready = true;
+                if let Some(i) = open.take() {
+                    close(&mut out.rows[i], out.promotions);
+                }
+                if bg.needs_controller_pause() {
+                    let text = if bg.auto_promotion_enabled {
+                        format!(
+                            "pause: {}s (autoPromotionSeconds)",
+                            bg.auto_promotion_seconds
+                        )
+                    } else {
+                        "pause".to_string()
+                    };
+                    open = Some(out.rows.len());
+                    out.rows.push(Row {
+                        key: "pause".into(),
+                        text,
+                        indefinite: !bg.auto_promotion_enabled,
+                        peak: total,
+                        start: Some(now),
+                        ..Default::default()
+                    });
+                }
+            }
+            if let EntryKind::ServiceSwitched { service, to, .. } = &e.kind
+                && *service == bg.active_service
+                && *to == new_hash
+                && !switched
+            {
+                switched = true;
+                if let Some(i) = open.take() {
+                    close(&mut out.rows[i], out.promotions);
+                }
+                let mut row = Row {
+                    key: "switch".into(),
+                    text: if bg.pre_promotion_analysis.is_some() {
+                        "switch active (after prePromotionAnalysis)".into()
+                    } else {
+                        "switch active".into()
+                    },
+                    peak: total,
+                    start: out.rows.last().and_then(|r| r.end),
+                    ..Default::default()
+                };
+                close(&mut row, out.promotions);
+                out.rows.push(row);
+                open = Some(out.rows.len());
+                out.rows.push(Row {
+                    key: "scale down".into(),
+                    text: "scale down old".into(),
+                    peak: total,
+                    start: Some(now),
+                    ..Default::default()
+                });
+            }
+        }
+        // Settled: only the new ReplicaSet has pods asked for, and the old pods are gone
+        // (terminating).
+        let scaled_up = state.replica_sets.iter().filter(|rs| rs.spec > 0).count();
+        if out.settled.is_none()
+            && out.healthy.is_some()
+            && scaled_up == 1
+            && old == 0
+            && state
+                .replica_sets
+                .iter()
+                .any(|rs| rs.name == new_rs && rs.spec > 0)
+        {
+            out.settled = Some(now);
+            if let Some(i) = open.filter(|&i| out.rows[i].key == "scale down") {
+                close(&mut out.rows[i], out.promotions);
+                open = None;
+            }
+        }
+        // The peak since the last row ended, until Healthy.
+        if out.healthy.is_none() {
+            tail_peak = match open {
+                Some(_) => 0,
+                None => tail_peak.max(total),
+            };
+        }
+    }
+    // A row still open when the run ended (pods never Ready, a failed analysis...): its pods
+    // as they were then.
+    if let Some(i) = open {
+        let (new, old, _) = pods(&replay.state, &new_hash);
+        out.rows[i].canary = new;
+        out.rows[i].stable = old;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn middle_of_a_range() {
+        assert_eq!(
+            middle(SimDuration::from_secs(2), SimDuration::from_secs(6)),
+            SimDuration::from_secs(4)
+        );
+        let mut apps = vec![AppModel::default_for("x:*")];
+        pin_startups(&mut apps, earliest);
+        assert_eq!(apps.len(), 2);
+        assert!(
+            apps.iter()
+                .all(|a| a.startup == Startup::Fixed(SimDuration::from_secs(2)))
+        );
+    }
+}
