@@ -189,7 +189,7 @@ impl Simulation<'_> {
     fn undo(&mut self, to_revision: Option<u64>, line: u32, action: &Action) {
         let mut revisions: Vec<(u64, crate::cluster::RsId)> = self
             .cluster
-            .live_replica_sets()
+            .rollout_replica_sets()
             .map(|rs| (rs.revision, rs.id))
             .collect();
         revisions.sort();
@@ -273,27 +273,31 @@ impl Simulation<'_> {
         }
     }
 
-    /// The default scenario's stand-in for a human: an indefinite pause is promoted after
+    /// The default scenario's stand-in for a human: an indefinite pause, or an experiment
+    /// that would run forever (no duration, no required analysis), is promoted after
     /// `auto_promote`.
     pub(super) fn arm_auto_promote(&mut self) {
         let Some(delay) = self.sc.auto_promote else {
             return;
         };
         let st = &self.rollout.status;
-        let Some(cond) = st.pause_condition(PauseReason::CanaryPauseStep) else {
-            return;
-        };
         let Some(idx) = st.current_step_index else {
             return;
         };
-        let indefinite = self
+        let step = self
             .rollout
             .spec
             .canary()
-            .and_then(|c| c.steps.get(idx as usize))
-            .is_some_and(Step::is_indefinite_pause);
-        let key = (self.rollout.generation, idx, cond.start_time.as_millis());
-        if !indefinite || self.auto_promote_for == Some(key) {
+            .and_then(|c| c.steps.get(idx as usize));
+        let since = match st.pause_condition(PauseReason::CanaryPauseStep) {
+            Some(cond) if step.is_some_and(Step::is_indefinite_pause) => cond.start_time,
+            _ => match self.endless_experiment(step) {
+                Some(created) => created,
+                None => return,
+            },
+        };
+        let key = (self.rollout.generation, idx, since.as_millis());
+        if self.auto_promote_for == Some(key) {
             return;
         }
         self.auto_promote_for = Some(key);
@@ -306,11 +310,30 @@ impl Simulation<'_> {
         );
     }
 
+    /// When the experiment of the current step was created, if it runs until promoted.
+    fn endless_experiment(&self, step: Option<&Step>) -> Option<crate::engine::SimTime> {
+        let e = step?.experiment.as_ref()?;
+        if e.duration.is_some() || e.analyses.iter().any(|a| a.required_for_completion) {
+            return None;
+        }
+        let name = self.rollout.status.canary.current_experiment.as_ref()?;
+        self.experiments
+            .iter()
+            .find(|x| &x.name == name)
+            .map(|x| x.created)
+    }
+
     pub(super) fn auto_promote(&mut self, step: u32, generation: u64) {
         let st = &self.rollout.status;
+        let current = self
+            .rollout
+            .spec
+            .canary()
+            .and_then(|c| c.steps.get(step as usize));
         let still = self.rollout.generation == generation
             && st.current_step_index == Some(step)
-            && st.pause_condition(PauseReason::CanaryPauseStep).is_some();
+            && (st.pause_condition(PauseReason::CanaryPauseStep).is_some()
+                || self.endless_experiment(current).is_some());
         if !still {
             return;
         }
