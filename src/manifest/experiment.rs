@@ -103,18 +103,22 @@ pub fn convert_experiment(
     let mut templates: Vec<ExperimentTemplate> = Vec::new();
     for (i, t) in raw_templates.iter().enumerate() {
         let tp = p.key("templates").index(i);
+        let name = t.name.as_deref().unwrap_or_default();
+        if !name.is_empty()
+            && raw_templates[..i]
+                .iter()
+                .any(|x| x.name.as_deref() == Some(name))
+        {
+            report.error(
+                &tp.key("name"),
+                DiagKind::InvalidValue,
+                format!(
+                    "template name `{name}` is used twice (Argo marks such an Experiment \
+                     InvalidSpec and it never runs)"
+                ),
+            );
+        }
         if let Some(t) = convert_template(t, &tp, ctx, report) {
-            if templates.iter().any(|x| x.name == t.name) {
-                report.error(
-                    &tp.key("name"),
-                    DiagKind::InvalidValue,
-                    format!(
-                        "template name `{}` is used twice (Argo marks such an Experiment \
-                         InvalidSpec and it never runs)",
-                        t.name
-                    ),
-                );
-            }
             templates.push(t);
         }
     }

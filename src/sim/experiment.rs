@@ -136,10 +136,30 @@ impl Simulation<'_> {
         );
     }
 
+    /// A finished experiment whose ReplicaSets are all scaled to 0: its reconcile writes
+    /// nothing any more, so it is skipped (a rollout that keeps re-creating experiments, as
+    /// after an Inconclusive one, would otherwise pay for all of them at every pass).
+    fn experiment_at_rest(&self, i: usize) -> bool {
+        let e = &self.experiments[i];
+        e.status.phase.is_some_and(|p| p.completed())
+            && self
+                .cluster
+                .live_replica_sets()
+                .filter(|rs| {
+                    rs.experiment
+                        .as_ref()
+                        .is_some_and(|o| o.experiment == e.name)
+                })
+                .all(|rs| rs.spec_replicas == 0 && rs.replicas == 0)
+    }
+
     /// One reconcile of every experiment; true when any wrote something.
     pub(super) fn reconcile_experiments(&mut self) -> bool {
         let mut changed = false;
         for i in 0..self.experiments.len() {
+            if self.experiment_at_rest(i) {
+                continue;
+            }
             let runs: Vec<RunState> = self
                 .runs
                 .iter()
