@@ -31,6 +31,7 @@ pub mod analysis;
 pub mod cli;
 pub mod cluster;
 pub mod engine;
+pub mod experiment;
 pub mod input;
 pub mod lint;
 pub mod manifest;

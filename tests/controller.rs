@@ -116,6 +116,8 @@ fn run(ro: &RolloutObject, rss: &[RsView], services: &BTreeMap<String, ServiceVi
         pods: &[],
         budgets: &[],
         analysis_runs: &[],
+        experiments: &[],
+        routes: &[],
         replica_sets: rss,
         services,
         now: NOW,
@@ -131,6 +133,8 @@ fn settle(ro: &mut RolloutObject, rss: &[RsView], now: SimTime) -> Plan {
             pods: &[],
             budgets: &[],
             analysis_runs: &[],
+            experiments: &[],
+            routes: &[],
             replica_sets: rss,
             services: &no_services(),
             now,
@@ -303,6 +307,8 @@ fn a_timed_pause_asks_to_be_woken_at_its_end_and_completes_then() {
         pods: &[],
         budgets: &[],
         analysis_runs: &[],
+        experiments: &[],
+        routes: &[],
         replica_sets: &rss,
         services: &no_services(),
         now: SimTime(150_000),
@@ -385,6 +391,7 @@ fn the_router_keeps_the_previous_weight_until_the_canary_pods_are_available() {
             pod_template_hash: "v1".into(),
             service_name: "stable".into(),
         },
+        additional: Vec::new(),
     };
     ro.status.canary.weights = Some(weights(20));
     let svcs = services("v1", "v2");
@@ -422,6 +429,7 @@ fn after_promotion_the_old_routed_stable_waits_out_its_scale_down_delay() {
             pod_template_hash: "v2".into(),
             service_name: "stable".into(),
         },
+        additional: Vec::new(),
     });
     let svcs = services("v2", "v2");
     let mut rss = vec![rs("v1", 1, 4, 4, 4), rs("v2", 2, 4, 4, 4)];
@@ -441,6 +449,8 @@ fn after_promotion_the_old_routed_stable_waits_out_its_scale_down_delay() {
         pods: &[],
         budgets: &[],
         analysis_runs: &[],
+        experiments: &[],
+        routes: &[],
         replica_sets: &rss,
         services: &svcs,
         now: SimTime(130_000),
@@ -510,6 +520,8 @@ fn no_progress_for_longer_than_the_deadline_degrades_the_rollout() {
         pods: &[],
         budgets: &[],
         analysis_runs: &[],
+        experiments: &[],
+        routes: &[],
         replica_sets: &rss,
         services: &no_services(),
         now: SimTime(600_000),
@@ -521,6 +533,8 @@ fn no_progress_for_longer_than_the_deadline_degrades_the_rollout() {
         pods: &[],
         budgets: &[],
         analysis_runs: &[],
+        experiments: &[],
+        routes: &[],
         replica_sets: &rss,
         services: &no_services(),
         now: SimTime(601_000),

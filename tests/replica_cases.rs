@@ -700,6 +700,8 @@ mod controller {
                 pods: &[],
                 budgets: &[],
                 analysis_runs: &[],
+                experiments: &[],
+                routes: &[],
                 replica_sets: &self.replica_sets,
                 services: &self.services,
                 now: NOW,
@@ -763,11 +765,16 @@ mod controller {
                     view.managed = true;
                 }
                 Action::SetRolloutRevision(revision) => self.rollout.revision = revision,
-                // No pods and no analysis in these cases: the restarter never evicts and
-                // no run is ever created.
+                // No pods, no analysis, no experiment and no route step in these cases: the
+                // restarter never evicts and no run or experiment is ever created.
                 Action::EvictPod { .. }
                 | Action::CreateAnalysisRun { .. }
-                | Action::TerminateAnalysisRun { .. } => {}
+                | Action::TerminateAnalysisRun { .. }
+                | Action::CreateExperiment { .. }
+                | Action::TerminateExperiment { .. }
+                | Action::SetRoute { .. }
+                | Action::RemoveRoute { .. }
+                | Action::RemoveManagedRoutes => {}
             }
         }
 
@@ -1226,6 +1233,7 @@ mod controller {
         Ok(Some(TrafficWeights {
             canary: destination(&v["canary"])?,
             stable: destination(&v["stable"])?,
+            additional: Vec::new(),
         }))
     }
 

@@ -71,6 +71,8 @@ pub enum RunKind {
     Background,
     PrePromotion,
     PostPromotion,
+    /// An analysis of an Experiment: the Experiment owns the run, not the rollout.
+    Experiment,
 }
 
 impl RunKind {
@@ -81,6 +83,7 @@ impl RunKind {
             RunKind::Background => "Background",
             RunKind::PrePromotion => "PrePromotion",
             RunKind::PostPromotion => "PostPromotion",
+            RunKind::Experiment => "Experiment",
         }
     }
 
@@ -91,6 +94,8 @@ impl RunKind {
             RunKind::Background => None,
             RunKind::PrePromotion => Some("pre".into()),
             RunKind::PostPromotion => Some("post".into()),
+            // Named by the Experiment: `<experiment>-<analysis>`.
+            RunKind::Experiment => None,
         }
     }
 }
@@ -190,4 +195,16 @@ impl AnalysisRun {
         }
         false
     }
+}
+
+/// The name a new run gets (`CreateWithCollisionCounter`): `base`, or when that is already
+/// taken `base.1`, `base.2`, ...
+pub fn unique_run_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
+    let mut name = base.to_string();
+    let mut collision = 1;
+    while taken(&name) {
+        name = format!("{base}.{collision}");
+        collision += 1;
+    }
+    name
 }

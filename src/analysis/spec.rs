@@ -192,6 +192,31 @@ pub fn resolve_args(spec: &RunSpec, src: &ArgSources) -> Result<Vec<ArgValue>, S
     Ok(out)
 }
 
+/// The arguments a rollout passes, with every `valueFrom` turned into a value
+/// (`BuildArgumentsForRolloutAnalysisRun`, used when a rollout builds an Experiment).
+pub fn resolve_rollout_args(args: &[Argument], src: &ArgSources) -> Vec<Argument> {
+    args.iter()
+        .map(|a| {
+            let value = match (&a.value, &a.value_from) {
+                (Some(v), _) => Some(v.clone()),
+                (None, Some(ValueFrom::PodTemplateHash(HashOf::Stable))) => {
+                    Some(src.stable_hash.to_string())
+                }
+                (None, Some(ValueFrom::PodTemplateHash(HashOf::Latest))) => {
+                    Some(src.latest_hash.to_string())
+                }
+                (None, Some(ValueFrom::FieldRef(path))) => Some(field(src, path)),
+                (None, _) => None,
+            };
+            Argument {
+                name: a.name.clone(),
+                value,
+                value_from: None,
+            }
+        })
+        .collect()
+}
+
 /// A `metadata.*` field path of the rollout (`ExtractFieldPathAsString`); a missing label
 /// reads as empty.
 fn field(src: &ArgSources, path: &str) -> String {
@@ -219,6 +244,21 @@ fn field(src: &ArgSources, path: &str) -> String {
 /// escaping each value for a JSON string as `ResolveQuotedArgs` does. Any other tag, or an
 /// argument that is not there, is an error.
 pub fn substitute(text: &str, args: &[ArgValue]) -> Result<String, String> {
+    replace_tags(text, |tag| {
+        let name = tag.trim().strip_prefix("args.")?;
+        let a = args.iter().find(|a| a.name == name)?;
+        let quoted = serde_json::to_string(&a.value).unwrap_or_default();
+        Some(quoted[1..quoted.len() - 1].to_string())
+    })
+}
+
+/// Replaces every `{{tag}}` of `text` by what `resolve` gives for it, as Argo's templates do
+/// (fasttemplate): a tag without its closing braces, or one `resolve` does not know, is an
+/// error.
+pub fn replace_tags(
+    text: &str,
+    resolve: impl Fn(&str) -> Option<String>,
+) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     let mut unresolved = None;
@@ -231,12 +271,8 @@ pub fn substitute(text: &str, args: &[ArgValue]) -> Result<String, String> {
             ));
         };
         let tag = &after[..end];
-        let name = tag.trim().strip_prefix("args.");
-        match name.and_then(|n| args.iter().find(|a| a.name == n)) {
-            Some(a) => {
-                let quoted = serde_json::to_string(&a.value).unwrap_or_default();
-                out.push_str(&quoted[1..quoted.len() - 1]);
-            }
+        match resolve(tag) {
+            Some(v) => out.push_str(&v),
             None => unresolved = Some(format!("failed to resolve {{{{{tag}}}}}")),
         }
         rest = &after[end + 2..];

@@ -108,6 +108,7 @@ mod tests {
                 revision: 1,
                 min_ready_seconds: 0,
                 desired_annotation: 4,
+                experiment: None,
             },
             SimTime(0),
         );

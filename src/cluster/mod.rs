@@ -12,7 +12,7 @@ use crate::engine::SimTime;
 use crate::manifest::PodTemplate;
 
 pub use pod::{Pod, PodId, PodState};
-pub use replicaset::{ReplicaSet, RsId};
+pub use replicaset::{ExperimentOwner, ReplicaSet, RsId};
 
 /// A Service: its own label selector plus the pod-template hash the rollout controller adds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,8 +106,14 @@ impl Cluster {
             ready: 0,
             available: 0,
             deleted: false,
+            experiment: new.experiment,
         });
         id
+    }
+
+    /// The live ReplicaSets the rollout owns (its Experiments' excluded).
+    pub fn rollout_replica_sets(&self) -> impl Iterator<Item = &ReplicaSet> {
+        self.live_replica_sets().filter(|rs| rs.is_rollouts())
     }
 
     /// A pod name `<rs>-<5 chars>`, unique among live pods; `draw` supplies random indices
@@ -335,6 +341,8 @@ pub struct NewReplicaSet {
     pub min_ready_seconds: u32,
     /// `rollout.argoproj.io/desired-replicas`: the rollout's replicas at creation.
     pub desired_annotation: i32,
+    /// Set for an Experiment's ReplicaSet.
+    pub experiment: Option<ExperimentOwner>,
 }
 
 /// What the ReplicaSet controller must do for one ReplicaSet.
@@ -362,6 +370,7 @@ mod tests {
                 revision: 1,
                 min_ready_seconds: min_ready,
                 desired_annotation: 3,
+                experiment: None,
             },
             SimTime(0),
         );

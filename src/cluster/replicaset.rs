@@ -39,4 +39,20 @@ pub struct ReplicaSet {
     /// `status.availableReplicas`.
     pub available: u32,
     pub deleted: bool,
+    /// For a ReplicaSet an Experiment owns (not the rollout): the experiment and template.
+    pub experiment: Option<ExperimentOwner>,
+}
+
+/// The Experiment that owns a ReplicaSet, and the template it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExperimentOwner {
+    pub experiment: String,
+    pub template: String,
+}
+
+impl ReplicaSet {
+    /// Owned by the rollout (not by one of its Experiments).
+    pub fn is_rollouts(&self) -> bool {
+        self.experiment.is_none()
+    }
 }

@@ -347,7 +347,11 @@ fn convert_metric(m: &raw::Metric, p: &FieldPath, report: &mut Report) -> Option
     })
 }
 
-fn convert_dry_run(d: Option<&[raw::DryRun]>, p: &FieldPath, report: &mut Report) -> Vec<String> {
+pub(super) fn convert_dry_run(
+    d: Option<&[raw::DryRun]>,
+    p: &FieldPath,
+    report: &mut Report,
+) -> Vec<String> {
     d.unwrap_or_default()
         .iter()
         .enumerate()
@@ -410,6 +414,25 @@ fn convert_refs(
         }
     }
     out
+}
+
+/// The `args` of an analysis a rollout or an experiment starts (AnalysisRunArgument: a value
+/// or a valueFrom), checked as the arguments of a run.
+pub(super) fn convert_run_args(
+    args: Option<&[raw::AnalysisRunArgument]>,
+    p: &FieldPath,
+    report: &mut Report,
+) -> Vec<Argument> {
+    let args: Vec<raw::Argument> = args
+        .into_iter()
+        .flatten()
+        .map(|a| raw::Argument {
+            name: a.name.clone(),
+            value: a.value.clone(),
+            value_from: a.value_from.clone(),
+        })
+        .collect();
+    convert_args(Some(&args), p, true, report)
 }
 
 /// Arguments of a template (`for_rollout` false) or of a rollout's analysis (true): the two
@@ -556,17 +579,7 @@ pub fn convert_rollout_analysis(
             "an analysis needs at least one template (templates: [{templateName: ...}])",
         );
     }
-    let args: Vec<raw::Argument> = a
-        .args
-        .iter()
-        .flatten()
-        .map(|a| raw::Argument {
-            name: a.name.clone(),
-            value: a.value.clone(),
-            value_from: a.value_from.clone(),
-        })
-        .collect();
-    let args = convert_args(Some(&args), &p.key("args"), true, report);
+    let args = convert_run_args(a.args.as_deref(), &p.key("args"), report);
     if a.analysis_run_metadata.is_some() {
         report.note(
             &p.key("analysisRunMetadata"),

@@ -3,9 +3,11 @@
 //! Documents of kinds the simulation does not use are read and skipped with a note.
 
 pub mod analysis;
+pub mod experiment;
 pub mod raw;
 pub mod report;
 pub mod rollout;
+pub mod routes;
 pub mod template;
 
 use std::collections::BTreeMap;
@@ -457,14 +459,11 @@ spec: {}
 
     #[test]
     fn names_features_not_simulated() {
-        let bad = DEMO.replace(
-            "      - pause: {}\n",
-            "      - experiment: {templates: []}\n",
-        );
+        let bad = DEMO.replace("      - pause: {}\n", "      - plugin: {name: x}\n");
         let errs = errors_of(&bad);
         assert!(
             errs.iter()
-                .any(|(_, p, k)| p == "spec.strategy.canary.steps[1].experiment"
+                .any(|(_, p, k)| p == "spec.strategy.canary.steps[1].plugin"
                     && *k == DiagKind::NotSimulated),
             "{errs:?}"
         );

@@ -64,10 +64,12 @@ pub struct RolloutSpec {
     pub rollback_window: Option<RollbackWindow>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct LabelSelector {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub match_labels: Option<Labels>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub match_expressions: Option<Vec<Json>>,
 }
 
@@ -208,18 +210,126 @@ pub struct CanaryStep {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pause: Option<Pause>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub experiment: Option<Json>,
+    pub experiment: Option<ExperimentStep>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub analysis: Option<RolloutAnalysis>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub set_canary_scale: Option<SetCanaryScale>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub set_header_route: Option<Json>,
+    pub set_header_route: Option<SetHeaderRoute>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub set_mirror_route: Option<Json>,
+    pub set_mirror_route: Option<SetMirrorRoute>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plugin: Option<Json>,
 }
+
+/// Declares serde structs of step parts: every field optional, serialized only when present
+/// (the steps hash is taken of their JSON).
+macro_rules! step_struct {
+    ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+        #[serde(rename_all = "camelCase", default)]
+        pub struct $name {
+            $(
+                $(#[$fm])*
+                #[serde(skip_serializing_if = "Option::is_none")]
+                pub $field: Option<$ty>,
+            )*
+        }
+    };
+}
+
+step_struct!(
+    /// An experiment step: ReplicaSets from the stable or canary pod template, run for a
+    /// duration, with analyses of their own.
+    ExperimentStep {
+        templates: Vec<ExperimentTemplate>,
+        /// A Go duration string (`DurationString`); a number is kept to report it clearly.
+        duration: IntOrString,
+        analyses: Vec<ExperimentAnalysisRef>,
+        dry_run: Vec<DryRun>,
+        analysis_run_metadata: Json,
+    }
+);
+
+step_struct!(
+    /// One ReplicaSet of an experiment step (`RolloutExperimentTemplate`).
+    ExperimentTemplate {
+        name: String,
+        spec_ref: String,
+        replicas: i64,
+        metadata: ExperimentPodMetadata,
+        selector: LabelSelector,
+        weight: i64,
+        service: TemplateService,
+    }
+);
+
+step_struct!(
+    /// Labels and annotations an experiment adds to its pod template.
+    ExperimentPodMetadata {
+        labels: Labels,
+        annotations: Labels,
+    }
+);
+
+step_struct!(
+    /// The Service an experiment creates for a template.
+    TemplateService { name: String }
+);
+
+step_struct!(
+    /// An analysis an experiment runs (`RolloutExperimentStepAnalysisTemplateRef`).
+    ExperimentAnalysisRef {
+        name: String,
+        template_name: String,
+        cluster_scope: bool,
+        args: Vec<AnalysisRunArgument>,
+        required_for_completion: bool,
+    }
+);
+
+step_struct!(
+    /// `setHeaderRoute`: requests matching the headers go to the canary.
+    SetHeaderRoute {
+        name: String,
+        #[serde(rename = "match")]
+        matches: Vec<HeaderRoutingMatch>,
+    }
+);
+
+step_struct!(HeaderRoutingMatch {
+    header_name: String,
+    header_value: StringMatch,
+});
+
+step_struct!(
+    /// Exactly one of the three is expected.
+    StringMatch {
+        exact: String,
+        prefix: String,
+        regex: String,
+    }
+);
+
+step_struct!(
+    /// `setMirrorRoute`: a copy of a percentage of the matching requests goes to the canary.
+    SetMirrorRoute {
+        name: String,
+        #[serde(rename = "match")]
+        matches: Vec<RouteMatch>,
+        percentage: i64,
+    }
+);
+
+step_struct!(
+    RouteMatch {
+        method: StringMatch,
+        path: StringMatch,
+        headers: BTreeMap<String, StringMatch>,
+    }
+);
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]

@@ -12,7 +12,9 @@ use crate::rollout::replicas::{
 };
 
 use super::analysis::{BackgroundAnalysis, RolloutAnalysis, convert_rollout_analysis};
+use super::experiment::{ExperimentContext, ExperimentStep, convert_experiment};
 use super::report::Report;
+use super::routes::{RouteStep, RouterContext, convert_header_route, convert_mirror_route};
 use super::template::PodTemplate;
 use super::{IntOrString, raw};
 
@@ -164,7 +166,8 @@ pub struct TrafficRouting {
 
 /// One canary step. As upstream, setWeight, pause, experiment, analysis and plugin exclude
 /// each other, while setCanaryScale (and header/mirror routes) may come along with one of them;
-/// the controller then looks at the parts in a fixed order (pause, setCanaryScale, setWeight).
+/// the controller then looks at the parts in a fixed order (pause, setCanaryScale, setWeight,
+/// experiment, analysis, setHeaderRoute, setMirrorRoute).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Step {
     pub set_weight: Option<u32>,
@@ -172,6 +175,12 @@ pub struct Step {
     pub set_canary_scale: Option<CanaryScale>,
     /// An analysis step: the rollout waits for its run to succeed.
     pub analysis: Option<RolloutAnalysis>,
+    /// An experiment step: the rollout waits for its Experiment to succeed.
+    pub experiment: Option<ExperimentStep>,
+    /// Sets (or removes) a header route on the router; completes at once.
+    pub set_header_route: Option<RouteStep>,
+    /// Sets (or removes) a mirror route on the router; completes at once.
+    pub set_mirror_route: Option<RouteStep>,
 }
 
 /// A pause step; `duration` None means indefinite (until promoted).
@@ -229,6 +238,9 @@ impl Step {
                 Some(d) => format!("pause: {}", d.text),
             };
         }
+        if self.experiment.is_some() {
+            return "experiment".to_string();
+        }
         if self.analysis.is_some() {
             return "analysis".to_string();
         }
@@ -243,6 +255,27 @@ impl Step {
                 format!("setCanaryScale{{replicas: {}}}", c.replicas.unwrap_or(0))
             }
             _ => "invalid".to_string(),
+        }
+    }
+
+    /// How the timeline names the step: Argo's words, except for a step of routes only,
+    /// which Argo's `CanaryStepString` calls "invalid".
+    pub fn label(&self) -> String {
+        let text = self.describe();
+        if text != "invalid" {
+            return text;
+        }
+        let routes: Vec<String> = [
+            ("setHeaderRoute", &self.set_header_route),
+            ("setMirrorRoute", &self.set_mirror_route),
+        ]
+        .iter()
+        .filter_map(|(k, r)| r.as_ref().map(|r| format!("{k}: {}", r.name)))
+        .collect();
+        if routes.is_empty() {
+            text
+        } else {
+            routes.join(", ")
         }
     }
 }
@@ -374,9 +407,14 @@ fn convert_spec(s: &raw::RolloutSpec, p: &FieldPath, report: &mut Report) -> Opt
             ),
         );
     }
+    let template_labels = template
+        .as_ref()
+        .map(PodTemplate::labels)
+        .unwrap_or_default();
     let strategy = convert_strategy(
         s.strategy.as_ref(),
         replicas.unwrap_or(1),
+        &template_labels,
         &p.key("strategy"),
         report,
     );
@@ -459,6 +497,7 @@ fn convert_template(
 fn convert_strategy(
     s: Option<&raw::Strategy>,
     replicas: u32,
+    template_labels: &BTreeMap<String, String>,
     p: &FieldPath,
     report: &mut Report,
 ) -> Option<Strategy> {
@@ -490,9 +529,8 @@ fn convert_strategy(
         (None, Some(b)) => {
             convert_blue_green(b, &p.key("blueGreen"), report).map(Strategy::BlueGreen)
         }
-        (Some(c), None) => {
-            convert_canary(c, replicas, &p.key("canary"), report).map(Strategy::Canary)
-        }
+        (Some(c), None) => convert_canary(c, replicas, template_labels, &p.key("canary"), report)
+            .map(Strategy::Canary),
     }
 }
 
@@ -611,6 +649,7 @@ fn router_name(t: &raw::TrafficRouting) -> Option<&'static str> {
 fn convert_canary(
     c: &raw::Canary,
     replicas: u32,
+    template_labels: &BTreeMap<String, String>,
     p: &FieldPath,
     report: &mut Report,
 ) -> Option<Canary> {
@@ -805,9 +844,14 @@ fn convert_canary(
         super::template::safe_encode(&super::template::fnv32a(&json).to_string())
     };
     let mut steps = Vec::with_capacity(raw_steps.len());
+    let step_ctx = StepContext {
+        routed,
+        max_weight,
+        canary: c,
+        template_labels,
+    };
     for (i, s) in raw_steps.iter().enumerate() {
-        if let Some(step) = convert_step(s, &p.key("steps").index(i), routed, max_weight, c, report)
-        {
+        if let Some(step) = convert_step(s, &p.key("steps").index(i), &step_ctx, report) {
             steps.push(step);
         }
     }
@@ -882,14 +926,21 @@ fn parse_percent(s: &str) -> Option<i64> {
     digits.parse::<i64>().ok().filter(|v| *v >= 0)
 }
 
+/// What a step's conversion needs from the rest of the canary strategy.
+struct StepContext<'a> {
+    routed: bool,
+    max_weight: u32,
+    canary: &'a raw::Canary,
+    template_labels: &'a BTreeMap<String, String>,
+}
+
 fn convert_step(
     s: &raw::CanaryStep,
     p: &FieldPath,
-    routed: bool,
-    max_weight: u32,
-    c: &raw::Canary,
+    ctx: &StepContext,
     report: &mut Report,
 ) -> Option<Step> {
+    let (routed, max_weight) = (ctx.routed, ctx.max_weight);
     // `hasMultipleStepsType`: these kinds exclude each other.
     let exclusive: Vec<&str> = [
         ("setWeight", s.set_weight.is_some()),
@@ -921,38 +972,43 @@ fn convert_step(
         );
         return None;
     }
-    for kind in ["experiment", "plugin"] {
-        if exclusive.contains(&kind) {
-            report.not_simulated(&p.key(kind), &format!("the {kind} step"));
-        }
+    if exclusive.contains(&"plugin") {
+        report.not_simulated(&p.key("plugin"), "the plugin step");
     }
-    for (kind, on) in [
-        ("setHeaderRoute", s.set_header_route.is_some()),
-        ("setMirrorRoute", s.set_mirror_route.is_some()),
-    ] {
-        if !on {
-            continue;
+    let router = RouterContext {
+        traffic_routing: ctx.canary.traffic_routing.as_ref(),
+    };
+    let set_header_route = match &s.set_header_route {
+        None => None,
+        Some(h) => Some(convert_header_route(
+            h,
+            &p.key("setHeaderRoute"),
+            &router,
+            report,
+        )?),
+    };
+    let set_mirror_route = match &s.set_mirror_route {
+        None => None,
+        Some(m) => Some(convert_mirror_route(
+            m,
+            &p.key("setMirrorRoute"),
+            &router,
+            report,
+        )?),
+    };
+    let experiment = match &s.experiment {
+        None => None,
+        Some(e) => {
+            let tr = ctx.canary.traffic_routing.as_ref();
+            let ectx = ExperimentContext {
+                routed,
+                weight_router: tr
+                    .is_some_and(|t| t.alb.is_some() || t.smi.is_some() || t.istio.is_some()),
+                template_labels: ctx.template_labels,
+            };
+            Some(convert_experiment(e, &p.key("experiment"), &ectx, report)?)
         }
-        let managed = c
-            .traffic_routing
-            .as_ref()
-            .and_then(|t| t.managed_routes.as_ref())
-            .is_some_and(|r| !r.is_empty());
-        if !routed {
-            report.error(
-                &p.key(kind),
-                DiagKind::InvalidValue,
-                format!("{kind} requires trafficRouting"),
-            );
-        } else if !managed {
-            report.error(
-                &p.key(kind),
-                DiagKind::InvalidValue,
-                format!("{kind} requires trafficRouting.managedRoutes"),
-            );
-        }
-        report.not_simulated(&p.key(kind), &format!("the {kind} step"));
-    }
+    };
     let set_weight = match s.set_weight {
         Some(w) if w < 0 || w > i64::from(max_weight) => {
             report.error(
@@ -995,6 +1051,9 @@ fn convert_step(
         pause,
         set_canary_scale,
         analysis,
+        experiment,
+        set_header_route,
+        set_mirror_route,
     })
 }
 

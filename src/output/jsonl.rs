@@ -35,9 +35,16 @@ fn summary_json(s: &Summary) -> Value {
         },
         "podsCreated": s.pods_created,
         "reconciles": s.reconciles,
-        "traffic": s.traffic.iter().map(|v| json!({
-            "hash": v.hash, "image": v.image, "requests": v.requests, "failed": v.failed,
-        })).collect::<Vec<_>>(),
+        "traffic": s.traffic.iter().map(|v| {
+            let mut o = json!({
+                "hash": v.hash, "image": v.image, "requests": v.requests, "failed": v.failed,
+            });
+            if v.mirrored > 0 {
+                o["mirrored"] = json!(v.mirrored);
+                o["mirroredFailed"] = json!(v.mirrored_failed);
+            }
+            o
+        }).collect::<Vec<_>>(),
         "unroutedRequests": s.unrouted,
     })
 }
@@ -123,11 +130,18 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
             canary,
             stable,
             set_weight,
-        } => vec![
-            ("canary", json!(canary)),
-            ("stable", json!(stable)),
-            ("setWeight", json!(set_weight)),
-        ],
+            experiment,
+        } => {
+            let mut f = vec![
+                ("canary", json!(canary)),
+                ("stable", json!(stable)),
+                ("setWeight", json!(set_weight)),
+            ];
+            if *experiment > 0 {
+                f.push(("experiment", json!(experiment)));
+            }
+            f
+        }
         EntryKind::ServiceSwitched { service, from, to } => {
             vec![
                 ("service", json!(service)),
@@ -189,21 +203,60 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
             name,
             phase,
             message,
+        }
+        | EntryKind::ExperimentCompleted {
+            name,
+            phase,
+            message,
         } => vec![
             ("name", json!(name)),
             ("phase", json!(phase)),
             ("message", json!(message)),
         ],
-        EntryKind::AnalysisRunTerminated { name } => vec![("name", json!(name))],
+        EntryKind::AnalysisRunTerminated { name }
+        | EntryKind::ExperimentTerminated { name }
+        | EntryKind::RouteRemoved { name } => vec![("name", json!(name))],
+        EntryKind::ExperimentCreated {
+            name,
+            step,
+            templates,
+        } => vec![
+            ("name", json!(name)),
+            ("step", json!(step)),
+            ("templates", json!(templates)),
+        ],
+        EntryKind::ExperimentRunning { name, duration } => vec![
+            ("name", json!(name)),
+            (
+                "duration",
+                json!(duration.map(|d| d.as_millis() as f64 / 1000.0)),
+            ),
+        ],
+        EntryKind::RouteSet {
+            name,
+            route,
+            detail,
+        } => vec![
+            ("name", json!(name)),
+            ("route", json!(route)),
+            ("detail", json!(detail)),
+        ],
         EntryKind::Traffic { versions, unrouted } => vec![
             (
                 "versions",
                 json!(
                     versions
                         .iter()
-                        .map(
-                            |v| json!({"hash": v.hash, "requests": v.requests, "failed": v.failed})
-                        )
+                        .map(|v| {
+                            let mut o =
+                                json!({"hash": v.hash, "requests": v.requests, "failed": v.failed});
+                            // Only with a mirror route, so that other logs keep their bytes.
+                            if v.mirrored > 0 {
+                                o["mirrored"] = json!(v.mirrored);
+                                o["mirroredFailed"] = json!(v.mirrored_failed);
+                            }
+                            o
+                        })
                         .collect::<Vec<_>>()
                 ),
             ),

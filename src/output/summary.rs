@@ -66,11 +66,19 @@ pub fn render(name: &str, result: &RunResult) -> String {
         } else {
             0.0
         };
-        let _ = writeln!(
+        let _ = write!(
             out,
             "  traffic {} ({}): {} requests, {} failed ({pct:.2}%)",
             v.image, v.hash, v.requests, v.failed
         );
+        if v.mirrored > 0 {
+            let _ = write!(
+                out,
+                "; {} mirrored, {} of them failed",
+                v.mirrored, v.mirrored_failed
+            );
+        }
+        let _ = writeln!(out);
     }
     if s.unrouted > 0 {
         let _ = writeln!(out, "  traffic: {} requests found no ready pod", s.unrouted);

@@ -27,6 +27,12 @@ pub fn describe(kind: &EntryKind) -> String {
         EntryKind::RolloutUpdated { generation, change } => {
             format!("{change} (generation {generation})")
         }
+        // Revision 0: an Experiment's ReplicaSet.
+        EntryKind::ReplicaSetCreated {
+            name,
+            revision: 0,
+            image,
+        } => format!("{name} (experiment, {image})"),
         EntryKind::ReplicaSetCreated {
             name,
             revision,
@@ -76,7 +82,16 @@ pub fn describe(kind: &EntryKind) -> String {
             canary,
             stable,
             set_weight,
+            experiment: 0,
         } => format!("canary {canary}% / stable {stable}% (setWeight {set_weight})"),
+        EntryKind::WeightChanged {
+            canary,
+            stable,
+            set_weight,
+            experiment,
+        } => format!(
+            "canary {canary}% / experiment {experiment}% / stable {stable}% (setWeight {set_weight})"
+        ),
         EntryKind::ServiceSwitched { service, from, to } => format!(
             "{service}: {} -> {to}",
             from.as_deref().unwrap_or("(all pods)")
@@ -124,6 +139,11 @@ pub fn describe(kind: &EntryKind) -> String {
             name,
             phase,
             message,
+        }
+        | EntryKind::ExperimentCompleted {
+            name,
+            phase,
+            message,
         } => {
             if message.is_empty() {
                 format!("{name}: {phase}")
@@ -131,11 +151,29 @@ pub fn describe(kind: &EntryKind) -> String {
                 format!("{name}: {phase}: {message}")
             }
         }
-        EntryKind::AnalysisRunTerminated { name } => name.clone(),
+        EntryKind::AnalysisRunTerminated { name }
+        | EntryKind::ExperimentTerminated { name }
+        | EntryKind::RouteRemoved { name } => name.clone(),
+        EntryKind::ExperimentCreated {
+            name,
+            step,
+            templates,
+        } => format!("{name} (step {step}: {})", templates.join(", ")),
+        EntryKind::ExperimentRunning { name, duration } => match duration {
+            Some(d) => format!("{name}: every template available, runs {d}"),
+            None => format!("{name}: every template available"),
+        },
+        EntryKind::RouteSet { name, detail, .. } => format!("{name}: {detail}"),
         EntryKind::Traffic { versions, unrouted } => {
             let mut s = versions
                 .iter()
-                .map(|v| format!("{} {}/{} failed", v.hash, v.requests, v.failed))
+                .map(|v| {
+                    let mut t = format!("{} {}/{} failed", v.hash, v.requests, v.failed);
+                    if v.mirrored > 0 {
+                        let _ = write!(t, " +{}/{} mirrored", v.mirrored, v.mirrored_failed);
+                    }
+                    t
+                })
                 .collect::<Vec<_>>()
                 .join(", ");
             if *unrouted > 0 {

@@ -6,7 +6,7 @@
 //! The runs the rollout "follows" are named in its status (`currentStepAnalysisRunStatus` and
 //! the rest); every other run it owns is cancelled if still going.
 
-use crate::analysis::run::{AnalysisPhase, RunKind};
+use crate::analysis::run::{AnalysisPhase, RunKind, unique_run_name};
 
 use super::context::{Action, RunView};
 use super::controller::Ctx;
@@ -147,12 +147,7 @@ impl<'a> Ctx<'a> {
                     .iter()
                     .any(|a| matches!(a, Action::CreateAnalysisRun { name, .. } if name == n))
         };
-        let mut name = base.clone();
-        let mut collision = 1;
-        while taken(&name) {
-            name = format!("{base}.{collision}");
-            collision += 1;
-        }
+        let name = unique_run_name(&base, taken);
         self.plan.actions.push(Action::CreateAnalysisRun {
             name: name.clone(),
             kind,
@@ -167,15 +162,21 @@ impl<'a> Ctx<'a> {
         })
     }
 
-    /// A run's verdict on the rollout: Inconclusive pauses it, Failed and Error abort it.
-    fn pause_or_abort(&mut self, r: &Option<RunRef>) {
+    /// A run's verdict on the rollout: Inconclusive pauses it, Failed and Error abort it. The
+    /// abort message says which analysis it was (`what`: "Step-based", "Background",
+    /// "Blue/green pre-promotion"...) before the run's own message, as Argo words it.
+    fn pause_or_abort(&mut self, r: &Option<RunRef>, what: &str) {
         let Some(r) = r else { return };
         match r.phase {
             AnalysisPhase::Inconclusive => {
                 self.pause.add_pause(PauseReason::InconclusiveAnalysisRun);
             }
             AnalysisPhase::Failed | AnalysisPhase::Error => {
-                self.pause.add_abort(r.message.clone());
+                let mut message = format!("{what} analysis phase error/failed");
+                if !r.message.is_empty() {
+                    message = format!("{message}: {}", r.message);
+                }
+                self.pause.add_abort(message);
             }
             _ => {}
         }
@@ -206,9 +207,9 @@ impl<'a> Ctx<'a> {
             current.background = self.reconcile_background_run(&prev.background);
         } else {
             current.pre = self.reconcile_promotion_run(&prev.pre, RunKind::PrePromotion);
-            self.pause_or_abort(&current.pre);
+            self.pause_or_abort(&current.pre, "Blue/green pre-promotion");
             current.post = self.reconcile_promotion_run(&prev.post, RunKind::PostPromotion);
-            self.pause_or_abort(&current.post);
+            self.pause_or_abort(&current.post, "Blue/green post-promotion");
         }
         let others: Vec<Option<RunRef>> = self
             .runs
@@ -314,7 +315,7 @@ impl<'a> Ctx<'a> {
         if self.needs_new_run(cur) {
             return self.create_run(RunKind::Step(index));
         }
-        self.pause_or_abort(cur);
+        self.pause_or_abort(cur, "Step-based");
         cur.clone()
     }
 
@@ -345,7 +346,7 @@ impl<'a> Ctx<'a> {
         if self.needs_new_run(cur) {
             return self.create_run(RunKind::Background);
         }
-        self.pause_or_abort(cur);
+        self.pause_or_abort(cur, "Background");
         cur.clone()
     }
 

@@ -21,8 +21,9 @@ impl Ctx<'_> {
         self.reconcile_revision_history_limit();
         self.reconcile_stable_and_canary_service();
         self.reconcile_traffic_routing();
+        self.reconcile_experiments();
         self.reconcile_analysis_runs();
-        // An inconclusive run pauses the rollout: that is the whole reconcile.
+        // An inconclusive run or experiment pauses the rollout: that is the whole reconcile.
         if self.pause.has_add_pause() {
             self.sync_status_canary();
             return;
@@ -36,7 +37,8 @@ impl Ctx<'_> {
     }
 
     /// `syncReplicasOnly`: after `spec.replicas` changed, rescale and persist, without the
-    /// revision-history and step bookkeeping of a full reconcile.
+    /// revision-history and step bookkeeping of a full reconcile. Experiments are not looked
+    /// at, so (as upstream) the status stops naming the current one.
     pub(super) fn sync_replicas_only(&mut self) {
         self.keep_current_runs();
         if self.restart_pods() {
@@ -134,10 +136,14 @@ impl Ctx<'_> {
         if step.set_canary_scale.is_some() || step.set_weight.is_some() {
             return self.at_desired_counts();
         }
+        if step.experiment.is_some() {
+            return self.completed_experiment_step();
+        }
         if step.analysis.is_some() {
             return self.step_run_phase() == Some(crate::analysis::run::AnalysisPhase::Successful);
         }
-        false
+        // Routes are set by the traffic-routing pass; the step itself is done at once.
+        step.set_header_route.is_some() || step.set_mirror_route.is_some()
     }
 
     fn at_desired_counts(&self) -> bool {

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use crate::analysis::run::{AnalysisPhase, RunKind};
 use crate::engine::SimTime;
 use crate::manifest::RolloutSpec;
+use crate::manifest::routes::RouteRule;
 
 use super::status::RolloutStatus;
 
@@ -122,6 +123,40 @@ pub struct RunView {
     pub terminate: bool,
 }
 
+/// An Experiment the rollout owns, as the controller sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExperimentView {
+    pub name: String,
+    /// The step that created it, and the pod-template hashes it was built from: two
+    /// experiments agreeing on them are the same experiment to the rollout.
+    pub step_index: u32,
+    pub pod_hash: String,
+    pub stable_hash: String,
+    /// `status.phase` ("" reads as Pending).
+    pub phase: AnalysisPhase,
+    pub message: String,
+    /// `spec.terminate` already set.
+    pub terminate: bool,
+    /// Per template: its name, and the Service and pod-template hash the router can send
+    /// traffic to ("" before the Service exists).
+    pub templates: Vec<ExperimentTemplateView>,
+}
+
+/// One template of an Experiment, for the router's additional destinations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExperimentTemplateView {
+    pub name: String,
+    pub service_name: String,
+    pub pod_template_hash: String,
+}
+
+/// A managed route the traffic router holds now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteView {
+    pub name: String,
+    pub rule: RouteRule,
+}
+
 /// Everything one reconcile reads.
 pub struct Input<'a> {
     pub rollout: &'a RolloutObject,
@@ -132,6 +167,10 @@ pub struct Input<'a> {
     pub budgets: &'a [BudgetView],
     /// The AnalysisRuns the rollout owns.
     pub analysis_runs: &'a [RunView],
+    /// The Experiments the rollout owns.
+    pub experiments: &'a [ExperimentView],
+    /// The managed routes (header and mirror routes) the traffic router holds.
+    pub routes: &'a [RouteView],
     pub now: SimTime,
 }
 
@@ -192,6 +231,30 @@ pub enum Action {
     TerminateAnalysisRun {
         name: String,
     },
+    /// Create the Experiment of the experiment step `step_index` (the simulation builds its
+    /// spec from the step and the ReplicaSets of `stable_hash` and `pod_hash`).
+    CreateExperiment {
+        name: String,
+        step_index: u32,
+        pod_hash: String,
+        stable_hash: String,
+        revision: u64,
+    },
+    /// `spec.terminate: true` on an Experiment.
+    TerminateExperiment {
+        name: String,
+    },
+    /// Add or replace a managed route on the traffic router.
+    SetRoute {
+        name: String,
+        rule: RouteRule,
+    },
+    /// Remove one managed route (a route step without `match`).
+    RemoveRoute {
+        name: String,
+    },
+    /// Remove every managed route (`RemoveManagedRoutes`).
+    RemoveManagedRoutes,
 }
 
 /// A Kubernetes Event the controller records (reason and message, as Argo words them).

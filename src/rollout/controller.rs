@@ -11,7 +11,9 @@ use crate::engine::SimTime;
 use crate::manifest::{BlueGreen, Canary, RolloutSpec};
 
 use super::analysis::CurrentRuns;
-use super::context::{Action, Input, Plan, RolloutObject, RsView, RunView, ServiceView};
+use super::context::{
+    Action, ExperimentView, Input, Plan, RolloutObject, RouteView, RsView, RunView, ServiceView,
+};
 use super::pause::PauseCtx;
 use super::replicas::{CanaryInputs, RsCounts, StatusInputs, StepWeights, Weights};
 use super::status::{
@@ -94,6 +96,10 @@ pub(super) struct Ctx<'a> {
     pub current_runs: CurrentRuns,
     /// The rollout's revision annotation, as synced in this reconcile.
     pub revision: u64,
+    /// The Experiments the rollout owns.
+    pub experiments: &'a [ExperimentView],
+    /// The managed routes the traffic router holds.
+    pub routes: &'a [RouteView],
 }
 
 impl<'a> Ctx<'a> {
@@ -147,6 +153,8 @@ impl<'a> Ctx<'a> {
             runs: input.analysis_runs,
             current_runs: CurrentRuns::default(),
             revision: ro.revision,
+            experiments: input.experiments,
+            routes: input.routes,
         }
         .with_previous_runs()
     }

@@ -6,6 +6,7 @@ mod bluegreen;
 mod canary;
 pub mod context;
 pub mod controller;
+mod experiment;
 pub mod pause;
 pub mod replicas;
 mod replicaset;
@@ -16,8 +17,8 @@ mod sync;
 mod trafficrouting;
 
 pub use context::{
-    Action, BudgetView, ControllerEvent, Input, Plan, PodView, RolloutObject, RsView, RunView,
-    ServiceView,
+    Action, BudgetView, ControllerEvent, ExperimentTemplateView, ExperimentView, Input, Plan,
+    PodView, RolloutObject, RouteView, RsView, RunView, ServiceView,
 };
 pub use controller::reconcile;
 pub use status::{Phase, RolloutStatus};

@@ -155,6 +155,8 @@ pub struct WeightDestination {
 pub struct TrafficWeights {
     pub canary: WeightDestination,
     pub stable: WeightDestination,
+    /// The weighted templates of a running experiment.
+    pub additional: Vec<WeightDestination>,
 }
 
 /// `RolloutAnalysisRunStatus`: the run the rollout currently follows for one purpose.
@@ -172,6 +174,8 @@ pub struct CanaryStatus {
     pub step_analysis: Option<RunRef>,
     /// `currentBackgroundAnalysisRunStatus`.
     pub background_analysis: Option<RunRef>,
+    /// `currentExperiment`: the Experiment of the current step, while it runs.
+    pub current_experiment: Option<String>,
 }
 
 /// `status.blueGreen`.

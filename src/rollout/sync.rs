@@ -88,7 +88,7 @@ impl Ctx<'_> {
     fn is_indefinite_step(&self) -> bool {
         self.current_step()
             .0
-            .is_some_and(|s| s.pause.is_some() || s.analysis.is_some())
+            .is_some_and(|s| s.pause.is_some() || s.analysis.is_some() || s.experiment.is_some())
     }
 
     /// `RolloutHealthy`: everything updated and available, all steps done, old pods gone.

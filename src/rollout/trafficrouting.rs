@@ -1,10 +1,22 @@
 //! The traffic router (upstream `rollout/trafficrouting.go`). Every router kind is simulated
-//! as one generic weighted router: the weight to the canary, recorded in
-//! `status.canary.weights`. Traffic waits for pods: at a step whose counts are not reached yet,
-//! the router keeps the previous setWeight.
+//! as one generic weighted router: the weight to the canary, the weights of a running
+//! experiment's templates (additional destinations), recorded in `status.canary.weights`, and
+//! the managed routes (header and mirror routes) it holds. Traffic waits for pods: at a step
+//! whose counts are not reached yet, the router keeps the previous setWeight.
 
+use super::context::{Action, RouteView};
 use super::controller::Ctx;
 use super::status::{TrafficWeights, WeightDestination};
+
+/// What this reconcile wants from the router.
+struct Desired {
+    /// The canary weight.
+    weight: i32,
+    /// The experiment's weighted templates.
+    additional: Vec<WeightDestination>,
+    /// Whether every managed route goes (promoted, aborted, full promotion, no canary pod).
+    remove_routes: bool,
+}
 
 impl Ctx<'_> {
     /// `reconcileTrafficRouting`.
@@ -16,17 +28,29 @@ impl Ctx<'_> {
         let max = self.canary.max_weight() as i32;
         let canary_hash = self.new_rs.map(|rs| rs.hash.clone()).unwrap_or_default();
         let stable_hash = self.stable_rs.map(|rs| rs.hash.clone()).unwrap_or_default();
-        let desired = self.desired_router_weight();
+        let Desired {
+            weight: desired,
+            additional,
+            remove_routes,
+        } = self.desired_router_weight();
+        let mut routes: Vec<RouteView> = self.routes.to_vec();
+        if remove_routes {
+            routes.clear();
+        }
 
         // Shifting traffic to the stable needs the stable pods to carry it.
         let r = self.replicas() as i64;
         if let Some(stable) = self.stable_rs {
             let needed = ((max - desired) as i64 * r).div_euclid(max as i64);
             if (stable.available as i64) < needed {
+                self.write_routes(routes, remove_routes);
                 return;
             }
         }
+        self.step_routes(&mut routes);
+        self.write_routes(routes, remove_routes);
 
+        let others: i32 = additional.iter().map(|d| d.weight).sum();
         let weights = TrafficWeights {
             canary: WeightDestination {
                 weight: desired,
@@ -34,33 +58,107 @@ impl Ctx<'_> {
                 service_name: self.canary.canary_service.clone().unwrap_or_default(),
             },
             stable: WeightDestination {
-                weight: max - desired,
+                weight: max - desired - others,
                 pod_template_hash: stable_hash,
                 service_name: self.canary.stable_service.clone().unwrap_or_default(),
             },
+            additional,
         };
         let prev = &self.prev.canary.weights;
         if prev.as_ref() != Some(&weights) {
-            let detail = match prev {
-                None => format!("to {desired}"),
+            let mut details = Vec::new();
+            match prev {
+                None => details.push(format!("to {desired}")),
                 Some(p) if p.canary.weight != desired => {
-                    format!("from {} to {desired}", p.canary.weight)
+                    details.push(format!("from {} to {desired}", p.canary.weight));
                 }
-                Some(_) => String::new(),
-            };
+                Some(_) => {}
+            }
+            if let Some(p) = prev
+                && p.additional != weights.additional
+            {
+                details.push(format!(
+                    "additional: {}",
+                    additional_text(&weights.additional)
+                ));
+            }
             self.plan.event(
                 "TrafficWeightUpdated",
-                format!("Traffic weight updated {detail}"),
+                format!("Traffic weight updated {}", details.join(", ")),
             );
             self.new_status.canary.weights = Some(weights);
         }
     }
 
-    /// The canary weight this reconcile sets on the router.
-    fn desired_router_weight(&mut self) -> i32 {
+    /// The route of the current step, applied from the second revision on (upstream skips
+    /// the first deploy, which also starts at step 0). A step without `match` removes it.
+    fn step_routes(&self, routes: &mut Vec<RouteView>) {
+        let (Some(step), _) = self.current_step() else {
+            return;
+        };
+        if self.revision <= 1 {
+            return;
+        }
+        for route in [&step.set_header_route, &step.set_mirror_route]
+            .into_iter()
+            .flatten()
+        {
+            routes.retain(|r| r.name != route.name);
+            if let Some(rule) = &route.rule {
+                routes.push(RouteView {
+                    name: route.name.clone(),
+                    rule: rule.clone(),
+                });
+            }
+        }
+    }
+
+    /// Writes the routes the router should hold now. Upstream removes every managed route and
+    /// then sets the current step's again in one reconcile; only the net change is a write
+    /// (so a reconcile that changes nothing writes nothing).
+    fn write_routes(&mut self, target: Vec<RouteView>, remove_all: bool) {
+        let held = self.routes;
+        let same = target.len() == held.len() && target.iter().all(|t| held.contains(t));
+        if same {
+            return;
+        }
+        if remove_all && !held.is_empty() {
+            self.plan.actions.push(Action::RemoveManagedRoutes);
+            for r in target {
+                self.plan.actions.push(Action::SetRoute {
+                    name: r.name,
+                    rule: r.rule,
+                });
+            }
+            return;
+        }
+        for h in held {
+            if !target.iter().any(|t| t.name == h.name) {
+                self.plan.actions.push(Action::RemoveRoute {
+                    name: h.name.clone(),
+                });
+            }
+        }
+        for t in target {
+            if !held.contains(&t) {
+                self.plan.actions.push(Action::SetRoute {
+                    name: t.name,
+                    rule: t.rule,
+                });
+            }
+        }
+    }
+
+    /// The weights this reconcile sets on the router.
+    fn desired_router_weight(&mut self) -> Desired {
         let max = self.canary.max_weight() as i32;
+        let removed = |weight: i32| Desired {
+            weight,
+            additional: Vec::new(),
+            remove_routes: true,
+        };
         if self.fully_promoted() {
-            return 0;
+            return removed(0);
         }
         if self.pause.is_aborted() {
             let w = if self.canary.dynamic_stable_scale {
@@ -76,13 +174,16 @@ impl Ctx<'_> {
                 let svc = self.canary.canary_service.clone();
                 self.ensure_svc_targets(svc.as_deref(), self.stable_rs, false);
             }
-            return w;
+            return removed(w);
         }
         let Some(new_rs) = self.new_rs.filter(|rs| rs.available > 0) else {
-            return 0;
+            return Desired {
+                additional: self.experiment_destinations(),
+                ..removed(0)
+            };
         };
         if self.prev.promote_full {
-            return if self.canary.dynamic_stable_scale {
+            return removed(if self.canary.dynamic_stable_scale {
                 (100 * new_rs.available) / self.replicas().max(1)
             } else {
                 self.prev
@@ -90,10 +191,17 @@ impl Ctx<'_> {
                     .weights
                     .as_ref()
                     .map_or(0, |w| w.canary.weight)
-            };
+            });
         }
+        let kept = |weight: i32, additional: Vec<WeightDestination>| Desired {
+            weight,
+            additional,
+            remove_routes: false,
+        };
         let (_, idx) = self.current_step();
-        let Some(idx) = idx else { return 0 };
+        let Some(idx) = idx else {
+            return kept(0, Vec::new());
+        };
         let inputs = self.inputs();
         let at_desired = inputs.at_desired_counts(
             self.new_counts().as_ref(),
@@ -104,15 +212,25 @@ impl Ctx<'_> {
         let step_count = self.canary.steps.len() as u32;
         if !at_desired {
             // The pods are not there yet: keep the weight of the previous setWeight step.
-            self.steps[..(idx.min(step_count) as usize)]
+            let w = self.steps[..(idx.min(step_count) as usize)]
                 .iter()
                 .rev()
                 .find_map(|s| s.set_weight)
-                .unwrap_or(0)
+                .unwrap_or(0);
+            kept(w, self.experiment_destinations())
         } else if idx != step_count {
-            inputs.current_set_weight()
+            kept(inputs.current_set_weight(), self.experiment_destinations())
         } else {
-            max
+            kept(max, Vec::new())
         }
     }
+}
+
+/// Argo prints the additional destinations with Go's `%v`; rollout-sim names them plainly.
+fn additional_text(ds: &[WeightDestination]) -> String {
+    let parts: Vec<String> = ds
+        .iter()
+        .map(|d| format!("{} {}", d.pod_template_hash, d.weight))
+        .collect();
+    format!("[{}]", parts.join(", "))
 }

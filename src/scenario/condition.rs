@@ -27,10 +27,12 @@ impl<T> Roles<T> {
     }
 }
 
-/// Pod counts by role, plus the total of every non-terminating pod of the rollout.
+/// Pod counts by role, the pods of the rollout's Experiments, and the total of every
+/// non-terminating pod (the Experiments' included).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoleCounts {
     pub roles: Roles<u32>,
+    pub experiment: u32,
     pub total: u32,
 }
 
@@ -38,7 +40,17 @@ pub struct RoleCounts {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoleCountsExpect {
     pub roles: Roles<Option<u32>>,
+    pub experiment: Option<u32>,
     pub total: Option<u32>,
+}
+
+/// The traffic router's weights: to the canary, to the stable, and to a running
+/// experiment's templates (summed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RouterWeights<T> {
+    pub canary: T,
+    pub stable: T,
+    pub experiment: T,
 }
 
 /// The rollout's replica counts as `kubectl argo rollouts get rollout` shows them.
@@ -81,10 +93,18 @@ pub struct Condition {
     pub replica_sets_total: Option<u32>,
     pub replica_sets_scaled_up: Option<u32>,
     pub analysis: BTreeMap<String, String>,
+    /// Phase of the latest Experiment by full name or step index.
+    pub experiments: BTreeMap<String, String>,
+    /// The router's weights: canary, stable, and the experiment's (summed).
+    pub weights: RouterWeights<Option<i32>>,
+    /// The managed routes the router holds, in precedence order.
+    pub routes: Option<Vec<String>>,
     /// Requests served by the versions of a role (`stable`, ..., `total`): `(min, max)`.
     pub requests: BTreeMap<String, (Option<u64>, Option<u64>)>,
     /// Failed requests, the same way.
     pub failed_requests: BTreeMap<String, (Option<u64>, Option<u64>)>,
+    /// Mirrored requests (copies a mirror route sent), the same way.
+    pub mirrored_requests: BTreeMap<String, (Option<u64>, Option<u64>)>,
     pub elapsed_max: Option<SimDuration>,
     pub elapsed_min: Option<SimDuration>,
     pub not: Option<Box<Condition>>,
@@ -108,8 +128,16 @@ pub struct Observation {
     pub replica_sets_total: u32,
     pub replica_sets_scaled_up: u32,
     pub analysis: BTreeMap<String, String>,
+    /// Phase of the latest Experiment by full name and by step index.
+    pub experiments: BTreeMap<String, String>,
+    /// `status.canary.weights`, when the rollout has a router.
+    pub weights: Option<RouterWeights<i32>>,
+    /// The managed routes the router holds, in precedence order.
+    pub routes: Vec<String>,
     /// Requests and failed requests served over the run by the versions now in each role.
     pub traffic: BTreeMap<String, (u64, u64)>,
+    /// Mirrored requests and their failures, per role the same way.
+    pub mirrored: BTreeMap<String, (u64, u64)>,
     pub elapsed: SimDuration,
 }
 
@@ -243,15 +271,67 @@ impl Condition {
                 });
             }
         }
+        let weights = [
+            (
+                "canary",
+                &self.weights.canary,
+                obs.weights.as_ref().map(|w| w.canary),
+            ),
+            (
+                "stable",
+                &self.weights.stable,
+                obs.weights.as_ref().map(|w| w.stable),
+            ),
+            (
+                "experiment",
+                &self.weights.experiment,
+                obs.weights.as_ref().map(|w| w.experiment),
+            ),
+        ];
+        for (key, want, got) in weights {
+            if let Some(w) = want
+                && got != Some(*w)
+            {
+                out.push(Mismatch {
+                    key: format!("weights.{key}"),
+                    expected: w.to_string(),
+                    actual: got.map_or_else(|| "no router weights".to_string(), |g| g.to_string()),
+                });
+            }
+        }
+        if let Some(routes) = &self.routes
+            && *routes != obs.routes
+        {
+            out.push(Mismatch {
+                key: "routes".into(),
+                expected: format!("[{}]", routes.join(", ")),
+                actual: format!("[{}]", obs.routes.join(", ")),
+            });
+        }
+        for (name, want) in &self.experiments {
+            let got = obs.experiments.get(name);
+            if got != Some(want) {
+                out.push(Mismatch {
+                    key: format!("experiment.{name}"),
+                    expected: want.clone(),
+                    actual: got.cloned().unwrap_or_else(|| "no Experiment".to_string()),
+                });
+            }
+        }
         for (key, wanted, pick) in [
             ("requests", &self.requests, 0),
             ("failedRequests", &self.failed_requests, 1),
+            ("mirroredRequests", &self.mirrored_requests, 2),
         ] {
             for (role, (min, max)) in wanted {
-                let got = obs
-                    .traffic
+                let source = if pick == 2 {
+                    &obs.mirrored
+                } else {
+                    &obs.traffic
+                };
+                let got = source
                     .get(role)
-                    .map_or(0, |c| if pick == 0 { c.0 } else { c.1 });
+                    .map_or(0, |c| if pick == 1 { c.1 } else { c.0 });
                 if min.is_some_and(|m| got < m) || max.is_some_and(|m| got > m) {
                     out.push(Mismatch {
                         key: format!("{key}.{role}"),
@@ -310,6 +390,12 @@ fn counts(out: &mut Vec<Mismatch>, key: &str, want: &RoleCountsExpect, got: &Rol
     for ((role, w), (_, g)) in want.roles.entries().into_iter().zip(got.roles.entries()) {
         check(out, &format!("{key}.{role}"), w, g);
     }
+    check(
+        out,
+        &format!("{key}.experiment"),
+        &want.experiment,
+        &got.experiment,
+    );
     check(out, &format!("{key}.total"), &want.total, &got.total);
 }
 
@@ -359,6 +445,9 @@ impl fmt::Display for Condition {
                 .iter()
                 .filter_map(|(k, v)| v.map(|v| format!("{k}: {v}")))
                 .collect();
+            if let Some(t) = c.experiment {
+                v.push(format!("experiment: {t}"));
+            }
             if let Some(t) = c.total {
                 v.push(format!("total: {t}"));
             }
@@ -384,9 +473,32 @@ impl fmt::Display for Condition {
                 .collect();
             parts.push(format!("analysis: {{{}}}", a.join(", ")));
         }
+        let w: Vec<String> = [
+            ("canary", self.weights.canary),
+            ("stable", self.weights.stable),
+            ("experiment", self.weights.experiment),
+        ]
+        .iter()
+        .filter_map(|(k, v)| v.map(|v| format!("{k}: {v}")))
+        .collect();
+        if !w.is_empty() {
+            parts.push(format!("weights: {{{}}}", w.join(", ")));
+        }
+        if let Some(r) = &self.routes {
+            parts.push(format!("routes: [{}]", r.join(", ")));
+        }
+        if !self.experiments.is_empty() {
+            let a: Vec<String> = self
+                .experiments
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect();
+            parts.push(format!("experiment: {{{}}}", a.join(", ")));
+        }
         for (key, wanted) in [
             ("requests", &self.requests),
             ("failedRequests", &self.failed_requests),
+            ("mirroredRequests", &self.mirrored_requests),
         ] {
             if !wanted.is_empty() {
                 let r: Vec<String> = wanted
@@ -425,6 +537,7 @@ mod tests {
                     canary: 1,
                     ..Default::default()
                 },
+                experiment: 0,
                 total: 5,
             },
             ..Default::default()

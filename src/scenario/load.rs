@@ -187,6 +187,7 @@ fn default_scenario(
         from_manifest: true,
         traffic: None,
         metrics: BTreeMap::new(),
+        route_matches: BTreeMap::new(),
     })
 }
 
@@ -357,6 +358,15 @@ fn convert(path: &Path, file: &str, root: &Node, diags: &mut Diagnostics) -> Opt
         .as_ref()
         .map(|c| convert_condition(c, &base.key("expect"), &mut report));
     let expect_line = root.key_pos("expect").map_or(0, |p| p.line);
+    let route_matches = match raw.traffic.as_ref().and_then(|t| t.managed_routes.as_ref()) {
+        Some(m) => metrics::convert_route_matches(
+            m,
+            &managed_routes(&manifests, &script),
+            &base.key("traffic").key("managedRoutes"),
+            &mut report,
+        ),
+        None => BTreeMap::new(),
+    };
     let auto_promote = raw
         .auto_promote
         .as_ref()
@@ -384,7 +394,33 @@ fn convert(path: &Path, file: &str, root: &Node, diags: &mut Diagnostics) -> Opt
         from_manifest: false,
         traffic,
         metrics: metric_models,
+        route_matches,
     })
+}
+
+/// The managed routes named by the Rollout, as first applied and as re-applied by the script.
+fn managed_routes(manifests: &Manifests, script: &[ScriptItem]) -> Vec<String> {
+    let applied = script.iter().filter_map(|item| match &item.action {
+        Action::Apply { manifests, .. } => Some(manifests),
+        _ => None,
+    });
+    let mut out: Vec<String> = Vec::new();
+    for m in std::iter::once(manifests).chain(applied) {
+        for r in &m.rollouts {
+            let names = r
+                .spec
+                .canary()
+                .and_then(|c| c.traffic_routing.as_ref())
+                .map(|t| t.managed_routes.clone())
+                .unwrap_or_default();
+            for n in names {
+                if !out.contains(&n) {
+                    out.push(n);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Checks the analyses of the initial manifests and of every re-applied file (which sees the
@@ -605,6 +641,7 @@ fn role_counts(c: &Option<raw::RoleCounts>) -> RoleCountsExpect {
             active: c.active,
             preview: c.preview,
         },
+        experiment: c.experiment,
         total: c.total,
     }
 }
@@ -655,14 +692,39 @@ pub(super) fn convert_condition(
         }
         analysis.insert(name.clone(), phase.clone());
     }
+    let mut experiments = BTreeMap::new();
+    for (name, phase) in c.experiment.iter().flatten() {
+        let phases = [
+            "Pending",
+            "Running",
+            "Successful",
+            "Failed",
+            "Inconclusive",
+            "Error",
+        ];
+        if !phases.contains(&phase.as_str()) {
+            report.error(
+                &p.key("experiment").key(name),
+                DiagKind::InvalidValue,
+                format!(
+                    "`{phase}` is not an Experiment phase ({})",
+                    phases.join(", ")
+                ),
+            );
+        }
+        experiments.insert(name.clone(), phase.clone());
+    }
     let mut ranges = |key: &str, m: &Option<BTreeMap<String, raw::CountRange>>| {
         let mut out = BTreeMap::new();
         for (role, r) in m.iter().flatten() {
-            if !["stable", "canary", "active", "preview", "total"].contains(&role.as_str()) {
+            if !super::metrics::ROLES.contains(&role.as_str()) {
                 report.error_at_key(
                     &p.key(key).key(role),
                     DiagKind::UnknownKey,
-                    format!("`{role}` is not a role: use stable, canary, active, preview or total"),
+                    format!(
+                        "`{role}` is not a role: use one of {}",
+                        super::metrics::ROLES.join(", ")
+                    ),
                 );
                 continue;
             }
@@ -679,6 +741,7 @@ pub(super) fn convert_condition(
     };
     let requests = ranges("requests", &c.requests);
     let failed_requests = ranges("failedRequests", &c.failed_requests);
+    let mirrored_requests = ranges("mirroredRequests", &c.mirrored_requests);
     let elapsed = c.elapsed.as_ref();
     let not = match &c.not {
         Some(n) => Some(Box::new(convert_condition(n, &p.key("not"), report)?)),
@@ -700,8 +763,18 @@ pub(super) fn convert_condition(
         replica_sets_total: c.replica_sets.as_ref().and_then(|r| r.total),
         replica_sets_scaled_up: c.replica_sets.as_ref().and_then(|r| r.scaled_up),
         analysis,
+        experiments,
+        weights: c.weights.as_ref().map_or_else(Default::default, |w| {
+            super::condition::RouterWeights {
+                canary: w.canary,
+                stable: w.stable,
+                experiment: w.experiment,
+            }
+        }),
+        routes: c.routes.clone(),
         requests,
         failed_requests,
+        mirrored_requests,
         elapsed_max: elapsed
             .and_then(|e| e.max.as_ref())
             .and_then(|d| duration(d, &p.key("elapsed").key("max"), report)),

@@ -29,6 +29,9 @@ pub struct TrafficQuery {
     pub role: String,
     /// How far back the query looks (a Prometheus range such as `[1m]`).
     pub window: SimDuration,
+    /// A second role whose value is subtracted (canary against baseline, as a comparison
+    /// query or Kayenta judges them).
+    pub minus: Option<String>,
 }
 
 /// Where the measurements of a metric come from.
@@ -70,7 +73,15 @@ pub const DEFAULT_JOB_DURATION: SimDuration = SimDuration(5_000);
 /// The window of a traffic query that does not give one.
 pub const DEFAULT_WINDOW: SimDuration = SimDuration(60_000);
 
-const ROLES: [&str; 5] = ["stable", "canary", "active", "preview", "total"];
+/// The roles of versions that traffic conditions and metric models name.
+pub const ROLES: [&str; 6] = [
+    "stable",
+    "canary",
+    "active",
+    "preview",
+    "experiment",
+    "total",
+];
 
 fn duration(v: &IntOrString, p: &FieldPath, report: &mut Report) -> Option<SimDuration> {
     let text = match v {
@@ -132,14 +143,69 @@ pub fn convert_traffic(
     Some(TrafficModel { rps, tick })
 }
 
+/// `traffic.managedRoutes`: for each route the Rollout manages, the fraction of all requests
+/// that match its rules. Fractions are of all requests and taken as disjoint (a request
+/// matches one route at most), so they add up to at most 1.
+pub fn convert_route_matches(
+    m: &BTreeMap<String, f64>,
+    managed: &[String],
+    p: &FieldPath,
+    report: &mut Report,
+) -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::new();
+    for (name, f) in m {
+        if !managed.contains(name) {
+            report.error_at_key(
+                &p.key(name),
+                DiagKind::UnknownKey,
+                format!(
+                    "`{name}` is not a managed route of the Rollout (trafficRouting.managedRoutes: {})",
+                    if managed.is_empty() {
+                        "none".to_string()
+                    } else {
+                        managed.join(", ")
+                    }
+                ),
+            );
+            continue;
+        }
+        if !(f.is_finite() && (0.0..=1.0).contains(f)) {
+            report.error(
+                &p.key(name),
+                DiagKind::InvalidValue,
+                format!("{f}: give the fraction of requests that match, between 0 and 1"),
+            );
+            continue;
+        }
+        out.insert(name.clone(), *f);
+    }
+    let total: f64 = out.values().sum();
+    if total > 1.0 + 1e-9 {
+        report.error(
+            p,
+            DiagKind::InvalidValue,
+            format!(
+                "the fractions add up to {total}: a request matches one route at most, so they \
+                 add up to at most 1"
+            ),
+        );
+    }
+    out
+}
+
 fn role(r: &str, p: &FieldPath, report: &mut Report) -> Option<String> {
-    if ROLES.contains(&r) {
+    // `experiment:NAME`: the ReplicaSet of one template of the experiment.
+    let template = r.strip_prefix("experiment:").is_some_and(|n| !n.is_empty());
+    if ROLES.contains(&r) || template {
         Some(r.to_string())
     } else {
         report.error(
             p,
             DiagKind::InvalidValue,
-            format!("`{r}` is not a role: use one of {}", ROLES.join(", ")),
+            format!(
+                "`{r}` is not a role: use one of {}, or experiment:TEMPLATE",
+                ROLES.join(", ")
+            ),
         );
         None
     }
@@ -151,17 +217,26 @@ fn query(v: &serde_json::Value, p: &FieldPath, report: &mut Report) -> Option<Tr
         serde_json::Value::String(r) => Some(TrafficQuery {
             role: role(r, p, report)?,
             window: DEFAULT_WINDOW,
+            minus: None,
         }),
         serde_json::Value::Object(m) => {
             for k in m.keys() {
-                if k != "role" && k != "window" {
+                if k != "role" && k != "window" && k != "minus" {
                     report.error_at_key(
                         &p.key(k),
                         DiagKind::UnknownKey,
-                        format!("unknown key `{k}`; expected role or window"),
+                        format!("unknown key `{k}`; expected role, window or minus"),
                     );
                 }
             }
+            let minus = match m.get("minus") {
+                None => None,
+                Some(serde_json::Value::String(r)) => Some(role(r, &p.key("minus"), report)?),
+                Some(_) => {
+                    report.error(&p.key("minus"), DiagKind::WrongType, "a role");
+                    return None;
+                }
+            };
             let r = match m.get("role") {
                 Some(serde_json::Value::String(r)) => role(r, &p.key("role"), report)?,
                 _ => {
@@ -186,7 +261,11 @@ fn query(v: &serde_json::Value, p: &FieldPath, report: &mut Report) -> Option<Tr
                 report.error(&p.key("window"), DiagKind::InvalidValue, "must be above 0");
                 return None;
             }
-            Some(TrafficQuery { role: r, window })
+            Some(TrafficQuery {
+                role: r,
+                window,
+                minus,
+            })
         }
         _ => {
             report.error(
@@ -262,10 +341,15 @@ fn convert_model(m: &raw::MetricModel, p: &FieldPath, report: &mut Report) -> Op
             None => DEFAULT_WINDOW,
             Some(w) => duration(w, &lp.key("window"), report)?,
         };
+        let minus = match &l.minus {
+            Some(m) => Some(role(m, &lp.key("minus"), report)?),
+            None => None,
+        };
         return Some(MetricModel::Latency {
             query: TrafficQuery {
                 role: role(r, &lp.key("role"), report)?,
                 window,
+                minus,
             },
             quantile,
         });
@@ -382,15 +466,34 @@ pub fn analyses_of(r: &Rollout) -> Vec<(&RolloutAnalysis, bool)> {
     out
 }
 
+/// The analyses of a rollout's experiment steps.
+fn experiment_analyses_of(r: &Rollout) -> Vec<&RolloutAnalysis> {
+    r.spec
+        .canary()
+        .into_iter()
+        .flat_map(|c| &c.steps)
+        .filter_map(|s| s.experiment.as_ref())
+        .flat_map(|e| e.analyses.iter().map(|a| &a.analysis))
+        .collect()
+}
+
 /// Checks the analyses of the rollouts in `m` against its templates and the metric models:
 /// Argo marks a rollout whose templates are missing or whose arguments have no value
 /// `InvalidSpec`; rollout-sim refuses such a scenario up front, with the place to fix.
+/// An experiment's analyses are not part of the Rollout's validation: a missing template
+/// there is an Error of the Experiment at run time, as upstream; their metrics still need a
+/// model.
 pub fn check_analysis(
     m: &Manifests,
     models: &BTreeMap<String, MetricModel>,
     diags: &mut Diagnostics,
 ) {
     for r in &m.rollouts {
+        for a in experiment_analyses_of(r) {
+            if let Ok(spec) = spec::build(a, &m.templates) {
+                check_models(&spec, false, models, diags);
+            }
+        }
         for (a, bounded) in analyses_of(r) {
             let spec = match spec::build(a, &m.templates) {
                 Ok(s) => s,
@@ -399,6 +502,21 @@ pub fn check_analysis(
                     continue;
                 }
             };
+            check_models(&spec, bounded, models, diags);
+        }
+    }
+}
+
+/// Every metric of a run has a model (a job may go without), and a step's or promotion's
+/// metrics end (`bounded`).
+fn check_models(
+    spec: &spec::RunSpec,
+    bounded: bool,
+    models: &BTreeMap<String, MetricModel>,
+    diags: &mut Diagnostics,
+) {
+    {
+        {
             for metric in &spec.metrics {
                 if bounded
                     && metric.raw.0.interval.is_some()

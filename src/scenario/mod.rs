@@ -45,6 +45,8 @@ pub struct Scenario {
     pub traffic: Option<metrics::TrafficModel>,
     /// `metrics:`: the model of each analysis metric, by metric name.
     pub metrics: std::collections::BTreeMap<String, metrics::MetricModel>,
+    /// `traffic.managedRoutes`: the fraction of all requests each managed route matches.
+    pub route_matches: std::collections::BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -55,6 +55,8 @@ pub struct App {
 pub struct Traffic {
     pub rps: Option<f64>,
     pub tick: Option<IntOrString>,
+    /// Fraction of all requests that match each managed route's rules.
+    pub managed_routes: Option<BTreeMap<String, f64>>,
 }
 
 /// Where the measurements of one metric come from. Exactly one key is set.
@@ -78,6 +80,7 @@ pub struct LatencyModel {
     pub role: Option<String>,
     pub quantile: Option<f64>,
     pub window: Option<IntOrString>,
+    pub minus: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -119,10 +122,23 @@ pub struct Condition {
     pub ready_pods: Option<RoleCounts>,
     pub replica_sets: Option<ReplicaSetCounts>,
     pub analysis: Option<BTreeMap<String, String>>,
+    pub experiment: Option<BTreeMap<String, String>>,
+    pub weights: Option<RouterWeights>,
+    pub routes: Option<Vec<String>>,
     pub requests: Option<BTreeMap<String, CountRange>>,
     pub failed_requests: Option<BTreeMap<String, CountRange>>,
+    pub mirrored_requests: Option<BTreeMap<String, CountRange>>,
     pub elapsed: Option<Elapsed>,
     pub not: Option<Box<Condition>>,
+}
+
+/// `weights:`: the router's weights (`status.canary.weights`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RouterWeights {
+    pub canary: Option<i32>,
+    pub stable: Option<i32>,
+    pub experiment: Option<i32>,
 }
 
 /// `{min: N, max: N}` (either may be left out).
@@ -159,6 +175,7 @@ pub struct RoleCounts {
     pub canary: Option<u32>,
     pub active: Option<u32>,
     pub preview: Option<u32>,
+    pub experiment: Option<u32>,
     pub total: Option<u32>,
 }
 

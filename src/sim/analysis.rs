@@ -13,10 +13,11 @@ use crate::analysis::expr::Value;
 use crate::analysis::metric::Metric;
 use crate::analysis::run::{AnalysisPhase, AnalysisRun, Measurement, RunKind, RunStatus};
 use crate::analysis::spec::{self, ArgSources};
+use crate::engine::SimDuration;
 use crate::engine::{SimTime, Stream};
 use crate::manifest::analysis::{Provider as ProviderKind, RolloutAnalysis};
 use crate::rollout::RunView;
-use crate::scenario::metrics::{DEFAULT_JOB_DURATION, MetricModel, TrafficQuery};
+use crate::scenario::metrics::{DEFAULT_JOB_DURATION, MetricModel};
 use crate::traffic::Traffic;
 
 use super::{EntryKind, Ev, Simulation};
@@ -28,14 +29,17 @@ fn analysis_of(spec: &crate::manifest::RolloutSpec, kind: RunKind) -> Option<&Ro
         RunKind::Background => spec.canary()?.analysis.as_ref().map(|b| &b.analysis),
         RunKind::PrePromotion => spec.blue_green()?.pre_promotion_analysis.as_ref(),
         RunKind::PostPromotion => spec.blue_green()?.post_promotion_analysis.as_ref(),
+        // An experiment's runs are built from the Experiment's spec (`create_experiment_run`).
+        RunKind::Experiment => None,
     }
 }
 
 impl Simulation<'_> {
-    /// The runs as the rollout controller sees them.
+    /// The runs as the rollout controller sees them (an Experiment's runs are its own).
     pub(super) fn run_views(&self) -> Vec<RunView> {
         self.runs
             .iter()
+            .filter(|r| r.kind != RunKind::Experiment)
             .map(|r| RunView {
                 name: r.name.clone(),
                 kind: r.kind,
@@ -47,8 +51,8 @@ impl Simulation<'_> {
             .collect()
     }
 
-    /// Creates a run as the rollout controller asked, and lets the analysis controller take
-    /// its first measurements at once.
+    /// Creates a run as the rollout controller (or an experiment, which gives its analysis)
+    /// asked, and lets the analysis controller take its first measurements at once.
     pub(super) fn create_analysis_run(
         &mut self,
         name: String,
@@ -56,10 +60,13 @@ impl Simulation<'_> {
         pod_hash: String,
         stable_hash: String,
         revision: u64,
+        given: Option<RolloutAnalysis>,
     ) {
-        let Some(analysis) = analysis_of(&self.rollout.spec, kind) else {
+        let Some(analysis) = given.or_else(|| analysis_of(&self.rollout.spec, kind).cloned())
+        else {
             return;
         };
+        let analysis = &analysis;
         let built = spec::build(analysis, &self.templates);
         let (spec, metrics, args) = match built {
             Err(e) => (
@@ -139,10 +146,12 @@ impl Simulation<'_> {
         self.reconcile_analysis_run(i);
     }
 
-    /// Pod-template hashes of the ReplicaSets of each role, for traffic-based metrics.
-    fn role_hashes(&self) -> BTreeMap<&'static str, Vec<String>> {
-        let mut out: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+    /// Pod-template hashes of the ReplicaSets of each role, for traffic-based metrics; for
+    /// `experiment:NAME`, the template NAME of the run's experiment (or the latest one).
+    fn role_hashes(&self, run: &str) -> BTreeMap<String, Vec<String>> {
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let services = self.role_services();
+        let own = self.experiment_of_run(run).map(|e| e.name.clone());
         for rs in self.cluster.live_replica_sets() {
             let roles = self.roles_of(rs, &services);
             for (has, role) in roles
@@ -150,17 +159,31 @@ impl Simulation<'_> {
                 .zip(["stable", "canary", "active", "preview"])
             {
                 if has {
-                    out.entry(role).or_default().push(rs.hash.clone());
+                    out.entry(role.to_string())
+                        .or_default()
+                        .push(rs.hash.clone());
                 }
             }
-            out.entry("total").or_default().push(rs.hash.clone());
+            if let Some(owner) = &rs.experiment {
+                out.entry("experiment".to_string())
+                    .or_default()
+                    .push(rs.hash.clone());
+                if own.as_deref() == Some(owner.experiment.as_str()) {
+                    out.entry(format!("experiment:{}", owner.template))
+                        .or_default()
+                        .push(rs.hash.clone());
+                }
+            }
+            out.entry("total".to_string())
+                .or_default()
+                .push(rs.hash.clone());
         }
         out
     }
 
     /// One reconcile of a run by the analysis controller.
     pub(super) fn reconcile_analysis_run(&mut self, i: usize) {
-        let roles = self.role_hashes();
+        let roles = self.role_hashes(&self.runs[i].name);
         let now = self.now;
         let mut provider = ModelProvider {
             models: &self.sc.metrics,
@@ -237,21 +260,41 @@ impl Simulation<'_> {
 struct ModelProvider<'a> {
     models: &'a BTreeMap<String, MetricModel>,
     traffic: Option<&'a Traffic>,
-    roles: &'a BTreeMap<&'static str, Vec<String>>,
+    roles: &'a BTreeMap<String, Vec<String>>,
     rng: &'a mut ChaCha8Rng,
 }
 
 impl ModelProvider<'_> {
-    /// Requests and failures of a role in the query's window ending now.
-    fn window(&self, q: &TrafficQuery, now: SimTime) -> (u64, u64) {
-        let Some(t) = self.traffic else { return (0, 0) };
+    /// A traffic query's number for one role: the success or error rate of its requests in
+    /// the window ending now, or a latency quantile; `None` when it served none.
+    fn traffic_value(
+        &self,
+        model: &MetricModel,
+        role: &str,
+        window: SimDuration,
+        now: SimTime,
+    ) -> Option<f64> {
+        let t = self.traffic?;
         let hashes: Vec<&str> = self
             .roles
-            .get(q.role.as_str())
+            .get(role)
             .map(|v| v.iter().map(String::as_str).collect())
             .unwrap_or_default();
-        let from = SimTime(now.as_millis().saturating_sub(q.window.as_millis()));
-        t.window(&hashes, from, now)
+        let from = SimTime(now.as_millis().saturating_sub(window.as_millis()));
+        if let MetricModel::Latency { quantile, .. } = model {
+            return t.latency_quantile(&hashes, from, now, *quantile);
+        }
+        let (req, failed) = t.window(&hashes, from, now);
+        if req == 0 {
+            return None;
+        }
+        // As a query divides counts: (ok / total), not 1 - (failed / total).
+        let part = if matches!(model, MetricModel::SuccessRate(_)) {
+            req - failed
+        } else {
+            failed
+        };
+        Some(part as f64 / req as f64)
     }
 
     /// The value a model gives now, shaped as the metric's provider returns values (a
@@ -264,28 +307,14 @@ impl ModelProvider<'_> {
         now: SimTime,
     ) -> Option<Value> {
         let number = match model {
-            MetricModel::SuccessRate(q) | MetricModel::ErrorRate(q) => {
-                let (req, failed) = self.window(q, now);
-                if req == 0 {
-                    return None;
+            MetricModel::SuccessRate(q)
+            | MetricModel::ErrorRate(q)
+            | MetricModel::Latency { query: q, .. } => {
+                let v = self.traffic_value(model, &q.role, q.window, now)?;
+                match &q.minus {
+                    Some(other) => v - self.traffic_value(model, other, q.window, now)?,
+                    None => v,
                 }
-                // As a query divides counts: (ok / total), not 1 - (failed / total).
-                let part = if matches!(model, MetricModel::SuccessRate(_)) {
-                    req - failed
-                } else {
-                    failed
-                };
-                part as f64 / req as f64
-            }
-            MetricModel::Latency { query, quantile } => {
-                let t = self.traffic?;
-                let hashes: Vec<&str> = self
-                    .roles
-                    .get(query.role.as_str())
-                    .map(|v| v.iter().map(String::as_str).collect())
-                    .unwrap_or_default();
-                let from = SimTime(now.as_millis().saturating_sub(query.window.as_millis()));
-                t.latency_quantile(&hashes, from, now, *quantile)?
             }
             MetricModel::Normal { mean, stddev } => match Normal::new(*mean, *stddev) {
                 Ok(n) => n.sample(self.rng),

@@ -1,6 +1,7 @@
 //! Applying a controller `Plan` to the fake cluster and the Rollout object, recording each
 //! write in the journal.
 
+use crate::engine::SimTime;
 use crate::rollout::{Action, Plan};
 
 use super::{EntryKind, Simulation};
@@ -22,6 +23,7 @@ impl Simulation<'_> {
                             revision,
                             min_ready_seconds: self.rollout.spec.min_ready_seconds,
                             desired_annotation: self.rollout.spec.replicas() as i32,
+                            experiment: None,
                         },
                         now,
                     );
@@ -72,18 +74,10 @@ impl Simulation<'_> {
                     }
                 }
                 Action::SetScaleDownDeadline { name, at } => {
-                    if let Some(id) = self.cluster.find_rs(&name) {
-                        self.cluster.rs_mut(id).scale_down_deadline = Some(at);
-                        self.journal
-                            .push(now, EntryKind::ScaleDownDeadline { name, at: Some(at) });
-                    }
+                    self.set_scale_down_deadline(name, Some(at));
                 }
                 Action::RemoveScaleDownDeadline { name } => {
-                    if let Some(id) = self.cluster.find_rs(&name) {
-                        self.cluster.rs_mut(id).scale_down_deadline = None;
-                        self.journal
-                            .push(now, EntryKind::ScaleDownDeadline { name, at: None });
-                    }
+                    self.set_scale_down_deadline(name, None)
                 }
                 Action::DeleteReplicaSet { name } => {
                     if let Some(id) = self.cluster.find_rs(&name) {
@@ -107,8 +101,25 @@ impl Simulation<'_> {
                     pod_hash,
                     stable_hash,
                     revision,
-                } => self.create_analysis_run(name, kind, pod_hash, stable_hash, revision),
+                } => self.create_analysis_run(name, kind, pod_hash, stable_hash, revision, None),
                 Action::TerminateAnalysisRun { name } => self.terminate_analysis_run(&name),
+                Action::CreateExperiment {
+                    name,
+                    step_index,
+                    pod_hash,
+                    stable_hash,
+                    revision,
+                } => self.create_experiment(super::experiment::NewExperiment {
+                    name,
+                    step_index,
+                    pod_hash,
+                    stable_hash,
+                    revision,
+                }),
+                Action::TerminateExperiment { name } => self.terminate_experiment(&name),
+                Action::SetRoute { name, rule } => self.set_route(name, Some(rule)),
+                Action::RemoveRoute { name } => self.set_route(name, None),
+                Action::RemoveManagedRoutes => self.remove_routes(),
                 Action::EvictPod { name } => {
                     if let Some(id) = self.cluster.find_live_pod(&name) {
                         self.evict_pod(id, "restart");
@@ -132,6 +143,15 @@ impl Simulation<'_> {
         }
         if let Some(status) = plan.status {
             self.rollout.status = status;
+        }
+    }
+
+    /// Sets (or with `None` removes) a ReplicaSet's scale-down-deadline annotation.
+    pub(super) fn set_scale_down_deadline(&mut self, name: String, at: Option<SimTime>) {
+        if let Some(id) = self.cluster.find_rs(&name) {
+            self.cluster.rs_mut(id).scale_down_deadline = at;
+            self.journal
+                .push(self.now, EntryKind::ScaleDownDeadline { name, at });
         }
     }
 }

@@ -128,6 +128,8 @@ pub enum EntryKind {
         canary: u32,
         stable: u32,
         set_weight: u32,
+        /// The router's weight to an experiment's ReplicaSets (additional destinations).
+        experiment: u32,
     },
     ServiceSwitched {
         service: String,
@@ -178,6 +180,38 @@ pub enum EntryKind {
     },
     /// The rollout asked a run to stop (`spec.terminate`).
     AnalysisRunTerminated {
+        name: String,
+    },
+    /// The rollout created the Experiment of an experiment step.
+    ExperimentCreated {
+        name: String,
+        /// The step's index.
+        step: u32,
+        templates: Vec<String>,
+    },
+    /// Every template of the experiment is available: its duration starts.
+    ExperimentRunning {
+        name: String,
+        duration: Option<crate::engine::SimDuration>,
+    },
+    /// The experiment reached its final phase.
+    ExperimentCompleted {
+        name: String,
+        phase: String,
+        message: String,
+    },
+    /// The rollout asked an experiment to stop (`spec.terminate`).
+    ExperimentTerminated {
+        name: String,
+    },
+    /// A managed route was set on the traffic router (`route`: `header` or `mirror`).
+    RouteSet {
+        name: String,
+        route: String,
+        detail: String,
+    },
+    /// A managed route was removed from the traffic router.
+    RouteRemoved {
         name: String,
     },
     /// One traffic tick: requests and failed requests per version.
@@ -232,6 +266,12 @@ impl EntryKind {
             EntryKind::Measurement { .. } => "Measurement",
             EntryKind::AnalysisRunCompleted { .. } => "AnalysisRunCompleted",
             EntryKind::AnalysisRunTerminated { .. } => "AnalysisRunTerminated",
+            EntryKind::ExperimentCreated { .. } => "ExperimentCreated",
+            EntryKind::ExperimentRunning { .. } => "ExperimentRunning",
+            EntryKind::ExperimentCompleted { .. } => "ExperimentCompleted",
+            EntryKind::ExperimentTerminated { .. } => "ExperimentTerminated",
+            EntryKind::RouteSet { .. } => "RouteSet",
+            EntryKind::RouteRemoved { .. } => "RouteRemoved",
             EntryKind::Traffic { .. } => "Traffic",
             EntryKind::ExpectationChecked { .. } => "ExpectationChecked",
             EntryKind::RunFinished { .. } => "RunFinished",
@@ -293,6 +333,9 @@ pub struct VersionTraffic {
     pub image: String,
     pub requests: u64,
     pub failed: u64,
+    /// Mirrored copies it served (their answers reached no user), and their failures.
+    pub mirrored: u64,
+    pub mirrored_failed: u64,
 }
 
 /// The journal of one run.

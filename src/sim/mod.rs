@@ -11,6 +11,7 @@
 
 mod analysis;
 mod apply;
+mod experiment;
 mod faults;
 pub mod journal;
 mod observe;
@@ -49,6 +50,8 @@ enum Ev {
     AnalysisReconcile(u32),
     /// The next traffic tick.
     TrafficTick,
+    /// An experiment asked to be reconciled (its duration ends, a deadline passes).
+    ExperimentWake,
 }
 
 /// A failed expectation, wait or invariant.
@@ -138,6 +141,12 @@ pub(crate) struct Simulation<'s> {
     runs: Vec<crate::analysis::run::AnalysisRun>,
     /// The traffic model, when the scenario has one.
     traffic: Option<crate::traffic::Traffic>,
+    /// Every Experiment the rollout created, in creation order.
+    experiments: Vec<crate::experiment::Experiment>,
+    /// Times experiments asked to be woken at (each queued once).
+    experiment_wakes: BTreeSet<SimTime>,
+    /// The managed routes the traffic router holds, in `managedRoutes` order.
+    routes: Vec<rollout::RouteView>,
 }
 
 impl<'s> Simulation<'s> {
@@ -178,6 +187,9 @@ impl<'s> Simulation<'s> {
             secrets: sc.manifests.secrets.clone(),
             runs: Vec::new(),
             traffic: sc.traffic.map(crate::traffic::Traffic::new),
+            experiments: Vec::new(),
+            experiment_wakes: BTreeSet::new(),
+            routes: Vec::new(),
         }
     }
 
@@ -307,6 +319,9 @@ impl<'s> Simulation<'s> {
             Ev::ScriptWake => {}
             Ev::AnalysisReconcile(i) => self.analysis_wake(i as usize),
             Ev::TrafficTick => self.traffic_tick(),
+            Ev::ExperimentWake => {
+                self.experiment_wakes.remove(&self.now);
+            }
             Ev::AutoPromote { step, generation } => self.auto_promote(step, generation),
         }
     }
@@ -333,6 +348,7 @@ impl<'s> Simulation<'s> {
                 self.reconcile_now = false;
                 changed |= self.reconcile_once();
             }
+            changed |= self.reconcile_experiments();
             changed |= self.advance_script();
             if !changed && !self.reconcile_now {
                 break;
@@ -473,6 +489,7 @@ impl<'s> Simulation<'s> {
             (Vec::new(), Vec::new())
         };
         let runs = self.run_views();
+        let experiments = self.experiment_views();
         let plan = rollout::reconcile(&rollout::Input {
             rollout: &self.rollout,
             replica_sets: &rs_views,
@@ -480,6 +497,8 @@ impl<'s> Simulation<'s> {
             pods: &pods,
             budgets: &budgets,
             analysis_runs: &runs,
+            experiments: &experiments,
+            routes: &self.routes,
             now: self.now,
         });
         for &at in &plan.requeue {
@@ -524,9 +543,10 @@ impl<'s> Simulation<'s> {
             }
             let broken = match *inv {
                 Invariant::MinAvailable(n) => {
+                    // An Experiment's pods serve no production traffic of the rollout.
                     let available: u32 = self
                         .cluster
-                        .live_replica_sets()
+                        .rollout_replica_sets()
                         .map(|rs| rs.available)
                         .sum();
                     (self.became_healthy && available < n)
@@ -589,7 +609,7 @@ impl<'s> Simulation<'s> {
                 .map(|rs| rs.revision),
             latest_image: self
                 .cluster
-                .live_replica_sets()
+                .rollout_replica_sets()
                 .max_by_key(|rs| rs.revision)
                 .map(|rs| rs.image.clone()),
             canary_image: obs.images.canary.clone(),
@@ -611,6 +631,8 @@ impl<'s> Simulation<'s> {
                             image: v.image.clone(),
                             requests: v.requests,
                             failed: v.failed,
+                            mirrored: v.mirrored,
+                            mirrored_failed: v.mirrored_failed,
                         })
                         .collect()
                 })

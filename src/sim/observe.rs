@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::engine::SimDuration;
 use crate::rollout::status::observed_phase;
 use crate::rollout::{BudgetView, Phase, PodView, RsView, ServiceView};
-use crate::scenario::condition::{Observation, Replicas, RoleCounts, Roles};
+use crate::scenario::condition::{Observation, Replicas, RoleCounts, Roles, RouterWeights};
 
 use super::{EntryKind, RolloutSnapshot, Simulation};
 
@@ -17,15 +17,16 @@ pub(super) struct Watched {
     snapshot: Option<RolloutSnapshot>,
     phase: Option<(Phase, String)>,
     step: Option<(String, Option<u32>)>,
-    weight: Option<(u32, u32)>,
+    weight: Option<(u32, u32, u32)>,
     stable: String,
     abort: bool,
 }
 
 impl Simulation<'_> {
     pub(super) fn rs_views(&self) -> Vec<RsView> {
+        // The controller lists the ReplicaSets it owns: an Experiment's are not among them.
         self.cluster
-            .live_replica_sets()
+            .rollout_replica_sets()
             .map(|rs| RsView {
                 name: rs.name.clone(),
                 hash: rs.hash.clone(),
@@ -53,7 +54,7 @@ impl Simulation<'_> {
             })
             .collect();
         let mut pods = Vec::new();
-        for rs in self.cluster.live_replica_sets() {
+        for rs in self.cluster.rollout_replica_sets() {
             for id in &rs.pods {
                 let p = self.cluster.pod(*id);
                 if p.state == crate::cluster::PodState::Gone {
@@ -215,13 +216,19 @@ impl Simulation<'_> {
         let mut revision = 0;
         let services = self.role_services();
         for rs in self.cluster.live_replica_sets() {
+            pods.total += rs.replicas;
+            ready.total += rs.ready;
+            if !rs.is_rollouts() {
+                // An Experiment's ReplicaSet: counted in `total` and `experiment` only.
+                pods.experiment += rs.replicas;
+                ready.experiment += rs.ready;
+                continue;
+            }
             total += 1;
             if rs.spec_replicas > 0 {
                 scaled_up += 1;
             }
             revision = revision.max(rs.revision);
-            pods.total += rs.replicas;
-            ready.total += rs.ready;
             let roles = self.roles_of(rs, &services);
             let slots = [
                 (
@@ -275,7 +282,15 @@ impl Simulation<'_> {
             replica_sets_total: total,
             replica_sets_scaled_up: scaled_up,
             analysis: self.analysis_phases(),
+            experiments: self.experiment_phases(),
+            weights: st.canary.weights.as_ref().map(|w| RouterWeights {
+                canary: w.canary.weight,
+                stable: w.stable.weight,
+                experiment: w.additional.iter().map(|d| d.weight).sum(),
+            }),
+            routes: self.routes.iter().map(|r| r.name.clone()).collect(),
             traffic: self.traffic_by_role(),
+            mirrored: self.mirrored_by_role(),
             elapsed: SimDuration(self.now.as_millis()),
         }
     }
@@ -305,12 +320,7 @@ impl Simulation<'_> {
                 .canary()
                 .map(|c| c.steps.clone())
                 .unwrap_or_default();
-            let describe = |i: u32| {
-                steps
-                    .get(i as usize)
-                    .map(|s| s.describe())
-                    .unwrap_or_default()
-            };
+            let describe = |i: u32| steps.get(i as usize).map(|s| s.label()).unwrap_or_default();
             if let (Some((hash, Some(old))), Some(new)) = (&self.last.step, step.1)
                 && *hash == step.0
                 && new == old + 1
@@ -341,14 +351,19 @@ impl Simulation<'_> {
             self.last.step = Some(step);
         }
         // Weights are a canary notion; a blue-green rollout switches Services instead.
-        let weight = (obs.actual_weight, obs.set_weight);
+        let experiment = obs
+            .weights
+            .as_ref()
+            .map_or(0, |w| w.experiment.max(0) as u32);
+        let weight = (obs.actual_weight, obs.set_weight, experiment);
         if self.last.weight != Some(weight) && self.rollout.spec.blue_green().is_none() {
             self.journal.push(
                 now,
                 EntryKind::WeightChanged {
                     canary: weight.0,
-                    stable: 100u32.saturating_sub(weight.0),
+                    stable: 100u32.saturating_sub(weight.0 + experiment),
                     set_weight: weight.1,
+                    experiment,
                 },
             );
             self.last.weight = Some(weight);

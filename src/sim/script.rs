@@ -189,7 +189,7 @@ impl Simulation<'_> {
     fn undo(&mut self, to_revision: Option<u64>, line: u32, action: &Action) {
         let mut revisions: Vec<(u64, crate::cluster::RsId)> = self
             .cluster
-            .live_replica_sets()
+            .rollout_replica_sets()
             .map(|rs| (rs.revision, rs.id))
             .collect();
         revisions.sort();
@@ -274,8 +274,9 @@ impl Simulation<'_> {
     }
 
     /// The default scenario's stand-in for a human: an indefinite pause (a `pause: {}` step,
-    /// or the blue-green pause before the switch with `autoPromotionEnabled: false`) is
-    /// promoted after `auto_promote`.
+    /// or the blue-green pause before the switch with `autoPromotionEnabled: false`), or an
+    /// experiment that would run forever (no duration, no required analysis), is promoted
+    /// after `auto_promote`.
     pub(super) fn arm_auto_promote(&mut self) {
         let Some(delay) = self.sc.auto_promote else {
             return;
@@ -297,23 +298,40 @@ impl Simulation<'_> {
         );
     }
 
-    /// The indefinite pause the rollout is in, if any: the step index (`u32::MAX` for the
-    /// blue-green pause) and when the pause started (milliseconds).
+    /// What the rollout waits on a human for, if anything: the step index (`u32::MAX` for
+    /// the blue-green pause) and since when (milliseconds).
     fn indefinite_pause(&self) -> Option<(u32, u64)> {
         let st = &self.rollout.status;
         if let Some(bg) = self.rollout.spec.blue_green() {
             let cond = st.pause_condition(PauseReason::BlueGreenPause)?;
             return (!bg.auto_promotion_enabled).then(|| (u32::MAX, cond.start_time.as_millis()));
         }
-        let cond = st.pause_condition(PauseReason::CanaryPauseStep)?;
         let idx = st.current_step_index?;
-        let indefinite = self
+        let step = self
             .rollout
             .spec
             .canary()
-            .and_then(|c| c.steps.get(idx as usize))
-            .is_some_and(Step::is_indefinite_pause);
-        indefinite.then(|| (idx, cond.start_time.as_millis()))
+            .and_then(|c| c.steps.get(idx as usize));
+        if let Some(cond) = st.pause_condition(PauseReason::CanaryPauseStep)
+            && step.is_some_and(Step::is_indefinite_pause)
+        {
+            return Some((idx, cond.start_time.as_millis()));
+        }
+        self.endless_experiment(step)
+            .map(|created| (idx, created.as_millis()))
+    }
+
+    /// When the experiment of the current step was created, if it runs until promoted.
+    fn endless_experiment(&self, step: Option<&Step>) -> Option<crate::engine::SimTime> {
+        let e = step?.experiment.as_ref()?;
+        if e.duration.is_some() || e.analyses.iter().any(|a| a.required_for_completion) {
+            return None;
+        }
+        let name = self.rollout.status.canary.current_experiment.as_ref()?;
+        self.experiments
+            .iter()
+            .find(|x| &x.name == name)
+            .map(|x| x.created)
     }
 
     pub(super) fn auto_promote(&mut self, step: u32, generation: u64) {

@@ -1,12 +1,18 @@
 //! Where each tick's requests go, decided from the cluster as it is at the tick: with a traffic
-//! router, the router's canary weight to the canary ReplicaSet and the rest to the stable one;
-//! for a blue-green rollout, everything to the ReplicaSet the active Service selects; for a
-//! basic canary, a Service that selects every pod of the app, so each ReplicaSet gets its share
-//! of the Ready pods.
+//! router, the router's canary weight to the canary ReplicaSet, a running experiment's weights
+//! to its templates' ReplicaSets and the rest to the stable one — and, before that, the share
+//! of requests matching a header route to the canary, plus the copies a mirror route sends
+//! it; for a blue-green rollout, everything to the ReplicaSet the active Service selects; for
+//! a basic canary, a Service that selects every pod with the rollout's labels, so each
+//! ReplicaSet (an experiment's too, unless it changed those labels) gets its share of the
+//! Ready pods.
 //!
 //! Requests start once the rollout has first been Healthy: the application goes live then.
 
+use std::collections::BTreeMap;
+
 use crate::engine::Stream;
+use crate::manifest::routes::RouteRule;
 use crate::scenario::app_for;
 use crate::traffic::Destination;
 
@@ -32,7 +38,17 @@ impl Simulation<'_> {
             .unwrap_or_default()
     }
 
-    fn routes(&self) -> Vec<Route> {
+    fn route_to(&self, hash: &str, share: f64) -> Route {
+        (
+            hash.to_string(),
+            self.image_of(hash),
+            share,
+            self.ready_pods_of(hash),
+        )
+    }
+
+    /// The tick's destinations and, with a mirror route, where the copies go.
+    fn routes(&self) -> (Vec<Route>, Option<Route>) {
         let st = &self.rollout.status;
         if let Some(bg) = self.rollout.spec.blue_green() {
             let Some(hash) = self
@@ -41,58 +57,87 @@ impl Simulation<'_> {
                 .get(&bg.active_service)
                 .and_then(|s| s.selector_hash.clone())
             else {
-                return Vec::new();
+                return (Vec::new(), None);
             };
-            let ready = self.ready_pods_of(&hash);
-            return vec![(hash.clone(), self.image_of(&hash), 1.0, ready)];
+            return (vec![self.route_to(&hash, 1.0)], None);
         }
         let routed = self
             .rollout
             .spec
             .canary()
             .and_then(|c| c.traffic_routing.as_ref());
-        if let Some(tr) = routed {
-            let max = f64::from(tr.max_traffic_weight);
-            let (canary_hash, canary_weight) = match &st.canary.weights {
-                Some(w) => (w.canary.pod_template_hash.clone(), w.canary.weight),
-                None => (String::new(), 0),
-            };
-            let stable_hash = match &st.canary.weights {
-                Some(w) if !w.stable.pod_template_hash.is_empty() => {
-                    w.stable.pod_template_hash.clone()
-                }
-                _ => st.stable_rs.clone(),
-            };
-            let canary_share = (f64::from(canary_weight.max(0)) / max).min(1.0);
-            let mut out = Vec::new();
-            if canary_share > 0.0 && !canary_hash.is_empty() {
-                let ready = self.ready_pods_of(&canary_hash);
-                out.push((
-                    canary_hash.clone(),
-                    self.image_of(&canary_hash),
-                    canary_share,
-                    ready,
-                ));
-            }
-            if !stable_hash.is_empty() {
-                let ready = self.ready_pods_of(&stable_hash);
-                out.push((
-                    stable_hash.clone(),
-                    self.image_of(&stable_hash),
-                    1.0 - canary_share,
-                    ready,
-                ));
-            }
-            return out;
+        let Some(tr) = routed else {
+            return (self.basic_routes(), None);
+        };
+        let max = f64::from(tr.max_traffic_weight);
+        let share = |w: i32| (f64::from(w.max(0)) / max).min(1.0);
+        let (canary_hash, canary_weight, additional) = match &st.canary.weights {
+            Some(w) => (
+                w.canary.pod_template_hash.clone(),
+                w.canary.weight,
+                w.additional.clone(),
+            ),
+            None => (String::new(), 0, Vec::new()),
+        };
+        let stable_hash = match &st.canary.weights {
+            Some(w) if !w.stable.pod_template_hash.is_empty() => w.stable.pod_template_hash.clone(),
+            _ => st.stable_rs.clone(),
+        };
+        // Requests a header route matches go to the canary, whatever the weights.
+        let (header, mirror) = self.route_shares();
+        let header_target = if canary_hash.is_empty() {
+            st.current_pod_hash.clone()
+        } else {
+            canary_hash.clone()
+        };
+        let rest = 1.0 - header;
+        let mut out: Vec<Route> = Vec::new();
+        let canary_share = share(canary_weight);
+        let mut taken = canary_share;
+        if canary_share > 0.0 && !canary_hash.is_empty() {
+            out.push(self.route_to(&canary_hash, canary_share * rest));
         }
-        // Basic canary: one Service over every pod of the app.
-        let total: u32 = self.cluster.live_replica_sets().map(|rs| rs.ready).sum();
+        for d in &additional {
+            // Capped so that the shares never add up to more than everything.
+            let s = share(d.weight).min((1.0 - taken).max(0.0));
+            taken += s;
+            // A template without a Service has no endpoint: its share finds no pod.
+            if s > 0.0 && !d.pod_template_hash.is_empty() {
+                out.push(self.route_to(&d.pod_template_hash, s * rest));
+            }
+        }
+        if !stable_hash.is_empty() {
+            out.push(self.route_to(&stable_hash, (1.0 - taken).max(0.0) * rest));
+        }
+        if header > 0.0 && !header_target.is_empty() {
+            match out.iter_mut().find(|r| r.0 == header_target) {
+                Some(r) => r.2 += header,
+                None => out.push(self.route_to(&header_target, header)),
+            }
+        }
+        let mirror = (mirror > 0.0 && !header_target.is_empty())
+            .then(|| self.route_to(&header_target, mirror));
+        (out, mirror)
+    }
+
+    /// Basic canary: one Service over every pod carrying the rollout's selector labels.
+    fn basic_routes(&self) -> Vec<Route> {
+        let selector = &self.rollout.spec.selector;
+        let serving: Vec<&crate::cluster::ReplicaSet> = self
+            .cluster
+            .live_replica_sets()
+            .filter(|rs| rs.ready > 0)
+            .filter(|rs| {
+                let labels = rs.template.labels();
+                selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+            })
+            .collect();
+        let total: u32 = serving.iter().map(|rs| rs.ready).sum();
         if total == 0 {
             return Vec::new();
         }
-        self.cluster
-            .live_replica_sets()
-            .filter(|rs| rs.ready > 0)
+        serving
+            .into_iter()
             .map(|rs| {
                 (
                     rs.hash.clone(),
@@ -104,29 +149,67 @@ impl Simulation<'_> {
             .collect()
     }
 
+    /// The share of all requests the router's header routes send to the canary, and the
+    /// share its mirror routes copy there: each route's matching fraction (`traffic.
+    /// managedRoutes`), a mirror route's times its percentage.
+    fn route_shares(&self) -> (f64, f64) {
+        let (mut header, mut mirror) = (0.0_f64, 0.0_f64);
+        for r in &self.routes {
+            let f = self.sc.route_matches.get(&r.name).copied().unwrap_or(0.0);
+            match &r.rule {
+                RouteRule::Header(_) => header += f,
+                RouteRule::Mirror { percentage, .. } => {
+                    mirror += f * f64::from(*percentage) / 100.0;
+                }
+            }
+        }
+        (header.min(1.0), mirror.min(1.0))
+    }
+
+    /// The roles of the version with `hash`: the rollout's, or `experiment`.
+    fn version_roles(&self, hash: &str) -> Vec<&'static str> {
+        let services = self.role_services();
+        let Some(rs) = self.cluster.live_replica_sets().find(|rs| rs.hash == hash) else {
+            return vec!["total"];
+        };
+        let mut roles: Vec<&'static str> = self
+            .roles_of(rs, &services)
+            .into_iter()
+            .zip(["stable", "canary", "active", "preview"])
+            .filter(|(has, _)| *has)
+            .map(|(_, r)| r)
+            .collect();
+        if !rs.is_rollouts() {
+            roles.push("experiment");
+        }
+        roles.push("total");
+        roles
+    }
+
     /// Requests and failures served over the run by the versions now in each role.
-    pub(super) fn traffic_by_role(&self) -> std::collections::BTreeMap<String, (u64, u64)> {
-        let mut out = std::collections::BTreeMap::new();
+    pub(super) fn traffic_by_role(&self) -> BTreeMap<String, (u64, u64)> {
+        self.sum_by_role(|v| (v.requests, v.failed))
+    }
+
+    /// Mirrored copies and their failures, by role the same way.
+    pub(super) fn mirrored_by_role(&self) -> BTreeMap<String, (u64, u64)> {
+        self.sum_by_role(|v| (v.mirrored, v.mirrored_failed))
+    }
+
+    fn sum_by_role(
+        &self,
+        pick: impl Fn(&crate::traffic::Version) -> (u64, u64),
+    ) -> BTreeMap<String, (u64, u64)> {
+        let mut out = BTreeMap::new();
         let Some(traffic) = &self.traffic else {
             return out;
         };
-        let services = self.role_services();
         for v in &traffic.versions {
-            let rs = self
-                .cluster
-                .live_replica_sets()
-                .find(|rs| rs.hash == v.hash);
-            let roles = rs.map_or([false; 4], |rs| self.roles_of(rs, &services));
-            for (has, role) in roles
-                .into_iter()
-                .zip(["stable", "canary", "active", "preview"])
-                .chain([(true, "total")])
-            {
-                if has {
-                    let e: &mut (u64, u64) = out.entry(role.to_string()).or_default();
-                    e.0 += v.requests;
-                    e.1 += v.failed;
-                }
+            let (a, b) = pick(v);
+            for role in self.version_roles(&v.hash) {
+                let e: &mut (u64, u64) = out.entry(role.to_string()).or_default();
+                e.0 += a;
+                e.1 += b;
             }
         }
         out
@@ -141,28 +224,21 @@ impl Simulation<'_> {
         if !self.became_healthy {
             return;
         }
-        let routes = self.routes();
+        let (routes, mirror) = self.routes();
         let apps = &self.sc.apps;
-        let dests: Vec<Destination> = routes
-            .iter()
-            .map(|(hash, image, share, ready)| {
-                let app = app_for(apps, image);
-                Destination {
-                    hash,
-                    image,
-                    share: *share,
-                    ready_pods: *ready,
-                    error_rate: app.error_rate,
-                    latency: app.latency,
-                }
-            })
-            .collect();
+        let dests: Vec<Destination> = routes.iter().map(|r| destination(apps, r)).collect();
+        let mirror = mirror.as_ref().map(|r| destination(apps, r));
         let now = self.now;
         let Some(traffic) = self.traffic.as_mut() else {
             return;
         };
         let unrouted_before = traffic.unrouted;
-        let counts = traffic.tick(now, &dests, self.rngs.stream(Stream::Traffic));
+        let counts = traffic.tick(
+            now,
+            &dests,
+            mirror.as_ref(),
+            self.rngs.stream(Stream::Traffic),
+        );
         let unrouted = traffic.unrouted - unrouted_before;
         self.journal.push(
             now,
@@ -171,5 +247,19 @@ impl Simulation<'_> {
                 unrouted,
             },
         );
+    }
+}
+
+/// A route as the traffic model takes it, with the behaviour of the image's pods.
+fn destination<'r>(apps: &[crate::scenario::AppModel], r: &'r Route) -> Destination<'r> {
+    let (hash, image, share, ready) = r;
+    let app = app_for(apps, image);
+    Destination {
+        hash,
+        image,
+        share: *share,
+        ready_pods: *ready,
+        error_rate: app.error_rate,
+        latency: app.latency,
     }
 }

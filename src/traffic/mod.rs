@@ -9,6 +9,11 @@
 //! Latency is not drawn per request: each version's latency is log-normal with the app's mean
 //! and a fixed shape, and a quantile over a window is the quantile of the mixture of the
 //! versions that served requests in it, weighted by their requests.
+//!
+//! A mirror route copies a share of the requests to one more version: the copies are served
+//! (and may fail) there, but their answers never reach a user, so they are counted apart
+//! (`mirrored`). A metric reading a version's traffic sees every request it served, copies
+//! included.
 
 use rand_distr::{Binomial, Distribution};
 
@@ -33,7 +38,7 @@ pub struct Destination<'a> {
     pub latency: SimDuration,
 }
 
-/// The counters of one version at one tick.
+/// The counters of one version at one tick (mirrored copies included).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Point {
     t: SimTime,
@@ -48,6 +53,9 @@ pub struct Version {
     pub image: String,
     pub requests: u64,
     pub failed: u64,
+    /// Copies of requests a mirror route sent, and how many of them failed.
+    pub mirrored: u64,
+    pub mirrored_failed: u64,
     /// Mean latency in seconds.
     latency_mean: f64,
     /// Cumulative counters after each tick it served in.
@@ -60,6 +68,8 @@ pub struct TickCounts {
     pub hash: String,
     pub requests: u64,
     pub failed: u64,
+    pub mirrored: u64,
+    pub mirrored_failed: u64,
 }
 
 /// The traffic of a run.
@@ -68,6 +78,8 @@ pub struct Traffic {
     pub model: TrafficModel,
     /// Fractional requests carried to the next tick, so that 0.5 rps sends one every 2 s.
     carry: f64,
+    /// The same for mirrored copies.
+    mirror_carry: f64,
     pub versions: Vec<Version>,
     /// Requests that found no destination at all (no Service endpoint).
     pub unrouted: u64,
@@ -78,6 +90,7 @@ impl Traffic {
         Traffic {
             model,
             carry: 0.0,
+            mirror_carry: 0.0,
             versions: Vec::new(),
             unrouted: 0,
         }
@@ -92,6 +105,8 @@ impl Traffic {
                     image: d.image.to_string(),
                     requests: 0,
                     failed: 0,
+                    mirrored: 0,
+                    mirrored_failed: 0,
                     latency_mean: d.latency.as_millis() as f64 / 1000.0,
                     points: Vec::new(),
                 });
@@ -102,11 +117,13 @@ impl Traffic {
     }
 
     /// One tick ending at `now`: the tick's requests are split between `dests` (largest
-    /// remainder, so the counts add up exactly) and failures drawn for each.
+    /// remainder, so the counts add up exactly) and failures drawn for each; `mirror` (its
+    /// share: the fraction of the tick's requests copied) gets the mirrored copies.
     pub fn tick(
         &mut self,
         now: SimTime,
         dests: &[Destination],
+        mirror: Option<&Destination>,
         rng: &mut impl rand::Rng,
     ) -> Vec<TickCounts> {
         let exact = self.model.rps * self.model.tick.as_millis() as f64 / 1000.0 + self.carry;
@@ -115,34 +132,40 @@ impl Traffic {
         let counts = split(total, dests);
         let routed: u64 = counts.iter().sum();
         self.unrouted += total - routed;
-        let mut out = Vec::with_capacity(dests.len());
+        let mut out = Vec::with_capacity(dests.len() + 1);
         for (d, &n) in dests.iter().zip(&counts) {
-            let failed = if d.ready_pods == 0 {
-                n
-            } else if n == 0 || d.error_rate <= 0.0 {
-                0
-            } else if d.error_rate >= 1.0 {
-                n
-            } else {
-                Binomial::new(n, d.error_rate).map_or(0, |b| b.sample(rng))
-            };
+            let failed = failures(d, n, rng);
             let v = self.version_mut(d);
             v.requests += n;
             v.failed += failed;
-            let point = Point {
-                t: now,
-                requests: v.requests,
-                failed: v.failed,
-            };
-            match v.points.last_mut() {
-                Some(last) if last.t == now => *last = point,
-                _ => v.points.push(point),
-            }
+            v.record(now, n, failed);
             out.push(TickCounts {
                 hash: d.hash.to_string(),
                 requests: n,
                 failed,
+                mirrored: 0,
+                mirrored_failed: 0,
             });
+        }
+        if let Some(m) = mirror {
+            let exact = total as f64 * m.share.clamp(0.0, 1.0) + self.mirror_carry;
+            let n = exact.floor() as u64;
+            self.mirror_carry = exact - n as f64;
+            let failed = failures(m, n, rng);
+            let v = self.version_mut(m);
+            v.mirrored += n;
+            v.mirrored_failed += failed;
+            v.record(now, n, failed);
+            match out.iter_mut().find(|c| c.hash == m.hash) {
+                Some(c) => (c.mirrored, c.mirrored_failed) = (n, failed),
+                None => out.push(TickCounts {
+                    hash: m.hash.to_string(),
+                    requests: 0,
+                    failed: 0,
+                    mirrored: n,
+                    mirrored_failed: failed,
+                }),
+            }
         }
         out
     }
@@ -211,7 +234,38 @@ impl Traffic {
     }
 }
 
+/// Failures among `n` requests sent to `d`: all of them without a Ready pod, else drawn
+/// binomially from its error rate.
+fn failures(d: &Destination, n: u64, rng: &mut impl rand::Rng) -> u64 {
+    if d.ready_pods == 0 {
+        n
+    } else if n == 0 || d.error_rate <= 0.0 {
+        0
+    } else if d.error_rate >= 1.0 {
+        n
+    } else {
+        Binomial::new(n, d.error_rate).map_or(0, |b| b.sample(rng))
+    }
+}
+
 impl Version {
+    /// Adds a tick's requests (mirrored copies included) to the cumulative counters.
+    fn record(&mut self, now: SimTime, n: u64, failed: u64) {
+        let (requests, all_failed) = match self.points.last() {
+            Some(p) => (p.requests + n, p.failed + failed),
+            None => (n, failed),
+        };
+        let point = Point {
+            t: now,
+            requests,
+            failed: all_failed,
+        };
+        match self.points.last_mut() {
+            Some(last) if last.t == now => *last = point,
+            _ => self.points.push(point),
+        }
+    }
+
     /// Cumulative counters at `t` (after the last tick at or before it).
     fn at(&self, t: SimTime) -> (u64, u64) {
         let i = self.points.partition_point(|p| p.t <= t);
@@ -316,6 +370,7 @@ mod tests {
             t.tick(
                 SimTime::from_secs(s),
                 &[dest("stable", 0.8, 0.0), dest("canary", 0.2, 0.2)],
+                None,
                 &mut rng,
             );
         }
@@ -328,6 +383,29 @@ mod tests {
     }
 
     #[test]
+    fn mirrored_copies_are_counted_apart_but_metrics_see_them() {
+        let mut t = Traffic::new(TrafficModel {
+            rps: 100.0,
+            tick: SimDuration::from_secs(1),
+        });
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        let mirror = dest("canary", 0.25, 1.0);
+        for s in 1..=4 {
+            t.tick(
+                SimTime::from_secs(s),
+                &[dest("stable", 1.0, 0.0)],
+                Some(&mirror),
+                &mut rng,
+            );
+        }
+        let canary = t.versions.iter().find(|v| v.hash == "canary").unwrap();
+        assert_eq!((canary.requests, canary.failed), (0, 0));
+        assert_eq!((canary.mirrored, canary.mirrored_failed), (100, 100));
+        let (req, failed) = t.window(&["canary"], SimTime::ZERO, SimTime::from_secs(4));
+        assert_eq!((req, failed), (100, 100));
+    }
+
+    #[test]
     fn fractional_rates_carry_over() {
         let mut t = Traffic::new(TrafficModel {
             rps: 0.5,
@@ -335,7 +413,12 @@ mod tests {
         });
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
         for s in 1..=10 {
-            t.tick(SimTime::from_secs(s), &[dest("a", 1.0, 0.0)], &mut rng);
+            t.tick(
+                SimTime::from_secs(s),
+                &[dest("a", 1.0, 0.0)],
+                None,
+                &mut rng,
+            );
         }
         assert_eq!(t.versions[0].requests, 5);
     }
@@ -347,7 +430,12 @@ mod tests {
             tick: SimDuration::from_secs(1),
         });
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
-        t.tick(SimTime::from_secs(1), &[dest("a", 1.0, 0.0)], &mut rng);
+        t.tick(
+            SimTime::from_secs(1),
+            &[dest("a", 1.0, 0.0)],
+            None,
+            &mut rng,
+        );
         let median = t
             .latency_quantile(&["a"], SimTime::ZERO, SimTime::from_secs(1), 0.5)
             .unwrap();

@@ -60,6 +60,8 @@ fn tick(counts: &[(&str, u64, u64)]) -> EntryKind {
                 hash: h.to_string(),
                 requests: *r,
                 failed: *f,
+                mirrored: 0,
+                mirrored_failed: 0,
             })
             .collect(),
         unrouted: 0,

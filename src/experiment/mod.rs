@@ -1,0 +1,300 @@
+//! Experiments (upstream `experiments/` and `utils/experiment/`): the object a canary's
+//! experiment step creates — one ReplicaSet per template, run until every template is available
+//! and then for `duration`, with AnalysisRuns of their own — and the experiment controller that
+//! reconciles it (`controller.rs`), a pure function like the rollout's and the analysis's.
+//!
+//! The rollout builds the Experiment's spec when it creates it (`GetExperimentFromTemplate`):
+//! each template copies the stable or canary ReplicaSet's pod template, adds the step's labels
+//! and annotations, and gets its own pod-template hash; analysis arguments taken from the
+//! rollout (pod-template hashes, fields) are resolved then, the ones naming the experiment's
+//! own templates (`{{templates.NAME.podTemplateHash}}`) when its runs are created.
+
+pub mod controller;
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+
+use crate::analysis::run::AnalysisPhase;
+use crate::engine::{SimDuration, SimTime};
+use crate::manifest::PodTemplate;
+use crate::manifest::analysis::{Argument, RolloutAnalysis};
+use crate::manifest::experiment::ExperimentStep;
+use crate::manifest::template::{fnv32a, safe_encode};
+
+/// `scaleDownDelaySeconds` of an Experiment the rollout creates (it never sets one): the
+/// ReplicaSets of a finished experiment keep their pods this long.
+pub const DEFAULT_SCALE_DOWN_DELAY_SECONDS: u32 = 30;
+
+/// An Experiment owned by the rollout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Experiment {
+    /// `<rollout>-<pod-template-hash>-<revision>-<step index>` (`-1`, `-2` on a collision).
+    pub name: String,
+    /// The canary step that created it.
+    pub step_index: u32,
+    /// The rollout's pod-template hash and stable hash when it was created (what makes two
+    /// experiments of one step "semantically equal" for the rollout).
+    pub pod_hash: String,
+    pub stable_hash: String,
+    pub revision: u64,
+    pub spec: ExperimentSpec,
+    /// `spec.terminate`: the rollout asked it to stop.
+    pub terminate: bool,
+    pub created: SimTime,
+    pub status: ExperimentStatus,
+}
+
+/// What the experiment runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExperimentSpec {
+    pub templates: Vec<TemplateSpec>,
+    pub duration: Option<SimDuration>,
+    /// The rollout's `progressDeadlineSeconds`: a template not available by then fails.
+    pub progress_deadline_seconds: u32,
+    pub scale_down_delay_seconds: u32,
+    pub analyses: Vec<AnalysisSpec>,
+}
+
+/// One template: the ReplicaSet `<experiment>-<name>` it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateSpec {
+    pub name: String,
+    pub replicas: u32,
+    pub template: PodTemplate,
+    /// Its pod-template hash (never the one of the ReplicaSet it copies: upstream hashes an
+    /// experiment's template with Kubernetes' `ComputeHash`, a rollout's with its own).
+    pub hash: String,
+    pub min_ready_seconds: u32,
+    pub selector: BTreeMap<String, String>,
+    /// A Service is created for it (`service:` or `weight:` on the step), with this name if
+    /// given (else the ReplicaSet's).
+    pub service: Option<Option<String>>,
+    /// Argo builds the Service from the containers' ports; without any it creates none.
+    pub has_ports: bool,
+}
+
+/// One analysis: its template reference, its arguments (values already resolved by the
+/// rollout, placeholders of the experiment still in them) and the step's dry-run rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalysisSpec {
+    pub name: String,
+    pub required_for_completion: bool,
+    pub analysis: RolloutAnalysis,
+}
+
+/// `TemplateStatusCode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateCode {
+    Progressing,
+    Running,
+    Successful,
+    Failed,
+    Error,
+}
+
+impl TemplateCode {
+    pub fn completed(self) -> bool {
+        matches!(
+            self,
+            TemplateCode::Successful | TemplateCode::Failed | TemplateCode::Error
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TemplateCode::Progressing => "Progressing",
+            TemplateCode::Running => "Running",
+            TemplateCode::Successful => "Successful",
+            TemplateCode::Failed => "Failed",
+            TemplateCode::Error => "Error",
+        }
+    }
+
+    /// `templateStatusOrder`, best to worst.
+    fn rank(self) -> u8 {
+        match self {
+            TemplateCode::Successful => 0,
+            TemplateCode::Running => 1,
+            TemplateCode::Progressing => 2,
+            TemplateCode::Error => 3,
+            TemplateCode::Failed => 4,
+        }
+    }
+}
+
+/// `status.templateStatuses[]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TemplateStatus {
+    pub name: String,
+    pub replicas: u32,
+    pub ready: u32,
+    pub available: u32,
+    /// `None` before the first reconcile decided one.
+    pub status: Option<TemplateCode>,
+    pub message: String,
+    /// Whole seconds, as Kubernetes stores it.
+    pub last_transition: Option<SimTime>,
+    /// The Service created for the template and the pod-template hash it selects ("" when none).
+    pub service_name: String,
+    pub pod_template_hash: String,
+}
+
+/// `status.analysisRuns[]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunStatus {
+    /// The analysis's name in the spec.
+    pub name: String,
+    /// The AnalysisRun created for it ("" until then).
+    pub run: String,
+    /// `None` until the experiment looked at it ("" upstream).
+    pub phase: Option<AnalysisPhase>,
+    pub message: String,
+}
+
+/// `status` of an Experiment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExperimentStatus {
+    /// `None` before the first reconcile ("" upstream).
+    pub phase: Option<AnalysisPhase>,
+    pub message: String,
+    /// When every template first was available (whole seconds): the duration counts from it.
+    pub available_at: Option<SimTime>,
+    pub template_statuses: Vec<TemplateStatus>,
+    pub analysis_runs: Vec<RunStatus>,
+}
+
+impl ExperimentStatus {
+    pub fn template(&self, name: &str) -> Option<&TemplateStatus> {
+        self.template_statuses.iter().find(|t| t.name == name)
+    }
+
+    pub fn run(&self, name: &str) -> Option<&RunStatus> {
+        self.analysis_runs.iter().find(|r| r.name == name)
+    }
+
+    /// The phase, with "" read as Pending.
+    pub fn phase_or_pending(&self) -> AnalysisPhase {
+        self.phase.unwrap_or(AnalysisPhase::Pending)
+    }
+}
+
+impl Experiment {
+    /// `HasFinished`.
+    pub fn finished(&self) -> bool {
+        self.status.phase.is_some_and(AnalysisPhase::completed)
+    }
+
+    /// The name of a template's ReplicaSet (`newReplicaSetFromTemplate`).
+    pub fn replica_set_name(&self, template: &str) -> String {
+        format!("{}-{template}", self.name)
+    }
+
+    /// The name of the run of an analysis (`newAnalysisRun`), before collision suffixes.
+    pub fn run_name(&self, analysis: &str) -> String {
+        format!("{}-{analysis}", self.name)
+    }
+}
+
+/// The pod templates and settings an experiment step copies from the rollout.
+pub struct Sources<'a> {
+    pub stable: &'a PodTemplate,
+    pub canary: &'a PodTemplate,
+    /// The rollout's selector (each template's default).
+    pub selector: &'a BTreeMap<String, String>,
+    pub min_ready_seconds: u32,
+    pub progress_deadline_seconds: u32,
+}
+
+/// `GetExperimentFromTemplate`: the spec of the experiment of a step. `args` holds, per
+/// analysis, its arguments with the values the rollout resolved.
+pub fn build_spec(
+    step: &ExperimentStep,
+    src: &Sources,
+    args: Vec<Vec<Argument>>,
+) -> ExperimentSpec {
+    let templates = step
+        .templates
+        .iter()
+        .map(|t| {
+            let base = match t.spec_ref {
+                crate::manifest::experiment::SpecRef::Stable => src.stable,
+                crate::manifest::experiment::SpecRef::Canary => src.canary,
+            };
+            let mut template = base.clone();
+            add_metadata(&mut template.json, "labels", &t.labels);
+            add_metadata(&mut template.json, "annotations", &t.annotations);
+            let mut selector = t.selector.clone().unwrap_or_else(|| src.selector.clone());
+            selector.extend(t.labels.clone());
+            TemplateSpec {
+                name: t.name.clone(),
+                replicas: t.replicas,
+                hash: template_hash(&template),
+                has_ports: has_ports(&template),
+                template,
+                min_ready_seconds: src.min_ready_seconds,
+                selector,
+                service: t.service.clone(),
+            }
+        })
+        .collect();
+    let analyses = step
+        .analyses
+        .iter()
+        .zip(args)
+        .map(|(a, args)| AnalysisSpec {
+            name: a.name.clone(),
+            required_for_completion: a.required_for_completion,
+            analysis: RolloutAnalysis {
+                args,
+                ..a.analysis.clone()
+            },
+        })
+        .collect();
+    ExperimentSpec {
+        templates,
+        duration: step.duration.as_ref().map(|d| d.duration),
+        progress_deadline_seconds: src.progress_deadline_seconds,
+        scale_down_delay_seconds: DEFAULT_SCALE_DOWN_DELAY_SECONDS,
+        analyses,
+    }
+}
+
+/// Adds `metadata.labels` / `metadata.annotations` entries to a pod template's JSON.
+fn add_metadata(json: &mut Json, key: &str, entries: &BTreeMap<String, String>) {
+    if entries.is_empty() {
+        return;
+    }
+    let Some(root) = json.as_object_mut() else {
+        return;
+    };
+    let meta = root
+        .entry("metadata")
+        .or_insert_with(|| Json::Object(Default::default()));
+    let Some(meta) = meta.as_object_mut() else {
+        return;
+    };
+    let map = meta
+        .entry(key)
+        .or_insert_with(|| Json::Object(Default::default()));
+    if let Some(map) = map.as_object_mut() {
+        for (k, v) in entries {
+            map.insert(k.clone(), Json::String(v.clone()));
+        }
+    }
+}
+
+/// An experiment template's pod-template hash: Argo's format, but never equal to the hash of
+/// the ReplicaSet it copies (upstream issue #380: the two hash functions differ).
+pub fn template_hash(t: &PodTemplate) -> String {
+    let mut bytes = b"experiment\0".to_vec();
+    bytes.extend(serde_json::to_vec(&t.json).unwrap_or_default());
+    safe_encode(&fnv32a(&bytes).to_string())
+}
+
+fn has_ports(t: &PodTemplate) -> bool {
+    t.json["spec"]["containers"].as_array().is_some_and(|cs| {
+        cs.iter()
+            .any(|c| c["ports"].as_array().is_some_and(|p| !p.is_empty()))
+    })
+}

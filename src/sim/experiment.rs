@@ -1,0 +1,412 @@
+//! The simulation's side of experiments and managed routes: Experiments created and stopped
+//! on the rollout controller's request, the experiment controller run on each of them at every
+//! pass (like the real one, it reacts to its ReplicaSets, its runs and its own status), its
+//! plans applied to the cluster, and the traffic router's managed routes.
+
+use std::collections::BTreeMap;
+
+use crate::analysis::run::RunKind;
+use crate::analysis::spec::{self, ArgSources};
+use crate::cluster::{ExperimentOwner, NewReplicaSet};
+use crate::experiment::controller::{self, Action, RunState, TemplateRs};
+use crate::experiment::{self as exp, Experiment, ExperimentStatus, Sources};
+use crate::manifest::routes::RouteRule;
+use crate::rollout::{ExperimentTemplateView, ExperimentView, RouteView};
+
+use super::{EntryKind, Ev, Simulation};
+
+/// What the rollout asked an experiment to be built from.
+pub(super) struct NewExperiment {
+    pub name: String,
+    pub step_index: u32,
+    pub pod_hash: String,
+    pub stable_hash: String,
+    pub revision: u64,
+}
+
+impl Simulation<'_> {
+    /// The experiments as the rollout controller sees them.
+    pub(super) fn experiment_views(&self) -> Vec<ExperimentView> {
+        self.experiments
+            .iter()
+            .map(|e| ExperimentView {
+                name: e.name.clone(),
+                step_index: e.step_index,
+                pod_hash: e.pod_hash.clone(),
+                stable_hash: e.stable_hash.clone(),
+                phase: e.status.phase_or_pending(),
+                message: e.status.message.clone(),
+                terminate: e.terminate,
+                templates: e
+                    .status
+                    .template_statuses
+                    .iter()
+                    .map(|t| ExperimentTemplateView {
+                        name: t.name.clone(),
+                        service_name: t.service_name.clone(),
+                        pod_template_hash: t.pod_template_hash.clone(),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// `GetExperimentFromTemplate`: builds the Experiment of a step from the stable and
+    /// canary ReplicaSets' templates, resolving the arguments the rollout resolves.
+    pub(super) fn create_experiment(&mut self, new: NewExperiment) {
+        let spec = &self.rollout.spec;
+        let Some(step) = spec
+            .canary()
+            .and_then(|c| c.steps.get(new.step_index as usize))
+            .and_then(|s| s.experiment.as_ref())
+        else {
+            return;
+        };
+        let template_of = |hash: &str| {
+            self.cluster
+                .find_rs_by_hash(hash)
+                .map(|id| self.cluster.rs(id).template.clone())
+        };
+        let (Some(stable), Some(canary)) =
+            (template_of(&new.stable_hash), template_of(&new.pod_hash))
+        else {
+            return;
+        };
+        let rollout = &self.sc.manifests.rollouts[0];
+        let sources = ArgSources {
+            stable_hash: &new.stable_hash,
+            latest_hash: &new.pod_hash,
+            rollout_name: &self.rollout.name,
+            namespace: &self.rollout.namespace,
+            labels: &rollout.labels,
+            annotations: &rollout.annotations,
+            secrets: &self.secrets,
+        };
+        let args = step
+            .analyses
+            .iter()
+            .map(|a| spec::resolve_rollout_args(&a.analysis.args, &sources))
+            .collect();
+        let spec = exp::build_spec(
+            step,
+            &Sources {
+                stable: &stable,
+                canary: &canary,
+                selector: &spec.selector,
+                min_ready_seconds: spec.min_ready_seconds,
+                progress_deadline_seconds: spec.progress_deadline_seconds,
+            },
+            args,
+        );
+        self.journal.push(
+            self.now,
+            EntryKind::ExperimentCreated {
+                name: new.name.clone(),
+                step: new.step_index,
+                templates: spec.templates.iter().map(|t| t.name.clone()).collect(),
+            },
+        );
+        self.experiments.push(Experiment {
+            name: new.name,
+            step_index: new.step_index,
+            pod_hash: new.pod_hash,
+            stable_hash: new.stable_hash,
+            revision: new.revision,
+            spec,
+            terminate: false,
+            created: self.now,
+            status: ExperimentStatus::default(),
+        });
+    }
+
+    /// `spec.terminate: true`.
+    pub(super) fn terminate_experiment(&mut self, name: &str) {
+        let Some(e) = self.experiments.iter_mut().find(|e| e.name == name) else {
+            return;
+        };
+        if e.terminate {
+            return;
+        }
+        e.terminate = true;
+        self.journal.push(
+            self.now,
+            EntryKind::ExperimentTerminated {
+                name: name.to_string(),
+            },
+        );
+    }
+
+    /// A finished experiment whose ReplicaSets are all scaled to 0: its reconcile writes
+    /// nothing any more, so it is skipped (a rollout that keeps re-creating experiments, as
+    /// after an Inconclusive one, would otherwise pay for all of them at every pass).
+    fn experiment_at_rest(&self, i: usize) -> bool {
+        let e = &self.experiments[i];
+        e.status.phase.is_some_and(|p| p.completed())
+            && self
+                .cluster
+                .live_replica_sets()
+                .filter(|rs| {
+                    rs.experiment
+                        .as_ref()
+                        .is_some_and(|o| o.experiment == e.name)
+                })
+                .all(|rs| rs.spec_replicas == 0 && rs.replicas == 0)
+    }
+
+    /// One reconcile of every experiment; true when any wrote something.
+    pub(super) fn reconcile_experiments(&mut self) -> bool {
+        let mut changed = false;
+        for i in 0..self.experiments.len() {
+            if self.experiment_at_rest(i) {
+                continue;
+            }
+            let runs: Vec<RunState> = self
+                .runs
+                .iter()
+                .map(|r| RunState {
+                    name: r.name.clone(),
+                    phase: r.status.phase,
+                    message: r.status.message.clone(),
+                    terminate: r.terminate,
+                })
+                .collect();
+            let name = self.experiments[i].name.clone();
+            let rss: Vec<TemplateRs> = self
+                .cluster
+                .live_replica_sets()
+                .filter_map(|rs| {
+                    let owner = rs.experiment.as_ref().filter(|o| o.experiment == name)?;
+                    Some(TemplateRs {
+                        template: owner.template.clone(),
+                        name: rs.name.clone(),
+                        hash: rs.hash.clone(),
+                        spec: rs.spec_replicas,
+                        replicas: rs.replicas,
+                        ready: rs.ready,
+                        available: rs.available,
+                        scale_down_deadline: rs.scale_down_deadline,
+                    })
+                })
+                .collect();
+            let plan = controller::reconcile(&controller::Input {
+                experiment: &self.experiments[i],
+                replica_sets: &rss,
+                runs: &runs,
+                templates: &self.templates,
+                start: self.sc.start,
+                now: self.now,
+            });
+            for &at in &plan.requeue {
+                if at > self.now && self.experiment_wakes.insert(at) {
+                    self.queue.push(at, Ev::ExperimentWake);
+                }
+            }
+            if plan.is_noop() {
+                continue;
+            }
+            changed = true;
+            self.apply_experiment_plan(i, plan);
+        }
+        if changed {
+            // The rollout watches its experiments; the cluster changed under both.
+            self.sync_replica_sets();
+            self.request_reconcile();
+            self.after_change();
+        }
+        changed
+    }
+
+    fn apply_experiment_plan(&mut self, i: usize, plan: controller::Plan) {
+        let now = self.now;
+        for action in plan.actions {
+            match action {
+                Action::CreateReplicaSet { template } => {
+                    let e = &self.experiments[i];
+                    let Some(t) = e.spec.templates.iter().find(|t| t.name == template) else {
+                        continue;
+                    };
+                    let name = e.replica_set_name(&template);
+                    let image = t.template.primary_image();
+                    self.cluster.create_replica_set(
+                        NewReplicaSet {
+                            name: name.clone(),
+                            hash: t.hash.clone(),
+                            template: t.template.clone(),
+                            revision: 0,
+                            min_ready_seconds: t.min_ready_seconds,
+                            desired_annotation: 0,
+                            experiment: Some(ExperimentOwner {
+                                experiment: e.name.clone(),
+                                template,
+                            }),
+                        },
+                        now,
+                    );
+                    // Revision 0: an Experiment's ReplicaSet has no revision of the rollout.
+                    self.journal.push(
+                        now,
+                        EntryKind::ReplicaSetCreated {
+                            name,
+                            revision: 0,
+                            image,
+                        },
+                    );
+                }
+                Action::ScaleReplicaSet { name, from, to } => {
+                    if let Some(id) = self.cluster.find_rs(&name) {
+                        self.cluster.rs_mut(id).spec_replicas = to;
+                        self.journal.push(
+                            now,
+                            EntryKind::ReplicaSetScaled {
+                                name,
+                                from: from as i32,
+                                to: to as i32,
+                            },
+                        );
+                    }
+                }
+                Action::SetScaleDownDeadline { name, at } => {
+                    self.set_scale_down_deadline(name, Some(at));
+                }
+                Action::RemoveScaleDownDeadline { name } => {
+                    self.set_scale_down_deadline(name, None)
+                }
+                Action::CreateAnalysisRun {
+                    analysis,
+                    name,
+                    args,
+                } => self.create_experiment_run(i, &analysis, name, args),
+                Action::TerminateAnalysisRun { name } => self.terminate_analysis_run(&name),
+            }
+        }
+        for e in plan.rollout_events {
+            self.journal.push(
+                now,
+                EntryKind::KubeEvent {
+                    reason: e.reason,
+                    message: e.message,
+                    warning: true,
+                },
+            );
+        }
+        if let Some(status) = plan.status {
+            self.record_experiment_status(i, status);
+        }
+    }
+
+    /// Writes a new status, journaling the moment it starts running and when it ends.
+    fn record_experiment_status(&mut self, i: usize, status: ExperimentStatus) {
+        let e = &self.experiments[i];
+        let name = e.name.clone();
+        if e.status.available_at.is_none() && status.available_at.is_some() {
+            self.journal.push(
+                self.now,
+                EntryKind::ExperimentRunning {
+                    name: name.clone(),
+                    duration: e.spec.duration,
+                },
+            );
+        }
+        let was_done = e.finished();
+        self.experiments[i].status = status;
+        let e = &self.experiments[i];
+        if !was_done && e.finished() {
+            self.journal.push(
+                self.now,
+                EntryKind::ExperimentCompleted {
+                    name,
+                    phase: e.status.phase_or_pending().as_str().to_string(),
+                    message: e.status.message.clone(),
+                },
+            );
+        }
+    }
+
+    /// An experiment's run: its analysis with the arguments the experiment resolved.
+    fn create_experiment_run(
+        &mut self,
+        i: usize,
+        analysis: &str,
+        name: String,
+        args: Vec<crate::manifest::analysis::Argument>,
+    ) {
+        let e = &self.experiments[i];
+        let Some(a) = e.spec.analyses.iter().find(|a| a.name == analysis) else {
+            return;
+        };
+        let built = crate::manifest::analysis::RolloutAnalysis {
+            args,
+            ..a.analysis.clone()
+        };
+        let (pod_hash, stable_hash, revision) =
+            (e.pod_hash.clone(), e.stable_hash.clone(), e.revision);
+        self.create_analysis_run(
+            name,
+            RunKind::Experiment,
+            pod_hash,
+            stable_hash,
+            revision,
+            Some(built),
+        );
+    }
+
+    /// The latest experiment's phase by full name and by step index (what `experiment:`
+    /// conditions read).
+    pub(super) fn experiment_phases(&self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for e in &self.experiments {
+            let phase = e.status.phase_or_pending().as_str().to_string();
+            out.insert(e.step_index.to_string(), phase.clone());
+            out.insert(e.name.clone(), phase);
+        }
+        out
+    }
+
+    /// The experiment (and its template) an experiment run belongs to, for `experiment:NAME`
+    /// metric roles; other runs read the latest experiment.
+    pub(super) fn experiment_of_run(&self, run: &str) -> Option<&Experiment> {
+        self.experiments
+            .iter()
+            .find(|e| e.status.analysis_runs.iter().any(|r| r.run == run))
+            .or_else(|| self.experiments.last())
+    }
+
+    /// Applies a route write of the rollout controller to the router, keeping the routes in
+    /// `managedRoutes` order (their precedence).
+    pub(super) fn set_route(&mut self, name: String, rule: Option<RouteRule>) {
+        let order: Vec<String> = self
+            .rollout
+            .spec
+            .canary()
+            .and_then(|c| c.traffic_routing.as_ref())
+            .map(|t| t.managed_routes.clone())
+            .unwrap_or_default();
+        self.routes.retain(|r| r.name != name);
+        match rule {
+            Some(rule) => {
+                self.journal.push(
+                    self.now,
+                    EntryKind::RouteSet {
+                        name: name.clone(),
+                        route: rule.kind().to_string(),
+                        detail: rule.to_string(),
+                    },
+                );
+                self.routes.push(RouteView { name, rule });
+                let rank = |n: &str| order.iter().position(|o| o == n).unwrap_or(usize::MAX);
+                self.routes.sort_by_key(|r| rank(&r.name));
+            }
+            None => self
+                .journal
+                .push(self.now, EntryKind::RouteRemoved { name }),
+        }
+    }
+
+    /// `RemoveManagedRoutes`.
+    pub(super) fn remove_routes(&mut self) {
+        for r in std::mem::take(&mut self.routes) {
+            self.journal
+                .push(self.now, EntryKind::RouteRemoved { name: r.name });
+        }
+    }
+}
