@@ -351,7 +351,13 @@ fn convert_spec(s: &raw::RolloutSpec, p: &FieldPath, report: &mut Report) -> Opt
             "AnalysisRun history limits have no effect on the simulation",
         );
     }
-    let selector = convert_selector(s.selector.as_ref(), &p.key("selector"), report);
+    // With workloadRef the selector may come from the referenced workload; workloadRef is
+    // refused above, and a second error about the selector would only mislead.
+    let selector = if s.selector.is_none() && s.workload_ref.is_some() {
+        None
+    } else {
+        convert_selector(s.selector.as_ref(), &p.key("selector"), report)
+    };
     let template = match &s.template {
         Some(t) => convert_template(t, &p.key("template"), report),
         None => {
