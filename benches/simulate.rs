@@ -51,5 +51,52 @@ fn sweep_runs(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, demo, analysis_with_traffic, sweep_runs);
+/// The engine alone: 100,000 events pushed at scattered times, then all popped, per iteration
+/// (throughput in events per second).
+fn engine_events(c: &mut Criterion) {
+    use criterion::Throughput;
+    use rollout_sim::engine::{EventQueue, SimTime};
+    const N: u64 = 100_000;
+    let mut g = c.benchmark_group("engine");
+    g.throughput(Throughput::Elements(N));
+    g.bench_function("event_queue_push_pop_100k", |b| {
+        b.iter(|| {
+            let mut q = EventQueue::new();
+            for i in 0..N {
+                // Scattered over ~30 s of virtual time with many ties.
+                q.push(SimTime(i.wrapping_mul(7_919) % 30_011), i);
+            }
+            let mut sum = 0u64;
+            while let Some((_, e)) = q.pop_due(SimTime(u64::MAX)) {
+                sum = sum.wrapping_add(e);
+            }
+            black_box(sum)
+        })
+    });
+    g.finish();
+}
+
+/// Scale: a 100-, 1,000- and 10,000-replica canary with 10 steps over two hours of virtual
+/// time, 10,000 requests per second and analysis every 30 s (`benches/scale-*.yaml`).
+fn scale(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scale");
+    g.sample_size(10);
+    for n in [100u32, 1_000, 10_000] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("benches/scale-{n}.yaml"));
+        let sc = scenario::load(&path).expect("the scale scenario loads");
+        g.bench_function(format!("canary_2h_{n}_replicas"), |b| {
+            b.iter(|| black_box(sim::run(black_box(&sc))))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    demo,
+    analysis_with_traffic,
+    sweep_runs,
+    engine_events,
+    scale
+);
 criterion_main!(benches);

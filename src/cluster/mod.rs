@@ -281,7 +281,11 @@ impl Cluster {
             self.nodes[n as usize].pods -= 1;
         }
         self.pod_names.remove(&name);
-        self.rs_mut(rs).pods.retain(|p| *p != id);
+        // A ReplicaSet's pods are in creation order, that is by increasing id.
+        let pods = &mut self.rs_mut(rs).pods;
+        if let Ok(i) = pods.binary_search(&id) {
+            pods.remove(i);
+        }
         true
     }
 

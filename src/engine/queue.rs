@@ -34,6 +34,7 @@ impl<E> Ord for Entry<E> {
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     next_seq: u64,
+    popped: u64,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -47,6 +48,7 @@ impl<E> EventQueue<E> {
         EventQueue {
             heap: BinaryHeap::new(),
             next_seq: 0,
+            popped: 0,
         }
     }
 
@@ -64,10 +66,16 @@ impl<E> EventQueue<E> {
     /// Removes and returns the earliest event if it is due at or before `now`.
     pub fn pop_due(&mut self, now: SimTime) -> Option<(SimTime, E)> {
         if self.heap.peek()?.at <= now {
+            self.popped += 1;
             self.heap.pop().map(|e| (e.at, e.event))
         } else {
             None
         }
+    }
+
+    /// How many events have been popped so far (the events a run processed).
+    pub fn popped(&self) -> u64 {
+        self.popped
     }
 
     pub fn len(&self) -> usize {
@@ -96,5 +104,18 @@ mod tests {
         assert_eq!(q.pop_due(SimTime(5)), Some((SimTime(5), "c")));
         assert_eq!(q.pop_due(SimTime(5)), None);
         assert_eq!(q.len(), 1);
+    }
+
+    #[test]
+    fn counts_popped_events() {
+        let mut q = EventQueue::new();
+        q.push(SimTime(5), 'a');
+        q.push(SimTime(1), 'b');
+        assert_eq!(q.pop_due(SimTime(0)), None);
+        assert_eq!(q.pop_due(SimTime(9)), Some((SimTime(1), 'b')));
+        assert_eq!(q.popped(), 1);
+        q.pop_due(SimTime(9));
+        q.pop_due(SimTime(9));
+        assert_eq!(q.popped(), 2);
     }
 }

@@ -89,6 +89,8 @@ pub struct RunResult {
     pub failures: Vec<Failure>,
     pub summary: Summary,
     pub end: SimTime,
+    /// Engine events processed (popped from the event queue) over the run.
+    pub events: u64,
 }
 
 impl RunResult {
@@ -650,6 +652,7 @@ impl<'s> Simulation<'s> {
             failures: self.failures,
             summary,
             end: self.now,
+            events: self.queue.popped(),
         }
     }
 
