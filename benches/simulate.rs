@@ -39,6 +39,15 @@ fn analysis_with_traffic(c: &mut Criterion) {
     });
 }
 
+/// One run of the demo with 100 requests per second of traffic (1 s ticks).
+fn demo_with_traffic(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/demo-with-traffic.yaml");
+    let sc = scenario::load(&path).expect("the bench scenario loads");
+    c.bench_function("rollouts_demo_with_traffic_run", |b| {
+        b.iter(|| black_box(sim::run(black_box(&sc))))
+    });
+}
+
 /// `sweep` throughput: the demo with 100 requests per second, 2 variants × 8 seeds (16 runs)
 /// per iteration, in parallel as the command runs them.
 fn sweep_runs(c: &mut Criterion) {
@@ -94,6 +103,7 @@ fn scale(c: &mut Criterion) {
 criterion_group!(
     benches,
     demo,
+    demo_with_traffic,
     analysis_with_traffic,
     sweep_runs,
     engine_events,
