@@ -278,35 +278,38 @@ fn failure_inconclusive_or_error(
     metric: &Metric,
     r: &MetricResult,
 ) -> Option<(AnalysisPhase, String)> {
-    let mut out = None;
-    if metric.failure_limit >= 0 && i64::from(r.failed) > metric.failure_limit {
-        out = Some((
+    // (phase, count, limit, what the message calls them); failureLimit -1 disables its check.
+    let checks = [
+        (
             AnalysisPhase::Failed,
-            format!(
-                "failed ({}) > failureLimit ({})",
-                r.failed, metric.failure_limit
-            ),
-        ));
-    }
-    if i64::from(r.inconclusive) > metric.inconclusive_limit {
-        out = Some((
+            r.failed,
+            metric.failure_limit,
+            "failed",
+            "failureLimit",
+        ),
+        (
             AnalysisPhase::Inconclusive,
-            format!(
-                "inconclusive ({}) > inconclusiveLimit ({})",
-                r.inconclusive, metric.inconclusive_limit
-            ),
-        ));
-    }
-    if i64::from(r.consecutive_error) > metric.consecutive_error_limit {
-        out = Some((
+            r.inconclusive,
+            metric.inconclusive_limit,
+            "inconclusive",
+            "inconclusiveLimit",
+        ),
+        (
             AnalysisPhase::Error,
-            format!(
-                "consecutiveErrors ({}) > consecutiveErrorLimit ({})",
-                r.consecutive_error, metric.consecutive_error_limit
-            ),
-        ));
-    }
-    out
+            r.consecutive_error,
+            metric.consecutive_error_limit,
+            "consecutiveErrors",
+            "consecutiveErrorLimit",
+        ),
+    ];
+    // The last check that holds wins.
+    checks
+        .into_iter()
+        .rev()
+        .find(|(_, count, limit, _, _)| *limit >= 0 && i64::from(*count) > *limit)
+        .map(|(phase, count, limit, what, name)| {
+            (phase, format!("{what} ({count}) > {name} ({limit})"))
+        })
 }
 
 /// `assessMetricStatus`.

@@ -102,6 +102,15 @@ fn print_input_error(e: &InputError) {
     }
 }
 
+/// Loads a scenario with `--auto-promote` as written on the command line.
+pub(super) fn load_with_auto_promote(file: &Path, auto_promote: &str) -> Result<Scenario, i32> {
+    let auto_promote = parse_duration(auto_promote).map_err(|e| {
+        eprintln!("error: --auto-promote: {e}");
+        EXIT_INVALID
+    })?;
+    load(file, &LoadOptions { auto_promote })
+}
+
 pub(super) fn load(file: &Path, opts: &LoadOptions) -> Result<Scenario, i32> {
     scenario::load_with_options(file, opts).map_err(|e| {
         print_input_error(&e);
@@ -117,14 +126,7 @@ fn run(
     topts: timeline::TimelineOptions,
     auto_promote: &str,
 ) -> i32 {
-    let auto_promote = match parse_duration(auto_promote) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: --auto-promote: {e}");
-            return EXIT_INVALID;
-        }
-    };
-    let sc = match load(file, &LoadOptions { auto_promote }) {
+    let sc = match load_with_auto_promote(file, auto_promote) {
         Ok(s) => s,
         Err(code) => return code,
     };

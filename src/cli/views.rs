@@ -10,10 +10,10 @@ use std::path::Path;
 use crate::engine::{SimTime, parse_duration};
 use crate::output::replay::Replay;
 use crate::output::tree::{self, Colour, Identity};
-use crate::scenario::{LoadOptions, Scenario};
+use crate::scenario::Scenario;
 use crate::sim::{self, EntryKind, RunResult};
 
-use super::commands::{EXIT_INVALID, EXIT_OK, load};
+use super::commands::{EXIT_INVALID, EXIT_OK, load_with_auto_promote};
 
 /// What `get` and `watch` share: the scenario, run once.
 struct Viewed {
@@ -22,11 +22,7 @@ struct Viewed {
 }
 
 fn prepare(file: &Path, seed: Option<u64>, auto_promote: &str) -> Result<Viewed, i32> {
-    let auto_promote = parse_duration(auto_promote).map_err(|e| {
-        eprintln!("error: --auto-promote: {e}");
-        EXIT_INVALID
-    })?;
-    let sc = load(file, &LoadOptions { auto_promote })?;
+    let sc = load_with_auto_promote(file, auto_promote)?;
     let seed = seed.unwrap_or(sc.seed);
     let result = sim::run_with_seed(&sc, seed);
     Ok(Viewed { sc, result })
@@ -97,9 +93,17 @@ pub struct WatchOptions<'a> {
 /// `watch FILE`: the tree redrawn whenever it changes, paced at `speed` virtual seconds per
 /// real second; with `--step`, a pause (Enter to go on) at every canary step. Not on a
 /// terminal, the successive frames are printed one after another, without pacing.
-pub fn watch(file: &Path, opts: &WatchOptions) -> i32 {
-    if !(opts.speed.is_finite() && opts.speed > 0.0) {
+/// `--speed` must be a positive number.
+fn valid_speed(speed: f64) -> bool {
+    let ok = speed.is_finite() && speed > 0.0;
+    if !ok {
         eprintln!("error: --speed must be a positive number of virtual seconds per second");
+    }
+    ok
+}
+
+pub fn watch(file: &Path, opts: &WatchOptions) -> i32 {
+    if !valid_speed(opts.speed) {
         return EXIT_INVALID;
     }
     let v = match prepare(file, opts.seed, opts.auto_promote) {
@@ -201,18 +205,10 @@ impl Drop for RawMode {
 /// are printed whenever the view changes; the run then ends when the input is used up and
 /// nothing else is left to happen.
 pub fn interactive(file: &Path, opts: &WatchOptions) -> i32 {
-    if !(opts.speed.is_finite() && opts.speed > 0.0) {
-        eprintln!("error: --speed must be a positive number of virtual seconds per second");
+    if !valid_speed(opts.speed) {
         return EXIT_INVALID;
     }
-    let auto_promote = match parse_duration(opts.auto_promote) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: --auto-promote: {e}");
-            return EXIT_INVALID;
-        }
-    };
-    let sc = match load(file, &LoadOptions { auto_promote }) {
+    let sc = match load_with_auto_promote(file, opts.auto_promote) {
         Ok(s) => s,
         Err(code) => return code,
     };

@@ -222,7 +222,7 @@ fn check_one_rollout(m: &Manifests, at: &FieldPath, report: &mut Report) {
 }
 
 /// A duration: a Go duration string or a bare integer of seconds.
-fn duration(v: &IntOrString, p: &FieldPath, report: &mut Report) -> Option<SimDuration> {
+pub(super) fn duration(v: &IntOrString, p: &FieldPath, report: &mut Report) -> Option<SimDuration> {
     match v {
         IntOrString::Int(i) if *i < 0 => {
             report.error(p, DiagKind::InvalidValue, "durations must not be negative");

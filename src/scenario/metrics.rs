@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 use crate::analysis::expr::Value;
 use crate::analysis::run::AnalysisPhase;
 use crate::analysis::spec;
-use crate::engine::{SimDuration, parse_duration};
+use crate::engine::SimDuration;
 use crate::input::{DiagKind, Diagnostics, FieldPath};
 use crate::manifest::analysis::{Provider, RolloutAnalysis};
 use crate::manifest::{IntOrString, Manifests, Report, Rollout};
 
+use super::load::duration;
 use super::raw;
 
 /// `traffic:`: requests per second, aggregated per tick.
@@ -82,24 +83,6 @@ pub const ROLES: [&str; 6] = [
     "experiment",
     "total",
 ];
-
-fn duration(v: &IntOrString, p: &FieldPath, report: &mut Report) -> Option<SimDuration> {
-    let text = match v {
-        IntOrString::Int(i) if *i >= 0 => return Some(SimDuration::from_secs(*i as u64)),
-        IntOrString::Int(_) => {
-            report.error(p, DiagKind::InvalidValue, "durations must not be negative");
-            return None;
-        }
-        IntOrString::Str(s) => s,
-    };
-    match parse_duration(text) {
-        Ok(d) => Some(d),
-        Err(e) => {
-            report.error(p, DiagKind::InvalidValue, e.to_string());
-            None
-        }
-    }
-}
 
 pub fn convert_traffic(
     t: &raw::Traffic,

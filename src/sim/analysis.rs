@@ -153,12 +153,8 @@ impl Simulation<'_> {
         let services = self.role_services();
         let own = self.experiment_of_run(run).map(|e| e.name.clone());
         for rs in self.cluster.live_replica_sets() {
-            let roles = self.roles_of(rs, &services);
-            for (has, role) in roles
-                .into_iter()
-                .zip(["stable", "canary", "active", "preview"])
-            {
-                if has {
+            for role in self.role_names(rs, &services) {
+                {
                     out.entry(role.to_string())
                         .or_default()
                         .push(rs.hash.clone());

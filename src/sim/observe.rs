@@ -187,6 +187,19 @@ impl Simulation<'_> {
         [stable, canary, active, preview]
     }
 
+    /// The names of the roles a ReplicaSet has (`stable`, `canary`, `active`, `preview`).
+    pub(super) fn role_names(
+        &self,
+        rs: &crate::cluster::ReplicaSet,
+        services: &(Option<String>, Option<String>),
+    ) -> impl Iterator<Item = &'static str> {
+        self.roles_of(rs, services)
+            .into_iter()
+            .zip(["stable", "canary", "active", "preview"])
+            .filter(|(has, _)| *has)
+            .map(|(_, r)| r)
+    }
+
     /// The ReplicaSets that have a role.
     pub(super) fn role_replica_sets(&self, role: &str) -> Vec<crate::cluster::RsId> {
         let index = match role {

@@ -172,13 +172,7 @@ impl Simulation<'_> {
         let Some(rs) = self.cluster.live_replica_sets().find(|rs| rs.hash == hash) else {
             return vec!["total"];
         };
-        let mut roles: Vec<&'static str> = self
-            .roles_of(rs, &services)
-            .into_iter()
-            .zip(["stable", "canary", "active", "preview"])
-            .filter(|(has, _)| *has)
-            .map(|(_, r)| r)
-            .collect();
+        let mut roles: Vec<&'static str> = self.role_names(rs, &services).collect();
         if !rs.is_rollouts() {
             roles.push("experiment");
         }
