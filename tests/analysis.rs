@@ -16,7 +16,7 @@ fn crate_dir() -> &'static Path {
 }
 
 fn examples_dir() -> PathBuf {
-    crate_dir().join("../shared/argo-examples")
+    crate_dir().join("tests/fixtures/argo-examples")
 }
 
 struct Outcome {

@@ -7,7 +7,7 @@
 //!   `FILE[:LINE:COL]: error: ...` line naming the file, and quickly. Wall times are printed
 //!   (`cargo test --test bad_inputs -- --nocapture`); the guard is a generous 5 s per command
 //!   so that debug builds on a busy machine pass; the target is 1 s in release.
-//! * Every manifest of `../shared/argo-examples` lints (exit 0, or exit 2 with only "is not
+//! * Every manifest of `tests/fixtures/argo-examples` lints (exit 0, or exit 2 with only "is not
 //!   simulated yet" errors), and every Rollout there runs as the default scenario, together
 //!   with the companion files it needs (Services and AnalysisTemplates live in other files of
 //!   the example set), or is refused by name.
@@ -31,7 +31,7 @@ fn corpus_dir() -> PathBuf {
 }
 
 fn examples_dir() -> PathBuf {
-    crate_dir().join("../shared/argo-examples")
+    crate_dir().join("tests/fixtures/argo-examples")
 }
 
 struct Outcome {
@@ -379,7 +379,7 @@ fn a_directory_and_a_missing_file_are_refused() {
 
 fn example_files() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = fs::read_dir(examples_dir())
-        .expect("../shared/argo-examples exists")
+        .expect("tests/fixtures/argo-examples exists")
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();

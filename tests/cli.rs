@@ -11,7 +11,7 @@
 //!   another seed, other pod names; the event-log header and the shape of every event.
 //! * **The scenario suite** (`rollout-sim test scenarios`): one PASS line per scenario file, the
 //!   helper manifests skipped, and the final count line.
-//! * **Conformance**: every scenario of `../shared/conformance/scenarios` either passes or is
+//! * **Conformance**: every scenario of `tests/fixtures/conformance/scenarios` either passes or is
 //!   rejected only with "is not simulated yet" errors; the currently supported ones pass.
 //! * **Expectations are really checked**: the supported conformance scenarios, each with one
 //!   expected value changed, fail with exit 1 and name the check, the virtual time, the line,
@@ -40,12 +40,9 @@ fn crate_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The shared conformance tree, next to the repository.
+/// The conformance material vendored into the repository (`tests/fixtures/conformance`).
 fn conformance_dir() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/conformance"
-    ))
+    crate_dir().join("tests/fixtures/conformance")
 }
 
 /// The conformance scenarios the simulator supports today.

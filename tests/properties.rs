@@ -10,7 +10,9 @@
 //! * StepStarted indices never go back except after an abort, a retry or a new revision.
 //! * The same seed gives the same journal.
 //!
-//! 64 cases from a fixed seed: the file runs in a few seconds.
+//! 64 cases from a fixed seed by default, so `cargo test` stays quick; `PROPTEST_CASES=N`
+//! (proptest's own variable) runs N instead, and `.ci/run` asks for more. The generator's seed
+//! is fixed either way, so a given N always draws the same cases.
 
 use std::path::Path;
 
@@ -268,10 +270,24 @@ fn check(c: &Case) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Cases in a plain `cargo test`.
+const DEFAULT_CASES: u32 = 64;
+
+/// `$PROPTEST_CASES` when set (a malformed value fails rather than silently running the
+/// default), else [`DEFAULT_CASES`]. Read here because the config below sets `cases` itself.
+fn cases() -> u32 {
+    match std::env::var("PROPTEST_CASES") {
+        Ok(v) => v
+            .parse()
+            .unwrap_or_else(|e| panic!("PROPTEST_CASES={v:?} is not a number of cases: {e}")),
+        Err(_) => DEFAULT_CASES,
+    }
+}
+
 #[test]
 fn random_canaries_respect_argo_invariants() {
     let config = Config {
-        cases: 64,
+        cases: cases(),
         failure_persistence: None,
         ..Config::default()
     };

@@ -1,13 +1,14 @@
 //! Conformance of rollout-sim's replica arithmetic and controller passes with Argo Rollouts.
 //!
-//! The cases in `shared/conformance/replica_cases.json` (documented in `replica_cases.md` next
-//! to it) are rewritten from the Argo Rollouts unit tests. Each names one controller decision
-//! (`function`), gives its `inputs`, and lists the values the upstream test asserts
-//! (`expected`). This test sends every case's inputs to rollout-sim's own implementation of
+//! The cases in `tests/fixtures/conformance/replica_cases.json` (documented in
+//! `replica_cases.md` next to it) are rewritten from the Argo Rollouts unit tests. Each names
+//! one controller decision (`function`), gives its `inputs`, and lists the values the upstream
+//! test asserts (`expected`). This test sends every case's inputs to rollout-sim's own implementation of
 //! that decision and checks every key of `expected` that is not `null`.
 //!
-//! - The file is the one named by `ROLLOUT_SIM_REPLICA_CASES`, else the shared file next to the
-//!   repository; a file that cannot be read fails the test with its path.
+//! - The file is the one named by `ROLLOUT_SIM_REPLICA_CASES` (CI points it at larger case sets
+//!   of the same schema), else the copy vendored in the repository; a file that cannot be read
+//!   fails the test with its path.
 //! - Inputs are mapped generically (never by case id), so any file of the same schema runs.
 //! - An unknown `function`, inputs that cannot be mapped, and an `expected` key the harness
 //!   cannot interpret all fail the case. All cases run before the test fails; each failing case
@@ -20,8 +21,8 @@ use serde_json::Value;
 
 /// The environment variable that points the test at another case file.
 const CASES_ENV: &str = "ROLLOUT_SIM_REPLICA_CASES";
-/// The shared case file, relative to the repository root.
-const DEFAULT_CASES: &str = "../shared/conformance/replica_cases.json";
+/// The vendored case file, relative to the repository root.
+const DEFAULT_CASES: &str = "tests/fixtures/conformance/replica_cases.json";
 
 /// The verdict on one case.
 enum Outcome {
@@ -56,7 +57,7 @@ fn replica_cases_match_argo_rollouts() {
     );
 }
 
-/// `$ROLLOUT_SIM_REPLICA_CASES`, else the shared file next to the repository.
+/// `$ROLLOUT_SIM_REPLICA_CASES`, else the vendored file.
 fn cases_path() -> PathBuf {
     match std::env::var_os(CASES_ENV).filter(|p| !p.is_empty()) {
         Some(path) => PathBuf::from(path),
