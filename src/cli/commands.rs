@@ -144,8 +144,9 @@ pub(super) fn gather(inputs: &Inputs) -> Result<Vec<Source>, i32> {
     })
 }
 
-/// Reads and loads the inputs as every command that runs them does, and says the notes
-/// (skipped documents, created Services, assumed metrics) once, on standard error.
+/// Reads and loads the inputs as every command that runs them does, and says the notes of
+/// bare manifests (skipped documents, created Services, assumed metrics) once, on standard
+/// error.
 pub(super) fn load(inputs: &Inputs, opts: &LoadOptions) -> Result<Scenario, i32> {
     let opts = options_of(inputs, opts)?;
     let sources = gather(inputs)?;
@@ -153,8 +154,12 @@ pub(super) fn load(inputs: &Inputs, opts: &LoadOptions) -> Result<Scenario, i32>
         print_input_error(&e);
         EXIT_INVALID
     })?;
-    for n in &sc.notes {
-        eprintln!("{n}");
+    // Bare manifests: say what the default scenario decided for the user. A scenario's author
+    // made those decisions in the file (`lint` shows its notes), so its runs stay quiet.
+    if sc.from_manifest {
+        for n in &sc.notes {
+            eprintln!("{n}");
+        }
     }
     Ok(sc)
 }

@@ -50,7 +50,7 @@ pub struct Inputs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run one scenario (or a Rollout manifest, as the default scenario) and print its timeline.
+    /// Run a scenario (or your manifests, as the default scenario) and print its timeline.
     Run {
         #[command(flatten)]
         inputs: Inputs,
@@ -171,7 +171,7 @@ pub enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
-    /// Validate scenarios and manifests without running them.
+    /// Check inputs without running them: every check `run` makes, so exit 0 means `run` accepts them.
     Lint {
         #[command(flatten)]
         inputs: Inputs,

@@ -159,7 +159,7 @@ pub fn gather_with_stdin(args: &[PathBuf], stdin: impl Read) -> Result<Vec<Sourc
             match yaml_files_under(arg) {
                 Ok(files) if files.is_empty() => diags.push(io_error(
                     &display,
-                    "this folder holds no *.yaml or *.yml file",
+                    "is a directory with no *.yaml or *.yml file in it",
                 )),
                 Ok(files) => {
                     for f in files {
