@@ -158,6 +158,12 @@ pub fn base_of(
         );
     }
     let manifest = loaded.from_manifest;
+    // A scenario's extra manifest files join the objects its `manifests:` are inlined into.
+    let extra: Vec<Json> = if manifest {
+        Vec::new()
+    } else {
+        docs.split_off(1.min(docs.len()))
+    };
     if !manifest && let Some(Json::Object(root)) = docs.first_mut() {
         let dir = loaded
             .file
@@ -175,6 +181,14 @@ pub fn base_of(
                 }
             }
             root.insert("objects".into(), Json::Array(objects));
+        }
+        if !extra.is_empty() {
+            let objects = root
+                .entry("objects")
+                .or_insert_with(|| Json::Array(Vec::new()));
+            if let Json::Array(o) = objects {
+                o.extend(extra);
+            }
         }
     }
     Ok(Base {

@@ -528,3 +528,65 @@ fn an_e2e_rollout_runs_with_its_templates_from_another_file() {
     assert_code(&o, 0, "rollout + template");
     assert!(o.stdout.contains("status: Healthy"), "{}", o.stdout);
 }
+
+#[test]
+fn a_scenario_takes_extra_manifest_files_after_it() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("rollout.yaml"),
+        read(&format!("{PROMETHEUS}/rollout.yaml")),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("template.yaml"),
+        read(&format!("{PROMETHEUS}/analysis-template.yaml")),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("scenario.yaml"),
+        "name: with-extra\nmanifests: [rollout.yaml]\nmetrics:\n  success-rate: {value: 0.99}\n\
+         script:\n  - wait: {phase: Healthy}\n  - setImage: argoproj/rollouts-demo:yellow\n  \
+         - wait: {phase: Healthy, revision: 2}\n",
+    )
+    .unwrap();
+    let alone = sim_in(dir.path(), &["lint", "scenario.yaml"]);
+    assert_code(&alone, 2, "scenario without its template");
+    assert!(
+        alone.stderr.contains("`success-rate` not found"),
+        "{}",
+        alone.stderr
+    );
+    let o = sim_in(dir.path(), &["run", "scenario.yaml", "template.yaml"]);
+    assert_code(&o, 0, "scenario + template");
+    assert!(o.stdout.contains("PASSED with-extra"), "{}", o.stdout);
+    // The scenario's own model wins unless --metric says otherwise.
+    let o = sim_in(
+        dir.path(),
+        &[
+            "run",
+            "scenario.yaml",
+            "template.yaml",
+            "--metric",
+            "success-rate=fail",
+        ],
+    );
+    assert_code(&o, 1, "--metric over the scenario's model");
+    let o = sim_in(
+        dir.path(),
+        &[
+            "sweep",
+            "scenario.yaml",
+            "template.yaml",
+            "--set",
+            "rollout.spec.replicas=3,4",
+            "--runs",
+            "1",
+            "--quiet",
+        ],
+    );
+    assert_code(&o, 0, "sweep scenario + template");
+    // A scenario comes first; after a manifest it is refused by name.
+    let o = sim_in(dir.path(), &["run", "template.yaml", "scenario.yaml"]);
+    assert_code(&o, 2, "scenario after a manifest");
+    assert!(o.stderr.contains("scenario.yaml: error:"), "{}", o.stderr);
+}

@@ -98,3 +98,33 @@ pub fn default_horizon(
     ms = ms.saturating_add(deadline.saturating_mul(phases));
     SimDuration(ms.saturating_mul(2).saturating_add(SLACK.as_millis()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rollout_with_steps(steps: &str) -> Rollout {
+        let text = format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {{name: r}}\nspec:\n  \
+             replicas: 2\n  selector: {{matchLabels: {{app: r}}}}\n  template:\n    metadata: \
+             {{labels: {{app: r}}}}\n    spec: {{containers: [{{name: c, image: app:1}}]}}\n  \
+             strategy:\n    canary:\n      steps:\n{steps}"
+        );
+        let (m, _) = crate::manifest::parse_text("r.yaml", &text).expect("valid");
+        m.rollouts.into_iter().next().expect("one Rollout")
+    }
+
+    #[test]
+    fn a_long_bake_lies_inside_the_horizon() {
+        let auto = SimDuration::from_secs(30);
+        let bake = rollout_with_steps("      - setWeight: 50\n      - pause: {duration: 24h}\n");
+        let h = default_horizon(&bake, &[], auto);
+        assert!(h > SimDuration::from_secs(2 * 24 * 3600), "{h}");
+        // Indefinite pauses count as the auto-promotion delay, not as forever.
+        let short = rollout_with_steps("      - setWeight: 50\n      - pause: {}\n");
+        let s = default_horizon(&short, &[], auto);
+        assert!(s < SimDuration::from_secs(6 * 3600), "{s}");
+        // More waiting, a later horizon.
+        assert!(h > s);
+    }
+}

@@ -166,8 +166,12 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
     if diags.has_errors() {
         return Err(InputError(diags));
     }
-    let manifests_only = parsed.iter().all(|(_, docs)| is_manifest(docs));
-    let scenario = if sources.len() == 1 && !manifests_only {
+    // Which inputs are scenarios: none (manifests only), or the first one, which the other
+    // inputs then add manifests to (`run scenario.yaml more-templates.yaml`).
+    let scenario_at: Vec<usize> = (0..parsed.len())
+        .filter(|&i| !is_manifest(&parsed[i].1))
+        .collect();
+    let scenario = if scenario_at == [0] {
         let (src, docs) = &parsed[0];
         let path = src.base_path();
         if opts.rollout.is_some() {
@@ -175,6 +179,14 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
                 &src.display,
                 DiagKind::InvalidValue,
                 "--rollout picks a Rollout among manifests; a scenario names its own in `manifests:`",
+            ));
+        }
+        let mut extra = Manifests::default();
+        for (src, docs) in &parsed[1..] {
+            extra.merge(manifest::parse_documents_into(
+                &src.display,
+                docs,
+                &mut diags,
             ));
         }
         match docs.as_slice() {
@@ -185,7 +197,7 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
                     "the file is empty: expected a scenario or a Rollout manifest",
                 ));
             }
-            [one] => convert(&path, &src.display, &one.root, opts, &mut diags),
+            [one] => convert(&path, &src.display, &one.root, opts, extra, &mut diags),
             [_, second, ..] => {
                 let mut r = Report::new(&src.display, &second.root);
                 r.error(
@@ -197,16 +209,12 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
                 None
             }
         }
-    } else if !manifests_only {
-        let (src, _) = parsed
-            .iter()
-            .find(|(_, docs)| !is_manifest(docs))
-            .expect("one input is not manifests");
+    } else if let Some(&i) = scenario_at.iter().find(|&&i| i > 0) {
         return Err(file_error(
-            &src.display,
+            &parsed[i].0.display,
             DiagKind::InvalidValue,
-            "this is not a Kubernetes manifest (no document has a `kind`); a scenario runs on \
-             its own and names its manifests in `manifests:`",
+            "this is not a Kubernetes manifest (no document has a `kind`): one scenario runs at \
+             a time, named first, optionally followed by extra manifest files",
         ));
     } else {
         let mut m = Manifests::default();
@@ -562,6 +570,7 @@ fn convert(
     file: &str,
     root: &Node,
     opts: &LoadOptions,
+    extra: Manifests,
     diags: &mut Diagnostics,
 ) -> Option<Scenario> {
     let mut report = Report::new(file, root);
@@ -637,6 +646,8 @@ fn convert(
             ),
         }
     }
+    // Manifest files given after the scenario on the command line.
+    manifests.merge(extra);
     if !diags.has_errors() {
         let at = if root.get("objects").is_some() {
             base.key("objects")
