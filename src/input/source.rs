@@ -136,6 +136,18 @@ pub fn gather_with_stdin(args: &[PathBuf], stdin: impl Read) -> Result<Vec<Sourc
     let mut diags = Diagnostics::default();
     let mut out = Vec::new();
     let mut stdin = Some(stdin);
+    // A file named twice (say by itself and through its folder) is read once, as applying the
+    // same manifest twice changes nothing.
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut first_time = |p: &Path| {
+        let key = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        if seen.contains(&key) {
+            false
+        } else {
+            seen.push(key);
+            true
+        }
+    };
     for arg in args {
         let display = arg.to_string_lossy().to_string();
         if display == "-" {
@@ -162,7 +174,7 @@ pub fn gather_with_stdin(args: &[PathBuf], stdin: impl Read) -> Result<Vec<Sourc
                     "is a directory with no *.yaml or *.yml file in it",
                 )),
                 Ok(files) => {
-                    for f in files {
+                    for f in files.into_iter().filter(|f| first_time(f)) {
                         let d = f.to_string_lossy().to_string();
                         match read_file(&f, &d) {
                             Ok(text) => out.push(Source {
@@ -176,6 +188,9 @@ pub fn gather_with_stdin(args: &[PathBuf], stdin: impl Read) -> Result<Vec<Sourc
                 }
                 Err(e) => diags.push(io_error(&display, format!("cannot read the folder: {e}"))),
             }
+            continue;
+        }
+        if !first_time(arg) {
             continue;
         }
         match read_file(arg, &display) {
@@ -207,6 +222,21 @@ mod tests {
         let twice = [PathBuf::from("-"), PathBuf::from("-")];
         let err = gather_with_stdin(&twice, &b""[..]).expect_err("refused");
         assert_eq!(err.kinds(), vec![DiagKind::Io]);
+    }
+
+    #[test]
+    fn folders_are_sorted_and_a_file_is_read_once() {
+        let dir = tempfile::TempDir::new().unwrap();
+        for name in ["b.yaml", "a.yml", "c.txt", "sub/0.yaml"] {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, name).unwrap();
+        }
+        let args = [dir.path().join("b.yaml"), dir.path().to_path_buf()];
+        let got = gather_with_stdin(&args, &b""[..]).expect("reads");
+        let texts: Vec<&str> = got.iter().map(|s| s.text.as_str()).collect();
+        // b.yaml as given, then the folder in path order without b.yaml again or c.txt.
+        assert_eq!(texts, ["b.yaml", "a.yml", "sub/0.yaml"]);
     }
 
     #[test]
