@@ -364,9 +364,11 @@ fn lint(inputs: &Inputs) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let all_manifests = sources
-        .iter()
-        .all(|s| crate::lint::is_manifest_text(&s.display, &s.text));
+    // One input is one group either way: not parsed twice (a hostile file costs once).
+    let all_manifests = sources.len() == 1
+        || sources
+            .iter()
+            .all(|s| crate::lint::is_manifest_text(&s.display, &s.text));
     let groups: Vec<&[Source]> = if all_manifests {
         vec![&sources[..]]
     } else {
