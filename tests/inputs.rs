@@ -590,3 +590,39 @@ fn a_scenario_takes_extra_manifest_files_after_it() {
     assert_code(&o, 2, "scenario after a manifest");
     assert!(o.stderr.contains("scenario.yaml: error:"), "{}", o.stderr);
 }
+
+#[test]
+fn every_functional_e2e_rollout_lints_and_runs_with_the_templates_beside_it() {
+    let dir = crate_dir().join("tests/fixtures/upstream-e2e/functional");
+    let mut files = Vec::new();
+    yaml_files(&dir, &mut files);
+    let name = |p: &PathBuf| p.file_name().unwrap().to_str().unwrap().to_string();
+    let templates: Vec<String> = files
+        .iter()
+        .map(name)
+        .filter(|n| n.starts_with("analysistemplate-"))
+        .collect();
+    let rollouts: Vec<String> = files
+        .iter()
+        .map(name)
+        .filter(|n| n.starts_with("rollout-"))
+        .collect();
+    assert!(rollouts.len() >= 15, "{rollouts:?}");
+    for r in &rollouts {
+        // `kubectl apply -f rollout.yaml -f analysistemplate-*.yaml`, as the e2e suite does.
+        let mut args = vec!["lint".to_string(), r.clone()];
+        args.extend(templates.iter().cloned());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = sim_in(&dir, &args);
+        assert_code(&o, 0, &format!("lint {r} with the templates"));
+        let mut run = args.clone();
+        run[0] = "run";
+        let o = sim_in(&dir, &run);
+        assert!(
+            o.code == 0 || o.code == 1,
+            "run {r}: exit {}\n{}",
+            o.code,
+            o.stderr
+        );
+    }
+}
