@@ -30,7 +30,10 @@ pub fn lint_sources(sources: &[Source], opts: &LoadOptions) -> Result<LintReport
     let what = if sc.from_manifest {
         let m = &sc.manifests;
         let mut parts = vec![
-            format!("1 Rollout `{}`", m.rollouts[0].name),
+            format!(
+                "1 Rollout `{}`",
+                m.rollouts.first().map_or("", |r| r.name.as_str())
+            ),
             plural(m.services.len(), "Service"),
         ];
         if !m.templates.is_empty() {

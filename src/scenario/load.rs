@@ -365,10 +365,7 @@ fn pick_rollout(
             DiagKind::Missing,
             "no Rollout found in the input: a run needs exactly one Rollout".into(),
         ),
-        ([only], None) => {
-            let _ = only;
-            Some(())
-        }
+        ([_], None) => Some(()),
         (_, None) => fail(
             diags,
             DiagKind::InvalidValue,
