@@ -129,6 +129,7 @@ fn vendored_fixtures_are_present() {
         "conformance/replica_cases.md",
         "argo-examples/README.md",
         "argo-examples/LICENSE.upstream",
+        "upstream-e2e/LICENSE.upstream",
     ] {
         assert!(
             fixtures.join(file).is_file(),
