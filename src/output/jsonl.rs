@@ -116,6 +116,12 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
         EntryKind::PodPending { name } | EntryKind::NodeFailed { name } => {
             vec![("name", json!(name))]
         }
+        EntryKind::NodeUnreachable { name, evict_at } => {
+            vec![
+                ("name", json!(name)),
+                ("evictAt", json!(evict_at.as_secs_f64())),
+            ]
+        }
         EntryKind::PodScheduled { name, node } => {
             vec![("name", json!(name)), ("node", json!(node))]
         }

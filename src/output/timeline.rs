@@ -74,6 +74,9 @@ pub fn describe(kind: &EntryKind) -> String {
         EntryKind::PodPending { name } => format!("{name}: no node has room"),
         EntryKind::PodScheduled { name, node } => format!("{name} on {node}"),
         EntryKind::NodeFailed { name } => name.clone(),
+        EntryKind::NodeUnreachable { name, evict_at } => format!(
+            "{name}: Ready Unknown, tainted node.kubernetes.io/unreachable:NoExecute; its pods are evicted at {evict_at}"
+        ),
         EntryKind::PodEvicted { name, by } => format!("{name} (by {by})"),
         EntryKind::PodEvictionRefused { name, budget } => {
             format!("{name}: refused by PodDisruptionBudget {budget}")

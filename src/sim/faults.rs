@@ -1,5 +1,12 @@
 //! The node model and fault injection: scheduling pods onto nodes with room (Pending
 //! otherwise), failed nodes, and the `deletePod` / `evictPod` / `failNode` script actions.
+//!
+//! A failed node follows Kubernetes' node lifecycle: the node lifecycle controller notices
+//! only when `cluster.nodeMonitorGracePeriod` has passed without a status from the kubelet;
+//! it then marks the node `Unknown`, its pods not Ready, and taints it
+//! `node.kubernetes.io/unreachable:NoExecute`. Pods tolerate that taint for
+//! `cluster.unreachableTolerationSeconds` (the toleration the DefaultTolerationSeconds admission
+//! plugin gives every pod), after which the taint manager evicts them.
 
 use crate::cluster::PodId;
 use crate::engine::Stream;
@@ -59,8 +66,10 @@ impl Simulation<'_> {
                 name: name.to_string(),
             },
         );
-        self.queue
-            .push(self.now + not_ready_after, Ev::NodeLost(i as u32));
+        self.queue.push(
+            self.now + not_ready_after,
+            Ev::NodeLost(i as u32, self.now + evict_after),
+        );
         self.queue
             .push(self.now + evict_after, Ev::NodeEvict(i as u32));
     }
@@ -74,8 +83,16 @@ impl Simulation<'_> {
             .collect()
     }
 
-    /// The node stopped reporting: its pods are no longer Ready.
-    pub(super) fn node_lost(&mut self, node: u32) {
+    /// The node controller noticed the node stopped reporting: its pods are no longer Ready
+    /// (`MarkPodsNotReady`), and the unreachable taint starts their tolerations.
+    pub(super) fn node_lost(&mut self, node: u32, evict_at: crate::engine::SimTime) {
+        self.journal.push(
+            self.now,
+            EntryKind::NodeUnreachable {
+                name: self.cluster.nodes[node as usize].name.clone(),
+                evict_at,
+            },
+        );
         for id in self.pods_on(node) {
             let was_ready = self.cluster.pod(id).state == crate::cluster::PodState::Ready;
             self.cluster.mark_lost(id);

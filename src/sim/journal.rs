@@ -106,6 +106,14 @@ pub enum EntryKind {
     NodeFailed {
         name: String,
     },
+    /// The node controller noticed a failed node (its grace period ran out): the node's Ready
+    /// condition is `Unknown`, its pods are marked not Ready, and it gets the
+    /// `node.kubernetes.io/unreachable:NoExecute` taint; `evict_at` is when its pods' toleration
+    /// of that taint runs out.
+    NodeUnreachable {
+        name: String,
+        evict_at: SimTime,
+    },
     /// A pod evicted through the Eviction API (`by`: what asked for it).
     PodEvicted {
         name: String,
@@ -252,6 +260,7 @@ impl EntryKind {
             EntryKind::PodPending { .. } => "PodPending",
             EntryKind::PodScheduled { .. } => "PodScheduled",
             EntryKind::NodeFailed { .. } => "NodeFailed",
+            EntryKind::NodeUnreachable { .. } => "NodeUnreachable",
             EntryKind::PodEvicted { .. } => "PodEvicted",
             EntryKind::PodEvictionRefused { .. } => "PodEvictionRefused",
             EntryKind::StepStarted { .. } => "StepStarted",

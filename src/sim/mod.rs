@@ -43,7 +43,7 @@ enum Ev {
         generation: u64,
     },
     /// A failed node's pods stop being Ready.
-    NodeLost(u32),
+    NodeLost(u32, SimTime),
     /// A failed node's pods are evicted.
     NodeEvict(u32),
     /// An AnalysisRun (by index) asked to be reconciled.
@@ -312,7 +312,7 @@ impl<'s> Simulation<'s> {
                     self.schedule_pending();
                 }
             }
-            Ev::NodeLost(node) => self.node_lost(node),
+            Ev::NodeLost(node, evict_at) => self.node_lost(node, evict_at),
             Ev::NodeEvict(node) => self.node_evict(node),
             Ev::Reconcile => {
                 self.scheduled_reconciles.remove(&self.now);

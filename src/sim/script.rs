@@ -177,7 +177,16 @@ impl Simulation<'_> {
                 name,
                 not_ready_after,
                 evict_after,
-            } => self.fail_node(name, *not_ready_after, *evict_after),
+            } => {
+                // Kubernetes' node lifecycle: the node controller notices after its grace
+                // period (pods turn not Ready, the node is tainted unreachable); the pods are
+                // evicted when their toleration of that taint runs out.
+                let c = &self.sc.cluster;
+                let not_ready = not_ready_after.unwrap_or(c.node_monitor_grace_period);
+                let evict =
+                    evict_after.unwrap_or(c.node_monitor_grace_period + c.unreachable_toleration);
+                self.fail_node(name, not_ready, evict)
+            }
             Action::WaitFor(_) | Action::WaitUntil(_) | Action::Expect(_) => {}
         }
         self.request_reconcile();
