@@ -25,7 +25,7 @@ pub fn render_json(p: &Plan) -> String {
                 "step": s.step,
                 "indefinite": s.indefinite,
                 "setWeight": s.set_weight,
-                "pods": {"canary": s.canary_pods, "stable": s.stable_pods, "peak": s.peak_pods},
+                "pods": {"canary": s.canary_pods, "stable": s.stable_pods, "experiment": s.experiment_pods, "peak": s.peak_pods},
                 "start": times(&s.start),
                 "end": times(&s.end),
                 "promotionsBefore": s.promotions_before,
@@ -49,6 +49,7 @@ pub fn render_json(p: &Plan) -> String {
             "pods": p.healthy.expected.map(|_| json!({
                 "canary": p.healthy_canary_pods,
                 "stable": p.healthy_stable_pods,
+                "experiment": p.healthy_experiment_pods,
                 "peak": p.healthy_peak_pods,
             })),
         },
@@ -80,6 +81,9 @@ fn peak(n: u32, replicas: u32) -> String {
         n.to_string()
     }
 }
+
+/// Where the `experiment` column is in a full row.
+const EXPERIMENT_COLUMN: usize = 5;
 
 /// The text table.
 pub fn render_text(p: &Plan) -> String {
@@ -119,12 +123,13 @@ pub fn render_text(p: &Plan) -> String {
         None => {}
     }
     out.push_str("Times since the image change.\n\n");
-    let mut rows: Vec<[String; 9]> = vec![[
+    let mut rows: Vec<Vec<String>> = vec![vec![
         "#".into(),
         "step".into(),
         "weight".into(),
         "canary".into(),
         "stable".into(),
+        "experiment".into(),
         "peak pods".into(),
         "earliest".into(),
         "expected".into(),
@@ -139,12 +144,13 @@ pub fn render_text(p: &Plan) -> String {
         } else {
             String::new()
         };
-        rows.push([
+        rows.push(vec![
             s.index.map(|i| i.to_string()).unwrap_or_default(),
             s.step.clone(),
             s.set_weight.map(|w| w.to_string()).unwrap_or_default(),
             s.canary_pods.to_string(),
             s.stable_pods.to_string(),
+            s.experiment_pods.to_string(),
             peak(s.peak_pods, p.replicas),
             cell(s.end.earliest, s.promotions_before, assumed),
             cell(s.end.expected, s.promotions_before, assumed),
@@ -171,7 +177,7 @@ pub fn render_text(p: &Plan) -> String {
         .map_or(rows.len(), |i| i + 1);
     rows.insert(
         at,
-        [
+        vec![
             String::new(),
             "Healthy".into(),
             if p.strategy == "canary" {
@@ -181,13 +187,21 @@ pub fn render_text(p: &Plan) -> String {
             },
             known(p.healthy_canary_pods.to_string()),
             known(p.healthy_stable_pods.to_string()),
+            known(p.healthy_experiment_pods.to_string()),
             known(peak(p.healthy_peak_pods, p.replicas)),
             cell(p.healthy.earliest, p.promotions, assumed),
             cell(p.healthy.expected, p.promotions, assumed),
             "the ETA".into(),
         ],
     );
-    let mut widths = [0usize; 9];
+    // The experiment column only for rollouts with experiment steps.
+    if !p.has_experiments {
+        for r in &mut rows {
+            r.remove(EXPERIMENT_COLUMN);
+        }
+    }
+    let last = rows[0].len() - 1;
+    let mut widths = vec![0usize; rows[0].len()];
     for r in &rows {
         for (w, c) in widths.iter_mut().zip(r.iter()) {
             *w = (*w).max(c.chars().count());
@@ -197,7 +211,7 @@ pub fn render_text(p: &Plan) -> String {
         let mut line = String::new();
         for (i, (c, w)) in r.iter().zip(widths.iter()).enumerate() {
             // Text columns left-aligned, numbers right-aligned.
-            let left = i == 1 || i == 8;
+            let left = i == 1 || i == last;
             let pad = w - c.chars().count();
             if i > 0 {
                 line.push_str("  ");
