@@ -137,6 +137,8 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
             stable,
             set_weight,
             experiment,
+            max_weight,
+            initial,
         } => {
             let mut f = vec![
                 ("canary", json!(canary)),
@@ -145,6 +147,13 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
             ];
             if *experiment > 0 {
                 f.push(("experiment", json!(experiment)));
+            }
+            // Only what departs from the usual, so that most lines stay as short as before.
+            if *max_weight != 100 {
+                f.push(("maxWeight", json!(max_weight)));
+            }
+            if *initial {
+                f.push(("initial", json!(true)));
             }
             f
         }

@@ -85,15 +85,16 @@ pub fn describe(kind: &EntryKind) -> String {
             canary,
             stable,
             set_weight,
-            experiment: 0,
-        } => format!("canary {canary}% / stable {stable}% (setWeight {set_weight})"),
-        EntryKind::WeightChanged {
-            canary,
-            stable,
-            set_weight,
             experiment,
-        } => format!(
-            "canary {canary}% / experiment {experiment}% / stable {stable}% (setWeight {set_weight})"
+            max_weight,
+            initial,
+        } => weight_text(
+            *canary,
+            *stable,
+            *experiment,
+            *set_weight,
+            *max_weight,
+            *initial,
         ),
         EntryKind::ServiceSwitched { service, from, to } => format!(
             "{service}: {} -> {to}",
@@ -226,6 +227,51 @@ pub fn render(journal: &Journal, opts: TimelineOptions) -> String {
     let mut out = String::new();
     for e in journal.iter().filter(|e| shown(e, opts)) {
         let _ = writeln!(out, "{}  {:<18} {}", e.t, e.kind.name(), describe(&e.kind));
+    }
+    out
+}
+
+/// A weight as a share of all traffic: `20%`, or `33.3%` when `maxTrafficWeight` does not
+/// divide evenly.
+pub fn percent(w: u32, max: u32) -> String {
+    let max = u64::from(max.max(1));
+    let tenths = (u64::from(w) * 1000 + max / 2) / max;
+    if tenths % 10 == 0 {
+        format!("{}%", tenths / 10)
+    } else {
+        format!("{}.{}%", tenths / 10, tenths % 10)
+    }
+}
+
+/// `WeightChanged` in words: shares of the traffic (so they add up to 100 % whatever
+/// `maxTrafficWeight` is), the experiment's weight after the stable's it is taken from, and the
+/// setWeight in `maxTrafficWeight` units as the manifest writes it.
+fn weight_text(
+    canary: u32,
+    stable: u32,
+    experiment: u32,
+    set_weight: u32,
+    max: u32,
+    initial: bool,
+) -> String {
+    if initial {
+        return format!(
+            "stable {} (initial deploy, no canary)",
+            percent(stable, max)
+        );
+    }
+    let mut out = format!(
+        "canary {} / stable {}",
+        percent(canary, max),
+        percent(stable, max)
+    );
+    if experiment > 0 {
+        out.push_str(&format!(" / experiment {}", percent(experiment, max)));
+    }
+    if max == 100 {
+        out.push_str(&format!(" (setWeight {set_weight})"));
+    } else {
+        out.push_str(&format!(" (setWeight {set_weight} of {max})"));
     }
     out
 }

@@ -132,12 +132,21 @@ pub enum EntryKind {
         index: u32,
         step: String,
     },
+    /// The traffic split changed: what the router holds (`status.canary.weights`) with a
+    /// traffic router, or the canary's share of available pods (kubectl's formula) without
+    /// one. Weights are in units of `max_weight` (`maxTrafficWeight`, 100 unless set) and
+    /// `canary + stable + experiment == max_weight`.
     WeightChanged {
         canary: u32,
         stable: u32,
+        /// kubectl's SetWeight at that moment (`GetCurrentSetWeight`).
         set_weight: u32,
-        /// The router's weight to an experiment's ReplicaSets (additional destinations).
+        /// The router's weight to an experiment's ReplicaSets (additional destinations, taken
+        /// from the stable's share).
         experiment: u32,
+        max_weight: u32,
+        /// Revision 1, the initial deploy: there is no canary; all traffic goes to the stable.
+        initial: bool,
     },
     ServiceSwitched {
         service: String,
