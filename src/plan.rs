@@ -79,6 +79,8 @@ pub struct Plan {
     pub promote_after: Option<SimDuration>,
     /// Canary steps in the spec (rows exist only for the steps the update reached).
     pub spec_steps: u32,
+    /// `maxTrafficWeight` (100 unless set): the unit of the setWeights.
+    pub max_weight: u32,
     pub steps: Vec<PlanStep>,
     /// Manual promotions the update needs (indefinite pauses reached).
     pub promotions: u32,
@@ -236,6 +238,7 @@ pub fn plan(sc: &Scenario, opts: &PlanOptions) -> Result<Plan, PlanError> {
         startup,
         promote_after: opts.promote_after,
         spec_steps: rollout.spec.canary().map_or(0, |c| c.steps.len() as u32),
+        max_weight: rollout.spec.canary().map_or(100, |c| c.max_weight()),
         steps,
         promotions: mid.promotions,
         healthy: Times {

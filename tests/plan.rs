@@ -457,3 +457,38 @@ fn experiment_pods_are_the_experiments_never_stable() {
         .clone();
     assert!(!String::from_utf8(demo).unwrap().contains("experiment"));
 }
+
+#[test]
+fn max_traffic_weight_plan_shows_shares_of_the_traffic() {
+    let path = crate_dir().join("scenarios/canary-max-traffic-weight.yaml");
+    let p = plan_of(&path, None);
+    assert_eq!(p.max_weight, 500);
+    assert_eq!(p.steps[2].set_weight, Some(300));
+    let out = rollout_sim()
+        .args(["plan", path.to_str().unwrap()])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let row = |start: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(start))
+            .unwrap_or_else(|| panic!("no row {start}:\n{text}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(row("2  setWeight: 300")[3], "60%");
+    assert_eq!(row("Healthy")[1], "100%");
+    let out = rollout_sim()
+        .args(["plan", path.to_str().unwrap(), "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["maxTrafficWeight"], 500);
+    assert_eq!(v["steps"][2]["setWeight"], 300);
+}

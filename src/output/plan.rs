@@ -41,6 +41,7 @@ pub fn render_json(p: &Plan) -> String {
         "image": {"from": p.image_from, "to": p.image_to},
         "startup": p.startup.map(|(e, x)| json!({"earliest": secs(Some(e)), "expected": secs(Some(x))})),
         "promoteAfter": secs(p.promote_after),
+        "maxTrafficWeight": p.max_weight,
         "promotions": p.promotions,
         "steps": steps,
         "healthy": {
@@ -79,6 +80,16 @@ fn peak(n: u32, replicas: u32) -> String {
         format!("{n} (+{})", n - replicas)
     } else {
         n.to_string()
+    }
+}
+
+/// A setWeight for the table: as written when `maxTrafficWeight` is 100, else its share of
+/// the traffic (`100` of 500 is `20%`).
+fn weight(w: u32, max: u32) -> String {
+    if max == 100 {
+        w.to_string()
+    } else {
+        crate::output::timeline::percent(w, max)
     }
 }
 
@@ -122,6 +133,12 @@ pub fn render_text(p: &Plan) -> String {
         ),
         None => {}
     }
+    if p.max_weight != 100 {
+        out.push_str(&format!(
+            "Weights are shares of the traffic: setWeight out of maxTrafficWeight {}\n",
+            p.max_weight
+        ));
+    }
     out.push_str("Times since the image change.\n\n");
     let mut rows: Vec<Vec<String>> = vec![vec![
         "#".into(),
@@ -147,7 +164,9 @@ pub fn render_text(p: &Plan) -> String {
         rows.push(vec![
             s.index.map(|i| i.to_string()).unwrap_or_default(),
             s.step.clone(),
-            s.set_weight.map(|w| w.to_string()).unwrap_or_default(),
+            s.set_weight
+                .map(|w| weight(w, p.max_weight))
+                .unwrap_or_default(),
             s.canary_pods.to_string(),
             s.stable_pods.to_string(),
             s.experiment_pods.to_string(),
@@ -181,7 +200,7 @@ pub fn render_text(p: &Plan) -> String {
             String::new(),
             "Healthy".into(),
             if p.strategy == "canary" {
-                "100".into()
+                weight(p.max_weight, p.max_weight)
             } else {
                 String::new()
             },
