@@ -503,7 +503,7 @@ fn failed_node_follows_the_kubernetes_node_lifecycle_defaults() {
     let r = run(&node_failure_scenario("", ""), 3);
     assert_eq!(node_lifecycle(&r), (50.0, 350.0));
     let evict_at = r.journal.iter().find_map(|e| match &e.kind {
-        EntryKind::NodeUnreachable { evict_at, .. } => Some(*evict_at),
+        EntryKind::NodeUnreachable { evict_at, .. } => *evict_at,
         _ => None,
     });
     assert_eq!(evict_at, Some(evictions(&r)[0].0));
@@ -550,4 +550,37 @@ fn unknown_node_lifecycle_keys_are_errors() {
         .to_string();
     assert!(err.contains("cluster.podEvictionTimeout"), "{err}");
     assert!(err.contains("cluster.nodeMonitorGracePeriod"), "{err}");
+}
+
+#[test]
+fn no_node_ready_stops_every_eviction() {
+    // Both nodes fail 10 s apart: when the second is noticed no node is Ready, the node
+    // controller enters its disruption mode, removes the taints and evicts nothing.
+    let text = node_failure_scenario("", "").replace(
+        "  - wait: 20m",
+        "  - wait: 10s\n  - failNode: {name: node-2}\n  - wait: 20m",
+    );
+    let r = run(&text, 3);
+    assert!(evictions(&r).is_empty(), "{:?}", evictions(&r));
+    let marks: Vec<(String, Option<SimTime>)> = r
+        .journal
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EntryKind::NodeUnreachable { name, evict_at, .. } => Some((name.clone(), *evict_at)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(marks.len(), 2);
+    assert!(
+        marks[0].1.is_some(),
+        "node-1 is tainted while node-2 is Ready"
+    );
+    assert_eq!(marks[1], ("node-2".to_string(), None));
+    // Every pod is still there, not Ready.
+    let not_ready = r
+        .journal
+        .iter()
+        .filter(|e| matches!(e.kind, EntryKind::PodNotReady { .. }))
+        .count();
+    assert_eq!(not_ready, 4);
 }

@@ -116,10 +116,17 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
         EntryKind::PodPending { name } | EntryKind::NodeFailed { name } => {
             vec![("name", json!(name))]
         }
-        EntryKind::NodeUnreachable { name, evict_at } => {
+        EntryKind::NodeUnreachable {
+            name,
+            evict_at,
+            not_ready,
+            nodes,
+        } => {
             vec![
                 ("name", json!(name)),
-                ("evictAt", json!(evict_at.as_secs_f64())),
+                ("evictAt", json!(evict_at.map(SimTime::as_secs_f64))),
+                ("notReady", json!(not_ready)),
+                ("nodes", json!(nodes)),
             ]
         }
         EntryKind::PodScheduled { name, node } => {

@@ -74,8 +74,28 @@ pub fn describe(kind: &EntryKind) -> String {
         EntryKind::PodPending { name } => format!("{name}: no node has room"),
         EntryKind::PodScheduled { name, node } => format!("{name} on {node}"),
         EntryKind::NodeFailed { name } => name.clone(),
-        EntryKind::NodeUnreachable { name, evict_at } => format!(
-            "{name}: Ready Unknown, tainted node.kubernetes.io/unreachable:NoExecute; its pods are evicted at {evict_at}"
+        EntryKind::NodeUnreachable {
+            name,
+            evict_at: Some(at),
+            ..
+        } => format!(
+            "{name}: Ready Unknown, tainted node.kubernetes.io/unreachable:NoExecute; its pods are evicted at {at}"
+        ),
+        EntryKind::NodeUnreachable {
+            name,
+            evict_at: None,
+            not_ready,
+            nodes,
+        } if not_ready == nodes => format!(
+            "{name}: Ready Unknown; no node is Ready: the node controller stops every eviction (taints removed), pods stay"
+        ),
+        EntryKind::NodeUnreachable {
+            name,
+            not_ready,
+            nodes,
+            ..
+        } => format!(
+            "{name}: Ready Unknown; not tainted: {not_ready} of {nodes} nodes not Ready is a partial disruption, evictions stop in a cluster of 50 nodes or fewer"
         ),
         EntryKind::PodEvicted { name, by } => format!("{name} (by {by})"),
         EntryKind::PodEvictionRefused { name, budget } => {

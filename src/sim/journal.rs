@@ -107,12 +107,15 @@ pub enum EntryKind {
         name: String,
     },
     /// The node controller noticed a failed node (its grace period ran out): the node's Ready
-    /// condition is `Unknown`, its pods are marked not Ready, and it gets the
-    /// `node.kubernetes.io/unreachable:NoExecute` taint; `evict_at` is when its pods' toleration
-    /// of that taint runs out.
+    /// condition is `Unknown` and its pods are marked not Ready. In a healthy zone it also gets
+    /// the `node.kubernetes.io/unreachable:NoExecute` taint, and `evict_at` is when its pods'
+    /// toleration of it runs out; `None` when the zone is disrupted (`not_ready` of `nodes`
+    /// nodes not Ready) and the controller stops tainting.
     NodeUnreachable {
         name: String,
-        evict_at: SimTime,
+        evict_at: Option<SimTime>,
+        not_ready: u32,
+        nodes: u32,
     },
     /// A pod evicted through the Eviction API (`by`: what asked for it).
     PodEvicted {
