@@ -197,9 +197,10 @@ impl Simulation<'_> {
                 initial,
             });
         }
+        // The status count may lag the live ReplicaSet within a reconcile: never above max.
         let canary = match st.available_replicas {
             0 => 0,
-            all => self.canary_available() * max / all,
+            all => (self.canary_available() * max / all).min(max),
         };
         Some(RouterShare {
             canary,
