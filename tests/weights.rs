@@ -224,3 +224,24 @@ fn the_initial_deploy_is_labelled_as_such() {
     let first = log.iter().find(|e| e["kind"] == "WeightChanged").unwrap();
     assert_eq!(first["initial"], true);
 }
+
+fn weight_svg(name: &str) -> String {
+    use rollout_sim::output::charts::{self, ChartInput, Kind};
+    let sc = scenario::load(&scenario_path(name)).expect("the scenario loads");
+    let r = sim::run_with_seed(&sc, sc.seed);
+    let input = ChartInput::new(&r.journal, &sc.name, charts::conditions_of(&sc));
+    charts::svg(Kind::Weight, &input).expect("chart renders")
+}
+
+#[test]
+fn weight_chart_draws_the_experiments_share_only_when_there_is_one() {
+    let with = weight_svg("experiment-weighted-istio.yaml");
+    assert!(
+        with.contains("experiment&apos;s share"),
+        "legend of the experiment line"
+    );
+    assert!(with.contains("canary&apos;s share of traffic"));
+    assert!(with.contains("share of traffic (%)"));
+    let without = weight_svg("canary-traffic-routed-timeline.yaml");
+    assert!(!without.contains("experiment&apos;s share"));
+}
