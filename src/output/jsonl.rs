@@ -273,6 +273,15 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
             ("line", json!(line)),
             ("detail", json!(detail)),
         ],
+        EntryKind::EngineFailed {
+            budget,
+            limit,
+            message,
+        } => vec![
+            ("budget", json!(budget.name())),
+            ("limit", json!(limit)),
+            ("message", json!(message)),
+        ],
         EntryKind::RunFinished { summary } => vec![("status", summary_json(summary))],
     }
 }

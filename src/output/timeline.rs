@@ -194,6 +194,7 @@ pub fn describe(kind: &EntryKind) -> String {
                 format!("{check} {verdict} {detail}")
             }
         }
+        EntryKind::EngineFailed { message, .. } => format!("ERROR {message}"),
         EntryKind::RunFinished { summary } => format!(
             "{} — {}{}",
             if summary.passed { "passed" } else { "FAILED" },

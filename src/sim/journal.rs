@@ -226,6 +226,12 @@ pub enum EntryKind {
         line: u32,
         detail: String,
     },
+    /// The simulator itself failed: a budget of the run was exceeded and the run stopped.
+    EngineFailed {
+        budget: super::budget::BudgetKind,
+        limit: u64,
+        message: String,
+    },
     RunFinished {
         summary: Summary,
     },
@@ -274,6 +280,7 @@ impl EntryKind {
             EntryKind::RouteRemoved { .. } => "RouteRemoved",
             EntryKind::Traffic { .. } => "Traffic",
             EntryKind::ExpectationChecked { .. } => "ExpectationChecked",
+            EntryKind::EngineFailed { .. } => "EngineFailed",
             EntryKind::RunFinished { .. } => "RunFinished",
         }
     }
@@ -351,5 +358,13 @@ impl Journal {
 
     pub fn iter(&self) -> impl Iterator<Item = &Entry> {
         self.entries.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 }
