@@ -55,6 +55,9 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
         EntryKind::ScriptAction { line, action } => {
             vec![("line", json!(line)), ("action", json!(action))]
         }
+        EntryKind::ActionNote { line, note } => {
+            vec![("line", json!(line)), ("note", json!(note))]
+        }
         EntryKind::RolloutUpdated { generation, change } => {
             vec![("generation", json!(generation)), ("change", json!(change))]
         }

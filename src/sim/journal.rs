@@ -43,6 +43,12 @@ pub enum EntryKind {
         line: u32,
         action: String,
     },
+    /// An operator action that had nothing to act on, or that `kubectl argo rollouts` refuses
+    /// with an error: what the plugin says, and what the rollout does then.
+    ActionNote {
+        line: u32,
+        note: String,
+    },
     RolloutUpdated {
         generation: u64,
         change: String,
@@ -281,6 +287,7 @@ impl EntryKind {
             EntryKind::Traffic { .. } => "Traffic",
             EntryKind::ExpectationChecked { .. } => "ExpectationChecked",
             EntryKind::EngineFailed { .. } => "EngineFailed",
+            EntryKind::ActionNote { .. } => "ActionNote",
             EntryKind::RunFinished { .. } => "RunFinished",
         }
     }
