@@ -855,6 +855,16 @@ impl<'s> Live<'s> {
                 action: text.to_string(),
             },
         );
+        let as_script = match a {
+            UserAction::Promote => crate::scenario::Action::Promote { full: false },
+            UserAction::PromoteFull => crate::scenario::Action::Promote { full: true },
+            UserAction::Abort => crate::scenario::Action::Abort,
+            UserAction::Retry => crate::scenario::Action::Retry,
+        };
+        if let Some(note) = sim.no_effect_note(&as_script) {
+            sim.journal
+                .push(sim.now, EntryKind::ActionNote { line: 0, note });
+        }
         match a {
             UserAction::Promote => sim.promote(false),
             UserAction::PromoteFull => sim.promote(true),

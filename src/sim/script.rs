@@ -191,7 +191,7 @@ impl Simulation<'_> {
     /// What an operator action does when there is nothing for it to act on (upstream
     /// `pkg/kubectl-argo-rollouts/cmd/*`: the plugin patches and reports success; the
     /// controller then ignores or clears the patch). `None` when the action has an effect.
-    fn no_effect_note(&self, action: &Action) -> Option<String> {
+    pub(super) fn no_effect_note(&self, action: &Action) -> Option<String> {
         let ro = &self.rollout;
         let st = &ro.status;
         let name = &ro.name;
