@@ -6,10 +6,11 @@
 //!
 //! * end within the budgets the scenario sizes (no failure of the simulator itself: the
 //!   controllers reach a fixed point at every instant, the run does not write without end);
-//! * for a basic canary, until a `scale`, `apply` or `abort` interferes, keep every status
-//!   within `current ≤ replicas + maxSurge` and, once first Healthy,
-//!   `available ≥ replicas − maxUnavailable` (after a restart, which evicts up to
-//!   `max(maxUnavailable, 1)` pods at a time, that many);
+//! * until a `scale`, `apply` or `abort` interferes, once first Healthy: for a basic canary,
+//!   `current ≤ replicas + maxSurge` and `available ≥ replicas − maxUnavailable`; for a routed
+//!   canary and a blue-green, whose stable (active) side keeps its full size until the new
+//!   one is fully available, `available ≥ replicas` — less the pods a restart may evict at a
+//!   time (`max(maxUnavailable, 1)`) once one was asked for;
 //! * keep weights within 0..=100;
 //! * give the same journal for the same seed.
 //!
@@ -261,8 +262,13 @@ fn check(c: &Case, dir: &Path) -> Result<(), TestCaseError> {
     .expect("generated fenceposts resolve");
     let mut interfered = false;
     let mut healthy_once = false;
-    // A restart evicts up to max(maxUnavailable, 1) pods at a time (upstream `restart.go`).
-    let mut unavailable_allowed = unavailable;
+    // Pods a restart may evict at a time (upstream `restart.go`): max(maxUnavailable, 1), and
+    // blue-green has no maxUnavailable here (0).
+    let restart_budget = match c.strategy {
+        Strategy_::BlueGreen { .. } => 1,
+        _ => unavailable.max(1),
+    };
+    let mut restart_slack = 0;
     for e in &run.journal.entries {
         match &e.kind {
             EntryKind::ScriptAction { action, .. } => {
@@ -270,7 +276,7 @@ fn check(c: &Case, dir: &Path) -> Result<(), TestCaseError> {
                     interfered = true;
                 }
                 if action.starts_with("restart") {
-                    unavailable_allowed = unavailable.max(1);
+                    restart_slack = restart_budget;
                 }
             }
             EntryKind::WeightChanged {
@@ -290,7 +296,22 @@ fn check(c: &Case, dir: &Path) -> Result<(), TestCaseError> {
                 if s.phase == Phase::Healthy {
                     healthy_once = true;
                 }
-                if c.strategy != Strategy_::BasicCanary || interfered {
+                if interfered {
+                    continue;
+                }
+                if c.strategy != Strategy_::BasicCanary {
+                    // A router or a blue-green switch keeps the stable (active) ReplicaSet at
+                    // full size until the new one is fully available: no capacity is lost,
+                    // except to a restart's evictions.
+                    if healthy_once {
+                        prop_assert!(
+                            s.available as i32 >= replicas - restart_slack,
+                            "{} available < replicas {replicas} - {restart_slack} at {}: \
+                             {s:?}\n{text}",
+                            s.available,
+                            e.t
+                        );
+                    }
                     continue;
                 }
                 prop_assert!(
@@ -300,9 +321,10 @@ fn check(c: &Case, dir: &Path) -> Result<(), TestCaseError> {
                     e.t
                 );
                 if healthy_once {
+                    let allowed = unavailable.max(restart_slack);
                     prop_assert!(
-                        s.available as i32 >= replicas - unavailable_allowed,
-                        "{} available < replicas {replicas} - {unavailable_allowed} unavailable \
+                        s.available as i32 >= replicas - allowed,
+                        "{} available < replicas {replicas} - {allowed} unavailable \
                          at {}: {s:?}\n{text}",
                         s.available,
                         e.t
