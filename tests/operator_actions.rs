@@ -362,3 +362,42 @@ fn any_operator_action_at_any_moment_settles_within_budget() {
     // For the record (no assertion on time): how many runs and how long they took.
     println!("{} cases in {:?}", n.get(), started.elapsed());
 }
+
+/// The actions with nothing to act on in `scenarios/operator-actions-at-rest.yaml` each leave
+/// an `ActionNote` saying what the plugin and the controller do, and the run passes.
+#[test]
+fn actions_at_rest_are_noted_in_the_journal() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/operator-actions-at-rest.yaml");
+    let sc = rollout_sim::scenario::load(&path).expect("loads");
+    let run = run_with_seed(&sc, sc.seed);
+    assert!(run.passed(), "{:?}", run.failures);
+    let notes: Vec<(u32, &str)> = run
+        .journal
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EntryKind::ActionNote { line, note } => Some((*line, note.as_str())),
+            _ => None,
+        })
+        .collect();
+    for wanted in [
+        "nothing to abort: rollout 'shop' has no update in progress",
+        "nothing to promote: rollout 'shop' is not paused and has no step left",
+        "nothing to promote: rollout 'shop' has no update in progress",
+        "nothing to retry: rollout 'shop' is not aborted",
+        "skipped rollback (current template already matches revision 2)",
+    ] {
+        assert!(
+            notes
+                .iter()
+                .any(|(line, n)| *line > 0 && n.starts_with(wanted)),
+            "no note `{wanted}` in {notes:?}"
+        );
+    }
+    // An action that does something gets no note: the promote at the pause step.
+    assert_eq!(
+        notes.iter().filter(|(_, n)| n.contains("promote")).count(),
+        2,
+        "{notes:?}"
+    );
+}
