@@ -107,6 +107,9 @@ pub enum PlanError {
     NoRollout,
     #[error("the Rollout {0} has no container")]
     NoContainer(String),
+    /// The simulator itself failed while planning (exit code 3).
+    #[error("{0}")]
+    Engine(sim::EngineFailure),
 }
 
 /// Replaces every startup range by one fixed time picked from it (`pick(lo, hi)`), and adds a
@@ -188,10 +191,14 @@ pub fn plan(sc: &Scenario, opts: &PlanOptions) -> Result<Plan, PlanError> {
     let run = |pick: fn(SimDuration, SimDuration) -> SimDuration| {
         let mut s = base.clone();
         pin_startups(&mut s.apps, pick);
-        sim::run_with_seed(&s, seed).journal
+        let r = sim::run_with_seed(&s, seed);
+        match r.engine_failure {
+            Some(f) => Err(PlanError::Engine(f)),
+            None => Ok(r.journal),
+        }
     };
-    let fast = read(&run(earliest), rollout);
-    let mid = read(&run(middle), rollout);
+    let fast = read(&run(earliest)?, rollout);
+    let mid = read(&run(middle)?, rollout);
     let startup = match crate::scenario::app_for(&sc.apps, &next).startup {
         Startup::Fixed(d) => Some((d, d)),
         Startup::Range(lo, hi) => Some((lo, middle(lo, hi))),
