@@ -307,10 +307,7 @@ pub fn calculate_phase(spec: &RolloutSpec, status: &RolloutStatus) -> (Phase, St
             );
         }
         if status.stable_rs.is_empty() || status.stable_rs != status.current_pod_hash {
-            return (
-                Phase::Progressing,
-                "waiting for post-promotion verification to complete".to_string(),
-            );
+            return (Phase::Progressing, bg_unpromoted_message(spec, status));
         }
     }
     if let Some(c) = spec.canary() {
@@ -328,6 +325,25 @@ pub fn calculate_phase(spec: &RolloutSpec, status: &RolloutStatus) -> (Phase, St
         }
     }
     (Phase::Healthy, String::new())
+}
+
+/// Why a blue-green rollout whose active Service already selects the new pods is not yet
+/// promoted: a configured post-promotion analysis that has not finished
+/// (`waitingForBlueGreenPostPromotionAnalysis`), or else post-promotion verification.
+fn bg_unpromoted_message(spec: &RolloutSpec, status: &RolloutStatus) -> String {
+    let analysis_configured = spec
+        .blue_green()
+        .is_some_and(|bg| bg.post_promotion_analysis.is_some());
+    let analysis_done = status
+        .blue_green
+        .post_promotion_analysis
+        .as_ref()
+        .is_some_and(|run| run.phase.completed());
+    if analysis_configured && !analysis_done {
+        "waiting for analysis to complete".to_string()
+    } else {
+        "waiting for post-promotion verification to complete".to_string()
+    }
 }
 
 /// `GetRolloutPhase`: what `kubectl argo rollouts` shows, which also accounts for a spec the
