@@ -25,6 +25,9 @@ pub fn lint_file(path: &Path) -> Result<LintReport, InputError> {
     if docs.iter().any(|d| d.root.get("kind").is_some()) {
         let mut diags = Diagnostics::default();
         let m = manifest::parse_documents_into(&display, &docs, &mut diags);
+        for r in &m.rollouts {
+            scenario::refuse_invalid_spec(r, &mut diags);
+        }
         if diags.has_errors() {
             return Err(InputError(diags));
         }

@@ -296,6 +296,8 @@ mod read {
             provider: "generic".to_string(),
             max_traffic_weight: uint(routing, "maxTrafficWeight")?.unwrap_or(100),
             managed_routes,
+            services_required: false,
+            origin: Default::default(),
         }))
     }
 }
@@ -702,6 +704,7 @@ mod controller {
                 analysis_runs: &[],
                 experiments: &[],
                 routes: &[],
+                analysis_templates: &[],
                 replica_sets: &self.replica_sets,
                 services: &self.services,
                 now: NOW,

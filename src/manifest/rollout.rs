@@ -162,6 +162,12 @@ pub struct TrafficRouting {
     pub provider: String,
     pub max_traffic_weight: u32,
     pub managed_routes: Vec<String>,
+    /// Whether this router needs `canaryService` and `stableService`
+    /// (`requireCanaryStableServices`: every router but plugins and Istio with a
+    /// DestinationRule).
+    pub services_required: bool,
+    /// Where `trafficRouting` was written, for problems found against the scenario.
+    pub origin: super::analysis::Origin,
 }
 
 /// One canary step. As upstream, setWeight, pause, experiment, analysis and plugin exclude
@@ -691,10 +697,18 @@ fn convert_canary(
                 r.name.clone().unwrap_or_default()
             })
             .collect();
+        let provider = router_name(t).unwrap_or("generic");
+        let istio_subsets = t
+            .istio
+            .as_ref()
+            .is_some_and(|i| i.get("destinationRule").is_some());
         TrafficRouting {
-            provider: router_name(t).unwrap_or("generic").to_string(),
+            services_required: !matches!(provider, "plugins" | "generic")
+                && !(provider == "istio" && istio_subsets),
+            provider: provider.to_string(),
             max_traffic_weight: max.max(1),
             managed_routes,
+            origin: report.origin(&tp),
         }
     });
     let routed = traffic_routing.is_some();

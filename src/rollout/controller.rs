@@ -20,6 +20,9 @@ use super::status::{
     CanaryStatus, CondStatus, ConditionType, RolloutStatus, calculate_phase, reason,
 };
 
+/// How soon the controller looks again at a rollout whose spec is invalid.
+const INVALID_SPEC_REQUEUE: crate::engine::SimDuration = crate::engine::SimDuration(20_000);
+
 /// Runs one reconcile and returns what it writes.
 pub fn reconcile(input: &Input) -> Plan {
     let mut c = Ctx::new(input);
@@ -100,6 +103,8 @@ pub(super) struct Ctx<'a> {
     pub experiments: &'a [ExperimentView],
     /// The managed routes the traffic router holds.
     pub routes: &'a [RouteView],
+    /// The analysis templates that exist now.
+    pub analysis_templates: &'a [crate::manifest::analysis::AnalysisTemplate],
 }
 
 impl<'a> Ctx<'a> {
@@ -155,6 +160,7 @@ impl<'a> Ctx<'a> {
             revision: ro.revision,
             experiments: input.experiments,
             routes: input.routes,
+            analysis_templates: input.analysis_templates,
         }
         .with_previous_runs()
     }
@@ -239,33 +245,26 @@ impl<'a> Ctx<'a> {
         format!("{}-{}", self.ro.name, hash)
     }
 
-    /// Referenced Services must exist (`ValidateRolloutReferencedResources`); otherwise the
-    /// rollout gets an `InvalidSpec` condition, is Degraded, and nothing else happens.
+    /// `getRolloutValidationErrors`: an invalid spec, or a Service or AnalysisTemplate it
+    /// names that does not exist, gives the rollout an `InvalidSpec` condition; it is
+    /// Degraded, nothing else happens, and the controller looks again in 20 s (the problem
+    /// may be timing: the Rollout applied before what it references).
     fn invalid_spec(&mut self) -> bool {
-        let refs: Vec<(&str, Option<&String>)> = match self.blue_green {
-            None => vec![
-                ("canary.canaryService", self.canary.canary_service.as_ref()),
-                ("canary.stableService", self.canary.stable_service.as_ref()),
-            ],
-            Some(bg) => vec![
-                ("blueGreen.activeService", Some(&bg.active_service)),
-                ("blueGreen.previewService", bg.preview_service.as_ref()),
-            ],
-        };
-        let missing = refs.iter().find_map(|(field, svc)| {
-            let svc = (*svc)?;
-            (!self.services.contains_key(svc)).then(|| {
-                format!(
-                    "The Rollout \"{}\" is invalid: spec.strategy.{field}: Invalid value: \
-                     \"{svc}\": service \"{svc}\" not found",
-                    self.ro.name
-                )
-            })
-        });
-        let Some(message) = missing else {
+        let Some(problem) =
+            super::validation::validate(self.spec, self.services, self.analysis_templates)
+        else {
             return false;
         };
+        let message = format!("The Rollout \"{}\" is invalid: {problem}", self.ro.name);
+        self.plan.requeue.push(self.now + INVALID_SPEC_REQUEUE);
         let mut st = self.prev.clone();
+        // A different reason for the same condition replaces it (`createInvalidRolloutCondition`).
+        if st
+            .condition(ConditionType::InvalidSpec)
+            .is_some_and(|c| c.message != message)
+        {
+            st.remove_condition(ConditionType::InvalidSpec);
+        }
         st.set_condition(
             ConditionType::InvalidSpec,
             CondStatus::True,

@@ -15,6 +15,7 @@ mod service;
 pub mod status;
 mod sync;
 mod trafficrouting;
+pub mod validation;
 
 pub use context::{
     Action, BudgetView, ControllerEvent, ExperimentTemplateView, ExperimentView, Input, Plan,

@@ -130,7 +130,10 @@ fn default_scenario(
     let mut report = Report::new(file, &first.root);
     check_one_rollout(&manifests, &FieldPath::root(), &mut report);
     diags.extend(report.diags);
-    metrics::check_analysis(&manifests, &BTreeMap::new(), diags);
+    metrics::check_analysis(&manifests, &BTreeMap::new(), &metrics::Later::default(), diags);
+    for r in &manifests.rollouts {
+        refuse_invalid_spec(r, diags);
+    }
     if diags.has_errors() {
         return None;
     }
@@ -424,31 +427,89 @@ fn managed_routes(manifests: &Manifests, script: &[ScriptItem]) -> Vec<String> {
 }
 
 /// Checks the analyses of the initial manifests and of every re-applied file (which sees the
-/// templates applied before it).
+/// templates applied before it; a Rollout stays in force until the script replaces it). A
+/// template missing at one point but applied later is left to the run, where the Rollout is
+/// InvalidSpec until it comes.
 fn check_all_analysis(
     manifests: &Manifests,
     script: &[ScriptItem],
     models: &BTreeMap<String, metrics::MetricModel>,
     diags: &mut Diagnostics,
 ) {
-    metrics::check_analysis(manifests, models, diags);
+    let applies: Vec<&Manifests> = script
+        .iter()
+        .filter_map(|item| match &item.action {
+            Action::Apply { manifests: m, .. } => Some(m),
+            _ => None,
+        })
+        .collect();
+    let later = |k: usize| metrics::Later {
+        templates: applies[k..]
+            .iter()
+            .flat_map(|m| m.templates.iter().cloned())
+            .collect(),
+        rollout_reapplied: applies[k..].iter().any(|m| !m.rollouts.is_empty()),
+    };
+    metrics::check_analysis(manifests, models, &later(0), diags);
     let mut templates = manifests.templates.clone();
-    for item in script {
-        if let Action::Apply { manifests: m, .. } = &item.action {
-            templates.retain(|t| {
-                !m.templates
-                    .iter()
-                    .any(|n| n.name == t.name && n.cluster_scope == t.cluster_scope)
-            });
-            templates.extend(m.templates.iter().cloned());
-            let view = Manifests {
-                rollouts: m.rollouts.clone(),
-                templates: templates.clone(),
-                ..Default::default()
-            };
-            metrics::check_analysis(&view, models, diags);
+    let mut rollouts = manifests.rollouts.clone();
+    for (k, m) in applies.iter().enumerate() {
+        templates.retain(|t| {
+            !m.templates
+                .iter()
+                .any(|n| n.name == t.name && n.cluster_scope == t.cluster_scope)
+        });
+        templates.extend(m.templates.iter().cloned());
+        if !m.rollouts.is_empty() {
+            rollouts = m.rollouts.clone();
+        } else if m.templates.is_empty() {
+            continue;
+        }
+        let view = Manifests {
+            rollouts: rollouts.clone(),
+            templates: templates.clone(),
+            ..Default::default()
+        };
+        metrics::check_analysis(&view, models, &later(k + 1), diags);
+    }
+    check_invalid_spec(manifests, &applies, diags);
+}
+
+/// A spec the controller would find invalid (`requireCanaryStableServices`) runs as an
+/// `InvalidSpec` rollout only when the script re-applies the Rollout later (the fix may come
+/// then); otherwise nothing can ever heal it and it is refused like any other bad input.
+fn check_invalid_spec(manifests: &Manifests, applies: &[&Manifests], diags: &mut Diagnostics) {
+    let stages = std::iter::once(manifests).chain(applies.iter().copied());
+    let stages: Vec<&Manifests> = stages.collect();
+    for (k, m) in stages.iter().enumerate() {
+        let healable = stages[k + 1..].iter().any(|n| !n.rollouts.is_empty());
+        if healable {
+            continue;
+        }
+        for r in &m.rollouts {
+            refuse_invalid_spec(r, diags);
         }
     }
+}
+
+/// Reports a static `InvalidSpec` of `r` as an input error at its `trafficRouting`.
+pub fn refuse_invalid_spec(r: &crate::manifest::Rollout, diags: &mut Diagnostics) {
+    let Some(problem) = crate::rollout::validation::spec_error(&r.spec) else {
+        return;
+    };
+    let origin = r
+        .spec
+        .canary()
+        .and_then(|c| c.traffic_routing.as_ref())
+        .map(|t| t.origin.clone())
+        .unwrap_or_default();
+    diags.push(origin.error(
+        DiagKind::InvalidValue,
+        format!(
+            "{problem} (the controller would mark the Rollout InvalidSpec; a scenario may show \
+             that by re-applying a fixed Rollout later)"
+        ),
+    ));
 }
 
 /// Loads a manifest file named relative to the scenario's folder. Problems inside it are

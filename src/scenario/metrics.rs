@@ -469,8 +469,15 @@ fn experiment_analyses_of(r: &Rollout) -> Vec<&RolloutAnalysis> {
 pub fn check_analysis(
     m: &Manifests,
     models: &BTreeMap<String, MetricModel>,
+    later: &Later,
     diags: &mut Diagnostics,
 ) {
+    let eventually: Vec<_> = m
+        .templates
+        .iter()
+        .chain(&later.templates)
+        .cloned()
+        .collect();
     for r in &m.rollouts {
         for a in experiment_analyses_of(r) {
             if let Ok(spec) = spec::build(a, &m.templates) {
@@ -480,6 +487,16 @@ pub fn check_analysis(
         for (a, bounded) in analyses_of(r) {
             let spec = match spec::build(a, &m.templates) {
                 Ok(s) => s,
+                // A template the script applies later (or a rollout it re-applies) heals
+                // this at run time: until then the rollout is InvalidSpec, as in Argo.
+                Err(_)
+                    if later.rollout_reapplied
+                        || (crate::rollout::validation::template_error(&r.spec, &m.templates)
+                            .is_some()
+                            && spec::build(a, &eventually).is_ok()) =>
+                {
+                    continue;
+                }
                 Err(e) => {
                     diags.push(a.origin.error(DiagKind::Reference, e));
                     continue;
@@ -488,6 +505,15 @@ pub fn check_analysis(
             check_models(&spec, bounded, models, diags);
         }
     }
+}
+
+/// What the rest of a scenario's script brings after the manifests being checked: the
+/// templates it applies, and whether it re-applies a Rollout. A reference one of them could
+/// satisfy is not an input error but an `InvalidSpec` the run may heal.
+#[derive(Debug, Default)]
+pub struct Later {
+    pub templates: Vec<crate::manifest::analysis::AnalysisTemplate>,
+    pub rollout_reapplied: bool,
 }
 
 /// Every metric of a run has a model (a job may go without), and a step's or promotion's

@@ -15,7 +15,9 @@ use crate::engine::SimDuration;
 use crate::manifest::Manifests;
 
 pub use condition::{Condition, Observation};
-pub use load::{LoadOptions, default_next_image, load, load_text, load_with_options};
+pub use load::{
+    LoadOptions, default_next_image, load, load_text, load_with_options, refuse_invalid_spec,
+};
 
 /// A validated scenario.
 #[derive(Debug, Clone)]
