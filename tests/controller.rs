@@ -5,7 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use rollout_sim::engine::SimTime;
+use rollout_sim::engine::{SimDuration, SimTime};
+use rollout_sim::manifest::analysis::{AnalysisTemplate, RolloutAnalysis, TemplateRef};
 use rollout_sim::manifest::{
     Canary, PauseDuration, PodTemplate, RolloutSpec, Step, Strategy, TrafficRouting,
 };
@@ -569,11 +570,91 @@ fn a_missing_referenced_service_makes_the_spec_invalid() {
     assert_eq!(st.phase, Phase::Degraded);
     assert!(
         st.message.starts_with(
-            "InvalidSpec: The Rollout \"ro\" is invalid: spec.strategy.canary.canaryService"
+            "InvalidSpec: The Rollout \"ro\" is invalid: spec.strategy.canary.stableService"
         ),
         "{}",
         st.message
     );
+    // The controller looks again in 20 s: the Service may just not be there yet.
+    assert!(plan.requeue.contains(&(NOW + SimDuration::from_secs(20))));
+}
+
+#[test]
+fn a_router_without_its_services_makes_the_spec_invalid() {
+    let mut c = routed(canary(vec![Step::weight(50)]));
+    c.canary_service = None;
+    let ro = rollout(4, c, "v1", "v2", Some(0));
+    let plan = run(
+        &ro,
+        &[rs("v1", 1, 4, 4, 4), rs("v2", 2, 0, 0, 4)],
+        &services("v1", "v1"),
+    );
+    assert!(scales(&plan).is_empty());
+    assert_eq!(
+        plan.status.unwrap().message,
+        "InvalidSpec: The Rollout \"ro\" is invalid: spec.strategy.canary.canaryService: \
+         Invalid value: \"\": Canary service and Stable service must to be set to use Traffic Routing"
+    );
+}
+
+#[test]
+fn a_missing_analysis_template_makes_the_spec_invalid_until_it_exists() {
+    let template_ref = TemplateRef {
+        name: "smoke".into(),
+        cluster_scope: false,
+        origin: Default::default(),
+    };
+    let analysis = RolloutAnalysis {
+        templates: vec![template_ref],
+        args: vec![],
+        dry_run: vec![],
+        measurement_retention: vec![],
+        origin: Default::default(),
+    };
+    let step = Step {
+        analysis: Some(analysis),
+        ..Default::default()
+    };
+    let ro = rollout(4, canary(vec![Step::weight(50), step]), "v1", "v2", Some(0));
+    let rss = [rs("v1", 1, 4, 4, 4), rs("v2", 2, 0, 0, 4)];
+    let plan = run(&ro, &rss, &no_services());
+    assert!(scales(&plan).is_empty());
+    assert_eq!(
+        plan.status.unwrap().message,
+        "InvalidSpec: The Rollout \"ro\" is invalid: \
+         spec.strategy.canary.steps[1].analysis.templates: Invalid value: \"smoke\": \
+         AnalysisTemplate 'smoke' not found"
+    );
+    // Once the template exists the same snapshot is valid and the update proceeds.
+    let template = AnalysisTemplate {
+        name: "smoke".into(),
+        cluster_scope: false,
+        args: vec![],
+        metrics: vec![],
+        dry_run: vec![],
+        measurement_retention: vec![],
+        templates: vec![],
+        origin: Default::default(),
+    };
+    let healed = reconcile(&Input {
+        rollout: &ro,
+        pods: &[],
+        budgets: &[],
+        analysis_runs: &[],
+        experiments: &[],
+        routes: &[],
+        analysis_templates: &[template],
+        replica_sets: &rss,
+        services: &no_services(),
+        now: NOW,
+    });
+    assert!(
+        healed
+            .status
+            .as_ref()
+            .is_none_or(|st| st.condition(ConditionType::InvalidSpec).is_none())
+    );
+    assert!(!scales(&healed).is_empty(), "{healed:?}");
 }
 
 #[test]

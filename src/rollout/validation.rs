@@ -32,14 +32,21 @@ pub fn spec_error(spec: &RolloutSpec) -> Option<String> {
         ("canaryService", &canary.canary_service),
     ] {
         if svc.as_deref().is_none_or(str::is_empty) {
-            return Some(invalid(&format!("spec.strategy.canary.{field}"), "", MESSAGE));
+            return Some(invalid(
+                &format!("spec.strategy.canary.{field}"),
+                "",
+                MESSAGE,
+            ));
         }
     }
     None
 }
 
 /// `getReferencedServices`: every Service the strategy names must exist.
-pub fn service_error(spec: &RolloutSpec, services: &BTreeMap<String, ServiceView>) -> Option<String> {
+pub fn service_error(
+    spec: &RolloutSpec,
+    services: &BTreeMap<String, ServiceView>,
+) -> Option<String> {
     let refs: Vec<(&str, Option<&String>)> = match spec.blue_green() {
         Some(bg) => vec![
             ("blueGreen.activeService", Some(&bg.active_service)),
@@ -81,11 +88,17 @@ pub fn template_error(spec: &RolloutSpec, templates: &[AnalysisTemplate]) -> Opt
     } else if let Some(c) = spec.canary() {
         for (i, step) in c.steps.iter().enumerate() {
             if let Some(a) = &step.analysis {
-                analyses.push((format!("spec.strategy.canary.steps[{i}].analysis.templates"), a));
+                analyses.push((
+                    format!("spec.strategy.canary.steps[{i}].analysis.templates"),
+                    a,
+                ));
             }
         }
         if let Some(b) = &c.analysis {
-            analyses.push(("spec.strategy.canary.analysis.templates".into(), &b.analysis));
+            analyses.push((
+                "spec.strategy.canary.analysis.templates".into(),
+                &b.analysis,
+            ));
         }
     }
     analyses
@@ -116,7 +129,11 @@ fn missing_in(
                 } else {
                     "AnalysisTemplate"
                 };
-                Some(invalid(path, &r.name, &format!("{kind} '{}' not found", r.name)))
+                Some(invalid(
+                    path,
+                    &r.name,
+                    &format!("{kind} '{}' not found", r.name),
+                ))
             }
             Some(t) => missing_in("spec.templates", &t.templates, templates, depth + 1),
         }

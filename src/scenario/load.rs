@@ -130,7 +130,12 @@ fn default_scenario(
     let mut report = Report::new(file, &first.root);
     check_one_rollout(&manifests, &FieldPath::root(), &mut report);
     diags.extend(report.diags);
-    metrics::check_analysis(&manifests, &BTreeMap::new(), &metrics::Later::default(), diags);
+    metrics::check_analysis(
+        &manifests,
+        &BTreeMap::new(),
+        &metrics::Later::default(),
+        diags,
+    );
     for r in &manifests.rollouts {
         refuse_invalid_spec(r, diags);
     }
