@@ -13,6 +13,17 @@ pub struct LintReport {
     pub notes: Vec<Diagnostic>,
 }
 
+/// Whether a file holds Kubernetes manifests (documents with a `kind`) rather than a scenario.
+/// Found while searching a folder, such a file is an input of scenarios (a template or a
+/// fixed Rollout a script applies), which need not make sense on its own.
+pub fn is_manifest_file(path: &Path) -> bool {
+    let display = path.to_string_lossy().to_string();
+    read_text(path, &display)
+        .ok()
+        .and_then(|text| parse_documents(&display, &text).ok())
+        .is_some_and(|docs| docs.iter().any(|d| d.root.get("kind").is_some()))
+}
+
 fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }

@@ -230,9 +230,11 @@ fn test(
         bar.inc(1);
         let loaded = scenario::load(&file);
         // Manifest files found while searching a folder are inputs of scenarios, not tests.
-        if loaded
-            .as_ref()
-            .is_ok_and(|sc| sc.from_manifest && !explicit)
+        if !explicit
+            && match &loaded {
+                Ok(sc) => sc.from_manifest,
+                Err(_) => crate::lint::is_manifest_file(&file),
+            }
         {
             continue;
         }

@@ -134,6 +134,7 @@ impl<'a> Ctx<'a> {
                 ..Default::default()
             },
             restarted_at: prev.restarted_at,
+            duration: prev.duration.clone(),
             ..Default::default()
         };
         Ctx {
@@ -394,6 +395,7 @@ impl<'a> Ctx<'a> {
         }
         st.observed_generation = self.ro.generation;
         (st.phase, st.message) = calculate_phase(self.spec, &st);
+        st.duration = self.status_duration(&st);
         self.plan.status = Some(st);
         true
     }

@@ -6,6 +6,7 @@ mod bluegreen;
 mod canary;
 pub mod context;
 pub mod controller;
+mod duration;
 mod experiment;
 pub mod pause;
 pub mod replicas;

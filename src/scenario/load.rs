@@ -822,6 +822,19 @@ pub(super) fn convert_condition(
         aborted: c.aborted,
         paused: c.paused,
         revision: c.revision,
+        completion_status: completion_status(
+            c.completion_status.as_deref().or(c
+                .duration
+                .as_ref()
+                .and_then(|d| d.completion_status.as_deref())),
+            &p.key("completionStatus"),
+            report,
+        ),
+        duration: c
+            .duration
+            .as_ref()
+            .map(|d| duration_expect(d, &p.key("duration"), report))
+            .unwrap_or_default(),
         images,
         replicas,
         pods: role_counts(&c.pods),
@@ -849,6 +862,57 @@ pub(super) fn convert_condition(
             .and_then(|d| duration(d, &p.key("elapsed").key("min"), report)),
         not,
     })
+}
+
+/// A `completionStatus` value: one of Argo's, or `none` (not known yet).
+fn completion_status(
+    s: Option<&str>,
+    p: &FieldPath,
+    report: &mut Report,
+) -> Option<Option<crate::rollout::status::CompletionStatus>> {
+    let s = s?;
+    if s == "none" {
+        return Some(None);
+    }
+    let parsed = crate::rollout::status::CompletionStatus::parse(s);
+    if parsed.is_none() {
+        report.error(
+            p,
+            DiagKind::InvalidValue,
+            format!(
+                "`{s}` is not a completion status: use Promoted, FastPromoted, Aborted, \
+                 Superseded, RolledBack, FastRolledBack or none"
+            ),
+        );
+        return None;
+    }
+    Some(parsed)
+}
+
+/// The `duration:` keys of a condition.
+fn duration_expect(
+    d: &super::raw::DurationCond,
+    p: &FieldPath,
+    report: &mut Report,
+) -> super::condition::DurationExpect {
+    let mut range = |key: &str, e: &Option<super::raw::Elapsed>| match e {
+        None => (None, None),
+        Some(e) => (
+            e.min
+                .as_ref()
+                .and_then(|v| duration(v, &p.key(key).key("min"), report)),
+            e.max
+                .as_ref()
+                .and_then(|v| duration(v, &p.key(key).key("max"), report)),
+        ),
+    };
+    super::condition::DurationExpect {
+        finished: d.finished,
+        manually_paused: d.manually_paused,
+        started_at: range("startedAt", &d.started_at),
+        finished_at: range("finishedAt", &d.finished_at),
+        total_manual_pause: range("totalManualPause", &d.total_manual_pause),
+    }
 }
 
 fn condition_node(n: &Node, p: &FieldPath, file: &str, report: &mut Report) -> Option<Condition> {

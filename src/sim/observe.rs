@@ -282,6 +282,7 @@ impl Simulation<'_> {
             aborted: st.abort,
             paused: self.rollout.spec.paused || !st.pause_conditions.is_empty(),
             revision,
+            duration: st.duration.clone(),
             images,
             replicas: Replicas {
                 desired: self.rollout.spec.replicas(),
