@@ -461,6 +461,7 @@ impl Simulation<'_> {
             active_hash: active.unwrap_or_default(),
             preview_hash: preview.unwrap_or_default(),
             blue_green: self.rollout.spec.blue_green().is_some(),
+            duration: st.duration.clone(),
         }
     }
 }
