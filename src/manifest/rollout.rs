@@ -703,8 +703,12 @@ fn convert_canary(
             .as_ref()
             .is_some_and(|i| i.get("destinationRule").is_some());
         TrafficRouting {
-            services_required: !matches!(provider, "plugins" | "generic")
-                && !(provider == "istio" && istio_subsets),
+            // Plugins, and Istio routing by DestinationRule subsets, work without them.
+            services_required: match provider {
+                "plugins" | "generic" => false,
+                "istio" => !istio_subsets,
+                _ => true,
+            },
             provider: provider.to_string(),
             max_traffic_weight: max.max(1),
             managed_routes,
