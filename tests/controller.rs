@@ -668,3 +668,61 @@ fn a_settled_rollout_reconciles_to_nothing() {
     assert!(plan.requeue.is_empty(), "a Healthy rollout needs no timer");
     assert_eq!(ro.status.phase, Phase::Healthy);
 }
+
+/// Back to the stable template of a `dynamicStableScale` update: the state once the controller
+/// has marked it fully promoted again (stable == current == v1) while the router still sends
+/// 75 % to the interrupted canary v2 and the stable has `stable_available` of its 4 pods.
+fn rolling_back(stable_available: i32) -> (RolloutObject, [RsView; 2]) {
+    let mut c = routed(canary(vec![Step::weight(75), pause(None)]));
+    c.dynamic_stable_scale = true;
+    let mut ro = rollout(4, c, "v1", "v1", Some(2));
+    ro.status.canary.weights = Some(TrafficWeights {
+        canary: WeightDestination {
+            weight: 75,
+            pod_template_hash: "v2".into(),
+            service_name: "canary".into(),
+        },
+        stable: WeightDestination {
+            weight: 25,
+            pod_template_hash: "v1".into(),
+            service_name: "stable".into(),
+        },
+        additional: vec![],
+    });
+    let rss = [rs("v1", 3, 4, stable_available, 4), rs("v2", 2, 3, 3, 4)];
+    (ro, rss)
+}
+
+fn canary_switches(plan: &Plan) -> Vec<String> {
+    plan.actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::SwitchService { service, to, .. } if service == "canary" => Some(to.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn dynamic_rollback_to_an_undersized_stable_keeps_the_canary_service_and_traffic() {
+    let (ro, rss) = rolling_back(1);
+    let plan = run(&ro, &rss, &services("v1", "v2"));
+    assert!(canary_switches(&plan).is_empty(), "{:?}", plan.actions);
+    let weights = plan
+        .status
+        .as_ref()
+        .and_then(|s| s.canary.weights.clone())
+        .or(ro.status.canary.weights.clone())
+        .unwrap();
+    assert_eq!(weights.canary.weight, 75);
+    assert_eq!(weights.canary.pod_template_hash, "v2");
+}
+
+#[test]
+fn dynamic_rollback_moves_the_canary_service_back_once_the_stable_is_available() {
+    let (ro, rss) = rolling_back(4);
+    let plan = run(&ro, &rss, &services("v1", "v2"));
+    assert_eq!(canary_switches(&plan), vec!["v1".to_string()]);
+    let weights = plan.status.and_then(|s| s.canary.weights).unwrap();
+    assert_eq!(weights.canary.weight, 0);
+}

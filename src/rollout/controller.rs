@@ -232,6 +232,22 @@ impl<'a> Ctx<'a> {
         self.prev.stable_rs == self.prev.current_pod_hash
     }
 
+    /// `IsDynamicallyRollingBackToStable`: a routed `dynamicStableScale` update was
+    /// interrupted by going back to the stable template, and the stable is not fully
+    /// available yet. Returns the pod-template hash the router still sends canary traffic
+    /// to (the interrupted update's), which keeps that traffic and the canary Service.
+    pub fn dynamically_rolling_back_to_stable(&self) -> Option<String> {
+        if !self.fully_promoted() || !self.routed() || !self.canary.dynamic_stable_scale {
+            return None;
+        }
+        let previous = &self.prev.canary.weights.as_ref()?.canary.pod_template_hash;
+        let new_rs = self.new_rs?;
+        if *previous == new_rs.hash || new_rs.available >= self.replicas() {
+            return None;
+        }
+        Some(previous.clone())
+    }
+
     /// `MaxRevision` over every ReplicaSet but the new one.
     fn max_old_revision(&self) -> u64 {
         self.all
