@@ -130,9 +130,19 @@ fn run(
         Ok(s) => s,
         Err(code) => return code,
     };
+    // The folder is checked before the simulation, not after it.
+    let out = match out.map(crate::output::outdir::OutDir::prepare).transpose() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
     let seed = seed.unwrap_or(sc.seed);
     let result = sim::run_with_seed(&sc, seed);
     let log = jsonl::render(&result.journal, &sc.name, seed, sc.start);
+    // Files first: if the reader of stdout goes away mid-timeline, the set is complete anyway.
+    let written = out.map(|o| crate::output::artifacts::write_into(o, &sc, seed, &result, &log));
     match format {
         Format::Json => print!("{log}"),
         Format::Text => {
@@ -146,10 +156,8 @@ fn run(
             print!("{}", summary::render(&sc.name, &result));
         }
     }
-    if let Some(dir) = out
-        && let Err(e) = crate::output::artifacts::write_all(dir, &sc, seed, &result, &log)
-    {
-        eprintln!("error: cannot write to {}: {e}", dir.display());
+    if let Some(Err(e)) = written {
+        eprintln!("error: {e}");
         return EXIT_INVALID;
     }
     exit_code(&result)

@@ -1,9 +1,27 @@
 //! The command line: `run`, `test`, `lint`. Exit codes (SCENARIO.md §3): 0 success, 1 a
 //! scenario's expectation, wait or invariant failed, 2 invalid input.
 
+// Every `print!` and `println!` of the CLI writes through `stdout`, which ends the process
+// quietly when the reader of a pipe has gone (`run X | head -1`) instead of panicking. Defined
+// before the modules so that they shadow the standard macros in all of them.
+macro_rules! print {
+    ($($arg:tt)*) => {
+        $crate::cli::stdout::print(format_args!($($arg)*))
+    };
+}
+macro_rules! println {
+    () => {
+        $crate::cli::stdout::print(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::stdout::print(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod commands;
 mod plan;
 mod shard;
+mod stdout;
 mod views;
 
 use std::path::PathBuf;
@@ -173,5 +191,7 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    commands::dispatch(cli.command)
+    let code = commands::dispatch(cli.command);
+    stdout::flush();
+    code
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use crate::engine::{SimDuration, parse_duration};
+use crate::engine::{SimDuration, parse_duration, time::DurationError};
 use crate::input::de::{from_node, unknown_key_message};
 use crate::input::yaml::{Value, parse_documents, read_text};
 use crate::input::{DiagKind, Diagnostics, FieldPath, InputError, Node};
@@ -103,7 +103,20 @@ pub fn load_text(path: &Path, text: &str, opts: &LoadOptions) -> Result<Scenario
             s.resolve_times();
             Ok(s)
         }
-        _ => Err(InputError(diags)),
+        _ => {
+            // Every refusal names at least one problem: a path that returned nothing without
+            // saying why would leave the user with exit 2 and an empty message.
+            if !diags.has_errors() {
+                diags.push(crate::input::Diagnostic::error(
+                    &file,
+                    Some(first.root.pos),
+                    &FieldPath::root(),
+                    DiagKind::InvalidValue,
+                    "the file could not be read as a scenario or a Rollout manifest",
+                ));
+            }
+            Err(InputError(diags))
+        }
     }
 }
 
@@ -228,7 +241,16 @@ pub(super) fn duration(v: &IntOrString, p: &FieldPath, report: &mut Report) -> O
             report.error(p, DiagKind::InvalidValue, "durations must not be negative");
             None
         }
-        IntOrString::Int(i) => Some(SimDuration::from_secs(*i as u64)),
+        // The same bound as the string form: seconds whose milliseconds overflow are refused
+        // rather than saturated to a time that never comes.
+        IntOrString::Int(i) => match (*i as u64).checked_mul(1000) {
+            Some(ms) => Some(SimDuration(ms)),
+            None => {
+                let e = DurationError::Overflow(i.to_string());
+                report.error(p, DiagKind::InvalidValue, e.to_string());
+                None
+            }
+        },
         IntOrString::Str(s) => match parse_duration(s) {
             Ok(d) => Some(d),
             Err(e) => {
@@ -259,7 +281,11 @@ fn convert(path: &Path, file: &str, root: &Node, diags: &mut Diagnostics) -> Opt
     }
     let (raw, ds) = from_node::<raw::Scenario>(file, root, &base);
     report.extend(ds);
-    let raw = raw?;
+    let Some(raw) = raw else {
+        // A field of the wrong type fails the whole mirror; its diagnostic must still be told.
+        diags.extend(report.diags);
+        return None;
+    };
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
 
     let start_text = raw
