@@ -77,7 +77,8 @@ pub fn load_text(path: &Path, text: &str, opts: &LoadOptions) -> Result<Scenario
     let Some(first) = docs.first() else {
         return Err(InputError::single(crate::input::Diagnostic::error(
             &file,
-            None,
+            // Line 1 gives editors and CI logs a place to link to, as for every other refusal.
+            Some(crate::input::Pos { line: 1, col: 1 }),
             &FieldPath::root(),
             DiagKind::Missing,
             "the file is empty: expected a scenario or a Rollout manifest",
