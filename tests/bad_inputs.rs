@@ -409,8 +409,9 @@ fn every_scenario_duration_refuses_every_bad_value() {
         "9223372036854775807",
         "-3",
     ];
-    // (field path, where the value goes: before or after the objects)
-    let fields: [(&str, fn(&str) -> (String, String)); 7] = [
+    // The field path, and where its value goes: (before the objects, after them).
+    type Place = fn(&str) -> (String, String);
+    let fields: [(&str, Place); 7] = [
         ("timeout", |v| (format!("timeout: {v}\n"), String::new())),
         ("autoPromote", |v| {
             (format!("autoPromote: {v}\n"), String::new())

@@ -680,7 +680,7 @@ mod tests {
     fn an_alias_costs_the_size_of_its_anchor() {
         // The anchored list is 10 nodes (itself and 9 scalars), copied once when read and once
         // per alias: 99,999 aliases fit the budget, one more does not.
-        let base = format!("a: &a [{}]\n", vec!["x"; 9].join(", "));
+        let base = format!("a: &a [{}]\n", ["x"; 9].join(", "));
         let fits = (MAX_ALIAS_NODES - 10) / 10;
         let list = |n: usize| format!("{base}b: [{}]\n", vec!["*a"; n].join(", "));
         assert!(parse_documents("t.yaml", &list(fits)).is_ok());
