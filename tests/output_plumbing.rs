@@ -75,6 +75,21 @@ fn a_closed_pipe_ends_every_command_quietly() {
     }
 }
 
+#[test]
+fn a_closed_stderr_keeps_the_exit_code() {
+    let bad = crate_dir().join("tests/bad_inputs/setweight-bool.yaml");
+    let mut child = Process::new(bin())
+        .args(["lint"])
+        .arg(&bad)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rollout-sim starts");
+    drop(child.stderr.take());
+    // 2, the refusal, not 101 for a panic while telling it.
+    assert_eq!(child.wait().unwrap().code(), Some(2));
+}
+
 fn run_out(dir: &Path, file: &str, out: &Path) -> assert_cmd::assert::Assert {
     Command::cargo_bin("rollout-sim")
         .unwrap()

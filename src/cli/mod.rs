@@ -17,6 +17,21 @@ macro_rules! println {
         $crate::cli::stdout::print(format_args!("{}\n", format_args!($($arg)*)))
     };
 }
+// Messages on standard error are best effort: when stderr is a closed pipe too
+// (`lint X 2>&1 | head -1`) there is nobody left to tell, and the exit code still says it all.
+macro_rules! eprint {
+    ($($arg:tt)*) => {
+        $crate::cli::stdout::eprint(format_args!($($arg)*))
+    };
+}
+macro_rules! eprintln {
+    () => {
+        $crate::cli::stdout::eprint(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::stdout::eprint(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
 
 mod commands;
 mod plan;

@@ -6,7 +6,9 @@
 //! delivered. Every write to standard output in `cli` goes through [`print`] (the `print!` and
 //! `println!` of this module tree are redefined in `cli/mod.rs` to call it) or through the
 //! writer of [`lock`]; a broken pipe ends the process with exit code 0, any other write error
-//! (a full disk behind a redirection) with a message and exit code 2.
+//! (a full disk behind a redirection) with a message and exit code 2. Messages on standard
+//! error (`eprint!`, `eprintln!`, also redefined) never fail: a closed stderr silences them
+//! and the exit code is kept.
 
 use std::fmt;
 use std::io::{self, Write};
@@ -19,8 +21,9 @@ fn fail(e: io::Error) -> ! {
         // The reader has gone: what it wanted it has read.
         std::process::exit(0);
     }
-    // Not `eprintln!`: stderr may be gone too, and that must not turn into a panic.
-    let _ = writeln!(io::stderr(), "error: cannot write to standard output: {e}");
+    eprint(format_args!(
+        "error: cannot write to standard output: {e}\n"
+    ));
     std::process::exit(EXIT_INVALID);
 }
 
@@ -29,6 +32,13 @@ pub fn print(args: fmt::Arguments<'_>) {
     if let Err(e) = io::stdout().lock().write_fmt(args) {
         fail(e);
     }
+}
+
+/// Writes formatted text to standard error, ignoring failures (what `eprint!` and `eprintln!`
+/// expand to in `cli`): with stderr gone there is nobody to tell, and the exit code still
+/// carries the outcome.
+pub fn eprint(args: fmt::Arguments<'_>) {
+    let _ = io::stderr().lock().write_fmt(args);
 }
 
 /// Flushes standard output; called once when a command is done, so that the last line without
