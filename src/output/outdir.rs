@@ -20,7 +20,8 @@
 //!   removed. A reader during those few renames may see files of both runs.
 //!
 //! [`OutDir::prepare`] runs before the simulation, so a folder that cannot be written is
-//! refused before any work is done. Concurrent runs into one folder each stage their own files
+//! refused before any work is done. When DIR is a symbolic link, the folder it names is
+//! written and the link stays. Concurrent runs into one folder each stage their own files
 //! and the last to finish wins.
 
 use std::io;
@@ -51,6 +52,14 @@ impl OutDir {
         let fail = |source| OutDirError {
             dir: dir.to_path_buf(),
             source,
+        };
+        // A symbolic link to a folder stays a link: the files go to the folder it names.
+        let resolved;
+        let dir = if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+            resolved = std::fs::canonicalize(dir).map_err(fail)?;
+            resolved.as_path()
+        } else {
+            dir
         };
         let meta = std::fs::metadata(dir);
         if let Ok(m) = &meta
@@ -238,6 +247,25 @@ mod tests {
             pairs(&[("a.txt", "2"), ("b.txt", "2"), ("notes.md", "mine")])
         );
         assert_eq!(names_in(tmp.path()).unwrap(), vec!["out".to_string()]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_to_a_folder_stays_a_link() {
+        let tmp = tempfile::tempdir().unwrap();
+        let real = tmp.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_set(&link, &[("a.txt", "1")]).unwrap();
+        write_set(&link, &[("a.txt", "2")]).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(read(&real), pairs(&[("a.txt", "2")]));
     }
 
     #[test]
