@@ -463,6 +463,80 @@ fn every_scenario_duration_refuses_every_bad_value() {
     }
 }
 
+/// Every duration of a Rollout and an AnalysisTemplate given every wrong type and
+/// out-of-range number: refused with a diagnostic at that field.
+#[test]
+fn every_manifest_duration_refuses_every_bad_value() {
+    let base = fs::read_to_string(corpus_dir().join("setweight-bool.yaml"))
+        .unwrap()
+        .replace("setWeight: true", "setWeight: 20");
+    let template = "---\napiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\n\
+                    metadata: {name: t}\nspec:\n  metrics:\n  - name: m\n    FIELD\n    \
+                    successCondition: result == 1\n    provider: {prometheus: {query: up}}\n";
+    let bad = ["1.5", "true", "[1]", "{a: 1}", "99999999999999999999", "-3"];
+    // (field path, the text it replaces, the text with VALUE in it)
+    let fields: [(&str, &str, String); 7] = [
+        (
+            "spec.progressDeadlineSeconds",
+            "spec:\n",
+            "spec:\n  progressDeadlineSeconds: VALUE\n".into(),
+        ),
+        (
+            "spec.minReadySeconds",
+            "spec:\n",
+            "spec:\n  minReadySeconds: VALUE\n".into(),
+        ),
+        (
+            "spec.strategy.canary.scaleDownDelaySeconds",
+            "    canary:\n",
+            "    canary:\n      scaleDownDelaySeconds: VALUE\n".into(),
+        ),
+        (
+            "spec.strategy.canary.abortScaleDownDelaySeconds",
+            "    canary:\n",
+            "    canary:\n      abortScaleDownDelaySeconds: VALUE\n".into(),
+        ),
+        (
+            "spec.strategy.canary.steps[1].pause.duration",
+            "pause: {duration: 10s}",
+            "pause: {duration: VALUE}".into(),
+        ),
+        (
+            "spec.metrics[0].interval",
+            "<end>",
+            template.replace("FIELD", "interval: VALUE"),
+        ),
+        (
+            "spec.metrics[0].initialDelay",
+            "<end>",
+            template.replace("FIELD", "initialDelay: VALUE"),
+        ),
+    ];
+    let dir = TempDir::new().unwrap();
+    for (field, at, with) in &fields {
+        for (i, v) in bad.iter().enumerate() {
+            let with = with.replace("VALUE", v);
+            let text = if *at == "<end>" {
+                format!("{base}{with}")
+            } else {
+                base.replacen(at, &with, 1)
+            };
+            let name = format!("{}-{i}.yaml", field.replace(['[', ']', '.'], "_"));
+            fs::write(dir.path().join(&name), text).unwrap();
+            let o = sim_in(dir.path(), &["lint", &name]);
+            no_panic(&o, &name);
+            assert_eq!(o.code, 2, "{field}: {v}\n{}", o.stderr);
+            assert!(
+                o.stderr
+                    .lines()
+                    .any(|l| is_located(l, &name, true) && l.contains(&format!(" {field}: "))),
+                "{field}: {v}: no diagnostic at the field\n{}",
+                o.stderr
+            );
+        }
+    }
+}
+
 #[test]
 fn the_located_form_is_recognised() {
     assert!(is_located(
