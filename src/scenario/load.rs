@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use crate::engine::{SimDuration, parse_duration};
+use crate::engine::{SimDuration, parse_duration, time::DurationError};
 use crate::input::de::{from_node, unknown_key_message};
 use crate::input::source::{self, Source};
 use crate::input::yaml::{Value, parse_documents};
@@ -191,11 +191,15 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
         }
         match docs.as_slice() {
             [] => {
-                return Err(file_error(
+                return Err(InputError::single(crate::input::Diagnostic::error(
                     &src.display,
+                    // Line 1 gives editors and CI logs a place to link to, as for every other
+                    // refusal.
+                    Some(crate::input::Pos { line: 1, col: 1 }),
+                    &FieldPath::root(),
                     DiagKind::Missing,
                     "the file is empty: expected a scenario or a Rollout manifest",
-                ));
+                )));
             }
             [one] => convert(&path, &src.display, &one.root, opts, extra, &mut diags),
             [_, second, ..] => {
@@ -242,7 +246,24 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
             s.notes = diags.notes().cloned().collect();
             Ok(s)
         }
-        _ => Err(InputError(diags)),
+        _ => {
+            // Every refusal names at least one problem: a path that returned nothing without
+            // saying why would leave the user with exit 2 and an empty message.
+            if !diags.has_errors() {
+                let at = parsed
+                    .first()
+                    .and_then(|(_, docs)| docs.first())
+                    .map(|d| d.root.pos);
+                diags.push(crate::input::Diagnostic::error(
+                    &first.display,
+                    at,
+                    &FieldPath::root(),
+                    DiagKind::InvalidValue,
+                    "the file could not be read as a scenario or a Rollout manifest",
+                ));
+            }
+            Err(InputError(diags))
+        }
     }
 }
 
@@ -548,7 +569,16 @@ pub(super) fn duration(v: &IntOrString, p: &FieldPath, report: &mut Report) -> O
             report.error(p, DiagKind::InvalidValue, "durations must not be negative");
             None
         }
-        IntOrString::Int(i) => Some(SimDuration::from_secs(*i as u64)),
+        // The same bound as the string form: seconds whose milliseconds overflow are refused
+        // rather than saturated to a time that never comes.
+        IntOrString::Int(i) => match (*i as u64).checked_mul(1000) {
+            Some(ms) => Some(SimDuration(ms)),
+            None => {
+                let e = DurationError::Overflow(i.to_string());
+                report.error(p, DiagKind::InvalidValue, e.to_string());
+                None
+            }
+        },
         IntOrString::Str(s) => match parse_duration(s) {
             Ok(d) => Some(d),
             Err(e) => {
@@ -586,7 +616,11 @@ fn convert(
     }
     let (raw, ds) = from_node::<raw::Scenario>(file, root, &base);
     report.extend(ds);
-    let raw = raw?;
+    let Some(raw) = raw else {
+        // A field of the wrong type fails the whole mirror; its diagnostic must still be told.
+        diags.extend(report.diags);
+        return None;
+    };
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
 
     let start_text = raw

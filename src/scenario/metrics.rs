@@ -16,6 +16,12 @@ use crate::manifest::{IntOrString, Manifests, Report, Rollout};
 use super::load::duration;
 use super::raw;
 
+/// The finest traffic tick: ten per second already resolves every metric window and analysis
+/// interval the simulator accepts (at least 1s); finer ticks would only multiply the work.
+pub const MIN_TICK: SimDuration = SimDuration(100);
+/// The coarsest traffic tick.
+pub const MAX_TICK: SimDuration = SimDuration(3_600_000);
+
 /// `traffic:`: requests per second, aggregated per tick.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrafficModel {
@@ -115,11 +121,16 @@ pub fn convert_traffic(
         None => SimDuration::from_secs(1),
         Some(v) => {
             let d = duration(v, &p.key("tick"), report)?;
-            if d < SimDuration::from_millis(10) || d > SimDuration::from_secs(3600) {
+            if d < MIN_TICK || d > MAX_TICK {
                 report.error(
                     &p.key("tick"),
                     DiagKind::InvalidValue,
-                    "the tick must be between 10ms and 1h",
+                    format!(
+                        "the tick is {d}; it must be between {MIN_TICK} and {MAX_TICK} (traffic \
+                         is counted per tick, and finer ticks only multiply the work and the \
+                         output: metrics read windows of seconds to minutes, and an analysis \
+                         measures at most once a second)"
+                    ),
                 );
                 return None;
             }
