@@ -626,3 +626,84 @@ fn every_functional_e2e_rollout_lints_and_runs_with_the_templates_beside_it() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// What a new user found (issue 10 follow-up)
+// ---------------------------------------------------------------------------------------------
+
+/// A folder with the basic Rollout, its Service, and a scenario naming both.
+fn scenario_beside_its_manifests() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    for f in ["rollout.yaml", "service.yaml"] {
+        std::fs::write(dir.path().join(f), read(&format!("{BASIC}/{f}"))).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("scenario.yaml"),
+        "name: beside\nmanifests: [rollout.yaml, service.yaml]\nscript:\n  - wait: {phase: Healthy}\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn lint_and_run_decide_alike_on_the_same_argument_list() {
+    let dir = scenario_beside_its_manifests();
+    std::fs::write(
+        dir.path().join("other.yaml"),
+        read(&format!("{NGINX}/rollout.yaml")).replace("rollouts-demo", "other"),
+    )
+    .unwrap();
+    let cases: [(&[&str], i32); 4] = [
+        // The scenario's own manifest named again is the same document, read once.
+        (&["scenario.yaml", "rollout.yaml"], 0),
+        (&["scenario.yaml", "./service.yaml", "rollout.yaml"], 0),
+        // A scenario after a manifest, or a second Rollout: refused by both.
+        (&["rollout.yaml", "scenario.yaml"], 2),
+        (&["scenario.yaml", "other.yaml"], 2),
+    ];
+    for (args, want) in cases {
+        for command in ["lint", "run"] {
+            let mut full = vec![command];
+            full.extend_from_slice(args);
+            let o = sim_in(dir.path(), &full);
+            assert_code(&o, want, &full.join(" "));
+        }
+    }
+}
+
+#[test]
+fn a_prometheus_metric_takes_only_numbers_on_the_command_line() {
+    for v in ["abc", "NaN", "inf", "0.5,0.6", "[0.5]"] {
+        let arg = format!("success-rate={v}");
+        for command in ["run", "lint"] {
+            let o = sim(&[command, PROMETHEUS, "--metric", &arg]);
+            assert_code(&o, 2, &format!("{command} --metric {arg}"));
+            assert!(
+                o.stderr.contains(&format!("--metric {arg}")) && o.stderr.contains("prometheus"),
+                "{}",
+                o.stderr
+            );
+        }
+    }
+    // Integers are numbers too (`result[0] >= 0.95` with 1).
+    let o = sim(&["run", PROMETHEUS, "--metric", "success-rate=1"]);
+    assert_code(&o, 0, "--metric success-rate=1");
+}
+
+#[test]
+fn an_unknown_metric_is_refused_for_a_scenario_too() {
+    let dir = scenario_beside_its_manifests();
+    for command in ["run", "lint"] {
+        let o = sim_in(dir.path(), &[command, "scenario.yaml", "--metric", "nope=1"]);
+        assert_code(&o, 2, &format!("{command} scenario --metric nope=1"));
+        assert!(o.stderr.contains("--metric nope"), "{}", o.stderr);
+    }
+    // A metric the scenario measures is taken (and here fails the analysis).
+    let o = sim(&[
+        "run",
+        "scenarios/analysis-good-canary-promoted.yaml",
+        "--metric",
+        "success-rate=fail",
+    ]);
+    assert_code(&o, 1, "scenario --metric success-rate=fail");
+}

@@ -182,7 +182,13 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
             ));
         }
         let mut extra = Manifests::default();
+        let named = files_named_by(&path, docs);
         for (src, docs) in &parsed[1..] {
+            // A file the scenario names in `manifests:` and the command line names again is
+            // the same document, read once (as `gather` reads a file named twice once).
+            if src.path.as_deref().is_some_and(|p| named.contains(&canonical(p))) {
+                continue;
+            }
             extra.merge(manifest::parse_documents_into(
                 &src.display,
                 docs,
@@ -244,6 +250,24 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
         }
         _ => Err(InputError(diags)),
     }
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// The files a scenario's `manifests:` names, resolved from its folder as `convert` reads them.
+fn files_named_by(scenario: &Path, docs: &[crate::input::Document]) -> Vec<PathBuf> {
+    let dir = scenario.parent().map(Path::to_path_buf).unwrap_or_default();
+    let Some(Value::Seq(items)) = docs.first().and_then(|d| d.root.get("manifests")).map(|m| &m.value)
+    else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|i| i.as_str())
+        .map(|rel| canonical(&dir.join(rel)))
+        .collect()
 }
 
 fn stem(path: &Path) -> String {
@@ -459,25 +483,7 @@ fn assume_metrics(
     diags: &mut Diagnostics,
 ) -> BTreeMap<String, metrics::MetricModel> {
     let used = metrics::metrics_used(m);
-    for name in given.keys() {
-        if !used.iter().any(|u| &u.name == name) {
-            let known: Vec<&str> = used.iter().map(|u| u.name.as_str()).collect();
-            diags.push(crate::input::Diagnostic::error(
-                file,
-                None,
-                &FieldPath::root(),
-                DiagKind::Reference,
-                format!(
-                    "--metric {name}: the Rollout's analyses measure no metric of that name ({})",
-                    if known.is_empty() {
-                        "they measure none".to_string()
-                    } else {
-                        format!("metrics: {}", known.join(", "))
-                    }
-                ),
-            ));
-        }
-    }
+    check_metric_args(&used, &[], file, given, diags);
     let mut models = given.clone();
     for u in used {
         if models.contains_key(&u.name) {
@@ -506,6 +512,69 @@ fn assume_metrics(
         ));
     }
     models
+}
+
+/// Checks the `--metric` values against the metrics the analyses measure (`used`, plus
+/// `modelled`: those a scenario models, which its script may bring in later): a name none of
+/// them has is refused, as is a value the metric's provider could never return (a Prometheus
+/// query returns numbers, so a string would be judged as no query result can be).
+fn check_metric_args(
+    used: &[metrics::MetricUse],
+    modelled: &[&str],
+    file: &str,
+    given: &BTreeMap<String, metrics::MetricModel>,
+    diags: &mut Diagnostics,
+) {
+    let error = |diags: &mut Diagnostics, kind, msg: String| {
+        diags.push(crate::input::Diagnostic::error(
+            file,
+            None,
+            &FieldPath::root(),
+            kind,
+            msg,
+        ));
+    };
+    for (name, model) in given {
+        let Some(u) = used.iter().find(|u| &u.name == name) else {
+            if modelled.contains(&name.as_str()) {
+                continue;
+            }
+            let known: Vec<&str> = used.iter().map(|u| u.name.as_str()).collect();
+            error(
+                diags,
+                DiagKind::Reference,
+                format!(
+                    "--metric {name}: the Rollout's analyses measure no metric of that name ({})",
+                    if known.is_empty() {
+                        "they measure none".to_string()
+                    } else {
+                        format!("metrics: {}", known.join(", "))
+                    }
+                ),
+            );
+            continue;
+        };
+        let numeric = |v: &crate::analysis::expr::Value| {
+            matches!(
+                v,
+                crate::analysis::expr::Value::Int(_) | crate::analysis::expr::Value::Float(_)
+            )
+        };
+        if u.provider == crate::manifest::analysis::Provider::Prometheus
+            && let metrics::MetricModel::Value(v) = model
+            && !numeric(v)
+        {
+            error(
+                diags,
+                DiagKind::InvalidValue,
+                format!(
+                    "--metric {name}={v}: metric `{name}` is a prometheus query, whose result \
+                     is a vector of numbers: give a finite number (it becomes `result[0]`), or \
+                     pass, fail, error or inconclusive"
+                ),
+            );
+        }
+    }
 }
 
 /// The image the default scenario updates to: the next colour of the Argo demo images
@@ -669,7 +738,18 @@ fn convert(
         .as_ref()
         .map(|m| metrics::convert_metrics(m, traffic.as_ref(), &base.key("metrics"), &mut report))
         .unwrap_or_default();
-    // `--metric` on the command line wins over the scenario's model of the same metric.
+    // `--metric` on the command line wins over the scenario's model of the same metric; it
+    // must name a metric the scenario measures, as for bare manifests.
+    if !opts.metrics.is_empty() {
+        let modelled: Vec<&str> = metric_models.keys().map(String::as_str).collect();
+        check_metric_args(
+            &metrics::metrics_used(&manifests),
+            &modelled,
+            file,
+            &opts.metrics,
+            diags,
+        );
+    }
     metric_models.extend(opts.metrics.clone());
     let script = match root.get("script") {
         Some(s) => convert_script(s, &base.key("script"), file, &dir, &mut report, diags),
