@@ -707,3 +707,36 @@ fn an_unknown_metric_is_refused_for_a_scenario_too() {
     ]);
     assert_code(&o, 1, "scenario --metric success-rate=fail");
 }
+
+#[test]
+fn companion_files_in_a_folder_are_skipped_with_a_note() {
+    let dir = TempDir::new().unwrap();
+    for f in ["rollout.yaml", "service.yaml"] {
+        std::fs::write(dir.path().join(f), read(&format!("{BASIC}/{f}"))).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "resources:\n- rollout.yaml\n- service.yaml\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("values.yaml"), "replicaCount: 3\nimage: {tag: v1}\n").unwrap();
+    std::fs::write(dir.path().join("Chart.yaml"), "apiVersion: v2\nname: demo\nversion: 0.1.0\n")
+        .unwrap();
+    let o = sim_in(dir.path(), &["run", "."]);
+    assert_code(&o, 0, "run a folder with companion files");
+    assert!(o.stdout.contains("status: Healthy"), "{}", o.stdout);
+    let skipped: Vec<&str> = o.stderr.lines().filter(|l| l.contains("skipped:")).collect();
+    assert_eq!(skipped.len(), 3, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("kustomization.yaml: note: skipped")
+            && o.stderr.contains("kustomize build"),
+        "{}",
+        o.stderr
+    );
+    for command in ["lint", "plan"] {
+        assert_code(&sim_in(dir.path(), &[command, "."]), 0, command);
+    }
+    // Named on its own, the file is taken as given, and refused.
+    let o = sim_in(dir.path(), &["run", "kustomization.yaml"]);
+    assert_code(&o, 2, "run kustomization.yaml");
+}

@@ -83,6 +83,7 @@ pub fn load_text(path: &Path, text: &str, opts: &LoadOptions) -> Result<Scenario
         display: path.to_string_lossy().to_string(),
         path: Some(path.to_path_buf()),
         text: text.to_string(),
+        in_folder: false,
     };
     load_sources(std::slice::from_ref(&src), opts)
 }
@@ -122,17 +123,51 @@ pub fn not_a_scenario(path: &Path) -> Option<&'static str> {
     if is_manifest(&docs) {
         return Some("Kubernetes manifests, not a scenario (`rollout-sim run FILE` runs them)");
     }
-    let scenario_like = docs.first().is_some_and(|d| match &d.root.value {
-        Value::Map(entries) => entries
-            .iter()
-            .any(|(k, _)| k.as_str().is_some_and(|k| SCENARIO_KEYS.contains(&k))),
-        _ => false,
-    });
-    if scenario_like {
+    if scenario_like(&docs) {
         None
     } else {
         Some("not a scenario (it has none of the keys name, manifests, objects, script, ...)")
     }
+}
+
+/// Whether the first document has a top-level key of a scenario. An `apiVersion` says it is
+/// not one: Helm's `Chart.yaml` has `apiVersion` and `name` but no `kind`.
+fn scenario_like(docs: &[crate::input::Document]) -> bool {
+    docs.first().is_some_and(|d| match &d.root.value {
+        Value::Map(entries) => {
+            let has = |key: &str| entries.iter().any(|(k, _)| k.as_str() == Some(key));
+            !has("apiVersion") && SCENARIO_KEYS.iter().any(|k| has(k))
+        }
+        _ => false,
+    })
+}
+
+/// Why a file found in a folder is left out of a run: it is neither manifests (no `kind`) nor
+/// a scenario, so a companion file such as `kustomization.yaml` or Helm's `values.yaml`.
+fn companion_file(src: &Source, docs: &[crate::input::Document]) -> Option<String> {
+    if !src.in_folder || is_manifest(docs) || scenario_like(docs) {
+        return None;
+    }
+    let kustomization = src
+        .path
+        .as_deref()
+        .and_then(Path::file_stem)
+        .is_some_and(|n| n.to_string_lossy().ends_with("kustomization"));
+    let dir = src
+        .path
+        .as_deref()
+        .and_then(Path::parent)
+        .map_or_else(|| ".".to_string(), |d| d.display().to_string());
+    Some(if kustomization {
+        format!(
+            "skipped: a kustomization, not a manifest: render it with `kustomize build {dir} | \
+             rollout-sim run -`"
+        )
+    } else {
+        "skipped: neither a Kubernetes manifest (no `kind`) nor a scenario (such as Helm's \
+         values.yaml): render charts with `helm template` first"
+            .to_string()
+    })
 }
 
 fn file_error(file: &str, kind: DiagKind, msg: impl Into<String>) -> InputError {
@@ -159,13 +194,18 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
     let mut parsed = Vec::new();
     for src in sources {
         match parse_documents(&src.display, &src.text) {
-            Ok(docs) => parsed.push((src, docs)),
+            Ok(docs) => match companion_file(src, &docs) {
+                Some(why) => diags.push(input_note(&src.display, why)),
+                None => parsed.push((src, docs)),
+            },
             Err(d) => diags.push(d),
         }
     }
     if diags.has_errors() {
         return Err(InputError(diags));
     }
+    // Skipped companion files name nothing: the first input read is the one that counts.
+    let first = parsed.first().map_or(first, |(src, _)| *src);
     // Which inputs are scenarios: none (manifests only), or the first one, which the other
     // inputs then add manifests to (`run scenario.yaml more-templates.yaml`).
     let scenario_at: Vec<usize> = (0..parsed.len())
