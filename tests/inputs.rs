@@ -694,7 +694,10 @@ fn a_prometheus_metric_takes_only_numbers_on_the_command_line() {
 fn an_unknown_metric_is_refused_for_a_scenario_too() {
     let dir = scenario_beside_its_manifests();
     for command in ["run", "lint"] {
-        let o = sim_in(dir.path(), &[command, "scenario.yaml", "--metric", "nope=1"]);
+        let o = sim_in(
+            dir.path(),
+            &[command, "scenario.yaml", "--metric", "nope=1"],
+        );
         assert_code(&o, 2, &format!("{command} scenario --metric nope=1"));
         assert!(o.stderr.contains("--metric nope"), "{}", o.stderr);
     }
@@ -719,13 +722,24 @@ fn companion_files_in_a_folder_are_skipped_with_a_note() {
         "resources:\n- rollout.yaml\n- service.yaml\n",
     )
     .unwrap();
-    std::fs::write(dir.path().join("values.yaml"), "replicaCount: 3\nimage: {tag: v1}\n").unwrap();
-    std::fs::write(dir.path().join("Chart.yaml"), "apiVersion: v2\nname: demo\nversion: 0.1.0\n")
-        .unwrap();
+    std::fs::write(
+        dir.path().join("values.yaml"),
+        "replicaCount: 3\nimage: {tag: v1}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("Chart.yaml"),
+        "apiVersion: v2\nname: demo\nversion: 0.1.0\n",
+    )
+    .unwrap();
     let o = sim_in(dir.path(), &["run", "."]);
     assert_code(&o, 0, "run a folder with companion files");
     assert!(o.stdout.contains("status: Healthy"), "{}", o.stdout);
-    let skipped: Vec<&str> = o.stderr.lines().filter(|l| l.contains("skipped:")).collect();
+    let skipped: Vec<&str> = o
+        .stderr
+        .lines()
+        .filter(|l| l.contains("skipped:"))
+        .collect();
     assert_eq!(skipped.len(), 3, "{}", o.stderr);
     assert!(
         o.stderr.contains("kustomization.yaml: note: skipped")
@@ -739,4 +753,44 @@ fn companion_files_in_a_folder_are_skipped_with_a_note() {
     // Named on its own, the file is taken as given, and refused.
     let o = sim_in(dir.path(), &["run", "kustomization.yaml"]);
     assert_code(&o, 2, "run kustomization.yaml");
+}
+
+#[test]
+fn a_run_ends_when_the_abort_settles_not_at_the_aborted_pause() {
+    let dir = TempDir::new().unwrap();
+    let rollout = read(&format!("{PROMETHEUS}/rollout.yaml")).replacen(
+        "- pause: {duration: 10m}\n      - setWeight: 60",
+        "- pause: {duration: 24h}\n      - setWeight: 60",
+        1,
+    );
+    assert!(
+        rollout.contains("duration: 24h"),
+        "the example has the pauses"
+    );
+    std::fs::write(dir.path().join("rollout.yaml"), rollout).unwrap();
+    std::fs::write(
+        dir.path().join("template.yaml"),
+        read(&format!("{PROMETHEUS}/analysis-template.yaml")),
+    )
+    .unwrap();
+    let o = sim_in(dir.path(), &["run", ".", "--metric", "success-rate=fail"]);
+    assert_code(&o, 1, "a failing analysis aborts");
+    assert!(o.stdout.contains("RolloutAborted"), "{}", o.stdout);
+    // The abort comes during the 24 h pause; its timer must not stretch the run to a day.
+    let summary = o
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("FAILED"))
+        .expect("a verdict line");
+    assert!(!summary.contains("24h"), "{summary}");
+    let after = o
+        .stdout
+        .lines()
+        .find(|l| l.contains("nothing else happens after"))
+        .expect("the wait says why it failed");
+    let ended = after.split("nothing else happens after ").nth(1).unwrap();
+    assert!(
+        ended.starts_with("00:") || ended.starts_with("01:"),
+        "{after}"
+    );
 }

@@ -226,7 +226,11 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
         for (src, docs) in &parsed[1..] {
             // A file the scenario names in `manifests:` and the command line names again is
             // the same document, read once (as `gather` reads a file named twice once).
-            if src.path.as_deref().is_some_and(|p| named.contains(&canonical(p))) {
+            if src
+                .path
+                .as_deref()
+                .is_some_and(|p| named.contains(&canonical(p)))
+            {
                 continue;
             }
             extra.merge(manifest::parse_documents_into(
@@ -299,7 +303,10 @@ fn canonical(p: &Path) -> PathBuf {
 /// The files a scenario's `manifests:` names, resolved from its folder as `convert` reads them.
 fn files_named_by(scenario: &Path, docs: &[crate::input::Document]) -> Vec<PathBuf> {
     let dir = scenario.parent().map(Path::to_path_buf).unwrap_or_default();
-    let Some(Value::Seq(items)) = docs.first().and_then(|d| d.root.get("manifests")).map(|m| &m.value)
+    let Some(Value::Seq(items)) = docs
+        .first()
+        .and_then(|d| d.root.get("manifests"))
+        .map(|m| &m.value)
     else {
         return Vec::new();
     };
