@@ -794,3 +794,40 @@ fn a_run_ends_when_the_abort_settles_not_at_the_aborted_pause() {
         "{after}"
     );
 }
+
+#[test]
+fn a_created_service_is_noted_at_the_rollout_field_with_a_near_name() {
+    let dir = TempDir::new().unwrap();
+    for f in ["services.yaml", "ingress.yaml"] {
+        std::fs::write(dir.path().join(f), read(&format!("{NGINX}/{f}"))).unwrap();
+    }
+    let rollout = read(&format!("{NGINX}/rollout.yaml")).replace(
+        "canaryService: rollouts-demo-canary",
+        "canaryService: rollouts-demo-canry",
+    );
+    assert!(rollout.contains("rollouts-demo-canry"), "the typo is made");
+    let line = rollout
+        .lines()
+        .position(|l| l.contains("canaryService"))
+        .unwrap()
+        + 1;
+    std::fs::write(dir.path().join("rollout.yaml"), rollout).unwrap();
+    let o = sim_in(dir.path(), &["run", "."]);
+    let note = o
+        .stderr
+        .lines()
+        .find(|l| l.contains("rollouts-demo-canry") && l.contains("created"))
+        .unwrap_or_else(|| panic!("a note on the created Service\n{}", o.stderr));
+    assert!(
+        note.starts_with(&format!("./rollout.yaml:{line}:")),
+        "{note}"
+    );
+    assert!(
+        note.contains("spec.strategy.canary.canaryService"),
+        "{note}"
+    );
+    assert!(
+        note.contains("did you mean `rollouts-demo-canary`?"),
+        "{note}"
+    );
+}

@@ -284,7 +284,7 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
             .iter()
             .find_map(|(_, docs)| docs.first())
             .map(|d| d.root.pos);
-        default_scenario(first, at, name, m, opts, &mut diags)
+        default_scenario(first, at, name, m, &parsed, opts, &mut diags)
     };
     match scenario {
         Some(mut s) if !diags.has_errors() => {
@@ -332,6 +332,7 @@ fn default_scenario(
     at: Option<crate::input::Pos>,
     name: Option<String>,
     mut manifests: Manifests,
+    parsed: &[(&Source, Vec<crate::input::Document>)],
     opts: &LoadOptions,
     diags: &mut Diagnostics,
 ) -> Option<Scenario> {
@@ -341,7 +342,7 @@ fn default_scenario(
     }
     let file = &first.display;
     pick_rollout(&mut manifests, file, at, opts.rollout.as_deref(), diags)?;
-    create_services(&mut manifests, file, diags);
+    create_services(&mut manifests, parsed, file, diags);
     let models = assume_metrics(&manifests, file, &opts.metrics, diags);
     metrics::check_analysis(&manifests, &models, diags);
     if diags.has_errors() {
@@ -491,32 +492,98 @@ fn services_named(r: &crate::manifest::Rollout) -> Vec<(&'static str, String)> {
     out
 }
 
+/// Where the Rollout named `name` sets `spec.strategy.<strategy>.<field>`: its file, and the
+/// position of the field when the document is found.
+fn rollout_field(
+    parsed: &[(&Source, Vec<crate::input::Document>)],
+    name: &str,
+    path: &[&str],
+) -> Option<(String, Option<crate::input::Pos>)> {
+    parsed.iter().find_map(|(src, docs)| {
+        let doc = docs.iter().find(|d| {
+            d.root.get("kind").and_then(Node::as_str) == Some("Rollout")
+                && d.root
+                    .get("metadata")
+                    .and_then(|m| m.get("name"))
+                    .and_then(Node::as_str)
+                    == Some(name)
+        })?;
+        let field = path.iter().try_fold(&doc.root, |n, k| n.get(k));
+        Some((src.display.clone(), field.map(|f| f.pos)))
+    })
+}
+
+/// The Service of the input nearest in name to `wanted`, close enough to be a typo of it.
+fn near_service<'a>(wanted: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let (d, best) = candidates
+        .iter()
+        .map(|c| (crate::input::de::edit_distance(wanted, c), *c))
+        .min()?;
+    (d > 0 && (d <= 2 || (d <= 3 && wanted.len() > 8))).then_some(best)
+}
+
 /// Creates the Services the Rollout names and no input gives, selecting the Rollout's pods
-/// as a cluster's Service for it would; a Service given in the input always wins.
-fn create_services(m: &mut Manifests, file: &str, diags: &mut Diagnostics) {
+/// as a cluster's Service for it would; a Service given in the input always wins. The note
+/// points at the Rollout's field that names the Service, with the input's Service of a near
+/// name when there is one (a typo is the likely cause).
+fn create_services(
+    m: &mut Manifests,
+    parsed: &[(&Source, Vec<crate::input::Document>)],
+    file: &str,
+    diags: &mut Diagnostics,
+) {
     let Some(r) = m.rollouts.first() else {
         return;
     };
+    let named = services_named(r);
+    // Services of the input the Rollout names under no role: candidates for a typo.
+    let unused: Vec<&str> = m
+        .services
+        .iter()
+        .map(|s| s.name.as_str())
+        .filter(|s| !named.iter().any(|(_, n)| n == s))
+        .collect();
+    let strategy = if r.spec.canary().is_some() {
+        "canary"
+    } else {
+        "blueGreen"
+    };
     let mut created = Vec::new();
-    for (role, name) in services_named(r) {
-        if m.services.iter().any(|s| s.name == name)
+    for (role, name) in &named {
+        if m.services.iter().any(|s| &s.name == name)
             || created
                 .iter()
-                .any(|s: &crate::manifest::Service| s.name == name)
+                .any(|s: &crate::manifest::Service| &s.name == name)
         {
             continue;
         }
         let selector = r.spec.selector.clone();
         let labels: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        diags.push(input_note(
-            file,
+        let field = ["spec", "strategy", strategy, role];
+        let (at_file, pos) =
+            rollout_field(parsed, &r.name, &field).unwrap_or_else(|| (file.to_string(), None));
+        let mut path = FieldPath::root();
+        for k in field {
+            path = path.key(k);
+        }
+        let hint = near_service(name, &unused)
+            .map(|n| format!("; did you mean `{n}`?"))
+            .unwrap_or_default();
+        diags.push(crate::input::Diagnostic::note(
+            &at_file,
+            pos,
+            &path,
             format!(
-                "Service `{name}` ({role} of Rollout `{}`) is in no input: created, selecting {}",
+                "Service `{name}` ({role} of Rollout `{}`) is in no input: created, selecting \
+                 {}{hint}",
                 r.name,
                 labels.join(",")
             ),
         ));
-        created.push(crate::manifest::Service { name, selector });
+        created.push(crate::manifest::Service {
+            name: name.clone(),
+            selector,
+        });
     }
     m.services.extend(created);
 }
