@@ -692,9 +692,20 @@ fn check_metric_args(
 }
 
 /// The image the default scenario updates to: the next colour of the Argo demo images
-/// (blue → yellow → green → orange → purple → red → blue), else the tag with `-v2`.
+/// (blue → yellow → green → orange → purple → red → blue), else the tag with `-v2`, or `:v2`
+/// when there is no tag. A reference pinned by digest (`app@sha256:…`) gets another digest
+/// of the same length (its last hex digit changed): anything appended would not be a digest.
 pub fn default_next_image(image: &str) -> String {
     const COLOURS: [&str; 6] = ["blue", "yellow", "green", "orange", "purple", "red"];
+    /// A tag is at most 128 characters.
+    const MAX_TAG: usize = 128;
+    if let Some((name, digest)) = image.split_once('@') {
+        let mut d: Vec<char> = digest.chars().collect();
+        if let Some(last) = d.last_mut() {
+            *last = if *last == '0' { '1' } else { '0' };
+        }
+        return format!("{name}@{}", d.into_iter().collect::<String>());
+    }
     let slash = image.rfind('/').map_or(0, |i| i + 1);
     match image[slash..].rfind(':') {
         Some(i) => {
@@ -702,7 +713,13 @@ pub fn default_next_image(image: &str) -> String {
             let tag = &tag[1..];
             match COLOURS.iter().position(|c| *c == tag) {
                 Some(p) => format!("{repo}:{}", COLOURS[(p + 1) % COLOURS.len()]),
-                None => format!("{repo}:{tag}-v2"),
+                None if tag.len() + 3 <= MAX_TAG => format!("{repo}:{tag}-v2"),
+                // No room for `-v2`: change the tag's last character instead.
+                None => {
+                    let keep = &tag[..tag.len() - 1];
+                    let last = if tag.ends_with('2') { '3' } else { '2' };
+                    format!("{repo}:{keep}{last}")
+                }
             }
         }
         None => format!("{image}:v2"),
@@ -1658,5 +1675,31 @@ mod tests {
             "localhost:5000/app:v2"
         );
         assert_eq!(default_next_image("app"), "app:v2");
+        assert_eq!(
+            default_next_image("registry.example.com:5000/team/app:1.2"),
+            "registry.example.com:5000/team/app:1.2-v2"
+        );
+        // Digests: another digest of the same form, never a suffix.
+        let digest = format!("sha256:{}", "ab".repeat(32));
+        let next = default_next_image(&format!("nginx@{digest}"));
+        let (name, d) = next.split_once('@').expect("still pinned by digest");
+        assert_eq!(name, "nginx");
+        assert_eq!(d.len(), digest.len());
+        assert!(d.starts_with("sha256:"));
+        assert!(d[7..].chars().all(|c| c.is_ascii_hexdigit()), "{d}");
+        assert_ne!(d, digest);
+        let zeros = format!("sha256:{}", "0".repeat(64));
+        assert_ne!(
+            default_next_image(&format!("nginx:1.25@{zeros}")),
+            format!("nginx:1.25@{zeros}")
+        );
+        assert!(
+            default_next_image(&format!("nginx:1.25@{zeros}")).starts_with("nginx:1.25@sha256:")
+        );
+        // A tag of the maximum length stays within it.
+        let long = format!("app:{}", "x".repeat(128));
+        let next = default_next_image(&long);
+        assert_eq!(next.len(), long.len());
+        assert_ne!(next, long);
     }
 }
