@@ -831,3 +831,78 @@ fn a_created_service_is_noted_at_the_rollout_field_with_a_near_name() {
         "{note}"
     );
 }
+
+#[test]
+fn one_rollout_in_two_files_is_named_with_both_files() {
+    let dir = TempDir::new().unwrap();
+    let rollout = read(&format!("{BASIC}/rollout.yaml"));
+    std::fs::write(dir.path().join("a.yaml"), &rollout).unwrap();
+    std::fs::write(
+        dir.path().join("b.yaml"),
+        rollout.replace("replicas: 5", "replicas: 3"),
+    )
+    .unwrap();
+    for args in [
+        vec!["run", "a.yaml", "b.yaml"],
+        vec!["lint", "."],
+        vec!["run", ".", "--rollout", "rollouts-demo"],
+    ] {
+        let o = sim_in(dir.path(), &args);
+        assert_code(&o, 2, &args.join(" "));
+        assert!(
+            o.stderr.contains("a.yaml:") && o.stderr.contains("b.yaml:"),
+            "{}",
+            o.stderr
+        );
+        assert!(
+            !o.stderr.contains("pick one with --rollout"),
+            "{}",
+            o.stderr
+        );
+    }
+}
+
+#[test]
+fn documents_run_together_hint_at_a_missing_separator() {
+    let joined = format!(
+        "{}{}",
+        read(&format!("{BASIC}/rollout.yaml")),
+        read(&format!("{BASIC}/service.yaml"))
+    );
+    let o = sim_stdin(&["run", "-"], &joined);
+    assert_code(&o, 2, "cat rollout.yaml service.yaml | run -");
+    assert!(
+        o.stderr.contains("`apiVersion` appears twice")
+            && o.stderr
+                .contains("a `---` line between documents may be missing"),
+        "{}",
+        o.stderr
+    );
+    // A key twice deeper down is not two documents.
+    let o = sim_stdin(
+        &["lint", "-"],
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s, name: t}\n",
+    );
+    assert_code(&o, 2, "a duplicate nested key");
+    assert!(!o.stderr.contains("`---`"), "{}", o.stderr);
+}
+
+#[test]
+fn sweep_runs_are_bounded() {
+    for runs in ["0", "1000001"] {
+        let o = sim(&[
+            "sweep",
+            "scenarios/rollouts-demo.yaml",
+            "--set",
+            "rollout.spec.replicas=3",
+            "--runs",
+            runs,
+        ]);
+        assert_code(&o, 2, &format!("--runs {runs}"));
+        assert!(
+            o.stderr.contains("--runs") && o.stderr.contains("1000000"),
+            "{}",
+            o.stderr
+        );
+    }
+}

@@ -401,7 +401,15 @@ impl<'a> Builder<'a> {
                 return Err(self.err(
                     key.pos,
                     DiagKind::DuplicateKey,
-                    format!("the key `{k}` appears twice in this mapping"),
+                    format!(
+                        "the key `{k}` appears twice in this mapping{}",
+                        // Two documents run together (`cat a.yaml b.yaml`) show so first.
+                        if depth == 0 && ["apiVersion", "kind", "metadata"].contains(&k.as_str()) {
+                            ": a `---` line between documents may be missing"
+                        } else {
+                            ""
+                        }
+                    ),
                 ));
             }
             entries.push((key, value));

@@ -341,7 +341,14 @@ fn default_scenario(
         return None;
     }
     let file = &first.display;
-    pick_rollout(&mut manifests, file, at, opts.rollout.as_deref(), diags)?;
+    pick_rollout(
+        &mut manifests,
+        parsed,
+        file,
+        at,
+        opts.rollout.as_deref(),
+        diags,
+    )?;
     create_services(&mut manifests, parsed, file, diags);
     let models = assume_metrics(&manifests, file, &opts.metrics, diags);
     metrics::check_analysis(&manifests, &models, diags);
@@ -415,12 +422,52 @@ fn input_note(file: &str, msg: impl Into<String>) -> crate::input::Diagnostic {
 /// `--rollout` is an error listing them, so the user can pick.
 fn pick_rollout(
     m: &mut Manifests,
+    parsed: &[(&Source, Vec<crate::input::Document>)],
     file: &str,
     at: Option<crate::input::Pos>,
     wanted: Option<&str>,
     diags: &mut Diagnostics,
 ) -> Option<()> {
     let names: Vec<String> = m.rollouts.iter().map(|r| r.name.clone()).collect();
+    // One name twice is one object applied twice with different contents: which one a
+    // cluster would keep depends on the order of `kubectl apply`, so neither is guessed, and
+    // `--rollout` cannot tell them apart either.
+    let twice = names
+        .iter()
+        .find(|n| names.iter().filter(|o| o == n).count() > 1)
+        .filter(|n| wanted.is_none_or(|w| w == n.as_str()));
+    if let Some(name) = twice {
+        let places: Vec<String> = parsed
+            .iter()
+            .flat_map(|(src, docs)| {
+                docs.iter()
+                    .filter(|d| {
+                        d.root.get("kind").and_then(Node::as_str) == Some("Rollout")
+                            && d.root
+                                .get("metadata")
+                                .and_then(|m| m.get("name"))
+                                .and_then(Node::as_str)
+                                == Some(name.as_str())
+                    })
+                    .map(|d| format!("{}:{}", src.display, d.root.pos.line))
+            })
+            .collect();
+        diags.push(crate::input::Diagnostic::error(
+            file,
+            at,
+            &FieldPath::root(),
+            DiagKind::InvalidValue,
+            format!(
+                "Rollout `{name}` is defined more than once ({}): keep one of them in the input",
+                if places.is_empty() {
+                    "in the input".to_string()
+                } else {
+                    places.join(" and ")
+                }
+            ),
+        ));
+        return None;
+    }
     let fail = |diags: &mut Diagnostics, kind, msg: String| {
         diags.push(crate::input::Diagnostic::error(
             file,
