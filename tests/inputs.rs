@@ -906,3 +906,41 @@ fn sweep_runs_are_bounded() {
         );
     }
 }
+
+#[test]
+fn names_and_labels_a_cluster_would_refuse_are_input_errors() {
+    let rollout = read(&format!("{BASIC}/rollout.yaml"));
+    let long = "a".repeat(300);
+    let near = "a".repeat(250);
+    let cases = [
+        (
+            rollout.replace("name: rollouts-demo\n", "name: My_Rollout\n"),
+            "metadata.name",
+        ),
+        (
+            rollout.replace("name: rollouts-demo\n", &format!("name: {long}\n")),
+            "metadata.name",
+        ),
+        // Valid for most objects, too long for a Rollout's ReplicaSets.
+        (
+            rollout.replace("name: rollouts-demo\n", &format!("name: {near}\n")),
+            "metadata.name",
+        ),
+        (
+            rollout.replace("app: rollouts-demo", "app: \"bad label!\""),
+            "labels.app",
+        ),
+    ];
+    for (text, field) in cases {
+        assert_ne!(text, rollout, "the case changes the manifest");
+        for command in ["lint", "run"] {
+            let o = sim_stdin(&[command, "-"], &text);
+            assert_code(&o, 2, &format!("{command} {field}"));
+            assert!(
+                o.stderr.contains("<stdin>:") && o.stderr.contains(field),
+                "{}",
+                o.stderr
+            );
+        }
+    }
+}
