@@ -4,7 +4,6 @@
 //! clean `lint` means `run` will not refuse the same input.
 
 use crate::input::source::Source;
-use crate::input::yaml::parse_documents;
 use crate::input::{Diagnostic, InputError};
 use crate::scenario::{self, LoadOptions};
 
@@ -16,12 +15,6 @@ pub struct LintReport {
 
 fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
-}
-
-/// Whether a text is Kubernetes manifests (some document has a `kind`); text that does not
-/// parse is not (its own check reports why).
-pub fn is_manifest_text(display: &str, text: &str) -> bool {
-    parse_documents(display, text).is_ok_and(|docs| scenario::is_manifest(&docs))
 }
 
 /// Checks inputs that `run` would take together: one scenario, or manifests.

@@ -626,3 +626,321 @@ fn every_functional_e2e_rollout_lints_and_runs_with_the_templates_beside_it() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// What a new user found (issue 10 follow-up)
+// ---------------------------------------------------------------------------------------------
+
+/// A folder with the basic Rollout, its Service, and a scenario naming both.
+fn scenario_beside_its_manifests() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    for f in ["rollout.yaml", "service.yaml"] {
+        std::fs::write(dir.path().join(f), read(&format!("{BASIC}/{f}"))).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("scenario.yaml"),
+        "name: beside\nmanifests: [rollout.yaml, service.yaml]\nscript:\n  - wait: {phase: Healthy}\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn lint_and_run_decide_alike_on_the_same_argument_list() {
+    let dir = scenario_beside_its_manifests();
+    std::fs::write(
+        dir.path().join("other.yaml"),
+        read(&format!("{NGINX}/rollout.yaml")).replace("rollouts-demo", "other"),
+    )
+    .unwrap();
+    let cases: [(&[&str], i32); 4] = [
+        // The scenario's own manifest named again is the same document, read once.
+        (&["scenario.yaml", "rollout.yaml"], 0),
+        (&["scenario.yaml", "./service.yaml", "rollout.yaml"], 0),
+        // A scenario after a manifest, or a second Rollout: refused by both.
+        (&["rollout.yaml", "scenario.yaml"], 2),
+        (&["scenario.yaml", "other.yaml"], 2),
+    ];
+    for (args, want) in cases {
+        for command in ["lint", "run"] {
+            let mut full = vec![command];
+            full.extend_from_slice(args);
+            let o = sim_in(dir.path(), &full);
+            assert_code(&o, want, &full.join(" "));
+        }
+    }
+}
+
+#[test]
+fn a_prometheus_metric_takes_only_numbers_on_the_command_line() {
+    for v in ["abc", "NaN", "inf", "0.5,0.6", "[0.5]"] {
+        let arg = format!("success-rate={v}");
+        for command in ["run", "lint"] {
+            let o = sim(&[command, PROMETHEUS, "--metric", &arg]);
+            assert_code(&o, 2, &format!("{command} --metric {arg}"));
+            assert!(
+                o.stderr.contains(&format!("--metric {arg}")) && o.stderr.contains("prometheus"),
+                "{}",
+                o.stderr
+            );
+        }
+    }
+    // Integers are numbers too (`result[0] >= 0.95` with 1).
+    let o = sim(&["run", PROMETHEUS, "--metric", "success-rate=1"]);
+    assert_code(&o, 0, "--metric success-rate=1");
+}
+
+#[test]
+fn an_unknown_metric_is_refused_for_a_scenario_too() {
+    let dir = scenario_beside_its_manifests();
+    for command in ["run", "lint"] {
+        let o = sim_in(
+            dir.path(),
+            &[command, "scenario.yaml", "--metric", "nope=1"],
+        );
+        assert_code(&o, 2, &format!("{command} scenario --metric nope=1"));
+        assert!(o.stderr.contains("--metric nope"), "{}", o.stderr);
+    }
+    // A metric the scenario measures is taken (and here fails the analysis).
+    let o = sim(&[
+        "run",
+        "scenarios/analysis-good-canary-promoted.yaml",
+        "--metric",
+        "success-rate=fail",
+    ]);
+    assert_code(&o, 1, "scenario --metric success-rate=fail");
+}
+
+#[test]
+fn companion_files_in_a_folder_are_skipped_with_a_note() {
+    let dir = TempDir::new().unwrap();
+    for f in ["rollout.yaml", "service.yaml"] {
+        std::fs::write(dir.path().join(f), read(&format!("{BASIC}/{f}"))).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "resources:\n- rollout.yaml\n- service.yaml\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("values.yaml"),
+        "replicaCount: 3\nimage: {tag: v1}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("Chart.yaml"),
+        "apiVersion: v2\nname: demo\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    let o = sim_in(dir.path(), &["run", "."]);
+    assert_code(&o, 0, "run a folder with companion files");
+    assert!(o.stdout.contains("status: Healthy"), "{}", o.stdout);
+    let skipped: Vec<&str> = o
+        .stderr
+        .lines()
+        .filter(|l| l.contains("skipped:"))
+        .collect();
+    assert_eq!(skipped.len(), 3, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("kustomization.yaml: note: skipped")
+            && o.stderr.contains("kustomize build"),
+        "{}",
+        o.stderr
+    );
+    for command in ["lint", "plan"] {
+        assert_code(&sim_in(dir.path(), &[command, "."]), 0, command);
+    }
+    // Named on its own, the file is taken as given, and refused.
+    let o = sim_in(dir.path(), &["run", "kustomization.yaml"]);
+    assert_code(&o, 2, "run kustomization.yaml");
+}
+
+#[test]
+fn a_run_ends_when_the_abort_settles_not_at_the_aborted_pause() {
+    let dir = TempDir::new().unwrap();
+    let rollout = read(&format!("{PROMETHEUS}/rollout.yaml")).replacen(
+        "- pause: {duration: 10m}\n      - setWeight: 60",
+        "- pause: {duration: 24h}\n      - setWeight: 60",
+        1,
+    );
+    assert!(
+        rollout.contains("duration: 24h"),
+        "the example has the pauses"
+    );
+    std::fs::write(dir.path().join("rollout.yaml"), rollout).unwrap();
+    std::fs::write(
+        dir.path().join("template.yaml"),
+        read(&format!("{PROMETHEUS}/analysis-template.yaml")),
+    )
+    .unwrap();
+    let o = sim_in(dir.path(), &["run", ".", "--metric", "success-rate=fail"]);
+    assert_code(&o, 1, "a failing analysis aborts");
+    assert!(o.stdout.contains("RolloutAborted"), "{}", o.stdout);
+    // The abort comes during the 24 h pause; its timer must not stretch the run to a day.
+    let summary = o
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("FAILED"))
+        .expect("a verdict line");
+    assert!(!summary.contains("24h"), "{summary}");
+    let after = o
+        .stdout
+        .lines()
+        .find(|l| l.contains("nothing else happens after"))
+        .expect("the wait says why it failed");
+    let ended = after.split("nothing else happens after ").nth(1).unwrap();
+    assert!(
+        ended.starts_with("00:") || ended.starts_with("01:"),
+        "{after}"
+    );
+}
+
+#[test]
+fn a_created_service_is_noted_at_the_rollout_field_with_a_near_name() {
+    let dir = TempDir::new().unwrap();
+    for f in ["services.yaml", "ingress.yaml"] {
+        std::fs::write(dir.path().join(f), read(&format!("{NGINX}/{f}"))).unwrap();
+    }
+    let rollout = read(&format!("{NGINX}/rollout.yaml")).replace(
+        "canaryService: rollouts-demo-canary",
+        "canaryService: rollouts-demo-canry",
+    );
+    assert!(rollout.contains("rollouts-demo-canry"), "the typo is made");
+    let line = rollout
+        .lines()
+        .position(|l| l.contains("canaryService"))
+        .unwrap()
+        + 1;
+    std::fs::write(dir.path().join("rollout.yaml"), rollout).unwrap();
+    let o = sim_in(dir.path(), &["run", "."]);
+    let note = o
+        .stderr
+        .lines()
+        .find(|l| l.contains("rollouts-demo-canry") && l.contains("created"))
+        .unwrap_or_else(|| panic!("a note on the created Service\n{}", o.stderr));
+    assert!(
+        note.starts_with(&format!("./rollout.yaml:{line}:")),
+        "{note}"
+    );
+    assert!(
+        note.contains("spec.strategy.canary.canaryService"),
+        "{note}"
+    );
+    assert!(
+        note.contains("did you mean `rollouts-demo-canary`?"),
+        "{note}"
+    );
+}
+
+#[test]
+fn one_rollout_in_two_files_is_named_with_both_files() {
+    let dir = TempDir::new().unwrap();
+    let rollout = read(&format!("{BASIC}/rollout.yaml"));
+    std::fs::write(dir.path().join("a.yaml"), &rollout).unwrap();
+    std::fs::write(
+        dir.path().join("b.yaml"),
+        rollout.replace("replicas: 5", "replicas: 3"),
+    )
+    .unwrap();
+    for args in [
+        vec!["run", "a.yaml", "b.yaml"],
+        vec!["lint", "."],
+        vec!["run", ".", "--rollout", "rollouts-demo"],
+    ] {
+        let o = sim_in(dir.path(), &args);
+        assert_code(&o, 2, &args.join(" "));
+        assert!(
+            o.stderr.contains("a.yaml:") && o.stderr.contains("b.yaml:"),
+            "{}",
+            o.stderr
+        );
+        assert!(
+            !o.stderr.contains("pick one with --rollout"),
+            "{}",
+            o.stderr
+        );
+    }
+}
+
+#[test]
+fn documents_run_together_hint_at_a_missing_separator() {
+    let joined = format!(
+        "{}{}",
+        read(&format!("{BASIC}/rollout.yaml")),
+        read(&format!("{BASIC}/service.yaml"))
+    );
+    let o = sim_stdin(&["run", "-"], &joined);
+    assert_code(&o, 2, "cat rollout.yaml service.yaml | run -");
+    assert!(
+        o.stderr.contains("`apiVersion` appears twice")
+            && o.stderr
+                .contains("a `---` line between documents may be missing"),
+        "{}",
+        o.stderr
+    );
+    // A key twice deeper down is not two documents.
+    let o = sim_stdin(
+        &["lint", "-"],
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s, name: t}\n",
+    );
+    assert_code(&o, 2, "a duplicate nested key");
+    assert!(!o.stderr.contains("`---`"), "{}", o.stderr);
+}
+
+#[test]
+fn sweep_runs_are_bounded() {
+    for runs in ["0", "1000001"] {
+        let o = sim(&[
+            "sweep",
+            "scenarios/rollouts-demo.yaml",
+            "--set",
+            "rollout.spec.replicas=3",
+            "--runs",
+            runs,
+        ]);
+        assert_code(&o, 2, &format!("--runs {runs}"));
+        assert!(
+            o.stderr.contains("--runs") && o.stderr.contains("1000000"),
+            "{}",
+            o.stderr
+        );
+    }
+}
+
+#[test]
+fn names_and_labels_a_cluster_would_refuse_are_input_errors() {
+    let rollout = read(&format!("{BASIC}/rollout.yaml"));
+    let long = "a".repeat(300);
+    let near = "a".repeat(250);
+    let cases = [
+        (
+            rollout.replace("name: rollouts-demo\n", "name: My_Rollout\n"),
+            "metadata.name",
+        ),
+        (
+            rollout.replace("name: rollouts-demo\n", &format!("name: {long}\n")),
+            "metadata.name",
+        ),
+        // Valid for most objects, too long for a Rollout's ReplicaSets.
+        (
+            rollout.replace("name: rollouts-demo\n", &format!("name: {near}\n")),
+            "metadata.name",
+        ),
+        (
+            rollout.replace("app: rollouts-demo", "app: \"bad label!\""),
+            "labels.app",
+        ),
+    ];
+    for (text, field) in cases {
+        assert_ne!(text, rollout, "the case changes the manifest");
+        for command in ["lint", "run"] {
+            let o = sim_stdin(&[command, "-"], &text);
+            assert_code(&o, 2, &format!("{command} {field}"));
+            assert!(
+                o.stderr.contains("<stdin>:") && o.stderr.contains(field),
+                "{}",
+                o.stderr
+            );
+        }
+    }
+}

@@ -404,10 +404,9 @@ fn junit_report(
     r
 }
 
-/// `lint`: every check `run` makes before it simulates, through the same loader, so that a
-/// clean `lint` means `run` will not refuse the input. Manifests given together are checked
-/// together, as `run` would run them; when scenarios are among the inputs, each file is
-/// checked as `run FILE` would load it.
+/// `lint`: every check `run` makes before it simulates, through the same loader and on the
+/// same argument list taken as one input, so that a clean `lint` means `run` with the same
+/// arguments will not refuse them.
 fn lint(inputs: &Inputs) -> i32 {
     let opts = match options_of(inputs, &LoadOptions::default()) {
         Ok(o) => o,
@@ -417,31 +416,18 @@ fn lint(inputs: &Inputs) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    // One input is one group either way: not parsed twice (a hostile file costs once).
-    let all_manifests = sources.len() == 1
-        || sources
-            .iter()
-            .all(|s| crate::lint::is_manifest_text(&s.display, &s.text));
-    let groups: Vec<&[Source]> = if all_manifests {
-        vec![&sources[..]]
-    } else {
-        sources.chunks(1).collect()
-    };
-    let mut code = EXIT_OK;
-    for group in groups {
-        let name: Vec<&str> = group.iter().map(|s| s.display.as_str()).collect();
-        match crate::lint::lint_sources(group, &opts) {
-            Ok(report) => {
-                for n in &report.notes {
-                    println!("{n}");
-                }
-                println!("ok {}: {}", name.join(" "), report.what);
+    let name: Vec<&str> = sources.iter().map(|s| s.display.as_str()).collect();
+    match crate::lint::lint_sources(&sources, &opts) {
+        Ok(report) => {
+            for n in &report.notes {
+                println!("{n}");
             }
-            Err(e) => {
-                print_input_error(&e);
-                code = EXIT_INVALID;
-            }
+            println!("ok {}: {}", name.join(" "), report.what);
+            EXIT_OK
+        }
+        Err(e) => {
+            print_input_error(&e);
+            EXIT_INVALID
         }
     }
-    code
 }

@@ -179,8 +179,8 @@ pub enum Command {
         /// (`rollout.spec.strategy.canary.steps[0].setWeight`) and the values to try.
         #[arg(long = "set", required = true)]
         sets: Vec<String>,
-        /// Runs (seeds) per variant.
-        #[arg(long, default_value = "10")]
+        /// Runs (seeds) per variant, 1 to 1000000.
+        #[arg(long, default_value = "10", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
         runs: u32,
         /// First seed (runs use seed, seed+1, ...; default: the scenario's).
         #[arg(long)]

@@ -23,6 +23,10 @@ pub struct Source {
     /// Standard input has none (its relative paths are resolved from the current folder).
     pub path: Option<PathBuf>,
     pub text: String,
+    /// Found by searching a folder rather than named: a companion file there that is neither a
+    /// manifest nor a scenario (`kustomization.yaml`, Helm `values.yaml`) is skipped, while a
+    /// file named on its own must be what it is given as.
+    pub in_folder: bool,
 }
 
 impl Source {
@@ -157,6 +161,7 @@ pub fn gather_with_stdin(args: &[PathBuf], stdin: impl Read) -> Result<Vec<Sourc
                         display: STDIN_NAME.to_string(),
                         path: None,
                         text,
+                        in_folder: false,
                     }),
                     Err(d) => diags.push(d),
                 },
@@ -181,6 +186,7 @@ pub fn gather_with_stdin(args: &[PathBuf], stdin: impl Read) -> Result<Vec<Sourc
                                 display: d,
                                 path: Some(f),
                                 text,
+                                in_folder: true,
                             }),
                             Err(e) => diags.push(e),
                         }
@@ -198,6 +204,7 @@ pub fn gather_with_stdin(args: &[PathBuf], stdin: impl Read) -> Result<Vec<Sourc
                 display,
                 path: Some(arg.clone()),
                 text,
+                in_folder: false,
             }),
             Err(e) => diags.push(e),
         }

@@ -413,8 +413,14 @@ impl<'a> Builder<'a> {
                     key.pos,
                     DiagKind::DuplicateKey,
                     format!(
-                        "the key `{}` appears twice in this mapping",
-                        truncate(&shown, 60)
+                        "the key `{}` appears twice in this mapping{}",
+                        truncate(&shown, 60),
+                        // Two documents run together (`cat a.yaml b.yaml`) show so first.
+                        if depth == 0 && ["apiVersion", "kind", "metadata"].contains(&k) {
+                            ": a `---` line between documents may be missing"
+                        } else {
+                            ""
+                        }
                     ),
                 ));
             }

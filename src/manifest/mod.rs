@@ -4,6 +4,7 @@
 
 pub mod analysis;
 pub mod experiment;
+mod names;
 pub mod raw;
 pub mod report;
 pub mod rollout;
@@ -196,6 +197,9 @@ pub fn parse_object(
 ) {
     let mut report = Report::new(file, root);
     let api = node.get("apiVersion").and_then(|n| n.as_str());
+    if let Some(kind) = node.get("kind").and_then(|n| n.as_str()) {
+        names::check_metadata(node, base, kind, &mut report);
+    }
     match node.get("kind").and_then(|n| n.as_str()) {
         None => report.error(
             base,

@@ -83,6 +83,7 @@ pub fn load_text(path: &Path, text: &str, opts: &LoadOptions) -> Result<Scenario
         display: path.to_string_lossy().to_string(),
         path: Some(path.to_path_buf()),
         text: text.to_string(),
+        in_folder: false,
     };
     load_sources(std::slice::from_ref(&src), opts)
 }
@@ -122,17 +123,51 @@ pub fn not_a_scenario(path: &Path) -> Option<&'static str> {
     if is_manifest(&docs) {
         return Some("Kubernetes manifests, not a scenario (`rollout-sim run FILE` runs them)");
     }
-    let scenario_like = docs.first().is_some_and(|d| match &d.root.value {
-        Value::Map(entries) => entries
-            .iter()
-            .any(|(k, _)| k.as_str().is_some_and(|k| SCENARIO_KEYS.contains(&k))),
-        _ => false,
-    });
-    if scenario_like {
+    if scenario_like(&docs) {
         None
     } else {
         Some("not a scenario (it has none of the keys name, manifests, objects, script, ...)")
     }
+}
+
+/// Whether the first document has a top-level key of a scenario. An `apiVersion` says it is
+/// not one: Helm's `Chart.yaml` has `apiVersion` and `name` but no `kind`.
+fn scenario_like(docs: &[crate::input::Document]) -> bool {
+    docs.first().is_some_and(|d| match &d.root.value {
+        Value::Map(entries) => {
+            let has = |key: &str| entries.iter().any(|(k, _)| k.as_str() == Some(key));
+            !has("apiVersion") && SCENARIO_KEYS.iter().any(|k| has(k))
+        }
+        _ => false,
+    })
+}
+
+/// Why a file found in a folder is left out of a run: it is neither manifests (no `kind`) nor
+/// a scenario, so a companion file such as `kustomization.yaml` or Helm's `values.yaml`.
+fn companion_file(src: &Source, docs: &[crate::input::Document]) -> Option<String> {
+    if !src.in_folder || is_manifest(docs) || scenario_like(docs) {
+        return None;
+    }
+    let kustomization = src
+        .path
+        .as_deref()
+        .and_then(Path::file_stem)
+        .is_some_and(|n| n.to_string_lossy().ends_with("kustomization"));
+    let dir = src
+        .path
+        .as_deref()
+        .and_then(Path::parent)
+        .map_or_else(|| ".".to_string(), |d| d.display().to_string());
+    Some(if kustomization {
+        format!(
+            "skipped: a kustomization, not a manifest: render it with `kustomize build {dir} | \
+             rollout-sim run -`"
+        )
+    } else {
+        "skipped: neither a Kubernetes manifest (no `kind`) nor a scenario (such as Helm's \
+         values.yaml): render charts with `helm template` first"
+            .to_string()
+    })
 }
 
 fn file_error(file: &str, kind: DiagKind, msg: impl Into<String>) -> InputError {
@@ -159,13 +194,18 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
     let mut parsed = Vec::new();
     for src in sources {
         match parse_documents(&src.display, &src.text) {
-            Ok(docs) => parsed.push((src, docs)),
+            Ok(docs) => match companion_file(src, &docs) {
+                Some(why) => diags.push(input_note(&src.display, why)),
+                None => parsed.push((src, docs)),
+            },
             Err(d) => diags.push(d),
         }
     }
     if diags.has_errors() {
         return Err(InputError(diags));
     }
+    // Skipped companion files name nothing: the first input read is the one that counts.
+    let first = parsed.first().map_or(first, |(src, _)| *src);
     // Which inputs are scenarios: none (manifests only), or the first one, which the other
     // inputs then add manifests to (`run scenario.yaml more-templates.yaml`).
     let scenario_at: Vec<usize> = (0..parsed.len())
@@ -182,7 +222,17 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
             ));
         }
         let mut extra = Manifests::default();
+        let named = files_named_by(&path, docs);
         for (src, docs) in &parsed[1..] {
+            // A file the scenario names in `manifests:` and the command line names again is
+            // the same document, read once (as `gather` reads a file named twice once).
+            if src
+                .path
+                .as_deref()
+                .is_some_and(|p| named.contains(&canonical(p)))
+            {
+                continue;
+            }
             extra.merge(manifest::parse_documents_into(
                 &src.display,
                 docs,
@@ -238,7 +288,7 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
             .iter()
             .find_map(|(_, docs)| docs.first())
             .map(|d| d.root.pos);
-        default_scenario(first, at, name, m, opts, &mut diags)
+        default_scenario(first, at, name, m, &parsed, opts, &mut diags)
     };
     match scenario {
         Some(mut s) if !diags.has_errors() => {
@@ -267,6 +317,27 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
     }
 }
 
+fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// The files a scenario's `manifests:` names, resolved from its folder as `convert` reads them.
+fn files_named_by(scenario: &Path, docs: &[crate::input::Document]) -> Vec<PathBuf> {
+    let dir = scenario.parent().map(Path::to_path_buf).unwrap_or_default();
+    let Some(Value::Seq(items)) = docs
+        .first()
+        .and_then(|d| d.root.get("manifests"))
+        .map(|m| &m.value)
+    else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|i| i.as_str())
+        .map(|rel| canonical(&dir.join(rel)))
+        .collect()
+}
+
 fn stem(path: &Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().to_string())
@@ -282,6 +353,7 @@ fn default_scenario(
     at: Option<crate::input::Pos>,
     name: Option<String>,
     mut manifests: Manifests,
+    parsed: &[(&Source, Vec<crate::input::Document>)],
     opts: &LoadOptions,
     diags: &mut Diagnostics,
 ) -> Option<Scenario> {
@@ -290,8 +362,15 @@ fn default_scenario(
         return None;
     }
     let file = &first.display;
-    pick_rollout(&mut manifests, file, at, opts.rollout.as_deref(), diags)?;
-    create_services(&mut manifests, file, diags);
+    pick_rollout(
+        &mut manifests,
+        parsed,
+        file,
+        at,
+        opts.rollout.as_deref(),
+        diags,
+    )?;
+    create_services(&mut manifests, parsed, file, diags);
     let models = assume_metrics(&manifests, file, &opts.metrics, diags);
     metrics::check_analysis(&manifests, &models, &metrics::Later::default(), diags);
     for r in &manifests.rollouts {
@@ -367,12 +446,52 @@ fn input_note(file: &str, msg: impl Into<String>) -> crate::input::Diagnostic {
 /// `--rollout` is an error listing them, so the user can pick.
 fn pick_rollout(
     m: &mut Manifests,
+    parsed: &[(&Source, Vec<crate::input::Document>)],
     file: &str,
     at: Option<crate::input::Pos>,
     wanted: Option<&str>,
     diags: &mut Diagnostics,
 ) -> Option<()> {
     let names: Vec<String> = m.rollouts.iter().map(|r| r.name.clone()).collect();
+    // One name twice is one object applied twice with different contents: which one a
+    // cluster would keep depends on the order of `kubectl apply`, so neither is guessed, and
+    // `--rollout` cannot tell them apart either.
+    let twice = names
+        .iter()
+        .find(|n| names.iter().filter(|o| o == n).count() > 1)
+        .filter(|n| wanted.is_none_or(|w| w == n.as_str()));
+    if let Some(name) = twice {
+        let places: Vec<String> = parsed
+            .iter()
+            .flat_map(|(src, docs)| {
+                docs.iter()
+                    .filter(|d| {
+                        d.root.get("kind").and_then(Node::as_str) == Some("Rollout")
+                            && d.root
+                                .get("metadata")
+                                .and_then(|m| m.get("name"))
+                                .and_then(Node::as_str)
+                                == Some(name.as_str())
+                    })
+                    .map(|d| format!("{}:{}", src.display, d.root.pos.line))
+            })
+            .collect();
+        diags.push(crate::input::Diagnostic::error(
+            file,
+            at,
+            &FieldPath::root(),
+            DiagKind::InvalidValue,
+            format!(
+                "Rollout `{name}` is defined more than once ({}): keep one of them in the input",
+                if places.is_empty() {
+                    "in the input".to_string()
+                } else {
+                    places.join(" and ")
+                }
+            ),
+        ));
+        return None;
+    }
     let fail = |diags: &mut Diagnostics, kind, msg: String| {
         diags.push(crate::input::Diagnostic::error(
             file,
@@ -444,32 +563,98 @@ fn services_named(r: &crate::manifest::Rollout) -> Vec<(&'static str, String)> {
     out
 }
 
+/// Where the Rollout named `name` sets `spec.strategy.<strategy>.<field>`: its file, and the
+/// position of the field when the document is found.
+fn rollout_field(
+    parsed: &[(&Source, Vec<crate::input::Document>)],
+    name: &str,
+    path: &[&str],
+) -> Option<(String, Option<crate::input::Pos>)> {
+    parsed.iter().find_map(|(src, docs)| {
+        let doc = docs.iter().find(|d| {
+            d.root.get("kind").and_then(Node::as_str) == Some("Rollout")
+                && d.root
+                    .get("metadata")
+                    .and_then(|m| m.get("name"))
+                    .and_then(Node::as_str)
+                    == Some(name)
+        })?;
+        let field = path.iter().try_fold(&doc.root, |n, k| n.get(k));
+        Some((src.display.clone(), field.map(|f| f.pos)))
+    })
+}
+
+/// The Service of the input nearest in name to `wanted`, close enough to be a typo of it.
+fn near_service<'a>(wanted: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let (d, best) = candidates
+        .iter()
+        .map(|c| (crate::input::de::edit_distance(wanted, c), *c))
+        .min()?;
+    (d > 0 && (d <= 2 || (d <= 3 && wanted.len() > 8))).then_some(best)
+}
+
 /// Creates the Services the Rollout names and no input gives, selecting the Rollout's pods
-/// as a cluster's Service for it would; a Service given in the input always wins.
-fn create_services(m: &mut Manifests, file: &str, diags: &mut Diagnostics) {
+/// as a cluster's Service for it would; a Service given in the input always wins. The note
+/// points at the Rollout's field that names the Service, with the input's Service of a near
+/// name when there is one (a typo is the likely cause).
+fn create_services(
+    m: &mut Manifests,
+    parsed: &[(&Source, Vec<crate::input::Document>)],
+    file: &str,
+    diags: &mut Diagnostics,
+) {
     let Some(r) = m.rollouts.first() else {
         return;
     };
+    let named = services_named(r);
+    // Services of the input the Rollout names under no role: candidates for a typo.
+    let unused: Vec<&str> = m
+        .services
+        .iter()
+        .map(|s| s.name.as_str())
+        .filter(|s| !named.iter().any(|(_, n)| n == s))
+        .collect();
+    let strategy = if r.spec.canary().is_some() {
+        "canary"
+    } else {
+        "blueGreen"
+    };
     let mut created = Vec::new();
-    for (role, name) in services_named(r) {
-        if m.services.iter().any(|s| s.name == name)
+    for (role, name) in &named {
+        if m.services.iter().any(|s| &s.name == name)
             || created
                 .iter()
-                .any(|s: &crate::manifest::Service| s.name == name)
+                .any(|s: &crate::manifest::Service| &s.name == name)
         {
             continue;
         }
         let selector = r.spec.selector.clone();
         let labels: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        diags.push(input_note(
-            file,
+        let field = ["spec", "strategy", strategy, role];
+        let (at_file, pos) =
+            rollout_field(parsed, &r.name, &field).unwrap_or_else(|| (file.to_string(), None));
+        let mut path = FieldPath::root();
+        for k in field {
+            path = path.key(k);
+        }
+        let hint = near_service(name, &unused)
+            .map(|n| format!("; did you mean `{n}`?"))
+            .unwrap_or_default();
+        diags.push(crate::input::Diagnostic::note(
+            &at_file,
+            pos,
+            &path,
             format!(
-                "Service `{name}` ({role} of Rollout `{}`) is in no input: created, selecting {}",
+                "Service `{name}` ({role} of Rollout `{}`) is in no input: created, selecting \
+                 {}{hint}",
                 r.name,
                 labels.join(",")
             ),
         ));
-        created.push(crate::manifest::Service { name, selector });
+        created.push(crate::manifest::Service {
+            name: name.clone(),
+            selector,
+        });
     }
     m.services.extend(created);
 }
@@ -483,25 +668,7 @@ fn assume_metrics(
     diags: &mut Diagnostics,
 ) -> BTreeMap<String, metrics::MetricModel> {
     let used = metrics::metrics_used(m);
-    for name in given.keys() {
-        if !used.iter().any(|u| &u.name == name) {
-            let known: Vec<&str> = used.iter().map(|u| u.name.as_str()).collect();
-            diags.push(crate::input::Diagnostic::error(
-                file,
-                None,
-                &FieldPath::root(),
-                DiagKind::Reference,
-                format!(
-                    "--metric {name}: the Rollout's analyses measure no metric of that name ({})",
-                    if known.is_empty() {
-                        "they measure none".to_string()
-                    } else {
-                        format!("metrics: {}", known.join(", "))
-                    }
-                ),
-            ));
-        }
-    }
+    check_metric_args(&used, &[], file, given, diags);
     let mut models = given.clone();
     for u in used {
         if models.contains_key(&u.name) {
@@ -532,10 +699,84 @@ fn assume_metrics(
     models
 }
 
+/// Checks the `--metric` values against the metrics the analyses measure (`used`, plus
+/// `modelled`: those a scenario models, which its script may bring in later): a name none of
+/// them has is refused, as is a value the metric's provider could never return (a Prometheus
+/// query returns numbers, so a string would be judged as no query result can be).
+fn check_metric_args(
+    used: &[metrics::MetricUse],
+    modelled: &[&str],
+    file: &str,
+    given: &BTreeMap<String, metrics::MetricModel>,
+    diags: &mut Diagnostics,
+) {
+    let error = |diags: &mut Diagnostics, kind, msg: String| {
+        diags.push(crate::input::Diagnostic::error(
+            file,
+            None,
+            &FieldPath::root(),
+            kind,
+            msg,
+        ));
+    };
+    for (name, model) in given {
+        let Some(u) = used.iter().find(|u| &u.name == name) else {
+            if modelled.contains(&name.as_str()) {
+                continue;
+            }
+            let known: Vec<&str> = used.iter().map(|u| u.name.as_str()).collect();
+            error(
+                diags,
+                DiagKind::Reference,
+                format!(
+                    "--metric {name}: the Rollout's analyses measure no metric of that name ({})",
+                    if known.is_empty() {
+                        "they measure none".to_string()
+                    } else {
+                        format!("metrics: {}", known.join(", "))
+                    }
+                ),
+            );
+            continue;
+        };
+        let numeric = |v: &crate::analysis::expr::Value| {
+            matches!(
+                v,
+                crate::analysis::expr::Value::Int(_) | crate::analysis::expr::Value::Float(_)
+            )
+        };
+        if u.provider == crate::manifest::analysis::Provider::Prometheus
+            && let metrics::MetricModel::Value(v) = model
+            && !numeric(v)
+        {
+            error(
+                diags,
+                DiagKind::InvalidValue,
+                format!(
+                    "--metric {name}={v}: metric `{name}` is a prometheus query, whose result \
+                     is a vector of numbers: give a finite number (it becomes `result[0]`), or \
+                     pass, fail, error or inconclusive"
+                ),
+            );
+        }
+    }
+}
+
 /// The image the default scenario updates to: the next colour of the Argo demo images
-/// (blue → yellow → green → orange → purple → red → blue), else the tag with `-v2`.
+/// (blue → yellow → green → orange → purple → red → blue), else the tag with `-v2`, or `:v2`
+/// when there is no tag. A reference pinned by digest (`app@sha256:…`) gets another digest
+/// of the same length (its last hex digit changed): anything appended would not be a digest.
 pub fn default_next_image(image: &str) -> String {
     const COLOURS: [&str; 6] = ["blue", "yellow", "green", "orange", "purple", "red"];
+    /// A tag is at most 128 characters.
+    const MAX_TAG: usize = 128;
+    if let Some((name, digest)) = image.split_once('@') {
+        let mut d: Vec<char> = digest.chars().collect();
+        if let Some(last) = d.last_mut() {
+            *last = if *last == '0' { '1' } else { '0' };
+        }
+        return format!("{name}@{}", d.into_iter().collect::<String>());
+    }
     let slash = image.rfind('/').map_or(0, |i| i + 1);
     match image[slash..].rfind(':') {
         Some(i) => {
@@ -543,7 +784,13 @@ pub fn default_next_image(image: &str) -> String {
             let tag = &tag[1..];
             match COLOURS.iter().position(|c| *c == tag) {
                 Some(p) => format!("{repo}:{}", COLOURS[(p + 1) % COLOURS.len()]),
-                None => format!("{repo}:{tag}-v2"),
+                None if tag.len() + 3 <= MAX_TAG => format!("{repo}:{tag}-v2"),
+                // No room for `-v2`: change the tag's last character instead.
+                None => {
+                    let keep = &tag[..tag.len() - 1];
+                    let last = if tag.ends_with('2') { '3' } else { '2' };
+                    format!("{repo}:{keep}{last}")
+                }
             }
         }
         None => format!("{image}:v2"),
@@ -706,7 +953,18 @@ fn convert(
         .as_ref()
         .map(|m| metrics::convert_metrics(m, traffic.as_ref(), &base.key("metrics"), &mut report))
         .unwrap_or_default();
-    // `--metric` on the command line wins over the scenario's model of the same metric.
+    // `--metric` on the command line wins over the scenario's model of the same metric; it
+    // must name a metric the scenario measures, as for bare manifests.
+    if !opts.metrics.is_empty() {
+        let modelled: Vec<&str> = metric_models.keys().map(String::as_str).collect();
+        check_metric_args(
+            &metrics::metrics_used(&manifests),
+            &modelled,
+            file,
+            &opts.metrics,
+            diags,
+        );
+    }
     metric_models.extend(opts.metrics.clone());
     let script = match root.get("script") {
         Some(s) => convert_script(s, &base.key("script"), file, &dir, &mut report, diags),
@@ -1623,5 +1881,31 @@ mod tests {
             "localhost:5000/app:v2"
         );
         assert_eq!(default_next_image("app"), "app:v2");
+        assert_eq!(
+            default_next_image("registry.example.com:5000/team/app:1.2"),
+            "registry.example.com:5000/team/app:1.2-v2"
+        );
+        // Digests: another digest of the same form, never a suffix.
+        let digest = format!("sha256:{}", "ab".repeat(32));
+        let next = default_next_image(&format!("nginx@{digest}"));
+        let (name, d) = next.split_once('@').expect("still pinned by digest");
+        assert_eq!(name, "nginx");
+        assert_eq!(d.len(), digest.len());
+        assert!(d.starts_with("sha256:"));
+        assert!(d[7..].chars().all(|c| c.is_ascii_hexdigit()), "{d}");
+        assert_ne!(d, digest);
+        let zeros = format!("sha256:{}", "0".repeat(64));
+        assert_ne!(
+            default_next_image(&format!("nginx:1.25@{zeros}")),
+            format!("nginx:1.25@{zeros}")
+        );
+        assert!(
+            default_next_image(&format!("nginx:1.25@{zeros}")).starts_with("nginx:1.25@sha256:")
+        );
+        // A tag of the maximum length stays within it.
+        let long = format!("app:{}", "x".repeat(128));
+        let next = default_next_image(&long);
+        assert_eq!(next.len(), long.len());
+        assert_ne!(next, long);
     }
 }

@@ -261,6 +261,15 @@ impl<'s> Simulation<'s> {
                 break;
             }
         }
+        // Out of events with the script unfinished: the run ends when something last
+        // happened. Wake-ups after that changed nothing (a timer of a pause that an abort or a
+        // promotion already ended), so they must not stretch the run's length.
+        if !self.script_done() && !self.timed_out && self.engine_failure.is_none() {
+            let last = self.journal.iter().last().map(|e| e.t);
+            if let Some(t) = last.filter(|&t| t < self.now) {
+                self.now = t;
+            }
+        }
     }
 
     /// Done when the script has run to its end (an empty script runs until nothing is left

@@ -1,0 +1,185 @@
+//! The names and labels the Kubernetes API server accepts: an object a cluster would refuse
+//! must not run here. `metadata.name` is a DNS-1123 subdomain (lower-case alphanumerics, `-`
+//! and `.`, at most 253 characters); a Rollout's name must also leave room for the
+//! `-<pod-template-hash>` its ReplicaSets append. Label keys are qualified names (an optional
+//! DNS subdomain prefix and `/`, then at most 63 alphanumerics, `-`, `_`, `.`), label values
+//! are empty or such a name of at most 63 characters.
+
+use crate::input::yaml::Value;
+use crate::input::{DiagKind, FieldPath, Node};
+
+use super::Report;
+
+/// The longest DNS-1123 subdomain.
+const MAX_SUBDOMAIN: usize = 253;
+/// The longest label value, and the name part of a label key.
+const MAX_LABEL: usize = 63;
+/// What a ReplicaSet adds to the Rollout's name: `-` and a pod-template-hash of up to 10.
+const REPLICASET_SUFFIX: usize = 11;
+
+/// Why `name` is not a DNS-1123 subdomain, if it is not one.
+fn subdomain_problem(name: &str) -> Option<String> {
+    if name.len() > MAX_SUBDOMAIN {
+        return Some(format!(
+            "{} characters: at most {MAX_SUBDOMAIN}",
+            name.len()
+        ));
+    }
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if name.split('.').all(label_ok) {
+        None
+    } else {
+        Some(
+            "not a DNS-1123 subdomain: lower-case letters, digits, `-` and `.`, starting and \
+             ending with a letter or digit"
+                .to_string(),
+        )
+    }
+}
+
+/// Whether `s` is a label value or the name part of a label key (empty allowed by the caller).
+fn label_name_ok(s: &str) -> bool {
+    s.len() <= MAX_LABEL
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && s.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric())
+}
+
+fn label_key_problem(key: &str) -> Option<String> {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    if let Some(p) = prefix
+        && let Some(why) = subdomain_problem(p)
+    {
+        return Some(format!("its prefix `{p}` is {why}"));
+    }
+    if label_name_ok(name) {
+        None
+    } else {
+        Some(format!(
+            "`{name}` is not a label name: at most {MAX_LABEL} letters, digits, `-`, `_` and \
+             `.`, starting and ending with a letter or digit"
+        ))
+    }
+}
+
+/// Checks `metadata.name` and `metadata.labels` of the object `node` at `base`.
+pub fn check_metadata(node: &Node, base: &FieldPath, kind: &str, report: &mut Report) {
+    let Some(meta) = node.get("metadata") else {
+        return;
+    };
+    let at = base.key("metadata");
+    if let Some(name) = meta.get("name").and_then(Node::as_str) {
+        let limit = if kind == "Rollout" {
+            MAX_SUBDOMAIN - REPLICASET_SUFFIX
+        } else {
+            MAX_SUBDOMAIN
+        };
+        let why = subdomain_problem(name).or_else(|| {
+            (name.len() > limit).then(|| {
+                format!(
+                    "{} characters: a Rollout's name is at most {limit}, so that its \
+                     ReplicaSets' names (the name, `-`, a pod-template-hash) stay within \
+                     {MAX_SUBDOMAIN}",
+                    name.len()
+                )
+            })
+        });
+        if let Some(why) = why {
+            let shown: String = name.chars().take(40).collect();
+            let more = if name.chars().count() > 40 { "…" } else { "" };
+            report.error(
+                &at.key("name"),
+                DiagKind::InvalidValue,
+                format!("`{shown}{more}`: {why}"),
+            );
+        }
+    }
+    check_labels(meta, &at, report);
+    // The pods' labels, which the pods (and the Services selecting them) carry.
+    if let Some(pod_meta) = node
+        .get("spec")
+        .and_then(|s| s.get("template"))
+        .and_then(|t| t.get("metadata"))
+    {
+        check_labels(
+            pod_meta,
+            &base.key("spec").key("template").key("metadata"),
+            report,
+        );
+    }
+}
+
+/// Checks the `labels` of a metadata mapping at `at`.
+pub fn check_labels(meta: &Node, at: &FieldPath, report: &mut Report) {
+    let Some(Node {
+        value: Value::Map(entries),
+        ..
+    }) = meta.get("labels")
+    else {
+        return;
+    };
+    for (k, v) in entries {
+        let Some(key) = k.as_str() else { continue };
+        let path = at.key("labels").key(key);
+        if let Some(why) = label_key_problem(key) {
+            report.error(
+                &path,
+                DiagKind::InvalidValue,
+                format!("label key `{key}`: {why}"),
+            );
+            continue;
+        }
+        if let Some(value) = v.as_str()
+            && !value.is_empty()
+            && !label_name_ok(value)
+        {
+            report.error(
+                &path,
+                DiagKind::InvalidValue,
+                format!(
+                    "label value `{value}`: at most {MAX_LABEL} letters, digits, `-`, `_` and \
+                     `.`, starting and ending with a letter or digit"
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(subdomain_problem("rollouts-demo").is_none());
+        assert!(subdomain_problem("a.b-c.d1").is_none());
+        for bad in ["My_Rollout", "-a", "a-", "a..b", "", "UPPER"] {
+            assert!(subdomain_problem(bad).is_some(), "{bad}");
+        }
+        assert!(subdomain_problem(&"a".repeat(254)).is_some());
+        assert!(subdomain_problem(&"a".repeat(253)).is_none());
+    }
+
+    #[test]
+    fn labels() {
+        for ok in ["app", "app.kubernetes.io/name", "example.com/a_b-c.d", "A1"] {
+            assert!(label_key_problem(ok).is_none(), "{ok}");
+        }
+        for bad in ["bad label!", "Example.com/x", "x/", &"a".repeat(64), "-a"] {
+            assert!(label_key_problem(bad).is_some(), "{bad}");
+        }
+        assert!(label_name_ok("v1.2_rc-3"));
+        assert!(!label_name_ok("bad label!"));
+        assert!(!label_name_ok(&"a".repeat(64)));
+    }
+}
