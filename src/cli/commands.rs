@@ -132,7 +132,13 @@ fn run(
     };
     let seed = seed.unwrap_or(sc.seed);
     let result = sim::run_with_seed(&sc, seed);
-    let log = jsonl::render(&result.journal, &sc.name, seed, sc.start);
+    // The event log is rendered only for the outputs that print or write it: the text
+    // timeline reads the journal itself.
+    let log = if matches!(format, Format::Json) || out.is_some() {
+        jsonl::render(&result.journal, &sc.name, seed, sc.start)
+    } else {
+        String::new()
+    };
     match format {
         Format::Json => print!("{log}"),
         Format::Text => {
