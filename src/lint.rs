@@ -1,13 +1,14 @@
-//! `lint`: validate a scenario or a manifest file without running it.
+//! `lint`: validate inputs without running them. It loads them through the very loader `run`
+//! uses (`scenario::load_sources`), so every check `run` makes before simulating — cross-file
+//! references, metric models, Services, features not simulated — is made here too, and a
+//! clean `lint` means `run` will not refuse the same input.
 
-use std::path::Path;
+use crate::input::source::Source;
+use crate::input::yaml::parse_documents;
+use crate::input::{Diagnostic, InputError};
+use crate::scenario::{self, LoadOptions};
 
-use crate::input::yaml::{parse_documents, read_text};
-use crate::input::{Diagnostic, Diagnostics, InputError};
-use crate::manifest;
-use crate::scenario;
-
-/// What a file held, and the notes found in it.
+/// What the inputs held, and the notes found in them.
 pub struct LintReport {
     pub what: String,
     pub notes: Vec<Diagnostic>,
@@ -17,29 +18,33 @@ fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
-/// Checks a file: a scenario (with everything it references) or Kubernetes manifests.
-pub fn lint_file(path: &Path) -> Result<LintReport, InputError> {
-    let display = path.to_string_lossy().to_string();
-    let text = read_text(path, &display).map_err(InputError::single)?;
-    let docs = parse_documents(&display, &text).map_err(InputError::single)?;
-    if docs.iter().any(|d| d.root.get("kind").is_some()) {
-        let mut diags = Diagnostics::default();
-        let m = manifest::parse_documents_into(&display, &docs, &mut diags);
-        if diags.has_errors() {
-            return Err(InputError(diags));
-        }
-        return Ok(LintReport {
-            what: format!(
-                "{}, {}",
-                plural(m.rollouts.len(), "Rollout"),
-                plural(m.services.len(), "Service")
+/// Whether a text is Kubernetes manifests (some document has a `kind`); text that does not
+/// parse is not (its own check reports why).
+pub fn is_manifest_text(display: &str, text: &str) -> bool {
+    parse_documents(display, text).is_ok_and(|docs| scenario::is_manifest(&docs))
+}
+
+/// Checks inputs that `run` would take together: one scenario, or manifests.
+pub fn lint_sources(sources: &[Source], opts: &LoadOptions) -> Result<LintReport, InputError> {
+    let sc = scenario::load_sources(sources, opts)?;
+    let what = if sc.from_manifest {
+        let m = &sc.manifests;
+        let mut parts = vec![
+            format!(
+                "1 Rollout `{}`",
+                m.rollouts.first().map_or("", |r| r.name.as_str())
             ),
-            notes: diags.notes().cloned().collect(),
-        });
-    }
-    let sc = scenario::load(path)?;
+            plural(m.services.len(), "Service"),
+        ];
+        if !m.templates.is_empty() {
+            parts.push(plural(m.templates.len(), "AnalysisTemplate"));
+        }
+        parts.join(", ")
+    } else {
+        format!("scenario `{}` ({} script items)", sc.name, sc.script.len())
+    };
     Ok(LintReport {
-        what: format!("scenario `{}` ({} script items)", sc.name, sc.script.len()),
-        notes: Vec::new(),
+        what,
+        notes: sc.notes,
     })
 }

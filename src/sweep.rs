@@ -108,18 +108,18 @@ pub fn parse_set(arg: &str) -> Result<SetSpec, String> {
 /// The scenario (or manifests) as data, ready to be edited.
 pub struct Base {
     path: PathBuf,
-    /// A bare manifest file (its documents) rather than a scenario (one document).
+    /// Bare manifests (their documents) rather than a scenario (one document).
     manifest: bool,
     docs: Vec<Json>,
+    /// `--rollout` and `--metric`, applied to every variant as to the base.
+    opts: LoadOptions,
 }
 
-fn docs_of(path: &Path) -> Result<Vec<Json>, InputError> {
-    let file = path.to_string_lossy().to_string();
-    let text = read_text(path, &file).map_err(InputError::single)?;
-    let docs = parse_documents(&file, &text).map_err(InputError::single)?;
+fn docs_of_text(file: &str, text: &str) -> Result<Vec<Json>, InputError> {
+    let docs = parse_documents(file, text).map_err(InputError::single)?;
     let mut out = Vec::new();
     for d in &docs {
-        let (v, diags) = from_node::<Json>(&file, &d.root, &FieldPath::root());
+        let (v, diags) = from_node::<Json>(file, &d.root, &FieldPath::root());
         if diags.has_errors() {
             return Err(InputError(diags));
         }
@@ -128,15 +128,48 @@ fn docs_of(path: &Path) -> Result<Vec<Json>, InputError> {
     Ok(out)
 }
 
+fn docs_of(path: &Path) -> Result<Vec<Json>, InputError> {
+    let file = path.to_string_lossy().to_string();
+    let text = read_text(path, &file).map_err(InputError::single)?;
+    docs_of_text(&file, &text)
+}
+
 /// Reads the file to sweep. The manifests a scenario names are inlined into its `objects`, so
 /// that `rollout.*` paths reach the Rollout wherever it was written.
 pub fn base(path: &Path) -> Result<Base, InputError> {
+    let sources = crate::input::source::gather(&[path.to_path_buf()])?;
+    base_of(&sources, LoadOptions::default())
+}
+
+/// [`base`] of inputs as the command line names them: one scenario, or manifests from several
+/// files, folders or standard input (their documents are swept together).
+pub fn base_of(
+    sources: &[crate::input::source::Source],
+    opts: LoadOptions,
+) -> Result<Base, InputError> {
     // Validate first: a sweep of a broken scenario reports it as `run` would.
-    scenario::load(path)?;
-    let mut docs = docs_of(path)?;
-    let manifest = docs.iter().any(|d| d.get("kind").is_some());
+    let loaded = scenario::load_sources(sources, &opts)?;
+    let mut docs = Vec::new();
+    for s in sources {
+        docs.extend(
+            docs_of_text(&s.display, &s.text)?
+                .into_iter()
+                .filter(|d| !d.is_null()),
+        );
+    }
+    let manifest = loaded.from_manifest;
+    // A scenario's extra manifest files join the objects its `manifests:` are inlined into.
+    let extra: Vec<Json> = if manifest {
+        Vec::new()
+    } else {
+        docs.split_off(1.min(docs.len()))
+    };
     if !manifest && let Some(Json::Object(root)) = docs.first_mut() {
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = loaded
+            .file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         if let Some(Json::Array(files)) = root.remove("manifests") {
             let mut objects = match root.remove("objects") {
                 Some(Json::Array(o)) => o,
@@ -149,11 +182,20 @@ pub fn base(path: &Path) -> Result<Base, InputError> {
             }
             root.insert("objects".into(), Json::Array(objects));
         }
+        if !extra.is_empty() {
+            let objects = root
+                .entry("objects")
+                .or_insert_with(|| Json::Array(Vec::new()));
+            if let Json::Array(o) = objects {
+                o.extend(extra);
+            }
+        }
     }
     Ok(Base {
-        path: path.to_path_buf(),
+        path: loaded.file,
         manifest,
         docs,
+        opts,
     })
 }
 
@@ -189,8 +231,17 @@ fn set_at(node: &mut Json, path: &[Seg], value: Json, text: &str) -> Result<(), 
 
 impl Base {
     /// The Rollout document, wherever it is.
-    fn rollout_mut(docs: &mut [Json], manifest: bool) -> Option<&mut Json> {
-        let is_rollout = |d: &Json| d.get("kind").and_then(Json::as_str) == Some("Rollout");
+    fn rollout_mut<'a>(
+        docs: &'a mut [Json],
+        manifest: bool,
+        name: Option<&str>,
+    ) -> Option<&'a mut Json> {
+        // The Rollout `--rollout` picked, when the manifests hold several.
+        let is_rollout = |d: &Json| {
+            d.get("kind").and_then(Json::as_str) == Some("Rollout")
+                && name
+                    .is_none_or(|n| d.pointer("/metadata/name").and_then(Json::as_str) == Some(n))
+        };
         if manifest {
             return docs.iter_mut().find(|d| is_rollout(d));
         }
@@ -207,8 +258,9 @@ impl Base {
         for (spec, value) in assignments {
             match spec.path.first() {
                 Some(Seg::Key(k)) if k == "rollout" => {
-                    let r = Self::rollout_mut(&mut docs, self.manifest)
-                        .ok_or_else(|| format!("`{}`: no Rollout found", spec.path_text))?;
+                    let r =
+                        Self::rollout_mut(&mut docs, self.manifest, self.opts.rollout.as_deref())
+                            .ok_or_else(|| format!("`{}`: no Rollout found", spec.path_text))?;
                     set_at(r, &spec.path[1..], (*value).clone(), &spec.path_text)?;
                 }
                 _ if self.manifest => {
@@ -227,8 +279,13 @@ impl Base {
             .collect::<String>())
     }
 
+    /// The load options every variant is loaded with.
+    pub fn options(&self) -> &LoadOptions {
+        &self.opts
+    }
+
     pub fn load_variant(&self, text: &str) -> Result<Scenario, InputError> {
-        scenario::load_text(&self.path, text, &LoadOptions::default())
+        scenario::load_text(&self.path, text, &self.opts)
     }
 }
 

@@ -397,13 +397,33 @@ fn only_not_simulated(o: &Outcome) -> bool {
 #[test]
 fn every_example_lints() {
     let dir = examples_dir();
-    for path in example_files() {
+    let all = example_files();
+    for path in &all {
         let name = path.file_name().unwrap().to_str().unwrap();
-        let o = sim_in(&dir, &["lint", name]);
+        let text = fs::read_to_string(path).unwrap();
+        // `lint` checks what `run` would run. Services, routes or templates alone have no
+        // Rollout: refused as `run` refuses them, and checked below next to their Rollouts.
+        if !text.contains("kind: Rollout") {
+            let o = sim_in(&dir, &["lint", name]);
+            no_panic(&o, name);
+            assert_eq!(o.code, 2, "lint {name}\n{}", o.stderr);
+            assert!(o.stderr.contains("no Rollout found"), "{}", o.stderr);
+            continue;
+        }
+        // A Rollout with its companion files, given together as to `kubectl apply -f`.
+        let mut args = vec!["lint".to_string(), name.to_string()];
+        args.extend(
+            companions(path, &all)
+                .iter()
+                .map(|c| c.file_name().unwrap().to_str().unwrap().to_string()),
+        );
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = sim_in(&dir, &args);
         no_panic(&o, name);
         assert!(
             o.code == 0 || (o.code == 2 && only_not_simulated(&o)),
-            "lint {name}: exit {}\n{}",
+            "{}: exit {}\n{}",
+            args.join(" "),
             o.code,
             o.stderr
         );

@@ -518,11 +518,10 @@ fn service_only_file_given_to_run() {
     assert_invalid(&o, "test");
     assert!(o.stdout.contains("INVALID service.yaml"), "{}", o.stdout);
     assert!(o.stderr.contains("no Rollout"), "{}", o.stderr);
-    // `lint` cannot know whether the file is a scenario or a helper manifest that a scenario
-    // lists next to its Rollout; it accepts it but says there is no Rollout in it.
+    // `lint` is the gate in front of `run`: it refuses what `run` refuses, for the same reason.
     let o = sim_in(dir.path(), &["lint", "service.yaml"]);
-    assert_code(&o, 0, "lint");
-    assert!(o.stdout.contains("0 Rollouts"), "{}", o.stdout);
+    assert_invalid(&o, "lint");
+    assert!(o.stderr.contains("no Rollout"), "{}", o.stderr);
 }
 
 #[test]

@@ -4,11 +4,12 @@ use std::path::{Path, PathBuf};
 
 use crate::engine::parse_duration;
 use crate::input::InputError;
+use crate::input::source::{self, Source};
 use crate::output::{jsonl, summary, timeline};
 use crate::scenario::{self, LoadOptions, Scenario};
 use crate::sim::{self, RunResult};
 
-use super::{Command, Format};
+use super::{Command, Format, Inputs};
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
@@ -17,7 +18,7 @@ pub const EXIT_INVALID: i32 = 2;
 pub fn dispatch(cmd: Command) -> i32 {
     match cmd {
         Command::Run {
-            file,
+            inputs,
             seed,
             out,
             format,
@@ -26,7 +27,7 @@ pub fn dispatch(cmd: Command) -> i32 {
             traffic,
             auto_promote,
         } => run(
-            &file,
+            &inputs,
             seed,
             out.as_deref(),
             format,
@@ -45,23 +46,23 @@ pub fn dispatch(cmd: Command) -> i32 {
             shard,
         } => test(&paths, seed, quiet, junit.as_deref(), shard),
         Command::Sweep {
-            file,
+            inputs,
             sets,
             runs,
             seed,
             format,
             out,
             quiet,
-        } => super::views::sweep(&file, &sets, runs, seed, format, out.as_deref(), quiet),
+        } => super::views::sweep(&inputs, &sets, runs, seed, format, out.as_deref(), quiet),
         Command::Get {
-            file,
+            inputs,
             at,
             seed,
             no_color,
             auto_promote,
-        } => super::views::get(&file, at.as_deref(), seed, no_color, &auto_promote),
+        } => super::views::get(&inputs, at.as_deref(), seed, no_color, &auto_promote),
         Command::Watch {
-            file,
+            inputs,
             speed,
             step,
             interactive,
@@ -77,18 +78,18 @@ pub fn dispatch(cmd: Command) -> i32 {
                 auto_promote: &auto_promote,
             };
             if interactive {
-                super::views::interactive(&file, &opts)
+                super::views::interactive(&inputs, &opts)
             } else {
-                super::views::watch(&file, &opts)
+                super::views::watch(&inputs, &opts)
             }
         }
         Command::Plan {
-            file,
+            inputs,
             format,
             promote_after,
             seed,
-        } => super::plan::plan(&file, format, promote_after.as_deref(), seed),
-        Command::Lint { files } => lint(&files),
+        } => super::plan::plan(&inputs, format, promote_after.as_deref(), seed),
+        Command::Lint { inputs } => lint(&inputs),
     }
 }
 
@@ -102,31 +103,76 @@ fn print_input_error(e: &InputError) {
     }
 }
 
-/// Loads a scenario with `--auto-promote` as written on the command line.
-pub(super) fn load_with_auto_promote(file: &Path, auto_promote: &str) -> Result<Scenario, i32> {
+/// Loads the inputs with `--auto-promote` as written on the command line.
+pub(super) fn load_with_auto_promote(inputs: &Inputs, auto_promote: &str) -> Result<Scenario, i32> {
     let auto_promote = parse_duration(auto_promote).map_err(|e| {
         eprintln!("error: --auto-promote: {e}");
         EXIT_INVALID
     })?;
-    load(file, &LoadOptions { auto_promote })
+    load(
+        inputs,
+        &LoadOptions {
+            auto_promote,
+            ..Default::default()
+        },
+    )
 }
 
-pub(super) fn load(file: &Path, opts: &LoadOptions) -> Result<Scenario, i32> {
-    scenario::load_with_options(file, opts).map_err(|e| {
+/// The load options of the command line: `opts` with `--rollout` and `--metric` added.
+pub(super) fn options_of(inputs: &Inputs, opts: &LoadOptions) -> Result<LoadOptions, i32> {
+    let mut opts = opts.clone();
+    opts.rollout.clone_from(&inputs.rollout);
+    for m in &inputs.metrics {
+        match scenario::metrics::parse_metric_arg(m) {
+            Ok((name, model)) => {
+                opts.metrics.insert(name, model);
+            }
+            Err(e) => {
+                eprintln!("error: --metric {e}");
+                return Err(EXIT_INVALID);
+            }
+        }
+    }
+    Ok(opts)
+}
+
+/// Reads the inputs named on the command line (files, folders, `-`).
+pub(super) fn gather(inputs: &Inputs) -> Result<Vec<Source>, i32> {
+    source::gather(&inputs.files).map_err(|e| {
         print_input_error(&e);
         EXIT_INVALID
     })
 }
 
+/// Reads and loads the inputs as every command that runs them does, and says the notes of
+/// bare manifests (skipped documents, created Services, assumed metrics) once, on standard
+/// error.
+pub(super) fn load(inputs: &Inputs, opts: &LoadOptions) -> Result<Scenario, i32> {
+    let opts = options_of(inputs, opts)?;
+    let sources = gather(inputs)?;
+    let sc = scenario::load_sources(&sources, &opts).map_err(|e| {
+        print_input_error(&e);
+        EXIT_INVALID
+    })?;
+    // Bare manifests: say what the default scenario decided for the user. A scenario's author
+    // made those decisions in the file (`lint` shows its notes), so its runs stay quiet.
+    if sc.from_manifest {
+        for n in &sc.notes {
+            eprintln!("{n}");
+        }
+    }
+    Ok(sc)
+}
+
 fn run(
-    file: &Path,
+    inputs: &Inputs,
     seed: Option<u64>,
     out: Option<&Path>,
     format: Format,
     topts: timeline::TimelineOptions,
     auto_promote: &str,
 ) -> i32 {
-    let sc = match load_with_auto_promote(file, auto_promote) {
+    let sc = match load_with_auto_promote(inputs, auto_promote) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -170,9 +216,7 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, String> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let mut found = Vec::new();
-            walk(p, &mut found).map_err(|e| format!("{}: {e}", p.display()))?;
-            found.sort();
+            let found = source::yaml_files_under(p).map_err(|e| format!("{}: {e}", p.display()))?;
             out.extend(found.into_iter().map(|f| (f, false)));
         } else if p.exists() {
             out.push((p.clone(), true));
@@ -181,18 +225,6 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, String> {
         }
     }
     Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 fn test(
@@ -234,14 +266,13 @@ fn test(
     for (file, explicit) in files {
         bar.set_message(file.display().to_string());
         bar.inc(1);
-        let loaded = scenario::load(&file);
-        // Manifest files found while searching a folder are inputs of scenarios, not tests.
-        if loaded
-            .as_ref()
-            .is_ok_and(|sc| sc.from_manifest && !explicit)
-        {
+        // Files found while searching a folder that are not scenarios (manifests, which are
+        // the inputs of scenarios, and companion files) are not tests: skipped, with a note.
+        if !explicit && let Some(why) = scenario::not_a_scenario(&file) {
+            bar.suspend(|| eprintln!("{}: note: skipped: {why}", file.display()));
             continue;
         }
+        let loaded = scenario::load(&file);
         position += 1;
         if shard.is_some_and(|s| !s.owns(position - 1)) {
             continue;
@@ -278,6 +309,15 @@ fn test(
         }
     }
     bar.finish_and_clear();
+    if position == 0 {
+        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "error: 0 scenarios found in {}: a scenario is a YAML file with `manifests:` (or \
+             `objects:`) and a `script:`",
+            names.join(" ")
+        );
+        return EXIT_INVALID;
+    }
     println!("{passed} passed, {failed} failed, {invalid} invalid");
     if let (Some(r), Some(path)) = (&report, junit_file)
         && let Err(e) = r.write(path)
@@ -317,15 +357,38 @@ fn junit_report(
     r
 }
 
-fn lint(files: &[PathBuf]) -> i32 {
+/// `lint`: every check `run` makes before it simulates, through the same loader, so that a
+/// clean `lint` means `run` will not refuse the input. Manifests given together are checked
+/// together, as `run` would run them; when scenarios are among the inputs, each file is
+/// checked as `run FILE` would load it.
+fn lint(inputs: &Inputs) -> i32 {
+    let opts = match options_of(inputs, &LoadOptions::default()) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let sources = match gather(inputs) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    // One input is one group either way: not parsed twice (a hostile file costs once).
+    let all_manifests = sources.len() == 1
+        || sources
+            .iter()
+            .all(|s| crate::lint::is_manifest_text(&s.display, &s.text));
+    let groups: Vec<&[Source]> = if all_manifests {
+        vec![&sources[..]]
+    } else {
+        sources.chunks(1).collect()
+    };
     let mut code = EXIT_OK;
-    for file in files {
-        match crate::lint::lint_file(file) {
+    for group in groups {
+        let name: Vec<&str> = group.iter().map(|s| s.display.as_str()).collect();
+        match crate::lint::lint_sources(group, &opts) {
             Ok(report) => {
                 for n in &report.notes {
                     println!("{n}");
                 }
-                println!("ok {}: {}", file.display(), report.what);
+                println!("ok {}: {}", name.join(" "), report.what);
             }
             Err(e) => {
                 print_input_error(&e);

@@ -32,12 +32,28 @@ pub enum SweepFormat {
     Json,
 }
 
+/// What to run: a scenario file, or manifests given as `kubectl apply -f` takes them.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Inputs {
+    /// A scenario file; or manifest files and folders (searched for *.yaml / *.yml), `-`
+    /// for standard input, which together run the default scenario.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Of several Rollouts in the manifests, the one to run.
+    #[arg(long, value_name = "NAME")]
+    pub rollout: Option<String>,
+    /// Model an analysis metric: NAME=pass, fail, error, inconclusive, or a value its
+    /// conditions evaluate (a number, true/false, a string). Repeatable.
+    #[arg(long = "metric", value_name = "NAME=VALUE")]
+    pub metrics: Vec<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run one scenario (or a Rollout manifest, as the default scenario) and print its timeline.
+    /// Run a scenario (or your manifests, as the default scenario) and print its timeline.
     Run {
-        /// A scenario file, or a manifest file holding one Rollout.
-        file: PathBuf,
+        #[command(flatten)]
+        inputs: Inputs,
         /// Seed for the random draws (overrides the scenario's `seed`).
         #[arg(long)]
         seed: Option<u64>,
@@ -79,8 +95,8 @@ pub enum Command {
     },
     /// Show the `kubectl argo rollouts get rollout` view of a run at a virtual time.
     Get {
-        /// A scenario file, or a manifest file holding one Rollout.
-        file: PathBuf,
+        #[command(flatten)]
+        inputs: Inputs,
         /// Virtual time to show (`90s`, `5m`, `1h30m`), or `end` (the default).
         #[arg(long)]
         at: Option<String>,
@@ -96,8 +112,8 @@ pub enum Command {
     },
     /// Replay a run in the terminal, redrawing the `get rollout` tree as virtual time passes.
     Watch {
-        /// A scenario file, or a manifest file holding one Rollout.
-        file: PathBuf,
+        #[command(flatten)]
+        inputs: Inputs,
         /// Virtual seconds per real second.
         #[arg(long, default_value = "10")]
         speed: f64,
@@ -119,8 +135,8 @@ pub enum Command {
     },
     /// What-if: run the scenario with every combination of changed values, N seeds each.
     Sweep {
-        /// A scenario file, or a manifest file holding one Rollout.
-        file: PathBuf,
+        #[command(flatten)]
+        inputs: Inputs,
         /// `PATH=V1,V2,...`: a path into the scenario (`apps[0].errorRate`) or the Rollout
         /// (`rollout.spec.strategy.canary.steps[0].setWeight`) and the values to try.
         #[arg(long = "set", required = true)]
@@ -143,8 +159,8 @@ pub enum Command {
     },
     /// Plan an update: per step, weight, pods, and when it ends; the ETA (docs/plan.md).
     Plan {
-        /// A scenario file, or a manifest file holding one Rollout.
-        file: PathBuf,
+        #[command(flatten)]
+        inputs: Inputs,
         /// `text`: a table; `json`: the documented plan object.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
@@ -155,11 +171,10 @@ pub enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
-    /// Validate scenarios and manifests without running them.
+    /// Check inputs without running them: every check `run` makes, so exit 0 means `run` accepts them.
     Lint {
-        /// Files to check.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
+        #[command(flatten)]
+        inputs: Inputs,
     },
 }
 

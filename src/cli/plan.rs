@@ -1,17 +1,15 @@
 //! `rollout-sim plan FILE`: the plan of an update (docs/plan.md).
 
-use std::path::Path;
-
 use crate::engine::parse_duration;
 use crate::output::plan::{render_json, render_text};
 use crate::plan::{PlanOptions, plan as make_plan};
 use crate::scenario::LoadOptions;
 
-use super::Format;
 use super::commands::{EXIT_INVALID, EXIT_OK, load};
+use super::{Format, Inputs};
 
 pub(super) fn plan(
-    file: &Path,
+    inputs: &Inputs,
     format: Format,
     promote_after: Option<&str>,
     seed: Option<u64>,
@@ -23,7 +21,7 @@ pub(super) fn plan(
             return EXIT_INVALID;
         }
     };
-    let sc = match load(file, &LoadOptions::default()) {
+    let sc = match load(inputs, &LoadOptions::default()) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -40,7 +38,7 @@ pub(super) fn plan(
             EXIT_OK
         }
         Err(e) => {
-            eprintln!("{}: error: {e}", file.display());
+            eprintln!("{}: error: {e}", sc.file.display());
             EXIT_INVALID
         }
     }

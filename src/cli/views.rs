@@ -13,6 +13,7 @@ use crate::output::tree::{self, Colour, Identity};
 use crate::scenario::Scenario;
 use crate::sim::{self, EntryKind, RunResult};
 
+use super::Inputs;
 use super::commands::{EXIT_INVALID, EXIT_OK, load_with_auto_promote};
 
 /// What `get` and `watch` share: the scenario, run once.
@@ -21,8 +22,8 @@ struct Viewed {
     result: RunResult,
 }
 
-fn prepare(file: &Path, seed: Option<u64>, auto_promote: &str) -> Result<Viewed, i32> {
-    let sc = load_with_auto_promote(file, auto_promote)?;
+fn prepare(inputs: &Inputs, seed: Option<u64>, auto_promote: &str) -> Result<Viewed, i32> {
+    let sc = load_with_auto_promote(inputs, auto_promote)?;
     let seed = seed.unwrap_or(sc.seed);
     let result = sim::run_with_seed(&sc, seed);
     Ok(Viewed { sc, result })
@@ -46,13 +47,13 @@ fn colour(no_color: bool) -> Colour {
 
 /// `get FILE --at T`.
 pub fn get(
-    file: &Path,
+    inputs: &Inputs,
     at: Option<&str>,
     seed: Option<u64>,
     no_color: bool,
     auto_promote: &str,
 ) -> i32 {
-    let v = match prepare(file, seed, auto_promote) {
+    let v = match prepare(inputs, seed, auto_promote) {
         Ok(v) => v,
         Err(code) => return code,
     };
@@ -102,11 +103,11 @@ fn valid_speed(speed: f64) -> bool {
     ok
 }
 
-pub fn watch(file: &Path, opts: &WatchOptions) -> i32 {
+pub fn watch(inputs: &Inputs, opts: &WatchOptions) -> i32 {
     if !valid_speed(opts.speed) {
         return EXIT_INVALID;
     }
-    let v = match prepare(file, opts.seed, opts.auto_promote) {
+    let v = match prepare(inputs, opts.seed, opts.auto_promote) {
         Ok(v) => v,
         Err(code) => return code,
     };
@@ -204,11 +205,17 @@ impl Drop for RawMode {
 /// are read from standard input, one line per frame of 1/10 s of real time, and the frames
 /// are printed whenever the view changes; the run then ends when the input is used up and
 /// nothing else is left to happen.
-pub fn interactive(file: &Path, opts: &WatchOptions) -> i32 {
+pub fn interactive(inputs: &Inputs, opts: &WatchOptions) -> i32 {
     if !valid_speed(opts.speed) {
         return EXIT_INVALID;
     }
-    let sc = match load_with_auto_promote(file, opts.auto_promote) {
+    if inputs.files.iter().any(|f| f.as_os_str() == "-") {
+        eprintln!(
+            "error: watch --interactive reads its keys from standard input: give the manifests as files"
+        );
+        return EXIT_INVALID;
+    }
+    let sc = match load_with_auto_promote(inputs, opts.auto_promote) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -290,7 +297,7 @@ pub fn interactive(file: &Path, opts: &WatchOptions) -> i32 {
 
 /// `sweep FILE --set PATH=V1,V2 ... --runs N [--seed S] [--format text|csv|json] [--out DIR]`.
 pub fn sweep(
-    file: &Path,
+    inputs: &Inputs,
     sets: &[String],
     runs: u32,
     seed: Option<u64>,
@@ -314,15 +321,24 @@ pub fn sweep(
             }
         }
     }
-    let base = match sw::base(file) {
+    // Loaded once as `run` would (notes said once), then again as data to edit.
+    let opts = match super::commands::options_of(inputs, &crate::scenario::LoadOptions::default()) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let sources = match super::commands::gather(inputs) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let base = match sw::base_of(&sources, opts) {
         Ok(b) => b,
         Err(e) => {
-            eprint!("{e}");
+            eprintln!("{e}");
             return EXIT_INVALID;
         }
     };
     let seed = seed.unwrap_or_else(|| {
-        crate::scenario::load(file)
+        crate::scenario::load_sources(&sources, base.options())
             .map(|s| s.seed)
             .unwrap_or_default()
     });

@@ -4,6 +4,7 @@
 pub mod de;
 pub mod diag;
 pub mod path;
+pub mod source;
 pub mod yaml;
 
 pub use diag::{DiagKind, Diagnostic, Diagnostics, InputError, Severity};

@@ -459,27 +459,8 @@ pub fn parse_documents(file: &str, text: &str) -> Result<Vec<Document>, Diagnost
 
 /// Reads a file as UTF-8 text, refusing oversized and non-UTF-8 files with a diagnostic.
 pub fn read_text(path: &std::path::Path, display: &str) -> Result<String, Diagnostic> {
-    let io_err =
-        |msg: String| Diagnostic::error(display, None, &FieldPath::root(), DiagKind::Io, msg);
-    let meta = std::fs::metadata(path).map_err(|e| io_err(format!("cannot read the file: {e}")))?;
-    if meta.is_dir() {
-        return Err(io_err("is a directory, not a file".to_string()));
-    }
-    if meta.len() > MAX_INPUT_BYTES {
-        return Err(Diagnostic::error(
-            display,
-            None,
-            &FieldPath::root(),
-            DiagKind::TooLarge,
-            format!(
-                "the file is {} bytes; inputs are limited to {} MiB",
-                meta.len(),
-                MAX_INPUT_BYTES / (1024 * 1024)
-            ),
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| io_err(format!("cannot read the file: {e}")))?;
-    text_from_bytes(display, bytes)
+    // Only regular files, and the size limit holds while reading (see `input::source`).
+    super::source::read_file(path, display)
 }
 
 /// Checks that bytes are UTF-8 text, pointing at the first bad byte otherwise.

@@ -329,8 +329,8 @@ fn convert_metric(m: &raw::Metric, p: &FieldPath, report: &mut Report) -> Option
     report.note(
         &p.key("provider").key(provider.key()),
         format!(
-            "the {} provider is not simulated{unused}: measurements of `{name}` come from the \
-             scenario's `metrics:` model{}",
+            "the {} provider is not simulated{unused}: measurements of `{name}` come from a \
+             model (a scenario's `metrics:`, or `--metric`){}",
             provider.key(),
             if provider == Provider::Job {
                 "; a job metric with no model runs 5 s and succeeds"

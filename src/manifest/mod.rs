@@ -169,7 +169,9 @@ pub fn parse_text(file: &str, text: &str) -> Result<(Manifests, Diagnostics), In
 /// Converts already parsed documents, collecting diagnostics into `diags`.
 pub fn parse_documents_into(file: &str, docs: &[Document], diags: &mut Diagnostics) -> Manifests {
     let mut out = Manifests::default();
-    for doc in docs {
+    // Empty documents (`---` twice, or a Helm template that rendered to nothing but a
+    // `# Source:` comment) hold no object.
+    for doc in docs.iter().filter(|d| !d.root.is_null()) {
         parse_object(
             file,
             &doc.root,
@@ -263,6 +265,26 @@ pub fn parse_object(
                 && let Some(secret) = analysis::convert_secret(&raw, base, &mut report)
             {
                 out.secrets.push(secret);
+            }
+        }
+        // `kubectl get -o yaml` and some generators wrap objects in a `List` (`v1/List`, or a
+        // typed list such as `ServiceList`): its items are read as if written one per document.
+        Some(kind) if kind == "List" || (kind.ends_with("List") && node.get("items").is_some()) => {
+            match node.get("items") {
+                Some(Node {
+                    value: crate::input::yaml::Value::Seq(items),
+                    ..
+                }) => {
+                    for (i, item) in items.iter().enumerate() {
+                        parse_object(file, root, item, &base.key("items").index(i), out, diags);
+                    }
+                }
+                Some(n) if !n.is_null() => report.error(
+                    &base.key("items"),
+                    DiagKind::WrongType,
+                    "a List's items are a list of Kubernetes objects",
+                ),
+                _ => {}
             }
         }
         Some(kind) => {

@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 
 use crate::engine::{SimDuration, parse_duration};
 use crate::input::de::{from_node, unknown_key_message};
-use crate::input::yaml::{Value, parse_documents, read_text};
+use crate::input::source::{self, Source};
+use crate::input::yaml::{Value, parse_documents};
 use crate::input::{DiagKind, Diagnostics, FieldPath, InputError, Node};
 use crate::manifest::{self, IntOrString, Manifests, Report};
 use crate::rollout::Phase;
@@ -26,17 +27,25 @@ pub struct LoadOptions {
     /// For a bare manifest: how long after an indefinite pause starts the default scenario
     /// promotes it.
     pub auto_promote: SimDuration,
+    /// For bare manifests holding several Rollouts: the one to run (`--rollout NAME`).
+    pub rollout: Option<String>,
+    /// `--metric NAME=VALUE`: models that replace (in a scenario) or supply (for a bare
+    /// manifest) the model of a metric.
+    pub metrics: BTreeMap<String, metrics::MetricModel>,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
             auto_promote: SimDuration::from_secs(30),
+            rollout: None,
+            metrics: BTreeMap::new(),
         }
     }
 }
 
 const DEFAULT_START: &str = "2025-01-01T00:00:00Z";
+/// The timeout of a scenario that gives none (a bare manifest's horizon is computed instead).
 const DEFAULT_TIMEOUT: SimDuration = SimDuration(24 * 3600 * 1000);
 
 const ACTIONS: &[&str] = &[
@@ -63,44 +72,174 @@ pub fn load(path: &Path) -> Result<Scenario, InputError> {
 }
 
 pub fn load_with_options(path: &Path, opts: &LoadOptions) -> Result<Scenario, InputError> {
-    let file = path.to_string_lossy().to_string();
-    let text = read_text(path, &file).map_err(InputError::single)?;
-    load_text(path, &text, opts)
+    let sources = source::gather(&[path.to_path_buf()])?;
+    load_sources(&sources, opts)
 }
 
 /// Loads a scenario (or manifests) from `text` as if it were the file at `path`: relative
 /// paths inside it are resolved from that file's folder. `sweep` loads its variants so.
 pub fn load_text(path: &Path, text: &str, opts: &LoadOptions) -> Result<Scenario, InputError> {
-    let file = path.to_string_lossy().to_string();
-    let docs = parse_documents(&file, text).map_err(InputError::single)?;
-    let mut diags = Diagnostics::default();
-    let Some(first) = docs.first() else {
-        return Err(InputError::single(crate::input::Diagnostic::error(
-            &file,
-            None,
-            &FieldPath::root(),
-            DiagKind::Missing,
-            "the file is empty: expected a scenario or a Rollout manifest",
-        )));
+    let src = Source {
+        display: path.to_string_lossy().to_string(),
+        path: Some(path.to_path_buf()),
+        text: text.to_string(),
     };
-    let scenario = if docs.iter().any(|d| d.root.get("kind").is_some()) {
-        let m = manifest::parse_documents_into(&file, &docs, &mut diags);
-        default_scenario(path, &file, m, first, opts, &mut diags)
-    } else if docs.len() > 1 {
-        let mut r = Report::new(&file, &docs[1].root);
-        r.error(
-            &FieldPath::root(),
-            DiagKind::InvalidValue,
-            "a scenario file holds a single YAML document",
-        );
-        diags.extend(r.diags);
+    load_sources(std::slice::from_ref(&src), opts)
+}
+
+/// Whether parsed documents are Kubernetes manifests (some document has a `kind`) rather
+/// than a scenario.
+pub fn is_manifest(docs: &[crate::input::Document]) -> bool {
+    docs.iter().any(|d| d.root.get("kind").is_some())
+}
+
+/// The top-level keys of a scenario; a mapping with none of them is some other YAML file.
+const SCENARIO_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "seed",
+    "start",
+    "timeout",
+    "manifests",
+    "objects",
+    "cluster",
+    "apps",
+    "traffic",
+    "metrics",
+    "script",
+    "invariants",
+    "expect",
+    "autoPromote",
+];
+
+/// Why a file found in a folder is not a scenario (Kubernetes manifests, or a companion file
+/// such as Helm values), or `None` when it is one — or may be: a file that cannot be read or
+/// parsed is left to the loader, which says what is wrong with it.
+pub fn not_a_scenario(path: &Path) -> Option<&'static str> {
+    let display = path.to_string_lossy();
+    let text = source::read_file(path, &display).ok()?;
+    let docs = parse_documents(&display, &text).ok()?;
+    if is_manifest(&docs) {
+        return Some("Kubernetes manifests, not a scenario (`rollout-sim run FILE` runs them)");
+    }
+    let scenario_like = docs.first().is_some_and(|d| match &d.root.value {
+        Value::Map(entries) => entries
+            .iter()
+            .any(|(k, _)| k.as_str().is_some_and(|k| SCENARIO_KEYS.contains(&k))),
+        _ => false,
+    });
+    if scenario_like {
         None
     } else {
-        convert(path, &file, &first.root, &mut diags)
+        Some("not a scenario (it has none of the keys name, manifests, objects, script, ...)")
+    }
+}
+
+fn file_error(file: &str, kind: DiagKind, msg: impl Into<String>) -> InputError {
+    InputError::single(crate::input::Diagnostic::error(
+        file,
+        None,
+        &FieldPath::root(),
+        kind,
+        msg,
+    ))
+}
+
+/// Loads what the command line named: one scenario file, or any number of manifest files
+/// (several files, folders, standard input) that together run the default scenario.
+pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, InputError> {
+    let Some(first) = sources.first() else {
+        return Err(file_error(
+            "(inputs)",
+            DiagKind::Missing,
+            "no input: name a scenario, manifest files, a folder, or `-` for standard input",
+        ));
+    };
+    let mut diags = Diagnostics::default();
+    let mut parsed = Vec::new();
+    for src in sources {
+        match parse_documents(&src.display, &src.text) {
+            Ok(docs) => parsed.push((src, docs)),
+            Err(d) => diags.push(d),
+        }
+    }
+    if diags.has_errors() {
+        return Err(InputError(diags));
+    }
+    // Which inputs are scenarios: none (manifests only), or the first one, which the other
+    // inputs then add manifests to (`run scenario.yaml more-templates.yaml`).
+    let scenario_at: Vec<usize> = (0..parsed.len())
+        .filter(|&i| !is_manifest(&parsed[i].1))
+        .collect();
+    let scenario = if scenario_at == [0] {
+        let (src, docs) = &parsed[0];
+        let path = src.base_path();
+        if opts.rollout.is_some() {
+            return Err(file_error(
+                &src.display,
+                DiagKind::InvalidValue,
+                "--rollout picks a Rollout among manifests; a scenario names its own in `manifests:`",
+            ));
+        }
+        let mut extra = Manifests::default();
+        for (src, docs) in &parsed[1..] {
+            extra.merge(manifest::parse_documents_into(
+                &src.display,
+                docs,
+                &mut diags,
+            ));
+        }
+        match docs.as_slice() {
+            [] => {
+                return Err(file_error(
+                    &src.display,
+                    DiagKind::Missing,
+                    "the file is empty: expected a scenario or a Rollout manifest",
+                ));
+            }
+            [one] => convert(&path, &src.display, &one.root, opts, extra, &mut diags),
+            [_, second, ..] => {
+                let mut r = Report::new(&src.display, &second.root);
+                r.error(
+                    &FieldPath::root(),
+                    DiagKind::InvalidValue,
+                    "a scenario file holds a single YAML document",
+                );
+                diags.extend(r.diags);
+                None
+            }
+        }
+    } else if let Some(&i) = scenario_at.iter().find(|&&i| i > 0) {
+        return Err(file_error(
+            &parsed[i].0.display,
+            DiagKind::InvalidValue,
+            "this is not a Kubernetes manifest (no document has a `kind`): one scenario runs at \
+             a time, named first, optionally followed by extra manifest files",
+        ));
+    } else {
+        let mut m = Manifests::default();
+        for (src, docs) in &parsed {
+            m.merge(manifest::parse_documents_into(
+                &src.display,
+                docs,
+                &mut diags,
+            ));
+        }
+        let name = match sources {
+            [one] if one.path.is_some() => Some(stem(&one.base_path())),
+            _ => None,
+        };
+        // File-level problems (no Rollout, several) point at the first document.
+        let at = parsed
+            .iter()
+            .find_map(|(_, docs)| docs.first())
+            .map(|d| d.root.pos);
+        default_scenario(first, at, name, m, opts, &mut diags)
     };
     match scenario {
         Some(mut s) if !diags.has_errors() => {
             s.resolve_times();
+            s.notes = diags.notes().cloned().collect();
             Ok(s)
         }
         _ => Err(InputError(diags)),
@@ -113,13 +252,15 @@ fn stem(path: &Path) -> String {
         .unwrap_or_else(|| "scenario".to_string())
 }
 
-/// The default scenario of a bare manifest: apply, wait Healthy, change the first container's
-/// image, promote indefinite pauses after a delay, stop when Healthy again.
+/// The default scenario of bare manifests: apply, wait Healthy, change the first container's
+/// image, promote indefinite pauses after a delay, stop when Healthy again. What the manifests
+/// leave out and a cluster would have (the Services the Rollout names, a metrics provider) is
+/// filled in, each with a note.
 fn default_scenario(
-    path: &Path,
-    file: &str,
-    manifests: Manifests,
-    first: &crate::input::Document,
+    first: &Source,
+    at: Option<crate::input::Pos>,
+    name: Option<String>,
+    mut manifests: Manifests,
     opts: &LoadOptions,
     diags: &mut Diagnostics,
 ) -> Option<Scenario> {
@@ -127,10 +268,11 @@ fn default_scenario(
     if diags.has_errors() {
         return None;
     }
-    let mut report = Report::new(file, &first.root);
-    check_one_rollout(&manifests, &FieldPath::root(), &mut report);
-    diags.extend(report.diags);
-    metrics::check_analysis(&manifests, &BTreeMap::new(), diags);
+    let file = &first.display;
+    pick_rollout(&mut manifests, file, at, opts.rollout.as_deref(), diags)?;
+    create_services(&mut manifests, file, diags);
+    let models = assume_metrics(&manifests, file, &opts.metrics, diags);
+    metrics::check_analysis(&manifests, &models, diags);
     if diags.has_errors() {
         return None;
     }
@@ -161,8 +303,9 @@ fn default_scenario(
             }),
         },
     ];
+    let timeout = super::horizon::default_horizon(rollout, &manifests.templates, opts.auto_promote);
     Some(Scenario {
-        name: stem(path),
+        name: name.unwrap_or_else(|| rollout.name.clone()),
         description: format!(
             "Default scenario of {}: deploy, change the image, promote indefinite pauses after {}.",
             rollout.name, opts.auto_promote
@@ -171,8 +314,8 @@ fn default_scenario(
         start: DateTime::parse_from_rfc3339(DEFAULT_START)
             .ok()?
             .with_timezone(&Utc),
-        timeout: DEFAULT_TIMEOUT,
-        file: path.to_path_buf(),
+        timeout,
+        file: first.base_path(),
         manifests,
         cluster: ClusterConfig::default(),
         apps: Vec::new(),
@@ -186,9 +329,183 @@ fn default_scenario(
         auto_promote: Some(opts.auto_promote),
         from_manifest: true,
         traffic: None,
-        metrics: BTreeMap::new(),
+        metrics: models,
         route_matches: BTreeMap::new(),
+        notes: Vec::new(),
     })
+}
+
+fn input_note(file: &str, msg: impl Into<String>) -> crate::input::Diagnostic {
+    crate::input::Diagnostic::note(file, None, &FieldPath::root(), msg)
+}
+
+/// Keeps the one Rollout to run: the only one, or the one `--rollout` names. Several without
+/// `--rollout` is an error listing them, so the user can pick.
+fn pick_rollout(
+    m: &mut Manifests,
+    file: &str,
+    at: Option<crate::input::Pos>,
+    wanted: Option<&str>,
+    diags: &mut Diagnostics,
+) -> Option<()> {
+    let names: Vec<String> = m.rollouts.iter().map(|r| r.name.clone()).collect();
+    let fail = |diags: &mut Diagnostics, kind, msg: String| {
+        diags.push(crate::input::Diagnostic::error(
+            file,
+            at,
+            &FieldPath::root(),
+            kind,
+            msg,
+        ));
+        None
+    };
+    match (names.as_slice(), wanted) {
+        ([], _) => fail(
+            diags,
+            DiagKind::Missing,
+            "no Rollout found in the input: a run needs exactly one Rollout".into(),
+        ),
+        ([_], None) => Some(()),
+        (_, None) => fail(
+            diags,
+            DiagKind::InvalidValue,
+            format!(
+                "{} Rollouts in the input ({}): pick one with --rollout NAME",
+                names.len(),
+                names.join(", ")
+            ),
+        ),
+        (_, Some(w)) => {
+            if !names.iter().any(|n| n == w) {
+                return fail(
+                    diags,
+                    DiagKind::Reference,
+                    format!(
+                        "--rollout {w}: no Rollout of that name in the input (found: {})",
+                        names.join(", ")
+                    ),
+                );
+            }
+            if names.iter().filter(|n| *n == w).count() > 1 {
+                return fail(
+                    diags,
+                    DiagKind::InvalidValue,
+                    format!("--rollout {w}: the input holds two Rollouts of that name"),
+                );
+            }
+            for other in names.iter().filter(|n| *n != w) {
+                diags.push(input_note(
+                    file,
+                    format!("skipped Rollout `{other}`: --rollout picked `{w}`"),
+                ));
+            }
+            m.rollouts.retain(|r| r.name == w);
+            Some(())
+        }
+    }
+}
+
+/// The Services a Rollout names (its role, then the name), in the order of its spec.
+fn services_named(r: &crate::manifest::Rollout) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if let Some(c) = r.spec.canary() {
+        out.extend(c.stable_service.clone().map(|s| ("stableService", s)));
+        out.extend(c.canary_service.clone().map(|s| ("canaryService", s)));
+    }
+    if let Some(b) = r.spec.blue_green() {
+        out.push(("activeService", b.active_service.clone()));
+        out.extend(b.preview_service.clone().map(|s| ("previewService", s)));
+    }
+    out.retain(|(_, s)| !s.is_empty());
+    out
+}
+
+/// Creates the Services the Rollout names and no input gives, selecting the Rollout's pods
+/// as a cluster's Service for it would; a Service given in the input always wins.
+fn create_services(m: &mut Manifests, file: &str, diags: &mut Diagnostics) {
+    let Some(r) = m.rollouts.first() else {
+        return;
+    };
+    let mut created = Vec::new();
+    for (role, name) in services_named(r) {
+        if m.services.iter().any(|s| s.name == name)
+            || created
+                .iter()
+                .any(|s: &crate::manifest::Service| s.name == name)
+        {
+            continue;
+        }
+        let selector = r.spec.selector.clone();
+        let labels: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        diags.push(input_note(
+            file,
+            format!(
+                "Service `{name}` ({role} of Rollout `{}`) is in no input: created, selecting {}",
+                r.name,
+                labels.join(",")
+            ),
+        ));
+        created.push(crate::manifest::Service { name, selector });
+    }
+    m.services.extend(created);
+}
+
+/// The metric models of a bare manifest: `--metric` values, and for every other metric
+/// whose provider rollout-sim cannot query, a model that passes, said once per metric.
+fn assume_metrics(
+    m: &Manifests,
+    file: &str,
+    given: &BTreeMap<String, metrics::MetricModel>,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, metrics::MetricModel> {
+    let used = metrics::metrics_used(m);
+    for name in given.keys() {
+        if !used.iter().any(|u| &u.name == name) {
+            let known: Vec<&str> = used.iter().map(|u| u.name.as_str()).collect();
+            diags.push(crate::input::Diagnostic::error(
+                file,
+                None,
+                &FieldPath::root(),
+                DiagKind::Reference,
+                format!(
+                    "--metric {name}: the Rollout's analyses measure no metric of that name ({})",
+                    if known.is_empty() {
+                        "they measure none".to_string()
+                    } else {
+                        format!("metrics: {}", known.join(", "))
+                    }
+                ),
+            ));
+        }
+    }
+    let mut models = given.clone();
+    for u in used {
+        if models.contains_key(&u.name) {
+            continue;
+        }
+        let how = if u.provider == crate::manifest::analysis::Provider::Job {
+            // A job metric already has a stand-in: a Job that succeeds after a few seconds.
+            "no model, its Job assumed to succeed after 5s"
+        } else {
+            models.insert(
+                u.name.clone(),
+                metrics::MetricModel::Assumed(crate::analysis::run::AnalysisPhase::Successful),
+            );
+            "no model, assumed Successful"
+        };
+        diags.push(crate::input::Diagnostic::note(
+            &u.origin.file,
+            u.origin.pos,
+            &FieldPath::root(),
+            format!(
+                "metric {} ({} provider): {how}; --metric {}=fail to try a failure",
+                u.name,
+                u.provider.key(),
+                u.name
+            ),
+        ));
+    }
+    models
 }
 
 /// The image the default scenario updates to: the next colour of the Argo demo images
@@ -245,7 +562,14 @@ fn duration_node(n: &Node, p: &FieldPath, file: &str, report: &mut Report) -> Op
     duration(&v?, p, report)
 }
 
-fn convert(path: &Path, file: &str, root: &Node, diags: &mut Diagnostics) -> Option<Scenario> {
+fn convert(
+    path: &Path,
+    file: &str,
+    root: &Node,
+    opts: &LoadOptions,
+    extra: Manifests,
+    diags: &mut Diagnostics,
+) -> Option<Scenario> {
     let mut report = Report::new(file, root);
     let base = FieldPath::root();
     if !matches!(root.value, Value::Map(_)) {
@@ -319,6 +643,8 @@ fn convert(path: &Path, file: &str, root: &Node, diags: &mut Diagnostics) -> Opt
             ),
         }
     }
+    // Manifest files given after the scenario on the command line.
+    manifests.merge(extra);
     if !diags.has_errors() {
         let at = if root.get("objects").is_some() {
             base.key("objects")
@@ -338,11 +664,13 @@ fn convert(path: &Path, file: &str, root: &Node, diags: &mut Diagnostics) -> Opt
         .traffic
         .as_ref()
         .and_then(|t| metrics::convert_traffic(t, &base.key("traffic"), &mut report));
-    let metric_models = raw
+    let mut metric_models = raw
         .metrics
         .as_ref()
         .map(|m| metrics::convert_metrics(m, traffic.as_ref(), &base.key("metrics"), &mut report))
         .unwrap_or_default();
+    // `--metric` on the command line wins over the scenario's model of the same metric.
+    metric_models.extend(opts.metrics.clone());
     let script = match root.get("script") {
         Some(s) => convert_script(s, &base.key("script"), file, &dir, &mut report, diags),
         None => Vec::new(),
@@ -395,6 +723,7 @@ fn convert(path: &Path, file: &str, root: &Node, diags: &mut Diagnostics) -> Opt
         traffic,
         metrics: metric_models,
         route_matches,
+        notes: Vec::new(),
     })
 }
 

@@ -57,6 +57,9 @@ pub enum MetricModel {
         duration: SimDuration,
         phase: AnalysisPhase,
     },
+    /// Every measurement ends in this phase, whatever the metric's conditions say: a metric
+    /// of a bare manifest with no model (assumed Successful), or `--metric NAME=fail`.
+    Assumed(AnalysisPhase),
 }
 
 impl MetricModel {
@@ -530,4 +533,75 @@ fn check_models(
             }
         }
     }
+}
+
+/// `--metric NAME=VALUE`: `pass`, `fail`, `error` or `inconclusive` set the phase of every
+/// measurement (the metric's conditions are not consulted, so `fail` fails whatever they
+/// are); anything else is the value the provider returns (a number, `true`/`false`, or a
+/// string), which the metric's conditions then judge as they would a real measurement.
+pub fn parse_metric_arg(arg: &str) -> Result<(String, MetricModel), String> {
+    let Some((name, value)) = arg.split_once('=') else {
+        return Err(format!(
+            "`{arg}`: write NAME=VALUE, where VALUE is pass, fail, error, inconclusive or a value"
+        ));
+    };
+    let (name, value) = (name.trim(), value.trim());
+    if name.is_empty() || value.is_empty() {
+        return Err(format!("`{arg}`: both NAME and VALUE are needed"));
+    }
+    let model = match value {
+        "pass" => MetricModel::Assumed(AnalysisPhase::Successful),
+        "fail" => MetricModel::Assumed(AnalysisPhase::Failed),
+        "error" => MetricModel::Assumed(AnalysisPhase::Error),
+        "inconclusive" => MetricModel::Assumed(AnalysisPhase::Inconclusive),
+        v => {
+            let json = if let Ok(i) = v.parse::<i64>() {
+                serde_json::Value::from(i)
+            } else if let Ok(f) = v.parse::<f64>()
+                && f.is_finite()
+            {
+                serde_json::Value::from(f)
+            } else if v == "true" || v == "false" {
+                serde_json::Value::Bool(v == "true")
+            } else {
+                serde_json::Value::String(v.trim_matches('"').to_string())
+            };
+            MetricModel::Value(Value::from_json(&json))
+        }
+    };
+    Ok((name.to_string(), model))
+}
+
+/// A metric the analyses of `m` measure: its name, provider and where it is defined.
+pub struct MetricUse {
+    pub name: String,
+    pub provider: Provider,
+    pub origin: crate::manifest::analysis::Origin,
+}
+
+/// Every metric the analyses of the rollouts in `m` would measure (step, background,
+/// blue-green and experiment analyses), once per name, in the order first met.
+pub fn metrics_used(m: &Manifests) -> Vec<MetricUse> {
+    let mut out: Vec<MetricUse> = Vec::new();
+    for r in &m.rollouts {
+        let analyses = analyses_of(r)
+            .into_iter()
+            .map(|(a, _)| a)
+            .chain(experiment_analyses_of(r));
+        for a in analyses {
+            let Ok(spec) = spec::build(a, &m.templates) else {
+                continue;
+            };
+            for metric in spec.metrics {
+                if !out.iter().any(|u| u.name == metric.name) {
+                    out.push(MetricUse {
+                        name: metric.name,
+                        provider: metric.provider,
+                        origin: metric.origin,
+                    });
+                }
+            }
+        }
+    }
+    out
 }

@@ -3,6 +3,7 @@
 //! scenario file (or a bare Rollout manifest, which runs the default scenario).
 
 pub mod condition;
+mod horizon;
 mod load;
 pub mod metrics;
 pub mod raw;
@@ -15,7 +16,11 @@ use crate::engine::SimDuration;
 use crate::manifest::Manifests;
 
 pub use condition::{Condition, Observation};
-pub use load::{LoadOptions, default_next_image, load, load_text, load_with_options};
+pub use horizon::default_horizon;
+pub use load::{
+    LoadOptions, default_next_image, is_manifest, load, load_sources, load_text, load_with_options,
+    not_a_scenario,
+};
 
 /// A validated scenario.
 #[derive(Debug, Clone)]
@@ -47,6 +52,9 @@ pub struct Scenario {
     pub metrics: std::collections::BTreeMap<String, metrics::MetricModel>,
     /// `traffic.managedRoutes`: the fraction of all requests each managed route matches.
     pub route_matches: std::collections::BTreeMap<String, f64>,
+    /// What loading decided on the user's behalf (skipped documents, Services created,
+    /// metrics assumed to pass), to show once before the run.
+    pub notes: Vec<crate::input::Diagnostic>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

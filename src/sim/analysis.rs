@@ -325,7 +325,9 @@ impl ModelProvider<'_> {
                     .unwrap_or(Value::Nil);
                 return Some(shape(metric, v));
             }
-            MetricModel::Error | MetricModel::Job { .. } => return None,
+            MetricModel::Error | MetricModel::Job { .. } | MetricModel::Assumed(_) => {
+                return None;
+            }
         };
         Some(shape(metric, Value::Float(number)))
     }
@@ -378,6 +380,15 @@ impl Provider for ModelProvider<'_> {
                 format!("no metric model for `{}`", metric.name),
             );
         };
+        if let MetricModel::Assumed(phase) = model {
+            // As a provider reports it: a message only with an error.
+            let message = if *phase == AnalysisPhase::Error {
+                "the metric provider returned an error (assumed)".to_string()
+            } else {
+                String::new()
+            };
+            return finished(*phase, now, "assumed".into(), message);
+        }
         if *model == MetricModel::Error {
             return finished(
                 AnalysisPhase::Error,
