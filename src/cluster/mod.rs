@@ -63,6 +63,9 @@ impl Cluster {
         &self.pods[id.0 as usize]
     }
 
+    /// A pod to change in place. Its state, readiness and times are what its ReplicaSet's
+    /// deletion order is keyed by: change those through the transitions below (`mark_ready`,
+    /// `mark_lost`, `terminate`, ...), which keep that order.
     pub fn pod_mut(&mut self, id: PodId) -> &mut Pod {
         &mut self.pods[id.0 as usize]
     }
