@@ -120,7 +120,7 @@ pub fn watch(inputs: &Inputs, opts: &WatchOptions) -> i32 {
     let colour = colour(opts.no_color);
     let id = identity(&v.sc);
     let mut replay = Replay::new(&v.result.journal);
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout::lock();
     let mut last_frame = String::new();
     let mut last_t = SimTime::ZERO;
     let stdin = std::io::stdin();
@@ -246,7 +246,7 @@ pub fn interactive(inputs: &Inputs, opts: &WatchOptions) -> i32 {
     let mut live = sim::Live::new(&sc, opts.seed.unwrap_or(sc.seed));
     let frame = std::time::Duration::from_millis(100);
     let step = crate::engine::SimDuration((opts.speed * 100.0).round().max(1.0) as u64);
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout::lock();
     let mut last = String::new();
     let mut last_state = None;
     // In raw mode a newline does not return the carriage.
@@ -314,6 +314,7 @@ pub fn sweep(
     out_dir: Option<&Path>,
     quiet: bool,
 ) -> i32 {
+    use crate::output::outdir::OutDir;
     use crate::output::sweep as render;
     use crate::sweep::{self as sw, VariantProblem};
     if runs == 0 {
@@ -351,6 +352,14 @@ pub fn sweep(
             .map(|s| s.seed)
             .unwrap_or_default()
     });
+    // The folder is checked before the runs; the files are put in place as one set.
+    let out = match out_dir.map(OutDir::prepare).transpose() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
     let total = sw::variants(&specs).len() as u64 * u64::from(runs);
     let bar = if quiet {
         indicatif::ProgressBar::hidden()
@@ -377,29 +386,36 @@ pub fn sweep(
         }
     };
     bar.finish_and_clear();
-    match format {
-        super::SweepFormat::Text => print!("{}", render::text(&results)),
-        super::SweepFormat::Csv => print!("{}", render::csv(&results)),
-        super::SweepFormat::Json => print!("{}", render::json(&results)),
-    }
-    if let Some(dir) = out_dir {
-        let written = std::fs::create_dir_all(dir)
-            .and_then(|_| std::fs::write(dir.join("sweep.csv"), render::csv(&results)))
-            .and_then(|_| std::fs::write(dir.join("sweep.json"), render::json(&results)))
-            .and_then(|_| std::fs::write(dir.join("sweep.txt"), render::text(&results)));
+    // Files first: if the reader of stdout goes away, the set is complete anyway.
+    if let Some(out) = out {
+        let dir = out_dir.unwrap_or(Path::new("."));
+        let staging = out.staging().to_path_buf();
+        let written = std::fs::write(staging.join("sweep.csv"), render::csv(&results))
+            .and_then(|_| std::fs::write(staging.join("sweep.json"), render::json(&results)))
+            .and_then(|_| std::fs::write(staging.join("sweep.txt"), render::text(&results)));
         if let Err(e) = written {
             eprintln!("error: cannot write to {}: {e}", dir.display());
             return EXIT_INVALID;
         }
         match render::chart_svg(&results) {
             Ok(svg) => {
-                if let Err(e) = std::fs::write(dir.join("sweep.svg"), svg) {
+                if let Err(e) = std::fs::write(staging.join("sweep.svg"), svg) {
                     eprintln!("error: cannot write to {}: {e}", dir.display());
                     return EXIT_INVALID;
                 }
             }
             Err(e) => eprintln!("warning: the sweep chart could not be drawn: {e}"),
         }
+        let set = ["sweep.csv", "sweep.json", "sweep.txt", "sweep.svg"].map(String::from);
+        if let Err(e) = out.commit(&set) {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    }
+    match format {
+        super::SweepFormat::Text => print!("{}", render::text(&results)),
+        super::SweepFormat::Csv => print!("{}", render::csv(&results)),
+        super::SweepFormat::Json => print!("{}", render::json(&results)),
     }
     EXIT_OK
 }
