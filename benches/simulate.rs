@@ -100,6 +100,95 @@ fn scale(c: &mut Criterion) {
     g.finish();
 }
 
+/// Scale with realistic start-up: `benches/scale-staggered-N.yaml`, pods starting in 5 s to
+/// 30 s each and `maxSurge: 10%`, so every pod becomes ready at its own instant and the stable
+/// ReplicaSet is scaled down pod by pod (ten setWeight steps over two hours, 10,000 requests
+/// per second, analysis every 30 s); and `plan` of the 10,000-replica update.
+fn scale_staggered(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scale_staggered");
+    g.sample_size(10);
+    for n in [1_000u32, 10_000, 100_000] {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("benches/scale-staggered-{n}.yaml"));
+        let sc = scenario::load(&path).expect("the scale scenario loads");
+        g.bench_function(format!("canary_2h_{n}_replicas"), |b| {
+            b.iter(|| black_box(sim::run(black_box(&sc))))
+        });
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/scale-staggered-10000.yaml");
+    let sc = scenario::load(&path).expect("the scale scenario loads");
+    g.bench_function("plan_10000_replicas", |b| {
+        b.iter(|| {
+            black_box(
+                rollout_sim::plan::plan(black_box(&sc), &rollout_sim::plan::PlanOptions::default())
+                    .expect("plans"),
+            )
+        })
+    });
+    g.finish();
+}
+
+/// The simulation's cost per event against the bare event queue's: the demo run's wall time
+/// divided by the events it processes, over one push and one pop of the queue (both medians of
+/// repeated measurements in this process), printed as a ratio. Criterion times the two parts
+/// too (`per_event/*`), for the record.
+fn per_event(c: &mut Criterion) {
+    use rollout_sim::engine::{EventQueue, SimTime};
+    use std::time::Instant;
+    const N: u64 = 100_000;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/rollouts-demo.yaml");
+    let sc = scenario::load(&path).expect("the demo scenario loads");
+    let queue_round = || {
+        let mut q = EventQueue::new();
+        for i in 0..N {
+            q.push(SimTime(i.wrapping_mul(7_919) % 30_011), i);
+        }
+        let mut sum = 0u64;
+        while let Some((_, e)) = q.pop_due(SimTime(u64::MAX)) {
+            sum = sum.wrapping_add(e);
+        }
+        black_box(sum)
+    };
+    let mut g = c.benchmark_group("per_event");
+    g.bench_function("rollouts_demo_run", |b| {
+        b.iter(|| black_box(sim::run(black_box(&sc))))
+    });
+    g.bench_function("event_queue_push_pop_100k", |b| b.iter(queue_round));
+    g.finish();
+
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let events = sim::run(&sc).events;
+    let demo_ns = median(
+        (0..301)
+            .map(|_| {
+                let t = Instant::now();
+                black_box(sim::run(black_box(&sc)));
+                t.elapsed().as_nanos() as f64
+            })
+            .collect(),
+    );
+    let queue_ns = median(
+        (0..31)
+            .map(|_| {
+                let t = Instant::now();
+                queue_round();
+                t.elapsed().as_nanos() as f64
+            })
+            .collect(),
+    );
+    let per_event = demo_ns / events as f64;
+    let per_queue_event = queue_ns / N as f64;
+    println!(
+        "per_event: the demo run takes {:.1} µs for {events} events, {per_event:.0} ns per event; \
+         the bare queue {per_queue_event:.1} ns per push+pop; ratio {:.1}",
+        demo_ns / 1000.0,
+        per_event / per_queue_event
+    );
+}
+
 criterion_group!(
     benches,
     demo,
@@ -107,6 +196,8 @@ criterion_group!(
     analysis_with_traffic,
     sweep_runs,
     engine_events,
-    scale
+    scale,
+    scale_staggered,
+    per_event
 );
 criterion_main!(benches);

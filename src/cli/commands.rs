@@ -193,7 +193,13 @@ fn run(
     let seed = seed.unwrap_or(sc.seed);
     let budgets = budget_args.for_scenario(&sc);
     let mut result = sim::run_with_budgets(&sc, seed, budgets);
-    let log = jsonl::render(&result.journal, &sc.name, seed, sc.start);
+    // The event log is rendered only for the outputs that print or write it: the text
+    // timeline reads the journal itself.
+    let log = if matches!(format, Format::Json) || out.is_some() {
+        jsonl::render(&result.journal, &sc.name, seed, sc.start)
+    } else {
+        String::new()
+    };
     let text = match format {
         Format::Json => log.clone(),
         Format::Text => {

@@ -50,6 +50,8 @@ pub struct Cluster {
     /// The nodes; empty means unlimited capacity (every pod is scheduled at once).
     pub nodes: Vec<Node>,
     pod_names: BTreeSet<String>,
+    /// Live pods no node has taken yet (with the node model), oldest first.
+    pending: BTreeSet<PodId>,
     next_rs_seq: u64,
 }
 
@@ -66,6 +68,9 @@ impl Cluster {
         &self.pods[id.0 as usize]
     }
 
+    /// A pod to change in place. Its state, readiness and times are what its ReplicaSet's
+    /// deletion order is keyed by: change those through the transitions below (`mark_ready`,
+    /// `mark_lost`, `terminate`, ...), which keep that order.
     pub fn pod_mut(&mut self, id: PodId) -> &mut Pod {
         &mut self.pods[id.0 as usize]
     }
@@ -106,7 +111,8 @@ impl Cluster {
             min_ready_seconds: new.min_ready_seconds,
             desired_annotation: Some(new.desired_annotation),
             scale_down_deadline: None,
-            pods: Vec::new(),
+            pods: BTreeSet::new(),
+            by_rank: BTreeSet::new(),
             replicas: 0,
             ready: 0,
             available: 0,
@@ -136,10 +142,28 @@ impl Cluster {
         }
     }
 
+    /// Moves a live pod to a new place in its ReplicaSet's deletion order: `change` is the
+    /// state change that moves it (the rank reads the state, so it is taken before and after).
+    fn rerank(&mut self, id: PodId, change: impl FnOnce(&mut Pod)) {
+        let pod = &mut self.pods[id.0 as usize];
+        let before = pod::deletion_rank(pod);
+        change(pod);
+        let (after, rs) = (pod::deletion_rank(pod), pod.rs);
+        if before != after {
+            let ranked = &mut self.rs_mut(rs).by_rank;
+            ranked.remove(&before);
+            ranked.insert(after);
+        }
+    }
+
     /// Adds a pod (in `Starting`) to a ReplicaSet; without the node model it is scheduled at
     /// once, with it the caller schedules it.
     pub fn add_pod(&mut self, rs: RsId, name: String, image: String, now: SimTime) -> PodId {
         let id = PodId(self.pods.len() as u32);
+        let scheduled = self.nodes.is_empty();
+        if !scheduled {
+            self.pending.insert(id);
+        }
         self.pods.push(Pod {
             id,
             name,
@@ -150,11 +174,13 @@ impl Cluster {
             available: false,
             ready_since: None,
             node: None,
-            scheduled: self.nodes.is_empty(),
+            scheduled,
             lost: false,
         });
+        let rank = pod::deletion_rank(&self.pods[id.0 as usize]);
         let r = self.rs_mut(rs);
-        r.pods.push(id);
+        r.pods.insert(id);
+        r.by_rank.insert(rank);
         r.replicas += 1;
         id
     }
@@ -185,6 +211,7 @@ impl Cluster {
             .map(|(i, _)| i);
         let Some(i) = best else { return false };
         self.nodes[i].pods += 1;
+        self.pending.remove(&id);
         let pod = self.pod_mut(id);
         pod.node = Some(i as u32);
         pod.scheduled = true;
@@ -193,11 +220,7 @@ impl Cluster {
 
     /// Pods waiting for a node, oldest first.
     pub fn pending_pods(&self) -> Vec<PodId> {
-        self.pods
-            .iter()
-            .filter(|p| !p.scheduled && p.is_live())
-            .map(|p| p.id)
-            .collect()
+        self.pending.iter().copied().collect()
     }
 
     /// The pod's node failed: it stops being Ready (and available) and never recovers.
@@ -206,12 +229,14 @@ impl Cluster {
         if pod.lost || !pod.is_live() {
             return;
         }
-        pod.lost = true;
         let (was_ready, was_available) = (pod.state == PodState::Ready, pod.available);
-        pod.state = PodState::Starting;
-        pod.available = false;
-        pod.ready_since = None;
-        let rs = pod.rs;
+        self.rerank(id, |pod| {
+            pod.lost = true;
+            pod.state = PodState::Starting;
+            pod.available = false;
+            pod.ready_since = None;
+        });
+        let rs = self.pod(id).rs;
         let r = self.rs_mut(rs);
         if was_ready {
             r.ready -= 1;
@@ -228,9 +253,11 @@ impl Cluster {
         if pod.state != PodState::Starting || pod.lost || !pod.scheduled {
             return None;
         }
-        pod.state = PodState::Ready;
-        pod.ready_since = Some(now);
-        let rs = pod.rs;
+        self.rerank(id, |pod| {
+            pod.state = PodState::Ready;
+            pod.ready_since = Some(now);
+        });
+        let rs = self.pod(id).rs;
         let r = self.rs_mut(rs);
         r.ready += 1;
         if r.min_ready_seconds == 0 {
@@ -262,10 +289,13 @@ impl Cluster {
             PodState::Ready => (true, pod.available),
             PodState::Terminating { .. } | PodState::Gone => return false,
         };
+        let rank = pod::deletion_rank(pod);
         pod.state = PodState::Terminating { since: now };
         pod.available = false;
         let rs = pod.rs;
+        self.pending.remove(&id);
         let r = self.rs_mut(rs);
+        r.by_rank.remove(&rank);
         r.replicas -= 1;
         if was_ready {
             r.ready -= 1;
@@ -283,16 +313,13 @@ impl Cluster {
             return false;
         }
         pod.state = PodState::Gone;
-        let (rs, name, node) = (pod.rs, pod.name.clone(), pod.node);
+        let (rs, node) = (pod.rs, pod.node);
         if let Some(n) = node {
             self.nodes[n as usize].pods -= 1;
         }
-        self.pod_names.remove(&name);
-        // A ReplicaSet's pods are in creation order, that is by increasing id.
-        let pods = &mut self.rs_mut(rs).pods;
-        if let Ok(i) = pods.binary_search(&id) {
-            pods.remove(i);
-        }
+        self.pod_names
+            .remove(self.pods[id.0 as usize].name.as_str());
+        self.rs_mut(rs).pods.remove(&id);
         true
     }
 
@@ -306,17 +333,12 @@ impl Cluster {
             return ReplicaDiff::Create((want - have) as u32);
         }
         if want < have {
-            let mut live: Vec<&Pod> = rs
-                .pods
-                .iter()
-                .map(|p| self.pod(*p))
-                .filter(|p| p.is_live())
-                .collect();
-            live.sort_by_key(|p| pod::deletion_rank(p));
-            let victims = live
+            // The live pods are kept in deletion order: the victims are the first ones.
+            let victims = rs
+                .by_rank
                 .iter()
                 .take((have - want) as usize)
-                .map(|p| p.id)
+                .map(|rank| rank.3.0)
                 .collect();
             return ReplicaDiff::Delete(victims);
         }
@@ -428,6 +450,49 @@ mod tests {
         );
         c.rs_mut(rs).spec_replicas = 5;
         assert_eq!(c.replica_set_diff(rs), ReplicaDiff::Create(2));
+    }
+
+    /// The kept deletion order is the order a full sort of the live pods gives, whatever the
+    /// sequence of creations, readiness, lost nodes and terminations (a seeded walk).
+    #[test]
+    fn kept_deletion_order_equals_a_sort_of_the_live_pods() {
+        let (mut c, rs) = cluster_with_rs(0);
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut draw = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut ids = Vec::new();
+        for step in 0..3_000u64 {
+            let now = SimTime(step / 3 * 1000);
+            match draw(10) {
+                0..=3 => ids.push(c.add_pod(rs, format!("p{step}"), "x".into(), now)),
+                4..=6 if !ids.is_empty() => {
+                    c.mark_ready(ids[draw(ids.len() as u64) as usize], now);
+                }
+                7 if !ids.is_empty() => c.mark_lost(ids[draw(ids.len() as u64) as usize]),
+                8 if !ids.is_empty() => {
+                    c.terminate(ids[draw(ids.len() as u64) as usize], now);
+                }
+                _ => {}
+            }
+            let mut live: Vec<&Pod> = c.live_pods(rs).collect();
+            live.sort_by_key(|p| pod::deletion_rank(p));
+            let sorted: Vec<PodId> = live.iter().map(|p| p.id).collect();
+            let have = c.rs(rs).replicas;
+            assert_eq!(have as usize, sorted.len());
+            let k = draw(u64::from(have) + 1) as u32;
+            c.rs_mut(rs).spec_replicas = have - k;
+            let want = if k == 0 {
+                ReplicaDiff::None
+            } else {
+                ReplicaDiff::Delete(sorted[..k as usize].to_vec())
+            };
+            assert_eq!(c.replica_set_diff(rs), want, "at step {step}");
+        }
+        assert!(c.rs(rs).replicas > 100, "the walk kept a sizeable set");
     }
 
     #[test]

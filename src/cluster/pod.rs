@@ -47,18 +47,20 @@ impl Pod {
     }
 }
 
-/// Kubernetes' `ActivePodsWithRanks` order, smallest deleted first: not-ready before ready,
-/// ready for less time before longer, newer before older (then by id, for determinism).
-/// Pending before running is the same as not-ready before ready here, since every pod is
-/// scheduled at creation.
-pub fn deletion_rank(
-    p: &Pod,
-) -> (
+/// A pod's place in Kubernetes' `ActivePodsWithRanks` order (see [`deletion_rank`]).
+pub type DeletionRank = (
     u8,
     std::cmp::Reverse<SimTime>,
     std::cmp::Reverse<SimTime>,
     std::cmp::Reverse<PodId>,
-) {
+);
+
+/// Kubernetes' `ActivePodsWithRanks` order, smallest deleted first: not-ready before ready,
+/// ready for less time before longer, newer before older (then by id, for determinism).
+/// Pending before running is the same as not-ready before ready here, since every pod is
+/// scheduled at creation. The id makes every rank distinct, so an ordered set of ranks is in
+/// exactly the order a sort of the pods gives.
+pub fn deletion_rank(p: &Pod) -> DeletionRank {
     let ready = u8::from(p.is_ready());
     let since = p.ready_since.unwrap_or(SimTime::ZERO);
     (

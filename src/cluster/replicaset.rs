@@ -1,10 +1,12 @@
 //! ReplicaSets: spec, the annotations the rollout controller keeps on them, and the status
 //! counters (replicas, ready, available) maintained as their pods change state.
 
+use std::collections::BTreeSet;
+
 use crate::engine::SimTime;
 use crate::manifest::PodTemplate;
 
-use super::pod::PodId;
+use super::pod::{DeletionRank, PodId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RsId(pub u32);
@@ -30,8 +32,13 @@ pub struct ReplicaSet {
     pub desired_annotation: Option<i32>,
     /// `scale-down-deadline`.
     pub scale_down_deadline: Option<SimTime>,
-    /// Pods owned, live or terminating.
-    pub pods: Vec<PodId>,
+    /// Pods owned, live or terminating, in creation order (ids grow with creation); a set so
+    /// that removing a gone pod does not shift every younger one.
+    pub pods: BTreeSet<PodId>,
+    /// The live pods in the order the ReplicaSet controller deletes them (first deleted
+    /// first), kept as pods change state so that a scale-down of k pods costs O(k log n)
+    /// instead of a sort of every live pod. Maintained by `Cluster`'s pod transitions only.
+    pub(super) by_rank: BTreeSet<DeletionRank>,
     /// `status.replicas`: non-terminating pods.
     pub replicas: u32,
     /// `status.readyReplicas`.

@@ -3,7 +3,11 @@
 //! world through this, so they show exactly what the journal recorded.
 //!
 //! A [`Replay`] moves forward only (`advance_to`), one entry at a time, so a series over a
-//! whole run costs one pass over the journal.
+//! whole run costs one pass over the journal. Each entry costs O(log n) in the pods: pods are
+//! found by name through an index, and every ReplicaSet keeps its counts of non-terminating,
+//! Ready and available pods as they change (`plan` reads them after every entry).
+
+use std::collections::BTreeMap;
 
 use crate::engine::SimTime;
 use crate::sim::{Entry, EntryKind, Journal, RolloutSnapshot};
@@ -26,6 +30,20 @@ pub struct PodState {
     pub phase: PodPhase,
     pub ready: bool,
     pub available: bool,
+    /// Creation order over the whole journal: a ReplicaSet's pods are sorted by it.
+    seq: u64,
+}
+
+impl PodState {
+    /// What the pod adds to its ReplicaSet's counts: non-terminating, Ready, available.
+    fn counts(&self) -> [u32; 3] {
+        let live = self.phase != PodPhase::Terminating;
+        [
+            u32::from(live),
+            u32::from(live && self.ready),
+            u32::from(live && self.available),
+        ]
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,29 +59,29 @@ pub struct RsState {
     pub scale_down_deadline: Option<SimTime>,
     /// Live pods, in creation order.
     pub pods: Vec<PodState>,
+    /// Creation order among ReplicaSets (what the pod index refers to).
+    seq: u64,
+    /// The sum of its pods' `PodState::counts`, kept as they change.
+    counts: [u32; 3],
 }
 
 impl RsState {
     /// Non-terminating pods (`status.replicas`).
     pub fn replicas(&self) -> u32 {
-        self.pods
-            .iter()
-            .filter(|p| p.phase != PodPhase::Terminating)
-            .count() as u32
+        self.counts[0]
     }
 
     pub fn ready(&self) -> u32 {
-        self.pods
-            .iter()
-            .filter(|p| p.ready && p.phase != PodPhase::Terminating)
-            .count() as u32
+        self.counts[1]
     }
 
     pub fn available(&self) -> u32 {
-        self.pods
-            .iter()
-            .filter(|p| p.available && p.phase != PodPhase::Terminating)
-            .count() as u32
+        self.counts[2]
+    }
+
+    /// Where the pod created `seq`-th is in `pods`.
+    fn position(&self, seq: u64) -> Option<usize> {
+        self.pods.binary_search_by_key(&seq, |p| p.seq).ok()
     }
 }
 
@@ -100,20 +118,37 @@ pub struct State {
     /// The journal records `PodAvailable` (minReadySeconds above 0): Ready alone is not
     /// Available.
     min_ready: bool,
+    /// Every pod in `replica_sets` by name: its ReplicaSet's and its own creation order.
+    pod_index: BTreeMap<String, (u64, u64)>,
+    /// Pods and ReplicaSets created so far.
+    created: (u64, u64),
 }
 
 impl State {
-    pub fn rs_of_pod(&self, pod: &str) -> Option<&RsState> {
-        self.replica_sets
-            .iter()
-            .find(|rs| rs.pods.iter().any(|p| p.name == pod))
+    /// The ReplicaSet and position in its `pods` of a pod.
+    fn locate(&self, pod: &str) -> Option<(usize, usize)> {
+        let &(rs_seq, seq) = self.pod_index.get(pod)?;
+        let r = self.replica_sets.iter().position(|rs| rs.seq == rs_seq)?;
+        Some((r, self.replica_sets[r].position(seq)?))
     }
 
-    fn pod_mut(&mut self, pod: &str) -> Option<&mut PodState> {
-        self.replica_sets
-            .iter_mut()
-            .flat_map(|rs| rs.pods.iter_mut())
-            .find(|p| p.name == pod)
+    pub fn rs_of_pod(&self, pod: &str) -> Option<&RsState> {
+        self.locate(pod).map(|(r, _)| &self.replica_sets[r])
+    }
+
+    /// Changes a pod, keeping its ReplicaSet's counts.
+    fn update_pod(&mut self, pod: &str, change: impl FnOnce(&mut PodState)) {
+        let Some((r, i)) = self.locate(pod) else {
+            return;
+        };
+        let rs = &mut self.replica_sets[r];
+        let p = &mut rs.pods[i];
+        let before = p.counts();
+        change(p);
+        let after = p.counts();
+        for k in 0..3 {
+            rs.counts[k] = rs.counts[k] - before[k] + after[k];
+        }
     }
 
     fn rs_mut(&mut self, name: &str) -> Option<&mut RsState> {
@@ -132,16 +167,21 @@ impl State {
                 name,
                 revision,
                 image,
-            } => self.replica_sets.push(RsState {
-                name: name.clone(),
-                hash: name.rsplit('-').next().unwrap_or_default().to_string(),
-                revision: *revision,
-                image: image.clone(),
-                created: e.t,
-                spec: 0,
-                scale_down_deadline: None,
-                pods: Vec::new(),
-            }),
+            } => {
+                self.created.1 += 1;
+                self.replica_sets.push(RsState {
+                    name: name.clone(),
+                    hash: name.rsplit('-').next().unwrap_or_default().to_string(),
+                    revision: *revision,
+                    image: image.clone(),
+                    created: e.t,
+                    spec: 0,
+                    scale_down_deadline: None,
+                    pods: Vec::new(),
+                    seq: self.created.1,
+                    counts: [0; 3],
+                })
+            }
             EntryKind::ReplicaSetRevision { name, revision } => {
                 if let Some(rs) = self.rs_mut(name) {
                     rs.revision = *revision;
@@ -153,7 +193,16 @@ impl State {
                 }
             }
             EntryKind::ReplicaSetDeleted { name } => {
-                self.replica_sets.retain(|rs| &rs.name != name)
+                let index = &mut self.pod_index;
+                self.replica_sets.retain(|rs| {
+                    let keep = &rs.name != name;
+                    if !keep {
+                        for p in &rs.pods {
+                            index.remove(&p.name);
+                        }
+                    }
+                    keep
+                })
             }
             EntryKind::ScaleDownDeadline { name, at } => {
                 if let Some(rs) = self.rs_mut(name) {
@@ -162,53 +211,59 @@ impl State {
             }
             EntryKind::PodCreated { name, replica_set } => {
                 let t = e.t;
+                self.created.0 += 1;
+                let seq = self.created.0;
                 if let Some(rs) = self.rs_mut(replica_set) {
-                    rs.pods.push(PodState {
+                    let pod = PodState {
                         name: name.clone(),
                         created: t,
                         phase: PodPhase::ContainerCreating,
                         ready: false,
                         available: false,
-                    });
+                        seq,
+                    };
+                    for (c, p) in rs.counts.iter_mut().zip(pod.counts()) {
+                        *c += p;
+                    }
+                    rs.pods.push(pod);
+                    let rs_seq = rs.seq;
+                    self.pod_index.insert(name.clone(), (rs_seq, seq));
                 }
             }
             EntryKind::PodPending { name } => {
-                if let Some(p) = self.pod_mut(name) {
-                    p.phase = PodPhase::Pending;
-                }
+                self.update_pod(name, |p| p.phase = PodPhase::Pending);
             }
             EntryKind::PodScheduled { name, .. } => {
-                if let Some(p) = self.pod_mut(name) {
-                    p.phase = PodPhase::ContainerCreating;
-                }
+                self.update_pod(name, |p| p.phase = PodPhase::ContainerCreating);
             }
             EntryKind::PodReady { name } => {
                 let min_ready = self.min_ready;
-                if let Some(p) = self.pod_mut(name) {
+                self.update_pod(name, |p| {
                     p.phase = PodPhase::Running;
                     p.ready = true;
                     p.available = !min_ready;
-                }
+                });
             }
             EntryKind::PodAvailable { name } => {
-                if let Some(p) = self.pod_mut(name) {
-                    p.available = true;
-                }
+                self.update_pod(name, |p| p.available = true);
             }
             EntryKind::PodNotReady { name } => {
-                if let Some(p) = self.pod_mut(name) {
+                self.update_pod(name, |p| {
                     p.ready = false;
                     p.available = false;
-                }
+                });
             }
             EntryKind::PodTerminating { name } | EntryKind::PodEvicted { name, .. } => {
-                if let Some(p) = self.pod_mut(name) {
-                    p.phase = PodPhase::Terminating;
-                }
+                self.update_pod(name, |p| p.phase = PodPhase::Terminating);
             }
             EntryKind::PodDeleted { name } => {
-                for rs in &mut self.replica_sets {
-                    rs.pods.retain(|p| &p.name != name);
+                if let Some((r, i)) = self.locate(name) {
+                    let rs = &mut self.replica_sets[r];
+                    let gone = rs.pods.remove(i);
+                    for (c, p) in rs.counts.iter_mut().zip(gone.counts()) {
+                        *c -= p;
+                    }
+                    self.pod_index.remove(name);
                 }
             }
             EntryKind::AnalysisRunCreated {
@@ -319,4 +374,52 @@ pub fn state_at(journal: &Journal, t: SimTime) -> State {
     let mut r = Replay::new(journal);
     r.advance_to(t);
     r.state
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kept counts and the name index agree with a recount and a scan after every entry
+    /// of runs with pending pods, lost nodes, evictions, deleted pods and deleted ReplicaSets.
+    #[test]
+    fn kept_counts_and_index_match_a_recount_after_every_entry() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        for file in [
+            "node-capacity.yaml",
+            "pod-faults-during-canary.yaml",
+            "abort-then-node-failure.yaml",
+            "canary-min-ready-seconds.yaml",
+            "experiment-baseline-vs-canary.yaml",
+            "rollouts-demo.yaml",
+        ] {
+            let sc = crate::scenario::load(&dir.join(file)).expect("the scenario loads");
+            let journal = crate::sim::run(&sc).journal;
+            let mut replay = Replay::new(&journal);
+            let mut checked = 0;
+            while replay.step().is_some() {
+                for rs in &replay.state.replica_sets {
+                    let live = rs.pods.iter().filter(|p| p.phase != PodPhase::Terminating);
+                    let recount = [
+                        live.clone().count() as u32,
+                        live.clone().filter(|p| p.ready).count() as u32,
+                        live.filter(|p| p.available).count() as u32,
+                    ];
+                    assert_eq!(
+                        [rs.replicas(), rs.ready(), rs.available()],
+                        recount,
+                        "{file}: {} at {}",
+                        rs.name,
+                        replay.state.t
+                    );
+                    for p in &rs.pods {
+                        let found = replay.state.rs_of_pod(&p.name).map(|r| &r.name);
+                        assert_eq!(found, Some(&rs.name), "{file}: {}", p.name);
+                        checked += 1;
+                    }
+                }
+            }
+            assert!(checked > 0, "{file} has pods");
+        }
+    }
 }

@@ -92,19 +92,19 @@ impl DurationExpect {
         *self == DurationExpect::default()
     }
 
-    fn check(&self, d: Option<&DurationStatus>, out: &mut Vec<Mismatch>) {
+    fn check(&self, d: Option<&DurationStatus>, out: &mut Sink) {
         let since_start = |t: Option<SimTime>| t.map(|t| t - SimTime::ZERO);
         let finished = d.and_then(|d| d.finished_at);
         check(
             out,
-            "duration.finished",
+            || "duration.finished".into(),
             &self.finished,
             &finished.is_some(),
         );
         let paused = d.is_some_and(|d| d.manual_pause_started_at.is_some());
         check(
             out,
-            "duration.manuallyPaused",
+            || "duration.manuallyPaused".into(),
             &self.manually_paused,
             &paused,
         );
@@ -125,17 +125,16 @@ impl DurationExpect {
             let below = min.is_some_and(|m| got.is_none_or(|g| g < m));
             let above = max.is_some_and(|m| got.is_none_or(|g| g > m));
             if below || above {
-                let bounds = [
-                    min.map(|m| format!("at least {m}")),
-                    max.map(|m| format!("at most {m}")),
-                ];
-                out.push(Mismatch {
+                out.push(|| Mismatch {
                     key: format!("duration.{key}"),
-                    expected: bounds
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(" and "),
+                    expected: [
+                        min.map(|m| format!("at least {m}")),
+                        max.map(|m| format!("at most {m}")),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" and "),
                     actual: got.map_or("unset".to_string(), |g| g.to_string()),
                 });
             }
@@ -181,6 +180,29 @@ pub struct Condition {
     pub elapsed_max: Option<SimDuration>,
     pub elapsed_min: Option<SimDuration>,
     pub not: Option<Box<Condition>>,
+}
+
+/// The parts of an [`Observation`] that cost more than a few counters to gather (maps built
+/// from every AnalysisRun, Experiment and traffic version): a condition that reads none of
+/// them is checked against an observation without them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reads {
+    pub analysis: bool,
+    pub experiments: bool,
+    pub routes: bool,
+    pub traffic: bool,
+    pub mirrored: bool,
+}
+
+impl Reads {
+    /// Everything: for expectations, whose failures print the whole observation's keys.
+    pub const ALL: Reads = Reads {
+        analysis: true,
+        experiments: true,
+        routes: true,
+        traffic: true,
+        mirrored: true,
+    };
 }
 
 /// The state of the simulated world that conditions are checked against.
@@ -234,17 +256,39 @@ impl fmt::Display for Mismatch {
     }
 }
 
+/// Where the keys that do not hold go: every one, with its expected and actual text, or
+/// only whether there is one. Checking a `wait` after every change of the world asks the
+/// second question, so a mismatch's text is only built when someone reads it.
+enum Sink {
+    All(Vec<Mismatch>),
+    Any(bool),
+}
+
+impl Sink {
+    fn push(&mut self, mismatch: impl FnOnce() -> Mismatch) {
+        match self {
+            Sink::All(out) => out.push(mismatch()),
+            Sink::Any(found) => *found = true,
+        }
+    }
+
+    /// Nothing more is needed: a mismatch is found and only its existence was asked.
+    fn decided(&self) -> bool {
+        matches!(self, Sink::Any(true))
+    }
+}
+
 fn check<T: PartialEq + fmt::Display>(
-    out: &mut Vec<Mismatch>,
-    key: &str,
+    out: &mut Sink,
+    key: impl FnOnce() -> String,
     want: &Option<T>,
     got: &T,
 ) {
     if let Some(w) = want
         && w != got
     {
-        out.push(Mismatch {
-            key: key.to_string(),
+        out.push(|| Mismatch {
+            key: key(),
             expected: w.to_string(),
             actual: got.to_string(),
         });
@@ -259,25 +303,53 @@ fn opt_text<T: fmt::Display>(v: &Option<T>) -> String {
 impl Condition {
     /// Every key that does not hold in `obs` (empty when the condition holds).
     pub fn mismatches(&self, obs: &Observation) -> Vec<Mismatch> {
-        let mut out = Vec::new();
+        let mut out = Sink::All(Vec::new());
+        self.compare(obs, &mut out);
+        match out {
+            Sink::All(v) => v,
+            Sink::Any(_) => unreachable!("collected above"),
+        }
+    }
+
+    /// Whether every key holds in `obs`; the same verdict as an empty `mismatches`, without
+    /// building any text and stopping at the first key that does not hold.
+    pub fn holds(&self, obs: &Observation) -> bool {
+        let mut out = Sink::Any(false);
+        self.compare(obs, &mut out);
+        !out.decided()
+    }
+
+    /// The costly parts of the observation this condition (and its `not`) reads.
+    pub fn reads(&self) -> Reads {
+        let not = self.not.as_ref().map(|n| n.reads()).unwrap_or_default();
+        Reads {
+            analysis: !self.analysis.is_empty() || not.analysis,
+            experiments: !self.experiments.is_empty() || not.experiments,
+            routes: self.routes.is_some() || not.routes,
+            traffic: !self.requests.is_empty() || !self.failed_requests.is_empty() || not.traffic,
+            mirrored: !self.mirrored_requests.is_empty() || not.mirrored,
+        }
+    }
+
+    /// Compares every key that is set with `obs`, in a fixed order, into `out`.
+    fn compare(&self, obs: &Observation, out: &mut Sink) {
         if let Some(p) = self.phase
             && p != obs.phase
         {
-            let actual = if obs.message.is_empty() {
-                obs.phase.to_string()
-            } else {
-                format!("{} ({})", obs.phase, obs.message)
-            };
-            out.push(Mismatch {
+            out.push(|| Mismatch {
                 key: "phase".into(),
                 expected: p.to_string(),
-                actual,
+                actual: if obs.message.is_empty() {
+                    obs.phase.to_string()
+                } else {
+                    format!("{} ({})", obs.phase, obs.message)
+                },
             });
         }
         if let Some(m) = &self.message
             && !obs.message.contains(m.as_str())
         {
-            out.push(Mismatch {
+            out.push(|| Mismatch {
                 key: "message".into(),
                 expected: format!("a message containing \"{m}\""),
                 actual: format!("\"{}\"", obs.message),
@@ -286,42 +358,50 @@ impl Condition {
         if let Some(s) = self.step
             && obs.step != Some(s)
         {
-            out.push(Mismatch {
+            out.push(|| Mismatch {
                 key: "step".into(),
                 expected: s.to_string(),
                 actual: opt_text(&obs.step),
             });
         }
-        check(&mut out, "setWeight", &self.set_weight, &obs.set_weight);
         check(
-            &mut out,
-            "actualWeight",
+            out,
+            || "setWeight".into(),
+            &self.set_weight,
+            &obs.set_weight,
+        );
+        check(
+            out,
+            || "actualWeight".into(),
             &self.actual_weight,
             &obs.actual_weight,
         );
-        check(&mut out, "aborted", &self.aborted, &obs.aborted);
-        check(&mut out, "paused", &self.paused, &obs.paused);
-        check(&mut out, "revision", &self.revision, &obs.revision);
+        check(out, || "aborted".into(), &self.aborted, &obs.aborted);
+        check(out, || "paused".into(), &self.paused, &obs.paused);
+        check(out, || "revision".into(), &self.revision, &obs.revision);
         let got_status = obs.duration.as_ref().and_then(|d| d.completion_status);
         if let Some(want) = self.completion_status
             && got_status != want
         {
             let name = |c: Option<CompletionStatus>| c.map_or("none", CompletionStatus::as_str);
-            out.push(Mismatch {
+            out.push(|| Mismatch {
                 key: "completionStatus".into(),
                 expected: name(want).to_string(),
                 actual: name(got_status).to_string(),
             });
         }
         if !self.duration.is_empty() {
-            self.duration.check(obs.duration.as_ref(), &mut out);
+            self.duration.check(obs.duration.as_ref(), out);
+        }
+        if out.decided() {
+            return;
         }
         for ((role, want), (_, got)) in self.images.entries().into_iter().zip(obs.images.entries())
         {
             if let Some(w) = want
                 && got.as_ref() != Some(w)
             {
-                out.push(Mismatch {
+                out.push(|| Mismatch {
                     key: format!("images.{role}"),
                     expected: w.clone(),
                     actual: opt_text(got),
@@ -334,26 +414,26 @@ impl Condition {
             .into_iter()
             .zip(obs.replicas.entries())
         {
-            check(&mut out, &format!("replicas.{name}"), want, got);
+            check(out, || format!("replicas.{name}"), want, got);
         }
-        counts(&mut out, "pods", &self.pods, &obs.pods);
-        counts(&mut out, "readyPods", &self.ready_pods, &obs.ready_pods);
+        counts(out, "pods", &self.pods, &obs.pods);
+        counts(out, "readyPods", &self.ready_pods, &obs.ready_pods);
         check(
-            &mut out,
-            "replicaSets.total",
+            out,
+            || "replicaSets.total".into(),
             &self.replica_sets_total,
             &obs.replica_sets_total,
         );
         check(
-            &mut out,
-            "replicaSets.scaledUp",
+            out,
+            || "replicaSets.scaledUp".into(),
             &self.replica_sets_scaled_up,
             &obs.replica_sets_scaled_up,
         );
         for (name, want) in &self.analysis {
             let got = obs.analysis.get(name);
             if got != Some(want) {
-                out.push(Mismatch {
+                out.push(|| Mismatch {
                     key: format!("analysis.{name}"),
                     expected: want.clone(),
                     actual: got.cloned().unwrap_or_else(|| "no AnalysisRun".to_string()),
@@ -381,7 +461,7 @@ impl Condition {
             if let Some(w) = want
                 && got != Some(*w)
             {
-                out.push(Mismatch {
+                out.push(|| Mismatch {
                     key: format!("weights.{key}"),
                     expected: w.to_string(),
                     actual: got.map_or_else(|| "no router weights".to_string(), |g| g.to_string()),
@@ -391,7 +471,7 @@ impl Condition {
         if let Some(routes) = &self.routes
             && *routes != obs.routes
         {
-            out.push(Mismatch {
+            out.push(|| Mismatch {
                 key: "routes".into(),
                 expected: format!("[{}]", routes.join(", ")),
                 actual: format!("[{}]", obs.routes.join(", ")),
@@ -400,7 +480,7 @@ impl Condition {
         for (name, want) in &self.experiments {
             let got = obs.experiments.get(name);
             if got != Some(want) {
-                out.push(Mismatch {
+                out.push(|| Mismatch {
                     key: format!("experiment.{name}"),
                     expected: want.clone(),
                     actual: got.cloned().unwrap_or_else(|| "no Experiment".to_string()),
@@ -422,7 +502,7 @@ impl Condition {
                     .get(role)
                     .map_or(0, |c| if pick == 1 { c.1 } else { c.0 });
                 if min.is_some_and(|m| got < m) || max.is_some_and(|m| got > m) {
-                    out.push(Mismatch {
+                    out.push(|| Mismatch {
                         key: format!("{key}.{role}"),
                         expected: range_text(*min, *max),
                         actual: got.to_string(),
@@ -433,7 +513,7 @@ impl Condition {
         if let Some(max) = self.elapsed_max
             && obs.elapsed > max
         {
-            out.push(Mismatch {
+            out.push(|| Mismatch {
                 key: "elapsed.max".into(),
                 expected: format!("at most {max}"),
                 actual: obs.elapsed.to_string(),
@@ -442,26 +522,21 @@ impl Condition {
         if let Some(min) = self.elapsed_min
             && obs.elapsed < min
         {
-            out.push(Mismatch {
+            out.push(|| Mismatch {
                 key: "elapsed.min".into(),
                 expected: format!("at least {min}"),
                 actual: obs.elapsed.to_string(),
             });
         }
         if let Some(not) = &self.not
-            && not.mismatches(obs).is_empty()
+            && not.holds(obs)
         {
-            out.push(Mismatch {
+            out.push(|| Mismatch {
                 key: "not".into(),
                 expected: format!("not {{{not}}}"),
                 actual: "it holds".to_string(),
             });
         }
-        out
-    }
-
-    pub fn holds(&self, obs: &Observation) -> bool {
-        self.mismatches(obs).is_empty()
     }
 }
 
@@ -475,17 +550,17 @@ fn range_text(min: Option<u64>, max: Option<u64>) -> String {
     }
 }
 
-fn counts(out: &mut Vec<Mismatch>, key: &str, want: &RoleCountsExpect, got: &RoleCounts) {
+fn counts(out: &mut Sink, key: &str, want: &RoleCountsExpect, got: &RoleCounts) {
     for ((role, w), (_, g)) in want.roles.entries().into_iter().zip(got.roles.entries()) {
-        check(out, &format!("{key}.{role}"), w, g);
+        check(out, || format!("{key}.{role}"), w, g);
     }
     check(
         out,
-        &format!("{key}.experiment"),
+        || format!("{key}.experiment"),
         &want.experiment,
         &got.experiment,
     );
-    check(out, &format!("{key}.total"), &want.total, &got.total);
+    check(out, || format!("{key}.total"), &want.total, &got.total);
 }
 
 impl fmt::Display for Condition {
@@ -660,6 +735,125 @@ mod tests {
             "phase: expected Healthy, got Paused (CanaryPauseStep)"
         );
         assert_eq!(m[1].to_string(), "pods.stable: expected 3, got 4");
+    }
+
+    /// `holds` (no text built, first mismatch ends it) agrees with `mismatches` for every
+    /// kind of key, holding or not, alone, in pairs and under `not`; and `reads` names the
+    /// costly parts a condition looks at.
+    #[test]
+    fn holds_agrees_with_mismatches_for_every_key() {
+        let mut o = obs();
+        o.analysis.insert("success-rate".into(), "Running".into());
+        o.experiments.insert("0".into(), "Running".into());
+        o.routes = vec!["header".into()];
+        o.traffic.insert("stable".into(), (100, 2));
+        o.mirrored.insert("canary".into(), (10, 1));
+        o.images.stable = Some("x:1".into());
+        o.weights = Some(RouterWeights {
+            canary: 20,
+            stable: 80,
+            experiment: 0,
+        });
+        let mut singles: Vec<Condition> = Vec::new();
+        for right in [true, false] {
+            let pick = |a: u32, b: u32| if right { a } else { b };
+            let mut cs = vec![
+                Condition {
+                    phase: Some(if right { Phase::Paused } else { Phase::Healthy }),
+                    ..Default::default()
+                },
+                Condition {
+                    message: Some(if right { "Pause" } else { "Abort" }.into()),
+                    ..Default::default()
+                },
+                Condition {
+                    step: Some(pick(1, 2)),
+                    set_weight: Some(pick(20, 40)),
+                    ..Default::default()
+                },
+                Condition {
+                    actual_weight: Some(pick(0, 5)),
+                    aborted: Some(!right),
+                    paused: Some(!right),
+                    revision: Some(u64::from(pick(0, 3))),
+                    ..Default::default()
+                },
+                Condition {
+                    replica_sets_total: Some(pick(0, 1)),
+                    replica_sets_scaled_up: Some(pick(0, 2)),
+                    elapsed_max: Some(SimDuration::from_secs(u64::from(pick(5, 0)))),
+                    ..Default::default()
+                },
+                Condition {
+                    routes: Some(vec![if right { "header" } else { "mirror" }.into()]),
+                    ..Default::default()
+                },
+            ];
+            let mut c = Condition::default();
+            c.images.stable = Some(if right { "x:1" } else { "x:2" }.into());
+            c.replicas.desired = Some(pick(0, 9));
+            c.pods.roles.canary = Some(pick(1, 2));
+            c.ready_pods.total = Some(pick(0, 3));
+            cs.push(c);
+            let mut c = Condition::default();
+            c.weights.canary = Some(pick(20, 30) as i32);
+            c.analysis.insert(
+                "success-rate".into(),
+                if right { "Running" } else { "Failed" }.into(),
+            );
+            c.experiments
+                .insert("0".into(), if right { "Running" } else { "Failed" }.into());
+            cs.push(c);
+            let mut c = Condition::default();
+            c.requests
+                .insert("stable".into(), (Some(u64::from(pick(100, 101))), None));
+            c.failed_requests.insert("stable".into(), (None, Some(2)));
+            c.mirrored_requests
+                .insert("canary".into(), (Some(u64::from(pick(10, 11))), None));
+            c.elapsed_min = Some(SimDuration::from_secs(u64::from(pick(0, 5))));
+            cs.push(c);
+            singles.extend(cs);
+        }
+        let mut all = singles.clone();
+        for a in &singles {
+            all.push(Condition {
+                not: Some(Box::new(a.clone())),
+                ..Default::default()
+            });
+            for b in &singles {
+                let mut c = a.clone();
+                c.not = Some(Box::new(b.clone()));
+                all.push(c);
+            }
+        }
+        let (mut held, mut failed) = (0, 0);
+        for c in &all {
+            let m = c.mismatches(&o);
+            assert_eq!(c.holds(&o), m.is_empty(), "{c}: {m:?}");
+            if m.is_empty() { held += 1 } else { failed += 1 }
+        }
+        assert!(held > 10 && failed > 10, "both verdicts are exercised");
+        assert_eq!(
+            singles[7].reads(),
+            Reads {
+                analysis: true,
+                experiments: true,
+                ..Default::default()
+            }
+        );
+        let nested = Condition {
+            not: Some(Box::new(singles[8].clone())),
+            ..Default::default()
+        };
+        assert_eq!(
+            nested.reads(),
+            Reads {
+                traffic: true,
+                mirrored: true,
+                ..Default::default()
+            }
+        );
+        assert_eq!(singles[0].reads(), Reads::default());
     }
 
     #[test]

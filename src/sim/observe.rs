@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::engine::SimDuration;
 use crate::rollout::status::observed_phase;
 use crate::rollout::{BudgetView, Phase, PodView, RsView, ServiceView};
-use crate::scenario::condition::{Observation, Replicas, RoleCounts, Roles, RouterWeights};
+use crate::scenario::condition::{Observation, Reads, Replicas, RoleCounts, Roles, RouterWeights};
 
 use super::{EntryKind, RolloutSnapshot, Simulation};
 
@@ -277,6 +277,12 @@ impl Simulation<'_> {
 
     /// The rollout as `kubectl argo rollouts get rollout` would show it now.
     pub(super) fn observe(&self) -> Observation {
+        self.observe_reading(Reads::ALL)
+    }
+
+    /// The observation with only the costly parts in `reads` gathered (the others are left
+    /// empty): what a `wait` needs, or (with nothing) what the journal records after a change.
+    pub(super) fn observe_reading(&self, reads: Reads) -> Observation {
         let st = &self.rollout.status;
         let (phase, message) = observed_phase(self.rollout.generation, st);
         let set_weight = self.set_weight();
@@ -354,16 +360,36 @@ impl Simulation<'_> {
             ready_pods: ready,
             replica_sets_total: total,
             replica_sets_scaled_up: scaled_up,
-            analysis: self.analysis_phases(),
-            experiments: self.experiment_phases(),
+            analysis: if reads.analysis {
+                self.analysis_phases()
+            } else {
+                Default::default()
+            },
+            experiments: if reads.experiments {
+                self.experiment_phases()
+            } else {
+                Default::default()
+            },
             weights: st.canary.weights.as_ref().map(|w| RouterWeights {
                 canary: w.canary.weight,
                 stable: w.stable.weight,
                 experiment: w.additional.iter().map(|d| d.weight).sum(),
             }),
-            routes: self.routes.iter().map(|r| r.name.clone()).collect(),
-            traffic: self.traffic_by_role(),
-            mirrored: self.mirrored_by_role(),
+            routes: if reads.routes {
+                self.routes.iter().map(|r| r.name.clone()).collect()
+            } else {
+                Vec::new()
+            },
+            traffic: if reads.traffic {
+                self.traffic_by_role()
+            } else {
+                Default::default()
+            },
+            mirrored: if reads.mirrored {
+                self.mirrored_by_role()
+            } else {
+                Default::default()
+            },
             elapsed: SimDuration(self.now.as_millis()),
         }
     }

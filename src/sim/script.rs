@@ -40,7 +40,7 @@ impl Simulation<'_> {
                     self.wait_deadline = None;
                 }
                 Action::WaitUntil(c) => {
-                    let obs = self.observe();
+                    let obs = self.observe_reading(c.reads());
                     if !c.holds(&obs) {
                         return changed;
                     }
