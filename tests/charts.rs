@@ -341,13 +341,19 @@ fn charts_of_a_timed_out_run_frame_the_update_not_the_idle_tail() {
     .expect("scenario loads");
     let result = rollout_sim::sim::run(&sc);
     let input = ChartInput::new(&result.journal, &sc.name, charts::conditions_of(&sc));
-    let (settled, end) = (input.settled().as_secs_f64(), input.series.end().as_secs_f64());
+    let (settled, end) = (
+        input.settled().as_secs_f64(),
+        input.series.end().as_secs_f64(),
+    );
     // It settles when the indefinite pause starts (about 75 s), long before the run ends.
     assert!((60.0..120.0).contains(&settled), "settled at {settled}");
     assert!(end > 600.0, "run ended at {end}");
     let framed = input.framed();
     let edge = framed.series.end().as_secs_f64();
-    assert!(edge > settled && edge <= settled + 30.0, "frame ends at {edge}");
+    assert!(
+        edge > settled && edge <= settled + 30.0,
+        "frame ends at {edge}"
+    );
     // The axis stops there; series.csv still has every tick.
     let svg = charts::svg(Kind::Traffic, &input).unwrap();
     assert!(svg.contains("\n01:00\n") && !svg.contains("\n05:00\n"));

@@ -15,3 +15,4 @@ pub mod summary;
 pub mod sweep;
 pub mod timeline;
 pub mod tree;
+pub mod waiting;
