@@ -232,9 +232,12 @@ fn report_is_self_contained_and_escapes_scenario_text() {
         html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &quot;quoted&quot; &amp;")
     );
     let lower = html.to_lowercase();
-    for banned in ["<script", "<link", "src=", "@import", "url(", "https:"] {
+    for banned in ["<link", "src=", "@import", "url(", "https:"] {
         assert!(!lower.contains(banned), "report.html contains {banned}");
     }
+    // Two scripts, both inline and the report's own: the slider's data and its code.
+    assert_eq!(lower.matches("<script").count(), 2);
+    assert!(html.contains("<script type=\"application/json\" id=\"moment-data\">"));
     // The only URLs are SVG namespaces, which browsers never fetch.
     assert_eq!(
         lower.matches("http:").count(),
@@ -245,6 +248,7 @@ fn report_is_self_contained_and_escapes_scenario_text() {
     for section in [
         "id=\"result\"",
         "id=\"charts\"",
+        "id=\"moment\"",
         "id=\"steps\"",
         "id=\"analysis\"",
         "id=\"timeline\"",

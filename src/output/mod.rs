@@ -9,6 +9,7 @@ pub mod junit;
 pub mod plan;
 pub mod replay;
 pub mod report;
+pub mod scrub;
 pub mod series;
 pub mod steps;
 pub mod summary;

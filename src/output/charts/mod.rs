@@ -158,6 +158,16 @@ impl ChartInput {
     }
 }
 
+/// Where the time axis lies in every chart, in SVG pixels (left end, right end), and the
+/// virtual milliseconds at its right end: what a cursor over the charts needs. Every chart is
+/// 1000 pixels wide, with the plot between the y labels and the right margin (`style::plot`).
+pub fn time_axis(input: &ChartInput) -> (f64, f64, u64) {
+    let left = f64::from(style::WIDTH_MARGIN + style::Y_LABEL_AREA);
+    let right = f64::from(1000 - style::WIDTH_MARGIN - 10) - 1.0;
+    let end = (style::x_end(&input.framed()) * 1000.0).round() as u64;
+    (left, right, end)
+}
+
 /// The conditions of every metric of the scenario's AnalysisTemplates (the first template
 /// that names a metric wins).
 pub fn conditions_of(sc: &Scenario) -> BTreeMap<String, MetricConditions> {
