@@ -52,6 +52,9 @@ pub struct PlanStep {
     pub canary_pods: u32,
     /// Non-terminating pods of the stable (active) ReplicaSet at the end of the step.
     pub stable_pods: u32,
+    /// Non-terminating pods of the ReplicaSets of the rollout's Experiments at the end of the
+    /// step (they are neither canary nor stable: the Experiment owns them).
+    pub experiment_pods: u32,
     /// The most non-terminating pods of the rollout at any moment of the step.
     pub peak_pods: u32,
     pub start: Times,
@@ -76,14 +79,19 @@ pub struct Plan {
     pub promote_after: Option<SimDuration>,
     /// Canary steps in the spec (rows exist only for the steps the update reached).
     pub spec_steps: u32,
+    /// `maxTrafficWeight` (100 unless set): the unit of the setWeights.
+    pub max_weight: u32,
     pub steps: Vec<PlanStep>,
     /// Manual promotions the update needs (indefinite pauses reached).
     pub promotions: u32,
     /// When the rollout is Healthy at the new revision: the ETA.
     pub healthy: Times,
-    /// Pods at that moment: new and old ReplicaSets.
+    /// Pods at that moment: new and old ReplicaSets, and the Experiments' ones.
     pub healthy_canary_pods: u32,
     pub healthy_stable_pods: u32,
+    pub healthy_experiment_pods: u32,
+    /// The rollout has experiment steps (the table then has an `experiment` column).
+    pub has_experiments: bool,
     /// The most pods from the end of the last step until Healthy.
     pub healthy_peak_pods: u32,
     /// When every old ReplicaSet is scaled to 0 (after `scaleDownDelaySeconds`, if any).
@@ -99,6 +107,9 @@ pub enum PlanError {
     NoRollout,
     #[error("the Rollout {0} has no container")]
     NoContainer(String),
+    /// The simulator itself failed while planning (exit code 3).
+    #[error("{0}")]
+    Engine(sim::EngineFailure),
 }
 
 /// Replaces every startup range by one fixed time picked from it (`pick(lo, hi)`), and adds a
@@ -180,10 +191,14 @@ pub fn plan(sc: &Scenario, opts: &PlanOptions) -> Result<Plan, PlanError> {
     let run = |pick: fn(SimDuration, SimDuration) -> SimDuration| {
         let mut s = base.clone();
         pin_startups(&mut s.apps, pick);
-        sim::run_with_seed(&s, seed).journal
+        let r = sim::run_with_seed(&s, seed);
+        match r.engine_failure {
+            Some(f) => Err(PlanError::Engine(f)),
+            None => Ok(r.journal),
+        }
     };
-    let fast = read(&run(earliest), rollout);
-    let mid = read(&run(middle), rollout);
+    let fast = read(&run(earliest)?, rollout);
+    let mid = read(&run(middle)?, rollout);
     let startup = match crate::scenario::app_for(&sc.apps, &next).startup {
         Startup::Fixed(d) => Some((d, d)),
         Startup::Range(lo, hi) => Some((lo, middle(lo, hi))),
@@ -205,6 +220,7 @@ pub fn plan(sc: &Scenario, opts: &PlanOptions) -> Result<Plan, PlanError> {
             set_weight: row.set_weight,
             canary_pods: row.canary,
             stable_pods: row.stable,
+            experiment_pods: row.experiment,
             peak_pods: row.peak,
             start: Times {
                 earliest: other.and_then(|r| r.start),
@@ -229,14 +245,20 @@ pub fn plan(sc: &Scenario, opts: &PlanOptions) -> Result<Plan, PlanError> {
         startup,
         promote_after: opts.promote_after,
         spec_steps: rollout.spec.canary().map_or(0, |c| c.steps.len() as u32),
+        max_weight: rollout.spec.canary().map_or(100, |c| c.max_weight()),
         steps,
         promotions: mid.promotions,
         healthy: Times {
             earliest: fast.healthy,
             expected: mid.healthy,
         },
-        healthy_canary_pods: mid.healthy_pods.0,
-        healthy_stable_pods: mid.healthy_pods.1,
+        healthy_canary_pods: mid.healthy_pods.new,
+        healthy_stable_pods: mid.healthy_pods.old,
+        healthy_experiment_pods: mid.healthy_pods.experiment,
+        has_experiments: rollout
+            .spec
+            .canary()
+            .is_some_and(|c| c.steps.iter().any(|s| s.experiment.is_some())),
         healthy_peak_pods: mid.healthy_peak,
         settled: Times {
             earliest: fast.settled,
@@ -257,6 +279,7 @@ struct Row {
     set_weight: Option<u32>,
     canary: u32,
     stable: u32,
+    experiment: u32,
     peak: u32,
     start: Option<SimDuration>,
     end: Option<SimDuration>,
@@ -269,23 +292,47 @@ struct Reading {
     rows: Vec<Row>,
     promotions: u32,
     healthy: Option<SimDuration>,
-    healthy_pods: (u32, u32),
+    healthy_pods: Pods,
     healthy_peak: u32,
     settled: Option<SimDuration>,
     peak: u32,
 }
 
-/// Pods of the new and the old ReplicaSets, and all pods, in a replayed state.
-fn pods(state: &crate::output::replay::State, new_hash: &str) -> (u32, u32, u32) {
-    let (mut new, mut old) = (0, 0);
+/// Non-terminating pods in a replayed state, by whose they are.
+#[derive(Debug, Clone, Copy, Default)]
+struct Pods {
+    /// The new revision's ReplicaSet.
+    new: u32,
+    /// The rollout's older ReplicaSets.
+    old: u32,
+    /// The ReplicaSets of the rollout's Experiments.
+    experiment: u32,
+}
+
+impl Pods {
+    fn total(&self) -> u32 {
+        self.new + self.old + self.experiment
+    }
+}
+
+/// An Experiment's ReplicaSet: the journal creates it with revision 0, as it has no revision
+/// of the rollout.
+fn is_experiment(rs: &crate::output::replay::RsState) -> bool {
+    rs.revision == 0
+}
+
+fn pods(state: &crate::output::replay::State, new_hash: &str) -> Pods {
+    let mut p = Pods::default();
     for rs in &state.replica_sets {
-        if rs.hash == new_hash {
-            new += rs.replicas();
+        if is_experiment(rs) {
+            p.experiment += rs.replicas();
+        } else if rs.hash == new_hash {
+            p.new += rs.replicas();
         } else {
-            old += rs.replicas();
+            p.old += rs.replicas();
         }
     }
-    (new, old, new + old)
+    p
 }
 
 /// The setWeight in force at canary step `index` (the last `setWeight` at or before it).
@@ -348,7 +395,8 @@ fn read(journal: &Journal, rollout: &Rollout) -> Reading {
                 .map(|rs| rs.hash.clone())
                 .unwrap_or_default();
         }
-        let (new, old, total) = pods(state, &new_hash);
+        let counted = pods(state, &new_hash);
+        let (new, old, total) = (counted.new, counted.old, counted.total());
         out.peak = out.peak.max(total);
         if let Some(i) = open {
             out.rows[i].peak = out.rows[i].peak.max(total);
@@ -357,6 +405,7 @@ fn read(journal: &Journal, rollout: &Rollout) -> Reading {
             row.end = Some(now);
             row.canary = new;
             row.stable = old;
+            row.experiment = counted.experiment;
             row.promotions = promotions;
         };
         match &e.kind {
@@ -391,7 +440,7 @@ fn read(journal: &Journal, rollout: &Rollout) -> Reading {
                 if *to == Phase::Healthy && out.healthy.is_none() && !new_hash.is_empty() =>
             {
                 out.healthy = Some(now);
-                out.healthy_pods = (new, old);
+                out.healthy_pods = counted;
                 out.healthy_peak = tail_peak.max(total);
                 // A canary step still open when the rollout became Healthy (a promotion
                 // skipped it); blue-green scales the old side down after Healthy.
@@ -464,8 +513,13 @@ fn read(journal: &Journal, rollout: &Rollout) -> Reading {
             }
         }
         // Settled: only the new ReplicaSet has pods asked for, and the old pods are gone
-        // (terminating).
-        let scaled_up = state.replica_sets.iter().filter(|rs| rs.spec > 0).count();
+        // (terminating). As `replicaSets: {scaledUp: 1}` in a run, an Experiment's
+        // ReplicaSets are not the rollout's: they scale down on their own schedule.
+        let scaled_up = state
+            .replica_sets
+            .iter()
+            .filter(|rs| rs.spec > 0 && !is_experiment(rs))
+            .count();
         if out.settled.is_none()
             && out.healthy.is_some()
             && scaled_up == 1
@@ -492,9 +546,10 @@ fn read(journal: &Journal, rollout: &Rollout) -> Reading {
     // A row still open when the run ended (pods never Ready, a failed analysis...): its pods
     // as they were then.
     if let Some(i) = open {
-        let (new, old, _) = pods(&replay.state, &new_hash);
-        out.rows[i].canary = new;
-        out.rows[i].stable = old;
+        let counted = pods(&replay.state, &new_hash);
+        out.rows[i].canary = counted.new;
+        out.rows[i].stable = counted.old;
+        out.rows[i].experiment = counted.experiment;
     }
     out
 }

@@ -447,6 +447,8 @@ pub struct VariantError {
 pub enum VariantProblem {
     Path(String),
     Input(InputError),
+    /// The simulator itself failed on one of the variant's runs (exit code 3).
+    Engine(sim::EngineFailure),
 }
 
 /// Runs every variant `runs` times (seeds `seed`, `seed + 1`, ...) in parallel; `tick` is
@@ -488,12 +490,15 @@ pub fn run(
     let jobs: Vec<(usize, u64)> = (0..loaded.len())
         .flat_map(|v| (0..u64::from(runs)).map(move |k| (v, seed + k)))
         .collect();
-    let stats: Vec<(usize, RunStats)> = jobs
+    let stats: Vec<(usize, Result<RunStats, sim::EngineFailure>)> = jobs
         .par_iter()
         .map(|&(v, s)| {
             let result = sim::run_with_seed(&loaded[v].1, s);
             tick();
-            (v, stats_of(&result, s))
+            match result.engine_failure.clone() {
+                Some(f) => (v, Err(f)),
+                None => (v, Ok(stats_of(&result, s))),
+            }
         })
         .collect();
     let mut out: Vec<VariantResult> = loaded
@@ -504,7 +509,16 @@ pub fn run(
         })
         .collect();
     for (v, s) in stats {
-        out[v].runs.push(s);
+        match s {
+            Ok(s) => out[v].runs.push(s),
+            // The first failure in job order, whatever the threads' timing.
+            Err(f) => {
+                return Err(VariantError {
+                    label: out[v].label(),
+                    error: VariantProblem::Engine(f),
+                });
+            }
+        }
     }
     Ok(out)
 }

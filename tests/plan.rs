@@ -328,3 +328,167 @@ fn bad_promote_after_is_invalid_input() {
         .code(2)
         .stderr(predicates::str::contains("--promote-after"));
 }
+
+/// When, in the plan's own expected run, the run's `replicaSets: {scaledUp: 1}` wait (the
+/// plan scenario's last) is satisfied: seconds since the image changed.
+fn run_settles_at(path: &Path) -> Option<u64> {
+    use rollout_sim::plan::{middle, pin_startups, plan_scenario};
+    use rollout_sim::sim::{self, EntryKind};
+    let sc = scenario::load(path).expect("the file loads");
+    let (mut base, _) = plan_scenario(&sc, &PlanOptions::default()).expect("a plan scenario");
+    pin_startups(&mut base.apps, middle);
+    let journal = sim::run_with_seed(&base, sc.seed).journal;
+    let changed = journal.iter().find(|e| {
+        matches!(&e.kind, EntryKind::ScriptAction { action, .. } if action.starts_with("setImage"))
+    })?;
+    let settled = journal.iter().find(|e| {
+        matches!(&e.kind, EntryKind::ExpectationChecked { ok: true, detail, .. } if detail.contains("scaledUp"))
+    })?;
+    Some((settled.t.as_millis() - changed.t.as_millis()) / 1000)
+}
+
+/// A basic canary whose last step is an experiment of a baseline and a canary: its
+/// ReplicaSets are still up (for the Experiment's scale-down delay) when the rollout is Healthy.
+const EXPERIMENT_LAST: &str = r#"
+name: experiment-last
+objects:
+  - apiVersion: argoproj.io/v1alpha1
+    kind: Rollout
+    metadata: {name: search}
+    spec:
+      replicas: 4
+      selector: {matchLabels: {app: search}}
+      template:
+        metadata: {labels: {app: search}}
+        spec:
+          containers: [{name: search, image: "example/search:1"}]
+      strategy:
+        canary:
+          steps:
+          - setWeight: 50
+          - experiment:
+              duration: 20s
+              templates:
+              - {name: baseline, specRef: stable}
+              - {name: canary, specRef: canary}
+apps:
+  - image: "example/search:*"
+    startup: 4s
+script:
+  - wait: {phase: Healthy}
+"#;
+
+#[test]
+fn old_replica_sets_scaled_down_agrees_with_a_run() {
+    let dir = TempDir::new().unwrap();
+    let last = dir.path().join("experiment-last.yaml");
+    fs::write(&last, EXPERIMENT_LAST).unwrap();
+    let files = [
+        crate_dir().join("scenarios/experiment-weighted-istio.yaml"),
+        crate_dir().join("scenarios/experiment-baseline-vs-canary.yaml"),
+        crate_dir().join("scenarios/canary-traffic-routed-timeline.yaml"),
+        crate_dir().join("scenarios/bluegreen-auto-promotion.yaml"),
+        crate_dir().join("scenarios/manifests/rollouts-demo.yaml"),
+        last,
+    ];
+    for path in files {
+        let p = plan_of(&path, None);
+        let run = run_settles_at(&path);
+        assert!(run.is_some(), "{}: the run settles", path.display());
+        assert_eq!(
+            p.settled.expected.map(|d| d.as_millis() / 1000),
+            run,
+            "{}: plan against run",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn experiment_pods_are_the_experiments_never_stable() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("experiment-last.yaml");
+    fs::write(&path, EXPERIMENT_LAST).unwrap();
+    let p = plan_of(&path, None);
+    let exp = &p.steps[1];
+    assert_eq!(exp.step, "experiment");
+    // 50 % of 4: 2 canary and 2 stable pods; the baseline and canary templates are 1 pod each.
+    assert_eq!(
+        (exp.canary_pods, exp.stable_pods, exp.experiment_pods),
+        (2, 2, 2)
+    );
+    assert_eq!(
+        (
+            p.healthy_canary_pods,
+            p.healthy_stable_pods,
+            p.healthy_experiment_pods
+        ),
+        (4, 0, 2)
+    );
+    let text = rollout_sim()
+        .args(["plan", path.to_str().unwrap()])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains("canary  stable  experiment  peak pods"),
+        "{text}"
+    );
+    let json = rollout_sim()
+        .args(["plan", path.to_str().unwrap(), "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(v["steps"][1]["pods"]["experiment"], 2);
+    assert_eq!(v["steps"][1]["pods"]["stable"], 2);
+    // A rollout without experiment steps keeps the table it had.
+    let demo = rollout_sim()
+        .args(["plan", demo().to_str().unwrap()])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(!String::from_utf8(demo).unwrap().contains("experiment"));
+}
+
+#[test]
+fn max_traffic_weight_plan_shows_shares_of_the_traffic() {
+    let path = crate_dir().join("scenarios/canary-max-traffic-weight.yaml");
+    let p = plan_of(&path, None);
+    assert_eq!(p.max_weight, 500);
+    assert_eq!(p.steps[2].set_weight, Some(300));
+    let out = rollout_sim()
+        .args(["plan", path.to_str().unwrap()])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let row = |start: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(start))
+            .unwrap_or_else(|| panic!("no row {start}:\n{text}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(row("2  setWeight: 300")[3], "60%");
+    assert_eq!(row("Healthy")[1], "100%");
+    let out = rollout_sim()
+        .args(["plan", path.to_str().unwrap(), "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["maxTrafficWeight"], 500);
+    assert_eq!(v["steps"][2]["setWeight"], 300);
+}

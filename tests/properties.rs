@@ -226,10 +226,12 @@ fn check(c: &Case) -> Result<(), TestCaseError> {
                 canary,
                 stable,
                 set_weight,
+                experiment,
+                max_weight,
                 ..
             } => {
                 prop_assert!(
-                    *canary <= 100 && *stable <= 100 && *set_weight <= 100,
+                    *canary + *stable + *experiment == *max_weight && *set_weight <= *max_weight,
                     "weights out of range at {:?}: {:?}\n{text}",
                     e.t,
                     e.kind

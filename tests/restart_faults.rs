@@ -433,3 +433,154 @@ fn progress_deadline_abort_aborts_in_the_reconcile_after_the_timeout() {
         .unwrap();
     assert_eq!(aborted, degraded, "the same pass that times out aborts");
 }
+
+/// A 4-replica rollout on 2 nodes of 4 pods; node-1 fails 10 s after it is Healthy.
+fn node_failure_scenario(cluster_extra: &str, fail_extra: &str) -> String {
+    format!(
+        r#"
+name: node-lifecycle
+cluster:
+  nodes: 2
+  podsPerNode: 4
+{cluster_extra}
+objects:
+  - apiVersion: argoproj.io/v1alpha1
+    kind: Rollout
+    metadata: {{name: app}}
+    spec:
+      replicas: 4
+      selector: {{matchLabels: {{app: app}}}}
+      template:
+        metadata: {{labels: {{app: app}}}}
+        spec:
+          containers: [{{name: app, image: "example/app:1"}}]
+      strategy:
+        canary:
+          steps: [{{setWeight: 50}}, {{pause: {{}}}}]
+apps:
+  - image: "example/app:*"
+    startup: 2s
+    terminate: 1s
+script:
+  - wait: {{phase: Healthy}}
+  - wait: 10s
+  - failNode: {{name: node-1{fail_extra}}}
+  - wait: 20m
+"#
+    )
+}
+
+/// `(node unreachable, first eviction)` times after the failure, in seconds.
+fn node_lifecycle(r: &RunResult) -> (f64, f64) {
+    let failed = action_time(r, "failNode");
+    let unreachable = r
+        .journal
+        .iter()
+        .find(|e| matches!(e.kind, EntryKind::NodeUnreachable { .. }))
+        .expect("the node controller notices the failed node")
+        .t;
+    let not_ready = r
+        .journal
+        .iter()
+        .find(|e| matches!(e.kind, EntryKind::PodNotReady { .. }))
+        .expect("the failed node's pods turn not Ready")
+        .t;
+    assert_eq!(
+        not_ready, unreachable,
+        "pods turn not Ready when the node is marked"
+    );
+    let evicted = evictions(r).first().expect("the pods are evicted").0;
+    (
+        secs(unreachable) - secs(failed),
+        secs(evicted) - secs(failed),
+    )
+}
+
+#[test]
+fn failed_node_follows_the_kubernetes_node_lifecycle_defaults() {
+    // node-monitor-grace-period 50 s (Kubernetes >= 1.32), then the unreachable taint is
+    // tolerated for 300 s: eviction 350 s after the failure, not 300 s.
+    let r = run(&node_failure_scenario("", ""), 3);
+    assert_eq!(node_lifecycle(&r), (50.0, 350.0));
+    let evict_at = r.journal.iter().find_map(|e| match &e.kind {
+        EntryKind::NodeUnreachable { evict_at, .. } => *evict_at,
+        _ => None,
+    });
+    assert_eq!(evict_at, Some(evictions(&r)[0].0));
+}
+
+#[test]
+fn node_lifecycle_timing_is_set_under_cluster() {
+    let r = run(
+        &node_failure_scenario(
+            "  nodeMonitorGracePeriod: 20s\n  unreachableTolerationSeconds: 60",
+            "",
+        ),
+        3,
+    );
+    assert_eq!(node_lifecycle(&r), (20.0, 80.0));
+}
+
+#[test]
+fn fail_node_overrides_win_over_the_cluster_lifecycle() {
+    let r = run(
+        &node_failure_scenario(
+            "  nodeMonitorGracePeriod: 20s",
+            ", notReadyAfter: 5s, evictAfter: 1m",
+        ),
+        3,
+    );
+    assert_eq!(node_lifecycle(&r), (5.0, 60.0));
+}
+
+#[test]
+fn unknown_node_lifecycle_keys_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scenario.yaml");
+    fs::write(
+        &path,
+        node_failure_scenario(
+            "  podEvictionTimeout: 5m\n  nodeMonitorGracePeriod: soon",
+            "",
+        ),
+    )
+    .unwrap();
+    let err = scenario::load(&path)
+        .expect_err("unknown key and bad duration")
+        .to_string();
+    assert!(err.contains("cluster.podEvictionTimeout"), "{err}");
+    assert!(err.contains("cluster.nodeMonitorGracePeriod"), "{err}");
+}
+
+#[test]
+fn no_node_ready_stops_every_eviction() {
+    // Both nodes fail 10 s apart: when the second is noticed no node is Ready, the node
+    // controller enters its disruption mode, removes the taints and evicts nothing.
+    let text = node_failure_scenario("", "").replace(
+        "  - wait: 20m",
+        "  - wait: 10s\n  - failNode: {name: node-2}\n  - wait: 20m",
+    );
+    let r = run(&text, 3);
+    assert!(evictions(&r).is_empty(), "{:?}", evictions(&r));
+    let marks: Vec<(String, Option<SimTime>)> = r
+        .journal
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EntryKind::NodeUnreachable { name, evict_at, .. } => Some((name.clone(), *evict_at)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(marks.len(), 2);
+    assert!(
+        marks[0].1.is_some(),
+        "node-1 is tainted while node-2 is Ready"
+    );
+    assert_eq!(marks[1], ("node-2".to_string(), None));
+    // Every pod is still there, not Ready.
+    let not_ready = r
+        .journal
+        .iter()
+        .filter(|e| matches!(e.kind, EntryKind::PodNotReady { .. }))
+        .count();
+    assert_eq!(not_ready, 4);
+}

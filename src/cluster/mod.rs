@@ -33,6 +33,11 @@ pub struct Node {
     /// Pods bound to it, terminating ones included (they hold their slot until gone).
     pub pods: u32,
     pub failed: bool,
+    /// The node lifecycle controller has noticed the failure (Ready `Unknown`).
+    pub unreachable: bool,
+    /// Carries the `node.kubernetes.io/unreachable:NoExecute` taint: its pods are evicted when
+    /// their toleration runs out.
+    pub tainted: bool,
 }
 
 /// All objects of the fake cluster.
@@ -162,6 +167,8 @@ impl Cluster {
                 capacity,
                 pods: 0,
                 failed: false,
+                unreachable: false,
+                tainted: false,
             });
         }
     }

@@ -55,6 +55,9 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
         EntryKind::ScriptAction { line, action } => {
             vec![("line", json!(line)), ("action", json!(action))]
         }
+        EntryKind::ActionNote { line, note } => {
+            vec![("line", json!(line)), ("note", json!(note))]
+        }
         EntryKind::RolloutUpdated { generation, change } => {
             vec![("generation", json!(generation)), ("change", json!(change))]
         }
@@ -116,6 +119,19 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
         EntryKind::PodPending { name } | EntryKind::NodeFailed { name } => {
             vec![("name", json!(name))]
         }
+        EntryKind::NodeUnreachable {
+            name,
+            evict_at,
+            not_ready,
+            nodes,
+        } => {
+            vec![
+                ("name", json!(name)),
+                ("evictAt", json!(evict_at.map(SimTime::as_secs_f64))),
+                ("notReady", json!(not_ready)),
+                ("nodes", json!(nodes)),
+            ]
+        }
         EntryKind::PodScheduled { name, node } => {
             vec![("name", json!(name)), ("node", json!(node))]
         }
@@ -131,6 +147,8 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
             stable,
             set_weight,
             experiment,
+            max_weight,
+            initial,
         } => {
             let mut f = vec![
                 ("canary", json!(canary)),
@@ -139,6 +157,13 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
             ];
             if *experiment > 0 {
                 f.push(("experiment", json!(experiment)));
+            }
+            // Only what departs from the usual, so that most lines stay as short as before.
+            if *max_weight != 100 {
+                f.push(("maxWeight", json!(max_weight)));
+            }
+            if *initial {
+                f.push(("initial", json!(true)));
             }
             f
         }
@@ -272,6 +297,15 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
             ("check", json!(check)),
             ("line", json!(line)),
             ("detail", json!(detail)),
+        ],
+        EntryKind::EngineFailed {
+            budget,
+            limit,
+            message,
+        } => vec![
+            ("budget", json!(budget.name())),
+            ("limit", json!(limit)),
+            ("message", json!(message)),
         ],
         EntryKind::RunFinished { summary } => vec![("status", summary_json(summary))],
     }

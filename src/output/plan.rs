@@ -25,7 +25,7 @@ pub fn render_json(p: &Plan) -> String {
                 "step": s.step,
                 "indefinite": s.indefinite,
                 "setWeight": s.set_weight,
-                "pods": {"canary": s.canary_pods, "stable": s.stable_pods, "peak": s.peak_pods},
+                "pods": {"canary": s.canary_pods, "stable": s.stable_pods, "experiment": s.experiment_pods, "peak": s.peak_pods},
                 "start": times(&s.start),
                 "end": times(&s.end),
                 "promotionsBefore": s.promotions_before,
@@ -41,6 +41,7 @@ pub fn render_json(p: &Plan) -> String {
         "image": {"from": p.image_from, "to": p.image_to},
         "startup": p.startup.map(|(e, x)| json!({"earliest": secs(Some(e)), "expected": secs(Some(x))})),
         "promoteAfter": secs(p.promote_after),
+        "maxTrafficWeight": p.max_weight,
         "promotions": p.promotions,
         "steps": steps,
         "healthy": {
@@ -49,6 +50,7 @@ pub fn render_json(p: &Plan) -> String {
             "pods": p.healthy.expected.map(|_| json!({
                 "canary": p.healthy_canary_pods,
                 "stable": p.healthy_stable_pods,
+                "experiment": p.healthy_experiment_pods,
                 "peak": p.healthy_peak_pods,
             })),
         },
@@ -80,6 +82,19 @@ fn peak(n: u32, replicas: u32) -> String {
         n.to_string()
     }
 }
+
+/// A setWeight for the table: as written when `maxTrafficWeight` is 100, else its share of
+/// the traffic (`100` of 500 is `20%`).
+fn weight(w: u32, max: u32) -> String {
+    if max == 100 {
+        w.to_string()
+    } else {
+        crate::output::timeline::percent(w, max)
+    }
+}
+
+/// Where the `experiment` column is in a full row.
+const EXPERIMENT_COLUMN: usize = 5;
 
 /// The text table.
 pub fn render_text(p: &Plan) -> String {
@@ -118,13 +133,20 @@ pub fn render_text(p: &Plan) -> String {
         ),
         None => {}
     }
+    if p.max_weight != 100 {
+        out.push_str(&format!(
+            "Weights are shares of the traffic: setWeight out of maxTrafficWeight {}\n",
+            p.max_weight
+        ));
+    }
     out.push_str("Times since the image change.\n\n");
-    let mut rows: Vec<[String; 9]> = vec![[
+    let mut rows: Vec<Vec<String>> = vec![vec![
         "#".into(),
         "step".into(),
         "weight".into(),
         "canary".into(),
         "stable".into(),
+        "experiment".into(),
         "peak pods".into(),
         "earliest".into(),
         "expected".into(),
@@ -139,12 +161,15 @@ pub fn render_text(p: &Plan) -> String {
         } else {
             String::new()
         };
-        rows.push([
+        rows.push(vec![
             s.index.map(|i| i.to_string()).unwrap_or_default(),
             s.step.clone(),
-            s.set_weight.map(|w| w.to_string()).unwrap_or_default(),
+            s.set_weight
+                .map(|w| weight(w, p.max_weight))
+                .unwrap_or_default(),
             s.canary_pods.to_string(),
             s.stable_pods.to_string(),
+            s.experiment_pods.to_string(),
             peak(s.peak_pods, p.replicas),
             cell(s.end.earliest, s.promotions_before, assumed),
             cell(s.end.expected, s.promotions_before, assumed),
@@ -171,23 +196,31 @@ pub fn render_text(p: &Plan) -> String {
         .map_or(rows.len(), |i| i + 1);
     rows.insert(
         at,
-        [
+        vec![
             String::new(),
             "Healthy".into(),
             if p.strategy == "canary" {
-                "100".into()
+                weight(p.max_weight, p.max_weight)
             } else {
                 String::new()
             },
             known(p.healthy_canary_pods.to_string()),
             known(p.healthy_stable_pods.to_string()),
+            known(p.healthy_experiment_pods.to_string()),
             known(peak(p.healthy_peak_pods, p.replicas)),
             cell(p.healthy.earliest, p.promotions, assumed),
             cell(p.healthy.expected, p.promotions, assumed),
             "the ETA".into(),
         ],
     );
-    let mut widths = [0usize; 9];
+    // The experiment column only for rollouts with experiment steps.
+    if !p.has_experiments {
+        for r in &mut rows {
+            r.remove(EXPERIMENT_COLUMN);
+        }
+    }
+    let last = rows[0].len() - 1;
+    let mut widths = vec![0usize; rows[0].len()];
     for r in &rows {
         for (w, c) in widths.iter_mut().zip(r.iter()) {
             *w = (*w).max(c.chars().count());
@@ -197,7 +230,7 @@ pub fn render_text(p: &Plan) -> String {
         let mut line = String::new();
         for (i, (c, w)) in r.iter().zip(widths.iter()).enumerate() {
             // Text columns left-aligned, numbers right-aligned.
-            let left = i == 1 || i == 8;
+            let left = i == 1 || i == last;
             let pad = w - c.chars().count();
             if i > 0 {
                 line.push_str("  ");

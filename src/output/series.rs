@@ -56,6 +56,23 @@ pub struct Status {
     pub available: u32,
 }
 
+/// The traffic split of the last `WeightChanged`: the router's weights (or, for a basic
+/// canary, the canary's share of available pods), in units of `max` (`maxTrafficWeight`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Weights {
+    pub canary: u32,
+    pub stable: u32,
+    pub experiment: u32,
+    pub max: u32,
+}
+
+impl Weights {
+    /// A weight as a percentage of all traffic (`maxTrafficWeight` may not be 100).
+    pub fn percent(&self, w: u32) -> f64 {
+        f64::from(w) * 100.0 / f64::from(self.max.max(1))
+    }
+}
+
 /// Non-terminating pods of one ReplicaSet, and how many of them are Ready.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RsPods {
@@ -77,6 +94,8 @@ pub struct Row {
     pub t: SimTime,
     /// `None` before the controller's first status.
     pub status: Option<Status>,
+    /// `None` before the first `WeightChanged` (and always for blue-green).
+    pub weights: Option<Weights>,
     /// Aligned with [`Series::replica_sets`]; zeros before creation and after deletion.
     pub pods: Vec<RsPods>,
     /// The traffic tick of this instant, if there was one.
@@ -120,6 +139,7 @@ pub fn build(journal: &Journal) -> Series {
     // The column of each live ReplicaSet name: a name deleted and created again is a new column.
     let mut live: BTreeMap<String, usize> = BTreeMap::new();
     let mut created = 0usize;
+    let mut weights = None;
     while let Some(t) = replay.peek_time() {
         let mut tick = None;
         while replay.peek_time() == Some(t) {
@@ -128,6 +148,20 @@ pub fn build(journal: &Journal) -> Series {
                 EntryKind::ReplicaSetCreated { name, .. } => {
                     live.insert(name.clone(), created);
                     created += 1;
+                }
+                EntryKind::WeightChanged {
+                    canary,
+                    stable,
+                    experiment,
+                    max_weight,
+                    ..
+                } => {
+                    weights = Some(Weights {
+                        canary: *canary,
+                        stable: *stable,
+                        experiment: *experiment,
+                        max: *max_weight,
+                    });
                 }
                 EntryKind::Traffic {
                     versions: v,
@@ -171,6 +205,7 @@ pub fn build(journal: &Journal) -> Series {
                 ready: s.ready,
                 available: s.available,
             }),
+            weights,
             pods,
             tick,
         };
@@ -189,7 +224,7 @@ pub fn build(journal: &Journal) -> Series {
 fn push_if_changed(rows: &mut Vec<Row>, row: Row, last: bool) {
     let changed = rows
         .last()
-        .is_none_or(|p| p.status != row.status || p.pods != row.pods);
+        .is_none_or(|p| p.status != row.status || p.weights != row.weights || p.pods != row.pods);
     if changed || row.tick.is_some() || last {
         rows.push(row);
     }
@@ -249,7 +284,7 @@ fn secs(t: SimTime) -> String {
 /// docs/scenario-format.md; empty cells mean "not known yet" (status) or "no tick here".
 pub fn to_csv(s: &Series) -> String {
     let mut out = String::new();
-    out.push_str("t,phase,step,set_weight,actual_weight,desired,current,updated,ready,available");
+    out.push_str("t,phase,step,set_weight,actual_weight,canary_weight,stable_weight,experiment_weight,desired,current,updated,ready,available");
     for rs in &s.replica_sets {
         let k = rs.key();
         let _ = write!(out, ",pods_{k},ready_{k}");
@@ -266,9 +301,12 @@ pub fn to_csv(s: &Series) -> String {
         match &r.status {
             Some(st) => {
                 let step = st.step.map_or(String::new(), |i| i.to_string());
+                let weights = r.weights.map_or(",,".to_string(), |w| {
+                    format!("{},{},{}", w.canary, w.stable, w.experiment)
+                });
                 let _ = write!(
                     out,
-                    ",{},{step},{},{},{},{},{},{},{}",
+                    ",{},{step},{},{},{weights},{},{},{},{},{}",
                     st.phase,
                     st.set_weight,
                     st.actual_weight,
@@ -279,7 +317,7 @@ pub fn to_csv(s: &Series) -> String {
                     st.available
                 );
             }
-            None => out.push_str(",,,,,,,,,"),
+            None => out.push_str(",,,,,,,,,,,,"),
         }
         for p in &r.pods {
             let _ = write!(out, ",{},{}", p.pods, p.ready);

@@ -24,6 +24,13 @@ pub fn describe(kind: &EntryKind) -> String {
                 action.clone()
             }
         }
+        EntryKind::ActionNote { line, note } => {
+            if *line > 0 {
+                format!("{note}  (line {line})")
+            } else {
+                note.clone()
+            }
+        }
         EntryKind::RolloutUpdated { generation, change } => {
             format!("{change} (generation {generation})")
         }
@@ -74,6 +81,29 @@ pub fn describe(kind: &EntryKind) -> String {
         EntryKind::PodPending { name } => format!("{name}: no node has room"),
         EntryKind::PodScheduled { name, node } => format!("{name} on {node}"),
         EntryKind::NodeFailed { name } => name.clone(),
+        EntryKind::NodeUnreachable {
+            name,
+            evict_at: Some(at),
+            ..
+        } => format!(
+            "{name}: Ready Unknown, tainted node.kubernetes.io/unreachable:NoExecute; its pods are evicted at {at}"
+        ),
+        EntryKind::NodeUnreachable {
+            name,
+            evict_at: None,
+            not_ready,
+            nodes,
+        } if not_ready == nodes => format!(
+            "{name}: Ready Unknown; no node is Ready: the node controller stops every eviction (taints removed), pods stay"
+        ),
+        EntryKind::NodeUnreachable {
+            name,
+            not_ready,
+            nodes,
+            ..
+        } => format!(
+            "{name}: Ready Unknown; not tainted: {not_ready} of {nodes} nodes not Ready is a partial disruption, evictions stop in a cluster of 50 nodes or fewer"
+        ),
         EntryKind::PodEvicted { name, by } => format!("{name} (by {by})"),
         EntryKind::PodEvictionRefused { name, budget } => {
             format!("{name}: refused by PodDisruptionBudget {budget}")
@@ -82,15 +112,16 @@ pub fn describe(kind: &EntryKind) -> String {
             canary,
             stable,
             set_weight,
-            experiment: 0,
-        } => format!("canary {canary}% / stable {stable}% (setWeight {set_weight})"),
-        EntryKind::WeightChanged {
-            canary,
-            stable,
-            set_weight,
             experiment,
-        } => format!(
-            "canary {canary}% / experiment {experiment}% / stable {stable}% (setWeight {set_weight})"
+            max_weight,
+            initial,
+        } => weight_text(
+            *canary,
+            *stable,
+            *experiment,
+            *set_weight,
+            *max_weight,
+            *initial,
         ),
         EntryKind::ServiceSwitched { service, from, to } => format!(
             "{service}: {} -> {to}",
@@ -194,6 +225,7 @@ pub fn describe(kind: &EntryKind) -> String {
                 format!("{check} {verdict} {detail}")
             }
         }
+        EntryKind::EngineFailed { message, .. } => format!("ERROR {message}"),
         EntryKind::RunFinished { summary } => format!(
             "{} — {}{}",
             if summary.passed { "passed" } else { "FAILED" },
@@ -223,6 +255,51 @@ pub fn render(journal: &Journal, opts: TimelineOptions) -> String {
     let mut out = String::new();
     for e in journal.iter().filter(|e| shown(e, opts)) {
         let _ = writeln!(out, "{}  {:<18} {}", e.t, e.kind.name(), describe(&e.kind));
+    }
+    out
+}
+
+/// A weight as a share of all traffic: `20%`, or `33.3%` when `maxTrafficWeight` does not
+/// divide evenly.
+pub fn percent(w: u32, max: u32) -> String {
+    let max = u64::from(max.max(1));
+    let tenths = (u64::from(w) * 1000 + max / 2) / max;
+    if tenths % 10 == 0 {
+        format!("{}%", tenths / 10)
+    } else {
+        format!("{}.{}%", tenths / 10, tenths % 10)
+    }
+}
+
+/// `WeightChanged` in words: shares of the traffic (so they add up to 100 % whatever
+/// `maxTrafficWeight` is), the experiment's weight after the stable's it is taken from, and the
+/// setWeight in `maxTrafficWeight` units as the manifest writes it.
+fn weight_text(
+    canary: u32,
+    stable: u32,
+    experiment: u32,
+    set_weight: u32,
+    max: u32,
+    initial: bool,
+) -> String {
+    if initial {
+        return format!(
+            "stable {} (initial deploy, no canary)",
+            percent(stable, max)
+        );
+    }
+    let mut out = format!(
+        "canary {} / stable {}",
+        percent(canary, max),
+        percent(stable, max)
+    );
+    if experiment > 0 {
+        out.push_str(&format!(" / experiment {}", percent(experiment, max)));
+    }
+    if max == 100 {
+        out.push_str(&format!(" (setWeight {set_weight})"));
+    } else {
+        out.push_str(&format!(" (setWeight {set_weight} of {max})"));
     }
     out
 }

@@ -849,13 +849,32 @@ fn convert_cluster(c: Option<&raw::Cluster>, p: &FieldPath, report: &mut Report)
             pods_per_node: per.unwrap_or(110),
         }),
     };
+    let lifecycle =
+        |d: &Option<IntOrString>, key: &str, default: SimDuration, report: &mut Report| {
+            d.as_ref()
+                .and_then(|d| duration(d, &p.key(key), report))
+                .unwrap_or(default)
+        };
     ClusterConfig {
         nodes,
-        controller_delay: c
-            .controller_delay
-            .as_ref()
-            .and_then(|d| duration(d, &p.key("controllerDelay"), report))
-            .unwrap_or_default(),
+        controller_delay: lifecycle(
+            &c.controller_delay,
+            "controllerDelay",
+            SimDuration::ZERO,
+            report,
+        ),
+        node_monitor_grace_period: lifecycle(
+            &c.node_monitor_grace_period,
+            "nodeMonitorGracePeriod",
+            ClusterConfig::DEFAULT_NODE_MONITOR_GRACE_PERIOD,
+            report,
+        ),
+        unreachable_toleration: lifecycle(
+            &c.unreachable_toleration_seconds,
+            "unreachableTolerationSeconds",
+            ClusterConfig::DEFAULT_UNREACHABLE_TOLERATION,
+            report,
+        ),
     }
 }
 
@@ -1322,15 +1341,15 @@ fn convert_action(
                 );
                 return None;
             };
-            let after =
-                |d: &Option<IntOrString>, key: &str, default: u64, report: &mut Report| match d {
-                    Some(d) => duration(d, &p.key(key), report),
-                    None => Some(SimDuration::from_secs(default)),
-                };
+            // Without overrides the cluster's node lifecycle decides (see `ClusterConfig`).
+            let after = |d: &Option<IntOrString>, key: &str, report: &mut Report| match d {
+                Some(d) => duration(d, &p.key(key), report).map(Some),
+                None => Some(None),
+            };
             Some(Action::FailNode {
                 name,
-                not_ready_after: after(&f.not_ready_after, "notReadyAfter", 40, report)?,
-                evict_after: after(&f.evict_after, "evictAfter", 300, report)?,
+                not_ready_after: after(&f.not_ready_after, "notReadyAfter", report)?,
+                evict_after: after(&f.evict_after, "evictAfter", report)?,
             })
         }
         other => {

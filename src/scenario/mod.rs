@@ -57,12 +57,37 @@ pub struct Scenario {
     pub notes: Vec<crate::input::Diagnostic>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClusterConfig {
     /// Delay between a change and the controller's reaction.
     pub controller_delay: SimDuration,
     /// The node model: `nodes` nodes of `pods_per_node` pods each; `None` = unlimited room.
     pub nodes: Option<NodeModel>,
+    /// `--node-monitor-grace-period` of the node lifecycle controller: how long a node may stop
+    /// reporting before it is marked `Unknown` (its pods then turn not Ready and the node gets
+    /// the `unreachable` NoExecute taint).
+    pub node_monitor_grace_period: SimDuration,
+    /// How long pods tolerate the `node.kubernetes.io/unreachable` NoExecute taint before they
+    /// are evicted: the DefaultTolerationSeconds admission plugin's default.
+    pub unreachable_toleration: SimDuration,
+}
+
+impl ClusterConfig {
+    /// Kubernetes' node-monitor grace period since v1.32 (it was 40 s before).
+    pub const DEFAULT_NODE_MONITOR_GRACE_PERIOD: SimDuration = SimDuration(50_000);
+    /// `--default-unreachable-toleration-seconds` of the API server.
+    pub const DEFAULT_UNREACHABLE_TOLERATION: SimDuration = SimDuration(300_000);
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            controller_delay: SimDuration::ZERO,
+            nodes: None,
+            node_monitor_grace_period: Self::DEFAULT_NODE_MONITOR_GRACE_PERIOD,
+            unreachable_toleration: Self::DEFAULT_UNREACHABLE_TOLERATION,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,11 +241,12 @@ pub enum Action {
     /// Evict pods through the Eviction API (PodDisruptionBudgets apply).
     EvictPod(PodTarget),
     /// A node fails: its pods stop being Ready after `not_ready_after` and are evicted after
-    /// `evict_after` (Kubernetes defaults: 40 s and 5 min).
+    /// `evict_after`, both counted from the failure. `None`: as the cluster's node lifecycle
+    /// says (the grace period, then the grace period plus the unreachable toleration).
     FailNode {
         name: String,
-        not_ready_after: SimDuration,
-        evict_after: SimDuration,
+        not_ready_after: Option<SimDuration>,
+        evict_after: Option<SimDuration>,
     },
 }
 

@@ -37,6 +37,8 @@ pub struct Cluster {
     pub controller_delay: Option<IntOrString>,
     pub nodes: Option<u32>,
     pub pods_per_node: Option<u32>,
+    pub node_monitor_grace_period: Option<IntOrString>,
+    pub unreachable_toleration_seconds: Option<IntOrString>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -1,5 +1,12 @@
 //! The node model and fault injection: scheduling pods onto nodes with room (Pending
 //! otherwise), failed nodes, and the `deletePod` / `evictPod` / `failNode` script actions.
+//!
+//! A failed node follows Kubernetes' node lifecycle: the node lifecycle controller notices
+//! only when `cluster.nodeMonitorGracePeriod` has passed without a status from the kubelet;
+//! it then marks the node `Unknown`, its pods not Ready, and taints it
+//! `node.kubernetes.io/unreachable:NoExecute`. Pods tolerate that taint for
+//! `cluster.unreachableTolerationSeconds` (the toleration the DefaultTolerationSeconds admission
+//! plugin gives every pod), after which the taint manager evicts them.
 
 use crate::cluster::PodId;
 use crate::engine::Stream;
@@ -59,8 +66,10 @@ impl Simulation<'_> {
                 name: name.to_string(),
             },
         );
-        self.queue
-            .push(self.now + not_ready_after, Ev::NodeLost(i as u32));
+        self.queue.push(
+            self.now + not_ready_after,
+            Ev::NodeLost(i as u32, self.now + evict_after),
+        );
         self.queue
             .push(self.now + evict_after, Ev::NodeEvict(i as u32));
     }
@@ -74,8 +83,31 @@ impl Simulation<'_> {
             .collect()
     }
 
-    /// The node stopped reporting: its pods are no longer Ready.
-    pub(super) fn node_lost(&mut self, node: u32) {
+    /// The node controller noticed the node stopped reporting: its pods are no longer Ready
+    /// (`MarkPodsNotReady`), and, unless the zone is disrupted, the unreachable taint starts
+    /// their tolerations.
+    pub(super) fn node_lost(&mut self, node: u32, evict_at: crate::engine::SimTime) {
+        self.cluster.nodes[node as usize].unreachable = true;
+        let nodes = self.cluster.nodes.len() as u32;
+        let not_ready = self.cluster.nodes.iter().filter(|n| n.unreachable).count() as u32;
+        let zone = zone_state(not_ready, nodes);
+        if zone == ZoneState::FullDisruption {
+            // "Entering master disruption mode": taints are removed, every eviction stops.
+            for n in &mut self.cluster.nodes {
+                n.tainted = false;
+            }
+        }
+        let tainted = zone == ZoneState::Normal;
+        self.cluster.nodes[node as usize].tainted = tainted;
+        self.journal.push(
+            self.now,
+            EntryKind::NodeUnreachable {
+                name: self.cluster.nodes[node as usize].name.clone(),
+                evict_at: tainted.then_some(evict_at),
+                not_ready,
+                nodes,
+            },
+        );
         for id in self.pods_on(node) {
             let was_ready = self.cluster.pod(id).state == crate::cluster::PodState::Ready;
             self.cluster.mark_lost(id);
@@ -87,8 +119,12 @@ impl Simulation<'_> {
         self.request_reconcile();
     }
 
-    /// Taint-based eviction of a failed node's pods (no disruption budget applies).
+    /// Taint-based eviction of a failed node's pods (no disruption budget applies), when the
+    /// node still carries the taint.
     pub(super) fn node_evict(&mut self, node: u32) {
+        if !self.cluster.nodes[node as usize].tainted {
+            return;
+        }
         for id in self.pods_on(node) {
             self.cluster.mark_lost(id);
             if self.cluster.terminate(id, self.now) {
@@ -150,5 +186,52 @@ impl Simulation<'_> {
         }
         self.request_reconcile();
         ids.len()
+    }
+}
+
+/// The node lifecycle controller's view of a zone (the simulated cluster is one zone)
+/// (`ComputeZoneState` in Kubernetes' `node_lifecycle_controller.go`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ZoneState {
+    Normal,
+    /// More than 2 nodes and at least `--unhealthy-zone-threshold` (55 %) of them not Ready:
+    /// tainting slows to `--secondary-node-eviction-rate`, which is 0 for clusters of
+    /// `--large-cluster-size-threshold` (50) nodes or fewer.
+    PartialDisruption,
+    /// No node Ready: the controller suspects itself and stops every eviction.
+    FullDisruption,
+}
+
+/// Nodes at most this many: a partial disruption stops tainting altogether.
+const LARGE_CLUSTER_SIZE_THRESHOLD: u32 = 50;
+
+fn zone_state(not_ready: u32, nodes: u32) -> ZoneState {
+    if not_ready >= nodes {
+        ZoneState::FullDisruption
+    } else if not_ready > 2
+        && not_ready * 100 >= nodes * 55
+        && nodes <= LARGE_CLUSTER_SIZE_THRESHOLD
+    {
+        // Above the threshold tainting goes on at 0.01 nodes/s; rates are not modelled, so a
+        // large cluster is treated as healthy.
+        ZoneState::PartialDisruption
+    } else {
+        ZoneState::Normal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zone_states_as_the_node_lifecycle_controller_computes_them() {
+        assert_eq!(zone_state(1, 3), ZoneState::Normal);
+        assert_eq!(zone_state(2, 3), ZoneState::Normal); // not more than 2
+        assert_eq!(zone_state(3, 3), ZoneState::FullDisruption);
+        assert_eq!(zone_state(3, 5), ZoneState::PartialDisruption); // 60 %
+        assert_eq!(zone_state(3, 6), ZoneState::Normal); // 50 % < 55 %
+        assert_eq!(zone_state(11, 20), ZoneState::PartialDisruption); // exactly 55 %
+        assert_eq!(zone_state(40, 60), ZoneState::Normal); // large cluster: still tainting
     }
 }

@@ -43,6 +43,12 @@ pub enum EntryKind {
         line: u32,
         action: String,
     },
+    /// An operator action that had nothing to act on, or that `kubectl argo rollouts` refuses
+    /// with an error: what the plugin says, and what the rollout does then.
+    ActionNote {
+        line: u32,
+        note: String,
+    },
     RolloutUpdated {
         generation: u64,
         change: String,
@@ -106,6 +112,17 @@ pub enum EntryKind {
     NodeFailed {
         name: String,
     },
+    /// The node controller noticed a failed node (its grace period ran out): the node's Ready
+    /// condition is `Unknown` and its pods are marked not Ready. In a healthy zone it also gets
+    /// the `node.kubernetes.io/unreachable:NoExecute` taint, and `evict_at` is when its pods'
+    /// toleration of it runs out; `None` when the zone is disrupted (`not_ready` of `nodes`
+    /// nodes not Ready) and the controller stops tainting.
+    NodeUnreachable {
+        name: String,
+        evict_at: Option<SimTime>,
+        not_ready: u32,
+        nodes: u32,
+    },
     /// A pod evicted through the Eviction API (`by`: what asked for it).
     PodEvicted {
         name: String,
@@ -124,12 +141,21 @@ pub enum EntryKind {
         index: u32,
         step: String,
     },
+    /// The traffic split changed: what the router holds (`status.canary.weights`) with a
+    /// traffic router, or the canary's share of available pods (kubectl's formula) without
+    /// one. Weights are in units of `max_weight` (`maxTrafficWeight`, 100 unless set) and
+    /// `canary + stable + experiment == max_weight`.
     WeightChanged {
         canary: u32,
         stable: u32,
+        /// kubectl's SetWeight at that moment (`GetCurrentSetWeight`).
         set_weight: u32,
-        /// The router's weight to an experiment's ReplicaSets (additional destinations).
+        /// The router's weight to an experiment's ReplicaSets (additional destinations, taken
+        /// from the stable's share).
         experiment: u32,
+        max_weight: u32,
+        /// Revision 1, the initial deploy: there is no canary; all traffic goes to the stable.
+        initial: bool,
     },
     ServiceSwitched {
         service: String,
@@ -226,6 +252,12 @@ pub enum EntryKind {
         line: u32,
         detail: String,
     },
+    /// The simulator itself failed: a budget of the run was exceeded and the run stopped.
+    EngineFailed {
+        budget: super::budget::BudgetKind,
+        limit: u64,
+        message: String,
+    },
     RunFinished {
         summary: Summary,
     },
@@ -252,6 +284,7 @@ impl EntryKind {
             EntryKind::PodPending { .. } => "PodPending",
             EntryKind::PodScheduled { .. } => "PodScheduled",
             EntryKind::NodeFailed { .. } => "NodeFailed",
+            EntryKind::NodeUnreachable { .. } => "NodeUnreachable",
             EntryKind::PodEvicted { .. } => "PodEvicted",
             EntryKind::PodEvictionRefused { .. } => "PodEvictionRefused",
             EntryKind::StepStarted { .. } => "StepStarted",
@@ -274,6 +307,8 @@ impl EntryKind {
             EntryKind::RouteRemoved { .. } => "RouteRemoved",
             EntryKind::Traffic { .. } => "Traffic",
             EntryKind::ExpectationChecked { .. } => "ExpectationChecked",
+            EntryKind::EngineFailed { .. } => "EngineFailed",
+            EntryKind::ActionNote { .. } => "ActionNote",
             EntryKind::RunFinished { .. } => "RunFinished",
         }
     }
@@ -351,5 +386,13 @@ impl Journal {
 
     pub fn iter(&self) -> impl Iterator<Item = &Entry> {
         self.entries.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 }

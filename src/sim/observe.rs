@@ -11,13 +11,30 @@ use crate::scenario::condition::{Observation, Replicas, RoleCounts, Roles, Route
 
 use super::{EntryKind, RolloutSnapshot, Simulation};
 
+/// The traffic split `WeightChanged` records (see `Simulation::router_share`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct RouterShare {
+    canary: u32,
+    stable: u32,
+    experiment: u32,
+    max: u32,
+    initial: bool,
+}
+
+impl RouterShare {
+    fn weights(&self) -> (u32, u32, u32, u32) {
+        (self.canary, self.stable, self.experiment, self.max)
+    }
+}
+
 /// The last values recorded in the journal, so that only changes are recorded.
 #[derive(Debug, Default)]
 pub(super) struct Watched {
     snapshot: Option<RolloutSnapshot>,
     phase: Option<(Phase, String)>,
     step: Option<(String, Option<u32>)>,
-    weight: Option<(u32, u32, u32)>,
+    /// The split last recorded, the setWeight then, and whether there was no canary.
+    weight: Option<(RouterShare, u32, bool)>,
     stable: String,
     abort: bool,
 }
@@ -123,20 +140,22 @@ impl Simulation<'_> {
             .unwrap_or(0)
     }
 
-    /// kubectl's ActualWeight: the router's canary weight, or for a basic canary the canary's
-    /// share of available pods.
+    /// kubectl's ActualWeight (`pkg/kubectl-argo-rollouts/info/rollout_info.go`):
+    /// `maxTrafficWeight` when no step is current (even while the router still holds less);
+    /// else 0 without available pods, the router's canary weight, or for a basic canary the
+    /// canary's share of available pods.
     fn actual_weight(&self, set_weight: u32) -> u32 {
         let st = &self.rollout.status;
+        let Some(c) = self.rollout.spec.canary() else {
+            return 100;
+        };
         let (_, no_current) = self.step_state();
         if no_current {
-            return 100;
+            return c.max_weight();
         }
         if st.available_replicas == 0 {
             return 0;
         }
-        let Some(c) = self.rollout.spec.canary() else {
-            return 100;
-        };
         if c.traffic_routing.is_some() {
             return st
                 .canary
@@ -144,12 +163,52 @@ impl Simulation<'_> {
                 .as_ref()
                 .map_or(set_weight, |w| w.canary.weight.max(0) as u32);
         }
-        let canary_available = self
-            .cluster
+        self.canary_available() * c.max_weight() / st.available_replicas
+    }
+
+    /// Available pods of the canary ReplicaSet (the current one, when it is not the stable).
+    fn canary_available(&self) -> u32 {
+        let st = &self.rollout.status;
+        self.cluster
             .live_replica_sets()
             .find(|rs| rs.hash == st.current_pod_hash && rs.hash != st.stable_rs)
-            .map_or(0, |rs| rs.available);
-        canary_available * 100 / st.available_replicas
+            .map_or(0, |rs| rs.available)
+    }
+
+    /// The traffic split as it really is, for `WeightChanged` and the weight chart: with a
+    /// router, the weights it holds (`status.canary.weights`; `None` until it is first set);
+    /// without one, the canary's share of the available pods, computed as kubectl does but
+    /// whether or not a step is current (the Services split traffic by pods, and the stable
+    /// keeps its share until its pods go). `None` for blue-green.
+    fn router_share(&self) -> Option<RouterShare> {
+        let c = self.rollout.spec.canary()?;
+        let st = &self.rollout.status;
+        let max = c.max_weight();
+        let initial = self.rollout.revision <= 1
+            && (st.stable_rs.is_empty() || st.stable_rs == st.current_pod_hash);
+        if c.traffic_routing.is_some() {
+            let w = st.canary.weights.as_ref()?;
+            let clamp = |v: i32| (v.max(0) as u32).min(max);
+            return Some(RouterShare {
+                canary: clamp(w.canary.weight),
+                stable: clamp(w.stable.weight),
+                experiment: clamp(w.additional.iter().map(|d| d.weight).sum()),
+                max,
+                initial,
+            });
+        }
+        // The status count may lag the live ReplicaSet within a reconcile: never above max.
+        let canary = match st.available_replicas {
+            0 => 0,
+            all => (self.canary_available() * max / all).min(max),
+        };
+        Some(RouterShare {
+            canary,
+            stable: max - canary,
+            experiment: 0,
+            max,
+            initial,
+        })
     }
 
     /// The hashes the blue-green active and preview Services select.
@@ -364,22 +423,32 @@ impl Simulation<'_> {
             self.last.step = Some(step);
         }
         // Weights are a canary notion; a blue-green rollout switches Services instead.
-        let experiment = obs
-            .weights
-            .as_ref()
-            .map_or(0, |w| w.experiment.max(0) as u32);
-        let weight = (obs.actual_weight, obs.set_weight, experiment);
-        if self.last.weight != Some(weight) && self.rollout.spec.blue_green().is_none() {
-            self.journal.push(
-                now,
-                EntryKind::WeightChanged {
-                    canary: weight.0,
-                    stable: 100u32.saturating_sub(weight.0 + experiment),
-                    set_weight: weight.1,
-                    experiment,
-                },
-            );
-            self.last.weight = Some(weight);
+        if let Some(share) = self.router_share() {
+            // Without a canary (the initial deploy, an update not started yet, a promoted
+            // one) the setWeight moving says nothing about traffic: only the weights count.
+            let st = &self.rollout.status;
+            let no_canary = st.stable_rs.is_empty() || st.stable_rs == st.current_pod_hash;
+            let changed = match self.last.weight {
+                None => true,
+                Some((last, set, had_no_canary)) => {
+                    last.weights() != share.weights()
+                        || (!no_canary && (had_no_canary || set != obs.set_weight))
+                }
+            };
+            if changed {
+                self.journal.push(
+                    now,
+                    EntryKind::WeightChanged {
+                        canary: share.canary,
+                        stable: share.stable,
+                        set_weight: obs.set_weight,
+                        experiment: share.experiment,
+                        max_weight: share.max,
+                        initial: share.initial,
+                    },
+                );
+                self.last.weight = Some((share, obs.set_weight, no_canary));
+            }
         }
         let st = &self.rollout.status;
         if st.stable_rs != self.last.stable {

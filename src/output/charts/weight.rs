@@ -1,5 +1,10 @@
-//! The weight chart: the setWeight in force and the actual canary weight over time, the
-//! paused and degraded stretches shaded, and a labelled line wherever a step started.
+//! The weight chart: the setWeight in force and the canary's real share of the traffic over
+//! time (the router's weight, or the canary's share of available pods without a router, as
+//! `WeightChanged` records it), an experiment's share when it has one, the paused and degraded
+//! stretches shaded, and a labelled line wherever a step started.
+//!
+//! Every line is a percentage of all traffic: with `maxTrafficWeight: 500` a setWeight of 100
+//! is drawn at 20 %.
 
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -9,8 +14,12 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{self, BOUNDARY, CANARY, FONT, INK, Legend, PlotSpec, Swatch};
 use super::{ChartInput, Drawn, Fallible};
+use crate::output::series::Weights;
 use crate::output::steps::{StepEnd, boundaries};
 use crate::rollout::Phase;
+
+/// The experiments' share of traffic (additional destinations of the router).
+const EXPERIMENT: RGBColor = RGBColor(148, 103, 189);
 
 /// Room above the plot for the rotated step labels.
 const LABEL_BAND: u32 = 175;
@@ -81,13 +90,17 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, input: &ChartInpu
 where
     DB::ErrorType: 'static,
 {
-    let legend = vec![
+    let rows = &input.series.rows;
+    let has_experiment = rows
+        .iter()
+        .any(|r| r.weights.is_some_and(|w| w.experiment > 0));
+    let mut legend = vec![
         Legend {
             label: "setWeight in force".into(),
             swatch: Swatch::Dashed(INK),
         },
         Legend {
-            label: "actual canary weight".into(),
+            label: "canary's share of traffic".into(),
             swatch: Swatch::Line(CANARY),
         },
         Legend {
@@ -103,12 +116,21 @@ where
             swatch: Swatch::Fill(DEGRADED),
         },
     ];
+    if has_experiment {
+        legend.insert(
+            2,
+            Legend {
+                label: "experiment's share".into(),
+                swatch: Swatch::Line(EXPERIMENT),
+            },
+        );
+    }
     let title = format!("{}: traffic weight and steps", input.title);
     let area = style::page(root, &title, &legend)?;
     let end = style::x_end(input);
     let spec = PlotSpec {
         y: 0.0..105.0,
-        y_desc: "canary weight (%)",
+        y_desc: "share of traffic (%)",
         top: LABEL_BAND,
         x_axis: true,
         integer: true,
@@ -124,24 +146,35 @@ where
         DashedPathElement::new(vec![(*t, 0.0), (*t, 105.0)], 5, 4, BOUNDARY.stroke_width(1))
     }))?;
 
-    let rows = &input.series.rows;
-    let weights = |f: fn(&crate::output::series::Status) -> u32| {
+    // setWeight is in maxTrafficWeight units: scaled by the run's maximum (100 until known).
+    let max = rows
+        .iter()
+        .find_map(|r| r.weights.map(|w| w.max))
+        .unwrap_or(100);
+    let set = style::steps(
+        rows.iter().filter_map(|r| {
+            r.status.map(|s| {
+                let pct = f64::from(s.set_weight) * 100.0 / f64::from(max.max(1));
+                (style::secs(r.t), pct)
+            })
+        }),
+        end,
+    );
+    chart.draw_series(DashedLineSeries::new(set, 6, 4, INK.stroke_width(2)))?;
+    let share = |f: fn(&Weights) -> u32| {
         style::steps(
             rows.iter()
-                .filter_map(|r| r.status.map(|s| (style::secs(r.t), f64::from(f(&s))))),
+                .filter_map(|r| r.weights.map(|w| (style::secs(r.t), w.percent(f(&w))))),
             end,
         )
     };
-    chart.draw_series(DashedLineSeries::new(
-        weights(|s| s.set_weight),
-        6,
-        4,
-        INK.stroke_width(2),
-    ))?;
-    chart.draw_series(LineSeries::new(
-        weights(|s| s.actual_weight),
-        CANARY.stroke_width(3),
-    ))?;
+    if has_experiment {
+        chart.draw_series(LineSeries::new(
+            share(|w| w.experiment),
+            EXPERIMENT.stroke_width(2),
+        ))?;
+    }
+    chart.draw_series(LineSeries::new(share(|w| w.canary), CANARY.stroke_width(3)))?;
 
     // Step labels: rotated, reading upwards from just above the plot, centred on their line.
     // Boundaries closer than a label's height share one label, so none overlap.

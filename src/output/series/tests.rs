@@ -33,6 +33,18 @@ fn status(phase: Phase, step: u32, set: u32, actual: u32, ready: u32) -> EntryKi
     }))
 }
 
+/// A `WeightChanged` of the router (maxTrafficWeight 100).
+fn weight(canary: u32, stable: u32, experiment: u32) -> EntryKind {
+    EntryKind::WeightChanged {
+        canary,
+        stable,
+        set_weight: canary,
+        experiment,
+        max_weight: 100,
+        initial: false,
+    }
+}
+
 fn rs(name: &str, revision: u64) -> EntryKind {
     EntryKind::ReplicaSetCreated {
         name: name.into(),
@@ -200,13 +212,15 @@ fn csv_has_the_documented_columns_and_empty_cells_for_unknowns() {
         at(0, pod("app-aaa-1", "app-aaa")),
         at(250, status(Phase::Paused, 1, 20, 20, 1)),
         at(1000, tick(&[("aaa", 10, 2)])),
+        at(1500, weight(20, 70, 10)),
     ]);
     let csv = to_csv(&build(&j));
     let expected = "\
-t,phase,step,set_weight,actual_weight,desired,current,updated,ready,available,pods_rev1_aaa,ready_rev1_aaa,requests_aaa,failed_aaa,unrouted
-0.000,,,,,,,,,,1,0,,,
-0.250,Paused,1,20,20,2,2,2,1,1,1,0,,,
-1.000,Paused,1,20,20,2,2,2,1,1,1,0,10,2,0
+t,phase,step,set_weight,actual_weight,canary_weight,stable_weight,experiment_weight,desired,current,updated,ready,available,pods_rev1_aaa,ready_rev1_aaa,requests_aaa,failed_aaa,unrouted
+0.000,,,,,,,,,,,,,1,0,,,
+0.250,Paused,1,20,20,,,,2,2,2,1,1,1,0,,,
+1.000,Paused,1,20,20,,,,2,2,2,1,1,1,0,10,2,0
+1.500,Paused,1,20,20,20,70,10,2,2,2,1,1,1,0,,,
 ";
     assert_eq!(csv, expected);
 }
@@ -220,6 +234,6 @@ fn csv_without_traffic_has_no_traffic_columns() {
     let csv = to_csv(&build(&j));
     assert_eq!(
         csv.lines().next().unwrap(),
-        "t,phase,step,set_weight,actual_weight,desired,current,updated,ready,available,pods_rev1_aaa,ready_rev1_aaa"
+        "t,phase,step,set_weight,actual_weight,canary_weight,stable_weight,experiment_weight,desired,current,updated,ready,available,pods_rev1_aaa,ready_rev1_aaa"
     );
 }
