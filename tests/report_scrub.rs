@@ -4,7 +4,8 @@
 //! the tree at each instant must be exactly what `get --at` prints for that instant.
 //!
 //! Needs Chromium (`apt-get install -y chromium`); without one the test prints one line and
-//! passes, unless `ROLLOUT_SIM_REQUIRE_BROWSER=1` makes a missing browser a failure.
+//! passes, unless `ROLLOUT_SIM_REQUIRE_BROWSER=1` makes a missing browser a failure;
+//! `ROLLOUT_SIM_SKIP_BROWSER=1` skips it as it skips `tests/browser.rs`.
 //! `ROLLOUT_SIM_CHROMIUM=/path` names another browser binary.
 
 use std::io::Read;
@@ -19,6 +20,10 @@ const LESSON: &str = "examples/lessons/01-basic-canary.yaml";
 const TIMEOUT: Duration = Duration::from_secs(120);
 
 fn chromium() -> Option<PathBuf> {
+    if std::env::var("ROLLOUT_SIM_SKIP_BROWSER").as_deref() == Ok("1") {
+        println!("skipped: ROLLOUT_SIM_SKIP_BROWSER=1, so the report's slider is not checked");
+        return None;
+    }
     if let Some(p) = std::env::var_os("ROLLOUT_SIM_CHROMIUM") {
         return Some(PathBuf::from(p));
     }

@@ -319,6 +319,9 @@ fn step_to_next_change(live: &mut sim::Live) {
             return;
         }
         live.advance_to(t);
+        if live.engine_failure().is_some() {
+            return;
+        }
         let changed = live.journal().entries[seen..]
             .iter()
             .any(|e| !matches!(e.kind, EntryKind::Traffic { .. }));

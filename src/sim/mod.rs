@@ -772,7 +772,7 @@ pub enum UserAction {
     Retry,
     /// Delete one canary pod (a stable one when there is no canary), as `kubectl delete pod`.
     KillPod,
-    /// The first healthy node holding pods fails (Kubernetes' default 40 s and 5 min).
+    /// The first healthy node holding pods fails, as a script's `failNode` does.
     FailNode,
     /// The canary version fails this share of its requests from now on.
     BadCanary(f64),
@@ -872,12 +872,14 @@ impl<'s> Live<'s> {
             },
         );
         let as_script = match a {
-            UserAction::Promote => crate::scenario::Action::Promote { full: false },
-            UserAction::PromoteFull => crate::scenario::Action::Promote { full: true },
-            UserAction::Abort => crate::scenario::Action::Abort,
-            UserAction::Retry => crate::scenario::Action::Retry,
+            UserAction::Promote => Some(crate::scenario::Action::Promote { full: false }),
+            UserAction::PromoteFull => Some(crate::scenario::Action::Promote { full: true }),
+            UserAction::Abort => Some(crate::scenario::Action::Abort),
+            UserAction::Retry => Some(crate::scenario::Action::Retry),
+            // Faults and a bad canary are not operator actions: no note applies.
+            UserAction::KillPod | UserAction::FailNode | UserAction::BadCanary(_) => None,
         };
-        if let Some(note) = sim.no_effect_note(&as_script) {
+        if let Some(note) = as_script.and_then(|x| sim.no_effect_note(&x)) {
             sim.journal
                 .push(sim.now, EntryKind::ActionNote { line: 0, note });
         }
@@ -899,13 +901,12 @@ impl<'s> Live<'s> {
                 }
             }
             UserAction::FailNode => {
+                // As a script's `failNode` with the cluster's node lifecycle timings.
                 let node = sim.cluster.nodes.iter().find(|n| !n.failed && n.pods > 0);
                 if let Some(name) = node.map(|n| n.name.clone()) {
-                    sim.fail_node(
-                        &name,
-                        SimDuration::from_secs(40),
-                        SimDuration::from_secs(300),
-                    );
+                    let c = &sim.sc.cluster;
+                    let grace = c.node_monitor_grace_period;
+                    sim.fail_node(&name, grace, grace + c.unreachable_toleration);
                 }
             }
             UserAction::BadCanary(rate) => {
