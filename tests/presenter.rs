@@ -212,3 +212,34 @@ fn auto_promote_never_leaves_the_pause_to_a_human() {
         .code(2)
         .stderr(predicates::str::contains("or `never`"));
 }
+
+#[test]
+fn the_replay_clock_counts_down_a_timed_pause() {
+    // Lesson 1's step 3 is a 30 s pause; at 3 virtual seconds per real second the replay
+    // redraws it several times with less left each time, instead of a frozen screen.
+    let bin = env!("CARGO_BIN_EXE_rollout-sim");
+    let lesson =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/lessons/01-basic-canary.yaml");
+    let command = format!("{bin} watch {} --speed 3 --no-color", lesson.display());
+    let Some(tmux) = Tmux::start(&command) else {
+        return;
+    };
+    let first = tmux.wait_for("waits for the pause at step 3 to end");
+    let left = |screen: &str| -> u64 {
+        let tail = screen.split("to end: ").nth(1).unwrap();
+        tail[..tail.find("s left").unwrap()].parse().unwrap()
+    };
+    let before = left(&first);
+    let start = Instant::now();
+    loop {
+        let screen = tmux.screen();
+        if screen.contains("waits for the pause at step 3 to end") && left(&screen) < before {
+            break;
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "the countdown never moved:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -73,7 +73,7 @@ pub enum Command {
         /// Show one line per traffic tick (requests and failures per version).
         #[arg(long)]
         traffic: bool,
-        /// For a bare manifest: promote each indefinite pause after this long.
+        /// For a bare manifest: promote each indefinite pause after this long (`never`: do not).
         #[arg(long, default_value = "30s")]
         auto_promote: String,
         #[command(flatten)]
@@ -111,7 +111,7 @@ pub enum Command {
         /// No colours (also the case when stdout is not a terminal).
         #[arg(long)]
         no_color: bool,
-        /// For a bare manifest: promote each indefinite pause after this long.
+        /// For a bare manifest: promote each indefinite pause after this long (`never`: do not).
         #[arg(long, default_value = "30s")]
         auto_promote: String,
     },
