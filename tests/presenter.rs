@@ -243,3 +243,41 @@ fn the_replay_clock_counts_down_a_timed_pause() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// The distinct names of lesson 1's canary pods (revision 2) in the frames of an interactive
+/// run fed `keys`.
+fn canary_pods(keys: &str) -> std::collections::BTreeSet<String> {
+    let out = sim()
+        .args([
+            "watch",
+            "examples/lessons/01-basic-canary.yaml",
+            "--interactive",
+            "--speed",
+            "20",
+            "--no-color",
+        ])
+        .write_stdin(keys.to_string())
+        .output()
+        .unwrap();
+    let frames = String::from_utf8(out.stdout).unwrap();
+    let rs = frames
+        .lines()
+        .find(|l| l.contains("ReplicaSet") && l.contains("canary"))
+        .and_then(|l| l.split_whitespace().find(|w| w.starts_with("shop-")))
+        .expect("a canary ReplicaSet")
+        .to_string();
+    frames
+        .split_whitespace()
+        .filter(|w| w.starts_with(&format!("{rs}-")))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn i_kills_a_canary_pod_and_its_replica_set_replaces_it() {
+    // At 10 s the single canary pod is running; `i` deletes it and a new one is created.
+    let quiet = canary_pods(&"\n".repeat(10));
+    assert_eq!(quiet.len(), 1, "{quiet:?}");
+    let killed = canary_pods(&format!("{}i\n{}", "\n".repeat(5), "\n".repeat(5)));
+    assert_eq!(killed.len(), 2, "{killed:?}");
+}

@@ -408,7 +408,7 @@ pub fn interactive(inputs: &Inputs, opts: &WatchOptions) -> i32 {
             "── {} ── speed {speed}× ──{nl}{}{nl}waits for {w}{nl}keys: {}{nl}",
             live.now(),
             tree::render(&state, &id, colour).replace('\n', nl),
-            waiting::keys_line(&w),
+            waiting::keys_line(&w, sc.cluster.nodes.is_some()),
         );
         // On a terminal every change is drawn (ages and countdowns included); printed frames
         // only follow changes of the world itself.

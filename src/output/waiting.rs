@@ -126,8 +126,9 @@ fn paused_at(index: Option<u32>, step: Option<&StepMark>, now: SimTime) -> Waiti
     }
 }
 
-/// The keys of `watch --interactive` that do something now, with what they do.
-pub fn keys(w: &Waiting) -> Vec<(&'static str, &'static str)> {
+/// The keys of `watch --interactive` that do something now, with what they do; `nodes`:
+/// the scenario models nodes (without, there is no node to fail).
+pub fn keys(w: &Waiting, nodes: bool) -> Vec<(&'static str, &'static str)> {
     let mut out = Vec::new();
     match w {
         Waiting::Promotion { .. } | Waiting::TimedPause { .. } | Waiting::Resume => {
@@ -139,9 +140,11 @@ pub fn keys(w: &Waiting) -> Vec<(&'static str, &'static str)> {
         Waiting::Retry => out.push(("r", "retry")),
         Waiting::Starting | Waiting::Nothing => {}
     }
+    out.push(("i", "kill a pod"));
+    if nodes {
+        out.push(("n", "fail a node"));
+    }
     out.extend([
-        ("i", "kill a pod"),
-        ("n", "fail a node"),
         ("b", "bad canary"),
         ("s", "step"),
         ("+/-", "speed"),
@@ -151,8 +154,8 @@ pub fn keys(w: &Waiting) -> Vec<(&'static str, &'static str)> {
 }
 
 /// `p promote · f promote --full · … · q quit`.
-pub fn keys_line(w: &Waiting) -> String {
-    keys(w)
+pub fn keys_line(w: &Waiting, nodes: bool) -> String {
+    keys(w, nodes)
         .iter()
         .map(|(k, what)| format!("{k} {what}"))
         .collect::<Vec<_>>()
@@ -208,7 +211,7 @@ mod tests {
             }
         );
         assert_eq!(w.to_string(), "the pause at step 1 to end: 30s left");
-        assert!(keys_line(&w).starts_with("p promote · f promote --full · a abort"));
+        assert!(keys_line(&w, true).starts_with("p promote · f promote --full · a abort"));
     }
 
     #[test]
@@ -216,7 +219,9 @@ mod tests {
         let s = state(Phase::Paused, "CanaryPauseStep", Some(3), 40);
         let w = waiting(&s, Some(&mark(3, "pause", 10)));
         assert_eq!(w, Waiting::Promotion { step: Some(3) });
-        assert!(keys(&w).contains(&("p", "promote")));
+        assert!(keys(&w, true).contains(&("p", "promote")));
+        assert!(keys(&w, true).contains(&("n", "fail a node")));
+        assert!(!keys(&w, false).contains(&("n", "fail a node")));
     }
 
     #[test]
@@ -229,9 +234,15 @@ mod tests {
         );
         let w = waiting(&s, None);
         assert_eq!(w, Waiting::Retry);
-        assert!(keys(&w).contains(&("r", "retry")) && !keys(&w).contains(&("p", "promote")));
+        assert!(
+            keys(&w, true).contains(&("r", "retry")) && !keys(&w, true).contains(&("p", "promote"))
+        );
         let h = waiting(&state(Phase::Healthy, "", None, 5), None);
         assert_eq!(h, Waiting::Nothing);
-        assert!(!keys(&h).iter().any(|(k, _)| ["p", "a", "r"].contains(k)));
+        assert!(
+            !keys(&h, true)
+                .iter()
+                .any(|(k, _)| ["p", "a", "r"].contains(k))
+        );
     }
 }
