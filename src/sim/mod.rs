@@ -858,6 +858,13 @@ impl<'s> Live<'s> {
             UserAction::Retry => "retry (interactive)".to_string(),
             UserAction::KillPod => "deletePod (interactive)".to_string(),
             UserAction::FailNode => "failNode (interactive)".to_string(),
+            // With no update in progress the current version is the stable one: nothing to
+            // make bad (the key is for showing analysis catch a canary).
+            UserAction::BadCanary(_)
+                if sim.rollout.status.current_pod_hash == sim.rollout.status.stable_rs =>
+            {
+                "no canary to make bad (interactive)".to_string()
+            }
             UserAction::BadCanary(rate) => format!(
                 "canary {} fails {:.0}% of requests (interactive)",
                 sim.rollout.status.current_pod_hash,
@@ -909,6 +916,8 @@ impl<'s> Live<'s> {
                     sim.fail_node(&name, grace, grace + c.unreachable_toleration);
                 }
             }
+            UserAction::BadCanary(_)
+                if sim.rollout.status.current_pod_hash == sim.rollout.status.stable_rs => {}
             UserAction::BadCanary(rate) => {
                 let hash = sim.rollout.status.current_pod_hash.clone();
                 sim.bad_versions.retain(|(h, _)| *h != hash);
