@@ -121,7 +121,7 @@ pub fn watch(inputs: &Inputs, opts: &WatchOptions) -> i32 {
     let colour = colour(opts.no_color);
     let id = identity(&v.sc);
     let mut replay = Replay::new(&v.result.journal);
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout::lock();
     let mut last_frame = String::new();
     let mut last_t = SimTime::ZERO;
     let mut mark: Option<StepMark> = None;
@@ -129,7 +129,7 @@ pub fn watch(inputs: &Inputs, opts: &WatchOptions) -> i32 {
     while let Some(t) = replay.peek_time() {
         if terminal && !last_frame.is_empty() {
             // The clock keeps moving until the next change (a pause counts down).
-            let draw = |state: &State, mark: Option<&StepMark>, out: &mut std::io::StdoutLock| {
+            let draw = |state: &State, mark: Option<&StepMark>, out: &mut super::stdout::Out| {
                 let _ = write!(out, "\x1b[2J\x1b[H{}", frame_text(state, mark, &id, colour));
                 let _ = out.flush();
             };
@@ -205,14 +205,14 @@ const MAX_WAIT_SECS: f64 = 5.0;
 
 /// Redraws `state` with its clock moving from `from` to `to` (exclusive), paced at `speed`
 /// virtual seconds per real second but never longer than [`MAX_WAIT_SECS`] in all.
-fn tick_until(
+fn tick_until<W>(
     state: &State,
     from: SimTime,
     to: SimTime,
     speed: f64,
     mark: Option<&StepMark>,
-    out: &mut std::io::StdoutLock,
-    draw: impl Fn(&State, Option<&StepMark>, &mut std::io::StdoutLock),
+    out: &mut W,
+    draw: impl Fn(&State, Option<&StepMark>, &mut W),
 ) {
     let gap_ms = to.as_millis().saturating_sub(from.as_millis()) as f64;
     let wait = (gap_ms / 1000.0 / speed).min(MAX_WAIT_SECS);
@@ -382,7 +382,7 @@ pub fn interactive(inputs: &Inputs, opts: &WatchOptions) -> i32 {
     let mut live = sim::Live::new(&sc, opts.seed.unwrap_or(sc.seed));
     let frame = std::time::Duration::from_millis(100);
     let mut speed = opts.speed;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout::lock();
     let mut last = String::new();
     let mut last_world = None;
     // In raw mode a newline does not return the carriage.
@@ -449,6 +449,7 @@ pub fn sweep(
     out_dir: Option<&Path>,
     quiet: bool,
 ) -> i32 {
+    use crate::output::outdir::OutDir;
     use crate::output::sweep as render;
     use crate::sweep::{self as sw, VariantProblem};
     if runs == 0 {
@@ -486,6 +487,14 @@ pub fn sweep(
             .map(|s| s.seed)
             .unwrap_or_default()
     });
+    // The folder is checked before the runs; the files are put in place as one set.
+    let out = match out_dir.map(OutDir::prepare).transpose() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
     let total = sw::variants(&specs).len() as u64 * u64::from(runs);
     let bar = if quiet {
         indicatif::ProgressBar::hidden()
@@ -512,29 +521,36 @@ pub fn sweep(
         }
     };
     bar.finish_and_clear();
-    match format {
-        super::SweepFormat::Text => print!("{}", render::text(&results)),
-        super::SweepFormat::Csv => print!("{}", render::csv(&results)),
-        super::SweepFormat::Json => print!("{}", render::json(&results)),
-    }
-    if let Some(dir) = out_dir {
-        let written = std::fs::create_dir_all(dir)
-            .and_then(|_| std::fs::write(dir.join("sweep.csv"), render::csv(&results)))
-            .and_then(|_| std::fs::write(dir.join("sweep.json"), render::json(&results)))
-            .and_then(|_| std::fs::write(dir.join("sweep.txt"), render::text(&results)));
+    // Files first: if the reader of stdout goes away, the set is complete anyway.
+    if let Some(out) = out {
+        let dir = out_dir.unwrap_or(Path::new("."));
+        let staging = out.staging().to_path_buf();
+        let written = std::fs::write(staging.join("sweep.csv"), render::csv(&results))
+            .and_then(|_| std::fs::write(staging.join("sweep.json"), render::json(&results)))
+            .and_then(|_| std::fs::write(staging.join("sweep.txt"), render::text(&results)));
         if let Err(e) = written {
             eprintln!("error: cannot write to {}: {e}", dir.display());
             return EXIT_INVALID;
         }
         match render::chart_svg(&results) {
             Ok(svg) => {
-                if let Err(e) = std::fs::write(dir.join("sweep.svg"), svg) {
+                if let Err(e) = std::fs::write(staging.join("sweep.svg"), svg) {
                     eprintln!("error: cannot write to {}: {e}", dir.display());
                     return EXIT_INVALID;
                 }
             }
             Err(e) => eprintln!("warning: the sweep chart could not be drawn: {e}"),
         }
+        let set = ["sweep.csv", "sweep.json", "sweep.txt", "sweep.svg"].map(String::from);
+        if let Err(e) = out.commit(&set) {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    }
+    match format {
+        super::SweepFormat::Text => print!("{}", render::text(&results)),
+        super::SweepFormat::Csv => print!("{}", render::csv(&results)),
+        super::SweepFormat::Json => print!("{}", render::json(&results)),
     }
     EXIT_OK
 }

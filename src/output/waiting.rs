@@ -187,6 +187,7 @@ mod tests {
             active_hash: String::new(),
             preview_hash: String::new(),
             blue_green: false,
+            duration: None,
         });
         out
     }
