@@ -232,9 +232,12 @@ fn report_is_self_contained_and_escapes_scenario_text() {
         html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &quot;quoted&quot; &amp;")
     );
     let lower = html.to_lowercase();
-    for banned in ["<script", "<link", "src=", "@import", "url(", "https:"] {
+    for banned in ["<link", "src=", "@import", "url(", "https:"] {
         assert!(!lower.contains(banned), "report.html contains {banned}");
     }
+    // Two scripts, both inline and the report's own: the slider's data and its code.
+    assert_eq!(lower.matches("<script").count(), 2);
+    assert!(html.contains("<script type=\"application/json\" id=\"moment-data\">"));
     // The only URLs are SVG namespaces, which browsers never fetch.
     assert_eq!(
         lower.matches("http:").count(),
@@ -245,6 +248,7 @@ fn report_is_self_contained_and_escapes_scenario_text() {
     for section in [
         "id=\"result\"",
         "id=\"charts\"",
+        "id=\"moment\"",
         "id=\"steps\"",
         "id=\"analysis\"",
         "id=\"timeline\"",
@@ -301,4 +305,62 @@ fn every_scenario_charts() {
         charted += 1;
     }
     assert!(charted > 30, "only {charted} scenarios charted");
+}
+
+/// A canary left at an indefinite pause with traffic flowing: the run only ends when nothing
+/// but traffic is left, ten minutes later.
+const STUCK: &str = r#"
+name: stuck-at-pause
+seed: 1
+objects:
+  - apiVersion: argoproj.io/v1alpha1
+    kind: Rollout
+    metadata: {name: svc}
+    spec:
+      replicas: 5
+      selector: {matchLabels: {app: svc}}
+      template:
+        metadata: {labels: {app: svc}}
+        spec:
+          containers: [{name: svc, image: "example/svc:1"}]
+      strategy:
+        canary:
+          steps: [{setWeight: 20}, {pause: {duration: 1m}}, {setWeight: 40}, {pause: {}}]
+apps: [{image: "example/svc:*", startup: 5s}]
+traffic: {rps: 20}
+script:
+  - wait: {phase: Healthy}
+  - setImage: example/svc:2
+  - wait: {phase: Healthy, revision: 2}
+"#;
+
+#[test]
+fn charts_of_a_timed_out_run_frame_the_update_not_the_idle_tail() {
+    let dir = TempDir::new().unwrap();
+    let sc = rollout_sim::scenario::load_text(
+        &dir.path().join("stuck.yaml"),
+        STUCK,
+        &rollout_sim::scenario::LoadOptions::default(),
+    )
+    .expect("scenario loads");
+    let result = rollout_sim::sim::run(&sc);
+    let input = ChartInput::new(&result.journal, &sc.name, charts::conditions_of(&sc));
+    let (settled, end) = (
+        input.settled().as_secs_f64(),
+        input.series.end().as_secs_f64(),
+    );
+    // It settles when the indefinite pause starts (about 75 s), long before the run ends.
+    assert!((60.0..120.0).contains(&settled), "settled at {settled}");
+    assert!(end > 600.0, "run ended at {end}");
+    let framed = input.framed();
+    let edge = framed.series.end().as_secs_f64();
+    assert!(
+        edge > settled && edge <= settled + 30.0,
+        "frame ends at {edge}"
+    );
+    // The axis stops there; series.csv still has every tick.
+    let svg = charts::svg(Kind::Traffic, &input).unwrap();
+    assert!(svg.contains("\n01:00\n") && !svg.contains("\n05:00\n"));
+    let csv = series::to_csv(&input.series);
+    assert!(csv.lines().count() > 600, "csv keeps the whole run");
 }

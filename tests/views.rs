@@ -195,5 +195,7 @@ fn interactive_keys_act_on_the_live_run() {
         frames.contains("Message:         RolloutAborted: Rollout aborted update to revision 2"),
         "{frames}"
     );
-    assert!(frames.contains("p promote · f promote --full · a abort · r retry · q quit"));
+    // Once aborted, the status line says so and offers the retry key.
+    assert!(frames.contains("waits for a retry (aborted)"), "{frames}");
+    assert!(frames.contains("keys: r retry · i kill a pod"), "{frames}");
 }

@@ -75,12 +75,14 @@ pub fn dispatch(cmd: Command) -> i32 {
             no_color,
             auto_promote,
         } => {
+            // A presenter promotes by hand: nothing is promoted for them unless asked.
+            let default = if interactive { "never" } else { "30s" };
             let opts = super::views::WatchOptions {
                 speed,
                 step,
                 seed,
                 no_color,
-                auto_promote: &auto_promote,
+                auto_promote: auto_promote.as_deref().unwrap_or(default),
             };
             if interactive {
                 super::views::interactive(&inputs, &opts)
@@ -108,19 +110,36 @@ fn print_input_error(e: &InputError) {
     }
 }
 
+/// `--auto-promote`: a duration, or `never` (indefinite pauses wait for a promote).
+pub(super) fn parse_auto_promote(text: &str) -> Result<Option<crate::engine::SimDuration>, i32> {
+    if text == "never" {
+        return Ok(None);
+    }
+    parse_duration(text).map(Some).map_err(|e| {
+        eprintln!("error: --auto-promote: {e}; give a duration such as 30s, or `never`");
+        EXIT_INVALID
+    })
+}
+
 /// Loads the inputs with `--auto-promote` as written on the command line.
 pub(super) fn load_with_auto_promote(inputs: &Inputs, auto_promote: &str) -> Result<Scenario, i32> {
-    let auto_promote = parse_duration(auto_promote).map_err(|e| {
-        eprintln!("error: --auto-promote: {e}");
-        EXIT_INVALID
-    })?;
-    load(
+    let delay = parse_auto_promote(auto_promote)?;
+    let defaults = LoadOptions::default();
+    let mut sc = load(
         inputs,
         &LoadOptions {
-            auto_promote,
-            ..Default::default()
+            auto_promote: delay.unwrap_or(defaults.auto_promote),
+            ..defaults
         },
-    )
+    )?;
+    if delay.is_none() && sc.from_manifest {
+        sc.auto_promote = None;
+        sc.description = format!(
+            "Default scenario of {}: deploy, change the image; indefinite pauses wait for a promote.",
+            sc.manifests.rollouts[0].name
+        );
+    }
+    Ok(sc)
 }
 
 /// The load options of the command line: `opts` with `--rollout` and `--metric` added.

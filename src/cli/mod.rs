@@ -106,7 +106,7 @@ pub enum Command {
         /// Show one line per traffic tick (requests and failures per version).
         #[arg(long)]
         traffic: bool,
-        /// For a bare manifest: promote each indefinite pause after this long.
+        /// For a bare manifest: promote each indefinite pause after this long (`never`: do not).
         #[arg(long, default_value = "30s")]
         auto_promote: String,
         #[command(flatten)]
@@ -144,7 +144,7 @@ pub enum Command {
         /// No colours (also the case when stdout is not a terminal).
         #[arg(long)]
         no_color: bool,
-        /// For a bare manifest: promote each indefinite pause after this long.
+        /// For a bare manifest: promote each indefinite pause after this long (`never`: do not).
         #[arg(long, default_value = "30s")]
         auto_promote: String,
     },
@@ -158,7 +158,8 @@ pub enum Command {
         /// Stop at every canary step until Enter is pressed.
         #[arg(long)]
         step: bool,
-        /// Run live and take keys: p promote, f promote --full, a abort, r retry, q quit.
+        /// Run live and take keys: p promote, f promote --full, a abort, r retry, i kill a
+        /// pod, n fail a node, b make the canary bad, s/space step, +/- speed, q quit.
         #[arg(long, conflicts_with = "step")]
         interactive: bool,
         /// Seed for the random draws (overrides the scenario's `seed`).
@@ -167,9 +168,10 @@ pub enum Command {
         /// No colours (also the case when stdout is not a terminal).
         #[arg(long)]
         no_color: bool,
-        /// For a bare manifest: promote each indefinite pause after this long.
-        #[arg(long, default_value = "30s")]
-        auto_promote: String,
+        /// Promote each indefinite pause after this long, or `never`. Default: 30s for a bare
+        /// manifest; with --interactive, `never` (for scenarios too: the presenter promotes).
+        #[arg(long)]
+        auto_promote: Option<String>,
     },
     /// What-if: run the scenario with every combination of changed values, N seeds each.
     Sweep {

@@ -8,8 +8,9 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use crate::engine::{SimTime, parse_duration};
-use crate::output::replay::Replay;
+use crate::output::replay::{Replay, State};
 use crate::output::tree::{self, Colour, Identity};
+use crate::output::waiting::{self, StepMark};
 use crate::scenario::Scenario;
 use crate::sim::{self, EntryKind, RunResult};
 
@@ -123,8 +124,25 @@ pub fn watch(inputs: &Inputs, opts: &WatchOptions) -> i32 {
     let mut out = super::stdout::lock();
     let mut last_frame = String::new();
     let mut last_t = SimTime::ZERO;
+    let mut mark: Option<StepMark> = None;
     let stdin = std::io::stdin();
     while let Some(t) = replay.peek_time() {
+        if terminal && !last_frame.is_empty() {
+            // The clock keeps moving until the next change (a pause counts down).
+            let draw = |state: &State, mark: Option<&StepMark>, out: &mut super::stdout::Out| {
+                let _ = write!(out, "\x1b[2J\x1b[H{}", frame_text(state, mark, &id, colour));
+                let _ = out.flush();
+            };
+            tick_until(
+                &replay.state,
+                last_t,
+                t,
+                opts.speed,
+                mark.as_ref(),
+                &mut out,
+                draw,
+            );
+        }
         // Everything at one instant makes one frame.
         let mut step_started = None;
         while replay.peek_time() == Some(t) {
@@ -132,6 +150,11 @@ pub fn watch(inputs: &Inputs, opts: &WatchOptions) -> i32 {
                 && let EntryKind::StepStarted { index, step } = &e.kind
             {
                 step_started = Some(format!("step {index}: {step}"));
+                mark = Some(StepMark {
+                    index: *index,
+                    text: step.clone(),
+                    started: e.t,
+                });
             }
         }
         let frame = tree::render(&replay.state, &id, colour);
@@ -139,12 +162,13 @@ pub fn watch(inputs: &Inputs, opts: &WatchOptions) -> i32 {
             continue;
         }
         if terminal {
-            let wait = (t.as_millis() - last_t.as_millis()) as f64 / 1000.0 / opts.speed;
-            std::thread::sleep(std::time::Duration::from_secs_f64(wait.min(5.0)));
             let _ = write!(out, "\x1b[2J\x1b[H");
         }
-        let _ = writeln!(out, "── {t} ──────────────────────────────");
-        let _ = write!(out, "{frame}");
+        let _ = write!(
+            out,
+            "{}",
+            frame_text(&replay.state, mark.as_ref(), &id, colour)
+        );
         let _ = out.flush();
         last_frame = frame;
         last_t = t;
@@ -162,6 +186,46 @@ pub fn watch(inputs: &Inputs, opts: &WatchOptions) -> i32 {
         }
     }
     EXIT_OK
+}
+
+/// One replayed frame: the clock and what the rollout waits for, then the `get` tree.
+fn frame_text(state: &State, mark: Option<&StepMark>, id: &Identity, colour: Colour) -> String {
+    let w = waiting::waiting(state, mark);
+    format!(
+        "── {} ─ waits for {w} ─────\n{}",
+        state.t,
+        tree::render(state, id, colour)
+    )
+}
+
+/// Real time between redraws of a moving clock.
+const TICK: std::time::Duration = std::time::Duration::from_millis(250);
+/// The longest a replay waits for the next change, however far away it is in virtual time.
+const MAX_WAIT_SECS: f64 = 5.0;
+
+/// Redraws `state` with its clock moving from `from` to `to` (exclusive), paced at `speed`
+/// virtual seconds per real second but never longer than [`MAX_WAIT_SECS`] in all.
+fn tick_until<W>(
+    state: &State,
+    from: SimTime,
+    to: SimTime,
+    speed: f64,
+    mark: Option<&StepMark>,
+    out: &mut W,
+    draw: impl Fn(&State, Option<&StepMark>, &mut W),
+) {
+    let gap_ms = to.as_millis().saturating_sub(from.as_millis()) as f64;
+    let wait = (gap_ms / 1000.0 / speed).min(MAX_WAIT_SECS);
+    let slices = (wait / TICK.as_secs_f64()).floor() as u64;
+    let mut aged = state.clone();
+    for i in 1..=slices {
+        std::thread::sleep(TICK);
+        let at = from.as_millis() as f64 + gap_ms * i as f64 / (slices + 1) as f64;
+        aged.t = SimTime(at as u64);
+        draw(&aged, mark, out);
+    }
+    let rest = wait - slices as f64 * TICK.as_secs_f64();
+    std::thread::sleep(std::time::Duration::from_secs_f64(rest.max(0.0)));
 }
 
 /// Where the keys of `watch --interactive` come from.
@@ -187,7 +251,11 @@ impl Keys {
                 }
                 None
             }
-            Keys::Lines(lines) => lines.pop_front().and_then(|l| l.trim().chars().next()),
+            Keys::Lines(lines) => lines.pop_front().and_then(|l| {
+                // A line holding only spaces is the space bar.
+                let c = l.trim().chars().next();
+                c.or_else(|| l.contains(' ').then_some(' '))
+            }),
         }
     }
 
@@ -205,11 +273,73 @@ impl Drop for RawMode {
     }
 }
 
+/// How long `watch --interactive` keeps a run going at least: a presenter may wait at a
+/// pause for as long as the talk needs.
+const PRESENTER_TIMEOUT: crate::engine::SimDuration = crate::engine::SimDuration(24 * 3600 * 1000);
+/// The share of requests a canary made bad with `b` fails.
+const BAD_CANARY_ERROR_RATE: f64 = 0.5;
+/// `s` looks this far ahead for the next change before giving up (only traffic ticks).
+const STEP_LOOKAHEAD: crate::engine::SimDuration = crate::engine::SimDuration(600_000);
+
+/// What a key does in `watch --interactive`.
+enum KeyAction {
+    Quit,
+    Act(sim::UserAction),
+    Step,
+    Speed(f64),
+    Nothing,
+}
+
+fn key_action(key: Option<char>) -> KeyAction {
+    use sim::UserAction as U;
+    match key {
+        Some('q') => KeyAction::Quit,
+        Some('p') => KeyAction::Act(U::Promote),
+        Some('f') => KeyAction::Act(U::PromoteFull),
+        Some('a') => KeyAction::Act(U::Abort),
+        Some('r') => KeyAction::Act(U::Retry),
+        Some('i') => KeyAction::Act(U::KillPod),
+        Some('n') => KeyAction::Act(U::FailNode),
+        Some('b') => KeyAction::Act(U::BadCanary(BAD_CANARY_ERROR_RATE)),
+        Some('s' | ' ') => KeyAction::Step,
+        Some('+' | '=') => KeyAction::Speed(2.0),
+        Some('-') => KeyAction::Speed(0.5),
+        _ => KeyAction::Nothing,
+    }
+}
+
+/// Runs the live simulation to its next change (anything but a traffic tick), looking at
+/// most [`STEP_LOOKAHEAD`] ahead.
+fn step_to_next_change(live: &mut sim::Live) {
+    let seen = live.journal().entries.len();
+    let limit = live.now() + STEP_LOOKAHEAD;
+    while let Some(t) = live.next_event() {
+        if t > limit || live.timed_out() {
+            live.advance_to(limit);
+            return;
+        }
+        live.advance_to(t);
+        if live.engine_failure().is_some() {
+            return;
+        }
+        let changed = live.journal().entries[seen..]
+            .iter()
+            .any(|e| !matches!(e.kind, EntryKind::Traffic { .. }));
+        if changed {
+            return;
+        }
+    }
+}
+
 /// `watch --interactive`: the run goes on live, `speed` virtual seconds per real second, and
-/// p / f / a / r promote, promote --full, abort and retry, q quits. Without a terminal, keys
-/// are read from standard input, one line per frame of 1/10 s of real time, and the frames
-/// are printed whenever the view changes; the run then ends when the input is used up and
-/// nothing else is left to happen.
+/// keys act on it: p / f / a / r promote, promote --full, abort and retry; i kills a pod, n
+/// fails a node, b makes the canary fail half of its requests; s (or space) runs to the next
+/// change; + and - double and halve the speed; q quits. Indefinite pauses wait for `p`
+/// (`--auto-promote` defaults to `never` here). Under the tree, a status line says what the
+/// rollout waits for and which keys apply now. Without a terminal, keys are read from
+/// standard input, one line per frame of 1/10 s of real time, and the frames are printed
+/// whenever the view changes; the run then ends when the input is used up and nothing else
+/// is left to happen.
 pub fn interactive(inputs: &Inputs, opts: &WatchOptions) -> i32 {
     if !valid_speed(opts.speed) {
         return EXIT_INVALID;
@@ -220,10 +350,16 @@ pub fn interactive(inputs: &Inputs, opts: &WatchOptions) -> i32 {
         );
         return EXIT_INVALID;
     }
-    let sc = match load_with_auto_promote(inputs, opts.auto_promote) {
+    let mut sc = match load_with_auto_promote(inputs, opts.auto_promote) {
         Ok(s) => s,
         Err(code) => return code,
     };
+    // The presenter decides, for a scenario file too; and the run outlasts any pause.
+    sc.auto_promote = match super::commands::parse_auto_promote(opts.auto_promote) {
+        Ok(d) => d,
+        Err(code) => return code,
+    };
+    sc.timeout = sc.timeout.max(PRESENTER_TIMEOUT);
     let terminal = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
     let mut keys = if terminal {
         if crossterm::terminal::enable_raw_mode().is_err() {
@@ -245,57 +381,56 @@ pub fn interactive(inputs: &Inputs, opts: &WatchOptions) -> i32 {
     let id = identity(&sc);
     let mut live = sim::Live::new(&sc, opts.seed.unwrap_or(sc.seed));
     let frame = std::time::Duration::from_millis(100);
-    let step = crate::engine::SimDuration((opts.speed * 100.0).round().max(1.0) as u64);
+    let mut speed = opts.speed;
     let mut out = super::stdout::lock();
     let mut last = String::new();
-    let mut last_state = None;
+    let mut last_world = None;
     // In raw mode a newline does not return the carriage.
     let nl = if terminal { "\r\n" } else { "\n" };
     loop {
-        let key = keys.next(frame);
-        let action = match key {
-            Some('q') => break,
-            Some('p') => Some(sim::UserAction::Promote),
-            Some('f') => Some(sim::UserAction::PromoteFull),
-            Some('a') => Some(sim::UserAction::Abort),
-            Some('r') => Some(sim::UserAction::Retry),
-            _ => None,
-        };
-        if let Some(a) = action {
-            live.act(a);
+        match key_action(keys.next(frame)) {
+            KeyAction::Quit => break,
+            KeyAction::Act(a) => live.act(a),
+            KeyAction::Step => step_to_next_change(&mut live),
+            KeyAction::Speed(f) => speed = (speed * f).clamp(0.25, 10_000.0),
+            KeyAction::Nothing => {}
         }
+        let step = crate::engine::SimDuration((speed * 100.0).round().max(1.0) as u64);
         live.advance_to(live.now() + step);
         if let Some(f) = live.engine_failure() {
             eprintln!("{nl}error: {f}");
             return EXIT_ENGINE;
         }
         let state = crate::output::replay::state_at(live.journal(), live.now());
-        let view = tree::render(&state, &id, colour);
-        // On a terminal every change is drawn (ages included); printed frames only follow
-        // changes of the world itself.
+        let mark = waiting::last_step(live.journal(), live.now());
+        let w = waiting::waiting(&state, mark.as_ref());
+        let view = format!(
+            "── {} ── speed {speed}× ──{nl}{}{nl}waits for {w}{nl}keys: {}{nl}",
+            live.now(),
+            tree::render(&state, &id, colour).replace('\n', nl),
+            waiting::keys_line(&w, sc.cluster.nodes.is_some()),
+        );
+        // On a terminal every change is drawn (ages and countdowns included); printed frames
+        // only follow changes of the world itself.
         let mut unaged = state.clone();
         unaged.t = crate::engine::SimTime::ZERO;
+        let world = (unaged, std::mem::discriminant(&w));
         let changed = if terminal {
             view != last
         } else {
-            last_state.as_ref() != Some(&unaged)
+            last_world.as_ref() != Some(&world)
         };
         if changed {
             if terminal {
                 let _ = write!(out, "\x1b[2J\x1b[H");
             }
-            let _ = write!(
-                out,
-                "── {} ──  p promote · f promote --full · a abort · r retry · q quit{nl}",
-                live.now()
-            );
-            let _ = write!(out, "{}", view.replace('\n', nl));
+            let _ = write!(out, "{view}");
             if !terminal {
                 let _ = write!(out, "{nl}");
             }
             let _ = out.flush();
             last = view;
-            last_state = Some(unaged);
+            last_world = Some(world);
         }
         if live.timed_out() || (keys.exhausted() && (live.idle() || live.script_done())) {
             break;

@@ -1,7 +1,9 @@
 //! `report.html`: one self-contained page per run — the scenario, the outcome and its failed
 //! checks, the charts (inline SVG), the step table, the analysis runs with their
-//! measurements, and the full timeline. Inline CSS with a print stylesheet; no script, no
-//! network. Every piece of text from the scenario or the journal is escaped.
+//! measurements, a time slider over the state at each moment (`scrub`), and the full
+//! timeline. Inline CSS with a print stylesheet, one inline script for the slider (the page
+//! reads the same without it), no network. Every piece of text from the scenario or the
+//! journal is escaped.
 
 use std::fmt::Write as _;
 
@@ -55,11 +57,13 @@ pub fn render(r: &ReportInput) -> String {
     );
     header(&mut out, r);
     out.push_str(
-        "<nav><a href=\"#result\">Result</a> · <a href=\"#charts\">Charts</a> · \
-         <a href=\"#steps\">Steps</a> · <a href=\"#analysis\">Analysis runs</a> · \
+        "<nav><a href=\"#result\">Result</a> · <a href=\"#moment\">Moment</a> · \
+         <a href=\"#charts\">Charts</a> · <a href=\"#steps\">Steps</a> · <a href=\"#analysis\">Analysis runs</a> · \
          <a href=\"#timeline\">Timeline</a></nav>\n",
     );
     result_section(&mut out, r);
+    // The slider sits right above the charts it moves a cursor over.
+    moment_section(&mut out, r);
     charts_section(&mut out, r);
     steps_section(&mut out, &r.charts.spans);
     analysis_section(&mut out, &r.result.journal);
@@ -152,6 +156,7 @@ fn charts_section(out: &mut String, r: &ReportInput) {
     for (kind, svg) in r.svgs {
         let caption = kind.caption();
         // plotters writes a bare <svg> element; give it a role and name for screen readers.
+        let svg = crate::output::scrub::with_cursor(svg);
         let svg = svg
             .trim_start_matches(|c: char| c.is_whitespace())
             .replacen(
@@ -168,6 +173,24 @@ fn charts_section(out: &mut String, r: &ReportInput) {
         );
     }
     out.push_str("</section>\n");
+}
+
+/// The slider over the state at each moment (see `scrub`).
+fn moment_section(out: &mut String, r: &ReportInput) {
+    let Some(rollout) = r.scenario.manifests.rollouts.first() else {
+        return;
+    };
+    let id = crate::output::tree::Identity {
+        name: &rollout.name,
+        namespace: &rollout.namespace,
+    };
+    let frames = crate::output::scrub::frames(&r.result.journal, &id);
+    let (left, right, end) = crate::output::charts::time_axis(r.charts);
+    crate::output::scrub::section(
+        out,
+        &frames,
+        crate::output::scrub::Axis { left, right, end },
+    );
 }
 
 fn duration(from: SimTime, to: SimTime) -> String {

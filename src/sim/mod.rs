@@ -140,6 +140,9 @@ pub(crate) struct Simulation<'s> {
     became_healthy: bool,
     invariant_broken: Vec<bool>,
     auto_promote_for: Option<(u64, u32, u64)>,
+    /// Versions (pod-template hashes) made to fail a share of their requests from outside
+    /// the scenario (`watch --interactive`'s `b` key), with that share.
+    bad_versions: Vec<(String, f64)>,
     pods_created: u64,
     reconciles: u64,
     timed_out: bool,
@@ -194,6 +197,7 @@ impl<'s> Simulation<'s> {
             became_healthy: false,
             invariant_broken: vec![false; sc.invariants.len()],
             auto_promote_for: None,
+            bad_versions: Vec::new(),
             pods_created: 0,
             reconciles: 0,
             timed_out: false,
@@ -771,12 +775,18 @@ impl<'s> Simulation<'s> {
 }
 
 /// A user action applied from outside the script (`watch --interactive`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum UserAction {
     Promote,
     PromoteFull,
     Abort,
     Retry,
+    /// Delete one canary pod (a stable one when there is no canary), as `kubectl delete pod`.
+    KillPod,
+    /// The first healthy node holding pods fails, as a script's `failNode` does.
+    FailNode,
+    /// The canary version fails this share of its requests from now on.
+    BadCanary(f64),
 }
 
 /// A run driven from outside, step by step: virtual time advances when asked, and promote,
@@ -850,29 +860,44 @@ impl<'s> Live<'s> {
 
     /// Applies a user action now, journaled like a script action.
     pub fn act(&mut self, a: UserAction) {
-        let (text, sim) = (
-            match a {
-                UserAction::Promote => "promote (interactive)",
-                UserAction::PromoteFull => "promote --full (interactive)",
-                UserAction::Abort => "abort (interactive)",
-                UserAction::Retry => "retry (interactive)",
-            },
-            &mut self.sim,
-        );
+        use crate::scenario::PodTarget;
+        let sim = &mut self.sim;
+        let text = match a {
+            UserAction::Promote => "promote (interactive)".to_string(),
+            UserAction::PromoteFull => "promote --full (interactive)".to_string(),
+            UserAction::Abort => "abort (interactive)".to_string(),
+            UserAction::Retry => "retry (interactive)".to_string(),
+            UserAction::KillPod => "deletePod (interactive)".to_string(),
+            UserAction::FailNode => "failNode (interactive)".to_string(),
+            // With no update in progress the current version is the stable one: nothing to
+            // make bad (the key is for showing analysis catch a canary).
+            UserAction::BadCanary(_)
+                if sim.rollout.status.current_pod_hash == sim.rollout.status.stable_rs =>
+            {
+                "no canary to make bad (interactive)".to_string()
+            }
+            UserAction::BadCanary(rate) => format!(
+                "canary {} fails {:.0}% of requests (interactive)",
+                sim.rollout.status.current_pod_hash,
+                rate * 100.0
+            ),
+        };
         sim.journal.push(
             sim.now,
             EntryKind::ScriptAction {
                 line: 0,
-                action: text.to_string(),
+                action: text,
             },
         );
         let as_script = match a {
-            UserAction::Promote => crate::scenario::Action::Promote { full: false },
-            UserAction::PromoteFull => crate::scenario::Action::Promote { full: true },
-            UserAction::Abort => crate::scenario::Action::Abort,
-            UserAction::Retry => crate::scenario::Action::Retry,
+            UserAction::Promote => Some(crate::scenario::Action::Promote { full: false }),
+            UserAction::PromoteFull => Some(crate::scenario::Action::Promote { full: true }),
+            UserAction::Abort => Some(crate::scenario::Action::Abort),
+            UserAction::Retry => Some(crate::scenario::Action::Retry),
+            // Faults and a bad canary are not operator actions: no note applies.
+            UserAction::KillPod | UserAction::FailNode | UserAction::BadCanary(_) => None,
         };
-        if let Some(note) = sim.no_effect_note(&as_script) {
+        if let Some(note) = as_script.and_then(|x| sim.no_effect_note(&x)) {
             sim.journal
                 .push(sim.now, EntryKind::ActionNote { line: 0, note });
         }
@@ -881,8 +906,41 @@ impl<'s> Live<'s> {
             UserAction::PromoteFull => sim.promote(true),
             UserAction::Abort => sim.rollout.status.abort = true,
             UserAction::Retry => sim.rollout.status.abort = false,
+            UserAction::KillPod => {
+                let canary = PodTarget::Role {
+                    role: "canary".into(),
+                    count: 1,
+                };
+                if sim.delete_pods(&canary) == 0 {
+                    sim.delete_pods(&PodTarget::Role {
+                        role: "stable".into(),
+                        count: 1,
+                    });
+                }
+            }
+            UserAction::FailNode => {
+                // As a script's `failNode` with the cluster's node lifecycle timings.
+                let node = sim.cluster.nodes.iter().find(|n| !n.failed && n.pods > 0);
+                if let Some(name) = node.map(|n| n.name.clone()) {
+                    let c = &sim.sc.cluster;
+                    let grace = c.node_monitor_grace_period;
+                    sim.fail_node(&name, grace, grace + c.unreachable_toleration);
+                }
+            }
+            UserAction::BadCanary(_)
+                if sim.rollout.status.current_pod_hash == sim.rollout.status.stable_rs => {}
+            UserAction::BadCanary(rate) => {
+                let hash = sim.rollout.status.current_pod_hash.clone();
+                sim.bad_versions.retain(|(h, _)| *h != hash);
+                sim.bad_versions.push((hash, rate));
+            }
         }
         sim.request_reconcile();
         sim.settle();
+    }
+
+    /// When the next event is due (traffic ticks included), if any.
+    pub fn next_event(&self) -> Option<SimTime> {
+        self.sim.queue.peek_time()
     }
 }

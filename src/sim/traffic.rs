@@ -219,9 +219,12 @@ impl Simulation<'_> {
             return;
         }
         let (routes, mirror) = self.routes();
-        let apps = &self.sc.apps;
-        let dests: Vec<Destination> = routes.iter().map(|r| destination(apps, r)).collect();
-        let mirror = mirror.as_ref().map(|r| destination(apps, r));
+        let (apps, bad) = (&self.sc.apps, &self.bad_versions);
+        let dests: Vec<Destination> = routes
+            .iter()
+            .map(|r| made_bad(destination(apps, r), bad))
+            .collect();
+        let mirror = mirror.as_ref().map(|r| made_bad(destination(apps, r), bad));
         let now = self.now;
         let Some(traffic) = self.traffic.as_mut() else {
             return;
@@ -242,6 +245,14 @@ impl Simulation<'_> {
             },
         );
     }
+}
+
+/// A destination whose version was made bad from outside the scenario fails that share.
+fn made_bad<'r>(mut d: Destination<'r>, bad: &[(String, f64)]) -> Destination<'r> {
+    if let Some((_, rate)) = bad.iter().find(|(h, _)| h == d.hash) {
+        d.error_rate = *rate;
+    }
+    d
 }
 
 /// A route as the traffic model takes it, with the behaviour of the image's pods.

@@ -7,6 +7,7 @@
 //! render the same bytes on a machine with no fonts installed (see assets/DejaVu-LICENSE).
 
 mod analysis;
+mod png_text;
 mod pods;
 mod style;
 pub mod threshold;
@@ -111,6 +112,60 @@ impl ChartInput {
             colours,
         }
     }
+}
+
+/// Idle time shown after the rollout settles, as a share of the time before it (at least
+/// [`MIN_TAIL_SECS`]): enough to see that nothing else happened.
+const TAIL_SHARE: f64 = 0.15;
+const MIN_TAIL_SECS: u64 = 30;
+
+impl ChartInput {
+    /// When the rollout last changed (its status, or the pods of a ReplicaSet): traffic ticks
+    /// and the journal's end after it are only the idle tail of the run.
+    pub fn settled(&self) -> SimTime {
+        let rows = &self.series.rows;
+        rows.windows(2)
+            .rev()
+            .find(|w| w[0].status != w[1].status || w[0].pods != w[1].pods)
+            .map_or_else(|| rows.first().map_or(SimTime::ZERO, |r| r.t), |w| w[1].t)
+    }
+
+    /// The charts' view of the run: up to a short while after it settled. A run that waits
+    /// out a long timeout (a pause nobody promotes) would otherwise squeeze the update into
+    /// a sliver at the left of a 24-hour axis. `series.csv` keeps every row.
+    pub fn framed(&self) -> std::borrow::Cow<'_, ChartInput> {
+        use std::borrow::Cow;
+        let settled = self.settled();
+        let tail_ms = ((settled.as_millis() as f64 * TAIL_SHARE) as u64).max(MIN_TAIL_SECS * 1000);
+        let end = SimTime(settled.as_millis() + tail_ms);
+        if end >= self.series.end() {
+            return Cow::Borrowed(self);
+        }
+        let mut out = self.clone();
+        out.series.rows.retain(|r| r.t <= end);
+        if let Some(last) = out.series.rows.last()
+            && last.t < end
+        {
+            // The last state held to the frame's edge, without a traffic tick of its own.
+            let mut edge = last.clone();
+            edge.t = end;
+            edge.tick = None;
+            out.series.rows.push(edge);
+        }
+        out.measurements.retain(|m| m.t <= end);
+        out.spans.retain(|s| s.started <= end);
+        Cow::Owned(out)
+    }
+}
+
+/// Where the time axis lies in every chart, in SVG pixels (left end, right end), and the
+/// virtual milliseconds at its right end: what a cursor over the charts needs. Every chart is
+/// 1000 pixels wide, with the plot between the y labels and the right margin (`style::plot`).
+pub fn time_axis(input: &ChartInput) -> (f64, f64, u64) {
+    let left = f64::from(style::WIDTH_MARGIN + style::Y_LABEL_AREA);
+    let right = f64::from(1000 - style::WIDTH_MARGIN - 10) - 1.0;
+    let end = (style::x_end(&input.framed()) * 1000.0).round() as u64;
+    (left, right, end)
 }
 
 /// The conditions of every metric of the scenario's AnalysisTemplates (the first template
@@ -232,6 +287,7 @@ pub fn svg(kind: Kind, input: &ChartInput) -> Result<String, ChartError> {
     register_fonts();
     let mut out = String::new();
     {
+        let input = &*input.framed();
         let root = SVGBackend::with_string(&mut out, kind.size(input)).into_drawing_area();
         kind.draw(&root, input).map_err(|e| chart_error(kind, e))?;
         root.present().map_err(|e| chart_error(kind, e))?;
@@ -243,7 +299,8 @@ pub fn svg(kind: Kind, input: &ChartInput) -> Result<String, ChartError> {
 /// One chart written as a PNG file.
 pub fn png(kind: Kind, input: &ChartInput, path: &Path) -> Result<(), ChartError> {
     register_fonts();
-    let root = BitMapBackend::new(path, kind.size(input)).into_drawing_area();
+    let input = &*input.framed();
+    let root = png_text::GlyphFix(BitMapBackend::new(path, kind.size(input))).into_drawing_area();
     kind.draw(&root, input).map_err(|e| chart_error(kind, e))?;
     root.present().map_err(|e| chart_error(kind, e))
 }

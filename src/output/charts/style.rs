@@ -39,6 +39,8 @@ pub const WARN: RGBColor = RGBColor(235, 150, 0);
 
 pub const FONT: &str = "sans-serif";
 pub const WIDTH_MARGIN: u32 = 20;
+/// The width of the y labels' area, left of every plot.
+pub const Y_LABEL_AREA: u32 = 60;
 
 /// A chart whose x axis is virtual seconds with round key points.
 pub type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<TimeAxis, RangedCoordf64>>;
@@ -299,7 +301,7 @@ where
         .margin_top(spec.top + 6)
         .margin_bottom(4)
         .x_label_area_size(if spec.x_axis { 44 } else { 8 })
-        .y_label_area_size(60)
+        .y_label_area_size(Y_LABEL_AREA)
         .build_cartesian_2d(TimeAxis::new(end), spec.y.clone())?;
     let long = end >= 3600.0;
     let time = move |x: &f64| {

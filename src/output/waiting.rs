@@ -1,0 +1,249 @@
+//! What the rollout waits for at one instant, and which of `watch --interactive`'s keys
+//! apply then: the status line a presenter reads under the `get rollout` tree.
+//!
+//! It reads only the replayed state and the journal's step starts (for the countdown of a
+//! timed pause), like every other view.
+
+use std::fmt;
+
+use crate::engine::{SimDuration, SimTime, parse_duration};
+use crate::rollout::Phase;
+use crate::sim::{EntryKind, Journal};
+
+use super::replay::State;
+
+/// The step the rollout last started, from the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepMark {
+    pub index: u32,
+    /// Argo's wording: `setWeight: 20`, `pause`, `pause: 45s`.
+    pub text: String,
+    pub started: SimTime,
+}
+
+/// The last step started at or before `t`.
+pub fn last_step(journal: &Journal, t: SimTime) -> Option<StepMark> {
+    journal
+        .entries
+        .iter()
+        .take_while(|e| e.t <= t)
+        .filter_map(|e| match &e.kind {
+            EntryKind::StepStarted { index, step } => Some(StepMark {
+                index: *index,
+                text: step.clone(),
+                started: e.t,
+            }),
+            _ => None,
+        })
+        .last()
+}
+
+/// What the rollout waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Waiting {
+    /// The controller has not reported a status yet.
+    Starting,
+    /// Nothing: the rollout is Healthy.
+    Nothing,
+    /// A human: an indefinite pause (`pause: {}`, the blue-green pause before the switch).
+    Promotion { step: Option<u32> },
+    /// A timed pause to run out.
+    TimedPause { step: u32, left: SimDuration },
+    /// `spec.paused`: a resume (or a promote).
+    Resume,
+    /// An AnalysisRun to finish.
+    Analysis { run: String },
+    /// Pods to become ready.
+    Pods { ready: u32, desired: u32 },
+    /// A retry: the update was aborted.
+    Retry,
+    /// The rollout is Degraded for another reason (a progress deadline): a fix or an abort.
+    Degraded { message: String },
+}
+
+impl fmt::Display for Waiting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Waiting::Starting => f.write_str("starting"),
+            Waiting::Nothing => f.write_str("nothing: Healthy"),
+            Waiting::Promotion { step: Some(s) } => write!(f, "a promote (pause at step {s})"),
+            Waiting::Promotion { step: None } => f.write_str("a promote (blue-green pause)"),
+            Waiting::TimedPause { step, left } => {
+                write!(f, "the pause at step {step} to end: {left} left")
+            }
+            Waiting::Resume => f.write_str("a resume (paused by hand)"),
+            Waiting::Analysis { run } => write!(f, "analysis {run}"),
+            Waiting::Pods { ready, desired } => write!(f, "pods: {ready} of {desired} ready"),
+            Waiting::Retry => f.write_str("a retry (aborted)"),
+            Waiting::Degraded { message } => write!(f, "a fix ({message})"),
+        }
+    }
+}
+
+/// What the rollout waits for in `state`; `step` is the last step started (for the
+/// remaining time of a timed pause).
+pub fn waiting(state: &State, step: Option<&StepMark>) -> Waiting {
+    let Some(r) = &state.rollout else {
+        return Waiting::Starting;
+    };
+    match r.phase {
+        Phase::Healthy => Waiting::Nothing,
+        // Argo's condition reason for an abort starts the message.
+        Phase::Degraded if r.message.starts_with("RolloutAborted") => Waiting::Retry,
+        Phase::Degraded => Waiting::Degraded {
+            message: r.message.clone(),
+        },
+        Phase::Paused if r.message == "manually paused" => Waiting::Resume,
+        Phase::Paused if r.blue_green => Waiting::Promotion { step: None },
+        Phase::Paused => paused_at(r.step, step, state.t),
+        Phase::Progressing => match state.runs.iter().find(|x| x.phase == "Running") {
+            Some(run) => Waiting::Analysis {
+                run: run.name.clone(),
+            },
+            None => Waiting::Pods {
+                ready: r.available,
+                desired: r.desired,
+            },
+        },
+    }
+}
+
+/// A canary paused at a step: timed (with what is left of it) or indefinite.
+fn paused_at(index: Option<u32>, step: Option<&StepMark>, now: SimTime) -> Waiting {
+    let timed = step
+        .filter(|s| Some(s.index) == index)
+        .and_then(|s| Some((s, parse_duration(s.text.strip_prefix("pause: ")?).ok()?)));
+    match timed {
+        Some((s, d)) => {
+            let end = s.started + d;
+            let left = SimDuration(end.as_millis().saturating_sub(now.as_millis()));
+            Waiting::TimedPause {
+                step: s.index,
+                left: SimDuration(left.as_millis().div_ceil(1000) * 1000),
+            }
+        }
+        None => Waiting::Promotion { step: index },
+    }
+}
+
+/// The keys of `watch --interactive` that do something now, with what they do; `nodes`:
+/// the scenario models nodes (without, there is no node to fail).
+pub fn keys(w: &Waiting, nodes: bool) -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    match w {
+        Waiting::Promotion { .. } | Waiting::TimedPause { .. } | Waiting::Resume => {
+            out.extend([("p", "promote"), ("f", "promote --full"), ("a", "abort")]);
+        }
+        Waiting::Analysis { .. } | Waiting::Pods { .. } | Waiting::Degraded { .. } => {
+            out.extend([("f", "promote --full"), ("a", "abort")]);
+        }
+        Waiting::Retry => out.push(("r", "retry")),
+        Waiting::Starting | Waiting::Nothing => {}
+    }
+    out.push(("i", "kill a pod"));
+    if nodes {
+        out.push(("n", "fail a node"));
+    }
+    out.extend([
+        ("b", "bad canary"),
+        ("s", "step"),
+        ("+/-", "speed"),
+        ("q", "quit"),
+    ]);
+    out
+}
+
+/// `p promote · f promote --full · … · q quit`.
+pub fn keys_line(w: &Waiting, nodes: bool) -> String {
+    keys(w, nodes)
+        .iter()
+        .map(|(k, what)| format!("{k} {what}"))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::RolloutSnapshot;
+
+    fn state(phase: Phase, message: &str, step: Option<u32>, t: u64) -> State {
+        let mut out = State::default();
+        out.t = SimTime(t * 1000);
+        out.rollout = Some(RolloutSnapshot {
+            phase,
+            message: message.into(),
+            step,
+            steps: 4,
+            set_weight: 0,
+            actual_weight: 0,
+            desired: 5,
+            current: 5,
+            updated: 0,
+            ready: 5,
+            available: 5,
+            stable_hash: String::new(),
+            current_hash: String::new(),
+            active_hash: String::new(),
+            preview_hash: String::new(),
+            blue_green: false,
+            duration: None,
+        });
+        out
+    }
+
+    fn mark(index: u32, text: &str, started: u64) -> StepMark {
+        StepMark {
+            index,
+            text: text.into(),
+            started: SimTime(started * 1000),
+        }
+    }
+
+    #[test]
+    fn a_timed_pause_counts_down() {
+        let s = state(Phase::Paused, "CanaryPauseStep", Some(1), 40);
+        let w = waiting(&s, Some(&mark(1, "pause: 1m", 10)));
+        assert_eq!(
+            w,
+            Waiting::TimedPause {
+                step: 1,
+                left: SimDuration::from_secs(30)
+            }
+        );
+        assert_eq!(w.to_string(), "the pause at step 1 to end: 30s left");
+        assert!(keys_line(&w, true).starts_with("p promote · f promote --full · a abort"));
+    }
+
+    #[test]
+    fn an_indefinite_pause_waits_for_a_promote() {
+        let s = state(Phase::Paused, "CanaryPauseStep", Some(3), 40);
+        let w = waiting(&s, Some(&mark(3, "pause", 10)));
+        assert_eq!(w, Waiting::Promotion { step: Some(3) });
+        assert!(keys(&w, true).contains(&("p", "promote")));
+        assert!(keys(&w, true).contains(&("n", "fail a node")));
+        assert!(!keys(&w, false).contains(&("n", "fail a node")));
+    }
+
+    #[test]
+    fn an_aborted_rollout_waits_for_a_retry_and_healthy_for_nothing() {
+        let s = state(
+            Phase::Degraded,
+            "RolloutAborted: Rollout aborted update to revision 2",
+            None,
+            5,
+        );
+        let w = waiting(&s, None);
+        assert_eq!(w, Waiting::Retry);
+        assert!(
+            keys(&w, true).contains(&("r", "retry")) && !keys(&w, true).contains(&("p", "promote"))
+        );
+        let h = waiting(&state(Phase::Healthy, "", None, 5), None);
+        assert_eq!(h, Waiting::Nothing);
+        assert!(
+            !keys(&h, true)
+                .iter()
+                .any(|(k, _)| ["p", "a", "r"].contains(k))
+        );
+    }
+}
