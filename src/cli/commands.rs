@@ -53,7 +53,20 @@ pub fn dispatch(cmd: Command) -> i32 {
             format,
             out,
             quiet,
-        } => super::views::sweep(&inputs, &sets, runs, seed, format, out.as_deref(), quiet),
+            shard,
+        } => super::sweep::sweep(
+            &inputs,
+            &sets,
+            runs,
+            seed,
+            format,
+            out.as_deref(),
+            quiet,
+            shard,
+        ),
+        Command::Merge { parts, format, out } => {
+            super::sweep::merge(&parts, format, out.as_deref())
+        }
         Command::Get {
             inputs,
             at,

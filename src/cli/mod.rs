@@ -4,6 +4,7 @@
 mod commands;
 mod plan;
 mod shard;
+mod sweep;
 mod views;
 
 use std::path::PathBuf;
@@ -156,6 +157,22 @@ pub enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Run only shard I of N (1-based) of the (variant, seed) pairs and print it as a part
+        /// for `merge` (needs `--format json`).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<shard::Shard>,
+    },
+    /// Put the parts of a sharded sweep back together: prints what the whole sweep prints.
+    Merge {
+        /// The parts, written by `sweep --shard I/N --format json`, in any order.
+        #[arg(required = true, value_name = "PART")]
+        parts: Vec<PathBuf>,
+        /// Output on stdout.
+        #[arg(long, value_enum, default_value = "text")]
+        format: SweepFormat,
+        /// Also write sweep.csv, sweep.json, sweep.txt and the chart sweep.svg here.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Plan an update: per step, weight, pods, and when it ends; the ETA (docs/plan.md).
     Plan {
