@@ -95,12 +95,54 @@ fn parse_path(text: &str) -> Result<Vec<Seg>, String> {
     Ok(out)
 }
 
-/// Parses `PATH=V1,V2,...`.
+/// `FROM..TO/N`: N evenly spaced numbers from FROM to TO, both included (`0..0.1/11` is 0,
+/// 0.01, ..., 0.1). `None` when `text` is not a range; whole numbers stay whole when every
+/// value is.
+fn range(text: &str) -> Option<Result<Vec<Json>, String>> {
+    let (bounds, n) = text.trim().split_once('/')?;
+    let (from, to) = bounds.split_once("..")?;
+    let (Ok(from), Ok(to)) = (from.trim().parse::<f64>(), to.trim().parse::<f64>()) else {
+        return None;
+    };
+    let n = match n.trim().parse::<usize>() {
+        Ok(n) if n >= 2 && n <= 1000 => n,
+        _ => {
+            return Some(Err(format!(
+                "`{text}`: a range FROM..TO/N needs 2 <= N <= 1000 values"
+            )));
+        }
+    };
+    if !from.is_finite() || !to.is_finite() {
+        return Some(Err(format!("`{text}`: the bounds must be numbers")));
+    }
+    let values: Vec<f64> = (0..n)
+        .map(|i| {
+            let x = from + (to - from) * i as f64 / (n - 1) as f64;
+            // 0.1 * 3 is 0.30000000000000004: twelve decimals are plenty for a knob.
+            (x * 1e12).round() / 1e12
+        })
+        .collect();
+    Some(Ok(values
+        .into_iter()
+        .map(|x| {
+            if x.fract() == 0.0 && x.abs() < 1e15 {
+                Json::from(x as i64)
+            } else {
+                Json::from(x)
+            }
+        })
+        .collect()))
+}
+
+/// Parses `PATH=V1,V2,...` or `PATH=FROM..TO/N`.
 pub fn parse_set(arg: &str) -> Result<SetSpec, String> {
     let (path, values) = arg.split_once('=').ok_or_else(|| {
-        format!("`{arg}`: write PATH=V1,V2,... (e.g. apps[0].errorRate=0.01,0.05)")
+        format!("`{arg}`: write PATH=V1,V2,... or PATH=FROM..TO/N (e.g. apps[0].errorRate=0.01,0.05 or apps[0].errorRate=0..0.1/11)")
     })?;
-    let values: Vec<Json> = values.split(',').map(scalar).collect();
+    let values: Vec<Json> = match range(values) {
+        Some(r) => r?,
+        None => values.split(',').map(scalar).collect(),
+    };
     if values.iter().any(|v| v == &Json::String(String::new())) {
         return Err(format!("`{arg}`: an empty value"));
     }
@@ -743,7 +785,10 @@ pub fn merge(mut parts: Vec<Part>) -> Result<Vec<VariantResult>, MergeError> {
             ));
         }
         if p.variants.len() != first.variants.len()
-            || p.variants.iter().zip(&first.variants).any(|(a, b)| a.values != b.values)
+            || p.variants
+                .iter()
+                .zip(&first.variants)
+                .any(|(a, b)| a.values != b.values)
         {
             return err(format!(
                 "{}: its variants differ from those of {} (not the same --set)",
@@ -751,23 +796,17 @@ pub fn merge(mut parts: Vec<Part>) -> Result<Vec<VariantResult>, MergeError> {
             ));
         }
     }
-    for (i, p) in parts.iter().enumerate() {
-        if p.shard.index != i + 1 {
-            let missing: Vec<String> = (1..=count)
-                .filter(|k| !parts.iter().any(|p| p.shard.index == *k))
-                .map(|k| format!("{k}/{count}"))
-                .collect();
-            return err(if missing.is_empty() {
-                format!("shard {}/{count} is given twice", p.shard.index)
-            } else {
-                format!("missing shard(s) {}", missing.join(", "))
-            });
-        }
+    if let Some(w) = parts.windows(2).find(|w| w[0].shard.index == w[1].shard.index) {
+        return err(format!(
+            "shard {}/{count} is given twice ({} and {})",
+            w[0].shard.index, w[0].name, w[1].name
+        ));
     }
-    if parts.len() != count {
-        let missing: Vec<String> = (parts.len() + 1..=count)
-            .map(|k| format!("{k}/{count}"))
-            .collect();
+    let missing: Vec<String> = (1..=count)
+        .filter(|k| !parts.iter().any(|p| p.shard.index == *k))
+        .map(|k| format!("{k}/{count}"))
+        .collect();
+    if !missing.is_empty() {
         return err(format!("missing shard(s) {}", missing.join(", ")));
     }
     let template = first.variants.clone();
@@ -831,6 +870,16 @@ mod tests {
         assert!(parse_set("apps[x].errorRate=1").is_err());
         assert!(parse_set("noequals").is_err());
         assert_eq!(parse_set("a=1s").unwrap().values[0], Json::from("1s"));
+        // A range: evenly spaced, both ends included, no float noise.
+        let r = parse_set("apps[1].errorRate=0..0.1/11").unwrap();
+        assert_eq!(r.values.len(), 11);
+        assert_eq!(r.values[0], Json::from(0));
+        assert_eq!(r.values[3], Json::from(0.03));
+        assert_eq!(r.values[10], Json::from(0.1));
+        let w = parse_set("rollout.spec.replicas=2..10/5").unwrap();
+        assert_eq!(w.values, [2, 4, 6, 8, 10].map(Json::from).to_vec());
+        assert!(parse_set("a=0..1/1").is_err());
+        assert!(parse_set("a=0..1/x").is_err());
     }
 
     #[test]

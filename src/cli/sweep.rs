@@ -73,7 +73,9 @@ pub fn sweep(
     let pairs = sw::variants(&specs).len() as u64 * u64::from(runs);
     let total = match slice {
         // The shard owns positions index-1, index-1+count, ... below `pairs`.
-        Some(s) => pairs.saturating_sub(s.index as u64 - 1).div_ceil(s.count as u64),
+        Some(s) => pairs
+            .saturating_sub(s.index as u64 - 1)
+            .div_ceil(s.count as u64),
         None => pairs,
     };
     let bar = if quiet {
@@ -92,7 +94,7 @@ pub fn sweep(
                 // point nowhere, so each problem is named by its path only.
                 VariantProblem::Input(i) => {
                     eprintln!(
-                        "error: variant {} of {} is not a valid scenario:",
+                        "error: variant {} is not a valid scenario (a variant of {}):",
                         e.label,
                         inputs
                             .files
@@ -170,6 +172,17 @@ fn show(results: &[VariantResult], format: SweepFormat, out_dir: Option<&Path>) 
                 }
             }
             Err(e) => eprintln!("warning: the sweep chart could not be drawn: {e}"),
+        }
+        // Over one numeric --set: the detection curve.
+        match render::detection_svg(results) {
+            Some(Ok(svg)) => {
+                if let Err(e) = std::fs::write(dir.join("sweep-detection.svg"), svg) {
+                    eprintln!("error: cannot write to {}: {e}", dir.display());
+                    return EXIT_INVALID;
+                }
+            }
+            Some(Err(e)) => eprintln!("warning: the detection chart could not be drawn: {e}"),
+            None => {}
         }
     }
     EXIT_OK

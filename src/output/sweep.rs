@@ -137,7 +137,11 @@ pub fn answers(v: &VariantResult) -> Vec<Answer> {
         out.push(Answer {
             kind: "held",
             question: label.clone(),
-            yes: v.runs.iter().filter(|r| r.held.get(j) == Some(&true)).count(),
+            yes: v
+                .runs
+                .iter()
+                .filter(|r| r.held.get(j) == Some(&true))
+                .count(),
             runs: n,
         });
     }
@@ -145,7 +149,11 @@ pub fn answers(v: &VariantResult) -> Vec<Answer> {
         out.push(Answer {
             kind: "reachedStep",
             question: format!("step {i} ({step})"),
-            yes: v.runs.iter().filter(|r| r.steps_reached as usize > i).count(),
+            yes: v
+                .runs
+                .iter()
+                .filter(|r| r.steps_reached as usize > i)
+                .count(),
             runs: n,
         });
     }
@@ -299,8 +307,9 @@ pub fn csv(results: &[VariantResult]) -> String {
     let _ = writeln!(out, "{}", header.join(","));
     for v in results {
         let mine = answers(v);
-        let shares = questions.iter().flat_map(|q| {
-            match mine.iter().find(|a| &a.column() == q) {
+        let shares = questions
+            .iter()
+            .flat_map(|q| match mine.iter().find(|a| &a.column() == q) {
                 Some(a) => {
                     let (lo, hi) = a.interval();
                     [
@@ -310,8 +319,7 @@ pub fn csv(results: &[VariantResult]) -> String {
                     ]
                 }
                 None => [String::new(), String::new(), String::new()],
-            }
-        });
+            });
         let cells: Vec<String> = v
             .values
             .iter()
@@ -386,7 +394,10 @@ pub fn read_part(name: &str, text: &str) -> Result<Part, String> {
             .iter()
             .map(|x| {
                 Ok((
-                    x["path"].as_str().ok_or_else(|| bad("values.path"))?.to_string(),
+                    x["path"]
+                        .as_str()
+                        .ok_or_else(|| bad("values.path"))?
+                        .to_string(),
                     x["value"].clone(),
                 ))
             })
@@ -397,7 +408,10 @@ pub fn read_part(name: &str, text: &str) -> Result<Part, String> {
             .iter()
             .map(|x| {
                 Ok((
-                    x["step"].as_str().ok_or_else(|| bad("steps.step"))?.to_string(),
+                    x["step"]
+                        .as_str()
+                        .ok_or_else(|| bad("steps.step"))?
+                        .to_string(),
                     uint(&x["setWeight"], "steps.setWeight")? as u32,
                 ))
             })
@@ -569,6 +583,141 @@ fn draw<DB: DrawingBackend>(
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 13))
+        .draw()?;
+    Ok(())
+}
+
+/// One line of the detection curve: its name and, per variant, (value, yes, runs).
+type Curve = (String, Vec<(f64, usize, usize)>);
+
+/// The detection curves of a sweep over one numeric `--set`: against the value, the share of
+/// runs aborted, and aborted before each `setWeight` step (the canary never got that much of
+/// the traffic). `None` when the sweep has not exactly one `--set`, or its values are not
+/// numbers.
+pub fn detection(results: &[VariantResult]) -> Option<Vec<Curve>> {
+    let xs: Vec<f64> = results
+        .iter()
+        .map(|v| match v.values.as_slice() {
+            [(_, x)] => x.as_f64(),
+            _ => None,
+        })
+        .collect::<Option<Vec<f64>>>()?;
+    let first = results.first()?;
+    let aborted = |r: &RunStats| r.outcome == Outcome::Aborted;
+    let mut curves: Vec<Curve> = vec![(
+        "aborted".to_string(),
+        results
+            .iter()
+            .zip(&xs)
+            .map(|(v, x)| {
+                (
+                    *x,
+                    v.runs.iter().filter(|r| aborted(r)).count(),
+                    v.runs.len(),
+                )
+            })
+            .collect(),
+    )];
+    for (i, (step, w)) in first.steps.iter().enumerate() {
+        if !step.starts_with("setWeight") || i == 0 {
+            continue;
+        }
+        curves.push((
+            format!("aborted before step {i} ({step}, weight {w})"),
+            results
+                .iter()
+                .zip(&xs)
+                .map(|(v, x)| {
+                    let before = v
+                        .runs
+                        .iter()
+                        .filter(|r| aborted(r) && (r.steps_reached as usize) <= i)
+                        .count();
+                    (*x, before, v.runs.len())
+                })
+                .collect(),
+        ));
+    }
+    Some(curves)
+}
+
+/// The detection curves as a chart: share (with its 95 % interval as a bar) against the value.
+pub fn detection_svg(results: &[VariantResult]) -> Option<Result<String, String>> {
+    let curves = detection(results)?;
+    let path = results.first()?.values.first()?.0.clone();
+    super::charts::register_fonts();
+    let mut svg = String::new();
+    let drawn = {
+        let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
+        draw_detection(&root, &curves, &path)
+            .map_err(|e| e.to_string())
+            .and_then(|_| root.present().map_err(|e| e.to_string()))
+    };
+    Some(drawn.map(|_| svg))
+}
+
+fn draw_detection<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    curves: &[Curve],
+    path: &str,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let xs = curves.iter().flat_map(|c| c.1.iter().map(|p| p.0));
+    let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+        (a.min(x), b.max(x))
+    });
+    let (lo, hi) = if lo < hi {
+        (lo, hi)
+    } else {
+        (lo - 1.0, lo + 1.0)
+    };
+    let pad = (hi - lo) * 0.03;
+    let mut chart = ChartBuilder::on(root)
+        .caption("sweep: detection curve", ("sans-serif", 20))
+        .margin(20)
+        .x_label_area_size(45)
+        .y_label_area_size(60)
+        .build_cartesian_2d((lo - pad)..(hi + pad), 0.0..1.05)?;
+    chart
+        .configure_mesh()
+        .x_desc(path)
+        .y_desc("share of runs (95% Wilson interval)")
+        .label_style(("sans-serif", 13))
+        .draw()?;
+    const PALETTE: [RGBColor; 6] = [
+        RGBColor(214, 39, 40),
+        RGBColor(31, 119, 180),
+        RGBColor(230, 115, 0),
+        RGBColor(44, 160, 44),
+        RGBColor(148, 103, 189),
+        RGBColor(140, 86, 75),
+    ];
+    for (i, (name, points)) in curves.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        let share = |k: usize, n: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().map(|&(x, k, n)| (x, share(k, n))),
+                colour.stroke_width(2),
+            ))?
+            .label(name.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour));
+        chart.draw_series(points.iter().map(|&(x, k, n)| {
+            let (a, b) = wilson(k, n);
+            PathElement::new(vec![(x, a), (x, b)], colour.mix(0.5).stroke_width(1))
+        }))?;
+        chart.draw_series(
+            points
+                .iter()
+                .map(|&(x, k, n)| Circle::new((x, share(k, n)), 3, colour.filled())),
+        )?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK.mix(0.3))
         .label_font(("sans-serif", 13))
