@@ -349,10 +349,14 @@ impl Base {
                 _ => set_at(&mut docs[0], &spec.path, (*value).clone(), &spec.path_text)?,
             }
         }
-        // JSON is YAML: the loader reads it as written.
+        // JSON is YAML: the loader reads it as written. Pretty-printed, so that every script
+        // item has a line of its own: runs name checks by line (`checks_of`).
         Ok(docs
             .iter()
-            .map(|d| format!("---\n{d}\n"))
+            .map(|d| {
+                let text = serde_json::to_string_pretty(d).unwrap_or_else(|_| d.to_string());
+                format!("---\n{text}\n")
+            })
             .collect::<String>())
     }
 
@@ -796,7 +800,10 @@ pub fn merge(mut parts: Vec<Part>) -> Result<Vec<VariantResult>, MergeError> {
             ));
         }
     }
-    if let Some(w) = parts.windows(2).find(|w| w[0].shard.index == w[1].shard.index) {
+    if let Some(w) = parts
+        .windows(2)
+        .find(|w| w[0].shard.index == w[1].shard.index)
+    {
         return err(format!(
             "shard {}/{count} is given twice ({} and {})",
             w[0].shard.index, w[0].name, w[1].name

@@ -317,3 +317,24 @@ fn a_numeric_range_draws_a_detection_curve() {
         "svg"
     );
 }
+
+#[test]
+fn a_failed_wait_does_not_count_against_the_checks_before_it() {
+    // Two pods per node: the node failure leaves no room, the update never finishes.
+    let base = sweep::base(&path("scenarios/what-if/node-failure-at-pause.yaml")).unwrap();
+    let sets = vec![sweep::parse_set("cluster.podsPerNode=2,4").unwrap()];
+    let r = sweep::run(&base, &sets, 3, 1, &|| {}).unwrap();
+    let held = |v: &sweep::VariantResult, j: usize| v.runs.iter().filter(|x| x.held[j]).count();
+    assert!(
+        r[0].checks[0].starts_with("script[0] wait"),
+        "{:?}",
+        r[0].checks
+    );
+    assert!(
+        r[0].checks[2].starts_with("script[5] wait"),
+        "{:?}",
+        r[0].checks
+    );
+    assert_eq!((held(&r[0], 0), held(&r[0], 2)), (3, 0));
+    assert_eq!((held(&r[1], 0), held(&r[1], 2)), (3, 3));
+}
