@@ -372,22 +372,29 @@ fn stall(
     horizon: SimDuration,
 ) -> Stall {
     let last = crate::output::replay::state_at(&run.journal, run.end).rollout;
-    let (phase, message, index) = match &last {
-        Some(r) => (r.phase, r.message.clone(), r.step),
-        None => (Phase::Progressing, String::new(), None),
+    let (phase, message) = match &last {
+        Some(r) => (r.phase, r.message.clone()),
+        None => (Phase::Progressing, String::new()),
     };
-    let step = index.and_then(|i| {
-        let s = rollout.spec.canary()?.steps.get(i as usize)?;
-        let text = reading
-            .rows
-            .iter()
-            .rev()
-            .find(|r| r.index == Some(i))
-            .map_or_else(|| s.describe(), |r| r.text.clone());
-        Some((i, text))
-    });
+    // The furthest step the update started: after an abort the status points back at step 0,
+    // which is not where it stopped.
+    let step = reading
+        .rows
+        .iter()
+        .rev()
+        .find_map(|r| r.index.map(|i| (i, r.text.clone())))
+        .filter(|_| rollout.spec.canary().is_some());
+    // When it stopped: the last phase change (the abort, the progress deadline...), else the
+    // end of the run.
+    let stopped = run
+        .journal
+        .iter()
+        .filter(|e| matches!(e.kind, EntryKind::PhaseChanged { .. }))
+        .map(|e| e.t)
+        .last()
+        .unwrap_or(run.end);
     Stall {
-        at: reading.started.map(|t0| run.end.saturating_sub(t0)),
+        at: reading.started.map(|t0| stopped.saturating_sub(t0)),
         phase,
         message,
         step,
