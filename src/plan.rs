@@ -154,6 +154,9 @@ pub enum PlanError {
     NoRollout,
     #[error("the Rollout {0} has no container")]
     NoContainer(String),
+    /// The simulator itself failed while planning (exit code 3).
+    #[error("{0}")]
+    Engine(sim::EngineFailure),
 }
 
 /// Replaces every startup range by one fixed time picked from it (`pick(lo, hi)`), and adds a
@@ -278,10 +281,14 @@ pub fn plan(sc: &Scenario, opts: &PlanOptions) -> Result<Plan, PlanError> {
     let run = |pick: fn(SimDuration, SimDuration) -> SimDuration| {
         let mut s = base.clone();
         pin_startups(&mut s.apps, pick);
-        sim::run_with_seed(&s, seed)
+        let r = sim::run_with_seed(&s, seed);
+        match r.engine_failure.clone() {
+            Some(f) => Err(PlanError::Engine(f)),
+            None => Ok(r),
+        }
     };
-    let fast = read(&run(earliest).journal, rollout);
-    let mid_run = run(middle);
+    let fast = read(&run(earliest)?.journal, rollout);
+    let mid_run = run(middle)?;
     let mid = read(&mid_run.journal, rollout);
     let stalled = match mid.healthy {
         Some(_) => None,

@@ -646,6 +646,8 @@ pub struct VariantError {
 pub enum VariantProblem {
     Path(String),
     Input(InputError),
+    /// The simulator itself failed on one of the variant's runs (exit code 3).
+    Engine(sim::EngineFailure),
 }
 
 /// Runs every variant `runs` times (seeds `seed`, `seed + 1`, ...) in parallel; `tick` is
@@ -715,12 +717,15 @@ pub fn run_shard(
         .collect();
     let checks: Vec<Vec<Check>> = loaded.iter().map(|(_, sc)| checks_of(sc)).collect();
     let steps: Vec<Vec<(String, u32)>> = loaded.iter().map(|(_, sc)| steps_of(sc)).collect();
-    let stats: Vec<(usize, RunStats)> = jobs
+    let stats: Vec<(usize, Result<RunStats, sim::EngineFailure>)> = jobs
         .par_iter()
         .map(|&(v, s)| {
             let result = sim::run_with_seed(&loaded[v].1, s);
             tick();
-            (v, stats_of(&result, s, &checks[v], steps[v].len()))
+            match result.engine_failure.clone() {
+                Some(f) => (v, Err(f)),
+                None => (v, Ok(stats_of(&result, s, &checks[v], steps[v].len()))),
+            }
         })
         .collect();
     let mut out: Vec<VariantResult> = loaded
@@ -734,7 +739,16 @@ pub fn run_shard(
         })
         .collect();
     for (v, s) in stats {
-        out[v].runs.push(s);
+        match s {
+            Ok(s) => out[v].runs.push(s),
+            // The first failure in job order, whatever the threads' timing.
+            Err(f) => {
+                return Err(VariantError {
+                    label: out[v].label(),
+                    error: VariantProblem::Engine(f),
+                });
+            }
+        }
     }
     Ok(out)
 }

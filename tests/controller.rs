@@ -579,3 +579,55 @@ fn a_settled_rollout_reconciles_to_nothing() {
     assert!(plan.requeue.is_empty(), "a Healthy rollout needs no timer");
     assert_eq!(ro.status.phase, Phase::Healthy);
 }
+
+#[test]
+fn a_manual_pause_of_a_completed_rollout_settles_and_leaves_progressing_alone() {
+    let mut ro = rollout(3, canary(vec![Step::weight(50)]), "v1", "v1", Some(1));
+    ro.revision = 1;
+    let rss = [rs("v1", 1, 3, 3, 3)];
+    settle(&mut ro, &rss, NOW);
+    let progressing = ro.status.condition(ConditionType::Progressing).cloned();
+    // `kubectl argo rollouts pause`: spec.paused, a new generation.
+    ro.spec.paused = true;
+    ro.generation += 1;
+    // Before the fix the Paused and NewReplicaSetAvailable reasons alternated for ever:
+    // `settle` panics when the status keeps changing.
+    let plan = settle(&mut ro, &rss, NOW);
+    assert!(plan.is_noop(), "{plan:?}");
+    assert_eq!(ro.status.phase, Phase::Paused);
+    assert_eq!(ro.status.message, "manually paused");
+    assert_eq!(
+        ro.status
+            .condition(ConditionType::Progressing)
+            .map(|c| c.reason),
+        progressing.map(|c| c.reason),
+        "the completed rollout's Progressing condition is left alone"
+    );
+}
+
+#[test]
+fn an_abort_with_no_update_in_progress_is_cleared_and_the_rollout_stays_healthy() {
+    let c = routed(canary(vec![Step::weight(50), pause(None)]));
+    let mut ro = rollout(3, c, "v1", "v1", Some(2));
+    ro.revision = 1;
+    let rss = [rs("v1", 1, 3, 3, 3)];
+    let svcs = services("v1", "v1");
+    // Settle with the Services in place.
+    for _ in 0..20 {
+        match run(&ro, &rss, &svcs).status {
+            Some(st) => ro.status = st,
+            None => break,
+        }
+    }
+    assert_eq!(ro.status.phase, Phase::Healthy);
+    // `kubectl argo rollouts abort`.
+    ro.status.abort = true;
+    let plan = run(&ro, &rss, &svcs);
+    assert!(scales(&plan).is_empty(), "no pod moves: {plan:?}");
+    let st = plan.status.expect("the abort is written away");
+    assert!(!st.abort);
+    assert_eq!(st.aborted_at, None);
+    assert_eq!(st.phase, Phase::Healthy);
+    ro.status = st;
+    assert!(run(&ro, &rss, &svcs).is_noop(), "and then nothing more");
+}

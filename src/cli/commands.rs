@@ -14,6 +14,8 @@ use super::{Command, Format, Inputs};
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_INVALID: i32 = 2;
+/// The simulator itself failed (a budget of the run was exceeded): never the rollout's verdict.
+pub const EXIT_ENGINE: i32 = 3;
 
 pub fn dispatch(cmd: Command) -> i32 {
     match cmd {
@@ -26,6 +28,7 @@ pub fn dispatch(cmd: Command) -> i32 {
             events,
             traffic,
             auto_promote,
+            budgets,
         } => run(
             &inputs,
             seed,
@@ -37,6 +40,7 @@ pub fn dispatch(cmd: Command) -> i32 {
                 traffic,
             },
             &auto_promote,
+            budgets,
         ),
         Command::Test {
             paths,
@@ -44,7 +48,8 @@ pub fn dispatch(cmd: Command) -> i32 {
             quiet,
             junit,
             shard,
-        } => test(&paths, seed, quiet, junit.as_deref(), shard),
+            budgets,
+        } => test(&paths, seed, quiet, junit.as_deref(), shard, budgets),
         Command::Sweep {
             inputs,
             sets,
@@ -184,27 +189,42 @@ fn run(
     format: Format,
     topts: timeline::TimelineOptions,
     auto_promote: &str,
+    budget_args: super::BudgetArgs,
 ) -> i32 {
     let sc = match load_with_auto_promote(inputs, auto_promote) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let seed = seed.unwrap_or(sc.seed);
-    let result = sim::run_with_seed(&sc, seed);
+    let budgets = budget_args.for_scenario(&sc);
+    let mut result = sim::run_with_budgets(&sc, seed, budgets);
     let log = jsonl::render(&result.journal, &sc.name, seed, sc.start);
-    match format {
-        Format::Json => print!("{log}"),
+    let text = match format {
+        Format::Json => log.clone(),
         Format::Text => {
-            println!("{} — seed {seed}", sc.name);
+            let mut text = format!("{} — seed {seed}\n", sc.name);
             if !sc.description.is_empty() {
-                println!("{}", sc.description);
+                text.push_str(&sc.description);
+                text.push('\n');
             }
-            println!();
-            print!("{}", timeline::render(&result.journal, topts));
-            println!();
-            print!("{}", summary::render(&sc.name, &result));
+            text.push('\n');
+            text.push_str(&timeline::render(&result.journal, topts));
+            text.push('\n');
+            text.push_str(&summary::render(&sc.name, &result));
+            text
+        }
+    };
+    // The output budget is checked before anything is printed or written.
+    let written = if out.is_some() { log.len() } else { 0 };
+    let bytes = text.len().max(written) as u64;
+    if result.engine_failure.is_none() {
+        result.engine_failure =
+            budgets.check(sim::BudgetKind::OutputBytes, bytes, result.end, seed);
+        if result.engine_failure.is_some() {
+            return report_engine_failure(&result);
         }
     }
+    print!("{text}");
     if let Some(dir) = out
         && let Err(e) = crate::output::artifacts::write_all(dir, &sc, seed, &result, &log)
     {
@@ -214,8 +234,22 @@ fn run(
     exit_code(&result)
 }
 
+/// Prints the failure of the simulator itself on stderr; exit code 3.
+fn report_engine_failure(r: &RunResult) -> i32 {
+    if let Some(f) = &r.engine_failure {
+        eprintln!("error: {f}");
+    }
+    EXIT_ENGINE
+}
+
 fn exit_code(r: &RunResult) -> i32 {
-    if r.passed() { EXIT_OK } else { EXIT_FAILED }
+    if r.engine_failure.is_some() {
+        report_engine_failure(r)
+    } else if r.passed() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }
 }
 
 /// Scenario files under the paths: files as given; directories searched recursively, sorted.
@@ -240,6 +274,7 @@ fn test(
     quiet: bool,
     junit_file: Option<&Path>,
     shard: Option<super::shard::Shard>,
+    budget_args: super::BudgetArgs,
 ) -> i32 {
     let paths = if paths.is_empty() {
         vec![PathBuf::from("scenarios")]
@@ -253,7 +288,7 @@ fn test(
             return EXIT_INVALID;
         }
     };
-    let (mut passed, mut failed, mut invalid) = (0, 0, 0);
+    let (mut passed, mut failed, mut invalid, mut errors) = (0, 0, 0, 0);
     let mut report = junit_file.map(|_| junit_report(&paths, seed, shard));
     // Position of the next scenario in the whole suite, for `--shard`.
     let mut position = 0;
@@ -299,12 +334,16 @@ fn test(
             }
         };
         let run_seed = seed.unwrap_or(sc.seed);
-        let result = sim::run_with_seed(&sc, run_seed);
+        let result = sim::run_with_budgets(&sc, run_seed, budget_args.for_scenario(&sc));
         if let Some(r) = &mut report {
             r.ran(&file, run_seed, &result);
         }
         let virt = crate::engine::SimDuration(result.end.as_millis());
-        if result.passed() {
+        if let Some(f) = &result.engine_failure {
+            errors += 1;
+            say(format!("ERROR {} ({virt} virtual)", file.display()));
+            say(format!("  {f}"));
+        } else if result.passed() {
             passed += 1;
             say(format!("PASS {} ({virt} virtual)", file.display()));
         } else {
@@ -325,7 +364,11 @@ fn test(
         );
         return EXIT_INVALID;
     }
-    println!("{passed} passed, {failed} failed, {invalid} invalid");
+    if errors > 0 {
+        println!("{passed} passed, {failed} failed, {invalid} invalid, {errors} errors");
+    } else {
+        println!("{passed} passed, {failed} failed, {invalid} invalid");
+    }
     if let (Some(r), Some(path)) = (&report, junit_file)
         && let Err(e) = r.write(path)
     {
@@ -335,7 +378,9 @@ fn test(
         );
         return EXIT_INVALID;
     }
-    if invalid > 0 {
+    if errors > 0 {
+        EXIT_ENGINE
+    } else if invalid > 0 {
         EXIT_INVALID
     } else if failed > 0 {
         EXIT_FAILED

@@ -1,5 +1,6 @@
 //! The command line: `run`, `test`, `lint`. Exit codes (SCENARIO.md §3): 0 success, 1 a
-//! scenario's expectation, wait or invariant failed, 2 invalid input.
+//! scenario's expectation, wait or invariant failed, 2 invalid input, 3 the simulator itself
+//! failed (a budget of the run was exceeded).
 
 mod commands;
 mod plan;
@@ -76,6 +77,8 @@ pub enum Command {
         /// For a bare manifest: promote each indefinite pause after this long.
         #[arg(long, default_value = "30s")]
         auto_promote: String,
+        #[command(flatten)]
+        budgets: BudgetArgs,
     },
     /// Run every scenario under the paths (default `scenarios/`); one line per scenario.
     Test {
@@ -93,6 +96,8 @@ pub enum Command {
         /// Run only shard I of N (1-based): every N-th scenario, starting at the I-th.
         #[arg(long, value_name = "I/N")]
         shard: Option<shard::Shard>,
+        #[command(flatten)]
+        budgets: BudgetArgs,
     },
     /// Show the `kubectl argo rollouts get rollout` view of a run at a virtual time.
     Get {
@@ -193,6 +198,39 @@ pub enum Command {
         #[command(flatten)]
         inputs: Inputs,
     },
+}
+
+/// The bounds of a run, raised from the defaults the scenario sizes (`sim::Budgets`). A run
+/// that crosses one stops with exit code 3: the simulator itself failed.
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct BudgetArgs {
+    /// Engine events a run may process (default: sized from replicas and virtual duration).
+    #[arg(long, value_name = "N")]
+    pub max_events: Option<u64>,
+    /// Journal entries a run may write (default: sized from replicas and virtual duration).
+    #[arg(long, value_name = "N")]
+    pub max_journal_entries: Option<u64>,
+    /// Controller passes at one virtual instant before they must reach a fixed point.
+    #[arg(long, value_name = "N")]
+    pub max_reconciles_per_instant: Option<u64>,
+    /// Bytes of timeline or event log a run may print or write.
+    #[arg(long, value_name = "N")]
+    pub max_output_bytes: Option<u64>,
+}
+
+impl BudgetArgs {
+    /// The scenario's default budgets, with the flags given in place of their defaults.
+    pub fn for_scenario(&self, sc: &crate::scenario::Scenario) -> crate::sim::Budgets {
+        let d = crate::sim::Budgets::for_scenario(sc);
+        crate::sim::Budgets {
+            reconciles_per_instant: self
+                .max_reconciles_per_instant
+                .unwrap_or(d.reconciles_per_instant),
+            events: self.max_events.unwrap_or(d.events),
+            journal_entries: self.max_journal_entries.unwrap_or(d.journal_entries),
+            output_bytes: self.max_output_bytes.unwrap_or(d.output_bytes),
+        }
+    }
 }
 
 /// Runs the command line and returns the process exit code.

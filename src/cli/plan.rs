@@ -42,6 +42,10 @@ pub(super) fn plan(
                 EXIT_OK
             }
         }
+        Err(crate::plan::PlanError::Engine(f)) => {
+            eprintln!("error: {f}");
+            super::commands::EXIT_ENGINE
+        }
         Err(e) => {
             eprintln!("{}: error: {e}", sc.file.display());
             EXIT_INVALID

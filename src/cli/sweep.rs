@@ -7,7 +7,7 @@ use crate::input::Severity;
 use crate::output::sweep as render;
 use crate::sweep::{self as sw, Slice, VariantProblem, VariantResult};
 
-use super::commands::{EXIT_INVALID, EXIT_OK};
+use super::commands::{EXIT_ENGINE, EXIT_INVALID, EXIT_OK};
 use super::shard::Shard;
 use super::{Inputs, SweepFormat};
 
@@ -106,6 +106,10 @@ pub fn sweep(
                     for d in i.0.items.iter().filter(|d| d.severity == Severity::Error) {
                         eprintln!("  {}: {}", d.path, d.message);
                     }
+                }
+                VariantProblem::Engine(f) => {
+                    eprintln!("error: variant {}: {f}", e.label);
+                    return EXIT_ENGINE;
                 }
             }
             return EXIT_INVALID;

@@ -13,7 +13,7 @@ use crate::scenario::Scenario;
 use crate::sim::{self, EntryKind, RunResult};
 
 use super::Inputs;
-use super::commands::{EXIT_INVALID, EXIT_OK, load_with_auto_promote};
+use super::commands::{EXIT_ENGINE, EXIT_INVALID, EXIT_OK, load_with_auto_promote};
 
 /// What `get` and `watch` share: the scenario, run once.
 struct Viewed {
@@ -25,6 +25,11 @@ fn prepare(inputs: &Inputs, seed: Option<u64>, auto_promote: &str) -> Result<Vie
     let sc = load_with_auto_promote(inputs, auto_promote)?;
     let seed = seed.unwrap_or(sc.seed);
     let result = sim::run_with_seed(&sc, seed);
+    // A view of a run the simulator itself failed would show a state no controller reaches.
+    if let Some(f) = &result.engine_failure {
+        eprintln!("error: {f}");
+        return Err(EXIT_ENGINE);
+    }
     Ok(Viewed { sc, result })
 }
 
@@ -259,6 +264,10 @@ pub fn interactive(inputs: &Inputs, opts: &WatchOptions) -> i32 {
             live.act(a);
         }
         live.advance_to(live.now() + step);
+        if let Some(f) = live.engine_failure() {
+            eprintln!("{nl}error: {f}");
+            return EXIT_ENGINE;
+        }
         let state = crate::output::replay::state_at(live.journal(), live.now());
         let view = tree::render(&state, &id, colour);
         // On a terminal every change is drawn (ages included); printed frames only follow

@@ -55,6 +55,9 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
         EntryKind::ScriptAction { line, action } => {
             vec![("line", json!(line)), ("action", json!(action))]
         }
+        EntryKind::ActionNote { line, note } => {
+            vec![("line", json!(line)), ("note", json!(note))]
+        }
         EntryKind::RolloutUpdated { generation, change } => {
             vec![("generation", json!(generation)), ("change", json!(change))]
         }
@@ -294,6 +297,15 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
             ("check", json!(check)),
             ("line", json!(line)),
             ("detail", json!(detail)),
+        ],
+        EntryKind::EngineFailed {
+            budget,
+            limit,
+            message,
+        } => vec![
+            ("budget", json!(budget.name())),
+            ("limit", json!(limit)),
+            ("message", json!(message)),
         ],
         EntryKind::RunFinished { summary } => vec![("status", summary_json(summary))],
     }

@@ -5,7 +5,8 @@
 //! wall-clock time, so that the same inputs and seeds give the same bytes; a `time` property
 //! of the suite says so). A failed scenario carries one `failure` element: its message is the
 //! first failed check, its text every failed check, one `at HH:MM:SS (line N) ...` line each,
-//! as `test` prints them. An invalid scenario carries an `error` element with its diagnostics.
+//! as `test` prints them. An invalid scenario carries an `error` element with its diagnostics,
+//! and so does a scenario whose run the simulator itself failed (exit code 3).
 //!
 //! Nothing variable is written: no timestamps, no host name, no report id (quick-junit adds
 //! none unless asked).
@@ -43,6 +44,15 @@ impl JunitReport {
     /// Adds a scenario that ran with `seed`: passed, or failed with every failure listed.
     pub fn ran(&mut self, file: &Path, seed: u64, result: &RunResult) {
         let status = match result.failures.first() {
+            // The simulator itself failed: an error of the tool, not a failing scenario.
+            _ if result.engine_failure.is_some() => {
+                let f = result.engine_failure.as_ref().map(ToString::to_string);
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+                s.set_message(f.clone().unwrap_or_default());
+                s.set_type("simulator failure");
+                s.set_description(f.unwrap_or_default());
+                s
+            }
             None => TestCaseStatus::success(),
             Some(first) => {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);

@@ -10,7 +10,13 @@ use crate::sim::RunResult;
 pub fn render(name: &str, result: &RunResult) -> String {
     let s = &result.summary;
     let mut out = String::new();
-    let verdict = if result.passed() { "PASSED" } else { "FAILED" };
+    let verdict = if result.engine_failure.is_some() {
+        "ERROR"
+    } else if result.passed() {
+        "PASSED"
+    } else {
+        "FAILED"
+    };
     let _ = writeln!(
         out,
         "{verdict} {name} after {} of virtual time{}",
@@ -84,6 +90,9 @@ pub fn render(name: &str, result: &RunResult) -> String {
         let _ = writeln!(out, "  traffic: {} requests found no ready pod", s.unrouted);
     }
     for f in &result.failures {
+        let _ = writeln!(out, "  ✗ {f}");
+    }
+    if let Some(f) = &result.engine_failure {
         let _ = writeln!(out, "  ✗ {f}");
     }
     out

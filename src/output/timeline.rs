@@ -24,6 +24,13 @@ pub fn describe(kind: &EntryKind) -> String {
                 action.clone()
             }
         }
+        EntryKind::ActionNote { line, note } => {
+            if *line > 0 {
+                format!("{note}  (line {line})")
+            } else {
+                note.clone()
+            }
+        }
         EntryKind::RolloutUpdated { generation, change } => {
             format!("{change} (generation {generation})")
         }
@@ -218,6 +225,7 @@ pub fn describe(kind: &EntryKind) -> String {
                 format!("{check} {verdict} {detail}")
             }
         }
+        EntryKind::EngineFailed { message, .. } => format!("ERROR {message}"),
         EntryKind::RunFinished { summary } => format!(
             "{} — {}{}",
             if summary.passed { "passed" } else { "FAILED" },

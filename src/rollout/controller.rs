@@ -31,6 +31,12 @@ pub fn reconcile(input: &Input) -> Plan {
         return c.plan;
     }
     c.sync_revision();
+    // An abort of a rollout with no update in progress has nothing to abort: it is cleared
+    // at once and the rollout stays as it was (upstream `newRolloutContext`). Keeping it would
+    // send a healthy rollout "back" to the ReplicaSet it already runs.
+    if c.fully_promoted() && c.pause.is_aborted() {
+        c.pause.remove_abort();
+    }
     if c.check_paused_conditions() {
         return c.plan;
     }
@@ -344,8 +350,12 @@ impl<'a> Ctx<'a> {
         let prog_paused = prog.is_some_and(|c| c.reason == reason::PAUSED);
         let abort_cond = prog.is_some_and(|c| c.reason == reason::ABORTED);
         let is_paused = !self.prev.pause_conditions.is_empty() || self.spec.paused;
+        // A completed rollout keeps its Progressing condition through a pause: the status
+        // sync would set it back to NewReplicaSetAvailable, and the two would alternate.
+        let completed =
+            !self.prev.stable_rs.is_empty() && self.prev.stable_rs == self.prev.current_pod_hash;
         let mut st = self.prev.clone();
-        if is_paused != prog_paused && !abort_cond {
+        if is_paused != prog_paused && !abort_cond && !completed {
             if is_paused {
                 st.set_condition(
                     ConditionType::Progressing,

@@ -43,6 +43,12 @@ pub enum EntryKind {
         line: u32,
         action: String,
     },
+    /// An operator action that had nothing to act on, or that `kubectl argo rollouts` refuses
+    /// with an error: what the plugin says, and what the rollout does then.
+    ActionNote {
+        line: u32,
+        note: String,
+    },
     RolloutUpdated {
         generation: u64,
         change: String,
@@ -246,6 +252,12 @@ pub enum EntryKind {
         line: u32,
         detail: String,
     },
+    /// The simulator itself failed: a budget of the run was exceeded and the run stopped.
+    EngineFailed {
+        budget: super::budget::BudgetKind,
+        limit: u64,
+        message: String,
+    },
     RunFinished {
         summary: Summary,
     },
@@ -295,6 +307,8 @@ impl EntryKind {
             EntryKind::RouteRemoved { .. } => "RouteRemoved",
             EntryKind::Traffic { .. } => "Traffic",
             EntryKind::ExpectationChecked { .. } => "ExpectationChecked",
+            EntryKind::EngineFailed { .. } => "EngineFailed",
+            EntryKind::ActionNote { .. } => "ActionNote",
             EntryKind::RunFinished { .. } => "RunFinished",
         }
     }
@@ -372,5 +386,13 @@ impl Journal {
 
     pub fn iter(&self) -> impl Iterator<Item = &Entry> {
         self.entries.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 }

@@ -11,6 +11,7 @@
 
 mod analysis;
 mod apply;
+pub mod budget;
 mod experiment;
 mod faults;
 pub mod journal;
@@ -25,10 +26,8 @@ use crate::engine::{EventQueue, Rngs, SimDuration, SimTime, Stream};
 use crate::rollout::{self, RolloutObject};
 use crate::scenario::{Invariant, Observation, Scenario, Startup, app_for};
 
+pub use budget::{BudgetKind, Budgets, EngineFailure};
 pub use journal::{Entry, EntryKind, Journal, RolloutSnapshot, Summary, VersionTraffic};
-
-/// More reconciles than this at one instant means the controller model failed to converge.
-const MAX_PASSES_PER_INSTANT: u32 = 100_000;
 
 /// Something scheduled for a later instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,11 +90,15 @@ pub struct RunResult {
     pub end: SimTime,
     /// Engine events processed (popped from the event queue) over the run.
     pub events: u64,
+    /// Set when the simulator itself failed (a budget was exceeded): the run stopped there
+    /// and says nothing about the rollout.
+    pub engine_failure: Option<EngineFailure>,
 }
 
 impl RunResult {
+    /// No check failed and the simulator did not fail.
     pub fn passed(&self) -> bool {
-        self.failures.is_empty()
+        self.failures.is_empty() && self.engine_failure.is_none()
     }
 }
 
@@ -106,7 +109,13 @@ pub fn run(sc: &Scenario) -> RunResult {
 
 /// Runs a scenario with the given seed.
 pub fn run_with_seed(sc: &Scenario, seed: u64) -> RunResult {
+    run_with_budgets(sc, seed, Budgets::for_scenario(sc))
+}
+
+/// Runs a scenario with the given seed under the given budgets.
+pub fn run_with_budgets(sc: &Scenario, seed: u64, budgets: Budgets) -> RunResult {
     let mut sim = Simulation::new(sc, seed);
+    sim.budgets_of_run = budgets;
     sim.run();
     sim.finish()
 }
@@ -149,6 +158,10 @@ pub(crate) struct Simulation<'s> {
     experiment_wakes: BTreeSet<SimTime>,
     /// The managed routes the traffic router holds, in `managedRoutes` order.
     routes: Vec<rollout::RouteView>,
+    seed: u64,
+    /// The run's bounds, and the failure once one is crossed (the run then stops).
+    budgets_of_run: Budgets,
+    engine_failure: Option<EngineFailure>,
 }
 
 impl<'s> Simulation<'s> {
@@ -192,7 +205,28 @@ impl<'s> Simulation<'s> {
             experiments: Vec::new(),
             experiment_wakes: BTreeSet::new(),
             routes: Vec::new(),
+            seed,
+            budgets_of_run: Budgets::for_scenario(sc),
+            engine_failure: None,
         }
+    }
+
+    /// Records the first budget crossed, if `count` is over `budget`. True when the run must
+    /// stop.
+    fn over_budget(&mut self, budget: BudgetKind, count: u64) -> bool {
+        if self.engine_failure.is_some() {
+            return true;
+        }
+        self.engine_failure = self
+            .budgets_of_run
+            .check(budget, count, self.now, self.seed);
+        self.engine_failure.is_some()
+    }
+
+    /// The run-wide budgets: events processed and journal entries.
+    fn run_over_budget(&mut self) -> bool {
+        self.over_budget(BudgetKind::Events, self.queue.popped())
+            || self.over_budget(BudgetKind::JournalEntries, self.journal.len() as u64)
     }
 
     /// Only the traffic ticks are left in the queue: nothing else will ever happen.
@@ -219,9 +253,12 @@ impl<'s> Simulation<'s> {
             while let Some((_, ev)) = self.queue.pop_due(t) {
                 self.handle(ev);
                 self.settle();
-                if self.script_done() {
+                if self.script_done() || self.run_over_budget() {
                     break;
                 }
+            }
+            if self.engine_failure.is_some() {
+                break;
             }
         }
     }
@@ -330,16 +367,15 @@ impl<'s> Simulation<'s> {
 
     /// Runs the controllers and the script at the current instant until nothing changes.
     fn settle(&mut self) {
+        if self.engine_failure.is_some() {
+            return;
+        }
         let mut passes = 0;
         loop {
             passes += 1;
-            if passes > MAX_PASSES_PER_INSTANT {
-                self.fail(
-                    0,
-                    "controller",
-                    "converge",
-                    "the controller did not reach a fixed point".into(),
-                );
+            if self.over_budget(BudgetKind::ReconcilesPerInstant, passes)
+                || self.over_budget(BudgetKind::JournalEntries, self.journal.len() as u64)
+            {
                 break;
             }
             let mut changed = self.sync_replica_sets();
@@ -586,10 +622,22 @@ impl<'s> Simulation<'s> {
     }
 
     fn finish(mut self) -> RunResult {
-        self.settle_end();
+        // After a failure of the simulator itself, the checks of the script say nothing.
+        if let Some(f) = &self.engine_failure {
+            self.journal.push(
+                self.now,
+                EntryKind::EngineFailed {
+                    budget: f.budget,
+                    limit: f.limit,
+                    message: f.to_string(),
+                },
+            );
+        } else {
+            self.settle_end();
+        }
         let obs = self.observe();
         let summary = Summary {
-            passed: self.failures.is_empty(),
+            passed: self.failures.is_empty() && self.engine_failure.is_none(),
             timed_out: self.timed_out,
             failures: self.failures.len(),
             phase: obs.phase,
@@ -653,6 +701,7 @@ impl<'s> Simulation<'s> {
             summary,
             end: self.now,
             events: self.queue.popped(),
+            engine_failure: self.engine_failure,
         }
     }
 
@@ -742,6 +791,11 @@ impl<'s> Live<'s> {
         &self.sim.journal
     }
 
+    /// The failure of the simulator itself, if a budget was exceeded (nothing moves after).
+    pub fn engine_failure(&self) -> Option<&EngineFailure> {
+        self.sim.engine_failure.as_ref()
+    }
+
     /// Whether the run has reached its timeout.
     pub fn timed_out(&self) -> bool {
         self.sim.now >= SimTime::ZERO + self.sc().timeout
@@ -772,6 +826,12 @@ impl<'s> Live<'s> {
             while let Some((_, ev)) = self.sim.queue.pop_due(at) {
                 self.sim.handle(ev);
                 self.sim.settle();
+                if self.sim.run_over_budget() {
+                    break;
+                }
+            }
+            if self.sim.engine_failure.is_some() {
+                break;
             }
         }
         self.sim.now = self.sim.now.max(t);
@@ -795,6 +855,16 @@ impl<'s> Live<'s> {
                 action: text.to_string(),
             },
         );
+        let as_script = match a {
+            UserAction::Promote => crate::scenario::Action::Promote { full: false },
+            UserAction::PromoteFull => crate::scenario::Action::Promote { full: true },
+            UserAction::Abort => crate::scenario::Action::Abort,
+            UserAction::Retry => crate::scenario::Action::Retry,
+        };
+        if let Some(note) = sim.no_effect_note(&as_script) {
+            sim.journal
+                .push(sim.now, EntryKind::ActionNote { line: 0, note });
+        }
         match a {
             UserAction::Promote => sim.promote(false),
             UserAction::PromoteFull => sim.promote(true),

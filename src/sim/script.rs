@@ -88,6 +88,10 @@ impl Simulation<'_> {
 
     /// Carries out a user action.
     fn perform(&mut self, action: &Action, line: u32) {
+        if let Some(note) = self.no_effect_note(action) {
+            self.journal
+                .push(self.now, EntryKind::ActionNote { line, note });
+        }
         match action {
             Action::SetImage { container, image } => {
                 let mut spec = self.rollout.spec.clone();
@@ -193,6 +197,54 @@ impl Simulation<'_> {
         self.after_change();
     }
 
+    /// What an operator action does when there is nothing for it to act on (upstream
+    /// `pkg/kubectl-argo-rollouts/cmd/*`: the plugin patches and reports success; the
+    /// controller then ignores or clears the patch). `None` when the action has an effect.
+    pub(super) fn no_effect_note(&self, action: &Action) -> Option<String> {
+        let ro = &self.rollout;
+        let st = &ro.status;
+        let name = &ro.name;
+        let no_update = !st.stable_rs.is_empty() && st.stable_rs == st.current_pod_hash;
+        match action {
+            Action::Promote { full: false } => {
+                let steps = ro.spec.canary().map_or(0, |c| c.steps.len() as u32);
+                let step_left = st.current_step_index.is_some_and(|i| i < steps);
+                let what = if steps > 0 {
+                    "is not paused and has no step left"
+                } else {
+                    "is not paused"
+                };
+                (!ro.spec.paused && st.pause_conditions.is_empty() && !step_left).then(|| {
+                    format!(
+                        "nothing to promote: rollout '{name}' {what} (the plugin prints \
+                         \"rollout '{name}' promoted\" and nothing changes)"
+                    )
+                })
+            }
+            Action::Promote { full: true } => (!ro.spec.paused && no_update).then(|| {
+                format!(
+                    "nothing to promote: rollout '{name}' has no update in progress (the \
+                     plugin prints \"rollout '{name}' fully promoted\" and nothing changes)"
+                )
+            }),
+            Action::Abort if st.abort => Some(format!("rollout '{name}' is already aborted")),
+            Action::Abort if no_update => Some(format!(
+                "nothing to abort: rollout '{name}' has no update in progress; the controller \
+                 clears the abort at once and the rollout stays as it is"
+            )),
+            Action::Retry if !st.abort => Some(format!(
+                "nothing to retry: rollout '{name}' is not aborted (the plugin prints \
+                 \"rollout '{name}' retried\" and nothing changes)"
+            )),
+            Action::Pause if ro.spec.paused => Some(format!("rollout '{name}' is already paused")),
+            Action::Resume if !ro.spec.paused => Some(format!(
+                "rollout '{name}' is not paused by spec.paused; pause steps and other pause \
+                 conditions stay (promote clears them)"
+            )),
+            _ => None,
+        }
+    }
+
     /// `kubectl argo rollouts undo`: the template of the ReplicaSet with that revision (by
     /// default the second-highest one) becomes the spec's template.
     fn undo(&mut self, to_revision: Option<u64>, line: u32, action: &Action) {
@@ -207,19 +259,28 @@ impl Simulation<'_> {
             None => revisions.iter().rev().nth(1),
         };
         let Some(&(rev, id)) = target else {
-            let what = to_revision.map_or("a previous revision".to_string(), |r| {
-                format!("revision {r}")
-            });
-            self.fail(
-                line,
-                "script",
-                &action.describe(),
-                format!("there is no {what} to go back to"),
-            );
+            // The plugin's own errors (upstream `cmd/undo/undo.go`, `rolloutRevision`).
+            let why = match to_revision {
+                Some(r) => format!("unable to find specified revision {r} in history"),
+                None => format!("no revision found for rollout \"{}\"", self.rollout.name),
+            };
+            self.fail(line, "script", &action.describe(), why);
             return;
         };
         let mut spec = self.rollout.spec.clone();
         spec.template = self.cluster.rs(id).template.clone();
+        if spec.template == self.rollout.spec.template {
+            self.journal.push(
+                self.now,
+                EntryKind::ActionNote {
+                    line,
+                    note: format!(
+                        "skipped rollback (current template already matches revision {rev})"
+                    ),
+                },
+            );
+            return;
+        }
         self.update_spec(spec, format!("template of revision {rev}"));
     }
 
