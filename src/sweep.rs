@@ -105,7 +105,7 @@ fn range(text: &str) -> Option<Result<Vec<Json>, String>> {
         return None;
     };
     let n = match n.trim().parse::<usize>() {
-        Ok(n) if n >= 2 && n <= 1000 => n,
+        Ok(n) if (2..=1000).contains(&n) => n,
         _ => {
             return Some(Err(format!(
                 "`{text}`: a range FROM..TO/N needs 2 <= N <= 1000 values"
