@@ -69,6 +69,14 @@ pub fn dispatch(cmd: Command) -> i32 {
             quiet,
             shard,
         ),
+        Command::Diff {
+            old,
+            new,
+            format,
+            promote_after,
+            seed,
+            fail_if,
+        } => super::diff::diff(&old, &new, format, promote_after.as_deref(), seed, &fail_if),
         Command::Merge { parts, format, out } => {
             super::sweep::merge(&parts, format, out.as_deref())
         }

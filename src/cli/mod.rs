@@ -3,6 +3,7 @@
 //! failed (a budget of the run was exceeded).
 
 mod commands;
+mod diff;
 mod plan;
 mod shard;
 mod sweep;
@@ -166,6 +167,25 @@ pub enum Command {
         /// for `merge` (needs `--format json`).
         #[arg(long, value_name = "I/N")]
         shard: Option<shard::Shard>,
+    },
+    /// Compare two versions of a Rollout (files or git:REV:PATH): steps, ETA, surge, analysis.
+    Diff {
+        /// The old version: a file, or `git:REV:PATH`.
+        old: String,
+        /// The new version: a file, or `git:REV:PATH`.
+        new: String,
+        /// `text`, or `markdown` for a pull-request comment.
+        #[arg(long, value_enum, default_value = "text")]
+        format: diff::DiffFormat,
+        /// Each manual promotion happens this long after its pause starts.
+        #[arg(long, value_name = "DURATION")]
+        promote_after: Option<String>,
+        /// Seed of both plans (default: each file's own).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Exit 1 when the change crosses this: eta>+30m, eta>2h, surge>+2, surge>4, never.
+        #[arg(long = "fail-if", value_name = "THRESHOLD")]
+        fail_if: Vec<String>,
     },
     /// Put the parts of a sharded sweep back together: prints what the whole sweep prints.
     Merge {
