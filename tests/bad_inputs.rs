@@ -233,6 +233,61 @@ const CORPUS: &[Case] = &[
         Some((21, "spec.strategy.canary.steps[0].setWeight")),
         "outside 0..100",
     ),
+    (
+        "scenario-timeout-float.yaml",
+        Some((3, "timeout")),
+        "found the number 1.5",
+    ),
+    (
+        "scenario-autopromote-huge.yaml",
+        Some((3, "autoPromote")),
+        "too long a duration",
+    ),
+    (
+        "scenario-startup-bool.yaml",
+        Some((16, "apps[0].startup")),
+        "found the boolean true",
+    ),
+    (
+        "scenario-terminate-list.yaml",
+        Some((16, "apps[0].terminate")),
+        "found a list",
+    ),
+    (
+        "scenario-latency-map.yaml",
+        Some((16, "apps[0].latency")),
+        "found a mapping",
+    ),
+    (
+        "scenario-controller-delay-huge.yaml",
+        Some((15, "cluster.controllerDelay")),
+        "found the number 100000000000000000000",
+    ),
+    (
+        "scenario-tick-too-fine.yaml",
+        Some((16, "traffic.tick")),
+        "between 100ms and",
+    ),
+    (
+        "scenario-tick-float.yaml",
+        Some((16, "traffic.tick")),
+        "found the number 0.5",
+    ),
+    (
+        "analysis-interval-1ms.yaml",
+        Some((30, "spec.metrics[0].interval")),
+        "shorter than 1s",
+    ),
+    (
+        "analysis-interval-float.yaml",
+        Some((30, "spec.metrics[0].interval")),
+        "found the number 0.5",
+    ),
+    (
+        "progress-deadline-float.yaml",
+        Some((6, "spec.progressDeadlineSeconds")),
+        "found the number 1.5",
+    ),
     ("truncated-flow.yaml", None, "invalid YAML"),
     (
         "truncated-mid-key.yaml",
@@ -258,6 +313,262 @@ fn corpus_is_refused_cleanly() {
     for (file, at, needle) in CORPUS {
         assert_refused(&dir, file, *at, needle);
     }
+}
+
+/// Corpus files whose problem is the file as a whole (not text, not YAML, no document): their
+/// diagnostics have a line and column but no field.
+const WHOLE_FILE: &[&str] = &[
+    "binary-garbage.bin",
+    "comments-only.yaml",
+    "elf-header.bin",
+    "empty.yaml",
+    "latin1.yaml",
+    "nul-bytes.yaml",
+    "truncated-flow.yaml",
+    "truncated-quote.yaml",
+    "utf16-bom.yaml",
+];
+
+/// Whether `line` is a diagnostic `FILE:LINE:COL: error: ...`, and with a field path
+/// (`FILE:LINE:COL: error: FIELD: ...`) when `field` is asked.
+fn is_located(line: &str, file: &str, field: bool) -> bool {
+    let Some(rest) = line.strip_prefix(file).and_then(|r| r.strip_prefix(':')) else {
+        return false;
+    };
+    let mut parts = rest.splitn(3, ':');
+    let numbers = [parts.next(), parts.next()]
+        .iter()
+        .all(|p| p.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())));
+    let Some(message) = parts.next().and_then(|m| m.strip_prefix(" error: ")) else {
+        return false;
+    };
+    if !numbers {
+        return false;
+    }
+    if !field {
+        return true;
+    }
+    // A field path: names, dots and indexes, then `: `.
+    message.split_once(": ").is_some_and(|(path, _)| {
+        !path.is_empty()
+            && path
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '[' | ']' | '_' | '-'))
+    })
+}
+
+/// Every file of the corpus, whatever its table says, through every command that reads a
+/// scenario: an exit 2 always comes with a diagnostic naming the file, the line and column
+/// and (unless the whole file is the problem) the field.
+#[test]
+fn every_refusal_names_file_line_and_field() {
+    let dir = corpus_dir();
+    let mut files: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    for file in &files {
+        let field = !WHOLE_FILE.contains(&file.as_str());
+        for cmd in [
+            &["lint", file.as_str()][..],
+            &["run", file],
+            &["plan", file],
+            &["get", file],
+        ] {
+            let o = sim_in(&dir, cmd);
+            let what = format!("rollout-sim {}", cmd.join(" "));
+            no_panic(&o, &what);
+            assert_eq!(
+                o.code, 2,
+                "{what}: every corpus file is refused\n{}",
+                o.stderr
+            );
+            assert!(
+                o.stderr.lines().any(|l| is_located(l, file, field)),
+                "{what}: no `{file}:LINE:COL: error: {}` diagnostic\n{}",
+                if field { "FIELD: " } else { "" },
+                o.stderr
+            );
+        }
+    }
+}
+
+/// Every scenario-level duration given every wrong type and out-of-range number: refused with
+/// a diagnostic at that field (not exit 2 with nothing said).
+#[test]
+fn every_scenario_duration_refuses_every_bad_value() {
+    let rollout = fs::read_to_string(corpus_dir().join("scenario-timeout-float.yaml")).unwrap();
+    let objects = &rollout[rollout.find("objects:").unwrap()..rollout.find("script:").unwrap()];
+    let bad = [
+        "1.5",
+        "true",
+        "[1s]",
+        "{a: 1}",
+        "99999999999999999999",
+        "9223372036854775807",
+        "-3",
+    ];
+    // The field path, and where its value goes: (before the objects, after them).
+    type Place = fn(&str) -> (String, String);
+    let fields: [(&str, Place); 7] = [
+        ("timeout", |v| (format!("timeout: {v}\n"), String::new())),
+        ("autoPromote", |v| {
+            (format!("autoPromote: {v}\n"), String::new())
+        }),
+        ("apps[0].startup", |v| {
+            (
+                String::new(),
+                format!("apps:\n  - image: 'example/*'\n    startup: {v}\n"),
+            )
+        }),
+        ("apps[0].terminate", |v| {
+            (
+                String::new(),
+                format!("apps:\n  - image: 'example/*'\n    terminate: {v}\n"),
+            )
+        }),
+        ("apps[0].latency", |v| {
+            (
+                String::new(),
+                format!("apps:\n  - image: 'example/*'\n    latency: {v}\n"),
+            )
+        }),
+        ("cluster.controllerDelay", |v| {
+            (String::new(), format!("cluster:\n  controllerDelay: {v}\n"))
+        }),
+        ("traffic.tick", |v| {
+            (String::new(), format!("traffic:\n  rps: 10\n  tick: {v}\n"))
+        }),
+    ];
+    let dir = TempDir::new().unwrap();
+    for (field, place) in fields {
+        for (i, v) in bad.iter().enumerate() {
+            let (top, after) = place(v);
+            let name = format!("{}-{i}.yaml", field.replace(['[', ']', '.'], "_"));
+            let text =
+                format!("name: s\n{top}{objects}{after}script:\n  - wait: {{phase: Healthy}}\n");
+            fs::write(dir.path().join(&name), text).unwrap();
+            let o = sim_in(dir.path(), &["lint", &name]);
+            no_panic(&o, &name);
+            assert_eq!(o.code, 2, "{field}: {v}\n{}", o.stderr);
+            assert!(
+                o.stderr
+                    .lines()
+                    .any(|l| is_located(l, &name, true) && l.contains(&format!(" {field}: "))),
+                "{field}: {v}: no diagnostic at the field\n{}",
+                o.stderr
+            );
+        }
+    }
+}
+
+/// Every duration of a Rollout and an AnalysisTemplate given every wrong type and
+/// out-of-range number: refused with a diagnostic at that field.
+#[test]
+fn every_manifest_duration_refuses_every_bad_value() {
+    let base = fs::read_to_string(corpus_dir().join("setweight-bool.yaml"))
+        .unwrap()
+        .replace("setWeight: true", "setWeight: 20");
+    let template = "---\napiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\n\
+                    metadata: {name: t}\nspec:\n  metrics:\n  - name: m\n    FIELD\n    \
+                    successCondition: result == 1\n    provider: {prometheus: {query: up}}\n";
+    let bad = ["1.5", "true", "[1]", "{a: 1}", "99999999999999999999", "-3"];
+    // (field path, the text it replaces, the text with VALUE in it)
+    let fields: [(&str, &str, String); 7] = [
+        (
+            "spec.progressDeadlineSeconds",
+            "spec:\n",
+            "spec:\n  progressDeadlineSeconds: VALUE\n".into(),
+        ),
+        (
+            "spec.minReadySeconds",
+            "spec:\n",
+            "spec:\n  minReadySeconds: VALUE\n".into(),
+        ),
+        (
+            "spec.strategy.canary.scaleDownDelaySeconds",
+            "    canary:\n",
+            "    canary:\n      scaleDownDelaySeconds: VALUE\n".into(),
+        ),
+        (
+            "spec.strategy.canary.abortScaleDownDelaySeconds",
+            "    canary:\n",
+            "    canary:\n      abortScaleDownDelaySeconds: VALUE\n".into(),
+        ),
+        (
+            "spec.strategy.canary.steps[1].pause.duration",
+            "pause: {duration: 10s}",
+            "pause: {duration: VALUE}".into(),
+        ),
+        (
+            "spec.metrics[0].interval",
+            "<end>",
+            template.replace("FIELD", "interval: VALUE"),
+        ),
+        (
+            "spec.metrics[0].initialDelay",
+            "<end>",
+            template.replace("FIELD", "initialDelay: VALUE"),
+        ),
+    ];
+    let dir = TempDir::new().unwrap();
+    for (field, at, with) in &fields {
+        for (i, v) in bad.iter().enumerate() {
+            let with = with.replace("VALUE", v);
+            let text = if *at == "<end>" {
+                format!("{base}{with}")
+            } else {
+                base.replacen(at, &with, 1)
+            };
+            let name = format!("{}-{i}.yaml", field.replace(['[', ']', '.'], "_"));
+            fs::write(dir.path().join(&name), text).unwrap();
+            let o = sim_in(dir.path(), &["lint", &name]);
+            no_panic(&o, &name);
+            assert_eq!(o.code, 2, "{field}: {v}\n{}", o.stderr);
+            assert!(
+                o.stderr
+                    .lines()
+                    .any(|l| is_located(l, &name, true) && l.contains(&format!(" {field}: "))),
+                "{field}: {v}: no diagnostic at the field\n{}",
+                o.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn the_located_form_is_recognised() {
+    assert!(is_located(
+        "a.yaml:3:10: error: timeout: bad",
+        "a.yaml",
+        true
+    ));
+    assert!(is_located(
+        "a.yaml:3:10: error: apps[0].latency: bad",
+        "a.yaml",
+        true
+    ));
+    assert!(is_located(
+        "a.yaml:1:1: error: the file is empty",
+        "a.yaml",
+        false
+    ));
+    assert!(!is_located(
+        "a.yaml: error: the file is empty",
+        "a.yaml",
+        false
+    ));
+    assert!(!is_located(
+        "a.yaml:1:1: error: the file is empty",
+        "a.yaml",
+        true
+    ));
+    assert!(!is_located(
+        "b.yaml:3:10: error: timeout: bad",
+        "a.yaml",
+        true
+    ));
 }
 
 // ---------------------------------------------------------------------------------------------

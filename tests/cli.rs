@@ -1279,3 +1279,55 @@ fn demo_passes_for_any_seed() {
             .stderr(predicate::str::contains("panicked").not());
     }
 }
+
+/// The checks of Argo's `ValidateRollout` that need no cluster are lint errors; one the
+/// script could heal (a router without its Services) only when nothing heals it.
+#[test]
+fn argo_validation_checks_are_refused_where_nothing_can_heal_them() {
+    let dir = TempDir::new().unwrap();
+    let rollout = |strategy: &str| {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {{name: a}}\nspec:\n  \
+             replicas: 2\n  revisionHistoryLimit: 1\n  selector: {{matchLabels: {{app: a}}}}\n  \
+             template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n      \
+             containers: [{{name: a, image: \"x:1\"}}]\n  strategy:\n{strategy}"
+        )
+    };
+    let cases = [
+        (
+            "    blueGreen: {activeService: a, scaleDownDelayRevisionLimit: 3}\n",
+            "spec.strategy.blueGreen.scaleDownDelayRevisionLimit",
+            "can not be smaller than the rollout's scale down limit",
+        ),
+        (
+            "    canary:\n      antiAffinity: {}\n",
+            "spec.strategy.canary.antiAffinity",
+            "AntiAffinity must have exactly one strategy listed",
+        ),
+        (
+            "    canary:\n      canaryService: c\n      stableService: s\n      \
+             trafficRouting: {maxTrafficWeight: 1000, istio: {virtualService: {name: v}}}\n",
+            "spec.strategy.canary.trafficRouting.maxTrafficWeight",
+            "only supported in Nginx and Plugins",
+        ),
+        (
+            "    canary:\n      trafficRouting: {smi: {}}\n",
+            "spec.strategy.canary.trafficRouting",
+            "Canary service and Stable service must to be set to use Traffic Routing",
+        ),
+    ];
+    for (i, (strategy, path, needle)) in cases.into_iter().enumerate() {
+        let name = format!("r{i}.yaml");
+        let text = rollout(strategy);
+        write(dir.path(), &name, &text);
+        for cmd in ["lint", "run"] {
+            let o = sim_in(dir.path(), &[cmd, &name]);
+            assert_invalid(&o, &format!("{cmd} {name}"));
+            assert!(
+                o.stderr.contains(&format!(": error: {path}: ")) && o.stderr.contains(needle),
+                "{cmd} {name}: expected {path}: {needle}\n{}",
+                o.stderr
+            );
+        }
+    }
+}

@@ -5,7 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use rollout_sim::engine::SimTime;
+use rollout_sim::engine::{SimDuration, SimTime};
+use rollout_sim::manifest::analysis::{AnalysisTemplate, RolloutAnalysis, TemplateRef};
 use rollout_sim::manifest::{
     Canary, PauseDuration, PodTemplate, RolloutSpec, Step, Strategy, TrafficRouting,
 };
@@ -46,6 +47,8 @@ fn routed(mut c: Canary) -> Canary {
         provider: "nginx".into(),
         max_traffic_weight: 100,
         managed_routes: vec![],
+        services_required: true,
+        origin: Default::default(),
     });
     c
 }
@@ -118,6 +121,7 @@ fn run(ro: &RolloutObject, rss: &[RsView], services: &BTreeMap<String, ServiceVi
         analysis_runs: &[],
         experiments: &[],
         routes: &[],
+        analysis_templates: &[],
         replica_sets: rss,
         services,
         now: NOW,
@@ -135,6 +139,7 @@ fn settle(ro: &mut RolloutObject, rss: &[RsView], now: SimTime) -> Plan {
             analysis_runs: &[],
             experiments: &[],
             routes: &[],
+            analysis_templates: &[],
             replica_sets: rss,
             services: &no_services(),
             now,
@@ -309,6 +314,7 @@ fn a_timed_pause_asks_to_be_woken_at_its_end_and_completes_then() {
         analysis_runs: &[],
         experiments: &[],
         routes: &[],
+        analysis_templates: &[],
         replica_sets: &rss,
         services: &no_services(),
         now: SimTime(150_000),
@@ -451,6 +457,7 @@ fn after_promotion_the_old_routed_stable_waits_out_its_scale_down_delay() {
         analysis_runs: &[],
         experiments: &[],
         routes: &[],
+        analysis_templates: &[],
         replica_sets: &rss,
         services: &svcs,
         now: SimTime(130_000),
@@ -522,6 +529,7 @@ fn no_progress_for_longer_than_the_deadline_degrades_the_rollout() {
         analysis_runs: &[],
         experiments: &[],
         routes: &[],
+        analysis_templates: &[],
         replica_sets: &rss,
         services: &no_services(),
         now: SimTime(600_000),
@@ -535,6 +543,7 @@ fn no_progress_for_longer_than_the_deadline_degrades_the_rollout() {
         analysis_runs: &[],
         experiments: &[],
         routes: &[],
+        analysis_templates: &[],
         replica_sets: &rss,
         services: &no_services(),
         now: SimTime(601_000),
@@ -561,11 +570,91 @@ fn a_missing_referenced_service_makes_the_spec_invalid() {
     assert_eq!(st.phase, Phase::Degraded);
     assert!(
         st.message.starts_with(
-            "InvalidSpec: The Rollout \"ro\" is invalid: spec.strategy.canary.canaryService"
+            "InvalidSpec: The Rollout \"ro\" is invalid: spec.strategy.canary.stableService"
         ),
         "{}",
         st.message
     );
+    // The controller looks again in 20 s: the Service may just not be there yet.
+    assert!(plan.requeue.contains(&(NOW + SimDuration::from_secs(20))));
+}
+
+#[test]
+fn a_router_without_its_services_makes_the_spec_invalid() {
+    let mut c = routed(canary(vec![Step::weight(50)]));
+    c.canary_service = None;
+    let ro = rollout(4, c, "v1", "v2", Some(0));
+    let plan = run(
+        &ro,
+        &[rs("v1", 1, 4, 4, 4), rs("v2", 2, 0, 0, 4)],
+        &services("v1", "v1"),
+    );
+    assert!(scales(&plan).is_empty());
+    assert_eq!(
+        plan.status.unwrap().message,
+        "InvalidSpec: The Rollout \"ro\" is invalid: spec.strategy.canary.canaryService: \
+         Invalid value: \"\": Canary service and Stable service must to be set to use Traffic Routing"
+    );
+}
+
+#[test]
+fn a_missing_analysis_template_makes_the_spec_invalid_until_it_exists() {
+    let template_ref = TemplateRef {
+        name: "smoke".into(),
+        cluster_scope: false,
+        origin: Default::default(),
+    };
+    let analysis = RolloutAnalysis {
+        templates: vec![template_ref],
+        args: vec![],
+        dry_run: vec![],
+        measurement_retention: vec![],
+        origin: Default::default(),
+    };
+    let step = Step {
+        analysis: Some(analysis),
+        ..Default::default()
+    };
+    let ro = rollout(4, canary(vec![Step::weight(50), step]), "v1", "v2", Some(0));
+    let rss = [rs("v1", 1, 4, 4, 4), rs("v2", 2, 0, 0, 4)];
+    let plan = run(&ro, &rss, &no_services());
+    assert!(scales(&plan).is_empty());
+    assert_eq!(
+        plan.status.unwrap().message,
+        "InvalidSpec: The Rollout \"ro\" is invalid: \
+         spec.strategy.canary.steps[1].analysis.templates: Invalid value: \"smoke\": \
+         AnalysisTemplate 'smoke' not found"
+    );
+    // Once the template exists the same snapshot is valid and the update proceeds.
+    let template = AnalysisTemplate {
+        name: "smoke".into(),
+        cluster_scope: false,
+        args: vec![],
+        metrics: vec![],
+        dry_run: vec![],
+        measurement_retention: vec![],
+        templates: vec![],
+        origin: Default::default(),
+    };
+    let healed = reconcile(&Input {
+        rollout: &ro,
+        pods: &[],
+        budgets: &[],
+        analysis_runs: &[],
+        experiments: &[],
+        routes: &[],
+        analysis_templates: &[template],
+        replica_sets: &rss,
+        services: &no_services(),
+        now: NOW,
+    });
+    assert!(
+        healed
+            .status
+            .as_ref()
+            .is_none_or(|st| st.condition(ConditionType::InvalidSpec).is_none())
+    );
+    assert!(!scales(&healed).is_empty(), "{healed:?}");
 }
 
 #[test]
@@ -578,6 +667,64 @@ fn a_settled_rollout_reconciles_to_nothing() {
     assert!(plan.is_noop(), "{plan:?}");
     assert!(plan.requeue.is_empty(), "a Healthy rollout needs no timer");
     assert_eq!(ro.status.phase, Phase::Healthy);
+}
+
+/// Back to the stable template of a `dynamicStableScale` update: the state once the controller
+/// has marked it fully promoted again (stable == current == v1) while the router still sends
+/// 75 % to the interrupted canary v2 and the stable has `stable_available` of its 4 pods.
+fn rolling_back(stable_available: i32) -> (RolloutObject, [RsView; 2]) {
+    let mut c = routed(canary(vec![Step::weight(75), pause(None)]));
+    c.dynamic_stable_scale = true;
+    let mut ro = rollout(4, c, "v1", "v1", Some(2));
+    ro.status.canary.weights = Some(TrafficWeights {
+        canary: WeightDestination {
+            weight: 75,
+            pod_template_hash: "v2".into(),
+            service_name: "canary".into(),
+        },
+        stable: WeightDestination {
+            weight: 25,
+            pod_template_hash: "v1".into(),
+            service_name: "stable".into(),
+        },
+        additional: vec![],
+    });
+    let rss = [rs("v1", 3, 4, stable_available, 4), rs("v2", 2, 3, 3, 4)];
+    (ro, rss)
+}
+
+fn canary_switches(plan: &Plan) -> Vec<String> {
+    plan.actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::SwitchService { service, to, .. } if service == "canary" => Some(to.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn dynamic_rollback_to_an_undersized_stable_keeps_the_canary_service_and_traffic() {
+    let (ro, rss) = rolling_back(1);
+    let plan = run(&ro, &rss, &services("v1", "v2"));
+    assert!(canary_switches(&plan).is_empty(), "{:?}", plan.actions);
+    let weights = plan
+        .status
+        .as_ref()
+        .and_then(|s| s.canary.weights.clone())
+        .or(ro.status.canary.weights.clone())
+        .unwrap();
+    assert_eq!(weights.canary.weight, 75);
+    assert_eq!(weights.canary.pod_template_hash, "v2");
+}
+
+#[test]
+fn dynamic_rollback_moves_the_canary_service_back_once_the_stable_is_available() {
+    let (ro, rss) = rolling_back(4);
+    let plan = run(&ro, &rss, &services("v1", "v2"));
+    assert_eq!(canary_switches(&plan), vec!["v1".to_string()]);
+    let weights = plan.status.and_then(|s| s.canary.weights).unwrap();
+    assert_eq!(weights.canary.weight, 0);
 }
 
 #[test]

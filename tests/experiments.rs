@@ -115,6 +115,7 @@ fn run(
         analysis_runs: &[],
         experiments,
         routes,
+        analysis_templates: &[],
         replica_sets: rss,
         services: &services(),
         now: NOW,

@@ -16,6 +16,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use predicates::prelude::PredicateBooleanExt;
 use rollout_sim::engine::SimDuration;
 use rollout_sim::plan::{Plan, PlanOptions, plan};
 use rollout_sim::scenario;
@@ -393,9 +394,13 @@ fn a_missing_service_is_the_reason() {
         .stdout(predicates::str::contains(
             "Never Healthy: the first revision never became Healthy",
         ))
-        .stdout(predicates::str::contains(
-            "service \"web-canary\" not found",
-        ));
+        .stdout(predicates::str::contains("InvalidSpec"))
+        // Whichever of the two missing Services the controller names first.
+        .stdout(
+            predicates::str::contains("service \"web-canary\" not found").or(
+                predicates::str::contains("service \"web-stable\" not found"),
+            ),
+        );
 }
 
 #[test]

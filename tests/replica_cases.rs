@@ -296,6 +296,8 @@ mod read {
             provider: "generic".to_string(),
             max_traffic_weight: uint(routing, "maxTrafficWeight")?.unwrap_or(100),
             managed_routes,
+            services_required: false,
+            origin: Default::default(),
         }))
     }
 }
@@ -608,8 +610,9 @@ mod controller {
     };
     use rollout_sim::rollout::replicas::AbortDelay;
     use rollout_sim::rollout::status::{
-        BlueGreenStatus, CanaryStatus, PauseCondition, PauseReason, RolloutStatus, TrafficWeights,
-        WeightDestination, calculate_phase,
+        BlueGreenStatus, CanaryStatus, CompletionStatus, CondStatus, Condition, ConditionType,
+        DurationStatus, PauseCondition, PauseReason, RolloutStatus, TrafficWeights,
+        WeightDestination, calculate_phase, reason,
     };
     use rollout_sim::rollout::{Action, Input, RolloutObject, RsView, ServiceView, reconcile};
     use serde_json::{Map, Value, json};
@@ -627,11 +630,63 @@ mod controller {
     /// The status is mid-update with the same steps, so `currentStepHash` matches the steps.
     const STEPS_HASH: &str = "case-steps";
 
+    /// The case's wall-clock times (RFC 3339) and virtual time: the reconciles run at the
+    /// case's `now` if it gives one, else at the latest time its rollout status mentions
+    /// (upstream tests build those statuses from "now"); that instant is `NOW`.
+    struct Clock {
+        now: Option<i64>,
+    }
+
+    impl Clock {
+        fn read(inputs: &Value) -> Res<Clock> {
+            if let Some(now) = inputs["now"].as_str() {
+                return Ok(Clock {
+                    now: Some(parse_time(now)?),
+                });
+            }
+            let duration = &inputs["rollout"]["status"]["duration"];
+            let mut latest: Option<i64> = None;
+            for key in ["rolloutStartedAt", "finishedAt", "manualPauseStartedAt"] {
+                if let Some(t) = duration[key].as_str() {
+                    let t = parse_time(t)?;
+                    latest = Some(latest.map_or(t, |l| l.max(t)));
+                }
+            }
+            Ok(Clock { now: latest })
+        }
+
+        /// A wall-clock time as virtual time (seconds before or after `NOW`). Without a
+        /// reference, a time is taken to be `NOW` itself.
+        fn at(&self, text: &str) -> Res<SimTime> {
+            let t = parse_time(text)?;
+            let offset = self.now.map_or(0, |now| t - now);
+            let ms = NOW.as_millis() as i64 + offset * 1000;
+            u64::try_from(ms)
+                .map(SimTime)
+                .map_err(|_| format!("time {text} is too far before the case's now"))
+        }
+
+        /// Virtual time back to RFC 3339 (against the reference, or the Unix epoch + `NOW`).
+        fn wall(&self, t: SimTime) -> String {
+            let offset = (t.as_millis() as i64 - NOW.as_millis() as i64) / 1000;
+            let secs = self.now.unwrap_or(NOW.as_millis() as i64 / 1000) + offset;
+            chrono::DateTime::from_timestamp(secs, 0)
+                .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                .unwrap_or_default()
+        }
+    }
+
+    fn parse_time(text: &str) -> Res<i64> {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .map(|d| d.timestamp())
+            .map_err(|e| format!("`{text}` is not an RFC 3339 time: {e}"))
+    }
+
     /// Runs the case's passes and compares every asserted key.
     pub fn check(inputs: &Value, expected: &Map<String, Value>) -> Res<Vec<String>> {
         let mut world = World::read(inputs)?;
         let syncs = read::uint(inputs, "syncs")?.unwrap_or(1);
-        let initial = status_json(&world.rollout.status);
+        let initial = status_json(&world.rollout.status, &world.clock);
         let passes = (0..syncs).map(|_| world.sync()).collect();
         let run = Run {
             initial,
@@ -652,6 +707,7 @@ mod controller {
         names: BTreeSet<String>,
         /// The earlier revisions of re-used ReplicaSets (their revision-history annotation).
         history: BTreeMap<String, Vec<u64>>,
+        clock: Clock,
     }
 
     /// What one pass wrote.
@@ -679,15 +735,26 @@ mod controller {
             let rollout = &inputs["rollout"];
             let replicas = read::replicas(&rollout["spec"])?;
             let given = read::list(inputs, "replicaSets")?;
+            let clock = Clock::read(inputs)?;
             let replica_sets = given
                 .iter()
-                .map(|rs| rs_view(rs, replicas))
+                .map(|rs| rs_view(rs, replicas, &clock))
                 .collect::<Res<Vec<_>>>()?;
-            let rollout = rollout_object(rollout, given, &replica_sets)?;
+            let history = given
+                .iter()
+                .zip(&replica_sets)
+                .filter_map(|(json, rs)| {
+                    let text = annotation(json, "revision-history")?;
+                    let revisions = text.split(',').filter_map(|r| r.trim().parse().ok());
+                    Some((rs.name.clone(), revisions.collect()))
+                })
+                .collect();
+            let rollout = rollout_object(rollout, given, &replica_sets, &clock)?;
             Ok(World {
                 services: services_of(&rollout.spec, &rollout.status),
                 names: replica_sets.iter().map(|rs| rs.name.clone()).collect(),
-                history: BTreeMap::new(),
+                history,
+                clock,
                 rollout,
                 replica_sets,
             })
@@ -702,6 +769,7 @@ mod controller {
                 analysis_runs: &[],
                 experiments: &[],
                 routes: &[],
+                analysis_templates: &[],
                 replica_sets: &self.replica_sets,
                 services: &self.services,
                 now: NOW,
@@ -713,7 +781,7 @@ mod controller {
             if let Some(status) = plan.status {
                 self.rollout.status = status;
             }
-            pass.status = status_json(&self.rollout.status);
+            pass.status = status_json(&self.rollout.status, &self.clock);
             pass
         }
 
@@ -835,7 +903,7 @@ mod controller {
         }
 
         fn final_status(&self) -> Value {
-            status_json(&self.world.rollout.status)
+            status_json(&self.world.rollout.status, &self.world.clock)
         }
 
         /// Every real scale write of the whole run (a later pass overrides an earlier one).
@@ -933,16 +1001,45 @@ mod controller {
         }
     }
 
-    /// A ReplicaSet of the case, created at its revision, annotated for the current
-    /// `spec.replicas` (so no pass is a scaling event).
-    fn rs_view(rs: &Value, replicas: i32) -> Res<RsView> {
+    /// A `rollout.argoproj.io/*` annotation of a case's ReplicaSet, by short name (a number
+    /// is read as its decimal text, as Kubernetes annotations are strings).
+    fn annotation(rs: &Value, name: &str) -> Option<String> {
+        match &rs["annotations"][name] {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+
+    /// A ReplicaSet of the case, created at its revision. Its `desired-replicas` annotation
+    /// is the case's, or the current `spec.replicas` (then no pass is a scaling event).
+    fn rs_view(rs: &Value, replicas: i32, clock: &Clock) -> Res<RsView> {
         let name = read::text(rs, "name")?;
         if name.is_empty() {
             return Err("a ReplicaSet has no name".to_string());
         }
         let spec = read::int(rs, "specReplicas")?.unwrap_or(1);
         let available = read::int(rs, "availableReplicas")?.unwrap_or(0);
-        let revision = u64::from(read::uint(rs, "revision")?.unwrap_or(0));
+        let annotated_revision = annotation(rs, "revision")
+            .map(|r| {
+                r.parse::<u64>()
+                    .map_err(|_| format!("revision annotation `{r}`"))
+            })
+            .transpose()?;
+        let revision = match read::uint(rs, "revision")? {
+            Some(r) => u64::from(r),
+            None => annotated_revision.unwrap_or(0),
+        };
+        let desired = annotation(rs, "desired-replicas")
+            .map(|d| {
+                d.parse::<i32>()
+                    .map_err(|_| format!("desired-replicas annotation `{d}`"))
+            })
+            .transpose()?;
+        let deadline = annotation(rs, "scale-down-deadline")
+            .filter(|d| !d.is_empty())
+            .map(|d| clock.at(&d))
+            .transpose()?;
         let hash = read::text(rs, "podTemplateHash")?;
         Ok(RsView {
             name: name.to_string(),
@@ -953,8 +1050,8 @@ mod controller {
             ready: read::int(rs, "readyReplicas")?.unwrap_or(available),
             available,
             created: (SimTime(revision * 1000), revision),
-            desired_annotation: Some(replicas),
-            scale_down_deadline: None,
+            desired_annotation: Some(desired.unwrap_or(replicas)),
+            scale_down_deadline: deadline,
         })
     }
 
@@ -976,13 +1073,18 @@ mod controller {
 
     /// The Rollout object: its template is named by the case's `spec.template` label, which
     /// is also the hash of the new ReplicaSet.
-    fn rollout_object(rollout: &Value, given: &[Value], rss: &[RsView]) -> Res<RolloutObject> {
+    fn rollout_object(
+        rollout: &Value,
+        given: &[Value],
+        rss: &[RsView],
+        clock: &Clock,
+    ) -> Res<RolloutObject> {
         let template = read::text(&rollout["spec"], "template")?;
         if template.is_empty() {
             return Err("the rollout has no `spec.template` label".to_string());
         }
         let spec = rollout_spec(&rollout["spec"], template)?;
-        let mut status = rollout_status(&rollout["status"], rss, template)?;
+        let mut status = rollout_status(&rollout["status"], rss, template, clock)?;
         (status.phase, status.message) = calculate_phase(&spec, &status);
         Ok(RolloutObject {
             name: ROLLOUT_NAME.to_string(),
@@ -1158,7 +1260,12 @@ mod controller {
 
     /// The status as the previous reconcile left it: the case's fields, the step hash of the
     /// current steps, and pod counts summed from the ReplicaSets.
-    fn rollout_status(status: &Value, rss: &[RsView], template: &str) -> Res<RolloutStatus> {
+    fn rollout_status(
+        status: &Value,
+        rss: &[RsView],
+        template: &str,
+        clock: &Clock,
+    ) -> Res<RolloutStatus> {
         let sum = |count: fn(&RsView) -> i32| rss.iter().map(|rs| count(rs).max(0) as u32).sum();
         let new_rs = rss.iter().find(|rs| rs.hash == template);
         let abort = read::flag(status, "abort")?;
@@ -1191,8 +1298,90 @@ mod controller {
                 )?,
                 ..BlueGreenStatus::default()
             },
+            conditions: conditions(status)?,
+            duration: duration(&status["duration"], clock)?,
             ..RolloutStatus::default()
         })
+    }
+
+    /// `status.conditions`: `{type, status, reason}` each (message empty, times now).
+    fn conditions(status: &Value) -> Res<Vec<Condition>> {
+        let kinds = [
+            ConditionType::Progressing,
+            ConditionType::Available,
+            ConditionType::Healthy,
+            ConditionType::Completed,
+            ConditionType::Paused,
+            ConditionType::InvalidSpec,
+        ];
+        let reasons = [
+            reason::NEW_RS_CREATED,
+            reason::FOUND_NEW_RS,
+            reason::RS_UPDATED,
+            reason::RS_NOT_AVAILABLE,
+            reason::NEW_RS_AVAILABLE,
+            reason::PAUSED,
+            reason::RESUMED,
+            reason::RETRY,
+            reason::ABORTED,
+            reason::TIMED_OUT,
+            reason::AVAILABLE,
+            reason::HEALTHY,
+            reason::COMPLETED,
+            reason::INVALID_SPEC,
+        ];
+        read::list(status, "conditions")?
+            .iter()
+            .map(|c| {
+                let kind_name = read::text(c, "type")?;
+                let kind = kinds
+                    .into_iter()
+                    .find(|k| k.as_str() == kind_name)
+                    .ok_or_else(|| format!("unknown condition type `{kind_name}`"))?;
+                let status = match read::text(c, "status")? {
+                    "True" => CondStatus::True,
+                    "False" => CondStatus::False,
+                    "Unknown" | "" => CondStatus::Unknown,
+                    other => return Err(format!("unknown condition status `{other}`")),
+                };
+                let why = read::text(c, "reason")?;
+                let reason = reasons
+                    .into_iter()
+                    .find(|r| *r == why)
+                    .ok_or_else(|| format!("unknown condition reason `{why}`"))?;
+                Ok(Condition {
+                    kind,
+                    status,
+                    reason,
+                    message: read::text(c, "message")?.to_string(),
+                    last_update: NOW,
+                    last_transition: NOW,
+                })
+            })
+            .collect()
+    }
+
+    /// `status.duration`: `{rolloutStartedAt, finishedAt, completionStatus, ...}`.
+    fn duration(v: &Value, clock: &Clock) -> Res<Option<DurationStatus>> {
+        if v.is_null() {
+            return Ok(None);
+        }
+        let time = |key: &str| -> Res<Option<SimTime>> {
+            v[key].as_str().map(|t| clock.at(t)).transpose()
+        };
+        let completion_status = match v["completionStatus"].as_str() {
+            None => None,
+            Some(c) => {
+                Some(CompletionStatus::parse(c).ok_or_else(|| format!("completionStatus `{c}`"))?)
+            }
+        };
+        Ok(Some(DurationStatus {
+            rollout_started_at: time("rolloutStartedAt")?,
+            manual_pause_started_at: time("manualPauseStartedAt")?,
+            total_manual_pause_seconds: v["totalManualPauseDurationSeconds"].as_u64(),
+            finished_at: time("finishedAt")?,
+            completion_status,
+        }))
     }
 
     /// `status.pauseConditions`: reasons (`"CanaryPauseStep"` or `{reason, startTime}`, the
@@ -1233,7 +1422,10 @@ mod controller {
         Ok(Some(TrafficWeights {
             canary: destination(&v["canary"])?,
             stable: destination(&v["stable"])?,
-            additional: Vec::new(),
+            additional: read::list(v, "additional")?
+                .iter()
+                .map(destination)
+                .collect::<Res<_>>()?,
         }))
     }
 
@@ -1247,14 +1439,15 @@ mod controller {
             });
         }
         Ok(WeightDestination {
-            weight: read::required_int(v, "weight")?,
+            // A missing weight is 0 (`omitempty` upstream).
+            weight: read::int(v, "weight")?.unwrap_or(0),
             pod_template_hash: read::text(v, "podTemplateHash")?.to_string(),
             service_name: read::text(v, "serviceName")?.to_string(),
         })
     }
 
     /// The status with Argo's field names, for `status` keys (dotted paths into this object).
-    fn status_json(st: &RolloutStatus) -> Value {
+    fn status_json(st: &RolloutStatus, clock: &Clock) -> Value {
         let pause_conditions: Vec<Value> = st
             .pause_conditions
             .iter()
@@ -1291,6 +1484,21 @@ mod controller {
             "abortedAt": st.aborted_at.map(|t| t.as_millis() / 1000),
             "promoteFull": st.promote_full,
             "canary": { "weights": st.canary.weights.as_ref().map(weights_json) },
+            "blueGreen": {
+                "activeSelector": st.blue_green.active_selector,
+                "previewSelector": st.blue_green.preview_selector,
+                "scaleUpPreviewCheckPoint": st.blue_green.scale_up_preview_check_point,
+            },
+            "duration": st.duration.as_ref().map(|d| {
+                let time = |t: Option<SimTime>| t.map(|t| clock.wall(t));
+                json!({
+                    "rolloutStartedAt": time(d.rollout_started_at),
+                    "manualPauseStartedAt": time(d.manual_pause_started_at),
+                    "totalManualPauseDurationSeconds": d.total_manual_pause_seconds,
+                    "finishedAt": time(d.finished_at),
+                    "completionStatus": d.completion_status.map(|c| c.as_str()),
+                })
+            }),
             "conditions": conditions,
             "phase": st.phase.as_str(),
             "message": st.message,
@@ -1305,7 +1513,8 @@ mod controller {
                 "serviceName": d.service_name,
             })
         };
-        json!({ "canary": side(&w.canary), "stable": side(&w.stable) })
+        let additional: Vec<Value> = w.additional.iter().map(side).collect();
+        json!({ "canary": side(&w.canary), "stable": side(&w.stable), "additional": additional })
     }
 }
 

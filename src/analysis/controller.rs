@@ -154,6 +154,11 @@ pub fn reconcile(run: &mut AnalysisRun, now: SimTime, provider: &mut dyn Provide
     }
     out.next = if run.status.phase.completed() {
         None
+    } else if run.is_terminating() {
+        // Argo's status write re-queues the run at once (the informer's update handler), and
+        // a terminating run completes on that reconcile: it never waits for another metric's
+        // initial delay or interval.
+        Some(now)
     } else {
         next_reconcile(run, &metrics)
     };
@@ -175,7 +180,8 @@ fn task_for(run: &AnalysisRun, metric: &Metric, terminating: bool, now: SimTime)
     if let Some(m) = last
         && m.finished_at.is_none()
     {
-        if m.resume_at.is_some_and(|t| t > now) {
+        // A terminating run stops its in-flight measurements now, not when they would resume.
+        if !terminating && m.resume_at.is_some_and(|t| t > now) {
             return None;
         }
         return Some(Task::Resume(m.clone()));
@@ -603,6 +609,26 @@ mod tests {
             message,
             "Metric \"m\" assessed Failed due to failed (1) > failureLimit (0)"
         );
+    }
+
+    #[test]
+    fn a_failed_metric_ends_the_run_without_waiting_for_another_metrics_delay() {
+        let mut delayed = metric(None, 0);
+        delayed.name = "later".into();
+        delayed.initial_delay = Some(SimDuration::from_secs(60));
+        let mut run = run_of(metric(Some(10), 5));
+        run.metrics.as_mut().unwrap().push(delayed);
+        let (phase, message, times) = drive(&mut run, &[Failed], SimTime::from_secs(3600));
+        assert_eq!(phase, Failed);
+        assert_eq!(times, [0]);
+        // Completed on the re-queue at the same instant, not at the other metric's 60 s.
+        assert_eq!(run.status.completed_at, Some(SimTime::ZERO));
+        assert_eq!(
+            message,
+            "Metric \"m\" assessed Failed due to failed (1) > failureLimit (0)"
+        );
+        // The metric that never measured is judged as terminated: Successful.
+        assert_eq!(run.result("later").map(|r| r.phase), None);
     }
 
     #[test]

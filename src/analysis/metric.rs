@@ -12,6 +12,13 @@ use super::expr::Program;
 /// Argo's default `consecutiveErrorLimit`: the fifth error in a row ends the metric.
 pub const DEFAULT_CONSECUTIVE_ERROR_LIMIT: i64 = 4;
 
+/// The shortest `interval` accepted. Argo itself takes any Go duration, but on a real cluster
+/// each measurement is a provider query plus a status write to the API server, and the
+/// measurement times Argo keeps are whole seconds: measuring more than once a second never
+/// happens. A shorter interval would only make a run cost thousands of measurements per
+/// virtual second (an hour at `1ms` is 3.6 million), so it is refused with this reason.
+pub const MIN_INTERVAL: SimDuration = SimDuration(1_000);
+
 /// A compiled `successCondition` or `failureCondition`, with its text for messages.
 #[derive(Debug, Clone)]
 pub struct Condition {
@@ -110,6 +117,18 @@ fn keep<T>(problems: &mut Vec<Problem>, r: Result<Option<T>, Problem>) -> Option
 pub fn read(m: &raw::Metric) -> Result<Metric, Vec<Problem>> {
     let mut problems = Vec::new();
     let interval = keep(&mut problems, duration(&m.interval, "interval"));
+    if let Some(i) = interval
+        && i < MIN_INTERVAL
+    {
+        problems.push((
+            "interval",
+            format!(
+                "interval {i} is shorter than {MIN_INTERVAL}: a real analysis measures at most \
+                 once a second (each measurement is a provider query and a status write, its \
+                 times kept in whole seconds), so the simulator refuses shorter intervals"
+            ),
+        ));
+    }
     let initial_delay = keep(&mut problems, duration(&m.initial_delay, "initialDelay"));
     let success = keep(
         &mut problems,

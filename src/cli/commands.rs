@@ -203,6 +203,14 @@ fn run(
         Ok(s) => s,
         Err(code) => return code,
     };
+    // The folder is checked before the simulation, not after it.
+    let out = match out.map(crate::output::outdir::OutDir::prepare).transpose() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
     let seed = seed.unwrap_or(sc.seed);
     let budgets = budget_args.for_scenario(&sc);
     let mut result = sim::run_with_budgets(&sc, seed, budgets);
@@ -232,11 +240,11 @@ fn run(
             return report_engine_failure(&result);
         }
     }
+    // Files first: if the reader of stdout goes away mid-timeline, the set is complete anyway.
+    let artifacts = out.map(|o| crate::output::artifacts::write_into(o, &sc, seed, &result, &log));
     print!("{text}");
-    if let Some(dir) = out
-        && let Err(e) = crate::output::artifacts::write_all(dir, &sc, seed, &result, &log)
-    {
-        eprintln!("error: cannot write to {}: {e}", dir.display());
+    if let Some(Err(e)) = artifacts {
+        eprintln!("error: {e}");
         return EXIT_INVALID;
     }
     exit_code(&result)

@@ -2,10 +2,43 @@
 //! scenario's expectation, wait or invariant failed, 2 invalid input, 3 the simulator itself
 //! failed (a budget of the run was exceeded).
 
+// Every `print!` and `println!` of the CLI writes through `stdout`, which ends the process
+// quietly when the reader of a pipe has gone (`run X | head -1`) instead of panicking. Defined
+// before the modules so that they shadow the standard macros in all of them.
+macro_rules! print {
+    ($($arg:tt)*) => {
+        $crate::cli::stdout::print(format_args!($($arg)*))
+    };
+}
+macro_rules! println {
+    () => {
+        $crate::cli::stdout::print(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::stdout::print(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+// Messages on standard error are best effort: when stderr is a closed pipe too
+// (`lint X 2>&1 | head -1`) there is nobody left to tell, and the exit code still says it all.
+macro_rules! eprint {
+    ($($arg:tt)*) => {
+        $crate::cli::stdout::eprint(format_args!($($arg)*))
+    };
+}
+macro_rules! eprintln {
+    () => {
+        $crate::cli::stdout::eprint(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::stdout::eprint(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod commands;
 mod diff;
 mod plan;
 mod shard;
+mod stdout;
 mod sweep;
 mod views;
 
@@ -263,5 +296,7 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    commands::dispatch(cli.command)
+    let code = commands::dispatch(cli.command);
+    stdout::flush();
+    code
 }

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::input::Severity;
+use crate::output::outdir::OutDir;
 use crate::output::sweep as render;
 use crate::sweep::{self as sw, Slice, VariantProblem, VariantResult};
 
@@ -66,6 +67,14 @@ pub fn sweep(
             .map(|s| s.seed)
             .unwrap_or_default()
     });
+    // The folder is checked before the runs; the files are put in place as one set.
+    let out = match out_dir.map(OutDir::prepare).transpose() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
     let slice = shard.map(|s| Slice {
         index: s.index,
         count: s.count,
@@ -120,11 +129,18 @@ pub fn sweep(
         print!("{}", render::json_part(&results, s, runs, seed));
         return EXIT_OK;
     }
-    show(&results, format, out_dir)
+    show(&results, format, out)
 }
 
 /// `merge PART...`: the parts of a sharded sweep, printed as the whole sweep prints.
 pub fn merge(parts: &[PathBuf], format: SweepFormat, out_dir: Option<&Path>) -> i32 {
+    let out = match out_dir.map(OutDir::prepare).transpose() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
     let mut read = Vec::new();
     for p in parts {
         let name = p.display().to_string();
@@ -144,7 +160,7 @@ pub fn merge(parts: &[PathBuf], format: SweepFormat, out_dir: Option<&Path>) -> 
         }
     }
     match sw::merge(read) {
-        Ok(results) => show(&results, format, out_dir),
+        Ok(results) => show(&results, format, out),
         Err(e) => {
             eprintln!("error: {e}");
             EXIT_INVALID
@@ -152,26 +168,34 @@ pub fn merge(parts: &[PathBuf], format: SweepFormat, out_dir: Option<&Path>) -> 
     }
 }
 
-/// Prints the results in `format`, and with `--out` writes every format and the charts.
-fn show(results: &[VariantResult], format: SweepFormat, out_dir: Option<&Path>) -> i32 {
-    match format {
-        SweepFormat::Text => print!("{}", render::text(results)),
-        SweepFormat::Csv => print!("{}", render::csv(results)),
-        SweepFormat::Json => print!("{}", render::json(results)),
-    }
-    if let Some(dir) = out_dir {
-        let written = std::fs::create_dir_all(dir)
-            .and_then(|_| std::fs::write(dir.join("sweep.csv"), render::csv(results)))
-            .and_then(|_| std::fs::write(dir.join("sweep.json"), render::json(results)))
-            .and_then(|_| std::fs::write(dir.join("sweep.txt"), render::text(results)));
+/// Every file `--out` may hold (the set, see `output::outdir`).
+const OUT_SET: [&str; 5] = [
+    "sweep.csv",
+    "sweep.json",
+    "sweep.txt",
+    "sweep.svg",
+    "sweep-detection.svg",
+];
+
+/// With `--out`, writes every format and the charts (as one set, before stdout: if the reader
+/// of stdout goes away, the set is complete anyway); then prints the results in `format`.
+fn show(results: &[VariantResult], format: SweepFormat, out: Option<OutDir>) -> i32 {
+    if let Some(out) = out {
+        let staging = out.staging().to_path_buf();
+        let write = |name: &str, text: &str| {
+            std::fs::write(staging.join(name), text).map_err(|e| format!("{name}: {e}"))
+        };
+        let written = write("sweep.csv", &render::csv(results))
+            .and_then(|_| write("sweep.json", &render::json(results)))
+            .and_then(|_| write("sweep.txt", &render::text(results)));
         if let Err(e) = written {
-            eprintln!("error: cannot write to {}: {e}", dir.display());
+            eprintln!("error: cannot write {e}");
             return EXIT_INVALID;
         }
         match render::chart_svg(results) {
             Ok(svg) => {
-                if let Err(e) = std::fs::write(dir.join("sweep.svg"), svg) {
-                    eprintln!("error: cannot write to {}: {e}", dir.display());
+                if let Err(e) = write("sweep.svg", &svg) {
+                    eprintln!("error: cannot write {e}");
                     return EXIT_INVALID;
                 }
             }
@@ -180,14 +204,23 @@ fn show(results: &[VariantResult], format: SweepFormat, out_dir: Option<&Path>) 
         // Over one numeric --set: the detection curve.
         match render::detection_svg(results) {
             Some(Ok(svg)) => {
-                if let Err(e) = std::fs::write(dir.join("sweep-detection.svg"), svg) {
-                    eprintln!("error: cannot write to {}: {e}", dir.display());
+                if let Err(e) = write("sweep-detection.svg", &svg) {
+                    eprintln!("error: cannot write {e}");
                     return EXIT_INVALID;
                 }
             }
             Some(Err(e)) => eprintln!("warning: the detection chart could not be drawn: {e}"),
             None => {}
         }
+        if let Err(e) = out.commit(&OUT_SET.map(String::from)) {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    }
+    match format {
+        SweepFormat::Text => print!("{}", render::text(results)),
+        SweepFormat::Csv => print!("{}", render::csv(results)),
+        SweepFormat::Json => print!("{}", render::json(results)),
     }
     EXIT_OK
 }

@@ -119,7 +119,7 @@ pub fn watch(inputs: &Inputs, opts: &WatchOptions) -> i32 {
     let colour = colour(opts.no_color);
     let id = identity(&v.sc);
     let mut replay = Replay::new(&v.result.journal);
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout::lock();
     let mut last_frame = String::new();
     let mut last_t = SimTime::ZERO;
     let stdin = std::io::stdin();
@@ -245,7 +245,7 @@ pub fn interactive(inputs: &Inputs, opts: &WatchOptions) -> i32 {
     let mut live = sim::Live::new(&sc, opts.seed.unwrap_or(sc.seed));
     let frame = std::time::Duration::from_millis(100);
     let step = crate::engine::SimDuration((opts.speed * 100.0).round().max(1.0) as u64);
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout::lock();
     let mut last = String::new();
     let mut last_state = None;
     // In raw mode a newline does not return the carriage.

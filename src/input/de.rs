@@ -476,12 +476,19 @@ impl<'de, 'r> Deserializer<'de> for NodeDe<'de, 'r> {
 
 /// "unknown key `foo`", with the closest known key when one is near enough to be a typo.
 pub fn unknown_key_message(key: &str, fields: &[&str]) -> String {
-    // Control characters in a key (binary garbage) must not reach the terminal raw.
-    let shown: String = key.escape_debug().collect();
+    // Control characters in a key (binary garbage) must not reach the terminal raw, and a key
+    // of a megabyte is shown by its start.
+    let mut shown: String = key.escape_debug().take(80).collect();
+    if key.escape_debug().nth(80).is_some() {
+        shown.push('…');
+    }
     let key = shown.as_str();
     let best = fields
         .iter()
         .filter(|f| !f.starts_with('$'))
+        // Lengths further apart than the largest distance suggested cannot be a typo; skipping
+        // them keeps a huge key from costing a huge table.
+        .filter(|f| key.chars().count().abs_diff(f.chars().count()) <= 3)
         .map(|f| {
             (
                 edit_distance(&key.to_ascii_lowercase(), &f.to_ascii_lowercase()),

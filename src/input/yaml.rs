@@ -2,11 +2,14 @@
 //!
 //! Why not `serde_yaml`: it reports only the first problem and gives no position for a value
 //! once deserialized, while users need every problem of a file with its line. Building our own
-//! tree also lets us guard the reader: a size cap, a nesting-depth cap, and an alias budget (a
-//! small file whose aliases expand quadratically is refused in microseconds instead of eating
+//! tree also lets us guard the reader: a size cap, a nesting-depth cap, and an expansion budget
+//! (a small file whose aliases expand quadratically is refused in microseconds instead of eating
 //! gigabytes). Merge keys (`<<: *base`) are expanded as kubectl does.
+//!
+//! Every check costs time linear in the file: duplicate keys are found with a set of the keys
+//! seen so far, and the size of every anchored value is counted once, when it is read.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
@@ -17,11 +20,13 @@ use super::path::{FieldPath, Seg};
 pub const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
 /// Deeper nesting is refused (real manifests stay under 20 levels).
 pub const MAX_DEPTH: usize = 128;
-/// The number of nodes that aliases may add, over all documents of a file.
+/// The number of nodes that anchors and aliases may copy, over all documents of a file. An
+/// anchored value is copied once to be remembered and once more at each alias, so both count:
+/// nested anchors with no alias at all would otherwise copy a value once per level.
 pub const MAX_ALIAS_NODES: usize = 1_000_000;
 
 /// A position in a file: 1-based line, 1-based column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Pos {
     pub line: u32,
     pub col: u32,
@@ -178,20 +183,6 @@ impl Node {
         matches!(&self.value, Value::Scalar(s) if s.resolve() == Resolved::Null)
     }
 
-    /// Number of nodes in this subtree (for the alias budget).
-    fn size(&self) -> usize {
-        match &self.value {
-            Value::Scalar(_) => 1,
-            Value::Seq(items) => 1 + items.iter().map(Node::size).sum::<usize>(),
-            Value::Map(entries) => {
-                1 + entries
-                    .iter()
-                    .map(|(k, v)| k.size() + v.size())
-                    .sum::<usize>()
-            }
-        }
-    }
-
     /// A short description for "expected X, found Y" messages.
     pub fn describe(&self) -> String {
         match &self.value {
@@ -232,7 +223,12 @@ fn pos_of(span: &Span) -> Pos {
 struct Builder<'a> {
     file: &'a str,
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
-    anchors: BTreeMap<usize, Node>,
+    /// Anchored values by anchor id, with their size in nodes (counted once, when read).
+    anchors: BTreeMap<usize, (Node, usize)>,
+    /// Nodes in the trees built so far, copies included: the size of a subtree is the
+    /// difference of this counter before and after it.
+    built: usize,
+    /// Nodes copied for anchors and aliases, against `MAX_ALIAS_NODES`.
     alias_nodes: usize,
 }
 
@@ -241,6 +237,22 @@ type BuildResult<T> = Result<T, Diagnostic>;
 impl<'a> Builder<'a> {
     fn err(&self, pos: Pos, kind: DiagKind, msg: impl Into<String>) -> Diagnostic {
         Diagnostic::error(self.file, Some(pos), &FieldPath::root(), kind, msg)
+    }
+
+    /// Counts `n` copied nodes against the expansion budget.
+    fn spend(&mut self, pos: Pos, n: usize) -> BuildResult<()> {
+        self.alias_nodes = self.alias_nodes.saturating_add(n);
+        if self.alias_nodes > MAX_ALIAS_NODES {
+            return Err(self.err(
+                pos,
+                DiagKind::AliasBudget,
+                format!(
+                    "YAML anchors and aliases expand to more than {MAX_ALIAS_NODES} values; \
+                     refusing to read a file that grows this much"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn next(&mut self) -> BuildResult<Option<(Event<'a>, Span)>> {
@@ -305,6 +317,8 @@ impl<'a> Builder<'a> {
                 format!("values are nested more than {MAX_DEPTH} levels deep"),
             ));
         }
+        let built_before = self.built;
+        self.built += 1;
         let (node, anchor) = match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 let is_str_tag = tag
@@ -323,22 +337,13 @@ impl<'a> Builder<'a> {
                 )
             }
             Event::Alias(id) => {
-                let Some(target) = self.anchors.get(&id) else {
+                let Some(&(_, size)) = self.anchors.get(&id) else {
                     return Err(self.err(pos, DiagKind::Syntax, "alias to an unknown anchor"));
                 };
-                let size = target.size();
-                self.alias_nodes = self.alias_nodes.saturating_add(size);
-                if self.alias_nodes > MAX_ALIAS_NODES {
-                    return Err(self.err(
-                        pos,
-                        DiagKind::AliasBudget,
-                        format!(
-                            "YAML aliases expand to more than {MAX_ALIAS_NODES} values; \
-                             refusing to read a file that grows this much"
-                        ),
-                    ));
-                }
-                let mut copy = target.clone();
+                // Checked before copying, so a bomb is refused without being built.
+                self.spend(pos, size)?;
+                self.built = built_before + size;
+                let mut copy = self.anchors[&id].0.clone();
                 copy.pos = pos;
                 return Ok(copy);
             }
@@ -365,7 +370,9 @@ impl<'a> Builder<'a> {
             _ => return Err(self.err(pos, DiagKind::Syntax, "unexpected YAML event")),
         };
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            let size = self.built - built_before;
+            self.spend(pos, size)?;
+            self.anchors.insert(anchor, (node.clone(), size));
         }
         Ok(node)
     }
@@ -373,6 +380,9 @@ impl<'a> Builder<'a> {
     fn mapping(&mut self, pos: Pos, depth: usize) -> BuildResult<Node> {
         let mut entries: Vec<(Node, Node)> = Vec::new();
         let mut merged: Vec<(Node, Node)> = Vec::new();
+        // Keys seen in this mapping: a set, so that a mapping of n keys costs n lookups, not
+        // n²/2 comparisons. Only membership is asked, never the order, so a hash set is safe.
+        let mut seen: HashSet<String> = HashSet::new();
         loop {
             let Some((ev, span)) = self.next()? else {
                 return Err(self.err(pos, DiagKind::Syntax, "unterminated mapping"));
@@ -395,22 +405,24 @@ impl<'a> Builder<'a> {
                 self.collect_merge(&value, &mut merged)?;
                 continue;
             }
-            if let Some(k) = &key_text
-                && entries.iter().any(|(ek, _)| ek.as_str() == Some(k))
+            if let Some(k) = key.as_str()
+                && !seen.insert(k.to_string())
             {
+                let shown: String = k.escape_debug().collect();
                 return Err(self.err(
                     key.pos,
                     DiagKind::DuplicateKey,
-                    format!("the key `{k}` appears twice in this mapping"),
+                    format!(
+                        "the key `{}` appears twice in this mapping",
+                        truncate(&shown, 60)
+                    ),
                 ));
             }
             entries.push((key, value));
         }
         // Merged entries fill in only the keys the mapping does not set itself.
         for (k, v) in merged {
-            let present = entries
-                .iter()
-                .any(|(ek, _)| ek.as_str().is_some() && ek.as_str() == k.as_str());
+            let present = k.as_str().is_some_and(|t| seen.contains(t));
             if !present {
                 entries.push((k, v));
             }
@@ -422,10 +434,25 @@ impl<'a> Builder<'a> {
     }
 
     fn collect_merge(&self, value: &Node, out: &mut Vec<(Node, Node)>) -> BuildResult<()> {
+        // The first mapping that gives a key wins, as in YAML's merge key; a set of the keys
+        // taken keeps this linear.
+        let mut taken: HashSet<Option<String>> = out
+            .iter()
+            .map(|(k, _)| k.as_str().map(str::to_string))
+            .collect();
+        self.merge_into(value, out, &mut taken)
+    }
+
+    fn merge_into(
+        &self,
+        value: &Node,
+        out: &mut Vec<(Node, Node)>,
+        taken: &mut HashSet<Option<String>>,
+    ) -> BuildResult<()> {
         match &value.value {
             Value::Map(entries) => {
                 for (k, v) in entries {
-                    if !out.iter().any(|(ok, _)| ok.as_str() == k.as_str()) {
+                    if taken.insert(k.as_str().map(str::to_string)) {
                         out.push((k.clone(), v.clone()));
                     }
                 }
@@ -433,7 +460,7 @@ impl<'a> Builder<'a> {
             }
             Value::Seq(items) => {
                 for item in items {
-                    self.collect_merge(item, out)?;
+                    self.merge_into(item, out, taken)?;
                 }
                 Ok(())
             }
@@ -452,6 +479,7 @@ pub fn parse_documents(file: &str, text: &str) -> Result<Vec<Document>, Diagnost
         file,
         parser: Parser::new_from_str(text),
         anchors: BTreeMap::new(),
+        built: 0,
         alias_nodes: 0,
     };
     builder.documents()
@@ -584,6 +612,71 @@ mod tests {
             parse_documents("t.yaml", &bomb).unwrap_err().kind,
             DiagKind::AliasBudget
         );
+    }
+
+    #[test]
+    fn thirty_thousand_keys_are_read_and_a_late_duplicate_found() {
+        let mut text: String = (0..30_000).map(|i| format!("key{i}: {i}\n")).collect();
+        let docs = parse_documents("t.yaml", &text).expect("distinct keys parse");
+        match &docs[0].root.value {
+            Value::Map(entries) => assert_eq!(entries.len(), 30_000),
+            other => panic!("{other:?}"),
+        }
+        // The last key repeats the first: found, at its own line.
+        text.push_str("key0: again\n");
+        let d = parse_documents("t.yaml", &text).unwrap_err();
+        assert_eq!(d.kind, DiagKind::DuplicateKey);
+        assert_eq!(
+            d.pos,
+            Some(Pos {
+                line: 30_001,
+                col: 1
+            })
+        );
+    }
+
+    /// `&a0 [&a1 [... &aN [x, x, ...]]]`: no alias at all, but remembering each anchor copies
+    /// everything under it.
+    fn nested_anchors(levels: usize, leaves: usize) -> String {
+        let mut s = String::new();
+        for i in 0..levels {
+            s.push_str(&format!("&a{i} ["));
+        }
+        s.push_str(&vec!["x"; leaves].join(", "));
+        s.push_str(&"]".repeat(levels));
+        s
+    }
+
+    #[test]
+    fn nested_anchors_without_aliases_count_against_the_budget() {
+        // 100 levels over 20,000 values: 2 million copies.
+        let d = parse_documents("t.yaml", &nested_anchors(100, 20_000)).unwrap_err();
+        assert_eq!(d.kind, DiagKind::AliasBudget);
+        // A few nested anchors over a small value are ordinary YAML.
+        let ok = parse_documents("t.yaml", &nested_anchors(5, 100)).unwrap();
+        assert!(matches!(ok[0].root.value, Value::Seq(_)));
+    }
+
+    #[test]
+    fn an_alias_costs_the_size_of_its_anchor() {
+        // The anchored list is 10 nodes (itself and 9 scalars), copied once when read and once
+        // per alias: 99,999 aliases fit the budget, one more does not.
+        let base = format!("a: &a [{}]\n", ["x"; 9].join(", "));
+        let fits = (MAX_ALIAS_NODES - 10) / 10;
+        let list = |n: usize| format!("{base}b: [{}]\n", vec!["*a"; n].join(", "));
+        assert!(parse_documents("t.yaml", &list(fits)).is_ok());
+        let d = parse_documents("t.yaml", &list(fits + 1)).unwrap_err();
+        assert_eq!(d.kind, DiagKind::AliasBudget);
+        assert_eq!(d.pos.map(|p| p.line), Some(2));
+    }
+
+    #[test]
+    fn merge_keys_keep_the_first_value_of_a_key() {
+        let n = one("a: &a {x: 1}\nb: &b {x: 2, y: 2}\nc:\n  <<: [*a, *b]\n  z: 3\n");
+        let c = n.get("c").unwrap();
+        assert_eq!(c.get("x").unwrap().as_str(), Some("1"));
+        assert_eq!(c.get("y").unwrap().as_str(), Some("2"));
+        assert_eq!(c.get("z").unwrap().as_str(), Some("3"));
     }
 
     #[test]

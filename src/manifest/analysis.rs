@@ -305,10 +305,19 @@ fn convert_metric(m: &raw::Metric, p: &FieldPath, report: &mut Report) -> Option
             return None;
         }
     };
-    // Only a metric with no placeholders can be judged before a run resolves its arguments.
-    let json = serde_json::to_string(m).unwrap_or_default();
-    if !json.contains("{{") {
-        for (field, problem) in crate::analysis::metric::check(m) {
+    // Only fields with no placeholders can be judged before a run resolves its arguments; the
+    // others are judged when the run is created. (A query full of `{{args.*}}` must not hide a
+    // bad interval.)
+    let json = serde_json::to_value(m).unwrap_or_default();
+    let has_placeholder = |f: &str| json.get(f).is_some_and(|v| v.to_string().contains("{{"));
+    let placeholder = |field: &str| match field {
+        "count" => ["count", "failureLimit", "inconclusiveLimit"]
+            .into_iter()
+            .any(has_placeholder),
+        other => has_placeholder(other),
+    };
+    for (field, problem) in crate::analysis::metric::check(m) {
+        if !placeholder(field) {
             report.error(&p.key(field), DiagKind::InvalidValue, problem);
         }
     }

@@ -162,6 +162,12 @@ pub struct TrafficRouting {
     pub provider: String,
     pub max_traffic_weight: u32,
     pub managed_routes: Vec<String>,
+    /// Whether this router needs `canaryService` and `stableService`
+    /// (`requireCanaryStableServices`: every router but plugins and Istio with a
+    /// DestinationRule).
+    pub services_required: bool,
+    /// Where `trafficRouting` was written, for problems found against the scenario.
+    pub origin: super::analysis::Origin,
 }
 
 /// One canary step. As upstream, setWeight, pause, experiment, analysis and plugin exclude
@@ -424,6 +430,9 @@ fn convert_spec(s: &raw::RolloutSpec, p: &FieldPath, report: &mut Report) -> Opt
         &p.key("strategy"),
         report,
     );
+    if let Some(st) = s.strategy.as_ref() {
+        check_strategy_limits(st, revision_history_limit, &p.key("strategy"), report);
+    }
     Some(RolloutSpec {
         replicas,
         selector: selector?,
@@ -637,6 +646,81 @@ fn convert_blue_green(b: &raw::BlueGreen, p: &FieldPath, report: &mut Report) ->
     })
 }
 
+/// Checks of `ValidateRolloutStrategy` (validation.go) that look across fields: a blue-green
+/// scale-down revision limit above the revision history, `antiAffinity` with exactly one
+/// strategy and a weight in 1..100, and `maxTrafficWeight` only with NGINX or plugins.
+fn check_strategy_limits(
+    st: &raw::Strategy,
+    revision_history_limit: u32,
+    p: &FieldPath,
+    report: &mut Report,
+) {
+    if let Some(b) = &st.blue_green {
+        if let Some(limit) = b.scale_down_delay_revision_limit
+            && limit > i64::from(revision_history_limit)
+        {
+            report.error(
+                &p.key("blueGreen").key("scaleDownDelayRevisionLimit"),
+                DiagKind::InvalidValue,
+                "This rollout's revision history limit can not be smaller than the rollout's \
+                 scale down limit",
+            );
+        }
+        check_anti_affinity(
+            &b.anti_affinity,
+            &p.key("blueGreen").key("antiAffinity"),
+            report,
+        );
+    }
+    if let Some(c) = &st.canary {
+        check_anti_affinity(
+            &c.anti_affinity,
+            &p.key("canary").key("antiAffinity"),
+            report,
+        );
+        if let Some(t) = &c.traffic_routing
+            && t.max_traffic_weight.is_some()
+            && t.nginx.is_none()
+            && t.plugins.is_none()
+        {
+            report.error(
+                &p.key("canary")
+                    .key("trafficRouting")
+                    .key("maxTrafficWeight"),
+                DiagKind::InvalidValue,
+                "Canary maxTrafficWeight in traffic routing only supported in Nginx and Plugins",
+            );
+        }
+    }
+}
+
+/// `ValidateRolloutStrategyAntiAffinity`.
+fn check_anti_affinity(a: &Option<serde_json::Value>, p: &FieldPath, report: &mut Report) {
+    let Some(a) = a else {
+        return;
+    };
+    let preferred = a.get("preferredDuringSchedulingIgnoredDuringExecution");
+    let required = a.get("requiredDuringSchedulingIgnoredDuringExecution");
+    if preferred.is_some() == required.is_some() {
+        report.error(
+            p,
+            DiagKind::InvalidValue,
+            "AntiAffinity must have exactly one strategy listed",
+        );
+    }
+    let weight = preferred
+        .and_then(|w| w.get("weight"))
+        .and_then(|w| w.as_i64());
+    if preferred.is_some() && !weight.is_some_and(|w| (1..=100).contains(&w)) {
+        report.error(
+            &p.key("preferredDuringSchedulingIgnoredDuringExecution")
+                .key("weight"),
+            DiagKind::InvalidValue,
+            "AntiAffinity weight must be between 1-100",
+        );
+    }
+}
+
 fn router_name(t: &raw::TrafficRouting) -> Option<&'static str> {
     let routers: [(&str, bool); 9] = [
         ("istio", t.istio.is_some()),
@@ -691,10 +775,22 @@ fn convert_canary(
                 r.name.clone().unwrap_or_default()
             })
             .collect();
+        let provider = router_name(t).unwrap_or("generic");
+        let istio_subsets = t
+            .istio
+            .as_ref()
+            .is_some_and(|i| i.get("destinationRule").is_some());
         TrafficRouting {
-            provider: router_name(t).unwrap_or("generic").to_string(),
+            // Plugins, and Istio routing by DestinationRule subsets, work without them.
+            services_required: match provider {
+                "plugins" | "generic" => false,
+                "istio" => !istio_subsets,
+                _ => true,
+            },
+            provider: provider.to_string(),
             max_traffic_weight: max.max(1),
             managed_routes,
+            origin: report.origin(&tp),
         }
     });
     let routed = traffic_routing.is_some();

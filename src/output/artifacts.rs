@@ -1,8 +1,14 @@
 //! What `run --out DIR` writes: `events.jsonl`, `series.csv`, each chart as SVG and PNG, and
 //! `report.html`. Every file is a function of the journal (and the scenario's name,
 //! description and analysis conditions), so the same scenario and seed give the same bytes.
+//!
+//! [`set`] is every name of those files; they are written through [`OutDir`], which puts the
+//! new set in place in one step and removes the files of an earlier set this run does not
+//! produce, never touching other files in the folder.
 
 use std::path::Path;
+
+use crate::output::outdir::{OutDir, OutDirError};
 
 use crate::output::charts::{self, ChartInput};
 use crate::output::{report, series};
@@ -19,6 +25,22 @@ pub enum ArtifactError {
     },
     #[error(transparent)]
     Chart(#[from] charts::ChartError),
+    #[error(transparent)]
+    OutDir(#[from] OutDirError),
+}
+
+/// Every file name `run --out` may write: the set it owns in its folder.
+pub fn set() -> Vec<String> {
+    let mut names = vec![
+        "events.jsonl".to_string(),
+        "series.csv".to_string(),
+        "report.html".to_string(),
+    ];
+    for kind in charts::Kind::ALL {
+        names.push(format!("{}.svg", kind.stem()));
+        names.push(format!("{}.png", kind.stem()));
+    }
+    names
 }
 
 fn write(dir: &Path, name: &str, contents: &str) -> Result<(), ArtifactError> {
@@ -29,8 +51,8 @@ fn write(dir: &Path, name: &str, contents: &str) -> Result<(), ArtifactError> {
     })
 }
 
-/// Writes every artifact of a run into `dir` (created if missing); `log` is the rendered
-/// `events.jsonl`.
+/// Writes every artifact of a run into `dir` (created if missing), replacing an earlier set
+/// whole; `log` is the rendered `events.jsonl`.
 pub fn write_all(
     dir: &Path,
     sc: &Scenario,
@@ -38,10 +60,31 @@ pub fn write_all(
     result: &RunResult,
     log: &str,
 ) -> Result<(), ArtifactError> {
-    std::fs::create_dir_all(dir).map_err(|source| ArtifactError::Io {
-        path: dir.display().to_string(),
-        source,
-    })?;
+    let out = OutDir::prepare(dir)?;
+    write_into(out, sc, seed, result, log)
+}
+
+/// Writes every artifact of a run into a prepared folder and puts them in place. On an error
+/// nothing in the folder changes.
+pub fn write_into(
+    out: OutDir,
+    sc: &Scenario,
+    seed: u64,
+    result: &RunResult,
+    log: &str,
+) -> Result<(), ArtifactError> {
+    write_files(out.staging(), sc, seed, result, log)?;
+    out.commit(&set())?;
+    Ok(())
+}
+
+fn write_files(
+    dir: &Path,
+    sc: &Scenario,
+    seed: u64,
+    result: &RunResult,
+    log: &str,
+) -> Result<(), ArtifactError> {
     write(dir, "events.jsonl", log)?;
     let input = ChartInput::new(&result.journal, &sc.name, charts::conditions_of(sc));
     write(dir, "series.csv", &series::to_csv(&input.series))?;

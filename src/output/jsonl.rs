@@ -99,6 +99,7 @@ pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
             ("currentPodHash", json!(s.current_hash)),
             ("activeSelector", json!(s.active_hash)),
             ("previewSelector", json!(s.preview_hash)),
+            ("duration", duration_json(s.duration.as_ref())),
         ],
         EntryKind::ScaleDownDeadline { name, at } => {
             vec![
@@ -344,4 +345,20 @@ pub fn render(journal: &Journal, scenario: &str, seed: u64, start: DateTime<Utc>
         out.push('\n');
     }
     out
+}
+
+/// `status.duration` with Argo's field names; instants are virtual seconds since the start,
+/// as `t` is.
+fn duration_json(d: Option<&crate::rollout::status::DurationStatus>) -> serde_json::Value {
+    let Some(d) = d else {
+        return serde_json::Value::Null;
+    };
+    let secs = |t: Option<SimTime>| t.map(|t| t.as_millis() / 1000);
+    json!({
+        "rolloutStartedAt": secs(d.rollout_started_at),
+        "manualPauseStartedAt": secs(d.manual_pause_started_at),
+        "totalManualPauseDurationSeconds": d.total_manual_pause_seconds,
+        "finishedAt": secs(d.finished_at),
+        "completionStatus": d.completion_status.map(|c| c.as_str()),
+    })
 }

@@ -24,11 +24,13 @@ pub struct ReportInput<'a> {
 
 const CSS: &str = include_str!("report.css");
 
-/// Escapes text for HTML element content and quoted attribute values.
+/// Escapes text for HTML element content and quoted attribute values; characters XML and
+/// HTML do not allow (control characters) become U+FFFD.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
+            c if !crate::output::xml::allowed(c) => out.push('\u{fffd}'),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),

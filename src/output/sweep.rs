@@ -516,7 +516,8 @@ pub fn chart_svg(results: &[VariantResult]) -> Result<String, String> {
         draw(&root, results).map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
     }
-    Ok(svg)
+    // Variant labels are the user's values: no control character may reach the XML.
+    Ok(super::xml::safe(&svg).into_owned())
 }
 
 fn draw<DB: DrawingBackend>(

@@ -211,6 +211,34 @@ fn header(out: &mut String, state: &State, id: &Identity, colour: Colour) {
     field(out, "  Updated:", ro.updated);
     field(out, "  Ready:", ro.ready);
     field(out, "  Available:", ro.available);
+    duration(out, ro.duration.as_ref(), state.t);
+}
+
+/// `status.duration` (not in kubectl's view; rollout-sim shows it so the timing of each
+/// update attempt can be read): how long the attempt took or has taken, its outcome, and
+/// the time it waited for a human.
+fn duration(out: &mut String, d: Option<&crate::rollout::status::DurationStatus>, now: SimTime) {
+    let Some(d) = d else {
+        return;
+    };
+    let Some(started) = d.rollout_started_at else {
+        return;
+    };
+    let end = d.finished_at.unwrap_or(now.truncate_to_second());
+    let took = human_duration(end.as_millis().saturating_sub(started.as_millis()));
+    let outcome = match (d.finished_at, d.completion_status) {
+        (Some(_), Some(c)) => c.as_str().to_string(),
+        (None, Some(c)) => format!("in progress, {}", c.as_str()),
+        _ => "in progress".to_string(),
+    };
+    field(out, "Duration:", format!("{took} ({outcome})"));
+    let mut paused = d.total_manual_pause_seconds.unwrap_or(0) * 1000;
+    if let Some(since) = d.manual_pause_started_at {
+        paused += now.as_millis().saturating_sub(since.as_millis()) / 1000 * 1000;
+    }
+    if paused > 0 || d.manual_pause_started_at.is_some() {
+        field(out, "  ManualPause:", human_duration(paused));
+    }
 }
 
 /// The info tags of a ReplicaSet: `stable`, then `canary` or `active` / `preview`.

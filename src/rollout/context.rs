@@ -171,6 +171,9 @@ pub struct Input<'a> {
     pub experiments: &'a [ExperimentView],
     /// The managed routes (header and mirror routes) the traffic router holds.
     pub routes: &'a [RouteView],
+    /// The AnalysisTemplates and ClusterAnalysisTemplates that exist now (the rollout's
+    /// analyses must name existing ones, or its spec is invalid).
+    pub analysis_templates: &'a [crate::manifest::analysis::AnalysisTemplate],
     pub now: SimTime,
 }
 

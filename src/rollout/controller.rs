@@ -20,6 +20,9 @@ use super::status::{
     CanaryStatus, CondStatus, ConditionType, RolloutStatus, calculate_phase, reason,
 };
 
+/// How soon the controller looks again at a rollout whose spec is invalid.
+const INVALID_SPEC_REQUEUE: crate::engine::SimDuration = crate::engine::SimDuration(20_000);
+
 /// Runs one reconcile and returns what it writes.
 pub fn reconcile(input: &Input) -> Plan {
     let mut c = Ctx::new(input);
@@ -106,6 +109,8 @@ pub(super) struct Ctx<'a> {
     pub experiments: &'a [ExperimentView],
     /// The managed routes the traffic router holds.
     pub routes: &'a [RouteView],
+    /// The analysis templates that exist now.
+    pub analysis_templates: &'a [crate::manifest::analysis::AnalysisTemplate],
 }
 
 impl<'a> Ctx<'a> {
@@ -135,6 +140,7 @@ impl<'a> Ctx<'a> {
                 ..Default::default()
             },
             restarted_at: prev.restarted_at,
+            duration: prev.duration.clone(),
             ..Default::default()
         };
         Ctx {
@@ -161,6 +167,7 @@ impl<'a> Ctx<'a> {
             revision: ro.revision,
             experiments: input.experiments,
             routes: input.routes,
+            analysis_templates: input.analysis_templates,
         }
         .with_previous_runs()
     }
@@ -231,6 +238,22 @@ impl<'a> Ctx<'a> {
         self.prev.stable_rs == self.prev.current_pod_hash
     }
 
+    /// `IsDynamicallyRollingBackToStable`: a routed `dynamicStableScale` update was
+    /// interrupted by going back to the stable template, and the stable is not fully
+    /// available yet. Returns the pod-template hash the router still sends canary traffic
+    /// to (the interrupted update's), which keeps that traffic and the canary Service.
+    pub fn dynamically_rolling_back_to_stable(&self) -> Option<String> {
+        if !self.fully_promoted() || !self.routed() || !self.canary.dynamic_stable_scale {
+            return None;
+        }
+        let previous = &self.prev.canary.weights.as_ref()?.canary.pod_template_hash;
+        let new_rs = self.new_rs?;
+        if *previous == new_rs.hash || new_rs.available >= self.replicas() {
+            return None;
+        }
+        Some(previous.clone())
+    }
+
     /// `MaxRevision` over every ReplicaSet but the new one.
     fn max_old_revision(&self) -> u64 {
         self.all
@@ -245,33 +268,26 @@ impl<'a> Ctx<'a> {
         format!("{}-{}", self.ro.name, hash)
     }
 
-    /// Referenced Services must exist (`ValidateRolloutReferencedResources`); otherwise the
-    /// rollout gets an `InvalidSpec` condition, is Degraded, and nothing else happens.
+    /// `getRolloutValidationErrors`: an invalid spec, or a Service or AnalysisTemplate it
+    /// names that does not exist, gives the rollout an `InvalidSpec` condition; it is
+    /// Degraded, nothing else happens, and the controller looks again in 20 s (the problem
+    /// may be timing: the Rollout applied before what it references).
     fn invalid_spec(&mut self) -> bool {
-        let refs: Vec<(&str, Option<&String>)> = match self.blue_green {
-            None => vec![
-                ("canary.canaryService", self.canary.canary_service.as_ref()),
-                ("canary.stableService", self.canary.stable_service.as_ref()),
-            ],
-            Some(bg) => vec![
-                ("blueGreen.activeService", Some(&bg.active_service)),
-                ("blueGreen.previewService", bg.preview_service.as_ref()),
-            ],
-        };
-        let missing = refs.iter().find_map(|(field, svc)| {
-            let svc = (*svc)?;
-            (!self.services.contains_key(svc)).then(|| {
-                format!(
-                    "The Rollout \"{}\" is invalid: spec.strategy.{field}: Invalid value: \
-                     \"{svc}\": service \"{svc}\" not found",
-                    self.ro.name
-                )
-            })
-        });
-        let Some(message) = missing else {
+        let Some(problem) =
+            super::validation::validate(self.spec, self.services, self.analysis_templates)
+        else {
             return false;
         };
+        let message = format!("The Rollout \"{}\" is invalid: {problem}", self.ro.name);
+        self.plan.requeue.push(self.now + INVALID_SPEC_REQUEUE);
         let mut st = self.prev.clone();
+        // A different reason for the same condition replaces it (`createInvalidRolloutCondition`).
+        if st
+            .condition(ConditionType::InvalidSpec)
+            .is_some_and(|c| c.message != message)
+        {
+            st.remove_condition(ConditionType::InvalidSpec);
+        }
         st.set_condition(
             ConditionType::InvalidSpec,
             CondStatus::True,
@@ -405,6 +421,7 @@ impl<'a> Ctx<'a> {
         }
         st.observed_generation = self.ro.generation;
         (st.phase, st.message) = calculate_phase(self.spec, &st);
+        st.duration = self.status_duration(&st);
         self.plan.status = Some(st);
         true
     }

@@ -6,6 +6,7 @@ mod bluegreen;
 mod canary;
 pub mod context;
 pub mod controller;
+mod duration;
 mod experiment;
 pub mod pause;
 pub mod replicas;
@@ -15,6 +16,7 @@ mod service;
 pub mod status;
 mod sync;
 mod trafficrouting;
+pub mod validation;
 
 pub use context::{
     Action, BudgetView, ControllerEvent, ExperimentTemplateView, ExperimentView, Input, Plan,

@@ -16,6 +16,11 @@ impl Ctx<'_> {
             self.ensure_svc_targets(canary_svc.as_deref(), self.stable_rs, true);
             return;
         }
+        // Back to an undersized stable with dynamicStableScale: the canary Service keeps the
+        // interrupted update's pods until the stable can take their traffic.
+        if self.dynamically_rolling_back_to_stable().is_some() {
+            return;
+        }
         self.ensure_svc_targets(canary_svc.as_deref(), self.new_rs, true);
     }
 

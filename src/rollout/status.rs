@@ -193,6 +193,87 @@ pub struct BlueGreenStatus {
     pub post_promotion_analysis: Option<RunRef>,
 }
 
+/// `CompletionStatus`: how an update attempt ended (or, for a rollback, will end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CompletionStatus {
+    /// Through its steps (or the blue-green promotion) to stable.
+    Promoted,
+    /// By `promote --full`.
+    FastPromoted,
+    Aborted,
+    /// Replaced by a newer template before it finished (seen in logs and metrics only: the
+    /// status moves on to the new attempt in the same write).
+    Superseded,
+    /// Back to an earlier revision.
+    RolledBack,
+    /// Back to the stable, or to a revision inside the rollback window or scale-down delay.
+    FastRolledBack,
+}
+
+impl CompletionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CompletionStatus::Promoted => "Promoted",
+            CompletionStatus::FastPromoted => "FastPromoted",
+            CompletionStatus::Aborted => "Aborted",
+            CompletionStatus::Superseded => "Superseded",
+            CompletionStatus::RolledBack => "RolledBack",
+            CompletionStatus::FastRolledBack => "FastRolledBack",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CompletionStatus> {
+        [
+            CompletionStatus::Promoted,
+            CompletionStatus::FastPromoted,
+            CompletionStatus::Aborted,
+            CompletionStatus::Superseded,
+            CompletionStatus::RolledBack,
+            CompletionStatus::FastRolledBack,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+}
+
+/// `status.duration` (`RolloutDurationStatus`): the timing of the current update attempt.
+/// Times are whole seconds, as Kubernetes stores them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DurationStatus {
+    pub rollout_started_at: Option<SimTime>,
+    /// Set while the attempt waits for a human (indefinite pause, inconclusive analysis,
+    /// `spec.paused`, a blue-green pause without auto-promotion).
+    pub manual_pause_started_at: Option<SimTime>,
+    /// Whole seconds spent in such pauses so far.
+    pub total_manual_pause_seconds: Option<u64>,
+    /// When the attempt reached its end; `None` while it is under way.
+    pub finished_at: Option<SimTime>,
+    /// Known as soon as the outcome is (a rollback is classified when it starts).
+    pub completion_status: Option<CompletionStatus>,
+}
+
+impl DurationStatus {
+    /// `IsCompleted`.
+    pub fn is_completed(&self) -> bool {
+        self.rollout_started_at.is_some() && self.finished_at.is_some()
+    }
+
+    /// `CompleteRollout`: ends the attempt, closing a manual pause in progress.
+    pub fn complete(&mut self, now: SimTime, status: CompletionStatus) {
+        self.end_manual_pause(now);
+        self.finished_at = Some(now);
+        self.completion_status = Some(status);
+    }
+
+    /// Adds the manual pause in progress (whole seconds, truncated) to the total.
+    pub fn end_manual_pause(&mut self, now: SimTime) {
+        if let Some(started) = self.manual_pause_started_at.take() {
+            let secs = now.saturating_sub(started).whole_secs();
+            *self.total_manual_pause_seconds.get_or_insert(0) += secs;
+        }
+    }
+}
+
 /// `status` of a Rollout.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RolloutStatus {
@@ -217,6 +298,8 @@ pub struct RolloutStatus {
     pub conditions: Vec<Condition>,
     pub phase: Phase,
     pub message: String,
+    /// `status.duration`: the timing of the current update attempt.
+    pub duration: Option<DurationStatus>,
 }
 
 impl RolloutStatus {
@@ -307,10 +390,7 @@ pub fn calculate_phase(spec: &RolloutSpec, status: &RolloutStatus) -> (Phase, St
             );
         }
         if status.stable_rs.is_empty() || status.stable_rs != status.current_pod_hash {
-            return (
-                Phase::Progressing,
-                "waiting for post-promotion verification to complete".to_string(),
-            );
+            return (Phase::Progressing, bg_unpromoted_message(spec, status));
         }
     }
     if let Some(c) = spec.canary() {
@@ -328,6 +408,25 @@ pub fn calculate_phase(spec: &RolloutSpec, status: &RolloutStatus) -> (Phase, St
         }
     }
     (Phase::Healthy, String::new())
+}
+
+/// Why a blue-green rollout whose active Service already selects the new pods is not yet
+/// promoted: a configured post-promotion analysis that has not finished
+/// (`waitingForBlueGreenPostPromotionAnalysis`), or else post-promotion verification.
+fn bg_unpromoted_message(spec: &RolloutSpec, status: &RolloutStatus) -> String {
+    let analysis_configured = spec
+        .blue_green()
+        .is_some_and(|bg| bg.post_promotion_analysis.is_some());
+    let analysis_done = status
+        .blue_green
+        .post_promotion_analysis
+        .as_ref()
+        .is_some_and(|run| run.phase.completed());
+    if analysis_configured && !analysis_done {
+        "waiting for analysis to complete".to_string()
+    } else {
+        "waiting for post-promotion verification to complete".to_string()
+    }
 }
 
 /// `GetRolloutPhase`: what `kubectl argo rollouts` shows, which also accounts for a spec the

@@ -5,7 +5,9 @@
 use crate::engine::SimDuration;
 
 use super::controller::Ctx;
-use super::status::{CondStatus, ConditionType, RolloutStatus, calculate_phase, reason};
+use super::status::{
+    CompletionStatus, CondStatus, ConditionType, RolloutStatus, calculate_phase, reason,
+};
 
 impl Ctx<'_> {
     /// `calculateBaseStatus`: counts from the ReplicaSets as read at the start of the reconcile.
@@ -69,6 +71,16 @@ impl Ctx<'_> {
             new.current_step_index = (step_count > 0).then_some(step_count);
         }
         if new.stable_rs != new.current_pod_hash {
+            // The outcome of the attempt is known now; it finishes once fully available.
+            if let Some(d) = new.duration.as_mut()
+                && d.completion_status.is_none()
+            {
+                d.completion_status = Some(if self.prev.promote_full {
+                    CompletionStatus::FastPromoted
+                } else {
+                    CompletionStatus::Promoted
+                });
+            }
             new.stable_rs = new.current_pod_hash.clone();
             self.plan.event(
                 reason::COMPLETED,
@@ -339,6 +351,7 @@ impl Ctx<'_> {
         self.pause.apply(self.prev, &mut new, self.now);
         new.observed_generation = self.ro.generation;
         (new.phase, new.message) = calculate_phase(self.spec, &new);
+        new.duration = self.status_duration(&new);
         if new == *self.prev {
             self.requeue_stuck_rollout(&new);
             return;

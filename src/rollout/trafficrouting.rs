@@ -16,6 +16,9 @@ struct Desired {
     additional: Vec<WeightDestination>,
     /// Whether every managed route goes (promoted, aborted, full promotion, no canary pod).
     remove_routes: bool,
+    /// The ReplicaSet the canary weight goes to, when not the new one (rolling back to the
+    /// stable: the interrupted update's).
+    canary_hash: Option<String>,
 }
 
 impl Ctx<'_> {
@@ -26,13 +29,16 @@ impl Ctx<'_> {
             return;
         }
         let max = self.canary.max_weight() as i32;
-        let canary_hash = self.new_rs.map(|rs| rs.hash.clone()).unwrap_or_default();
         let stable_hash = self.stable_rs.map(|rs| rs.hash.clone()).unwrap_or_default();
         let Desired {
             weight: desired,
             additional,
             remove_routes,
+            canary_hash,
         } = self.desired_router_weight();
+        let canary_hash = canary_hash
+            .or_else(|| self.new_rs.map(|rs| rs.hash.clone()))
+            .unwrap_or_default();
         let mut routes: Vec<RouteView> = self.routes.to_vec();
         if remove_routes {
             routes.clear();
@@ -156,7 +162,17 @@ impl Ctx<'_> {
             weight,
             additional: Vec::new(),
             remove_routes: true,
+            canary_hash: None,
         };
+        if let Some(previous) = self.dynamically_rolling_back_to_stable() {
+            // The traffic stays with the interrupted update until the stable can carry it.
+            return Desired {
+                weight: self.weight_rolling_back_to_stable(),
+                additional: Vec::new(),
+                remove_routes: false,
+                canary_hash: Some(previous),
+            };
+        }
         if self.fully_promoted() {
             return removed(0);
         }
@@ -197,6 +213,7 @@ impl Ctx<'_> {
             weight,
             additional,
             remove_routes: false,
+            canary_hash: None,
         };
         let (_, idx) = self.current_step();
         let Some(idx) = idx else {
@@ -222,6 +239,23 @@ impl Ctx<'_> {
             kept(inputs.current_set_weight(), self.experiment_destinations())
         } else {
             kept(max, Vec::new())
+        }
+    }
+}
+
+impl Ctx<'_> {
+    /// `calculateDesiredWeightOnAbortOrStableRollback` when going back to the stable
+    /// template: the steps are done there (the desired weight is the maximum), so the canary
+    /// weight only comes down, and only as far as the available stable pods allow.
+    fn weight_rolling_back_to_stable(&self) -> i32 {
+        let max = self.canary.max_weight() as i64;
+        let r = i64::from(self.replicas().max(1));
+        let stable_available = self.new_rs.map_or(0, |rs| i64::from(rs.available));
+        let expected = (max - max * stable_available / r).max(0) as i32;
+        match &self.prev.canary.weights {
+            None => expected.max(max as i32),
+            // The stable weight its pods can carry is below max − desired (0): keep it.
+            Some(w) => w.canary.weight,
         }
     }
 }

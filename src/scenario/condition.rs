@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::engine::SimDuration;
+use crate::engine::SimTime;
 use crate::rollout::Phase;
+use crate::rollout::status::{CompletionStatus, DurationStatus};
 
 /// Per-role values: `stable`, `canary`, `active`, `preview` (and `total` for counts).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -75,6 +77,72 @@ impl<T> Replicas<T> {
     }
 }
 
+/// `duration:` keys of a condition (each optional); times are virtual, since the start.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DurationExpect {
+    pub finished: Option<bool>,
+    pub manually_paused: Option<bool>,
+    pub started_at: (Option<SimDuration>, Option<SimDuration>),
+    pub finished_at: (Option<SimDuration>, Option<SimDuration>),
+    pub total_manual_pause: (Option<SimDuration>, Option<SimDuration>),
+}
+
+impl DurationExpect {
+    fn is_empty(&self) -> bool {
+        *self == DurationExpect::default()
+    }
+
+    fn check(&self, d: Option<&DurationStatus>, out: &mut Vec<Mismatch>) {
+        let since_start = |t: Option<SimTime>| t.map(|t| t - SimTime::ZERO);
+        let finished = d.and_then(|d| d.finished_at);
+        check(
+            out,
+            "duration.finished",
+            &self.finished,
+            &finished.is_some(),
+        );
+        let paused = d.is_some_and(|d| d.manual_pause_started_at.is_some());
+        check(
+            out,
+            "duration.manuallyPaused",
+            &self.manually_paused,
+            &paused,
+        );
+        let total = d
+            .and_then(|d| d.total_manual_pause_seconds)
+            .map(SimDuration::from_secs)
+            .unwrap_or_default();
+        let ranges = [
+            (
+                "startedAt",
+                self.started_at,
+                since_start(d.and_then(|d| d.rollout_started_at)),
+            ),
+            ("finishedAt", self.finished_at, since_start(finished)),
+            ("totalManualPause", self.total_manual_pause, Some(total)),
+        ];
+        for (key, (min, max), got) in ranges {
+            let below = min.is_some_and(|m| got.is_none_or(|g| g < m));
+            let above = max.is_some_and(|m| got.is_none_or(|g| g > m));
+            if below || above {
+                let bounds = [
+                    min.map(|m| format!("at least {m}")),
+                    max.map(|m| format!("at most {m}")),
+                ];
+                out.push(Mismatch {
+                    key: format!("duration.{key}"),
+                    expected: bounds
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" and "),
+                    actual: got.map_or("unset".to_string(), |g| g.to_string()),
+                });
+            }
+        }
+    }
+}
+
 /// A condition: every key that is set must hold.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Condition {
@@ -86,6 +154,11 @@ pub struct Condition {
     pub aborted: Option<bool>,
     pub paused: Option<bool>,
     pub revision: Option<u64>,
+    /// `status.duration.completionStatus` of the current update attempt (`Some(None)`: not
+    /// known yet).
+    pub completion_status: Option<Option<CompletionStatus>>,
+    /// The other keys of `duration:`.
+    pub duration: DurationExpect,
     pub images: Roles<Option<String>>,
     pub replicas: Replicas<Option<u32>>,
     pub pods: RoleCountsExpect,
@@ -121,6 +194,8 @@ pub struct Observation {
     pub aborted: bool,
     pub paused: bool,
     pub revision: u64,
+    /// `status.duration`, when the controller has started timing an attempt.
+    pub duration: Option<DurationStatus>,
     pub images: Roles<Option<String>>,
     pub replicas: Replicas<u32>,
     pub pods: RoleCounts,
@@ -227,6 +302,20 @@ impl Condition {
         check(&mut out, "aborted", &self.aborted, &obs.aborted);
         check(&mut out, "paused", &self.paused, &obs.paused);
         check(&mut out, "revision", &self.revision, &obs.revision);
+        let got_status = obs.duration.as_ref().and_then(|d| d.completion_status);
+        if let Some(want) = self.completion_status
+            && got_status != want
+        {
+            let name = |c: Option<CompletionStatus>| c.map_or("none", CompletionStatus::as_str);
+            out.push(Mismatch {
+                key: "completionStatus".into(),
+                expected: name(want).to_string(),
+                actual: name(got_status).to_string(),
+            });
+        }
+        if !self.duration.is_empty() {
+            self.duration.check(obs.duration.as_ref(), &mut out);
+        }
         for ((role, want), (_, got)) in self.images.entries().into_iter().zip(obs.images.entries())
         {
             if let Some(w) = want
@@ -420,6 +509,14 @@ impl fmt::Display for Condition {
         num("aborted", self.aborted.map(|v| v.to_string()));
         num("paused", self.paused.map(|v| v.to_string()));
         num("revision", self.revision.map(|v| v.to_string()));
+        num(
+            "completionStatus",
+            self.completion_status
+                .map(|c| c.map_or("none", CompletionStatus::as_str).to_string()),
+        );
+        if !self.duration.is_empty() {
+            num("duration", Some(format!("{:?}", self.duration)));
+        }
         let images: Vec<String> = self
             .images
             .entries()

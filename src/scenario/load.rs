@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use crate::engine::{SimDuration, parse_duration};
+use crate::engine::{SimDuration, parse_duration, time::DurationError};
 use crate::input::de::{from_node, unknown_key_message};
 use crate::input::source::{self, Source};
 use crate::input::yaml::{Value, parse_documents};
@@ -191,11 +191,15 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
         }
         match docs.as_slice() {
             [] => {
-                return Err(file_error(
+                return Err(InputError::single(crate::input::Diagnostic::error(
                     &src.display,
+                    // Line 1 gives editors and CI logs a place to link to, as for every other
+                    // refusal.
+                    Some(crate::input::Pos { line: 1, col: 1 }),
+                    &FieldPath::root(),
                     DiagKind::Missing,
                     "the file is empty: expected a scenario or a Rollout manifest",
-                ));
+                )));
             }
             [one] => convert(&path, &src.display, &one.root, opts, extra, &mut diags),
             [_, second, ..] => {
@@ -242,7 +246,24 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
             s.notes = diags.notes().cloned().collect();
             Ok(s)
         }
-        _ => Err(InputError(diags)),
+        _ => {
+            // Every refusal names at least one problem: a path that returned nothing without
+            // saying why would leave the user with exit 2 and an empty message.
+            if !diags.has_errors() {
+                let at = parsed
+                    .first()
+                    .and_then(|(_, docs)| docs.first())
+                    .map(|d| d.root.pos);
+                diags.push(crate::input::Diagnostic::error(
+                    &first.display,
+                    at,
+                    &FieldPath::root(),
+                    DiagKind::InvalidValue,
+                    "the file could not be read as a scenario or a Rollout manifest",
+                ));
+            }
+            Err(InputError(diags))
+        }
     }
 }
 
@@ -272,7 +293,10 @@ fn default_scenario(
     pick_rollout(&mut manifests, file, at, opts.rollout.as_deref(), diags)?;
     create_services(&mut manifests, file, diags);
     let models = assume_metrics(&manifests, file, &opts.metrics, diags);
-    metrics::check_analysis(&manifests, &models, diags);
+    metrics::check_analysis(&manifests, &models, &metrics::Later::default(), diags);
+    for r in &manifests.rollouts {
+        refuse_invalid_spec(r, diags);
+    }
     if diags.has_errors() {
         return None;
     }
@@ -545,7 +569,16 @@ pub(super) fn duration(v: &IntOrString, p: &FieldPath, report: &mut Report) -> O
             report.error(p, DiagKind::InvalidValue, "durations must not be negative");
             None
         }
-        IntOrString::Int(i) => Some(SimDuration::from_secs(*i as u64)),
+        // The same bound as the string form: seconds whose milliseconds overflow are refused
+        // rather than saturated to a time that never comes.
+        IntOrString::Int(i) => match (*i as u64).checked_mul(1000) {
+            Some(ms) => Some(SimDuration(ms)),
+            None => {
+                let e = DurationError::Overflow(i.to_string());
+                report.error(p, DiagKind::InvalidValue, e.to_string());
+                None
+            }
+        },
         IntOrString::Str(s) => match parse_duration(s) {
             Ok(d) => Some(d),
             Err(e) => {
@@ -583,7 +616,11 @@ fn convert(
     }
     let (raw, ds) = from_node::<raw::Scenario>(file, root, &base);
     report.extend(ds);
-    let raw = raw?;
+    let Some(raw) = raw else {
+        // A field of the wrong type fails the whole mirror; its diagnostic must still be told.
+        diags.extend(report.diags);
+        return None;
+    };
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
 
     let start_text = raw
@@ -753,31 +790,89 @@ fn managed_routes(manifests: &Manifests, script: &[ScriptItem]) -> Vec<String> {
 }
 
 /// Checks the analyses of the initial manifests and of every re-applied file (which sees the
-/// templates applied before it).
+/// templates applied before it; a Rollout stays in force until the script replaces it). A
+/// template missing at one point but applied later is left to the run, where the Rollout is
+/// InvalidSpec until it comes.
 fn check_all_analysis(
     manifests: &Manifests,
     script: &[ScriptItem],
     models: &BTreeMap<String, metrics::MetricModel>,
     diags: &mut Diagnostics,
 ) {
-    metrics::check_analysis(manifests, models, diags);
+    let applies: Vec<&Manifests> = script
+        .iter()
+        .filter_map(|item| match &item.action {
+            Action::Apply { manifests: m, .. } => Some(m),
+            _ => None,
+        })
+        .collect();
+    let later = |k: usize| metrics::Later {
+        templates: applies[k..]
+            .iter()
+            .flat_map(|m| m.templates.iter().cloned())
+            .collect(),
+        rollout_reapplied: applies[k..].iter().any(|m| !m.rollouts.is_empty()),
+    };
+    metrics::check_analysis(manifests, models, &later(0), diags);
     let mut templates = manifests.templates.clone();
-    for item in script {
-        if let Action::Apply { manifests: m, .. } = &item.action {
-            templates.retain(|t| {
-                !m.templates
-                    .iter()
-                    .any(|n| n.name == t.name && n.cluster_scope == t.cluster_scope)
-            });
-            templates.extend(m.templates.iter().cloned());
-            let view = Manifests {
-                rollouts: m.rollouts.clone(),
-                templates: templates.clone(),
-                ..Default::default()
-            };
-            metrics::check_analysis(&view, models, diags);
+    let mut rollouts = manifests.rollouts.clone();
+    for (k, m) in applies.iter().enumerate() {
+        templates.retain(|t| {
+            !m.templates
+                .iter()
+                .any(|n| n.name == t.name && n.cluster_scope == t.cluster_scope)
+        });
+        templates.extend(m.templates.iter().cloned());
+        if !m.rollouts.is_empty() {
+            rollouts = m.rollouts.clone();
+        } else if m.templates.is_empty() {
+            continue;
+        }
+        let view = Manifests {
+            rollouts: rollouts.clone(),
+            templates: templates.clone(),
+            ..Default::default()
+        };
+        metrics::check_analysis(&view, models, &later(k + 1), diags);
+    }
+    check_invalid_spec(manifests, &applies, diags);
+}
+
+/// A spec the controller would find invalid (`requireCanaryStableServices`) runs as an
+/// `InvalidSpec` rollout only when the script re-applies the Rollout later (the fix may come
+/// then); otherwise nothing can ever heal it and it is refused like any other bad input.
+fn check_invalid_spec(manifests: &Manifests, applies: &[&Manifests], diags: &mut Diagnostics) {
+    let stages = std::iter::once(manifests).chain(applies.iter().copied());
+    let stages: Vec<&Manifests> = stages.collect();
+    for (k, m) in stages.iter().enumerate() {
+        let healable = stages[k + 1..].iter().any(|n| !n.rollouts.is_empty());
+        if healable {
+            continue;
+        }
+        for r in &m.rollouts {
+            refuse_invalid_spec(r, diags);
         }
     }
+}
+
+/// Reports a static `InvalidSpec` of `r` as an input error at its `trafficRouting`.
+pub fn refuse_invalid_spec(r: &crate::manifest::Rollout, diags: &mut Diagnostics) {
+    let Some(problem) = crate::rollout::validation::spec_error(&r.spec) else {
+        return;
+    };
+    let origin = r
+        .spec
+        .canary()
+        .and_then(|c| c.traffic_routing.as_ref())
+        .map(|t| t.origin.clone())
+        .unwrap_or_default();
+    diags.push(origin.error(
+        DiagKind::InvalidValue,
+        format!(
+            "{problem} (the controller would mark the Rollout InvalidSpec; a scenario may show \
+             that by re-applying a fixed Rollout later)"
+        ),
+    ));
 }
 
 /// Loads a manifest file named relative to the scenario's folder. Problems inside it are
@@ -1104,6 +1199,19 @@ pub(super) fn convert_condition(
         aborted: c.aborted,
         paused: c.paused,
         revision: c.revision,
+        completion_status: completion_status(
+            c.completion_status.as_deref().or(c
+                .duration
+                .as_ref()
+                .and_then(|d| d.completion_status.as_deref())),
+            &p.key("completionStatus"),
+            report,
+        ),
+        duration: c
+            .duration
+            .as_ref()
+            .map(|d| duration_expect(d, &p.key("duration"), report))
+            .unwrap_or_default(),
         images,
         replicas,
         pods: role_counts(&c.pods),
@@ -1131,6 +1239,57 @@ pub(super) fn convert_condition(
             .and_then(|d| duration(d, &p.key("elapsed").key("min"), report)),
         not,
     })
+}
+
+/// A `completionStatus` value: one of Argo's, or `none` (not known yet).
+fn completion_status(
+    s: Option<&str>,
+    p: &FieldPath,
+    report: &mut Report,
+) -> Option<Option<crate::rollout::status::CompletionStatus>> {
+    let s = s?;
+    if s == "none" {
+        return Some(None);
+    }
+    let parsed = crate::rollout::status::CompletionStatus::parse(s);
+    if parsed.is_none() {
+        report.error(
+            p,
+            DiagKind::InvalidValue,
+            format!(
+                "`{s}` is not a completion status: use Promoted, FastPromoted, Aborted, \
+                 Superseded, RolledBack, FastRolledBack or none"
+            ),
+        );
+        return None;
+    }
+    Some(parsed)
+}
+
+/// The `duration:` keys of a condition.
+fn duration_expect(
+    d: &super::raw::DurationCond,
+    p: &FieldPath,
+    report: &mut Report,
+) -> super::condition::DurationExpect {
+    let mut range = |key: &str, e: &Option<super::raw::Elapsed>| match e {
+        None => (None, None),
+        Some(e) => (
+            e.min
+                .as_ref()
+                .and_then(|v| duration(v, &p.key(key).key("min"), report)),
+            e.max
+                .as_ref()
+                .and_then(|v| duration(v, &p.key(key).key("max"), report)),
+        ),
+    };
+    super::condition::DurationExpect {
+        finished: d.finished,
+        manually_paused: d.manually_paused,
+        started_at: range("startedAt", &d.started_at),
+        finished_at: range("finishedAt", &d.finished_at),
+        total_manual_pause: range("totalManualPause", &d.total_manual_pause),
+    }
 }
 
 fn condition_node(n: &Node, p: &FieldPath, file: &str, report: &mut Report) -> Option<Condition> {

@@ -16,6 +16,12 @@ use crate::manifest::{IntOrString, Manifests, Report, Rollout};
 use super::load::duration;
 use super::raw;
 
+/// The finest traffic tick: ten per second already resolves every metric window and analysis
+/// interval the simulator accepts (at least 1s); finer ticks would only multiply the work.
+pub const MIN_TICK: SimDuration = SimDuration(100);
+/// The coarsest traffic tick.
+pub const MAX_TICK: SimDuration = SimDuration(3_600_000);
+
 /// `traffic:`: requests per second, aggregated per tick.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrafficModel {
@@ -115,11 +121,16 @@ pub fn convert_traffic(
         None => SimDuration::from_secs(1),
         Some(v) => {
             let d = duration(v, &p.key("tick"), report)?;
-            if d < SimDuration::from_millis(10) || d > SimDuration::from_secs(3600) {
+            if d < MIN_TICK || d > MAX_TICK {
                 report.error(
                     &p.key("tick"),
                     DiagKind::InvalidValue,
-                    "the tick must be between 10ms and 1h",
+                    format!(
+                        "the tick is {d}; it must be between {MIN_TICK} and {MAX_TICK} (traffic \
+                         is counted per tick, and finer ticks only multiply the work and the \
+                         output: metrics read windows of seconds to minutes, and an analysis \
+                         measures at most once a second)"
+                    ),
                 );
                 return None;
             }
@@ -472,8 +483,15 @@ fn experiment_analyses_of(r: &Rollout) -> Vec<&RolloutAnalysis> {
 pub fn check_analysis(
     m: &Manifests,
     models: &BTreeMap<String, MetricModel>,
+    later: &Later,
     diags: &mut Diagnostics,
 ) {
+    let eventually: Vec<_> = m
+        .templates
+        .iter()
+        .chain(&later.templates)
+        .cloned()
+        .collect();
     for r in &m.rollouts {
         for a in experiment_analyses_of(r) {
             if let Ok(spec) = spec::build(a, &m.templates) {
@@ -483,6 +501,16 @@ pub fn check_analysis(
         for (a, bounded) in analyses_of(r) {
             let spec = match spec::build(a, &m.templates) {
                 Ok(s) => s,
+                // A template the script applies later (or a rollout it re-applies) heals
+                // this at run time: until then the rollout is InvalidSpec, as in Argo.
+                Err(_)
+                    if later.rollout_reapplied
+                        || (crate::rollout::validation::template_error(&r.spec, &m.templates)
+                            .is_some()
+                            && spec::build(a, &eventually).is_ok()) =>
+                {
+                    continue;
+                }
                 Err(e) => {
                     diags.push(a.origin.error(DiagKind::Reference, e));
                     continue;
@@ -491,6 +519,15 @@ pub fn check_analysis(
             check_models(&spec, bounded, models, diags);
         }
     }
+}
+
+/// What the rest of a scenario's script brings after the manifests being checked: the
+/// templates it applies, and whether it re-applies a Rollout. A reference one of them could
+/// satisfy is not an input error but an `InvalidSpec` the run may heal.
+#[derive(Debug, Default)]
+pub struct Later {
+    pub templates: Vec<crate::manifest::analysis::AnalysisTemplate>,
+    pub rollout_reapplied: bool,
 }
 
 /// Every metric of a run has a model (a job may go without), and a step's or promotion's

@@ -19,7 +19,7 @@ pub use condition::{Condition, Observation};
 pub use horizon::default_horizon;
 pub use load::{
     LoadOptions, default_next_image, is_manifest, load, load_sources, load_text, load_with_options,
-    not_a_scenario,
+    not_a_scenario, refuse_invalid_spec,
 };
 
 /// A validated scenario.

@@ -118,6 +118,8 @@ pub struct Condition {
     pub aborted: Option<bool>,
     pub paused: Option<bool>,
     pub revision: Option<u64>,
+    pub completion_status: Option<String>,
+    pub duration: Option<DurationCond>,
     pub images: Option<RoleImages>,
     pub replicas: Option<ReplicaCounts>,
     pub pods: Option<RoleCounts>,
@@ -193,6 +195,24 @@ pub struct ReplicaSetCounts {
 pub struct Elapsed {
     pub max: Option<IntOrString>,
     pub min: Option<IntOrString>,
+}
+
+/// `duration:`: the timing of the current update attempt (`status.duration`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DurationCond {
+    /// `Promoted`, ..., or `none` (the outcome is not known yet).
+    pub completion_status: Option<String>,
+    /// `finishedAt` is set.
+    pub finished: Option<bool>,
+    /// A manual pause is being timed now (`manualPauseStartedAt` is set).
+    pub manually_paused: Option<bool>,
+    /// `rolloutStartedAt`, in virtual time since the scenario started.
+    pub started_at: Option<Elapsed>,
+    /// `finishedAt`, the same way.
+    pub finished_at: Option<Elapsed>,
+    /// `totalManualPauseDurationSeconds` (absent counts as 0).
+    pub total_manual_pause: Option<Elapsed>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

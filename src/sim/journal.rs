@@ -33,6 +33,8 @@ pub struct RolloutSnapshot {
     pub active_hash: String,
     pub preview_hash: String,
     pub blue_green: bool,
+    /// `status.duration`: the timing of the current update attempt.
+    pub duration: Option<crate::rollout::status::DurationStatus>,
 }
 
 /// What happened. Names follow SCENARIO.md §4; `KubeEvent` carries the Kubernetes Events the

@@ -537,6 +537,7 @@ impl<'s> Simulation<'s> {
             analysis_runs: &runs,
             experiments: &experiments,
             routes: &self.routes,
+            analysis_templates: &self.templates,
             now: self.now,
         });
         for &at in &plan.requeue {

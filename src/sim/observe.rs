@@ -341,6 +341,7 @@ impl Simulation<'_> {
             aborted: st.abort,
             paused: self.rollout.spec.paused || !st.pause_conditions.is_empty(),
             revision,
+            duration: st.duration.clone(),
             images,
             replicas: Replicas {
                 desired: self.rollout.spec.replicas(),
@@ -529,6 +530,7 @@ impl Simulation<'_> {
             active_hash: active.unwrap_or_default(),
             preview_hash: preview.unwrap_or_default(),
             blue_green: self.rollout.spec.blue_green().is_some(),
+            duration: st.duration.clone(),
         }
     }
 }

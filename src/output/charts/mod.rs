@@ -137,6 +137,9 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every chart there is, whether a run draws it or not.
+    pub const ALL: [Kind; 4] = [Kind::Weight, Kind::Pods, Kind::Traffic, Kind::Analysis];
+
     /// The file name without extension.
     pub fn stem(self) -> &'static str {
         match self {
@@ -233,7 +236,8 @@ pub fn svg(kind: Kind, input: &ChartInput) -> Result<String, ChartError> {
         kind.draw(&root, input).map_err(|e| chart_error(kind, e))?;
         root.present().map_err(|e| chart_error(kind, e))?;
     }
-    Ok(out)
+    // plotters escapes markup but passes control characters through; XML forbids them.
+    Ok(crate::output::xml::safe(&out).into_owned())
 }
 
 /// One chart written as a PNG file.
