@@ -30,6 +30,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod cluster;
+pub mod diff;
 pub mod engine;
 pub mod experiment;
 pub mod input;

@@ -1,9 +1,10 @@
 //! `rollout-sim plan`: how an update of a Rollout will unfold, step by step, before it runs.
 //!
 //! Nothing here re-implements the controller. The plan is *simulated*: the file's scenario is
-//! rewritten into a plan scenario (wait Healthy, set the first container's image to the next
-//! tag, promote each indefinite pause after `--promote-after`, wait Healthy at revision 2, then
-//! wait until the old ReplicaSets are scaled down), run twice — once with every pod starting at
+//! rewritten into a plan scenario (wait Healthy, make the scenario's own update — its first
+//! `setImage` or `apply`, or for a script without one the first container's next tag —, promote
+//! each indefinite pause after `--promote-after`, wait Healthy at revision 2, then wait until
+//! the old ReplicaSets are scaled down), run twice — once with every pod starting at
 //! the fastest time of its app model's range (*earliest*), once at the middle of the range
 //! (*expected*) — and each step's end, pod counts and peak are read from the journals. Times are
 //! relative to the moment the image changed. See docs/plan.md for the columns and assumptions.
@@ -98,6 +99,52 @@ pub struct Plan {
     pub settled: Times,
     /// The most pods of the rollout at any moment of the update.
     pub peak_pods: u32,
+    /// Why the rollout never became Healthy at the new revision (expected run); `None` when
+    /// it did.
+    pub stalled: Option<Stall>,
+}
+
+/// Where and why an update that never became Healthy stopped, as the expected run left it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stall {
+    /// When the run ended, since the image change (`None`: the image never changed, as the
+    /// first revision never became Healthy).
+    pub at: Option<SimDuration>,
+    /// The rollout's phase then, and its message (`status.message`).
+    pub phase: Phase,
+    pub message: String,
+    /// The canary step it stood at (index and Argo's wording), if any.
+    pub step: Option<(u32, String)>,
+    /// The wait of the plan scenario that did not hold, as `run` reports it.
+    pub wait: Option<String>,
+    /// How far the plan looked: the run's horizon.
+    pub horizon: SimDuration,
+}
+
+impl Stall {
+    /// One sentence: where it stopped and why.
+    pub fn explain(&self) -> String {
+        let mut s = match self.at {
+            None => "the first revision never became Healthy, so the update never started".into(),
+            Some(at) => match &self.step {
+                Some((i, text)) => {
+                    format!("stopped at step {i} ({text}), {at} after the image change")
+                }
+                None => format!("stopped {at} after the image change"),
+            },
+        };
+        s.push_str(&format!("; the rollout is {}", self.phase));
+        if !self.message.is_empty() {
+            s.push_str(&format!(": {}", self.message));
+        }
+        if self.phase == Phase::Progressing {
+            s.push_str(&format!(
+                " (still progressing when the plan's horizon of {} ended)",
+                self.horizon
+            ));
+        }
+        s
+    }
 }
 
 /// Why no plan could be made.
@@ -147,7 +194,37 @@ pub fn plan_scenario(sc: &Scenario, opts: &PlanOptions) -> Result<(Scenario, Str
         .into_iter()
         .next()
         .ok_or_else(|| PlanError::NoContainer(rollout.name.clone()))?;
-    let next = default_next_image(&container.image);
+    // The scenario's own update, if its script has one; else the next tag of the first
+    // container (as the default scenario of a bare manifest does).
+    let own = sc.script.iter().find_map(|item| match &item.action {
+        Action::SetImage { .. } | Action::Apply { .. } => Some(item.clone()),
+        _ => None,
+    });
+    let (update, next) = match own {
+        Some(item) => {
+            let next = match &item.action {
+                Action::SetImage { image, .. } => image.clone(),
+                Action::Apply { manifests, .. } => manifests
+                    .rollouts
+                    .first()
+                    .and_then(|r| r.spec.template.containers().into_iter().next())
+                    .map_or_else(|| container.image.clone(), |c| c.image),
+                _ => unreachable!("only updates are picked"),
+            };
+            (item, next)
+        }
+        None => {
+            let next = default_next_image(&container.image);
+            let item = ScriptItem {
+                line: 0,
+                action: Action::SetImage {
+                    container: Some(container.name.clone()),
+                    image: next.clone(),
+                },
+            };
+            (item, next)
+        }
+    };
     let healthy = Condition {
         phase: Some(Phase::Healthy),
         ..Default::default()
@@ -159,13 +236,7 @@ pub fn plan_scenario(sc: &Scenario, opts: &PlanOptions) -> Result<(Scenario, Str
     let mut plan = sc.clone();
     plan.script = vec![
         wait(healthy.clone()),
-        ScriptItem {
-            line: 0,
-            action: Action::SetImage {
-                container: Some(container.name.clone()),
-                image: next.clone(),
-            },
-        },
+        update,
         wait(Condition {
             revision: Some(2),
             ..healthy
@@ -179,32 +250,55 @@ pub fn plan_scenario(sc: &Scenario, opts: &PlanOptions) -> Result<(Scenario, Str
     plan.expect_line = 0;
     plan.invariants.clear();
     plan.auto_promote = Some(opts.promote_after.unwrap_or(SimDuration::ZERO));
-    plan.timeout = plan.timeout.max(SimDuration::from_secs(24 * 3600));
+    // The horizon is added up from what the update waits for (a 24 h bake fits); a
+    // scenario's own timeout is kept when it is longer.
+    let target = updated_rollout(sc).unwrap_or(rollout);
+    plan.timeout = plan.timeout.max(crate::scenario::default_horizon(
+        target,
+        &sc.manifests.templates,
+        opts.promote_after.unwrap_or(SimDuration::ZERO),
+    ));
     Ok((plan, next))
+}
+
+/// The Rollout as the scenario's first `apply` leaves it (its steps are the ones the update
+/// goes through), if the update is an `apply`.
+fn updated_rollout(sc: &Scenario) -> Option<&Rollout> {
+    sc.script.iter().find_map(|item| match &item.action {
+        Action::SetImage { .. } => Some(None),
+        Action::Apply { manifests, .. } => Some(manifests.rollouts.first()),
+        _ => None,
+    })?
 }
 
 /// Makes the plan of the first Rollout of a loaded scenario.
 pub fn plan(sc: &Scenario, opts: &PlanOptions) -> Result<Plan, PlanError> {
     let (base, next) = plan_scenario(sc, opts)?;
-    let rollout = &sc.manifests.rollouts[0];
+    let first = &sc.manifests.rollouts[0];
+    // The steps and the pods read are those of the Rollout the update makes.
+    let rollout = updated_rollout(sc).unwrap_or(first);
     let seed = opts.seed.unwrap_or(sc.seed);
     let run = |pick: fn(SimDuration, SimDuration) -> SimDuration| {
         let mut s = base.clone();
         pin_startups(&mut s.apps, pick);
         let r = sim::run_with_seed(&s, seed);
-        match r.engine_failure {
+        match r.engine_failure.clone() {
             Some(f) => Err(PlanError::Engine(f)),
-            None => Ok(r.journal),
+            None => Ok(r),
         }
     };
-    let fast = read(&run(earliest)?, rollout);
-    let mid = read(&run(middle)?, rollout);
+    let fast = read(&run(earliest)?.journal, rollout);
+    let mid_run = run(middle)?;
+    let mid = read(&mid_run.journal, rollout);
+    let stalled = match mid.healthy {
+        Some(_) => None,
+        None => Some(stall(&mid_run, &mid, rollout, base.timeout)),
+    };
     let startup = match crate::scenario::app_for(&sc.apps, &next).startup {
         Startup::Fixed(d) => Some((d, d)),
         Startup::Range(lo, hi) => Some((lo, middle(lo, hi))),
         Startup::Never => None,
     };
-    let container = rollout.spec.template.containers().into_iter().next();
     let mut steps = Vec::new();
     // Rows come from the expected run; the earliest run adds its times to the same rows.
     for (i, row) in mid.rows.iter().enumerate() {
@@ -240,7 +334,14 @@ pub fn plan(sc: &Scenario, opts: &PlanOptions) -> Result<Plan, PlanError> {
             _ => "canary",
         },
         replicas: rollout.spec.replicas.unwrap_or(1),
-        image_from: container.map(|c| c.image).unwrap_or_default(),
+        image_from: first
+            .spec
+            .template
+            .containers()
+            .into_iter()
+            .next()
+            .map(|c| c.image)
+            .unwrap_or_default(),
         image_to: next,
         startup,
         promote_after: opts.promote_after,
@@ -265,7 +366,51 @@ pub fn plan(sc: &Scenario, opts: &PlanOptions) -> Result<Plan, PlanError> {
             expected: mid.settled,
         },
         peak_pods: mid.peak,
+        stalled,
     })
+}
+
+/// Why the expected run never reached Healthy: the rollout's last status and the wait that
+/// timed out.
+fn stall(
+    run: &sim::RunResult,
+    reading: &Reading,
+    rollout: &Rollout,
+    horizon: SimDuration,
+) -> Stall {
+    let last = crate::output::replay::state_at(&run.journal, run.end).rollout;
+    let (phase, message) = match &last {
+        Some(r) => (r.phase, r.message.clone()),
+        None => (Phase::Progressing, String::new()),
+    };
+    // The furthest step the update started: after an abort the status points back at step 0,
+    // which is not where it stopped.
+    let step = reading
+        .rows
+        .iter()
+        .rev()
+        .find_map(|r| r.index.map(|i| (i, r.text.clone())))
+        .filter(|_| rollout.spec.canary().is_some());
+    // When it stopped: the last phase change (the abort, the progress deadline...), else the
+    // end of the run.
+    let stopped = run
+        .journal
+        .iter()
+        .filter(|e| matches!(e.kind, EntryKind::PhaseChanged { .. }))
+        .map(|e| e.t)
+        .last()
+        .unwrap_or(run.end);
+    Stall {
+        at: reading.started.map(|t0| stopped.saturating_sub(t0)),
+        phase,
+        message,
+        step,
+        wait: run
+            .failures
+            .first()
+            .map(|f| format!("{} {{{}}} did not hold: {}", f.check, f.condition, f.detail)),
+        horizon,
+    }
 }
 
 /// One row as read from one run.
@@ -289,6 +434,8 @@ struct Row {
 /// What one run says.
 #[derive(Debug, Clone, Default)]
 struct Reading {
+    /// When the image changed (the plan's time 0).
+    started: Option<SimTime>,
     rows: Vec<Row>,
     promotions: u32,
     healthy: Option<SimDuration>,
@@ -367,9 +514,10 @@ fn read(journal: &Journal, rollout: &Rollout) -> Reading {
         let state = &replay.state;
         let Some(start) = t0 else {
             if let EntryKind::ScriptAction { action, .. } = &e.kind
-                && action.starts_with("setImage")
+                && (action.starts_with("setImage") || action.starts_with("apply "))
             {
                 t0 = Some(e.t);
+                out.started = t0;
                 if bg.is_some() {
                     open = Some(out.rows.len());
                     out.rows.push(Row {

@@ -10,6 +10,12 @@
 //! Runs are independent and seeded by `seed + k` for run `k` of every variant (the same seeds
 //! across variants, so differences come from the change, not from luck); they run in parallel
 //! and are gathered in order, so results do not depend on the number of threads.
+//!
+//! Besides outcomes, each run records which of the scenario's checks (`expect`, `wait`,
+//! invariants) held and how many canary steps it reached before an abort, so that a sweep
+//! answers "how often" questions. A sweep can be cut into shards — disjoint slices of the
+//! (variant, seed) pairs — run on different machines and put back together with [`merge`]:
+//! every figure is recomputed from the runs, so the merged result is the whole sweep's.
 
 use std::path::{Path, PathBuf};
 
@@ -21,7 +27,7 @@ use crate::input::de::from_node;
 use crate::input::yaml::{parse_documents, read_text};
 use crate::input::{FieldPath, InputError};
 use crate::rollout::Phase;
-use crate::scenario::{self, LoadOptions, Scenario};
+use crate::scenario::{self, Action, LoadOptions, Scenario};
 use crate::sim::{self, EntryKind, RunResult};
 
 /// One step of a `--set` path.
@@ -89,12 +95,54 @@ fn parse_path(text: &str) -> Result<Vec<Seg>, String> {
     Ok(out)
 }
 
-/// Parses `PATH=V1,V2,...`.
+/// `FROM..TO/N`: N evenly spaced numbers from FROM to TO, both included (`0..0.1/11` is 0,
+/// 0.01, ..., 0.1). `None` when `text` is not a range; whole numbers stay whole when every
+/// value is.
+fn range(text: &str) -> Option<Result<Vec<Json>, String>> {
+    let (bounds, n) = text.trim().split_once('/')?;
+    let (from, to) = bounds.split_once("..")?;
+    let (Ok(from), Ok(to)) = (from.trim().parse::<f64>(), to.trim().parse::<f64>()) else {
+        return None;
+    };
+    let n = match n.trim().parse::<usize>() {
+        Ok(n) if (2..=1000).contains(&n) => n,
+        _ => {
+            return Some(Err(format!(
+                "`{text}`: a range FROM..TO/N needs 2 <= N <= 1000 values"
+            )));
+        }
+    };
+    if !from.is_finite() || !to.is_finite() {
+        return Some(Err(format!("`{text}`: the bounds must be numbers")));
+    }
+    let values: Vec<f64> = (0..n)
+        .map(|i| {
+            let x = from + (to - from) * i as f64 / (n - 1) as f64;
+            // 0.1 * 3 is 0.30000000000000004: twelve decimals are plenty for a knob.
+            (x * 1e12).round() / 1e12
+        })
+        .collect();
+    Some(Ok(values
+        .into_iter()
+        .map(|x| {
+            if x.fract() == 0.0 && x.abs() < 1e15 {
+                Json::from(x as i64)
+            } else {
+                Json::from(x)
+            }
+        })
+        .collect()))
+}
+
+/// Parses `PATH=V1,V2,...` or `PATH=FROM..TO/N`.
 pub fn parse_set(arg: &str) -> Result<SetSpec, String> {
     let (path, values) = arg.split_once('=').ok_or_else(|| {
-        format!("`{arg}`: write PATH=V1,V2,... (e.g. apps[0].errorRate=0.01,0.05)")
+        format!("`{arg}`: write PATH=V1,V2,... or PATH=FROM..TO/N (e.g. apps[0].errorRate=0.01,0.05 or apps[0].errorRate=0..0.1/11)")
     })?;
-    let values: Vec<Json> = values.split(',').map(scalar).collect();
+    let values: Vec<Json> = match range(values) {
+        Some(r) => r?,
+        None => values.split(',').map(scalar).collect(),
+    };
     if values.iter().any(|v| v == &Json::String(String::new())) {
         return Err(format!("`{arg}`: an empty value"));
     }
@@ -199,6 +247,33 @@ pub fn base_of(
     })
 }
 
+/// The keys of `node` closest to the misspelt `key`, as `; nearest keys here: a, b, c` (empty
+/// when `node` is not an object).
+fn nearest_keys(node: &Json, key: &str) -> String {
+    let Some(m) = node.as_object() else {
+        return match node {
+            Json::Array(a) => format!("; this place is a list of {} (use [0]..)", a.len()),
+            _ => "; this place is a value, not an object".to_string(),
+        };
+    };
+    let mut keys: Vec<(usize, &String)> = m
+        .keys()
+        .map(|k| {
+            (
+                crate::input::de::edit_distance(&k.to_ascii_lowercase(), &key.to_ascii_lowercase()),
+                k,
+            )
+        })
+        .collect();
+    keys.sort();
+    let names: Vec<String> = keys.iter().take(3).map(|(_, k)| format!("`{k}`")).collect();
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!("; nearest keys here: {}", names.join(", "))
+    }
+}
+
 /// Writes `value` at `path` under `node`; the last key may be new, nothing else may be.
 fn set_at(node: &mut Json, path: &[Seg], value: Json, text: &str) -> Result<(), String> {
     let Some((last, inner)) = path.split_last() else {
@@ -208,9 +283,11 @@ fn set_at(node: &mut Json, path: &[Seg], value: Json, text: &str) -> Result<(), 
     let mut cur = node;
     for seg in inner {
         cur = match seg {
-            Seg::Key(k) => cur
-                .get_mut(k)
-                .ok_or_else(|| format!("`{text}`: there is no `{k}` here"))?,
+            Seg::Key(k) => {
+                let near = nearest_keys(cur, k);
+                cur.get_mut(k)
+                    .ok_or_else(|| format!("`{text}`: there is no `{k}` here{near}"))?
+            }
             Seg::Index(i) => cur
                 .get_mut(*i)
                 .ok_or_else(|| format!("`{text}`: there is no element [{i}] here"))?,
@@ -272,10 +349,14 @@ impl Base {
                 _ => set_at(&mut docs[0], &spec.path, (*value).clone(), &spec.path_text)?,
             }
         }
-        // JSON is YAML: the loader reads it as written.
+        // JSON is YAML: the loader reads it as written. Pretty-printed, so that every script
+        // item has a line of its own: runs name checks by line (`checks_of`).
         Ok(docs
             .iter()
-            .map(|d| format!("---\n{d}\n"))
+            .map(|d| {
+                let text = serde_json::to_string_pretty(d).unwrap_or_else(|_| d.to_string());
+                format!("---\n{text}\n")
+            })
             .collect::<String>())
     }
 
@@ -299,6 +380,103 @@ pub enum Outcome {
     Unfinished,
 }
 
+/// A check of the scenario whose share of runs that held it the sweep reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    /// How the reports name it: `script[0] wait {phase: Healthy}`, `invariant maxPods: 6`.
+    pub label: String,
+    kind: CheckKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum CheckKind {
+    /// A script `expect` or `wait` at this line.
+    Script { line: u32, check: &'static str },
+    /// The top-level `expect`.
+    Final,
+    /// An invariant, by its text (as failures name it).
+    Invariant(String),
+}
+
+/// The checks of a scenario, in file order: script `expect`s and `wait`s, the final
+/// `expect`, then the invariants.
+pub fn checks_of(sc: &Scenario) -> Vec<Check> {
+    let mut out = Vec::new();
+    // Named by their place in the script: a variant is loaded from rewritten text, whose
+    // line numbers are not the file's.
+    for (i, item) in sc.script.iter().enumerate() {
+        let (check, c) = match &item.action {
+            Action::Expect(c) => ("expect", c),
+            Action::WaitUntil(c) => ("wait", c),
+            _ => continue,
+        };
+        out.push(Check {
+            label: format!("script[{i}] {check} {{{c}}}"),
+            kind: CheckKind::Script {
+                line: item.line,
+                check,
+            },
+        });
+    }
+    if let Some(c) = &sc.expect {
+        out.push(Check {
+            label: format!("final expect {{{c}}}"),
+            kind: CheckKind::Final,
+        });
+    }
+    for inv in &sc.invariants {
+        out.push(Check {
+            label: format!("invariant {inv}"),
+            kind: CheckKind::Invariant(inv.to_string()),
+        });
+    }
+    out
+}
+
+/// Whether `check` held in a run: a script check or the final expect must have been checked
+/// and passed (a check the run never got to, after a failed wait, did not hold); an
+/// invariant must never have been broken.
+fn held(result: &RunResult, check: &Check) -> bool {
+    let failed = |line: Option<u32>, name: &str, cond: Option<&str>| {
+        result.failures.iter().any(|f| {
+            f.check == name
+                && line.is_none_or(|l| f.line == l)
+                && cond.is_none_or(|c| f.condition == c)
+        })
+    };
+    let passed = |line: Option<u32>, name: &str| {
+        result.journal.iter().any(|e| {
+            matches!(&e.kind, EntryKind::ExpectationChecked { ok: true, check, line: l, .. }
+                if check == name && line.is_none_or(|x| x == *l))
+        })
+    };
+    match &check.kind {
+        CheckKind::Script { line, check } => {
+            passed(Some(*line), check) && !failed(Some(*line), check, None)
+        }
+        CheckKind::Final => passed(None, "final expect") && !failed(None, "final expect", None),
+        CheckKind::Invariant(text) => !failed(None, "invariant", Some(text)),
+    }
+}
+
+/// The canary steps of the scenario's Rollout: Argo's wording and the setWeight in force
+/// once the step has started (empty for blue-green).
+pub fn steps_of(sc: &Scenario) -> Vec<(String, u32)> {
+    let Some(c) = sc.manifests.rollouts.first().and_then(|r| r.spec.canary()) else {
+        return Vec::new();
+    };
+    let mut weight = 0;
+    c.steps
+        .iter()
+        .map(|s| {
+            if let Some(w) = s.set_weight {
+                weight = w;
+            }
+            (s.describe(), weight)
+        })
+        .collect()
+}
+
 /// What one run measured.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunStats {
@@ -310,18 +488,26 @@ pub struct RunStats {
     pub requests: u64,
     pub failed: u64,
     pub peak_pods: u32,
-    /// ∫ max(0, pods − spec.replicas) dt over the update.
+    /// ∫ max(0, pods − spec.replicas) dt over the update (a whole number of pod-milliseconds,
+    /// in seconds, so that it survives a trip through JSON exactly).
     pub pod_seconds_above: f64,
+    /// Per check of the variant ([`checks_of`]): whether it held.
+    pub held: Vec<bool>,
+    /// Canary steps started before an abort (every step for a run that became Healthy: a
+    /// full promotion passes the steps it skips).
+    pub steps_reached: u32,
 }
 
-/// Reads a run's journal.
-pub fn stats_of(result: &RunResult, seed: u64) -> RunStats {
+/// Reads a run's journal: the figures, which of `checks` held, how far the `steps` went.
+pub fn stats_of(result: &RunResult, seed: u64, checks: &[Check], steps: usize) -> RunStats {
     let mut start: Option<SimTime> = None;
     let mut new_hash = String::new();
     let mut done: Option<SimTime> = None;
     let mut aborted = false;
     let mut peak = 0u32;
-    let mut above = 0.0;
+    // Pod-milliseconds: integers add up exactly.
+    let mut above: u64 = 0;
+    let mut reached: u32 = 0;
     let mut last: Option<(SimTime, u32, u32)> = None;
     for e in result.journal.iter() {
         match &e.kind {
@@ -338,10 +524,13 @@ pub fn stats_of(result: &RunResult, seed: u64) -> RunStats {
                 done = Some(e.t);
                 aborted = true;
             }
+            EntryKind::StepStarted { index, .. } if start.is_some() && !aborted => {
+                reached = reached.max(index + 1);
+            }
             EntryKind::RolloutStatus(s) if start.is_some() && done.is_none() => {
                 if let Some((t0, current, desired)) = last {
-                    let dt = (e.t.as_millis() - t0.as_millis()) as f64 / 1000.0;
-                    above += f64::from(current.saturating_sub(desired)) * dt;
+                    let dt = e.t.as_millis() - t0.as_millis();
+                    above += u64::from(current.saturating_sub(desired)) * dt;
                 }
                 peak = peak.max(s.current);
                 last = Some((e.t, s.current, s.desired));
@@ -350,8 +539,8 @@ pub fn stats_of(result: &RunResult, seed: u64) -> RunStats {
         }
     }
     if let (Some((t0, current, desired)), Some(end)) = (last, done.or(Some(result.end))) {
-        let dt = (end.as_millis().saturating_sub(t0.as_millis())) as f64 / 1000.0;
-        above += f64::from(current.saturating_sub(desired)) * dt;
+        let dt = end.as_millis().saturating_sub(t0.as_millis());
+        above += u64::from(current.saturating_sub(desired)) * dt;
     }
     let outcome = if aborted {
         Outcome::Aborted
@@ -378,7 +567,13 @@ pub fn stats_of(result: &RunResult, seed: u64) -> RunStats {
         requests,
         failed,
         peak_pods: peak,
-        pod_seconds_above: above,
+        pod_seconds_above: above as f64 / 1000.0,
+        held: checks.iter().map(|c| held(result, c)).collect(),
+        steps_reached: if outcome == Outcome::Healthy {
+            steps as u32
+        } else {
+            reached.min(steps as u32)
+        },
     }
 }
 
@@ -387,6 +582,10 @@ pub fn stats_of(result: &RunResult, seed: u64) -> RunStats {
 pub struct VariantResult {
     /// `path=value` for each `--set`, in order.
     pub values: Vec<(String, Json)>,
+    /// The labels of the variant's checks ([`checks_of`]), in the order of `RunStats::held`.
+    pub checks: Vec<String>,
+    /// The variant's canary steps and their weights ([`steps_of`]).
+    pub steps: Vec<(String, u32)>,
     pub runs: Vec<RunStats>,
 }
 
@@ -460,6 +659,27 @@ pub fn run(
     seed: u64,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Vec<VariantResult>, VariantError> {
+    run_shard(base, sets, runs, seed, None, tick)
+}
+
+/// Shard `index` (1-based) of `count`: the (variant, seed) pairs at positions `index - 1`,
+/// `index - 1 + count`... of the sweep's ordered list (variants in order, seeds within each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slice {
+    pub index: usize,
+    pub count: usize,
+}
+
+/// [`run`] of one shard only: every variant is listed, with only the runs the shard owns
+/// (`None`: all of them).
+pub fn run_shard(
+    base: &Base,
+    sets: &[SetSpec],
+    runs: u32,
+    seed: u64,
+    shard: Option<Slice>,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Vec<VariantResult>, VariantError> {
     let combos = variants(sets);
     let mut loaded = Vec::with_capacity(combos.len());
     for combo in &combos {
@@ -474,6 +694,8 @@ pub fn run(
             .collect();
         let label = VariantResult {
             values: values.clone(),
+            checks: Vec::new(),
+            steps: Vec::new(),
             runs: Vec::new(),
         }
         .label();
@@ -489,7 +711,12 @@ pub fn run(
     }
     let jobs: Vec<(usize, u64)> = (0..loaded.len())
         .flat_map(|v| (0..u64::from(runs)).map(move |k| (v, seed + k)))
+        .enumerate()
+        .filter(|(i, _)| shard.is_none_or(|s| i % s.count == s.index - 1))
+        .map(|(_, job)| job)
         .collect();
+    let checks: Vec<Vec<Check>> = loaded.iter().map(|(_, sc)| checks_of(sc)).collect();
+    let steps: Vec<Vec<(String, u32)>> = loaded.iter().map(|(_, sc)| steps_of(sc)).collect();
     let stats: Vec<(usize, Result<RunStats, sim::EngineFailure>)> = jobs
         .par_iter()
         .map(|&(v, s)| {
@@ -497,14 +724,17 @@ pub fn run(
             tick();
             match result.engine_failure.clone() {
                 Some(f) => (v, Err(f)),
-                None => (v, Ok(stats_of(&result, s))),
+                None => (v, Ok(stats_of(&result, s, &checks[v], steps[v].len()))),
             }
         })
         .collect();
     let mut out: Vec<VariantResult> = loaded
         .into_iter()
-        .map(|(values, _)| VariantResult {
+        .zip(checks.iter().zip(steps))
+        .map(|((values, _), (checks, steps))| VariantResult {
             values,
+            checks: checks.iter().map(|c| c.label.clone()).collect(),
+            steps,
             runs: Vec::new(),
         })
         .collect();
@@ -523,9 +753,129 @@ pub fn run(
     Ok(out)
 }
 
+/// The 95 % Wilson score interval of `k` successes in `n` trials: unlike `k/n ± 1.96 σ` it
+/// stays inside 0..1 and is honest for 0 of 20 or 20 of 20. `(0, 1)` when `n` is 0.
+pub fn wilson(k: usize, n: usize) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    const Z: f64 = 1.959_963_984_540_054;
+    let (k, n) = (k as f64, n as f64);
+    let p = k / n;
+    let z2 = Z * Z;
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = Z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / (1.0 + z2 / n);
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// Why shards could not be merged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct MergeError(pub String);
+
+/// One shard's output, as read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    /// Where it was read from, for messages.
+    pub name: String,
+    pub shard: Slice,
+    /// `--runs` and the first seed of the whole sweep.
+    pub runs: u32,
+    pub seed: u64,
+    pub variants: Vec<VariantResult>,
+}
+
+/// Puts the shards of one sweep back together: every shard of the same count exactly once,
+/// the same variants, and every (variant, seed) pair exactly once. Runs are ordered by seed,
+/// as the whole sweep orders them.
+pub fn merge(mut parts: Vec<Part>) -> Result<Vec<VariantResult>, MergeError> {
+    let err = |m: String| Err(MergeError(m));
+    parts.sort_by_key(|p| p.shard.index);
+    let Some(first) = parts.first() else {
+        return err("no parts to merge".into());
+    };
+    let (count, runs, seed) = (first.shard.count, first.runs, first.seed);
+    for p in &parts {
+        if p.shard.count != count || p.runs != runs || p.seed != seed {
+            return err(format!(
+                "{}: shard {}/{} of a sweep of {} runs from seed {} does not belong with {}: shard {}/{count}, {runs} runs from seed {seed}",
+                p.name, p.shard.index, p.shard.count, p.runs, p.seed, first.name, first.shard.index
+            ));
+        }
+        if p.variants.len() != first.variants.len()
+            || p.variants
+                .iter()
+                .zip(&first.variants)
+                .any(|(a, b)| a.values != b.values)
+        {
+            return err(format!(
+                "{}: its variants differ from those of {} (not the same --set)",
+                p.name, first.name
+            ));
+        }
+    }
+    if let Some(w) = parts
+        .windows(2)
+        .find(|w| w[0].shard.index == w[1].shard.index)
+    {
+        return err(format!(
+            "shard {}/{count} is given twice ({} and {})",
+            w[0].shard.index, w[0].name, w[1].name
+        ));
+    }
+    let missing: Vec<String> = (1..=count)
+        .filter(|k| !parts.iter().any(|p| p.shard.index == *k))
+        .map(|k| format!("{k}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        return err(format!("missing shard(s) {}", missing.join(", ")));
+    }
+    let template = first.variants.clone();
+    let mut out: Vec<VariantResult> = template
+        .into_iter()
+        .map(|v| VariantResult {
+            runs: Vec::new(),
+            ..v
+        })
+        .collect();
+    for p in parts {
+        for (v, pv) in out.iter_mut().zip(p.variants) {
+            v.runs.extend(pv.runs);
+        }
+    }
+    for v in &mut out {
+        v.runs.sort_by_key(|r| r.seed);
+        let seeds: Vec<u64> = v.runs.iter().map(|r| r.seed).collect();
+        let want: Vec<u64> = (0..u64::from(runs)).map(|k| seed + k).collect();
+        if seeds != want {
+            return err(format!(
+                "variant {}: the parts hold seeds {:?}, not {runs} runs from seed {seed}",
+                v.label(),
+                seeds
+            ));
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wilson_intervals() {
+        let (lo, hi) = wilson(14, 200);
+        // 7 %: the interval is about 4.2 % to 11.4 %.
+        assert!((lo - 0.0424).abs() < 0.001, "{lo}");
+        assert!((hi - 0.1137).abs() < 0.001, "{hi}");
+        let (lo, hi) = wilson(0, 20);
+        assert_eq!(lo, 0.0);
+        assert!(hi > 0.15 && hi < 0.17, "{hi}");
+        let (lo, hi) = wilson(20, 20);
+        assert!(lo > 0.83 && lo < 0.85, "{lo}");
+        assert!((hi - 1.0).abs() < 1e-12, "{hi}");
+        assert_eq!(wilson(0, 0), (0.0, 1.0));
+    }
 
     #[test]
     fn set_arguments_parse() {
@@ -541,6 +891,16 @@ mod tests {
         assert!(parse_set("apps[x].errorRate=1").is_err());
         assert!(parse_set("noequals").is_err());
         assert_eq!(parse_set("a=1s").unwrap().values[0], Json::from("1s"));
+        // A range: evenly spaced, both ends included, no float noise.
+        let r = parse_set("apps[1].errorRate=0..0.1/11").unwrap();
+        assert_eq!(r.values.len(), 11);
+        assert_eq!(r.values[0], Json::from(0));
+        assert_eq!(r.values[3], Json::from(0.03));
+        assert_eq!(r.values[10], Json::from(0.1));
+        let w = parse_set("rollout.spec.replicas=2..10/5").unwrap();
+        assert_eq!(w.values, [2, 4, 6, 8, 10].map(Json::from).to_vec());
+        assert!(parse_set("a=0..1/1").is_err());
+        assert!(parse_set("a=0..1/x").is_err());
     }
 
     #[test]

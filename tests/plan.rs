@@ -7,12 +7,16 @@
 //! * `--format json` parses and has every documented field;
 //! * `--promote-after D` adds D to the ETA per indefinite pause (one in the demo, two in another);
 //! * blue-green: one row per phase, the manual promotion and the scale-down delay in the times;
-//! * pods that never become Ready: the ETA is `never`.
+//! * pods that never become Ready: the ETA is `never`, the plan says where and why it stopped,
+//!   and exits 1;
+//! * a scenario is planned with its own update (its `setImage`), not a made-up next tag;
+//! * a 24 h bake lies inside the plan's horizon; a missing Service is named as the reason.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use predicates::prelude::PredicateBooleanExt;
 use rollout_sim::engine::SimDuration;
 use rollout_sim::plan::{Plan, PlanOptions, plan};
 use rollout_sim::scenario;
@@ -305,14 +309,98 @@ fn pods_never_ready_give_no_eta() {
     let p = plan_of(&path, None);
     assert_eq!(p.healthy.expected, None);
     assert_eq!(p.steps[0].end.earliest, None);
+    let st = p.stalled.expect("a reason");
+    assert_eq!(st.phase.to_string(), "Degraded");
+    assert_eq!(st.step.as_ref().map(|s| s.0), Some(0));
+    assert!(
+        st.message.contains("ProgressDeadlineExceeded"),
+        "{}",
+        st.message
+    );
     rollout_sim()
         .arg("plan")
         .arg(&path)
         .assert()
-        .success()
+        .code(1)
         .stdout(predicates::str::contains(
             "ETA to Healthy: never expected, never at the earliest",
+        ))
+        .stdout(predicates::str::contains(
+            "Never Healthy: stopped at step 0 (setWeight: 50)",
         ));
+}
+
+#[test]
+fn a_scenario_is_planned_with_its_own_update() {
+    let dir = TempDir::new().expect("tempdir");
+    let path = canary_scenario(&dir, 3, "[{setWeight: 50}, {pause: {duration: 1m}}]", "5s");
+    let text = fs::read_to_string(&path).expect("read")
+        .replace(
+            "apps:\n",
+            "apps:\n  - image: \"example/web:broken\"\n    ready: never\n",
+        )
+        .replace(
+            "  - wait: {phase: Healthy}\n",
+            "  - wait: {phase: Healthy}\n  - setImage: \"example/web:broken\"\n  - wait: {phase: Degraded}\n",
+        );
+    fs::write(&path, text).expect("write");
+    let p = plan_of(&path, None);
+    assert_eq!(p.image_to, "example/web:broken");
+    assert_eq!(p.startup, None);
+    assert_eq!(p.healthy.expected, None);
+    assert!(p.stalled.is_some());
+    let out = rollout_sim()
+        .args(["plan", "--format", "json"])
+        .arg(&path)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let doc: Value = serde_json::from_slice(&out).expect("JSON");
+    assert_eq!(doc["stalled"]["phase"], "Degraded");
+    assert_eq!(doc["stalled"]["step"]["index"], 0);
+    assert!(
+        doc["stalled"]["why"]
+            .as_str()
+            .expect("why")
+            .contains("ProgressDeadlineExceeded")
+    );
+}
+
+#[test]
+fn a_day_long_bake_is_planned_to_its_end() {
+    let dir = TempDir::new().expect("tempdir");
+    let path = canary_scenario(&dir, 2, "[{setWeight: 50}, {pause: {duration: 24h}}]", "5s");
+    let p = plan_of(&path, None);
+    assert!(p.stalled.is_none());
+    assert!(secs(p.healthy.expected) > 24 * 3600, "{:?}", p.healthy);
+}
+
+#[test]
+fn a_missing_service_is_the_reason() {
+    let dir = TempDir::new().expect("tempdir");
+    let path = canary_scenario(&dir, 2, "[{setWeight: 50}]", "5s");
+    let text = fs::read_to_string(&path).expect("read").replace(
+        "        canary:\n",
+        "        canary:\n          canaryService: web-canary\n          stableService: web-stable\n",
+    );
+    fs::write(&path, text).expect("write");
+    rollout_sim()
+        .arg("plan")
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains(
+            "Never Healthy: the first revision never became Healthy",
+        ))
+        .stdout(predicates::str::contains("InvalidSpec"))
+        // Whichever of the two missing Services the controller names first.
+        .stdout(
+            predicates::str::contains("service \"web-canary\" not found").or(
+                predicates::str::contains("service \"web-stable\" not found"),
+            ),
+        );
 }
 
 #[test]

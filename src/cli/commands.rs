@@ -58,7 +58,28 @@ pub fn dispatch(cmd: Command) -> i32 {
             format,
             out,
             quiet,
-        } => super::views::sweep(&inputs, &sets, runs, seed, format, out.as_deref(), quiet),
+            shard,
+        } => super::sweep::sweep(
+            &inputs,
+            &sets,
+            runs,
+            seed,
+            format,
+            out.as_deref(),
+            quiet,
+            shard,
+        ),
+        Command::Diff {
+            old,
+            new,
+            format,
+            promote_after,
+            seed,
+            fail_if,
+        } => super::diff::diff(&old, &new, format, promote_after.as_deref(), seed, &fail_if),
+        Command::Merge { parts, format, out } => {
+            super::sweep::merge(&parts, format, out.as_deref())
+        }
         Command::Get {
             inputs,
             at,

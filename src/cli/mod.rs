@@ -35,9 +35,11 @@ macro_rules! eprintln {
 }
 
 mod commands;
+mod diff;
 mod plan;
 mod shard;
 mod stdout;
+mod sweep;
 mod views;
 
 use std::path::PathBuf;
@@ -196,6 +198,41 @@ pub enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Run only shard I of N (1-based) of the (variant, seed) pairs and print it as a part
+        /// for `merge` (needs `--format json`).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<shard::Shard>,
+    },
+    /// Compare two versions of a Rollout (files or git:REV:PATH): steps, ETA, surge, analysis.
+    Diff {
+        /// The old version: a file, or `git:REV:PATH`.
+        old: String,
+        /// The new version: a file, or `git:REV:PATH`.
+        new: String,
+        /// `text`, or `markdown` for a pull-request comment.
+        #[arg(long, value_enum, default_value = "text")]
+        format: diff::DiffFormat,
+        /// Each manual promotion happens this long after its pause starts.
+        #[arg(long, value_name = "DURATION")]
+        promote_after: Option<String>,
+        /// Seed of both plans (default: each file's own).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Exit 1 when the change crosses this: eta>+30m, eta>2h, surge>+2, surge>4, never.
+        #[arg(long = "fail-if", value_name = "THRESHOLD")]
+        fail_if: Vec<String>,
+    },
+    /// Put the parts of a sharded sweep back together: prints what the whole sweep prints.
+    Merge {
+        /// The parts, written by `sweep --shard I/N --format json`, in any order.
+        #[arg(required = true, value_name = "PART")]
+        parts: Vec<PathBuf>,
+        /// Output on stdout.
+        #[arg(long, value_enum, default_value = "text")]
+        format: SweepFormat,
+        /// Also write sweep.csv, sweep.json, sweep.txt and the chart sweep.svg here.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Plan an update: per step, weight, pods, and when it ends; the ETA (docs/plan.md).
     Plan {

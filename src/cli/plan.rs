@@ -5,7 +5,7 @@ use crate::output::plan::{render_json, render_text};
 use crate::plan::{PlanOptions, plan as make_plan};
 use crate::scenario::LoadOptions;
 
-use super::commands::{EXIT_INVALID, EXIT_OK, load};
+use super::commands::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, load};
 use super::{Format, Inputs};
 
 pub(super) fn plan(
@@ -35,7 +35,12 @@ pub(super) fn plan(
                 Format::Text => print!("{}", render_text(&p)),
                 Format::Json => print!("{}", render_json(&p)),
             }
-            EXIT_OK
+            // An update that never becomes Healthy is a failed plan (the reason is printed).
+            if p.stalled.is_some() {
+                EXIT_FAILED
+            } else {
+                EXIT_OK
+            }
         }
         Err(crate::plan::PlanError::Engine(f)) => {
             eprintln!("error: {f}");

@@ -5,7 +5,6 @@
 //! with the wall clock (only here, in the command line, never in the library).
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::Path;
 
 use crate::engine::{SimTime, parse_duration};
 use crate::output::replay::{Replay, State};
@@ -435,122 +434,6 @@ pub fn interactive(inputs: &Inputs, opts: &WatchOptions) -> i32 {
         if live.timed_out() || (keys.exhausted() && (live.idle() || live.script_done())) {
             break;
         }
-    }
-    EXIT_OK
-}
-
-/// `sweep FILE --set PATH=V1,V2 ... --runs N [--seed S] [--format text|csv|json] [--out DIR]`.
-pub fn sweep(
-    inputs: &Inputs,
-    sets: &[String],
-    runs: u32,
-    seed: Option<u64>,
-    format: super::SweepFormat,
-    out_dir: Option<&Path>,
-    quiet: bool,
-) -> i32 {
-    use crate::output::outdir::OutDir;
-    use crate::output::sweep as render;
-    use crate::sweep::{self as sw, VariantProblem};
-    if runs == 0 {
-        eprintln!("error: --runs must be at least 1");
-        return EXIT_INVALID;
-    }
-    let mut specs = Vec::new();
-    for s in sets {
-        match sw::parse_set(s) {
-            Ok(spec) => specs.push(spec),
-            Err(e) => {
-                eprintln!("error: --set {e}");
-                return EXIT_INVALID;
-            }
-        }
-    }
-    // Loaded once as `run` would (notes said once), then again as data to edit.
-    let opts = match super::commands::options_of(inputs, &crate::scenario::LoadOptions::default()) {
-        Ok(o) => o,
-        Err(code) => return code,
-    };
-    let sources = match super::commands::gather(inputs) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let base = match sw::base_of(&sources, opts) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("{e}");
-            return EXIT_INVALID;
-        }
-    };
-    let seed = seed.unwrap_or_else(|| {
-        crate::scenario::load_sources(&sources, base.options())
-            .map(|s| s.seed)
-            .unwrap_or_default()
-    });
-    // The folder is checked before the runs; the files are put in place as one set.
-    let out = match out_dir.map(OutDir::prepare).transpose() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_INVALID;
-        }
-    };
-    let total = sw::variants(&specs).len() as u64 * u64::from(runs);
-    let bar = if quiet {
-        indicatif::ProgressBar::hidden()
-    } else {
-        indicatif::ProgressBar::new(total)
-    };
-    let tick = || bar.inc(1);
-    let results = match sw::run(&base, &specs, runs, seed, &tick) {
-        Ok(r) => r,
-        Err(e) => {
-            bar.finish_and_clear();
-            match e.error {
-                VariantProblem::Path(p) => eprintln!("error: variant {}: {p}", e.label),
-                VariantProblem::Input(i) => {
-                    eprintln!("error: variant {} is not a valid scenario:", e.label);
-                    eprint!("{i}");
-                }
-                VariantProblem::Engine(f) => {
-                    eprintln!("error: variant {}: {f}", e.label);
-                    return EXIT_ENGINE;
-                }
-            }
-            return EXIT_INVALID;
-        }
-    };
-    bar.finish_and_clear();
-    // Files first: if the reader of stdout goes away, the set is complete anyway.
-    if let Some(out) = out {
-        let dir = out_dir.unwrap_or(Path::new("."));
-        let staging = out.staging().to_path_buf();
-        let written = std::fs::write(staging.join("sweep.csv"), render::csv(&results))
-            .and_then(|_| std::fs::write(staging.join("sweep.json"), render::json(&results)))
-            .and_then(|_| std::fs::write(staging.join("sweep.txt"), render::text(&results)));
-        if let Err(e) = written {
-            eprintln!("error: cannot write to {}: {e}", dir.display());
-            return EXIT_INVALID;
-        }
-        match render::chart_svg(&results) {
-            Ok(svg) => {
-                if let Err(e) = std::fs::write(staging.join("sweep.svg"), svg) {
-                    eprintln!("error: cannot write to {}: {e}", dir.display());
-                    return EXIT_INVALID;
-                }
-            }
-            Err(e) => eprintln!("warning: the sweep chart could not be drawn: {e}"),
-        }
-        let set = ["sweep.csv", "sweep.json", "sweep.txt", "sweep.svg"].map(String::from);
-        if let Err(e) = out.commit(&set) {
-            eprintln!("error: {e}");
-            return EXIT_INVALID;
-        }
-    }
-    match format {
-        super::SweepFormat::Text => print!("{}", render::text(&results)),
-        super::SweepFormat::Csv => print!("{}", render::csv(&results)),
-        super::SweepFormat::Json => print!("{}", render::json(&results)),
     }
     EXIT_OK
 }

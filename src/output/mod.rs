@@ -4,6 +4,7 @@
 
 pub mod artifacts;
 pub mod charts;
+pub mod diff;
 pub mod jsonl;
 pub mod junit;
 pub mod outdir;

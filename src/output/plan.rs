@@ -56,6 +56,15 @@ pub fn render_json(p: &Plan) -> String {
         },
         "settled": times(&p.settled),
         "peakPods": p.peak_pods,
+        "stalled": p.stalled.as_ref().map(|st| json!({
+            "at": secs(st.at),
+            "phase": st.phase.to_string(),
+            "message": st.message,
+            "step": st.step.as_ref().map(|(i, text)| json!({"index": i, "step": text})),
+            "wait": st.wait,
+            "horizon": secs(Some(st.horizon)),
+            "why": st.explain(),
+        })),
     });
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
@@ -266,5 +275,11 @@ pub fn render_text(p: &Plan) -> String {
         p.peak_pods,
         p.peak_pods.saturating_sub(p.replicas)
     ));
+    if let Some(st) = &p.stalled {
+        out.push_str(&format!("Never Healthy: {}\n", st.explain()));
+        if let Some(w) = &st.wait {
+            out.push_str(&format!("  the plan's {w}\n"));
+        }
+    }
     out
 }

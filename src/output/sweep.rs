@@ -1,12 +1,15 @@
 //! The results of a sweep: a text table, CSV and JSON with one row per variant, and a chart of
-//! time to done against failed requests served by the new version.
+//! time to done against failed requests served by the new version. Then the *answers*: per
+//! variant, the share of runs in which each check held and that reached each canary step and
+//! weight before an abort, each with its 95 % Wilson interval. A shard's JSON (`--shard`)
+//! carries every run, so that [`read_part`] can read it back for `merge`.
 
 use std::fmt::Write as _;
 
 use plotters::prelude::*;
 use serde_json::json;
 
-use crate::sweep::{Outcome, VariantResult, percentile};
+use crate::sweep::{Outcome, Part, RunStats, Slice, VariantResult, percentile, wilson};
 
 /// The per-variant figures every format prints.
 struct Figures {
@@ -16,7 +19,8 @@ struct Figures {
     unfinished: usize,
     time: [Option<f64>; 3],
     requests: [Option<f64>; 2],
-    failed: [Option<f64>; 2],
+    /// p50, p95, max: the blast radius of the canary.
+    failed: [Option<f64>; 3],
     peak_pods: Option<f64>,
     pod_seconds: Option<f64>,
 }
@@ -38,7 +42,11 @@ fn figures(v: &VariantResult) -> Figures {
             percentile(&times, 100.0),
         ],
         requests: [percentile(&req, 50.0), percentile(&req, 95.0)],
-        failed: [percentile(&failed, 50.0), percentile(&failed, 95.0)],
+        failed: [
+            percentile(&failed, 50.0),
+            percentile(&failed, 95.0),
+            percentile(&failed, 100.0),
+        ],
         peak_pods: percentile(&peak, 100.0),
         pod_seconds: percentile(&above, 50.0),
     }
@@ -52,7 +60,7 @@ fn num(v: Option<f64>) -> String {
     }
 }
 
-const COLUMNS: [&str; 14] = [
+const COLUMNS: [&str; 15] = [
     "healthy",
     "aborted",
     "degraded",
@@ -64,6 +72,7 @@ const COLUMNS: [&str; 14] = [
     "requests_p95",
     "failed_p50",
     "failed_p95",
+    "failed_max",
     "peak_pods",
     "pod_seconds_above_p50",
     "runs",
@@ -83,13 +92,150 @@ fn row(v: &VariantResult) -> Vec<String> {
         num(f.requests[1]),
         num(f.failed[0]),
         num(f.failed[1]),
+        num(f.failed[2]),
         num(f.peak_pods),
         num(f.pod_seconds),
         v.runs.len().to_string(),
     ]
 }
 
-/// The text table: one row per variant.
+/// A "how often" answer of a variant: `yes` of `runs` runs.
+pub struct Answer {
+    /// `held`, `reachedStep` or `reachedWeight`.
+    pub kind: &'static str,
+    /// What was asked: the check's label, `step 2 (setWeight: 50)`, `weight 50`.
+    pub question: String,
+    pub yes: usize,
+    pub runs: usize,
+}
+
+impl Answer {
+    pub fn share(&self) -> f64 {
+        if self.runs == 0 {
+            0.0
+        } else {
+            self.yes as f64 / self.runs as f64
+        }
+    }
+
+    pub fn interval(&self) -> (f64, f64) {
+        wilson(self.yes, self.runs)
+    }
+
+    /// The column name in CSV: kind and question.
+    fn column(&self) -> String {
+        format!("{} {}", self.kind, self.question)
+    }
+}
+
+/// The answers of a variant: each check held, each step and each weight reached before an
+/// abort.
+pub fn answers(v: &VariantResult) -> Vec<Answer> {
+    let n = v.runs.len();
+    let mut out = Vec::new();
+    for (j, label) in v.checks.iter().enumerate() {
+        out.push(Answer {
+            kind: "held",
+            question: label.clone(),
+            yes: v
+                .runs
+                .iter()
+                .filter(|r| r.held.get(j) == Some(&true))
+                .count(),
+            runs: n,
+        });
+    }
+    for (i, (step, _)) in v.steps.iter().enumerate() {
+        out.push(Answer {
+            kind: "reachedStep",
+            question: format!("step {i} ({step})"),
+            yes: v
+                .runs
+                .iter()
+                .filter(|r| r.steps_reached as usize > i)
+                .count(),
+            runs: n,
+        });
+    }
+    // Each weight the steps set, once, in the order the steps first set it.
+    let mut weights: Vec<u32> = Vec::new();
+    for (_, w) in &v.steps {
+        if *w > 0 && !weights.contains(w) {
+            weights.push(*w);
+        }
+    }
+    for w in weights {
+        let reached = |r: &RunStats| {
+            v.steps
+                .iter()
+                .take(r.steps_reached as usize)
+                .any(|(_, x)| *x >= w)
+        };
+        out.push(Answer {
+            kind: "reachedWeight",
+            question: format!("weight {w}"),
+            yes: v.runs.iter().filter(|r| reached(r)).count(),
+            runs: n,
+        });
+    }
+    out
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+/// The answers as a text table: variant, question, runs, share and its 95 % interval.
+fn answers_text(results: &[VariantResult]) -> String {
+    let mut rows: Vec<Vec<String>> = vec![vec![
+        "variant".into(),
+        "answer".into(),
+        "runs".into(),
+        "share".into(),
+        "95% interval".into(),
+    ]];
+    for v in results {
+        for a in answers(v) {
+            let (lo, hi) = a.interval();
+            let what = match a.kind {
+                "held" => format!("held: {}", a.question),
+                _ => format!("reached {} before an abort", a.question),
+            };
+            rows.push(vec![
+                v.label(),
+                what,
+                format!("{}/{}", a.yes, a.runs),
+                pct(a.share()),
+                format!("{}..{}", pct(lo), pct(hi)),
+            ]);
+        }
+    }
+    if rows.len() == 1 {
+        return String::new();
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::from("\n");
+    for r in &rows {
+        let cells: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                if i < 2 {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "{}", cells.join("  ").trim_end());
+    }
+    out
+}
+
+/// The text table: one row per variant, then the answers.
 pub fn text(results: &[VariantResult]) -> String {
     let mut rows: Vec<Vec<String>> = vec![
         std::iter::once("variant".to_string())
@@ -118,6 +264,7 @@ pub fn text(results: &[VariantResult]) -> String {
             .collect();
         let _ = writeln!(out, "{}", cells.join("  ").trim_end());
     }
+    out.push_str(&answers_text(results));
     out
 }
 
@@ -136,13 +283,43 @@ pub fn csv(results: &[VariantResult]) -> String {
         .first()
         .map(|v| v.values.iter().map(|(p, _)| p.clone()).collect())
         .unwrap_or_default();
+    // One share and its interval per answer, the union over the variants in first-seen order.
+    let mut questions: Vec<String> = Vec::new();
+    for v in results {
+        for a in answers(v) {
+            if !questions.contains(&a.column()) {
+                questions.push(a.column());
+            }
+        }
+    }
     let header: Vec<String> = paths
         .iter()
         .map(|p| csv_cell(p))
         .chain(COLUMNS.iter().map(|c| c.to_string()))
+        .chain(questions.iter().flat_map(|q| {
+            [
+                csv_cell(q),
+                csv_cell(&format!("{q} ci95_lo")),
+                csv_cell(&format!("{q} ci95_hi")),
+            ]
+        }))
         .collect();
     let _ = writeln!(out, "{}", header.join(","));
     for v in results {
+        let mine = answers(v);
+        let shares = questions
+            .iter()
+            .flat_map(|q| match mine.iter().find(|a| &a.column() == q) {
+                Some(a) => {
+                    let (lo, hi) = a.interval();
+                    [
+                        format!("{:.4}", a.share()),
+                        format!("{lo:.4}"),
+                        format!("{hi:.4}"),
+                    ]
+                }
+                None => [String::new(), String::new(), String::new()],
+            });
         let cells: Vec<String> = v
             .values
             .iter()
@@ -155,6 +332,7 @@ pub fn csv(results: &[VariantResult]) -> String {
                     .into_iter()
                     .map(|c| if c == "-" { String::new() } else { c }),
             )
+            .chain(shares)
             .collect();
         let _ = writeln!(out, "{}", cells.join(","));
     }
@@ -163,6 +341,136 @@ pub fn csv(results: &[VariantResult]) -> String {
 
 /// JSON: every variant with its figures and its runs.
 pub fn json(results: &[VariantResult]) -> String {
+    let mut s = serde_json::to_string_pretty(&doc(results)).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// The JSON of one shard: the sweep's document of the runs it made, and what `merge` needs to
+/// check that the parts belong together.
+pub fn json_part(results: &[VariantResult], shard: Slice, runs: u32, seed: u64) -> String {
+    let mut d = doc(results);
+    if let Some(m) = d.as_object_mut() {
+        m.insert("format".into(), json!("rollout-sim/sweep-part"));
+        m.insert(
+            "shard".into(),
+            json!({"index": shard.index, "count": shard.count}),
+        );
+        m.insert("runsPerVariant".into(), json!(runs));
+        m.insert("firstSeed".into(), json!(seed));
+    }
+    let mut s = serde_json::to_string_pretty(&d).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Reads a shard's JSON back (`name` is for messages).
+pub fn read_part(name: &str, text: &str) -> Result<Part, String> {
+    let d: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("{name}: not JSON: {e}"))?;
+    if d["format"] != "rollout-sim/sweep-part" {
+        return Err(format!(
+            "{name}: not a sweep part (write it with `sweep --shard I/N --format json`)"
+        ));
+    }
+    let bad = |what: &str| format!("{name}: `{what}` is missing or not valid");
+    let uint = |v: &serde_json::Value, what: &str| v.as_u64().ok_or_else(|| bad(what));
+    let shard = Slice {
+        index: uint(&d["shard"]["index"], "shard.index")? as usize,
+        count: uint(&d["shard"]["count"], "shard.count")? as usize,
+    };
+    let strings = |v: &serde_json::Value, what: &str| -> Result<Vec<String>, String> {
+        v.as_array()
+            .ok_or_else(|| bad(what))?
+            .iter()
+            .map(|x| x.as_str().map(str::to_string).ok_or_else(|| bad(what)))
+            .collect()
+    };
+    let mut variants = Vec::new();
+    for v in d["variants"].as_array().ok_or_else(|| bad("variants"))? {
+        let values = v["values"]
+            .as_array()
+            .ok_or_else(|| bad("values"))?
+            .iter()
+            .map(|x| {
+                Ok((
+                    x["path"]
+                        .as_str()
+                        .ok_or_else(|| bad("values.path"))?
+                        .to_string(),
+                    x["value"].clone(),
+                ))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let steps = v["steps"]
+            .as_array()
+            .ok_or_else(|| bad("steps"))?
+            .iter()
+            .map(|x| {
+                Ok((
+                    x["step"]
+                        .as_str()
+                        .ok_or_else(|| bad("steps.step"))?
+                        .to_string(),
+                    uint(&x["setWeight"], "steps.setWeight")? as u32,
+                ))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let mut runs = Vec::new();
+        for r in v["runs"].as_array().ok_or_else(|| bad("runs"))? {
+            runs.push(run_of_json(r).ok_or_else(|| bad("runs[]"))?);
+        }
+        variants.push(VariantResult {
+            values,
+            checks: strings(&v["checks"], "checks")?,
+            steps,
+            runs,
+        });
+    }
+    Ok(Part {
+        name: name.to_string(),
+        shard,
+        runs: uint(&d["runsPerVariant"], "runsPerVariant")? as u32,
+        seed: uint(&d["firstSeed"], "firstSeed")?,
+        variants,
+    })
+}
+
+/// Thousandths of a second as written: every time of a run is a whole number of
+/// milliseconds, so rounding recovers exactly the number that was printed.
+fn millis(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+fn run_of_json(r: &serde_json::Value) -> Option<RunStats> {
+    let outcome = match r["outcome"].as_str()? {
+        "Healthy" => Outcome::Healthy,
+        "Aborted" => Outcome::Aborted,
+        "Degraded" => Outcome::Degraded,
+        "Unfinished" => Outcome::Unfinished,
+        _ => return None,
+    };
+    Some(RunStats {
+        seed: r["seed"].as_u64()?,
+        outcome,
+        time_to_done: match &r["timeToDoneSeconds"] {
+            serde_json::Value::Null => None,
+            t => Some(millis(t.as_f64()?)),
+        },
+        requests: r["requests"].as_u64()?,
+        failed: r["failed"].as_u64()?,
+        peak_pods: u32::try_from(r["peakPods"].as_u64()?).ok()?,
+        pod_seconds_above: millis(r["podSecondsAboveReplicas"].as_f64()?),
+        held: r["held"]
+            .as_array()?
+            .iter()
+            .map(serde_json::Value::as_bool)
+            .collect::<Option<Vec<bool>>>()?,
+        steps_reached: u32::try_from(r["stepsReached"].as_u64()?).ok()?,
+    })
+}
+
+fn doc(results: &[VariantResult]) -> serde_json::Value {
     let variants: Vec<serde_json::Value> = results
         .iter()
         .map(|v| {
@@ -172,9 +480,15 @@ pub fn json(results: &[VariantResult]) -> String {
                 "outcomes": {"healthy": f.healthy, "aborted": f.aborted, "degraded": f.degraded, "unfinished": f.unfinished},
                 "timeToDoneSeconds": {"p50": f.time[0], "p95": f.time[1], "max": f.time[2]},
                 "newVersionRequests": {"p50": f.requests[0], "p95": f.requests[1]},
-                "newVersionFailedRequests": {"p50": f.failed[0], "p95": f.failed[1]},
+                "newVersionFailedRequests": {"p50": f.failed[0], "p95": f.failed[1], "max": f.failed[2]},
                 "peakPods": f.peak_pods,
                 "podSecondsAboveReplicasP50": f.pod_seconds,
+                "checks": v.checks,
+                "steps": v.steps.iter().map(|(s, w)| json!({"step": s, "setWeight": w})).collect::<Vec<_>>(),
+                "answers": answers(v).iter().map(|a| {
+                    let (lo, hi) = a.interval();
+                    json!({"kind": a.kind, "question": a.question, "yes": a.yes, "runs": a.runs, "share": a.share(), "ci95": [lo, hi]})
+                }).collect::<Vec<_>>(),
                 "runs": v.runs.iter().map(|r| json!({
                     "seed": r.seed,
                     "outcome": format!("{:?}", r.outcome),
@@ -183,13 +497,13 @@ pub fn json(results: &[VariantResult]) -> String {
                     "failed": r.failed,
                     "peakPods": r.peak_pods,
                     "podSecondsAboveReplicas": r.pod_seconds_above,
+                    "held": r.held,
+                    "stepsReached": r.steps_reached,
                 })).collect::<Vec<_>>(),
             })
         })
         .collect();
-    let mut s = serde_json::to_string_pretty(&json!({ "variants": variants })).unwrap_or_default();
-    s.push('\n');
-    s
+    json!({ "variants": variants })
 }
 
 /// The chart: per variant, the median time to done against the median failed requests the
@@ -270,6 +584,141 @@ fn draw<DB: DrawingBackend>(
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 13))
+        .draw()?;
+    Ok(())
+}
+
+/// One line of the detection curve: its name and, per variant, (value, yes, runs).
+type Curve = (String, Vec<(f64, usize, usize)>);
+
+/// The detection curves of a sweep over one numeric `--set`: against the value, the share of
+/// runs aborted, and aborted before each `setWeight` step (the canary never got that much of
+/// the traffic). `None` when the sweep has not exactly one `--set`, or its values are not
+/// numbers.
+pub fn detection(results: &[VariantResult]) -> Option<Vec<Curve>> {
+    let xs: Vec<f64> = results
+        .iter()
+        .map(|v| match v.values.as_slice() {
+            [(_, x)] => x.as_f64(),
+            _ => None,
+        })
+        .collect::<Option<Vec<f64>>>()?;
+    let first = results.first()?;
+    let aborted = |r: &RunStats| r.outcome == Outcome::Aborted;
+    let mut curves: Vec<Curve> = vec![(
+        "aborted".to_string(),
+        results
+            .iter()
+            .zip(&xs)
+            .map(|(v, x)| {
+                (
+                    *x,
+                    v.runs.iter().filter(|r| aborted(r)).count(),
+                    v.runs.len(),
+                )
+            })
+            .collect(),
+    )];
+    for (i, (step, w)) in first.steps.iter().enumerate() {
+        if !step.starts_with("setWeight") || i == 0 {
+            continue;
+        }
+        curves.push((
+            format!("aborted before step {i} ({step}, weight {w})"),
+            results
+                .iter()
+                .zip(&xs)
+                .map(|(v, x)| {
+                    let before = v
+                        .runs
+                        .iter()
+                        .filter(|r| aborted(r) && (r.steps_reached as usize) <= i)
+                        .count();
+                    (*x, before, v.runs.len())
+                })
+                .collect(),
+        ));
+    }
+    Some(curves)
+}
+
+/// The detection curves as a chart: share (with its 95 % interval as a bar) against the value.
+pub fn detection_svg(results: &[VariantResult]) -> Option<Result<String, String>> {
+    let curves = detection(results)?;
+    let path = results.first()?.values.first()?.0.clone();
+    super::charts::register_fonts();
+    let mut svg = String::new();
+    let drawn = {
+        let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
+        draw_detection(&root, &curves, &path)
+            .map_err(|e| e.to_string())
+            .and_then(|_| root.present().map_err(|e| e.to_string()))
+    };
+    Some(drawn.map(|_| svg))
+}
+
+fn draw_detection<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    curves: &[Curve],
+    path: &str,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let xs = curves.iter().flat_map(|c| c.1.iter().map(|p| p.0));
+    let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+        (a.min(x), b.max(x))
+    });
+    let (lo, hi) = if lo < hi {
+        (lo, hi)
+    } else {
+        (lo - 1.0, lo + 1.0)
+    };
+    let pad = (hi - lo) * 0.03;
+    let mut chart = ChartBuilder::on(root)
+        .caption("sweep: detection curve", ("sans-serif", 20))
+        .margin(20)
+        .x_label_area_size(45)
+        .y_label_area_size(60)
+        .build_cartesian_2d((lo - pad)..(hi + pad), 0.0..1.05)?;
+    chart
+        .configure_mesh()
+        .x_desc(path)
+        .y_desc("share of runs (95% Wilson interval)")
+        .label_style(("sans-serif", 13))
+        .draw()?;
+    const PALETTE: [RGBColor; 6] = [
+        RGBColor(214, 39, 40),
+        RGBColor(31, 119, 180),
+        RGBColor(230, 115, 0),
+        RGBColor(44, 160, 44),
+        RGBColor(148, 103, 189),
+        RGBColor(140, 86, 75),
+    ];
+    for (i, (name, points)) in curves.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        let share = |k: usize, n: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().map(|&(x, k, n)| (x, share(k, n))),
+                colour.stroke_width(2),
+            ))?
+            .label(name.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour));
+        chart.draw_series(points.iter().map(|&(x, k, n)| {
+            let (a, b) = wilson(k, n);
+            PathElement::new(vec![(x, a), (x, b)], colour.mix(0.5).stroke_width(1))
+        }))?;
+        chart.draw_series(
+            points
+                .iter()
+                .map(|&(x, k, n)| Circle::new((x, share(k, n)), 3, colour.filled())),
+        )?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK.mix(0.3))
         .label_font(("sans-serif", 13))

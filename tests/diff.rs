@@ -1,0 +1,97 @@
+//! `rollout-sim diff OLD NEW`: two versions of a Rollout planned with the same seed and
+//! compared — steps added and removed, ETA, surge, analysis — as text or Markdown; `--fail-if`
+//! thresholds exit 1 when crossed; `git:REV:PATH` reads a version from git.
+
+use std::process::Command;
+
+use assert_cmd::cargo::CommandCargoExt;
+
+const DEMO: &str = "scenarios/manifests/rollouts-demo.yaml";
+const CHANGE: &str = "examples/diff/rollouts-demo-change.yaml";
+
+fn cli(args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn markdown_shows_the_figures_and_the_steps_changed() {
+    let (code, out, err) = cli(&[
+        "diff",
+        DEMO,
+        CHANGE,
+        "--promote-after",
+        "30m",
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("| canary steps | 8 | 6 | -2 |"), "{out}");
+    // The indefinite pause promoted after 30 minutes, against a 10-minute bake.
+    assert!(
+        out.contains("| time to Healthy, expected | 31m30s | 10m42s | -20m48s |"),
+        "{out}"
+    );
+    assert!(out.contains("| manual promotions | 1 | 0 | -1 |"), "{out}");
+    assert!(
+        out.contains("```diff\n  setWeight: 20\n+ pause: 10m\n- pause\n- setWeight: 40\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_crossed_threshold_exits_1() {
+    // The other way round the ETA grows by 20m48s.
+    let (code, out, _) = cli(&[
+        "diff",
+        CHANGE,
+        DEMO,
+        "--promote-after",
+        "30m",
+        "--fail-if",
+        "eta>+15m",
+        "--fail-if",
+        "surge>+0",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("Threshold crossed: the expected ETA grows by 20m48s (more than 15m0s)"),
+        "{out}"
+    );
+    // Not crossed: exit 0.
+    let (code, _, _) = cli(&[
+        "diff",
+        CHANGE,
+        DEMO,
+        "--promote-after",
+        "30m",
+        "--fail-if",
+        "eta>+30m",
+    ]);
+    assert_eq!(code, 0);
+    let (code, _, err) = cli(&["diff", DEMO, CHANGE, "--fail-if", "pods>3"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown measure `pods`"), "{err}");
+}
+
+#[test]
+fn a_version_from_git_is_read_with_git_show() {
+    let (code, out, err) = cli(&["diff", &format!("git:HEAD:{DEMO}"), DEMO]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("canary steps                       8      8  0"),
+        "{out}"
+    );
+    let (code, _, err) = cli(&["diff", "git:HEAD", DEMO]);
+    assert_eq!(code, 2);
+    assert!(err.contains("git:REV:PATH"), "{err}");
+}
