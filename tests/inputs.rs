@@ -986,3 +986,24 @@ fn lint_of_a_folder_of_scenarios_checks_each_with_its_own_inputs() {
         o.stderr
     );
 }
+
+#[test]
+fn an_object_the_run_looks_up_by_name_given_twice_is_refused_naming_both() {
+    let dir = TempDir::new().unwrap();
+    for f in ["rollout.yaml", "service.yaml"] {
+        std::fs::write(dir.path().join(f), read(&format!("{BASIC}/{f}"))).unwrap();
+    }
+    // kubectl apply would keep whichever came last: a different port here, so guessing
+    // either one could simulate the wrong Service.
+    let other = read(&format!("{BASIC}/service.yaml")).replace("port: 80", "port: 8080");
+    std::fs::write(dir.path().join("service-copy.yaml"), other).unwrap();
+    for command in ["lint", "run"] {
+        let o = sim_in(dir.path(), &[command, "."]);
+        assert_code(&o, 2, command);
+        assert!(
+            o.stderr.contains("service.yaml:4:9: error: metadata.name: Service `rollouts-demo` is defined more than once (./service-copy.yaml:4 and ./service.yaml:4)"),
+            "{}",
+            o.stderr
+        );
+    }
+}
