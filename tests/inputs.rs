@@ -1007,3 +1007,35 @@ fn an_object_the_run_looks_up_by_name_given_twice_is_refused_naming_both() {
         );
     }
 }
+
+#[test]
+fn lint_warns_of_an_experiment_template_the_input_does_not_give() {
+    let rollout = "tests/fixtures/argo-examples/rollout-experiment-step.yaml";
+    let templates = "tests/fixtures/argo-examples/analysis-templates.yaml";
+    // Legal (the controller checks no experiment templates up front), so exit 0 and a warning
+    // at the line of the reference; `run` then ends with the experiment's failure.
+    let o = sim(&["lint", rollout]);
+    assert_code(&o, 0, "lint alone");
+    assert!(
+        o.stdout.contains(
+            "rollout-experiment-step.yaml:44:27: note: spec.strategy.canary.steps[1].experiment.analyses[0].templateName: warning"
+        ) && o.stdout.contains("AnalysisTemplate `random-fail`, which the input does not give"),
+        "{}",
+        o.stdout
+    );
+    let o = sim(&["run", rollout]);
+    assert_code(&o, 1, "run alone");
+    assert!(
+        o.stdout.contains("AnalysisTemplate verification failed"),
+        "{}",
+        o.stdout
+    );
+    // Given with its templates: no warning.
+    let o = sim(&["lint", rollout, templates]);
+    assert_code(&o, 0, "lint with the templates");
+    assert!(
+        !o.stdout.contains("which the input does not give"),
+        "{}",
+        o.stdout
+    );
+}
