@@ -8,7 +8,7 @@
 //!   raw weights and `maxWeight`, the series the raw weights;
 //! * the initial deploy is labelled as such, never a canary at 100 %.
 
-use std::path::{Path, PathBuf};
+use crate::common::scenario_path;
 
 use assert_cmd::Command;
 use rollout_sim::engine::SimTime;
@@ -16,12 +16,6 @@ use rollout_sim::output::series;
 use rollout_sim::scenario;
 use rollout_sim::sim::{self, Entry, EntryKind, RunResult};
 use serde_json::Value;
-
-fn scenario_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios")
-        .join(name)
-}
 
 fn run(name: &str) -> RunResult {
     let sc = scenario::load(&scenario_path(name)).expect("the scenario loads");

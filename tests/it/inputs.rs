@@ -2,62 +2,16 @@
 //! kustomize output), several Rollouts, metrics with no model, Services left out, long bakes;
 //! `lint` as the gate in front of `run`; `test` skipping what is not a scenario.
 
+use crate::common::{Outcome, bin_command, crate_dir, sim, sim_in};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use assert_cmd::cargo::CommandCargoExt;
 use tempfile::TempDir;
-
-fn crate_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-#[derive(Debug)]
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn finish(out: std::process::Output) -> Outcome {
-    let o = Outcome {
-        code: out.status.code().expect("rollout-sim exited normally"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(!o.stderr.contains("panicked"), "{}", o.stderr);
-    o
-}
-
-fn cmd(dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::cargo_bin("rollout-sim").expect("the binary is built");
-    c.current_dir(dir).args(args);
-    c
-}
-
-/// `rollout-sim ARGS` from the crate root, with nothing on standard input.
-fn sim(args: &[&str]) -> Outcome {
-    finish(
-        cmd(crate_dir(), args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("starts"),
-    )
-}
-
-fn sim_in(dir: &Path, args: &[&str]) -> Outcome {
-    finish(
-        cmd(dir, args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("starts"),
-    )
-}
 
 /// `rollout-sim ARGS` with `input` on standard input.
 fn sim_stdin(args: &[&str], input: &str) -> Outcome {
-    let mut child = cmd(crate_dir(), args)
+    let mut child = bin_command(crate_dir(), args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -71,7 +25,7 @@ fn sim_stdin(args: &[&str], input: &str) -> Outcome {
     });
     let out = child.wait_with_output().expect("runs");
     writer.join().expect("writer");
-    finish(out)
+    Outcome::from_output(out)
 }
 
 fn assert_code(o: &Outcome, code: i32, what: &str) {
@@ -372,11 +326,11 @@ fn only_regular_files_are_read() {
 #[test]
 fn an_endless_standard_input_stops_at_the_size_limit() {
     let zero = std::fs::File::open("/dev/zero").expect("/dev/zero");
-    let out = cmd(crate_dir(), &["run", "-"])
+    let out = bin_command(crate_dir(), &["run", "-"])
         .stdin(Stdio::from(zero))
         .output()
         .expect("runs");
-    let o = finish(out);
+    let o = Outcome::from_output(out);
     assert_code(&o, 2, "run - < /dev/zero");
     assert!(
         o.stderr.contains("<stdin>: error: more than"),

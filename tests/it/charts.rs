@@ -8,6 +8,7 @@
 //! * `run --out DIR` writes every file, quietly, and `report.html` is self-contained with all
 //!   scenario text escaped.
 
+use crate::common::scenario_path;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -17,12 +18,6 @@ use rollout_sim::output::series;
 use rollout_sim::scenario::Scenario;
 use rollout_sim::sim::RunResult;
 use tempfile::TempDir;
-
-fn scenario_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios")
-        .join(name)
-}
 
 fn run(name: &str) -> (Scenario, RunResult, ChartInput) {
     let sc = rollout_sim::scenario::load(&scenario_path(name)).expect("scenario loads");

@@ -4,42 +4,11 @@
 //! traffic are deterministic per seed, and mistakes in templates or metric models are input
 //! errors (exit code 2) that name the file, line and field.
 
+use crate::common::{Outcome, examples_dir, sim, write_temp};
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
-use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
-
-fn crate_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn examples_dir() -> PathBuf {
-    crate_dir().join("tests/fixtures/argo-examples")
-}
-
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn sim(args: &[&str]) -> Outcome {
-    let out = Command::cargo_bin("rollout-sim")
-        .unwrap()
-        .current_dir(crate_dir())
-        .args(args)
-        .output()
-        .unwrap();
-    let o = Outcome {
-        code: out.status.code().expect("exited normally"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(!o.stderr.contains("panicked"), "panicked:\n{}", o.stderr);
-    o
-}
 
 const BAD_CANARY: &str = "scenarios/analysis-bad-canary-aborted.yaml";
 
@@ -206,9 +175,7 @@ fn traffic_and_measurements_follow_the_seed() {
 
 /// Writes a scenario into a temporary folder and runs `test` on it.
 fn test_text(text: &str) -> (Outcome, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("s.yaml");
-    fs::write(&p, text).unwrap();
+    let (dir, p) = write_temp("s.yaml", text);
     (sim(&["test", p.to_str().unwrap()]), dir)
 }
 

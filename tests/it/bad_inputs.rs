@@ -5,7 +5,7 @@
 //!   into a temp dir (10,000-deep nesting, a 50 KB file whose aliases expand quadratically, a
 //!   100 MB sparse file): every one must exit 2 through both commands, with no panic, with a
 //!   `FILE[:LINE:COL]: error: ...` line naming the file, and quickly. Wall times are printed
-//!   (`cargo test --test bad_inputs -- --nocapture`); the guard is a generous 5 s per command
+//!   (`cargo test --test it bad_inputs:: -- --nocapture`); the guard is a generous 5 s per command
 //!   so that debug builds on a busy machine pass; the target is 1 s in release.
 //! * Every manifest of `tests/fixtures/argo-examples` lints (exit 0, or exit 2 with only "is not
 //!   simulated yet" errors), and every Rollout there runs as the default scenario, together

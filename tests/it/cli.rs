@@ -22,6 +22,7 @@
 //! Bad inputs are written into a fresh `tempfile::TempDir` and the binary is run with that
 //! directory as its working directory, so the file names in messages are short and predictable.
 
+use crate::common::{Outcome, conformance_dir, crate_dir, sim, sim_in, write};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -34,16 +35,6 @@ use tempfile::TempDir;
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// The crate root (where `scenarios/` lives).
-fn crate_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The conformance material vendored into the repository (`tests/fixtures/conformance`).
-fn conformance_dir() -> PathBuf {
-    crate_dir().join("tests/fixtures/conformance")
-}
 
 /// The conformance scenarios the simulator supports today.
 const SUPPORTED: [&str; 12] = [
@@ -60,44 +51,6 @@ const SUPPORTED: [&str; 12] = [
     "canary-set-canary-scale",
     "canary-template-and-replicas-change-together",
 ];
-
-/// What one invocation of the binary produced.
-#[derive(Debug)]
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Outcome {
-    /// Lines of stderr that are diagnostics (`...: error: ...`).
-    fn error_lines(&self) -> Vec<&str> {
-        self.stderr
-            .lines()
-            .filter(|l| l.contains(": error: "))
-            .collect()
-    }
-}
-
-/// Runs `rollout-sim ARGS` in `dir` and captures everything. Never panics on a non-zero exit.
-fn sim_in(dir: &Path, args: &[&str]) -> Outcome {
-    let out = Command::cargo_bin("rollout-sim")
-        .expect("the rollout-sim binary is built")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("rollout-sim can be started");
-    Outcome {
-        code: out.status.code().expect("rollout-sim exited normally"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// Runs `rollout-sim ARGS` from the crate root.
-fn sim(args: &[&str]) -> Outcome {
-    sim_in(crate_dir(), args)
-}
 
 /// Asserts the exit code, and that the binary did not panic.
 #[track_caller]
@@ -168,16 +121,6 @@ fn replace_once(text: &str, from: &str, to: &str) -> String {
         "`{from}` must occur exactly once in the text being edited"
     );
     text.replacen(from, to, 1)
-}
-
-/// Writes `contents` to `dir/name` (creating folders) and returns the path.
-fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
-    let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).unwrap();
-    }
-    fs::write(&path, contents).unwrap();
-    path
 }
 
 fn demo_scenario_text() -> String {

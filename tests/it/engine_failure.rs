@@ -4,18 +4,12 @@
 //! `error`, and the library as a typed `EngineFailure`. Tiny budgets given on the command line
 //! stand in for a controller that never settles.
 
-use std::path::{Path, PathBuf};
+use crate::common::scenario_path as scenario;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
 
 use rollout_sim::sim::{BudgetKind, Budgets, run_with_budgets};
-
-fn scenario(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios")
-        .join(name)
-}
 
 fn bin() -> Command {
     Command::cargo_bin("rollout-sim").expect("binary")

@@ -40,7 +40,7 @@ fn skip(why: &str) -> Option<PathBuf> {
         // nobody sees is a silent pass.
         let _ = writeln!(
             std::io::stderr(),
-            "tests/browser.rs: report.html not checked in a browser: {why}"
+            "tests/it/browser.rs: report.html not checked in a browser: {why}"
         );
     });
     None

@@ -10,12 +10,10 @@
 //! Simulation tests (through the binary): an experiment's ReplicaSets never enter the
 //! rollout's replica arithmetic, and their pod-template hashes are not the rollout's.
 
+use crate::common::sim_parts as sim;
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::Path;
-use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 
 use rollout_sim::analysis::run::AnalysisPhase;
@@ -505,27 +503,6 @@ steps:
 // ---------------------------------------------------------------------------------------------
 // Through the simulation
 // ---------------------------------------------------------------------------------------------
-
-fn crate_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs the binary; returns (exit code, stdout, stderr).
-fn sim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("rollout-sim")
-        .unwrap()
-        .current_dir(crate_dir())
-        .args(args)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "panicked:\n{stderr}");
-    (
-        out.status.code().expect("exited normally"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr,
-    )
-}
 
 /// A basic canary of 4 whose step 1 runs an experiment of 3 + 2 pods for a minute.
 const BIG_EXPERIMENT: &str = r#"name: big-experiment

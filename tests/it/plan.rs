@@ -12,6 +12,7 @@
 //! * a scenario is planned with its own update (its `setImage`), not a made-up next tag;
 //! * a 24 h bake lies inside the plan's horizon; a missing Service is named as the reason.
 
+use crate::common::crate_dir;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -22,10 +23,6 @@ use rollout_sim::plan::{Plan, PlanOptions, plan};
 use rollout_sim::scenario;
 use serde_json::Value;
 use tempfile::TempDir;
-
-fn crate_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn demo() -> PathBuf {
     crate_dir().join("scenarios/manifests/rollouts-demo.yaml")

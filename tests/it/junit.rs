@@ -7,34 +7,16 @@
 //! * Shards: every scenario of `scenarios/` runs in exactly one of 3 shards; a bad `I/N` is an
 //!   input error (exit 2).
 
+use crate::common::{self, crate_dir};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
 use tempfile::TempDir;
-
-fn crate_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Runs `rollout-sim ARGS` in `dir`; returns (exit code, stdout, stderr).
 fn sim_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("rollout-sim")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    );
-    assert!(
-        !stderr.contains("panicked"),
-        "rollout-sim panicked\n{stderr}"
-    );
-    (out.status.code().unwrap(), stdout, stderr)
+    common::sim_in(dir, args).into_parts()
 }
 
 /// One `testcase` as read back from the XML.

@@ -2,6 +2,7 @@
 //! `--out DIR` folder (checked before the run, replaced as one set, stale files of the set
 //! removed, other files kept, concurrent runs never tearing a file, text safe for XML).
 
+use crate::common::{crate_dir, scenario_path};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Stdio};
@@ -9,20 +10,12 @@ use std::process::{Command as Process, Stdio};
 use assert_cmd::Command;
 use tempfile::TempDir;
 
-fn crate_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("rollout-sim")
 }
 
 fn scenario(name: &str) -> String {
-    crate_dir()
-        .join("scenarios")
-        .join(name)
-        .display()
-        .to_string()
+    scenario_path(name).display().to_string()
 }
 
 /// Runs rollout-sim with a standard output whose reading end is closed as soon as the process

@@ -4,20 +4,15 @@
 //! answers (checks held, steps and weights reached, with Wilson intervals); `--shard` parts
 //! merged are byte for byte the whole sweep; a numeric range draws a detection curve.
 
-use std::path::Path;
-use std::process::Command;
+use crate::common::crate_dir;
+use crate::common::sim_parts as cli;
 
-use assert_cmd::cargo::CommandCargoExt;
 use rollout_sim::sweep;
 
 const SCENARIO: &str = "scenarios/analysis-bad-canary-aborted.yaml";
 
-fn path(rel: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
-
 fn sweep_with_threads(threads: usize) -> Vec<sweep::VariantResult> {
-    let base = sweep::base(&path(SCENARIO)).unwrap();
+    let base = sweep::base(&crate_dir().join(SCENARIO)).unwrap();
     let sets = vec![
         sweep::parse_set("apps[0].errorRate=0.02,0.2").unwrap(),
         sweep::parse_set("rollout.spec.strategy.canary.steps[0].setWeight=10,30").unwrap(),
@@ -57,20 +52,6 @@ fn the_changed_values_change_the_outcomes() {
     // A bigger first step sends more traffic to the bad canary before the abort.
     let failed = |v: &sweep::VariantResult| v.runs.iter().map(|x| x.failed).sum::<u64>();
     assert!(failed(&r[3]) > failed(&r[2]));
-}
-
-fn cli(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("rollout-sim")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]
@@ -204,7 +185,7 @@ fn three_shards_merged_are_the_whole_sweep_byte_for_byte() {
 
 #[test]
 fn answers_say_how_often_checks_held_and_steps_were_reached() {
-    let base = sweep::base(&path(WHAT_IF)).unwrap();
+    let base = sweep::base(&crate_dir().join(WHAT_IF)).unwrap();
     let sets = vec![sweep::parse_set("apps[0].errorRate=0.005,0.05").unwrap()];
     let r = sweep::run(&base, &sets, 8, 1, &|| {}).unwrap();
     let answers = |v: &sweep::VariantResult| rollout_sim::output::sweep::answers(v);
@@ -298,7 +279,7 @@ fn a_numeric_range_draws_a_detection_curve() {
     for value in ["errorRate=0 ", "errorRate=0.025", "errorRate=0.05"] {
         assert!(out.contains(value), "{value}: {out}");
     }
-    let base = sweep::base(&path(WHAT_IF)).unwrap();
+    let base = sweep::base(&crate_dir().join(WHAT_IF)).unwrap();
     let sets = vec![sweep::parse_set("apps[0].errorRate=0..0.05/3").unwrap()];
     let r = sweep::run(&base, &sets, 4, 1, &|| {}).unwrap();
     let curves = rollout_sim::output::sweep::detection(&r).expect("one numeric --set");
@@ -321,7 +302,8 @@ fn a_numeric_range_draws_a_detection_curve() {
 #[test]
 fn a_failed_wait_does_not_count_against_the_checks_before_it() {
     // Two pods per node: the node failure leaves no room, the update never finishes.
-    let base = sweep::base(&path("scenarios/what-if/node-failure-at-pause.yaml")).unwrap();
+    let base =
+        sweep::base(&crate_dir().join("scenarios/what-if/node-failure-at-pause.yaml")).unwrap();
     let sets = vec![sweep::parse_set("cluster.podsPerNode=2,4").unwrap()];
     let r = sweep::run(&base, &sets, 3, 1, &|| {}).unwrap();
     let held = |v: &sweep::VariantResult, j: usize| v.runs.iter().filter(|x| x.held[j]).count();

@@ -2,26 +2,10 @@
 //! compared — steps added and removed, ETA, surge, analysis — as text or Markdown; `--fail-if`
 //! thresholds exit 1 when crossed; `git:REV:PATH` reads a version from git.
 
-use std::process::Command;
-
-use assert_cmd::cargo::CommandCargoExt;
+use crate::common::sim_parts as cli;
 
 const DEMO: &str = "scenarios/manifests/rollouts-demo.yaml";
 const CHANGE: &str = "examples/diff/rollouts-demo-change.yaml";
-
-fn cli(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("rollout-sim")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn markdown_shows_the_figures_and_the_steps_changed() {

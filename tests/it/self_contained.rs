@@ -12,6 +12,7 @@
 //! `.ci/run` also runs the whole suite from a copy of the repository in a temporary folder,
 //! which catches any other way of reaching outside.
 
+use crate::common::crate_dir;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -21,10 +22,6 @@ const SIBLING: &str = "shared";
 const CASES_ENV: &str = "ROLLOUT_SIM_REPLICA_CASES";
 /// The folders whose files are scanned.
 const SCANNED: [&str; 5] = ["src", "tests", "benches", "examples", "scenarios"];
-
-fn crate_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Texts that reach the sibling folder: a relative path up to it, or its two subfolders
 /// (which also catch `join("..").join("shared/...")`). Built here rather than written out, so

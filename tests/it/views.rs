@@ -2,26 +2,11 @@
 //! (insta; the `.snap` files are committed, and under CI a missing snapshot fails) of canary and
 //! blue-green states, plus checks that `watch` replays exactly the states `get` shows.
 
+use crate::common::stdout_of as sim;
 use std::path::Path;
 use std::process::Command;
 
 use assert_cmd::cargo::CommandCargoExt;
-
-fn sim(args: &[&str]) -> String {
-    let out = Command::cargo_bin("rollout-sim")
-        .unwrap()
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .args(args)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 const DEMO: &str = "scenarios/rollouts-demo.yaml";
 

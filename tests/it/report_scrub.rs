@@ -5,9 +5,10 @@
 //!
 //! Needs Chromium (`apt-get install -y chromium`); without one the test prints one line and
 //! passes, unless `ROLLOUT_SIM_REQUIRE_BROWSER=1` makes a missing browser a failure;
-//! `ROLLOUT_SIM_SKIP_BROWSER=1` skips it as it skips `tests/browser.rs`.
+//! `ROLLOUT_SIM_SKIP_BROWSER=1` skips it as it skips `tests/it/browser.rs`.
 //! `ROLLOUT_SIM_CHROMIUM=/path` names another browser binary.
 
+use crate::common::stdout_of as sim;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -40,22 +41,6 @@ fn chromium() -> Option<PathBuf> {
         println!("skipped: no Chromium, so the report's slider is not checked in a browser");
     }
     found
-}
-
-fn sim(args: &[&str]) -> String {
-    let out = assert_cmd::Command::cargo_bin("rollout-sim")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// The test's page: moves the report's slider to a third and two thirds of its range, then
