@@ -120,6 +120,10 @@ impl Browsed {
 }
 
 /// Runs headless Chromium on `url` with `args`, a private profile, and a time limit.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "a deadline for a headless browser that may hang; the wall clock only bounds the wait, it decides no result"
+)]
 fn browse(chromium: &Path, profile: &Path, args: &[String], url: &str) -> Browsed {
     let mut child = Command::new(chromium)
         .args(["--headless", "--disable-gpu", "--no-sandbox"])

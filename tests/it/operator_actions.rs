@@ -253,7 +253,7 @@ fn check(c: &Case, dir: &Path) -> Result<(), TestCaseError> {
         "same seed, different journals\n{text}"
     );
 
-    let replicas = c.replicas as i32;
+    let replicas = i32::try_from(c.replicas).unwrap();
     let (surge, unavailable) = resolve_fenceposts(
         Some(&IntOrString::Int(c.surge)),
         Some(&IntOrString::Int(c.unavailable)),
@@ -305,7 +305,7 @@ fn check(c: &Case, dir: &Path) -> Result<(), TestCaseError> {
                     // except to a restart's evictions.
                     if healthy_once {
                         prop_assert!(
-                            s.available as i32 >= replicas - restart_slack,
+                            i32::try_from(s.available).unwrap() >= replicas - restart_slack,
                             "{} available < replicas {replicas} - {restart_slack} at {}: \
                              {s:?}\n{text}",
                             s.available,
@@ -315,7 +315,7 @@ fn check(c: &Case, dir: &Path) -> Result<(), TestCaseError> {
                     continue;
                 }
                 prop_assert!(
-                    s.current as i32 <= replicas + surge,
+                    i32::try_from(s.current).unwrap() <= replicas + surge,
                     "{} pods > replicas {replicas} + maxSurge {surge} at {}: {s:?}\n{text}",
                     s.current,
                     e.t
@@ -323,7 +323,7 @@ fn check(c: &Case, dir: &Path) -> Result<(), TestCaseError> {
                 if healthy_once {
                     let allowed = unavailable.max(restart_slack);
                     prop_assert!(
-                        s.available as i32 >= replicas - allowed,
+                        i32::try_from(s.available).unwrap() >= replicas - allowed,
                         "{} available < replicas {replicas} - {allowed} unavailable \
                          at {}: {s:?}\n{text}",
                         s.available,
@@ -338,6 +338,10 @@ fn check(c: &Case, dir: &Path) -> Result<(), TestCaseError> {
 }
 
 #[test]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "prints how long the cases took, for the record; nothing is asserted on it"
+)]
 fn any_operator_action_at_any_moment_settles_within_budget() {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()

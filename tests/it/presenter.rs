@@ -73,6 +73,10 @@ impl Tmux {
     }
 
     /// Waits until the screen shows `text`; the screen if it does.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "a deadline for the terminal to show a screen; the wall clock only bounds the polling, it decides no result"
+    )]
     fn wait_for(&self, text: &str) -> String {
         let start = Instant::now();
         loop {
@@ -104,6 +108,10 @@ impl Drop for Tmux {
 }
 
 #[test]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "a deadline for the terminal to show a screen; the wall clock only bounds the polling, it decides no result"
+)]
 fn the_presenter_promotes_with_p_and_sees_the_next_step() {
     let bin = env!("CARGO_BIN_EXE_rollout-sim");
     let manifest =
@@ -214,6 +222,10 @@ fn auto_promote_never_leaves_the_pause_to_a_human() {
 }
 
 #[test]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "a deadline for the terminal to show a screen; the wall clock only bounds the polling, it decides no result"
+)]
 fn the_replay_clock_counts_down_a_timed_pause() {
     // Lesson 1's step 3 is a 30 s pause; at 3 virtual seconds per real second the replay
     // redraws it several times with less left each time, instead of a frozen screen.

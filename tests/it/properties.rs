@@ -196,10 +196,10 @@ fn check(c: &Case) -> Result<(), TestCaseError> {
     let (surge, unavailable) = resolve_fenceposts(
         Some(&c.surge.int_or_string()),
         Some(&c.unavailable.int_or_string()),
-        c.replicas as i32,
+        i32::try_from(c.replicas).unwrap(),
     )
     .expect("generated fenceposts resolve");
-    let replicas = c.replicas as i32;
+    let replicas = i32::try_from(c.replicas).unwrap();
     let mut interfered = false;
     let mut healthy_once = false;
     let mut last_step: Option<u32> = None;
@@ -250,14 +250,14 @@ fn check(c: &Case) -> Result<(), TestCaseError> {
                 }
                 if !c.traffic_routing && !interfered {
                     prop_assert!(
-                        s.current as i32 <= replicas + surge,
+                        i32::try_from(s.current).unwrap() <= replicas + surge,
                         "{} pods > replicas {replicas} + maxSurge {surge} at {:?}: {s:?}\n{text}",
                         s.current,
                         e.t
                     );
                     if healthy_once {
                         prop_assert!(
-                            s.available as i32 >= replicas - unavailable,
+                            i32::try_from(s.available).unwrap() >= replicas - unavailable,
                             "{} available < replicas {replicas} - maxUnavailable {unavailable} \
                              at {:?}: {s:?}\n{text}",
                             s.available,

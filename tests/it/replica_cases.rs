@@ -120,14 +120,14 @@ mod read {
     use serde_json::Value;
 
     /// The result of reading (or evaluating) a case; the error says what is wrong.
-    pub type Res<T> = Result<T, String>;
+    pub(super) type Res<T> = Result<T, String>;
 
     /// `v[key]`, unless it is absent or `null`.
-    pub fn field<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    pub(super) fn field<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
         v.get(key).filter(|x| !x.is_null())
     }
 
-    pub fn int(v: &Value, key: &str) -> Res<Option<i32>> {
+    pub(super) fn int(v: &Value, key: &str) -> Res<Option<i32>> {
         field(v, key)
             .map(|x| {
                 x.as_i64()
@@ -137,17 +137,17 @@ mod read {
             .transpose()
     }
 
-    pub fn required_int(v: &Value, key: &str) -> Res<i32> {
+    pub(super) fn required_int(v: &Value, key: &str) -> Res<i32> {
         int(v, key)?.ok_or_else(|| format!("`{key}` is missing"))
     }
 
-    pub fn uint(v: &Value, key: &str) -> Res<Option<u32>> {
+    pub(super) fn uint(v: &Value, key: &str) -> Res<Option<u32>> {
         int(v, key)?
             .map(|n| u32::try_from(n).map_err(|_| format!("`{key}` must not be negative")))
             .transpose()
     }
 
-    pub fn flag(v: &Value, key: &str) -> Res<bool> {
+    pub(super) fn flag(v: &Value, key: &str) -> Res<bool> {
         field(v, key)
             .map(|x| {
                 x.as_bool()
@@ -158,7 +158,7 @@ mod read {
     }
 
     /// A string field; absent means `""`.
-    pub fn text<'a>(v: &'a Value, key: &str) -> Res<&'a str> {
+    pub(super) fn text<'a>(v: &'a Value, key: &str) -> Res<&'a str> {
         field(v, key)
             .map(|x| {
                 x.as_str()
@@ -169,7 +169,7 @@ mod read {
     }
 
     /// A list field; absent means empty.
-    pub fn list<'a>(v: &'a Value, key: &str) -> Res<&'a [Value]> {
+    pub(super) fn list<'a>(v: &'a Value, key: &str) -> Res<&'a [Value]> {
         field(v, key)
             .map(|x| {
                 x.as_array()
@@ -181,7 +181,7 @@ mod read {
     }
 
     /// A count (JSON number) or a percentage (JSON string).
-    pub fn int_or_string(v: &Value, key: &str) -> Res<Option<IntOrString>> {
+    pub(super) fn int_or_string(v: &Value, key: &str) -> Res<Option<IntOrString>> {
         field(v, key)
             .map(|x| match x {
                 Value::String(s) => Ok(IntOrString::Str(s.clone())),
@@ -194,13 +194,13 @@ mod read {
     }
 
     /// `spec.replicas`: absent or `null` means 1.
-    pub fn replicas(spec: &Value) -> Res<i32> {
+    pub(super) fn replicas(spec: &Value) -> Res<i32> {
         Ok(int(spec, "replicas")?.unwrap_or(1))
     }
 
     /// A ReplicaSet, or `None` for `null`. An unset `specReplicas` counts as 1, and an absent
     /// `statusReplicas` as the spec (status replicas are only read for the stable).
-    pub fn rs_counts(v: &Value) -> Res<Option<RsCounts<'_>>> {
+    pub(super) fn rs_counts(v: &Value) -> Res<Option<RsCounts<'_>>> {
         if v.is_null() {
             return Ok(None);
         }
@@ -215,7 +215,7 @@ mod read {
     }
 
     /// A list of ReplicaSets (absent means none).
-    pub fn rs_list<'a>(v: &'a Value, key: &str) -> Res<Vec<RsCounts<'a>>> {
+    pub(super) fn rs_list<'a>(v: &'a Value, key: &str) -> Res<Vec<RsCounts<'a>>> {
         list(v, key)?
             .iter()
             .map(|rs| rs_counts(rs)?.ok_or_else(|| format!("`{key}` holds a null ReplicaSet")))
@@ -223,7 +223,9 @@ mod read {
     }
 
     /// The `newRS` and `stableRS` inputs.
-    pub fn new_and_stable(inputs: &Value) -> Res<(Option<RsCounts<'_>>, Option<RsCounts<'_>>)> {
+    pub(super) fn new_and_stable(
+        inputs: &Value,
+    ) -> Res<(Option<RsCounts<'_>>, Option<RsCounts<'_>>)> {
         Ok((
             rs_counts(&inputs["newRS"])?,
             rs_counts(&inputs["stableRS"])?,
@@ -231,7 +233,7 @@ mod read {
     }
 
     /// `trafficWeights` (`{canary, stable}`), or `None` when no weights are known.
-    pub fn weights(v: &Value) -> Res<Option<Weights>> {
+    pub(super) fn weights(v: &Value) -> Res<Option<Weights>> {
         if v.is_null() {
             return Ok(None);
         }
@@ -242,7 +244,7 @@ mod read {
     }
 
     /// The status fields the canary arithmetic reads (`currentStepIndex: null` = unset).
-    pub fn status_inputs(status: &Value) -> Res<StatusInputs<'_>> {
+    pub(super) fn status_inputs(status: &Value) -> Res<StatusInputs<'_>> {
         Ok(StatusInputs {
             stable_rs: text(status, "stableRS")?,
             current_pod_hash: text(status, "currentPodHash")?,
@@ -253,7 +255,7 @@ mod read {
     }
 
     /// A `setCanaryScale` step body.
-    pub fn canary_scale(v: &Value) -> Res<CanaryScale> {
+    pub(super) fn canary_scale(v: &Value) -> Res<CanaryScale> {
         Ok(CanaryScale {
             replicas: int(v, "replicas")?,
             weight: int(v, "weight")?,
@@ -262,7 +264,7 @@ mod read {
     }
 
     /// `abortScaleDownDelaySeconds`: absent = unset, 0 = never scale down, n = a delay.
-    pub fn abort_delay(canary: &Value) -> Res<AbortDelay> {
+    pub(super) fn abort_delay(canary: &Value) -> Res<AbortDelay> {
         Ok(match uint(canary, "abortScaleDownDelaySeconds")? {
             None => AbortDelay::Unset,
             Some(0) => AbortDelay::Never,
@@ -271,7 +273,7 @@ mod read {
     }
 
     /// `replicaProgressThreshold` (`{type, value}`), or `None` for `null`.
-    pub fn progress_threshold(v: &Value) -> Res<Option<ProgressThreshold>> {
+    pub(super) fn progress_threshold(v: &Value) -> Res<Option<ProgressThreshold>> {
         if v.is_null() {
             return Ok(None);
         }
@@ -285,7 +287,7 @@ mod read {
 
     /// `trafficRouting`: present (even as `{}`) means traffic-routed, through a generic router
     /// whose maximum weight is `maxTrafficWeight` (100 when absent).
-    pub fn traffic_routing(canary: &Value) -> Res<Option<TrafficRouting>> {
+    pub(super) fn traffic_routing(canary: &Value) -> Res<Option<TrafficRouting>> {
         let Some(routing) = field(canary, "trafficRouting") else {
             return Ok(None);
         };
@@ -316,7 +318,7 @@ mod calc {
     use super::read::{self, Res};
 
     /// Routes `function` to the library; an unknown name is an error, never a skip.
-    pub fn calculate(function: &str, inputs: &Value) -> Res<Value> {
+    pub(super) fn calculate(function: &str, inputs: &Value) -> Res<Value> {
         match function {
             "CalculateReplicaCountsForBasicCanary" => basic_canary(inputs),
             "CalculateReplicaCountsForTrafficRoutedCanary" => traffic_routed_canary(inputs),
@@ -561,7 +563,7 @@ mod calc {
                 max_unavailable: read::int_or_string(canary, "maxUnavailable")?,
                 steps: steps.iter().map(step_weights).collect::<Res<_>>()?,
                 traffic_routed: routing.is_some(),
-                max_weight: routing.map_or(100, |r| r.max_traffic_weight as i32),
+                max_weight: routing.map_or(100, |r| i32::try_from(r.max_traffic_weight).unwrap()),
                 dynamic_stable_scale: read::flag(canary, "dynamicStableScale")?,
                 min_pods_per_replica_set: read::int(canary, "minPodsPerReplicaSet")?,
                 abort_delay: read::abort_delay(canary)?,
@@ -621,7 +623,7 @@ mod controller {
     use super::compare;
     use super::read::{self, Res};
 
-    pub const FUNCTION: &str = "rolloutController.reconcile";
+    pub(super) const FUNCTION: &str = "rolloutController.reconcile";
 
     /// The virtual time of every pass.
     const NOW: SimTime = SimTime(1_000_000);
@@ -661,7 +663,7 @@ mod controller {
         fn at(&self, text: &str) -> Res<SimTime> {
             let t = parse_time(text)?;
             let offset = self.now.map_or(0, |now| t - now);
-            let ms = NOW.as_millis() as i64 + offset * 1000;
+            let ms = i64::try_from(NOW.as_millis()).unwrap() + offset * 1000;
             u64::try_from(ms)
                 .map(SimTime)
                 .map_err(|_| format!("time {text} is too far before the case's now"))
@@ -669,8 +671,13 @@ mod controller {
 
         /// Virtual time back to RFC 3339 (against the reference, or the Unix epoch + `NOW`).
         fn wall(&self, t: SimTime) -> String {
-            let offset = (t.as_millis() as i64 - NOW.as_millis() as i64) / 1000;
-            let secs = self.now.unwrap_or(NOW.as_millis() as i64 / 1000) + offset;
+            let offset = (i64::try_from(t.as_millis()).unwrap()
+                - i64::try_from(NOW.as_millis()).unwrap())
+                / 1000;
+            let secs = self
+                .now
+                .unwrap_or(i64::try_from(NOW.as_millis()).unwrap() / 1000)
+                + offset;
             chrono::DateTime::from_timestamp(secs, 0)
                 .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
                 .unwrap_or_default()
@@ -684,7 +691,7 @@ mod controller {
     }
 
     /// Runs the case's passes and compares every asserted key.
-    pub fn check(inputs: &Value, expected: &Map<String, Value>) -> Res<Vec<String>> {
+    pub(super) fn check(inputs: &Value, expected: &Map<String, Value>) -> Res<Vec<String>> {
         let mut world = World::read(inputs)?;
         let syncs = read::uint(inputs, "syncs")?.unwrap_or(1);
         let initial = status_json(&world.rollout.status, &world.clock);
@@ -793,7 +800,7 @@ mod controller {
                         hash.clone(),
                         json!({ "specReplicas": 0, "revision": revision }),
                     );
-                    let replicas = self.rollout.spec.replicas() as i32;
+                    let replicas = i32::try_from(self.rollout.spec.replicas()).unwrap();
                     self.names.insert(hash.clone());
                     self.replica_sets.push(created_rs(hash, revision, replicas));
                 }
@@ -1267,7 +1274,11 @@ mod controller {
         template: &str,
         clock: &Clock,
     ) -> Res<RolloutStatus> {
-        let sum = |count: fn(&RsView) -> i32| rss.iter().map(|rs| count(rs).max(0) as u32).sum();
+        let sum = |count: fn(&RsView) -> i32| {
+            rss.iter()
+                .map(|rs| u32::try_from(count(rs).max(0)).unwrap())
+                .sum()
+        };
         let new_rs = rss.iter().find(|rs| rs.hash == template);
         let abort = read::flag(status, "abort")?;
         Ok(RolloutStatus {
@@ -1277,7 +1288,8 @@ mod controller {
             current_step_index: read::uint(status, "currentStepIndex")?,
             stable_rs: read::text(status, "stableRS")?.to_string(),
             replicas: sum(|rs| rs.status_replicas),
-            updated_replicas: new_rs.map_or(0, |rs| rs.status_replicas.max(0) as u32),
+            updated_replicas: new_rs
+                .map_or(0, |rs| u32::try_from(rs.status_replicas.max(0)).unwrap()),
             ready_replicas: sum(|rs| rs.ready),
             available_replicas: sum(|rs| rs.available),
             pause_conditions: pause_conditions(status)?,
@@ -1527,18 +1539,18 @@ mod compare {
     /// Stands for a field that exists but is `null` partway through a dotted path.
     static NULL: Value = Value::Null;
 
-    pub fn mismatch(key: &str, want: &Value, got: &Value) -> String {
+    pub(super) fn mismatch(key: &str, want: &Value, got: &Value) -> String {
         format!("{key}: expected {want}, actual {got}")
     }
 
-    pub fn unsupported(key: &str, want: &Value) -> String {
+    pub(super) fn unsupported(key: &str, want: &Value) -> String {
         format!("{key}: unsupported expected key (expected {want})")
     }
 
     /// Does `got` satisfy `want`? `null` is not asserted (at any depth); an object asserts its
     /// non-null keys; a list asserts its length and each element; a scalar must be equal (a
     /// number also equals its decimal string, as Kubernetes annotations are strings).
-    pub fn satisfies(want: &Value, got: &Value) -> bool {
+    pub(super) fn satisfies(want: &Value, got: &Value) -> bool {
         match (want, got) {
             (Value::Null, _) => true,
             (Value::Object(w), Value::Object(g)) => w
@@ -1554,17 +1566,17 @@ mod compare {
         }
     }
 
-    pub fn satisfied(key: &str, want: &Value, got: &Value) -> Option<String> {
+    pub(super) fn satisfied(key: &str, want: &Value, got: &Value) -> Option<String> {
         (!satisfies(want, got)).then(|| mismatch(key, want, got))
     }
 
     /// Exact equality: `{}` means "nothing", not "nothing asserted".
-    pub fn exact(key: &str, want: &Value, got: &Value) -> Option<String> {
+    pub(super) fn exact(key: &str, want: &Value, got: &Value) -> Option<String> {
         (want != got).then(|| mismatch(key, want, got))
     }
 
     /// Every element of the expected list is in the actual list.
-    pub fn contains_all(key: &str, want: &Value, got: &Value) -> Option<String> {
+    pub(super) fn contains_all(key: &str, want: &Value, got: &Value) -> Option<String> {
         let (Some(w), Some(g)) = (want.as_array(), got.as_array()) else {
             return Some(mismatch(key, want, got));
         };
@@ -1573,7 +1585,7 @@ mod compare {
     }
 
     /// The same names as keys, each entry satisfying the expected one.
-    pub fn same_names(key: &str, want: &Value, got: &Value) -> Option<String> {
+    pub(super) fn same_names(key: &str, want: &Value, got: &Value) -> Option<String> {
         let same_keys = match (want.as_object(), got.as_object()) {
             (Some(w), Some(g)) => w.keys().all(|k| g.contains_key(k)) && w.len() == g.len(),
             _ => false,
@@ -1583,7 +1595,7 @@ mod compare {
 
     /// An object of fields, each key a dotted path into `got` (`blueGreen.activeSelector`).
     /// A path `got` does not have is an unsupported key.
-    pub fn fields(prefix: &str, want: &Value, got: &Value) -> Vec<String> {
+    pub(super) fn fields(prefix: &str, want: &Value, got: &Value) -> Vec<String> {
         let Some(want) = want.as_object() else {
             return vec![format!(
                 "{prefix}: expected an object of fields, got {want}"
@@ -1601,7 +1613,7 @@ mod compare {
     }
 
     /// Compares an answer object key by key; a key the answer lacks is unsupported.
-    pub fn flat(expected: &Map<String, Value>, actual: &Value) -> Vec<String> {
+    pub(super) fn flat(expected: &Map<String, Value>, actual: &Value) -> Vec<String> {
         asserted(expected)
             .filter_map(|(key, want)| match actual.get(key) {
                 None => Some(unsupported(key, want)),
@@ -1611,7 +1623,9 @@ mod compare {
     }
 
     /// The keys of `expected` that are asserted (not `null`).
-    pub fn asserted(expected: &Map<String, Value>) -> impl Iterator<Item = (&String, &Value)> {
+    pub(super) fn asserted(
+        expected: &Map<String, Value>,
+    ) -> impl Iterator<Item = (&String, &Value)> {
         expected.iter().filter(|(_, v)| !v.is_null())
     }
 

@@ -74,6 +74,10 @@ document.getElementById("f").addEventListener("load", function () {
 });
 </script></body></html>"##;
 
+#[allow(
+    clippy::disallowed_methods,
+    reason = "a deadline for a headless browser that may hang; the wall clock only bounds the wait, it decides no result"
+)]
 fn browse(chromium: &Path, dir: &Path, url: &str) -> String {
     let mut child = Command::new(chromium)
         .args(["--headless", "--disable-gpu", "--no-sandbox"])

@@ -88,6 +88,11 @@ fn watch_frames_replay_what_get_shows() {
             t[0] * 3600.0 + t[1] * 60.0 + t[2]
         };
         let _ = at;
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "a frame time of the demo run: minutes, never negative"
+        )]
         let get = sim(&[
             "get",
             DEMO,
