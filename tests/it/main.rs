@@ -18,6 +18,7 @@ mod cli;
 mod controller;
 mod diff;
 mod engine_failure;
+mod event_log;
 mod experiments;
 mod inputs;
 mod junit;
