@@ -4,9 +4,9 @@
 //!   numbers, binary garbage, an empty file, non-UTF-8 bytes) and large inputs generated here
 //!   into a temp dir (10,000-deep nesting, a 50 KB file whose aliases expand quadratically, a
 //!   100 MB sparse file): every one must exit 2 through both commands, with no panic, with a
-//!   `FILE[:LINE:COL]: error: ...` line naming the file, and quickly. Wall times are printed
-//!   (`cargo test --test it bad_inputs:: -- --nocapture`); the guard is a generous 5 s per command
-//!   so that debug builds on a busy machine pass; the target is 1 s in release.
+//!   `FILE[:LINE:COL]: error: ...` line naming the file. How long a refusal takes is measured
+//!   by the criterion benches of `benches/input.rs` (the alias bombs among them), not here: a
+//!   time limit in a test fails on a busy machine and passes a slow change on a fast one.
 //! * Every manifest of `tests/fixtures/argo-examples` lints (exit 0, or exit 2 with only "is not
 //!   simulated yet" errors), and every Rollout there runs as the default scenario, together
 //!   with the companion files it needs (Services and AnalysisTemplates live in other files of
@@ -14,63 +14,30 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use assert_cmd::Command;
 use tempfile::TempDir;
 
-/// Generous bound for one refusal (debug builds, loaded CI machines).
-const GUARD: Duration = Duration::from_secs(5);
-
-fn crate_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::common::{Outcome, crate_dir, examples_dir};
 
 fn corpus_dir() -> PathBuf {
     crate_dir().join("tests/bad_inputs")
 }
 
-fn examples_dir() -> PathBuf {
-    crate_dir().join("tests/fixtures/argo-examples")
-}
-
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-impl Outcome {
-    /// Lines of stderr that are diagnostics (`...: error: ...`).
-    fn error_lines(&self) -> Vec<&str> {
-        self.stderr
-            .lines()
-            .filter(|l| l.contains(": error: "))
-            .collect()
-    }
-}
-
-#[allow(
-    clippy::disallowed_methods,
-    reason = "prints how long each refusal took, for the record, and enforces the time guard below"
-)]
+/// Runs `rollout-sim ARGS` in `dir`, as the shared helper does, but killed after a minute: a
+/// hostile input that made it hang would otherwise hang the whole suite. The kill is a guard
+/// against a hang (the test then fails on the missing exit code), not a measure of speed.
 fn sim_in(dir: &Path, args: &[&str]) -> Outcome {
-    let start = Instant::now();
-    let out = Command::cargo_bin("rollout-sim")
-        .expect("the rollout-sim binary is built")
-        .current_dir(dir)
-        .args(args)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("rollout-sim can be started");
-    let elapsed = start.elapsed();
-    Outcome {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed,
-    }
+    Outcome::from_output(
+        Command::cargo_bin("rollout-sim")
+            .expect("the rollout-sim binary is built")
+            .current_dir(dir)
+            .args(args)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .expect("rollout-sim can be started"),
+    )
 }
 
 fn no_panic(o: &Outcome, what: &str) {
@@ -81,7 +48,7 @@ fn no_panic(o: &Outcome, what: &str) {
     );
 }
 
-/// Runs `lint` and `run` on `file` (relative to `dir`) and checks a clean, fast refusal. When
+/// Runs `lint` and `run` on `file` (relative to `dir`) and checks a clean refusal. When
 /// `at` is given (`(line, field path)`), a diagnostic must point there.
 #[track_caller]
 fn assert_refused(dir: &Path, file: &str, at: Option<(u32, &str)>, needle: &str) {
@@ -89,7 +56,6 @@ fn assert_refused(dir: &Path, file: &str, at: Option<(u32, &str)>, needle: &str)
         let o = sim_in(dir, &[cmd, file]);
         let what = format!("rollout-sim {cmd} {file}");
         no_panic(&o, &what);
-        println!("{what}: exit {} in {:?}", o.code, o.elapsed);
         assert_eq!(
             o.code, 2,
             "{what}: expected exit 2\n--- stdout\n{}\n--- stderr\n{}",
@@ -117,11 +83,6 @@ fn assert_refused(dir: &Path, file: &str, at: Option<(u32, &str)>, needle: &str)
                 o.stderr
             );
         }
-        assert!(
-            o.elapsed < GUARD,
-            "{what}: took {:?} to refuse (guard {GUARD:?})",
-            o.elapsed
-        );
     }
 }
 
@@ -650,7 +611,7 @@ fn quadratic_aliases_in_rollout() -> String {
 }
 
 #[test]
-fn quadratic_alias_expansion_is_refused_fast() {
+fn quadratic_alias_expansion_is_refused() {
     let dir = TempDir::new().unwrap();
     for (name, text) in [
         ("aliases.yaml", quadratic_aliases()),
@@ -797,7 +758,7 @@ fn every_example_rollout_runs_or_is_refused_by_name() {
         fs::write(tmp.path().join(name), &combined).unwrap();
         let o = sim_in(tmp.path(), &["run", name]);
         no_panic(&o, name);
-        println!("run {name}: exit {} in {:?}", o.code, o.elapsed);
+        println!("run {name}: exit {}", o.code);
         // A web metric needs a model that only a scenario can give: refused by name.
         let needs_model = o.code == 2
             && o.error_lines()

@@ -1,7 +1,8 @@
 //! Property tests: random canary Rollouts and scripts, written as scenario YAML, loaded and run
 //! through the library; the journal must respect Argo's invariants.
 //!
-//! * No panic while loading or running.
+//! * No panic while loading or running, and no run ends in an engine failure (a budget
+//!   exceeded), whose cut-short journal would satisfy the invariants below vacuously.
 //! * Without a traffic router (where Argo sizes both ReplicaSets by maxSurge/maxUnavailable),
 //!   until a `scale` or `abort` interferes: every RolloutStatus has `current ≤ replicas +
 //!   maxSurge`, and once the rollout was first Healthy, `available ≥ replicas − maxUnavailable`
@@ -187,6 +188,16 @@ fn check(c: &Case) -> Result<(), TestCaseError> {
     let sc = load_text(Path::new("prop.yaml"), &text, &LoadOptions::default())
         .map_err(|e| TestCaseError::fail(format!("does not load: {e:?}\n{text}")))?;
     let run = run_with_seed(&sc, c.seed);
+    // A run the engine gave up on (over a budget) has a journal that stops early, in which the
+    // invariants below hold trivially: such a case must fail, not pass.
+    prop_assert!(
+        run.engine_failure.is_none(),
+        "the engine failed: {}\n{text}",
+        run.engine_failure
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    );
     let again = run_with_seed(&sc, c.seed);
     prop_assert!(
         run.journal.entries == again.journal.entries,
