@@ -130,6 +130,13 @@ pub fn not_a_scenario(path: &Path) -> Option<&'static str> {
     }
 }
 
+/// Whether an input read from the command line is a scenario (rather than manifests or a
+/// companion file). Text that does not parse is not one: loading it reports why.
+pub fn is_scenario_source(src: &Source) -> bool {
+    parse_documents(&src.display, &src.text)
+        .is_ok_and(|docs| !is_manifest(&docs) && scenario_like(&docs))
+}
+
 /// Whether the first document has a top-level key of a scenario. An `apiVersion` says it is
 /// not one: Helm's `Chart.yaml` has `apiVersion` and `name` but no `kind`.
 fn scenario_like(docs: &[crate::input::Document]) -> bool {
@@ -271,6 +278,7 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
              a time, named first, optionally followed by extra manifest files",
         ));
     } else {
+        refuse_duplicate_objects(&parsed, &mut diags);
         let mut m = Manifests::default();
         for (src, docs) in &parsed {
             m.merge(manifest::parse_documents_into(
@@ -440,6 +448,87 @@ fn default_scenario(
 
 fn input_note(file: &str, msg: impl Into<String>) -> crate::input::Diagnostic {
     crate::input::Diagnostic::note(file, None, &FieldPath::root(), msg)
+}
+
+/// Kinds whose objects the run looks up by name: one name given twice is one object applied
+/// twice with different contents, and which one a cluster keeps depends on the order of
+/// `kubectl apply`, so neither is guessed. (Rollouts are checked where one is picked, since
+/// `--rollout` may pick another.)
+const LOOKED_UP_BY_NAME: [&str; 5] = [
+    "Service",
+    "PodDisruptionBudget",
+    "AnalysisTemplate",
+    "ClusterAnalysisTemplate",
+    "Secret",
+];
+
+/// Refuses two objects of one kind, namespace and name among manifests given together,
+/// naming both places (the items of a `List` count as documents).
+fn refuse_duplicate_objects(
+    parsed: &[(&Source, Vec<crate::input::Document>)],
+    diags: &mut Diagnostics,
+) {
+    let text = |n: &Node, k: &str| n.get(k).and_then(Node::as_str).map(str::to_string);
+    // (kind, namespace, name) -> the places it is defined, in input order.
+    let mut seen: BTreeMap<(String, String, String), Vec<(String, crate::input::Pos)>> =
+        BTreeMap::new();
+    let mut order = Vec::new();
+    for (src, docs) in parsed {
+        for doc in docs {
+            let items: Vec<&Node> = match (&doc.root.get("items"), text(&doc.root, "kind")) {
+                (
+                    Some(Node {
+                        value: Value::Seq(items),
+                        ..
+                    }),
+                    Some(k),
+                ) if k.ends_with("List") => items.iter().collect(),
+                _ => vec![&doc.root],
+            };
+            for obj in items {
+                let (Some(kind), Some(meta)) = (text(obj, "kind"), obj.get("metadata")) else {
+                    continue;
+                };
+                let Some(name_node) = meta.get("name") else {
+                    continue;
+                };
+                let Some(name) = name_node.as_str().map(str::to_string) else {
+                    continue;
+                };
+                if !LOOKED_UP_BY_NAME.contains(&kind.as_str()) {
+                    continue;
+                }
+                let key = (kind, text(meta, "namespace").unwrap_or_default(), name);
+                let places = seen.entry(key.clone()).or_default();
+                if places.is_empty() {
+                    order.push(key);
+                }
+                places.push((src.display.clone(), name_node.pos));
+            }
+        }
+    }
+    for key in order {
+        let places = &seen[&key];
+        if places.len() < 2 {
+            continue;
+        }
+        let (kind, _, name) = &key;
+        let listed: Vec<String> = places
+            .iter()
+            .map(|(file, pos)| format!("{file}:{}", pos.line))
+            .collect();
+        let (file, pos) = &places[1];
+        diags.push(crate::input::Diagnostic::error(
+            file,
+            Some(*pos),
+            &FieldPath::root().key("metadata").key("name"),
+            DiagKind::InvalidValue,
+            format!(
+                "{kind} `{name}` is defined more than once ({}): keep one of them in the input",
+                listed.join(" and ")
+            ),
+        ));
+    }
 }
 
 /// Keeps the one Rollout to run: the only one, or the one `--rollout` names. Several without
