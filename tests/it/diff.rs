@@ -2,7 +2,9 @@
 //! compared — steps added and removed, ETA, surge, analysis — as text or Markdown; `--fail-if`
 //! thresholds exit 1 when crossed; `git:REV:PATH` reads a version from git.
 
-use crate::common::sim_parts as cli;
+use std::process::Command;
+
+use crate::common::{sim_in, sim_parts as cli};
 
 const DEMO: &str = "scenarios/manifests/rollouts-demo.yaml";
 const CHANGE: &str = "examples/diff/rollouts-demo-change.yaml";
@@ -101,20 +103,7 @@ fn a_version_from_git_is_read_with_git_show() {
     let changed = demo.replacen("      - setWeight: 20\n", "", 1);
     assert_ne!(changed, demo, "the demo has a 20% step to drop");
     std::fs::write(repo.path().join("rollout.yaml"), changed).unwrap();
-    let sim = |args: &[&str]| {
-        let out = Command::cargo_bin("rollout-sim")
-            .unwrap()
-            .current_dir(repo.path())
-            .args(args)
-            .output()
-            .unwrap();
-        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        (
-            out.status.code().unwrap(),
-            text(&out.stdout),
-            text(&out.stderr),
-        )
-    };
+    let sim = |args: &[&str]| sim_in(repo.path(), args).into_parts();
     let (code, out, err) = sim(&["diff", "git:HEAD:rollout.yaml", "rollout.yaml"]);
     assert_eq!(code, 0, "{err}");
     assert!(
