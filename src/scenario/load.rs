@@ -531,6 +531,28 @@ fn refuse_duplicate_objects(
     }
 }
 
+/// Where the Rollout `name` is written among the inputs: each file and document start.
+fn rollout_places(
+    parsed: &[(&Source, Vec<crate::input::Document>)],
+    name: &str,
+) -> Vec<(String, crate::input::Pos)> {
+    parsed
+        .iter()
+        .flat_map(|(src, docs)| {
+            docs.iter()
+                .filter(|d| {
+                    d.root.get("kind").and_then(Node::as_str) == Some("Rollout")
+                        && d.root
+                            .get("metadata")
+                            .and_then(|m| m.get("name"))
+                            .and_then(Node::as_str)
+                            == Some(name)
+                })
+                .map(|d| (src.display.clone(), d.root.pos))
+        })
+        .collect()
+}
+
 /// Keeps the one Rollout to run: the only one, or the one `--rollout` names. Several without
 /// `--rollout` is an error listing them, so the user can pick.
 fn pick_rollout(
@@ -550,20 +572,9 @@ fn pick_rollout(
         .find(|n| names.iter().filter(|o| o == n).count() > 1)
         .filter(|n| wanted.is_none_or(|w| w == n.as_str()));
     if let Some(name) = twice {
-        let places: Vec<String> = parsed
-            .iter()
-            .flat_map(|(src, docs)| {
-                docs.iter()
-                    .filter(|d| {
-                        d.root.get("kind").and_then(Node::as_str) == Some("Rollout")
-                            && d.root
-                                .get("metadata")
-                                .and_then(|m| m.get("name"))
-                                .and_then(Node::as_str)
-                                == Some(name.as_str())
-                    })
-                    .map(|d| format!("{}:{}", src.display, d.root.pos.line))
-            })
+        let places: Vec<String> = rollout_places(parsed, name)
+            .into_iter()
+            .map(|(file, pos)| format!("{file}:{}", pos.line))
             .collect();
         diags.push(crate::input::Diagnostic::error(
             file,
@@ -626,10 +637,13 @@ fn pick_rollout(
                 );
             }
             for other in names.iter().filter(|n| *n != w) {
-                diags.push(input_note(
-                    file,
-                    format!("skipped Rollout `{other}`: --rollout picked `{w}`"),
-                ));
+                let msg = format!("skipped Rollout `{other}`: --rollout picked `{w}`");
+                diags.push(match rollout_places(parsed, other).first() {
+                    Some((at_file, pos)) => {
+                        crate::input::Diagnostic::note(at_file, Some(*pos), &FieldPath::root(), msg)
+                    }
+                    None => input_note(file, msg),
+                });
             }
             m.rollouts.retain(|r| r.name == w);
             Some(())

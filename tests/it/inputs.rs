@@ -217,10 +217,27 @@ fn several_rollouts_need_rollout_name() {
         "{}",
         o.stdout
     );
+    // The note points at the skipped Rollout's own document (the first, at line 1).
     assert!(
-        o.stderr.contains("skipped Rollout `rollouts-demo`"),
+        o.stderr.contains(
+            "two.yaml:1:1: note: skipped Rollout `rollouts-demo`: --rollout picked `other`"
+        ),
         "{}",
         o.stderr
+    );
+    // And the other way round: the second document.
+    let o = sim_in(
+        dir.path(),
+        &["lint", "two.yaml", "--rollout", "rollouts-demo"],
+    );
+    assert_code(&o, 0, "--rollout rollouts-demo");
+    let line = read(&format!("{BASIC}/rollout.yaml")).lines().count() + 3;
+    assert!(
+        o.stdout.contains(&format!(
+            "two.yaml:{line}:1: note: skipped Rollout `other`: --rollout picked `rollouts-demo`"
+        )),
+        "{}",
+        o.stdout
     );
     let o = sim_in(dir.path(), &["run", "two.yaml", "--rollout", "nope"]);
     assert_code(&o, 2, "--rollout nope");
