@@ -103,6 +103,10 @@ impl Tmux {
 
 impl Tmux {
     /// Waits until the watched program has ended (its tmux session with it), after `what`.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "a deadline for the program to end; the wall clock only bounds the polling, it decides no result"
+    )]
     fn wait_until_gone(&self, what: &str) {
         let start = Instant::now();
         while self.run(&["has-session", "-t", "watch"]).status.success() {
