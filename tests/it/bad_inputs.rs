@@ -12,7 +12,6 @@
 //!   with the companion files it needs (Services and AnalysisTemplates live in other files of
 //!   the example set), or is refused by name.
 
-use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -709,18 +708,6 @@ fn every_example_lints() {
 
 /// The example files a Rollout needs besides its own: the other files of its group (the part
 /// of the name before `_`: Services, routes), and the (Cluster)AnalysisTemplates when it names one.
-/// The `(kind, metadata.name)` of every document of a manifest file, read from its lines (the
-/// examples put `kind:` at the top level and the name at two spaces under `metadata:`).
-fn defined_objects(text: &str) -> BTreeSet<(String, String)> {
-    text.split("\n---")
-        .filter_map(|doc| {
-            let kind = doc.lines().find_map(|l| l.strip_prefix("kind: "))?;
-            let name = doc.lines().find_map(|l| l.strip_prefix("  name: "))?;
-            Some((kind.trim().to_string(), name.trim().to_string()))
-        })
-        .collect()
-}
-
 fn companions(rollout: &Path, all: &[PathBuf]) -> Vec<PathBuf> {
     let name = rollout.file_name().unwrap().to_str().unwrap();
     let text = fs::read_to_string(rollout).unwrap();
@@ -730,13 +717,8 @@ fn companions(rollout: &Path, all: &[PathBuf]) -> Vec<PathBuf> {
             let n = p.file_name().unwrap().to_str().unwrap();
             if p != rollout && n.starts_with(&format!("{group}_")) {
                 let t = fs::read_to_string(p).unwrap();
-                // Another Rollout of the group is its own example, not a companion; nor is a
-                // file that only repeats objects the Rollout's file defines itself (the linkerd
-                // example carries its own copy of the job's `load-test` template): two objects
-                // of one kind and name given together are refused as ambiguous.
-                let objects = defined_objects(&t);
-                let repeats = !objects.is_empty() && objects.is_subset(&defined_objects(&text));
-                if !t.contains("kind: Rollout") && !repeats {
+                // Another Rollout of the group is its own example, not a companion.
+                if !t.contains("kind: Rollout") {
                     out.push(p.clone());
                 }
             }
