@@ -349,15 +349,68 @@ impl Base {
                 _ => set_at(&mut docs[0], &spec.path, (*value).clone(), &spec.path_text)?,
             }
         }
-        // JSON is YAML: the loader reads it as written. Pretty-printed, so that every script
-        // item has a line of its own: runs name checks by line (`checks_of`).
-        Ok(docs
-            .iter()
-            .map(|d| {
-                let text = serde_json::to_string_pretty(d).unwrap_or_else(|_| d.to_string());
-                format!("---\n{text}\n")
-            })
-            .collect::<String>())
+        Ok(render(&docs))
+    }
+
+    /// The Kubernetes objects: a bare manifest's documents, or a scenario's `objects`.
+    fn objects(docs: &[Json], manifest: bool) -> Vec<Json> {
+        if manifest {
+            return docs.to_vec();
+        }
+        docs.first()
+            .and_then(|d| d.get("objects"))
+            .and_then(Json::as_array)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The text of this scenario run with the Rollout of `side` (another version of it, as
+    /// `diff` compares): the scenario's Rollout takes the side's `spec` (its name, and so
+    /// what the script and the other objects call it, stay the scenario's), and each other
+    /// object of the side replaces the scenario's object of the same kind and name, or joins
+    /// them — an AnalysisTemplate the change edits or adds is the one that runs.
+    pub fn with_rollout_of(&self, side: &Base) -> Result<String, String> {
+        let mut side_docs = side.docs.clone();
+        let spec = Self::rollout_mut(&mut side_docs, side.manifest, side.opts.rollout.as_deref())
+            .and_then(|r| r.get("spec").cloned())
+            .ok_or_else(|| format!("{}: no Rollout found", side.path.display()))?;
+        let mut docs = self.docs.clone();
+        let target = Self::rollout_mut(&mut docs, self.manifest, self.opts.rollout.as_deref())
+            .ok_or_else(|| format!("{}: the scenario has no Rollout", self.path.display()))?;
+        target["spec"] = spec;
+        let key = |d: &Json| {
+            (
+                d.get("kind").and_then(Json::as_str).map(str::to_string),
+                d.pointer("/metadata/name")
+                    .and_then(Json::as_str)
+                    .map(str::to_string),
+            )
+        };
+        let others = Self::objects(&side.docs, side.manifest)
+            .into_iter()
+            .filter(|d| d.get("kind").and_then(Json::as_str) != Some("Rollout"));
+        let objects: &mut Vec<Json> = if self.manifest {
+            &mut docs
+        } else {
+            let root = docs
+                .first_mut()
+                .and_then(Json::as_object_mut)
+                .ok_or_else(|| format!("{}: not a scenario", self.path.display()))?;
+            match root
+                .entry("objects")
+                .or_insert_with(|| Json::Array(Vec::new()))
+            {
+                Json::Array(a) => a,
+                _ => return Err(format!("{}: `objects` is not a list", self.path.display())),
+            }
+        };
+        for obj in others {
+            match objects.iter_mut().find(|d| key(d) == key(&obj)) {
+                Some(slot) => *slot = obj,
+                None => objects.push(obj),
+            }
+        }
+        Ok(render(&docs))
     }
 
     /// The load options every variant is loaded with.
@@ -368,6 +421,18 @@ impl Base {
     pub fn load_variant(&self, text: &str) -> Result<Scenario, InputError> {
         scenario::load_text(&self.path, text, &self.opts)
     }
+}
+
+/// Documents as the loader reads them. JSON is YAML: the loader reads it as written.
+/// Pretty-printed, so that every script item has a line of its own: runs name checks by line
+/// (`checks_of`).
+fn render(docs: &[Json]) -> String {
+    docs.iter()
+        .map(|d| {
+            let text = serde_json::to_string_pretty(d).unwrap_or_else(|_| d.to_string());
+            format!("---\n{text}\n")
+        })
+        .collect()
 }
 
 /// How one run ended.

@@ -1,6 +1,8 @@
 //! `rollout-sim diff OLD NEW`: two versions of a Rollout planned with the same seed and
 //! compared — steps added and removed, ETA, surge, analysis — as text or Markdown; `--fail-if`
-//! thresholds exit 1 when crossed; `git:REV:PATH` reads a version from git.
+//! thresholds exit 1 when crossed; `git:REV:PATH` reads a version from git. The pod-seconds
+//! above `spec.replicas` and the blast radius of a bad canary are checked against figures
+//! worked out by hand on tiny cases (tests/fixtures/diff/, each file says how).
 
 use std::process::Command;
 
@@ -9,10 +11,17 @@ use assert_cmd::cargo::CommandCargoExt;
 const DEMO: &str = "scenarios/manifests/rollouts-demo.yaml";
 const CHANGE: &str = "examples/diff/rollouts-demo-change.yaml";
 
+const FIX: &str = "tests/fixtures/diff";
+
 fn cli(args: &[&str]) -> (i32, String, String) {
+    cli_in(".", args)
+}
+
+/// Runs in `dir`, relative to the crate's root.
+fn cli_in(dir: &str, args: &[&str]) -> (i32, String, String) {
     let out = Command::cargo_bin("rollout-sim")
         .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
         .args(args)
         .output()
         .unwrap();
@@ -43,7 +52,9 @@ fn markdown_shows_the_figures_and_the_steps_changed() {
     );
     assert!(out.contains("| manual promotions | 1 | 0 | -1 |"), "{out}");
     assert!(
-        out.contains("```diff\n  setWeight: 20\n+ pause: 10m\n- pause\n- setWeight: 40\n"),
+        out.contains(
+            "```diff\n  setWeight: 20\n- pause\n- setWeight: 40\n- pause: 45s\n+ pause: 10m\n  setWeight: 60\n"
+        ),
         "{out}"
     );
 }
@@ -88,10 +99,134 @@ fn a_version_from_git_is_read_with_git_show() {
     let (code, out, err) = cli(&["diff", &format!("git:HEAD:{DEMO}"), DEMO]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("canary steps                       8      8  0"),
+        out.contains("canary steps                         8      8  0"),
         "{out}"
     );
     let (code, _, err) = cli(&["diff", "git:HEAD", DEMO]);
     assert_eq!(code, 2);
     assert!(err.contains("git:REV:PATH"), "{err}");
+}
+
+#[test]
+fn a_git_path_is_relative_to_the_current_folder() {
+    // From scenarios/, as a file argument would be; `git show HEAD:PATH` alone would look
+    // for PATH at the repository's root.
+    let (code, out, err) = cli_in(
+        "scenarios",
+        &[
+            "diff",
+            "git:HEAD:manifests/rollouts-demo.yaml",
+            "manifests/rollouts-demo.yaml",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Rollout rollouts-demo:"), "{out}");
+}
+
+fn json(args: &[&str]) -> (i32, serde_json::Value) {
+    let (code, out, err) = cli(args);
+    assert!(code == 0 || code == 1, "exit {code}: {err}");
+    (
+        code,
+        serde_json::from_str(&out).expect("diff --format json prints JSON"),
+    )
+}
+
+#[test]
+fn pod_seconds_above_replicas_are_worked_out_by_hand() {
+    let one = format!("{FIX}/surge-one.yaml");
+    let zero = format!("{FIX}/surge-zero.yaml");
+    // maxSurge 1, 10 s startups: four moves of one extra pod for 10 s = 40 pod-seconds;
+    // maxSurge 0 never runs more than spec.replicas.
+    let (code, v) = json(&["diff", &one, &zero, "--format", "json"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["format"], "rollout-sim/diff");
+    assert_eq!(v["old"]["podSecondsAbove"], 40.0);
+    assert_eq!(v["new"]["podSecondsAbove"], 0.0);
+    assert_eq!(v["old"]["peakPodsAbove"], 1);
+    assert_eq!(v["new"]["peakPodsAbove"], 0);
+    let (_, text, _) = cli(&["diff", &one, &zero]);
+    assert!(
+        text.contains("pod-seconds above spec.replicas     40      0  -40 (-100%)"),
+        "{text}"
+    );
+    // Thresholds: growing from 0 to 40 crosses any share; 40 is not above 40.
+    let (code, out, _) = cli(&["diff", &zero, &one, "--fail-if", "pod-seconds>+10%"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("40 pod-seconds above spec.replicas (was 0; limit +10%)"),
+        "{out}"
+    );
+    let (code, _, _) = cli(&["diff", &zero, &one, "--fail-if", "pod-seconds>40"]);
+    assert_eq!(code, 0);
+    let (code, _, _) = cli(&["diff", &zero, &one, "--fail-if", "pod-seconds>+39"]);
+    assert_eq!(code, 1);
+    let (code, _, _) = cli(&["diff", &one, &zero, "--fail-if", "pod-seconds>+0%"]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn the_blast_radius_of_a_bad_canary_is_worked_out_by_hand() {
+    let scenario = format!("{FIX}/bad-canary.yaml");
+    let (w25, w50) = (
+        format!("{FIX}/weight-25.yaml"),
+        format!("{FIX}/weight-50.yaml"),
+    );
+    let args = |extra: &[&str]| {
+        let mut a = vec!["diff", &w25, &w50, "--scenario", &scenario, "--runs", "4"];
+        a.extend_from_slice(extra);
+        a.into_iter().map(str::to_string).collect::<Vec<_>>()
+    };
+    let a = args(&["--format", "json"]);
+    let (code, v) = json(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0);
+    // 100 requests/s, all failing on the canary, aborted 30 s into the pause: 1 pod of 4 for
+    // 30 s; 2 of 4 for 30 s after 1 of 4 for the 10 s the second pod takes to start.
+    let (old, new) = (&v["old"]["blast"], &v["new"]["blast"]);
+    assert_eq!(
+        old["failed"],
+        serde_json::json!([750, 750, 750, 750]),
+        "{v}"
+    );
+    assert_eq!(
+        new["failed"],
+        serde_json::json!([1750, 1750, 1750, 1750]),
+        "{v}"
+    );
+    assert_eq!(new["p95"], 1750);
+    assert_eq!(new["aborted"], 4);
+    // The same seeds on both sides: the scenario's.
+    assert_eq!(old["seed"], 3);
+    assert_eq!(new["seed"], 3);
+    let a = args(&["--fail-if", "blast>+1000"]);
+    let (code, out, _) = cli(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("bad canary: failed requests p50 / p95 / max (4 runs)  750 / 750 / 750  1750 / 1750 / 1750  +1000 (+133.3%) at p95"),
+        "{out}"
+    );
+    assert!(out.contains("bad canary: runs aborted"), "{out}");
+    let a = args(&["--fail-if", "blast>+999", "--format", "markdown"]);
+    let (code, out, _) = cli(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "the bad canary serves 1750 failed requests (p95 of 4 runs; was 750; limit +999)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("| 750 / 750 / 750 | 1750 / 1750 / 1750 |"),
+        "{out}"
+    );
+}
+
+#[test]
+fn blast_thresholds_need_a_scenario() {
+    let (code, _, err) = cli(&["diff", DEMO, CHANGE, "--fail-if", "blast>+100"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("needs --scenario"), "{err}");
+    let (code, _, err) = cli(&["diff", DEMO, CHANGE, "--fail-if", "blast>lots"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`lots` is not a limit"), "{err}");
 }

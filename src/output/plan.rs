@@ -56,6 +56,10 @@ pub fn render_json(p: &Plan) -> String {
         },
         "settled": times(&p.settled),
         "peakPods": p.peak_pods,
+        "podSecondsAbove": {
+            "earliest": p.pod_ms_above.earliest as f64 / 1000.0,
+            "expected": p.pod_ms_above.expected as f64 / 1000.0,
+        },
         "stalled": p.stalled.as_ref().map(|st| json!({
             "at": secs(st.at),
             "phase": st.phase.to_string(),
