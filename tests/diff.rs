@@ -230,3 +230,44 @@ fn blast_thresholds_need_a_scenario() {
     assert_eq!(code, 2);
     assert!(err.contains("`lots` is not a limit"), "{err}");
 }
+
+#[test]
+fn the_blast_radius_is_what_a_sweep_of_the_same_rollout_measures() {
+    // Two roads to the same runs: the what-if scenario that holds strategy B with a 5 % canary,
+    // swept over seeds 1..=20, and the bad-canary example run with strategy B's manifest swapped
+    // in by `diff`. Same Rollout, traffic, models and seeds: the same failed requests, run by run.
+    let (code, out, err) = cli(&[
+        "sweep",
+        "scenarios/what-if/steps-20-40-60-80-pauses.yaml",
+        "--set",
+        "apps[0].errorRate=0.05",
+        "--runs",
+        "20",
+        "--seed",
+        "1",
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let swept: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let failed: Vec<serde_json::Value> = swept["variants"][0]["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["failed"].clone())
+        .collect();
+    assert_eq!(failed.len(), 20);
+    let (code, v) = json(&[
+        "diff",
+        "examples/diff/api-before.yaml",
+        "examples/diff/api-after.yaml",
+        "--scenario",
+        "examples/diff/api-bad-canary.yaml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(v["old"]["blast"]["failed"], serde_json::Value::from(failed));
+    assert_eq!(v["old"]["blast"]["runs"], 20);
+}
