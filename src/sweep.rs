@@ -288,9 +288,17 @@ fn set_at(node: &mut Json, path: &[Seg], value: Json, text: &str) -> Result<(), 
                 cur.get_mut(k)
                     .ok_or_else(|| format!("`{text}`: there is no `{k}` here{near}"))?
             }
-            Seg::Index(i) => cur
-                .get_mut(*i)
-                .ok_or_else(|| format!("`{text}`: there is no element [{i}] here"))?,
+            Seg::Index(i) => {
+                let len = cur.as_array().map(Vec::len);
+                cur.get_mut(*i).ok_or_else(|| match len {
+                    Some(0) => format!("`{text}`: there is no element [{i}] here; the list is empty"),
+                    Some(n) => format!(
+                        "`{text}`: there is no element [{i}] here; the list has {n} (use [0]..[{}])",
+                        n - 1
+                    ),
+                    None => format!("`{text}`: there is no element [{i}] here; this place is not a list"),
+                })?
+            }
         };
     }
     match (last, cur) {
@@ -411,6 +419,33 @@ impl Base {
             }
         }
         Ok(render(&docs))
+    }
+
+    /// A path of a variant's problem as the user can find it: in a scenario, the Rollout's
+    /// place among the `objects` its `manifests:` were inlined into (`objects[2].spec...`)
+    /// means nothing to the user, who wrote `rollout.spec...`.
+    pub fn user_path(&self, path: &str) -> String {
+        if self.manifest {
+            return path.to_string();
+        }
+        let index = self
+            .docs
+            .first()
+            .and_then(|d| d.get("objects"))
+            .and_then(Json::as_array)
+            .and_then(|objects| {
+                let name = self.opts.rollout.as_deref();
+                objects.iter().position(|d| {
+                    d.get("kind").and_then(Json::as_str) == Some("Rollout")
+                        && name.is_none_or(|n| {
+                            d.pointer("/metadata/name").and_then(Json::as_str) == Some(n)
+                        })
+                })
+            });
+        match index.and_then(|i| path.strip_prefix(&format!("objects[{i}]"))) {
+            Some(rest) if rest.is_empty() || rest.starts_with('.') => format!("rollout{rest}"),
+            _ => path.to_string(),
+        }
     }
 
     /// The load options every variant is loaded with.
