@@ -271,3 +271,36 @@ fn the_blast_radius_is_what_a_sweep_of_the_same_rollout_measures() {
     assert_eq!(v["old"]["blast"]["failed"], serde_json::Value::from(failed));
     assert_eq!(v["old"]["blast"]["runs"], 20);
 }
+
+#[test]
+fn a_version_that_never_becomes_healthy_says_why() {
+    let (code, out, _) = cli(&[
+        "diff",
+        &format!("{FIX}/surge-one.yaml"),
+        &format!("{FIX}/never-ready.yaml"),
+        "--fail-if",
+        "never",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("The new version never becomes Healthy: stopped at step 0 (setWeight: 25)"),
+        "{out}"
+    );
+    assert!(out.contains("ProgressDeadlineExceeded"), "{out}");
+    assert!(
+        out.contains("Threshold crossed: the new version never becomes Healthy"),
+        "{out}"
+    );
+    // The canary pod above spec.replicas runs until the progress deadline (600 s) aborts the
+    // update, a second after it: 601 pod-seconds.
+    let (_, v) = json(&[
+        "diff",
+        &format!("{FIX}/surge-one.yaml"),
+        &format!("{FIX}/never-ready.yaml"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v["new"]["podSecondsAbove"], 601.0);
+    assert!(v["new"]["stalled"].as_str().unwrap().contains("Degraded"));
+    assert!(v["old"]["stalled"].is_null());
+}

@@ -127,6 +127,20 @@ fn rows(old: &Side, new: &Side) -> Vec<[String; 4]> {
     rows
 }
 
+/// Why a side never becomes Healthy, one sentence each (the plan's own words).
+fn stalls(old: &Side, new: &Side) -> Vec<String> {
+    [("old", old), ("new", new)]
+        .into_iter()
+        .filter_map(|(which, side)| {
+            let s = side.plan.stalled.as_ref()?;
+            Some(format!(
+                "The {which} version never becomes Healthy: {}",
+                s.explain()
+            ))
+        })
+        .collect()
+}
+
 fn step_lines(old: &Side, new: &Side) -> Vec<String> {
     step_changes(&old.steps, &new.steps)
         .into_iter()
@@ -178,6 +192,9 @@ pub fn text(old_name: &str, new_name: &str, old: &Side, new: &Side, crossed: &[S
     for l in step_lines(old, new) {
         out.push_str(&format!("  {l}\n"));
     }
+    for s in stalls(old, new) {
+        out.push_str(&format!("\n{s}\n"));
+    }
     for c in crossed {
         out.push_str(&format!("\nThreshold crossed: {c}\n"));
     }
@@ -205,6 +222,9 @@ pub fn markdown(
         out.push('\n');
     }
     out.push_str("```\n\n</details>\n");
+    for s in stalls(old, new) {
+        out.push_str(&format!("\n{s}\n"));
+    }
     for c in crossed {
         out.push_str(&format!("\n**Threshold crossed:** {c}\n"));
     }
