@@ -14,14 +14,9 @@ const CHANGE: &str = "examples/diff/rollouts-demo-change.yaml";
 const FIX: &str = "tests/fixtures/diff";
 
 fn cli(args: &[&str]) -> (i32, String, String) {
-    cli_in(".", args)
-}
-
-/// Runs in `dir`, relative to the crate's root.
-fn cli_in(dir: &str, args: &[&str]) -> (i32, String, String) {
     let out = Command::cargo_bin("rollout-sim")
         .unwrap()
-        .current_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(args)
         .output()
         .unwrap();
@@ -94,33 +89,94 @@ fn a_crossed_threshold_exits_1() {
     assert!(err.contains("unknown measure `pods`"), "{err}");
 }
 
+/// Runs `git ARGS` in `dir`, with an identity of its own so no global git config is needed.
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=rollout-sim",
+            "-c",
+            "user.email=ci@rollout-sim.invalid",
+        ])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn a_version_from_git_is_read_with_git_show() {
-    let (code, out, err) = cli(&["diff", &format!("git:HEAD:{DEMO}"), DEMO]);
+    // A repository of its own, so the test holds in a copy of the project that is no clone.
+    let repo = tempfile::TempDir::new().unwrap();
+    let demo = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(DEMO))
+        .unwrap();
+    std::fs::write(repo.path().join("rollout.yaml"), &demo).unwrap();
+    git(repo.path(), &["init", "-q"]);
+    git(repo.path(), &["add", "rollout.yaml"]);
+    git(repo.path(), &["commit", "-q", "-m", "demo"]);
+    // The working copy drops the 20% step: the committed version has one step more.
+    let changed = demo.replacen("      - setWeight: 20\n", "", 1);
+    assert_ne!(changed, demo, "the demo has a 20% step to drop");
+    std::fs::write(repo.path().join("rollout.yaml"), changed).unwrap();
+    let sim = |args: &[&str]| {
+        let out = Command::cargo_bin("rollout-sim")
+            .unwrap()
+            .current_dir(repo.path())
+            .args(args)
+            .output()
+            .unwrap();
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        (
+            out.status.code().unwrap(),
+            text(&out.stdout),
+            text(&out.stderr),
+        )
+    };
+    let (code, out, err) = sim(&["diff", "git:HEAD:rollout.yaml", "rollout.yaml"]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("canary steps                         8      8  0"),
+        out.contains("canary steps                         8      7  -1"),
         "{out}"
     );
-    let (code, _, err) = cli(&["diff", "git:HEAD", DEMO]);
+    let (code, _, err) = sim(&["diff", "git:HEAD", "rollout.yaml"]);
     assert_eq!(code, 2);
     assert!(err.contains("git:REV:PATH"), "{err}");
 }
 
 #[test]
 fn a_git_path_is_relative_to_the_current_folder() {
-    // From scenarios/, as a file argument would be; `git show HEAD:PATH` alone would look
-    // for PATH at the repository's root.
-    let (code, out, err) = cli_in(
-        "scenarios",
-        &[
-            "diff",
-            "git:HEAD:manifests/rollouts-demo.yaml",
-            "manifests/rollouts-demo.yaml",
-        ],
+    // From deploy/, as a file argument would be; `git show HEAD:PATH` alone would look for
+    // PATH at the repository's root.
+    let repo = tempfile::TempDir::new().unwrap();
+    let deploy = repo.path().join("deploy");
+    std::fs::create_dir(&deploy).unwrap();
+    let demo = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(DEMO))
+        .unwrap();
+    std::fs::write(deploy.join("rollout.yaml"), &demo).unwrap();
+    git(repo.path(), &["init", "-q"]);
+    git(repo.path(), &["add", "deploy/rollout.yaml"]);
+    git(repo.path(), &["commit", "-q", "-m", "demo"]);
+    let out = Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .current_dir(&deploy)
+        .args(["diff", "git:HEAD:rollout.yaml", "rollout.yaml"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
     );
-    assert_eq!(code, 0, "{err}");
-    assert!(out.contains("Rollout rollouts-demo:"), "{out}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("Rollout rollouts-demo:"), "{stdout}");
+    assert!(
+        stdout.contains("canary steps                         8      8  0"),
+        "{stdout}"
+    );
 }
 
 fn json(args: &[&str]) -> (i32, serde_json::Value) {

@@ -944,3 +944,45 @@ fn names_and_labels_a_cluster_would_refuse_are_input_errors() {
         }
     }
 }
+
+#[test]
+fn lint_of_a_folder_of_scenarios_checks_each_with_its_own_inputs() {
+    let dir = scenario_beside_its_manifests();
+    std::fs::write(
+        dir.path().join("second.yaml"),
+        "name: second\nmanifests: [rollout.yaml, service.yaml]\nscript:\n  - promote: {}\n",
+    )
+    .unwrap();
+    // Two scenarios are two runs, as `test` runs them: each is checked, the manifests beside
+    // them are their inputs and skipped with a note.
+    let o = sim_in(dir.path(), &["lint", "."]);
+    assert_code(&o, 0, "lint .");
+    for name in ["scenario.yaml", "second.yaml"] {
+        assert!(
+            o.stdout
+                .lines()
+                .any(|l| l.starts_with("ok ") && l.contains(name)),
+            "{name} checked:\n{}",
+            o.stdout
+        );
+    }
+    assert!(
+        o.stderr.contains("rollout.yaml: note: skipped"),
+        "{}",
+        o.stderr
+    );
+    // A broken scenario among them fails lint, naming it, and the other is still checked.
+    std::fs::write(
+        dir.path().join("second.yaml"),
+        "name: second\nmanifests: [rollout.yaml, service.yaml]\nscript:\n  - promte: {}\n",
+    )
+    .unwrap();
+    let o = sim_in(dir.path(), &["lint", "scenario.yaml", "second.yaml"]);
+    assert_code(&o, 2, "lint with a broken scenario");
+    assert!(o.stdout.contains("ok scenario.yaml"), "{}", o.stdout);
+    assert!(
+        o.stderr.contains("second.yaml") && o.stderr.contains("promte"),
+        "{}",
+        o.stderr
+    );
+}

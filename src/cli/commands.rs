@@ -465,7 +465,9 @@ fn junit_report(
 
 /// `lint`: every check `run` makes before it simulates, through the same loader and on the
 /// same argument list taken as one input, so that a clean `lint` means `run` with the same
-/// arguments will not refuse them.
+/// arguments will not refuse them. Several scenarios are several runs (as `test` runs them):
+/// each is checked on its own, and manifests found beside them in a folder, being their
+/// inputs, are skipped with a note as `test` skips them.
 fn lint(inputs: &Inputs) -> i32 {
     let opts = match options_of(inputs, &LoadOptions::default()) {
         Ok(o) => o,
@@ -475,8 +477,30 @@ fn lint(inputs: &Inputs) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let is_scenario: Vec<bool> = sources.iter().map(scenario::is_scenario_source).collect();
+    if is_scenario.iter().filter(|s| **s).count() <= 1 {
+        return lint_group(&sources, &opts);
+    }
+    let mut code = EXIT_OK;
+    for (src, scenario) in sources.iter().zip(is_scenario) {
+        if !scenario && src.in_folder {
+            eprintln!(
+                "{}: note: skipped: not a scenario; the scenarios beside it are checked with \
+                 their own inputs",
+                src.display
+            );
+            continue;
+        }
+        code = code.max(lint_group(std::slice::from_ref(src), &opts));
+    }
+    code
+}
+
+/// Checks inputs that run together, printing the loader's notes and one `ok` line, or the
+/// input errors.
+fn lint_group(sources: &[Source], opts: &LoadOptions) -> i32 {
     let name: Vec<&str> = sources.iter().map(|s| s.display.as_str()).collect();
-    match crate::lint::lint_sources(&sources, &opts) {
+    match crate::lint::lint_sources(sources, opts) {
         Ok(report) => {
             for n in &report.notes {
                 println!("{n}");

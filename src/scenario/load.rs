@@ -130,6 +130,13 @@ pub fn not_a_scenario(path: &Path) -> Option<&'static str> {
     }
 }
 
+/// Whether an input read from the command line is a scenario (rather than manifests or a
+/// companion file). Text that does not parse is not one: loading it reports why.
+pub fn is_scenario_source(src: &Source) -> bool {
+    parse_documents(&src.display, &src.text)
+        .is_ok_and(|docs| !is_manifest(&docs) && scenario_like(&docs))
+}
+
 /// Whether the first document has a top-level key of a scenario. An `apiVersion` says it is
 /// not one: Helm's `Chart.yaml` has `apiVersion` and `name` but no `kind`.
 fn scenario_like(docs: &[crate::input::Document]) -> bool {
