@@ -597,4 +597,15 @@ fn pod_seconds_above_replicas_add_up_each_extra_pod_for_as_long_as_it_runs() {
         None,
     );
     assert_eq!(zero.pod_ms_above.expected, 0);
+    let out = rollout_sim()
+        .args(["plan", "tests/fixtures/diff/surge-one.yaml"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "Peak: 5 pods (1 above spec.replicas); 40 pod-seconds above spec.replicas expected"
+        ),
+        "{text}"
+    );
 }

@@ -275,9 +275,11 @@ pub fn render_text(p: &Plan) -> String {
         "Old ReplicaSets scaled down: {x} expected, {e} at the earliest\n"
     ));
     out.push_str(&format!(
-        "Peak: {} pods ({} above spec.replicas)\n",
+        "Peak: {} pods ({} above spec.replicas); {} pod-seconds above spec.replicas expected\n",
         p.peak_pods,
-        p.peak_pods.saturating_sub(p.replicas)
+        p.peak_pods.saturating_sub(p.replicas),
+        // Whole pod-milliseconds: at most three decimals, none when whole.
+        p.pod_ms_above.expected_secs()
     ));
     if let Some(st) = &p.stalled {
         out.push_str(&format!("Never Healthy: {}\n", st.explain()));
