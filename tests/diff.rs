@@ -360,3 +360,29 @@ fn a_version_that_never_becomes_healthy_says_why() {
     assert!(v["new"]["stalled"].as_str().unwrap().contains("Degraded"));
     assert!(v["old"]["stalled"].is_null());
 }
+
+#[test]
+fn a_version_that_does_not_fit_the_scenario_is_named_without_an_invented_position() {
+    // api-after.yaml brings an AnalysisTemplate whose metric the tiny scenario has no model of.
+    let (code, _, err) = cli(&[
+        "diff",
+        &format!("{FIX}/weight-25.yaml"),
+        "examples/diff/api-after.yaml",
+        "--scenario",
+        &format!("{FIX}/bad-canary.yaml"),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("the Rollout of examples/diff/api-after.yaml does not fit tests/fixtures/diff/bad-canary.yaml"),
+        "{err}"
+    );
+    assert!(err.contains("metric `success-rate`"), "{err}");
+    assert!(err.contains("has no model"), "{err}");
+    // The scenario was rewritten: no line or column of that text is shown.
+    assert!(
+        !err.split(".yaml:")
+            .skip(1)
+            .any(|rest| rest.starts_with(|c: char| c.is_ascii_digit())),
+        "{err}"
+    );
+}

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::diff::{BlastError, Side, Threshold};
+use crate::input::Severity;
 use crate::input::source::{self, Source};
 use crate::output::diff as render;
 use crate::plan::{PlanOptions, plan};
@@ -180,12 +181,16 @@ pub fn diff(
                     eprintln!("error: {spec} in {}: {m}", base_path(bad.scenario));
                     return EXIT_INVALID;
                 }
+                // The scenario was rewritten with the version's Rollout: a line and column of
+                // that text would point nowhere in either file, so problems go by path.
                 Err(BlastError::Input(e)) => {
                     eprintln!(
                         "error: the Rollout of {spec} does not fit {}:",
                         base_path(bad.scenario)
                     );
-                    eprint!("{e}");
+                    for d in e.0.items.iter().filter(|d| d.severity == Severity::Error) {
+                        eprintln!("  {}: {}", base.user_path(&d.path.to_string()), d.message);
+                    }
                     return EXIT_INVALID;
                 }
             }
