@@ -961,6 +961,52 @@ pub fn merge(mut parts: Vec<Part>) -> Result<Vec<VariantResult>, MergeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_version_brings_its_spec_and_its_objects_into_the_scenario() {
+        let rollout = |name: &str, weight: u32| {
+            json!({"kind": "Rollout", "metadata": {"name": name},
+                   "spec": {"strategy": {"canary": {"steps": [{"setWeight": weight}]}}}})
+        };
+        let template = |name: &str, count: u32| {
+            json!({"kind": "AnalysisTemplate", "metadata": {"name": name},
+                   "spec": {"metrics": [{"name": "m", "count": count}]}})
+        };
+        let service = json!({"kind": "Service", "metadata": {"name": "svc"}});
+        let scenario = Base {
+            path: PathBuf::from("bad.yaml"),
+            manifest: false,
+            docs: vec![json!({"name": "bad", "objects": [
+                rollout("app", 20), template("rate", 1), service.clone()
+            ]})],
+            opts: LoadOptions::default(),
+        };
+        let version = Base {
+            path: PathBuf::from("new.yaml"),
+            manifest: true,
+            docs: vec![
+                rollout("renamed", 5),
+                template("rate", 4),
+                template("latency", 2),
+            ],
+            opts: LoadOptions::default(),
+        };
+        let text = scenario.with_rollout_of(&version).unwrap();
+        let doc: Json = serde_json::from_str(text.trim_start_matches("---\n")).unwrap();
+        assert_eq!(
+            doc["objects"],
+            json!([
+                // The scenario's name, the version's spec.
+                {"kind": "Rollout", "metadata": {"name": "app"},
+                 "spec": {"strategy": {"canary": {"steps": [{"setWeight": 5}]}}}},
+                template("rate", 4),
+                service,
+                template("latency", 2),
+            ])
+        );
+        assert_eq!(doc["name"], "bad");
+    }
 
     #[test]
     fn wilson_intervals() {
