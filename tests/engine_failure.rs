@@ -29,6 +29,11 @@ fn run_over_its_event_budget_exits_3_saying_the_simulator_failed() {
         .assert()
         .code(3)
         .stdout(predicate::str::contains("ERROR canary-basic-timeline"))
+        // The run's last entry says the simulator failed, not that the rollout did.
+        .stdout(predicate::str::contains(
+            "RunFinished        ERROR (the simulator failed)",
+        ))
+        .stdout(predicate::str::contains("FAILED").not())
         .stderr(predicate::str::contains(
             "the simulator itself failed at 00:00:",
         ))

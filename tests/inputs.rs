@@ -263,10 +263,27 @@ fn several_rollouts_need_rollout_name() {
         "{}",
         o.stdout
     );
+    // The note points at the skipped Rollout's own document (the first, at line 1).
     assert!(
-        o.stderr.contains("skipped Rollout `rollouts-demo`"),
+        o.stderr.contains(
+            "two.yaml:1:1: note: skipped Rollout `rollouts-demo`: --rollout picked `other`"
+        ),
         "{}",
         o.stderr
+    );
+    // And the other way round: the second document.
+    let o = sim_in(
+        dir.path(),
+        &["lint", "two.yaml", "--rollout", "rollouts-demo"],
+    );
+    assert_code(&o, 0, "--rollout rollouts-demo");
+    let line = read(&format!("{BASIC}/rollout.yaml")).lines().count() + 3;
+    assert!(
+        o.stdout.contains(&format!(
+            "two.yaml:{line}:1: note: skipped Rollout `other`: --rollout picked `rollouts-demo`"
+        )),
+        "{}",
+        o.stdout
     );
     let o = sim_in(dir.path(), &["run", "two.yaml", "--rollout", "nope"]);
     assert_code(&o, 2, "--rollout nope");
@@ -984,5 +1001,58 @@ fn lint_of_a_folder_of_scenarios_checks_each_with_its_own_inputs() {
         o.stderr.contains("second.yaml") && o.stderr.contains("promte"),
         "{}",
         o.stderr
+    );
+}
+
+#[test]
+fn an_object_the_run_looks_up_by_name_given_twice_is_refused_naming_both() {
+    let dir = TempDir::new().unwrap();
+    for f in ["rollout.yaml", "service.yaml"] {
+        std::fs::write(dir.path().join(f), read(&format!("{BASIC}/{f}"))).unwrap();
+    }
+    // kubectl apply would keep whichever came last: a different port here, so guessing
+    // either one could simulate the wrong Service.
+    let other = read(&format!("{BASIC}/service.yaml")).replace("port: 80", "port: 8080");
+    std::fs::write(dir.path().join("service-copy.yaml"), other).unwrap();
+    for command in ["lint", "run"] {
+        let o = sim_in(dir.path(), &[command, "."]);
+        assert_code(&o, 2, command);
+        assert!(
+            o.stderr.contains("service.yaml:4:9: error: metadata.name: Service `rollouts-demo` is defined more than once (./service-copy.yaml:4 and ./service.yaml:4)"),
+            "{}",
+            o.stderr
+        );
+    }
+}
+
+#[test]
+fn lint_warns_of_an_experiment_template_the_input_does_not_give() {
+    let rollout = "tests/fixtures/argo-examples/rollout-experiment-step.yaml";
+    let templates = "tests/fixtures/argo-examples/analysis-templates.yaml";
+    // Legal (the controller checks no experiment templates up front), so exit 0 and a warning
+    // at the line of the reference; `run` then ends with the experiment's failure.
+    let o = sim(&["lint", rollout]);
+    assert_code(&o, 0, "lint alone");
+    assert!(
+        o.stdout.contains(
+            "rollout-experiment-step.yaml:44:27: note: spec.strategy.canary.steps[1].experiment.analyses[0].templateName: warning"
+        ) && o.stdout.contains("AnalysisTemplate `random-fail`, which the input does not give"),
+        "{}",
+        o.stdout
+    );
+    let o = sim(&["run", rollout]);
+    assert_code(&o, 1, "run alone");
+    assert!(
+        o.stdout.contains("AnalysisTemplate verification failed"),
+        "{}",
+        o.stdout
+    );
+    // Given with its templates: no warning.
+    let o = sim(&["lint", rollout, templates]);
+    assert_code(&o, 0, "lint with the templates");
+    assert!(
+        !o.stdout.contains("which the input does not give"),
+        "{}",
+        o.stdout
     );
 }

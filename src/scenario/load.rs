@@ -278,6 +278,7 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
              a time, named first, optionally followed by extra manifest files",
         ));
     } else {
+        refuse_duplicate_objects(&parsed, &mut diags);
         let mut m = Manifests::default();
         for (src, docs) in &parsed {
             m.merge(manifest::parse_documents_into(
@@ -449,6 +450,109 @@ fn input_note(file: &str, msg: impl Into<String>) -> crate::input::Diagnostic {
     crate::input::Diagnostic::note(file, None, &FieldPath::root(), msg)
 }
 
+/// Kinds whose objects the run looks up by name: one name given twice is one object applied
+/// twice with different contents, and which one a cluster keeps depends on the order of
+/// `kubectl apply`, so neither is guessed. (Rollouts are checked where one is picked, since
+/// `--rollout` may pick another.)
+const LOOKED_UP_BY_NAME: [&str; 5] = [
+    "Service",
+    "PodDisruptionBudget",
+    "AnalysisTemplate",
+    "ClusterAnalysisTemplate",
+    "Secret",
+];
+
+/// Refuses two objects of one kind, namespace and name among manifests given together,
+/// naming both places (the items of a `List` count as documents).
+fn refuse_duplicate_objects(
+    parsed: &[(&Source, Vec<crate::input::Document>)],
+    diags: &mut Diagnostics,
+) {
+    let text = |n: &Node, k: &str| n.get(k).and_then(Node::as_str).map(str::to_string);
+    // (kind, namespace, name) -> the places it is defined, in input order.
+    let mut seen: BTreeMap<(String, String, String), Vec<(String, crate::input::Pos)>> =
+        BTreeMap::new();
+    let mut order = Vec::new();
+    for (src, docs) in parsed {
+        for doc in docs {
+            let items: Vec<&Node> = match (&doc.root.get("items"), text(&doc.root, "kind")) {
+                (
+                    Some(Node {
+                        value: Value::Seq(items),
+                        ..
+                    }),
+                    Some(k),
+                ) if k.ends_with("List") => items.iter().collect(),
+                _ => vec![&doc.root],
+            };
+            for obj in items {
+                let (Some(kind), Some(meta)) = (text(obj, "kind"), obj.get("metadata")) else {
+                    continue;
+                };
+                let Some(name_node) = meta.get("name") else {
+                    continue;
+                };
+                let Some(name) = name_node.as_str().map(str::to_string) else {
+                    continue;
+                };
+                if !LOOKED_UP_BY_NAME.contains(&kind.as_str()) {
+                    continue;
+                }
+                let key = (kind, text(meta, "namespace").unwrap_or_default(), name);
+                let places = seen.entry(key.clone()).or_default();
+                if places.is_empty() {
+                    order.push(key);
+                }
+                places.push((src.display.clone(), name_node.pos));
+            }
+        }
+    }
+    for key in order {
+        let places = &seen[&key];
+        if places.len() < 2 {
+            continue;
+        }
+        let (kind, _, name) = &key;
+        let listed: Vec<String> = places
+            .iter()
+            .map(|(file, pos)| format!("{file}:{}", pos.line))
+            .collect();
+        let (file, pos) = &places[1];
+        diags.push(crate::input::Diagnostic::error(
+            file,
+            Some(*pos),
+            &FieldPath::root().key("metadata").key("name"),
+            DiagKind::InvalidValue,
+            format!(
+                "{kind} `{name}` is defined more than once ({}): keep one of them in the input",
+                listed.join(" and ")
+            ),
+        ));
+    }
+}
+
+/// Where the Rollout `name` is written among the inputs: each file and document start.
+fn rollout_places(
+    parsed: &[(&Source, Vec<crate::input::Document>)],
+    name: &str,
+) -> Vec<(String, crate::input::Pos)> {
+    parsed
+        .iter()
+        .flat_map(|(src, docs)| {
+            docs.iter()
+                .filter(|d| {
+                    d.root.get("kind").and_then(Node::as_str) == Some("Rollout")
+                        && d.root
+                            .get("metadata")
+                            .and_then(|m| m.get("name"))
+                            .and_then(Node::as_str)
+                            == Some(name)
+                })
+                .map(|d| (src.display.clone(), d.root.pos))
+        })
+        .collect()
+}
+
 /// Keeps the one Rollout to run: the only one, or the one `--rollout` names. Several without
 /// `--rollout` is an error listing them, so the user can pick.
 fn pick_rollout(
@@ -468,20 +572,9 @@ fn pick_rollout(
         .find(|n| names.iter().filter(|o| o == n).count() > 1)
         .filter(|n| wanted.is_none_or(|w| w == n.as_str()));
     if let Some(name) = twice {
-        let places: Vec<String> = parsed
-            .iter()
-            .flat_map(|(src, docs)| {
-                docs.iter()
-                    .filter(|d| {
-                        d.root.get("kind").and_then(Node::as_str) == Some("Rollout")
-                            && d.root
-                                .get("metadata")
-                                .and_then(|m| m.get("name"))
-                                .and_then(Node::as_str)
-                                == Some(name.as_str())
-                    })
-                    .map(|d| format!("{}:{}", src.display, d.root.pos.line))
-            })
+        let places: Vec<String> = rollout_places(parsed, name)
+            .into_iter()
+            .map(|(file, pos)| format!("{file}:{}", pos.line))
             .collect();
         diags.push(crate::input::Diagnostic::error(
             file,
@@ -544,10 +637,13 @@ fn pick_rollout(
                 );
             }
             for other in names.iter().filter(|n| *n != w) {
-                diags.push(input_note(
-                    file,
-                    format!("skipped Rollout `{other}`: --rollout picked `{w}`"),
-                ));
+                let msg = format!("skipped Rollout `{other}`: --rollout picked `{w}`");
+                diags.push(match rollout_places(parsed, other).first() {
+                    Some((at_file, pos)) => {
+                        crate::input::Diagnostic::note(at_file, Some(*pos), &FieldPath::root(), msg)
+                    }
+                    None => input_note(file, msg),
+                });
             }
             m.rollouts.retain(|r| r.name == w);
             Some(())
