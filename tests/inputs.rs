@@ -1005,24 +1005,38 @@ fn lint_of_a_folder_of_scenarios_checks_each_with_its_own_inputs() {
 }
 
 #[test]
-fn an_object_the_run_looks_up_by_name_given_twice_is_refused_naming_both() {
+fn an_object_given_twice_is_the_last_one_as_kubectl_apply_leaves_it() {
     let dir = TempDir::new().unwrap();
-    for f in ["rollout.yaml", "service.yaml"] {
-        std::fs::write(dir.path().join(f), read(&format!("{BASIC}/{f}"))).unwrap();
+    for f in ["rollout.yaml", "analysis-template.yaml"] {
+        std::fs::write(dir.path().join(f), read(&format!("{PROMETHEUS}/{f}"))).unwrap();
     }
-    // kubectl apply would keep whichever came last: a different port here, so guessing
-    // either one could simulate the wrong Service.
-    let other = read(&format!("{BASIC}/service.yaml")).replace("port: 80", "port: 8080");
-    std::fs::write(dir.path().join("service-copy.yaml"), other).unwrap();
-    for command in ["lint", "run"] {
-        let o = sim_in(dir.path(), &[command, "."]);
-        assert_code(&o, 2, command);
-        assert!(
-            o.stderr.contains("service.yaml:4:9: error: metadata.name: Service `rollouts-demo` is defined more than once (./service-copy.yaml:4 and ./service.yaml:4)"),
-            "{}",
-            o.stderr
-        );
-    }
+    // A later version of the template measures `error-rate` instead of `success-rate`.
+    let later = read(&format!("{PROMETHEUS}/analysis-template.yaml"))
+        .replace("  - name: success-rate", "  - name: error-rate");
+    std::fs::write(dir.path().join("later.yaml"), later).unwrap();
+    let args = [
+        "lint",
+        "rollout.yaml",
+        "analysis-template.yaml",
+        "later.yaml",
+    ];
+    let o = sim_in(dir.path(), &args);
+    assert_code(&o, 0, "lint");
+    assert!(
+        o.stdout.contains("later.yaml:6:9: note: metadata.name: AnalysisTemplate `success-rate` is given 2 times (analysis-template.yaml:6, later.yaml:6): the last one is used"),
+        "{}",
+        o.stdout
+    );
+    // The last one is what runs: its metric can be modelled, the first one's cannot.
+    let mut with = args.to_vec();
+    with[0] = "run";
+    with.extend(["--metric", "error-rate=fail"]);
+    let o = sim_in(dir.path(), &with);
+    assert_code(&o, 1, "the later template's metric fails the run");
+    let last = with.len() - 1;
+    with[last] = "success-rate=fail";
+    let o = sim_in(dir.path(), &with);
+    assert_code(&o, 2, "the first template's metric is not measured");
 }
 
 #[test]
@@ -1054,5 +1068,53 @@ fn lint_warns_of_an_experiment_template_the_input_does_not_give() {
         !o.stdout.contains("which the input does not give"),
         "{}",
         o.stdout
+    );
+}
+
+#[test]
+fn a_wrong_api_version_or_a_misspelt_kind_is_named() {
+    let dir = TempDir::new().unwrap();
+    let basic = read(&format!("{BASIC}/rollout.yaml"));
+    let cases = [
+        (
+            basic.replace("argoproj.io/v1alpha1", "argoproj.io/v1"),
+            "rollout.yaml:1:13: error: apiVersion: a Rollout's apiVersion is argoproj.io/v1alpha1, not `argoproj.io/v1`",
+        ),
+        (
+            basic.replace("apiVersion: argoproj.io/v1alpha1\n", ""),
+            "error: this Rollout has no `apiVersion`: it is argoproj.io/v1alpha1",
+        ),
+        (
+            basic.replace("kind: Rollout", "kind: Rollot"),
+            "no Rollout found in the input: a run needs exactly one Rollout (`kind: Rollot` at rollout.yaml:",
+        ),
+    ];
+    for (text, want) in cases {
+        std::fs::write(dir.path().join("rollout.yaml"), &text).unwrap();
+        for command in ["lint", "run"] {
+            let o = sim_in(dir.path(), &[command, "rollout.yaml"]);
+            assert_code(&o, 2, command);
+            assert!(
+                o.stderr.contains(want),
+                "{command}: want {want:?} in\n{}",
+                o.stderr
+            );
+        }
+    }
+    // A Service of the wrong version is refused too; the PodDisruptionBudget's older one is not.
+    let service = read(&format!("{BASIC}/service.yaml"));
+    std::fs::write(dir.path().join("rollout.yaml"), &basic).unwrap();
+    std::fs::write(
+        dir.path().join("service.yaml"),
+        service.replace("apiVersion: v1", "apiVersion: apps/v1"),
+    )
+    .unwrap();
+    let o = sim_in(dir.path(), &["lint", "rollout.yaml", "service.yaml"]);
+    assert_code(&o, 2, "Service apps/v1");
+    assert!(
+        o.stderr
+            .contains("a Service's apiVersion is v1, not `apps/v1`"),
+        "{}",
+        o.stderr
     );
 }
