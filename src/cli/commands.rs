@@ -76,7 +76,20 @@ pub(super) fn dispatch(cmd: Command) -> i32 {
             promote_after,
             seed,
             fail_if,
-        } => super::diff::diff(&old, &new, format, promote_after.as_deref(), seed, &fail_if),
+            scenario,
+            runs,
+        } => super::diff::diff(
+            &old,
+            &new,
+            format,
+            promote_after.as_deref(),
+            seed,
+            &fail_if,
+            super::diff::BlastArgs {
+                scenario: scenario.as_deref(),
+                runs,
+            },
+        ),
         Command::Merge { parts, format, out } => {
             super::sweep::merge(&parts, format, out.as_deref())
         }
