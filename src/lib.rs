@@ -108,12 +108,6 @@ pub mod plan;
     reason = "not yet brought under the [lints] rules (issue 12 backlog)"
 )]
 pub mod rollout;
-#[allow(
-    missing_docs,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod scenario;
 #[allow(
     missing_docs,

@@ -12,13 +12,18 @@ use crate::rollout::status::{CompletionStatus, DurationStatus};
 /// Per-role values: `stable`, `canary`, `active`, `preview` (and `total` for counts).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Roles<T> {
+    /// The canary strategy's stable ReplicaSet (`status.stableRS`).
     pub stable: T,
+    /// The canary strategy's new ReplicaSet while an update is in progress.
     pub canary: T,
+    /// The blue-green active Service's ReplicaSet (`status.blueGreen.activeSelector`).
     pub active: T,
+    /// The blue-green preview Service's ReplicaSet (`status.blueGreen.previewSelector`).
     pub preview: T,
 }
 
 impl<T> Roles<T> {
+    /// The roles with the names conditions use for them, in the order messages list them.
     pub fn entries(&self) -> [(&'static str, &T); 4] {
         [
             ("stable", &self.stable),
@@ -33,16 +38,22 @@ impl<T> Roles<T> {
 /// non-terminating pod (the Experiments' included).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoleCounts {
+    /// Pods of the ReplicaSet in each role.
     pub roles: Roles<u32>,
+    /// Pods of the ReplicaSets the rollout's Experiments created.
     pub experiment: u32,
+    /// Every non-terminating pod, whatever its role.
     pub total: u32,
 }
 
 /// Expected pod counts; each key is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoleCountsExpect {
+    /// The count expected in each role (`None`: not checked).
     pub roles: Roles<Option<u32>>,
+    /// The expected count of Experiment pods.
     pub experiment: Option<u32>,
+    /// The expected count of all non-terminating pods.
     pub total: Option<u32>,
 }
 
@@ -50,22 +61,31 @@ pub struct RoleCountsExpect {
 /// experiment's templates (summed).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RouterWeights<T> {
+    /// `status.canary.weights.canary.weight`, in percent.
     pub canary: T,
+    /// `status.canary.weights.stable.weight`, in percent.
     pub stable: T,
+    /// The sum of `status.canary.weights.additional[].weight`, in percent.
     pub experiment: T,
 }
 
 /// The rollout's replica counts as `kubectl argo rollouts get rollout` shows them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Replicas<T> {
+    /// `spec.replicas` (1 when unset).
     pub desired: T,
+    /// `status.replicas`: pods of every ReplicaSet of the rollout.
     pub current: T,
+    /// `status.updatedReplicas`: pods of the newest ReplicaSet.
     pub updated: T,
+    /// `status.readyReplicas`.
     pub ready: T,
+    /// `status.availableReplicas`: Ready for at least `minReadySeconds`.
     pub available: T,
 }
 
 impl<T> Replicas<T> {
+    /// The counts with the names conditions use for them (`replicas.desired`, ...).
     pub fn entries(&self) -> [(&'static str, &T); 5] {
         [
             ("desired", &self.desired),
@@ -80,10 +100,15 @@ impl<T> Replicas<T> {
 /// `duration:` keys of a condition (each optional); times are virtual, since the start.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DurationExpect {
+    /// Whether `status.duration.finishedAt` is set.
     pub finished: Option<bool>,
+    /// Whether a manual pause is being timed (`manualPauseStartedAt` is set).
     pub manually_paused: Option<bool>,
+    /// Bounds `(min, max)` on `rolloutStartedAt`.
     pub started_at: (Option<SimDuration>, Option<SimDuration>),
+    /// Bounds `(min, max)` on `finishedAt`.
     pub finished_at: (Option<SimDuration>, Option<SimDuration>),
+    /// Bounds `(min, max)` on `totalManualPauseDurationSeconds` (absent counts as 0).
     pub total_manual_pause: (Option<SimDuration>, Option<SimDuration>),
 }
 
@@ -145,25 +170,40 @@ impl DurationExpect {
 /// A condition: every key that is set must hold.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Condition {
+    /// The phase Argo's rules give the rollout (`status.phase`).
     pub phase: Option<Phase>,
+    /// A substring the phase message must contain.
     pub message: Option<String>,
+    /// `status.currentStepIndex` (0-based; the number of steps once all are done).
     pub step: Option<u32>,
+    /// The step's weight in percent, as `kubectl argo rollouts get rollout` shows it.
     pub set_weight: Option<u32>,
+    /// The weight in percent the canary actually gets, as the plugin shows it.
     pub actual_weight: Option<u32>,
+    /// `status.abort`.
     pub aborted: Option<bool>,
+    /// `spec.paused` or any pause condition.
     pub paused: Option<bool>,
+    /// The revision of the newest ReplicaSet.
     pub revision: Option<u64>,
     /// `status.duration.completionStatus` of the current update attempt (`Some(None)`: not
     /// known yet).
     pub completion_status: Option<Option<CompletionStatus>>,
     /// The other keys of `duration:`.
     pub duration: DurationExpect,
+    /// The image each role's ReplicaSet runs.
     pub images: Roles<Option<String>>,
+    /// The rollout's replica counts (`replicas:`).
     pub replicas: Replicas<Option<u32>>,
+    /// Non-terminating pods by role (`pods:`).
     pub pods: RoleCountsExpect,
+    /// Ready pods by role (`readyPods:`).
     pub ready_pods: RoleCountsExpect,
+    /// ReplicaSets of the rollout that exist (`replicaSets.total`).
     pub replica_sets_total: Option<u32>,
+    /// ReplicaSets with `spec.replicas > 0` (`replicaSets.scaledUp`).
     pub replica_sets_scaled_up: Option<u32>,
+    /// Phase of the latest AnalysisRun by template name, step index or run name.
     pub analysis: BTreeMap<String, String>,
     /// Phase of the latest Experiment by full name or step index.
     pub experiments: BTreeMap<String, String>,
@@ -177,8 +217,11 @@ pub struct Condition {
     pub failed_requests: BTreeMap<String, (Option<u64>, Option<u64>)>,
     /// Mirrored requests (copies a mirror route sent), the same way.
     pub mirrored_requests: BTreeMap<String, (Option<u64>, Option<u64>)>,
+    /// Virtual time since the scenario started must be at most this (`elapsed.max`).
     pub elapsed_max: Option<SimDuration>,
+    /// ... and at least this (`elapsed.min`).
     pub elapsed_min: Option<SimDuration>,
+    /// A nested condition that must not hold.
     pub not: Option<Box<Condition>>,
 }
 
@@ -187,10 +230,15 @@ pub struct Condition {
 /// them is checked against an observation without them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Reads {
+    /// Gather the phases of the AnalysisRuns.
     pub analysis: bool,
+    /// Gather the phases of the Experiments.
     pub experiments: bool,
+    /// Gather the router's managed routes.
     pub routes: bool,
+    /// Sum the requests each role's versions served.
     pub traffic: bool,
+    /// Sum the mirrored requests the same way.
     pub mirrored: bool,
 }
 
@@ -208,22 +256,38 @@ impl Reads {
 /// The state of the simulated world that conditions are checked against.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Observation {
+    /// The phase Argo's rules give the rollout now.
     pub phase: Phase,
+    /// The message that goes with the phase.
     pub message: String,
+    /// `status.currentStepIndex` (`None` while the controller has not set it).
     pub step: Option<u32>,
+    /// The weight in percent the plugin shows as `SetWeight`.
     pub set_weight: u32,
+    /// The weight in percent the plugin shows as `ActualWeight`.
     pub actual_weight: u32,
+    /// `status.abort`.
     pub aborted: bool,
+    /// `spec.paused` or any pause condition.
     pub paused: bool,
+    /// The revision of the newest ReplicaSet.
     pub revision: u64,
     /// `status.duration`, when the controller has started timing an attempt.
     pub duration: Option<DurationStatus>,
+    /// The image each role's ReplicaSet runs (`None`: no ReplicaSet in that role).
     pub images: Roles<Option<String>>,
+    /// The rollout's replica counts.
     pub replicas: Replicas<u32>,
+    /// Non-terminating pods by role.
     pub pods: RoleCounts,
+    /// Ready pods by role.
     pub ready_pods: RoleCounts,
+    /// ReplicaSets of the rollout that exist.
     pub replica_sets_total: u32,
+    /// ReplicaSets with `spec.replicas > 0`.
     pub replica_sets_scaled_up: u32,
+    /// Phase of the latest AnalysisRun by template name, step index and run name (empty
+    /// unless [`Reads::analysis`]).
     pub analysis: BTreeMap<String, String>,
     /// Phase of the latest Experiment by full name and by step index.
     pub experiments: BTreeMap<String, String>,
@@ -235,14 +299,18 @@ pub struct Observation {
     pub traffic: BTreeMap<String, (u64, u64)>,
     /// Mirrored requests and their failures, per role the same way.
     pub mirrored: BTreeMap<String, (u64, u64)>,
+    /// Virtual time since the scenario started.
     pub elapsed: SimDuration,
 }
 
 /// One key of a condition that did not hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mismatch {
+    /// The condition's key as the scenario spells it (`replicas.ready`, `duration.finishedAt`).
     pub key: String,
+    /// What the condition asked for, as text.
     pub expected: String,
+    /// What the simulated world showed, as text.
     pub actual: String,
 }
 
@@ -796,7 +864,7 @@ mod tests {
             c.ready_pods.total = Some(pick(0, 3));
             cs.push(c);
             let mut c = Condition::default();
-            c.weights.canary = Some(pick(20, 30) as i32);
+            c.weights.canary = Some(i32::try_from(pick(20, 30)).expect("a percentage"));
             c.analysis.insert(
                 "success-rate".into(),
                 if right { "Running" } else { "Failed" }.into(),

@@ -31,7 +31,7 @@ fn analysis_bound(a: &RolloutAnalysis, templates: &[AnalysisTemplate]) -> SimDur
         };
         // A metric without a count runs until the rollout ends (only background analysis
         // allows that); one measurement stands for it here.
-        let count = m.effective_count().unwrap_or(1).max(1) as u64;
+        let count = m.effective_count().unwrap_or(1).max(1).unsigned_abs();
         let interval = m.interval.unwrap_or(SimDuration::ZERO);
         let each = interval.max(PER_MEASUREMENT);
         let ms = m

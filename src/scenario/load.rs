@@ -71,6 +71,7 @@ pub fn load(path: &Path) -> Result<Scenario, InputError> {
     load_with_options(path, &LoadOptions::default())
 }
 
+/// Loads a scenario (or a bare manifest) with the command line's options applied.
 pub fn load_with_options(path: &Path, opts: &LoadOptions) -> Result<Scenario, InputError> {
     let sources = source::gather(&[path.to_path_buf()])?;
     load_sources(&sources, opts)
@@ -949,8 +950,9 @@ pub(super) fn duration(v: &IntOrString, p: &FieldPath, report: &mut Report) -> O
             None
         }
         // The same bound as the string form: seconds whose milliseconds overflow are refused
-        // rather than saturated to a time that never comes.
-        IntOrString::Int(i) => match (*i as u64).checked_mul(1000) {
+        // rather than saturated to a time that never comes. (`i` is not negative here: the arm
+        // above took those, so its unsigned magnitude is its value.)
+        IntOrString::Int(i) => match i.unsigned_abs().checked_mul(1000) {
             Some(ms) => Some(SimDuration(ms)),
             None => {
                 let e = DurationError::Overflow(i.to_string());

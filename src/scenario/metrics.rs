@@ -25,7 +25,9 @@ pub const MAX_TICK: SimDuration = SimDuration(3_600_000);
 /// `traffic:`: requests per second, aggregated per tick.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrafficModel {
+    /// Requests per second the application gets once it first goes live.
     pub rps: f64,
+    /// The aggregation step, between [`MIN_TICK`] and [`MAX_TICK`].
     pub tick: SimDuration,
 }
 
@@ -49,18 +51,30 @@ pub enum MetricModel {
     /// Fraction that failed.
     ErrorRate(TrafficQuery),
     /// A latency quantile of the role's requests, in seconds.
-    Latency { query: TrafficQuery, quantile: f64 },
+    Latency {
+        /// Whose requests, over which window.
+        query: TrafficQuery,
+        /// The quantile in 0..=1 (`0.99` for p99).
+        quantile: f64,
+    },
     /// The same value every time.
     Value(Value),
     /// One value per measurement; the last one repeats.
     Values(Vec<Value>),
     /// Drawn from a normal distribution (seeded metric stream).
-    Normal { mean: f64, stddev: f64 },
+    Normal {
+        /// The distribution's mean.
+        mean: f64,
+        /// Its standard deviation.
+        stddev: f64,
+    },
     /// Every measurement is an Error.
     Error,
     /// A Job that runs `duration` and ends `phase` (Successful or Failed).
     Job {
+        /// How long the Job runs.
         duration: SimDuration,
+        /// How it ends: Successful or Failed.
         phase: AnalysisPhase,
     },
     /// Every measurement ends in this phase, whatever the metric's conditions say: a metric
@@ -93,7 +107,7 @@ pub const ROLES: [&str; 6] = [
     "total",
 ];
 
-pub fn convert_traffic(
+pub(crate) fn convert_traffic(
     t: &raw::Traffic,
     p: &FieldPath,
     report: &mut Report,
@@ -415,7 +429,7 @@ fn convert_model(m: &raw::MetricModel, p: &FieldPath, report: &mut Report) -> Op
     Some(MetricModel::Job { duration, phase })
 }
 
-pub fn convert_metrics(
+pub(crate) fn convert_metrics(
     m: &BTreeMap<String, raw::MetricModel>,
     traffic: Option<&TrafficModel>,
     p: &FieldPath,
@@ -480,7 +494,7 @@ fn experiment_analyses_of(r: &Rollout) -> Vec<&RolloutAnalysis> {
 /// An experiment's analyses are not part of the Rollout's validation: a missing template
 /// there is an Error of the Experiment at run time, as upstream; their metrics still need a
 /// model.
-pub fn check_analysis(
+pub(crate) fn check_analysis(
     m: &Manifests,
     models: &BTreeMap<String, MetricModel>,
     later: &Later,
@@ -525,9 +539,9 @@ pub fn check_analysis(
 /// templates it applies, and whether it re-applies a Rollout. A reference one of them could
 /// satisfy is not an input error but an `InvalidSpec` the run may heal.
 #[derive(Debug, Default)]
-pub struct Later {
-    pub templates: Vec<crate::manifest::analysis::AnalysisTemplate>,
-    pub rollout_reapplied: bool,
+pub(crate) struct Later {
+    pub(crate) templates: Vec<crate::manifest::analysis::AnalysisTemplate>,
+    pub(crate) rollout_reapplied: bool,
 }
 
 /// Every metric of a run has a model (a job may go without), and a step's or promotion's
@@ -610,15 +624,15 @@ pub fn parse_metric_arg(arg: &str) -> Result<(String, MetricModel), String> {
 }
 
 /// A metric the analyses of `m` measure: its name, provider and where it is defined.
-pub struct MetricUse {
-    pub name: String,
-    pub provider: Provider,
-    pub origin: crate::manifest::analysis::Origin,
+pub(crate) struct MetricUse {
+    pub(crate) name: String,
+    pub(crate) provider: Provider,
+    pub(crate) origin: crate::manifest::analysis::Origin,
 }
 
 /// Every metric the analyses of the rollouts in `m` would measure (step, background,
 /// blue-green and experiment analyses), once per name, in the order first met.
-pub fn metrics_used(m: &Manifests) -> Vec<MetricUse> {
+pub(crate) fn metrics_used(m: &Manifests) -> Vec<MetricUse> {
     let mut out: Vec<MetricUse> = Vec::new();
     for r in &m.rollouts {
         let analyses = analyses_of(r)

@@ -6,7 +6,7 @@ pub mod condition;
 mod horizon;
 mod load;
 pub mod metrics;
-pub mod raw;
+pub(crate) mod raw;
 
 use std::path::PathBuf;
 
@@ -25,19 +25,29 @@ pub use load::{
 /// A validated scenario.
 #[derive(Debug, Clone)]
 pub struct Scenario {
+    /// `name:`, or the file's stem: how `test` and reports name the scenario.
     pub name: String,
+    /// `description:`, free text shown with the results.
     pub description: String,
+    /// Seeds every random stream of the run (`--seed` overrides it).
     pub seed: u64,
     /// The wall-clock instant virtual time 0 is shown as.
     pub start: DateTime<Utc>,
+    /// Virtual time the run never goes past; waits still pending then fail.
     pub timeout: SimDuration,
     /// The file it was read from.
     pub file: PathBuf,
+    /// The Rollout and the objects it refers to, applied at time 0.
     pub manifests: Manifests,
+    /// `cluster:`: controller delay and the node model.
     pub cluster: ClusterConfig,
+    /// `apps:`: how pods of each image behave; the first glob that matches wins.
     pub apps: Vec<AppModel>,
+    /// `script:`: the user's actions and waits, run in order.
     pub script: Vec<ScriptItem>,
+    /// `invariants:`: checked after every change of state.
     pub invariants: Vec<Invariant>,
+    /// The condition checked when the run ends (script done or timeout).
     pub expect: Option<Condition>,
     /// The line of the top-level `expect` (0 when there is none).
     pub expect_line: u32,
@@ -57,6 +67,7 @@ pub struct Scenario {
     pub notes: Vec<crate::input::Diagnostic>,
 }
 
+/// `cluster:`: how the fake cluster around the controller behaves.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterConfig {
     /// Delay between a change and the controller's reaction.
@@ -90,9 +101,13 @@ impl Default for ClusterConfig {
     }
 }
 
+/// `cluster.nodes` and `cluster.podsPerNode`: a cluster of equal nodes, so that pods beyond
+/// its room stay Pending and a node can fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NodeModel {
+    /// How many nodes the cluster has.
     pub nodes: u32,
+    /// How many pods fit on each node.
     pub pods_per_node: u32,
 }
 
@@ -101,7 +116,12 @@ pub struct NodeModel {
 pub enum PodTarget {
     /// `count` pods of a role (`stable`, `canary`, `active`, `preview`), chosen at random
     /// from the seeded fault stream.
-    Role { role: String, count: u32 },
+    Role {
+        /// The role whose pods are hit.
+        role: String,
+        /// How many of its pods.
+        count: u32,
+    },
     /// The pod of that name.
     Name(String),
 }
@@ -109,6 +129,7 @@ pub enum PodTarget {
 /// How long a pod of an image takes to become Ready.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Startup {
+    /// Always this long after creation.
     Fixed(SimDuration),
     /// Uniform over the range, drawn from the seeded pod-timing stream.
     Range(SimDuration, SimDuration),
@@ -119,10 +140,15 @@ pub enum Startup {
 /// The behaviour of pods whose image matches `image` (a glob where `*` matches anything).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppModel {
+    /// The image glob this model applies to.
     pub image: String,
+    /// From creation to Ready.
     pub startup: Startup,
+    /// From Terminating to gone.
     pub terminate: SimDuration,
+    /// The fraction (0..=1) of requests that fail.
     pub error_rate: f64,
+    /// Mean request latency.
     pub latency: SimDuration,
 }
 
@@ -193,7 +219,9 @@ impl std::fmt::Display for PodTarget {
 /// A script item and the line it is on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScriptItem {
+    /// The item's line in the scenario file, for messages.
     pub line: u32,
+    /// What the item does.
     pub action: Action,
 }
 
@@ -208,18 +236,26 @@ pub enum Action {
     Expect(Condition),
     /// Set the image of every container, or of the named one.
     SetImage {
+        /// The container to change (`None`: every container).
         container: Option<String>,
+        /// The new image.
         image: String,
     },
     /// Re-apply manifests (GitOps style).
     Apply {
+        /// The file as the script names it, for the timeline.
         path: String,
+        /// The objects it holds.
         manifests: Manifests,
     },
+    /// `kubectl argo rollouts promote [--full]`.
     Promote {
+        /// `--full`: skip the remaining steps, analyses and pauses.
         full: bool,
     },
+    /// `kubectl argo rollouts abort`: `status.abort = true`.
     Abort,
+    /// `kubectl argo rollouts retry rollout`: clears the abort so the update starts again.
     Retry,
     /// `spec.paused: true`.
     Pause,
@@ -229,11 +265,13 @@ pub enum Action {
     Scale(u32),
     /// `kubectl argo rollouts restart [--in D]`: `spec.restartAt` = now (+ D).
     Restart {
+        /// `--in D` (`None`: now).
         delay: Option<SimDuration>,
     },
     /// `kubectl argo rollouts undo [--to-revision N]`: the pod template of revision N (default:
     /// the previous revision) becomes the spec's.
     Undo {
+        /// `--to-revision N` (`None`: the previous revision).
         to_revision: Option<u64>,
     },
     /// Delete pods (as `kubectl delete pod`: no disruption budget applies).
@@ -244,8 +282,11 @@ pub enum Action {
     /// `evict_after`, both counted from the failure. `None`: as the cluster's node lifecycle
     /// says (the grace period, then the grace period plus the unreachable toleration).
     FailNode {
+        /// The node that fails.
         name: String,
+        /// When its pods stop being Ready, after the failure.
         not_ready_after: Option<SimDuration>,
+        /// When its pods are evicted, after the failure.
         evict_after: Option<SimDuration>,
     },
 }
