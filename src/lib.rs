@@ -92,12 +92,6 @@ pub mod manifest;
     reason = "not yet brought under the [lints] rules (issue 12 backlog)"
 )]
 pub mod output;
-#[allow(
-    missing_docs,
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod plan;
 #[allow(
     missing_docs,

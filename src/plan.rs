@@ -34,6 +34,7 @@ pub struct Times {
     /// Since the image changed; `None` when it never happened (pods never Ready, a failed
     /// analysis...).
     pub earliest: Option<SimDuration>,
+    /// The same time in the run where pods start at the middle of their startup range.
     pub expected: Option<SimDuration>,
 }
 
@@ -58,7 +59,9 @@ pub struct PlanStep {
     pub experiment_pods: u32,
     /// The most non-terminating pods of the rollout at any moment of the step.
     pub peak_pods: u32,
+    /// When the step began (the previous step's end).
     pub start: Times,
+    /// When the step was done and the controller moved on.
     pub end: Times,
     /// Manual promotions at or before the end of the step. Without `--promote-after` their
     /// waits are not in the times.
@@ -68,28 +71,36 @@ pub struct PlanStep {
 /// The plan of one update.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
+    /// The Rollout's `metadata.name`.
     pub rollout: String,
     /// `canary` or `blueGreen`.
     pub strategy: &'static str,
+    /// `spec.replicas` (1 when unset).
     pub replicas: u32,
+    /// The first container's image before the update.
     pub image_from: String,
+    /// The image the update sets.
     pub image_to: String,
     /// How the pods of the new image start: `(earliest, expected)` startup, `None` = never
     /// Ready.
     pub startup: Option<(SimDuration, SimDuration)>,
+    /// `--promote-after`: how long each manual promotion waited (`None`: not counted).
     pub promote_after: Option<SimDuration>,
     /// Canary steps in the spec (rows exist only for the steps the update reached).
     pub spec_steps: u32,
     /// `maxTrafficWeight` (100 unless set): the unit of the setWeights.
     pub max_weight: u32,
+    /// One row per step (or blue-green phase) the update reached, in order.
     pub steps: Vec<PlanStep>,
     /// Manual promotions the update needs (indefinite pauses reached).
     pub promotions: u32,
     /// When the rollout is Healthy at the new revision: the ETA.
     pub healthy: Times,
-    /// Pods at that moment: new and old ReplicaSets, and the Experiments' ones.
+    /// Pods of the new ReplicaSet at that moment.
     pub healthy_canary_pods: u32,
+    /// Pods of the old ReplicaSets at that moment.
     pub healthy_stable_pods: u32,
+    /// Pods of the Experiments' ReplicaSets at that moment.
     pub healthy_experiment_pods: u32,
     /// The rollout has experiment steps (the table then has an `experiment` column).
     pub has_experiments: bool,
@@ -116,6 +127,7 @@ pub struct Stall {
     pub at: Option<SimDuration>,
     /// The rollout's phase then, and its message (`status.message`).
     pub phase: Phase,
+    /// The phase's message (empty when Argo gives none).
     pub message: String,
     /// The canary step it stood at (index and Argo's wording), if any.
     pub step: Option<(u32, String)>,
@@ -154,7 +166,9 @@ impl Stall {
 /// Pod-milliseconds above `spec.replicas`, in the earliest and the expected run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PodMillis {
+    /// In the run where pods start as fast as their model allows.
     pub earliest: u64,
+    /// In the run where pods start at the middle of their startup range.
     pub expected: u64,
 }
 
@@ -168,8 +182,10 @@ impl PodMillis {
 /// Why no plan could be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
+    /// There is nothing to update.
     #[error("the scenario has no Rollout")]
     NoRollout,
+    /// The named Rollout's pod template has no container whose image could change.
     #[error("the Rollout {0} has no container")]
     NoContainer(String),
     /// The simulator itself failed while planning (exit code 3).
@@ -365,7 +381,10 @@ pub fn plan(sc: &Scenario, opts: &PlanOptions) -> Result<Plan, PlanError> {
         image_to: next,
         startup,
         promote_after: opts.promote_after,
-        spec_steps: rollout.spec.canary().map_or(0, |c| c.steps.len() as u32),
+        spec_steps: rollout
+            .spec
+            .canary()
+            .map_or(0, |c| u32::try_from(c.steps.len()).unwrap_or(u32::MAX)),
         max_weight: rollout.spec.canary().map_or(100, |c| c.max_weight()),
         steps,
         promotions: mid.promotions,
@@ -636,7 +655,8 @@ fn read(journal: &Journal, rollout: &Rollout, replicas: u32, end: SimTime) -> Re
         if let Some(bg) = &bg {
             let new_state = state.replica_sets.iter().find(|rs| rs.name == new_rs);
             if !preview_ready
-                && new_state.is_some_and(|rs| rs.spec > 0 && rs.ready() as i32 >= rs.spec)
+                && new_state
+                    .is_some_and(|rs| rs.spec > 0 && i64::from(rs.ready()) >= i64::from(rs.spec))
             {
                 preview_ready = true;
                 if let Some(i) = open.take() {
