@@ -16,16 +16,20 @@ use crate::sweep::{self, Base, Outcome};
 /// What covers an update with analysis: a background analysis, and analysis steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Coverage {
+    /// The canary strategy has `analysis:` (a background analysis for the whole update).
     pub background: bool,
+    /// How many canary steps are `analysis:` steps.
     pub steps: u32,
 }
 
 impl Coverage {
+    /// The coverage of a Rollout's spec (none for blue-green, whose analyses are not counted).
     pub fn of(rollout: &Rollout) -> Coverage {
         match rollout.spec.canary() {
             Some(c) => Coverage {
                 background: c.analysis.is_some(),
-                steps: c.steps.iter().filter(|s| s.analysis.is_some()).count() as u32,
+                steps: u32::try_from(c.steps.iter().filter(|s| s.analysis.is_some()).count())
+                    .unwrap_or(u32::MAX),
             },
             None => Coverage::default(),
         }
@@ -46,15 +50,18 @@ impl std::fmt::Display for Coverage {
 /// One side of the comparison.
 #[derive(Debug, Clone)]
 pub struct Side {
+    /// The version's plan, made with the shared seed and options.
     pub plan: Plan,
     /// The canary steps in Argo's wording (every step of the spec, reached or not).
     pub steps: Vec<String>,
+    /// The analysis that covers the version's update.
     pub coverage: Coverage,
     /// The runs through the bad-canary scenario, when one was given.
     pub blast: Option<Blast>,
 }
 
 impl Side {
+    /// The side of a version from its plan and its Rollout; the bad-canary runs come later.
     pub fn new(plan: Plan, rollout: &Rollout) -> Side {
         let steps = rollout
             .spec
@@ -94,13 +101,15 @@ pub struct Blast {
 impl Blast {
     #[allow(
         clippy::cast_sign_loss,
-        reason = "a percentile of counts is one of the counts: never negative"
+        clippy::cast_possible_truncation,
+        reason = "a nearest-rank percentile of counts is one of the counts: whole, never negative"
     )]
     fn percentile(&self, p: f64) -> u64 {
         let v: Vec<f64> = self.failed.iter().map(|&f| f as f64).collect();
         sweep::percentile(&v, p).map_or(0, |x| x as u64)
     }
 
+    /// The median of the failed requests over the runs.
     pub fn p50(&self) -> u64 {
         self.percentile(50.0)
     }
@@ -110,10 +119,12 @@ impl Blast {
         self.percentile(95.0)
     }
 
+    /// The most failed requests of any run (0 without runs).
     pub fn max(&self) -> u64 {
         self.failed.iter().copied().max().unwrap_or(0)
     }
 
+    /// How many runs were made (one per seed).
     pub fn runs(&self) -> usize {
         self.failed.len()
     }
@@ -126,6 +137,7 @@ pub enum BlastError {
     Merge(String),
     /// The scenario with the version's Rollout does not load.
     Input(crate::input::InputError),
+    /// The simulator itself failed during a run (exit code 3).
     Engine(crate::sim::EngineFailure),
 }
 
@@ -162,8 +174,11 @@ pub fn blast(scenario: &Base, side: &Base, seed: u64, runs: u32) -> Result<Blast
 /// growth), `+10%` (its growth relative to the old figure).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Limit {
+    /// `500`: the new figure is above this.
     Above(f64),
+    /// `+100`: the new figure exceeds the old by more than this.
     Grows(f64),
+    /// `+10%`: the new figure exceeds the old by more than this percentage of it.
     GrowsPercent(f64),
 }
 
@@ -209,8 +224,11 @@ impl std::fmt::Display for Limit {
 /// A line of a step list diff: kept, removed (old only) or added (new only).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepChange {
+    /// A step both versions have.
     Same(String),
+    /// A step only the old version has.
     Removed(String),
+    /// A step only the new version has.
     Added(String),
 }
 
@@ -254,10 +272,25 @@ pub fn step_changes(old: &[String], new: &[String]) -> Vec<StepChange> {
 /// Healthy).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Threshold {
-    Eta { relative: bool, limit: SimDuration },
-    Surge { relative: bool, limit: u32 },
+    /// `eta>...`: the expected time to Healthy.
+    Eta {
+        /// Written with `+`: the limit is on the growth, not the new figure.
+        relative: bool,
+        /// The limit on the ETA (or on its growth).
+        limit: SimDuration,
+    },
+    /// `surge>...`: pods above `spec.replicas` at the peak.
+    Surge {
+        /// Written with `+`: the limit is on the growth, not the new figure.
+        relative: bool,
+        /// The limit in pods (or on their growth).
+        limit: u32,
+    },
+    /// `pod-seconds>...`: pod-seconds above `spec.replicas` over the update.
     PodSeconds(Limit),
+    /// `blast>...`: p95 of the failed requests the bad canary served.
     Blast(Limit),
+    /// `never`: the new version never becomes Healthy.
     Never,
 }
 

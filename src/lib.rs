@@ -54,11 +54,6 @@ pub mod cli;
     reason = "not yet brought under the [lints] rules (issue 12 backlog)"
 )]
 pub mod cluster;
-#[allow(
-    missing_docs,
-    clippy::cast_possible_truncation,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod diff;
 pub mod engine;
 #[allow(
