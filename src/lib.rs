@@ -106,11 +106,5 @@ pub mod scenario;
     reason = "not yet brought under the [lints] rules (issue 12 backlog)"
 )]
 pub mod sim;
-#[allow(
-    missing_docs,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod sweep;
 pub mod traffic;

@@ -33,7 +33,9 @@ use crate::sim::{self, EntryKind, RunResult};
 /// One step of a `--set` path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seg {
+    /// A mapping key (`strategy`, `canary`).
     Key(String),
+    /// A list index (`steps[1]`), 0-based.
     Index(usize),
 }
 
@@ -42,7 +44,9 @@ pub enum Seg {
 pub struct SetSpec {
     /// As written, for labels.
     pub path_text: String,
+    /// The path, parsed: where in the scenario's documents the value goes.
     pub path: Vec<Seg>,
+    /// The values to try, one variant each.
     pub values: Vec<Json>,
 }
 
@@ -126,6 +130,10 @@ fn range(text: &str) -> Option<Result<Vec<Json>, String>> {
         .into_iter()
         .map(|x| {
             if x.fract() == 0.0 && x.abs() < 1e15 {
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    reason = "a whole number below 1e15 in magnitude: exact in an i64"
+                )]
                 Json::from(x as i64)
             } else {
                 Json::from(x)
@@ -453,6 +461,8 @@ impl Base {
         &self.opts
     }
 
+    /// Loads a variant's documents as if they were the base file (relative paths from its
+    /// folder, the same options).
     pub fn load_variant(&self, text: &str) -> Result<Scenario, InputError> {
         scenario::load_text(&self.path, text, &self.opts)
     }
@@ -473,8 +483,11 @@ fn render(docs: &[Json]) -> String {
 /// How one run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
+    /// The update became Healthy at the new revision.
     Healthy,
+    /// The update was aborted (by analysis or by the script).
     Aborted,
+    /// The rollout ended Degraded without an abort (e.g. `progressDeadlineSeconds` passed).
     Degraded,
     /// Still going when the script or the timeout ended it.
     Unfinished,
@@ -580,13 +593,17 @@ pub fn steps_of(sc: &Scenario) -> Vec<(String, u32)> {
 /// What one run measured.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunStats {
+    /// The seed of the run.
     pub seed: u64,
+    /// How the run ended.
     pub outcome: Outcome,
     /// From the creation of the new ReplicaSet to its promotion or the abort (seconds).
     pub time_to_done: Option<f64>,
     /// Requests and failed requests the new version served.
     pub requests: u64,
+    /// Of those, the ones that failed.
     pub failed: u64,
+    /// The most non-terminating pods of the rollout at any moment of the run.
     pub peak_pods: u32,
     /// ∫ max(0, pods − spec.replicas) dt over the update (a whole number of pod-milliseconds,
     /// in seconds, so that it survives a trip through JSON exactly).
@@ -600,6 +617,7 @@ pub struct RunStats {
 
 /// Reads a run's journal: the figures, which of `checks` held, how far the `steps` went.
 pub fn stats_of(result: &RunResult, seed: u64, checks: &[Check], steps: usize) -> RunStats {
+    let steps = u32::try_from(steps).unwrap_or(u32::MAX);
     let mut start: Option<SimTime> = None;
     let mut new_hash = String::new();
     let mut done: Option<SimTime> = None;
@@ -670,9 +688,9 @@ pub fn stats_of(result: &RunResult, seed: u64, checks: &[Check], steps: usize) -
         pod_seconds_above: above as f64 / 1000.0,
         held: checks.iter().map(|c| held(result, c)).collect(),
         steps_reached: if outcome == Outcome::Healthy {
-            steps as u32
+            steps
         } else {
-            reached.min(steps as u32)
+            reached.min(steps)
         },
     }
 }
@@ -686,10 +704,12 @@ pub struct VariantResult {
     pub checks: Vec<String>,
     /// The variant's canary steps and their weights ([`steps_of`]).
     pub steps: Vec<(String, u32)>,
+    /// One per seed the sweep (or shard) ran, in seed order.
     pub runs: Vec<RunStats>,
 }
 
 impl VariantResult {
+    /// `path=value ...`: how tables and messages name the variant.
     pub fn label(&self) -> String {
         self.values
             .iter()
@@ -701,6 +721,7 @@ impl VariantResult {
             .join(" ")
     }
 
+    /// How many of the runs ended with outcome `o`.
     pub fn count(&self, o: Outcome) -> usize {
         self.runs.iter().filter(|r| r.outcome == o).count()
     }
@@ -713,6 +734,11 @@ pub fn percentile(values: &[f64], p: f64) -> Option<f64> {
     }
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a whole rank of at least 1 (`max` also turns NaN into 1); above `len` only for p > 100, which `min` below clamps"
+    )]
     let rank = ((p / 100.0) * v.len() as f64).ceil().max(1.0) as usize;
     Some(v[rank.min(v.len()) - 1])
 }
@@ -738,13 +764,18 @@ pub fn variants(sets: &[SetSpec]) -> Vec<Vec<usize>> {
 /// A variant whose scenario does not load.
 #[derive(Debug)]
 pub struct VariantError {
+    /// The variant's label ([`VariantResult::label`]).
     pub label: String,
+    /// What went wrong.
     pub error: VariantProblem,
 }
 
+/// What kept a variant from running.
 #[derive(Debug)]
 pub enum VariantProblem {
+    /// A `--set` path does not fit the scenario's documents.
     Path(String),
+    /// The variant's scenario does not load.
     Input(InputError),
     /// The simulator itself failed on one of the variant's runs (exit code 3).
     Engine(sim::EngineFailure),
@@ -766,7 +797,9 @@ pub fn run(
 /// `index - 1 + count`... of the sweep's ordered list (variants in order, seeds within each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slice {
+    /// Which shard, from 1.
     pub index: usize,
+    /// How many shards the sweep is cut into.
     pub count: usize,
 }
 
@@ -878,10 +911,13 @@ pub struct MergeError(pub String);
 pub struct Part {
     /// Where it was read from, for messages.
     pub name: String,
+    /// Which shard of how many it holds.
     pub shard: Slice,
     /// `--runs` and the first seed of the whole sweep.
     pub runs: u32,
+    /// The first seed of the whole sweep.
     pub seed: u64,
+    /// Every variant of the sweep, with the shard's runs only.
     pub variants: Vec<VariantResult>,
 }
 
