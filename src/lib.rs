@@ -38,12 +38,6 @@
     reason = "not yet brought under the [lints] rules (issue 12 backlog)"
 )]
 pub mod analysis;
-#[allow(
-    missing_docs,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod cli;
 #[allow(
     missing_docs,

@@ -50,11 +50,17 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "rollout-sim", version, about, long_about = None)]
 pub struct Cli {
+    /// The subcommand given.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// Output of `run`, `plan` and other commands that can print text or JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[allow(
+    missing_docs,
+    reason = "clap would print variant docs in --help as a list of values; each option's help says what its values mean"
+)]
 pub enum Format {
     Text,
     Json,
@@ -62,6 +68,10 @@ pub enum Format {
 
 /// Output of `sweep`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[allow(
+    missing_docs,
+    reason = "clap would print variant docs in --help as a list of values; each option's help says what its values mean"
+)]
 pub enum SweepFormat {
     Text,
     Csv,
@@ -84,10 +94,12 @@ pub struct Inputs {
     pub metrics: Vec<String>,
 }
 
+/// The subcommands, one per thing the simulator does.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a scenario (or your manifests, as the default scenario) and print its timeline.
     Run {
+        /// The scenario or manifests to read.
         #[command(flatten)]
         inputs: Inputs,
         /// Seed for the random draws (overrides the scenario's `seed`).
@@ -111,6 +123,7 @@ pub enum Command {
         /// For a bare manifest: promote each indefinite pause after this long (`never`: do not).
         #[arg(long, default_value = "30s")]
         auto_promote: String,
+        /// Limits on the work one run may do.
         #[command(flatten)]
         budgets: BudgetArgs,
     },
@@ -130,11 +143,13 @@ pub enum Command {
         /// Run only shard I of N (1-based): every N-th scenario, starting at the I-th.
         #[arg(long, value_name = "I/N")]
         shard: Option<shard::Shard>,
+        /// Limits on the work one run may do.
         #[command(flatten)]
         budgets: BudgetArgs,
     },
     /// Show the `kubectl argo rollouts get rollout` view of a run at a virtual time.
     Get {
+        /// The scenario or manifests to read.
         #[command(flatten)]
         inputs: Inputs,
         /// Virtual time to show (`90s`, `5m`, `1h30m`), or `end` (the default).
@@ -152,6 +167,7 @@ pub enum Command {
     },
     /// Replay a run in the terminal, redrawing the `get rollout` tree as virtual time passes.
     Watch {
+        /// The scenario or manifests to read.
         #[command(flatten)]
         inputs: Inputs,
         /// Virtual seconds per real second.
@@ -177,6 +193,7 @@ pub enum Command {
     },
     /// What-if: run the scenario with every combination of changed values, N seeds each.
     Sweep {
+        /// The scenario or manifests to read.
         #[command(flatten)]
         inputs: Inputs,
         /// `PATH=V1,V2,...`: a path into the scenario (`apps[0].errorRate`) or the Rollout
@@ -244,6 +261,7 @@ pub enum Command {
     },
     /// Plan an update: per step, weight, pods, and when it ends; the ETA (docs/plan.md).
     Plan {
+        /// The scenario or manifests to read.
         #[command(flatten)]
         inputs: Inputs,
         /// `text`: a table; `json`: the documented plan object.
@@ -258,6 +276,7 @@ pub enum Command {
     },
     /// Check inputs without running them: every check `run` makes, so exit 0 means `run` accepts them.
     Lint {
+        /// The scenario or manifests to read.
         #[command(flatten)]
         inputs: Inputs,
     },

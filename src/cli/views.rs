@@ -216,12 +216,23 @@ fn tick_until<W>(
 ) {
     let gap_ms = to.as_millis().saturating_sub(from.as_millis()) as f64;
     let wait = (gap_ms / 1000.0 / speed).min(MAX_WAIT_SECS);
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a whole, non-negative count: the wait is capped at MAX_WAIT_SECS and never negative"
+    )]
     let slices = (wait / TICK.as_secs_f64()).floor() as u64;
     let mut aged = state.clone();
     for i in 1..=slices {
         std::thread::sleep(TICK);
         let at = from.as_millis() as f64 + gap_ms * i as f64 / (slices + 1) as f64;
-        aged.t = SimTime(at as u64);
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "an instant between `from` and `to`: non-negative milliseconds, the fraction dropped on purpose"
+        )]
+        let at = at as u64;
+        aged.t = SimTime(at);
         draw(&aged, mark, out);
     }
     let rest = wait - slices as f64 * TICK.as_secs_f64();
@@ -400,6 +411,11 @@ pub(super) fn interactive(inputs: &Inputs, opts: &WatchOptions) -> i32 {
             KeyAction::Speed(f) => speed = (speed * f).clamp(0.25, 10_000.0),
             KeyAction::Nothing => {}
         }
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "speed is positive and finite (`valid_speed`), so this is a whole number of at least 1 ms; `as` saturates an absurd speed rather than wrapping"
+        )]
         let step = crate::engine::SimDuration((speed * 100.0).round().max(1.0) as u64);
         live.advance_to(live.now() + step);
         if let Some(f) = live.engine_failure() {
