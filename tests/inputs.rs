@@ -263,10 +263,27 @@ fn several_rollouts_need_rollout_name() {
         "{}",
         o.stdout
     );
+    // The note points at the skipped Rollout's own document (the first, at line 1).
     assert!(
-        o.stderr.contains("skipped Rollout `rollouts-demo`"),
+        o.stderr.contains(
+            "two.yaml:1:1: note: skipped Rollout `rollouts-demo`: --rollout picked `other`"
+        ),
         "{}",
         o.stderr
+    );
+    // And the other way round: the second document.
+    let o = sim_in(
+        dir.path(),
+        &["lint", "two.yaml", "--rollout", "rollouts-demo"],
+    );
+    assert_code(&o, 0, "--rollout rollouts-demo");
+    let line = read(&format!("{BASIC}/rollout.yaml")).lines().count() + 3;
+    assert!(
+        o.stdout.contains(&format!(
+            "two.yaml:{line}:1: note: skipped Rollout `other`: --rollout picked `rollouts-demo`"
+        )),
+        "{}",
+        o.stdout
     );
     let o = sim_in(dir.path(), &["run", "two.yaml", "--rollout", "nope"]);
     assert_code(&o, 2, "--rollout nope");
@@ -988,22 +1005,116 @@ fn lint_of_a_folder_of_scenarios_checks_each_with_its_own_inputs() {
 }
 
 #[test]
-fn an_object_the_run_looks_up_by_name_given_twice_is_refused_naming_both() {
+fn an_object_given_twice_is_the_last_one_as_kubectl_apply_leaves_it() {
     let dir = TempDir::new().unwrap();
-    for f in ["rollout.yaml", "service.yaml"] {
-        std::fs::write(dir.path().join(f), read(&format!("{BASIC}/{f}"))).unwrap();
+    for f in ["rollout.yaml", "analysis-template.yaml"] {
+        std::fs::write(dir.path().join(f), read(&format!("{PROMETHEUS}/{f}"))).unwrap();
     }
-    // kubectl apply would keep whichever came last: a different port here, so guessing
-    // either one could simulate the wrong Service.
-    let other = read(&format!("{BASIC}/service.yaml")).replace("port: 80", "port: 8080");
-    std::fs::write(dir.path().join("service-copy.yaml"), other).unwrap();
-    for command in ["lint", "run"] {
-        let o = sim_in(dir.path(), &[command, "."]);
-        assert_code(&o, 2, command);
-        assert!(
-            o.stderr.contains("service.yaml:4:9: error: metadata.name: Service `rollouts-demo` is defined more than once (./service-copy.yaml:4 and ./service.yaml:4)"),
-            "{}",
-            o.stderr
-        );
+    // A later version of the template measures `error-rate` instead of `success-rate`.
+    let later = read(&format!("{PROMETHEUS}/analysis-template.yaml"))
+        .replace("  - name: success-rate", "  - name: error-rate");
+    std::fs::write(dir.path().join("later.yaml"), later).unwrap();
+    let args = [
+        "lint",
+        "rollout.yaml",
+        "analysis-template.yaml",
+        "later.yaml",
+    ];
+    let o = sim_in(dir.path(), &args);
+    assert_code(&o, 0, "lint");
+    assert!(
+        o.stdout.contains("later.yaml:6:9: note: metadata.name: AnalysisTemplate `success-rate` is given 2 times (analysis-template.yaml:6, later.yaml:6): the last one is used"),
+        "{}",
+        o.stdout
+    );
+    // The last one is what runs: its metric can be modelled, the first one's cannot.
+    let mut with = args.to_vec();
+    with[0] = "run";
+    with.extend(["--metric", "error-rate=fail"]);
+    let o = sim_in(dir.path(), &with);
+    assert_code(&o, 1, "the later template's metric fails the run");
+    let last = with.len() - 1;
+    with[last] = "success-rate=fail";
+    let o = sim_in(dir.path(), &with);
+    assert_code(&o, 2, "the first template's metric is not measured");
+}
+
+#[test]
+fn lint_warns_of_an_experiment_template_the_input_does_not_give() {
+    let rollout = "tests/fixtures/argo-examples/rollout-experiment-step.yaml";
+    let templates = "tests/fixtures/argo-examples/analysis-templates.yaml";
+    // Legal (the controller checks no experiment templates up front), so exit 0 and a warning
+    // at the line of the reference; `run` then ends with the experiment's failure.
+    let o = sim(&["lint", rollout]);
+    assert_code(&o, 0, "lint alone");
+    assert!(
+        o.stdout.contains(
+            "rollout-experiment-step.yaml:44:27: note: spec.strategy.canary.steps[1].experiment.analyses[0].templateName: warning"
+        ) && o.stdout.contains("AnalysisTemplate `random-fail`, which the input does not give"),
+        "{}",
+        o.stdout
+    );
+    let o = sim(&["run", rollout]);
+    assert_code(&o, 1, "run alone");
+    assert!(
+        o.stdout.contains("AnalysisTemplate verification failed"),
+        "{}",
+        o.stdout
+    );
+    // Given with its templates: no warning.
+    let o = sim(&["lint", rollout, templates]);
+    assert_code(&o, 0, "lint with the templates");
+    assert!(
+        !o.stdout.contains("which the input does not give"),
+        "{}",
+        o.stdout
+    );
+}
+
+#[test]
+fn a_wrong_api_version_or_a_misspelt_kind_is_named() {
+    let dir = TempDir::new().unwrap();
+    let basic = read(&format!("{BASIC}/rollout.yaml"));
+    let cases = [
+        (
+            basic.replace("argoproj.io/v1alpha1", "argoproj.io/v1"),
+            "rollout.yaml:1:13: error: apiVersion: a Rollout's apiVersion is argoproj.io/v1alpha1, not `argoproj.io/v1`",
+        ),
+        (
+            basic.replace("apiVersion: argoproj.io/v1alpha1\n", ""),
+            "error: this Rollout has no `apiVersion`: it is argoproj.io/v1alpha1",
+        ),
+        (
+            basic.replace("kind: Rollout", "kind: Rollot"),
+            "no Rollout found in the input: a run needs exactly one Rollout (`kind: Rollot` at rollout.yaml:",
+        ),
+    ];
+    for (text, want) in cases {
+        std::fs::write(dir.path().join("rollout.yaml"), &text).unwrap();
+        for command in ["lint", "run"] {
+            let o = sim_in(dir.path(), &[command, "rollout.yaml"]);
+            assert_code(&o, 2, command);
+            assert!(
+                o.stderr.contains(want),
+                "{command}: want {want:?} in\n{}",
+                o.stderr
+            );
+        }
     }
+    // A Service of the wrong version is refused too; the PodDisruptionBudget's older one is not.
+    let service = read(&format!("{BASIC}/service.yaml"));
+    std::fs::write(dir.path().join("rollout.yaml"), &basic).unwrap();
+    std::fs::write(
+        dir.path().join("service.yaml"),
+        service.replace("apiVersion: v1", "apiVersion: apps/v1"),
+    )
+    .unwrap();
+    let o = sim_in(dir.path(), &["lint", "rollout.yaml", "service.yaml"]);
+    assert_code(&o, 2, "Service apps/v1");
+    assert!(
+        o.stderr
+            .contains("a Service's apiVersion is v1, not `apps/v1`"),
+        "{}",
+        o.stderr
+    );
 }

@@ -284,3 +284,22 @@ fn bad_shard_is_an_input_error() {
         );
     }
 }
+
+#[test]
+fn a_report_into_a_missing_folder_is_refused_before_the_suite_runs() {
+    let dir = TempDir::new().unwrap();
+    let scenario = crate_dir().join("scenarios/canary-basic-timeline.yaml");
+    let (code, out, err) = sim_in(
+        dir.path(),
+        &[
+            "test",
+            scenario.to_str().unwrap(),
+            "--junit",
+            "no/such/folder/j.xml",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no folder no/such/folder"), "{err}");
+    // Nothing ran: no PASS line, no totals.
+    assert!(!out.contains("PASS") && !out.contains("passed"), "{out}");
+}

@@ -97,6 +97,21 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// Waits until the watched program has ended (its tmux session with it), after `what`.
+    fn wait_until_gone(&self, what: &str) {
+        let start = Instant::now();
+        while self.run(&["has-session", "-t", "watch"]).status.success() {
+            assert!(
+                start.elapsed() < PATIENCE,
+                "{what} did not quit; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.run(&["kill-server"]);
@@ -132,11 +147,25 @@ fn the_presenter_promotes_with_p_and_sees_the_next_step() {
     assert!(screen.contains("Step:          3/8"), "{screen}");
     assert!(screen.contains("SetWeight:     40"), "{screen}");
     tmux.keys("q");
-    let start = Instant::now();
-    while tmux.run(&["has-session", "-t", "watch"]).status.success() {
-        assert!(start.elapsed() < PATIENCE, "q did not quit");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    tmux.wait_until_gone("q");
+}
+
+#[test]
+fn ctrl_c_quits_the_interactive_watch() {
+    let bin = env!("CARGO_BIN_EXE_rollout-sim");
+    let manifest =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/getting-started/basic/rollout.yaml");
+    let command = format!(
+        "{bin} watch {} --interactive --speed 50 --no-color",
+        manifest.display()
+    );
+    let Some(tmux) = Tmux::start(&command) else {
+        return;
+    };
+    tmux.wait_for("waits for a promote (pause at step 1)");
+    // Raw mode turns Ctrl-C into a key; it must still end the program.
+    tmux.keys("C-c");
+    tmux.wait_until_gone("Ctrl-C");
 }
 
 fn sim() -> assert_cmd::Command {

@@ -329,6 +329,18 @@ fn test(
             return EXIT_INVALID;
         }
     };
+    // A report that cannot be written is known before a long suite runs, not after.
+    if let Some(path) = junit_file
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        eprintln!(
+            "error: cannot write the JUnit report {}: no folder {}",
+            path.display(),
+            dir.display()
+        );
+        return EXIT_INVALID;
+    }
     let (mut passed, mut failed, mut invalid, mut errors) = (0, 0, 0, 0);
     let mut report = junit_file.map(|_| junit_report(&paths, seed, shard));
     // Position of the next scenario in the whole suite, for `--shard`.

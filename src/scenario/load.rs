@@ -278,7 +278,7 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
              a time, named first, optionally followed by extra manifest files",
         ));
     } else {
-        refuse_duplicate_objects(&parsed, &mut diags);
+        note_duplicate_objects(&parsed, &mut diags);
         let mut m = Manifests::default();
         for (src, docs) in &parsed {
             m.merge(manifest::parse_documents_into(
@@ -287,6 +287,7 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
                 &mut diags,
             ));
         }
+        m.keep_last_of_each_name();
         let name = match sources {
             [one] if one.path.is_some() => Some(stem(&one.base_path())),
             _ => None,
@@ -450,10 +451,11 @@ fn input_note(file: &str, msg: impl Into<String>) -> crate::input::Diagnostic {
     crate::input::Diagnostic::note(file, None, &FieldPath::root(), msg)
 }
 
-/// Kinds whose objects the run looks up by name: one name given twice is one object applied
-/// twice with different contents, and which one a cluster keeps depends on the order of
-/// `kubectl apply`, so neither is guessed. (Rollouts are checked where one is picked, since
-/// `--rollout` may pick another.)
+/// Kinds whose objects the run looks up by name. One name given twice is one object applied
+/// twice: `kubectl apply -f` applies the documents in order, so the last one is what the
+/// cluster holds (the upstream Linkerd example defines its `load-test` template twice).
+/// Rollouts are checked where one is picked: two versions of the Rollout under test are more
+/// likely a mistake than an intent.
 const LOOKED_UP_BY_NAME: [&str; 5] = [
     "Service",
     "PodDisruptionBudget",
@@ -462,16 +464,15 @@ const LOOKED_UP_BY_NAME: [&str; 5] = [
     "Secret",
 ];
 
-/// Refuses two objects of one kind, namespace and name among manifests given together,
-/// naming both places (the items of a `List` count as documents).
-fn refuse_duplicate_objects(
+/// Notes an object of one kind and name given more than once among manifests given
+/// together, naming the places (the items of a `List` count as documents): the last is used.
+fn note_duplicate_objects(
     parsed: &[(&Source, Vec<crate::input::Document>)],
     diags: &mut Diagnostics,
 ) {
     let text = |n: &Node, k: &str| n.get(k).and_then(Node::as_str).map(str::to_string);
-    // (kind, namespace, name) -> the places it is defined, in input order.
-    let mut seen: BTreeMap<(String, String, String), Vec<(String, crate::input::Pos)>> =
-        BTreeMap::new();
+    // (kind, name) -> the places it is defined, in input order.
+    let mut seen: BTreeMap<(String, String), Vec<(String, crate::input::Pos)>> = BTreeMap::new();
     let mut order = Vec::new();
     for (src, docs) in parsed {
         for doc in docs {
@@ -498,7 +499,7 @@ fn refuse_duplicate_objects(
                 if !LOOKED_UP_BY_NAME.contains(&kind.as_str()) {
                     continue;
                 }
-                let key = (kind, text(meta, "namespace").unwrap_or_default(), name);
+                let key = (kind, name);
                 let places = seen.entry(key.clone()).or_default();
                 if places.is_empty() {
                     order.push(key);
@@ -512,23 +513,46 @@ fn refuse_duplicate_objects(
         if places.len() < 2 {
             continue;
         }
-        let (kind, _, name) = &key;
+        let (kind, name) = &key;
         let listed: Vec<String> = places
             .iter()
             .map(|(file, pos)| format!("{file}:{}", pos.line))
             .collect();
-        let (file, pos) = &places[1];
-        diags.push(crate::input::Diagnostic::error(
+        let (file, pos) = &places[places.len() - 1];
+        diags.push(crate::input::Diagnostic::note(
             file,
             Some(*pos),
             &FieldPath::root().key("metadata").key("name"),
-            DiagKind::InvalidValue,
             format!(
-                "{kind} `{name}` is defined more than once ({}): keep one of them in the input",
-                listed.join(" and ")
+                "{kind} `{name}` is given {} times ({}): the last one is used, as `kubectl \
+                 apply` leaves it",
+                places.len(),
+                listed.join(", ")
             ),
         ));
     }
+}
+
+/// Where the Rollout `name` is written among the inputs: each file and document start.
+fn rollout_places(
+    parsed: &[(&Source, Vec<crate::input::Document>)],
+    name: &str,
+) -> Vec<(String, crate::input::Pos)> {
+    parsed
+        .iter()
+        .flat_map(|(src, docs)| {
+            docs.iter()
+                .filter(|d| {
+                    d.root.get("kind").and_then(Node::as_str) == Some("Rollout")
+                        && d.root
+                            .get("metadata")
+                            .and_then(|m| m.get("name"))
+                            .and_then(Node::as_str)
+                            == Some(name)
+                })
+                .map(|d| (src.display.clone(), d.root.pos))
+        })
+        .collect()
 }
 
 /// Keeps the one Rollout to run: the only one, or the one `--rollout` names. Several without
@@ -550,20 +574,9 @@ fn pick_rollout(
         .find(|n| names.iter().filter(|o| o == n).count() > 1)
         .filter(|n| wanted.is_none_or(|w| w == n.as_str()));
     if let Some(name) = twice {
-        let places: Vec<String> = parsed
-            .iter()
-            .flat_map(|(src, docs)| {
-                docs.iter()
-                    .filter(|d| {
-                        d.root.get("kind").and_then(Node::as_str) == Some("Rollout")
-                            && d.root
-                                .get("metadata")
-                                .and_then(|m| m.get("name"))
-                                .and_then(Node::as_str)
-                                == Some(name.as_str())
-                    })
-                    .map(|d| format!("{}:{}", src.display, d.root.pos.line))
-            })
+        let places: Vec<String> = rollout_places(parsed, name)
+            .into_iter()
+            .map(|(file, pos)| format!("{file}:{}", pos.line))
             .collect();
         diags.push(crate::input::Diagnostic::error(
             file,
@@ -592,11 +605,29 @@ fn pick_rollout(
         None
     };
     match (names.as_slice(), wanted) {
-        ([], _) => fail(
-            diags,
-            DiagKind::Missing,
-            "no Rollout found in the input: a run needs exactly one Rollout".into(),
-        ),
+        ([], _) => {
+            // A misspelt kind is skipped like any other; name it here, where it matters.
+            let typo = parsed.iter().find_map(|(src, docs)| {
+                docs.iter().find_map(|d| {
+                    let kind = d.root.get("kind").and_then(Node::as_str)?;
+                    (kind != "Rollout" && crate::input::de::edit_distance(kind, "Rollout") <= 2)
+                        .then(|| {
+                            format!(
+                                " (`kind: {kind}` at {}:{}: did you mean `Rollout`?)",
+                                src.display, d.root.pos.line
+                            )
+                        })
+                })
+            });
+            fail(
+                diags,
+                DiagKind::Missing,
+                format!(
+                    "no Rollout found in the input: a run needs exactly one Rollout{}",
+                    typo.unwrap_or_default()
+                ),
+            )
+        }
         ([_], None) => Some(()),
         (_, None) => fail(
             diags,
@@ -626,10 +657,13 @@ fn pick_rollout(
                 );
             }
             for other in names.iter().filter(|n| *n != w) {
-                diags.push(input_note(
-                    file,
-                    format!("skipped Rollout `{other}`: --rollout picked `{w}`"),
-                ));
+                let msg = format!("skipped Rollout `{other}`: --rollout picked `{w}`");
+                diags.push(match rollout_places(parsed, other).first() {
+                    Some((at_file, pos)) => {
+                        crate::input::Diagnostic::note(at_file, Some(*pos), &FieldPath::root(), msg)
+                    }
+                    None => input_note(file, msg),
+                });
             }
             m.rollouts.retain(|r| r.name == w);
             Some(())
