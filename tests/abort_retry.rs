@@ -113,3 +113,23 @@ fn routed_canary_retried_after_a_manual_abort_measures_the_canary_again() {
         vec![("shop-55ff769f7d-2.1".to_string(), "Background".to_string())]
     );
 }
+
+#[test]
+fn blue_green_retried_after_a_failed_pre_promotion_analysis_runs_it_again_before_any_switch() {
+    let result = run_scenario("bluegreen-pre-promotion-retry.yaml");
+    let after_retry = after_action(&result.journal.entries, "retry");
+    assert_eq!(
+        runs_created(after_retry),
+        vec![(
+            "payments-764cf574b7-2-pre.1".to_string(),
+            "PrePromotion".to_string()
+        )]
+    );
+    assert!(
+        !after_retry.iter().any(|e| matches!(
+            &e.kind,
+            EntryKind::ServiceSwitched { service, .. } if service == "payments-active"
+        )),
+        "the active Service waits for the new pre-promotion run (which fails)"
+    );
+}
