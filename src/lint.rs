@@ -9,7 +9,10 @@ use crate::scenario::{self, LoadOptions};
 
 /// What the inputs held, and the notes found in them.
 pub struct LintReport {
+    /// A short account of what was checked (the Rollout and how many Services and templates,
+    /// or the scenario and its script), printed after `ok`.
     pub what: String,
+    /// Warnings and notes that did not stop the input from being accepted.
     pub notes: Vec<Diagnostic>,
 }
 

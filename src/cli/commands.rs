@@ -11,13 +11,13 @@ use crate::sim::{self, RunResult};
 
 use super::{Command, Format, Inputs};
 
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_FAILED: i32 = 1;
-pub const EXIT_INVALID: i32 = 2;
+pub(super) const EXIT_OK: i32 = 0;
+pub(super) const EXIT_FAILED: i32 = 1;
+pub(super) const EXIT_INVALID: i32 = 2;
 /// The simulator itself failed (a budget of the run was exceeded): never the rollout's verdict.
-pub const EXIT_ENGINE: i32 = 3;
+pub(super) const EXIT_ENGINE: i32 = 3;
 
-pub fn dispatch(cmd: Command) -> i32 {
+pub(super) fn dispatch(cmd: Command) -> i32 {
     match cmd {
         Command::Run {
             inputs,
@@ -76,7 +76,20 @@ pub fn dispatch(cmd: Command) -> i32 {
             promote_after,
             seed,
             fail_if,
-        } => super::diff::diff(&old, &new, format, promote_after.as_deref(), seed, &fail_if),
+            scenario,
+            runs,
+        } => super::diff::diff(
+            &old,
+            &new,
+            format,
+            promote_after.as_deref(),
+            seed,
+            &fail_if,
+            super::diff::BlastArgs {
+                scenario: scenario.as_deref(),
+                runs,
+            },
+        ),
         Command::Merge { parts, format, out } => {
             super::sweep::merge(&parts, format, out.as_deref())
         }

@@ -51,7 +51,7 @@ fn colour(no_color: bool) -> Colour {
 }
 
 /// `get FILE --at T`.
-pub fn get(
+pub(super) fn get(
     inputs: &Inputs,
     at: Option<&str>,
     seed: Option<u64>,
@@ -88,7 +88,7 @@ pub fn get(
 }
 
 /// The options of `watch`.
-pub struct WatchOptions<'a> {
+pub(super) struct WatchOptions<'a> {
     pub speed: f64,
     pub step: bool,
     pub seed: Option<u64>,
@@ -108,7 +108,7 @@ fn valid_speed(speed: f64) -> bool {
     ok
 }
 
-pub fn watch(inputs: &Inputs, opts: &WatchOptions) -> i32 {
+pub(super) fn watch(inputs: &Inputs, opts: &WatchOptions) -> i32 {
     if !valid_speed(opts.speed) {
         return EXIT_INVALID;
     }
@@ -345,7 +345,7 @@ fn step_to_next_change(live: &mut sim::Live) {
 /// standard input, one line per frame of 1/10 s of real time, and the frames are printed
 /// whenever the view changes; the run then ends when the input is used up and nothing else
 /// is left to happen.
-pub fn interactive(inputs: &Inputs, opts: &WatchOptions) -> i32 {
+pub(super) fn interactive(inputs: &Inputs, opts: &WatchOptions) -> i32 {
     if !valid_speed(opts.speed) {
         return EXIT_INVALID;
     }
