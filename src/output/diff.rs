@@ -19,8 +19,18 @@ fn delta(old: Option<SimDuration>, new: Option<SimDuration>) -> String {
     }
 }
 
-fn time(d: Option<SimDuration>) -> String {
-    d.map_or_else(|| "never".into(), |d| d.to_string())
+/// A time of one side, marked `+P` (as `plan` marks it) when it leaves out the wait for the
+/// side's manual promotions.
+fn time(d: Option<SimDuration>, plan: &crate::plan::Plan) -> String {
+    super::plan::cell(d, plan.promotions, plan.promote_after.is_some())
+}
+
+/// What `+P` means, when a time of either side carries it.
+fn promotion_legend(old: &Side, new: &Side) -> Option<&'static str> {
+    let unassumed = |p: &crate::plan::Plan| p.promotions > 0 && p.promote_after.is_none();
+    (unassumed(&old.plan) || unassumed(&new.plan)).then_some(
+        "+P: the time leaves out the wait for a manual promotion (`--promote-after D` to assume one)",
+    )
 }
 
 fn count_delta(old: u32, new: u32) -> String {
@@ -68,14 +78,14 @@ fn rows(old: &Side, new: &Side) -> Vec<[String; 4]> {
         ],
         [
             "time to Healthy, expected".into(),
-            time(o.healthy.expected),
-            time(n.healthy.expected),
+            time(o.healthy.expected, o),
+            time(n.healthy.expected, n),
             delta(o.healthy.expected, n.healthy.expected),
         ],
         [
             "time to Healthy, earliest".into(),
-            time(o.healthy.earliest),
-            time(n.healthy.earliest),
+            time(o.healthy.earliest, o),
+            time(n.healthy.earliest, n),
             delta(o.healthy.earliest, n.healthy.earliest),
         ],
         [
@@ -188,6 +198,9 @@ pub fn text(old_name: &str, new_name: &str, old: &Side, new: &Side, crossed: &[S
         out.push_str(line.trim_end());
         out.push('\n');
     }
+    if let Some(l) = promotion_legend(old, new) {
+        out.push_str(&format!("{l}\n"));
+    }
     out.push_str("\nSteps:\n");
     for l in step_lines(old, new) {
         out.push_str(&format!("  {l}\n"));
@@ -215,6 +228,9 @@ pub fn markdown(
     );
     for r in rows(old, new) {
         out.push_str(&format!("| {} | {} | {} | {} |\n", r[0], r[1], r[2], r[3]));
+    }
+    if let Some(l) = promotion_legend(old, new) {
+        out.push_str(&format!("\n{l}\n"));
     }
     out.push_str("\n<details><summary>Steps</summary>\n\n```diff\n");
     for l in step_lines(old, new) {

@@ -76,7 +76,7 @@ pub fn render_json(p: &Plan) -> String {
 }
 
 /// A time of the table: `+P` (`+2P`...) when it leaves out the wait for manual promotions.
-fn cell(d: Option<SimDuration>, promotions: u32, assumed: bool) -> String {
+pub(crate) fn cell(d: Option<SimDuration>, promotions: u32, assumed: bool) -> String {
     let Some(d) = d else {
         return "never".to_string();
     };

@@ -13,6 +13,15 @@ const CHANGE: &str = "examples/diff/rollouts-demo-change.yaml";
 
 const FIX: &str = "tests/fixtures/diff";
 
+/// The cells after the label of the text table's row `label` (columns are padded to the
+/// widest cell, so their spacing depends on the other rows).
+fn row<'a>(text: &'a str, label: &str) -> Vec<&'a str> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(label))
+        .map(|rest| rest.split_whitespace().collect())
+        .unwrap_or_default()
+}
+
 #[test]
 fn markdown_shows_the_figures_and_the_steps_changed() {
     let (code, out, err) = cli(&[
@@ -112,10 +121,7 @@ fn a_version_from_git_is_read_with_git_show() {
     let sim = |args: &[&str]| sim_in(repo.path(), args).into_parts();
     let (code, out, err) = sim(&["diff", "git:HEAD:rollout.yaml", "rollout.yaml"]);
     assert_eq!(code, 0, "{err}");
-    assert!(
-        out.contains("canary steps                         8      7  -1"),
-        "{out}"
-    );
+    assert!(row(&out, "canary steps") == ["8", "7", "-1"], "{out}");
     let (code, _, err) = sim(&["diff", "git:HEAD", "rollout.yaml"]);
     assert_eq!(code, 2);
     assert!(err.contains("git:REV:PATH"), "{err}");
@@ -138,10 +144,7 @@ fn a_git_path_is_relative_to_the_current_folder() {
     let (stdout, stderr) = (o.stdout, o.stderr);
     assert_eq!(o.code, 0, "{stderr}");
     assert!(stdout.contains("Rollout rollouts-demo:"), "{stdout}");
-    assert!(
-        stdout.contains("canary steps                         8      8  0"),
-        "{stdout}"
-    );
+    assert!(row(&stdout, "canary steps") == ["8", "8", "0"], "{stdout}");
 }
 
 fn json(args: &[&str]) -> (i32, serde_json::Value) {
@@ -168,7 +171,7 @@ fn pod_seconds_above_replicas_are_worked_out_by_hand() {
     assert_eq!(v["new"]["peakPodsAbove"], 0);
     let (_, text, _) = cli(&["diff", &one, &zero]);
     assert!(
-        text.contains("pod-seconds above spec.replicas     40      0  -40 (-100%)"),
+        row(&text, "pod-seconds above spec.replicas") == ["40", "0", "-40", "(-100%)"],
         "{text}"
     );
     // Thresholds: growing from 0 to 40 crosses any share; 40 is not above 40.
@@ -350,4 +353,26 @@ fn a_version_that_does_not_fit_the_scenario_is_named_without_an_invented_positio
             .any(|rest| rest.starts_with(|c: char| c.is_ascii_digit())),
         "{err}"
     );
+}
+
+#[test]
+fn a_time_that_leaves_out_a_manual_promotion_is_marked_as_plan_marks_it() {
+    // The demo has a `pause: {}`; the change replaces it with a timed bake.
+    let (_, out, _) = cli(&["diff", DEMO, CHANGE]);
+    assert_eq!(
+        row(&out, "time to Healthy, expected")[0],
+        "1m30s+P",
+        "{out}"
+    );
+    assert!(
+        !row(&out, "time to Healthy, expected")[1].contains("+P"),
+        "{out}"
+    );
+    assert!(
+        out.contains("+P: the time leaves out the wait for a manual promotion"),
+        "{out}"
+    );
+    // Assumed promotions carry no mark and no legend.
+    let (_, out, _) = cli(&["diff", DEMO, CHANGE, "--promote-after", "5m"]);
+    assert!(!out.contains("+P"), "{out}");
 }
