@@ -132,6 +132,10 @@ fn scale_staggered(c: &mut Criterion) {
 /// divided by the events it processes, over one push and one pop of the queue (both medians of
 /// measurements taken in turn in this process), printed as a ratio. Criterion times the two parts
 /// too (`per_event/*`), for the record.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "this bench times runs itself to print a per-event figure; wall time is what it measures"
+)]
 fn per_event(c: &mut Criterion) {
     use rollout_sim::engine::{EventQueue, SimTime};
     use std::time::Instant;

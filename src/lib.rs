@@ -27,19 +27,107 @@
 //! assert_eq!(sim::run(&sc).journal, result.journal);
 //! ```
 
+// Cargo.toml's [lints] table holds every module to documented public items and checked numeric
+// conversions. The modules below were written before the rules and are not yet brought under
+// them: each one's exemption names only the lints it still breaks, and is removed (or narrowed)
+// as the module is brought up to the rules, so new code everywhere else is held to them now.
+#[allow(
+    missing_docs,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod analysis;
+#[allow(
+    missing_docs,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod cli;
+#[allow(
+    missing_docs,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::cast_lossless,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod cluster;
+#[allow(
+    missing_docs,
+    clippy::cast_possible_truncation,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod diff;
 pub mod engine;
+#[allow(
+    missing_docs,
+    clippy::cast_possible_wrap,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod experiment;
+#[allow(
+    missing_docs,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_lossless,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod input;
 pub mod lint;
+#[allow(
+    missing_docs,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod manifest;
+#[allow(
+    missing_docs,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod output;
+#[allow(
+    missing_docs,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod plan;
+#[allow(
+    missing_docs,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::cast_lossless,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod rollout;
+#[allow(
+    missing_docs,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod scenario;
+#[allow(
+    missing_docs,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod sim;
+#[allow(
+    missing_docs,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod sweep;
 pub mod traffic;

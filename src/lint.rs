@@ -9,7 +9,10 @@ use crate::scenario::{self, LoadOptions};
 
 /// What the inputs held, and the notes found in them.
 pub struct LintReport {
+    /// A short account of what was checked (the Rollout and how many Services and templates,
+    /// or the scenario and its script), printed after `ok`.
     pub what: String,
+    /// Warnings and notes that did not stop the input from being accepted.
     pub notes: Vec<Diagnostic>,
 }
 
@@ -36,8 +39,53 @@ pub fn lint_sources(sources: &[Source], opts: &LoadOptions) -> Result<LintReport
     } else {
         format!("scenario `{}` ({} script items)", sc.name, sc.script.len())
     };
-    Ok(LintReport {
-        what,
-        notes: sc.notes,
-    })
+    let mut notes = sc.notes;
+    notes.extend(experiment_templates_missing(&sc.manifests));
+    Ok(LintReport { what, notes })
+}
+
+/// An experiment's analysis naming a template the input does not give. The rollout does not
+/// check these (Argo's `getReferencedRolloutAnalyses` skips experiment steps), so `run` takes
+/// the input and the Experiment fails when it starts ("AnalysisTemplate verification
+/// failed"), aborting the update: legal, but rarely what was meant, so `lint` says so.
+fn experiment_templates_missing(m: &crate::manifest::Manifests) -> Vec<Diagnostic> {
+    let Some(rollout) = m.rollouts.first() else {
+        return Vec::new();
+    };
+    let Some(canary) = rollout.spec.canary() else {
+        return Vec::new();
+    };
+    let given = |r: &crate::manifest::analysis::TemplateRef| {
+        m.templates
+            .iter()
+            .any(|t| t.name == r.name && t.cluster_scope == r.cluster_scope)
+    };
+    let mut notes = Vec::new();
+    for (i, step) in canary.steps.iter().enumerate() {
+        let Some(exp) = &step.experiment else {
+            continue;
+        };
+        for a in &exp.analyses {
+            for r in a.analysis.templates.iter().filter(|r| !given(r)) {
+                let kind = if r.cluster_scope {
+                    "ClusterAnalysisTemplate"
+                } else {
+                    "AnalysisTemplate"
+                };
+                notes.push(Diagnostic::note(
+                    &r.origin.file,
+                    r.origin.pos,
+                    &r.origin.path,
+                    format!(
+                        "warning: step {i}'s experiment analysis `{}` names {kind} `{}`, which \
+                         the input does not give: the Experiment will fail when it starts and \
+                         abort the update (the controller does not check experiment templates \
+                         up front)",
+                        a.name, r.name
+                    ),
+                ));
+            }
+        }
+    }
+    notes
 }

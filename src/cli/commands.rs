@@ -11,13 +11,13 @@ use crate::sim::{self, RunResult};
 
 use super::{Command, Format, Inputs};
 
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_FAILED: i32 = 1;
-pub const EXIT_INVALID: i32 = 2;
+pub(super) const EXIT_OK: i32 = 0;
+pub(super) const EXIT_FAILED: i32 = 1;
+pub(super) const EXIT_INVALID: i32 = 2;
 /// The simulator itself failed (a budget of the run was exceeded): never the rollout's verdict.
-pub const EXIT_ENGINE: i32 = 3;
+pub(super) const EXIT_ENGINE: i32 = 3;
 
-pub fn dispatch(cmd: Command) -> i32 {
+pub(super) fn dispatch(cmd: Command) -> i32 {
     match cmd {
         Command::Run {
             inputs,
@@ -329,6 +329,18 @@ fn test(
             return EXIT_INVALID;
         }
     };
+    // A report that cannot be written is known before a long suite runs, not after.
+    if let Some(path) = junit_file
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        eprintln!(
+            "error: cannot write the JUnit report {}: no folder {}",
+            path.display(),
+            dir.display()
+        );
+        return EXIT_INVALID;
+    }
     let (mut passed, mut failed, mut invalid, mut errors) = (0, 0, 0, 0);
     let mut report = junit_file.map(|_| junit_report(&paths, seed, shard));
     // Position of the next scenario in the whole suite, for `--shard`.
@@ -452,7 +464,9 @@ fn junit_report(
 
 /// `lint`: every check `run` makes before it simulates, through the same loader and on the
 /// same argument list taken as one input, so that a clean `lint` means `run` with the same
-/// arguments will not refuse them.
+/// arguments will not refuse them. Several scenarios are several runs (as `test` runs them):
+/// each is checked on its own, and manifests found beside them in a folder, being their
+/// inputs, are skipped with a note as `test` skips them.
 fn lint(inputs: &Inputs) -> i32 {
     let opts = match options_of(inputs, &LoadOptions::default()) {
         Ok(o) => o,
@@ -462,8 +476,30 @@ fn lint(inputs: &Inputs) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let is_scenario: Vec<bool> = sources.iter().map(scenario::is_scenario_source).collect();
+    if is_scenario.iter().filter(|s| **s).count() <= 1 {
+        return lint_group(&sources, &opts);
+    }
+    let mut code = EXIT_OK;
+    for (src, scenario) in sources.iter().zip(is_scenario) {
+        if !scenario && src.in_folder {
+            eprintln!(
+                "{}: note: skipped: not a scenario; the scenarios beside it are checked with \
+                 their own inputs",
+                src.display
+            );
+            continue;
+        }
+        code = code.max(lint_group(std::slice::from_ref(src), &opts));
+    }
+    code
+}
+
+/// Checks inputs that run together, printing the loader's notes and one `ok` line, or the
+/// input errors.
+fn lint_group(sources: &[Source], opts: &LoadOptions) -> i32 {
     let name: Vec<&str> = sources.iter().map(|s| s.display.as_str()).collect();
-    match crate::lint::lint_sources(&sources, &opts) {
+    match crate::lint::lint_sources(sources, opts) {
         Ok(report) => {
             for n in &report.notes {
                 println!("{n}");

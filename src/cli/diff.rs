@@ -52,7 +52,7 @@ fn load(spec: &str) -> Result<Scenario, i32> {
     })
 }
 
-pub fn diff(
+pub(super) fn diff(
     old: &str,
     new: &str,
     format: DiffFormat,

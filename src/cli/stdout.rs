@@ -28,7 +28,7 @@ fn fail(e: io::Error) -> ! {
 }
 
 /// Writes formatted text to standard output (what `print!` and `println!` expand to in `cli`).
-pub fn print(args: fmt::Arguments<'_>) {
+pub(super) fn print(args: fmt::Arguments<'_>) {
     if let Err(e) = io::stdout().lock().write_fmt(args) {
         fail(e);
     }
@@ -37,7 +37,7 @@ pub fn print(args: fmt::Arguments<'_>) {
 /// Writes formatted text to standard error, ignoring failures (what `eprint!` and `eprintln!`
 /// expand to in `cli`): with stderr gone there is nobody to tell, and the exit code still
 /// carries the outcome.
-pub fn eprint(args: fmt::Arguments<'_>) {
+pub(super) fn eprint(args: fmt::Arguments<'_>) {
     // Stderr is unbuffered: formatted piece by piece, a diagnostic would cost a dozen system
     // calls (30,000 of them take seconds); formatted first, it costs one.
     let _ = io::stderr().lock().write_all(fmt::format(args).as_bytes());
@@ -45,7 +45,7 @@ pub fn eprint(args: fmt::Arguments<'_>) {
 
 /// Flushes standard output; called once when a command is done, so that the last line without
 /// a newline meets the same rule as the others.
-pub fn flush() {
+pub(super) fn flush() {
     if let Err(e) = io::stdout().lock().flush() {
         fail(e);
     }
@@ -53,9 +53,9 @@ pub fn flush() {
 
 /// Standard output, locked, for commands that draw frames (`watch`): writes that fail end the
 /// process as above, so callers need not check them.
-pub struct Out(io::StdoutLock<'static>);
+pub(super) struct Out(io::StdoutLock<'static>);
 
-pub fn lock() -> Out {
+pub(super) fn lock() -> Out {
     Out(io::stdout().lock())
 }
 

@@ -15,7 +15,7 @@ use super::{Inputs, SweepFormat};
 /// `sweep FILE --set PATH=V1,V2 ... --runs N [--seed S] [--format text|csv|json] [--out DIR]
 /// [--shard I/N]`.
 #[allow(clippy::too_many_arguments)]
-pub fn sweep(
+pub(super) fn sweep(
     inputs: &Inputs,
     sets: &[String],
     runs: u32,
@@ -133,7 +133,7 @@ pub fn sweep(
 }
 
 /// `merge PART...`: the parts of a sharded sweep, printed as the whole sweep prints.
-pub fn merge(parts: &[PathBuf], format: SweepFormat, out_dir: Option<&Path>) -> i32 {
+pub(super) fn merge(parts: &[PathBuf], format: SweepFormat, out_dir: Option<&Path>) -> i32 {
     let out = match out_dir.map(OutDir::prepare).transpose() {
         Ok(o) => o,
         Err(e) => {

@@ -51,7 +51,7 @@ fn colour(no_color: bool) -> Colour {
 }
 
 /// `get FILE --at T`.
-pub fn get(
+pub(super) fn get(
     inputs: &Inputs,
     at: Option<&str>,
     seed: Option<u64>,
@@ -88,7 +88,7 @@ pub fn get(
 }
 
 /// The options of `watch`.
-pub struct WatchOptions<'a> {
+pub(super) struct WatchOptions<'a> {
     pub speed: f64,
     pub step: bool,
     pub seed: Option<u64>,
@@ -108,7 +108,7 @@ fn valid_speed(speed: f64) -> bool {
     ok
 }
 
-pub fn watch(inputs: &Inputs, opts: &WatchOptions) -> i32 {
+pub(super) fn watch(inputs: &Inputs, opts: &WatchOptions) -> i32 {
     if !valid_speed(opts.speed) {
         return EXIT_INVALID;
     }
@@ -174,11 +174,12 @@ pub fn watch(inputs: &Inputs, opts: &WatchOptions) -> i32 {
         if opts.step
             && let Some(s) = step_started
         {
-            let _ = writeln!(out, "\n[{s}] press Enter to go on");
+            let _ = writeln!(out, "\n[{s}] press Enter to go on (q, Enter to quit)");
             let _ = out.flush();
             let mut line = String::new();
-            if stdin.lock().read_line(&mut line).unwrap_or(0) == 0 {
-                // No more input (a pipe at its end): go on without stopping.
+            // At the end of the input (a pipe used up) the replay goes on without stopping.
+            if stdin.lock().read_line(&mut line).unwrap_or(0) > 0 && line.trim() == "q" {
+                break;
             }
         } else if !terminal {
             let _ = writeln!(out);
@@ -240,12 +241,17 @@ impl Keys {
     fn next(&mut self, frame: std::time::Duration) -> Option<char> {
         match self {
             Keys::Terminal => {
-                use crossterm::event::{Event, KeyCode, KeyEventKind, poll, read};
+                use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers, poll, read};
                 if poll(frame).ok()?
                     && let Ok(Event::Key(k)) = read()
                     && k.kind == KeyEventKind::Press
                     && let KeyCode::Char(c) = k.code
                 {
+                    // Raw mode delivers Ctrl-C as a key, not a signal: it quits (Ctrl-D too),
+                    // as in any terminal program; other control keys do nothing.
+                    if k.modifiers.contains(KeyModifiers::CONTROL) {
+                        return matches!(c, 'c' | 'd').then_some('q');
+                    }
                     return Some(c);
                 }
                 None
@@ -333,13 +339,13 @@ fn step_to_next_change(live: &mut sim::Live) {
 /// `watch --interactive`: the run goes on live, `speed` virtual seconds per real second, and
 /// keys act on it: p / f / a / r promote, promote --full, abort and retry; i kills a pod, n
 /// fails a node, b makes the canary fail half of its requests; s (or space) runs to the next
-/// change; + and - double and halve the speed; q quits. Indefinite pauses wait for `p`
+/// change; + and - double and halve the speed; q (or Ctrl-C) quits. Indefinite pauses wait for `p`
 /// (`--auto-promote` defaults to `never` here). Under the tree, a status line says what the
 /// rollout waits for and which keys apply now. Without a terminal, keys are read from
 /// standard input, one line per frame of 1/10 s of real time, and the frames are printed
 /// whenever the view changes; the run then ends when the input is used up and nothing else
 /// is left to happen.
-pub fn interactive(inputs: &Inputs, opts: &WatchOptions) -> i32 {
+pub(super) fn interactive(inputs: &Inputs, opts: &WatchOptions) -> i32 {
     if !valid_speed(opts.speed) {
         return EXIT_INVALID;
     }

@@ -44,6 +44,7 @@ impl<E> Default for EventQueue<E> {
 }
 
 impl<E> EventQueue<E> {
+    /// An empty queue; sequence numbers start at zero, so ties keep their push order.
     pub fn new() -> Self {
         EventQueue {
             heap: BinaryHeap::new(),
@@ -52,6 +53,7 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// Schedules `event` at `at`, after every event already pushed for the same instant.
     pub fn push(&mut self, at: SimTime, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -78,10 +80,12 @@ impl<E> EventQueue<E> {
         self.popped
     }
 
+    /// How many events are still pending.
     pub fn len(&self) -> usize {
         self.heap.len()
     }
 
+    /// Whether nothing is pending: the run has nothing left to do but wait.
     pub fn is_empty(&self) -> bool {
         self.heap.is_empty()
     }

@@ -41,6 +41,7 @@ pub struct Rngs {
 }
 
 impl Rngs {
+    /// Every stream of a run, all derived from the scenario's `seed`.
     pub fn new(seed: u64) -> Self {
         let make = |s: Stream| {
             let mut r = ChaCha8Rng::seed_from_u64(seed);
@@ -56,6 +57,7 @@ impl Rngs {
         }
     }
 
+    /// The generator of one concern, to draw from; other streams are left untouched.
     pub fn stream(&mut self, s: Stream) -> &mut ChaCha8Rng {
         match s {
             Stream::PodTiming => &mut self.pod_timing,

@@ -13,12 +13,15 @@ pub struct SimTime(pub u64);
 pub struct SimDuration(pub u64);
 
 impl SimTime {
+    /// The instant the scenario starts.
     pub const ZERO: SimTime = SimTime(0);
 
+    /// The instant `s` seconds after the start (saturating, so a huge figure cannot wrap).
     pub fn from_secs(s: u64) -> Self {
         SimTime(s.saturating_mul(1000))
     }
 
+    /// Milliseconds since the start: the unit every comparison and the journal use.
     pub fn as_millis(self) -> u64 {
         self.0
     }
@@ -34,22 +37,27 @@ impl SimTime {
         SimTime(self.0 - self.0 % 1000)
     }
 
+    /// The time from `other` to `self`, zero when `other` is later.
     pub fn saturating_sub(self, other: SimTime) -> SimDuration {
         SimDuration(self.0.saturating_sub(other.0))
     }
 }
 
 impl SimDuration {
+    /// No time at all: a pause of `0s`, an immediate delay.
     pub const ZERO: SimDuration = SimDuration(0);
 
+    /// A duration of `s` seconds (saturating, so a huge figure cannot wrap).
     pub fn from_secs(s: u64) -> Self {
         SimDuration(s.saturating_mul(1000))
     }
 
+    /// A duration of `ms` milliseconds, the simulation's finest unit.
     pub fn from_millis(ms: u64) -> Self {
         SimDuration(ms)
     }
 
+    /// The length in milliseconds.
     pub fn as_millis(self) -> u64 {
         self.0
     }
@@ -129,12 +137,16 @@ impl fmt::Display for SimTime {
 /// Why a duration string was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DurationError {
+    /// Nothing was written where a duration belongs.
     #[error("empty duration")]
     Empty,
+    /// A leading minus: no wait in Argo or in a scenario runs backwards.
     #[error("negative durations are not allowed")]
     Negative,
+    /// Text that is neither a Go-style duration nor a number of seconds.
     #[error("`{0}` is not a duration; write it as 30s, 5m, 1h30m, 500ms or a number of seconds")]
     Invalid(String),
+    /// A duration whose milliseconds do not fit the clock's 64 bits.
     #[error("`{0}` is too long a duration")]
     Overflow(String),
 }
@@ -232,7 +244,8 @@ fn parse_go_duration(s: &str) -> Option<SimDuration> {
         };
         total_ns = total_ns.checked_add(int.checked_mul(unit_ns)?)?;
         if !frac_part.is_empty() {
-            let digits = frac_part.len().min(18) as u32;
+            // At most 18 digits are kept, which fits any integer type.
+            let digits = u32::try_from(frac_part.len().min(18)).ok()?;
             let frac: u128 = frac_part[..digits as usize].parse().ok()?;
             total_ns = total_ns.checked_add(frac * unit_ns / 10u128.pow(digits))?;
         }

@@ -1,6 +1,10 @@
 //! Diagnostics: every problem found in an input file, with the file, line, column and field path,
 //! collected rather than thrown so that one run of `lint` reports all of them.
 
+#[allow(
+    clippy::disallowed_types,
+    reason = "a set of seen hashes, asked only for membership and never iterated, so its order cannot reach any output"
+)]
 use std::collections::HashSet;
 use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -123,6 +127,10 @@ pub struct Diagnostics {
     /// Hashes of `items`, so that telling a new diagnostic from a repeat costs one lookup
     /// rather than a scan (a file with 30,000 unknown keys has 30,000 diagnostics). Only
     /// membership is asked, never the order.
+    #[allow(
+        clippy::disallowed_types,
+        reason = "a set of seen hashes, asked only for membership and never iterated, so its order cannot reach any output"
+    )]
     hashes: HashSet<u64>,
 }
 

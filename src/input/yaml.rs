@@ -9,7 +9,12 @@
 //! Every check costs time linear in the file: duplicate keys are found with a set of the keys
 //! seen so far, and the size of every anchored value is counted once, when it is read.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+#[allow(
+    clippy::disallowed_types,
+    reason = "sets of keys seen, asked only for membership and never iterated, so their order cannot reach any output"
+)]
+use std::collections::HashSet;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
@@ -377,6 +382,10 @@ impl<'a> Builder<'a> {
         Ok(node)
     }
 
+    #[allow(
+        clippy::disallowed_types,
+        reason = "sets of keys seen, asked only for membership and never iterated, so their order cannot reach any output"
+    )]
     fn mapping(&mut self, pos: Pos, depth: usize) -> BuildResult<Node> {
         let mut entries: Vec<(Node, Node)> = Vec::new();
         let mut merged: Vec<(Node, Node)> = Vec::new();
@@ -439,6 +448,10 @@ impl<'a> Builder<'a> {
         })
     }
 
+    #[allow(
+        clippy::disallowed_types,
+        reason = "sets of keys seen, asked only for membership and never iterated, so their order cannot reach any output"
+    )]
     fn collect_merge(&self, value: &Node, out: &mut Vec<(Node, Node)>) -> BuildResult<()> {
         // The first mapping that gives a key wins, as in YAML's merge key; a set of the keys
         // taken keeps this linear.
@@ -449,6 +462,10 @@ impl<'a> Builder<'a> {
         self.merge_into(value, out, &mut taken)
     }
 
+    #[allow(
+        clippy::disallowed_types,
+        reason = "sets of keys seen, asked only for membership and never iterated, so their order cannot reach any output"
+    )]
     fn merge_into(
         &self,
         value: &Node,

@@ -139,6 +139,27 @@ impl Manifests {
         }
     }
 
+    /// Keeps, of the Services, budgets, templates and Secrets sharing a name, the last one
+    /// given: `kubectl apply -f` applies documents in order, so the last is what a cluster
+    /// holds. (Rollouts are left to the caller, which refuses two of one name.)
+    pub fn keep_last_of_each_name(&mut self) {
+        fn keep_last<T, K: Ord>(items: &mut Vec<T>, key: impl Fn(&T) -> K) {
+            // The index of the last item of each key: one pass, then one retain.
+            let last: std::collections::BTreeMap<K, usize> =
+                items.iter().enumerate().map(|(i, t)| (key(t), i)).collect();
+            let mut i = 0;
+            items.retain(|t| {
+                let keep = last.get(&key(t)) == Some(&i);
+                i += 1;
+                keep
+            });
+        }
+        keep_last(&mut self.services, |s| s.name.clone());
+        keep_last(&mut self.budgets, |b| b.name.clone());
+        keep_last(&mut self.templates, |t| (t.name.clone(), t.cluster_scope));
+        keep_last(&mut self.secrets, |s| s.name.clone());
+    }
+
     pub fn merge(&mut self, other: Manifests) {
         self.rollouts.extend(other.rollouts);
         self.services.extend(other.services);
@@ -199,6 +220,7 @@ pub fn parse_object(
     let api = node.get("apiVersion").and_then(|n| n.as_str());
     if let Some(kind) = node.get("kind").and_then(|n| n.as_str()) {
         names::check_metadata(node, base, kind, &mut report);
+        check_api_version(kind, api, base, &mut report);
     }
     match node.get("kind").and_then(|n| n.as_str()) {
         None => report.error(
@@ -207,13 +229,6 @@ pub fn parse_object(
             "this object has no `kind`; every manifest needs apiVersion and kind",
         ),
         Some("Rollout") => {
-            if api.is_some_and(|a| !a.starts_with("argoproj.io/")) {
-                report.error(
-                    &base.key("apiVersion"),
-                    DiagKind::InvalidValue,
-                    "a Rollout's apiVersion is argoproj.io/v1alpha1",
-                );
-            }
             let (raw, ds) = from_node::<raw::Rollout>(file, node, base);
             report.extend(ds);
             if let Some(raw) = raw
@@ -302,10 +317,50 @@ pub fn parse_object(
                 "Experiment" => "stand-alone Experiments are not simulated yet",
                 _ => "this kind is not used by the simulation",
             };
-            report.note(base, format!("skipped {kind} `{name}`: {what}"));
+            // A kind one or two letters from one the simulation reads is a typo, most likely.
+            let near = API_VERSIONS
+                .iter()
+                .map(|(k, _)| *k)
+                .find(|k| crate::input::de::edit_distance(kind, k) <= 2)
+                .map(|k| format!("; did you mean `{k}`?"))
+                .unwrap_or_default();
+            report.note(base, format!("skipped {kind} `{name}`: {what}{near}"));
         }
     }
     diags.extend(report.diags);
+}
+
+/// The API groups and versions of the kinds the simulation reads, as a cluster serves them:
+/// a manifest with another (`argoproj.io/v1`, a typo) would be refused by `kubectl apply`.
+const API_VERSIONS: [(&str, &[&str]); 6] = [
+    ("Rollout", &["argoproj.io/v1alpha1"]),
+    ("AnalysisTemplate", &["argoproj.io/v1alpha1"]),
+    ("ClusterAnalysisTemplate", &["argoproj.io/v1alpha1"]),
+    ("Service", &["v1"]),
+    ("Secret", &["v1"]),
+    // policy/v1beta1 was served until Kubernetes 1.25, and older manifests still carry it.
+    ("PodDisruptionBudget", &["policy/v1", "policy/v1beta1"]),
+];
+
+/// Refuses a missing or wrong `apiVersion` on a kind the simulation reads.
+fn check_api_version(kind: &str, api: Option<&str>, base: &FieldPath, report: &mut Report) {
+    let Some((_, versions)) = API_VERSIONS.iter().find(|(k, _)| *k == kind) else {
+        return;
+    };
+    let expected = versions.join(" or ");
+    match api {
+        None => report.error(
+            base,
+            DiagKind::Missing,
+            format!("this {kind} has no `apiVersion`: it is {expected}"),
+        ),
+        Some(a) if !versions.contains(&a) => report.error(
+            &base.key("apiVersion"),
+            DiagKind::InvalidValue,
+            format!("a {kind}'s apiVersion is {expected}, not `{a}`"),
+        ),
+        Some(_) => {}
+    }
 }
 
 fn convert_budget(

@@ -73,7 +73,7 @@ fn label_key_problem(key: &str) -> Option<String> {
 }
 
 /// Checks `metadata.name` and `metadata.labels` of the object `node` at `base`.
-pub fn check_metadata(node: &Node, base: &FieldPath, kind: &str, report: &mut Report) {
+pub(super) fn check_metadata(node: &Node, base: &FieldPath, kind: &str, report: &mut Report) {
     let Some(meta) = node.get("metadata") else {
         return;
     };
@@ -120,7 +120,7 @@ pub fn check_metadata(node: &Node, base: &FieldPath, kind: &str, report: &mut Re
 }
 
 /// Checks the `labels` of a metadata mapping at `at`.
-pub fn check_labels(meta: &Node, at: &FieldPath, report: &mut Report) {
+pub(super) fn check_labels(meta: &Node, at: &FieldPath, report: &mut Report) {
     let Some(Node {
         value: Value::Map(entries),
         ..

@@ -228,7 +228,13 @@ pub fn describe(kind: &EntryKind) -> String {
         EntryKind::EngineFailed { message, .. } => format!("ERROR {message}"),
         EntryKind::RunFinished { summary } => format!(
             "{} — {}{}",
-            if summary.passed { "passed" } else { "FAILED" },
+            if summary.engine_failed {
+                "ERROR (the simulator failed)"
+            } else if summary.passed {
+                "passed"
+            } else {
+                "FAILED"
+            },
             summary.phase,
             if summary.message.is_empty() {
                 String::new()

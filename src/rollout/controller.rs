@@ -172,12 +172,12 @@ impl<'a> Ctx<'a> {
         .with_previous_runs()
     }
 
-    pub fn replicas(&self) -> i32 {
+    pub(super) fn replicas(&self) -> i32 {
         self.spec.replicas() as i32
     }
 
     /// The arithmetic's view of this rollout, as of the start of the reconcile.
-    pub fn inputs(&self) -> CanaryInputs<'_> {
+    pub(super) fn inputs(&self) -> CanaryInputs<'_> {
         let c = self.canary;
         CanaryInputs {
             replicas: self.replicas(),
@@ -200,7 +200,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn counts(rs: &RsView) -> RsCounts<'_> {
+    pub(super) fn counts(rs: &RsView) -> RsCounts<'_> {
         RsCounts {
             name: &rs.name,
             hash: &rs.hash,
@@ -210,31 +210,31 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn new_counts(&self) -> Option<RsCounts<'a>> {
+    pub(super) fn new_counts(&self) -> Option<RsCounts<'a>> {
         self.new_rs.map(Self::counts)
     }
 
-    pub fn stable_counts(&self) -> Option<RsCounts<'a>> {
+    pub(super) fn stable_counts(&self) -> Option<RsCounts<'a>> {
         self.stable_rs.map(Self::counts)
     }
 
-    pub fn other_counts(&self) -> Vec<RsCounts<'a>> {
+    pub(super) fn other_counts(&self) -> Vec<RsCounts<'a>> {
         self.others.iter().map(|rs| Self::counts(rs)).collect()
     }
 
-    pub fn weights_of(w: &Option<super::status::TrafficWeights>) -> Option<Weights> {
+    pub(super) fn weights_of(w: &Option<super::status::TrafficWeights>) -> Option<Weights> {
         w.as_ref().map(|w| Weights {
             canary: w.canary.weight,
             stable: w.stable.weight,
         })
     }
 
-    pub fn routed(&self) -> bool {
+    pub(super) fn routed(&self) -> bool {
         self.canary.traffic_routing.is_some()
     }
 
     /// `IsFullyPromoted`, on the status read at the start of the reconcile.
-    pub fn fully_promoted(&self) -> bool {
+    pub(super) fn fully_promoted(&self) -> bool {
         self.prev.stable_rs == self.prev.current_pod_hash
     }
 
@@ -242,7 +242,7 @@ impl<'a> Ctx<'a> {
     /// interrupted by going back to the stable template, and the stable is not fully
     /// available yet. Returns the pod-template hash the router still sends canary traffic
     /// to (the interrupted update's), which keeps that traffic and the canary Service.
-    pub fn dynamically_rolling_back_to_stable(&self) -> Option<String> {
+    pub(super) fn dynamically_rolling_back_to_stable(&self) -> Option<String> {
         if !self.fully_promoted() || !self.routed() || !self.canary.dynamic_stable_scale {
             return None;
         }

@@ -130,6 +130,13 @@ pub fn not_a_scenario(path: &Path) -> Option<&'static str> {
     }
 }
 
+/// Whether an input read from the command line is a scenario (rather than manifests or a
+/// companion file). Text that does not parse is not one: loading it reports why.
+pub fn is_scenario_source(src: &Source) -> bool {
+    parse_documents(&src.display, &src.text)
+        .is_ok_and(|docs| !is_manifest(&docs) && scenario_like(&docs))
+}
+
 /// Whether the first document has a top-level key of a scenario. An `apiVersion` says it is
 /// not one: Helm's `Chart.yaml` has `apiVersion` and `name` but no `kind`.
 fn scenario_like(docs: &[crate::input::Document]) -> bool {
@@ -271,6 +278,7 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
              a time, named first, optionally followed by extra manifest files",
         ));
     } else {
+        note_duplicate_objects(&parsed, &mut diags);
         let mut m = Manifests::default();
         for (src, docs) in &parsed {
             m.merge(manifest::parse_documents_into(
@@ -279,6 +287,7 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
                 &mut diags,
             ));
         }
+        m.keep_last_of_each_name();
         let name = match sources {
             [one] if one.path.is_some() => Some(stem(&one.base_path())),
             _ => None,
@@ -442,6 +451,110 @@ fn input_note(file: &str, msg: impl Into<String>) -> crate::input::Diagnostic {
     crate::input::Diagnostic::note(file, None, &FieldPath::root(), msg)
 }
 
+/// Kinds whose objects the run looks up by name. One name given twice is one object applied
+/// twice: `kubectl apply -f` applies the documents in order, so the last one is what the
+/// cluster holds (the upstream Linkerd example defines its `load-test` template twice).
+/// Rollouts are checked where one is picked: two versions of the Rollout under test are more
+/// likely a mistake than an intent.
+const LOOKED_UP_BY_NAME: [&str; 5] = [
+    "Service",
+    "PodDisruptionBudget",
+    "AnalysisTemplate",
+    "ClusterAnalysisTemplate",
+    "Secret",
+];
+
+/// Notes an object of one kind and name given more than once among manifests given
+/// together, naming the places (the items of a `List` count as documents): the last is used.
+fn note_duplicate_objects(
+    parsed: &[(&Source, Vec<crate::input::Document>)],
+    diags: &mut Diagnostics,
+) {
+    let text = |n: &Node, k: &str| n.get(k).and_then(Node::as_str).map(str::to_string);
+    // (kind, name) -> the places it is defined, in input order.
+    let mut seen: BTreeMap<(String, String), Vec<(String, crate::input::Pos)>> = BTreeMap::new();
+    let mut order = Vec::new();
+    for (src, docs) in parsed {
+        for doc in docs {
+            let items: Vec<&Node> = match (&doc.root.get("items"), text(&doc.root, "kind")) {
+                (
+                    Some(Node {
+                        value: Value::Seq(items),
+                        ..
+                    }),
+                    Some(k),
+                ) if k.ends_with("List") => items.iter().collect(),
+                _ => vec![&doc.root],
+            };
+            for obj in items {
+                let (Some(kind), Some(meta)) = (text(obj, "kind"), obj.get("metadata")) else {
+                    continue;
+                };
+                let Some(name_node) = meta.get("name") else {
+                    continue;
+                };
+                let Some(name) = name_node.as_str().map(str::to_string) else {
+                    continue;
+                };
+                if !LOOKED_UP_BY_NAME.contains(&kind.as_str()) {
+                    continue;
+                }
+                let key = (kind, name);
+                let places = seen.entry(key.clone()).or_default();
+                if places.is_empty() {
+                    order.push(key);
+                }
+                places.push((src.display.clone(), name_node.pos));
+            }
+        }
+    }
+    for key in order {
+        let places = &seen[&key];
+        if places.len() < 2 {
+            continue;
+        }
+        let (kind, name) = &key;
+        let listed: Vec<String> = places
+            .iter()
+            .map(|(file, pos)| format!("{file}:{}", pos.line))
+            .collect();
+        let (file, pos) = &places[places.len() - 1];
+        diags.push(crate::input::Diagnostic::note(
+            file,
+            Some(*pos),
+            &FieldPath::root().key("metadata").key("name"),
+            format!(
+                "{kind} `{name}` is given {} times ({}): the last one is used, as `kubectl \
+                 apply` leaves it",
+                places.len(),
+                listed.join(", ")
+            ),
+        ));
+    }
+}
+
+/// Where the Rollout `name` is written among the inputs: each file and document start.
+fn rollout_places(
+    parsed: &[(&Source, Vec<crate::input::Document>)],
+    name: &str,
+) -> Vec<(String, crate::input::Pos)> {
+    parsed
+        .iter()
+        .flat_map(|(src, docs)| {
+            docs.iter()
+                .filter(|d| {
+                    d.root.get("kind").and_then(Node::as_str) == Some("Rollout")
+                        && d.root
+                            .get("metadata")
+                            .and_then(|m| m.get("name"))
+                            .and_then(Node::as_str)
+                            == Some(name)
+                })
+                .map(|d| (src.display.clone(), d.root.pos))
+        })
+        .collect()
+}
+
 /// Keeps the one Rollout to run: the only one, or the one `--rollout` names. Several without
 /// `--rollout` is an error listing them, so the user can pick.
 fn pick_rollout(
@@ -461,20 +574,9 @@ fn pick_rollout(
         .find(|n| names.iter().filter(|o| o == n).count() > 1)
         .filter(|n| wanted.is_none_or(|w| w == n.as_str()));
     if let Some(name) = twice {
-        let places: Vec<String> = parsed
-            .iter()
-            .flat_map(|(src, docs)| {
-                docs.iter()
-                    .filter(|d| {
-                        d.root.get("kind").and_then(Node::as_str) == Some("Rollout")
-                            && d.root
-                                .get("metadata")
-                                .and_then(|m| m.get("name"))
-                                .and_then(Node::as_str)
-                                == Some(name.as_str())
-                    })
-                    .map(|d| format!("{}:{}", src.display, d.root.pos.line))
-            })
+        let places: Vec<String> = rollout_places(parsed, name)
+            .into_iter()
+            .map(|(file, pos)| format!("{file}:{}", pos.line))
             .collect();
         diags.push(crate::input::Diagnostic::error(
             file,
@@ -503,11 +605,29 @@ fn pick_rollout(
         None
     };
     match (names.as_slice(), wanted) {
-        ([], _) => fail(
-            diags,
-            DiagKind::Missing,
-            "no Rollout found in the input: a run needs exactly one Rollout".into(),
-        ),
+        ([], _) => {
+            // A misspelt kind is skipped like any other; name it here, where it matters.
+            let typo = parsed.iter().find_map(|(src, docs)| {
+                docs.iter().find_map(|d| {
+                    let kind = d.root.get("kind").and_then(Node::as_str)?;
+                    (kind != "Rollout" && crate::input::de::edit_distance(kind, "Rollout") <= 2)
+                        .then(|| {
+                            format!(
+                                " (`kind: {kind}` at {}:{}: did you mean `Rollout`?)",
+                                src.display, d.root.pos.line
+                            )
+                        })
+                })
+            });
+            fail(
+                diags,
+                DiagKind::Missing,
+                format!(
+                    "no Rollout found in the input: a run needs exactly one Rollout{}",
+                    typo.unwrap_or_default()
+                ),
+            )
+        }
         ([_], None) => Some(()),
         (_, None) => fail(
             diags,
@@ -537,10 +657,13 @@ fn pick_rollout(
                 );
             }
             for other in names.iter().filter(|n| *n != w) {
-                diags.push(input_note(
-                    file,
-                    format!("skipped Rollout `{other}`: --rollout picked `{w}`"),
-                ));
+                let msg = format!("skipped Rollout `{other}`: --rollout picked `{w}`");
+                diags.push(match rollout_places(parsed, other).first() {
+                    Some((at_file, pos)) => {
+                        crate::input::Diagnostic::note(at_file, Some(*pos), &FieldPath::root(), msg)
+                    }
+                    None => input_note(file, msg),
+                });
             }
             m.rollouts.retain(|r| r.name == w);
             Some(())

@@ -18,8 +18,8 @@ use crate::manifest::Manifests;
 pub use condition::{Condition, Observation};
 pub use horizon::default_horizon;
 pub use load::{
-    LoadOptions, default_next_image, is_manifest, load, load_sources, load_text, load_with_options,
-    not_a_scenario, refuse_invalid_spec,
+    LoadOptions, default_next_image, is_manifest, is_scenario_source, load, load_sources,
+    load_text, load_with_options, not_a_scenario, refuse_invalid_spec,
 };
 
 /// A validated scenario.

@@ -335,6 +335,9 @@ impl EntryKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     pub passed: bool,
+    /// The simulator itself failed (a budget exceeded): the rollout's outcome is unknown, so
+    /// the run is an error, not a failed rollout.
+    pub engine_failed: bool,
     pub timed_out: bool,
     pub failures: usize,
     pub phase: Phase,

@@ -666,6 +666,7 @@ impl<'s> Simulation<'s> {
         let obs = self.observe();
         let summary = Summary {
             passed: self.failures.is_empty() && self.engine_failure.is_none(),
+            engine_failed: self.engine_failure.is_some(),
             timed_out: self.timed_out,
             failures: self.failures.len(),
             phase: obs.phase,

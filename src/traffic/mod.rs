@@ -29,12 +29,15 @@ pub const LATENCY_SIGMA: f64 = 0.5;
 pub struct Destination<'a> {
     /// The version (pod-template hash) and its image.
     pub hash: &'a str,
+    /// The image it runs, carried into the per-version totals for the summary.
     pub image: &'a str,
     /// Fraction of all requests (the shares of a tick add up to at most 1).
     pub share: f64,
     /// Ready pods behind it: none means every request sent there fails.
     pub ready_pods: u32,
+    /// Fraction of the requests it serves that fail (the app's model for this version).
     pub error_rate: f64,
+    /// Mean response time of its requests, feeding latency metrics.
     pub latency: SimDuration,
 }
 
@@ -49,12 +52,17 @@ struct Point {
 /// Requests served by one version over the run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Version {
+    /// The version's pod-template hash, which names it in the journal.
     pub hash: String,
+    /// The image it runs, for the summary's per-version lines.
     pub image: String,
+    /// Requests routed to it (mirrored copies not included).
     pub requests: u64,
+    /// How many of `requests` failed.
     pub failed: u64,
-    /// Copies of requests a mirror route sent, and how many of them failed.
+    /// Copies of requests a mirror route sent.
     pub mirrored: u64,
+    /// How many of the `mirrored` copies failed.
     pub mirrored_failed: u64,
     /// Mean latency in seconds.
     latency_mean: f64,
@@ -65,27 +73,35 @@ pub struct Version {
 /// What one tick did, per version (for the journal).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TickCounts {
+    /// The version (pod-template hash) the counts are for.
     pub hash: String,
+    /// Requests routed to it this tick.
     pub requests: u64,
+    /// How many of this tick's `requests` failed.
     pub failed: u64,
+    /// Mirrored copies it received this tick.
     pub mirrored: u64,
+    /// How many of this tick's `mirrored` copies failed.
     pub mirrored_failed: u64,
 }
 
 /// The traffic of a run.
 #[derive(Debug, Clone)]
 pub struct Traffic {
+    /// The scenario's traffic settings (rate, tick) this run follows.
     pub model: TrafficModel,
     /// Fractional requests carried to the next tick, so that 0.5 rps sends one every 2 s.
     carry: f64,
     /// The same for mirrored copies.
     mirror_carry: f64,
+    /// Totals per version, in the order versions first received traffic.
     pub versions: Vec<Version>,
     /// Requests that found no destination at all (no Service endpoint).
     pub unrouted: u64,
 }
 
 impl Traffic {
+    /// A run's traffic before its first tick: no requests sent, nothing carried over.
     pub fn new(model: TrafficModel) -> Traffic {
         Traffic {
             model,
@@ -127,6 +143,11 @@ impl Traffic {
         rng: &mut impl rand::Rng,
     ) -> Vec<TickCounts> {
         let exact = self.model.rps * self.model.tick.as_millis() as f64 / 1000.0 + self.carry;
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "the value is the floor of a non-negative request count, and `as` saturates rather than wraps, so nothing is lost at any realistic rate"
+        )]
         let total = exact.floor() as u64;
         self.carry = exact - total as f64;
         let counts = split(total, dests);
@@ -149,6 +170,11 @@ impl Traffic {
         }
         if let Some(m) = mirror {
             let exact = total as f64 * m.share.clamp(0.0, 1.0) + self.mirror_carry;
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "the value is the floor of a non-negative request count, and `as` saturates rather than wraps, so nothing is lost at any realistic rate"
+            )]
             let n = exact.floor() as u64;
             self.mirror_carry = exact - n as f64;
             let failed = failures(m, n, rng);
@@ -279,6 +305,11 @@ impl Version {
 }
 
 /// Splits `total` requests by share with the largest-remainder method.
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "the value is the floor of a non-negative request count, and `as` saturates rather than wraps, so nothing is lost at any realistic rate"
+)]
 fn split(total: u64, dests: &[Destination]) -> Vec<u64> {
     let exact: Vec<f64> = dests
         .iter()

@@ -23,7 +23,7 @@ enum Loc<'k> {
 }
 
 /// Go's `ToInt` for an index: integers as they are, floats truncated.
-pub fn to_index(v: &Value, what: &str) -> Result<i64, String> {
+pub(super) fn to_index(v: &Value, what: &str) -> Result<i64, String> {
     match v {
         Value::Int(i) => Ok(*i),
         Value::Float(f) => Ok(go_float_to_int(*f)),
@@ -95,7 +95,7 @@ fn position(key: &Value, len: usize, what: &str) -> Result<usize, String> {
 }
 
 /// A map key: strings as they are; nil is Go's zero key, the empty string.
-pub fn map_key(key: &Value) -> Result<&str, String> {
+pub(super) fn map_key(key: &Value) -> Result<&str, String> {
     match key {
         Value::String(s) => Ok(s),
         Value::Nil => Ok(""),
@@ -108,7 +108,7 @@ pub fn map_key(key: &Value) -> Result<&str, String> {
 }
 
 /// `base[key]` / `base.key`, borrowing from `base` when it is borrowed.
-pub fn member<'a>(base: Cow<'a, Value>, key: &Value) -> Result<Cow<'a, Value>, String> {
+pub(super) fn member<'a>(base: Cow<'a, Value>, key: &Value) -> Result<Cow<'a, Value>, String> {
     let loc = locate(&base, key)?;
     Ok(match (base, loc) {
         (_, Loc::Missing) => Cow::Owned(Value::Nil),
@@ -135,7 +135,11 @@ pub fn member<'a>(base: Cow<'a, Value>, key: &Value) -> Result<Cow<'a, Value>, S
 }
 
 /// `base[from:to]` with Go-style clamping of the bounds.
-pub fn slice(base: &Value, from: Option<&Value>, to: Option<&Value>) -> Result<Value, String> {
+pub(super) fn slice(
+    base: &Value,
+    from: Option<&Value>,
+    to: Option<&Value>,
+) -> Result<Value, String> {
     let len = match base {
         Value::Array(items) => items.len(),
         Value::String(s) => s.len(),
@@ -167,7 +171,7 @@ pub fn slice(base: &Value, from: Option<&Value>, to: Option<&Value>) -> Result<V
 }
 
 /// `needle in haystack`: array membership (with `==`), or a map key; nothing is in nil.
-pub fn contains(needle: &Value, haystack: &Value) -> Result<bool, String> {
+pub(super) fn contains(needle: &Value, haystack: &Value) -> Result<bool, String> {
     match haystack {
         Value::Array(items) => Ok(items.iter().any(|item| loose_eq(item, needle))),
         Value::Map(fields) => Ok(fields.contains_key(map_key(needle)?)),

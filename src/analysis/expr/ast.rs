@@ -12,7 +12,7 @@ use super::value::Value;
 
 /// One node of the tree.
 #[derive(Debug, Clone)]
-pub struct Node {
+pub(super) struct Node {
     pub kind: Kind,
     /// 1-based column of the token that produced this node.
     pub col: usize,
@@ -22,7 +22,7 @@ pub struct Node {
 
 /// What a node does.
 #[derive(Debug, Clone)]
-pub enum Kind {
+pub(super) enum Kind {
     /// A constant (literals, and array literals made only of constants).
     Lit(Value),
     /// The `result` variable.
@@ -91,7 +91,7 @@ pub enum Kind {
 
 /// Unary operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnaryOp {
+pub(super) enum UnaryOp {
     Not,
     Neg,
     Plus,
@@ -99,14 +99,14 @@ pub enum UnaryOp {
 
 /// String operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StrOp {
+pub(super) enum StrOp {
     Contains,
     StartsWith,
     EndsWith,
 }
 
 impl StrOp {
-    pub fn symbol(self) -> &'static str {
+    pub(super) fn symbol(self) -> &'static str {
         match self {
             StrOp::Contains => "contains",
             StrOp::StartsWith => "startsWith",
@@ -117,7 +117,7 @@ impl StrOp {
 
 impl Node {
     /// Builds a node, refusing trees taller than `max_depth`.
-    pub fn new(kind: Kind, col: usize, max_depth: usize) -> Result<Node, ExprError> {
+    pub(super) fn new(kind: Kind, col: usize, max_depth: usize) -> Result<Node, ExprError> {
         let height = 1 + tallest_child(&kind);
         if height > max_depth {
             return Err(ExprError::at_col(
@@ -129,7 +129,7 @@ impl Node {
     }
 
     /// The constant this node stands for, if it is one.
-    pub fn as_lit(&self) -> Option<&Value> {
+    pub(super) fn as_lit(&self) -> Option<&Value> {
         match &self.kind {
             Kind::Lit(v) => Some(v),
             _ => None,
@@ -178,7 +178,7 @@ fn tallest_child(kind: &Kind) -> usize {
 
 /// Functions callable as `name(args)` (predicate builtins excepted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Func {
+pub(super) enum Func {
     // Argo's helpers (utils/evaluate/evaluate.go).
     AsInt,
     AsFloat,
@@ -231,7 +231,7 @@ pub enum Func {
 const MANY: usize = usize::MAX;
 
 /// Name, function, minimum and maximum argument count.
-pub const FUNCS: &[(&str, Func, usize, usize)] = &[
+pub(super) const FUNCS: &[(&str, Func, usize, usize)] = &[
     ("asInt", Func::AsInt, 1, 1),
     ("asFloat", Func::AsFloat, 1, 1),
     ("isNaN", Func::IsNaN, 1, 1),
@@ -279,7 +279,7 @@ pub const FUNCS: &[(&str, Func, usize, usize)] = &[
 ];
 
 impl Func {
-    pub fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         FUNCS
             .iter()
             .find(|(_, f, _, _)| *f == self)
@@ -289,7 +289,7 @@ impl Func {
 
 /// Builtins whose second argument is a predicate evaluated per element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PredFn {
+pub(super) enum PredFn {
     All,
     Any,
     None,
@@ -305,7 +305,7 @@ pub enum PredFn {
 }
 
 /// Name, function, and whether the predicate may be left out.
-pub const PRED_FUNCS: &[(&str, PredFn, bool)] = &[
+pub(super) const PRED_FUNCS: &[(&str, PredFn, bool)] = &[
     ("all", PredFn::All, false),
     ("any", PredFn::Any, false),
     ("none", PredFn::None, false),
@@ -321,7 +321,7 @@ pub const PRED_FUNCS: &[(&str, PredFn, bool)] = &[
 ];
 
 impl PredFn {
-    pub fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         PRED_FUNCS
             .iter()
             .find(|(_, f, _)| *f == self)
@@ -330,7 +330,7 @@ impl PredFn {
 }
 
 /// expr builtins this simulator does not implement, with the reason given to the user.
-pub const UNSUPPORTED_FUNCS: &[(&str, &str)] = &[
+pub(super) const UNSUPPORTED_FUNCS: &[(&str, &str)] = &[
     ("now", "it reads the wall clock"),
     ("duration", "time values are not modelled"),
     ("date", "time values are not modelled"),

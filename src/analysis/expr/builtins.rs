@@ -30,7 +30,7 @@ fn owned<'a>(v: Value) -> Out<'a> {
 }
 
 /// A placeholder for argument slots (see [`take`]).
-pub static NIL: Value = Value::Nil;
+pub(super) static NIL: Value = Value::Nil;
 
 /// Moves argument `i` out of its slot (leaving nil), so a borrowed argument can be returned
 /// as is and an owned one without a copy.
@@ -42,7 +42,7 @@ fn take<'a>(args: &mut [Cow<'a, Value>], i: usize) -> Cow<'a, Value> {
 }
 
 /// Calls `f` on its evaluated arguments. The parser has checked the argument count.
-pub fn call<'a>(
+pub(super) fn call<'a>(
     f: Func,
     args: &mut [Cow<'a, Value>],
     result: &'a Value,
@@ -366,7 +366,7 @@ fn array_arg<'v>(name: &str, v: &'v Value) -> Result<&'v [Value], String> {
 }
 
 /// Argo's `asInt`.
-pub fn as_int(v: &Value) -> Result<i64, String> {
+pub(super) fn as_int(v: &Value) -> Result<i64, String> {
     match v {
         Value::Float(x) => Ok(go_float_to_int(*x)),
         Value::Int(i) => Ok(*i),
@@ -384,7 +384,7 @@ pub fn as_int(v: &Value) -> Result<i64, String> {
 }
 
 /// Argo's `asFloat`.
-pub fn as_float(v: &Value) -> Result<f64, String> {
+pub(super) fn as_float(v: &Value) -> Result<f64, String> {
     match v {
         Value::Float(x) => Ok(*x),
         Value::Int(i) => Ok(*i as f64),
@@ -416,7 +416,7 @@ fn float_param(v: &Value, name: &str) -> Result<f64, String> {
 /// Go's `strconv.ParseFloat(s, 64)`, near enough: decimal and `inf`/`infinity`/`nan`
 /// spellings; a finite literal beyond the float range is "value out of range" (Rust would
 /// silently give infinity). Go's hex floats (`0x1p-2`) are not accepted.
-pub fn parse_go_float(s: &str) -> Result<f64, &'static str> {
+pub(super) fn parse_go_float(s: &str) -> Result<f64, &'static str> {
     let x: f64 = s.parse().map_err(|_| "invalid syntax")?;
     let unsigned = s.trim_start_matches(['+', '-']).to_ascii_lowercase();
     if x.is_infinite() && !unsigned.starts_with("inf") {

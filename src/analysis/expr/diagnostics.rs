@@ -10,7 +10,7 @@ use super::ast::{FUNCS, PRED_FUNCS, PredFn, UNSUPPORTED_FUNCS};
 use super::lexer::Tok;
 
 /// A token as error messages show it.
-pub fn describe(tok: &Tok) -> String {
+pub(super) fn describe(tok: &Tok) -> String {
     match tok {
         Tok::Ident(n) => format!("`{n}`"),
         Tok::Number(t) => format!("`{t}`"),
@@ -23,7 +23,7 @@ pub fn describe(tok: &Tok) -> String {
 
 #[cold]
 #[inline(never)]
-pub fn too_deep(col: usize) -> ExprError {
+pub(super) fn too_deep(col: usize) -> ExprError {
     ExprError::at_col(
         col,
         format!("expression is nested too deeply (more than {MAX_DEPTH} levels)"),
@@ -32,7 +32,7 @@ pub fn too_deep(col: usize) -> ExprError {
 
 #[cold]
 #[inline(never)]
-pub fn mixed_coalesce(op: &str, col: usize) -> ExprError {
+pub(super) fn mixed_coalesce(op: &str, col: usize) -> ExprError {
     ExprError::at_col(
         col,
         format!("operator `{op}` and `??` cannot be mixed; wrap either in parentheses"),
@@ -41,7 +41,7 @@ pub fn mixed_coalesce(op: &str, col: usize) -> ExprError {
 
 #[cold]
 #[inline(never)]
-pub fn bad_pipe(found: &Tok, col: usize) -> ExprError {
+pub(super) fn bad_pipe(found: &Tok, col: usize) -> ExprError {
     ExprError::at_col(
         col,
         format!(
@@ -53,7 +53,7 @@ pub fn bad_pipe(found: &Tok, col: usize) -> ExprError {
 
 #[cold]
 #[inline(never)]
-pub fn pointer_outside(name: Option<&str>, col: usize) -> ExprError {
+pub(super) fn pointer_outside(name: Option<&str>, col: usize) -> ExprError {
     let what = match name {
         Some(n) => format!("`#{n}`"),
         None => "`.field`".to_string(),
@@ -66,7 +66,7 @@ pub fn pointer_outside(name: Option<&str>, col: usize) -> ExprError {
 
 #[cold]
 #[inline(never)]
-pub fn bad_pointer(name: &str, col: usize) -> ExprError {
+pub(super) fn bad_pointer(name: &str, col: usize) -> ExprError {
     let message = if name == "acc" {
         "`#acc` belongs to `reduce`, which is not supported".to_string()
     } else {
@@ -77,7 +77,7 @@ pub fn bad_pointer(name: &str, col: usize) -> ExprError {
 
 #[cold]
 #[inline(never)]
-pub fn bad_map_key(found: &Tok, col: usize) -> ExprError {
+pub(super) fn bad_map_key(found: &Tok, col: usize) -> ExprError {
     ExprError::at_col(
         col,
         format!(
@@ -89,7 +89,7 @@ pub fn bad_map_key(found: &Tok, col: usize) -> ExprError {
 
 #[cold]
 #[inline(never)]
-pub fn bad_property(found: &Tok, col: usize) -> ExprError {
+pub(super) fn bad_property(found: &Tok, col: usize) -> ExprError {
     ExprError::at_col(
         col,
         format!(
@@ -101,7 +101,7 @@ pub fn bad_property(found: &Tok, col: usize) -> ExprError {
 
 #[cold]
 #[inline(never)]
-pub fn method_call(name: &str, col: usize) -> ExprError {
+pub(super) fn method_call(name: &str, col: usize) -> ExprError {
     ExprError::at_col(
         col,
         format!("method calls are not supported (`.{name}(...)`)"),
@@ -110,7 +110,7 @@ pub fn method_call(name: &str, col: usize) -> ExprError {
 
 #[cold]
 #[inline(never)]
-pub fn unknown_function(name: &str, col: usize) -> ExprError {
+pub(super) fn unknown_function(name: &str, col: usize) -> ExprError {
     match UNSUPPORTED_FUNCS.iter().find(|(n, _)| *n == name) {
         Some((_, why)) => {
             ExprError::at_col(col, format!("function `{name}` is not supported: {why}"))
@@ -122,7 +122,7 @@ pub fn unknown_function(name: &str, col: usize) -> ExprError {
 
 #[cold]
 #[inline(never)]
-pub fn arity_error(name: &str, min: usize, max: usize, got: usize, col: usize) -> ExprError {
+pub(super) fn arity_error(name: &str, min: usize, max: usize, got: usize, col: usize) -> ExprError {
     let expected = match (min, max) {
         (a, b) if a == b => format!("{a}"),
         (a, usize::MAX) => format!("at least {a}"),
@@ -141,7 +141,7 @@ pub fn arity_error(name: &str, min: usize, max: usize, got: usize, col: usize) -
 
 #[cold]
 #[inline(never)]
-pub fn missing_predicate(f: PredFn, col: usize) -> ExprError {
+pub(super) fn missing_predicate(f: PredFn, col: usize) -> ExprError {
     let name = f.name();
     ExprError::at_col(
         col,
@@ -154,7 +154,7 @@ pub fn missing_predicate(f: PredFn, col: usize) -> ExprError {
 /// The error for a name that is neither `result` nor a function.
 #[cold]
 #[inline(never)]
-pub fn name_error(name: &str, col: usize) -> ExprError {
+pub(super) fn name_error(name: &str, col: usize) -> ExprError {
     if FUNCS.iter().any(|(n, ..)| *n == name) || PRED_FUNCS.iter().any(|(n, ..)| *n == name) {
         return ExprError::at_col(
             col,
@@ -186,7 +186,7 @@ pub fn name_error(name: &str, col: usize) -> ExprError {
 }
 
 /// Levenshtein distance, case-insensitive (so `Result` suggests `result`).
-pub fn edit_distance(a: &str, b: &str) -> usize {
+pub(super) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.to_lowercase().chars().collect();
     let b: Vec<char> = b.to_lowercase().chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();

@@ -18,7 +18,7 @@ use super::value::Value;
 use super::{ExprError, MAX_ELEMENTS, MAX_STEPS, MAX_STRING_BYTES, REGEX_SIZE_LIMIT};
 
 /// Why evaluation of a sub-expression stopped early.
-pub enum Stop {
+pub(super) enum Stop {
     /// A real error: it ends the evaluation.
     Error(ExprError),
     /// `?.` met nil: the enclosing optional chain evaluates to nil.
@@ -35,7 +35,7 @@ type Eval<'a> = Result<Cow<'a, Value>, Stop>;
 
 /// Work counters shared with the builtins.
 #[derive(Debug, Default)]
-pub struct Budget {
+pub(super) struct Budget {
     steps: u64,
     elements: usize,
     string_bytes: usize,
@@ -43,7 +43,7 @@ pub struct Budget {
 
 impl Budget {
     /// Accounts for `n` units of work (node visits, comparisons inside builtins).
-    pub fn steps(&mut self, n: usize) -> Result<(), String> {
+    pub(super) fn steps(&mut self, n: usize) -> Result<(), String> {
         self.steps = self.steps.saturating_add(n as u64);
         if self.steps > MAX_STEPS {
             return Err(format!(
@@ -54,7 +54,7 @@ impl Budget {
     }
 
     /// Accounts for `n` array or map elements about to be created.
-    pub fn elements(&mut self, n: usize) -> Result<(), String> {
+    pub(super) fn elements(&mut self, n: usize) -> Result<(), String> {
         self.elements = self.elements.saturating_add(n);
         if self.elements > MAX_ELEMENTS {
             return Err(format!(
@@ -65,7 +65,7 @@ impl Budget {
     }
 
     /// Accounts for `n` bytes of string about to be created.
-    pub fn bytes(&mut self, n: usize) -> Result<(), String> {
+    pub(super) fn bytes(&mut self, n: usize) -> Result<(), String> {
         self.string_bytes = self.string_bytes.saturating_add(n);
         if self.string_bytes > MAX_STRING_BYTES {
             return Err(format!(
@@ -76,7 +76,7 @@ impl Budget {
     }
 
     /// Accounts for a freshly computed value (shallow: its own elements or bytes).
-    pub fn value(&mut self, v: &Value) -> Result<(), String> {
+    pub(super) fn value(&mut self, v: &Value) -> Result<(), String> {
         match v {
             Value::Array(items) => self.elements(items.len()),
             Value::Map(fields) => self.elements(fields.len()),
@@ -93,14 +93,14 @@ struct Scope<'a> {
 }
 
 /// Evaluation state.
-pub struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     result: &'a Value,
     scopes: Vec<Scope<'a>>,
     pub budget: Budget,
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(result: &'a Value) -> Self {
+    pub(super) fn new(result: &'a Value) -> Self {
         Ctx {
             result,
             scopes: Vec::new(),
@@ -149,7 +149,7 @@ fn want_str<'v>(node: &Node, v: &'v Value, role: impl FnOnce() -> String) -> Res
 /// This is only a dispatcher: each kind of node is handled by its own function, so the stack
 /// frame of one tree level holds just that kind's locals. (One big `match` would give every
 /// level the frame of the largest arm — about 15 KiB in debug builds.)
-pub fn eval<'a>(node: &'a Node, ctx: &mut Ctx<'a>) -> Eval<'a> {
+pub(super) fn eval<'a>(node: &'a Node, ctx: &mut Ctx<'a>) -> Eval<'a> {
     at(node, ctx.budget.steps(1))?;
     match &node.kind {
         Kind::Lit(v) => Ok(Cow::Borrowed(v)),

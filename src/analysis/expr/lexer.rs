@@ -16,7 +16,7 @@ use super::value::Value;
 
 /// What a token is.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Tok {
+pub(super) enum Tok {
     /// A name: `result`, `len`, `true`, `nil`, a map key or a property.
     Ident(String),
     /// A number literal, as written (the parser decides int or float).
@@ -33,7 +33,7 @@ pub enum Tok {
 
 /// A token and the column where it starts.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Token {
+pub(super) struct Token {
     pub tok: Tok,
     pub col: usize,
 }
@@ -60,7 +60,7 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// Splits `src` into tokens; the last one is always [`Tok::Eof`].
-pub fn tokenize(src: &str) -> Result<Vec<Token>, ExprError> {
+pub(super) fn tokenize(src: &str) -> Result<Vec<Token>, ExprError> {
     let mut lx = Lexer {
         chars: src.chars().collect(),
         pos: 0,
@@ -332,7 +332,7 @@ impl Lexer {
 
 /// Converts a number token as expr does: underscores dropped, `0x`/`0o`/`0b` integers,
 /// a `.` or exponent makes a float, anything else is a decimal integer.
-pub fn number_literal(text: &str, col: usize) -> Result<Value, ExprError> {
+pub(super) fn number_literal(text: &str, col: usize) -> Result<Value, ExprError> {
     let clean: String = text.chars().filter(|c| *c != '_').collect();
     let lower = clean.to_ascii_lowercase();
     let int = |digits: &str, radix: u32, what: &str| -> Result<Value, ExprError> {

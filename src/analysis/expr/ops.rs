@@ -16,7 +16,7 @@ use super::value::Value;
 
 /// Arithmetic operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArithOp {
+pub(super) enum ArithOp {
     Add,
     Sub,
     Mul,
@@ -27,7 +27,7 @@ pub enum ArithOp {
 
 impl ArithOp {
     /// The operator as written in expressions, for messages.
-    pub fn symbol(self) -> &'static str {
+    pub(super) fn symbol(self) -> &'static str {
         match self {
             ArithOp::Add => "+",
             ArithOp::Sub => "-",
@@ -41,7 +41,7 @@ impl ArithOp {
 
 /// Ordering comparisons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CmpOp {
+pub(super) enum CmpOp {
     Lt,
     Le,
     Gt,
@@ -50,7 +50,7 @@ pub enum CmpOp {
 
 impl CmpOp {
     /// The operator as written in expressions, for messages.
-    pub fn symbol(self) -> &'static str {
+    pub(super) fn symbol(self) -> &'static str {
         match self {
             CmpOp::Lt => "<",
             CmpOp::Le => "<=",
@@ -71,7 +71,7 @@ impl CmpOp {
 
 /// expr's `==`: numeric across int/float, structural on arrays, Go `DeepEqual` on maps,
 /// false (not an error) between different kinds.
-pub fn loose_eq(a: &Value, b: &Value) -> bool {
+pub(super) fn loose_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => x == y,
         (Value::Int(x), Value::Float(y)) => (*x as f64) == *y,
@@ -106,7 +106,7 @@ fn deep_eq(a: &Value, b: &Value) -> bool {
 }
 
 /// `a OP b` for an ordering operator.
-pub fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, String> {
+pub(super) fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, String> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Ok(op.test(x, y)),
         (Value::Int(x), Value::Float(y)) => Ok(op.test(&(*x as f64), y)),
@@ -123,7 +123,7 @@ pub fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, String> {
 }
 
 /// `a OP b` for an arithmetic operator.
-pub fn arith(op: ArithOp, a: &Value, b: &Value) -> Result<Value, String> {
+pub(super) fn arith(op: ArithOp, a: &Value, b: &Value) -> Result<Value, String> {
     // Widen to a pair of numbers first: every operator accepts those.
     let nums = match (a, b) {
         (Value::Int(x), Value::Int(y)) => Some(Num::Ints(*x, *y)),
@@ -202,7 +202,7 @@ impl Num {
 /// Go's `int64(f)` conversion of a float as the amd64 machines Argo runs on perform it:
 /// truncation toward zero, and `MinInt64` for NaN and out-of-range values (the CVTTSD2SI
 /// "integer indefinite" result) — Rust's `as` would saturate instead.
-pub fn go_float_to_int(f: f64) -> i64 {
+pub(super) fn go_float_to_int(f: f64) -> i64 {
     // 2^63 is exactly representable; anything at or beyond it does not fit.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;
     // NaN is in no range, so it takes this branch too.

@@ -32,7 +32,7 @@ use super::value::Value;
 use super::{ExprError, MAX_DEPTH, REGEX_SIZE_LIMIT};
 
 /// Parses a token stream (as `tokenize` makes it, ending in `Eof`) into a tree.
-pub fn parse(mut tokens: Vec<Token>) -> Result<Node, ExprError> {
+pub(super) fn parse(mut tokens: Vec<Token>) -> Result<Node, ExprError> {
     if tokens.last().is_none_or(|t| t.tok != Tok::Eof) {
         // Keep the "always ends with Eof" invariant the accessors below rely on.
         let col = tokens.last().map_or(1, |t| t.col + 1);

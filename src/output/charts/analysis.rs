@@ -12,7 +12,7 @@ use super::threshold::{self, Threshold};
 use super::{ChartInput, Drawn};
 
 /// Metric names in the order of their first measurement.
-pub fn metrics(input: &ChartInput) -> Vec<String> {
+pub(super) fn metrics(input: &ChartInput) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for m in &input.measurements {
         if !out.contains(&m.metric) {
@@ -61,7 +61,7 @@ fn legend() -> Vec<Legend> {
     ]
 }
 
-pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, input: &ChartInput) -> Drawn
+pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, input: &ChartInput) -> Drawn
 where
     DB::ErrorType: 'static,
 {

@@ -15,7 +15,7 @@ use plotters_backend::{
 };
 
 /// A backend whose text is drawn with correct glyph positions.
-pub struct GlyphFix<DB>(pub DB);
+pub(super) struct GlyphFix<DB>(pub DB);
 
 /// The embedded DejaVu Sans face of a style (charts use only regular and bold).
 fn face(style: FontStyle) -> Option<FontRef<'static>> {

@@ -54,7 +54,7 @@ fn band_polygon(upper: &[(f64, f64)], lower: &[(f64, f64)]) -> Vec<(f64, f64)> {
     upper.iter().chain(lower.iter().rev()).copied().collect()
 }
 
-pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, input: &ChartInput) -> Drawn
+pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, input: &ChartInput) -> Drawn
 where
     DB::ErrorType: 'static,
 {

@@ -18,9 +18,9 @@ use crate::output::series::Series;
 use crate::sim::{EntryKind, Journal};
 
 /// The stable ReplicaSet at the end of the run.
-pub const STABLE: RGBColor = RGBColor(31, 119, 180);
+pub(super) const STABLE: RGBColor = RGBColor(31, 119, 180);
 /// The newest ReplicaSet created after the stable one (the canary, promoted or not).
-pub const CANARY: RGBColor = RGBColor(230, 115, 0);
+pub(super) const CANARY: RGBColor = RGBColor(230, 115, 0);
 /// Every other ReplicaSet, in creation order (cycled).
 const OTHERS: [RGBColor; 6] = [
     RGBColor(44, 160, 44),
@@ -30,30 +30,30 @@ const OTHERS: [RGBColor; 6] = [
     RGBColor(150, 150, 30),
     RGBColor(23, 160, 180),
 ];
-pub const INK: RGBColor = RGBColor(40, 40, 40);
-pub const GRID: RGBColor = RGBColor(225, 225, 225);
-pub const BOUNDARY: RGBColor = RGBColor(150, 150, 150);
-pub const GOOD: RGBColor = RGBColor(30, 140, 60);
-pub const BAD: RGBColor = RGBColor(210, 30, 30);
-pub const WARN: RGBColor = RGBColor(235, 150, 0);
+pub(super) const INK: RGBColor = RGBColor(40, 40, 40);
+pub(super) const GRID: RGBColor = RGBColor(225, 225, 225);
+pub(super) const BOUNDARY: RGBColor = RGBColor(150, 150, 150);
+pub(super) const GOOD: RGBColor = RGBColor(30, 140, 60);
+pub(super) const BAD: RGBColor = RGBColor(210, 30, 30);
+pub(super) const WARN: RGBColor = RGBColor(235, 150, 0);
 
-pub const FONT: &str = "sans-serif";
-pub const WIDTH_MARGIN: u32 = 20;
+pub(super) const FONT: &str = "sans-serif";
+pub(super) const WIDTH_MARGIN: u32 = 20;
 /// The width of the y labels' area, left of every plot.
-pub const Y_LABEL_AREA: u32 = 60;
+pub(super) const Y_LABEL_AREA: u32 = 60;
 
 /// A chart whose x axis is virtual seconds with round key points.
-pub type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<TimeAxis, RangedCoordf64>>;
+pub(super) type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<TimeAxis, RangedCoordf64>>;
 
 /// Virtual seconds from 0 to the end of the run, with grid lines and labels at round time
 /// steps (`time_ticks`) rather than plotters' decimal ones.
-pub struct TimeAxis {
+pub(super) struct TimeAxis {
     inner: RangedCoordf64,
     ticks: Vec<f64>,
 }
 
 impl TimeAxis {
-    pub fn new(end: f64) -> Self {
+    pub(super) fn new(end: f64) -> Self {
         TimeAxis {
             inner: (0.0..end).into(),
             ticks: time_ticks(end),
@@ -86,7 +86,7 @@ impl Ranged for TimeAxis {
 /// The colour of each ReplicaSet: the stable one at the end of the run (the last status'
 /// `stableRS`) is blue, the newest one created after it orange, the rest from a fixed palette
 /// in creation order. A ReplicaSet keeps its colour in every chart.
-pub fn rs_colours(series: &Series, journal: &Journal) -> Vec<RGBColor> {
+pub(super) fn rs_colours(series: &Series, journal: &Journal) -> Vec<RGBColor> {
     let stable_hash = journal
         .entries
         .iter()
@@ -120,13 +120,13 @@ pub fn rs_colours(series: &Series, journal: &Journal) -> Vec<RGBColor> {
 }
 
 /// A lighter shade of a colour (not-ready pods, failed-request fills).
-pub fn light(c: RGBColor, amount: f64) -> RGBColor {
+pub(super) fn light(c: RGBColor, amount: f64) -> RGBColor {
     let mix = |v: u8| (f64::from(v) + (255.0 - f64::from(v)) * amount).round() as u8;
     RGBColor(mix(c.0), mix(c.1), mix(c.2))
 }
 
 /// Seconds as the axis shows them: `mm:ss`, or `h:mm:ss` when the run is an hour or longer.
-pub fn fmt_time(secs: f64, long: bool) -> String {
+pub(super) fn fmt_time(secs: f64, long: bool) -> String {
     let s = secs.max(0.0).round() as u64;
     if long {
         format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
@@ -136,7 +136,7 @@ pub fn fmt_time(secs: f64, long: bool) -> String {
 }
 
 /// Round time steps for the x axis: at most about 12 labels.
-pub fn time_ticks(end: f64) -> Vec<f64> {
+pub(super) fn time_ticks(end: f64) -> Vec<f64> {
     const STEPS: [f64; 16] = [
         1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0,
         21600.0, 43200.0,
@@ -151,21 +151,21 @@ pub fn time_ticks(end: f64) -> Vec<f64> {
 }
 
 /// The x range of every chart: the whole run, at least one second.
-pub fn x_end(input: &ChartInput) -> f64 {
+pub(super) fn x_end(input: &ChartInput) -> f64 {
     secs(input.series.end()).max(1.0)
 }
 
-pub fn secs(t: SimTime) -> f64 {
+pub(super) fn secs(t: SimTime) -> f64 {
     t.as_secs_f64()
 }
 
 /// One legend entry: a swatch and its text.
-pub struct Legend {
+pub(super) struct Legend {
     pub label: String,
     pub swatch: Swatch,
 }
 
-pub enum Swatch {
+pub(super) enum Swatch {
     Line(RGBColor),
     Dashed(RGBColor),
     Fill(RGBColor),
@@ -209,7 +209,7 @@ where
 }
 
 /// Splits the page: title on top, legend rows at the bottom; returns the area left for plots.
-pub fn page<DB: DrawingBackend>(
+pub(super) fn page<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     legend: &[Legend],
@@ -275,7 +275,7 @@ where
 }
 
 /// How one plot's axes look.
-pub struct PlotSpec<'s> {
+pub(super) struct PlotSpec<'s> {
     pub y: Range<f64>,
     pub y_desc: &'s str,
     /// Room kept above the plot (the weight chart's step labels).
@@ -287,7 +287,7 @@ pub struct PlotSpec<'s> {
 }
 
 /// A plot over the whole run with the time axis and the spec's y axis.
-pub fn plot<'a, DB: DrawingBackend>(
+pub(super) fn plot<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     end: f64,
     spec: &PlotSpec<'_>,
@@ -340,7 +340,7 @@ where
 /// A step function through `(t, value)` points: each value holds until the next different
 /// one, the last one until `end`. Repeated values and points are dropped: plotters' thick
 /// lines bend oddly at zero-length segments.
-pub fn steps<T: Copy + PartialEq>(
+pub(super) fn steps<T: Copy + PartialEq>(
     points: impl IntoIterator<Item = (f64, T)>,
     end: f64,
 ) -> Vec<(f64, T)> {
@@ -367,7 +367,10 @@ pub fn steps<T: Copy + PartialEq>(
 
 /// Faint vertical lines where steps started, behind the data, so every chart lines up with
 /// the weight chart's labelled boundaries.
-pub fn boundary_lines<DB: DrawingBackend>(chart: &mut Plot<'_, DB>, input: &ChartInput) -> Drawn
+pub(super) fn boundary_lines<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    input: &ChartInput,
+) -> Drawn
 where
     DB::ErrorType: 'static,
 {

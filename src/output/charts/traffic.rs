@@ -87,7 +87,7 @@ fn max_of(lines: &[Vec<(f64, f64)>]) -> f64 {
     lines.iter().flatten().map(|p| p.1).fold(0.0, f64::max)
 }
 
-pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, input: &ChartInput) -> Drawn
+pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, input: &ChartInput) -> Drawn
 where
     DB::ErrorType: 'static,
 {

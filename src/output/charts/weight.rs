@@ -28,7 +28,7 @@ const DEGRADED: RGBColor = RGBColor(255, 200, 200);
 
 /// Step boundaries worth a line: where at least one step really ran. A step skipped in the
 /// instant it started (the initial deploy promotes at once) is left out.
-pub fn labelled_boundaries(input: &ChartInput) -> Vec<(f64, String)> {
+pub(super) fn labelled_boundaries(input: &ChartInput) -> Vec<(f64, String)> {
     let ran: Vec<_> = input
         .spans
         .iter()
@@ -86,7 +86,7 @@ fn phase_bands(input: &ChartInput, end: f64) -> Vec<(f64, f64, Phase)> {
     out
 }
 
-pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, input: &ChartInput) -> Drawn
+pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, input: &ChartInput) -> Drawn
 where
     DB::ErrorType: 'static,
 {

@@ -1,0 +1,306 @@
+//! Analysis and traffic through the command line: the upstream example templates lint with
+//! every unsimulated provider setting named, the event log carries AnalysisRun and
+//! Measurement events, the summary reports requests and failures per version, runs with
+//! traffic are deterministic per seed, and mistakes in templates or metric models are input
+//! errors (exit code 2) that name the file, line and field.
+
+use crate::common::{Outcome, examples_dir, sim, write_temp};
+use std::fs;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+const BAD_CANARY: &str = "scenarios/analysis-bad-canary-aborted.yaml";
+
+#[test]
+fn every_example_template_lints_and_names_what_is_not_simulated() {
+    let mut files: Vec<PathBuf> = fs::read_dir(examples_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .filter(|p| {
+            let text = fs::read_to_string(p).unwrap();
+            text.contains("kind: AnalysisTemplate")
+                || text.contains("kind: ClusterAnalysisTemplate")
+        })
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 6,
+        "expected the example templates, found {files:?}"
+    );
+    for f in &files {
+        let text = fs::read_to_string(f).unwrap();
+        // `lint` checks what `run` would run: a file of templates alone has no Rollout, so it
+        // is given with the demo's Rollout, as a user gives templates next to their Rollout.
+        let o = if text.contains("kind: Rollout") {
+            sim(&["lint", f.to_str().unwrap()])
+        } else {
+            sim(&[
+                "lint",
+                "scenarios/manifests/rollouts-demo.yaml",
+                f.to_str().unwrap(),
+            ])
+        };
+        // The template documents themselves must never be the problem; the Rollouts next to
+        // them (experiment steps included) lint cleanly too.
+        let template_errors: Vec<&str> = o
+            .stderr
+            .lines()
+            .filter(|l| l.contains(": error: ") && l.contains(".metrics["))
+            .collect();
+        assert!(
+            template_errors.is_empty(),
+            "{}: {template_errors:?}",
+            f.display()
+        );
+        assert_eq!(o.code, 0, "{}\n{}", f.display(), o.stderr);
+        // One note per metric, naming the provider and the settings that go unused.
+        for provider in ["prometheus:", "job:", "web:"] {
+            if text.contains(&format!("      {provider}"))
+                || text.contains(&format!("        {provider}"))
+            {
+                let name = provider.trim_end_matches(':');
+                // Notes are printed with the lint report, on stdout.
+                assert!(
+                    o.stdout.lines().any(|l| l.contains(": note: ")
+                        && l.contains(&format!("the {name} provider is not simulated ("))
+                        && l.contains("not used)")),
+                    "{}: no note for {name}\n{}",
+                    f.display(),
+                    o.stdout
+                );
+            }
+        }
+    }
+}
+
+fn events(seed: &str) -> Vec<Value> {
+    let o = sim(&["run", BAD_CANARY, "--format", "json", "--seed", seed]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    o.stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
+#[test]
+fn event_log_has_runs_measurements_and_traffic_per_version() {
+    let ev = events("41");
+    let kinds: Vec<&str> = ev.iter().filter_map(|e| e["kind"].as_str()).collect();
+    for k in [
+        "AnalysisRunCreated",
+        "Measurement",
+        "AnalysisRunCompleted",
+        "Traffic",
+    ] {
+        assert!(kinds.contains(&k), "no {k} event");
+    }
+    let m = ev.iter().find(|e| e["kind"] == "Measurement").unwrap();
+    assert_eq!(m["metric"], "success-rate");
+    assert_eq!(m["phase"], "Failed");
+    // A Prometheus value is a vector, printed as Argo prints it.
+    let v = m["value"].as_str().unwrap();
+    assert!(v.starts_with("[0.") && v.ends_with(']'), "{v}");
+    let done = ev
+        .iter()
+        .find(|e| e["kind"] == "AnalysisRunCompleted")
+        .unwrap();
+    assert_eq!(done["phase"], "Failed");
+
+    let status = &ev.last().unwrap()["status"];
+    let traffic = status["traffic"].as_array().unwrap();
+    assert_eq!(traffic.len(), 2, "{traffic:?}");
+    let bad = traffic
+        .iter()
+        .find(|v| v["image"] == "example/checkout:1.5-bad")
+        .unwrap();
+    let good = traffic
+        .iter()
+        .find(|v| v["image"] == "example/checkout:1.4")
+        .unwrap();
+    let (bad_req, bad_failed) = (
+        bad["requests"].as_u64().unwrap(),
+        bad["failed"].as_u64().unwrap(),
+    );
+    let good_req = good["requests"].as_u64().unwrap();
+    // 20 % errors on the canary, about 0.1 % on the stable; every request is accounted for.
+    assert!(bad_failed * 100 > bad_req * 12 && bad_failed * 100 < bad_req * 28);
+    assert!(good["failed"].as_u64().unwrap() * 100 < good_req);
+    // The Traffic events add up to the summary.
+    let summed: u64 = ev
+        .iter()
+        .filter(|e| e["kind"] == "Traffic")
+        .flat_map(|e| e["versions"].as_array().unwrap().clone())
+        .filter(|v| v["hash"] == bad["hash"])
+        .map(|v| v["failed"].as_u64().unwrap())
+        .sum();
+    assert_eq!(summed, bad_failed);
+
+    // The text summary says the same.
+    let o = sim(&["run", BAD_CANARY]);
+    let line = o
+        .stdout
+        .lines()
+        .find(|l| l.contains("traffic example/checkout:1.5-bad"))
+        .expect("a traffic line for the canary");
+    assert!(
+        line.contains(&format!("{bad_req} requests, {bad_failed} failed")),
+        "{line}"
+    );
+}
+
+#[test]
+fn traffic_and_measurements_follow_the_seed() {
+    let a = sim(&["run", BAD_CANARY, "--format", "json", "--seed", "5"]).stdout;
+    let b = sim(&["run", BAD_CANARY, "--format", "json", "--seed", "5"]).stdout;
+    assert_eq!(a, b, "same seed, same bytes");
+    let failed = |log: &str| -> u64 {
+        log.lines()
+            .filter(|l| l.contains("\"kind\":\"Traffic\""))
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                v["versions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x["failed"].as_u64().unwrap())
+                    .sum::<u64>()
+            })
+            .sum()
+    };
+    let c = sim(&["run", BAD_CANARY, "--format", "json", "--seed", "6"]).stdout;
+    assert_ne!(failed(&a), failed(&c), "another seed draws other failures");
+}
+
+/// Writes a scenario into a temporary folder and runs `test` on it.
+fn test_text(text: &str) -> (Outcome, tempfile::TempDir) {
+    let (dir, p) = write_temp("s.yaml", text);
+    (sim(&["test", p.to_str().unwrap()]), dir)
+}
+
+const SCENARIO: &str = r#"name: t
+objects:
+  - apiVersion: argoproj.io/v1alpha1
+    kind: AnalysisTemplate
+    metadata: {name: rate}
+    spec:
+      metrics:
+      - name: rate
+        successCondition: result[0] >= 0.95
+        provider:
+          prometheus: {query: "up"}
+  - apiVersion: argoproj.io/v1alpha1
+    kind: Rollout
+    metadata: {name: app}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: app}}
+      template:
+        metadata: {labels: {app: app}}
+        spec:
+          containers: [{name: app, image: "app:1"}]
+      strategy:
+        canary:
+          steps:
+          - setWeight: 50
+          - analysis: {templates: [{templateName: rate}]}
+metrics:
+  rate: {value: 1}
+script:
+  - wait: {phase: Healthy}
+  - setImage: app:2
+  - wait: {phase: Healthy, revision: 2}
+"#;
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn the_base_scenario_passes() {
+    let (o, _d) = test_text(SCENARIO);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+}
+
+#[test]
+fn a_metric_without_a_model_is_named() {
+    let text = SCENARIO.replace("  rate: {value: 1}\n", "  other: {value: 1}\n");
+    let (o, _d) = test_text(&text);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    let want = format!("s.yaml:{}:", line_of(&text, "      - name: rate"));
+    assert!(
+        o.stderr
+            .lines()
+            .any(|l| l.contains(&want)
+                && l.contains("metric `rate` (prometheus provider) has no model")),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn a_missing_template_is_named_where_it_is_referenced() {
+    let text = SCENARIO.replace("templateName: rate}", "templateName: rates}");
+    let (o, _d) = test_text(&text);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    let want = format!("s.yaml:{}:", line_of(&text, "templateName: rates"));
+    assert!(
+        o.stderr
+            .lines()
+            .any(|l| l.contains(&want) && l.contains("AnalysisTemplate `rates` not found")),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn an_unbounded_metric_in_a_step_is_refused() {
+    let text = SCENARIO.replace(
+        "      - name: rate\n",
+        "      - name: rate\n        interval: 30s\n",
+    );
+    let (o, _d) = test_text(&text);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("runs indefinitely"), "{}", o.stderr);
+}
+
+#[test]
+fn a_condition_that_does_not_compile_names_its_field() {
+    let text = SCENARIO.replace("result[0] >= 0.95", "result[0] >= = 0.95");
+    let (o, _d) = test_text(&text);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    let want = format!("s.yaml:{}:", line_of(&text, "successCondition"));
+    assert!(
+        o.stderr.lines().any(|l| l.contains(&want)
+            && l.contains("spec.metrics[0].successCondition")
+            && l.contains("does not compile")),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn a_traffic_model_without_traffic_is_refused() {
+    let text = SCENARIO.replace("rate: {value: 1}", "rate: {successRate: canary}");
+    let (o, _d) = test_text(&text);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("add `traffic: {rps: 100}`"),
+        "{}",
+        o.stderr
+    );
+    let text = text.replace("\nmetrics:\n", "\ntraffic: {rps: 100}\nmetrics:\n");
+    let (o, _d) = test_text(&text);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+}
+
+#[test]
+fn a_failing_value_aborts_the_update() {
+    // The same scenario with the model answering 0.5: the analysis step fails and the
+    // rollout aborts, so the wait for revision 2 to be Healthy fails (exit 1).
+    let text = SCENARIO.replace("rate: {value: 1}", "rate: {value: 0.5}");
+    let (o, _d) = test_text(&text);
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("got Degraded"), "{}", o.stdout);
+}

@@ -1,0 +1,81 @@
+//! The `events.jsonl` format, locked byte for byte.
+//!
+//! Every output (`get`, `watch`, charts, `plan`, the report) is read from the journal, and the
+//! event log is the journal as users and their tools see it. These snapshots hold the whole log
+//! of a few bundled scenarios chosen to cover its kinds of entry: a canary with analysis, a
+//! blue-green with a manual promotion, an abort with traffic routing, and a failing experiment.
+//! A change that moves one byte — a renamed field, a reordered key, a float printed otherwise,
+//! an entry added or dropped — fails here, so a refactor that must not change behaviour can be
+//! shown not to, and a deliberate change to the format is reviewed as a snapshot diff
+//! (`cargo insta review`, or `INSTA_UPDATE=always` and `git diff`).
+
+use std::fs;
+
+use tempfile::TempDir;
+
+use crate::common::{scenario_path, sim};
+
+/// The event log of a bundled scenario at its own seed, as `run --format json` prints it.
+#[track_caller]
+fn event_log(scenario: &str) -> String {
+    let path = scenario_path(scenario);
+    let o = sim(&["run", path.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(o.code, 0, "{scenario} runs and passes\n{}", o.stderr);
+    // insta compares snapshots without their trailing newline; the file ends with exactly one.
+    assert!(
+        o.stdout.ends_with("}\n"),
+        "{scenario}: the log ends with one newline"
+    );
+    o.stdout
+}
+
+#[test]
+fn canary_with_analysis() {
+    insta::assert_snapshot!(
+        "canary_with_analysis",
+        event_log("analysis-good-canary-promoted.yaml")
+    );
+}
+
+#[test]
+fn blue_green_manual_promotion() {
+    insta::assert_snapshot!(
+        "blue_green_manual_promotion",
+        event_log("bluegreen-manual-promotion.yaml")
+    );
+}
+
+#[test]
+fn canary_abort_with_traffic_routing() {
+    insta::assert_snapshot!(
+        "canary_abort_with_traffic_routing",
+        event_log("canary-abort-traffic-routed.yaml")
+    );
+}
+
+#[test]
+fn failing_experiment_aborts() {
+    insta::assert_snapshot!(
+        "failing_experiment_aborts",
+        event_log("experiment-failing-aborts.yaml")
+    );
+}
+
+/// The snapshots are taken from standard output; `--out DIR` must write the very same bytes to
+/// `DIR/events.jsonl`, or the snapshots would not lock the file users keep.
+#[test]
+fn the_file_written_by_out_is_the_log_printed() {
+    let scenario = "bluegreen-manual-promotion.yaml";
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("out");
+    let path = scenario_path(scenario);
+    let o = sim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let file = fs::read_to_string(out.join("events.jsonl")).unwrap();
+    assert_eq!(file, event_log(scenario));
+}

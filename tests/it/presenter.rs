@@ -1,0 +1,328 @@
+//! `watch --interactive` in a real terminal, as a presenter uses it: tmux runs it in a
+//! pseudo-terminal, the test reads the screen and presses keys. The rollout waits at its
+//! `pause: {}` (nothing promotes it but the presenter), `p` promotes it, and the next step
+//! shows up with its countdown.
+//!
+//! Needs tmux. Without it the test prints one line and passes, unless
+//! `ROLLOUT_SIM_REQUIRE_TMUX=1` (CI) makes a missing tmux a failure.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+const REQUIRE: &str = "ROLLOUT_SIM_REQUIRE_TMUX";
+/// Generous: the machine may be busy; the screen is polled, never timed.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// A tmux server of the test's own (its socket in a temporary folder).
+struct Tmux {
+    socket: PathBuf,
+    _dir: TempDir,
+}
+
+impl Tmux {
+    fn start(command: &str) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            assert!(
+                std::env::var(REQUIRE).as_deref() != Ok("1"),
+                "tmux is needed ({REQUIRE}=1): apt-get install -y tmux"
+            );
+            println!(
+                "skipped: tmux is not installed, so watch --interactive is not driven in a terminal"
+            );
+            return None;
+        }
+        let dir = TempDir::new().unwrap();
+        let tmux = Tmux {
+            socket: dir.path().join("socket"),
+            _dir: dir,
+        };
+        let out = tmux.run(&[
+            "new-session",
+            "-d",
+            "-x",
+            "160",
+            "-y",
+            "60",
+            "-s",
+            "watch",
+            command,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(tmux)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "watch"]).stdout)
+            .into_owned()
+    }
+
+    /// Waits until the screen shows `text`; the screen if it does.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "a deadline for the terminal to show a screen; the wall clock only bounds the polling, it decides no result"
+    )]
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "the screen never showed {text:?}; last screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn keys(&self, keys: &str) {
+        assert!(
+            self.run(&["send-keys", "-t", "watch", keys])
+                .status
+                .success()
+        );
+    }
+}
+
+impl Tmux {
+    /// Waits until the watched program has ended (its tmux session with it), after `what`.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "a deadline for the program to end; the wall clock only bounds the polling, it decides no result"
+    )]
+    fn wait_until_gone(&self, what: &str) {
+        let start = Instant::now();
+        while self.run(&["has-session", "-t", "watch"]).status.success() {
+            assert!(
+                start.elapsed() < PATIENCE,
+                "{what} did not quit; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "a deadline for the terminal to show a screen; the wall clock only bounds the polling, it decides no result"
+)]
+fn the_presenter_promotes_with_p_and_sees_the_next_step() {
+    let bin = env!("CARGO_BIN_EXE_rollout-sim");
+    let manifest =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/getting-started/basic/rollout.yaml");
+    let command = format!(
+        "{bin} watch {} --interactive --speed 50 --no-color",
+        manifest.display()
+    );
+    let Some(tmux) = Tmux::start(&command) else {
+        return;
+    };
+    // The update reaches its `pause: {}` (step 1) and stays there: no auto-promotion.
+    let screen = tmux.wait_for("waits for a promote (pause at step 1)");
+    assert!(screen.contains("keys: p promote"), "{screen}");
+    assert!(screen.contains("Step:          1/8"), "{screen}");
+    // Minutes of virtual time later it still waits.
+    std::thread::sleep(Duration::from_secs(3));
+    let screen = tmux.screen();
+    assert!(
+        screen.contains("waits for a promote (pause at step 1)"),
+        "{screen}"
+    );
+    // `p`: the next steps run, up to the timed pause of step 3 counting down.
+    tmux.keys("p");
+    let screen = tmux.wait_for("waits for the pause at step 3 to end");
+    assert!(screen.contains("Step:          3/8"), "{screen}");
+    assert!(screen.contains("SetWeight:     40"), "{screen}");
+    tmux.keys("q");
+    tmux.wait_until_gone("q");
+}
+
+#[test]
+fn ctrl_c_quits_the_interactive_watch() {
+    let bin = env!("CARGO_BIN_EXE_rollout-sim");
+    let manifest =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/getting-started/basic/rollout.yaml");
+    let command = format!(
+        "{bin} watch {} --interactive --speed 50 --no-color",
+        manifest.display()
+    );
+    let Some(tmux) = Tmux::start(&command) else {
+        return;
+    };
+    tmux.wait_for("waits for a promote (pause at step 1)");
+    // Raw mode turns Ctrl-C into a key; it must still end the program.
+    tmux.keys("C-c");
+    tmux.wait_until_gone("Ctrl-C");
+}
+
+fn sim() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("rollout-sim").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+#[test]
+fn b_makes_the_canary_bad_and_the_analysis_catches_it() {
+    // Keys from a pipe, one line per 1/10 s frame (2 s of virtual time each): 20 s in, the
+    // canary is at its first step; `b`, then a minute for the next measurements.
+    let keys = format!("{}b\n{}", "\n".repeat(10), "\n".repeat(30));
+    let out = sim()
+        .args([
+            "watch",
+            "examples/lessons/02-analysis-catches-a-bad-canary.yaml",
+            "--interactive",
+            "--speed",
+            "20",
+            "--no-color",
+        ])
+        .write_stdin(keys)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let frames = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        frames.contains(
+            "Background analysis phase error/failed: Metric \"success-rate\" assessed Failed"
+        ),
+        "{frames}"
+    );
+    assert!(frames.contains("waits for a retry (aborted)"));
+    // Left alone, the same version is promoted (the lesson's own expectation).
+    sim()
+        .args([
+            "test",
+            "examples/lessons/02-analysis-catches-a-bad-canary.yaml",
+        ])
+        .assert()
+        .success();
+}
+
+#[test]
+fn every_lesson_runs_to_its_expectation() {
+    let out = sim().args(["test", "examples/lessons"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("5 passed, 0 failed"), "{text}");
+}
+
+#[test]
+fn auto_promote_never_leaves_the_pause_to_a_human() {
+    let manifest = "examples/getting-started/basic/rollout.yaml";
+    let get = |promote: &str| {
+        let out = sim()
+            .args(["get", manifest, "--no-color", "--auto-promote", promote])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let never = get("never");
+    assert!(
+        never.contains("Status:          ॥ Paused") && never.contains("Step:          1/8"),
+        "{never}"
+    );
+    assert!(get("30s").contains("Status:          ✔ Healthy"));
+    sim()
+        .args(["get", manifest, "--auto-promote", "sometimes"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("or `never`"));
+}
+
+#[test]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "a deadline for the terminal to show a screen; the wall clock only bounds the polling, it decides no result"
+)]
+fn the_replay_clock_counts_down_a_timed_pause() {
+    // Lesson 1's step 3 is a 30 s pause; at 3 virtual seconds per real second the replay
+    // redraws it several times with less left each time, instead of a frozen screen.
+    let bin = env!("CARGO_BIN_EXE_rollout-sim");
+    let lesson =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/lessons/01-basic-canary.yaml");
+    let command = format!("{bin} watch {} --speed 3 --no-color", lesson.display());
+    let Some(tmux) = Tmux::start(&command) else {
+        return;
+    };
+    let first = tmux.wait_for("waits for the pause at step 3 to end");
+    let left = |screen: &str| -> u64 {
+        let tail = screen.split("to end: ").nth(1).unwrap();
+        tail[..tail.find("s left").unwrap()].parse().unwrap()
+    };
+    let before = left(&first);
+    let start = Instant::now();
+    loop {
+        let screen = tmux.screen();
+        if screen.contains("waits for the pause at step 3 to end") && left(&screen) < before {
+            break;
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "the countdown never moved:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The distinct names of lesson 1's canary pods (revision 2) in the frames of an interactive
+/// run fed `keys`.
+fn canary_pods(keys: &str) -> std::collections::BTreeSet<String> {
+    let out = sim()
+        .args([
+            "watch",
+            "examples/lessons/01-basic-canary.yaml",
+            "--interactive",
+            "--speed",
+            "20",
+            "--no-color",
+        ])
+        .write_stdin(keys.to_string())
+        .output()
+        .unwrap();
+    let frames = String::from_utf8(out.stdout).unwrap();
+    let rs = frames
+        .lines()
+        .find(|l| l.contains("ReplicaSet") && l.contains("canary"))
+        .and_then(|l| l.split_whitespace().find(|w| w.starts_with("shop-")))
+        .expect("a canary ReplicaSet")
+        .to_string();
+    frames
+        .split_whitespace()
+        .filter(|w| w.starts_with(&format!("{rs}-")))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn i_kills_a_canary_pod_and_its_replica_set_replaces_it() {
+    // At 10 s the single canary pod is running; `i` deletes it and a new one is created.
+    let quiet = canary_pods(&"\n".repeat(10));
+    assert_eq!(quiet.len(), 1, "{quiet:?}");
+    let killed = canary_pods(&format!("{}i\n{}", "\n".repeat(5), "\n".repeat(5)));
+    assert_eq!(killed.len(), 2, "{killed:?}");
+}

@@ -1,0 +1,191 @@
+//! The `get` tree, `watch` frames and the text timeline, as users see them: snapshot tests
+//! (insta; the `.snap` files are committed, and under CI a missing snapshot fails) of canary and
+//! blue-green states, plus checks that `watch` replays exactly the states `get` shows.
+
+use crate::common::stdout_of as sim;
+use std::path::Path;
+use std::process::Command;
+
+use assert_cmd::cargo::CommandCargoExt;
+
+const DEMO: &str = "scenarios/rollouts-demo.yaml";
+
+#[test]
+fn canary_paused_at_the_first_step() {
+    insta::assert_snapshot!(sim(&["get", DEMO, "--at", "12s", "--no-color"]));
+}
+
+#[test]
+fn canary_between_steps_with_pods_starting() {
+    insta::assert_snapshot!(sim(&["get", DEMO, "--at", "45s", "--no-color"]));
+}
+
+#[test]
+fn canary_aborted() {
+    insta::assert_snapshot!(sim(&["get", DEMO, "--at", "1m46s", "--no-color"]));
+}
+
+#[test]
+fn bluegreen_paused_before_the_switch() {
+    insta::assert_snapshot!(sim(&[
+        "get",
+        "scenarios/bluegreen-manual-promotion.yaml",
+        "--at",
+        "25s",
+        "--no-color"
+    ]));
+}
+
+#[test]
+fn bluegreen_with_analysis_after_the_switch() {
+    insta::assert_snapshot!(sim(&[
+        "get",
+        "scenarios/bluegreen-pre-post-promotion-analysis.yaml",
+        "--at",
+        "15s",
+        "--no-color"
+    ]));
+}
+
+#[test]
+fn canary_with_a_failed_analysis_run() {
+    insta::assert_snapshot!(sim(&[
+        "get",
+        "scenarios/analysis-bad-canary-aborted.yaml",
+        "--at",
+        "40s",
+        "--no-color"
+    ]));
+}
+
+#[test]
+fn demo_timeline() {
+    insta::assert_snapshot!(sim(&["run", DEMO]));
+}
+
+#[test]
+fn get_defaults_to_the_end_and_colours_only_on_request() {
+    let end = sim(&["get", DEMO, "--no-color"]);
+    assert!(end.contains("Status:          ✔ Healthy"), "{end}");
+    // Not a terminal: plain even without --no-color.
+    assert_eq!(sim(&["get", DEMO]), end);
+    assert!(!end.contains('\x1b'));
+}
+
+#[test]
+fn watch_frames_replay_what_get_shows() {
+    let frames = sim(&["watch", DEMO, "--no-color"]);
+    let parts: Vec<&str> = frames.split("── ").filter(|p| !p.is_empty()).collect();
+    assert!(parts.len() > 20, "only {} frames", parts.len());
+    // Every frame is the `get` view at its time; spot-check the first and the last.
+    for part in [parts[0], parts[parts.len() - 1]] {
+        let (time, frame) = part.split_once(" ─").unwrap();
+        let frame = frame.split_once('\n').unwrap().1;
+        let at = time.replace(':', "");
+        // hh:mm:ss.mmm -> seconds for --at
+        let secs: f64 = {
+            let t: Vec<f64> = time.split(':').map(|x| x.parse::<f64>().unwrap()).collect();
+            t[0] * 3600.0 + t[1] * 60.0 + t[2]
+        };
+        let _ = at;
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "a frame time of the demo run: minutes, never negative"
+        )]
+        let get = sim(&[
+            "get",
+            DEMO,
+            "--at",
+            &format!("{}ms", (secs * 1000.0).round() as u64),
+            "--no-color",
+        ]);
+        assert_eq!(frame.trim_end(), get.trim_end(), "frame at {time}");
+    }
+    // Consecutive frames differ: a frame is drawn only when something changed.
+    let bodies: Vec<&str> = parts
+        .iter()
+        .map(|p| p.split_once('\n').unwrap().1)
+        .collect();
+    assert!(bodies.windows(2).all(|w| w[0] != w[1]));
+}
+
+#[test]
+fn watch_step_without_input_goes_on() {
+    // stdin is closed: every step pause returns at once and the replay reaches the end.
+    let frames = sim(&["watch", DEMO, "--step", "--no-color"]);
+    // The demo goes through its eight steps, then through the first again for the red
+    // update: every step start is a stop.
+    assert!(
+        frames.matches("press Enter to go on").count() >= 9,
+        "{frames}"
+    );
+    let last = frames.rsplit("── ").next().unwrap();
+    assert!(last.contains("Status:          ✔ Healthy"), "{last}");
+}
+
+#[test]
+fn interactive_keys_act_on_the_live_run() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    // Ten frames of nothing (2 s of virtual time each at speed 20), then `a`: the demo's first
+    // update (revision 2) is aborted by the key, which its script never does.
+    let mut child = Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .args([
+            "watch",
+            DEMO,
+            "--interactive",
+            "--speed",
+            "20",
+            "--no-color",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("\n".repeat(10).as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let plain = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !plain.contains("Rollout aborted update to revision 2"),
+        "no key, no abort"
+    );
+
+    let mut child = Command::cargo_bin("rollout-sim")
+        .unwrap()
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .args([
+            "watch",
+            DEMO,
+            "--interactive",
+            "--speed",
+            "20",
+            "--no-color",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all("\n".repeat(10).as_bytes()).unwrap();
+        stdin.write_all(b"a\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let frames = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        frames.contains("Message:         RolloutAborted: Rollout aborted update to revision 2"),
+        "{frames}"
+    );
+    // Once aborted, the status line says so and offers the retry key.
+    assert!(frames.contains("waits for a retry (aborted)"), "{frames}");
+    assert!(frames.contains("keys: r retry · i kill a pod"), "{frames}");
+}
