@@ -135,7 +135,7 @@ fn the_library_carries_the_failure_as_a_typed_value() {
 /// entries, so it stops at once instead of simulating that far.
 #[test]
 fn a_run_certain_to_cross_a_budget_is_refused_before_it_starts() {
-    let bench = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/scale-staggered-100000.yaml");
+    let bench = crate::common::crate_dir().join("benches/scale-staggered-100000.yaml");
     let out = bin()
         .args(["run", "--format", "json", "--max-journal-entries", "50000"])
         .arg(&bench)
@@ -169,7 +169,7 @@ fn a_run_certain_to_cross_a_budget_is_refused_before_it_starts() {
 #[test]
 fn default_budgets_refuse_nothing_up_front() {
     for path in [
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/scale-staggered-100000.yaml"),
+        crate::common::crate_dir().join("benches/scale-staggered-100000.yaml"),
         scenario("rollouts-demo.yaml"),
     ] {
         let sc = rollout_sim::scenario::load(&path).expect("loads");
