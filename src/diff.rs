@@ -1,12 +1,17 @@
 //! `rollout-sim diff OLD NEW`: what a change to a Rollout does to its update, for a pull
 //! request. Both versions are planned ([`crate::plan`]) with the same seed and options, and
 //! compared: the steps added and removed, the time to Healthy (earliest and expected), the
-//! peak of pods above `spec.replicas`, and the analysis that covers the update. Thresholds
-//! (`--fail-if 'eta>+30m'`) turn a change into a CI failure.
+//! peak of pods and the pod-seconds above `spec.replicas`, and the analysis that covers the
+//! update. Given a scenario of a bad canary, both versions are also run through it with the
+//! same seeds, and the failed requests the canary served (the blast radius) compared.
+//! Thresholds (`--fail-if 'eta>+30m'`) turn a change into a CI failure.
+
+use rayon::prelude::*;
 
 use crate::engine::SimDuration;
 use crate::manifest::Rollout;
 use crate::plan::Plan;
+use crate::sweep::{self, Base, Outcome};
 
 /// What covers an update with analysis: a background analysis, and analysis steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -45,6 +50,8 @@ pub struct Side {
     /// The canary steps in Argo's wording (every step of the spec, reached or not).
     pub steps: Vec<String>,
     pub coverage: Coverage,
+    /// The runs through the bad-canary scenario, when one was given.
+    pub blast: Option<Blast>,
 }
 
 impl Side {
@@ -58,12 +65,144 @@ impl Side {
             plan,
             steps,
             coverage: Coverage::of(rollout),
+            blast: None,
         }
+    }
+
+    /// Pod-seconds above `spec.replicas` over the update (expected run).
+    pub fn pod_seconds(&self) -> f64 {
+        self.plan.pod_ms_above.expected_secs()
     }
 
     /// Pods above `spec.replicas` at the peak.
     pub fn surge(&self) -> u32 {
         self.plan.peak_pods.saturating_sub(self.plan.replicas)
+    }
+}
+
+/// One version of the Rollout run through a bad-canary scenario, once per seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Blast {
+    /// The first seed; run `k` used `seed + k` (the same seeds on both sides).
+    pub seed: u64,
+    /// Failed requests the new version served, per run.
+    pub failed: Vec<u64>,
+    /// Runs that ended aborted.
+    pub aborted: usize,
+}
+
+impl Blast {
+    #[allow(
+        clippy::cast_sign_loss,
+        reason = "a percentile of counts is one of the counts: never negative"
+    )]
+    fn percentile(&self, p: f64) -> u64 {
+        let v: Vec<f64> = self.failed.iter().map(|&f| f as f64).collect();
+        sweep::percentile(&v, p).map_or(0, |x| x as u64)
+    }
+
+    pub fn p50(&self) -> u64 {
+        self.percentile(50.0)
+    }
+
+    /// What `blast>` thresholds compare: the bad case that one run in twenty exceeds.
+    pub fn p95(&self) -> u64 {
+        self.percentile(95.0)
+    }
+
+    pub fn max(&self) -> u64 {
+        self.failed.iter().copied().max().unwrap_or(0)
+    }
+
+    pub fn runs(&self) -> usize {
+        self.failed.len()
+    }
+}
+
+/// Why the bad-canary runs could not be made.
+#[derive(Debug)]
+pub enum BlastError {
+    /// The scenario and the version do not fit together.
+    Merge(String),
+    /// The scenario with the version's Rollout does not load.
+    Input(crate::input::InputError),
+    Engine(crate::sim::EngineFailure),
+}
+
+/// Runs `scenario` with the Rollout of `side` ([`Base::with_rollout_of`]), `runs` times
+/// (seeds `seed`, `seed + 1`...), in parallel and gathered in seed order.
+pub fn blast(scenario: &Base, side: &Base, seed: u64, runs: u32) -> Result<Blast, BlastError> {
+    let text = scenario.with_rollout_of(side).map_err(BlastError::Merge)?;
+    let sc = scenario.load_variant(&text).map_err(BlastError::Input)?;
+    let steps = sweep::steps_of(&sc).len();
+    let stats: Vec<Result<sweep::RunStats, crate::sim::EngineFailure>> = (0..u64::from(runs))
+        .into_par_iter()
+        .map(|k| {
+            let r = crate::sim::run_with_seed(&sc, seed + k);
+            match r.engine_failure.clone() {
+                Some(f) => Err(f),
+                None => Ok(sweep::stats_of(&r, seed + k, &[], steps)),
+            }
+        })
+        .collect();
+    let mut out = Blast {
+        seed,
+        failed: Vec::new(),
+        aborted: 0,
+    };
+    for s in stats {
+        let s = s.map_err(BlastError::Engine)?;
+        out.failed.push(s.failed);
+        out.aborted += usize::from(s.outcome == Outcome::Aborted);
+    }
+    Ok(out)
+}
+
+/// The limit of a `pod-seconds` or `blast` threshold: `500` (the new figure), `+100` (its
+/// growth), `+10%` (its growth relative to the old figure).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Limit {
+    Above(f64),
+    Grows(f64),
+    GrowsPercent(f64),
+}
+
+impl Limit {
+    fn parse(text: &str) -> Option<Limit> {
+        let number = |t: &str| {
+            t.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite() && *x >= 0.0)
+        };
+        match text.trim().strip_prefix('+') {
+            Some(rest) => match rest.trim().strip_suffix('%') {
+                Some(p) => number(p).map(Limit::GrowsPercent),
+                None => number(rest).map(Limit::Grows),
+            },
+            None => number(text).map(Limit::Above),
+        }
+    }
+
+    /// Whether going from `old` to `new` crosses the limit.
+    fn crossed(&self, old: f64, new: f64) -> bool {
+        match *self {
+            Limit::Above(l) => new > l,
+            Limit::Grows(l) => new - old > l,
+            // Growth from nothing is more than any share of nothing.
+            Limit::GrowsPercent(_) if old == 0.0 => new > 0.0,
+            Limit::GrowsPercent(p) => (new - old) / old * 100.0 > p,
+        }
+    }
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Limit::Above(l) => write!(f, "{l}"),
+            Limit::Grows(l) => write!(f, "+{l}"),
+            Limit::GrowsPercent(p) => write!(f, "+{p}%"),
+        }
     }
 }
 
@@ -95,12 +234,13 @@ pub fn step_changes(old: &[String], new: &[String]) -> Vec<StepChange> {
             out.push(StepChange::Same(old[i].clone()));
             i += 1;
             j += 1;
-        } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out.push(StepChange::Added(new[j].clone()));
-            j += 1;
-        } else {
+        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            // Removed lines before added ones, as `diff` and `git diff` show a replacement.
             out.push(StepChange::Removed(old[i].clone()));
             i += 1;
+        } else {
+            out.push(StepChange::Added(new[j].clone()));
+            j += 1;
         }
     }
     out
@@ -108,11 +248,16 @@ pub fn step_changes(old: &[String], new: &[String]) -> Vec<StepChange> {
 
 /// A `--fail-if` threshold: `eta>+30m` (the expected ETA grows by more than 30 minutes),
 /// `eta>2h` (the new expected ETA is over two hours), `surge>+2` / `surge>4` (pods above
-/// `spec.replicas`), `never` (the new version never becomes Healthy).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `spec.replicas`), `pod-seconds>+10%` / `pod-seconds>+60` / `pod-seconds>600` (pod-seconds
+/// above `spec.replicas`), `blast>+100` / `blast>+50%` / `blast>500` (p95 of the failed
+/// requests of the bad canary; needs a scenario), `never` (the new version never becomes
+/// Healthy).
+#[derive(Debug, Clone, PartialEq)]
 pub enum Threshold {
     Eta { relative: bool, limit: SimDuration },
     Surge { relative: bool, limit: u32 },
+    PodSeconds(Limit),
+    Blast(Limit),
     Never,
 }
 
@@ -120,7 +265,7 @@ impl std::str::FromStr for Threshold {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        let usage = "write eta>+30m, eta>2h, surge>+2, surge>4 or never";
+        let usage = "write eta>+30m, eta>2h, surge>+2, surge>4, pod-seconds>+10%, pod-seconds>600, blast>+100, blast>+50%, blast>500 or never";
         let t = s.trim();
         if t == "never" {
             return Ok(Threshold::Never);
@@ -144,15 +289,53 @@ impl std::str::FromStr for Threshold {
                     .parse()
                     .map_err(|_| format!("`{s}`: `{limit}` is not a pod count; {usage}"))?,
             }),
+            "pod-seconds" | "blast" => {
+                let text = if relative {
+                    format!("+{limit}")
+                } else {
+                    limit.to_string()
+                };
+                let l = Limit::parse(&text)
+                    .ok_or_else(|| format!("`{s}`: `{text}` is not a limit; {usage}"))?;
+                Ok(if what.trim() == "blast" {
+                    Threshold::Blast(l)
+                } else {
+                    Threshold::PodSeconds(l)
+                })
+            }
             other => Err(format!("`{s}`: unknown measure `{other}`; {usage}")),
         }
     }
 }
 
 impl Threshold {
+    /// Whether the threshold needs the bad-canary runs of a scenario.
+    pub fn needs_scenario(&self) -> bool {
+        matches!(self, Threshold::Blast(_))
+    }
+
     /// Why the change crosses this threshold, if it does.
     pub fn crossed(&self, old: &Side, new: &Side) -> Option<String> {
         match self {
+            Threshold::PodSeconds(limit) => {
+                let (o, n) = (old.pod_seconds(), new.pod_seconds());
+                limit.crossed(o, n).then(|| {
+                    format!("{n} pod-seconds above spec.replicas (was {o}; limit {limit})")
+                })
+            }
+            Threshold::Blast(limit) => {
+                let (o, n) = (old.blast.as_ref()?, new.blast.as_ref()?);
+                limit
+                    .crossed(o.p95() as f64, n.p95() as f64)
+                    .then(|| {
+                        format!(
+                            "the bad canary serves {} failed requests (p95 of {} runs; was {}; limit {limit})",
+                            n.p95(),
+                            n.runs(),
+                            o.p95()
+                        )
+                    })
+            }
             Threshold::Never => new
                 .plan
                 .healthy
@@ -197,6 +380,18 @@ impl Threshold {
 mod tests {
     use super::*;
 
+    #[test]
+    fn limits_compare_old_and_new() {
+        assert!(Limit::Above(500.0).crossed(0.0, 501.0));
+        assert!(!Limit::Above(500.0).crossed(0.0, 500.0));
+        assert!(Limit::Grows(100.0).crossed(50.0, 151.0));
+        assert!(!Limit::Grows(100.0).crossed(50.0, 150.0));
+        assert!(Limit::GrowsPercent(10.0).crossed(40.0, 44.5));
+        assert!(!Limit::GrowsPercent(10.0).crossed(40.0, 44.0));
+        assert!(Limit::GrowsPercent(10.0).crossed(0.0, 1.0));
+        assert!(!Limit::GrowsPercent(10.0).crossed(0.0, 0.0));
+    }
+
     fn v(x: &[&str]) -> Vec<String> {
         x.iter().map(|s| s.to_string()).collect()
     }
@@ -210,6 +405,19 @@ mod tests {
         assert_eq!(d[2], StepChange::Added("setWeight: 40".into()));
         let removed = step_changes(&new, &old);
         assert_eq!(removed[2], StepChange::Removed("setWeight: 40".into()));
+        // A replaced step: the old line, then the new one.
+        let replaced = step_changes(
+            &v(&["setWeight: 20", "pause"]),
+            &v(&["setWeight: 25", "pause"]),
+        );
+        assert_eq!(
+            replaced,
+            vec![
+                StepChange::Removed("setWeight: 20".into()),
+                StepChange::Added("setWeight: 25".into()),
+                StepChange::Same("pause".into()),
+            ]
+        );
     }
 
     #[test]
@@ -229,7 +437,27 @@ mod tests {
             })
         );
         assert_eq!("never".parse::<Threshold>(), Ok(Threshold::Never));
-        for bad in ["eta", "eta>soon", "pods>3", "surge>+x"] {
+        assert_eq!(
+            "pod-seconds>+10%".parse::<Threshold>(),
+            Ok(Threshold::PodSeconds(Limit::GrowsPercent(10.0)))
+        );
+        assert_eq!(
+            "blast>+100".parse::<Threshold>(),
+            Ok(Threshold::Blast(Limit::Grows(100.0)))
+        );
+        assert_eq!(
+            "blast>500".parse::<Threshold>(),
+            Ok(Threshold::Blast(Limit::Above(500.0)))
+        );
+        for bad in [
+            "eta",
+            "eta>soon",
+            "pods>3",
+            "surge>+x",
+            "blast>+",
+            "blast>-3",
+            "pod-seconds>+ten%",
+        ] {
             assert!(bad.parse::<Threshold>().is_err(), "{bad}");
         }
     }

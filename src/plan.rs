@@ -99,6 +99,10 @@ pub struct Plan {
     pub settled: Times,
     /// The most pods of the rollout at any moment of the update.
     pub peak_pods: u32,
+    /// ∫ max(0, pods − spec.replicas) dt from the image change until the old ReplicaSets are
+    /// scaled down (or the run ends), in whole pod-milliseconds: the capacity the update
+    /// borrows beyond the rollout's size, counting pods as `peak_pods` does.
+    pub pod_ms_above: PodMillis,
     /// Why the rollout never became Healthy at the new revision (expected run); `None` when
     /// it did.
     pub stalled: Option<Stall>,
@@ -144,6 +148,20 @@ impl Stall {
             ));
         }
         s
+    }
+}
+
+/// Pod-milliseconds above `spec.replicas`, in the earliest and the expected run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PodMillis {
+    pub earliest: u64,
+    pub expected: u64,
+}
+
+impl PodMillis {
+    /// The expected figure in pod-seconds.
+    pub fn expected_secs(&self) -> f64 {
+        self.expected as f64 / 1000.0
     }
 }
 
@@ -287,9 +305,11 @@ pub fn plan(sc: &Scenario, opts: &PlanOptions) -> Result<Plan, PlanError> {
             None => Ok(r),
         }
     };
-    let fast = read(&run(earliest)?.journal, rollout);
+    let replicas = rollout.spec.replicas.unwrap_or(1);
+    let fast_run = run(earliest)?;
+    let fast = read(&fast_run.journal, rollout, replicas, fast_run.end);
     let mid_run = run(middle)?;
-    let mid = read(&mid_run.journal, rollout);
+    let mid = read(&mid_run.journal, rollout, replicas, mid_run.end);
     let stalled = match mid.healthy {
         Some(_) => None,
         None => Some(stall(&mid_run, &mid, rollout, base.timeout)),
@@ -333,7 +353,7 @@ pub fn plan(sc: &Scenario, opts: &PlanOptions) -> Result<Plan, PlanError> {
             Strategy::BlueGreen(_) => "blueGreen",
             _ => "canary",
         },
-        replicas: rollout.spec.replicas.unwrap_or(1),
+        replicas,
         image_from: first
             .spec
             .template
@@ -366,6 +386,10 @@ pub fn plan(sc: &Scenario, opts: &PlanOptions) -> Result<Plan, PlanError> {
             expected: mid.settled,
         },
         peak_pods: mid.peak,
+        pod_ms_above: PodMillis {
+            earliest: fast.pod_ms_above,
+            expected: mid.pod_ms_above,
+        },
         stalled,
     })
 }
@@ -443,6 +467,8 @@ struct Reading {
     healthy_peak: u32,
     settled: Option<SimDuration>,
     peak: u32,
+    /// Pod-milliseconds above `spec.replicas` from the image change until settled.
+    pod_ms_above: u64,
 }
 
 /// Non-terminating pods in a replayed state, by whose they are.
@@ -495,8 +521,8 @@ fn weight_at(rollout: &Rollout, index: u32) -> Option<u32> {
     )
 }
 
-/// Reads the rows of one run of the plan scenario.
-fn read(journal: &Journal, rollout: &Rollout) -> Reading {
+/// Reads the rows of one run of the plan scenario, which ended at `end`.
+fn read(journal: &Journal, rollout: &Rollout, replicas: u32, end: SimTime) -> Reading {
     let bg = rollout.spec.blue_green().cloned();
     let mut out = Reading::default();
     let mut replay = Replay::new(journal);
@@ -509,6 +535,8 @@ fn read(journal: &Journal, rollout: &Rollout) -> Reading {
     // Blue-green milestones reached.
     let (mut preview_ready, mut switched) = (false, false);
     let mut tail_peak = 0;
+    // Pods above `replicas` since when: the surplus holds until the next entry changes it.
+    let mut surplus: Option<(SimTime, u32)> = None;
     let rel = |t: SimTime, t0: SimTime| t.saturating_sub(t0);
     while let Some(e) = replay.step() {
         let state = &replay.state;
@@ -546,6 +574,12 @@ fn read(journal: &Journal, rollout: &Rollout) -> Reading {
         let counted = pods(state, &new_hash);
         let (new, old, total) = (counted.new, counted.old, counted.total());
         out.peak = out.peak.max(total);
+        if out.settled.is_none() {
+            if let Some((since, above)) = surplus {
+                out.pod_ms_above += u64::from(above) * (e.t.as_millis() - since.as_millis());
+            }
+            surplus = Some((e.t, total.saturating_sub(replicas)));
+        }
         if let Some(i) = open {
             out.rows[i].peak = out.rows[i].peak.max(total);
         }
@@ -690,6 +724,12 @@ fn read(journal: &Journal, rollout: &Rollout) -> Reading {
                 None => tail_peak.max(total),
             };
         }
+    }
+    // An update that never settled borrowed its surplus until the run ended.
+    if out.settled.is_none()
+        && let Some((since, above)) = surplus
+    {
+        out.pod_ms_above += u64::from(above) * end.as_millis().saturating_sub(since.as_millis());
     }
     // A row still open when the run ended (pods never Ready, a failed analysis...): its pods
     // as they were then.

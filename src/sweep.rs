@@ -288,9 +288,17 @@ fn set_at(node: &mut Json, path: &[Seg], value: Json, text: &str) -> Result<(), 
                 cur.get_mut(k)
                     .ok_or_else(|| format!("`{text}`: there is no `{k}` here{near}"))?
             }
-            Seg::Index(i) => cur
-                .get_mut(*i)
-                .ok_or_else(|| format!("`{text}`: there is no element [{i}] here"))?,
+            Seg::Index(i) => {
+                let len = cur.as_array().map(Vec::len);
+                cur.get_mut(*i).ok_or_else(|| match len {
+                    Some(0) => format!("`{text}`: there is no element [{i}] here; the list is empty"),
+                    Some(n) => format!(
+                        "`{text}`: there is no element [{i}] here; the list has {n} (use [0]..[{}])",
+                        n - 1
+                    ),
+                    None => format!("`{text}`: there is no element [{i}] here; this place is not a list"),
+                })?
+            }
         };
     }
     match (last, cur) {
@@ -349,15 +357,95 @@ impl Base {
                 _ => set_at(&mut docs[0], &spec.path, (*value).clone(), &spec.path_text)?,
             }
         }
-        // JSON is YAML: the loader reads it as written. Pretty-printed, so that every script
-        // item has a line of its own: runs name checks by line (`checks_of`).
-        Ok(docs
-            .iter()
-            .map(|d| {
-                let text = serde_json::to_string_pretty(d).unwrap_or_else(|_| d.to_string());
-                format!("---\n{text}\n")
-            })
-            .collect::<String>())
+        Ok(render(&docs))
+    }
+
+    /// The Kubernetes objects: a bare manifest's documents, or a scenario's `objects`.
+    fn objects(docs: &[Json], manifest: bool) -> Vec<Json> {
+        if manifest {
+            return docs.to_vec();
+        }
+        docs.first()
+            .and_then(|d| d.get("objects"))
+            .and_then(Json::as_array)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The text of this scenario run with the Rollout of `side` (another version of it, as
+    /// `diff` compares): the scenario's Rollout takes the side's `spec` (its name, and so
+    /// what the script and the other objects call it, stay the scenario's), and each other
+    /// object of the side replaces the scenario's object of the same kind and name, or joins
+    /// them — an AnalysisTemplate the change edits or adds is the one that runs.
+    pub fn with_rollout_of(&self, side: &Base) -> Result<String, String> {
+        let mut side_docs = side.docs.clone();
+        let spec = Self::rollout_mut(&mut side_docs, side.manifest, side.opts.rollout.as_deref())
+            .and_then(|r| r.get("spec").cloned())
+            .ok_or_else(|| format!("{}: no Rollout found", side.path.display()))?;
+        let mut docs = self.docs.clone();
+        let target = Self::rollout_mut(&mut docs, self.manifest, self.opts.rollout.as_deref())
+            .ok_or_else(|| format!("{}: the scenario has no Rollout", self.path.display()))?;
+        target["spec"] = spec;
+        let key = |d: &Json| {
+            (
+                d.get("kind").and_then(Json::as_str).map(str::to_string),
+                d.pointer("/metadata/name")
+                    .and_then(Json::as_str)
+                    .map(str::to_string),
+            )
+        };
+        let others = Self::objects(&side.docs, side.manifest)
+            .into_iter()
+            .filter(|d| d.get("kind").and_then(Json::as_str) != Some("Rollout"));
+        let objects: &mut Vec<Json> = if self.manifest {
+            &mut docs
+        } else {
+            let root = docs
+                .first_mut()
+                .and_then(Json::as_object_mut)
+                .ok_or_else(|| format!("{}: not a scenario", self.path.display()))?;
+            match root
+                .entry("objects")
+                .or_insert_with(|| Json::Array(Vec::new()))
+            {
+                Json::Array(a) => a,
+                _ => return Err(format!("{}: `objects` is not a list", self.path.display())),
+            }
+        };
+        for obj in others {
+            match objects.iter_mut().find(|d| key(d) == key(&obj)) {
+                Some(slot) => *slot = obj,
+                None => objects.push(obj),
+            }
+        }
+        Ok(render(&docs))
+    }
+
+    /// A path of a variant's problem as the user can find it: in a scenario, the Rollout's
+    /// place among the `objects` its `manifests:` were inlined into (`objects[2].spec...`)
+    /// means nothing to the user, who wrote `rollout.spec...`.
+    pub fn user_path(&self, path: &str) -> String {
+        if self.manifest {
+            return path.to_string();
+        }
+        let index = self
+            .docs
+            .first()
+            .and_then(|d| d.get("objects"))
+            .and_then(Json::as_array)
+            .and_then(|objects| {
+                let name = self.opts.rollout.as_deref();
+                objects.iter().position(|d| {
+                    d.get("kind").and_then(Json::as_str) == Some("Rollout")
+                        && name.is_none_or(|n| {
+                            d.pointer("/metadata/name").and_then(Json::as_str) == Some(n)
+                        })
+                })
+            });
+        match index.and_then(|i| path.strip_prefix(&format!("objects[{i}]"))) {
+            Some(rest) if rest.is_empty() || rest.starts_with('.') => format!("rollout{rest}"),
+            _ => path.to_string(),
+        }
     }
 
     /// The load options every variant is loaded with.
@@ -368,6 +456,18 @@ impl Base {
     pub fn load_variant(&self, text: &str) -> Result<Scenario, InputError> {
         scenario::load_text(&self.path, text, &self.opts)
     }
+}
+
+/// Documents as the loader reads them. JSON is YAML: the loader reads it as written.
+/// Pretty-printed, so that every script item has a line of its own: runs name checks by line
+/// (`checks_of`).
+fn render(docs: &[Json]) -> String {
+    docs.iter()
+        .map(|d| {
+            let text = serde_json::to_string_pretty(d).unwrap_or_else(|_| d.to_string());
+            format!("---\n{text}\n")
+        })
+        .collect()
 }
 
 /// How one run ended.
@@ -861,6 +961,52 @@ pub fn merge(mut parts: Vec<Part>) -> Result<Vec<VariantResult>, MergeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_version_brings_its_spec_and_its_objects_into_the_scenario() {
+        let rollout = |name: &str, weight: u32| {
+            json!({"kind": "Rollout", "metadata": {"name": name},
+                   "spec": {"strategy": {"canary": {"steps": [{"setWeight": weight}]}}}})
+        };
+        let template = |name: &str, count: u32| {
+            json!({"kind": "AnalysisTemplate", "metadata": {"name": name},
+                   "spec": {"metrics": [{"name": "m", "count": count}]}})
+        };
+        let service = json!({"kind": "Service", "metadata": {"name": "svc"}});
+        let scenario = Base {
+            path: PathBuf::from("bad.yaml"),
+            manifest: false,
+            docs: vec![json!({"name": "bad", "objects": [
+                rollout("app", 20), template("rate", 1), service.clone()
+            ]})],
+            opts: LoadOptions::default(),
+        };
+        let version = Base {
+            path: PathBuf::from("new.yaml"),
+            manifest: true,
+            docs: vec![
+                rollout("renamed", 5),
+                template("rate", 4),
+                template("latency", 2),
+            ],
+            opts: LoadOptions::default(),
+        };
+        let text = scenario.with_rollout_of(&version).unwrap();
+        let doc: Json = serde_json::from_str(text.trim_start_matches("---\n")).unwrap();
+        assert_eq!(
+            doc["objects"],
+            json!([
+                // The scenario's name, the version's spec.
+                {"kind": "Rollout", "metadata": {"name": "app"},
+                 "spec": {"strategy": {"canary": {"steps": [{"setWeight": 5}]}}}},
+                template("rate", 4),
+                service,
+                template("latency", 2),
+            ])
+        );
+        assert_eq!(doc["name"], "bad");
+    }
 
     #[test]
     fn wilson_intervals() {

@@ -76,7 +76,20 @@ pub(super) fn dispatch(cmd: Command) -> i32 {
             promote_after,
             seed,
             fail_if,
-        } => super::diff::diff(&old, &new, format, promote_after.as_deref(), seed, &fail_if),
+            scenario,
+            runs,
+        } => super::diff::diff(
+            &old,
+            &new,
+            format,
+            promote_after.as_deref(),
+            seed,
+            &fail_if,
+            super::diff::BlastArgs {
+                scenario: scenario.as_deref(),
+                runs,
+            },
+        ),
         Command::Merge { parts, format, out } => {
             super::sweep::merge(&parts, format, out.as_deref())
         }
@@ -464,9 +477,9 @@ fn junit_report(
 
 /// `lint`: every check `run` makes before it simulates, through the same loader and on the
 /// same argument list taken as one input, so that a clean `lint` means `run` with the same
-/// arguments will not refuse them. Several scenarios are several runs (as `test` runs them):
-/// each is checked on its own, and manifests found beside them in a folder, being their
-/// inputs, are skipped with a note as `test` skips them.
+/// arguments will not refuse them. Several scenarios, or a scenario found in a folder, are
+/// runs of their own (as `test` runs them): each is checked on its own, and manifests found
+/// beside them in a folder, being their inputs, are skipped with a note as `test` skips them.
 fn lint(inputs: &Inputs) -> i32 {
     let opts = match options_of(inputs, &LoadOptions::default()) {
         Ok(o) => o,
@@ -477,7 +490,14 @@ fn lint(inputs: &Inputs) -> i32 {
         Err(code) => return code,
     };
     let is_scenario: Vec<bool> = sources.iter().map(scenario::is_scenario_source).collect();
-    if is_scenario.iter().filter(|s| **s).count() <= 1 {
+    let scenarios = is_scenario.iter().filter(|s| **s).count();
+    // One scenario named with extra manifests (or manifests alone) is one run; scenarios
+    // found in a folder are each a run of their own, as `test` runs them.
+    let found_in_folder = sources
+        .iter()
+        .zip(&is_scenario)
+        .any(|(src, scenario)| *scenario && src.in_folder);
+    if scenarios == 0 || (scenarios == 1 && !found_in_folder) {
         return lint_group(&sources, &opts);
     }
     let mut code = EXIT_OK;

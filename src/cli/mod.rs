@@ -209,7 +209,7 @@ pub enum Command {
         old: String,
         /// The new version: a file, or `git:REV:PATH`.
         new: String,
-        /// `text`, or `markdown` for a pull-request comment.
+        /// `text`, `markdown` for a pull-request comment, or `json`.
         #[arg(long, value_enum, default_value = "text")]
         format: diff::DiffFormat,
         /// Each manual promotion happens this long after its pause starts.
@@ -218,9 +218,17 @@ pub enum Command {
         /// Seed of both plans (default: each file's own).
         #[arg(long)]
         seed: Option<u64>,
-        /// Exit 1 when the change crosses this: eta>+30m, eta>2h, surge>+2, surge>4, never.
+        /// Exit 1 when the change crosses this: eta>+30m, eta>2h, surge>+2, surge>4,
+        /// pod-seconds>+10%, pod-seconds>600, blast>+100, blast>+50%, blast>500, never.
         #[arg(long = "fail-if", value_name = "THRESHOLD")]
         fail_if: Vec<String>,
+        /// A scenario of a bad canary: each version's Rollout is run through it with the same
+        /// seeds, and the failed requests the canary served (the blast radius) compared.
+        #[arg(long, value_name = "FILE")]
+        scenario: Option<PathBuf>,
+        /// Runs (seeds) per version through --scenario.
+        #[arg(long, default_value_t = 20)]
+        runs: u32,
     },
     /// Put the parts of a sharded sweep back together: prints what the whole sweep prints.
     Merge {

@@ -113,7 +113,7 @@ pub(super) fn sweep(
                             .join(" ")
                     );
                     for d in i.0.items.iter().filter(|d| d.severity == Severity::Error) {
-                        eprintln!("  {}: {}", d.path, d.message);
+                        eprintln!("  {}: {}", base.user_path(&d.path.to_string()), d.message);
                     }
                 }
                 VariantProblem::Engine(f) => {

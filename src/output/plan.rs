@@ -56,6 +56,10 @@ pub fn render_json(p: &Plan) -> String {
         },
         "settled": times(&p.settled),
         "peakPods": p.peak_pods,
+        "podSecondsAbove": {
+            "earliest": p.pod_ms_above.earliest as f64 / 1000.0,
+            "expected": p.pod_ms_above.expected as f64 / 1000.0,
+        },
         "stalled": p.stalled.as_ref().map(|st| json!({
             "at": secs(st.at),
             "phase": st.phase.to_string(),
@@ -72,7 +76,7 @@ pub fn render_json(p: &Plan) -> String {
 }
 
 /// A time of the table: `+P` (`+2P`...) when it leaves out the wait for manual promotions.
-fn cell(d: Option<SimDuration>, promotions: u32, assumed: bool) -> String {
+pub(crate) fn cell(d: Option<SimDuration>, promotions: u32, assumed: bool) -> String {
     let Some(d) = d else {
         return "never".to_string();
     };
@@ -271,9 +275,11 @@ pub fn render_text(p: &Plan) -> String {
         "Old ReplicaSets scaled down: {x} expected, {e} at the earliest\n"
     ));
     out.push_str(&format!(
-        "Peak: {} pods ({} above spec.replicas)\n",
+        "Peak: {} pods ({} above spec.replicas); {} pod-seconds above spec.replicas expected\n",
         p.peak_pods,
-        p.peak_pods.saturating_sub(p.replicas)
+        p.peak_pods.saturating_sub(p.replicas),
+        // Whole pod-milliseconds: at most three decimals, none when whole.
+        p.pod_ms_above.expected_secs()
     ));
     if let Some(st) = &p.stalled {
         out.push_str(&format!("Never Healthy: {}\n", st.explain()));

@@ -137,13 +137,22 @@ pub fn is_scenario_source(src: &Source) -> bool {
         .is_ok_and(|docs| !is_manifest(&docs) && scenario_like(&docs))
 }
 
-/// Whether the first document has a top-level key of a scenario. An `apiVersion` says it is
-/// not one: Helm's `Chart.yaml` has `apiVersion` and `name` but no `kind`.
+/// Whether the first document looks like a scenario: it has one of the keys that make one
+/// (`manifests`, `objects`, `script`), or at least half of its top-level keys are scenario
+/// keys (so a scenario with a misspelt key is still read, and its typo reported). An
+/// `apiVersion` says it is not one: Helm's `Chart.yaml` has `apiVersion` and `name` but no
+/// `kind`; a CI workflow (`name`, `on`, `jobs`) shares only `name`.
 fn scenario_like(docs: &[crate::input::Document]) -> bool {
     docs.first().is_some_and(|d| match &d.root.value {
         Value::Map(entries) => {
             let has = |key: &str| entries.iter().any(|(k, _)| k.as_str() == Some(key));
-            !has("apiVersion") && SCENARIO_KEYS.iter().any(|k| has(k))
+            let known = entries
+                .iter()
+                .filter(|(k, _)| k.as_str().is_some_and(|k| SCENARIO_KEYS.contains(&k)))
+                .count();
+            !has("apiVersion")
+                && (["manifests", "objects", "script"].iter().any(|k| has(k))
+                    || (known > 0 && 2 * known >= entries.len()))
         }
         _ => false,
     })

@@ -919,6 +919,17 @@ fn names_and_labels_a_cluster_would_refuse_are_input_errors() {
 #[test]
 fn lint_of_a_folder_of_scenarios_checks_each_with_its_own_inputs() {
     let dir = scenario_beside_its_manifests();
+    // One scenario in a folder, its manifests sorted before it, and a CI workflow (which
+    // shares only `name` with a scenario): the scenario is checked with its own inputs.
+    std::fs::write(
+        dir.path().join("ci.yml"),
+        "name: check\non: [pull_request]\njobs:\n  lint:\n    runs-on: ubuntu-latest\n",
+    )
+    .unwrap();
+    let o = sim_in(dir.path(), &["lint", "."]);
+    assert_code(&o, 0, "lint . with one scenario");
+    assert!(o.stdout.contains("ok ./scenario.yaml"), "{}", o.stdout);
+    assert!(o.stderr.contains("ci.yml: note: skipped"), "{}", o.stderr);
     std::fs::write(
         dir.path().join("second.yaml"),
         "name: second\nmanifests: [rollout.yaml, service.yaml]\nscript:\n  - promote: {}\n",

@@ -577,3 +577,32 @@ fn max_traffic_weight_plan_shows_shares_of_the_traffic() {
     assert_eq!(v["maxTrafficWeight"], 500);
     assert_eq!(v["steps"][2]["setWeight"], 300);
 }
+
+#[test]
+fn pod_seconds_above_replicas_add_up_each_extra_pod_for_as_long_as_it_runs() {
+    // 4 replicas, maxSurge 1, 10 s startups (tests/fixtures/diff/surge-one.yaml): one pod
+    // above spec.replicas for each of the 4 canary pods' startups, 40 pod-seconds; the 60 s
+    // pause runs exactly 4 pods and adds nothing.
+    let p = plan_of(
+        &crate_dir().join("tests/fixtures/diff/surge-one.yaml"),
+        None,
+    );
+    assert_eq!(p.pod_ms_above.expected, 40_000);
+    assert_eq!(p.pod_ms_above.earliest, 40_000);
+    let zero = plan_of(
+        &crate_dir().join("tests/fixtures/diff/surge-zero.yaml"),
+        None,
+    );
+    assert_eq!(zero.pod_ms_above.expected, 0);
+    let out = rollout_sim()
+        .args(["plan", "tests/fixtures/diff/surge-one.yaml"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "Peak: 5 pods (1 above spec.replicas); 40 pod-seconds above spec.replicas expected"
+        ),
+        "{text}"
+    );
+}

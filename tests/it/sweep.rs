@@ -258,6 +258,34 @@ fn a_misspelt_path_names_the_path_and_the_nearest_keys() {
         err.contains("there is no `stepz` here; nearest keys here: `steps`"),
         "{err}"
     );
+    // An index past the end says how long the list is.
+    let (code, _, err) = cli(&[
+        "sweep",
+        "scenarios/rollouts-demo.yaml",
+        "--set",
+        "rollout.spec.strategy.canary.steps[20].setWeight=1",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("there is no element [20] here; the list has 8 (use [0]..[7])"),
+        "{err}"
+    );
+    // A misspelt last key is found by the loader; the problem is named by the path the user
+    // wrote (`rollout.`), not by the place the demo's `manifests:` were inlined at.
+    let (code, _, err) = cli(&[
+        "sweep",
+        "scenarios/rollouts-demo.yaml",
+        "--set",
+        "rollout.spec.strategy.canary.steps[0].setWeigth=1",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            "  rollout.spec.strategy.canary.steps[0].setWeigth: unknown key `setWeigth`; did you mean `setWeight`?"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("objects["), "{err}");
 }
 
 #[test]
