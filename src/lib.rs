@@ -31,12 +31,6 @@
 // conversions. The modules below were written before the rules and are not yet brought under
 // them: each one's exemption names only the lints it still breaks, and is removed (or narrowed)
 // as the module is brought up to the rules, so new code everywhere else is held to them now.
-#[allow(
-    missing_docs,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod analysis;
 #[allow(
     missing_docs,
