@@ -55,11 +55,6 @@ pub mod cluster;
 )]
 pub mod diff;
 pub mod engine;
-#[allow(
-    missing_docs,
-    clippy::cast_possible_wrap,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod experiment;
 #[allow(
     missing_docs,
