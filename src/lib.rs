@@ -56,13 +56,6 @@ pub mod cluster;
 pub mod diff;
 pub mod engine;
 pub mod experiment;
-#[allow(
-    missing_docs,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod input;
 pub mod lint;
 #[allow(
