@@ -23,6 +23,13 @@ pub const MAX_REPLICAS: i64 = 1_000_000;
 /// The longest delay or duration accepted, in seconds (about 10 years).
 pub const MAX_SECONDS: i64 = 315_360_000;
 
+/// A validated count or weight as the `int32` Argo's replica arithmetic uses. Every count read
+/// through `Report::count` is at most 1,000,000,000 (the largest `maxTrafficWeight`), below
+/// `i32::MAX`, so the saturation is never reached.
+fn count_i32(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
 /// A Rollout ready to simulate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rollout {
@@ -148,7 +155,7 @@ impl Canary {
         self.steps
             .iter()
             .map(|s| StepWeights {
-                set_weight: s.set_weight.map(|w| w as i32),
+                set_weight: s.set_weight.map(count_i32),
                 set_canary_scale: s.set_canary_scale.clone(),
             })
             .collect()
@@ -833,7 +840,8 @@ fn convert_canary(
                 1_000_000,
             )
             .unwrap_or(0);
-        let steps = c.steps.as_ref().map_or(0, Vec::len) as u32;
+        // More steps than u32 holds cannot be read from a 16 MiB file; saturate all the same.
+        let steps = u32::try_from(c.steps.as_ref().map_or(0, Vec::len)).unwrap_or(u32::MAX);
         if starting_step > steps {
             report.error(
                 &p.key("analysis").key("startingStep"),
@@ -913,7 +921,7 @@ fn convert_canary(
     }
     let replica_progress_threshold = c.replica_progress_threshold.as_ref().and_then(|t| {
         let tp = p.key("replicaProgressThreshold");
-        let value = report.count(&tp.key("value"), t.value, MAX_REPLICAS)? as i32;
+        let value = count_i32(report.count(&tp.key("value"), t.value, MAX_REPLICAS)?);
         match t.kind.as_deref() {
             Some("Percent") => {
                 if value > 100 {
@@ -1019,7 +1027,7 @@ fn check_fenceposts(c: &raw::Canary, replicas: u32, p: &FieldPath, report: &mut 
     let _ = resolve_fenceposts(
         c.max_surge.as_ref(),
         c.max_unavailable.as_ref(),
-        replicas as i32,
+        count_i32(replicas),
     );
 }
 
@@ -1120,7 +1128,8 @@ fn convert_step(
             );
             return None;
         }
-        w => w.map(|w| w as u32),
+        // In 0..=max_weight here, so it converts.
+        w => w.and_then(|w| u32::try_from(w).ok()),
     };
     let pause = match &s.pause {
         None => None,
@@ -1200,8 +1209,8 @@ fn convert_canary_scale(
     let replicas = report.count(&sp.key("replicas"), sc.replicas, MAX_REPLICAS);
     let weight = report.count(&sp.key("weight"), sc.weight, 100);
     Some(CanaryScale {
-        replicas: replicas.map(|r| r as i32),
-        weight: weight.map(|w| w as i32),
+        replicas: replicas.map(count_i32),
+        weight: weight.map(count_i32),
         match_traffic_weight: sc.match_traffic_weight.unwrap_or(false),
     })
 }
@@ -1222,11 +1231,12 @@ fn convert_pause_duration(
             );
             return None;
         }
-        IntOrString::Int(i) => (Ok(SimDuration::from_secs(*i as u64)), i.to_string()),
+        // Not negative here (refused above), so its magnitude is its value.
+        IntOrString::Int(i) => (Ok(SimDuration::from_secs(i.unsigned_abs())), i.to_string()),
         IntOrString::Str(s) => (parse_duration(s), s.clone()),
     };
     match parsed {
-        Ok(dur) if dur.whole_secs() as i64 > MAX_SECONDS => {
+        Ok(dur) if dur.whole_secs() > MAX_SECONDS.unsigned_abs() => {
             report.error(
                 p,
                 DiagKind::InvalidValue,
