@@ -2,10 +2,6 @@
 //! (`raw`), then validated into the domain types the simulation runs (`Rollout`, `Service`).
 //! Documents of kinds the simulation does not use are read and skipped with a note.
 
-#[allow(
-    missing_docs,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod analysis;
 pub mod experiment;
 mod names;
