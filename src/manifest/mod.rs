@@ -11,10 +11,6 @@ mod names;
 )]
 pub mod raw;
 pub mod report;
-#[allow(
-    missing_docs,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod rollout;
 pub mod routes;
 pub mod template;
