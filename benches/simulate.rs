@@ -130,7 +130,7 @@ fn scale_staggered(c: &mut Criterion) {
 
 /// The simulation's cost per event against the bare event queue's: the demo run's wall time
 /// divided by the events it processes, over one push and one pop of the queue (both medians of
-/// repeated measurements in this process), printed as a ratio. Criterion times the two parts
+/// measurements taken in turn in this process), printed as a ratio. Criterion times the two parts
 /// too (`per_event/*`), for the record.
 #[allow(
     clippy::disallowed_methods,
@@ -165,24 +165,21 @@ fn per_event(c: &mut Criterion) {
         v[v.len() / 2]
     };
     let events = sim::run(&sc).events;
-    let demo_ns = median(
-        (0..301)
-            .map(|_| {
-                let t = Instant::now();
-                black_box(sim::run(black_box(&sc)));
-                t.elapsed().as_nanos() as f64
-            })
-            .collect(),
-    );
-    let queue_ns = median(
-        (0..31)
-            .map(|_| {
-                let t = Instant::now();
-                queue_round();
-                t.elapsed().as_nanos() as f64
-            })
-            .collect(),
-    );
+    // Interleaved: one queue round, then ten demo runs, 31 times over. On a machine shared
+    // with other work the load moves within seconds; measured one after the other, the two
+    // medians would see different loads and their ratio would swing with it.
+    let (mut demo, mut queue) = (Vec::new(), Vec::new());
+    for _ in 0..31 {
+        let t = Instant::now();
+        queue_round();
+        queue.push(t.elapsed().as_nanos() as f64);
+        for _ in 0..10 {
+            let t = Instant::now();
+            black_box(sim::run(black_box(&sc)));
+            demo.push(t.elapsed().as_nanos() as f64);
+        }
+    }
+    let (demo_ns, queue_ns) = (median(demo), median(queue));
     let per_event = demo_ns / events as f64;
     let per_queue_event = queue_ns / N as f64;
     println!(

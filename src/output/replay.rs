@@ -59,6 +59,9 @@ pub struct RsState {
     pub scale_down_deadline: Option<SimTime>,
     /// Live pods, in creation order.
     pub pods: Vec<PodState>,
+    /// For a ReplicaSet of an Experiment: the experiment's name and the template it runs.
+    /// The rollout does not own these; `get rollout` shows them under their experiment.
+    pub experiment: Option<(String, String)>,
     /// Creation order among ReplicaSets (what the pod index refers to).
     seq: u64,
     /// The sum of its pods' `PodState::counts`, kept as they change.
@@ -100,6 +103,20 @@ pub struct RunState {
     pub failed: u32,
     pub inconclusive: u32,
     pub error: u32,
+    /// The Experiment that owns the run (an experiment's own analysis), if not the rollout.
+    pub experiment: Option<String>,
+}
+
+/// An Experiment of an experiment step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExperimentState {
+    pub name: String,
+    /// The rollout revision it was created for (its `rollout.argoproj.io/revision`).
+    pub revision: u64,
+    pub templates: Vec<String>,
+    pub created: SimTime,
+    /// `Pending` until every template is available, then `Running`, then the final phase.
+    pub phase: String,
 }
 
 /// The world at one instant.
@@ -113,6 +130,8 @@ pub struct State {
     /// Every ReplicaSet not deleted, in creation order.
     pub replica_sets: Vec<RsState>,
     pub runs: Vec<RunState>,
+    /// Every Experiment created, in creation order.
+    pub experiments: Vec<ExperimentState>,
     /// Requests and failed requests so far, per version hash.
     pub traffic: Vec<(String, u64, u64)>,
     /// The journal records `PodAvailable` (minReadySeconds above 0): Ready alone is not
@@ -155,6 +174,34 @@ impl State {
         self.replica_sets.iter_mut().find(|rs| rs.name == name)
     }
 
+    /// The revision the rollout is updating to: that of the ReplicaSet its status names as
+    /// current (the highest revision before the first status).
+    fn current_revision(&self) -> u64 {
+        let current = self.rollout.as_ref().map(|ro| ro.current_hash.as_str());
+        self.replica_sets
+            .iter()
+            .find(|rs| rs.experiment.is_none() && Some(rs.hash.as_str()) == current)
+            .map(|rs| rs.revision)
+            .or_else(|| self.replica_sets.iter().map(|rs| rs.revision).max())
+            .unwrap_or(0)
+    }
+
+    /// The experiment and template of a ReplicaSet an experiment creates: the controller
+    /// names it `EXPERIMENT-TEMPLATE`.
+    fn experiment_of_rs(&self, rs: &str) -> Option<(String, String)> {
+        self.experiments.iter().rev().find_map(|x| {
+            let template = rs.strip_prefix(x.name.as_str())?.strip_prefix('-')?;
+            x.templates
+                .iter()
+                .any(|t| t == template)
+                .then(|| (x.name.clone(), template.to_string()))
+        })
+    }
+
+    fn experiment_mut(&mut self, name: &str) -> Option<&mut ExperimentState> {
+        self.experiments.iter_mut().find(|x| x.name == name)
+    }
+
     /// Applies one journal entry.
     pub fn apply(&mut self, e: &Entry) {
         self.t = e.t;
@@ -169,6 +216,7 @@ impl State {
                 image,
             } => {
                 self.created.1 += 1;
+                let experiment = self.experiment_of_rs(name);
                 self.replica_sets.push(RsState {
                     name: name.clone(),
                     hash: name.rsplit('-').next().unwrap_or_default().to_string(),
@@ -178,6 +226,7 @@ impl State {
                     spec: 0,
                     scale_down_deadline: None,
                     pods: Vec::new(),
+                    experiment,
                     seq: self.created.1,
                     counts: [0; 3],
                 })
@@ -272,6 +321,19 @@ impl State {
                 kind,
                 templates,
             } => self.runs.push(RunState {
+                // An experiment names its runs `EXPERIMENT-ANALYSIS`.
+                experiment: (kind == "Experiment")
+                    .then(|| {
+                        self.experiments
+                            .iter()
+                            .rev()
+                            .find(|x| {
+                                name.strip_prefix(x.name.as_str())
+                                    .is_some_and(|rest| rest.starts_with('-'))
+                            })
+                            .map(|x| x.name.clone())
+                    })
+                    .flatten(),
                 name: name.clone(),
                 kind: kind.clone(),
                 revision: *revision,
@@ -302,6 +364,28 @@ impl State {
                 if let Some(r) = self.runs.iter_mut().find(|r| &r.name == name) {
                     r.phase = phase.clone();
                     r.message = message.clone();
+                }
+            }
+            EntryKind::ExperimentCreated {
+                name, templates, ..
+            } => {
+                let revision = self.current_revision();
+                self.experiments.push(ExperimentState {
+                    name: name.clone(),
+                    revision,
+                    templates: templates.clone(),
+                    created: e.t,
+                    phase: "Pending".into(),
+                });
+            }
+            EntryKind::ExperimentRunning { name, .. } => {
+                if let Some(x) = self.experiment_mut(name) {
+                    x.phase = "Running".into();
+                }
+            }
+            EntryKind::ExperimentCompleted { name, phase, .. } => {
+                if let Some(x) = self.experiment_mut(name) {
+                    x.phase = phase.clone();
                 }
             }
             EntryKind::Traffic { versions, .. } => {

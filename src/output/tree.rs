@@ -1,5 +1,6 @@
 //! The `kubectl argo rollouts get rollout` view of a replayed instant: the header block and
-//! the tree of revisions, ReplicaSets, pods and AnalysisRuns, with Argo's icons, statuses and
+//! the tree of revisions, ReplicaSets, pods, Experiments (with their own ReplicaSets and
+//! AnalysisRuns) and AnalysisRuns, with Argo's icons, statuses and
 //! info columns (`cmd/get/get_rollout.go`, `info/*.go`).
 //!
 //! Columns are aligned as Go's `tabwriter` (padding 2) aligns them, counting characters, so
@@ -11,7 +12,7 @@ use std::fmt::Write as _;
 use crate::engine::SimTime;
 use crate::rollout::Phase;
 
-use super::replay::{PodPhase, RsState, RunState, State};
+use super::replay::{ExperimentState, PodPhase, RsState, RunState, State};
 
 /// Whether to colour icons and tags (a terminal) or not (`--no-color`, a pipe).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +32,7 @@ const ICON_REVISION: &str = "#";
 const ICON_REPLICA_SET: &str = "⧉";
 const ICON_POD: &str = "□";
 const ICON_ANALYSIS_RUN: &str = "α";
+const ICON_EXPERIMENT: &str = "Σ";
 const ICON_OK: &str = "✔";
 const ICON_BAD: &str = "✖";
 const ICON_PROGRESSING: &str = "◌";
@@ -180,23 +182,7 @@ fn header(out: &mut String, state: &State, id: &Identity, colour: Colour) {
         field(out, "  SetWeight:", ro.set_weight);
         field(out, "  ActualWeight:", ro.actual_weight);
     }
-    // One line per distinct image of the ReplicaSets that have pods, with its tags.
-    let mut images: Vec<(String, Vec<&'static str>)> = Vec::new();
-    for rs in state.replica_sets.iter().filter(|rs| rs.replicas() > 0) {
-        let tags = tags_of(rs, state);
-        match images.iter_mut().find(|(img, _)| *img == rs.image) {
-            Some((_, t)) => {
-                for tag in tags {
-                    if !t.contains(&tag) {
-                        t.push(tag);
-                    }
-                }
-            }
-            None => images.push((rs.image.clone(), tags)),
-        }
-    }
-    for (i, (img, mut tags)) in images.into_iter().enumerate() {
-        tags.sort_unstable();
+    for (i, (img, tags)) in images(state).into_iter().enumerate() {
         let text = if tags.is_empty() {
             img
         } else {
@@ -241,12 +227,48 @@ fn duration(out: &mut String, d: Option<&crate::rollout::status::DurationStatus>
     }
 }
 
-/// The info tags of a ReplicaSet: `stable`, then `canary` or `active` / `preview`.
+/// `info.Images`: one line per distinct image of the ReplicaSets that have pods, sorted by
+/// image. The rollout's ReplicaSets give their tags (`stable`, `canary`, `active`,
+/// `preview`), an experiment's ReplicaSets `Σ:TEMPLATE`; when an image is met again its tags
+/// are merged and sorted (`stable, Σ:baseline`), as the plugin's `mergeImageAndTags` does.
+fn images(state: &State) -> Vec<(String, Vec<String>)> {
+    let owned = state
+        .replica_sets
+        .iter()
+        .filter(|rs| rs.experiment.is_none());
+    let of_experiments = state
+        .replica_sets
+        .iter()
+        .filter(|rs| rs.experiment.is_some());
+    let mut images: Vec<(String, Vec<String>)> = Vec::new();
+    for rs in owned.chain(of_experiments).filter(|rs| rs.replicas() > 0) {
+        let tags: Vec<String> = match &rs.experiment {
+            Some((_, template)) => vec![format!("Σ:{template}")],
+            None => tags_of(rs, state).into_iter().map(str::to_string).collect(),
+        };
+        match images.iter_mut().find(|(img, _)| *img == rs.image) {
+            Some((_, existing)) => {
+                existing.extend(tags);
+                existing.sort_unstable();
+                existing.dedup();
+            }
+            None => images.push((rs.image.clone(), tags)),
+        }
+    }
+    images.sort_by(|a, b| a.0.cmp(&b.0));
+    images
+}
+
+/// The info tags of a ReplicaSet of the rollout: `stable`, then `canary` or `active` /
+/// `preview`. An experiment's ReplicaSets have none.
 fn tags_of(rs: &RsState, state: &State) -> Vec<&'static str> {
     let mut tags = Vec::new();
     let Some(ro) = &state.rollout else {
         return tags;
     };
+    if rs.experiment.is_some() {
+        return tags;
+    }
     if rs.hash == ro.stable_hash {
         tags.push("stable");
     }
@@ -306,15 +328,30 @@ fn pod_row(p: &super::replay::PodState, now: SimTime) -> Row {
     }
 }
 
-fn run_row(r: &RunState, now: SimTime) -> Row {
-    let icon = match r.phase.as_str() {
+/// The icon of an AnalysisRun's or Experiment's phase (`analysisIcon`).
+fn analysis_icon(phase: &str) -> &'static str {
+    match phase {
         "Successful" => ICON_OK,
         "Failed" => ICON_BAD,
         "Error" => ICON_WARNING,
         "Inconclusive" => ICON_UNKNOWN,
         "Pending" => ICON_WAITING,
         _ => ICON_PROGRESSING,
-    };
+    }
+}
+
+fn experiment_row(x: &ExperimentState, now: SimTime) -> Row {
+    Row {
+        kind: "Experiment",
+        icon: analysis_icon(&x.phase),
+        status: x.phase.clone(),
+        age: age(now, x.created),
+        info: Vec::new(),
+    }
+}
+
+fn run_row(r: &RunState, now: SimTime) -> Row {
+    let icon = analysis_icon(&r.phase);
     let mut info = Vec::new();
     for (n, i) in [
         (r.successful, ICON_OK),
@@ -335,6 +372,78 @@ fn run_row(r: &RunState, now: SimTime) -> Row {
     }
 }
 
+type Line = (String, Option<Row>);
+
+/// The prefixes of the children of one node, in order (the last one gets `└──`).
+struct Children<'s> {
+    total: usize,
+    done: usize,
+    sub: &'s str,
+}
+
+impl<'s> Children<'s> {
+    fn new(total: usize, sub: &'s str) -> Self {
+        Children {
+            total,
+            done: 0,
+            sub,
+        }
+    }
+
+    fn next(&mut self) -> (String, String) {
+        self.done += 1;
+        prefixes(self.done == self.total, self.sub)
+    }
+}
+
+/// A ReplicaSet's line and its pods' lines.
+fn push_rs(lines: &mut Vec<Line>, rs: &RsState, state: &State, prefix: &str, sub: &str) {
+    lines.push((
+        format!("{prefix}{ICON_REPLICA_SET} {}", rs.name),
+        Some(rs_row(rs, state)),
+    ));
+    let mut pods: Vec<_> = rs.pods.iter().collect();
+    pods.sort_by(|a, b| a.created.cmp(&b.created).then(a.name.cmp(&b.name)));
+    for (k, pod) in pods.iter().enumerate() {
+        let (pp, _) = prefixes(k == pods.len() - 1, sub);
+        lines.push((
+            format!("{pp}{ICON_POD} {}", pod.name),
+            Some(pod_row(pod, state.t)),
+        ));
+    }
+}
+
+fn push_run(lines: &mut Vec<Line>, run: &RunState, now: SimTime, prefix: &str) {
+    lines.push((
+        format!("{prefix}{ICON_ANALYSIS_RUN} {}", run.name),
+        Some(run_row(run, now)),
+    ));
+}
+
+/// `PrintExperimentInfo`: an experiment's ReplicaSets, then its AnalysisRuns.
+fn push_experiment_children(lines: &mut Vec<Line>, x: &ExperimentState, state: &State, sub: &str) {
+    let owned = |owner: Option<&str>| owner == Some(x.name.as_str());
+    let rss: Vec<&RsState> = state
+        .replica_sets
+        .iter()
+        .filter(|rs| owned(rs.experiment.as_ref().map(|(e, _)| e.as_str())))
+        .collect();
+    let runs: Vec<&RunState> = state
+        .runs
+        .iter()
+        .filter(|r| owned(r.experiment.as_deref()))
+        .collect();
+    let mut children = Children::new(rss.len() + runs.len(), sub);
+    for rs in rss {
+        let (p, sub2) = children.next();
+        push_rs(lines, rs, state, &p, &sub2);
+    }
+    for run in runs {
+        let (p, _) = children.next();
+        push_run(lines, run, state.t, &p);
+    }
+}
+
 /// Box-drawing prefixes of a child, and of that child's own children.
 fn prefixes(last: bool, sub: &str) -> (String, String) {
     if last {
@@ -347,7 +456,7 @@ fn prefixes(last: bool, sub: &str) -> (String, String) {
 fn tree(out: &mut String, state: &State, id: &Identity, colour: Colour) {
     // (prefix + icon + name, kind, status icon, status, age, info) per line; the revision
     // lines have only the first cell.
-    let mut lines: Vec<(String, Option<Row>)> = Vec::new();
+    let mut lines: Vec<Line> = Vec::new();
     let (ro_icon, ro_status) = match &state.rollout {
         Some(ro) => (phase_icon(ro.phase), ro.phase.to_string()),
         None => (ICON_PROGRESSING, "Progressing".to_string()),
@@ -362,44 +471,61 @@ fn tree(out: &mut String, state: &State, id: &Identity, colour: Colour) {
             info: Vec::new(),
         }),
     ));
-    let mut revisions: Vec<u64> = state
+    // The rollout's own ReplicaSets and AnalysisRuns (`GetReplicaSetInfo` and
+    // `getAnalysisRunInfo` keep the objects it owns); an experiment's are under it.
+    let owned_rss: Vec<&RsState> = state
         .replica_sets
         .iter()
+        .filter(|rs| rs.experiment.is_none())
+        .collect();
+    let owned_runs: Vec<&RunState> = state
+        .runs
+        .iter()
+        .filter(|r| r.experiment.is_none())
+        .collect();
+    let mut revisions: Vec<u64> = owned_rss
+        .iter()
         .map(|rs| rs.revision)
-        .chain(state.runs.iter().map(|r| r.revision))
+        .chain(state.experiments.iter().map(|x| x.revision))
+        .chain(owned_runs.iter().map(|r| r.revision))
         .collect();
     revisions.sort_unstable_by(|a, b| b.cmp(a));
     revisions.dedup();
     for (i, rev) in revisions.iter().enumerate() {
         let (prefix, sub) = prefixes(i == revisions.len() - 1, "");
         lines.push((format!("{prefix}{ICON_REVISION} revision:{rev}"), None));
-        let rss: Vec<&RsState> = state
-            .replica_sets
+        let rss: Vec<&RsState> = owned_rss
             .iter()
+            .copied()
             .filter(|rs| rs.revision == *rev)
             .collect();
-        let runs: Vec<&RunState> = state.runs.iter().filter(|r| r.revision == *rev).collect();
-        let total = rss.len() + runs.len();
-        for (j, rs) in rss.iter().enumerate() {
-            let (p, sub2) = prefixes(j == total - 1, &sub);
-            let row = rs_row(rs, state);
-            lines.push((format!("{p}{ICON_REPLICA_SET} {}", rs.name), Some(row)));
-            let mut pods: Vec<_> = rs.pods.iter().collect();
-            pods.sort_by(|a, b| a.created.cmp(&b.created).then(a.name.cmp(&b.name)));
-            for (k, pod) in pods.iter().enumerate() {
-                let (pp, _) = prefixes(k == pods.len() - 1, &sub2);
-                lines.push((
-                    format!("{pp}{ICON_POD} {}", pod.name),
-                    Some(pod_row(pod, state.t)),
-                ));
-            }
+        let experiments: Vec<&ExperimentState> = state
+            .experiments
+            .iter()
+            .filter(|x| x.revision == *rev)
+            .collect();
+        let runs: Vec<&RunState> = owned_runs
+            .iter()
+            .copied()
+            .filter(|r| r.revision == *rev)
+            .collect();
+        // `PrintRevision`: ReplicaSets, then Experiments, then AnalysisRuns.
+        let mut children = Children::new(rss.len() + experiments.len() + runs.len(), &sub);
+        for rs in rss {
+            let (p, sub2) = children.next();
+            push_rs(&mut lines, rs, state, &p, &sub2);
         }
-        for (j, run) in runs.iter().enumerate() {
-            let (p, _) = prefixes(rss.len() + j == total - 1, &sub);
+        for x in experiments {
+            let (p, sub2) = children.next();
             lines.push((
-                format!("{p}{ICON_ANALYSIS_RUN} {}", run.name),
-                Some(run_row(run, state.t)),
+                format!("{p}{ICON_EXPERIMENT} {}", x.name),
+                Some(experiment_row(x, state.t)),
             ));
+            push_experiment_children(&mut lines, x, state, &sub2);
+        }
+        for run in runs {
+            let (p, _) = children.next();
+            push_run(&mut lines, run, state.t, &p);
         }
     }
 

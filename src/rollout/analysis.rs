@@ -185,14 +185,13 @@ impl<'a> Ctx<'a> {
     /// `reconcileAnalysisRuns`.
     pub(super) fn reconcile_analysis_runs(&mut self) {
         let prev = self.prev_runs();
-        let rollback_to_scale_down_delay = self
-            .new_rs
-            .is_some_and(|rs| rs.scale_down_deadline.is_some());
+        // A scale-down deadline on the new ReplicaSet alone is no reason to skip analysis: an
+        // aborted update keeps one until its ReplicaSet is scaled down, and a retry inside that
+        // delay must start new runs. Only a fast rollback (`isFastRollback`) skips them.
         if self.pause.is_aborted()
             || self.prev.promote_full
-            || rollback_to_scale_down_delay
+            || self.is_fast_rollback()
             || self.prev.stable_rs.is_empty()
-            || self.rollback_within_window()
         {
             let all: Vec<Option<RunRef>> = self.runs.iter().map(|r| Some(to_ref(r))).collect();
             for r in &all {

@@ -117,17 +117,16 @@ impl<'a> Ctx<'a> {
         self.reconcile_revision_history_limit();
     }
 
-    /// `isBlueGreenFastTracked`: no pause before the switch when going back to a ReplicaSet
-    /// still inside its scale-down delay, on `promote --full`, on the first deploy (the active
-    /// Service selects no revision yet), or when the active Service already selects it.
+    /// `isBlueGreenFastTracked`: no pause before the switch on a fast rollback (going back to an
+    /// older ReplicaSet still inside its scale-down delay or the rollback window), on `promote
+    /// --full`, on the first deploy (the active Service selects no revision yet), or when the
+    /// active Service already selects it. A scale-down deadline on a *newer* ReplicaSet (left by
+    /// an abort) does not count: after a retry the update pauses again for its promotion.
     fn bg_fast_tracked(&self) -> bool {
         let Some(new_rs) = self.new_rs else {
             return false;
         };
-        if new_rs.scale_down_deadline.is_some()
-            || self.prev.promote_full
-            || self.rollback_within_window()
-        {
+        if self.is_fast_rollback() || self.prev.promote_full {
             return true;
         }
         match self.service_selector(&self.bg().active_service) {
@@ -310,20 +309,18 @@ impl<'a> Ctx<'a> {
         if self.prev.promote_full {
             return Some("Full promotion requested".to_string());
         }
-        if self.rollback_within_window() {
-            return Some("Rollback within window".to_string());
+        if self.is_fast_rollback() {
+            return Some(if self.rollback_within_window() {
+                "Rollback within window".to_string()
+            } else {
+                "Fast rollback".to_string()
+            });
         }
         if self.pause.is_aborted() {
             return None;
         }
-        if self.bg().post_promotion_analysis.is_some() {
-            // Going back to a ReplicaSet still inside its scale-down delay skips analysis.
-            if let Some(rs) = self.new_rs.filter(|rs| rs.scale_down_deadline.is_some()) {
-                return Some(format!("Rollback to '{}' within scaleDownDelay", rs.name));
-            }
-            if !self.post_promotion_succeeded() {
-                return None;
-            }
+        if self.bg().post_promotion_analysis.is_some() && !self.post_promotion_succeeded() {
+            return None;
         }
         Some("Completed blue-green update".to_string())
     }

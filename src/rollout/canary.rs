@@ -178,7 +178,14 @@ impl Ctx<'_> {
         let mut new = self.base_status();
         let step_count = self.canary.steps.len() as u32;
         let (step, mut idx) = self.current_step();
-        let step_text = step.map(Step::describe);
+        // Described only for the event of a completed step, not on every reconcile.
+        let canary = self.canary;
+        let step_at = step.and(idx);
+        let step_text = move || {
+            step_at
+                .and_then(|i| canary.steps.get(i as usize))
+                .map(Step::describe)
+        };
         new.stable_rs = self.prev.stable_rs.clone();
         new.current_step_hash = self.canary.steps_hash.clone();
 
@@ -240,7 +247,7 @@ impl Ctx<'_> {
                     "Rollout step {}/{} completed ({})",
                     i,
                     step_count,
-                    step_text.unwrap_or_default()
+                    step_text().unwrap_or_default()
                 ),
             );
             self.pause.remove_pause(PauseReason::CanaryPauseStep);

@@ -370,33 +370,43 @@ impl<'a> Ctx<'a> {
         // sync would set it back to NewReplicaSetAvailable, and the two would alternate.
         let completed =
             !self.prev.stable_rs.is_empty() && self.prev.stable_rs == self.prev.current_pod_hash;
-        let mut st = self.prev.clone();
+        // Most reconciles change none of these conditions: the status is copied only once
+        // one of them is about to be set.
+        let mut copy: Option<RolloutStatus> = None;
+        let now = self.now;
+        let prev = self.prev;
+        let mut set = |kind, status, why, message: &str| {
+            copy.get_or_insert_with(|| prev.clone()).set_condition(
+                kind,
+                status,
+                why,
+                message.to_string(),
+                now,
+            );
+        };
         if is_paused != prog_paused && !abort_cond && !completed {
             if is_paused {
-                st.set_condition(
+                set(
                     ConditionType::Progressing,
                     CondStatus::Unknown,
                     reason::PAUSED,
-                    "Rollout is paused".to_string(),
-                    self.now,
+                    "Rollout is paused",
                 );
             } else {
-                st.set_condition(
+                set(
                     ConditionType::Progressing,
                     CondStatus::Unknown,
                     reason::RESUMED,
-                    "Rollout is resumed".to_string(),
-                    self.now,
+                    "Rollout is resumed",
                 );
             }
         }
         if !self.prev.abort && abort_cond {
-            st.set_condition(
+            set(
                 ConditionType::Progressing,
                 CondStatus::Unknown,
                 reason::RETRY,
-                "Retrying Rollout after abort".to_string(),
-                self.now,
+                "Retrying Rollout after abort",
             );
         }
         let paused_true = self
@@ -404,7 +414,7 @@ impl<'a> Ctx<'a> {
             .condition(ConditionType::Paused)
             .is_some_and(|c| c.status == CondStatus::True);
         if is_paused != paused_true && !abort_cond {
-            st.set_condition(
+            set(
                 ConditionType::Paused,
                 if is_paused {
                     CondStatus::True
@@ -412,13 +422,12 @@ impl<'a> Ctx<'a> {
                     CondStatus::False
                 },
                 reason::PAUSED,
-                "Rollout is paused".to_string(),
-                self.now,
+                "Rollout is paused",
             );
         }
-        if st.conditions == self.prev.conditions {
+        let Some(mut st) = copy.filter(|st| st.conditions != self.prev.conditions) else {
             return false;
-        }
+        };
         st.observed_generation = self.ro.generation;
         (st.phase, st.message) = calculate_phase(self.spec, &st);
         st.duration = self.status_duration(&st);

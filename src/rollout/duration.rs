@@ -108,7 +108,7 @@ impl Ctx<'_> {
 
     /// `isFastRollback`: a rollback that skips the steps (to the stable, inside the rollback
     /// window, or, for blue-green, to a ReplicaSet still inside its scale-down delay).
-    fn is_fast_rollback(&self) -> bool {
+    pub(super) fn is_fast_rollback(&self) -> bool {
         let Some(new_rs) = self.new_rs else {
             return false;
         };

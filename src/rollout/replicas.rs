@@ -104,7 +104,26 @@ pub fn value_from_int_or_percent(
     match v {
         IntOrString::Int(i) => Ok(*i as i32),
         IntOrString::Str(s) => {
-            let digits = s.replace('%', "");
+            // Called several times per reconcile: the `%` signs are dropped without
+            // allocating when the value is short (any real percentage is).
+            let mut buf = [0u8; 32];
+            let mut len = 0;
+            let short = s.bytes().filter(|&b| b != b'%').all(|b| {
+                let fits = len < buf.len();
+                if fits {
+                    buf[len] = b;
+                    len += 1;
+                }
+                fits
+            });
+            let owned;
+            let digits = if short {
+                // Only whole ASCII `%` bytes were removed, so the rest is still UTF-8.
+                std::str::from_utf8(&buf[..len]).unwrap_or_default()
+            } else {
+                owned = s.replace('%', "");
+                &owned
+            };
             let pct: i64 = digits
                 .trim()
                 .parse()
@@ -683,6 +702,31 @@ mod tests {
         // Any string is a percentage, even without `%`.
         assert_eq!(value_from_int_or_percent(&pct("1"), 10, true), Ok(1));
         assert_eq!(value_from_int_or_percent(&pct("1"), 200, true), Ok(2));
+    }
+
+    #[test]
+    fn percent_signs_are_dropped_wherever_they_are() {
+        // The allocation-free path must read every string as `replace('%', "")` then `trim`
+        // would, including the long ones it leaves to that fallback.
+        let long = format!("{}5%", "0".repeat(40));
+        for (text, want) in [
+            ("25%", Ok(3)),
+            ("%2%5%", Ok(3)),
+            (" 25 % ", Ok(3)),
+            ("+25%", Ok(3)),
+            ("-10%", Ok(-1)),
+            (long.as_str(), Ok(1)),
+            ("25%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%", Ok(3)),
+            ("2 5%", Err(FencepostError("2 5%".into()))),
+            ("é%", Err(FencepostError("é%".into()))),
+            ("", Err(FencepostError(String::new()))),
+        ] {
+            assert_eq!(
+                value_from_int_or_percent(&pct(text), 10, true),
+                want,
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

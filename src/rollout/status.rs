@@ -317,6 +317,19 @@ impl RolloutStatus {
         message: String,
         now: SimTime,
     ) -> bool {
+        self.set_condition_with(kind, status, reason, || message, now)
+    }
+
+    /// `set_condition` with the message built only when the condition changes: most
+    /// reconciles leave their conditions as they were, and the message is then never read.
+    pub fn set_condition_with(
+        &mut self,
+        kind: ConditionType,
+        status: CondStatus,
+        reason: &'static str,
+        message: impl FnOnce() -> String,
+        now: SimTime,
+    ) -> bool {
         let now = now.truncate_to_second();
         let mut transition = now;
         if let Some(cur) = self.condition(kind) {
@@ -332,7 +345,7 @@ impl RolloutStatus {
             kind,
             status,
             reason,
-            message,
+            message: message(),
             last_update: now,
             last_transition: transition,
         });

@@ -191,23 +191,23 @@ impl Ctx<'_> {
     fn calculate_conditions(&mut self, mut new: RolloutStatus) -> RolloutStatus {
         let now = self.now;
         let aborted = self.pause.is_aborted();
-        let rs_name = self.new_rs.map(|rs| rs.name.clone()).unwrap_or_default();
+        let rs_name = self.new_rs.map_or("", |rs| rs.name.as_str());
 
         let mut became_unhealthy = false;
         if !self.is_paused() && self.rollout_healthy(&new) {
-            new.set_condition(
+            new.set_condition_with(
                 ConditionType::Healthy,
                 CondStatus::True,
                 reason::HEALTHY,
-                "Rollout is healthy".to_string(),
+                || "Rollout is healthy".to_string(),
                 now,
             );
         } else if self.prev.condition(ConditionType::Healthy).is_some() {
-            became_unhealthy = new.set_condition(
+            became_unhealthy = new.set_condition_with(
                 ConditionType::Healthy,
                 CondStatus::False,
                 reason::HEALTHY,
-                "Rollout is not healthy".to_string(),
+                || "Rollout is not healthy".to_string(),
                 now,
             );
         }
@@ -227,11 +227,11 @@ impl Ctx<'_> {
                 self.plan.warning(reason::ABORTED, message);
             }
         } else if self.rollout_healthy(&new) {
-            new.set_condition(
+            new.set_condition_with(
                 ConditionType::Progressing,
                 CondStatus::True,
                 reason::NEW_RS_AVAILABLE,
-                format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
+                || format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
                 now,
             );
         } else if self.rollout_progressing(&new) || became_unhealthy {
@@ -304,25 +304,25 @@ impl Ctx<'_> {
             None => available_total >= r,
         };
         if available {
-            new.set_condition(
+            new.set_condition_with(
                 ConditionType::Available,
                 CondStatus::True,
                 reason::AVAILABLE,
-                "Rollout has minimum availability".to_string(),
+                || "Rollout has minimum availability".to_string(),
                 now,
             );
         } else {
-            new.set_condition(
+            new.set_condition_with(
                 ConditionType::Available,
                 CondStatus::False,
                 reason::AVAILABLE,
-                "Rollout does not have minimum availability".to_string(),
+                || "Rollout does not have minimum availability".to_string(),
                 now,
             );
         }
 
         let completed = !new.stable_rs.is_empty() && new.stable_rs == new.current_pod_hash;
-        let changed = new.set_condition(
+        let changed = new.set_condition_with(
             ConditionType::Completed,
             if completed {
                 CondStatus::True
@@ -330,7 +330,7 @@ impl Ctx<'_> {
                 CondStatus::False
             },
             reason::COMPLETED,
-            reason::COMPLETED.to_string(),
+            || reason::COMPLETED.to_string(),
             now,
         );
         if changed && !completed {

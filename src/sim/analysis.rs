@@ -150,7 +150,7 @@ impl Simulation<'_> {
     /// `experiment:NAME`, the template NAME of the run's experiment (or the latest one).
     fn role_hashes(&self, run: &str) -> BTreeMap<String, Vec<String>> {
         let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let services = self.role_services();
+        let services = self.role_service_hashes();
         let own = self.experiment_of_run(run).map(|e| e.name.clone());
         for rs in self.cluster.live_replica_sets() {
             for role in self.role_names(rs, &services) {

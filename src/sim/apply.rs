@@ -90,6 +90,7 @@ impl Simulation<'_> {
                     if let Some(svc) = self.cluster.services.get_mut(&service) {
                         svc.selector_hash = Some(to.clone());
                         svc.managed = true;
+                        self.views.services_changed();
                         self.journal
                             .push(now, EntryKind::ServiceSwitched { service, from, to });
                     }

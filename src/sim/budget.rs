@@ -13,8 +13,8 @@
 
 use std::fmt;
 
-use crate::engine::SimTime;
-use crate::scenario::{Action, Scenario};
+use crate::engine::{SimDuration, SimTime};
+use crate::scenario::{Action, Scenario, Startup, app_for};
 
 /// The bounds of one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,10 +82,30 @@ pub struct EngineFailure {
     pub limit: u64,
     /// The seed of the run, for the bug report.
     pub seed: u64,
+    /// Set when the run was refused before it started: the least count the run would reach
+    /// (see [`Budgets::refuse_up_front`]). The run then never crossed the budget; it would have.
+    pub up_front: Option<u64>,
 }
 
 impl fmt::Display for EngineFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(count) = self.up_front {
+            let what = match self.budget {
+                BudgetKind::Events => "engine events",
+                BudgetKind::JournalEntries => "journal entries",
+                BudgetKind::ReconcilesPerInstant => "reconciles at one instant",
+                BudgetKind::OutputBytes => "bytes of output",
+            };
+            return write!(
+                f,
+                "the run was not started: it would exceed the simulator's budget of {} {what} \
+                 (its pods and traffic ticks alone come to at least {count}), so it would \
+                 stop with this error after simulating that much. If the run is legitimately \
+                 this large, {} raises the limit",
+                self.limit,
+                self.budget.flag()
+            );
+        }
         let what = match self.budget {
             BudgetKind::ReconcilesPerInstant => {
                 format!("more than {} reconciles at one instant", self.limit)
@@ -157,8 +177,103 @@ impl Budgets {
             budget,
             limit,
             seed,
+            up_front: None,
         })
     }
+
+    /// The failure to report before simulating anything, when the work the run is certain to
+    /// do already crosses a budget (see [`certain_work`]). Only large runs are refused this way
+    /// (at least [`UP_FRONT_MIN`] events or entries): a small one reaches its budget within
+    /// milliseconds, and then says at which virtual time it did.
+    pub fn refuse_up_front(&self, sc: &Scenario, seed: u64) -> Option<EngineFailure> {
+        let work = certain_work(sc);
+        [
+            (BudgetKind::Events, work.events),
+            (BudgetKind::JournalEntries, work.journal_entries),
+        ]
+        .into_iter()
+        .filter(|&(_, count)| count >= UP_FRONT_MIN)
+        .find_map(|(budget, count)| {
+            self.check(budget, count, SimTime::ZERO, seed)
+                .map(|f| EngineFailure {
+                    up_front: Some(count),
+                    ..f
+                })
+        })
+    }
+}
+
+/// The smallest count a run is refused for before it starts.
+pub const UP_FRONT_MIN: u64 = 10_000;
+
+/// Lower bounds on what a run will do, read from the scenario without simulating it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CertainWork {
+    pub events: u64,
+    pub journal_entries: u64,
+}
+
+/// What the run cannot avoid doing, whatever the controllers decide: the rollout's first
+/// ReplicaSet creates its pods at the first instant (one `PodCreated` entry each, when the
+/// controller reacts at once), each becomes Ready after its start-up time if the run lasts that
+/// long (one event and one entry), and every traffic tick until then is one event. The run
+/// lasts at least as long as the script's `wait` durations add up to (capped by its timeout).
+/// Counts are lower bounds: the fewest replicas the script ever asks for, and nothing counted
+/// that a controller could skip (updates, analysis, terminations).
+pub fn certain_work(sc: &Scenario) -> CertainWork {
+    let Some(rollout) = sc.manifests.rollouts.first() else {
+        return CertainWork {
+            events: 0,
+            journal_entries: 0,
+        };
+    };
+    let waited = sc
+        .script
+        .iter()
+        .filter_map(|item| match item.action {
+            Action::WaitFor(d) => Some(d.as_millis()),
+            _ => None,
+        })
+        .fold(0u64, u64::saturating_add)
+        .min(sc.timeout.as_millis());
+    let ticks = sc.traffic.map_or(0, |t| waited / t.tick.as_millis().max(1));
+    // Pods are certain only when the controller reacts at once (a delayed one may not have
+    // run by the time the script ends) and no node model can leave them Pending.
+    let pods = if sc.cluster.controller_delay == SimDuration::ZERO && sc.cluster.nodes.is_none() {
+        min_replicas(sc, rollout.spec.replicas())
+    } else {
+        0
+    };
+    let image = rollout.spec.template.primary_image();
+    let slowest_start = match app_for(&sc.apps, &image).startup {
+        Startup::Fixed(d) => Some(d),
+        Startup::Range(_, hi) => Some(hi),
+        Startup::Never => None,
+    };
+    let ready = match slowest_start {
+        Some(d) if d.as_millis() <= waited => pods,
+        _ => 0,
+    };
+    CertainWork {
+        events: ready + ticks,
+        journal_entries: pods + ready,
+    }
+}
+
+/// The fewest replicas the rollout is ever asked for: its manifest's, and any the script
+/// scales it to or re-applies.
+fn min_replicas(sc: &Scenario, initial: u32) -> u64 {
+    sc.script
+        .iter()
+        .filter_map(|item| match &item.action {
+            Action::Scale(n) => Some(*n),
+            Action::Apply { manifests, .. } => {
+                manifests.rollouts.iter().map(|r| r.spec.replicas()).min()
+            }
+            _ => None,
+        })
+        .fold(initial, u32::min)
+        .into()
 }
 
 /// The most replicas the rollout is ever asked for: its manifest's, and any the script scales
@@ -212,6 +327,7 @@ mod tests {
             budget: BudgetKind::ReconcilesPerInstant,
             limit: 1_016,
             seed: 42,
+            up_front: None,
         };
         let text = f.to_string();
         for part in [

@@ -116,7 +116,11 @@ pub fn run_with_seed(sc: &Scenario, seed: u64) -> RunResult {
 pub fn run_with_budgets(sc: &Scenario, seed: u64, budgets: Budgets) -> RunResult {
     let mut sim = Simulation::new(sc, seed);
     sim.budgets_of_run = budgets;
-    sim.run();
+    // A run certain to cross a budget says so before it simulates anything.
+    sim.engine_failure = budgets.refuse_up_front(sc, seed);
+    if sim.engine_failure.is_none() {
+        sim.run();
+    }
     sim.finish()
 }
 
@@ -161,6 +165,8 @@ pub(crate) struct Simulation<'s> {
     experiment_wakes: BTreeSet<SimTime>,
     /// The managed routes the traffic router holds, in `managedRoutes` order.
     routes: Vec<rollout::RouteView>,
+    /// The controller's views of ReplicaSets and Services, kept between reconciles.
+    views: observe::ViewCache,
     seed: u64,
     /// The run's bounds, and the failure once one is crossed (the run then stops).
     budgets_of_run: Budgets,
@@ -209,6 +215,7 @@ impl<'s> Simulation<'s> {
             experiments: Vec::new(),
             experiment_wakes: BTreeSet::new(),
             routes: Vec::new(),
+            views: observe::ViewCache::default(),
             seed,
             budgets_of_run: Budgets::for_scenario(sc),
             engine_failure: None,
@@ -308,6 +315,7 @@ impl<'s> Simulation<'s> {
                 managed: false,
             });
         entry.selector = svc.selector.clone();
+        self.views.services_changed();
     }
 
     /// The controller should run again: now, or after the configured reaction delay.
@@ -400,7 +408,11 @@ impl<'s> Simulation<'s> {
                 changed |= self.reconcile_once();
             }
             changed |= self.reconcile_experiments();
-            changed |= self.advance_script();
+            // The script's waits read only what the passes change: after a pass that changed
+            // nothing, the script would find what it found at the end of the previous pass.
+            if passes == 1 || changed {
+                changed |= self.advance_script();
+            }
             if !changed && !self.reconcile_now {
                 break;
             }
@@ -531,8 +543,9 @@ impl<'s> Simulation<'s> {
     /// One reconcile of the rollout; true when it wrote anything.
     fn reconcile_once(&mut self) -> bool {
         self.reconciles += 1;
-        let rs_views = self.rs_views();
-        let services = self.service_views();
+        self.refresh_views();
+        let rs_views = &self.views.rs;
+        let services = &self.views.services;
         // Pods are only read by the restarter; building their views costs O(pods).
         let (pods, budgets) = if self.restart_pending() {
             self.pod_views()
@@ -543,8 +556,8 @@ impl<'s> Simulation<'s> {
         let experiments = self.experiment_views();
         let plan = rollout::reconcile(&rollout::Input {
             rollout: &self.rollout,
-            replica_sets: &rs_views,
-            services: &services,
+            replica_sets: rs_views,
+            services,
             pods: &pods,
             budgets: &budgets,
             analysis_runs: &runs,

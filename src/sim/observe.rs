@@ -39,7 +39,56 @@ pub(super) struct Watched {
     abort: bool,
 }
 
+/// The rollout controller's views of the ReplicaSets and Services, kept from one reconcile to
+/// the next: the controller runs several times per event, and rebuilding them copied every
+/// name and hash each time. The ReplicaSet views are refreshed in place (only their numbers
+/// move, unless the set of ReplicaSets changed); the Service views only when a Service changed.
+#[derive(Debug, Default)]
+pub(super) struct ViewCache {
+    rs_ids: Vec<crate::cluster::RsId>,
+    pub rs: Vec<RsView>,
+    pub services: BTreeMap<String, ServiceView>,
+    services_fresh: bool,
+}
+
+impl ViewCache {
+    /// A Service was created or changed: its view is rebuilt before the next reconcile.
+    pub(super) fn services_changed(&mut self) {
+        self.services_fresh = false;
+    }
+}
+
 impl Simulation<'_> {
+    /// Brings `self.views` up to date with the cluster, for the next reconcile.
+    pub(super) fn refresh_views(&mut self) {
+        let same_sets = self.cluster.rollout_replica_sets().map(|rs| rs.id).eq(self
+            .views
+            .rs_ids
+            .iter()
+            .copied());
+        if same_sets {
+            let live = self.cluster.rollout_replica_sets();
+            for (view, rs) in self.views.rs.iter_mut().zip(live) {
+                *view = RsView {
+                    name: std::mem::take(&mut view.name),
+                    hash: std::mem::take(&mut view.hash),
+                    ..rs_view_numbers(rs)
+                };
+            }
+        } else {
+            self.views.rs = self.rs_views();
+            self.views.rs_ids = self
+                .cluster
+                .rollout_replica_sets()
+                .map(|rs| rs.id)
+                .collect();
+        }
+        if !self.views.services_fresh {
+            self.views.services = self.service_views();
+            self.views.services_fresh = true;
+        }
+    }
+
     pub(super) fn rs_views(&self) -> Vec<RsView> {
         // The controller lists the ReplicaSets it owns: an Experiment's are not among them.
         self.cluster
@@ -47,14 +96,7 @@ impl Simulation<'_> {
             .map(|rs| RsView {
                 name: rs.name.clone(),
                 hash: rs.hash.clone(),
-                revision: rs.revision,
-                spec: rs.spec_replicas as i32,
-                status_replicas: rs.replicas as i32,
-                ready: rs.ready as i32,
-                available: rs.available as i32,
-                created: rs.created,
-                desired_annotation: rs.desired_annotation,
-                scale_down_deadline: rs.scale_down_deadline,
+                ..rs_view_numbers(rs)
             })
             .collect()
     }
@@ -213,6 +255,12 @@ impl Simulation<'_> {
 
     /// The hashes the blue-green active and preview Services select.
     pub(super) fn role_services(&self) -> (Option<String>, Option<String>) {
+        let (active, preview) = self.role_service_hashes();
+        (active.map(str::to_string), preview.map(str::to_string))
+    }
+
+    /// `role_services`, borrowed.
+    pub(super) fn role_service_hashes(&self) -> (Option<&str>, Option<&str>) {
         let Some(bg) = self.rollout.spec.blue_green() else {
             return (None, None);
         };
@@ -220,7 +268,7 @@ impl Simulation<'_> {
             self.cluster
                 .services
                 .get(svc)
-                .and_then(|s| s.selector_hash.clone())
+                .and_then(|s| s.selector_hash.as_deref())
         };
         (
             selector(&bg.active_service),
@@ -235,14 +283,14 @@ impl Simulation<'_> {
     pub(super) fn roles_of(
         &self,
         rs: &crate::cluster::ReplicaSet,
-        services: &(Option<String>, Option<String>),
+        services: &(Option<&str>, Option<&str>),
     ) -> [bool; 4] {
         let st = &self.rollout.status;
         let stable = !st.stable_rs.is_empty() && rs.hash == st.stable_rs;
         let canary =
             self.rollout.spec.blue_green().is_none() && !stable && rs.hash == st.current_pod_hash;
-        let active = services.0.as_deref() == Some(rs.hash.as_str());
-        let preview = !active && services.1.as_deref() == Some(rs.hash.as_str());
+        let active = services.0 == Some(rs.hash.as_str());
+        let preview = !active && services.1 == Some(rs.hash.as_str());
         [stable, canary, active, preview]
     }
 
@@ -250,7 +298,7 @@ impl Simulation<'_> {
     pub(super) fn role_names(
         &self,
         rs: &crate::cluster::ReplicaSet,
-        services: &(Option<String>, Option<String>),
+        services: &(Option<&str>, Option<&str>),
     ) -> impl Iterator<Item = &'static str> {
         self.roles_of(rs, services)
             .into_iter()
@@ -267,7 +315,7 @@ impl Simulation<'_> {
             "active" => 2,
             _ => 3,
         };
-        let services = self.role_services();
+        let services = self.role_service_hashes();
         self.cluster
             .live_replica_sets()
             .filter(|rs| self.roles_of(rs, &services)[index])
@@ -292,7 +340,7 @@ impl Simulation<'_> {
         let mut total = 0;
         let mut scaled_up = 0;
         let mut revision = 0;
-        let services = self.role_services();
+        let services = self.role_service_hashes();
         for rs in self.cluster.live_replica_sets() {
             pods.total += rs.replicas;
             ready.total += rs.ready;
@@ -397,8 +445,15 @@ impl Simulation<'_> {
     /// Records phase, step, weight, promotion and abort changes in the journal.
     pub(super) fn journal_observed_changes(&mut self, obs: &Observation) {
         let now = self.now;
-        let phase = (obs.phase, obs.message.clone());
-        if self.last.phase.as_ref() != Some(&phase) {
+        // Compared before anything is copied: most changes leave phase, step and status as
+        // they were, and this runs after every change.
+        let same_phase = self
+            .last
+            .phase
+            .as_ref()
+            .is_some_and(|(p, m)| *p == obs.phase && *m == obs.message);
+        if !same_phase {
+            let phase = (obs.phase, obs.message.clone());
             let from = self.last.phase.as_ref().map_or(Phase::Progressing, |p| p.0);
             self.journal.push(
                 now,
@@ -411,14 +466,16 @@ impl Simulation<'_> {
             self.last.phase = Some(phase);
         }
         let st = &self.rollout.status;
-        let step = (st.current_pod_hash.clone(), st.current_step_index);
-        if self.last.step.as_ref() != Some(&step) {
-            let steps = self
-                .rollout
-                .spec
-                .canary()
-                .map(|c| c.steps.clone())
-                .unwrap_or_default();
+        let same_step = self
+            .last
+            .step
+            .as_ref()
+            .is_some_and(|(h, i)| *h == st.current_pod_hash && *i == st.current_step_index);
+        if !same_step {
+            let step = (st.current_pod_hash.clone(), st.current_step_index);
+            // Borrowed, not copied: the journal is a different field of the simulation.
+            let steps: &[crate::manifest::Step] =
+                self.rollout.spec.canary().map_or(&[], |c| &c.steps);
             let describe = |i: u32| steps.get(i as usize).map(|s| s.label()).unwrap_or_default();
             if let (Some((hash, Some(old))), Some(new)) = (&self.last.step, step.1)
                 && *hash == step.0
@@ -523,12 +580,44 @@ impl Simulation<'_> {
         }
         self.last.abort = aborted.is_some();
 
-        let snapshot = self.snapshot(obs);
-        if self.last.snapshot.as_ref() != Some(&snapshot) {
+        if !self.snapshot_unchanged(obs) {
+            let snapshot = self.snapshot(obs);
             self.journal
                 .push(now, EntryKind::RolloutStatus(Box::new(snapshot.clone())));
             self.last.snapshot = Some(snapshot);
         }
+    }
+
+    /// Whether `snapshot(obs)` would equal the last one recorded, read in place: building it
+    /// copies six strings, and after most changes it is the same.
+    fn snapshot_unchanged(&self, obs: &Observation) -> bool {
+        let Some(last) = &self.last.snapshot else {
+            return false;
+        };
+        let st = &self.rollout.status;
+        let (active, preview) = self.role_service_hashes();
+        last.phase == obs.phase
+            && last.message == obs.message
+            && last.step == st.current_step_index
+            && last.steps
+                == self
+                    .rollout
+                    .spec
+                    .canary()
+                    .map_or(0, |c| c.steps.len() as u32)
+            && last.set_weight == obs.set_weight
+            && last.actual_weight == obs.actual_weight
+            && last.desired == obs.replicas.desired
+            && last.current == obs.replicas.current
+            && last.updated == obs.replicas.updated
+            && last.ready == obs.replicas.ready
+            && last.available == obs.replicas.available
+            && last.stable_hash == st.stable_rs
+            && last.current_hash == st.current_pod_hash
+            && last.active_hash == active.unwrap_or_default()
+            && last.preview_hash == preview.unwrap_or_default()
+            && last.blue_green == self.rollout.spec.blue_green().is_some()
+            && last.duration == st.duration
     }
 
     /// The rollout as the `get` header shows it.
@@ -558,5 +647,21 @@ impl Simulation<'_> {
             blue_green: self.rollout.spec.blue_green().is_some(),
             duration: st.duration.clone(),
         }
+    }
+}
+
+/// The view of a ReplicaSet without its name and hash (left empty).
+fn rs_view_numbers(rs: &crate::cluster::ReplicaSet) -> RsView {
+    RsView {
+        name: String::new(),
+        hash: String::new(),
+        revision: rs.revision,
+        spec: rs.spec_replicas as i32,
+        status_replicas: rs.replicas as i32,
+        ready: rs.ready as i32,
+        available: rs.available as i32,
+        created: rs.created,
+        desired_annotation: rs.desired_annotation,
+        scale_down_deadline: rs.scale_down_deadline,
     }
 }

@@ -168,7 +168,7 @@ impl Simulation<'_> {
 
     /// The roles of the version with `hash`: the rollout's, or `experiment`.
     fn version_roles(&self, hash: &str) -> Vec<&'static str> {
-        let services = self.role_services();
+        let services = self.role_service_hashes();
         let Some(rs) = self.cluster.live_replica_sets().find(|rs| rs.hash == hash) else {
             return vec!["total"];
         };

@@ -129,3 +129,68 @@ fn the_library_carries_the_failure_as_a_typed_value() {
     // The default budgets leave the same scenario alone.
     assert!(rollout_sim::sim::run(&sc).engine_failure.is_none());
 }
+
+/// A run whose pods alone cross a budget is refused before anything is simulated: the
+/// 100,000-replica bench creates 100,000 pods at its first instant, over 50,000 journal
+/// entries, so it stops at once instead of simulating that far.
+#[test]
+fn a_run_certain_to_cross_a_budget_is_refused_before_it_starts() {
+    let bench = crate::common::crate_dir().join("benches/scale-staggered-100000.yaml");
+    let out = bin()
+        .args(["run", "--format", "json", "--max-journal-entries", "50000"])
+        .arg(&bench)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("the run was not started"))
+        .stderr(predicate::str::contains("budget of 50000 journal entries"))
+        .stderr(predicate::str::contains("at least 100000"))
+        .stderr(predicate::str::contains(
+            "--max-journal-entries raises the limit",
+        ))
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).expect("utf-8");
+    let failed = text
+        .lines()
+        .find(|l| l.contains("\"kind\":\"EngineFailed\""))
+        .expect("an EngineFailed event");
+    assert!(failed.starts_with("{\"t\":0.0,"), "{failed}");
+    assert!(failed.contains("\"limit\":50000"), "{failed}");
+    assert!(
+        !text.contains("\"kind\":\"PodCreated\""),
+        "nothing was simulated"
+    );
+    assert!(text.contains("\"podsCreated\":0"), "{text}");
+}
+
+/// The default budgets leave room for everything a run is certain to do, and a small run
+/// over a tiny budget still runs up to the instant it crosses it (the tests above).
+#[test]
+fn default_budgets_refuse_nothing_up_front() {
+    for path in [
+        crate::common::crate_dir().join("benches/scale-staggered-100000.yaml"),
+        scenario("rollouts-demo.yaml"),
+    ] {
+        let sc = rollout_sim::scenario::load(&path).expect("loads");
+        let work = rollout_sim::sim::budget::certain_work(&sc);
+        assert!(work.journal_entries > 0, "{}: {work:?}", path.display());
+        assert_eq!(
+            Budgets::for_scenario(&sc).refuse_up_front(&sc, 1),
+            None,
+            "{}",
+            path.display()
+        );
+    }
+    let sc = rollout_sim::scenario::load(&scenario("rollouts-demo.yaml")).expect("loads");
+    let tiny = Budgets {
+        events: 1,
+        journal_entries: 1,
+        ..Budgets::for_scenario(&sc)
+    };
+    assert_eq!(
+        tiny.refuse_up_front(&sc, 1),
+        None,
+        "a small run is not refused up front"
+    );
+}

@@ -10,6 +10,7 @@
 
 mod common;
 
+mod abort_retry;
 mod analysis;
 mod bad_inputs;
 mod browser;
@@ -19,6 +20,7 @@ mod controller;
 mod diff;
 mod engine_failure;
 mod event_log;
+mod experiment_tree;
 mod experiments;
 mod inputs;
 mod junit;

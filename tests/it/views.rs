@@ -189,3 +189,14 @@ fn interactive_keys_act_on_the_live_run() {
     assert!(frames.contains("waits for a retry (aborted)"), "{frames}");
     assert!(frames.contains("keys: r retry · i kill a pod"), "{frames}");
 }
+
+#[test]
+fn canary_with_a_running_experiment() {
+    insta::assert_snapshot!(sim(&[
+        "get",
+        "scenarios/experiment-baseline-vs-canary.yaml",
+        "--at",
+        "20s",
+        "--no-color"
+    ]));
+}
