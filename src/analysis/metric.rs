@@ -22,24 +22,36 @@ pub const MIN_INTERVAL: SimDuration = SimDuration(1_000);
 /// A compiled `successCondition` or `failureCondition`, with its text for messages.
 #[derive(Debug, Clone)]
 pub struct Condition {
+    /// The condition as written (trimmed), quoted in messages such as `assessed Failed due to`.
     pub text: String,
+    /// The compiled expression, evaluated against each measured value as `result`.
     pub program: Program,
 }
 
 /// A metric of a run.
 #[derive(Debug, Clone)]
 pub struct Metric {
+    /// The metric's `name`, unique within a run.
     pub name: String,
+    /// Where measurements come from (`provider`: exactly one of Argo's providers).
     pub provider: Provider,
+    /// `interval`: virtual time between measurements; `None` takes a single measurement.
     pub interval: Option<SimDuration>,
+    /// `initialDelay`: virtual time from the run's start before the first measurement.
     pub initial_delay: Option<SimDuration>,
     /// `count` as written (0 when unset or not a number, as Kubernetes' `IntValue` reads it).
     pub count: i64,
+    /// `successCondition`: a measurement that meets it is Successful.
     pub success: Option<Condition>,
+    /// `failureCondition`: a measurement that meets it is Failed.
     pub failure: Option<Condition>,
     /// Failed measurements tolerated; -1 never fails the metric on failures.
     pub failure_limit: i64,
+    /// `inconclusiveLimit`: inconclusive measurements tolerated before the metric is
+    /// Inconclusive (0 when unset).
     pub inconclusive_limit: i64,
+    /// `consecutiveErrorLimit`: errors in a row tolerated before the metric is Error
+    /// ([`DEFAULT_CONSECUTIVE_ERROR_LIMIT`] when unset).
     pub consecutive_error_limit: i64,
     /// > 0: the metric succeeds after this many successes in a row.
     pub consecutive_success_limit: i64,

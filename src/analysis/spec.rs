@@ -19,9 +19,15 @@ use super::run::ArgValue;
 pub struct RunSpec {
     /// Names of the templates, in the order their metrics come.
     pub templates: Vec<String>,
+    /// Every template's metrics, concatenated, still with their `{{args.*}}` placeholders.
     pub metrics: Vec<MetricSpec>,
+    /// The templates' arguments merged by name, the rollout's values or sources overriding
+    /// them (an argument no template declares is dropped).
     pub args: Vec<Argument>,
+    /// `dryRun` metric names, the rollout's then each template's (`*` stands for every metric).
     pub dry_run: Vec<String>,
+    /// `measurementRetention`, the rollout's then each template's: how many measurements a
+    /// metric keeps in its status.
     pub measurement_retention: Vec<Retention>,
 }
 
@@ -152,12 +158,19 @@ pub fn build(
 
 /// What arguments with a `valueFrom` read.
 pub struct ArgSources<'a> {
+    /// Pod-template hash of the stable ReplicaSet (`podTemplateHashValue: Stable`).
     pub stable_hash: &'a str,
+    /// Pod-template hash of the newest ReplicaSet (`podTemplateHashValue: Latest`).
     pub latest_hash: &'a str,
+    /// The rollout's name (`fieldRef: metadata.name`).
     pub rollout_name: &'a str,
+    /// The rollout's namespace (`fieldRef: metadata.namespace`).
     pub namespace: &'a str,
+    /// The rollout's labels (`fieldRef: metadata.labels['KEY']`).
     pub labels: &'a std::collections::BTreeMap<String, String>,
+    /// The rollout's annotations (`fieldRef: metadata.annotations['KEY']`).
     pub annotations: &'a std::collections::BTreeMap<String, String>,
+    /// The Secrets of the scenario, read by `secretKeyRef`.
     pub secrets: &'a [Secret],
 }
 

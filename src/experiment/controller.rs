@@ -24,28 +24,42 @@ use super::{
 /// An experiment's ReplicaSet, as listed at the start of the reconcile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemplateRs {
+    /// The template it runs (the name in `spec.templates`).
     pub template: String,
+    /// The ReplicaSet's name, `<experiment>-<template>`.
     pub name: String,
+    /// Its `rollouts-pod-template-hash`.
     pub hash: String,
+    /// `spec.replicas`: pods asked for.
     pub spec: u32,
+    /// `status.replicas`: pods it has.
     pub replicas: u32,
+    /// `status.readyReplicas`.
     pub ready: u32,
+    /// `status.availableReplicas`: ready for `minReadySeconds`.
     pub available: u32,
+    /// Its `scale-down-deadline` annotation: not scaled to 0 before then.
     pub scale_down_deadline: Option<SimTime>,
 }
 
 /// An AnalysisRun, as the experiment sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunState {
+    /// The AnalysisRun's name.
     pub name: String,
+    /// Its `status.phase`.
     pub phase: AnalysisPhase,
+    /// Its `status.message`, copied into the experiment's status.
     pub message: String,
+    /// Its `spec.terminate`: already asked to stop, so not asked again.
     pub terminate: bool,
 }
 
 /// Everything one reconcile reads.
 pub struct Input<'a> {
+    /// The experiment, with the status the last reconcile wrote.
     pub experiment: &'a Experiment,
+    /// The experiment's ReplicaSets (at most one per template).
     pub replica_sets: &'a [TemplateRs],
     /// Every AnalysisRun of the namespace (names must not collide).
     pub runs: &'a [RunState],
@@ -53,6 +67,7 @@ pub struct Input<'a> {
     pub templates: &'a [AnalysisTemplate],
     /// The wall-clock instant virtual time 0 is (`{{experiment.availableAt}}` is a date).
     pub start: DateTime<Utc>,
+    /// Virtual time of this reconcile.
     pub now: SimTime,
 }
 
@@ -61,27 +76,42 @@ pub struct Input<'a> {
 pub enum Action {
     /// Create the template's ReplicaSet, at 0 replicas.
     CreateReplicaSet {
+        /// The template's name; the ReplicaSet is `<experiment>-<template>`.
         template: String,
     },
+    /// Set a template ReplicaSet's `spec.replicas`.
     ScaleReplicaSet {
+        /// The ReplicaSet.
         name: String,
+        /// Its `spec.replicas` before (for the scaling event's message).
         from: u32,
+        /// Its `spec.replicas` after.
         to: u32,
     },
+    /// Annotate a ReplicaSet with the time it may be scaled to 0 (`scaleDownDelaySeconds`).
     SetScaleDownDeadline {
+        /// The ReplicaSet.
         name: String,
+        /// The deadline, in whole seconds of virtual time.
         at: SimTime,
     },
+    /// Drop a ReplicaSet's scale-down deadline (the delay is 0, so it scales down at once).
     RemoveScaleDownDeadline {
+        /// The ReplicaSet.
         name: String,
     },
     /// Create the run of an analysis, with its arguments' final values.
     CreateAnalysisRun {
+        /// The analysis's name in the experiment's spec.
         analysis: String,
+        /// The run's name, `<experiment>-<analysis>` made unique.
         name: String,
+        /// The arguments, every placeholder resolved.
         args: Vec<Argument>,
     },
+    /// Set a run's `spec.terminate`: the experiment is ending and no longer needs it.
     TerminateAnalysisRun {
+        /// The AnalysisRun.
         name: String,
     },
 }
@@ -89,21 +119,28 @@ pub enum Action {
 /// An Event the experiment controller also records on the Rollout (upstream #4009).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RolloutEvent {
+    /// The event's reason: `AnalysisRun<Phase>`, such as `AnalysisRunFailed`.
     pub reason: String,
+    /// The event's message.
     pub message: String,
 }
 
 /// What one reconcile decided.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Plan {
+    /// The writes, in the order the simulation applies them.
     pub actions: Vec<Action>,
     /// The new status, when it changed.
     pub status: Option<ExperimentStatus>,
+    /// Events recorded on the owning Rollout as well.
     pub rollout_events: Vec<RolloutEvent>,
+    /// Virtual times to reconcile again at (a scale-down deadline, the end of the duration,
+    /// a progress deadline).
     pub requeue: Vec<SimTime>,
 }
 
 impl Plan {
+    /// Whether the reconcile writes nothing: no action and no status change.
     pub fn is_noop(&self) -> bool {
         self.actions.is_empty() && self.status.is_none()
     }
@@ -517,6 +554,10 @@ impl Ctx<'_> {
     }
 
     fn placeholder(&self, tag: &str) -> Option<String> {
+        #[allow(
+            clippy::cast_possible_wrap,
+            reason = "virtual times are scenario lengths, far below 2^63 ms (292 million years)"
+        )]
         let wall = |t: SimTime| {
             (self.input.start + chrono::Duration::milliseconds(t.as_millis() as i64))
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

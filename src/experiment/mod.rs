@@ -36,36 +36,53 @@ pub struct Experiment {
     /// The rollout's pod-template hash and stable hash when it was created (what makes two
     /// experiments of one step "semantically equal" for the rollout).
     pub pod_hash: String,
+    /// The stable ReplicaSet's pod-template hash when it was created (see `pod_hash`).
     pub stable_hash: String,
+    /// The rollout revision that created it (`rollout.argoproj.io/revision`).
     pub revision: u64,
+    /// What it runs, fixed when the rollout created it.
     pub spec: ExperimentSpec,
     /// `spec.terminate`: the rollout asked it to stop.
     pub terminate: bool,
+    /// Virtual time it was created (`metadata.creationTimestamp`).
     pub created: SimTime,
+    /// What the experiment controller has observed and decided so far.
     pub status: ExperimentStatus,
 }
 
 /// What the experiment runs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExperimentSpec {
+    /// `spec.templates`: one ReplicaSet each.
     pub templates: Vec<TemplateSpec>,
+    /// `spec.duration`: how long it runs once every template is available; `None` runs until
+    /// something else ends it (required analyses succeeding, a failure, termination).
     pub duration: Option<SimDuration>,
     /// The rollout's `progressDeadlineSeconds`: a template not available by then fails.
     pub progress_deadline_seconds: u32,
+    /// `spec.scaleDownDelaySeconds`: seconds a template's ReplicaSet keeps its pods after the
+    /// experiment no longer needs them ([`DEFAULT_SCALE_DOWN_DELAY_SECONDS`] here).
     pub scale_down_delay_seconds: u32,
+    /// `spec.analyses`: the AnalysisRuns it starts.
     pub analyses: Vec<AnalysisSpec>,
 }
 
 /// One template: the ReplicaSet `<experiment>-<name>` it runs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TemplateSpec {
+    /// `templates[].name`, unique within the experiment.
     pub name: String,
+    /// `templates[].replicas`: pods the ReplicaSet runs while the experiment needs it.
     pub replicas: u32,
+    /// The stable or canary pod template it copies, with the step's labels and annotations.
     pub template: PodTemplate,
     /// Its pod-template hash (never the one of the ReplicaSet it copies: upstream hashes an
     /// experiment's template with Kubernetes' `ComputeHash`, a rollout's with its own).
     pub hash: String,
+    /// The rollout's `minReadySeconds`: seconds a ready pod waits before it counts as available.
     pub min_ready_seconds: u32,
+    /// The labels its pods are selected by: the step's selector (else the rollout's), plus the
+    /// step's labels.
     pub selector: BTreeMap<String, String>,
     /// A Service is created for it (`service:` or `weight:` on the step), with this name if
     /// given (else the ReplicaSet's).
@@ -78,22 +95,32 @@ pub struct TemplateSpec {
 /// rollout, placeholders of the experiment still in them) and the step's dry-run rules.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnalysisSpec {
+    /// `analyses[].name`: the run is named `<experiment>-<name>`.
     pub name: String,
+    /// `requiredForCompletion`: the experiment ends once every such analysis succeeded.
     pub required_for_completion: bool,
+    /// The templates, arguments and dry-run rules the run is built from.
     pub analysis: RolloutAnalysis,
 }
 
 /// `TemplateStatusCode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TemplateCode {
+    /// Not every pod available yet, within `progressDeadlineSeconds`.
     Progressing,
+    /// Every pod available; the experiment's duration is running.
     Running,
+    /// Done: the duration passed, or the experiment stopped before the template failed.
     Successful,
+    /// Not available within `progressDeadlineSeconds`.
     Failed,
+    /// Upstream's code for a ReplicaSet or Service write the API server refused; the
+    /// simulated cluster refuses none, so no template reaches it here.
     Error,
 }
 
 impl TemplateCode {
+    /// `Completed()`: the status is final (a template never leaves it).
     pub fn completed(self) -> bool {
         matches!(
             self,
@@ -101,6 +128,7 @@ impl TemplateCode {
         )
     }
 
+    /// The word Argo writes in `templateStatuses[].status`.
     pub fn as_str(self) -> &'static str {
         match self {
             TemplateCode::Progressing => "Progressing",
@@ -126,17 +154,23 @@ impl TemplateCode {
 /// `status.templateStatuses[]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TemplateStatus {
+    /// The template's name.
     pub name: String,
+    /// `replicas`: pods its ReplicaSet has, as last observed.
     pub replicas: u32,
+    /// `readyReplicas`: of those, pods ready.
     pub ready: u32,
+    /// `availableReplicas`: of those, pods ready for `minReadySeconds`.
     pub available: u32,
     /// `None` before the first reconcile decided one.
     pub status: Option<TemplateCode>,
+    /// Why the template failed (the progress deadline it exceeded); empty otherwise.
     pub message: String,
     /// Whole seconds, as Kubernetes stores it.
     pub last_transition: Option<SimTime>,
     /// The Service created for the template and the pod-template hash it selects ("" when none).
     pub service_name: String,
+    /// The pod-template hash the template's Service selects ("" when it has no Service).
     pub pod_template_hash: String,
 }
 
@@ -149,6 +183,7 @@ pub struct RunStatus {
     pub run: String,
     /// `None` until the experiment looked at it ("" upstream).
     pub phase: Option<AnalysisPhase>,
+    /// The run's `status.message`, or why it could not be created or found.
     pub message: String,
 }
 
@@ -157,18 +192,23 @@ pub struct RunStatus {
 pub struct ExperimentStatus {
     /// `None` before the first reconcile ("" upstream).
     pub phase: Option<AnalysisPhase>,
+    /// `status.message`: the message of the template or analysis that decided the phase.
     pub message: String,
     /// When every template first was available (whole seconds): the duration counts from it.
     pub available_at: Option<SimTime>,
+    /// `status.templateStatuses`: one entry per template, in spec order.
     pub template_statuses: Vec<TemplateStatus>,
+    /// `status.analysisRuns`: one entry per analysis, in spec order.
     pub analysis_runs: Vec<RunStatus>,
 }
 
 impl ExperimentStatus {
+    /// The status of the template named `name`, once the experiment has reconciled it.
     pub fn template(&self, name: &str) -> Option<&TemplateStatus> {
         self.template_statuses.iter().find(|t| t.name == name)
     }
 
+    /// The status of the analysis named `name` (its spec name, not the run's).
     pub fn run(&self, name: &str) -> Option<&RunStatus> {
         self.analysis_runs.iter().find(|r| r.name == name)
     }
@@ -198,11 +238,15 @@ impl Experiment {
 
 /// The pod templates and settings an experiment step copies from the rollout.
 pub struct Sources<'a> {
+    /// The stable ReplicaSet's pod template (`specRef: stable`).
     pub stable: &'a PodTemplate,
+    /// The rollout's current pod template (`specRef: canary`).
     pub canary: &'a PodTemplate,
     /// The rollout's selector (each template's default).
     pub selector: &'a BTreeMap<String, String>,
+    /// The rollout's `minReadySeconds`, copied into every template.
     pub min_ready_seconds: u32,
+    /// The rollout's `progressDeadlineSeconds`, the templates' deadline to become available.
     pub progress_deadline_seconds: u32,
 }
 

@@ -126,9 +126,14 @@ impl<'de, 'r> NodeDe<'de, 'r> {
                 );
                 0
             }
-            Some(Resolved::Float(f))
-                if f.fract() == 0.0 && (lo as f64..=hi as f64).contains(&f) =>
-            {
+            // A whole float converts exactly (i128 holds every whole f64 below 2^127, and `as`
+            // saturates beyond), so the range is checked on the integer: `hi as f64` rounds up
+            // for 64-bit types, and 2^63 or 2^64 would pass a check made on floats.
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "only whole floats are cast, exactly below 2^127 and saturating beyond"
+            )]
+            Some(Resolved::Float(f)) if f.fract() == 0.0 && (lo..=hi).contains(&(f as i128)) => {
                 f as i128
             }
             _ => {
@@ -158,8 +163,10 @@ impl<'de, 'r> NodeDe<'de, 'r> {
 macro_rules! int_method {
     ($method:ident, $visit:ident, $ty:ty, $cast:ty) => {
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-            let v = self.integer("an integer", <$ty>::MIN as i128, <$ty>::MAX as i128);
-            visitor.$visit(v as $cast)
+            let v = self.integer("an integer", i128::from(<$ty>::MIN), i128::from(<$ty>::MAX));
+            // `integer` keeps `v` within the target type's range (0 after recording an
+            // error), so the conversion always succeeds; 0 matches that error value.
+            visitor.$visit(<$cast>::try_from(v).unwrap_or_default())
         }
     };
 }
@@ -752,6 +759,36 @@ mod tests {
             "{}",
             d.items[2].message
         );
+    }
+
+    #[test]
+    fn whole_floats_beyond_a_64_bit_range_are_refused() {
+        #[derive(Debug, Deserialize, Default)]
+        #[serde(default)]
+        struct Wide {
+            big: u64,
+            signed: i64,
+        }
+        let read_wide = |text: &str| {
+            let docs = parse_documents("t.yaml", text).unwrap();
+            from_node::<Wide>("t.yaml", &docs[0].root, &FieldPath::root())
+        };
+        // 2^64 and 2^63 are one past u64::MAX and i64::MAX; as floats they equal those
+        // bounds rounded, so only an integer comparison refuses them.
+        let (_, d) = read_wide(
+            "big: 18446744073709551616.0
+signed: 9223372036854775808.0
+",
+        );
+        assert_eq!(d.kinds(), [DiagKind::WrongType, DiagKind::WrongType]);
+        let (v, d) = read_wide(
+            "big: 4.0e9
+signed: -9223372036854775808.0
+",
+        );
+        assert!(d.items.is_empty(), "{d:?}");
+        let v = v.unwrap();
+        assert_eq!((v.big, v.signed), (4_000_000_000, i64::MIN));
     }
 
     #[test]

@@ -45,24 +45,34 @@ pub enum DiagKind {
     Note,
 }
 
+/// Whether a diagnostic refuses the input or only informs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Severity {
+    /// The input is refused (exit code 2).
     Error,
+    /// Reported, but the input is still used.
     Note,
 }
 
 /// One problem (or note) in one input file.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
+    /// The file as the user named it (or `<stdin>`), printed first so editors can link it.
     pub file: String,
+    /// Where in the file; `None` for problems of the whole file (unreadable, too large).
     pub pos: Option<Pos>,
+    /// The field path, such as `spec.strategy.canary.steps[0].setWeight`; empty at the root.
     pub path: String,
+    /// What kind of problem it is, for tests and tools to match on.
     pub kind: DiagKind,
+    /// Error or note; follows `kind` (a [`DiagKind::Note`] is a note).
     pub severity: Severity,
+    /// The explanation shown to the user, after the path.
     pub message: String,
 }
 
 impl Diagnostic {
+    /// A diagnostic of `kind` at `pos`/`path` in `file`; an error unless `kind` is `Note`.
     pub fn error(
         file: &str,
         pos: Option<Pos>,
@@ -84,6 +94,7 @@ impl Diagnostic {
         }
     }
 
+    /// A note at `pos`/`path` in `file`: information that does not refuse the input.
     pub fn note(
         file: &str,
         pos: Option<Pos>,
@@ -96,6 +107,7 @@ impl Diagnostic {
         }
     }
 
+    /// Whether it refuses the input.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -123,6 +135,7 @@ impl fmt::Display for Diagnostic {
 /// A set of diagnostics; an input is refused when it holds any error.
 #[derive(Debug, Clone, Default)]
 pub struct Diagnostics {
+    /// Every diagnostic, errors and notes, in the order found, each said once.
     pub items: Vec<Diagnostic>,
     /// Hashes of `items`, so that telling a new diagnostic from a repeat costs one lookup
     /// rather than a scan (a file with 30,000 unknown keys has 30,000 diagnostics). Only
@@ -143,6 +156,7 @@ impl PartialEq for Diagnostics {
 impl Eq for Diagnostics {}
 
 impl Diagnostics {
+    /// Adds `d`, unless an equal diagnostic is already there.
     pub fn push(&mut self, d: Diagnostic) {
         // The same problem can be found twice (say by two passes over one field); say it once.
         let mut h = DefaultHasher::new();
@@ -154,24 +168,29 @@ impl Diagnostics {
         self.items.push(d);
     }
 
+    /// Adds every diagnostic of `other` that is not already there, in its order.
     pub fn extend(&mut self, other: Diagnostics) {
         for d in other.items {
             self.push(d);
         }
     }
 
+    /// Whether the input is refused.
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(Diagnostic::is_error)
     }
 
+    /// The errors, in the order found.
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter().filter(|d| d.is_error())
     }
 
+    /// The notes, in the order found.
     pub fn notes(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter().filter(|d| !d.is_error())
     }
 
+    /// The kinds of the errors (notes left out), in the order found: what tests assert on.
     pub fn kinds(&self) -> Vec<DiagKind> {
         self.errors().map(|d| d.kind).collect()
     }
@@ -183,12 +202,14 @@ impl Diagnostics {
 pub struct InputError(pub Diagnostics);
 
 impl InputError {
+    /// The refusal of an input for one reason.
     pub fn single(d: Diagnostic) -> Self {
         let mut ds = Diagnostics::default();
         ds.push(d);
         InputError(ds)
     }
 
+    /// The kinds of its errors, in the order found (see [`Diagnostics::kinds`]).
     pub fn kinds(&self) -> Vec<DiagKind> {
         self.0.kinds()
     }

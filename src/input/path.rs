@@ -2,9 +2,12 @@
 
 use std::fmt;
 
+/// One step of a field path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seg {
+    /// Into a mapping, by key (`.name`).
     Key(String),
+    /// Into a list, by 0-based position (`[2]`).
     Index(usize),
 }
 
@@ -13,16 +16,19 @@ pub enum Seg {
 pub struct FieldPath(pub Vec<Seg>);
 
 impl FieldPath {
+    /// The empty path: the document itself.
     pub fn root() -> Self {
         FieldPath(Vec::new())
     }
 
+    /// This path extended into the mapping entry `k`.
     pub fn key(&self, k: &str) -> Self {
         let mut v = self.0.clone();
         v.push(Seg::Key(k.to_string()));
         FieldPath(v)
     }
 
+    /// This path extended into the list item at 0-based `i`.
     pub fn index(&self, i: usize) -> Self {
         let mut v = self.0.clone();
         v.push(Seg::Index(i));
@@ -54,6 +60,7 @@ impl FieldPath {
         FieldPath(segs)
     }
 
+    /// Whether the path names the document itself (it prints as the empty string).
     pub fn is_root(&self) -> bool {
         self.0.is_empty()
     }

@@ -22,6 +22,7 @@ pub struct Source {
     /// The file it came from; relative paths inside a scenario are resolved from its folder.
     /// Standard input has none (its relative paths are resolved from the current folder).
     pub path: Option<PathBuf>,
+    /// The whole content, checked to be UTF-8 and within the input size limit.
     pub text: String,
     /// Found by searching a folder rather than named: a companion file there that is neither a
     /// manifest nor a scenario (`kustomization.yaml`, Helm `values.yaml`) is skipped, while a

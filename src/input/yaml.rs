@@ -33,7 +33,9 @@ pub const MAX_ALIAS_NODES: usize = 1_000_000;
 /// A position in a file: 1-based line, 1-based column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Pos {
+    /// Line number, from 1.
     pub line: u32,
+    /// Column, from 1.
     pub col: u32,
 }
 
@@ -41,35 +43,50 @@ pub struct Pos {
 /// read; quoted and block scalars, and `!!str`-tagged ones, are always strings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scalar {
+    /// The scalar's content, quotes and block indicators removed.
     pub text: String,
+    /// Written unquoted (and untagged), so it may mean a number, a boolean or null.
     pub plain: bool,
 }
 
+/// A YAML value, aliases already expanded.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// A single value: text that may resolve to a number, boolean or null.
     Scalar(Scalar),
+    /// A list.
     Seq(Vec<Node>),
+    /// A mapping, entries in written order (keys are nodes, for their positions).
     Map(Vec<(Node, Node)>),
 }
 
 /// A value and the position where it starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
+    /// Where the value starts in its file.
     pub pos: Pos,
+    /// The value.
     pub value: Value,
 }
 
 /// What a plain scalar means under YAML 1.2's core schema.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Resolved<'a> {
+    /// Empty, `~` or `null`.
     Null,
+    /// `true` / `false` (also capitalised or upper case).
     Bool(bool),
+    /// Decimal, `0x` hexadecimal or `0o` octal; wide enough that any `u64` or `i64` fits, and
+    /// saturated beyond, so range checks report every out-of-range number.
     Int(i128),
+    /// A decimal with a fraction or exponent, or `.inf` / `.nan`.
     Float(f64),
+    /// Anything else, and every quoted or block scalar.
     Str(&'a str),
 }
 
 impl Scalar {
+    /// What the scalar means: the core schema for plain scalars, a string otherwise.
     pub fn resolve(&self) -> Resolved<'_> {
         if !self.plain {
             return Resolved::Str(&self.text);
@@ -164,6 +181,7 @@ impl Node {
         }
     }
 
+    /// The value of key `k` in this mapping; `None` if absent or not a mapping.
     pub fn get(&self, k: &str) -> Option<&Node> {
         match &self.value {
             Value::Map(entries) => entries
@@ -174,6 +192,8 @@ impl Node {
         }
     }
 
+    /// A scalar's text as written (a number or boolean too); `None` for a list, a mapping or
+    /// an empty plain scalar (null).
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Scalar(s) => match s.resolve() {
@@ -184,6 +204,7 @@ impl Node {
         }
     }
 
+    /// Whether the value is YAML's null (empty, `~`, `null`).
     pub fn is_null(&self) -> bool {
         matches!(&self.value, Value::Scalar(s) if s.resolve() == Resolved::Null)
     }
@@ -215,13 +236,20 @@ fn truncate(s: &str, n: usize) -> String {
 /// One YAML document of a file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
+    /// The document's top-level value.
     pub root: Node,
+}
+
+/// A line or column count as a `Pos` number. Inputs are at most [`MAX_INPUT_BYTES`] long, so
+/// every count fits; `u32::MAX` would only mark a position past any real file.
+fn coord(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 fn pos_of(span: &Span) -> Pos {
     Pos {
-        line: span.start.line() as u32,
-        col: span.start.col() as u32 + 1,
+        line: coord(span.start.line()),
+        col: coord(span.start.col()).saturating_add(1),
     }
 }
 
@@ -275,8 +303,8 @@ impl<'a> Builder<'a> {
                 Err(Diagnostic::error(
                     self.file,
                     Some(Pos {
-                        line: m.line() as u32,
-                        col: m.col() as u32 + 1,
+                        line: coord(m.line()),
+                        col: coord(m.col()).saturating_add(1),
                     }),
                     &FieldPath::root(),
                     kind,
@@ -519,13 +547,14 @@ pub fn text_from_bytes(display: &str, bytes: Vec<u8>) -> Result<String, Diagnost
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
-        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-        let col = (at
-            - bytes[..at]
+        let line = coord(bytes[..at].iter().filter(|&&b| b == b'\n').count()).saturating_add(1);
+        let col = coord(
+            at - bytes[..at]
                 .iter()
                 .rposition(|&b| b == b'\n')
-                .map_or(0, |p| p + 1)) as u32
-            + 1;
+                .map_or(0, |p| p + 1),
+        )
+        .saturating_add(1);
         Diagnostic::error(
             display,
             Some(Pos { line, col }),

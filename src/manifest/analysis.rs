@@ -20,12 +20,16 @@ use super::report::Report;
 /// a template that does not exist, a metric no model answers).
 #[derive(Debug, Clone, Default)]
 pub struct Origin {
+    /// The file, as diagnostics name it.
     pub file: String,
+    /// Where the object's field starts in the file.
     pub pos: Option<Pos>,
+    /// The field path within its document.
     pub path: FieldPath,
 }
 
 impl Origin {
+    /// An error of `kind` pointing at where the object was written.
     pub fn error(&self, kind: DiagKind, msg: impl Into<String>) -> Diagnostic {
         Diagnostic::error(&self.file, self.pos, &self.path, kind, msg)
     }
@@ -40,6 +44,7 @@ impl PartialEq for Origin {
 }
 
 impl Report<'_> {
+    /// The origin of the field at `path` of the document being read.
     pub fn origin(&self, path: &FieldPath) -> Origin {
         Origin {
             file: self.file.to_string(),
@@ -52,14 +57,21 @@ impl Report<'_> {
 /// An AnalysisTemplate or ClusterAnalysisTemplate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnalysisTemplate {
+    /// `metadata.name`, which `templateName` or `clusterScope` references name.
     pub name: String,
+    /// A ClusterAnalysisTemplate (referenced with `clusterScope: true`).
     pub cluster_scope: bool,
+    /// `spec.args`: the arguments its metrics use, with defaults or Secret sources.
     pub args: Vec<Argument>,
+    /// `spec.metrics`, as written.
     pub metrics: Vec<MetricSpec>,
+    /// `spec.dryRun` metric names (`*` for all): those metrics report but never fail a run.
     pub dry_run: Vec<String>,
+    /// `spec.measurementRetention`: how many measurements each named metric keeps.
     pub measurement_retention: Vec<Retention>,
     /// Nested templates whose metrics and args are added to this one's.
     pub templates: Vec<TemplateRef>,
+    /// Where it was written, for problems found once every file is read.
     pub origin: Origin,
 }
 
@@ -67,11 +79,15 @@ pub struct AnalysisTemplate {
 /// a pod-template hash or a field of the rollout).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Argument {
+    /// `name`, as placeholders write it (`{{args.NAME}}`).
     pub name: String,
+    /// `value`: a literal (a template's default, or the rollout's value).
     pub value: Option<String>,
+    /// `valueFrom`: where the value comes from when no literal is given.
     pub value_from: Option<ValueFrom>,
 }
 
+/// `valueFrom` of an argument.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValueFrom {
     /// `podTemplateHashValue: Stable | Latest`.
@@ -79,28 +95,42 @@ pub enum ValueFrom {
     /// `fieldRef.fieldPath` of the rollout (`metadata.name`, `metadata.labels['app']`, ...).
     FieldRef(String),
     /// `secretKeyRef`: resolved by the analysis controller when it measures.
-    Secret { name: String, key: String },
+    Secret {
+        /// `secretKeyRef.name`: the Secret.
+        name: String,
+        /// `secretKeyRef.key`: the entry within it.
+        key: String,
+    },
 }
 
+/// Which ReplicaSet's pod-template hash `podTemplateHashValue` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HashOf {
+    /// The stable ReplicaSet's.
     Stable,
+    /// The newest ReplicaSet's (the revision being rolled out).
     Latest,
 }
 
 /// `measurementRetention`: how many measurements of a metric are kept.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Retention {
+    /// `metricName`: the metric it applies to.
     pub metric: String,
+    /// `limit`: measurements kept (0 keeps the default of ten).
     pub limit: u32,
 }
 
 /// One metric of a template, as written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricSpec {
+    /// `name`, unique within a run.
     pub name: String,
+    /// The provider set in `provider:` (read at load time, placeholders or not).
     pub provider: Provider,
+    /// The metric as written, read again once its arguments are substituted.
     pub raw: RawMetric,
+    /// Where it was written, for a metric no scenario model answers.
     pub origin: Origin,
 }
 
@@ -118,17 +148,29 @@ impl PartialEq for RawMetric {
 /// metric models.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Provider {
+    /// `prometheus`: a PromQL query.
     Prometheus,
+    /// `kayenta`: a Kayenta canary judgement.
     Kayenta,
+    /// `web`: an HTTP endpoint's JSON answer.
     Web,
+    /// `datadog`: a Datadog query.
     Datadog,
+    /// `wavefront`: a Wavefront query.
     Wavefront,
+    /// `newRelic`: an NRQL query.
     NewRelic,
+    /// `job`: a Kubernetes Job, successful when the Job succeeds (asynchronous).
     Job,
+    /// `cloudWatch`: CloudWatch metric data queries.
     CloudWatch,
+    /// `graphite`: a Graphite query.
     Graphite,
+    /// `influxdb`: a Flux query.
     InfluxDb,
+    /// `skywalking`: a SkyWalking GraphQL query.
     SkyWalking,
+    /// `plugin`: a metric plugin, by the name it is registered under.
     Plugin(String),
 }
 
@@ -178,32 +220,44 @@ impl Provider {
 /// A reference to a template by name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TemplateRef {
+    /// `templateName`.
     pub name: String,
+    /// `clusterScope: true`: names a ClusterAnalysisTemplate.
     pub cluster_scope: bool,
+    /// Where the reference was written, for a template that does not exist.
     pub origin: Origin,
 }
 
 /// The analysis a rollout runs at a step, in the background or around a blue-green promotion.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RolloutAnalysis {
+    /// `templates`: the templates whose metrics the run measures.
     pub templates: Vec<TemplateRef>,
+    /// `args`: values (or sources) that override the templates' arguments by name.
     pub args: Vec<Argument>,
+    /// `dryRun` metric names, added to the templates' own.
     pub dry_run: Vec<String>,
+    /// `measurementRetention`, added to the templates' own.
     pub measurement_retention: Vec<Retention>,
+    /// Where it was written, for problems found when its run is built.
     pub origin: Origin,
 }
 
 /// Background analysis: a rollout analysis from `startingStep` on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BackgroundAnalysis {
+    /// What the run measures.
     pub analysis: RolloutAnalysis,
+    /// `startingStep`: the step index at which the run starts (0: from the start).
     pub starting_step: u32,
 }
 
 /// A Secret's string values (`stringData`, and `data` decoded from base64).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Secret {
+    /// `metadata.name`, which `secretKeyRef.name` names.
     pub name: String,
+    /// Key to value, decoded.
     pub data: BTreeMap<String, String>,
 }
 

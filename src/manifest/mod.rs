@@ -5,6 +5,10 @@
 pub mod analysis;
 pub mod experiment;
 mod names;
+#[allow(
+    missing_docs,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod raw;
 pub mod report;
 pub mod rollout;
@@ -31,7 +35,9 @@ pub use template::{Container, PodTemplate};
 /// Kubernetes' `IntOrString`: `maxSurge: 1` is a count, `maxSurge: "25%"` a percentage.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IntOrString {
+    /// Written as a number: a count (of pods, of seconds).
     Int(i64),
+    /// Written as a string: a percentage such as `25%`, or a duration such as `30s`.
     Str(String),
 }
 
@@ -103,27 +109,38 @@ impl fmt::Display for IntOrString {
 /// A Service: its name and label selector (the controller adds the pod-template hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Service {
+    /// `metadata.name`, which a rollout's `canaryService`, `stableService`, `activeService` or
+    /// `previewService` names.
     pub name: String,
+    /// `spec.selector` as written, before the controller adds `rollouts-pod-template-hash`.
     pub selector: BTreeMap<String, String>,
 }
 
 /// A PodDisruptionBudget: how many of the pods it selects may be disrupted (evicted) at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisruptionBudget {
+    /// `metadata.name`.
     pub name: String,
+    /// `spec.selector.matchLabels`: the pods it protects.
     pub selector: BTreeMap<String, String>,
+    /// `spec.minAvailable`: pods (or a percentage) that must stay available.
     pub min_available: Option<IntOrString>,
+    /// `spec.maxUnavailable`: pods (or a percentage) that may be unavailable at once.
     pub max_unavailable: Option<IntOrString>,
 }
 
 /// What a set of manifest files holds, validated.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Manifests {
+    /// The Rollouts, in the order given.
     pub rollouts: Vec<Rollout>,
+    /// The Services the rollouts' strategies can name.
     pub services: Vec<Service>,
+    /// The PodDisruptionBudgets, which limit evictions on the simulated cluster.
     pub budgets: Vec<DisruptionBudget>,
     /// AnalysisTemplates and ClusterAnalysisTemplates (`cluster_scope` tells them apart).
     pub templates: Vec<analysis::AnalysisTemplate>,
+    /// The Secrets analysis arguments can read (`valueFrom.secretKeyRef`).
     pub secrets: Vec<analysis::Secret>,
 }
 
@@ -133,7 +150,7 @@ impl Manifests {
     pub fn resolve_times(&mut self, start: chrono::DateTime<chrono::Utc>) {
         for r in &mut self.rollouts {
             r.spec.restart_at = r.restart_at_wall.map(|t| {
-                let ms = (t - start).num_milliseconds().max(0) as u64;
+                let ms = u64::try_from((t - start).num_milliseconds()).unwrap_or(0);
                 crate::engine::SimTime(ms)
             });
         }
@@ -160,6 +177,8 @@ impl Manifests {
         keep_last(&mut self.secrets, |s| s.name.clone());
     }
 
+    /// Appends every object of `other` after this set's (see `keep_last_of_each_name` for
+    /// what a repeated name then means).
     pub fn merge(&mut self, other: Manifests) {
         self.rollouts.extend(other.rollouts);
         self.services.extend(other.services);

@@ -3,13 +3,18 @@
 
 use crate::input::{DiagKind, Diagnostic, Diagnostics, FieldPath, Node};
 
+/// The diagnostics of one document being converted, with what is needed to place them.
 pub struct Report<'a> {
+    /// The file's name as diagnostics print it.
     pub file: &'a str,
+    /// The document's positioned tree, which field paths are located in.
     pub root: &'a Node,
+    /// What has been found so far.
     pub diags: Diagnostics,
 }
 
 impl<'a> Report<'a> {
+    /// An empty report for the document `root` of `file`.
     pub fn new(file: &'a str, root: &'a Node) -> Self {
         Report {
             file,
@@ -18,6 +23,7 @@ impl<'a> Report<'a> {
         }
     }
 
+    /// Records an error at `path`, placed at the deepest node of the path that exists.
     pub fn error(&mut self, path: &FieldPath, kind: DiagKind, msg: impl Into<String>) {
         let pos = self.root.locate(path);
         self.diags
@@ -63,12 +69,14 @@ impl<'a> Report<'a> {
         );
     }
 
+    /// Records a note at `path`: worth telling, but the document is still used.
     pub fn note(&mut self, path: &FieldPath, msg: impl Into<String>) {
         let pos = self.root.locate(path);
         self.diags
             .push(Diagnostic::note(self.file, Some(pos), path, msg));
     }
 
+    /// Adds diagnostics found by another pass over the document, dropping repeats.
     pub fn extend(&mut self, ds: Diagnostics) {
         self.diags.extend(ds);
     }
@@ -84,14 +92,17 @@ impl<'a> Report<'a> {
             );
             return None;
         }
-        if v > max {
-            self.error(
-                path,
-                DiagKind::InvalidValue,
-                format!("{v} is larger than rollout-sim supports (at most {max})"),
-            );
-            return None;
+        // Every caller's `max` fits a u32; the conversion guards a larger one all the same.
+        match u32::try_from(v) {
+            Ok(n) if v <= max => Some(n),
+            _ => {
+                self.error(
+                    path,
+                    DiagKind::InvalidValue,
+                    format!("{v} is larger than rollout-sim supports (at most {max})"),
+                );
+                None
+            }
         }
-        Some(v as u32)
     }
 }

@@ -23,35 +23,56 @@ pub const MAX_REPLICAS: i64 = 1_000_000;
 /// The longest delay or duration accepted, in seconds (about 10 years).
 pub const MAX_SECONDS: i64 = 315_360_000;
 
+/// A validated count or weight as the `int32` Argo's replica arithmetic uses. Every count read
+/// through `Report::count` is at most 1,000,000,000 (the largest `maxTrafficWeight`), below
+/// `i32::MAX`, so the saturation is never reached.
+fn count_i32(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
 /// A Rollout ready to simulate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rollout {
+    /// `metadata.name`: names its ReplicaSets, runs and events.
     pub name: String,
+    /// `metadata.namespace` (`default` when unset).
     pub namespace: String,
     /// `metadata.labels` and `metadata.annotations` (analysis arguments can read them).
     pub labels: BTreeMap<String, String>,
+    /// `metadata.annotations`.
     pub annotations: BTreeMap<String, String>,
+    /// What the controller rolls out, and how.
     pub spec: RolloutSpec,
     /// `spec.restartAt` as written (wall-clock); a scenario turns it into `spec.restart_at`
     /// relative to its start.
     pub restart_at_wall: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// `spec` of a Rollout, validated, defaults applied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RolloutSpec {
     /// `spec.replicas`; `None` (unset) means 1 everywhere.
     pub replicas: Option<u32>,
+    /// `spec.selector.matchLabels`: the labels its pods carry.
     pub selector: BTreeMap<String, String>,
+    /// `spec.template`: a change to it starts a new revision.
     pub template: PodTemplate,
+    /// `spec.minReadySeconds`: seconds a ready pod waits before it counts as available.
     pub min_ready_seconds: u32,
+    /// `spec.revisionHistoryLimit`: old ReplicaSets kept at 0 replicas (default 10).
     pub revision_history_limit: u32,
+    /// `spec.progressDeadlineSeconds`: seconds without progress before the rollout is
+    /// Degraded (`ProgressDeadlineExceeded`).
     pub progress_deadline_seconds: u32,
+    /// `spec.progressDeadlineAbort`: abort the update when the deadline is exceeded.
     pub progress_deadline_abort: bool,
+    /// `spec.paused`: the controller changes nothing until it is unset.
     pub paused: bool,
     /// `spec.restartAt`, in virtual time: pods created before it are restarted.
     pub restart_at: Option<SimTime>,
     /// `spec.rollbackWindow.revisions`: going back this many revisions skips the steps.
     pub rollback_window: Option<u32>,
+    /// `spec.strategy`: canary or blue-green.
     pub strategy: Strategy,
 }
 
@@ -61,6 +82,7 @@ impl RolloutSpec {
         self.replicas.unwrap_or(1)
     }
 
+    /// The canary strategy, if that is the one used.
     pub fn canary(&self) -> Option<&Canary> {
         match &self.strategy {
             Strategy::Canary(c) => Some(c),
@@ -68,6 +90,7 @@ impl RolloutSpec {
         }
     }
 
+    /// The blue-green strategy, if that is the one used.
     pub fn blue_green(&self) -> Option<&BlueGreen> {
         match &self.strategy {
             Strategy::BlueGreen(b) => Some(b),
@@ -76,9 +99,12 @@ impl RolloutSpec {
     }
 }
 
+/// `spec.strategy`: exactly one of the two.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Strategy {
+    /// `strategy.canary`.
     Canary(Canary),
+    /// `strategy.blueGreen`.
     BlueGreen(BlueGreen),
 }
 
@@ -86,7 +112,9 @@ pub enum Strategy {
 /// promoted, then the active Service is switched to it in one step.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlueGreen {
+    /// `activeService`: the Service that sends production traffic to the active version.
     pub active_service: String,
+    /// `previewService`: the Service that points at the new version before promotion.
     pub preview_service: Option<String>,
     /// Pods of the preview ReplicaSet before promotion (default: all `replicas`).
     pub preview_replica_count: Option<u32>,
@@ -98,6 +126,8 @@ pub struct BlueGreen {
     pub max_unavailable: Option<IntOrString>,
     /// Delay before the previous active ReplicaSet is scaled down (default 30 s).
     pub scale_down_delay_seconds: Option<u32>,
+    /// `scaleDownDelayRevisionLimit`: old ReplicaSets left running during their delay; older
+    /// ones are scaled down at once.
     pub scale_down_delay_revision_limit: Option<u32>,
     /// Delay before an aborted preview is scaled down (default 30 s; 0 = never).
     pub abort_scale_down_delay: AbortDelay,
@@ -115,28 +145,44 @@ impl BlueGreen {
     }
 }
 
+/// The canary strategy: the new version gets a growing share of pods (or traffic) step by step.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Canary {
+    /// `steps`, in order (`status.currentStepIndex` points into them).
     pub steps: Vec<Step>,
     /// The step hash (`status.currentStepHash`): changing the steps restarts an update.
     pub steps_hash: String,
+    /// `maxSurge`: pods (or a percentage) allowed above `replicas` (default 25%).
     pub max_surge: Option<IntOrString>,
+    /// `maxUnavailable`: pods (or a percentage) allowed to be unavailable (default 25%).
     pub max_unavailable: Option<IntOrString>,
+    /// `canaryService`: the Service the controller points at the canary pods.
     pub canary_service: Option<String>,
+    /// `stableService`: the Service the controller points at the stable pods.
     pub stable_service: Option<String>,
+    /// `trafficRouting`: weights are set on a router instead of by pod counts.
     pub traffic_routing: Option<TrafficRouting>,
+    /// `dynamicStableScale`: the stable ReplicaSet shrinks as traffic moves to the canary
+    /// (traffic routing only).
     pub dynamic_stable_scale: bool,
     /// `scaleDownDelaySeconds` (traffic routing only; default 30).
     pub scale_down_delay_seconds: Option<u32>,
+    /// `scaleDownDelayRevisionLimit`: old ReplicaSets left running during their delay.
     pub scale_down_delay_revision_limit: Option<u32>,
+    /// `abortScaleDownDelaySeconds`: when an aborted canary is scaled down.
     pub abort_scale_down_delay: AbortDelay,
+    /// `minPodsPerReplicaSet`: the fewest pods a canary or stable ReplicaSet with traffic
+    /// keeps (traffic routing only).
     pub min_pods_per_replica_set: Option<u32>,
+    /// `replicaProgressThreshold`: how much of a step's canary must be available before the
+    /// step counts as reached.
     pub replica_progress_threshold: Option<ProgressThreshold>,
     /// Background analysis, from `startingStep` on.
     pub analysis: Option<BackgroundAnalysis>,
 }
 
 impl Canary {
+    /// The weight that means all traffic: `maxTrafficWeight`, or 100.
     pub fn max_weight(&self) -> u32 {
         self.traffic_routing
             .as_ref()
@@ -148,7 +194,7 @@ impl Canary {
         self.steps
             .iter()
             .map(|s| StepWeights {
-                set_weight: s.set_weight.map(|w| w as i32),
+                set_weight: s.set_weight.map(count_i32),
                 set_canary_scale: s.set_canary_scale.clone(),
             })
             .collect()
@@ -159,8 +205,12 @@ impl Canary {
 /// weighted router; `provider` names the one the manifest configures.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrafficRouting {
+    /// The router's key as written (`istio`, `nginx`, `alb`, `smi`, ..., `plugins`); `generic`
+    /// when none is set.
     pub provider: String,
+    /// `maxTrafficWeight`: the weight meaning all traffic (default 100).
     pub max_traffic_weight: u32,
+    /// `managedRoutes` names: the header and mirror routes steps may set.
     pub managed_routes: Vec<String>,
     /// Whether this router needs `canaryService` and `stableService`
     /// (`requireCanaryStableServices`: every router but plugins and Istio with a
@@ -176,8 +226,11 @@ pub struct TrafficRouting {
 /// experiment, analysis, setHeaderRoute, setMirrorRoute).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Step {
+    /// `setWeight`: the canary's share, out of `max_weight()`.
     pub set_weight: Option<u32>,
+    /// `pause`: wait for a duration, or until promoted.
     pub pause: Option<Pause>,
+    /// `setCanaryScale`: size the canary independently of its traffic weight.
     pub set_canary_scale: Option<CanaryScale>,
     /// An analysis step: the rollout waits for its run to succeed.
     pub analysis: Option<RolloutAnalysis>,
@@ -192,9 +245,11 @@ pub struct Step {
 /// A pause step; `duration` None means indefinite (until promoted).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pause {
+    /// `pause.duration`: how long to wait; `None` waits until promoted.
     pub duration: Option<PauseDuration>,
 }
 
+/// A pause step's `duration`: a number of seconds or a Go duration string.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PauseDuration {
     /// Whole seconds: Argo truncates (`1.9s` waits 1 s, `500ms` waits 0).
@@ -833,7 +888,8 @@ fn convert_canary(
                 1_000_000,
             )
             .unwrap_or(0);
-        let steps = c.steps.as_ref().map_or(0, Vec::len) as u32;
+        // More steps than u32 holds cannot be read from a 16 MiB file; saturate all the same.
+        let steps = u32::try_from(c.steps.as_ref().map_or(0, Vec::len)).unwrap_or(u32::MAX);
         if starting_step > steps {
             report.error(
                 &p.key("analysis").key("startingStep"),
@@ -913,7 +969,7 @@ fn convert_canary(
     }
     let replica_progress_threshold = c.replica_progress_threshold.as_ref().and_then(|t| {
         let tp = p.key("replicaProgressThreshold");
-        let value = report.count(&tp.key("value"), t.value, MAX_REPLICAS)? as i32;
+        let value = count_i32(report.count(&tp.key("value"), t.value, MAX_REPLICAS)?);
         match t.kind.as_deref() {
             Some("Percent") => {
                 if value > 100 {
@@ -1019,7 +1075,7 @@ fn check_fenceposts(c: &raw::Canary, replicas: u32, p: &FieldPath, report: &mut 
     let _ = resolve_fenceposts(
         c.max_surge.as_ref(),
         c.max_unavailable.as_ref(),
-        replicas as i32,
+        count_i32(replicas),
     );
 }
 
@@ -1120,7 +1176,8 @@ fn convert_step(
             );
             return None;
         }
-        w => w.map(|w| w as u32),
+        // In 0..=max_weight here, so it converts.
+        w => w.and_then(|w| u32::try_from(w).ok()),
     };
     let pause = match &s.pause {
         None => None,
@@ -1200,8 +1257,8 @@ fn convert_canary_scale(
     let replicas = report.count(&sp.key("replicas"), sc.replicas, MAX_REPLICAS);
     let weight = report.count(&sp.key("weight"), sc.weight, 100);
     Some(CanaryScale {
-        replicas: replicas.map(|r| r as i32),
-        weight: weight.map(|w| w as i32),
+        replicas: replicas.map(count_i32),
+        weight: weight.map(count_i32),
         match_traffic_weight: sc.match_traffic_weight.unwrap_or(false),
     })
 }
@@ -1222,11 +1279,12 @@ fn convert_pause_duration(
             );
             return None;
         }
-        IntOrString::Int(i) => (Ok(SimDuration::from_secs(*i as u64)), i.to_string()),
+        // Not negative here (refused above), so its magnitude is its value.
+        IntOrString::Int(i) => (Ok(SimDuration::from_secs(i.unsigned_abs())), i.to_string()),
         IntOrString::Str(s) => (parse_duration(s), s.clone()),
     };
     match parsed {
-        Ok(dur) if dur.whole_secs() as i64 > MAX_SECONDS => {
+        Ok(dur) if dur.whole_secs() > MAX_SECONDS.unsigned_abs() => {
             report.error(
                 p,
                 DiagKind::InvalidValue,

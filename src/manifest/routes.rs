@@ -15,8 +15,11 @@ use super::report::Report;
 /// How a string is matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StringMatch {
+    /// `exact`: the whole string equals this.
     Exact(String),
+    /// `prefix`: the string starts with this.
     Prefix(String),
+    /// `regex`: the string matches this regular expression (as the router's engine reads it).
     Regex(String),
 }
 
@@ -33,15 +36,20 @@ impl fmt::Display for StringMatch {
 /// One header condition of a header route.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeaderMatch {
+    /// `headerName`.
     pub header: String,
+    /// `headerValue`: how the header's value must match.
     pub value: StringMatch,
 }
 
 /// One rule of a mirror route: every part given must match.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MirrorMatch {
+    /// `method`: the HTTP method, if constrained.
     pub method: Option<StringMatch>,
+    /// `path`: the request path, if constrained.
     pub path: Option<StringMatch>,
+    /// `headers`: header name to how its value must match.
     pub headers: BTreeMap<String, StringMatch>,
 }
 
@@ -53,7 +61,9 @@ pub enum RouteRule {
     /// Requests matching any rule follow the weights as usual, and `percentage` % of them is
     /// also copied to the canary (the copy's answer is dropped).
     Mirror {
+        /// `percentage` of matching requests copied, 0..=100.
         percentage: u32,
+        /// `match`: the rules, any of which selects a request.
         matches: Vec<MirrorMatch>,
     },
 }
@@ -62,12 +72,14 @@ pub enum RouteRule {
 /// given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteStep {
+    /// The route's name, which must be listed in `trafficRouting.managedRoutes`.
     pub name: String,
     /// `None`: the step removes the route.
     pub rule: Option<RouteRule>,
 }
 
 impl RouteRule {
+    /// `header` or `mirror`: the kind of route the journal records.
     pub fn kind(&self) -> &'static str {
         match self {
             RouteRule::Header(_) => "header",
@@ -119,6 +131,7 @@ impl fmt::Display for RouteRule {
 
 /// The routers a step supports, and the one the Rollout uses.
 pub struct RouterContext<'a> {
+    /// The Rollout's `trafficRouting` as written; `None` when it routes by replica counts.
     pub traffic_routing: Option<&'a raw::TrafficRouting>,
 }
 

@@ -10,7 +10,9 @@ use super::raw;
 /// A container: the simulation only needs its name and image (timing comes from `apps`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Container {
+    /// `name`, unique within the pod.
     pub name: String,
+    /// `image`: what `kubectl argo rollouts set image` changes, and scenarios key pod behaviour on.
     pub image: String,
 }
 
@@ -18,16 +20,19 @@ pub struct Container {
 /// change to it (an env var, a probe) makes a new revision, exactly as in Kubernetes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PodTemplate {
+    /// The template as written, in canonical JSON: what the pod-template hash is taken of.
     pub json: Json,
 }
 
 impl PodTemplate {
+    /// The template of a parsed manifest, kept whole.
     pub fn from_raw(raw: &raw::PodTemplate) -> Self {
         PodTemplate {
             json: serde_json::to_value(raw).unwrap_or(Json::Null),
         }
     }
 
+    /// `metadata.labels` (string values only); empty when there are none.
     pub fn labels(&self) -> BTreeMap<String, String> {
         self.json["metadata"]["labels"]
             .as_object()

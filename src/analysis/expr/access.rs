@@ -146,9 +146,11 @@ pub(super) fn slice(
         other => return Err(format!("cannot slice {}", other.type_name())),
     };
     let n = i64::try_from(len).unwrap_or(i64::MAX);
-    let clamp = |i: i64| -> i64 {
+    // A bound counts from the end when negative, then is clamped into 0..=len, so it always
+    // converts to an index; `len` is only the fallback the clamp rules out.
+    let clamp = |i: i64| -> usize {
         let i = if i < 0 { i.saturating_add(n) } else { i };
-        i.clamp(0, n)
+        usize::try_from(i.clamp(0, n)).unwrap_or(len)
     };
     let a = from
         .map(|v| to_index(v, "a slice bound"))
@@ -158,8 +160,8 @@ pub(super) fn slice(
         .map(|v| to_index(v, "a slice bound"))
         .transpose()?
         .unwrap_or(n);
-    let b = clamp(b) as usize;
-    let a = (clamp(a) as usize).min(b);
+    let b = clamp(b);
+    let a = clamp(a).min(b);
     Ok(match base {
         Value::Array(items) => Value::Array(items[a..b].to_vec()),
         // Byte offsets may split a character: keep what is valid, as a printable string.

@@ -84,14 +84,6 @@ mod tests;
 mod tests_prop;
 
 use std::borrow::Cow;
-pub static PROBE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(usize::MAX);
-pub fn probe() {
-    let x = 0u8;
-    PROBE.fetch_min(
-        &x as *const u8 as usize,
-        std::sync::atomic::Ordering::SeqCst,
-    );
-}
 
 pub use value::{Value, format_float_f, format_float_g, go_format_v};
 

@@ -202,6 +202,10 @@ impl Num {
 /// Go's `int64(f)` conversion of a float as the amd64 machines Argo runs on perform it:
 /// truncation toward zero, and `MinInt64` for NaN and out-of-range values (the CVTTSD2SI
 /// "integer indefinite" result) — Rust's `as` would saturate instead.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "the cast runs only on floats inside the i64 range, where it drops the fraction as Go does"
+)]
 pub(super) fn go_float_to_int(f: f64) -> i64 {
     // 2^63 is exactly representable; anything at or beyond it does not fit.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;

@@ -178,6 +178,7 @@ pub fn format_float_g(x: f64, out: &mut String) {
         out.push_str(&digits);
     } else {
         // exp is 0..=5 here, so this is a plain decimal with the point inside or after the digits.
+        #[allow(clippy::cast_sign_loss, reason = "exp is in 0..=5 in this branch")]
         let int_len = (exp + 1) as usize;
         if digits.len() <= int_len {
             out.push_str(&digits);
