@@ -34,14 +34,6 @@
 // (`manifest` keeps its remaining exemptions on its own submodules, in `manifest/mod.rs`.)
 pub mod analysis;
 pub mod cli;
-#[allow(
-    missing_docs,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    clippy::cast_lossless,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod cluster;
 pub mod diff;
 pub mod engine;

@@ -48,14 +48,17 @@ impl Cluster {
         let healthy = pods
             .iter()
             .filter(|p| self.pod(**p).state == PodState::Ready)
-            .count() as i64;
+            .count();
+        // A pod count is far below i64::MAX; saturate rather than wrap if it ever were not.
+        let healthy = i64::try_from(healthy).unwrap_or(i64::MAX);
         let desired = match (&budget.min_available, &budget.max_unavailable) {
             (Some(IntOrString::Int(n)), _) => *n,
             (Some(pct), _) => scaled(pct, i64::from(scale)),
             (None, Some(m)) => i64::from(scale) - scaled(m, i64::from(scale)),
             (None, None) => 0,
         };
-        (healthy - desired).max(0) as i32
+        // Saturates: a budget cannot allow more disruptions than an i32 (the API's type) holds.
+        i32::try_from((healthy - desired).max(0)).unwrap_or(i32::MAX)
     }
 
     /// The budgets (by index) that select a pod.

@@ -17,8 +17,12 @@ pub use replicaset::{ExperimentOwner, ReplicaSet, RsId};
 /// A Service: its own label selector plus the pod-template hash the rollout controller adds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceState {
+    /// `metadata.name`.
     pub name: String,
+    /// `spec.selector` as the manifest declares it.
     pub selector: BTreeMap<String, String>,
+    /// The `rollouts-pod-template-hash` the rollout controller added to the selector, which
+    /// picks the ReplicaSet that receives the Service's traffic; `None` until it does.
     pub selector_hash: Option<String>,
     /// Adopted by the rollout controller (the managed-by annotation).
     pub managed: bool,
@@ -27,11 +31,13 @@ pub struct ServiceState {
 /// A node of the optional node model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
+    /// `node-1`, `node-2`, ...
     pub name: String,
     /// Pods it can hold (`podsPerNode`).
     pub capacity: u32,
     /// Pods bound to it, terminating ones included (they hold their slot until gone).
     pub pods: u32,
+    /// The node has failed (a scenario action): its pods are lost and nothing new lands on it.
     pub failed: bool,
     /// The node lifecycle controller has noticed the failure (Ready `Unknown`).
     pub unreachable: bool,
@@ -45,7 +51,9 @@ pub struct Node {
 pub struct Cluster {
     /// Every pod ever created, by id (gone pods stay as tombstones so ids stay stable).
     pub pods: Vec<Pod>,
+    /// Every ReplicaSet ever created, by id (deleted ones stay, marked `deleted`).
     pub replica_sets: Vec<ReplicaSet>,
+    /// The Services the rollout references, by name.
     pub services: BTreeMap<String, ServiceState>,
     /// The nodes; empty means unlimited capacity (every pod is scheduled at once).
     pub nodes: Vec<Node>,
@@ -56,14 +64,18 @@ pub struct Cluster {
 }
 
 impl Cluster {
+    /// A ReplicaSet by id (deleted ones included).
     pub fn rs(&self, id: RsId) -> &ReplicaSet {
         &self.replica_sets[id.0 as usize]
     }
 
+    /// A ReplicaSet to change in place: its spec and annotations (the status counters follow
+    /// its pods through the transitions below).
     pub fn rs_mut(&mut self, id: RsId) -> &mut ReplicaSet {
         &mut self.replica_sets[id.0 as usize]
     }
 
+    /// A pod by id (gone ones included).
     pub fn pod(&self, id: PodId) -> &Pod {
         &self.pods[id.0 as usize]
     }
@@ -80,12 +92,14 @@ impl Cluster {
         self.replica_sets.iter().filter(|rs| !rs.deleted)
     }
 
+    /// A live ReplicaSet by `metadata.name`.
     pub fn find_rs(&self, name: &str) -> Option<RsId> {
         self.live_replica_sets()
             .find(|rs| rs.name == name)
             .map(|rs| rs.id)
     }
 
+    /// A live ReplicaSet by its `rollouts-pod-template-hash`.
     pub fn find_rs_by_hash(&self, hash: &str) -> Option<RsId> {
         self.live_replica_sets()
             .find(|rs| rs.hash == hash)
@@ -94,6 +108,10 @@ impl Cluster {
 
     /// Creates a ReplicaSet at 0 replicas.
     pub fn create_replica_set(&mut self, new: NewReplicaSet, now: SimTime) -> RsId {
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "a ReplicaSet per revision or experiment: a run makes far fewer than 2^32"
+        )]
         let id = RsId(self.replica_sets.len() as u32);
         let seq = self.next_rs_seq;
         self.next_rs_seq += 1;
@@ -159,6 +177,10 @@ impl Cluster {
     /// Adds a pod (in `Starting`) to a ReplicaSet; without the node model it is scheduled at
     /// once, with it the caller schedules it.
     pub fn add_pod(&mut self, rs: RsId, name: String, image: String, now: SimTime) -> PodId {
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "a run creates far fewer than 2^32 pods"
+        )]
         let id = PodId(self.pods.len() as u32);
         let scheduled = self.nodes.is_empty();
         if !scheduled {
@@ -212,8 +234,13 @@ impl Cluster {
         let Some(i) = best else { return false };
         self.nodes[i].pods += 1;
         self.pending.remove(&id);
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "an index into the nodes, whose count `add_nodes` takes as a u32"
+        )]
+        let node = i as u32;
         let pod = self.pod_mut(id);
-        pod.node = Some(i as u32);
+        pod.node = Some(node);
         pod.scheduled = true;
         true
     }
@@ -327,10 +354,9 @@ impl Cluster {
     /// which to delete (unhealthy and young first), to match `spec.replicas`.
     pub fn replica_set_diff(&self, id: RsId) -> ReplicaDiff {
         let rs = self.rs(id);
-        let want = rs.spec_replicas as i64;
-        let have = rs.replicas as i64;
+        let (want, have) = (rs.spec_replicas, rs.replicas);
         if want > have {
-            return ReplicaDiff::Create((want - have) as u32);
+            return ReplicaDiff::Create(want - have);
         }
         if want < have {
             // The live pods are kept in deletion order: the victims are the first ones.
@@ -367,10 +393,15 @@ impl Cluster {
 /// The fields of a ReplicaSet the rollout controller creates.
 #[derive(Debug, Clone)]
 pub struct NewReplicaSet {
+    /// `metadata.name`: the rollout's name and the hash.
     pub name: String,
+    /// The `rollouts-pod-template-hash` of the template.
     pub hash: String,
+    /// The rollout's `spec.template` (or the Experiment template's).
     pub template: PodTemplate,
+    /// The `rollout.argoproj.io/revision` annotation it starts with.
     pub revision: u64,
+    /// `spec.minReadySeconds`, copied from the rollout (seconds).
     pub min_ready_seconds: u32,
     /// `rollout.argoproj.io/desired-replicas`: the rollout's replicas at creation.
     pub desired_annotation: i32,
@@ -381,8 +412,11 @@ pub struct NewReplicaSet {
 /// What the ReplicaSet controller must do for one ReplicaSet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReplicaDiff {
+    /// The ReplicaSet has as many live pods as `spec.replicas`.
     None,
+    /// Too few pods: create this many.
     Create(u32),
+    /// Too many: delete these pods, in the order Kubernetes picks them.
     Delete(Vec<PodId>),
 }
 
@@ -455,6 +489,10 @@ mod tests {
     /// The kept deletion order is the order a full sort of the live pods gives, whatever the
     /// sequence of creations, readiness, lost nodes and terminations (a seeded walk).
     #[test]
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "draws below a pod count, which is far below u32::MAX"
+    )]
     fn kept_deletion_order_equals_a_sort_of_the_live_pods() {
         let (mut c, rs) = cluster_with_rs(0);
         let mut seed = 0x2545_f491_4f6c_dd1du64;

@@ -4,6 +4,7 @@ use crate::engine::SimTime;
 
 use super::replicaset::RsId;
 
+/// A pod's index in `Cluster::pods`, given in creation order, so a larger id is a younger pod.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PodId(pub u32);
 
@@ -11,22 +12,39 @@ pub struct PodId(pub u32);
 /// (their time comes from the scenario's `apps` model).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PodState {
+    /// Created but not (or no longer, after its node was lost) passing its readiness probe.
     Starting,
+    /// Passing its readiness probe: counts in the ReplicaSet's `status.readyReplicas`.
     Ready,
-    Terminating { since: SimTime },
+    /// Deleted and shutting down (a `deletionTimestamp` is set): no longer counted, but it
+    /// still holds its node slot and its name.
+    Terminating {
+        /// When the deletion started.
+        since: SimTime,
+    },
+    /// Removed from the cluster; kept as a tombstone so pod ids stay valid.
     Gone,
 }
 
+/// A pod of the fake cluster, with just what the controllers and the outputs read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pod {
+    /// Its index in `Cluster::pods`.
     pub id: PodId,
+    /// `metadata.name`: the ReplicaSet's name and a random suffix, unique among live pods.
     pub name: String,
+    /// The ReplicaSet that owns it (`metadata.ownerReferences`).
     pub rs: RsId,
+    /// The image it runs (its ReplicaSet's first container), shown in timelines.
     pub image: String,
+    /// `metadata.creationTimestamp`, in virtual time.
     pub created: SimTime,
+    /// Where it is in its lifecycle.
     pub state: PodState,
     /// Ready for at least minReadySeconds (and not terminating).
     pub available: bool,
+    /// When it last became Ready (the Ready condition's `lastTransitionTime`); `None` while
+    /// not Ready. Longer-ready pods are deleted last.
     pub ready_since: Option<SimTime>,
     /// The node it is bound to (with the node model; always `None` without it).
     pub node: Option<u32>,
@@ -42,6 +60,7 @@ impl Pod {
         matches!(self.state, PodState::Starting | PodState::Ready)
     }
 
+    /// Passing its readiness probe now (counts toward `readyReplicas`).
     pub fn is_ready(&self) -> bool {
         self.state == PodState::Ready
     }

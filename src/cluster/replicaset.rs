@@ -8,15 +8,21 @@ use crate::manifest::PodTemplate;
 
 use super::pod::{DeletionRank, PodId};
 
+/// A ReplicaSet's index in `Cluster::replica_sets`, given in creation order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RsId(pub u32);
 
+/// A ReplicaSet of the fake cluster: what the rollout controller sets on it (spec and
+/// annotations) and the status the ReplicaSet controller keeps from its pods.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReplicaSet {
+    /// Its index in `Cluster::replica_sets`.
     pub id: RsId,
+    /// `metadata.name`: the rollout's name and the pod-template hash.
     pub name: String,
     /// The `rollouts-pod-template-hash` label.
     pub hash: String,
+    /// `spec.template`: the pod template its pods are made from.
     pub template: PodTemplate,
     /// The first container's image, what timelines show.
     pub image: String,
@@ -26,7 +32,9 @@ pub struct ReplicaSet {
     pub revision_history: Vec<u64>,
     /// Creation time and sequence.
     pub created: (SimTime, u64),
+    /// `spec.replicas`: the pod count the rollout controller asks for.
     pub spec_replicas: u32,
+    /// `spec.minReadySeconds`: how long, in seconds, a pod must be Ready to count as available.
     pub min_ready_seconds: u32,
     /// `rollout.argoproj.io/desired-replicas`.
     pub desired_annotation: Option<i32>,
@@ -45,6 +53,7 @@ pub struct ReplicaSet {
     pub ready: u32,
     /// `status.availableReplicas`.
     pub available: u32,
+    /// Deleted by the rollout controller (history limit): kept as a tombstone so ids stay valid.
     pub deleted: bool,
     /// For a ReplicaSet an Experiment owns (not the rollout): the experiment and template.
     pub experiment: Option<ExperimentOwner>,
@@ -53,7 +62,9 @@ pub struct ReplicaSet {
 /// The Experiment that owns a ReplicaSet, and the template it runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExperimentOwner {
+    /// The Experiment's `metadata.name`.
     pub experiment: String,
+    /// The name of the Experiment's `spec.templates[]` entry this ReplicaSet runs.
     pub template: String,
 }
 
