@@ -50,14 +50,6 @@ pub mod manifest;
 )]
 pub mod output;
 pub mod plan;
-#[allow(
-    missing_docs,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    clippy::cast_lossless,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod rollout;
 pub mod scenario;
 #[allow(

@@ -15,9 +15,13 @@ use super::status::{PauseReason, RunRef};
 /// The runs the rollout follows after this reconcile (`CurrentAnalysisRuns`).
 #[derive(Debug, Clone, Default)]
 pub struct CurrentRuns {
+    /// The run of the current canary analysis step (`status.canary.currentStepAnalysisRunStatus`).
     pub step: Option<RunRef>,
+    /// The canary's background analysis (`status.canary.currentBackgroundAnalysisRunStatus`).
     pub background: Option<RunRef>,
+    /// Blue-green pre-promotion analysis (`status.blueGreen.prePromotionAnalysisRunStatus`).
     pub pre: Option<RunRef>,
+    /// Blue-green post-promotion analysis (`status.blueGreen.postPromotionAnalysisRunStatus`).
     pub post: Option<RunRef>,
 }
 
@@ -359,7 +363,12 @@ impl<'a> Ctx<'a> {
             return true;
         }
         match self.blue_green.and_then(|b| b.preview_replica_count) {
-            Some(count) => new_rs.spec != count as i32 || new_rs.available != count as i32,
+            Some(count) => {
+                // Counts are capped by the manifest's validation (replicas at 1,000,000, weights at
+                // 1,000,000,000), below i32::MAX, so the saturation is never reached.
+                let count = i32::try_from(count).unwrap_or(i32::MAX);
+                new_rs.spec != count || new_rs.available != count
+            }
             None => !self.saturated(new_rs),
         }
     }

@@ -22,7 +22,10 @@ impl<'a> Ctx<'a> {
         let bg = self.bg();
         BlueGreenInputs {
             replicas: self.replicas(),
-            preview_replica_count: bg.preview_replica_count.map(|p| p as i32),
+            // The manifest caps previewReplicaCount at 1,000,000: the saturation is never reached.
+            preview_replica_count: bg
+                .preview_replica_count
+                .map(|p| i32::try_from(p).unwrap_or(i32::MAX)),
             active_selector: &self.prev.blue_green.active_selector,
             current_pod_hash: &self.prev.current_pod_hash,
             scale_up_preview_check_point: self.prev.blue_green.scale_up_preview_check_point,
@@ -291,8 +294,9 @@ impl<'a> Ctx<'a> {
         });
         // Blue-green counts readiness and availability on the active ReplicaSet only.
         if let Some(rs) = active {
-            new.available_replicas = rs.available.max(0) as u32;
-            new.ready_replicas = rs.ready.max(0) as u32;
+            // A negative count (never seen in practice) reads as none, as before.
+            new.available_replicas = u32::try_from(rs.available).unwrap_or(0);
+            new.ready_replicas = u32::try_from(rs.ready).unwrap_or(0);
         }
         self.persist_with_conditions(new);
     }
@@ -337,7 +341,9 @@ impl<'a> Ctx<'a> {
         if !self.completed_pre_promotion_analysis() || !self.completed_blue_green_pause() {
             return false;
         }
-        self.new_rs.is_some_and(|rs| rs.available == preview as i32)
+        // previewReplicaCount is capped at 1,000,000 by the manifest: the conversion succeeds.
+        self.new_rs
+            .is_some_and(|rs| i32::try_from(preview).is_ok_and(|p| rs.available == p))
     }
 
     /// Points a Service at a hash (`switchServiceSelector`), recording the switch.

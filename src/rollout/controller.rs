@@ -173,7 +173,9 @@ impl<'a> Ctx<'a> {
     }
 
     pub(super) fn replicas(&self) -> i32 {
-        self.spec.replicas() as i32
+        // Counts are capped by the manifest's validation (replicas at 1,000,000, weights at
+        // 1,000,000,000), below i32::MAX, so the saturation is never reached.
+        i32::try_from(self.spec.replicas()).unwrap_or(i32::MAX)
     }
 
     /// The arithmetic's view of this rollout, as of the start of the reconcile.
@@ -185,15 +187,22 @@ impl<'a> Ctx<'a> {
             max_unavailable: c.max_unavailable.as_ref(),
             steps: &self.steps,
             traffic_routed: c.traffic_routing.is_some(),
-            max_weight: c.max_weight() as i32,
+            // maxTrafficWeight is capped at 1,000,000,000 by the manifest, below i32::MAX.
+            max_weight: i32::try_from(c.max_weight()).unwrap_or(i32::MAX),
             dynamic_stable_scale: c.dynamic_stable_scale,
-            min_pods_per_replica_set: c.min_pods_per_replica_set.map(|m| m as i32),
+            min_pods_per_replica_set: c
+                .min_pods_per_replica_set
+                .map(|m| i32::try_from(m).unwrap_or(i32::MAX)),
             abort_delay: c.abort_scale_down_delay,
             progress_threshold: c.replica_progress_threshold,
             status: StatusInputs {
                 stable_rs: &self.prev.stable_rs,
                 current_pod_hash: &self.prev.current_pod_hash,
-                current_step_index: self.prev.current_step_index.map(|i| i as i32),
+                // A step index is at most the number of steps, far below i32::MAX.
+                current_step_index: self
+                    .prev
+                    .current_step_index
+                    .map(|i| i32::try_from(i).unwrap_or(i32::MAX)),
                 abort: self.prev.abort,
                 promote_full: self.prev.promote_full,
             },

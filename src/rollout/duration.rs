@@ -23,7 +23,7 @@ impl Ctx<'_> {
         let promoted = new.stable_rs == new.current_pod_hash;
         let at_desired = self
             .new_rs
-            .is_some_and(|rs| rs.available >= self.spec.replicas() as i32);
+            .is_some_and(|rs| rs.available >= self.replicas());
         let completed = promoted && at_desired;
         let aborted = self.pause.is_aborted();
         let was_aborted = prev

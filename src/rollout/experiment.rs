@@ -180,7 +180,8 @@ impl<'a> Ctx<'a> {
             .filter_map(|t| {
                 let weight = step.template(&t.name)?.weight?;
                 Some(WeightDestination {
-                    weight: weight as i32,
+                    // Experiment weights are percentages (validated 0..=100).
+                    weight: i32::try_from(weight).unwrap_or(i32::MAX),
                     pod_template_hash: t.pod_template_hash.clone(),
                     service_name: t.service_name.clone(),
                 })

@@ -4,17 +4,44 @@
 pub mod analysis;
 mod bluegreen;
 mod canary;
+#[allow(
+    missing_docs,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod context;
 pub mod controller;
 mod duration;
 mod experiment;
 pub mod pause;
+#[allow(
+    missing_docs,
+    clippy::cast_possible_truncation,
+    clippy::cast_lossless,
+    clippy::cast_sign_loss,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod replicas;
 mod replicaset;
 mod restart;
 mod service;
+#[allow(
+    missing_docs,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod status;
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_lossless,
+    clippy::cast_sign_loss,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 mod sync;
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_lossless,
+    clippy::cast_possible_wrap,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 mod trafficrouting;
 pub mod validation;
 

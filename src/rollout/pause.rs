@@ -6,6 +6,8 @@ use crate::engine::SimTime;
 
 use super::status::{PauseCondition, PauseReason, RolloutStatus};
 
+/// One reconcile's pause and abort intentions (upstream `pauseContext`), folded into the new
+/// status by [`PauseCtx::apply`].
 #[derive(Debug, Default)]
 pub struct PauseCtx {
     add: Vec<PauseReason>,
@@ -13,11 +15,13 @@ pub struct PauseCtx {
     clear: bool,
     add_abort: bool,
     remove_abort: bool,
+    /// Why this reconcile aborted: the message of the `RolloutAborted` condition and event.
     pub abort_message: String,
     prev_abort: bool,
 }
 
 impl PauseCtx {
+    /// No intentions yet, on top of the status read at the start of the reconcile.
     pub fn new(prev: &RolloutStatus) -> Self {
         PauseCtx {
             prev_abort: prev.abort,
@@ -25,6 +29,7 @@ impl PauseCtx {
         }
     }
 
+    /// `HasAddPause`: this reconcile pauses the rollout (so it does not also progress it).
     pub fn has_add_pause(&self) -> bool {
         !self.add.is_empty()
     }
@@ -34,23 +39,29 @@ impl PauseCtx {
         !self.remove_abort && (self.add_abort || self.prev_abort)
     }
 
+    /// `AddAbort`: aborts the rollout (`status.abort`), with the message to report.
     pub fn add_abort(&mut self, message: String) {
         self.add_abort = true;
         self.abort_message = message;
     }
 
+    /// `RemoveAbort`: clears `status.abort` (a retry, or a new revision).
     pub fn remove_abort(&mut self) {
         self.remove_abort = true;
     }
 
+    /// `AddPauseCondition`: adds a `status.pauseConditions` entry unless one with this reason
+    /// exists, and sets `controllerPause`.
     pub fn add_pause(&mut self, reason: PauseReason) {
         self.add.push(reason);
     }
 
+    /// `RemovePauseCondition`: drops the `status.pauseConditions` entry with this reason.
     pub fn remove_pause(&mut self, reason: PauseReason) {
         self.remove.push(reason);
     }
 
+    /// `ClearPauseConditions`: drops every pause condition (promotion, or a new revision).
     pub fn clear_pauses(&mut self) {
         self.clear = true;
     }

@@ -31,7 +31,9 @@ impl Ctx<'_> {
             .pods
             .iter()
             .filter(|p| p.available && !p.terminating)
-            .count() as i32;
+            .count();
+        // A pod count, far below i32::MAX.
+        let available = i32::try_from(available).unwrap_or(i32::MAX);
         let max_unavailable = match self.blue_green {
             Some(bg) => replicas::max_unavailable_blue_green(bg.max_unavailable.as_ref(), r),
             None => replicas::max_unavailable(
