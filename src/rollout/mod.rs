@@ -29,19 +29,7 @@ mod service;
     reason = "not yet brought under the [lints] rules (issue 12 backlog)"
 )]
 pub mod status;
-#[allow(
-    clippy::cast_possible_truncation,
-    clippy::cast_lossless,
-    clippy::cast_sign_loss,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 mod sync;
-#[allow(
-    clippy::cast_possible_truncation,
-    clippy::cast_lossless,
-    clippy::cast_possible_wrap,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 mod trafficrouting;
 pub mod validation;
 

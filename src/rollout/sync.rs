@@ -16,14 +16,25 @@ impl Ctx<'_> {
         st.current_pod_hash = self
             .new_rs
             .map_or_else(|| self.new_hash.clone(), |rs| rs.hash.clone());
+        // A ReplicaSet's counts are never negative; one that were would count as none.
         st.replicas = self
             .all
             .iter()
-            .map(|rs| rs.status_replicas.max(0) as u32)
+            .map(|rs| u32::try_from(rs.status_replicas).unwrap_or(0))
             .sum();
-        st.updated_replicas = self.new_rs.map_or(0, |rs| rs.status_replicas.max(0) as u32);
-        st.ready_replicas = self.all.iter().map(|rs| rs.ready.max(0) as u32).sum();
-        st.available_replicas = self.all.iter().map(|rs| rs.available.max(0) as u32).sum();
+        st.updated_replicas = self
+            .new_rs
+            .map_or(0, |rs| u32::try_from(rs.status_replicas).unwrap_or(0));
+        st.ready_replicas = self
+            .all
+            .iter()
+            .map(|rs| u32::try_from(rs.ready).unwrap_or(0))
+            .sum();
+        st.available_replicas = self
+            .all
+            .iter()
+            .map(|rs| u32::try_from(rs.available).unwrap_or(0))
+            .sum();
         st.conditions = self.prev.conditions.clone();
         st.remove_condition(ConditionType::InvalidSpec);
         st.promote_full = self.prev.promote_full;
@@ -67,7 +78,8 @@ impl Ctx<'_> {
         new.promote_full = false;
         new.blue_green.scale_up_preview_check_point = false;
         if self.blue_green.is_none() {
-            let step_count = self.canary.steps.len() as u32;
+            // A manifest's steps are far fewer than u32::MAX.
+            let step_count = u32::try_from(self.canary.steps.len()).unwrap_or(u32::MAX);
             new.current_step_index = (step_count > 0).then_some(step_count);
         }
         if new.stable_rs != new.current_pod_hash {
@@ -106,7 +118,8 @@ impl Ctx<'_> {
     /// `RolloutHealthy`: everything updated and available, all steps done, old pods gone.
     pub(super) fn rollout_healthy(&self, new: &RolloutStatus) -> bool {
         let r = self.spec.replicas();
-        let steps = self.canary.steps.len() as u32;
+        // A manifest's steps are far fewer than u32::MAX.
+        let steps = u32::try_from(self.canary.steps.len()).unwrap_or(u32::MAX);
         let all_steps = match new.current_step_index {
             Some(i) if steps > 0 => i == steps,
             _ => true,
@@ -143,8 +156,8 @@ impl Ctx<'_> {
                 || step_moved
                 || new.current_step_hash != old.current_step_hash
         };
-        let old_old = old.replicas as i64 - old.updated_replicas as i64;
-        let new_old = new.replicas as i64 - new.updated_replicas as i64;
+        let old_old = i64::from(old.replicas) - i64::from(old.updated_replicas);
+        let new_old = i64::from(new.replicas) - i64::from(new.updated_replicas);
         new.updated_replicas != old.updated_replicas
             || new_old < old_old
             || new.ready_replicas > old.ready_replicas
@@ -290,7 +303,11 @@ impl Ctx<'_> {
         }
 
         let r = self.spec.replicas();
-        let available_total: u32 = self.all.iter().map(|rs| rs.available.max(0) as u32).sum();
+        let available_total: u32 = self
+            .all
+            .iter()
+            .map(|rs| u32::try_from(rs.available).unwrap_or(0))
+            .sum();
         let available = match self.blue_green {
             // Blue-green: the active ReplicaSet is saturated.
             Some(_) => self

@@ -28,7 +28,8 @@ impl Ctx<'_> {
             self.new_status.canary.weights = None;
             return;
         }
-        let max = self.canary.max_weight() as i32;
+        // maxTrafficWeight is capped at 1,000,000,000 by the manifest, below i32::MAX.
+        let max = i32::try_from(self.canary.max_weight()).unwrap_or(i32::MAX);
         let stable_hash = self.stable_rs.map(|rs| rs.hash.clone()).unwrap_or_default();
         let Desired {
             weight: desired,
@@ -45,10 +46,10 @@ impl Ctx<'_> {
         }
 
         // Shifting traffic to the stable needs the stable pods to carry it.
-        let r = self.replicas() as i64;
+        let r = i64::from(self.replicas());
         if let Some(stable) = self.stable_rs {
-            let needed = ((max - desired) as i64 * r).div_euclid(max as i64);
-            if (stable.available as i64) < needed {
+            let needed = (i64::from(max - desired) * r).div_euclid(i64::from(max));
+            if i64::from(stable.available) < needed {
                 self.write_routes(routes, remove_routes);
                 return;
             }
@@ -157,7 +158,8 @@ impl Ctx<'_> {
 
     /// The weights this reconcile sets on the router.
     fn desired_router_weight(&mut self) -> Desired {
-        let max = self.canary.max_weight() as i32;
+        // maxTrafficWeight is capped at 1,000,000,000 by the manifest, below i32::MAX.
+        let max = i32::try_from(self.canary.max_weight()).unwrap_or(i32::MAX);
         let removed = |weight: i32| Desired {
             weight,
             additional: Vec::new(),
@@ -226,7 +228,8 @@ impl Ctx<'_> {
             &self.other_counts(),
             None,
         );
-        let step_count = self.canary.steps.len() as u32;
+        // A manifest's steps are far fewer than u32::MAX.
+        let step_count = u32::try_from(self.canary.steps.len()).unwrap_or(u32::MAX);
         if !at_desired {
             // The pods are not there yet: keep the weight of the previous setWeight step.
             let w = self.steps[..(idx.min(step_count) as usize)]
@@ -248,12 +251,13 @@ impl Ctx<'_> {
     /// template: the steps are done there (the desired weight is the maximum), so the canary
     /// weight only comes down, and only as far as the available stable pods allow.
     fn weight_rolling_back_to_stable(&self) -> i32 {
-        let max = self.canary.max_weight() as i64;
+        let max = i64::from(self.canary.max_weight());
         let r = i64::from(self.replicas().max(1));
         let stable_available = self.new_rs.map_or(0, |rs| i64::from(rs.available));
-        let expected = (max - max * stable_available / r).max(0) as i32;
+        // Between 0 and maxTrafficWeight (at most 1,000,000,000): within i32.
+        let expected = i32::try_from((max - max * stable_available / r).max(0)).unwrap_or(i32::MAX);
         match &self.prev.canary.weights {
-            None => expected.max(max as i32),
+            None => expected.max(i32::try_from(max).unwrap_or(i32::MAX)),
             // The stable weight its pods can carry is below max − desired (0): keep it.
             Some(w) => w.canary.weight,
         }
