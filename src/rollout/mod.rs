@@ -13,13 +13,6 @@ pub mod controller;
 mod duration;
 mod experiment;
 pub mod pause;
-#[allow(
-    missing_docs,
-    clippy::cast_possible_truncation,
-    clippy::cast_lossless,
-    clippy::cast_sign_loss,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod replicas;
 mod replicaset;
 mod restart;

@@ -12,15 +12,20 @@ use crate::manifest::IntOrString;
 /// tests also combine both, which the arithmetic handles (setCanaryScale needs traffic routing).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StepWeights {
+    /// `setWeight`: the canary's traffic weight at this step (out of `maxTrafficWeight`).
     pub set_weight: Option<i32>,
+    /// `setCanaryScale`: the canary's size at this step, when given apart from the weight.
     pub set_canary_scale: Option<CanaryScale>,
 }
 
 /// `setCanaryScale`: an explicit canary size, independent of the traffic weight.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CanaryScale {
+    /// `setCanaryScale.replicas`: an absolute pod count.
     pub replicas: Option<i32>,
+    /// `setCanaryScale.weight`: a percentage of `spec.replicas`.
     pub weight: Option<i32>,
+    /// `setCanaryScale.matchTrafficWeight`: go back to sizing the canary by its traffic weight.
     pub match_traffic_weight: bool,
 }
 
@@ -28,16 +33,22 @@ pub struct CanaryScale {
 /// canary down on abort), or a delay.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum AbortDelay {
+    /// Not given: Argo's default applies (`DefaultAbortScaleDownDelaySeconds`, 30 s, with
+    /// traffic routing).
     #[default]
     Unset,
+    /// Explicitly 0: the canary keeps its pods after an abort.
     Never,
+    /// Scale the canary down this many seconds after the abort.
     Seconds(u32),
 }
 
 /// `replicaProgressThreshold`: how much of a step's canary must be available.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProgressThreshold {
+    /// `type: Percent`: this percentage of the step's desired canary pods.
     Percent(i32),
+    /// `type: Pod`: this many canary pods.
     Pods(i32),
 }
 
@@ -46,31 +57,47 @@ pub enum ProgressThreshold {
 pub struct CanaryInputs<'a> {
     /// `spec.replicas` after defaulting (nil means 1).
     pub replicas: i32,
+    /// `canary.maxSurge` (a count or a percentage); `None` means Argo's default 25%.
     pub max_surge: Option<&'a IntOrString>,
+    /// `canary.maxUnavailable` (a count or a percentage); `None` means Argo's default 25%.
     pub max_unavailable: Option<&'a IntOrString>,
+    /// `canary.steps`, reduced to what sizes the ReplicaSets.
     pub steps: &'a [StepWeights],
+    /// `canary.trafficRouting` is set: the weight goes to a router, not to pod counts.
     pub traffic_routed: bool,
+    /// `trafficRouting.maxTrafficWeight` (100 unless set).
     pub max_weight: i32,
+    /// `canary.dynamicStableScale`: the stable shrinks as traffic moves off it.
     pub dynamic_stable_scale: bool,
+    /// `canary.minPodsPerReplicaSet`: the fewest pods a routed canary or stable is given.
     pub min_pods_per_replica_set: Option<i32>,
+    /// `canary.abortScaleDownDelaySeconds`.
     pub abort_delay: AbortDelay,
+    /// `canary.replicaProgressThreshold`.
     pub progress_threshold: Option<ProgressThreshold>,
+    /// What the previous reconcile left in the status.
     pub status: StatusInputs<'a>,
 }
 
 /// The status fields the arithmetic reads, as at the start of the reconcile.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StatusInputs<'a> {
+    /// `status.stableRS`: the pod-template hash of the stable ReplicaSet.
     pub stable_rs: &'a str,
+    /// `status.currentPodHash`: the hash of the desired (newest) template.
     pub current_pod_hash: &'a str,
+    /// `status.currentStepIndex`; `None` when there are no steps.
     pub current_step_index: Option<i32>,
+    /// `status.abort`.
     pub abort: bool,
+    /// `status.promoteFull`: a full promotion skips the remaining steps.
     pub promote_full: bool,
 }
 
 /// A ReplicaSet as the arithmetic sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RsCounts<'a> {
+    /// `metadata.name`, the tie-breaker when several ReplicaSets are scaled down.
     pub name: &'a str,
     /// The `rollouts-pod-template-hash` label.
     pub hash: &'a str,
@@ -85,10 +112,14 @@ pub struct RsCounts<'a> {
 /// Traffic weights the router applies, as recorded by the previous reconcile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Weights {
+    /// `status.canary.weights.canary.weight`.
     pub canary: i32,
+    /// `status.canary.weights.stable.weight`.
     pub stable: i32,
 }
 
+/// A maxSurge or maxUnavailable string that is not a number once its `%` signs are removed;
+/// the message is Kubernetes' own, which Argo reports as `InvalidSpec`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid value for IntOrString: invalid value {0:?}")]
 pub struct FencepostError(pub String);
@@ -102,6 +133,10 @@ pub fn value_from_int_or_percent(
     round_up: bool,
 ) -> Result<i32, FencepostError> {
     match v {
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "Go's int32 IntOrString, and the manifest caps counts at 1,000,000"
+        )]
         IntOrString::Int(i) => Ok(*i as i32),
         IntOrString::Str(s) => {
             // Called several times per reconcile: the `%` signs are dropped without
@@ -128,12 +163,17 @@ pub fn value_from_int_or_percent(
                 .trim()
                 .parse()
                 .map_err(|_| FencepostError(s.clone()))?;
-            let prod = pct * total as i64;
+            let prod = pct * i64::from(total);
             let v = if round_up {
                 div_ceil(prod, 100)
             } else {
                 prod.div_euclid(100)
             };
+            // Go's int32 conversion of a percentage of an int32 total, as upstream.
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "as Go's int32(...) upstream"
+            )]
             Ok(v as i32)
         }
     }
@@ -241,7 +281,8 @@ impl CanaryInputs<'_> {
         if step.is_none() {
             return self.max_weight;
         }
-        let idx = idx.unwrap_or(0) as usize;
+        // `current_step` only gives an index into the steps, so it is not negative.
+        let idx = usize::try_from(idx.unwrap_or(0)).unwrap_or(0);
         self.steps[..=idx]
             .iter()
             .rev()
@@ -261,7 +302,8 @@ impl CanaryInputs<'_> {
         }
         let (step, idx) = self.current_step();
         step?;
-        let idx = idx.unwrap_or(0) as usize;
+        // `current_step` only gives an index into the steps, so it is not negative.
+        let idx = usize::try_from(idx.unwrap_or(0)).unwrap_or(0);
         for s in self.steps[..=idx].iter().rev() {
             if let Some(scs) = &s.set_canary_scale {
                 if scs.match_traffic_weight {
@@ -510,7 +552,17 @@ pub fn traffic_weight_to_replicas(replicas: i32, weight: i32, max_weight: i32) -
     if max_weight <= 0 {
         return 0;
     }
-    div_ceil(weight as i64 * replicas as i64, max_weight as i64) as i32
+    let pods = div_ceil(
+        i64::from(weight) * i64::from(replicas),
+        i64::from(max_weight),
+    );
+    // At most `replicas` for a weight within max_weight; beyond that Go's int32 conversion.
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "as Go's int32(...) upstream"
+    )]
+    let pods = pods as i32;
+    pods
 }
 
 /// `approximateWeightedCanaryStableReplicaCounts`: the whole-pod split whose canary share is
@@ -525,7 +577,11 @@ pub fn approximate_weighted_counts(
     if replicas == 0 {
         return (0, 0);
     }
-    let (r, w, m) = (replicas as i64, weight as i64, max_weight.max(1) as i64);
+    let (r, w, m) = (
+        i64::from(replicas),
+        i64::from(weight),
+        i64::from(max_weight.max(1)),
+    );
     let ceil = div_ceil(r * w, m);
     let floor = (r * w).div_euclid(m);
     // Tied: floor and ceiling are equally far from the weight (fraction exactly one half).
@@ -551,11 +607,14 @@ pub fn approximate_weighted_counts(
     // Compare |canary/total - w/m| exactly: cross-multiplied, no floating point.
     let delta = |(c, t): (i64, i64)| i128::from((c * m - w * t).abs());
     let best = options.iter().skip(1).fold(first, |best, &opt| {
-        let lhs = delta(opt) * best.1 as i128;
-        let rhs = delta(best) * opt.1 as i128;
+        let lhs = delta(opt) * i128::from(best.1);
+        let rhs = delta(best) * i128::from(opt.1);
         if lhs < rhs { opt } else { best }
     });
-    (best.0 as i32, (best.1 - best.0) as i32)
+    // Both parts are at most replicas + 1, and replicas is an int32 capped at 1,000,000.
+    #[allow(clippy::cast_possible_truncation, reason = "parts of replicas + 1")]
+    let split = (best.0 as i32, (best.1 - best.0) as i32);
+    split
 }
 
 /// `GetReplicasForScaleDown`: how many pods of a ReplicaSet count toward availability when
@@ -614,7 +673,7 @@ pub fn replica_progress_threshold_met(
 ) -> bool {
     match (threshold, rs) {
         (Some(ProgressThreshold::Percent(v)), Some(rs)) if v >= 0 => {
-            desired == 0 || (rs.available as i64) * 100 >= (v as i64) * desired as i64
+            desired == 0 || i64::from(rs.available) * 100 >= i64::from(v) * i64::from(desired)
         }
         (Some(ProgressThreshold::Pods(v)), Some(rs)) if v >= 0 => rs.available >= v,
         _ => all_desired_available(rs, desired),
@@ -624,15 +683,19 @@ pub fn replica_progress_threshold_met(
 /// The inputs of the blue-green replica decisions.
 #[derive(Debug, Clone, Copy)]
 pub struct BlueGreenInputs<'a> {
+    /// `spec.replicas` after defaulting (nil means 1).
     pub replicas: i32,
+    /// `blueGreen.previewReplicaCount`: the preview's size before promotion.
     pub preview_replica_count: Option<i32>,
     /// `status.blueGreen.activeSelector`.
     pub active_selector: &'a str,
+    /// `status.currentPodHash`: the hash of the desired template.
     pub current_pod_hash: &'a str,
     /// `status.blueGreen.scaleUpPreviewCheckPoint`.
     pub scale_up_preview_check_point: bool,
     /// `spec.paused`, or any pause condition.
     pub paused: bool,
+    /// `status.promoteFull`: promote without waiting for the pauses.
     pub promote_full: bool,
 }
 
