@@ -17,10 +17,6 @@ pub mod replicas;
 mod replicaset;
 mod restart;
 mod service;
-#[allow(
-    missing_docs,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod status;
 mod sync;
 mod trafficrouting;

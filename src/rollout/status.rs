@@ -11,14 +11,19 @@ use crate::manifest::RolloutSpec;
 /// `status.phase`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Phase {
+    /// Working toward the desired state: pods starting, steps running.
     #[default]
     Progressing,
+    /// Stopped by a pause step, `spec.paused` or an inconclusive analysis; waits for time or a human.
     Paused,
+    /// Fully promoted: every pod updated and available, the old ones gone.
     Healthy,
+    /// Aborted, past `progressDeadlineSeconds`, or with an invalid spec.
     Degraded,
 }
 
 impl Phase {
+    /// The phase as Argo spells it in `status.phase` and the CLI.
     pub fn as_str(self) -> &'static str {
         match self {
             Phase::Progressing => "Progressing",
@@ -28,6 +33,7 @@ impl Phase {
         }
     }
 
+    /// Reads a phase as Argo spells it (scenario expectations name phases this way).
     pub fn parse(s: &str) -> Option<Phase> {
         match s {
             "Progressing" => Some(Phase::Progressing),
@@ -48,15 +54,22 @@ impl fmt::Display for Phase {
 /// The condition types of a Rollout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ConditionType {
+    /// The update is moving, or why it is not (`ProgressDeadlineExceeded`, `RolloutAborted`).
     Progressing,
+    /// The rollout has minimum availability (Argo's `Available` condition).
     Available,
+    /// Every pod updated, available and promoted.
     Healthy,
+    /// The latest template is the stable one: the update has finished.
     Completed,
+    /// The rollout is paused (by a step, the user or an analysis).
     Paused,
+    /// The spec cannot be acted on; the message says why.
     InvalidSpec,
 }
 
 impl ConditionType {
+    /// The condition type as Argo spells it in `status.conditions[].type`.
     pub fn as_str(self) -> &'static str {
         match self {
             ConditionType::Progressing => "Progressing",
@@ -69,14 +82,19 @@ impl ConditionType {
     }
 }
 
+/// The `status` of a condition, as Kubernetes spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CondStatus {
+    /// The condition holds.
     True,
+    /// The condition does not hold.
     False,
+    /// Not known: Argo sets Progressing to it on a pause, a resume or a retry.
     Unknown,
 }
 
 impl CondStatus {
+    /// `True`, `False` or `Unknown`, as written in the status.
     pub fn as_str(self) -> &'static str {
         match self {
             CondStatus::True => "True",
@@ -89,42 +107,67 @@ impl CondStatus {
 /// One entry of `status.conditions`. Times are whole seconds, as Kubernetes stores them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Condition {
+    /// `type`.
     pub kind: ConditionType,
+    /// `status`.
     pub status: CondStatus,
+    /// `reason`: one of the [`reason`] constants.
     pub reason: &'static str,
+    /// `message`: the human-readable detail Argo writes.
     pub message: String,
+    /// `lastUpdateTime`: when the condition was last written with a change.
     pub last_update: SimTime,
+    /// `lastTransitionTime`: when its status last flipped.
     pub last_transition: SimTime,
 }
 
 /// Condition reasons, with Argo's spelling.
 pub mod reason {
+    /// Progressing: a ReplicaSet was created for a new template.
     pub const NEW_RS_CREATED: &str = "NewReplicaSetCreated";
+    /// Progressing: the ReplicaSet of the template already existed and is reused.
     pub const FOUND_NEW_RS: &str = "FoundNewReplicaSet";
+    /// Progressing: a ReplicaSet was scaled or its annotations updated.
     pub const RS_UPDATED: &str = "ReplicaSetUpdated";
+    /// Progressing: a fully promoted rollout no longer has minimum availability.
     pub const RS_NOT_AVAILABLE: &str = "ReplicaSetNotAvailable";
+    /// Progressing true after the update finished: the new ReplicaSet is fully available.
     pub const NEW_RS_AVAILABLE: &str = "NewReplicaSetAvailable";
+    /// Progressing Unknown, and the event, when the rollout pauses.
     pub const PAUSED: &str = "RolloutPaused";
+    /// Progressing Unknown, and the event, when the rollout leaves a pause.
     pub const RESUMED: &str = "RolloutResumed";
+    /// Progressing Unknown: an aborted rollout was retried.
     pub const RETRY: &str = "RolloutRetry";
+    /// Progressing false: the update was aborted (by the user or a failed analysis).
     pub const ABORTED: &str = "RolloutAborted";
+    /// Progressing false: no progress within `progressDeadlineSeconds`.
     pub const TIMED_OUT: &str = "ProgressDeadlineExceeded";
+    /// Available, true or false: whether the rollout has minimum availability.
     pub const AVAILABLE: &str = "AvailableReason";
+    /// Healthy: every pod updated and available.
     pub const HEALTHY: &str = "RolloutHealthy";
+    /// Completed: the desired template is the stable one.
     pub const COMPLETED: &str = "RolloutCompleted";
+    /// InvalidSpec: the spec cannot be acted on.
     pub const INVALID_SPEC: &str = "InvalidSpec";
 }
 
 /// Why the controller paused the rollout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PauseReason {
+    /// A canary `pause` step.
     CanaryPauseStep,
+    /// Blue-green waiting for promotion (`autoPromotionEnabled: false` or a delay).
     BlueGreenPause,
+    /// An AnalysisRun ended Inconclusive: a human decides.
     InconclusiveAnalysisRun,
+    /// An Experiment ended Inconclusive.
     InconclusiveExperiment,
 }
 
 impl PauseReason {
+    /// The reason as Argo spells it in `status.pauseConditions[].reason`.
     pub fn as_str(self) -> &'static str {
         match self {
             PauseReason::CanaryPauseStep => "CanaryPauseStep",
@@ -135,8 +178,10 @@ impl PauseReason {
     }
 }
 
+/// One entry of `status.pauseConditions`: why and since when the controller paused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PauseCondition {
+    /// `reason`.
     pub reason: PauseReason,
     /// Whole seconds (Kubernetes timestamps are truncated).
     pub start_time: SimTime,
@@ -145,15 +190,20 @@ pub struct PauseCondition {
 /// One destination of the traffic router.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WeightDestination {
+    /// `weight`: this destination's share, out of `maxTrafficWeight`.
     pub weight: i32,
+    /// `podTemplateHash`: the ReplicaSet whose pods receive it.
     pub pod_template_hash: String,
+    /// `serviceName`: the Service the router sends it to.
     pub service_name: String,
 }
 
 /// `status.canary.weights`: what the router applies now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrafficWeights {
+    /// `canary`: the canary Service's share.
     pub canary: WeightDestination,
+    /// `stable`: the stable Service's share.
     pub stable: WeightDestination,
     /// The weighted templates of a running experiment.
     pub additional: Vec<WeightDestination>,
@@ -162,13 +212,18 @@ pub struct TrafficWeights {
 /// `RolloutAnalysisRunStatus`: the run the rollout currently follows for one purpose.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunRef {
+    /// `name`: the AnalysisRun's name.
     pub name: String,
+    /// `status`: the run's phase as last seen.
     pub phase: AnalysisPhase,
+    /// `message`: why the run ended so (empty while it runs).
     pub message: String,
 }
 
+/// `status.canary`: what the canary strategy tracks between reconciles.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CanaryStatus {
+    /// `weights`: set with traffic routing only.
     pub weights: Option<TrafficWeights>,
     /// `currentStepAnalysisRunStatus`.
     pub step_analysis: Option<RunRef>,
@@ -200,6 +255,7 @@ pub enum CompletionStatus {
     Promoted,
     /// By `promote --full`.
     FastPromoted,
+    /// Aborted (by the user or a failed analysis).
     Aborted,
     /// Replaced by a newer template before it finished (seen in logs and metrics only: the
     /// status moves on to the new attempt in the same write).
@@ -211,6 +267,7 @@ pub enum CompletionStatus {
 }
 
 impl CompletionStatus {
+    /// The outcome as written in `status.duration.completionStatus`.
     pub fn as_str(self) -> &'static str {
         match self {
             CompletionStatus::Promoted => "Promoted",
@@ -222,6 +279,7 @@ impl CompletionStatus {
         }
     }
 
+    /// Reads an outcome as Argo spells it.
     pub fn parse(s: &str) -> Option<CompletionStatus> {
         [
             CompletionStatus::Promoted,
@@ -240,6 +298,7 @@ impl CompletionStatus {
 /// Times are whole seconds, as Kubernetes stores them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DurationStatus {
+    /// `rolloutStartedAt`: when the attempt began (its new template was first seen).
     pub rollout_started_at: Option<SimTime>,
     /// Set while the attempt waits for a human (indefinite pause, inconclusive analysis,
     /// `spec.paused`, a blue-green pause without auto-promotion).
@@ -277,32 +336,52 @@ impl DurationStatus {
 /// `status` of a Rollout.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RolloutStatus {
+    /// `observedGeneration`: the spec generation this status was computed from.
     pub observed_generation: u64,
+    /// `currentPodHash`: the pod-template hash of the desired template.
     pub current_pod_hash: String,
+    /// `currentStepHash`: a hash of the steps, to notice when they change.
     pub current_step_hash: String,
+    /// `currentStepIndex`: the canary step in progress (equal to the step count when all are done).
     pub current_step_index: Option<u32>,
+    /// `stableRS`: the pod-template hash of the stable ReplicaSet.
     pub stable_rs: String,
+    /// `replicas`: non-terminating pods of every ReplicaSet.
     pub replicas: u32,
+    /// `updatedReplicas`: pods of the desired template.
     pub updated_replicas: u32,
+    /// `readyReplicas`.
     pub ready_replicas: u32,
+    /// `availableReplicas`: Ready for `minReadySeconds`.
     pub available_replicas: u32,
+    /// `pauseConditions`: why the controller paused, one entry per reason.
     pub pause_conditions: Vec<PauseCondition>,
+    /// `controllerPause`: the controller paused it (the user resumes by clearing this).
     pub controller_pause: bool,
+    /// `abort`: the update was aborted and traffic and pods went back to stable.
     pub abort: bool,
+    /// `abortedAt`: when, in whole seconds.
     pub aborted_at: Option<SimTime>,
+    /// `promoteFull`: `promote --full` was asked; steps and pauses are skipped.
     pub promote_full: bool,
     /// The last completed restart (`spec.restartAt` once every older pod was replaced).
     pub restarted_at: Option<SimTime>,
+    /// `canary`.
     pub canary: CanaryStatus,
+    /// `blueGreen`.
     pub blue_green: BlueGreenStatus,
+    /// `conditions`, at most one per type.
     pub conditions: Vec<Condition>,
+    /// `phase`, as `CalculateRolloutPhase` computes it.
     pub phase: Phase,
+    /// `message`: the phase's explanation (e.g. `CanaryPauseStep`).
     pub message: String,
     /// `status.duration`: the timing of the current update attempt.
     pub duration: Option<DurationStatus>,
 }
 
 impl RolloutStatus {
+    /// The condition of that type, if set.
     pub fn condition(&self, kind: ConditionType) -> Option<&Condition> {
         self.conditions.iter().find(|c| c.kind == kind)
     }
@@ -352,10 +431,12 @@ impl RolloutStatus {
         true
     }
 
+    /// `RemoveRolloutCondition`.
     pub fn remove_condition(&mut self, kind: ConditionType) {
         self.conditions.retain(|c| c.kind != kind);
     }
 
+    /// The pause condition with that reason, if the rollout carries one.
     pub fn pause_condition(&self, reason: PauseReason) -> Option<&PauseCondition> {
         self.pause_conditions.iter().find(|p| p.reason == reason)
     }
