@@ -15,8 +15,11 @@ use super::status::RolloutStatus;
 /// The live Rollout object: spec (with its generation), revision annotation and status.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RolloutObject {
+    /// `metadata.name`.
     pub name: String,
+    /// `metadata.namespace`.
     pub namespace: String,
+    /// `spec`, as validated from the manifest.
     pub spec: RolloutSpec,
     /// The pod-template hash of `spec.template`, kept in step with the spec by `set_spec`.
     pub template_hash: String,
@@ -24,6 +27,7 @@ pub struct RolloutObject {
     pub generation: u64,
     /// The `rollout.argoproj.io/revision` annotation (0 when unset).
     pub revision: u64,
+    /// `status`, as the last reconcile wrote it.
     pub status: RolloutStatus,
 }
 
@@ -58,14 +62,19 @@ impl RolloutObject {
 /// A ReplicaSet as the controller sees it at the start of a reconcile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RsView {
+    /// `metadata.name`.
     pub name: String,
     /// The `rollouts-pod-template-hash` label.
     pub hash: String,
     /// The `rollout.argoproj.io/revision` annotation.
     pub revision: u64,
+    /// `spec.replicas`.
     pub spec: i32,
+    /// `status.replicas`: its non-terminating pods.
     pub status_replicas: i32,
+    /// `status.readyReplicas`.
     pub ready: i32,
+    /// `status.availableReplicas`.
     pub available: i32,
     /// Creation order (time, then sequence), for "newer/older than".
     pub created: (SimTime, u64),
@@ -94,11 +103,15 @@ pub struct ServiceView {
 /// A pod, as the pod restarter sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PodView {
+    /// `metadata.name`.
     pub name: String,
     /// The pod-template hash of its ReplicaSet.
     pub rs_hash: String,
+    /// `metadata.creationTimestamp`, compared with `spec.restartAt`.
     pub created: SimTime,
+    /// Ready for `minReadySeconds`.
     pub available: bool,
+    /// Being deleted (it has a `deletionTimestamp`).
     pub terminating: bool,
     /// Indices (into `Input::budgets`) of the PodDisruptionBudgets that select it.
     pub budgets: Vec<usize>,
@@ -107,17 +120,24 @@ pub struct PodView {
 /// A PodDisruptionBudget and the disruptions it allows now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BudgetView {
+    /// `metadata.name`.
     pub name: String,
+    /// `status.disruptionsAllowed`: the evictions it permits now.
     pub allowed: i32,
 }
 
 /// An AnalysisRun the rollout owns, as the controller sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunView {
+    /// `metadata.name`.
     pub name: String,
+    /// Which of the rollout's analyses it runs.
     pub kind: RunKind,
+    /// The pod-template hash of the revision it was created for.
     pub pod_hash: String,
+    /// `status.phase`.
     pub phase: AnalysisPhase,
+    /// `status.message`: why it ended so.
     pub message: String,
     /// `spec.terminate` already set.
     pub terminate: bool,
@@ -126,14 +146,18 @@ pub struct RunView {
 /// An Experiment the rollout owns, as the controller sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExperimentView {
+    /// `metadata.name`.
     pub name: String,
     /// The step that created it, and the pod-template hashes it was built from: two
     /// experiments agreeing on them are the same experiment to the rollout.
     pub step_index: u32,
+    /// The canary's pod-template hash.
     pub pod_hash: String,
+    /// The stable's pod-template hash.
     pub stable_hash: String,
     /// `status.phase` ("" reads as Pending).
     pub phase: AnalysisPhase,
+    /// `status.message`.
     pub message: String,
     /// `spec.terminate` already set.
     pub terminate: bool,
@@ -145,25 +169,34 @@ pub struct ExperimentView {
 /// One template of an Experiment, for the router's additional destinations.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExperimentTemplateView {
+    /// The template's `name` in the Experiment spec.
     pub name: String,
+    /// The Service created for it ("" before it exists).
     pub service_name: String,
+    /// The pod-template hash of its ReplicaSet.
     pub pod_template_hash: String,
 }
 
 /// A managed route the traffic router holds now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteView {
+    /// The route's name, from `trafficRouting.managedRoutes`.
     pub name: String,
+    /// What it matches and where it sends traffic.
     pub rule: RouteRule,
 }
 
 /// Everything one reconcile reads.
 pub struct Input<'a> {
+    /// The Rollout object.
     pub rollout: &'a RolloutObject,
+    /// The ReplicaSets the rollout owns.
     pub replica_sets: &'a [RsView],
+    /// The Services the rollout references, by name.
     pub services: &'a BTreeMap<String, ServiceView>,
     /// The rollout's pods; only read while a restart is pending (may be empty otherwise).
     pub pods: &'a [PodView],
+    /// The PodDisruptionBudgets; `PodView::budgets` indexes them.
     pub budgets: &'a [BudgetView],
     /// The AnalysisRuns the rollout owns.
     pub analysis_runs: &'a [RunView],
@@ -174,6 +207,7 @@ pub struct Input<'a> {
     /// The AnalysisTemplates and ClusterAnalysisTemplates that exist now (the rollout's
     /// analyses must name existing ones, or its spec is invalid).
     pub analysis_templates: &'a [crate::manifest::analysis::AnalysisTemplate],
+    /// The virtual time of this reconcile.
     pub now: SimTime,
 }
 
@@ -182,14 +216,20 @@ pub struct Input<'a> {
 pub enum Action {
     /// Create the ReplicaSet of the current template, at 0 replicas.
     CreateReplicaSet {
+        /// The template's pod-template hash (the suffix of the ReplicaSet's name).
         hash: String,
+        /// Its `rollout.argoproj.io/revision` annotation.
         revision: u64,
     },
     /// Set a ReplicaSet's `spec.replicas` (and its desired-replicas annotation to R).
     ScaleReplicaSet {
+        /// The ReplicaSet's name.
         name: String,
+        /// `spec.replicas` before.
         from: i32,
+        /// `spec.replicas` after.
         to: i32,
+        /// The `rollout.argoproj.io/desired-replicas` annotation to write.
         desired_annotation: i32,
         /// A full scale-down also drops the `scale-down-deadline` annotation, except while
         /// the scale-down of an aborted update is being delayed (`scaleReplicaSet`).
@@ -197,26 +237,40 @@ pub enum Action {
     },
     /// Bump a re-used ReplicaSet's revision (the old one goes to the revision history).
     SetRevision {
+        /// The ReplicaSet's name.
         name: String,
+        /// The new revision.
         revision: u64,
     },
+    /// Set the `scale-down-deadline` annotation: the ReplicaSet is scaled down at that time.
     SetScaleDownDeadline {
+        /// The ReplicaSet's name.
         name: String,
+        /// When, in virtual time.
         at: SimTime,
     },
+    /// Drop the `scale-down-deadline` annotation: the delayed scale-down no longer applies.
     RemoveScaleDownDeadline {
+        /// The ReplicaSet's name.
         name: String,
     },
+    /// Delete a ReplicaSet the rollout no longer keeps (`revisionHistoryLimit`).
     DeleteReplicaSet {
+        /// The ReplicaSet's name.
         name: String,
     },
+    /// Point a Service's selector at a ReplicaSet's pod-template hash.
     SwitchService {
+        /// The Service's name.
         service: String,
+        /// The hash it selected before, if any.
         from: Option<String>,
+        /// The hash it selects now.
         to: String,
     },
     /// Evict a pod through the Eviction API (PodDisruptionBudgets apply).
     EvictPod {
+        /// The pod's name.
         name: String,
     },
     /// The rollout's revision annotation.
@@ -224,36 +278,51 @@ pub enum Action {
     /// Create an AnalysisRun from the rollout's analysis of that kind (the simulation builds
     /// its spec from the templates, `stable_hash` and `pod_hash` feeding hash arguments).
     CreateAnalysisRun {
+        /// The run's `metadata.name`.
         name: String,
+        /// Which of the rollout's analyses it runs.
         kind: RunKind,
+        /// The canary (new) pod-template hash.
         pod_hash: String,
+        /// The stable pod-template hash.
         stable_hash: String,
+        /// The rollout revision it belongs to.
         revision: u64,
     },
     /// `spec.terminate: true` on a run.
     TerminateAnalysisRun {
+        /// The run's name.
         name: String,
     },
     /// Create the Experiment of the experiment step `step_index` (the simulation builds its
     /// spec from the step and the ReplicaSets of `stable_hash` and `pod_hash`).
     CreateExperiment {
+        /// The Experiment's `metadata.name`.
         name: String,
+        /// The index of the experiment step in `canary.steps`.
         step_index: u32,
+        /// The canary (new) pod-template hash.
         pod_hash: String,
+        /// The stable pod-template hash.
         stable_hash: String,
+        /// The rollout revision it belongs to.
         revision: u64,
     },
     /// `spec.terminate: true` on an Experiment.
     TerminateExperiment {
+        /// The Experiment's name.
         name: String,
     },
     /// Add or replace a managed route on the traffic router.
     SetRoute {
+        /// The route's name, from `trafficRouting.managedRoutes`.
         name: String,
+        /// What it matches and where it sends traffic.
         rule: RouteRule,
     },
     /// Remove one managed route (a route step without `match`).
     RemoveRoute {
+        /// The route's name.
         name: String,
     },
     /// Remove every managed route (`RemoveManagedRoutes`).
@@ -263,17 +332,22 @@ pub enum Action {
 /// A Kubernetes Event the controller records (reason and message, as Argo words them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ControllerEvent {
+    /// `reason`, as Argo spells it.
     pub reason: &'static str,
+    /// `message`, as Argo words it.
     pub message: String,
+    /// A `Warning` event rather than a `Normal` one.
     pub warning: bool,
 }
 
 /// What one reconcile decided.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
+    /// The writes, in the order the controller makes them.
     pub actions: Vec<Action>,
     /// The new status, when it differs from the old one.
     pub status: Option<RolloutStatus>,
+    /// The Kubernetes Events this reconcile records.
     pub events: Vec<ControllerEvent>,
     /// Times at which the controller asked to be run again.
     pub requeue: Vec<SimTime>,
@@ -287,6 +361,7 @@ impl Plan {
         self.actions.is_empty() && self.status.is_none()
     }
 
+    /// Records a `Normal` event.
     pub fn event(&mut self, reason: &'static str, message: String) {
         self.events.push(ControllerEvent {
             reason,
@@ -295,6 +370,7 @@ impl Plan {
         });
     }
 
+    /// Records a `Warning` event.
     pub fn warning(&mut self, reason: &'static str, message: String) {
         self.events.push(ControllerEvent {
             reason,

@@ -4,10 +4,6 @@
 pub mod analysis;
 mod bluegreen;
 mod canary;
-#[allow(
-    missing_docs,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod context;
 pub mod controller;
 mod duration;
