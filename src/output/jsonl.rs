@@ -52,7 +52,7 @@ fn summary_json(s: &Summary) -> Value {
 /// The kind-specific fields of an entry, in a fixed order.
 pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
     match kind {
-        EntryKind::ScriptAction { line, action } => {
+        EntryKind::ScriptAction { line, action, .. } => {
             vec![("line", json!(line)), ("action", json!(action))]
         }
         EntryKind::ActionNote { line, note } => {

@@ -41,9 +41,13 @@ pub struct RolloutSnapshot {
 /// controller records (reason and message in Argo's words).
 #[derive(Debug, Clone, PartialEq)]
 pub enum EntryKind {
+    /// A user action: from the script (`line` > 0), the simulator's own promotion of a bare
+    /// manifest's pauses, or a key pressed in `watch`. Readers match on `verb`; `action` is the
+    /// text the timeline and the event log show.
     ScriptAction {
         line: u32,
         action: String,
+        verb: ActionVerb,
     },
     /// An operator action that had nothing to act on, or that `kubectl argo rollouts` refuses
     /// with an error: what the plugin says, and what the rollout does then.
@@ -265,6 +269,63 @@ pub enum EntryKind {
     },
 }
 
+/// What a user action does, for readers of the journal to match on (the text of the action is
+/// for people: matching on it would break whenever its wording changed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionVerb {
+    Wait,
+    WaitUntil,
+    SetImage,
+    Apply,
+    Promote,
+    PromoteFull,
+    /// The simulator promoting an indefinite pause of a bare manifest (`--auto-promote`).
+    AutoPromote,
+    Abort,
+    Retry,
+    Pause,
+    Resume,
+    Scale,
+    Restart,
+    Undo,
+    DeletePod,
+    EvictPod,
+    FailNode,
+    /// `watch`: make the canary fail a share of its requests.
+    BadCanary,
+}
+
+impl ActionVerb {
+    /// The verb of a script action.
+    pub fn of(action: &crate::scenario::Action) -> ActionVerb {
+        use crate::scenario::Action;
+        match action {
+            Action::WaitFor(_) => ActionVerb::Wait,
+            // An `expect` is journaled as a check, not an action; it reads like a wait.
+            Action::WaitUntil(_) | Action::Expect(_) => ActionVerb::WaitUntil,
+            Action::SetImage { .. } => ActionVerb::SetImage,
+            Action::Apply { .. } => ActionVerb::Apply,
+            Action::Promote { full: false } => ActionVerb::Promote,
+            Action::Promote { full: true } => ActionVerb::PromoteFull,
+            Action::Abort => ActionVerb::Abort,
+            Action::Retry => ActionVerb::Retry,
+            Action::Pause => ActionVerb::Pause,
+            Action::Resume => ActionVerb::Resume,
+            Action::Scale(_) => ActionVerb::Scale,
+            Action::Restart { .. } => ActionVerb::Restart,
+            Action::Undo { .. } => ActionVerb::Undo,
+            Action::DeletePod(_) => ActionVerb::DeletePod,
+            Action::EvictPod(_) => ActionVerb::EvictPod,
+            Action::FailNode { .. } => ActionVerb::FailNode,
+        }
+    }
+
+    /// Whether the action changes the pod template, which starts an update.
+    pub fn starts_update(self) -> bool {
+        matches!(self, ActionVerb::SetImage | ActionVerb::Apply)
+    }
+}
+
 impl EntryKind {
     /// The `kind` field of `events.jsonl`.
     pub fn name(&self) -> &'static str {
@@ -399,5 +460,34 @@ impl Journal {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ActionVerb;
+    use crate::scenario::Action;
+
+    #[test]
+    fn only_template_changes_start_an_update() {
+        let set_image = Action::SetImage {
+            container: Some("app".into()),
+            image: "app:2".into(),
+        };
+        assert_eq!(ActionVerb::of(&set_image), ActionVerb::SetImage);
+        assert!(ActionVerb::of(&set_image).starts_update());
+        for a in [
+            Action::Promote { full: true },
+            Action::Abort,
+            Action::Scale(3),
+            Action::Restart { delay: None },
+        ] {
+            assert!(!ActionVerb::of(&a).starts_update(), "{a:?}");
+        }
+        assert_eq!(
+            ActionVerb::of(&Action::Promote { full: true }),
+            ActionVerb::PromoteFull
+        );
+        assert!(!ActionVerb::AutoPromote.starts_update());
     }
 }
