@@ -560,8 +560,8 @@ fn read(journal: &Journal, rollout: &Rollout, replicas: u32, end: SimTime) -> Re
     while let Some(e) = replay.step() {
         let state = &replay.state;
         let Some(start) = t0 else {
-            if let EntryKind::ScriptAction { action, .. } = &e.kind
-                && (action.starts_with("setImage") || action.starts_with("apply "))
+            if let EntryKind::ScriptAction { verb, .. } = &e.kind
+                && verb.starts_update()
             {
                 t0 = Some(e.t);
                 out.started = t0;
@@ -610,7 +610,10 @@ fn read(journal: &Journal, rollout: &Rollout, replicas: u32, end: SimTime) -> Re
             row.promotions = promotions;
         };
         match &e.kind {
-            EntryKind::ScriptAction { action, .. } if action == "promote (auto)" => {
+            EntryKind::ScriptAction {
+                verb: crate::sim::ActionVerb::AutoPromote,
+                ..
+            } => {
                 out.promotions += 1;
             }
             EntryKind::StepStarted { index, step } if bg.is_none() => {

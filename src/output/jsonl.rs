@@ -1,13 +1,15 @@
 //! `events.jsonl` (SCENARIO.md §4): a header line, then one JSON object per journal entry with
 //! `t` (virtual seconds), `time` (RFC 3339), `kind` and kind-specific fields, in that order.
-
-use std::fmt::Write as _;
+//! The fields come from the journal's types (`#[derive(Serialize)]` in `sim::journal`); the
+//! helpers they name for times, phases and the like are in [`ser`].
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use serde::Serialize;
+use serde::ser::{SerializeStruct, Serializer};
 use serde_json::{Value, json};
 
 use crate::engine::SimTime;
-use crate::sim::{Entry, EntryKind, Journal, Summary};
+use crate::sim::{Entry, EntryKind, Journal, RolloutSnapshot, Summary};
 
 /// RFC 3339 wall-clock time of a virtual instant.
 pub fn wall_time(start: DateTime<Utc>, t: SimTime) -> String {
@@ -49,284 +51,26 @@ fn summary_json(s: &Summary) -> Value {
     })
 }
 
-/// The kind-specific fields of an entry, in a fixed order.
-pub fn fields(kind: &EntryKind) -> Vec<(&'static str, Value)> {
-    match kind {
-        EntryKind::ScriptAction { line, action } => {
-            vec![("line", json!(line)), ("action", json!(action))]
-        }
-        EntryKind::ActionNote { line, note } => {
-            vec![("line", json!(line)), ("note", json!(note))]
-        }
-        EntryKind::RolloutUpdated { generation, change } => {
-            vec![("generation", json!(generation)), ("change", json!(change))]
-        }
-        EntryKind::ReplicaSetCreated {
-            name,
-            revision,
-            image,
-        } => vec![
-            ("name", json!(name)),
-            ("revision", json!(revision)),
-            ("image", json!(image)),
-        ],
-        EntryKind::ReplicaSetScaled { name, from, to } => {
-            vec![
-                ("name", json!(name)),
-                ("from", json!(from)),
-                ("to", json!(to)),
-            ]
-        }
-        EntryKind::ReplicaSetDeleted { name } => vec![("name", json!(name))],
-        EntryKind::ReplicaSetRevision { name, revision } => {
-            vec![("name", json!(name)), ("revision", json!(revision))]
-        }
-        EntryKind::RolloutStatus(s) => vec![
-            ("phase", json!(s.phase.as_str())),
-            ("message", json!(s.message)),
-            ("step", json!(s.step)),
-            ("steps", json!(s.steps)),
-            ("setWeight", json!(s.set_weight)),
-            ("actualWeight", json!(s.actual_weight)),
-            (
-                "replicas",
-                json!({
-                    "desired": s.desired, "current": s.current, "updated": s.updated,
-                    "ready": s.ready, "available": s.available,
-                }),
-            ),
-            ("stableRS", json!(s.stable_hash)),
-            ("currentPodHash", json!(s.current_hash)),
-            ("activeSelector", json!(s.active_hash)),
-            ("previewSelector", json!(s.preview_hash)),
-            ("duration", duration_json(s.duration.as_ref())),
-        ],
-        EntryKind::ScaleDownDeadline { name, at } => {
-            vec![
-                ("name", json!(name)),
-                ("at", json!(at.map(SimTime::as_secs_f64))),
-            ]
-        }
-        EntryKind::PodCreated { name, replica_set } => {
-            vec![("name", json!(name)), ("replicaSet", json!(replica_set))]
-        }
-        EntryKind::PodReady { name }
-        | EntryKind::PodAvailable { name }
-        | EntryKind::PodNotReady { name }
-        | EntryKind::PodTerminating { name }
-        | EntryKind::PodDeleted { name } => {
-            vec![("name", json!(name))]
-        }
-        EntryKind::PodPending { name } | EntryKind::NodeFailed { name } => {
-            vec![("name", json!(name))]
-        }
-        EntryKind::NodeUnreachable {
-            name,
-            evict_at,
-            not_ready,
-            nodes,
-        } => {
-            vec![
-                ("name", json!(name)),
-                ("evictAt", json!(evict_at.map(SimTime::as_secs_f64))),
-                ("notReady", json!(not_ready)),
-                ("nodes", json!(nodes)),
-            ]
-        }
-        EntryKind::PodScheduled { name, node } => {
-            vec![("name", json!(name)), ("node", json!(node))]
-        }
-        EntryKind::PodEvicted { name, by } => vec![("name", json!(name)), ("by", json!(by))],
-        EntryKind::PodEvictionRefused { name, budget } => {
-            vec![("name", json!(name)), ("budget", json!(budget))]
-        }
-        EntryKind::StepStarted { index, step } | EntryKind::StepCompleted { index, step } => {
-            vec![("index", json!(index)), ("step", json!(step))]
-        }
-        EntryKind::WeightChanged {
-            canary,
-            stable,
-            set_weight,
-            experiment,
-            max_weight,
-            initial,
-        } => {
-            let mut f = vec![
-                ("canary", json!(canary)),
-                ("stable", json!(stable)),
-                ("setWeight", json!(set_weight)),
-            ];
-            if *experiment > 0 {
-                f.push(("experiment", json!(experiment)));
-            }
-            // Only what departs from the usual, so that most lines stay as short as before.
-            if *max_weight != 100 {
-                f.push(("maxWeight", json!(max_weight)));
-            }
-            if *initial {
-                f.push(("initial", json!(true)));
-            }
-            f
-        }
-        EntryKind::ServiceSwitched { service, from, to } => {
-            vec![
-                ("service", json!(service)),
-                ("from", json!(from)),
-                ("to", json!(to)),
-            ]
-        }
-        EntryKind::PhaseChanged { from, to, message } => vec![
-            ("from", json!(from.as_str())),
-            ("to", json!(to.as_str())),
-            ("message", json!(message)),
-        ],
-        EntryKind::Promoted {
-            revision,
-            replica_set,
-            reason,
-        } => vec![
-            ("revision", json!(revision)),
-            ("replicaSet", json!(replica_set)),
-            ("reason", json!(reason)),
-        ],
-        EntryKind::Aborted { revision, message } => {
-            vec![("revision", json!(revision)), ("message", json!(message))]
-        }
-        EntryKind::KubeEvent {
-            reason,
-            message,
-            warning,
-        } => vec![
-            ("reason", json!(reason)),
-            ("message", json!(message)),
-            ("type", json!(if *warning { "Warning" } else { "Normal" })),
-        ],
-        EntryKind::AnalysisRunCreated {
-            name,
-            revision,
-            kind,
-            templates,
-        } => vec![
-            ("name", json!(name)),
-            ("revision", json!(revision)),
-            ("type", json!(kind)),
-            ("templates", json!(templates)),
-        ],
-        EntryKind::Measurement {
-            run,
-            metric,
-            value,
-            phase,
-            message,
-        } => vec![
-            ("run", json!(run)),
-            ("metric", json!(metric)),
-            ("value", json!(value)),
-            ("phase", json!(phase)),
-            ("message", json!(message)),
-        ],
-        EntryKind::AnalysisRunCompleted {
-            name,
-            phase,
-            message,
-        }
-        | EntryKind::ExperimentCompleted {
-            name,
-            phase,
-            message,
-        } => vec![
-            ("name", json!(name)),
-            ("phase", json!(phase)),
-            ("message", json!(message)),
-        ],
-        EntryKind::AnalysisRunTerminated { name }
-        | EntryKind::ExperimentTerminated { name }
-        | EntryKind::RouteRemoved { name } => vec![("name", json!(name))],
-        EntryKind::ExperimentCreated {
-            name,
-            step,
-            templates,
-        } => vec![
-            ("name", json!(name)),
-            ("step", json!(step)),
-            ("templates", json!(templates)),
-        ],
-        EntryKind::ExperimentRunning { name, duration } => vec![
-            ("name", json!(name)),
-            (
-                "duration",
-                json!(duration.map(|d| d.as_millis() as f64 / 1000.0)),
-            ),
-        ],
-        EntryKind::RouteSet {
-            name,
-            route,
-            detail,
-        } => vec![
-            ("name", json!(name)),
-            ("route", json!(route)),
-            ("detail", json!(detail)),
-        ],
-        EntryKind::Traffic { versions, unrouted } => vec![
-            (
-                "versions",
-                json!(
-                    versions
-                        .iter()
-                        .map(|v| {
-                            let mut o =
-                                json!({"hash": v.hash, "requests": v.requests, "failed": v.failed});
-                            // Only with a mirror route, so that other logs keep their bytes.
-                            if v.mirrored > 0 {
-                                o["mirrored"] = json!(v.mirrored);
-                                o["mirroredFailed"] = json!(v.mirrored_failed);
-                            }
-                            o
-                        })
-                        .collect::<Vec<_>>()
-                ),
-            ),
-            ("unrouted", json!(unrouted)),
-        ],
-        EntryKind::ExpectationChecked {
-            ok,
-            check,
-            line,
-            detail,
-        } => vec![
-            ("ok", json!(ok)),
-            ("check", json!(check)),
-            ("line", json!(line)),
-            ("detail", json!(detail)),
-        ],
-        EntryKind::EngineFailed {
-            budget,
-            limit,
-            message,
-        } => vec![
-            ("budget", json!(budget.name())),
-            ("limit", json!(limit)),
-            ("message", json!(message)),
-        ],
-        EntryKind::RunFinished { summary } => vec![("status", summary_json(summary))],
-    }
+/// One line of the log: the entry's instant, twice (virtual seconds and wall clock), then its
+/// kind and fields as the journal's types derive them.
+#[derive(Serialize)]
+struct Line<'a> {
+    #[serde(serialize_with = "ser::secs")]
+    t: SimTime,
+    time: String,
+    #[serde(flatten)]
+    kind: &'a EntryKind,
 }
 
 /// One line of `events.jsonl` (without the newline).
 pub fn entry_line(e: &Entry, start: DateTime<Utc>) -> String {
-    let mut out = String::with_capacity(128);
-    let _ = write!(
-        out,
-        "{{\"t\":{},\"time\":{},\"kind\":{}",
-        json!(e.t.as_secs_f64()),
-        json!(wall_time(start, e.t)),
-        json!(e.kind.name())
-    );
-    for (k, v) in fields(&e.kind) {
-        let _ = write!(out, ",{}:{}", json!(k), v);
-    }
-    out.push('}');
-    out
+    let line = Line {
+        t: e.t,
+        time: wall_time(start, e.t),
+        kind: &e.kind,
+    };
+    // Serialising plain data to a string cannot fail.
+    serde_json::to_string(&line).expect("a journal entry serialises")
 }
 
 /// The whole log: header then entries, one per line.
@@ -361,4 +105,251 @@ fn duration_json(d: Option<&crate::rollout::status::DurationStatus>) -> serde_js
         "finishedAt": secs(d.finished_at),
         "completionStatus": d.completion_status.map(|c| c.as_str()),
     })
+}
+
+/// `RolloutStatus` fields. Written by hand rather than derived: the log groups the replica
+/// counts under `replicas` and names the hashes as Argo's status does, while the snapshot keeps
+/// them flat for its readers (and `blue_green` is not logged).
+impl Serialize for RolloutSnapshot {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Nested objects of the log have their keys in alphabetical order (the log's format
+        // since it was written through `serde_json::Value` maps): the fields are declared so.
+        #[derive(Serialize)]
+        struct Replicas {
+            available: u32,
+            current: u32,
+            desired: u32,
+            ready: u32,
+            updated: u32,
+        }
+        let mut st = serializer.serialize_struct("RolloutStatus", 12)?;
+        st.serialize_field("phase", self.phase.as_str())?;
+        st.serialize_field("message", &self.message)?;
+        st.serialize_field("step", &self.step)?;
+        st.serialize_field("steps", &self.steps)?;
+        st.serialize_field("setWeight", &self.set_weight)?;
+        st.serialize_field("actualWeight", &self.actual_weight)?;
+        st.serialize_field(
+            "replicas",
+            &Replicas {
+                available: self.available,
+                current: self.current,
+                desired: self.desired,
+                ready: self.ready,
+                updated: self.updated,
+            },
+        )?;
+        st.serialize_field("stableRS", &self.stable_hash)?;
+        st.serialize_field("currentPodHash", &self.current_hash)?;
+        st.serialize_field("activeSelector", &self.active_hash)?;
+        st.serialize_field("previewSelector", &self.preview_hash)?;
+        st.serialize_field("duration", &duration_json(self.duration.as_ref()))?;
+        st.end()
+    }
+}
+
+/// The `serialize_with` / `skip_serializing_if` helpers the journal's types name: how the log
+/// writes values whose Rust type is not its JSON form.
+pub(crate) mod ser {
+    use serde::Serialize;
+    use serde::ser::Serializer;
+
+    use crate::engine::{SimDuration, SimTime};
+    use crate::rollout::Phase;
+    use crate::sim::{BudgetKind, Summary};
+    use crate::traffic::TickCounts;
+
+    /// An instant as virtual seconds since the start (a float: instants have milliseconds).
+    pub(crate) fn secs<S: Serializer>(t: &SimTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(t.as_secs_f64())
+    }
+
+    /// An optional instant: seconds, or `null`.
+    pub(crate) fn opt_secs<S: Serializer>(t: &Option<SimTime>, s: S) -> Result<S::Ok, S::Error> {
+        t.map(SimTime::as_secs_f64).serialize(s)
+    }
+
+    /// An optional duration: seconds as a float, or `null`.
+    pub(crate) fn opt_duration<S: Serializer>(
+        d: &Option<SimDuration>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        d.map(|d| d.as_millis() as f64 / 1000.0).serialize(s)
+    }
+
+    /// A phase by its Argo name.
+    pub(crate) fn phase<S: Serializer>(p: &Phase, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(p.as_str())
+    }
+
+    /// A Kubernetes Event's `type`.
+    pub(crate) fn event_type<S: Serializer>(warning: &bool, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(if *warning { "Warning" } else { "Normal" })
+    }
+
+    /// A budget by the name its option uses.
+    pub(crate) fn budget<S: Serializer>(b: &BudgetKind, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(b.name())
+    }
+
+    /// The run's summary (`RunFinished.status`), shaped as SCENARIO.md §4 documents it.
+    pub(crate) fn summary<S: Serializer>(sum: &Summary, s: S) -> Result<S::Ok, S::Error> {
+        super::summary_json(sum).serialize(s)
+    }
+
+    /// One traffic tick's counts per version; the mirror counts only with a mirror route, so
+    /// that other logs keep their bytes.
+    pub(crate) fn ticks<S: Serializer>(versions: &[TickCounts], s: S) -> Result<S::Ok, S::Error> {
+        // Keys in alphabetical order, as every nested object of the log.
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Tick<'a> {
+            failed: u64,
+            hash: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            mirrored: Option<u64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            mirrored_failed: Option<u64>,
+            requests: u64,
+        }
+        s.collect_seq(versions.iter().map(|v| {
+            let mirror = v.mirrored > 0;
+            Tick {
+                failed: v.failed,
+                hash: &v.hash,
+                mirrored: mirror.then_some(v.mirrored),
+                mirrored_failed: mirror.then_some(v.mirrored_failed),
+                requests: v.requests,
+            }
+        }))
+    }
+
+    pub(crate) fn is_zero(n: &u32) -> bool {
+        *n == 0
+    }
+
+    /// `maxTrafficWeight` left at its default.
+    pub(crate) fn is_full_weight(n: &u32) -> bool {
+        *n == 100
+    }
+
+    pub(crate) fn is_false(b: &bool) -> bool {
+        !*b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::sim::{ActionVerb, BudgetKind};
+    use crate::traffic::TickCounts;
+
+    fn line(kind: EntryKind) -> String {
+        let start = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+        let e = Entry {
+            t: SimTime::ZERO + crate::engine::SimDuration::from_millis(1500),
+            kind,
+        };
+        let l = entry_line(&e, start);
+        // The derived `kind` tag and the name other outputs use must not drift apart.
+        let v: Value = serde_json::from_str(&l).expect("a JSON line");
+        assert_eq!(v["kind"], e.kind.name(), "{l}");
+        l
+    }
+
+    const AT: &str = r#"{"t":1.5,"time":"2025-01-01T00:00:01.500Z""#;
+
+    #[test]
+    fn weight_lines_leave_out_what_is_usual_and_name_what_is_not() {
+        let w = |experiment, max_weight, initial| EntryKind::WeightChanged {
+            canary: 20,
+            stable: 80 - experiment,
+            set_weight: 20,
+            experiment,
+            max_weight,
+            initial,
+        };
+        assert_eq!(
+            line(w(0, 100, false)),
+            format!(r#"{AT},"kind":"WeightChanged","canary":20,"stable":80,"setWeight":20}}"#)
+        );
+        assert_eq!(
+            line(w(10, 1000, true)),
+            format!(
+                r#"{AT},"kind":"WeightChanged","canary":20,"stable":70,"setWeight":20,"experiment":10,"maxWeight":1000,"initial":true}}"#
+            )
+        );
+    }
+
+    #[test]
+    fn traffic_lines_show_mirror_counts_only_with_a_mirror() {
+        let tick = |mirrored| TickCounts {
+            hash: "abc".into(),
+            requests: 10,
+            failed: 1,
+            mirrored,
+            mirrored_failed: 0,
+        };
+        assert_eq!(
+            line(EntryKind::Traffic {
+                versions: vec![tick(0), tick(4)],
+                unrouted: 2,
+            }),
+            format!(
+                r#"{AT},"kind":"Traffic","versions":[{{"failed":1,"hash":"abc","requests":10}},{{"failed":1,"hash":"abc","mirrored":4,"mirroredFailed":0,"requests":10}}],"unrouted":2}}"#
+            )
+        );
+    }
+
+    #[test]
+    fn typed_fields_are_written_in_their_log_form() {
+        assert_eq!(
+            line(EntryKind::ScriptAction {
+                line: 7,
+                action: "promote (auto)".into(),
+                verb: ActionVerb::AutoPromote,
+            }),
+            format!(r#"{AT},"kind":"ScriptAction","line":7,"action":"promote (auto)"}}"#)
+        );
+        assert_eq!(
+            line(EntryKind::KubeEvent {
+                reason: "RolloutAborted".into(),
+                message: "m".into(),
+                warning: true,
+            }),
+            format!(
+                r#"{AT},"kind":"Event","reason":"RolloutAborted","message":"m","type":"Warning"}}"#
+            )
+        );
+        assert_eq!(
+            line(EntryKind::EngineFailed {
+                budget: BudgetKind::JournalEntries,
+                limit: 20,
+                message: "m".into(),
+            }),
+            format!(
+                r#"{AT},"kind":"EngineFailed","budget":"journalEntries","limit":20,"message":"m"}}"#
+            )
+        );
+        assert_eq!(
+            line(EntryKind::NodeUnreachable {
+                name: "n1".into(),
+                evict_at: None,
+                not_ready: 1,
+                nodes: 3,
+            }),
+            format!(
+                r#"{AT},"kind":"NodeUnreachable","name":"n1","evictAt":null,"notReady":1,"nodes":3}}"#
+            )
+        );
+        assert_eq!(
+            line(EntryKind::ExperimentRunning {
+                name: "x".into(),
+                duration: Some(crate::engine::SimDuration::from_millis(90_500)),
+            }),
+            format!(r#"{AT},"kind":"ExperimentRunning","name":"x","duration":90.5}}"#)
+        );
+    }
 }

@@ -17,7 +17,7 @@ pub struct TimelineOptions {
 /// One entry, without its time, as the timeline words it.
 pub fn describe(kind: &EntryKind) -> String {
     match kind {
-        EntryKind::ScriptAction { line, action } => {
+        EntryKind::ScriptAction { line, action, .. } => {
             if *line > 0 {
                 format!("{action}  (line {line})")
             } else {

@@ -1,7 +1,14 @@
 //! The journal: every thing that happens in a run, in order, as typed entries. The timeline,
 //! `events.jsonl`, test reports and summaries are all functions of it.
+//!
+//! An entry's `events.jsonl` fields are derived from its type (serde): the field names, their
+//! order and the fields left out are the attributes below, so that a new field cannot be
+//! forgotten by the log. `output::jsonl` writes the lines.
+
+use serde::Serialize;
 
 use crate::engine::SimTime;
+use crate::output::jsonl::ser;
 use crate::rollout::Phase;
 
 /// One entry of the journal.
@@ -39,11 +46,17 @@ pub struct RolloutSnapshot {
 
 /// What happened. Names follow SCENARIO.md §4; `KubeEvent` carries the Kubernetes Events the
 /// controller records (reason and message in Argo's words).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all_fields = "camelCase")]
 pub enum EntryKind {
+    /// A user action: from the script (`line` > 0), the simulator's own promotion of a bare
+    /// manifest's pauses, or a key pressed in `watch`. Readers match on `verb`; `action` is the
+    /// text the timeline and the event log show.
     ScriptAction {
         line: u32,
         action: String,
+        #[serde(skip)]
+        verb: ActionVerb,
     },
     /// An operator action that had nothing to act on, or that `kubectl argo rollouts` refuses
     /// with an error: what the plugin says, and what the rollout does then.
@@ -77,6 +90,7 @@ pub enum EntryKind {
     },
     ScaleDownDeadline {
         name: String,
+        #[serde(serialize_with = "ser::opt_secs")]
         at: Option<SimTime>,
     },
     PodCreated {
@@ -121,6 +135,7 @@ pub enum EntryKind {
     /// nodes not Ready) and the controller stops tainting.
     NodeUnreachable {
         name: String,
+        #[serde(serialize_with = "ser::opt_secs")]
         evict_at: Option<SimTime>,
         not_ready: u32,
         nodes: u32,
@@ -154,9 +169,14 @@ pub enum EntryKind {
         set_weight: u32,
         /// The router's weight to an experiment's ReplicaSets (additional destinations, taken
         /// from the stable's share).
+        // This and the two below are logged only when they depart from the usual, so that
+        // most lines stay short.
+        #[serde(skip_serializing_if = "ser::is_zero")]
         experiment: u32,
+        #[serde(skip_serializing_if = "ser::is_full_weight")]
         max_weight: u32,
         /// Revision 1, the initial deploy: there is no canary; all traffic goes to the stable.
+        #[serde(skip_serializing_if = "ser::is_false")]
         initial: bool,
     },
     ServiceSwitched {
@@ -165,7 +185,9 @@ pub enum EntryKind {
         to: String,
     },
     PhaseChanged {
+        #[serde(serialize_with = "ser::phase")]
         from: Phase,
+        #[serde(serialize_with = "ser::phase")]
         to: Phase,
         message: String,
     },
@@ -178,9 +200,12 @@ pub enum EntryKind {
         revision: u64,
         message: String,
     },
+    #[serde(rename = "Event")]
     KubeEvent {
         reason: String,
         message: String,
+        /// Logged as Kubernetes' `type`: `Warning` or `Normal`.
+        #[serde(rename = "type", serialize_with = "ser::event_type")]
         warning: bool,
     },
     /// The rollout created an AnalysisRun.
@@ -189,6 +214,7 @@ pub enum EntryKind {
         /// The rollout revision it analyses.
         revision: u64,
         /// `Step`, `Background`, `PrePromotion` or `PostPromotion`.
+        #[serde(rename = "type")]
         kind: String,
         templates: Vec<String>,
     },
@@ -220,6 +246,7 @@ pub enum EntryKind {
     /// Every template of the experiment is available: its duration starts.
     ExperimentRunning {
         name: String,
+        #[serde(serialize_with = "ser::opt_duration")]
         duration: Option<crate::engine::SimDuration>,
     },
     /// The experiment reached its final phase.
@@ -244,6 +271,7 @@ pub enum EntryKind {
     },
     /// One traffic tick: requests and failed requests per version.
     Traffic {
+        #[serde(serialize_with = "ser::ticks")]
         versions: Vec<crate::traffic::TickCounts>,
         /// Requests that found no ready pod behind any Service.
         unrouted: u64,
@@ -256,13 +284,72 @@ pub enum EntryKind {
     },
     /// The simulator itself failed: a budget of the run was exceeded and the run stopped.
     EngineFailed {
+        #[serde(serialize_with = "ser::budget")]
         budget: super::budget::BudgetKind,
         limit: u64,
         message: String,
     },
     RunFinished {
+        #[serde(rename = "status", serialize_with = "ser::summary")]
         summary: Summary,
     },
+}
+
+/// What a user action does, for readers of the journal to match on (the text of the action is
+/// for people: matching on it would break whenever its wording changed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionVerb {
+    Wait,
+    WaitUntil,
+    SetImage,
+    Apply,
+    Promote,
+    PromoteFull,
+    /// The simulator promoting an indefinite pause of a bare manifest (`--auto-promote`).
+    AutoPromote,
+    Abort,
+    Retry,
+    Pause,
+    Resume,
+    Scale,
+    Restart,
+    Undo,
+    DeletePod,
+    EvictPod,
+    FailNode,
+    /// `watch`: make the canary fail a share of its requests.
+    BadCanary,
+}
+
+impl ActionVerb {
+    /// The verb of a script action.
+    pub fn of(action: &crate::scenario::Action) -> ActionVerb {
+        use crate::scenario::Action;
+        match action {
+            Action::WaitFor(_) => ActionVerb::Wait,
+            // An `expect` is journaled as a check, not an action; it reads like a wait.
+            Action::WaitUntil(_) | Action::Expect(_) => ActionVerb::WaitUntil,
+            Action::SetImage { .. } => ActionVerb::SetImage,
+            Action::Apply { .. } => ActionVerb::Apply,
+            Action::Promote { full: false } => ActionVerb::Promote,
+            Action::Promote { full: true } => ActionVerb::PromoteFull,
+            Action::Abort => ActionVerb::Abort,
+            Action::Retry => ActionVerb::Retry,
+            Action::Pause => ActionVerb::Pause,
+            Action::Resume => ActionVerb::Resume,
+            Action::Scale(_) => ActionVerb::Scale,
+            Action::Restart { .. } => ActionVerb::Restart,
+            Action::Undo { .. } => ActionVerb::Undo,
+            Action::DeletePod(_) => ActionVerb::DeletePod,
+            Action::EvictPod(_) => ActionVerb::EvictPod,
+            Action::FailNode { .. } => ActionVerb::FailNode,
+        }
+    }
+
+    /// Whether the action changes the pod template, which starts an update.
+    pub fn starts_update(self) -> bool {
+        matches!(self, ActionVerb::SetImage | ActionVerb::Apply)
+    }
 }
 
 impl EntryKind {
@@ -399,5 +486,34 @@ impl Journal {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ActionVerb;
+    use crate::scenario::Action;
+
+    #[test]
+    fn only_template_changes_start_an_update() {
+        let set_image = Action::SetImage {
+            container: Some("app".into()),
+            image: "app:2".into(),
+        };
+        assert_eq!(ActionVerb::of(&set_image), ActionVerb::SetImage);
+        assert!(ActionVerb::of(&set_image).starts_update());
+        for a in [
+            Action::Promote { full: true },
+            Action::Abort,
+            Action::Scale(3),
+            Action::Restart { delay: None },
+        ] {
+            assert!(!ActionVerb::of(&a).starts_update(), "{a:?}");
+        }
+        assert_eq!(
+            ActionVerb::of(&Action::Promote { full: true }),
+            ActionVerb::PromoteFull
+        );
+        assert!(!ActionVerb::AutoPromote.starts_update());
     }
 }

@@ -27,7 +27,9 @@ use crate::rollout::{self, RolloutObject};
 use crate::scenario::{Invariant, Observation, Scenario, Startup, app_for};
 
 pub use budget::{BudgetKind, Budgets, EngineFailure};
-pub use journal::{Entry, EntryKind, Journal, RolloutSnapshot, Summary, VersionTraffic};
+pub use journal::{
+    ActionVerb, Entry, EntryKind, Journal, RolloutSnapshot, Summary, VersionTraffic,
+};
 
 /// Something scheduled for a later instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -876,24 +878,33 @@ impl<'s> Live<'s> {
     pub fn act(&mut self, a: UserAction) {
         use crate::scenario::PodTarget;
         let sim = &mut self.sim;
-        let text = match a {
-            UserAction::Promote => "promote (interactive)".to_string(),
-            UserAction::PromoteFull => "promote --full (interactive)".to_string(),
-            UserAction::Abort => "abort (interactive)".to_string(),
-            UserAction::Retry => "retry (interactive)".to_string(),
-            UserAction::KillPod => "deletePod (interactive)".to_string(),
-            UserAction::FailNode => "failNode (interactive)".to_string(),
+        let (text, verb) = match a {
+            UserAction::Promote => ("promote (interactive)".to_string(), ActionVerb::Promote),
+            UserAction::PromoteFull => (
+                "promote --full (interactive)".to_string(),
+                ActionVerb::PromoteFull,
+            ),
+            UserAction::Abort => ("abort (interactive)".to_string(), ActionVerb::Abort),
+            UserAction::Retry => ("retry (interactive)".to_string(), ActionVerb::Retry),
+            UserAction::KillPod => ("deletePod (interactive)".to_string(), ActionVerb::DeletePod),
+            UserAction::FailNode => ("failNode (interactive)".to_string(), ActionVerb::FailNode),
             // With no update in progress the current version is the stable one: nothing to
             // make bad (the key is for showing analysis catch a canary).
             UserAction::BadCanary(_)
                 if sim.rollout.status.current_pod_hash == sim.rollout.status.stable_rs =>
             {
-                "no canary to make bad (interactive)".to_string()
+                (
+                    "no canary to make bad (interactive)".to_string(),
+                    ActionVerb::BadCanary,
+                )
             }
-            UserAction::BadCanary(rate) => format!(
-                "canary {} fails {:.0}% of requests (interactive)",
-                sim.rollout.status.current_pod_hash,
-                rate * 100.0
+            UserAction::BadCanary(rate) => (
+                format!(
+                    "canary {} fails {:.0}% of requests (interactive)",
+                    sim.rollout.status.current_pod_hash,
+                    rate * 100.0
+                ),
+                ActionVerb::BadCanary,
             ),
         };
         sim.journal.push(
@@ -901,6 +912,7 @@ impl<'s> Live<'s> {
             EntryKind::ScriptAction {
                 line: 0,
                 action: text,
+                verb,
             },
         );
         let as_script = match a {

@@ -6,7 +6,7 @@ use crate::manifest::Step;
 use crate::rollout::status::PauseReason;
 use crate::scenario::{Action, ScriptItem};
 
-use super::{EntryKind, Ev, Simulation};
+use super::{ActionVerb, EntryKind, Ev, Simulation};
 
 impl Simulation<'_> {
     /// Runs script items until one has to wait. True when an action changed the world.
@@ -23,6 +23,7 @@ impl Simulation<'_> {
                         EntryKind::ScriptAction {
                             line: item.line,
                             action: item.action.describe(),
+                            verb: ActionVerb::of(&item.action),
                         },
                     );
                 }
@@ -415,6 +416,7 @@ impl Simulation<'_> {
             EntryKind::ScriptAction {
                 line: 0,
                 action: "promote (auto)".to_string(),
+                verb: ActionVerb::AutoPromote,
             },
         );
         self.promote(false);

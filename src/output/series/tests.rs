@@ -116,6 +116,7 @@ fn instants_that_change_nothing_charted_are_dropped_but_the_end_is_kept() {
             EntryKind::ScriptAction {
                 line: 3,
                 action: "wait 10s".into(),
+                verb: crate::sim::ActionVerb::Wait,
             },
         ),
         at(9000, EntryKind::PodDeleted { name: "x".into() }),
