@@ -41,13 +41,6 @@ pub mod experiment;
 pub mod input;
 pub mod lint;
 pub mod manifest;
-#[allow(
-    missing_docs,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod output;
 pub mod plan;
 pub mod rollout;

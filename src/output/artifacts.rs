@@ -18,13 +18,18 @@ use crate::sim::RunResult;
 /// Why the artifacts could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum ArtifactError {
+    /// A file of the output folder could not be written.
     #[error("{path}: {source}")]
     Io {
+        /// The file, as shown to the user.
         path: String,
+        /// What the operating system said.
         source: std::io::Error,
     },
+    /// A chart could not be rendered.
     #[error(transparent)]
     Chart(#[from] charts::ChartError),
+    /// The folder itself cannot take the files.
     #[error(transparent)]
     OutDir(#[from] OutDirError),
 }

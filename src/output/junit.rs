@@ -98,7 +98,8 @@ impl JunitReport {
             .test_cases
             .iter()
             .filter_map(|c| c.time)
-            .map(|t| t.as_millis() as u64)
+            // Virtual test times are far below u64::MAX milliseconds; saturate if not.
+            .map(|t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX))
             .sum();
         suite.set_time(Duration::from_millis(total));
         let mut report = Report::new("rollout-sim");

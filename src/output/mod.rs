@@ -3,20 +3,53 @@
 //! instant), and the series, charts and report of `run --out`.
 
 pub mod artifacts;
+#[allow(
+    missing_docs,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod charts;
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod diff;
+#[allow(
+    clippy::cast_possible_wrap,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod jsonl;
 pub mod junit;
 pub mod outdir;
 pub mod plan;
+#[allow(
+    missing_docs,
+    clippy::cast_possible_truncation,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod replay;
 pub mod report;
 pub mod scrub;
+#[allow(
+    missing_docs,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod series;
 pub mod steps;
 pub mod summary;
+#[allow(
+    missing_docs,
+    clippy::cast_possible_truncation,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod sweep;
 pub mod timeline;
 pub mod tree;
+#[allow(
+    missing_docs,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod waiting;
 pub mod xml;

@@ -33,7 +33,9 @@ use tempfile::TempDir;
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write to {}: {source}", .dir.display())]
 pub struct OutDirError {
+    /// The folder given to `--out`.
     pub dir: PathBuf,
+    /// What the operating system said.
     pub source: io::Error,
 }
 

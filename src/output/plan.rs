@@ -115,7 +115,8 @@ pub fn render_text(p: &Plan) -> String {
     let what = if p.strategy == "blueGreen" {
         "blue-green".to_string()
     } else {
-        let reached = p.steps.len() as u32;
+        // A manifest's steps are far fewer than u32::MAX.
+        let reached = u32::try_from(p.steps.len()).unwrap_or(u32::MAX);
         if reached < p.spec_steps {
             format!("canary, {} steps ({reached} reached)", p.spec_steps)
         } else {

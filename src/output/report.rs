@@ -16,9 +16,13 @@ use crate::sim::{EntryKind, Journal, RunResult};
 
 /// What the report is made of.
 pub struct ReportInput<'a> {
+    /// The scenario run: its name, description and manifest head the report.
     pub scenario: &'a Scenario,
+    /// The seed of the run, shown so the report can be reproduced.
     pub seed: u64,
+    /// The run: its journal, summary and expectation results.
     pub result: &'a RunResult,
+    /// The series the charts were drawn from (the scrubber reads them too).
     pub charts: &'a ChartInput,
     /// Each chart's SVG document, in display order.
     pub svgs: &'a [(Kind, String)],

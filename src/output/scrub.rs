@@ -39,6 +39,7 @@ pub struct Frame {
 pub struct Axis {
     /// SVG x of the axis' start and end.
     pub left: f64,
+    /// SVG x of the axis' end.
     pub right: f64,
     /// Virtual milliseconds at the axis' end.
     pub end: u64,

@@ -8,6 +8,7 @@ use crate::sim::{EntryKind, Journal};
 /// How a step's span ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepEnd {
+    /// The step finished (its weight reached, its pause or analysis over) at that time.
     Completed(SimTime),
     /// Another step started without this one completing: an abort (back to step 0), a new
     /// revision, a promotion of the whole rollout.
@@ -24,10 +25,13 @@ pub enum StepEnd {
 pub struct StepSpan {
     /// The rollout revision being rolled out (the highest ReplicaSet revision at the start).
     pub revision: u64,
+    /// The step's index in `canary.steps` (`status.currentStepIndex` while it runs).
     pub index: u32,
     /// Argo's wording: `setWeight: 20`, `pause`, `pause: 45s`.
     pub text: String,
+    /// When `status.currentStepIndex` reached it.
     pub started: SimTime,
+    /// How, and when, the span ended.
     pub end: StepEnd,
 }
 

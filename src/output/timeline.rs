@@ -8,7 +8,9 @@ use crate::sim::{Entry, EntryKind, Journal};
 /// What the timeline shows besides rollout-level entries.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TimelineOptions {
+    /// Show pod lifecycle lines (created, ready, terminating...).
     pub pods: bool,
+    /// Show the controllers' Kubernetes Events.
     pub events: bool,
     /// Traffic ticks (one line per tick).
     pub traffic: bool,

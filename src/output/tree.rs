@@ -17,13 +17,17 @@ use super::replay::{ExperimentState, PodPhase, RsState, RunState, State};
 /// Whether to colour icons and tags (a terminal) or not (`--no-color`, a pipe).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Colour {
+    /// No escape codes.
     Plain,
+    /// ANSI colour escapes, as the kubectl plugin prints on a terminal.
     Ansi,
 }
 
 /// The rollout's identity (the journal does not repeat it).
 pub struct Identity<'a> {
+    /// The Rollout's `metadata.name`.
     pub name: &'a str,
+    /// The Rollout's `metadata.namespace`.
     pub namespace: &'a str,
 }
 
@@ -287,7 +291,7 @@ fn tags_of(rs: &RsState, state: &State) -> Vec<&'static str> {
 fn rs_row(rs: &RsState, state: &State) -> Row {
     let (icon, status) = if rs.spec == 0 {
         (ICON_NEUTRAL, "ScaledDown")
-    } else if (rs.available() as i32) < rs.spec {
+    } else if i64::from(rs.available()) < i64::from(rs.spec) {
         (ICON_PROGRESSING, "Progressing")
     } else {
         (ICON_OK, "Healthy")
