@@ -47,9 +47,5 @@ pub mod summary;
 pub mod sweep;
 pub mod timeline;
 pub mod tree;
-#[allow(
-    missing_docs,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod waiting;
 pub mod xml;

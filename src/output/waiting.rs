@@ -15,9 +15,11 @@ use super::replay::State;
 /// The step the rollout last started, from the journal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepMark {
+    /// The step's index in `canary.steps`.
     pub index: u32,
     /// Argo's wording: `setWeight: 20`, `pause`, `pause: 45s`.
     pub text: String,
+    /// When the rollout reached it.
     pub started: SimTime,
 }
 
@@ -46,19 +48,38 @@ pub enum Waiting {
     /// Nothing: the rollout is Healthy.
     Nothing,
     /// A human: an indefinite pause (`pause: {}`, the blue-green pause before the switch).
-    Promotion { step: Option<u32> },
+    Promotion {
+        /// The canary pause step's index; `None` for the blue-green pause.
+        step: Option<u32>,
+    },
     /// A timed pause to run out.
-    TimedPause { step: u32, left: SimDuration },
+    TimedPause {
+        /// The pause step's index.
+        step: u32,
+        /// Virtual time until the pause ends.
+        left: SimDuration,
+    },
     /// `spec.paused`: a resume (or a promote).
     Resume,
     /// An AnalysisRun to finish.
-    Analysis { run: String },
+    Analysis {
+        /// The AnalysisRun's name.
+        run: String,
+    },
     /// Pods to become ready.
-    Pods { ready: u32, desired: u32 },
+    Pods {
+        /// The rollout's available pods (`status.availableReplicas`).
+        ready: u32,
+        /// The pods it should have (`spec.replicas`).
+        desired: u32,
+    },
     /// A retry: the update was aborted.
     Retry,
     /// The rollout is Degraded for another reason (a progress deadline): a fix or an abort.
-    Degraded { message: String },
+    Degraded {
+        /// The rollout's `status.message`.
+        message: String,
+    },
 }
 
 impl fmt::Display for Waiting {
