@@ -32,10 +32,6 @@ pub mod plan;
 pub mod replay;
 pub mod report;
 pub mod scrub;
-#[allow(
-    missing_docs,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod series;
 pub mod steps;
 pub mod summary;

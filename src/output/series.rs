@@ -18,13 +18,16 @@ use crate::sim::{EntryKind, Journal};
 /// A ReplicaSet of the run, as the series names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RsInfo {
+    /// `metadata.name`.
     pub name: String,
     /// The pod-template hash (the name's last part).
     pub hash: String,
     /// Every revision it had, the one it was created with first (a re-used ReplicaSet gets a
     /// new one).
     pub revisions: Vec<u64>,
+    /// Its first container's image, shown in the legend.
     pub image: String,
+    /// When it was created, in virtual time.
     pub created: SimTime,
 }
 
@@ -45,14 +48,23 @@ impl RsInfo {
 /// The rollout's charted status fields (`RolloutSnapshot` without messages and hashes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Status {
+    /// `status.phase` at that instant.
     pub phase: Phase,
+    /// `status.currentStepIndex`; `None` without steps.
     pub step: Option<u32>,
+    /// The weight the canary steps set so far (`get rollout`'s `SetWeight`).
     pub set_weight: u32,
+    /// The canary's weight in effect (`get rollout`'s `ActualWeight`).
     pub actual_weight: u32,
+    /// `spec.replicas`: the pods the rollout should have.
     pub desired: u32,
+    /// `status.replicas`: non-terminating pods of every ReplicaSet.
     pub current: u32,
+    /// `status.updatedReplicas`: pods of the desired template.
     pub updated: u32,
+    /// `status.readyReplicas`.
     pub ready: u32,
+    /// `status.availableReplicas`.
     pub available: u32,
 }
 
@@ -60,9 +72,13 @@ pub struct Status {
 /// canary, the canary's share of available pods), in units of `max` (`maxTrafficWeight`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Weights {
+    /// The canary's weight.
     pub canary: u32,
+    /// The stable's weight.
     pub stable: u32,
+    /// What the running Experiment's weighted templates receive, together.
     pub experiment: u32,
+    /// `maxTrafficWeight`: what the weights are out of.
     pub max: u32,
 }
 
@@ -76,7 +92,9 @@ impl Weights {
 /// Non-terminating pods of one ReplicaSet, and how many of them are Ready.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RsPods {
+    /// Its non-terminating pods.
     pub pods: u32,
+    /// How many of them are Ready.
     pub ready: u32,
 }
 
@@ -84,13 +102,16 @@ pub struct RsPods {
 /// the requests that found no ready pod.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tick {
+    /// `(requests, failed)` per version.
     pub versions: Vec<(u64, u64)>,
+    /// Requests that found no Ready pod to serve them.
     pub unrouted: u64,
 }
 
 /// The state at the end of one instant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
+    /// The instant.
     pub t: SimTime,
     /// `None` before the controller's first status.
     pub status: Option<Status>,
@@ -111,6 +132,7 @@ pub struct Series {
     pub versions: Vec<String>,
     /// The scenario simulated traffic (there is at least one tick).
     pub has_traffic: bool,
+    /// One row per instant at which something changed, in time order.
     pub rows: Vec<Row>,
 }
 
