@@ -24,11 +24,6 @@ pub mod jsonl;
 pub mod junit;
 pub mod outdir;
 pub mod plan;
-#[allow(
-    missing_docs,
-    clippy::cast_possible_truncation,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod replay;
 pub mod report;
 pub mod scrub;

@@ -19,16 +19,24 @@ pub enum PodPhase {
     Pending,
     /// Scheduled, containers starting (not Ready yet).
     ContainerCreating,
+    /// Ready: its containers run and pass their readiness probe (may still await minReadySeconds).
     Running,
+    /// Being deleted: shown until it is gone.
     Terminating,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// A pod as `get rollout` lists it.
 pub struct PodState {
+    /// `metadata.name`.
     pub name: String,
+    /// When it was created, in virtual time.
     pub created: SimTime,
+    /// What `kubectl get pods` would say it is doing.
     pub phase: PodPhase,
+    /// Passing its readiness probe.
     pub ready: bool,
+    /// Ready for `minReadySeconds` (the same as Ready when that is 0).
     pub available: bool,
     /// Creation order over the whole journal: a ReplicaSet's pods are sorted by it.
     seq: u64,
@@ -47,15 +55,21 @@ impl PodState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// A ReplicaSet as `get rollout` shows it, with its live pods.
 pub struct RsState {
+    /// `metadata.name`.
     pub name: String,
     /// The pod-template hash (the name's last part).
     pub hash: String,
+    /// The `rollout.argoproj.io/revision` annotation.
     pub revision: u64,
+    /// Its first container's image.
     pub image: String,
+    /// When it was created, in virtual time.
     pub created: SimTime,
     /// `spec.replicas`.
     pub spec: i32,
+    /// The `scale-down-deadline` annotation, while an old ReplicaSet waits to be scaled down.
     pub scale_down_deadline: Option<SimTime>,
     /// Live pods, in creation order.
     pub pods: Vec<PodState>,
@@ -74,10 +88,12 @@ impl RsState {
         self.counts[0]
     }
 
+    /// Ready pods (`status.readyReplicas`).
     pub fn ready(&self) -> u32 {
         self.counts[1]
     }
 
+    /// Available pods (`status.availableReplicas`).
     pub fn available(&self) -> u32 {
         self.counts[2]
     }
@@ -91,17 +107,27 @@ impl RsState {
 /// An AnalysisRun, with its measurement counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunState {
+    /// `metadata.name`.
     pub name: String,
+    /// Which of the rollout's analyses it runs, as the journal names it.
     pub kind: String,
+    /// The rollout revision it was created for.
     pub revision: u64,
+    /// The AnalysisTemplates it runs.
     pub templates: Vec<String>,
+    /// When it was created, in virtual time.
     pub created: SimTime,
     /// `Running` until it completes.
     pub phase: String,
+    /// `status.message`: why it ended so.
     pub message: String,
+    /// Successful measurements so far.
     pub successful: u32,
+    /// Failed measurements so far.
     pub failed: u32,
+    /// Inconclusive measurements so far.
     pub inconclusive: u32,
+    /// Measurements that errored so far.
     pub error: u32,
     /// The Experiment that owns the run (an experiment's own analysis), if not the rollout.
     pub experiment: Option<String>,
@@ -110,10 +136,13 @@ pub struct RunState {
 /// An Experiment of an experiment step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExperimentState {
+    /// `metadata.name`.
     pub name: String,
     /// The rollout revision it was created for (its `rollout.argoproj.io/revision`).
     pub revision: u64,
+    /// Its templates' names.
     pub templates: Vec<String>,
+    /// When it was created, in virtual time.
     pub created: SimTime,
     /// `Pending` until every template is available, then `Running`, then the final phase.
     pub phase: String,
@@ -122,6 +151,7 @@ pub struct ExperimentState {
 /// The world at one instant.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct State {
+    /// The instant the state is for.
     pub t: SimTime,
     /// The last status snapshot (none before the first reconcile).
     pub rollout: Option<RolloutSnapshot>,
@@ -129,6 +159,7 @@ pub struct State {
     pub rollout_created: Option<SimTime>,
     /// Every ReplicaSet not deleted, in creation order.
     pub replica_sets: Vec<RsState>,
+    /// Every AnalysisRun created, in creation order.
     pub runs: Vec<RunState>,
     /// Every Experiment created, in creation order.
     pub experiments: Vec<ExperimentState>,
@@ -151,6 +182,7 @@ impl State {
         Some((r, self.replica_sets[r].position(seq)?))
     }
 
+    /// The ReplicaSet that owns the live pod of that name.
     pub fn rs_of_pod(&self, pod: &str) -> Option<&RsState> {
         self.locate(pod).map(|(r, _)| &self.replica_sets[r])
     }
@@ -408,10 +440,12 @@ impl State {
 pub struct Replay<'j> {
     entries: &'j [Entry],
     next: usize,
+    /// The state so far (before any entry, the empty world).
     pub state: State,
 }
 
 impl<'j> Replay<'j> {
+    /// A cursor at the start of the journal.
     pub fn new(journal: &'j Journal) -> Self {
         let min_ready = journal
             .iter()
@@ -467,6 +501,10 @@ mod tests {
     /// The kept counts and the name index agree with a recount and a scan after every entry
     /// of runs with pending pods, lost nodes, evictions, deleted pods and deleted ReplicaSets.
     #[test]
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "pod counts of a bundled scenario, far below u32::MAX"
+    )]
     fn kept_counts_and_index_match_a_recount_after_every_entry() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
         for file in [
