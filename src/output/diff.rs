@@ -33,6 +33,12 @@ fn promotion_legend(old: &Side, new: &Side) -> Option<&'static str> {
     )
 }
 
+/// A count of steps or runs as the `u32` that `count_delta` takes; a scenario never has
+/// anywhere near 2^32 of either, and saturating beats silently wrapping if one ever did.
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 fn count_delta(old: u32, new: u32) -> String {
     let d = i64::from(new) - i64::from(old);
     if d > 0 {
@@ -74,7 +80,7 @@ fn rows(old: &Side, new: &Side) -> Vec<[String; 4]> {
             "canary steps".into(),
             old.steps.len().to_string(),
             new.steps.len().to_string(),
-            count_delta(old.steps.len() as u32, new.steps.len() as u32),
+            count_delta(count(old.steps.len()), count(new.steps.len())),
         ],
         [
             "time to Healthy, expected".into(),
@@ -131,7 +137,7 @@ fn rows(old: &Side, new: &Side) -> Vec<[String; 4]> {
             "bad canary: runs aborted".into(),
             format!("{}/{}", ob.aborted, ob.runs()),
             format!("{}/{}", nb.aborted, nb.runs()),
-            count_delta(ob.aborted as u32, nb.aborted as u32),
+            count_delta(count(ob.aborted), count(nb.aborted)),
         ]);
     }
     rows

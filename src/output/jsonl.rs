@@ -12,6 +12,10 @@ use crate::engine::SimTime;
 use crate::sim::{Entry, EntryKind, Journal, RolloutSnapshot, Summary};
 
 /// RFC 3339 wall-clock time of a virtual instant.
+#[allow(
+    clippy::cast_possible_wrap,
+    reason = "virtual time is bounded by the run's horizon, far below 2^63 ms (292 million years)"
+)]
 pub fn wall_time(start: DateTime<Utc>, t: SimTime) -> String {
     (start + Duration::milliseconds(t.as_millis() as i64))
         .to_rfc3339_opts(SecondsFormat::Millis, true)

@@ -11,15 +11,7 @@ pub mod artifacts;
     reason = "not yet brought under the [lints] rules (issue 12 backlog)"
 )]
 pub mod charts;
-#[allow(
-    clippy::cast_possible_truncation,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod diff;
-#[allow(
-    clippy::cast_possible_wrap,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod jsonl;
 pub mod junit;
 pub mod outdir;
