@@ -22,11 +22,6 @@ pub mod scrub;
 pub mod series;
 pub mod steps;
 pub mod summary;
-#[allow(
-    missing_docs,
-    clippy::cast_possible_truncation,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod sweep;
 pub mod timeline;
 pub mod tree;

@@ -105,11 +105,14 @@ pub struct Answer {
     pub kind: &'static str,
     /// What was asked: the check's label, `step 2 (setWeight: 50)`, `weight 50`.
     pub question: String,
+    /// How many of the variant's runs answered yes.
     pub yes: usize,
+    /// How many runs the variant had, the denominator of the share.
     pub runs: usize,
 }
 
 impl Answer {
+    /// The fraction of runs that answered yes, in 0..=1; 0 for a variant without runs.
     pub fn share(&self) -> f64 {
         if self.runs == 0 {
             0.0
@@ -118,6 +121,7 @@ impl Answer {
         }
     }
 
+    /// The 95 % Wilson interval around the share, so a handful of runs reads as uncertain.
     pub fn interval(&self) -> (f64, f64) {
         wilson(self.yes, self.runs)
     }
@@ -375,9 +379,15 @@ pub fn read_part(name: &str, text: &str) -> Result<Part, String> {
     }
     let bad = |what: &str| format!("{name}: `{what}` is missing or not valid");
     let uint = |v: &serde_json::Value, what: &str| v.as_u64().ok_or_else(|| bad(what));
+    // A count that does not fit its type was not written by `sweep`: refuse it rather than
+    // let it wrap into a different, plausible-looking number.
+    let index =
+        |v: &serde_json::Value, what: &str| usize::try_from(uint(v, what)?).map_err(|_| bad(what));
+    let small =
+        |v: &serde_json::Value, what: &str| u32::try_from(uint(v, what)?).map_err(|_| bad(what));
     let shard = Slice {
-        index: uint(&d["shard"]["index"], "shard.index")? as usize,
-        count: uint(&d["shard"]["count"], "shard.count")? as usize,
+        index: index(&d["shard"]["index"], "shard.index")?,
+        count: index(&d["shard"]["count"], "shard.count")?,
     };
     let strings = |v: &serde_json::Value, what: &str| -> Result<Vec<String>, String> {
         v.as_array()
@@ -412,7 +422,7 @@ pub fn read_part(name: &str, text: &str) -> Result<Part, String> {
                         .as_str()
                         .ok_or_else(|| bad("steps.step"))?
                         .to_string(),
-                    uint(&x["setWeight"], "steps.setWeight")? as u32,
+                    small(&x["setWeight"], "steps.setWeight")?,
                 ))
             })
             .collect::<Result<Vec<_>, String>>()?;
@@ -430,7 +440,7 @@ pub fn read_part(name: &str, text: &str) -> Result<Part, String> {
     Ok(Part {
         name: name.to_string(),
         shard,
-        runs: uint(&d["runsPerVariant"], "runsPerVariant")? as u32,
+        runs: small(&d["runsPerVariant"], "runsPerVariant")?,
         seed: uint(&d["firstSeed"], "firstSeed")?,
         variants,
     })
