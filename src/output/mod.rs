@@ -4,7 +4,6 @@
 
 pub mod artifacts;
 #[allow(
-    missing_docs,
     clippy::cast_possible_truncation,
     clippy::cast_sign_loss,
     clippy::cast_possible_wrap,

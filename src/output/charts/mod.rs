@@ -32,22 +32,29 @@ use crate::sim::{EntryKind, Journal};
 #[derive(Debug, thiserror::Error)]
 #[error("chart {chart}: {message}")]
 pub struct ChartError {
+    /// The chart's file stem (`weight`, `pods`, `traffic`, `analysis`).
     pub chart: &'static str,
+    /// What went wrong, from the drawing backend or the file system.
     pub message: String,
 }
 
 /// The `successCondition` and `failureCondition` of a metric, as written in its template.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MetricConditions {
+    /// The metric's `successCondition`, e.g. `result[0] >= 0.95`; `None` when not set.
     pub success: Option<String>,
+    /// The metric's `failureCondition`; `None` when not set.
     pub failure: Option<String>,
 }
 
 /// One finished measurement, as the journal recorded it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MeasurementPoint {
+    /// The virtual instant the measurement finished (its `finishedAt`).
     pub t: SimTime,
+    /// The AnalysisRun that took it.
     pub run: String,
+    /// The metric's `name` in the template.
     pub metric: String,
     /// As Argo prints it: `[0.97]`, `0.5`, `true`, or empty.
     pub value: String,
@@ -60,8 +67,11 @@ pub struct MeasurementPoint {
 pub struct ChartInput {
     /// The scenario name, in every title.
     pub title: String,
+    /// The sampled rollout status every chart but the analysis one plots.
     pub series: Series,
+    /// When each canary step started and ended, drawn as shaded bands.
     pub spans: Vec<StepSpan>,
+    /// Every finished measurement of every AnalysisRun, in journal order.
     pub measurements: Vec<MeasurementPoint>,
     /// By metric name.
     pub conditions: BTreeMap<String, MetricConditions>,
@@ -185,9 +195,13 @@ pub fn conditions_of(sc: &Scenario) -> BTreeMap<String, MetricConditions> {
 /// The charts a run has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// The setWeight in force and the canary's real share of traffic, with step boundaries.
     Weight,
+    /// Non-terminating pods of each ReplicaSet stacked, Ready and not-Ready apart.
     Pods,
+    /// Requests and failed requests of each version per traffic tick.
     Traffic,
+    /// Each metric's measured values against its success and failure thresholds.
     Analysis,
 }
 

@@ -13,9 +13,13 @@ use regex::Regex;
 /// A comparison of the measured value with a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cmp {
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `>`
     Gt,
+    /// `>=`
     Ge,
 }
 
@@ -40,6 +44,7 @@ impl Cmp {
         }
     }
 
+    /// The operator as written in a condition, for the chart's legend.
     pub fn as_str(self) -> &'static str {
         match self {
             Cmp::Lt => "<",
@@ -53,8 +58,11 @@ impl Cmp {
 /// `result[index] cmp value` (`index` is `None` for a bare `result`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Threshold {
+    /// Which element of the measured `result` array is compared.
     pub index: Option<usize>,
+    /// The comparison, with the measured value on its left.
     pub cmp: Cmp,
+    /// The number the value is compared with, drawn as a horizontal line.
     pub value: f64,
 }
 
