@@ -3,12 +3,6 @@
 //! instant), and the series, charts and report of `run --out`.
 
 pub mod artifacts;
-#[allow(
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod charts;
 pub mod diff;
 pub mod jsonl;

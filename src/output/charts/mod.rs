@@ -146,6 +146,11 @@ impl ChartInput {
     pub fn framed(&self) -> std::borrow::Cow<'_, ChartInput> {
         use std::borrow::Cow;
         let settled = self.settled();
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "a positive share of a run's length in ms, far below 2^64"
+        )]
         let tail_ms = ((settled.as_millis() as f64 * TAIL_SHARE) as u64).max(MIN_TAIL_SECS * 1000);
         let end = SimTime(settled.as_millis() + tail_ms);
         if end >= self.series.end() {
@@ -174,6 +179,11 @@ impl ChartInput {
 pub fn time_axis(input: &ChartInput) -> (f64, f64, u64) {
     let left = f64::from(style::WIDTH_MARGIN + style::Y_LABEL_AREA);
     let right = f64::from(1000 - style::WIDTH_MARGIN - 10) - 1.0;
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "the x axis end in seconds is positive and far below 2^64 ms"
+    )]
     let end = (style::x_end(&input.framed()) * 1000.0).round() as u64;
     (left, right, end)
 }
@@ -234,6 +244,10 @@ impl Kind {
             Kind::Weight => (1000, 510),
             Kind::Pods => (1000, 400),
             Kind::Traffic => (1000, 560),
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "one panel per metric of the analysis templates, a handful"
+            )]
             Kind::Analysis => (1000, 150 + 240 * analysis::metrics(input).len() as u32),
         }
     }

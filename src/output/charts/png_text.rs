@@ -132,6 +132,10 @@ impl<DB: DrawingBackend> DrawingBackend for GlyphFix<DB> {
             VPos::Bottom => -height,
         };
         let trans = style.transform();
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "a font size in pixels, a few dozen at most, exact in f32"
+        )]
         let size = style.size() as f32;
         let scaled = font.as_scaled(size);
         let mut pen = 0f32;
@@ -149,9 +153,21 @@ impl<DB: DrawingBackend> DrawingBackend for GlyphFix<DB> {
             };
             let bounds = outline.px_bounds();
             // The vertical placement plotters uses (half the size above the glyph's top).
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "glyph bounds in pixels of a chart a thousand or so wide, truncated to a pixel on purpose"
+            )]
             let top = (size / 2.0 + bounds.min.y) as i32;
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "glyph bounds in pixels of a chart a thousand or so wide, truncated to a pixel on purpose"
+            )]
             let left = bounds.min.x as i32;
             let mut pixels = Vec::new();
+            #[allow(
+                clippy::cast_possible_wrap,
+                reason = "a glyph's pixel offsets are a few dozen at most"
+            )]
             outline.draw(|x, y, a| pixels.push((left + x as i32, top + y as i32, a)));
             for (x, y, a) in pixels {
                 let (x, y) = trans.transform(x + dx - min_x, y + dy - min_y);

@@ -121,12 +121,22 @@ pub(super) fn rs_colours(series: &Series, journal: &Journal) -> Vec<RGBColor> {
 
 /// A lighter shade of a colour (not-ready pods, failed-request fills).
 pub(super) fn light(c: RGBColor, amount: f64) -> RGBColor {
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a blend of two bytes with amount in 0..=1 stays in 0..=255"
+    )]
     let mix = |v: u8| (f64::from(v) + (255.0 - f64::from(v)) * amount).round() as u8;
     RGBColor(mix(c.0), mix(c.1), mix(c.2))
 }
 
 /// Seconds as the axis shows them: `mm:ss`, or `h:mm:ss` when the run is an hour or longer.
 pub(super) fn fmt_time(secs: f64, long: bool) -> String {
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "clamped at 0 first; a run's seconds are far below 2^64"
+    )]
     let s = secs.max(0.0).round() as u64;
     if long {
         format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
@@ -146,6 +156,11 @@ pub(super) fn time_ticks(end: f64) -> Vec<f64> {
         .copied()
         .find(|s| end / s <= 12.0)
         .unwrap_or(86400.0);
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "the count of axis ticks: end and step are positive and the count is small"
+    )]
     let n = (end / step).floor() as u64;
     (0..=n).map(|i| i as f64 * step).collect()
 }
@@ -196,7 +211,15 @@ where
     let mut out = Vec::with_capacity(entries.len());
     for e in entries {
         let (w, _) = area.estimate_text_size(&e.label, &font)?;
+        #[allow(
+            clippy::cast_possible_wrap,
+            reason = "a legend label's width in pixels, far below 2^31"
+        )]
         let need = SWATCH + 6 + w as i32 + 22;
+        #[allow(
+            clippy::cast_possible_wrap,
+            reason = "the chart width in pixels, about a thousand"
+        )]
         if x > 0 && x + need > width as i32 {
             x = 0;
             row += 1;
@@ -226,7 +249,12 @@ where
     let (plot, bottom) = body.split_vertically(h.saturating_sub(legend_h));
     let font = legend_font();
     for (e, (x, row)) in legend.iter().zip(places) {
+        #[allow(clippy::cast_possible_wrap, reason = "a margin of a few dozen pixels")]
         let x0 = (WIDTH_MARGIN + 60) as i32 + x;
+        #[allow(
+            clippy::cast_possible_wrap,
+            reason = "legend rows times their height in pixels, far below 2^31"
+        )]
         let y = (row * LEGEND_ROW) as i32 + (LEGEND_ROW / 2) as i32;
         draw_swatch(&bottom, &e.swatch, x0, y)?;
         bottom.draw(&Text::new(
@@ -322,6 +350,11 @@ where
         .axis_style(INK.mix(0.6));
     if spec.integer {
         // At most one label per whole number, so small counts never repeat a label.
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "the axis span is a positive count of whole units in a chart's range"
+        )]
         let span = (spec.y.end - spec.y.start).floor() as usize;
         mesh.y_label_formatter(&whole)
             .y_labels((span + 1).clamp(2, 11));
