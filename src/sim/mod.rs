@@ -16,12 +16,6 @@
     reason = "not yet brought under the [lints] rules (issue 12 backlog)"
 )]
 mod analysis;
-#[allow(
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 mod apply;
 pub mod budget;
 #[allow(
@@ -50,12 +44,6 @@ pub mod journal;
     reason = "not yet brought under the [lints] rules (issue 12 backlog)"
 )]
 mod observe;
-#[allow(
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 mod script;
 mod traffic;
 
