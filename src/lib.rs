@@ -45,13 +45,6 @@ pub mod output;
 pub mod plan;
 pub mod rollout;
 pub mod scenario;
-#[allow(
-    missing_docs,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod sim;
 pub mod sweep;
 pub mod traffic;

@@ -22,7 +22,8 @@ impl Simulation<'_> {
                             template,
                             revision,
                             min_ready_seconds: self.rollout.spec.min_ready_seconds,
-                            desired_annotation: self.rollout.spec.replicas() as i32,
+                            desired_annotation: i32::try_from(self.rollout.spec.replicas())
+                                .unwrap_or(i32::MAX),
                             experiment: None,
                         },
                         now,
@@ -47,7 +48,7 @@ impl Simulation<'_> {
                         continue;
                     };
                     let rs = self.cluster.rs_mut(id);
-                    rs.spec_replicas = to.max(0) as u32;
+                    rs.spec_replicas = to.max(0).unsigned_abs();
                     rs.desired_annotation = Some(desired_annotation);
                     if clear_deadline && rs.scale_down_deadline.take().is_some() {
                         self.journal.push(

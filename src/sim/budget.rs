@@ -33,9 +33,13 @@ pub struct Budgets {
 /// Which budget a run exceeded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum BudgetKind {
+    /// Reconciles of one rollout at a single virtual instant (guards against a controller loop that never settles).
     ReconcilesPerInstant,
+    /// Engine events processed over the whole run.
     Events,
+    /// Entries written to the journal.
     JournalEntries,
+    /// Bytes of timeline or event log output.
     OutputBytes,
 }
 
@@ -77,6 +81,7 @@ impl fmt::Display for BudgetKind {
 pub struct EngineFailure {
     /// Virtual time at which the budget was crossed.
     pub t: SimTime,
+    /// Which budget was crossed.
     pub budget: BudgetKind,
     /// The bound that was crossed.
     pub limit: u64,
@@ -209,7 +214,9 @@ pub const UP_FRONT_MIN: u64 = 10_000;
 /// Lower bounds on what a run will do, read from the scenario without simulating it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CertainWork {
+    /// Engine events the run is sure to process, at the least.
     pub events: u64,
+    /// Journal entries the run is sure to write, at the least.
     pub journal_entries: u64,
 }
 

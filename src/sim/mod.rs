@@ -9,12 +9,40 @@
 //!         until a pass changes nothing
 //! ```
 
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 mod analysis;
 mod apply;
 pub mod budget;
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 mod experiment;
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 mod faults;
+#[allow(
+    missing_docs,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 pub mod journal;
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
 mod observe;
 mod script;
 mod traffic;
@@ -58,6 +86,7 @@ enum Ev {
 /// A failed expectation, wait or invariant.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
+    /// Virtual time at which the check failed.
     pub t: SimTime,
     /// Script line (0 for the final expectation and invariants).
     pub line: u32,
@@ -86,9 +115,13 @@ impl std::fmt::Display for Failure {
 /// The outcome of a run.
 #[derive(Debug, Clone)]
 pub struct RunResult {
+    /// Every event of the run, in order: the single record all outputs are rendered from.
     pub journal: Journal,
+    /// Failed expectations, waits and invariants, in the order they were found.
     pub failures: Vec<Failure>,
+    /// The rollout's state when the run ended, for the summary line and final expectations.
     pub summary: Summary,
+    /// Virtual time at which the run stopped (script done and settled, or a budget crossed).
     pub end: SimTime,
     /// Engine events processed (popped from the event queue) over the run.
     pub events: u64,
@@ -454,9 +487,10 @@ impl<'s> Simulation<'s> {
             (r.name.clone(), r.image.clone())
         };
         let rngs = &mut self.rngs;
-        let name = self
-            .cluster
-            .pod_name(&rs_name, || rngs.uniform_u64(Stream::Names, 0, 26) as usize);
+        let name = self.cluster.pod_name(&rs_name, || {
+            // A letter index below 26 always fits a usize.
+            usize::try_from(rngs.uniform_u64(Stream::Names, 0, 26)).unwrap_or(0)
+        });
         let id = self
             .cluster
             .add_pod(rs, name.clone(), image.clone(), self.now);
@@ -678,7 +712,7 @@ impl<'s> Simulation<'s> {
                 .rollout
                 .spec
                 .canary()
-                .map_or(0, |c| c.steps.len() as u32),
+                .map_or(0, |c| u32::try_from(c.steps.len()).unwrap_or(u32::MAX)),
             set_weight: obs.set_weight,
             actual_weight: obs.actual_weight,
             revision: obs.revision,
@@ -793,9 +827,13 @@ impl<'s> Simulation<'s> {
 /// A user action applied from outside the script (`watch --interactive`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum UserAction {
+    /// Resume a paused rollout, as `kubectl argo rollouts promote`.
     Promote,
+    /// Skip the remaining steps and pauses, as `kubectl argo rollouts promote --full`.
     PromoteFull,
+    /// Abort the update and go back to the stable version, as `kubectl argo rollouts abort`.
     Abort,
+    /// Retry an aborted update (clears `status.abort`), as `kubectl argo rollouts retry`.
     Retry,
     /// Delete one canary pod (a stable one when there is no canary), as `kubectl delete pod`.
     KillPod,
@@ -813,6 +851,7 @@ pub struct Live<'s> {
 }
 
 impl<'s> Live<'s> {
+    /// Starts a run of `sc` with `seed`: the initial manifests are applied and settled.
     pub fn new(sc: &'s Scenario, seed: u64) -> Self {
         let mut sim = Simulation::new(sc, seed);
         sim.apply_initial_manifests();
@@ -820,10 +859,12 @@ impl<'s> Live<'s> {
         Live { sim }
     }
 
+    /// The current virtual time of the run.
     pub fn now(&self) -> SimTime {
         self.sim.now
     }
 
+    /// Everything recorded so far, for the live view to render.
     pub fn journal(&self) -> &Journal {
         &self.sim.journal
     }

@@ -208,7 +208,10 @@ impl Simulation<'_> {
         let no_update = !st.stable_rs.is_empty() && st.stable_rs == st.current_pod_hash;
         match action {
             Action::Promote { full: false } => {
-                let steps = ro.spec.canary().map_or(0, |c| c.steps.len() as u32);
+                let steps = ro
+                    .spec
+                    .canary()
+                    .map_or(0, |c| u32::try_from(c.steps.len()).unwrap_or(u32::MAX));
                 let step_left = st.current_step_index.is_some_and(|i| i < steps);
                 let what = if steps > 0 {
                     "is not paused and has no step left"
@@ -317,7 +320,7 @@ impl Simulation<'_> {
             .rollout
             .spec
             .canary()
-            .map_or(0, |c| c.steps.len() as u32);
+            .map_or(0, |c| u32::try_from(c.steps.len()).unwrap_or(u32::MAX));
         let inconclusive_step = st
             .canary
             .step_analysis
