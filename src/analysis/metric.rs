@@ -55,6 +55,10 @@ pub struct Metric {
     pub consecutive_error_limit: i64,
     /// > 0: the metric succeeds after this many successes in a row.
     pub consecutive_success_limit: i64,
+    /// Whether a `dryRun` rule of the run matches the metric's name: its failures only report.
+    pub dry_run: bool,
+    /// The `limit` of the last `measurementRetention` rule matching the metric's name, if any.
+    pub retention: Option<u32>,
 }
 
 impl Metric {
@@ -222,6 +226,9 @@ pub fn read(m: &raw::Metric) -> Result<Metric, Vec<Problem>> {
             inconclusive_limit,
             consecutive_error_limit,
             consecutive_success_limit,
+            // The run's rules are matched against every metric once all are read.
+            dry_run: false,
+            retention: None,
         }),
         _ => Err(problems),
     }

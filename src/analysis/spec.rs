@@ -24,18 +24,23 @@ pub struct RunSpec {
     /// The templates' arguments merged by name, the rollout's values or sources overriding
     /// them (an argument no template declares is dropped).
     pub args: Vec<Argument>,
-    /// `dryRun` metric names, the rollout's then each template's (`*` stands for every metric).
+    /// `dryRun` rules (regular expressions matched against metric names), the rollout's then
+    /// each template's.
     pub dry_run: Vec<String>,
     /// `measurementRetention`, the rollout's then each template's: how many measurements a
     /// metric keeps in its status.
     pub measurement_retention: Vec<Retention>,
 }
 
-impl RunSpec {
-    /// Whether a metric only reports (`dryRun`): `*` matches every metric, as in Argo.
-    pub fn is_dry_run(&self, metric: &str) -> bool {
-        self.dry_run.iter().any(|m| m == "*" || m == metric)
-    }
+/// Whether a `dryRun` or `measurementRetention` rule matches a metric name. Argo's
+/// `GetDryRunMetrics` and `GetMeasurementRetentionMetrics` (`utils/analysis/helpers.go`) call
+/// Go's `regexp.MatchString`: the rule is a regular expression found anywhere in the name
+/// (`.*` matches every metric, `error` matches `error-rate`), and a rule that is not a valid
+/// expression (such as a lone `*`) matches nothing, its error dropped. Go's `regexp` and the
+/// `regex` crate read the same RE2 syntax.
+fn rule_matcher(rule: &str) -> impl Fn(&str) -> bool {
+    let re = regex::Regex::new(rule).ok();
+    move |name| re.as_ref().is_some_and(|re| re.is_match(name))
 }
 
 /// Finds a referenced template.
@@ -313,6 +318,25 @@ pub fn resolve_metrics(spec: &RunSpec, args: &[ArgValue]) -> Result<Vec<Metric>,
         })?;
         out.push(metric);
     }
+    // The rules are matched once, when the run is created, as Argo builds its maps on each
+    // reconcile from the same spec.
+    for rule in &spec.dry_run {
+        let matches = rule_matcher(rule);
+        for m in out.iter_mut() {
+            if matches(&m.name) {
+                m.dry_run = true;
+            }
+        }
+    }
+    for rule in &spec.measurement_retention {
+        let matches = rule_matcher(&rule.metric);
+        for m in out.iter_mut() {
+            // Later rules overwrite earlier ones, as Go's map assignment does.
+            if matches(&m.name) {
+                m.retention = Some(rule.limit);
+            }
+        }
+    }
     Ok(out)
 }
 
@@ -343,5 +367,71 @@ mod tests {
             "failed to resolve {{args.missing}}"
         );
         assert!(substitute("{{args.n", &args).is_err());
+    }
+
+    /// A run spec of metrics named `names` (web provider, one measurement each).
+    fn spec_of(names: &[&str]) -> RunSpec {
+        let metrics = names
+            .iter()
+            .map(|n| {
+                let raw: raw::Metric = serde_json::from_value(serde_json::json!({
+                    "name": n, "provider": {"web": {"url": "http://x"}}
+                }))
+                .unwrap();
+                MetricSpec {
+                    name: n.to_string(),
+                    provider: crate::manifest::analysis::Provider::Web,
+                    raw: crate::manifest::analysis::RawMetric(raw),
+                    origin: Default::default(),
+                }
+            })
+            .collect();
+        RunSpec {
+            templates: vec!["t".into()],
+            metrics,
+            args: Vec::new(),
+            dry_run: Vec::new(),
+            measurement_retention: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn dry_run_rules_are_regular_expressions_matched_anywhere_in_the_name() {
+        let dry = |rules: &[&str]| {
+            let mut spec = spec_of(&["error-rate", "latency", "random-fail"]);
+            spec.dry_run = rules.iter().map(|r| r.to_string()).collect();
+            resolve_metrics(&spec, &[])
+                .unwrap()
+                .iter()
+                .filter(|m| m.dry_run)
+                .map(|m| m.name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(dry(&[".*"]), ["error-rate", "latency", "random-fail"]);
+        assert_eq!(dry(&["random.*"]), ["random-fail"]);
+        assert_eq!(dry(&["rate"]), ["error-rate"]);
+        assert_eq!(dry(&["^latency$"]), ["latency"]);
+        assert!(dry(&[]).is_empty());
+    }
+
+    #[test]
+    fn retention_rules_match_by_regular_expression_and_the_last_wins() {
+        let mut spec = spec_of(&["error-rate", "latency"]);
+        spec.measurement_retention = vec![
+            Retention {
+                metric: ".*".into(),
+                limit: 20,
+            },
+            Retention {
+                metric: "lat".into(),
+                limit: 5,
+            },
+        ];
+        let kept: Vec<_> = resolve_metrics(&spec, &[])
+            .unwrap()
+            .iter()
+            .map(|m| m.retention)
+            .collect();
+        assert_eq!(kept, [Some(20), Some(5)]);
     }
 }
