@@ -129,7 +129,53 @@ fn keep<T>(problems: &mut Vec<Problem>, r: Result<Option<T>, Problem>) -> Option
     })
 }
 
-/// Reads a metric whose arguments are substituted, with every problem found.
+/// The limit and count rules of Argo's `ValidateMetric` (`utils/analysis/factory.go`), in its
+/// order and with its words: the first broken rule. Argo accepts such a template and creates
+/// its AnalysisRuns; the analysis controller's `reconcileAnalysisRun` (`analysis/analysis.go`)
+/// then ends each one in Error with `Analysis spec invalid: metrics[I]: ...` before any
+/// measurement, and the rollout aborts on it. So these are not input errors here: a run
+/// ends in Error, and `lint` notes it.
+pub fn validate_limits(m: &raw::Metric) -> Result<(), String> {
+    let count = int_value(&m.count);
+    let failure_limit = int_value(&m.failure_limit);
+    let consecutive_success_limit = int_value(&m.consecutive_success_limit);
+    let inconclusive_limit = int_value(&m.inconclusive_limit);
+    if consecutive_success_limit < 0 {
+        return Err("consecutiveSuccessLimit must be >= 0".into());
+    }
+    if failure_limit < -1 {
+        return Err("failureLimit must be >= 0, or -1 to be disabled".into());
+    }
+    // Neither a failure nor a run of successes could ever end such a metric.
+    if consecutive_success_limit == 0 && failure_limit == -1 {
+        return Err("failureLimit and consecutiveSuccessLimit cannot both be disabled".into());
+    }
+    if inconclusive_limit < 0 {
+        return Err("inconclusiveLimit must be >= 0".into());
+    }
+    if m.consecutive_error_limit.is_some() && int_value(&m.consecutive_error_limit) < 0 {
+        return Err("consecutiveErrorLimit must be >= 0".into());
+    }
+    if count > 0 {
+        if failure_limit >= 0 {
+            if count < failure_limit + consecutive_success_limit {
+                return Err(format!(
+                    "count ({count}) must be >= failureLimit + consecutiveSuccessLimit \
+                     ({failure_limit} + {consecutive_success_limit}) if both >= 0"
+                ));
+            }
+        } else if count < consecutive_success_limit {
+            return Err("count must be >= consecutiveSuccessLimit".into());
+        }
+        if count < inconclusive_limit {
+            return Err("count must be >= inconclusiveLimit".into());
+        }
+    }
+    Ok(())
+}
+
+/// Reads a metric whose arguments are substituted, with every problem found (the limit and
+/// count rules are [`validate_limits`]'s).
 pub fn read(m: &raw::Metric) -> Result<Metric, Vec<Problem>> {
     let mut problems = Vec::new();
     let interval = keep(&mut problems, duration(&m.interval, "interval"));
@@ -166,39 +212,10 @@ pub fn read(m: &raw::Metric) -> Result<Metric, Vec<Problem>> {
         });
     let consecutive_success_limit = int_value(&m.consecutive_success_limit);
 
-    if count > 0 {
-        if count < failure_limit {
-            problems.push(("count", "count must be >= failureLimit".into()));
-        }
-        if count < inconclusive_limit {
-            problems.push(("count", "count must be >= inconclusiveLimit".into()));
-        }
-    }
     if count > 1 && m.interval.is_none() {
         problems.push((
             "interval",
             "interval must be specified when count > 1".into(),
-        ));
-    }
-    if failure_limit < -1 {
-        problems.push((
-            "failureLimit",
-            "failureLimit must be >= 0 (or -1 to never fail on failed measurements)".into(),
-        ));
-    }
-    if inconclusive_limit < 0 {
-        problems.push(("inconclusiveLimit", "inconclusiveLimit must be >= 0".into()));
-    }
-    if consecutive_error_limit < 0 {
-        problems.push((
-            "consecutiveErrorLimit",
-            "consecutiveErrorLimit must be >= 0".into(),
-        ));
-    }
-    if consecutive_success_limit < 0 {
-        problems.push((
-            "consecutiveSuccessLimit",
-            "consecutiveSuccessLimit must be >= 0".into(),
         ));
     }
     let providers = m.provider.as_ref().map(Provider::of).unwrap_or_default();
@@ -273,10 +290,10 @@ mod tests {
     #[test]
     fn validation_matches_validate_metric() {
         let p = check(&metric(serde_json::json!({
-            "name": "m", "count": 3, "failureLimit": 5, "provider": {"web": {}}
+            "name": "m", "count": 3, "provider": {"web": {}}
         })));
         let fields: Vec<&str> = p.iter().map(|(f, _)| *f).collect();
-        assert_eq!(fields, ["count", "interval"]);
+        assert_eq!(fields, ["interval"]);
         let p = check(&metric(serde_json::json!({
             "name": "m", "interval": "30", "provider": {}
         })));
@@ -287,6 +304,65 @@ mod tests {
                 "name": "m", "failureLimit": -1, "provider": {"job": {}}
             })))
             .is_empty()
+        );
+    }
+
+    /// The first broken limit or count rule, in `ValidateMetric`'s order and words.
+    fn limits(v: serde_json::Value) -> Result<(), String> {
+        validate_limits(&metric(v))
+    }
+
+    #[test]
+    fn limit_and_count_rules_follow_validate_metric() {
+        use serde_json::json;
+        assert_eq!(
+            limits(json!({"name": "m", "failureLimit": -1})).unwrap_err(),
+            "failureLimit and consecutiveSuccessLimit cannot both be disabled"
+        );
+        assert!(
+            limits(json!({"name": "m", "failureLimit": -1, "consecutiveSuccessLimit": 2})).is_ok()
+        );
+        assert_eq!(
+            limits(
+                json!({"name": "m", "count": 5, "failureLimit": 3, "consecutiveSuccessLimit": 4})
+            )
+            .unwrap_err(),
+            "count (5) must be >= failureLimit + consecutiveSuccessLimit (3 + 4) if both >= 0"
+        );
+        assert_eq!(
+            limits(json!({"name": "m", "count": 3, "failureLimit": 5})).unwrap_err(),
+            "count (3) must be >= failureLimit + consecutiveSuccessLimit (5 + 0) if both >= 0"
+        );
+        assert_eq!(
+            limits(
+                json!({"name": "m", "count": 2, "failureLimit": -1, "consecutiveSuccessLimit": 3})
+            )
+            .unwrap_err(),
+            "count must be >= consecutiveSuccessLimit"
+        );
+        assert_eq!(
+            limits(json!({"name": "m", "count": 2, "inconclusiveLimit": 3})).unwrap_err(),
+            "count must be >= inconclusiveLimit"
+        );
+        // The negative checks come first, the one about both limits before the others.
+        assert_eq!(
+            limits(json!({"name": "m", "failureLimit": -2, "consecutiveSuccessLimit": -1}))
+                .unwrap_err(),
+            "consecutiveSuccessLimit must be >= 0"
+        );
+        assert_eq!(
+            limits(json!({"name": "m", "consecutiveErrorLimit": -1})).unwrap_err(),
+            "consecutiveErrorLimit must be >= 0"
+        );
+        // An unset count (0) skips the count rules: the metric measures until the run ends.
+        assert!(
+            limits(json!({"name": "m", "failureLimit": 3, "consecutiveSuccessLimit": 4})).is_ok()
+        );
+        assert!(
+            limits(
+                json!({"name": "m", "count": 7, "failureLimit": 3, "consecutiveSuccessLimit": 4})
+            )
+            .is_ok()
         );
     }
 }

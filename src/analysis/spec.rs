@@ -312,6 +312,8 @@ pub fn resolve_metrics(spec: &RunSpec, args: &[ArgValue]) -> Result<Vec<Metric>,
             .map_err(|e| format!("Unable to resolve metric arguments: {e}"))?;
         let raw: raw::Metric = serde_json::from_str(&text)
             .map_err(|e| format!("Unable to resolve metric arguments: {e}"))?;
+        metric::validate_limits(&raw)
+            .map_err(|e| format!("Analysis spec invalid: metrics[{i}]: {e}"))?;
         let metric = metric::read(&raw).map_err(|problems| {
             let (_, first) = &problems[0];
             format!("Analysis spec invalid: metrics[{i}]: {first}")
