@@ -321,22 +321,32 @@ pub fn resolve_metrics(spec: &RunSpec, args: &[ArgValue]) -> Result<Vec<Metric>,
         out.push(metric);
     }
     // The rules are matched once, when the run is created, as Argo builds its maps on each
-    // reconcile from the same spec.
-    for rule in &spec.dry_run {
+    // reconcile from the same spec. A rule that matches no metric makes the spec invalid
+    // (`GetDryRunMetrics`, `GetMeasurementRetentionMetrics`), whatever the other rules match.
+    let no_match = |kind: &str, i: usize| {
+        format!("Analysis spec invalid: {kind}[{i}]: Rule didn't match any metric name(s)")
+    };
+    for (i, rule) in spec.dry_run.iter().enumerate() {
         let matches = rule_matcher(rule);
-        for m in out.iter_mut() {
-            if matches(&m.name) {
-                m.dry_run = true;
-            }
+        let mut matched = false;
+        for m in out.iter_mut().filter(|m| matches(&m.name)) {
+            m.dry_run = true;
+            matched = true;
+        }
+        if !matched {
+            return Err(no_match("dryRun", i));
         }
     }
-    for rule in &spec.measurement_retention {
+    for (i, rule) in spec.measurement_retention.iter().enumerate() {
         let matches = rule_matcher(&rule.metric);
-        for m in out.iter_mut() {
-            // Later rules overwrite earlier ones, as Go's map assignment does.
-            if matches(&m.name) {
-                m.retention = Some(rule.limit);
-            }
+        let mut matched = false;
+        // Later rules overwrite earlier ones, as Go's map assignment does.
+        for m in out.iter_mut().filter(|m| matches(&m.name)) {
+            m.retention = Some(rule.limit);
+            matched = true;
+        }
+        if !matched {
+            return Err(no_match("measurementRetention", i));
         }
     }
     Ok(out)
@@ -414,6 +424,31 @@ mod tests {
         assert_eq!(dry(&["rate"]), ["error-rate"]);
         assert_eq!(dry(&["^latency$"]), ["latency"]);
         assert!(dry(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_rule_matching_no_metric_makes_the_run_spec_invalid() {
+        let mut spec = spec_of(&["error-rate", "latency"]);
+        spec.dry_run = vec![".*".into(), "throughput".into()];
+        assert_eq!(
+            resolve_metrics(&spec, &[]).unwrap_err(),
+            "Analysis spec invalid: dryRun[1]: Rule didn't match any metric name(s)"
+        );
+        // A lone `*` is not a valid expression: Go drops the error and it matches nothing.
+        spec.dry_run = vec!["*".into()];
+        assert_eq!(
+            resolve_metrics(&spec, &[]).unwrap_err(),
+            "Analysis spec invalid: dryRun[0]: Rule didn't match any metric name(s)"
+        );
+        spec.dry_run.clear();
+        spec.measurement_retention = vec![Retention {
+            metric: "error-count".into(),
+            limit: 3,
+        }];
+        assert_eq!(
+            resolve_metrics(&spec, &[]).unwrap_err(),
+            "Analysis spec invalid: measurementRetention[0]: Rule didn't match any metric name(s)"
+        );
     }
 
     #[test]
