@@ -174,6 +174,39 @@ pub fn validate_limits(m: &raw::Metric) -> Result<(), String> {
     Ok(())
 }
 
+/// The value Argo's rollout validation gives an argument with no value of its own
+/// (`setArgValuePlaceHolder`, `validateAnalysisMetrics`) before it resolves a template.
+const PLACEHOLDER_VALUE: &str = "dummy-value";
+
+/// Whether a step's or promotion's metric would run indefinitely (`EffectiveCount` is nil: an
+/// interval without a count), judged as Argo's rollout validation judges it
+/// (`ValidateAnalysisTemplateWithType` in `validation/validation_references.go`): its
+/// `{{args.*}}` placeholders resolved first with the arguments' values, or `dummy-value` for
+/// an argument without one (a count that reads `dummy-value` is 0). A metric whose
+/// placeholders do not resolve is not judged here: the run reports it.
+pub fn runs_indefinitely(m: &raw::Metric, args: &[crate::manifest::analysis::Argument]) -> bool {
+    let values: Vec<super::run::ArgValue> = args
+        .iter()
+        .map(|a| super::run::ArgValue {
+            name: a.name.clone(),
+            value: a.value.clone().unwrap_or_else(|| PLACEHOLDER_VALUE.into()),
+        })
+        .collect();
+    let resolved = serde_json::to_string(m)
+        .ok()
+        .and_then(|json| super::spec::substitute(&json, &values).ok())
+        .and_then(|text| serde_json::from_str::<raw::Metric>(&text).ok());
+    let Some(m) = resolved else {
+        return false;
+    };
+    let has_interval = match &m.interval {
+        None => false,
+        Some(IntOrString::Str(s)) => !s.is_empty(),
+        Some(IntOrString::Int(_)) => true,
+    };
+    has_interval && int_value(&m.count) <= 0
+}
+
 /// Reads a metric whose arguments are substituted, with every problem found (the limit and
 /// count rules are [`validate_limits`]'s).
 pub fn read(m: &raw::Metric) -> Result<Metric, Vec<Problem>> {
@@ -305,6 +338,31 @@ mod tests {
             })))
             .is_empty()
         );
+    }
+
+    #[test]
+    fn indefinite_metrics_are_judged_with_their_placeholders_resolved() {
+        use crate::manifest::analysis::Argument;
+        let arg = |name: &str, value: Option<&str>| Argument {
+            name: name.into(),
+            value: value.map(str::to_string),
+            value_from: None,
+        };
+        // A condition full of placeholders does not hide an interval without a count.
+        let m = metric(serde_json::json!({
+            "name": "m", "interval": "15s",
+            "successCondition": "result[0] >= {{args.threshold}}", "provider": {"web": {}}
+        }));
+        assert!(runs_indefinitely(&m, &[arg("threshold", Some("0.95"))]));
+        // A count from an argument bounds it; an argument with no value reads `dummy-value`,
+        // which is no number: a count of 0, so indefinite, as Argo's validation finds.
+        let m = metric(serde_json::json!({
+            "name": "m", "interval": "15s", "count": "{{args.n}}", "provider": {"web": {}}
+        }));
+        assert!(!runs_indefinitely(&m, &[arg("n", Some("3"))]));
+        assert!(runs_indefinitely(&m, &[arg("n", None)]));
+        let once = metric(serde_json::json!({"name": "m", "provider": {"web": {}}}));
+        assert!(!runs_indefinitely(&once, &[]));
     }
 
     /// The first broken limit or count rule, in `ValidateMetric`'s order and words.

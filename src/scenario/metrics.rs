@@ -555,10 +555,7 @@ fn check_models(
     {
         {
             for metric in &spec.metrics {
-                if bounded
-                    && metric.raw.0.interval.is_some()
-                    && crate::analysis::metric::read(&metric.raw.0)
-                        .is_ok_and(|x| x.effective_count().is_none())
+                if bounded && crate::analysis::metric::runs_indefinitely(&metric.raw.0, &spec.args)
                 {
                     diags.push(metric.origin.error(
                         DiagKind::InvalidValue,

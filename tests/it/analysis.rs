@@ -373,3 +373,32 @@ fn impossible_metric_limits_are_a_note_for_lint_and_an_analysis_run_error() {
         run.stdout
     );
 }
+
+#[test]
+fn a_step_metric_running_indefinitely_is_refused_even_with_placeholders() {
+    // Argo's rollout validation fills the placeholders before it looks at count and
+    // interval; a condition written with `{{args.threshold}}` must not hide the problem.
+    let text = rollout_with_step_analysis(
+        "  args:
+  - name: threshold
+    value: '0.95'
+  metrics:
+  - name: success-rate
+    interval: 15s
+    successCondition: result[0] >= {{args.threshold}}
+    provider:
+      prometheus: {query: up}
+",
+    );
+    let (_dir, p) = write_temp("r.yaml", &text);
+    let lint = sim(&["lint", p.to_str().unwrap()]);
+    assert_eq!(lint.code, 2, "{}{}", lint.stdout, lint.stderr);
+    assert!(
+        lint.stderr.contains(
+            "metric `success-rate` runs indefinitely (interval without count), which only \
+             background analysis allows"
+        ),
+        "{}",
+        lint.stderr
+    );
+}
