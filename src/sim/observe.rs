@@ -33,6 +33,9 @@ pub(super) struct Watched {
     snapshot: Option<RolloutSnapshot>,
     phase: Option<(Phase, String)>,
     step: Option<(String, Option<u32>)>,
+    /// Whether that step index was set before any ReplicaSet was stable: the initial deploy,
+    /// which Argo promotes at once without running a step.
+    step_before_stable: bool,
     /// The split last recorded, the setWeight then, and whether there was no canary.
     weight: Option<(RouterShare, u32, bool)>,
     stable: String,
@@ -480,6 +483,10 @@ impl Simulation<'_> {
             if let (Some((hash, Some(old))), Some(new)) = (&self.last.step, step.1)
                 && *hash == step.0
                 && new == old + 1
+                // `promoteStable` moves the index of an initial deploy past its steps in one
+                // write (rollout/sync.go): a one-step canary's index goes 0 -> 1 with no
+                // step run, so nothing completed.
+                && !self.last.step_before_stable
             {
                 self.journal.push(
                     now,
@@ -505,6 +512,7 @@ impl Simulation<'_> {
                 );
             }
             self.last.step = Some(step);
+            self.last.step_before_stable = st.stable_rs.is_empty();
         }
         // Weights are a canary notion; a blue-green rollout switches Services instead.
         if let Some(share) = self.router_share() {
