@@ -220,6 +220,16 @@ pub struct TrafficRouting {
     pub origin: super::analysis::Origin,
 }
 
+impl TrafficRouting {
+    /// Whether a router is named: `trafficRouting: {}` (or only `managedRoutes`,
+    /// `maxTrafficWeight`) gives Argo no traffic reconciler, so no weights and no routes
+    /// (`reconcileTrafficRouting` in rollout/trafficrouting.go), and traffic reaches the pods
+    /// through the Services alone.
+    pub fn names_a_router(&self) -> bool {
+        self.provider != "generic"
+    }
+}
+
 /// One canary step. As upstream, setWeight, pause, experiment, analysis and plugin exclude
 /// each other, while setCanaryScale (and header/mirror routes) may come along with one of them;
 /// the controller then looks at the parts in a fixed order (pause, setCanaryScale, setWeight,
@@ -831,6 +841,14 @@ fn convert_canary(
             })
             .collect();
         let provider = router_name(t).unwrap_or("generic");
+        if provider == "generic" {
+            report.note(
+                &tp,
+                "trafficRouting names no router (istio, nginx, alb, smi, ..., plugins): Argo \
+                 finds no traffic reconciler, so no weights are set and no routes held; the \
+                 canary is still sized as a traffic-routed one",
+            );
+        }
         let istio_subsets = t
             .istio
             .as_ref()

@@ -231,7 +231,10 @@ impl Simulation<'_> {
         let max = c.max_weight();
         let initial = self.rollout.revision <= 1
             && (st.stable_rs.is_empty() || st.stable_rs == st.current_pod_hash);
-        if c.traffic_routing.is_some() {
+        if c.traffic_routing
+            .as_ref()
+            .is_some_and(|t| t.names_a_router())
+        {
             let w = st.canary.weights.as_ref()?;
             let clamp = |v: i32| (v.max(0) as u32).min(max);
             return Some(RouterShare {
