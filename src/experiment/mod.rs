@@ -22,8 +22,9 @@ use crate::manifest::analysis::{Argument, RolloutAnalysis};
 use crate::manifest::experiment::ExperimentStep;
 use crate::manifest::template::{fnv32a, safe_encode};
 
-/// `scaleDownDelaySeconds` of an Experiment the rollout creates (it never sets one): the
-/// ReplicaSets of a finished experiment keep their pods this long.
+/// `scaleDownDelaySeconds` of an Experiment whose step sets none
+/// (`GetExperimentScaleDownDelaySecondsOrDefault`): the ReplicaSets of a finished experiment
+/// keep their pods this long.
 pub const DEFAULT_SCALE_DOWN_DELAY_SECONDS: u32 = 30;
 
 /// An Experiment owned by the rollout.
@@ -299,7 +300,9 @@ pub fn build_spec(
         templates,
         duration: step.duration.as_ref().map(|d| d.duration),
         progress_deadline_seconds: src.progress_deadline_seconds,
-        scale_down_delay_seconds: DEFAULT_SCALE_DOWN_DELAY_SECONDS,
+        scale_down_delay_seconds: step
+            .scale_down_delay_seconds
+            .unwrap_or(DEFAULT_SCALE_DOWN_DELAY_SECONDS),
         analyses,
     }
 }

@@ -25,6 +25,9 @@ pub struct ExperimentStep {
     pub duration: Option<ExperimentDuration>,
     /// `analyses`: the AnalysisRuns the experiment starts once its templates are available.
     pub analyses: Vec<ExperimentAnalysis>,
+    /// `scaleDownDelaySeconds`: how long the templates' ReplicaSets keep their pods once the
+    /// experiment is over (the Experiment's default of 30 s when unset).
+    pub scale_down_delay_seconds: Option<u32>,
 }
 
 /// `duration`, a Go duration string.
@@ -162,11 +165,19 @@ pub fn convert_experiment(
             "analysisRunMetadata has no effect on the simulation",
         );
     }
+    // The rollout copies it into the Experiment's spec (`GetExperimentFromTemplate`,
+    // rollout/experiment.go); an int32 upstream.
+    let scale_down_delay_seconds = report.count(
+        &p.key("scaleDownDelaySeconds"),
+        e.scale_down_delay_seconds,
+        i64::from(i32::MAX),
+    );
     let had_errors = report.diags.items[before..].iter().any(|d| d.is_error());
     (!had_errors).then_some(ExperimentStep {
         templates,
         duration,
         analyses,
+        scale_down_delay_seconds,
     })
 }
 

@@ -250,6 +250,7 @@ step_struct!(
         analyses: Vec<ExperimentAnalysisRef>,
         dry_run: Vec<DryRun>,
         analysis_run_metadata: Json,
+        scale_down_delay_seconds: i64,
     }
 );
 
