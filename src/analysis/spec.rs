@@ -77,6 +77,21 @@ fn collect<'t>(
     Ok(())
 }
 
+/// The metrics of the templates `analysis` names (nested ones included), as far as they are
+/// found, for an analysis whose run cannot be built: its other problems are reported on their
+/// own, and the metrics it names must not look unknown on top of them.
+pub fn referenced_metrics(
+    analysis: &RolloutAnalysis,
+    templates: &[AnalysisTemplate],
+) -> Vec<MetricSpec> {
+    let mut used = Vec::new();
+    // A missing template stops the walk; the ones found before it still count.
+    let _ = collect(templates, &analysis.templates, 0, &mut used);
+    used.iter()
+        .flat_map(|t| t.metrics.iter().cloned())
+        .collect()
+}
+
 /// Builds the spec of a run of `analysis`.
 pub fn build(
     analysis: &RolloutAnalysis,

@@ -637,10 +637,13 @@ pub(crate) fn metrics_used(m: &Manifests) -> Vec<MetricUse> {
             .map(|(a, _)| a)
             .chain(experiment_analyses_of(r));
         for a in analyses {
-            let Ok(spec) = spec::build(a, &m.templates) else {
-                continue;
+            // An analysis refused for another reason (two dry-run rules of one name, ...)
+            // still measures its templates' metrics: `--metric` may name them.
+            let metrics = match spec::build(a, &m.templates) {
+                Ok(spec) => spec.metrics,
+                Err(_) => spec::referenced_metrics(a, &m.templates),
             };
-            for metric in spec.metrics {
+            for metric in metrics {
                 if !out.iter().any(|u| u.name == metric.name) {
                     out.push(MetricUse {
                         name: metric.name,

@@ -402,3 +402,32 @@ fn a_step_metric_running_indefinitely_is_refused_even_with_placeholders() {
         lint.stderr
     );
 }
+
+#[test]
+fn a_refused_analysis_does_not_make_its_metrics_unknown_to_metric_flags() {
+    // Two templates with the same dry-run rule: the analysis is refused for that, and for that
+    // alone; `--metric` naming one of its metrics is not a second, false, error.
+    let text = rollout_with_step_analysis(
+        "  metrics:
+  - name: random-fail
+    provider:
+      prometheus: {query: up}
+  dryRun:
+  - metricName: random-fail
+",
+    )
+    .replace(
+        "templates: [{templateName: checks}]",
+        "templates: [{templateName: checks}], dryRun: [{metricName: random-fail}]",
+    );
+    let (_dir, p) = write_temp("r.yaml", &text);
+    let o = sim(&["run", p.to_str().unwrap(), "--metric", "random-fail=fail"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("two Dry-Run metric rules have the same name 'random-fail'"),
+        "{}",
+        o.stderr
+    );
+    assert!(!o.stderr.contains("--metric random-fail"), "{}", o.stderr);
+}
