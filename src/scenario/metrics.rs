@@ -366,7 +366,7 @@ fn convert_model(m: &raw::MetricModel, p: &FieldPath, report: &mut Report) -> Op
         });
     }
     if let Some(v) = &m.value {
-        return Some(MetricModel::Value(Value::from_json(v)));
+        return Some(MetricModel::Value(v.clone()));
     }
     if let Some(vs) = &m.values {
         if vs.is_empty() {
@@ -377,9 +377,7 @@ fn convert_model(m: &raw::MetricModel, p: &FieldPath, report: &mut Report) -> Op
             );
             return None;
         }
-        return Some(MetricModel::Values(
-            vs.iter().map(Value::from_json).collect(),
-        ));
+        return Some(MetricModel::Values(vs.clone()));
     }
     if let Some(n) = &m.normal {
         let np = p.key("normal");
