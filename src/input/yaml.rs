@@ -238,6 +238,10 @@ fn truncate(s: &str, n: usize) -> String {
 pub struct Document {
     /// The document's top-level value.
     pub root: Node,
+    /// Whether it starts after a `...` line without a `---`: the only way to begin a second
+    /// document implicitly. Snippets in documentation use `...` for "fields left out", and
+    /// then the rest of the object silently becomes a document of its own.
+    pub after_end_marker: bool,
 }
 
 /// A line or column count as a `Pos` number. Inputs are at most [`MAX_INPUT_BYTES`] long, so
@@ -322,11 +326,14 @@ impl<'a> Builder<'a> {
 
     fn documents(mut self) -> BuildResult<Vec<Document>> {
         let mut docs = Vec::new();
+        let mut seen_document = false;
         while let Some((ev, span)) = self.next()? {
             match ev {
                 Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
                 Event::StreamEnd => break,
-                Event::DocumentStart(_) => {
+                Event::DocumentStart(explicit) => {
+                    let after_end_marker = seen_document && !explicit;
+                    seen_document = true;
                     let Some((ev, span)) = self.next()? else {
                         break;
                     };
@@ -336,7 +343,10 @@ impl<'a> Builder<'a> {
                     let root = self.node(ev, span, 0)?;
                     // Empty documents (a stray `---`) are skipped, as kubectl does.
                     if !root.is_null() {
-                        docs.push(Document { root });
+                        docs.push(Document {
+                            root,
+                            after_end_marker,
+                        });
                     }
                 }
                 _ => {
