@@ -7,7 +7,6 @@ use rollout_sim::engine::SimTime;
 use rollout_sim::output::replay::{Replay, State};
 use rollout_sim::output::tree::{self, Colour, Identity};
 use rollout_sim::output::waiting::{self, StepMark};
-use rollout_sim::sim::EntryKind;
 
 use super::exit::{EXIT_INVALID, EXIT_OK};
 use super::shared::Inputs;
@@ -102,15 +101,9 @@ fn replay(inputs: &Inputs, opts: &WatchOptions) -> i32 {
         // Everything at one instant makes one frame.
         let mut step_started = None;
         while replay.peek_time() == Some(t) {
-            if let Some(e) = replay.step()
-                && let EntryKind::StepStarted { index, step } = &e.kind
-            {
-                step_started = Some(format!("step {index}: {step}"));
-                mark = Some(StepMark {
-                    index: *index,
-                    text: step.clone(),
-                    started: e.t,
-                });
+            if let Some(started) = replay.step().and_then(StepMark::of) {
+                step_started = Some(format!("step {}: {}", started.index, started.text));
+                mark = Some(started);
             }
         }
         let frame = tree::render(&replay.state, &id, colour);

@@ -56,7 +56,7 @@ use crate::scenario::{Invariant, Observation, Scenario, Startup, app_for};
 
 pub use budget::{BudgetKind, Budgets, EngineFailure};
 pub use journal::{
-    ActionVerb, Entry, EntryKind, Journal, RolloutSnapshot, Summary, VersionTraffic,
+    ActionVerb, Entry, EntryKind, Journal, RolloutSnapshot, StepKind, Summary, VersionTraffic,
 };
 
 /// Something scheduled for a later instant.

@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 
 use crate::engine::SimDuration;
-use crate::rollout::status::observed_phase;
+use crate::rollout::status::{DegradedReason, degraded_by, observed_phase};
 use crate::rollout::{BudgetView, Phase, PodView, RsView, ServiceView};
 use crate::scenario::condition::{Observation, Reads, Replicas, RoleCounts, Roles, RouterWeights};
 
-use super::{EntryKind, RolloutSnapshot, Simulation};
+use super::{EntryKind, RolloutSnapshot, Simulation, StepKind};
 
 /// The traffic split `WeightChanged` records (see `Simulation::router_share`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -461,6 +461,7 @@ impl Simulation<'_> {
                     from,
                     to: phase.0,
                     message: phase.1.clone(),
+                    degraded: self.degraded(obs),
                 },
             );
             self.last.phase = Some(phase);
@@ -501,6 +502,7 @@ impl Simulation<'_> {
                     EntryKind::StepStarted {
                         index: i,
                         step: describe(i),
+                        kind: StepKind::of(&steps[i as usize]),
                     },
                 );
             }
@@ -618,6 +620,16 @@ impl Simulation<'_> {
             && last.preview_hash == preview.unwrap_or_default()
             && last.blue_green == self.rollout.spec.blue_green().is_some()
             && last.duration == st.duration
+            && last.degraded == self.degraded(obs)
+    }
+
+    /// Why the observed phase is Degraded, if it is: the condition the controller's phase
+    /// came from (`None` in any other phase).
+    fn degraded(&self, obs: &Observation) -> Option<DegradedReason> {
+        if obs.phase != Phase::Degraded {
+            return None;
+        }
+        degraded_by(&self.rollout.status).map(|(why, _)| why)
     }
 
     /// The rollout as the `get` header shows it.
@@ -646,6 +658,7 @@ impl Simulation<'_> {
             preview_hash: preview.unwrap_or_default(),
             blue_green: self.rollout.spec.blue_green().is_some(),
             duration: st.duration.clone(),
+            degraded: self.degraded(obs),
         }
     }
 }
