@@ -121,8 +121,8 @@ pub fn boundaries(spans: &[StepSpan]) -> Vec<(SimTime, Vec<String>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rollout::Phase;
     use crate::engine::SimDuration;
+    use crate::rollout::Phase;
     use crate::sim::{Entry, StepKind};
 
     fn at(ms: u64, kind: EntryKind) -> Entry {
@@ -226,7 +226,14 @@ mod tests {
                 at(1000, completed(1, "pause")),
                 at(1000, started(2, "setWeight: 40", StepKind::SetWeight(40))),
                 at(4000, completed(2, "setWeight: 40")),
-                at(4000, started(3, "pause: 45s", StepKind::Pause(Some(SimDuration::from_secs(45))))),
+                at(
+                    4000,
+                    started(
+                        3,
+                        "pause: 45s",
+                        StepKind::Pause(Some(SimDuration::from_secs(45))),
+                    ),
+                ),
             ],
         };
         let b = boundaries(&spans(&j));

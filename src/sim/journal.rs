@@ -7,10 +7,10 @@
 
 use serde::Serialize;
 
-use crate::engine::SimTime;
-use crate::output::jsonl::ser;
 use crate::engine::SimDuration;
+use crate::engine::SimTime;
 use crate::manifest::Step;
+use crate::output::jsonl::ser;
 use crate::rollout::Phase;
 use crate::rollout::status::DegradedReason;
 
