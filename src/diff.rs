@@ -6,6 +6,8 @@
 //! same seeds, and the failed requests the canary served (the blast radius) compared.
 //! Thresholds (`--fail-if 'eta>+30m'`) turn a change into a CI failure.
 
+pub mod render;
+
 use rayon::prelude::*;
 
 use crate::engine::SimDuration;
