@@ -10,8 +10,8 @@ pub mod render;
 
 use rayon::prelude::*;
 
+use crate::api::Rollout;
 use crate::engine::SimDuration;
-use crate::manifest::Rollout;
 use crate::plan::Plan;
 use crate::sweep::{self, Base, Outcome};
 

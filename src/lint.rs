@@ -55,7 +55,7 @@ fn experiment_templates_missing(m: &crate::manifest::Manifests) -> Vec<Diagnosti
     let Some(canary) = rollout.spec.canary() else {
         return Vec::new();
     };
-    let given = |r: &crate::manifest::analysis::TemplateRef| {
+    let given = |r: &crate::api::analysis::TemplateRef| {
         m.templates
             .iter()
             .any(|t| t.name == r.name && t.cluster_scope == r.cluster_scope)

@@ -11,8 +11,8 @@
 
 pub mod render;
 
+use crate::api::{Rollout, Strategy};
 use crate::engine::{SimDuration, SimTime};
-use crate::manifest::{Rollout, Strategy};
 use crate::output::replay::Replay;
 use crate::rollout::Phase;
 use crate::scenario::{

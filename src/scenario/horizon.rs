@@ -9,9 +9,9 @@
 
 use crate::analysis::metric;
 use crate::analysis::spec;
+use crate::api::analysis::{AnalysisTemplate, RolloutAnalysis};
+use crate::api::{Rollout, Step};
 use crate::engine::SimDuration;
-use crate::manifest::analysis::{AnalysisTemplate, RolloutAnalysis};
-use crate::manifest::{Rollout, Step};
 
 /// The slack added to the doubled sum.
 const SLACK: SimDuration = SimDuration(3600 * 1000);
