@@ -5,28 +5,20 @@
 
 use std::collections::BTreeMap;
 
-use crate::input::yaml::Pos;
-use crate::input::{DiagKind, Diagnostic, FieldPath};
-
 use super::raw;
 
 /// Where an object was written: for problems found once every file is read (a reference to
-/// a template that does not exist, a metric no model answers).
+/// a template that does not exist, a metric no model answers). `manifest` records it and turns
+/// it into diagnostics (`Origin::error`, `Origin::note`).
 #[derive(Debug, Clone, Default)]
 pub struct Origin {
     /// The file, as diagnostics name it.
     pub file: String,
-    /// Where the object's field starts in the file.
-    pub pos: Option<Pos>,
-    /// The field path within its document.
-    pub path: FieldPath,
-}
-
-impl Origin {
-    /// An error of `kind` pointing at where the object was written.
-    pub fn error(&self, kind: DiagKind, msg: impl Into<String>) -> Diagnostic {
-        Diagnostic::error(&self.file, self.pos, &self.path, kind, msg)
-    }
+    /// Line and column (from 1) where the object's field starts in the file.
+    pub line_col: Option<(u32, u32)>,
+    /// The field path within its document, as diagnostics print it
+    /// (`spec.strategy.canary.steps[1].analysis`).
+    pub path: String,
 }
 
 /// Two specs that differ only in where they were written are the same spec (re-applying a

@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::SimDuration;
-
 use super::analysis::RolloutAnalysis;
 
 /// An experiment step.
@@ -22,8 +20,8 @@ pub struct ExperimentStep {
 /// `duration`, a Go duration string.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExperimentDuration {
-    /// The length, in virtual time.
-    pub duration: SimDuration,
+    /// The length, in milliseconds.
+    pub millis: u64,
     /// As written.
     pub text: String,
 }

@@ -1,4 +1,4 @@
-//! The Rollout (`rollout_types.go`): metadata, spec, the canary and blue-green strategies and
+//! The Rollout (`v1alpha1/types.go`): metadata, spec, the canary and blue-green strategies and
 //! their steps, validated and with defaults applied.
 
 use std::collections::BTreeMap;

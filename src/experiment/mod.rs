@@ -297,7 +297,10 @@ pub fn build_spec(
         .collect();
     ExperimentSpec {
         templates,
-        duration: step.duration.as_ref().map(|d| d.duration),
+        duration: step
+            .duration
+            .as_ref()
+            .map(|d| SimDuration::from_millis(d.millis)),
         progress_deadline_seconds: src.progress_deadline_seconds,
         scale_down_delay_seconds: DEFAULT_SCALE_DOWN_DELAY_SECONDS,
         analyses,

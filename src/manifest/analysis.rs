@@ -15,16 +15,43 @@ use crate::api::analysis::{
     RolloutAnalysis, Secret, TemplateRef, ValueFrom,
 };
 use crate::api::raw;
-use crate::input::{DiagKind, FieldPath};
+use crate::input::yaml::Pos;
+use crate::input::{DiagKind, Diagnostic, FieldPath};
 
 use super::report::Report;
 impl Report<'_> {
     /// The origin of the field at `path` of the document being read.
     pub fn origin(&self, path: &FieldPath) -> Origin {
+        let pos = self.root.locate(path);
         Origin {
             file: self.file.to_string(),
-            pos: Some(self.root.locate(path)),
-            path: path.clone(),
+            line_col: Some((pos.line, pos.col)),
+            path: path.to_string(),
+        }
+    }
+}
+
+// Diagnostics at an origin are made here, beside where origins are recorded: the API types
+// hold only the place, and know nothing of the input's diagnostics.
+impl Origin {
+    /// The position of the object's field, as diagnostics hold it.
+    pub fn position(&self) -> Option<Pos> {
+        self.line_col.map(|(line, col)| Pos { line, col })
+    }
+
+    /// An error of `kind` pointing at where the object was written.
+    pub fn error(&self, kind: DiagKind, msg: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            path: self.path.clone(),
+            ..Diagnostic::error(&self.file, self.position(), &FieldPath::root(), kind, msg)
+        }
+    }
+
+    /// A note pointing at where the object was written.
+    pub fn note(&self, msg: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            path: self.path.clone(),
+            ..Diagnostic::note(&self.file, self.position(), &FieldPath::root(), msg)
         }
     }
 }

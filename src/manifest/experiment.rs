@@ -241,7 +241,10 @@ fn convert_duration(
         }
     };
     match parse_strict_duration(&text) {
-        Ok(duration) => Some(ExperimentDuration { duration, text }),
+        Ok(duration) => Some(ExperimentDuration {
+            millis: duration.as_millis(),
+            text,
+        }),
         Err(_) => {
             report.error(
                 p,
@@ -328,7 +331,7 @@ spec:
         assert_eq!(e.templates.len(), 2);
         assert_eq!(e.templates[1].replicas, 2);
         assert_eq!(e.templates[0].replicas, 1);
-        assert_eq!(e.duration.as_ref().unwrap().duration.whole_secs(), 300);
+        assert_eq!(e.duration.as_ref().unwrap().millis, 300_000);
         assert!(e.analyses[0].required_for_completion);
         assert_eq!(step.describe(), "experiment");
     }

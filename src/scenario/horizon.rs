@@ -56,7 +56,7 @@ fn step_bound(s: &Step, templates: &[AnalysisTemplate], auto_promote: SimDuratio
         ms = ms.saturating_add(analysis_bound(a, templates).as_millis());
     }
     if let Some(e) = &s.experiment {
-        ms = ms.saturating_add(e.duration.as_ref().map_or(0, |d| d.duration.as_millis()));
+        ms = ms.saturating_add(e.duration.as_ref().map_or(0, |d| d.millis));
         for a in &e.analyses {
             ms = ms.saturating_add(analysis_bound(&a.analysis, templates).as_millis());
         }

@@ -820,7 +820,7 @@ fn assume_metrics(
         };
         diags.push(crate::input::Diagnostic::note(
             &u.origin.file,
-            u.origin.pos,
+            u.origin.position(),
             &FieldPath::root(),
             format!(
                 "metric {} ({} provider): {how}; --metric {}=fail to try a failure",
