@@ -3,7 +3,7 @@
 //!
 //! An entry's `events.jsonl` fields are derived from its type (serde): the field names, their
 //! order and the fields left out are the attributes below, so that a new field cannot be
-//! forgotten by the log; the helpers they name are in [`ser`]. `output::jsonl` writes the lines.
+//! forgotten by the log; the helpers they name are in `ser`. `output::jsonl` writes the lines.
 
 use serde::Serialize;
 
