@@ -2,11 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
+use rollout_sim::diff::render;
 use rollout_sim::diff::{BlastError, Side, Threshold, blast};
 use rollout_sim::engine::parse_duration;
 use rollout_sim::input::Severity;
 use rollout_sim::input::source::{self, Source};
-use rollout_sim::output::diff as render;
 use rollout_sim::plan::{PlanError, PlanOptions, plan};
 use rollout_sim::scenario::{self, LoadOptions, Scenario};
 use rollout_sim::sweep;

@@ -1,7 +1,7 @@
 //! `rollout-sim plan FILE`: the plan of an update (docs/plan.md).
 
 use rollout_sim::engine::parse_duration;
-use rollout_sim::output::plan::{render_json, render_text};
+use rollout_sim::plan::render::{render_json, render_text};
 use rollout_sim::plan::{PlanError, PlanOptions, plan as make_plan};
 use rollout_sim::scenario::LoadOptions;
 
