@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 
 use crate::engine::SimTime;
 use crate::rollout::Phase;
+use crate::rollout::info::{RoleSources, replica_set_roles};
 
 use super::replay::{ExperimentState, PodPhase, RsState, RunState, State};
 
@@ -264,28 +265,22 @@ fn images(state: &State) -> Vec<(String, Vec<String>)> {
 }
 
 /// The info tags of a ReplicaSet of the rollout: `stable`, then `canary` or `active` /
-/// `preview`. An experiment's ReplicaSets have none.
+/// `preview` (`rollout::info::replica_set_roles`). An experiment's ReplicaSets have none.
 fn tags_of(rs: &RsState, state: &State) -> Vec<&'static str> {
-    let mut tags = Vec::new();
     let Some(ro) = &state.rollout else {
-        return tags;
+        return Vec::new();
     };
     if rs.experiment.is_some() {
-        return tags;
+        return Vec::new();
     }
-    if rs.hash == ro.stable_hash {
-        tags.push("stable");
-    }
-    if ro.blue_green {
-        if rs.hash == ro.active_hash {
-            tags.push("active");
-        } else if rs.hash == ro.preview_hash {
-            tags.push("preview");
-        }
-    } else if rs.hash == ro.current_hash && rs.hash != ro.stable_hash {
-        tags.push("canary");
-    }
-    tags
+    let src = RoleSources {
+        stable: &ro.stable_hash,
+        current: &ro.current_hash,
+        blue_green: ro.blue_green,
+        active: Some(ro.active_hash.as_str()),
+        preview: Some(ro.preview_hash.as_str()),
+    };
+    replica_set_roles(&rs.hash, &src).names().collect()
 }
 
 fn rs_row(rs: &RsState, state: &State) -> Row {

@@ -971,8 +971,8 @@ impl<'s> Live<'s> {
         match a {
             UserAction::Promote => sim.promote(false),
             UserAction::PromoteFull => sim.promote(true),
-            UserAction::Abort => sim.rollout.status.abort = true,
-            UserAction::Retry => sim.rollout.status.abort = false,
+            UserAction::Abort => sim.apply_patch(rollout::plugin::abort(), "abort"),
+            UserAction::Retry => sim.apply_patch(rollout::plugin::retry(), "retry"),
             UserAction::KillPod => {
                 let canary = PodTarget::Role {
                     role: "canary".into(),

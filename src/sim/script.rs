@@ -3,6 +3,7 @@
 //! expectations checked against the observed state.
 
 use crate::manifest::Step;
+use crate::rollout::plugin::{self, Undo, Verb};
 use crate::rollout::status::PauseReason;
 use crate::scenario::{Action, ScriptItem};
 
@@ -139,12 +140,8 @@ impl Simulation<'_> {
                 self.request_reconcile();
             }
             Action::Promote { full } => self.promote(*full),
-            Action::Abort => {
-                self.rollout.status.abort = true;
-            }
-            Action::Retry => {
-                self.rollout.status.abort = false;
-            }
+            Action::Abort => self.apply_patch(plugin::abort(), "abort"),
+            Action::Retry => self.apply_patch(plugin::retry(), "retry"),
             Action::Pause => {
                 let mut spec = self.rollout.spec.clone();
                 spec.paused = true;
@@ -161,7 +158,7 @@ impl Simulation<'_> {
                 self.update_spec(spec, format!("replicas {n}"));
             }
             Action::Restart { delay } => {
-                let at = (self.now + delay.unwrap_or_default()).truncate_to_second();
+                let at = plugin::restart_at(self.now, *delay);
                 let mut spec = self.rollout.spec.clone();
                 spec.restart_at = Some(at);
                 self.update_spec(spec, format!("restartAt {at}"));
@@ -198,93 +195,51 @@ impl Simulation<'_> {
         self.after_change();
     }
 
-    /// What an operator action does when there is nothing for it to act on (upstream
-    /// `pkg/kubectl-argo-rollouts/cmd/*`: the plugin patches and reports success; the
-    /// controller then ignores or clears the patch). `None` when the action has an effect.
+    /// What an operator action amounts to when there is nothing for it to act on
+    /// (`rollout::plugin::no_effect_note`). `None` when the action has an effect.
     pub(super) fn no_effect_note(&self, action: &Action) -> Option<String> {
-        let ro = &self.rollout;
-        let st = &ro.status;
-        let name = &ro.name;
-        let no_update = !st.stable_rs.is_empty() && st.stable_rs == st.current_pod_hash;
-        match action {
-            Action::Promote { full: false } => {
-                let steps = ro
-                    .spec
-                    .canary()
-                    .map_or(0, |c| u32::try_from(c.steps.len()).unwrap_or(u32::MAX));
-                let step_left = st.current_step_index.is_some_and(|i| i < steps);
-                let what = if steps > 0 {
-                    "is not paused and has no step left"
-                } else {
-                    "is not paused"
-                };
-                (!ro.spec.paused && st.pause_conditions.is_empty() && !step_left).then(|| {
-                    format!(
-                        "nothing to promote: rollout '{name}' {what} (the plugin prints \
-                         \"rollout '{name}' promoted\" and nothing changes)"
-                    )
-                })
-            }
-            Action::Promote { full: true } => (!ro.spec.paused && no_update).then(|| {
-                format!(
-                    "nothing to promote: rollout '{name}' has no update in progress (the \
-                     plugin prints \"rollout '{name}' fully promoted\" and nothing changes)"
-                )
-            }),
-            Action::Abort if st.abort => Some(format!("rollout '{name}' is already aborted")),
-            Action::Abort if no_update => Some(format!(
-                "nothing to abort: rollout '{name}' has no update in progress; the controller \
-                 clears the abort at once and the rollout stays as it is"
-            )),
-            Action::Retry if !st.abort => Some(format!(
-                "nothing to retry: rollout '{name}' is not aborted (the plugin prints \
-                 \"rollout '{name}' retried\" and nothing changes)"
-            )),
-            Action::Pause if ro.spec.paused => Some(format!("rollout '{name}' is already paused")),
-            Action::Resume if !ro.spec.paused => Some(format!(
-                "rollout '{name}' is not paused by spec.paused; pause steps and other pause \
-                 conditions stay (promote clears them)"
-            )),
-            _ => None,
-        }
+        let verb = match action {
+            Action::Promote { full: false } => Verb::Promote,
+            Action::Promote { full: true } => Verb::PromoteFull,
+            Action::Abort => Verb::Abort,
+            Action::Retry => Verb::Retry,
+            Action::Pause => Verb::Pause,
+            Action::Resume => Verb::Resume,
+            _ => return None,
+        };
+        plugin::no_effect_note(&self.rollout, verb)
     }
 
-    /// `kubectl argo rollouts undo`: the template of the ReplicaSet with that revision (by
-    /// default the second-highest one) becomes the spec's template.
+    /// `kubectl argo rollouts undo` (`rollout::plugin::undo`) over the rollout's ReplicaSets.
     fn undo(&mut self, to_revision: Option<u64>, line: u32, action: &Action) {
-        let mut revisions: Vec<(u64, crate::cluster::RsId)> = self
+        let history: Vec<(u64, &crate::manifest::PodTemplate)> = self
             .cluster
             .rollout_replica_sets()
-            .map(|rs| (rs.revision, rs.id))
+            .map(|rs| (rs.revision, &rs.template))
             .collect();
-        revisions.sort();
-        let target = match to_revision {
-            Some(r) => revisions.iter().find(|(rev, _)| *rev == r),
-            None => revisions.iter().rev().nth(1),
+        let template = match plugin::undo(&self.rollout, &history, to_revision) {
+            Err(why) => {
+                self.fail(line, "script", &action.describe(), why);
+                return;
+            }
+            Ok(Undo::AlreadyThere { revision }) => {
+                self.journal.push(
+                    self.now,
+                    EntryKind::ActionNote {
+                        line,
+                        note: format!(
+                            "skipped rollback (current template already matches revision \
+                             {revision})"
+                        ),
+                    },
+                );
+                return;
+            }
+            Ok(Undo::Rollback { revision, template }) => (revision, template.clone()),
         };
-        let Some(&(rev, id)) = target else {
-            // The plugin's own errors (upstream `cmd/undo/undo.go`, `rolloutRevision`).
-            let why = match to_revision {
-                Some(r) => format!("unable to find specified revision {r} in history"),
-                None => format!("no revision found for rollout \"{}\"", self.rollout.name),
-            };
-            self.fail(line, "script", &action.describe(), why);
-            return;
-        };
+        let (rev, template) = template;
         let mut spec = self.rollout.spec.clone();
-        spec.template = self.cluster.rs(id).template.clone();
-        if spec.template == self.rollout.spec.template {
-            self.journal.push(
-                self.now,
-                EntryKind::ActionNote {
-                    line,
-                    note: format!(
-                        "skipped rollback (current template already matches revision {rev})"
-                    ),
-                },
-            );
-            return;
-        }
+        spec.template = template;
         self.update_spec(spec, format!("template of revision {rev}"));
     }
 
@@ -302,49 +257,21 @@ impl Simulation<'_> {
         );
     }
 
-    /// `kubectl argo rollouts promote [--full]` (upstream `cmd/promote/promote.go`).
+    /// `kubectl argo rollouts promote [--full]`: the patch `rollout::plugin::promote` builds.
     pub(super) fn promote(&mut self, full: bool) {
-        if self.rollout.spec.paused {
+        let patch = plugin::promote(&self.rollout, full);
+        self.apply_patch(patch, "unpaused by promote");
+    }
+
+    /// Applies a plugin patch: its spec half as a spec edit (journaled as a new generation,
+    /// `change` saying why), then its status half.
+    pub(super) fn apply_patch(&mut self, patch: plugin::Patch, change: &str) {
+        if patch.unpause {
             let mut spec = self.rollout.spec.clone();
             spec.paused = false;
-            self.update_spec(spec, "unpaused by promote".into());
+            self.update_spec(spec, change.to_string());
         }
-        let st = &mut self.rollout.status;
-        if full {
-            if st.current_pod_hash != st.stable_rs {
-                st.promote_full = true;
-            }
-            return;
-        }
-        let steps = self
-            .rollout
-            .spec
-            .canary()
-            .map_or(0, |c| u32::try_from(c.steps.len()).unwrap_or(u32::MAX));
-        let inconclusive_step = st
-            .canary
-            .step_analysis
-            .as_ref()
-            .is_some_and(|r| r.phase == crate::analysis::run::AnalysisPhase::Inconclusive);
-        if inconclusive_step && !st.pause_conditions.is_empty() && st.controller_pause {
-            // An inconclusive analysis step: resume and skip the step.
-            st.pause_conditions.clear();
-            st.controller_pause = false;
-            let idx = st.current_step_index.unwrap_or(0);
-            st.current_step_index = Some((idx + 1).min(steps));
-            return;
-        }
-        if !st.pause_conditions.is_empty() {
-            // Clearing the pause conditions while controllerPause stays true is how the
-            // controller learns that a human resumed it.
-            st.pause_conditions.clear();
-            return;
-        }
-        // Not paused by the controller: promote skips the current step.
-        if steps > 0 {
-            let idx = st.current_step_index.unwrap_or(0);
-            st.current_step_index = Some((idx + 1).min(steps));
-        }
+        patch.apply_to_status(&mut self.rollout.status);
     }
 
     /// The default scenario's stand-in for a human: an indefinite pause (a `pause: {}` step,
