@@ -4,14 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::SimDuration;
+use crate::engine::{SimDuration, SimTime};
 use crate::rollout::info::{self, ReplicaSetRoles, RoleSources};
 use crate::rollout::{BudgetView, Phase, PodView, RsView, ServiceView};
 use crate::scenario::condition::{Observation, Reads, Replicas, RoleCounts, Roles, RouterWeights};
 
-use super::{EntryKind, RolloutSnapshot, Simulation};
+use super::World;
+use crate::sim::journal::{EntryKind, RolloutSnapshot};
 
-/// The traffic split `WeightChanged` records (see `Simulation::router_share`).
+/// The traffic split `WeightChanged` records (see `World::router_share`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct RouterShare {
     canary: u32,
@@ -58,7 +59,7 @@ impl ViewCache {
     }
 }
 
-impl Simulation<'_> {
+impl World<'_> {
     /// Brings `self.views` up to date with the cluster, for the next reconcile.
     pub(super) fn refresh_views(&mut self) {
         let same_sets = self.cluster.rollout_replica_sets().map(|rs| rs.id).eq(self
@@ -260,13 +261,13 @@ impl Simulation<'_> {
     }
 
     /// The rollout as `kubectl argo rollouts get rollout` would show it now.
-    pub(super) fn observe(&self) -> Observation {
-        self.observe_reading(Reads::ALL)
+    pub(in crate::sim) fn observe(&self, now: SimTime) -> Observation {
+        self.observe_reading(now, Reads::ALL)
     }
 
     /// The observation with only the costly parts in `reads` gathered (the others are left
     /// empty): what a `wait` needs, or (with nothing) what the journal records after a change.
-    pub(super) fn observe_reading(&self, reads: Reads) -> Observation {
+    pub(in crate::sim) fn observe_reading(&self, now: SimTime, reads: Reads) -> Observation {
         let st = &self.rollout.status;
         let (phase, message) = info::phase(&self.rollout);
         let set_weight = info::set_weight(&self.rollout);
@@ -374,13 +375,16 @@ impl Simulation<'_> {
             } else {
                 Default::default()
             },
-            elapsed: SimDuration(self.now.as_millis()),
+            elapsed: SimDuration(now.as_millis()),
         }
     }
 
-    /// Records phase, step, weight, promotion and abort changes in the journal.
-    pub(super) fn journal_observed_changes(&mut self, obs: &Observation) {
-        let now = self.now;
+    /// Records phase, step, weight, promotion and abort changes in the journal; notes when the
+    /// rollout is first Healthy (the application goes live).
+    pub(in crate::sim) fn journal_observed_changes(&mut self, now: SimTime, obs: &Observation) {
+        if obs.phase == Phase::Healthy {
+            self.became_healthy = true;
+        }
         // Compared before anything is copied: most changes leave phase, step and status as
         // they were, and this runs after every change.
         let same_phase = self
