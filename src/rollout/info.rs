@@ -88,6 +88,51 @@ pub fn actual_weight(ro: &RolloutObject, set_weight: u32, canary_available: u32)
     canary_available * c.max_weight() / st.available_replicas
 }
 
+/// The `Step:` line of a canary (`NewRolloutInfo`): `INDEX/COUNT` when the status has an
+/// index and the rollout has steps, else empty.
+pub fn step_shown(index: Option<u32>, steps: u32) -> String {
+    match index {
+        Some(i) if steps > 0 => format!("{i}/{steps}"),
+        _ => String::new(),
+    }
+}
+
+/// The status `get` shows for a ReplicaSet (`getReplicaSetHealth`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplicaSetHealth {
+    /// Fewer pods available than `spec.replicas`.
+    Progressing,
+    /// Scaled to zero.
+    ScaledDown,
+    /// Every wanted pod available.
+    Healthy,
+}
+
+impl ReplicaSetHealth {
+    /// As `get` prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReplicaSetHealth::Progressing => "Progressing",
+            ReplicaSetHealth::ScaledDown => "ScaledDown",
+            ReplicaSetHealth::Healthy => "Healthy",
+        }
+    }
+}
+
+/// `getReplicaSetHealth` for a ReplicaSet whose spec asks for `spec` pods, `available` of
+/// them available. (Upstream also shows `ReplicaFailure` from a ReplicaSet condition the
+/// simulated ReplicaSets never have, and `Progressing` while a ReplicaSet's generation is
+/// not yet observed, which the simulated ReplicaSet controller never lets show.)
+pub fn replica_set_health(spec: i32, available: u32) -> ReplicaSetHealth {
+    if i64::from(available) < i64::from(spec) {
+        ReplicaSetHealth::Progressing
+    } else if spec == 0 {
+        ReplicaSetHealth::ScaledDown
+    } else {
+        ReplicaSetHealth::Healthy
+    }
+}
+
 /// The tags `get` puts on a ReplicaSet of the rollout (`GetReplicaSetInfo`), in the order
 /// they are shown.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -416,6 +461,57 @@ mod tests {
             assert_eq!(actual_weight(&ro, set, canary_available), want, "{rule}");
         }
         assert_eq!(actual_weight(&blue_green(), 100, 0), 100, "blue-green");
+    }
+
+    #[test]
+    fn step_line_follows_new_rollout_info() {
+        // (index, step count, want, rule)
+        let rows = [
+            (Some(1), 4, "1/4", "CurrentStepIndex/len(steps)"),
+            (Some(4), 4, "4/4", "past the last step: still shown"),
+            (None, 4, "", "no index: empty"),
+            (Some(0), 0, "", "no steps: empty"),
+        ];
+        for (index, steps, want, rule) in rows {
+            assert_eq!(step_shown(index, steps), want, "{rule}");
+        }
+    }
+
+    #[test]
+    fn replica_set_status_follows_get_replica_set_health() {
+        // (spec.replicas, available, want, rule)
+        let rows = [
+            (
+                3,
+                1,
+                ReplicaSetHealth::Progressing,
+                "AvailableReplicas < spec.replicas",
+            ),
+            (3, 3, ReplicaSetHealth::Healthy, "all available"),
+            (
+                3,
+                4,
+                ReplicaSetHealth::Healthy,
+                "more available than wanted (scaling down)",
+            ),
+            (
+                0,
+                2,
+                ReplicaSetHealth::ScaledDown,
+                "spec 0: ScaledDown, pods still going",
+            ),
+            (0, 0, ReplicaSetHealth::ScaledDown, "spec 0, none left"),
+            (
+                -1,
+                0,
+                ReplicaSetHealth::Healthy,
+                "a negative spec is never waited for",
+            ),
+        ];
+        for (spec, available, want, rule) in rows {
+            assert_eq!(replica_set_health(spec, available), want, "{rule}");
+        }
+        assert_eq!(ReplicaSetHealth::ScaledDown.as_str(), "ScaledDown");
     }
 
     #[test]
