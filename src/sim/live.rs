@@ -147,3 +147,65 @@ impl<'s> Live<'s> {
         self.sim.driver.next_due()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::engine::SimDuration;
+    use crate::sim::journal::Entry;
+
+    /// A run's journal without what only the end of a run writes (the final expectation and
+    /// the summary): the events both ways of stepping share.
+    fn stepped_entries(journal: &Journal) -> Vec<&Entry> {
+        let mut entries: Vec<&Entry> = journal.iter().collect();
+        while let Some(e) = entries.last() {
+            let end_only = match &e.kind {
+                EntryKind::RunFinished { .. } => true,
+                EntryKind::ExpectationChecked { check, .. } => check == "final expect",
+                _ => false,
+            };
+            if !end_only {
+                break;
+            }
+            entries.pop();
+        }
+        entries
+    }
+
+    #[test]
+    fn live_steps_through_the_same_events_as_a_run() {
+        // Both go through `step_until`: stepped a second at a time up to where the run ended,
+        // the interactive mode has recorded everything the run did, in the same order (it may
+        // have gone on at the last instant, where the run stopped with its script done).
+        for name in [
+            "canary-basic-timeline",
+            "canary-traffic-routed-timeline",
+            "analysis-bad-canary-aborted",
+            "bluegreen-manual-promotion",
+            "experiment-baseline-vs-canary",
+            "node-failure-whole-cluster",
+        ] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("scenarios")
+                .join(format!("{name}.yaml"));
+            let sc = crate::scenario::load(&path).expect("a bundled scenario loads");
+            let run = super::super::run(&sc);
+            assert!(run.passed(), "{name}: {:?}", run.failures);
+            let mut live = Live::new(&sc, sc.seed);
+            while live.now() < run.end {
+                let next = (live.now() + SimDuration::from_secs(1)).min(run.end);
+                live.advance_to(next);
+            }
+            let ran = stepped_entries(&run.journal);
+            assert!(
+                ran.len() > 20,
+                "{name}: the run recorded {} entries",
+                ran.len()
+            );
+            let lived: Vec<&Entry> = live.journal().iter().take(ran.len()).collect();
+            assert_eq!(lived, ran, "{name}");
+        }
+    }
+}
