@@ -4,10 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use super::replicas::AbortDelay;
 use super::{RolloutObject, RolloutStatus};
-use crate::manifest::{
-    BlueGreen, Canary, PodTemplate, RolloutSpec, Step, Strategy, TrafficRouting,
+use crate::api::{
+    AbortDelay, BlueGreen, Canary, PodTemplate, RolloutSpec, Step, Strategy, TrafficRouting,
 };
 
 fn object(strategy: Strategy, step: Option<u32>) -> RolloutObject {

@@ -215,8 +215,8 @@ mod tests {
     use super::super::fixtures::{blue_green, canary, routed};
     use super::super::status::{PauseCondition, PauseReason, TrafficWeights, WeightDestination};
     use super::*;
+    use crate::api::Step;
     use crate::engine::SimTime;
-    use crate::manifest::Step;
 
     fn weights(canary: i32) -> TrafficWeights {
         let dest = |weight: i32, hash: &str| WeightDestination {

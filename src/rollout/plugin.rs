@@ -10,8 +10,8 @@
 use super::RolloutObject;
 use super::status::RolloutStatus;
 use crate::analysis::run::AnalysisPhase;
+use crate::api::PodTemplate;
 use crate::engine::{SimDuration, SimTime};
-use crate::manifest::PodTemplate;
 
 /// What a verb writes to the Rollout, as the merge patches of the plugin do. The spec half
 /// (`unpause`) changes the generation; the rest goes to the status subresource.
@@ -243,7 +243,7 @@ mod tests {
     use super::super::fixtures::{blue_green, canary};
     use super::super::status::{PauseCondition, PauseReason, RunRef};
     use super::*;
-    use crate::manifest::Step;
+    use crate::api::Step;
 
     fn paused_at_step() -> Vec<PauseCondition> {
         vec![PauseCondition {

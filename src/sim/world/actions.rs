@@ -3,8 +3,8 @@
 //! and the faults a script or the interactive mode injects. Spec edits bump the generation;
 //! the plugin's status patches do not.
 
+use crate::api::Step;
 use crate::engine::SimDuration;
-use crate::manifest::Step;
 use crate::rollout::plugin::{self, Undo, Verb};
 use crate::rollout::status::PauseReason;
 use crate::scenario::{Action, PodTarget};
@@ -155,7 +155,7 @@ impl World<'_> {
 
     /// `kubectl argo rollouts undo` (`rollout::plugin::undo`) over the rollout's ReplicaSets.
     fn undo(&mut self, d: &mut Driver, to_revision: Option<u64>, line: u32) -> Performed {
-        let history: Vec<(u64, &crate::manifest::PodTemplate)> = self
+        let history: Vec<(u64, &crate::api::PodTemplate)> = self
             .cluster
             .rollout_replica_sets()
             .map(|rs| (rs.revision, &rs.template))
@@ -184,7 +184,7 @@ impl World<'_> {
     }
 
     /// A spec edit: a new generation when anything changed.
-    fn update_spec(&mut self, d: &Driver, spec: crate::manifest::RolloutSpec, change: String) {
+    fn update_spec(&mut self, d: &Driver, spec: crate::api::RolloutSpec, change: String) {
         if !self.rollout.set_spec(spec) {
             return;
         }

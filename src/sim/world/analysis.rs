@@ -13,9 +13,9 @@ use crate::analysis::expr::Value;
 use crate::analysis::metric::Metric;
 use crate::analysis::run::{AnalysisPhase, AnalysisRun, Measurement, RunKind, RunStatus};
 use crate::analysis::spec::{self, ArgSources};
+use crate::api::analysis::{Provider as ProviderKind, RolloutAnalysis};
 use crate::engine::SimDuration;
 use crate::engine::{SimTime, Stream};
-use crate::manifest::analysis::{Provider as ProviderKind, RolloutAnalysis};
 use crate::rollout::RunView;
 use crate::scenario::metrics::{DEFAULT_JOB_DURATION, MetricModel};
 use crate::traffic::Traffic;
@@ -25,7 +25,7 @@ use crate::sim::driver::{Driver, Ev};
 use crate::sim::journal::EntryKind;
 
 /// The rollout's analysis a run of `kind` is built from.
-fn analysis_of(spec: &crate::manifest::RolloutSpec, kind: RunKind) -> Option<&RolloutAnalysis> {
+fn analysis_of(spec: &crate::api::RolloutSpec, kind: RunKind) -> Option<&RolloutAnalysis> {
     match kind {
         RunKind::Step(i) => spec.canary()?.steps.get(i as usize)?.analysis.as_ref(),
         RunKind::Background => spec.canary()?.analysis.as_ref().map(|b| &b.analysis),

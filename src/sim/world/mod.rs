@@ -85,10 +85,10 @@ pub(super) struct World<'s> {
     pods_created: u64,
     reconciles: u64,
     /// The PodDisruptionBudgets of the manifests.
-    budgets: Vec<crate::manifest::DisruptionBudget>,
+    budgets: Vec<crate::api::DisruptionBudget>,
     /// AnalysisTemplates (re-applied files may change them) and Secrets.
-    templates: Vec<crate::manifest::analysis::AnalysisTemplate>,
-    secrets: Vec<crate::manifest::analysis::Secret>,
+    templates: Vec<crate::api::analysis::AnalysisTemplate>,
+    secrets: Vec<crate::api::analysis::Secret>,
     /// Every AnalysisRun the rollout created, in creation order.
     runs: Vec<crate::analysis::run::AnalysisRun>,
     /// The traffic model, when the scenario has one.
@@ -190,7 +190,7 @@ impl<'s> World<'s> {
         d.request_reconcile();
     }
 
-    fn upsert_service(&mut self, svc: &crate::manifest::Service) {
+    fn upsert_service(&mut self, svc: &crate::api::Service) {
         let entry = self
             .cluster
             .services
