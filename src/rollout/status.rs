@@ -560,21 +560,3 @@ fn bg_unpromoted_message(spec: &RolloutSpec, status: &RolloutStatus) -> String {
         "waiting for post-promotion verification to complete".to_string()
     }
 }
-
-/// `GetRolloutPhase`: what `kubectl argo rollouts` shows, which also accounts for a spec the
-/// controller has not observed yet and for a resume it has not reacted to yet.
-pub fn observed_phase(generation: u64, status: &RolloutStatus) -> (Phase, String) {
-    if status.observed_generation != generation {
-        return (
-            Phase::Progressing,
-            "waiting for rollout spec update to be observed".to_string(),
-        );
-    }
-    if status.controller_pause && status.pause_conditions.is_empty() {
-        return (
-            Phase::Progressing,
-            "waiting for rollout to unpause".to_string(),
-        );
-    }
-    (status.phase, status.message.clone())
-}
