@@ -2,10 +2,10 @@
 //! validated as Argo's `ValidateMetric` does (`utils/analysis/helpers.go`), its conditions
 //! compiled once.
 
+use crate::api::IntOrString;
+use crate::api::analysis::Provider;
+use crate::api::raw;
 use crate::engine::{SimDuration, parse_strict_duration};
-use crate::manifest::IntOrString;
-use crate::manifest::analysis::Provider;
-use crate::manifest::raw;
 
 use super::expr::Program;
 
@@ -184,7 +184,7 @@ const PLACEHOLDER_VALUE: &str = "dummy-value";
 /// `{{args.*}}` placeholders resolved first with the arguments' values, or `dummy-value` for
 /// an argument without one (a count that reads `dummy-value` is 0). A metric whose
 /// placeholders do not resolve is not judged here: the run reports it.
-pub fn runs_indefinitely(m: &raw::Metric, args: &[crate::manifest::analysis::Argument]) -> bool {
+pub fn runs_indefinitely(m: &raw::Metric, args: &[crate::api::analysis::Argument]) -> bool {
     let values: Vec<super::run::ArgValue> = args
         .iter()
         .map(|a| super::run::ArgValue {
@@ -342,7 +342,7 @@ mod tests {
 
     #[test]
     fn indefinite_metrics_are_judged_with_their_placeholders_resolved() {
-        use crate::manifest::analysis::Argument;
+        use crate::api::analysis::Argument;
         let arg = |name: &str, value: Option<&str>| Argument {
             name: name.into(),
             value: value.map(str::to_string),

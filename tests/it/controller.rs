@@ -5,12 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use rollout_sim::engine::{SimDuration, SimTime};
-use rollout_sim::manifest::analysis::{AnalysisTemplate, RolloutAnalysis, TemplateRef};
-use rollout_sim::manifest::{
+use rollout_sim::api::analysis::{AnalysisTemplate, RolloutAnalysis, TemplateRef};
+use rollout_sim::api::{
     Canary, PauseDuration, PodTemplate, RolloutSpec, Step, Strategy, TrafficRouting,
 };
-use rollout_sim::rollout::replicas::AbortDelay;
+use rollout_sim::engine::{SimDuration, SimTime};
 use rollout_sim::rollout::status::{
     ConditionType, PauseCondition, PauseReason, RolloutStatus, TrafficWeights, WeightDestination,
     reason,
@@ -25,18 +24,7 @@ fn canary(steps: Vec<Step>) -> Canary {
     Canary {
         steps,
         steps_hash: "steps".into(),
-        max_surge: None,
-        max_unavailable: None,
-        canary_service: None,
-        stable_service: None,
-        traffic_routing: None,
-        dynamic_stable_scale: false,
-        scale_down_delay_seconds: None,
-        scale_down_delay_revision_limit: None,
-        abort_scale_down_delay: AbortDelay::Unset,
-        min_pods_per_replica_set: None,
-        replica_progress_threshold: None,
-        analysis: None,
+        ..Canary::default()
     }
 }
 
