@@ -18,12 +18,6 @@ mod actions;
 mod analysis;
 mod apply;
 mod experiment;
-#[allow(
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 mod faults;
 #[allow(
     clippy::cast_possible_truncation,
