@@ -19,12 +19,6 @@ mod analysis;
 mod apply;
 mod experiment;
 mod faults;
-#[allow(
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 mod observe;
 mod traffic;
 
