@@ -127,7 +127,10 @@ impl BlueGreen {
 }
 
 /// The canary strategy: the new version gets a growing share of pods (or traffic) step by step.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `Default` is a canary of no steps and no router, every option unset: what the shared
+/// sub-steps of the controller see for a blue-green rollout, and a base for tests.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Canary {
     /// `steps`, in order (`status.currentStepIndex` points into them).
     pub steps: Vec<Step>,
