@@ -18,7 +18,10 @@ pub(crate) mod ser;
 /// One entry of the journal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
+    /// The virtual time it happened at; entries are in the order they happened, so `t` never
+    /// decreases along the journal.
     pub t: SimTime,
+    /// What happened.
     pub kind: EntryKind,
 }
 
@@ -26,23 +29,40 @@ pub struct Entry {
 /// of it changes (the `get` tree and the charts replay these).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RolloutSnapshot {
+    /// The phase the plugin shows (`Status:`), from Argo's phase rules.
     pub phase: Phase,
+    /// The message shown beside the phase (empty when there is none).
     pub message: String,
+    /// `status.currentStepIndex` (`None` before the controller has set it, and for blue-green).
     pub step: Option<u32>,
+    /// How many canary steps the spec has (0 for blue-green): the `Step: i/n` denominator.
     pub steps: u32,
+    /// The plugin's `SetWeight`, in percent.
     pub set_weight: u32,
+    /// The plugin's `ActualWeight`, in percent.
     pub actual_weight: u32,
+    /// `spec.replicas` (1 when unset): the `Desired` column.
     pub desired: u32,
+    /// `status.replicas`, pods of every ReplicaSet of the rollout: the `Current` column.
     pub current: u32,
+    /// `status.updatedReplicas`, pods of the newest ReplicaSet: the `Updated` column.
     pub updated: u32,
+    /// `status.readyReplicas`: the `Ready` column.
     pub ready: u32,
+    /// `status.availableReplicas`, Ready for at least `minReadySeconds`: the `Available`
+    /// column.
     pub available: u32,
-    /// Pod-template hashes: `status.stableRS`, `status.currentPodHash`, and the selectors of
-    /// the active and preview Services (blue-green).
+    /// `status.stableRS`: the stable ReplicaSet's pod-template hash (empty before the first
+    /// one is stable).
     pub stable_hash: String,
+    /// `status.currentPodHash`: the pod-template hash of the spec's current template.
     pub current_hash: String,
+    /// The hash the active Service selects (blue-green; empty when it selects none).
     pub active_hash: String,
+    /// The hash the preview Service selects (blue-green; empty when it selects none).
     pub preview_hash: String,
+    /// The rollout uses the blue-green strategy (the tree then shows the Services' roles
+    /// rather than weights).
     pub blue_green: bool,
     /// `status.duration`: the timing of the current update attempt.
     pub duration: Option<crate::rollout::status::DurationStatus>,
@@ -60,79 +80,120 @@ pub enum EntryKind {
     /// manifest's pauses, or a key pressed in `watch`. Readers match on `verb`; `action` is the
     /// text the timeline and the event log show.
     ScriptAction {
+        /// The script line (1-based); 0 for an action the script did not write.
         line: u32,
+        /// The action as text, in the script's syntax (`setImage app:2`, `promote --full`).
         action: String,
+        /// What the action does (not logged: `action` says it).
         #[serde(skip)]
         verb: ActionVerb,
     },
     /// An operator action that had nothing to act on, or that `kubectl argo rollouts` refuses
     /// with an error: what the plugin says, and what the rollout does then.
     ActionNote {
+        /// The script line of the action (0 when the script did not write it).
         line: u32,
+        /// The plugin's answer, in its words.
         note: String,
     },
+    /// The Rollout object was created or its spec changed (a user edit).
     RolloutUpdated {
+        /// `metadata.generation` after the change (1 at creation).
         generation: u64,
+        /// What changed, in words (`created Rollout demo`, the edit made).
         change: String,
     },
+    /// A ReplicaSet was created: a new pod template of the rollout, or one of an experiment's
+    /// templates.
     ReplicaSetCreated {
+        /// `<rollout>-<pod-template-hash>`, or `<experiment>-<template>` for an experiment's.
         name: String,
+        /// The `rollout.argoproj.io/revision` annotation; 0 for an experiment's ReplicaSet.
         revision: u64,
+        /// The image its pods run.
         image: String,
     },
     /// A re-used ReplicaSet got a new revision number.
     ReplicaSetRevision {
+        /// The ReplicaSet.
         name: String,
+        /// Its new `rollout.argoproj.io/revision`.
         revision: u64,
     },
     /// The rollout's status changed (see `RolloutSnapshot`).
     RolloutStatus(Box<RolloutSnapshot>),
+    /// A ReplicaSet's `spec.replicas` changed.
     ReplicaSetScaled {
+        /// The ReplicaSet.
         name: String,
+        /// `spec.replicas` before.
         from: i32,
+        /// `spec.replicas` after.
         to: i32,
     },
+    /// A scaled-down ReplicaSet was deleted (beyond `revisionHistoryLimit`).
     ReplicaSetDeleted {
+        /// The ReplicaSet.
         name: String,
     },
+    /// A ReplicaSet's `scale-down-deadline` annotation was set or removed: when the
+    /// controller may scale it down after it stopped receiving traffic.
     ScaleDownDeadline {
+        /// The ReplicaSet.
         name: String,
+        /// The deadline; `None` when the annotation was removed.
         #[serde(serialize_with = "ser::opt_secs")]
         at: Option<SimTime>,
     },
+    /// A ReplicaSet created a pod.
     PodCreated {
+        /// The pod.
         name: String,
+        /// The ReplicaSet that owns it.
         replica_set: String,
     },
+    /// A started pod became Ready.
     PodReady {
+        /// The pod.
         name: String,
     },
     /// Ready for `minReadySeconds` (recorded only when that is above 0; otherwise Ready is
     /// Available).
     PodAvailable {
+        /// The pod.
         name: String,
     },
     /// A Ready pod stopped being Ready (its node was lost).
     PodNotReady {
+        /// The pod.
         name: String,
     },
+    /// A pod was deleted and started its graceful termination: it no longer counts, but
+    /// runs until the app's termination time has passed.
     PodTerminating {
+        /// The pod.
         name: String,
     },
+    /// A terminating pod is gone from the cluster.
     PodDeleted {
+        /// The pod.
         name: String,
     },
     /// A pod no node has room for (with the node model).
     PodPending {
+        /// The pod.
         name: String,
     },
     /// A pod bound to a node (with the node model).
     PodScheduled {
+        /// The pod.
         name: String,
+        /// The node it was bound to.
         node: String,
     },
     /// A node failed (`failNode`).
     NodeFailed {
+        /// The node.
         name: String,
     },
     /// The node controller noticed a failed node (its grace period ran out): the node's Ready
@@ -141,32 +202,46 @@ pub enum EntryKind {
     /// toleration of it runs out; `None` when the zone is disrupted (`not_ready` of `nodes`
     /// nodes not Ready) and the controller stops tainting.
     NodeUnreachable {
+        /// The node.
         name: String,
+        /// When its pods are evicted (`None`: not while the zone is disrupted).
         #[serde(serialize_with = "ser::opt_secs")]
         evict_at: Option<SimTime>,
+        /// Nodes of the cluster not Ready, this one included.
         not_ready: u32,
+        /// Nodes of the cluster.
         nodes: u32,
     },
     /// A pod evicted through the Eviction API (`by`: what asked for it).
     PodEvicted {
+        /// The pod.
         name: String,
+        /// What asked for the eviction: `evictPod`, `restart` or `node failure`.
         by: String,
     },
     /// An eviction a PodDisruptionBudget refused.
     PodEvictionRefused {
+        /// The pod that stays.
         name: String,
+        /// The PodDisruptionBudget that refused.
         budget: String,
     },
     /// The rollout reached a canary step (`status.currentStepIndex`). Readers match on `kind`;
     /// `step` is Argo's wording of it, which the timeline and the event log show.
     StepStarted {
+        /// The step's index in `spec.strategy.canary.steps` (0-based, as Argo counts).
         index: u32,
+        /// The step in Argo's words (`CanaryStepString`).
         step: String,
+        /// What kind of step it is.
         #[serde(skip)]
         kind: StepKind,
     },
+    /// The rollout finished a canary step and moved `status.currentStepIndex` past it.
     StepCompleted {
+        /// The step's index (0-based).
         index: u32,
+        /// The step in Argo's words (`CanaryStepString`).
         step: String,
     },
     /// The traffic split changed: what the router holds (`status.canary.weights`) with a
@@ -174,7 +249,9 @@ pub enum EntryKind {
     /// one. Weights are in units of `max_weight` (`maxTrafficWeight`, 100 unless set) and
     /// `canary + stable + experiment == max_weight`.
     WeightChanged {
+        /// The canary's share, in units of `max_weight`.
         canary: u32,
+        /// The stable's share, in units of `max_weight`.
         stable: u32,
         /// kubectl's SetWeight at that moment (`GetCurrentSetWeight`).
         set_weight: u32,
@@ -184,40 +261,62 @@ pub enum EntryKind {
         // most lines stay short.
         #[serde(skip_serializing_if = "ser::is_zero")]
         experiment: u32,
+        /// `maxTrafficWeight`: the total the weights add up to (100 unless set).
         #[serde(skip_serializing_if = "ser::is_full_weight")]
         max_weight: u32,
         /// Revision 1, the initial deploy: there is no canary; all traffic goes to the stable.
         #[serde(skip_serializing_if = "ser::is_false")]
         initial: bool,
     },
+    /// The controller pointed a Service's selector at a ReplicaSet (the
+    /// `rollouts-pod-template-hash` selector it manages).
     ServiceSwitched {
+        /// The Service.
         service: String,
+        /// The pod-template hash it selected before (`None`: no hash, so every pod of the
+        /// app).
         from: Option<String>,
+        /// The pod-template hash it selects now.
         to: String,
     },
     /// The phase or its message changed. Readers match on `degraded` (why a Degraded phase
     /// is so); `message` is for people.
     PhaseChanged {
+        /// The phase before.
         #[serde(serialize_with = "ser::phase")]
         from: Phase,
+        /// The phase now.
         #[serde(serialize_with = "ser::phase")]
         to: Phase,
+        /// The message that goes with the new phase (empty when there is none).
         message: String,
+        /// Why the new phase is Degraded (`None` in any other phase).
         #[serde(skip)]
         degraded: Option<DegradedReason>,
     },
+    /// A ReplicaSet became the stable one (`status.stableRS` changed): an update completed.
     Promoted {
+        /// The rollout's revision at that moment.
         revision: u64,
+        /// The new stable ReplicaSet.
         replica_set: String,
+        /// Why, as the `RolloutCompleted` event says it (empty without one).
         reason: String,
     },
+    /// The controller acted on an abort (the user's or an analysis's): traffic and pods go
+    /// back to the stable.
     Aborted {
+        /// The revision whose update was aborted.
         revision: u64,
+        /// The abort's message (the Progressing condition's).
         message: String,
     },
+    /// A Kubernetes Event the controller recorded on the Rollout.
     #[serde(rename = "Event")]
     KubeEvent {
+        /// The Event's reason, in Argo's words (`RolloutCompleted`, `RolloutAborted`).
         reason: String,
+        /// The Event's message, in Argo's words.
         message: String,
         /// Logged as Kubernetes' `type`: `Warning` or `Normal`.
         #[serde(rename = "type", serialize_with = "ser::event_type")]
@@ -225,86 +324,122 @@ pub enum EntryKind {
     },
     /// The rollout created an AnalysisRun.
     AnalysisRunCreated {
+        /// The AnalysisRun, named as Argo names it (`<rollout>-<hash>-<revision>`, then its kind).
         name: String,
         /// The rollout revision it analyses.
         revision: u64,
         /// `Step`, `Background`, `PrePromotion` or `PostPromotion`.
         #[serde(rename = "type")]
         kind: String,
+        /// The AnalysisTemplates it runs, in the order the rollout names them.
         templates: Vec<String>,
     },
     /// A measurement of a metric finished.
     Measurement {
+        /// The AnalysisRun it belongs to.
         run: String,
+        /// The metric's name in the template.
         metric: String,
+        /// The value as Argo prints it (`[0.97]`, `1`); empty for a job or an error.
         value: String,
+        /// The measurement's phase (`Successful`, `Failed`, `Inconclusive`, `Error`).
         phase: String,
+        /// Why the measurement errored; empty otherwise.
         message: String,
     },
     /// An AnalysisRun reached its final phase.
     AnalysisRunCompleted {
+        /// The AnalysisRun.
         name: String,
+        /// Its final phase (`Successful`, `Failed`, `Inconclusive`, `Error`).
         phase: String,
+        /// `status.message`: why, when it did not succeed.
         message: String,
     },
     /// The rollout asked a run to stop (`spec.terminate`).
     AnalysisRunTerminated {
+        /// The AnalysisRun.
         name: String,
     },
     /// The rollout created the Experiment of an experiment step.
     ExperimentCreated {
+        /// The Experiment, named as Argo names it (`<rollout>-<hash>-<revision>-<step>`).
         name: String,
         /// The step's index.
         step: u32,
+        /// The names of its templates (each one a ReplicaSet).
         templates: Vec<String>,
     },
     /// Every template of the experiment is available: its duration starts.
     ExperimentRunning {
+        /// The Experiment.
         name: String,
+        /// `spec.duration`; `None`: it runs until the rollout ends it.
         #[serde(serialize_with = "ser::opt_duration")]
         duration: Option<crate::engine::SimDuration>,
     },
     /// The experiment reached its final phase.
     ExperimentCompleted {
+        /// The Experiment.
         name: String,
+        /// Its final phase (`Successful`, `Failed`, `Inconclusive`, `Error`).
         phase: String,
+        /// `status.message`: why, when it did not succeed.
         message: String,
     },
     /// The rollout asked an experiment to stop (`spec.terminate`).
     ExperimentTerminated {
+        /// The Experiment.
         name: String,
     },
     /// A managed route was set on the traffic router (`route`: `header` or `mirror`).
     RouteSet {
+        /// The route's name (`spec.strategy.canary.trafficRouting.managedRoutes`).
         name: String,
+        /// `header` or `mirror`.
         route: String,
+        /// What the route matches, in words.
         detail: String,
     },
     /// A managed route was removed from the traffic router.
     RouteRemoved {
+        /// The route's name.
         name: String,
     },
     /// One traffic tick: requests and failed requests per version.
     Traffic {
+        /// Counts per version (pod-template hash).
         #[serde(serialize_with = "ser::ticks")]
         versions: Vec<crate::traffic::TickCounts>,
         /// Requests that found no ready pod behind any Service.
         unrouted: u64,
     },
+    /// A check of the scenario was made: a `wait` or `expect` that held, or any check that
+    /// failed.
     ExpectationChecked {
+        /// Whether it held.
         ok: bool,
+        /// What was checked: `wait`, `expect`, `script` (an action that could not be done) or
+        /// `invariant`.
         check: String,
+        /// The script line (0 for an invariant, which no line states).
         line: u32,
+        /// The condition in braces, and after a failure what was seen instead.
         detail: String,
     },
     /// The simulator itself failed: a budget of the run was exceeded and the run stopped.
     EngineFailed {
+        /// Which budget.
         #[serde(serialize_with = "ser::budget")]
         budget: super::budget::BudgetKind,
+        /// Its limit, in the budget's unit (reconciles, events, entries or bytes).
         limit: u64,
+        /// What was exceeded, in words.
         message: String,
     },
+    /// The run ended.
     RunFinished {
+        /// The rollout's state at the end, and the run's verdict.
         #[serde(rename = "status", serialize_with = "ser::summary")]
         summary: Summary,
     },
@@ -356,23 +491,39 @@ impl StepKind {
 /// for people: matching on it would break whenever its wording changed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActionVerb {
+    /// `wait <duration>`: let virtual time pass.
     Wait,
+    /// `wait until {...}`: wait for a condition (an `expect` reads as one).
     WaitUntil,
+    /// `setImage`: change the pod template's image, which starts an update.
     SetImage,
+    /// `apply`: replace the Rollout's spec with another manifest.
     Apply,
+    /// `promote`: the plugin's promote (skip the current pause or step).
     Promote,
+    /// `promote --full`: skip the remaining steps and analyses.
     PromoteFull,
     /// The simulator promoting an indefinite pause of a bare manifest (`--auto-promote`).
     AutoPromote,
+    /// `abort`: set `status.abort`, sending traffic and pods back to the stable.
     Abort,
+    /// `retry`: clear an abort so the update starts again.
     Retry,
+    /// `pause`: set `spec.paused`.
     Pause,
+    /// `resume`: clear `spec.paused`.
     Resume,
+    /// `scale`: change `spec.replicas`.
     Scale,
+    /// `restart`: set `spec.restartAt`, so the controller replaces the rollout's pods.
     Restart,
+    /// `undo`: roll the template back to an earlier revision's.
     Undo,
+    /// `deletePod`: delete a pod, as `kubectl delete pod`.
     DeletePod,
+    /// `evictPod`: evict a pod through the Eviction API (PodDisruptionBudgets apply).
     EvictPod,
+    /// `failNode`: a node stops reporting.
     FailNode,
     /// `watch`: make the canary fail a share of its requests.
     BadCanary,
@@ -478,31 +629,50 @@ impl EntryKind {
 /// The rollout's state when the run ended.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
+    /// No check failed and the simulator did not fail.
     pub passed: bool,
     /// The simulator itself failed (a budget exceeded): the rollout's outcome is unknown, so
     /// the run is an error, not a failed rollout.
     pub engine_failed: bool,
+    /// The scenario's timeout stopped the run.
     pub timed_out: bool,
+    /// How many checks failed.
     pub failures: usize,
+    /// The phase the plugin shows at the end.
     pub phase: Phase,
+    /// The message beside the phase (empty when there is none).
     pub message: String,
+    /// `status.currentStepIndex` at the end (`None` when unset, and for blue-green).
     pub step: Option<u32>,
+    /// How many canary steps the spec has (0 for blue-green).
     pub steps: u32,
+    /// The plugin's `SetWeight` at the end, in percent.
     pub set_weight: u32,
+    /// The plugin's `ActualWeight` at the end, in percent.
     pub actual_weight: u32,
+    /// The revision of the newest ReplicaSet.
     pub revision: u64,
+    /// The image of the stable ReplicaSet (`None`: none is stable).
     pub stable_image: Option<String>,
     /// The revision of the stable ReplicaSet.
     pub stable_revision: Option<u64>,
     /// The image of the newest ReplicaSet (revision `revision`).
     pub latest_image: Option<String>,
+    /// The image of the ReplicaSet in the canary role (`None`: none is).
     pub canary_image: Option<String>,
+    /// `spec.replicas` (1 when unset).
     pub desired: u32,
+    /// `status.replicas`: pods of every ReplicaSet of the rollout.
     pub current: u32,
+    /// `status.updatedReplicas`: pods of the newest ReplicaSet.
     pub updated: u32,
+    /// `status.readyReplicas`.
     pub ready: u32,
+    /// `status.availableReplicas`: Ready for at least `minReadySeconds`.
     pub available: u32,
+    /// Pods created over the run, by every ReplicaSet.
     pub pods_created: u64,
+    /// Reconciles of the rollout controller over the run.
     pub reconciles: u64,
     /// Requests and failed requests each version served over the run (with `traffic:`).
     pub traffic: Vec<VersionTraffic>,
@@ -513,34 +683,44 @@ pub struct Summary {
 /// What one version (ReplicaSet) served.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionTraffic {
+    /// The version's pod-template hash.
     pub hash: String,
+    /// The image its pods run.
     pub image: String,
+    /// Requests routed to it over the run.
     pub requests: u64,
+    /// Of those, how many failed.
     pub failed: u64,
-    /// Mirrored copies it served (their answers reached no user), and their failures.
+    /// Mirrored copies it served (their answers reached no user).
     pub mirrored: u64,
+    /// Of those, how many failed.
     pub mirrored_failed: u64,
 }
 
 /// The journal of one run.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Journal {
+    /// The entries in the order they happened.
     pub entries: Vec<Entry>,
 }
 
 impl Journal {
-    pub fn push(&mut self, t: SimTime, kind: EntryKind) {
+    // Only the simulation writes a journal: readers get it finished.
+    pub(crate) fn push(&mut self, t: SimTime, kind: EntryKind) {
         self.entries.push(Entry { t, kind });
     }
 
+    /// The entries in the order they happened.
     pub fn iter(&self) -> impl Iterator<Item = &Entry> {
         self.entries.iter()
     }
 
+    /// How many entries there are.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// Whether nothing was journaled.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

@@ -21,10 +21,6 @@
 pub mod budget;
 mod checks;
 mod driver;
-#[allow(
-    missing_docs,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod journal;
 mod live;
 mod operator;

@@ -234,7 +234,13 @@ impl World<'_> {
             d.request_reconcile();
         }
         if let Some(at) = out.next {
-            d.schedule(at.max(now), Ev::AnalysisReconcile(i as u32));
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "an index into `runs`, each run a heap object with its spec and \
+                          measurements: memory runs out long before 2^32 of them"
+            )]
+            let run_index = i as u32;
+            d.schedule(at.max(now), Ev::AnalysisReconcile(run_index));
         }
     }
 

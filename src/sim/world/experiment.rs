@@ -256,12 +256,14 @@ impl World<'_> {
                 Action::ScaleReplicaSet { name, from, to } => {
                     if let Some(id) = self.cluster.find_rs(&name) {
                         self.cluster.rs_mut(id).spec_replicas = to;
+                        // Template replica counts are capped at 1,000,000 by the manifest,
+                        // so the saturation never shows.
                         self.journal.push(
                             now,
                             EntryKind::ReplicaSetScaled {
                                 name,
-                                from: from as i32,
-                                to: to as i32,
+                                from: i32::try_from(from).unwrap_or(i32::MAX),
+                                to: i32::try_from(to).unwrap_or(i32::MAX),
                             },
                         );
                     }

@@ -69,11 +69,16 @@ impl World<'_> {
                 name: name.to_string(),
             },
         );
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "a node index: the scenario allows at most 10,000 nodes"
+        )]
+        let node = i as u32;
         d.schedule(
             d.now() + not_ready_after,
-            Ev::NodeLost(i as u32, d.now() + evict_after),
+            Ev::NodeLost(node, d.now() + evict_after),
         );
-        d.schedule(d.now() + evict_after, Ev::NodeEvict(i as u32));
+        d.schedule(d.now() + evict_after, Ev::NodeEvict(node));
     }
 
     fn pods_on(&self, node: u32) -> Vec<PodId> {
@@ -95,8 +100,10 @@ impl World<'_> {
         evict_at: crate::engine::SimTime,
     ) {
         self.cluster.nodes[node as usize].unreachable = true;
-        let nodes = self.cluster.nodes.len() as u32;
-        let not_ready = self.cluster.nodes.iter().filter(|n| n.unreachable).count() as u32;
+        // At most 10,000 nodes (scenario validation): the saturation never shows.
+        let nodes = u32::try_from(self.cluster.nodes.len()).unwrap_or(u32::MAX);
+        let not_ready = u32::try_from(self.cluster.nodes.iter().filter(|n| n.unreachable).count())
+            .unwrap_or(u32::MAX);
         let zone = zone_state(not_ready, nodes);
         if zone == ZoneState::FullDisruption {
             // "Entering master disruption mode": taints are removed, every eviction stops.
@@ -164,6 +171,10 @@ impl World<'_> {
                     .collect();
                 let mut chosen = Vec::new();
                 while chosen.len() < *count as usize && !pool.is_empty() {
+                    #[allow(
+                        clippy::cast_possible_truncation,
+                        reason = "a draw of at most `pool.len() - 1`, itself a usize"
+                    )]
                     let i = d
                         .rngs()
                         .uniform_u64(Stream::Faults, 0, pool.len() as u64 - 1)

@@ -178,7 +178,8 @@ impl World<'_> {
             .is_some_and(|t| t.names_a_router())
         {
             let w = st.canary.weights.as_ref()?;
-            let clamp = |v: i32| (v.max(0) as u32).min(max);
+            // A negative weight (never written by the controller) counts as none.
+            let clamp = |v: i32| u32::try_from(v).unwrap_or(0).min(max);
             return Some(RouterShare {
                 canary: clamp(w.canary.weight),
                 stable: clamp(w.stable.weight),
@@ -557,7 +558,7 @@ impl World<'_> {
                     .rollout
                     .spec
                     .canary()
-                    .map_or(0, |c| c.steps.len() as u32)
+                    .map_or(0, |c| u32::try_from(c.steps.len()).unwrap_or(u32::MAX))
             && last.set_weight == obs.set_weight
             && last.actual_weight == obs.actual_weight
             && last.desired == obs.replicas.desired
@@ -595,7 +596,7 @@ impl World<'_> {
                 .rollout
                 .spec
                 .canary()
-                .map_or(0, |c| c.steps.len() as u32),
+                .map_or(0, |c| u32::try_from(c.steps.len()).unwrap_or(u32::MAX)),
             set_weight: obs.set_weight,
             actual_weight: obs.actual_weight,
             desired: obs.replicas.desired,
@@ -616,14 +617,17 @@ impl World<'_> {
 
 /// The view of a ReplicaSet without its name and hash (left empty).
 fn rs_view_numbers(rs: &crate::cluster::ReplicaSet) -> RsView {
+    // The controller's int32 counts; replicas are capped at 1,000,000 by the manifest, so the
+    // saturation never shows.
+    let count = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
     RsView {
         name: String::new(),
         hash: String::new(),
         revision: rs.revision,
-        spec: rs.spec_replicas as i32,
-        status_replicas: rs.replicas as i32,
-        ready: rs.ready as i32,
-        available: rs.available as i32,
+        spec: count(rs.spec_replicas),
+        status_replicas: count(rs.replicas),
+        ready: count(rs.ready),
+        available: count(rs.available),
         created: rs.created,
         desired_annotation: rs.desired_annotation,
         scale_down_deadline: rs.scale_down_deadline,
