@@ -137,7 +137,8 @@ spec:
 
 /// The typed fields readers match on (why a phase is Degraded, what kind a step is) are not
 /// logged: the log's text says them. Over every bundled scenario, each must agree with that
-/// text, so that a reader matching on the type sees what a reader of the log sees.
+/// text, so that a reader matching on the type sees what a reader of the log sees; and each
+/// entry's `EntryKind::name` must be the `kind` its logged line carries.
 #[test]
 fn typed_reasons_and_step_kinds_agree_with_the_logged_text() {
     use rollout_sim::rollout::Phase;
@@ -156,6 +157,11 @@ fn typed_reasons_and_step_kinds_agree_with_the_logged_text() {
         };
         let result = rollout_sim::sim::run(&sc);
         for e in &result.journal.entries {
+            // `EntryKind::name` lists the kinds by hand beside the serde tag the log writes:
+            // a kind added to one and not the other would drift apart unseen.
+            let line = rollout_sim::output::jsonl::entry_line(e, chrono::DateTime::UNIX_EPOCH);
+            let logged: serde_json::Value = serde_json::from_str(&line).unwrap();
+            assert_eq!(logged["kind"], e.kind.name(), "{}: {line}", file.display());
             match &e.kind {
                 EntryKind::PhaseChanged {
                     to,
