@@ -139,30 +139,10 @@ pub fn value_from_int_or_percent(
         )]
         IntOrString::Int(i) => Ok(*i as i32),
         IntOrString::Str(s) => {
-            // Called several times per reconcile: the `%` signs are dropped without
-            // allocating when the value is short (any real percentage is).
-            let mut buf = [0u8; 32];
-            let mut len = 0;
-            let short = s.bytes().filter(|&b| b != b'%').all(|b| {
-                let fits = len < buf.len();
-                if fits {
-                    buf[len] = b;
-                    len += 1;
-                }
-                fits
-            });
-            let owned;
-            let digits = if short {
-                // Only whole ASCII `%` bytes were removed, so the rest is still UTF-8.
-                std::str::from_utf8(&buf[..len]).unwrap_or_default()
-            } else {
-                owned = s.replace('%', "");
-                &owned
+            let pct = match percent_digits(s) {
+                Some(pct) => pct,
+                None => percent_text(s)?,
             };
-            let pct: i64 = digits
-                .trim()
-                .parse()
-                .map_err(|_| FencepostError(s.clone()))?;
             let prod = pct * i64::from(total);
             let v = if round_up {
                 div_ceil(prod, 100)
@@ -177,6 +157,35 @@ pub fn value_from_int_or_percent(
             Ok(v as i32)
         }
     }
+}
+
+/// The common spelling of a percentage (`25%`, `25`): ASCII digits, `%` signs anywhere, at
+/// most 18 digits so the value cannot overflow. Read in place: this runs several times per
+/// reconcile. `None` sends anything else to [`percent_text`], which gives the same value for
+/// these spellings.
+fn percent_digits(s: &str) -> Option<i64> {
+    let mut value: i64 = 0;
+    let mut digits = 0;
+    for b in s.bytes() {
+        match b {
+            b'%' => {}
+            b'0'..=b'9' if digits < 18 => {
+                value = value * 10 + i64::from(b - b'0');
+                digits += 1;
+            }
+            _ => return None,
+        }
+    }
+    (digits > 0).then_some(value)
+}
+
+/// Kubernetes' reading of any other string: `%` signs removed, surrounding whitespace
+/// trimmed, then a signed integer.
+fn percent_text(s: &str) -> Result<i64, FencepostError> {
+    s.replace('%', "")
+        .trim()
+        .parse()
+        .map_err(|_| FencepostError(s.to_string()))
 }
 
 fn div_ceil(a: i64, b: i64) -> i64 {
@@ -200,9 +209,10 @@ pub fn resolve_fenceposts(
     Ok((surge, unavailable))
 }
 
-fn default_quarter() -> IntOrString {
-    IntOrString::Str("25%".to_string())
-}
+/// Argo's default maxSurge and maxUnavailable, 25%; one shared value, since the fenceposts
+/// are resolved several times per reconcile.
+static DEFAULT_QUARTER: std::sync::LazyLock<IntOrString> =
+    std::sync::LazyLock::new(|| IntOrString::Str("25%".to_string()));
 
 /// `MaxSurge` of a canary rollout (defaults applied: 25%).
 pub fn max_surge(
@@ -210,10 +220,10 @@ pub fn max_surge(
     max_unavailable: Option<&IntOrString>,
     replicas: i32,
 ) -> i32 {
-    let d = default_quarter();
+    let d = &*DEFAULT_QUARTER;
     resolve_fenceposts(
-        Some(max_surge.unwrap_or(&d)),
-        Some(max_unavailable.unwrap_or(&d)),
+        Some(max_surge.unwrap_or(d)),
+        Some(max_unavailable.unwrap_or(d)),
         replicas,
     )
     .map(|(s, _)| s)
@@ -229,10 +239,10 @@ pub fn max_unavailable(
     if replicas == 0 {
         return 0;
     }
-    let d = default_quarter();
+    let d = &*DEFAULT_QUARTER;
     let (_, u) = resolve_fenceposts(
-        Some(max_surge.unwrap_or(&d)),
-        Some(max_unavailable.unwrap_or(&d)),
+        Some(max_surge.unwrap_or(d)),
+        Some(max_unavailable.unwrap_or(d)),
         replicas,
     )
     .unwrap_or((0, 0));
@@ -245,8 +255,8 @@ pub fn max_unavailable_blue_green(max_unavailable: Option<&IntOrString>, replica
     if replicas == 0 {
         return 0;
     }
-    let d = default_quarter();
-    value_from_int_or_percent(max_unavailable.unwrap_or(&d), replicas, false)
+    let d = &*DEFAULT_QUARTER;
+    value_from_int_or_percent(max_unavailable.unwrap_or(d), replicas, false)
         .unwrap_or(0)
         .min(replicas)
 }
@@ -740,6 +750,43 @@ mod tests {
 
     fn pct(s: &str) -> IntOrString {
         IntOrString::Str(s.to_string())
+    }
+
+    #[test]
+    fn percent_fast_path_reads_as_kubernetes_does() {
+        // The in-place reading must give Kubernetes' value (remove `%`, trim, parse) for
+        // every spelling it accepts, and leave the others to the general reading.
+        for s in [
+            "25%",
+            "25",
+            "0",
+            "0%",
+            "100%",
+            "%5",
+            "1%%",
+            "007%",
+            "999999999999999999",
+        ] {
+            assert_eq!(percent_digits(s), percent_text(s).ok(), "{s:?}");
+        }
+        for s in [
+            " 25%",
+            "+5%",
+            "-5%",
+            "",
+            "%",
+            "2 5%",
+            "x%",
+            "9999999999999999999",
+        ] {
+            assert_eq!(percent_digits(s), None, "{s:?}");
+        }
+        assert_eq!(value_from_int_or_percent(&pct(" 25% "), 8, true), Ok(2));
+        assert_eq!(value_from_int_or_percent(&pct("-10%"), 10, false), Ok(-1));
+        assert_eq!(
+            value_from_int_or_percent(&pct("x%"), 10, false),
+            Err(FencepostError("x%".to_string()))
+        );
     }
 
     #[test]

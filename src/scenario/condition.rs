@@ -632,132 +632,140 @@ fn counts(out: &mut Sink, key: &str, want: &RoleCountsExpect, got: &RoleCounts) 
 }
 
 impl fmt::Display for Condition {
-    /// A compact rendering of the keys that are set, for timelines and messages.
+    /// A compact rendering of the keys that are set, for timelines and messages. Written
+    /// straight into the formatter: every passing `wait` and `expect` is journaled with it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut parts: Vec<String> = Vec::new();
+        let mut out = Parts { f, first: true };
         if let Some(p) = self.phase {
-            parts.push(format!("phase: {p}"));
+            out.part(format_args!("phase: {p}"))?;
         }
         if let Some(m) = &self.message {
-            parts.push(format!("message: {m:?}"));
+            out.part(format_args!("message: {m:?}"))?;
         }
-        let mut num = |k: &str, v: Option<String>| {
+        let numbers: [(&str, Option<&dyn fmt::Display>); 6] = [
+            ("step", self.step.as_ref().map(|v| v as &dyn fmt::Display)),
+            ("setWeight", self.set_weight.as_ref().map(|v| v as _)),
+            ("actualWeight", self.actual_weight.as_ref().map(|v| v as _)),
+            ("aborted", self.aborted.as_ref().map(|v| v as _)),
+            ("paused", self.paused.as_ref().map(|v| v as _)),
+            ("revision", self.revision.as_ref().map(|v| v as _)),
+        ];
+        for (k, v) in numbers {
             if let Some(v) = v {
-                parts.push(format!("{k}: {v}"));
+                out.part(format_args!("{k}: {v}"))?;
             }
-        };
-        num("step", self.step.map(|v| v.to_string()));
-        num("setWeight", self.set_weight.map(|v| v.to_string()));
-        num("actualWeight", self.actual_weight.map(|v| v.to_string()));
-        num("aborted", self.aborted.map(|v| v.to_string()));
-        num("paused", self.paused.map(|v| v.to_string()));
-        num("revision", self.revision.map(|v| v.to_string()));
-        num(
-            "completionStatus",
-            self.completion_status
-                .map(|c| c.map_or("none", CompletionStatus::as_str).to_string()),
-        );
+        }
+        if let Some(c) = self.completion_status {
+            let c = c.map_or("none", CompletionStatus::as_str);
+            out.part(format_args!("completionStatus: {c}"))?;
+        }
         if !self.duration.is_empty() {
-            num("duration", Some(format!("{:?}", self.duration)));
+            out.part(format_args!("duration: {:?}", self.duration))?;
         }
-        let images: Vec<String> = self
-            .images
-            .entries()
-            .iter()
-            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
-            .collect();
-        if !images.is_empty() {
-            parts.push(format!("images: {{{}}}", images.join(", ")));
-        }
-        let reps: Vec<String> = self
-            .replicas
-            .entries()
-            .iter()
-            .filter_map(|(k, v)| v.map(|v| format!("{k}: {v}")))
-            .collect();
-        if !reps.is_empty() {
-            parts.push(format!("replicas: {{{}}}", reps.join(", ")));
-        }
+        let images = self.images.entries().into_iter();
+        out.group(
+            "images",
+            images.filter_map(|(k, v)| v.as_ref().map(|v| (k, v))),
+        )?;
+        let count = |(k, v): (&'static str, &Option<u32>)| v.map(|v| (k, v));
+        out.group(
+            "replicas",
+            self.replicas.entries().into_iter().filter_map(count),
+        )?;
         for (key, c) in [("pods", &self.pods), ("readyPods", &self.ready_pods)] {
-            let mut v: Vec<String> = c
-                .roles
-                .entries()
-                .iter()
-                .filter_map(|(k, v)| v.map(|v| format!("{k}: {v}")))
-                .collect();
-            if let Some(t) = c.experiment {
-                v.push(format!("experiment: {t}"));
-            }
-            if let Some(t) = c.total {
-                v.push(format!("total: {t}"));
-            }
-            if !v.is_empty() {
-                parts.push(format!("{key}: {{{}}}", v.join(", ")));
-            }
+            let extra = [("experiment", &c.experiment), ("total", &c.total)];
+            let entries = c.roles.entries().into_iter().chain(extra);
+            out.group(key, entries.filter_map(count))?;
         }
-        let mut rs = Vec::new();
-        if let Some(t) = self.replica_sets_total {
-            rs.push(format!("total: {t}"));
-        }
-        if let Some(t) = self.replica_sets_scaled_up {
-            rs.push(format!("scaledUp: {t}"));
-        }
-        if !rs.is_empty() {
-            parts.push(format!("replicaSets: {{{}}}", rs.join(", ")));
-        }
-        if !self.analysis.is_empty() {
-            let a: Vec<String> = self
-                .analysis
-                .iter()
-                .map(|(k, v)| format!("{k}: {v}"))
-                .collect();
-            parts.push(format!("analysis: {{{}}}", a.join(", ")));
-        }
-        let w: Vec<String> = [
+        let sets = [
+            ("total", &self.replica_sets_total),
+            ("scaledUp", &self.replica_sets_scaled_up),
+        ];
+        out.group("replicaSets", sets.into_iter().filter_map(count))?;
+        out.group("analysis", self.analysis.iter())?;
+        let weights = [
             ("canary", self.weights.canary),
             ("stable", self.weights.stable),
             ("experiment", self.weights.experiment),
-        ]
-        .iter()
-        .filter_map(|(k, v)| v.map(|v| format!("{k}: {v}")))
-        .collect();
-        if !w.is_empty() {
-            parts.push(format!("weights: {{{}}}", w.join(", ")));
-        }
+        ];
+        out.group(
+            "weights",
+            weights.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))),
+        )?;
         if let Some(r) = &self.routes {
-            parts.push(format!("routes: [{}]", r.join(", ")));
+            out.sep()?;
+            out.f.write_str("routes: [")?;
+            for (i, route) in r.iter().enumerate() {
+                if i > 0 {
+                    out.f.write_str(", ")?;
+                }
+                out.f.write_str(route)?;
+            }
+            out.f.write_str("]")?;
         }
-        if !self.experiments.is_empty() {
-            let a: Vec<String> = self
-                .experiments
-                .iter()
-                .map(|(k, v)| format!("{k}: {v}"))
-                .collect();
-            parts.push(format!("experiment: {{{}}}", a.join(", ")));
-        }
+        out.group("experiment", self.experiments.iter())?;
         for (key, wanted) in [
             ("requests", &self.requests),
             ("failedRequests", &self.failed_requests),
             ("mirroredRequests", &self.mirrored_requests),
         ] {
-            if !wanted.is_empty() {
-                let r: Vec<String> = wanted
-                    .iter()
-                    .map(|(role, (min, max))| format!("{role}: {}", range_text(*min, *max)))
-                    .collect();
-                parts.push(format!("{key}: {{{}}}", r.join(", ")));
-            }
+            let ranges = wanted
+                .iter()
+                .map(|(role, (min, max))| (role, range_text(*min, *max)));
+            out.group(key, ranges)?;
         }
         if let Some(m) = self.elapsed_max {
-            parts.push(format!("elapsed.max: {m}"));
+            out.part(format_args!("elapsed.max: {m}"))?;
         }
         if let Some(m) = self.elapsed_min {
-            parts.push(format!("elapsed.min: {m}"));
+            out.part(format_args!("elapsed.min: {m}"))?;
         }
         if let Some(n) = &self.not {
-            parts.push(format!("not: {{{n}}}"));
+            out.part(format_args!("not: {{{n}}}"))?;
         }
-        f.write_str(&parts.join(", "))
+        Ok(())
+    }
+}
+
+/// The keys of a condition's rendering, separated by commas as they are written.
+struct Parts<'a, 'b> {
+    f: &'a mut fmt::Formatter<'b>,
+    first: bool,
+}
+
+impl Parts<'_, '_> {
+    /// The comma before every key but the first.
+    fn sep(&mut self) -> fmt::Result {
+        if !std::mem::take(&mut self.first) {
+            self.f.write_str(", ")?;
+        }
+        Ok(())
+    }
+
+    fn part(&mut self, text: fmt::Arguments<'_>) -> fmt::Result {
+        self.sep()?;
+        self.f.write_fmt(text)
+    }
+
+    /// `key: {a: 1, b: 2}`, or nothing when there is no entry.
+    fn group<K: fmt::Display, V: fmt::Display>(
+        &mut self,
+        key: &str,
+        entries: impl Iterator<Item = (K, V)>,
+    ) -> fmt::Result {
+        let mut entries = entries.peekable();
+        if entries.peek().is_none() {
+            return Ok(());
+        }
+        self.sep()?;
+        write!(self.f, "{key}: {{")?;
+        for (i, (k, v)) in entries.enumerate() {
+            if i > 0 {
+                self.f.write_str(", ")?;
+            }
+            write!(self.f, "{k}: {v}")?;
+        }
+        self.f.write_str("}")
     }
 }
 
