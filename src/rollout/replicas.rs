@@ -598,19 +598,26 @@ pub fn approximate_weighted_counts(
     let tied = |total: i64| (2 * total * w) % (2 * m) == m;
     let zero_allowed = weight == max_weight || weight == 0 || (replicas == 1 && max_surge == 0);
 
-    let mut options: Vec<(i64, i64)> = Vec::with_capacity(4);
+    // At most four candidates, kept on the stack: this runs several times per reconcile.
+    let mut candidates = [(0, 0); 4];
+    let mut len = 0;
+    let mut push = |option: (i64, i64)| {
+        candidates[len] = option;
+        len += 1;
+    };
     if ceil < r || zero_allowed {
-        options.push((ceil, r));
+        push((ceil, r));
     }
     if !tied(r) && (floor != 0 || zero_allowed) {
-        options.push((floor, r));
+        push((floor, r));
     }
     if max_surge > 0 {
-        options.push((ceil, r + 1));
+        push((ceil, r + 1));
         if !tied(r + 1) && (floor != 0 || zero_allowed) {
-            options.push((floor, r + 1));
+            push((floor, r + 1));
         }
     }
+    let options = &candidates[..len];
     let Some(&first) = options.first() else {
         return (0, replicas);
     };

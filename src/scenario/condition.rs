@@ -240,6 +240,9 @@ pub struct Reads {
     pub traffic: bool,
     /// Sum the mirrored requests the same way.
     pub mirrored: bool,
+    /// Copy the image of each role's ReplicaSet (a string per role, and checks run after
+    /// every change of the world).
+    pub images: bool,
 }
 
 impl Reads {
@@ -250,6 +253,7 @@ impl Reads {
         routes: true,
         traffic: true,
         mirrored: true,
+        images: true,
     };
 }
 
@@ -274,7 +278,8 @@ pub struct Observation {
     pub revision: u64,
     /// `status.duration`, when the controller has started timing an attempt.
     pub duration: Option<DurationStatus>,
-    /// The image each role's ReplicaSet runs (`None`: no ReplicaSet in that role).
+    /// The image each role's ReplicaSet runs (`None`: no ReplicaSet in that role; all
+    /// `None` unless [`Reads::images`]).
     pub images: Roles<Option<String>>,
     /// The rollout's replica counts.
     pub replicas: Replicas<u32>,
@@ -396,6 +401,7 @@ impl Condition {
             routes: self.routes.is_some() || not.routes,
             traffic: !self.requests.is_empty() || !self.failed_requests.is_empty() || not.traffic,
             mirrored: !self.mirrored_requests.is_empty() || not.mirrored,
+            images: self.images.entries().iter().any(|(_, v)| v.is_some()) || not.images,
         }
     }
 
@@ -906,8 +912,51 @@ mod tests {
         for c in &all {
             let m = c.mismatches(&o);
             assert_eq!(c.holds(&o), m.is_empty(), "{c}: {m:?}");
+            // The observation a `wait` is checked against leaves out what it does not read.
+            let r = c.reads();
+            let partial = Observation {
+                images: if r.images {
+                    o.images.clone()
+                } else {
+                    Roles::default()
+                },
+                analysis: if r.analysis {
+                    o.analysis.clone()
+                } else {
+                    BTreeMap::new()
+                },
+                experiments: if r.experiments {
+                    o.experiments.clone()
+                } else {
+                    BTreeMap::new()
+                },
+                routes: if r.routes {
+                    o.routes.clone()
+                } else {
+                    Vec::new()
+                },
+                traffic: if r.traffic {
+                    o.traffic.clone()
+                } else {
+                    BTreeMap::new()
+                },
+                mirrored: if r.mirrored {
+                    o.mirrored.clone()
+                } else {
+                    BTreeMap::new()
+                },
+                ..o.clone()
+            };
+            assert_eq!(c.holds(&partial), c.holds(&o), "{c}: read from {r:?}");
             if m.is_empty() { held += 1 } else { failed += 1 }
         }
+        assert_eq!(
+            singles[6].reads(),
+            Reads {
+                images: true,
+                ..Default::default()
+            }
+        );
         assert!(held > 10 && failed > 10, "both verdicts are exercised");
         assert_eq!(
             singles[7].reads(),

@@ -380,7 +380,9 @@ impl Simulation<'_> {
             ];
             for ((img, p, r), has) in slots.into_iter().zip(roles) {
                 if has {
-                    *img = Some(rs.image.clone());
+                    if reads.images {
+                        *img = Some(rs.image.clone());
+                    }
                     *p += rs.replicas;
                     *r += rs.ready;
                 }
