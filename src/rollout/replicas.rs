@@ -262,12 +262,22 @@ pub fn max_unavailable_blue_green(max_unavailable: Option<&IntOrString>, replica
 }
 
 impl CanaryInputs<'_> {
-    fn surge(&self) -> i32 {
-        max_surge(self.max_surge, self.max_unavailable, self.replicas)
-    }
-
-    fn unavailable(&self) -> i32 {
-        max_unavailable(self.max_surge, self.max_unavailable, self.replicas)
+    /// `MaxSurge` and `MaxUnavailable` together: the same values as [`max_surge`] and
+    /// [`max_unavailable`], with both fenceposts resolved once instead of once for each.
+    fn surge_and_unavailable(&self) -> (i32, i32) {
+        let d = &*DEFAULT_QUARTER;
+        let (surge, unavailable) = resolve_fenceposts(
+            Some(self.max_surge.unwrap_or(d)),
+            Some(self.max_unavailable.unwrap_or(d)),
+            self.replicas,
+        )
+        .unwrap_or((0, 0));
+        let unavailable = if self.replicas == 0 {
+            0
+        } else {
+            unavailable.min(self.replicas)
+        };
+        (surge, unavailable)
     }
 
     /// The step being executed, or `None` when there are no steps or all are done; and the
@@ -426,7 +436,7 @@ impl CanaryInputs<'_> {
     ) -> (i32, i32) {
         let r = self.replicas;
         let (_, weight) = self.canary_replicas_or_weight(new_rs, stable_rs);
-        let surge = self.surge();
+        let (surge, unavailable) = self.surge_and_unavailable();
         let (mut desired_new, mut desired_stable) =
             approximate_weighted_counts(r, weight, self.max_weight, surge);
 
@@ -472,7 +482,7 @@ impl CanaryInputs<'_> {
             return (new_count, stable_count);
         }
 
-        let min_available = r - self.unavailable();
+        let min_available = r - unavailable;
         let increasing = new_rs.is_none_or(|n| desired_new >= n.spec);
         let countable = replicas_for_scale_down(new_rs, !increasing)
             + replicas_for_scale_down(stable_rs.filter(|_| scale_stable), increasing);
@@ -757,6 +767,46 @@ mod tests {
 
     fn pct(s: &str) -> IntOrString {
         IntOrString::Str(s.to_string())
+    }
+
+    #[test]
+    fn fenceposts_resolved_together_match_each_alone() {
+        let values = [
+            None,
+            Some(IntOrString::Int(0)),
+            Some(IntOrString::Int(3)),
+            Some(pct("0%")),
+            Some(pct("25%")),
+            Some(pct("150%")),
+            Some(pct("x%")),
+        ];
+        for surge in &values {
+            for unavailable in &values {
+                for replicas in [0, 1, 4, 10, 101] {
+                    let inputs = CanaryInputs {
+                        replicas,
+                        max_surge: surge.as_ref(),
+                        max_unavailable: unavailable.as_ref(),
+                        steps: &[],
+                        traffic_routed: false,
+                        max_weight: 100,
+                        dynamic_stable_scale: false,
+                        min_pods_per_replica_set: None,
+                        abort_delay: AbortDelay::Unset,
+                        progress_threshold: None,
+                        status: StatusInputs::default(),
+                    };
+                    assert_eq!(
+                        inputs.surge_and_unavailable(),
+                        (
+                            max_surge(surge.as_ref(), unavailable.as_ref(), replicas),
+                            max_unavailable(surge.as_ref(), unavailable.as_ref(), replicas)
+                        ),
+                        "{surge:?} {unavailable:?} {replicas}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -405,6 +405,22 @@ impl Condition {
         }
     }
 
+    /// `{phase: Healthy, ...}`: the condition as the journal records a check of it, written
+    /// into a string sized up front (grown piece by piece, it would be copied several times).
+    pub fn braced(&self) -> String {
+        self.text_after("")
+    }
+
+    /// `prefix{phase: Healthy, ...}`, the same way.
+    pub fn text_after(&self, prefix: &str) -> String {
+        use fmt::Write;
+        let mut s = String::with_capacity(prefix.len() + 160);
+        s.push_str(prefix);
+        // Writing into a String cannot fail.
+        let _ = write!(s, "{{{self}}}");
+        s
+    }
+
     /// Compares every key that is set with `obs`, in a fixed order, into `out`.
     fn compare(&self, obs: &Observation, out: &mut Sink) {
         if let Some(p) = self.phase

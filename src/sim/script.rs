@@ -51,7 +51,7 @@ impl Simulation<'_> {
                             ok: true,
                             check: "wait".into(),
                             line: item.line,
-                            detail: format!("{{{c}}}"),
+                            detail: c.braced(),
                         },
                     );
                 }
