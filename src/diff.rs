@@ -6,10 +6,12 @@
 //! same seeds, and the failed requests the canary served (the blast radius) compared.
 //! Thresholds (`--fail-if 'eta>+30m'`) turn a change into a CI failure.
 
+pub mod render;
+
 use rayon::prelude::*;
 
+use crate::api::Rollout;
 use crate::engine::SimDuration;
-use crate::manifest::Rollout;
 use crate::plan::Plan;
 use crate::sweep::{self, Base, Outcome};
 

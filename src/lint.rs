@@ -55,7 +55,7 @@ fn experiment_templates_missing(m: &crate::manifest::Manifests) -> Vec<Diagnosti
     let Some(canary) = rollout.spec.canary() else {
         return Vec::new();
     };
-    let given = |r: &crate::manifest::analysis::TemplateRef| {
+    let given = |r: &crate::api::analysis::TemplateRef| {
         m.templates
             .iter()
             .any(|t| t.name == r.name && t.cluster_scope == r.cluster_scope)
@@ -72,18 +72,13 @@ fn experiment_templates_missing(m: &crate::manifest::Manifests) -> Vec<Diagnosti
                 } else {
                     "AnalysisTemplate"
                 };
-                notes.push(Diagnostic::note(
-                    &r.origin.file,
-                    r.origin.pos,
-                    &r.origin.path,
-                    format!(
-                        "warning: step {i}'s experiment analysis `{}` names {kind} `{}`, which \
+                notes.push(r.origin.note(format!(
+                    "warning: step {i}'s experiment analysis `{}` names {kind} `{}`, which \
                          the input does not give: the Experiment will fail when it starts and \
                          abort the update (the controller does not check experiment templates \
                          up front)",
-                        a.name, r.name
-                    ),
-                ));
+                    a.name, r.name
+                )));
             }
         }
     }

@@ -9,8 +9,10 @@
 //! (*expected*) — and each step's end, pod counts and peak are read from the journals. Times are
 //! relative to the moment the image changed. See docs/plan.md for the columns and assumptions.
 
+pub mod render;
+
+use crate::api::{Rollout, Strategy};
 use crate::engine::{SimDuration, SimTime};
-use crate::manifest::{Rollout, Strategy};
 use crate::output::replay::Replay;
 use crate::rollout::Phase;
 use crate::scenario::{

@@ -932,6 +932,15 @@ pub fn merge(mut parts: Vec<Part>) -> Result<Vec<VariantResult>, MergeError> {
     };
     let (count, runs, seed) = (first.shard.count, first.runs, first.seed);
     for p in &parts {
+        // `sweep --shard` only writes 1 <= I <= N; a part outside that range was edited or
+        // written by something else, and its runs would be counted without being checked
+        // against any slice of the sweep.
+        if p.shard.index == 0 || p.shard.index > p.shard.count {
+            return err(format!(
+                "{}: shard {}/{} is not a shard of a sweep (write them with `sweep --shard I/N`, 1 <= I <= N)",
+                p.name, p.shard.index, p.shard.count
+            ));
+        }
         if p.shard.count != count || p.runs != runs || p.seed != seed {
             return err(format!(
                 "{}: shard {}/{} of a sweep of {} runs from seed {} does not belong with {}: shard {}/{count}, {runs} runs from seed {seed}",

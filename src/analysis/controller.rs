@@ -480,7 +480,7 @@ mod tests {
     use super::*;
     use crate::analysis::run::{RunKind, RunStatus};
     use crate::analysis::spec::RunSpec;
-    use crate::manifest::analysis::Provider as Kind;
+    use crate::api::analysis::Provider as Kind;
 
     /// Answers each measurement with the next phase of a script (the last one repeats).
     struct Scripted {

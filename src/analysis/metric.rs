@@ -2,10 +2,10 @@
 //! validated as Argo's `ValidateMetric` does (`utils/analysis/helpers.go`), its conditions
 //! compiled once.
 
+use crate::api::IntOrString;
+use crate::api::analysis::Provider;
+use crate::api::raw;
 use crate::engine::{SimDuration, parse_strict_duration};
-use crate::manifest::IntOrString;
-use crate::manifest::analysis::Provider;
-use crate::manifest::raw;
 
 use super::expr::Program;
 

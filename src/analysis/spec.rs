@@ -5,11 +5,11 @@
 //! two different values is an error), and the rollout's arguments override the templates'
 //! by name. An argument left with no value is an error (`args.NAME was not resolved`).
 
-use crate::manifest::analysis::{
+use crate::api::analysis::{
     AnalysisTemplate, Argument, HashOf, MetricSpec, Retention, RolloutAnalysis, Secret,
     TemplateRef, ValueFrom,
 };
-use crate::manifest::raw;
+use crate::api::raw;
 
 use super::metric::{self, Metric};
 use super::run::ArgValue;

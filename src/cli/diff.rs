@@ -2,10 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::diff::render;
 use crate::diff::{BlastError, Side, Threshold};
 use crate::input::Severity;
 use crate::input::source::{self, Source};
-use crate::output::diff as render;
 use crate::plan::{PlanOptions, plan};
 use crate::scenario::{self, LoadOptions, Scenario};
 use crate::sweep;

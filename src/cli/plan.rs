@@ -1,7 +1,7 @@
 //! `rollout-sim plan FILE`: the plan of an update (docs/plan.md).
 
 use crate::engine::parse_duration;
-use crate::output::plan::{render_json, render_text};
+use crate::plan::render::{render_json, render_text};
 use crate::plan::{PlanOptions, plan as make_plan};
 use crate::scenario::LoadOptions;
 

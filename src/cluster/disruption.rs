@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::manifest::{DisruptionBudget, IntOrString};
+use crate::api::{DisruptionBudget, IntOrString};
 
 use super::{Cluster, PodId, PodState};
 
@@ -93,9 +93,9 @@ impl Cluster {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::PodTemplate;
     use crate::cluster::NewReplicaSet;
     use crate::engine::SimTime;
-    use crate::manifest::PodTemplate;
 
     fn cluster(ready: usize) -> (Cluster, Vec<PodId>) {
         let mut c = Cluster::default();

@@ -8,8 +8,8 @@ pub mod replicaset;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::api::PodTemplate;
 use crate::engine::SimTime;
-use crate::manifest::PodTemplate;
 
 pub use pod::{Pod, PodId, PodState};
 pub use replicaset::{ExperimentOwner, ReplicaSet, RsId};

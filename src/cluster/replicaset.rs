@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::api::PodTemplate;
 use crate::engine::SimTime;
-use crate::manifest::PodTemplate;
 
 use super::pod::{DeletionRank, PodId};
 

@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 
 use crate::analysis::run::{AnalysisPhase, unique_run_name};
 use crate::analysis::spec;
+use crate::api::analysis::{AnalysisTemplate, Argument};
 use crate::engine::{SimDuration, SimTime};
-use crate::manifest::analysis::{AnalysisTemplate, Argument};
 
 use super::{
     AnalysisSpec, Experiment, ExperimentStatus, RunStatus, TemplateCode, TemplateSpec,
@@ -523,7 +523,7 @@ impl Ctx<'_> {
                 ..arg.clone()
             });
         }
-        let analysis = crate::manifest::analysis::RolloutAnalysis {
+        let analysis = crate::api::analysis::RolloutAnalysis {
             args: args.clone(),
             ..a.analysis.clone()
         };

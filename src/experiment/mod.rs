@@ -16,11 +16,11 @@ use std::collections::BTreeMap;
 use serde_json::Value as Json;
 
 use crate::analysis::run::AnalysisPhase;
+use crate::api::PodTemplate;
+use crate::api::analysis::{Argument, RolloutAnalysis};
+use crate::api::experiment::ExperimentStep;
+use crate::api::template::{fnv32a, safe_encode};
 use crate::engine::{SimDuration, SimTime};
-use crate::manifest::PodTemplate;
-use crate::manifest::analysis::{Argument, RolloutAnalysis};
-use crate::manifest::experiment::ExperimentStep;
-use crate::manifest::template::{fnv32a, safe_encode};
 
 /// `scaleDownDelaySeconds` of an Experiment the rollout creates (it never sets one): the
 /// ReplicaSets of a finished experiment keep their pods this long.
@@ -262,8 +262,8 @@ pub fn build_spec(
         .iter()
         .map(|t| {
             let base = match t.spec_ref {
-                crate::manifest::experiment::SpecRef::Stable => src.stable,
-                crate::manifest::experiment::SpecRef::Canary => src.canary,
+                crate::api::experiment::SpecRef::Stable => src.stable,
+                crate::api::experiment::SpecRef::Canary => src.canary,
             };
             let mut template = base.clone();
             add_metadata(&mut template.json, "labels", &t.labels);
@@ -297,7 +297,10 @@ pub fn build_spec(
         .collect();
     ExperimentSpec {
         templates,
-        duration: step.duration.as_ref().map(|d| d.duration),
+        duration: step
+            .duration
+            .as_ref()
+            .map(|d| SimDuration::from_millis(d.millis)),
         progress_deadline_seconds: src.progress_deadline_seconds,
         scale_down_delay_seconds: DEFAULT_SCALE_DOWN_DELAY_SECONDS,
         analyses,

@@ -1,6 +1,6 @@
 //! A serde `Deserializer` over the positioned YAML tree that *records* problems and carries on.
 //!
-//! The raw mirror structs (`manifest::raw`, `scenario::raw`) derive `Deserialize`; this
+//! The raw mirror structs (`api::raw`, `scenario::raw`) derive `Deserialize`; this
 //! deserializer feeds them. Where a value has the wrong type it records a diagnostic (with the
 //! field path and line) and hands the visitor a neutral value, so the rest of the document is
 //! still checked and the user gets every problem in one go. Unknown keys are caught in

@@ -8,83 +8,17 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::{SimDuration, parse_strict_duration};
+use crate::engine::parse_strict_duration;
 use crate::input::{DiagKind, FieldPath};
 
-use super::analysis::{RolloutAnalysis, TemplateRef, convert_dry_run, convert_run_args};
+use crate::api::analysis::{RolloutAnalysis, TemplateRef};
+use crate::api::experiment::{
+    ExperimentAnalysis, ExperimentDuration, ExperimentStep, ExperimentTemplate, SpecRef,
+};
+use crate::api::{IntOrString, raw};
+
+use super::analysis::{convert_dry_run, convert_run_args};
 use super::report::Report;
-use super::{IntOrString, raw};
-
-/// An experiment step.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExperimentStep {
-    /// `templates`: the ReplicaSets to run, names unique.
-    pub templates: Vec<ExperimentTemplate>,
-    /// How long the experiment runs once every template is available; `None`: until its
-    /// required analyses complete, or indefinitely.
-    pub duration: Option<ExperimentDuration>,
-    /// `analyses`: the AnalysisRuns the experiment starts once its templates are available.
-    pub analyses: Vec<ExperimentAnalysis>,
-}
-
-/// `duration`, a Go duration string.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExperimentDuration {
-    /// The length, in virtual time.
-    pub duration: SimDuration,
-    /// As written.
-    pub text: String,
-}
-
-/// Which ReplicaSet's pod template an experiment template copies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SpecRef {
-    /// `specRef: stable`: the stable ReplicaSet's template.
-    Stable,
-    /// `specRef: canary`: the Rollout's current template (the new revision).
-    Canary,
-}
-
-/// One ReplicaSet of the experiment.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExperimentTemplate {
-    /// `name`: the ReplicaSet is `<experiment>-<name>`.
-    pub name: String,
-    /// `specRef`: the pod template it copies.
-    pub spec_ref: SpecRef,
-    /// Pods of the ReplicaSet (default 1).
-    pub replicas: u32,
-    /// Added to the copied pod template (and to its selector).
-    pub labels: BTreeMap<String, String>,
-    /// `metadata.annotations`: added to the copied pod template.
-    pub annotations: BTreeMap<String, String>,
-    /// Replaces the copied ReplicaSet's selector.
-    pub selector: Option<BTreeMap<String, String>>,
-    /// Share of the traffic the router sends to it (traffic routing only).
-    pub weight: Option<u32>,
-    /// Whether the experiment creates a Service for it (`service:` or `weight:` set), and the
-    /// Service's name when given.
-    pub service: Option<Option<String>>,
-}
-
-/// An analysis the experiment runs. Its `analysis` holds the one template reference, the
-/// arguments and the step's `dryRun`, so that runs are built exactly as a rollout's are.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExperimentAnalysis {
-    /// `name`: the run is named `<experiment>-<name>`.
-    pub name: String,
-    /// `requiredForCompletion`: the experiment ends once every such analysis succeeded.
-    pub required_for_completion: bool,
-    /// The template reference, arguments and dry-run rules, shaped as a rollout's analysis.
-    pub analysis: RolloutAnalysis,
-}
-
-impl ExperimentStep {
-    /// The template named `name`, if the step has one.
-    pub fn template(&self, name: &str) -> Option<&ExperimentTemplate> {
-        self.templates.iter().find(|t| t.name == name)
-    }
-}
 
 /// What the conversion of an experiment step needs to know about the rest of the Rollout.
 pub struct ExperimentContext<'a> {
@@ -307,7 +241,10 @@ fn convert_duration(
         }
     };
     match parse_strict_duration(&text) {
-        Ok(duration) => Some(ExperimentDuration { duration, text }),
+        Ok(duration) => Some(ExperimentDuration {
+            millis: duration.as_millis(),
+            text,
+        }),
         Err(_) => {
             report.error(
                 p,
@@ -394,7 +331,7 @@ spec:
         assert_eq!(e.templates.len(), 2);
         assert_eq!(e.templates[1].replicas, 2);
         assert_eq!(e.templates[0].replicas, 1);
-        assert_eq!(e.duration.as_ref().unwrap().duration.whole_secs(), 300);
+        assert_eq!(e.duration.as_ref().unwrap().millis, 300_000);
         assert!(e.analyses[0].required_for_completion);
         assert_eq!(step.describe(), "experiment");
     }

@@ -1,133 +1,24 @@
-//! Kubernetes and Argo Rollouts manifests: multi-document YAML files read into a serde mirror
-//! (`raw`), then validated into the domain types the simulation runs (`Rollout`, `Service`).
+//! Kubernetes and Argo Rollouts manifests: multi-document YAML files read into the serde mirror
+//! (`api::raw`), then validated into the API types the simulation runs (`api::Rollout`,
+//! `api::Service`, ...) with Argo's validation rules.
 //! Documents of kinds the simulation does not use are read and skipped with a note.
 
 pub mod analysis;
 pub mod experiment;
 mod names;
-#[allow(
-    missing_docs,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
-pub mod raw;
 pub mod report;
 pub mod rollout;
 pub mod routes;
-pub mod template;
 
-use std::collections::BTreeMap;
-use std::fmt;
 use std::path::Path;
 
-use serde::de::{self, Deserializer, Visitor};
-use serde::{Deserialize, Serialize, Serializer};
-
+use crate::api::analysis::{AnalysisTemplate, Secret};
+use crate::api::{DisruptionBudget, IntOrString, Rollout, Service, raw};
 use crate::input::de::from_node;
 use crate::input::yaml::{parse_documents, read_text};
 use crate::input::{DiagKind, Diagnostics, Document, FieldPath, InputError, Node};
 
 pub use report::Report;
-pub use rollout::{
-    BlueGreen, Canary, Pause, PauseDuration, Rollout, RolloutSpec, Step, Strategy, TrafficRouting,
-};
-pub use template::{Container, PodTemplate};
-
-/// Kubernetes' `IntOrString`: `maxSurge: 1` is a count, `maxSurge: "25%"` a percentage.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IntOrString {
-    /// Written as a number: a count (of pods, of seconds).
-    Int(i64),
-    /// Written as a string: a percentage such as `25%`, or a duration such as `30s`.
-    Str(String),
-}
-
-impl<'de> Deserialize<'de> for IntOrString {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'v> Visitor<'v> for V {
-            type Value = IntOrString;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an integer or a string")
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<IntOrString, E> {
-                Ok(IntOrString::Int(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<IntOrString, E> {
-                i64::try_from(v)
-                    .map(IntOrString::Int)
-                    .map_err(|_| E::custom("the number is too large"))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<IntOrString, E> {
-                Err(E::custom(format!(
-                    "expected an integer or a string, found the number {v}"
-                )))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<IntOrString, E> {
-                Err(E::custom(format!(
-                    "expected an integer or a string, found the boolean {v}"
-                )))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<IntOrString, E> {
-                Ok(IntOrString::Str(v.to_string()))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<IntOrString, E> {
-                Err(E::custom("expected an integer or a string, found nothing"))
-            }
-            fn visit_seq<A: de::SeqAccess<'v>>(self, _: A) -> Result<IntOrString, A::Error> {
-                Err(de::Error::custom(
-                    "expected an integer or a string, found a list",
-                ))
-            }
-            fn visit_map<A: de::MapAccess<'v>>(self, _: A) -> Result<IntOrString, A::Error> {
-                Err(de::Error::custom(
-                    "expected an integer or a string, found a mapping",
-                ))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-impl Serialize for IntOrString {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            IntOrString::Int(i) => s.serialize_i64(*i),
-            IntOrString::Str(v) => s.serialize_str(v),
-        }
-    }
-}
-
-impl fmt::Display for IntOrString {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            IntOrString::Int(i) => write!(f, "{i}"),
-            IntOrString::Str(s) => f.write_str(s),
-        }
-    }
-}
-
-/// A Service: its name and label selector (the controller adds the pod-template hash).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Service {
-    /// `metadata.name`, which a rollout's `canaryService`, `stableService`, `activeService` or
-    /// `previewService` names.
-    pub name: String,
-    /// `spec.selector` as written, before the controller adds `rollouts-pod-template-hash`.
-    pub selector: BTreeMap<String, String>,
-}
-
-/// A PodDisruptionBudget: how many of the pods it selects may be disrupted (evicted) at once.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DisruptionBudget {
-    /// `metadata.name`.
-    pub name: String,
-    /// `spec.selector.matchLabels`: the pods it protects.
-    pub selector: BTreeMap<String, String>,
-    /// `spec.minAvailable`: pods (or a percentage) that must stay available.
-    pub min_available: Option<IntOrString>,
-    /// `spec.maxUnavailable`: pods (or a percentage) that may be unavailable at once.
-    pub max_unavailable: Option<IntOrString>,
-}
 
 /// What a set of manifest files holds, validated.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -139,9 +30,9 @@ pub struct Manifests {
     /// The PodDisruptionBudgets, which limit evictions on the simulated cluster.
     pub budgets: Vec<DisruptionBudget>,
     /// AnalysisTemplates and ClusterAnalysisTemplates (`cluster_scope` tells them apart).
-    pub templates: Vec<analysis::AnalysisTemplate>,
+    pub templates: Vec<AnalysisTemplate>,
     /// The Secrets analysis arguments can read (`valueFrom.secretKeyRef`).
-    pub secrets: Vec<analysis::Secret>,
+    pub secrets: Vec<Secret>,
 }
 
 impl Manifests {
@@ -453,6 +344,7 @@ fn convert_budget(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::{PauseDuration, Step};
 
     const DEMO: &str = "\
 apiVersion: argoproj.io/v1alpha1

@@ -1,22 +1,21 @@
-//! The validated Rollout: domain types that hold only what the simulation runs, converted from
-//! the raw mirror with Argo's validation rules (`pkg/apis/rollouts/validation`), every problem
-//! reported with its field path.
+//! The Rollout's validation: the raw mirror converted into `api::Rollout` with Argo's
+//! validation rules (`pkg/apis/rollouts/validation`), every problem reported with its field path.
 
 use std::collections::BTreeMap;
 
-use crate::engine::{SimDuration, SimTime, parse_duration};
-use crate::input::{DiagKind, FieldPath};
-use crate::rollout::replicas::{
-    AbortDelay, CanaryScale, ProgressThreshold, StepWeights, resolve_fenceposts,
-    value_from_int_or_percent,
+use crate::api::analysis::BackgroundAnalysis;
+use crate::api::{
+    AbortDelay, BlueGreen, Canary, CanaryScale, IntOrString, Pause, PauseDuration, PodTemplate,
+    ProgressThreshold, Rollout, RolloutSpec, Step, Strategy, TrafficRouting, raw,
 };
+use crate::engine::{SimDuration, parse_duration};
+use crate::input::{DiagKind, FieldPath};
+use crate::rollout::replicas::{resolve_fenceposts, value_from_int_or_percent};
 
-use super::analysis::{BackgroundAnalysis, RolloutAnalysis, convert_rollout_analysis};
-use super::experiment::{ExperimentContext, ExperimentStep, convert_experiment};
+use super::analysis::convert_rollout_analysis;
+use super::experiment::{ExperimentContext, convert_experiment};
 use super::report::Report;
-use super::routes::{RouteStep, RouterContext, convert_header_route, convert_mirror_route};
-use super::template::PodTemplate;
-use super::{IntOrString, raw};
+use super::routes::{RouterContext, convert_header_route, convert_mirror_route};
 
 /// The largest replica count the simulator accepts (each replica is a simulated pod).
 pub const MAX_REPLICAS: i64 = 1_000_000;
@@ -28,317 +27,6 @@ pub const MAX_SECONDS: i64 = 315_360_000;
 /// `i32::MAX`, so the saturation is never reached.
 fn count_i32(n: u32) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
-}
-
-/// A Rollout ready to simulate.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rollout {
-    /// `metadata.name`: names its ReplicaSets, runs and events.
-    pub name: String,
-    /// `metadata.namespace` (`default` when unset).
-    pub namespace: String,
-    /// `metadata.labels` and `metadata.annotations` (analysis arguments can read them).
-    pub labels: BTreeMap<String, String>,
-    /// `metadata.annotations`.
-    pub annotations: BTreeMap<String, String>,
-    /// What the controller rolls out, and how.
-    pub spec: RolloutSpec,
-    /// `spec.restartAt` as written (wall-clock); a scenario turns it into `spec.restart_at`
-    /// relative to its start.
-    pub restart_at_wall: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-/// `spec` of a Rollout, validated, defaults applied.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RolloutSpec {
-    /// `spec.replicas`; `None` (unset) means 1 everywhere.
-    pub replicas: Option<u32>,
-    /// `spec.selector.matchLabels`: the labels its pods carry.
-    pub selector: BTreeMap<String, String>,
-    /// `spec.template`: a change to it starts a new revision.
-    pub template: PodTemplate,
-    /// `spec.minReadySeconds`: seconds a ready pod waits before it counts as available.
-    pub min_ready_seconds: u32,
-    /// `spec.revisionHistoryLimit`: old ReplicaSets kept at 0 replicas (default 10).
-    pub revision_history_limit: u32,
-    /// `spec.progressDeadlineSeconds`: seconds without progress before the rollout is
-    /// Degraded (`ProgressDeadlineExceeded`).
-    pub progress_deadline_seconds: u32,
-    /// `spec.progressDeadlineAbort`: abort the update when the deadline is exceeded.
-    pub progress_deadline_abort: bool,
-    /// `spec.paused`: the controller changes nothing until it is unset.
-    pub paused: bool,
-    /// `spec.restartAt`, in virtual time: pods created before it are restarted.
-    pub restart_at: Option<SimTime>,
-    /// `spec.rollbackWindow.revisions`: going back this many revisions skips the steps.
-    pub rollback_window: Option<u32>,
-    /// `spec.strategy`: canary or blue-green.
-    pub strategy: Strategy,
-}
-
-impl RolloutSpec {
-    /// `GetReplicasOrDefault`.
-    pub fn replicas(&self) -> u32 {
-        self.replicas.unwrap_or(1)
-    }
-
-    /// The canary strategy, if that is the one used.
-    pub fn canary(&self) -> Option<&Canary> {
-        match &self.strategy {
-            Strategy::Canary(c) => Some(c),
-            Strategy::BlueGreen(_) => None,
-        }
-    }
-
-    /// The blue-green strategy, if that is the one used.
-    pub fn blue_green(&self) -> Option<&BlueGreen> {
-        match &self.strategy {
-            Strategy::BlueGreen(b) => Some(b),
-            Strategy::Canary(_) => None,
-        }
-    }
-}
-
-/// `spec.strategy`: exactly one of the two.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Strategy {
-    /// `strategy.canary`.
-    Canary(Canary),
-    /// `strategy.blueGreen`.
-    BlueGreen(BlueGreen),
-}
-
-/// The blue-green strategy: the new version runs behind the preview Service until it is
-/// promoted, then the active Service is switched to it in one step.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BlueGreen {
-    /// `activeService`: the Service that sends production traffic to the active version.
-    pub active_service: String,
-    /// `previewService`: the Service that points at the new version before promotion.
-    pub preview_service: Option<String>,
-    /// Pods of the preview ReplicaSet before promotion (default: all `replicas`).
-    pub preview_replica_count: Option<u32>,
-    /// false: pause before the switch until a human promotes.
-    pub auto_promotion_enabled: bool,
-    /// > 0: pause before the switch, then promote by itself after this many seconds.
-    pub auto_promotion_seconds: u32,
-    /// Only used to pace restarts (default 25%, rounded down).
-    pub max_unavailable: Option<IntOrString>,
-    /// Delay before the previous active ReplicaSet is scaled down (default 30 s).
-    pub scale_down_delay_seconds: Option<u32>,
-    /// `scaleDownDelayRevisionLimit`: old ReplicaSets left running during their delay; older
-    /// ones are scaled down at once.
-    pub scale_down_delay_revision_limit: Option<u32>,
-    /// Delay before an aborted preview is scaled down (default 30 s; 0 = never).
-    pub abort_scale_down_delay: AbortDelay,
-    /// Analysis before the switch: the active Service moves only once it succeeds.
-    pub pre_promotion_analysis: Option<RolloutAnalysis>,
-    /// Analysis after the switch: the rollout is complete only once it succeeds.
-    pub post_promotion_analysis: Option<RolloutAnalysis>,
-}
-
-impl BlueGreen {
-    /// `needsBlueGreenControllerPause`: the controller pauses before the switch when
-    /// auto-promotion is off or delayed.
-    pub fn needs_controller_pause(&self) -> bool {
-        !self.auto_promotion_enabled || self.auto_promotion_seconds > 0
-    }
-}
-
-/// The canary strategy: the new version gets a growing share of pods (or traffic) step by step.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Canary {
-    /// `steps`, in order (`status.currentStepIndex` points into them).
-    pub steps: Vec<Step>,
-    /// The step hash (`status.currentStepHash`): changing the steps restarts an update.
-    pub steps_hash: String,
-    /// `maxSurge`: pods (or a percentage) allowed above `replicas` (default 25%).
-    pub max_surge: Option<IntOrString>,
-    /// `maxUnavailable`: pods (or a percentage) allowed to be unavailable (default 25%).
-    pub max_unavailable: Option<IntOrString>,
-    /// `canaryService`: the Service the controller points at the canary pods.
-    pub canary_service: Option<String>,
-    /// `stableService`: the Service the controller points at the stable pods.
-    pub stable_service: Option<String>,
-    /// `trafficRouting`: weights are set on a router instead of by pod counts.
-    pub traffic_routing: Option<TrafficRouting>,
-    /// `dynamicStableScale`: the stable ReplicaSet shrinks as traffic moves to the canary
-    /// (traffic routing only).
-    pub dynamic_stable_scale: bool,
-    /// `scaleDownDelaySeconds` (traffic routing only; default 30).
-    pub scale_down_delay_seconds: Option<u32>,
-    /// `scaleDownDelayRevisionLimit`: old ReplicaSets left running during their delay.
-    pub scale_down_delay_revision_limit: Option<u32>,
-    /// `abortScaleDownDelaySeconds`: when an aborted canary is scaled down.
-    pub abort_scale_down_delay: AbortDelay,
-    /// `minPodsPerReplicaSet`: the fewest pods a canary or stable ReplicaSet with traffic
-    /// keeps (traffic routing only).
-    pub min_pods_per_replica_set: Option<u32>,
-    /// `replicaProgressThreshold`: how much of a step's canary must be available before the
-    /// step counts as reached.
-    pub replica_progress_threshold: Option<ProgressThreshold>,
-    /// Background analysis, from `startingStep` on.
-    pub analysis: Option<BackgroundAnalysis>,
-}
-
-impl Canary {
-    /// The weight that means all traffic: `maxTrafficWeight`, or 100.
-    pub fn max_weight(&self) -> u32 {
-        self.traffic_routing
-            .as_ref()
-            .map_or(100, |t| t.max_traffic_weight)
-    }
-
-    /// The steps as the replica arithmetic reads them.
-    pub fn step_weights(&self) -> Vec<StepWeights> {
-        self.steps
-            .iter()
-            .map(|s| StepWeights {
-                set_weight: s.set_weight.map(count_i32),
-                set_canary_scale: s.set_canary_scale.clone(),
-            })
-            .collect()
-    }
-}
-
-/// A traffic router. Every router (Istio, NGINX, ALB, SMI, ...) is simulated as a generic
-/// weighted router; `provider` names the one the manifest configures.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrafficRouting {
-    /// The router's key as written (`istio`, `nginx`, `alb`, `smi`, ..., `plugins`); `generic`
-    /// when none is set.
-    pub provider: String,
-    /// `maxTrafficWeight`: the weight meaning all traffic (default 100).
-    pub max_traffic_weight: u32,
-    /// `managedRoutes` names: the header and mirror routes steps may set.
-    pub managed_routes: Vec<String>,
-    /// Whether this router needs `canaryService` and `stableService`
-    /// (`requireCanaryStableServices`: every router but plugins and Istio with a
-    /// DestinationRule).
-    pub services_required: bool,
-    /// Where `trafficRouting` was written, for problems found against the scenario.
-    pub origin: super::analysis::Origin,
-}
-
-/// One canary step. As upstream, setWeight, pause, experiment, analysis and plugin exclude
-/// each other, while setCanaryScale (and header/mirror routes) may come along with one of them;
-/// the controller then looks at the parts in a fixed order (pause, setCanaryScale, setWeight,
-/// experiment, analysis, setHeaderRoute, setMirrorRoute).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Step {
-    /// `setWeight`: the canary's share, out of `max_weight()`.
-    pub set_weight: Option<u32>,
-    /// `pause`: wait for a duration, or until promoted.
-    pub pause: Option<Pause>,
-    /// `setCanaryScale`: size the canary independently of its traffic weight.
-    pub set_canary_scale: Option<CanaryScale>,
-    /// An analysis step: the rollout waits for its run to succeed.
-    pub analysis: Option<RolloutAnalysis>,
-    /// An experiment step: the rollout waits for its Experiment to succeed.
-    pub experiment: Option<ExperimentStep>,
-    /// Sets (or removes) a header route on the router; completes at once.
-    pub set_header_route: Option<RouteStep>,
-    /// Sets (or removes) a mirror route on the router; completes at once.
-    pub set_mirror_route: Option<RouteStep>,
-}
-
-/// A pause step; `duration` None means indefinite (until promoted).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Pause {
-    /// `pause.duration`: how long to wait; `None` waits until promoted.
-    pub duration: Option<PauseDuration>,
-}
-
-/// A pause step's `duration`: a number of seconds or a Go duration string.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PauseDuration {
-    /// Whole seconds: Argo truncates (`1.9s` waits 1 s, `500ms` waits 0).
-    pub seconds: u64,
-    /// As written, for messages (`pause: 45s`).
-    pub text: String,
-}
-
-impl Step {
-    /// A `setWeight` step.
-    pub fn weight(w: u32) -> Step {
-        Step {
-            set_weight: Some(w),
-            ..Default::default()
-        }
-    }
-
-    /// A `pause` step (`None`: until promoted).
-    pub fn pause(duration: Option<PauseDuration>) -> Step {
-        Step {
-            pause: Some(Pause { duration }),
-            ..Default::default()
-        }
-    }
-
-    /// A `setCanaryScale` step.
-    pub fn canary_scale(c: CanaryScale) -> Step {
-        Step {
-            set_canary_scale: Some(c),
-            ..Default::default()
-        }
-    }
-
-    /// An indefinite pause (`pause: {}`), which only a promote ends.
-    pub fn is_indefinite_pause(&self) -> bool {
-        self.pause.as_ref().is_some_and(|p| p.duration.is_none())
-    }
-
-    /// Argo's `CanaryStepString`, used in `RolloutStepCompleted` messages.
-    pub fn describe(&self) -> String {
-        if let Some(w) = self.set_weight {
-            return format!("setWeight: {w}");
-        }
-        if let Some(p) = &self.pause {
-            return match &p.duration {
-                None => "pause".to_string(),
-                Some(d) => format!("pause: {}", d.text),
-            };
-        }
-        if self.experiment.is_some() {
-            return "experiment".to_string();
-        }
-        if self.analysis.is_some() {
-            return "analysis".to_string();
-        }
-        match &self.set_canary_scale {
-            Some(c) if c.weight.is_some() => {
-                format!("setCanaryScale{{weight: {}}}", c.weight.unwrap_or(0))
-            }
-            Some(c) if c.match_traffic_weight => {
-                "setCanaryScale{matchTrafficWeight: true}".to_string()
-            }
-            Some(c) if c.replicas.is_some() => {
-                format!("setCanaryScale{{replicas: {}}}", c.replicas.unwrap_or(0))
-            }
-            _ => "invalid".to_string(),
-        }
-    }
-
-    /// How the timeline names the step: Argo's words, except for a step of routes only,
-    /// which Argo's `CanaryStepString` calls "invalid".
-    pub fn label(&self) -> String {
-        let text = self.describe();
-        if text != "invalid" {
-            return text;
-        }
-        let routes: Vec<String> = [
-            ("setHeaderRoute", &self.set_header_route),
-            ("setMirrorRoute", &self.set_mirror_route),
-        ]
-        .iter()
-        .filter_map(|(k, r)| r.as_ref().map(|r| format!("{k}: {}", r.name)))
-        .collect();
-        if routes.is_empty() {
-            text
-        } else {
-            routes.join(", ")
-        }
-    }
 }
 
 /// Converts a raw Rollout, reporting every problem into `report`. Returns the rollout only when
@@ -999,7 +687,7 @@ fn convert_canary(
     let raw_steps = c.steps.clone().unwrap_or_default();
     let steps_hash = {
         let json = serde_json::to_vec(&raw_steps).unwrap_or_default();
-        super::template::safe_encode(&super::template::fnv32a(&json).to_string())
+        crate::api::template::safe_encode(&crate::api::template::fnv32a(&json).to_string())
     };
     let mut steps = Vec::with_capacity(raw_steps.len());
     let step_ctx = StepContext {

@@ -4,11 +4,9 @@
 
 pub mod artifacts;
 pub mod charts;
-pub mod diff;
 pub mod jsonl;
 pub mod junit;
 pub mod outdir;
-pub mod plan;
 pub mod replay;
 pub mod report;
 pub mod scrub;

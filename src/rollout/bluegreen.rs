@@ -4,8 +4,8 @@
 //! before the switch; the active Service is switched once the new ReplicaSet is saturated; the
 //! previous active ReplicaSet is scaled down after `scaleDownDelaySeconds`.
 
+use crate::api::BlueGreen;
 use crate::engine::SimDuration;
-use crate::manifest::BlueGreen;
 
 use super::context::{Action, RsView};
 use super::controller::Ctx;

@@ -2,7 +2,7 @@
 //! then at most one group of ReplicaSet writes (stable, else new, else older ones), then the
 //! pause step, then the status (promotion, abort, step advance).
 
-use crate::manifest::Step;
+use crate::api::Step;
 
 use super::controller::Ctx;
 use super::status::PauseReason;
@@ -159,7 +159,7 @@ impl Ctx<'_> {
     }
 
     /// `CompletedCanaryPauseStep`: a human cleared the pause (promote), or its time is up.
-    fn completed_pause_step(&self, pause: &crate::manifest::Pause) -> bool {
+    fn completed_pause_step(&self, pause: &crate::api::Pause) -> bool {
         let cond = self.prev.pause_condition(PauseReason::CanaryPauseStep);
         if self.prev.controller_pause && cond.is_none() {
             return true;

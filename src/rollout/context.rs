@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 
 use crate::analysis::run::{AnalysisPhase, RunKind};
+use crate::api::RolloutSpec;
+use crate::api::routes::RouteRule;
 use crate::engine::SimTime;
-use crate::manifest::RolloutSpec;
-use crate::manifest::routes::RouteRule;
 
 use super::status::RolloutStatus;
 
@@ -206,7 +206,7 @@ pub struct Input<'a> {
     pub routes: &'a [RouteView],
     /// The AnalysisTemplates and ClusterAnalysisTemplates that exist now (the rollout's
     /// analyses must name existing ones, or its spec is invalid).
-    pub analysis_templates: &'a [crate::manifest::analysis::AnalysisTemplate],
+    pub analysis_templates: &'a [crate::api::analysis::AnalysisTemplate],
     /// The virtual time of this reconcile.
     pub now: SimTime,
 }

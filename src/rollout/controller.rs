@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use std::sync::LazyLock;
 
+use crate::api::{BlueGreen, Canary, RolloutSpec};
 use crate::engine::SimTime;
-use crate::manifest::{BlueGreen, Canary, RolloutSpec};
 
 use super::analysis::CurrentRuns;
 use super::context::{
@@ -66,7 +66,7 @@ static NO_CANARY: LazyLock<Canary> = LazyLock::new(|| Canary {
     dynamic_stable_scale: false,
     scale_down_delay_seconds: None,
     scale_down_delay_revision_limit: None,
-    abort_scale_down_delay: super::replicas::AbortDelay::Unset,
+    abort_scale_down_delay: crate::api::AbortDelay::Unset,
     min_pods_per_replica_set: None,
     replica_progress_threshold: None,
     analysis: None,
@@ -110,7 +110,7 @@ pub(super) struct Ctx<'a> {
     /// The managed routes the traffic router holds.
     pub routes: &'a [RouteView],
     /// The analysis templates that exist now.
-    pub analysis_templates: &'a [crate::manifest::analysis::AnalysisTemplate],
+    pub analysis_templates: &'a [crate::api::analysis::AnalysisTemplate],
 }
 
 impl<'a> Ctx<'a> {

@@ -9,7 +9,7 @@
 //! `-1`, `-2` suffix.
 
 use crate::analysis::run::AnalysisPhase;
-use crate::manifest::experiment::ExperimentStep;
+use crate::api::experiment::ExperimentStep;
 
 use super::context::{Action, ExperimentView};
 use super::controller::Ctx;

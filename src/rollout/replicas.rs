@@ -6,7 +6,7 @@
 //! `i32` (intermediate budgets can go negative exactly as upstream). The controller and the
 //! conformance table test call the same functions.
 
-use crate::manifest::IntOrString;
+use crate::api::{AbortDelay, Canary, CanaryScale, IntOrString, ProgressThreshold};
 
 /// The parts of a canary step the arithmetic reads. A real step has one of them; upstream's
 /// tests also combine both, which the arithmetic handles (setCanaryScale needs traffic routing).
@@ -18,38 +18,20 @@ pub struct StepWeights {
     pub set_canary_scale: Option<CanaryScale>,
 }
 
-/// `setCanaryScale`: an explicit canary size, independent of the traffic weight.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CanaryScale {
-    /// `setCanaryScale.replicas`: an absolute pod count.
-    pub replicas: Option<i32>,
-    /// `setCanaryScale.weight`: a percentage of `spec.replicas`.
-    pub weight: Option<i32>,
-    /// `setCanaryScale.matchTrafficWeight`: go back to sizing the canary by its traffic weight.
-    pub match_traffic_weight: bool,
-}
-
-/// `abortScaleDownDelaySeconds` as Argo distinguishes it: unset, explicitly 0 (never scale the
-/// canary down on abort), or a delay.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum AbortDelay {
-    /// Not given: Argo's default applies (`DefaultAbortScaleDownDelaySeconds`, 30 s, with
-    /// traffic routing).
-    #[default]
-    Unset,
-    /// Explicitly 0: the canary keeps its pods after an abort.
-    Never,
-    /// Scale the canary down this many seconds after the abort.
-    Seconds(u32),
-}
-
-/// `replicaProgressThreshold`: how much of a step's canary must be available.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProgressThreshold {
-    /// `type: Percent`: this percentage of the step's desired canary pods.
-    Percent(i32),
-    /// `type: Pod`: this many canary pods.
-    Pods(i32),
+impl Canary {
+    /// The steps as the replica arithmetic reads them.
+    pub fn step_weights(&self) -> Vec<StepWeights> {
+        // Every count read through `manifest::Report::count` is at most 1,000,000,000 (the
+        // largest `maxTrafficWeight`), below `i32::MAX`, so the saturation is never reached.
+        let count = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+        self.steps
+            .iter()
+            .map(|s| StepWeights {
+                set_weight: s.set_weight.map(count),
+                set_canary_scale: s.set_canary_scale.clone(),
+            })
+            .collect()
+    }
 }
 
 /// The rollout-level inputs of the arithmetic (spec and the status fields it reads).

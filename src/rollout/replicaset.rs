@@ -6,7 +6,7 @@ use crate::engine::SimDuration;
 
 use super::context::{Action, RsView};
 use super::controller::Ctx;
-use super::replicas::AbortDelay;
+use crate::api::AbortDelay;
 
 /// The default `scaleDownDelaySeconds` and `abortScaleDownDelaySeconds` with traffic routing.
 const DEFAULT_DELAY_SECONDS: u64 = 30;

@@ -5,8 +5,8 @@
 use std::fmt;
 
 use crate::analysis::run::AnalysisPhase;
+use crate::api::RolloutSpec;
 use crate::engine::SimTime;
-use crate::manifest::RolloutSpec;
 
 /// `status.phase`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]

@@ -9,8 +9,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::manifest::RolloutSpec;
-use crate::manifest::analysis::{AnalysisTemplate, RolloutAnalysis, TemplateRef};
+use crate::api::RolloutSpec;
+use crate::api::analysis::{AnalysisTemplate, RolloutAnalysis, TemplateRef};
 
 use super::context::ServiceView;
 

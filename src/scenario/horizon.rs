@@ -9,9 +9,9 @@
 
 use crate::analysis::metric;
 use crate::analysis::spec;
+use crate::api::analysis::{AnalysisTemplate, RolloutAnalysis};
+use crate::api::{Rollout, Step};
 use crate::engine::SimDuration;
-use crate::manifest::analysis::{AnalysisTemplate, RolloutAnalysis};
-use crate::manifest::{Rollout, Step};
 
 /// The slack added to the doubled sum.
 const SLACK: SimDuration = SimDuration(3600 * 1000);
@@ -56,7 +56,7 @@ fn step_bound(s: &Step, templates: &[AnalysisTemplate], auto_promote: SimDuratio
         ms = ms.saturating_add(analysis_bound(a, templates).as_millis());
     }
     if let Some(e) = &s.experiment {
-        ms = ms.saturating_add(e.duration.as_ref().map_or(0, |d| d.duration.as_millis()));
+        ms = ms.saturating_add(e.duration.as_ref().map_or(0, |d| d.millis));
         for a in &e.analyses {
             ms = ms.saturating_add(analysis_bound(&a.analysis, templates).as_millis());
         }

@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use crate::api::IntOrString;
 use crate::engine::{SimDuration, parse_duration, time::DurationError};
 use crate::input::de::{from_node, unknown_key_message};
 use crate::input::source::{self, Source};
 use crate::input::yaml::{Value, parse_documents};
 use crate::input::{DiagKind, Diagnostics, FieldPath, InputError, Node};
-use crate::manifest::{self, IntOrString, Manifests, Report};
+use crate::manifest::{self, Manifests, Report};
 use crate::rollout::Phase;
 
 use super::condition::{Condition, RoleCountsExpect, Roles};
@@ -682,7 +683,7 @@ fn pick_rollout(
 }
 
 /// The Services a Rollout names (its role, then the name), in the order of its spec.
-fn services_named(r: &crate::manifest::Rollout) -> Vec<(&'static str, String)> {
+fn services_named(r: &crate::api::Rollout) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     if let Some(c) = r.spec.canary() {
         out.extend(c.stable_service.clone().map(|s| ("stableService", s)));
@@ -757,7 +758,7 @@ fn create_services(
         if m.services.iter().any(|s| &s.name == name)
             || created
                 .iter()
-                .any(|s: &crate::manifest::Service| &s.name == name)
+                .any(|s: &crate::api::Service| &s.name == name)
         {
             continue;
         }
@@ -784,7 +785,7 @@ fn create_services(
                 labels.join(",")
             ),
         ));
-        created.push(crate::manifest::Service {
+        created.push(crate::api::Service {
             name: name.clone(),
             selector,
         });
@@ -807,7 +808,7 @@ fn assume_metrics(
         if models.contains_key(&u.name) {
             continue;
         }
-        let how = if u.provider == crate::manifest::analysis::Provider::Job {
+        let how = if u.provider == crate::api::analysis::Provider::Job {
             // A job metric already has a stand-in: a Job that succeeds after a few seconds.
             "no model, its Job assumed to succeed after 5s"
         } else {
@@ -819,7 +820,7 @@ fn assume_metrics(
         };
         diags.push(crate::input::Diagnostic::note(
             &u.origin.file,
-            u.origin.pos,
+            u.origin.position(),
             &FieldPath::root(),
             format!(
                 "metric {} ({} provider): {how}; --metric {}=fail to try a failure",
@@ -878,7 +879,7 @@ fn check_metric_args(
                 crate::analysis::expr::Value::Int(_) | crate::analysis::expr::Value::Float(_)
             )
         };
-        if u.provider == crate::manifest::analysis::Provider::Prometheus
+        if u.provider == crate::api::analysis::Provider::Prometheus
             && let metrics::MetricModel::Value(v) = model
             && !numeric(v)
         {
@@ -1248,7 +1249,7 @@ fn check_invalid_spec(manifests: &Manifests, applies: &[&Manifests], diags: &mut
 }
 
 /// Reports a static `InvalidSpec` of `r` as an input error at its `trafficRouting`.
-pub fn refuse_invalid_spec(r: &crate::manifest::Rollout, diags: &mut Diagnostics) {
+pub fn refuse_invalid_spec(r: &crate::api::Rollout, diags: &mut Diagnostics) {
     let Some(problem) = crate::rollout::validation::spec_error(&r.spec) else {
         return;
     };

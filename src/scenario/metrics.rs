@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 use crate::analysis::expr::Value;
 use crate::analysis::run::AnalysisPhase;
 use crate::analysis::spec;
+use crate::api::analysis::{Provider, RolloutAnalysis};
+use crate::api::{IntOrString, Rollout};
 use crate::engine::SimDuration;
 use crate::input::{DiagKind, Diagnostics, FieldPath};
-use crate::manifest::analysis::{Provider, RolloutAnalysis};
-use crate::manifest::{IntOrString, Manifests, Report, Rollout};
+use crate::manifest::{Manifests, Report};
 
 use super::load::duration;
 use super::raw;
@@ -540,7 +541,7 @@ pub(crate) fn check_analysis(
 /// satisfy is not an input error but an `InvalidSpec` the run may heal.
 #[derive(Debug, Default)]
 pub(crate) struct Later {
-    pub(crate) templates: Vec<crate::manifest::analysis::AnalysisTemplate>,
+    pub(crate) templates: Vec<crate::api::analysis::AnalysisTemplate>,
     pub(crate) rollout_reapplied: bool,
 }
 
@@ -627,7 +628,7 @@ pub fn parse_metric_arg(arg: &str) -> Result<(String, MetricModel), String> {
 pub(crate) struct MetricUse {
     pub(crate) name: String,
     pub(crate) provider: Provider,
-    pub(crate) origin: crate::manifest::analysis::Origin,
+    pub(crate) origin: crate::api::analysis::Origin,
 }
 
 /// Every metric the analyses of the rollouts in `m` would measure (step, background,

@@ -13,9 +13,9 @@ use crate::analysis::expr::Value;
 use crate::analysis::metric::Metric;
 use crate::analysis::run::{AnalysisPhase, AnalysisRun, Measurement, RunKind, RunStatus};
 use crate::analysis::spec::{self, ArgSources};
+use crate::api::analysis::{Provider as ProviderKind, RolloutAnalysis};
 use crate::engine::SimDuration;
 use crate::engine::{SimTime, Stream};
-use crate::manifest::analysis::{Provider as ProviderKind, RolloutAnalysis};
 use crate::rollout::RunView;
 use crate::scenario::metrics::{DEFAULT_JOB_DURATION, MetricModel};
 use crate::traffic::Traffic;
@@ -23,7 +23,7 @@ use crate::traffic::Traffic;
 use super::{EntryKind, Ev, Simulation};
 
 /// The rollout's analysis a run of `kind` is built from.
-fn analysis_of(spec: &crate::manifest::RolloutSpec, kind: RunKind) -> Option<&RolloutAnalysis> {
+fn analysis_of(spec: &crate::api::RolloutSpec, kind: RunKind) -> Option<&RolloutAnalysis> {
     match kind {
         RunKind::Step(i) => spec.canary()?.steps.get(i as usize)?.analysis.as_ref(),
         RunKind::Background => spec.canary()?.analysis.as_ref().map(|b| &b.analysis),

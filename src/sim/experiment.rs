@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use crate::analysis::run::RunKind;
 use crate::analysis::spec::{self, ArgSources};
+use crate::api::routes::RouteRule;
 use crate::cluster::{ExperimentOwner, NewReplicaSet};
 use crate::experiment::controller::{self, Action, RunState, TemplateRs};
 use crate::experiment::{self as exp, Experiment, ExperimentStatus, Sources};
-use crate::manifest::routes::RouteRule;
 use crate::rollout::{ExperimentTemplateView, ExperimentView, RouteView};
 
 use super::{EntryKind, Ev, Simulation};
@@ -328,13 +328,13 @@ impl Simulation<'_> {
         i: usize,
         analysis: &str,
         name: String,
-        args: Vec<crate::manifest::analysis::Argument>,
+        args: Vec<crate::api::analysis::Argument>,
     ) {
         let e = &self.experiments[i];
         let Some(a) = e.spec.analyses.iter().find(|a| a.name == analysis) else {
             return;
         };
-        let built = crate::manifest::analysis::RolloutAnalysis {
+        let built = crate::api::analysis::RolloutAnalysis {
             args,
             ..a.analysis.clone()
         };

@@ -3,13 +3,14 @@
 //!
 //! An entry's `events.jsonl` fields are derived from its type (serde): the field names, their
 //! order and the fields left out are the attributes below, so that a new field cannot be
-//! forgotten by the log. `output::jsonl` writes the lines.
+//! forgotten by the log; the helpers they name are in `ser`. `output::jsonl` writes the lines.
 
 use serde::Serialize;
 
 use crate::engine::SimTime;
-use crate::output::jsonl::ser;
 use crate::rollout::Phase;
+
+pub(crate) mod ser;
 
 /// One entry of the journal.
 #[derive(Debug, Clone, PartialEq)]

@@ -186,10 +186,10 @@ pub(crate) struct Simulation<'s> {
     reconciles: u64,
     timed_out: bool,
     /// The PodDisruptionBudgets of the manifests.
-    budgets: Vec<crate::manifest::DisruptionBudget>,
+    budgets: Vec<crate::api::DisruptionBudget>,
     /// AnalysisTemplates (re-applied files may change them) and Secrets.
-    templates: Vec<crate::manifest::analysis::AnalysisTemplate>,
-    secrets: Vec<crate::manifest::analysis::Secret>,
+    templates: Vec<crate::api::analysis::AnalysisTemplate>,
+    secrets: Vec<crate::api::analysis::Secret>,
     /// Every AnalysisRun the rollout created, in creation order.
     runs: Vec<crate::analysis::run::AnalysisRun>,
     /// The traffic model, when the scenario has one.
@@ -338,7 +338,7 @@ impl<'s> Simulation<'s> {
         self.request_reconcile();
     }
 
-    fn upsert_service(&mut self, svc: &crate::manifest::Service) {
+    fn upsert_service(&mut self, svc: &crate::api::Service) {
         let entry = self
             .cluster
             .services

@@ -476,8 +476,7 @@ impl Simulation<'_> {
         if !same_step {
             let step = (st.current_pod_hash.clone(), st.current_step_index);
             // Borrowed, not copied: the journal is a different field of the simulation.
-            let steps: &[crate::manifest::Step] =
-                self.rollout.spec.canary().map_or(&[], |c| &c.steps);
+            let steps: &[crate::api::Step] = self.rollout.spec.canary().map_or(&[], |c| &c.steps);
             let describe = |i: u32| steps.get(i as usize).map(|s| s.label()).unwrap_or_default();
             if let (Some((hash, Some(old))), Some(new)) = (&self.last.step, step.1)
                 && *hash == step.0

@@ -2,7 +2,7 @@
 //! (spec edits bump the generation; promote, abort and retry patch the status), waits, and
 //! expectations checked against the observed state.
 
-use crate::manifest::Step;
+use crate::api::Step;
 use crate::rollout::status::PauseReason;
 use crate::scenario::{Action, ScriptItem};
 
@@ -289,7 +289,7 @@ impl Simulation<'_> {
     }
 
     /// A spec edit: a new generation when anything changed.
-    fn update_spec(&mut self, spec: crate::manifest::RolloutSpec, change: String) {
+    fn update_spec(&mut self, spec: crate::api::RolloutSpec, change: String) {
         if !self.rollout.set_spec(spec) {
             return;
         }

@@ -11,8 +11,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::api::routes::RouteRule;
 use crate::engine::Stream;
-use crate::manifest::routes::RouteRule;
 use crate::scenario::app_for;
 use crate::traffic::Destination;
 

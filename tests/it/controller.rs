@@ -5,12 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use rollout_sim::engine::{SimDuration, SimTime};
-use rollout_sim::manifest::analysis::{AnalysisTemplate, RolloutAnalysis, TemplateRef};
-use rollout_sim::manifest::{
-    Canary, PauseDuration, PodTemplate, RolloutSpec, Step, Strategy, TrafficRouting,
+use rollout_sim::api::analysis::{AnalysisTemplate, RolloutAnalysis, TemplateRef};
+use rollout_sim::api::{
+    AbortDelay, Canary, PauseDuration, PodTemplate, RolloutSpec, Step, Strategy, TrafficRouting,
 };
-use rollout_sim::rollout::replicas::AbortDelay;
+use rollout_sim::engine::{SimDuration, SimTime};
 use rollout_sim::rollout::status::{
     ConditionType, PauseCondition, PauseReason, RolloutStatus, TrafficWeights, WeightDestination,
     reason,

@@ -17,10 +17,10 @@ use std::fs;
 use serde_json::Value;
 
 use rollout_sim::analysis::run::AnalysisPhase;
+use rollout_sim::api::routes::RouteRule;
 use rollout_sim::engine::SimTime;
 use rollout_sim::experiment::template_hash;
 use rollout_sim::manifest::parse_text;
-use rollout_sim::manifest::routes::RouteRule;
 use rollout_sim::rollout::status::{ConditionType, PauseReason, RolloutStatus, reason};
 use rollout_sim::rollout::{
     Action, ExperimentTemplateView, ExperimentView, Input, Plan, RolloutObject, RouteView, RsView,

@@ -24,6 +24,7 @@ mod experiment_tree;
 mod experiments;
 mod inputs;
 mod junit;
+mod layers;
 mod operator_actions;
 mod output_plumbing;
 mod plan;

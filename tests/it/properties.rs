@@ -20,7 +20,7 @@ use std::path::Path;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
-use rollout_sim::manifest::IntOrString;
+use rollout_sim::api::IntOrString;
 use rollout_sim::rollout::Phase;
 use rollout_sim::rollout::replicas::resolve_fenceposts;
 use rollout_sim::scenario::{LoadOptions, load_text};

@@ -113,10 +113,10 @@ fn run_case(case: &Value) -> Outcome {
 /// Reading the case schema into the library's types. `null` and an absent key mean the same
 /// thing everywhere; a value of the wrong type is an error naming the key.
 mod read {
-    use rollout_sim::manifest::{IntOrString, TrafficRouting};
-    use rollout_sim::rollout::replicas::{
-        AbortDelay, CanaryScale, ProgressThreshold, RsCounts, StatusInputs, Weights,
+    use rollout_sim::api::{
+        AbortDelay, CanaryScale, IntOrString, ProgressThreshold, TrafficRouting,
     };
+    use rollout_sim::rollout::replicas::{RsCounts, StatusInputs, Weights};
     use serde_json::Value;
 
     /// The result of reading (or evaluating) a case; the error says what is wrong.
@@ -308,10 +308,10 @@ mod read {
 /// The single calculations (every `function` but the controller), each answering with an
 /// object keyed like the case's `expected`.
 mod calc {
-    use rollout_sim::manifest::IntOrString;
+    use rollout_sim::api::IntOrString;
+    use rollout_sim::api::{AbortDelay, ProgressThreshold};
     use rollout_sim::rollout::replicas::{
-        self, AbortDelay, BlueGreenInputs, CanaryInputs, ProgressThreshold, StatusInputs,
-        StepWeights,
+        self, BlueGreenInputs, CanaryInputs, StatusInputs, StepWeights,
     };
     use serde_json::{Value, json};
 
@@ -607,11 +607,10 @@ mod calc {
 mod controller {
     use std::collections::{BTreeMap, BTreeSet};
 
-    use rollout_sim::engine::SimTime;
-    use rollout_sim::manifest::{
-        BlueGreen, Canary, PauseDuration, PodTemplate, RolloutSpec, Step, Strategy,
+    use rollout_sim::api::{
+        AbortDelay, BlueGreen, Canary, PauseDuration, PodTemplate, RolloutSpec, Step, Strategy,
     };
-    use rollout_sim::rollout::replicas::AbortDelay;
+    use rollout_sim::engine::SimTime;
     use rollout_sim::rollout::status::{
         BlueGreenStatus, CanaryStatus, CompletionStatus, CondStatus, Condition, ConditionType,
         DurationStatus, PauseCondition, PauseReason, RolloutStatus, TrafficWeights,

@@ -175,6 +175,29 @@ fn three_shards_merged_are_the_whole_sweep_byte_for_byte() {
     let (code, _, err) = cli(&["merge", &parts[0], &parts[0], &parts[1]]);
     assert_eq!(code, 2);
     assert!(err.contains("given twice"), "{err}");
+    // A part whose shard number is outside 1..=N (0/3, 4/3, 0/0) is refused, even when the
+    // three real parts are all there and the stray one holds no runs.
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&parts[0]).unwrap()).unwrap();
+    for (index, count) in [(4, 3), (0, 3), (0, 0)] {
+        let mut stray = doc.clone();
+        stray["shard"] = serde_json::json!({ "index": index, "count": count });
+        for v in stray["variants"].as_array_mut().unwrap() {
+            v["runs"] = serde_json::json!([]);
+        }
+        let file = dir.path().join(format!("stray-{index}-{count}.json"));
+        std::fs::write(&file, stray.to_string()).unwrap();
+        let file = file.display().to_string();
+        let mut args = vec!["merge"];
+        args.extend(parts.iter().map(String::as_str));
+        args.push(&file);
+        let (code, out, err) = cli(&args);
+        assert_eq!(code, 2, "shard {index}/{count} merged: {out}");
+        assert!(
+            err.contains(&format!("shard {index}/{count} is not a shard of a sweep")),
+            "{err}"
+        );
+    }
     // A shard is only JSON.
     let mut text_shard = common.to_vec();
     text_shard.extend(["--shard", "1/3"]);

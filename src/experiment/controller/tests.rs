@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use super::*;
+use crate::api::PodTemplate;
+use crate::api::analysis::{Origin, RolloutAnalysis, TemplateRef};
 use crate::experiment::{ExperimentSpec, TemplateSpec};
-use crate::manifest::PodTemplate;
-use crate::manifest::analysis::{Origin, RolloutAnalysis, TemplateRef};
 
 fn template(name: &str) -> TemplateSpec {
     TemplateSpec {

@@ -22,7 +22,7 @@ fn delta(old: Option<SimDuration>, new: Option<SimDuration>) -> String {
 /// A time of one side, marked `+P` (as `plan` marks it) when it leaves out the wait for the
 /// side's manual promotions.
 fn time(d: Option<SimDuration>, plan: &crate::plan::Plan) -> String {
-    super::plan::cell(d, plan.promotions, plan.promote_after.is_some())
+    crate::plan::render::cell(d, plan.promotions, plan.promote_after.is_some())
 }
 
 /// What `+P` means, when a time of either side carries it.
