@@ -35,7 +35,6 @@
 // (`manifest` keeps its remaining exemptions on its own submodules, in `manifest/mod.rs`.)
 pub mod analysis;
 pub mod api;
-pub mod cli;
 pub mod cluster;
 pub mod diff;
 pub mod engine;

@@ -618,7 +618,7 @@ fn read(journal: &Journal, rollout: &Rollout, replicas: u32, end: SimTime) -> Re
             } => {
                 out.promotions += 1;
             }
-            EntryKind::StepStarted { index, step } if bg.is_none() => {
+            EntryKind::StepStarted { index, step, .. } if bg.is_none() => {
                 let indefinite = rollout
                     .spec
                     .canary()

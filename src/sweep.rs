@@ -28,7 +28,7 @@ use crate::input::yaml::{parse_documents, read_text};
 use crate::input::{FieldPath, InputError};
 use crate::rollout::Phase;
 use crate::scenario::{self, Action, LoadOptions, Scenario};
-use crate::sim::{self, EntryKind, RunResult};
+use crate::sim::{self, EntryKind, RunResult, StepKind};
 
 /// One step of a `--set` path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -572,9 +572,20 @@ fn held(result: &RunResult, check: &Check) -> bool {
     }
 }
 
-/// The canary steps of the scenario's Rollout: Argo's wording and the setWeight in force
-/// once the step has started (empty for blue-green).
-pub fn steps_of(sc: &Scenario) -> Vec<(String, u32)> {
+/// One canary step of a variant's Rollout, as the sweep reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SweepStep {
+    /// Argo's wording (`setWeight: 20`, `pause: 1m`), for people.
+    pub text: String,
+    /// What kind of step it is, for readers to match on.
+    pub kind: StepKind,
+    /// The setWeight in force once the step has started.
+    pub weight: u32,
+}
+
+/// The canary steps of the scenario's Rollout: Argo's wording, their kind, and the setWeight
+/// in force once the step has started (empty for blue-green).
+pub fn steps_of(sc: &Scenario) -> Vec<SweepStep> {
     let Some(c) = sc.manifests.rollouts.first().and_then(|r| r.spec.canary()) else {
         return Vec::new();
     };
@@ -585,7 +596,11 @@ pub fn steps_of(sc: &Scenario) -> Vec<(String, u32)> {
             if let Some(w) = s.set_weight {
                 weight = w;
             }
-            (s.describe(), weight)
+            SweepStep {
+                text: s.describe(),
+                kind: StepKind::of(s),
+                weight,
+            }
         })
         .collect()
 }
@@ -703,7 +718,7 @@ pub struct VariantResult {
     /// The labels of the variant's checks ([`checks_of`]), in the order of `RunStats::held`.
     pub checks: Vec<String>,
     /// The variant's canary steps and their weights ([`steps_of`]).
-    pub steps: Vec<(String, u32)>,
+    pub steps: Vec<SweepStep>,
     /// One per seed the sweep (or shard) ran, in seed order.
     pub runs: Vec<RunStats>,
 }
@@ -849,7 +864,7 @@ pub fn run_shard(
         .map(|(_, job)| job)
         .collect();
     let checks: Vec<Vec<Check>> = loaded.iter().map(|(_, sc)| checks_of(sc)).collect();
-    let steps: Vec<Vec<(String, u32)>> = loaded.iter().map(|(_, sc)| steps_of(sc)).collect();
+    let steps: Vec<Vec<SweepStep>> = loaded.iter().map(|(_, sc)| steps_of(sc)).collect();
     let stats: Vec<(usize, Result<RunStats, sim::EngineFailure>)> = jobs
         .par_iter()
         .map(|&(v, s)| {

@@ -9,10 +9,6 @@
 
 pub mod analysis;
 pub mod experiment;
-#[allow(
-    missing_docs,
-    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
-)]
 pub mod raw;
 pub mod rollout;
 pub mod routes;

@@ -2,28 +2,59 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::diff::render;
-use crate::diff::{BlastError, Side, Threshold};
-use crate::input::Severity;
-use crate::input::source::{self, Source};
-use crate::plan::{PlanOptions, plan};
-use crate::scenario::{self, LoadOptions, Scenario};
-use crate::sweep;
+use rollout_sim::diff::render;
+use rollout_sim::diff::{BlastError, Side, Threshold, blast};
+use rollout_sim::engine::parse_duration;
+use rollout_sim::input::Severity;
+use rollout_sim::input::source::{self, Source};
+use rollout_sim::plan::{PlanError, PlanOptions, plan};
+use rollout_sim::scenario::{self, LoadOptions, Scenario};
+use rollout_sim::sweep;
 
-use super::commands::{EXIT_ENGINE, EXIT_FAILED, EXIT_INVALID, EXIT_OK};
+use super::exit::{EXIT_ENGINE, EXIT_FAILED, EXIT_INVALID, EXIT_OK};
+
+// The variant's doc comment in `cli/mod.rs` is the command's help.
+#[derive(Debug, clap::Args)]
+pub(super) struct DiffArgs {
+    /// The old version: a file, or `git:REV:PATH`.
+    old: String,
+    /// The new version: a file, or `git:REV:PATH`.
+    new: String,
+    /// `text`, `markdown` for a pull-request comment, or `json`.
+    #[arg(long, value_enum, default_value = "text")]
+    format: DiffFormat,
+    /// Each manual promotion happens this long after its pause starts.
+    #[arg(long, value_name = "DURATION")]
+    promote_after: Option<String>,
+    /// Seed of both plans (default: each file's own).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Exit 1 when the change crosses this: eta>+30m, eta>2h, surge>+2, surge>4,
+    /// pod-seconds>+10%, pod-seconds>600, blast>+100, blast>+50%, blast>500, never.
+    #[arg(long = "fail-if", value_name = "THRESHOLD")]
+    fail_if: Vec<String>,
+    /// A scenario of a bad canary: each version's Rollout is run through it with the same
+    /// seeds, and the failed requests the canary served (the blast radius) compared.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<PathBuf>,
+    /// Runs (seeds) per version through --scenario.
+    #[arg(long, default_value_t = 20)]
+    runs: u32,
+}
 
 /// Output of `diff`.
+// Variants undocumented on purpose: clap would print their docs in --help as a list of values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DiffFormat {
+enum DiffFormat {
     Text,
     Markdown,
     Json,
 }
 
 /// The bad-canary runs asked for: `--scenario` and `--runs`.
-pub(super) struct BlastArgs<'a> {
-    pub scenario: Option<&'a Path>,
-    pub runs: u32,
+struct BlastArgs<'a> {
+    scenario: Option<&'a Path>,
+    runs: u32,
 }
 
 /// Reads `spec`: a file, or `git:REV:PATH` (the file as it is at that revision, read with
@@ -86,7 +117,24 @@ fn load(spec: &str) -> Result<(Scenario, Vec<Source>), i32> {
     }
 }
 
-pub(super) fn diff(
+/// Plans both versions (and runs them through `--scenario`), prints the comparison; exit 1
+/// when a `--fail-if` threshold is crossed.
+pub(super) fn run(args: &DiffArgs) -> i32 {
+    diff(
+        &args.old,
+        &args.new,
+        args.format,
+        args.promote_after.as_deref(),
+        args.seed,
+        &args.fail_if,
+        BlastArgs {
+            scenario: args.scenario.as_deref(),
+            runs: args.runs,
+        },
+    )
+}
+
+fn diff(
     old: &str,
     new: &str,
     format: DiffFormat,
@@ -95,7 +143,7 @@ pub(super) fn diff(
     fail_if: &[String],
     bad: BlastArgs,
 ) -> i32 {
-    let promote_after = match promote_after.map(crate::engine::parse_duration).transpose() {
+    let promote_after = match promote_after.map(parse_duration).transpose() {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: --promote-after: {e}");
@@ -152,7 +200,7 @@ pub(super) fn diff(
         };
         let p = match plan(&sc, &opts) {
             Ok(p) => p,
-            Err(crate::plan::PlanError::Engine(f)) => {
+            Err(PlanError::Engine(f)) => {
                 eprintln!("error: {spec}: {f}");
                 return EXIT_ENGINE;
             }
@@ -171,7 +219,7 @@ pub(super) fn diff(
                 }
             };
             // The same seeds on both sides: differences come from the change.
-            match crate::diff::blast(base, &side_base, seed.unwrap_or(*scenario_seed), bad.runs) {
+            match blast(base, &side_base, seed.unwrap_or(*scenario_seed), bad.runs) {
                 Ok(b) => side.blast = Some(b),
                 Err(BlastError::Engine(f)) => {
                     eprintln!("error: {spec} in {}: {f}", base_path(bad.scenario));

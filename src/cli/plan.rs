@@ -1,20 +1,39 @@
 //! `rollout-sim plan FILE`: the plan of an update (docs/plan.md).
 
-use crate::engine::parse_duration;
-use crate::plan::render::{render_json, render_text};
-use crate::plan::{PlanOptions, plan as make_plan};
-use crate::scenario::LoadOptions;
+use rollout_sim::engine::parse_duration;
+use rollout_sim::plan::render::{render_json, render_text};
+use rollout_sim::plan::{PlanError, PlanOptions, plan as make_plan};
+use rollout_sim::scenario::LoadOptions;
 
-use super::commands::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, load};
-use super::{Format, Inputs};
+use super::exit::{EXIT_ENGINE, EXIT_FAILED, EXIT_INVALID, EXIT_OK};
+use super::shared::{Format, Inputs, load};
 
-pub(super) fn plan(
-    inputs: &Inputs,
+// The variant's doc comment in `cli/mod.rs` is the command's help.
+#[derive(Debug, clap::Args)]
+pub(super) struct PlanArgs {
+    /// The scenario or manifests to read.
+    #[command(flatten)]
+    inputs: Inputs,
+    /// `text`: a table; `json`: the documented plan object.
+    #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    promote_after: Option<&str>,
+    /// Assume each manual promotion happens this long after its pause starts.
+    #[arg(long)]
+    promote_after: Option<String>,
+    /// Seed for the random draws (overrides the scenario's `seed`).
+    #[arg(long)]
     seed: Option<u64>,
-) -> i32 {
-    let promote_after = match promote_after.map(parse_duration).transpose() {
+}
+
+/// Plans the update and prints the plan; exit 1 when it never becomes Healthy.
+pub(super) fn run(args: &PlanArgs) -> i32 {
+    let (inputs, format, seed) = (&args.inputs, args.format, args.seed);
+    let promote_after = match args
+        .promote_after
+        .as_deref()
+        .map(parse_duration)
+        .transpose()
+    {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: --promote-after: {e}");
@@ -42,9 +61,9 @@ pub(super) fn plan(
                 EXIT_OK
             }
         }
-        Err(crate::plan::PlanError::Engine(f)) => {
+        Err(PlanError::Engine(f)) => {
             eprintln!("error: {f}");
-            super::commands::EXIT_ENGINE
+            EXIT_ENGINE
         }
         Err(e) => {
             eprintln!("{}: error: {e}", sc.file.display());

@@ -6,14 +6,14 @@ use std::str::FromStr;
 /// Shard `index` (1-based) of `count`: the scenarios at positions `index`, `index + count`,
 /// `index + 2 * count`... (1-based) of the suite's ordered list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    pub index: usize,
-    pub count: usize,
+pub(super) struct Shard {
+    pub(super) index: usize,
+    pub(super) count: usize,
 }
 
 impl Shard {
     /// Whether the scenario at `position` (0-based) of the suite belongs to this shard.
-    pub fn owns(self, position: usize) -> bool {
+    pub(super) fn owns(self, position: usize) -> bool {
         position % self.count == self.index - 1
     }
 }

@@ -13,7 +13,7 @@
 use std::fmt;
 use std::io::{self, Write};
 
-use super::commands::EXIT_INVALID;
+use super::exit::EXIT_INVALID;
 
 /// Ends the process for a write error on standard output.
 fn fail(e: io::Error) -> ! {

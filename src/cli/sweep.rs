@@ -1,21 +1,79 @@
-//! `rollout-sim sweep` (what-if: variants × seeds, or one shard of them) and `rollout-sim
-//! merge` (the shards of one sweep put back together, printed as the whole sweep would be).
+//! `rollout-sim sweep`: what-if, the scenario run for every combination of changed values,
+//! N seeds each (or one shard of those runs, for `merge`); and how a sweep's results are shown,
+//! which `merge` shares.
 
 use std::path::{Path, PathBuf};
 
-use crate::input::Severity;
-use crate::output::outdir::OutDir;
-use crate::output::sweep as render;
-use crate::sweep::{self as sw, Slice, VariantProblem, VariantResult};
+use rollout_sim::input::Severity;
+use rollout_sim::output::outdir::OutDir;
+use rollout_sim::output::sweep as render;
+use rollout_sim::scenario::{self, LoadOptions};
+use rollout_sim::sweep::{self as sw, Slice, VariantProblem, VariantResult};
 
-use super::commands::{EXIT_ENGINE, EXIT_INVALID, EXIT_OK};
+use super::exit::{EXIT_ENGINE, EXIT_INVALID, EXIT_OK};
 use super::shard::Shard;
-use super::{Inputs, SweepFormat};
+use super::shared::{Inputs, gather, options_of};
+
+// The variant's doc comment in `cli/mod.rs` is the command's help.
+#[derive(Debug, clap::Args)]
+pub(super) struct SweepArgs {
+    /// The scenario or manifests to read.
+    #[command(flatten)]
+    inputs: Inputs,
+    /// `PATH=V1,V2,...`: a path into the scenario (`apps[0].errorRate`) or the Rollout
+    /// (`rollout.spec.strategy.canary.steps[0].setWeight`) and the values to try.
+    #[arg(long = "set", required = true)]
+    sets: Vec<String>,
+    /// Runs (seeds) per variant, 1 to 1000000.
+    #[arg(long, default_value = "10", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    runs: u32,
+    /// First seed (runs use seed, seed+1, ...; default: the scenario's).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Output on stdout.
+    #[arg(long, value_enum, default_value = "text")]
+    format: SweepFormat,
+    /// Also write sweep.csv, sweep.json, sweep.txt and the chart sweep.svg here.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+    /// Run only shard I of N (1-based) of the (variant, seed) pairs and print it as a part
+    /// for `merge` (needs `--format json`).
+    #[arg(long, value_name = "I/N")]
+    shard: Option<Shard>,
+}
+
+/// Output of `sweep` and `merge`.
+// Variants undocumented on purpose: clap would print their docs in --help as a list of values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum SweepFormat {
+    Text,
+    Csv,
+    Json,
+}
 
 /// `sweep FILE --set PATH=V1,V2 ... --runs N [--seed S] [--format text|csv|json] [--out DIR]
 /// [--shard I/N]`.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn sweep(
+pub(super) fn run(args: &SweepArgs) -> i32 {
+    sweep(
+        &args.inputs,
+        &args.sets,
+        args.runs,
+        args.seed,
+        args.format,
+        args.out.as_deref(),
+        args.quiet,
+        args.shard,
+    )
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the flags of `sweep`, each a value of its own; `run` unpacks them once"
+)]
+fn sweep(
     inputs: &Inputs,
     sets: &[String],
     runs: u32,
@@ -47,11 +105,11 @@ pub(super) fn sweep(
         }
     }
     // Loaded once as `run` would (notes said once), then again as data to edit.
-    let opts = match super::commands::options_of(inputs, &crate::scenario::LoadOptions::default()) {
+    let opts = match options_of(inputs, &LoadOptions::default()) {
         Ok(o) => o,
         Err(code) => return code,
     };
-    let sources = match super::commands::gather(inputs) {
+    let sources = match gather(inputs) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -63,7 +121,7 @@ pub(super) fn sweep(
         }
     };
     let seed = seed.unwrap_or_else(|| {
-        crate::scenario::load_sources(&sources, base.options())
+        scenario::load_sources(&sources, base.options())
             .map(|s| s.seed)
             .unwrap_or_default()
     });
@@ -132,42 +190,6 @@ pub(super) fn sweep(
     show(&results, format, out)
 }
 
-/// `merge PART...`: the parts of a sharded sweep, printed as the whole sweep prints.
-pub(super) fn merge(parts: &[PathBuf], format: SweepFormat, out_dir: Option<&Path>) -> i32 {
-    let out = match out_dir.map(OutDir::prepare).transpose() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_INVALID;
-        }
-    };
-    let mut read = Vec::new();
-    for p in parts {
-        let name = p.display().to_string();
-        let text = match std::fs::read_to_string(p) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("error: cannot read {name}: {e}");
-                return EXIT_INVALID;
-            }
-        };
-        match render::read_part(&name, &text) {
-            Ok(part) => read.push(part),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_INVALID;
-            }
-        }
-    }
-    match sw::merge(read) {
-        Ok(results) => show(&results, format, out),
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_INVALID
-        }
-    }
-}
-
 /// Every file `--out` may hold (the set, see `output::outdir`).
 const OUT_SET: [&str; 5] = [
     "sweep.csv",
@@ -179,7 +201,7 @@ const OUT_SET: [&str; 5] = [
 
 /// With `--out`, writes every format and the charts (as one set, before stdout: if the reader
 /// of stdout goes away, the set is complete anyway); then prints the results in `format`.
-fn show(results: &[VariantResult], format: SweepFormat, out: Option<OutDir>) -> i32 {
+pub(super) fn show(results: &[VariantResult], format: SweepFormat, out: Option<OutDir>) -> i32 {
     if let Some(out) = out {
         let staging = out.staging().to_path_buf();
         let write = |name: &str, text: &str| {

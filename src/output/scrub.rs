@@ -14,7 +14,7 @@ use crate::output::replay::{Replay, State};
 use crate::output::report::esc;
 use crate::output::tree::{self, Colour, Identity};
 use crate::output::waiting::{self, StepMark};
-use crate::sim::{EntryKind, Journal};
+use crate::sim::Journal;
 
 /// At most this many moments: a long run keeps evenly spread ones (and its last).
 const MAX_FRAMES: usize = 1500;
@@ -84,14 +84,8 @@ pub fn frames(journal: &Journal, id: &Identity) -> Vec<Frame> {
     let mut mark: Option<StepMark> = None;
     while let Some(t) = replay.peek_time() {
         while replay.peek_time() == Some(t) {
-            if let Some(e) = replay.step()
-                && let EntryKind::StepStarted { index, step } = &e.kind
-            {
-                mark = Some(StepMark {
-                    index: *index,
-                    text: step.clone(),
-                    started: e.t,
-                });
+            if let Some(started) = replay.step().and_then(StepMark::of) {
+                mark = Some(started);
             }
         }
         let tree = tree::render(&replay.state, id, Colour::Plain);

@@ -3,6 +3,7 @@
 //! boundaries of the weight chart.
 
 use crate::engine::SimTime;
+use crate::rollout::status::DegradedReason;
 use crate::sim::{EntryKind, Journal};
 
 /// How a step's span ended.
@@ -56,8 +57,8 @@ pub fn spans(journal: &Journal) -> Vec<StepSpan> {
     let mut aborted = false;
     for e in journal.iter() {
         match &e.kind {
-            EntryKind::PhaseChanged { message, .. } => {
-                aborted = message.starts_with("RolloutAborted");
+            EntryKind::PhaseChanged { degraded, .. } => {
+                aborted = *degraded == Some(DegradedReason::Aborted);
             }
             EntryKind::Aborted { .. } => {
                 aborted = true;
@@ -72,7 +73,7 @@ pub fn spans(journal: &Journal) -> Vec<StepSpan> {
             }
             EntryKind::ReplicaSetCreated { revision: r, .. }
             | EntryKind::ReplicaSetRevision { revision: r, .. } => revision = revision.max(*r),
-            EntryKind::StepStarted { index, step } => {
+            EntryKind::StepStarted { index, step, .. } => {
                 if let Some(i) = open.take() {
                     out[i].end = StepEnd::Interrupted(e.t);
                 }
@@ -120,8 +121,9 @@ pub fn boundaries(spans: &[StepSpan]) -> Vec<(SimTime, Vec<String>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::SimDuration;
     use crate::rollout::Phase;
-    use crate::sim::Entry;
+    use crate::sim::{Entry, StepKind};
 
     fn at(ms: u64, kind: EntryKind) -> Entry {
         Entry {
@@ -130,10 +132,11 @@ mod tests {
         }
     }
 
-    fn started(index: u32, step: &str) -> EntryKind {
+    fn started(index: u32, step: &str, kind: StepKind) -> EntryKind {
         EntryKind::StepStarted {
             index,
             step: step.into(),
+            kind,
         }
     }
 
@@ -157,7 +160,7 @@ mod tests {
         let j = Journal {
             entries: vec![
                 at(0, new_rs(1)),
-                at(0, started(0, "setWeight: 20")),
+                at(0, started(0, "setWeight: 20", StepKind::SetWeight(20))),
                 at(
                     0,
                     EntryKind::Promoted {
@@ -167,9 +170,9 @@ mod tests {
                     },
                 ),
                 at(5000, new_rs(2)),
-                at(5000, started(0, "setWeight: 20")),
+                at(5000, started(0, "setWeight: 20", StepKind::SetWeight(20))),
                 at(9000, completed(0, "setWeight: 20")),
-                at(9000, started(1, "pause")),
+                at(9000, started(1, "pause", StepKind::Pause(None))),
             ],
         };
         let s = spans(&j);
@@ -189,16 +192,17 @@ mod tests {
         let j = Journal {
             entries: vec![
                 at(0, new_rs(2)),
-                at(0, started(1, "pause")),
+                at(0, started(1, "pause", StepKind::Pause(None))),
                 at(
                     3000,
                     EntryKind::PhaseChanged {
                         from: Phase::Paused,
                         to: Phase::Degraded,
                         message: "RolloutAborted: Rollout aborted update to revision 2".into(),
+                        degraded: Some(DegradedReason::Aborted),
                     },
                 ),
-                at(3000, started(0, "setWeight: 20")),
+                at(3000, started(0, "setWeight: 20", StepKind::SetWeight(20))),
                 at(
                     3000,
                     EntryKind::Aborted {
@@ -218,11 +222,18 @@ mod tests {
         let j = Journal {
             entries: vec![
                 at(0, new_rs(2)),
-                at(1000, started(1, "pause")),
+                at(1000, started(1, "pause", StepKind::Pause(None))),
                 at(1000, completed(1, "pause")),
-                at(1000, started(2, "setWeight: 40")),
+                at(1000, started(2, "setWeight: 40", StepKind::SetWeight(40))),
                 at(4000, completed(2, "setWeight: 40")),
-                at(4000, started(3, "pause: 45s")),
+                at(
+                    4000,
+                    started(
+                        3,
+                        "pause: 45s",
+                        StepKind::Pause(Some(SimDuration::from_secs(45))),
+                    ),
+                ),
             ],
         };
         let b = boundaries(&spans(&j));

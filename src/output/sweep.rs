@@ -9,7 +9,9 @@ use std::fmt::Write as _;
 use plotters::prelude::*;
 use serde_json::json;
 
-use crate::sweep::{Outcome, Part, RunStats, Slice, VariantResult, percentile, wilson};
+use crate::engine::SimDuration;
+use crate::sim::StepKind;
+use crate::sweep::{Outcome, Part, RunStats, Slice, SweepStep, VariantResult, percentile, wilson};
 
 /// The per-variant figures every format prints.
 struct Figures {
@@ -149,10 +151,10 @@ pub fn answers(v: &VariantResult) -> Vec<Answer> {
             runs: n,
         });
     }
-    for (i, (step, _)) in v.steps.iter().enumerate() {
+    for (i, step) in v.steps.iter().enumerate() {
         out.push(Answer {
             kind: "reachedStep",
-            question: format!("step {i} ({step})"),
+            question: format!("step {i} ({})", step.text),
             yes: v
                 .runs
                 .iter()
@@ -163,9 +165,9 @@ pub fn answers(v: &VariantResult) -> Vec<Answer> {
     }
     // Each weight the steps set, once, in the order the steps first set it.
     let mut weights: Vec<u32> = Vec::new();
-    for (_, w) in &v.steps {
-        if *w > 0 && !weights.contains(w) {
-            weights.push(*w);
+    for step in &v.steps {
+        if step.weight > 0 && !weights.contains(&step.weight) {
+            weights.push(step.weight);
         }
     }
     for w in weights {
@@ -173,7 +175,7 @@ pub fn answers(v: &VariantResult) -> Vec<Answer> {
             v.steps
                 .iter()
                 .take(r.steps_reached as usize)
-                .any(|(_, x)| *x >= w)
+                .any(|x| x.weight >= w)
         };
         out.push(Answer {
             kind: "reachedWeight",
@@ -363,9 +365,62 @@ pub fn json_part(results: &[VariantResult], shard: Slice, runs: u32, seed: u64) 
         m.insert("runsPerVariant".into(), json!(runs));
         m.insert("firstSeed".into(), json!(seed));
     }
+    // A part also carries each step's kind, which `merge` needs (the detection curve is drawn
+    // at the setWeight steps) and would otherwise have to guess from the step's wording.
+    for (v, result) in d["variants"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+        .zip(results)
+    {
+        for (step, s) in v["steps"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+            .zip(&result.steps)
+        {
+            if let Some(o) = step.as_object_mut() {
+                o.insert("kind".into(), step_kind_json(s.kind));
+            }
+        }
+    }
     let mut s = serde_json::to_string_pretty(&d).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// A step's kind in a part: `{"setWeight": 20}`, `{"pause": 45}` (seconds; `null` until
+/// promoted), or the name of the step (`"experiment"`, `"analysis"`, `"setCanaryScale"`,
+/// `"route"`).
+fn step_kind_json(kind: StepKind) -> serde_json::Value {
+    match kind {
+        StepKind::SetWeight(w) => json!({ "setWeight": w }),
+        StepKind::Pause(d) => json!({ "pause": d.map(|d| d.as_millis() / 1000) }),
+        StepKind::Experiment => json!("experiment"),
+        StepKind::Analysis => json!("analysis"),
+        StepKind::SetCanaryScale => json!("setCanaryScale"),
+        StepKind::Route => json!("route"),
+    }
+}
+
+/// Reads back what [`step_kind_json`] wrote.
+fn step_kind_of_json(v: &serde_json::Value) -> Option<StepKind> {
+    if let Some(w) = v.get("setWeight") {
+        return Some(StepKind::SetWeight(u32::try_from(w.as_u64()?).ok()?));
+    }
+    if let Some(p) = v.get("pause") {
+        return Some(StepKind::Pause(match p {
+            serde_json::Value::Null => None,
+            secs => Some(SimDuration(secs.as_u64()?.checked_mul(1000)?)),
+        }));
+    }
+    Some(match v.as_str()? {
+        "experiment" => StepKind::Experiment,
+        "analysis" => StepKind::Analysis,
+        "setCanaryScale" => StepKind::SetCanaryScale,
+        "route" => StepKind::Route,
+        _ => return None,
+    })
 }
 
 /// Reads a shard's JSON back (`name` is for messages).
@@ -417,13 +472,14 @@ pub fn read_part(name: &str, text: &str) -> Result<Part, String> {
             .ok_or_else(|| bad("steps"))?
             .iter()
             .map(|x| {
-                Ok((
-                    x["step"]
+                Ok(SweepStep {
+                    text: x["step"]
                         .as_str()
                         .ok_or_else(|| bad("steps.step"))?
                         .to_string(),
-                    small(&x["setWeight"], "steps.setWeight")?,
-                ))
+                    kind: step_kind_of_json(&x["kind"]).ok_or_else(|| bad("steps.kind"))?,
+                    weight: small(&x["setWeight"], "steps.setWeight")?,
+                })
             })
             .collect::<Result<Vec<_>, String>>()?;
         let mut runs = Vec::new();
@@ -494,7 +550,7 @@ fn doc(results: &[VariantResult]) -> serde_json::Value {
                 "peakPods": f.peak_pods,
                 "podSecondsAboveReplicasP50": f.pod_seconds,
                 "checks": v.checks,
-                "steps": v.steps.iter().map(|(s, w)| json!({"step": s, "setWeight": w})).collect::<Vec<_>>(),
+                "steps": v.steps.iter().map(|s| json!({"step": s.text, "setWeight": s.weight})).collect::<Vec<_>>(),
                 "answers": answers(v).iter().map(|a| {
                     let (lo, hi) = a.interval();
                     json!({"kind": a.kind, "question": a.question, "yes": a.yes, "runs": a.runs, "share": a.share(), "ci95": [lo, hi]})
@@ -632,12 +688,15 @@ pub fn detection(results: &[VariantResult]) -> Option<Vec<Curve>> {
             })
             .collect(),
     )];
-    for (i, (step, w)) in first.steps.iter().enumerate() {
-        if !step.starts_with("setWeight") || i == 0 {
+    for (i, step) in first.steps.iter().enumerate() {
+        if !matches!(step.kind, StepKind::SetWeight(_)) || i == 0 {
             continue;
         }
         curves.push((
-            format!("aborted before step {i} ({step}, weight {w})"),
+            format!(
+                "aborted before step {i} ({}, weight {})",
+                step.text, step.weight
+            ),
             results
                 .iter()
                 .zip(&xs)
@@ -734,4 +793,27 @@ fn draw_detection<DB: DrawingBackend>(
         .label_font(("sans-serif", 13))
         .draw()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parts_step_kinds_read_back_as_written() {
+        let kinds = [
+            StepKind::SetWeight(20),
+            StepKind::Pause(None),
+            StepKind::Pause(Some(SimDuration::from_secs(45))),
+            StepKind::Experiment,
+            StepKind::Analysis,
+            StepKind::SetCanaryScale,
+            StepKind::Route,
+        ];
+        for k in kinds {
+            assert_eq!(step_kind_of_json(&step_kind_json(k)), Some(k), "{k:?}");
+        }
+        assert_eq!(step_kind_of_json(&json!("setWeight")), None);
+        assert_eq!(step_kind_of_json(&json!({"setWeight": -1})), None);
+    }
 }

@@ -77,7 +77,7 @@ pub fn describe(kind: &EntryKind) -> String {
         | EntryKind::PodNotReady { name }
         | EntryKind::PodTerminating { name }
         | EntryKind::PodDeleted { name } => name.clone(),
-        EntryKind::StepStarted { index, step } | EntryKind::StepCompleted { index, step } => {
+        EntryKind::StepStarted { index, step, .. } | EntryKind::StepCompleted { index, step } => {
             format!("step {index}: {step}")
         }
         EntryKind::PodPending { name } => format!("{name}: no node has room"),

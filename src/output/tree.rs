@@ -11,6 +11,9 @@ use std::fmt::Write as _;
 
 use crate::engine::SimTime;
 use crate::rollout::Phase;
+use crate::rollout::info::{
+    ReplicaSetHealth, RoleSources, replica_set_health, replica_set_roles, step_shown,
+};
 
 use super::replay::{ExperimentState, PodPhase, RsState, RunState, State};
 
@@ -178,11 +181,7 @@ fn header(out: &mut String, state: &State, id: &Identity, colour: Colour) {
         field(out, "Strategy:", "BlueGreen");
     } else {
         field(out, "Strategy:", "Canary");
-        let step = match ro.step {
-            Some(i) if ro.steps > 0 => format!("{i}/{}", ro.steps),
-            _ => String::new(),
-        };
-        field(out, "  Step:", step);
+        field(out, "  Step:", step_shown(ro.step, ro.steps));
         field(out, "  SetWeight:", ro.set_weight);
         field(out, "  ActualWeight:", ro.actual_weight);
     }
@@ -264,38 +263,33 @@ fn images(state: &State) -> Vec<(String, Vec<String>)> {
 }
 
 /// The info tags of a ReplicaSet of the rollout: `stable`, then `canary` or `active` /
-/// `preview`. An experiment's ReplicaSets have none.
+/// `preview` (`rollout::info::replica_set_roles`). An experiment's ReplicaSets have none.
 fn tags_of(rs: &RsState, state: &State) -> Vec<&'static str> {
-    let mut tags = Vec::new();
     let Some(ro) = &state.rollout else {
-        return tags;
+        return Vec::new();
     };
     if rs.experiment.is_some() {
-        return tags;
+        return Vec::new();
     }
-    if rs.hash == ro.stable_hash {
-        tags.push("stable");
-    }
-    if ro.blue_green {
-        if rs.hash == ro.active_hash {
-            tags.push("active");
-        } else if rs.hash == ro.preview_hash {
-            tags.push("preview");
-        }
-    } else if rs.hash == ro.current_hash && rs.hash != ro.stable_hash {
-        tags.push("canary");
-    }
-    tags
+    let src = RoleSources {
+        stable: &ro.stable_hash,
+        current: &ro.current_hash,
+        blue_green: ro.blue_green,
+        active: Some(ro.active_hash.as_str()),
+        preview: Some(ro.preview_hash.as_str()),
+    };
+    replica_set_roles(&rs.hash, &src).names().collect()
 }
 
 fn rs_row(rs: &RsState, state: &State) -> Row {
-    let (icon, status) = if rs.spec == 0 {
-        (ICON_NEUTRAL, "ScaledDown")
-    } else if i64::from(rs.available()) < i64::from(rs.spec) {
-        (ICON_PROGRESSING, "Progressing")
-    } else {
-        (ICON_OK, "Healthy")
+    let health = replica_set_health(rs.spec, rs.available());
+    // `replicaSetIcon`.
+    let icon = match health {
+        ReplicaSetHealth::ScaledDown => ICON_NEUTRAL,
+        ReplicaSetHealth::Progressing => ICON_PROGRESSING,
+        ReplicaSetHealth::Healthy => ICON_OK,
     };
+    let status = health.as_str();
     let mut info: Vec<String> = tags_of(rs, state).into_iter().map(str::to_string).collect();
     if let Some(deadline) = rs.scale_down_deadline {
         info.push(if deadline <= state.t {

@@ -6,9 +6,10 @@
 
 use std::fmt;
 
-use crate::engine::{SimDuration, SimTime, parse_duration};
+use crate::engine::{SimDuration, SimTime};
 use crate::rollout::Phase;
-use crate::sim::{EntryKind, Journal};
+use crate::rollout::status::DegradedReason;
+use crate::sim::{Entry, EntryKind, Journal, StepKind};
 
 use super::replay::State;
 
@@ -19,8 +20,25 @@ pub struct StepMark {
     pub index: u32,
     /// Argo's wording: `setWeight: 20`, `pause`, `pause: 45s`.
     pub text: String,
+    /// What kind of step it is (a timed pause says how long it lasts).
+    pub kind: StepKind,
     /// When the rollout reached it.
     pub started: SimTime,
+}
+
+impl StepMark {
+    /// The step `e` started, if it is a `StepStarted` entry.
+    pub fn of(e: &Entry) -> Option<StepMark> {
+        match &e.kind {
+            EntryKind::StepStarted { index, step, kind } => Some(StepMark {
+                index: *index,
+                text: step.clone(),
+                kind: *kind,
+                started: e.t,
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// The last step started at or before `t`.
@@ -29,14 +47,7 @@ pub fn last_step(journal: &Journal, t: SimTime) -> Option<StepMark> {
         .entries
         .iter()
         .take_while(|e| e.t <= t)
-        .filter_map(|e| match &e.kind {
-            EntryKind::StepStarted { index, step } => Some(StepMark {
-                index: *index,
-                text: step.clone(),
-                started: e.t,
-            }),
-            _ => None,
-        })
+        .filter_map(StepMark::of)
         .last()
 }
 
@@ -109,8 +120,7 @@ pub fn waiting(state: &State, step: Option<&StepMark>) -> Waiting {
     };
     match r.phase {
         Phase::Healthy => Waiting::Nothing,
-        // Argo's condition reason for an abort starts the message.
-        Phase::Degraded if r.message.starts_with("RolloutAborted") => Waiting::Retry,
+        Phase::Degraded if r.degraded == Some(DegradedReason::Aborted) => Waiting::Retry,
         Phase::Degraded => Waiting::Degraded {
             message: r.message.clone(),
         },
@@ -133,7 +143,10 @@ pub fn waiting(state: &State, step: Option<&StepMark>) -> Waiting {
 fn paused_at(index: Option<u32>, step: Option<&StepMark>, now: SimTime) -> Waiting {
     let timed = step
         .filter(|s| Some(s.index) == index)
-        .and_then(|s| Some((s, parse_duration(s.text.strip_prefix("pause: ")?).ok()?)));
+        .and_then(|s| match s.kind {
+            StepKind::Pause(Some(d)) => Some((s, d)),
+            _ => None,
+        });
     match timed {
         Some((s, d)) => {
             let end = s.started + d;
@@ -209,14 +222,24 @@ mod tests {
             preview_hash: String::new(),
             blue_green: false,
             duration: None,
+            degraded: None,
         });
         out
     }
 
-    fn mark(index: u32, text: &str, started: u64) -> StepMark {
+    fn degraded(message: &str, why: DegradedReason) -> State {
+        let mut s = state(Phase::Degraded, message, None, 5);
+        if let Some(r) = &mut s.rollout {
+            r.degraded = Some(why);
+        }
+        s
+    }
+
+    fn mark(index: u32, text: &str, kind: StepKind, started: u64) -> StepMark {
         StepMark {
             index,
             text: text.into(),
+            kind,
             started: SimTime(started * 1000),
         }
     }
@@ -224,7 +247,8 @@ mod tests {
     #[test]
     fn a_timed_pause_counts_down() {
         let s = state(Phase::Paused, "CanaryPauseStep", Some(1), 40);
-        let w = waiting(&s, Some(&mark(1, "pause: 1m", 10)));
+        let pause = StepKind::Pause(Some(SimDuration::from_secs(60)));
+        let w = waiting(&s, Some(&mark(1, "pause: 1m", pause, 10)));
         assert_eq!(
             w,
             Waiting::TimedPause {
@@ -239,7 +263,7 @@ mod tests {
     #[test]
     fn an_indefinite_pause_waits_for_a_promote() {
         let s = state(Phase::Paused, "CanaryPauseStep", Some(3), 40);
-        let w = waiting(&s, Some(&mark(3, "pause", 10)));
+        let w = waiting(&s, Some(&mark(3, "pause", StepKind::Pause(None), 10)));
         assert_eq!(w, Waiting::Promotion { step: Some(3) });
         assert!(keys(&w, true).contains(&("p", "promote")));
         assert!(keys(&w, true).contains(&("n", "fail a node")));
@@ -248,11 +272,9 @@ mod tests {
 
     #[test]
     fn an_aborted_rollout_waits_for_a_retry_and_healthy_for_nothing() {
-        let s = state(
-            Phase::Degraded,
+        let s = degraded(
             "RolloutAborted: Rollout aborted update to revision 2",
-            None,
-            5,
+            DegradedReason::Aborted,
         );
         let w = waiting(&s, None);
         assert_eq!(w, Waiting::Retry);
@@ -265,6 +287,18 @@ mod tests {
             !keys(&h, true)
                 .iter()
                 .any(|(k, _)| ["p", "a", "r"].contains(k))
+        );
+    }
+
+    #[test]
+    fn a_rollout_degraded_otherwise_waits_for_a_fix_not_a_retry() {
+        let message = "ProgressDeadlineExceeded: ReplicaSet \"r-1\" has timed out progressing.";
+        let s = degraded(message, DegradedReason::ProgressDeadlineExceeded);
+        assert_eq!(
+            waiting(&s, None),
+            Waiting::Degraded {
+                message: message.into()
+            }
         );
     }
 }

@@ -8,7 +8,11 @@ pub mod context;
 pub mod controller;
 mod duration;
 mod experiment;
+#[cfg(test)]
+mod fixtures;
+pub mod info;
 pub mod pause;
+pub mod plugin;
 pub mod replicas;
 mod replicaset;
 mod restart;

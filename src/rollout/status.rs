@@ -442,17 +442,55 @@ impl RolloutStatus {
     }
 }
 
+/// Why `CalculateRolloutPhase` reports a rollout Degraded: the condition it finds first. Its
+/// name starts the phase message (`RolloutAborted: Rollout aborted update to revision 2`);
+/// readers of the journal match on this type, never on that text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DegradedReason {
+    /// An `InvalidSpec` condition: the spec is one the controller cannot act on.
+    InvalidSpec,
+    /// Progressing false with reason `RolloutAborted`: the update was aborted, by the user or
+    /// by a failed analysis or experiment, and waits for a retry or a new revision.
+    Aborted,
+    /// Progressing false with reason `ProgressDeadlineExceeded`: no progress within
+    /// `progressDeadlineSeconds`.
+    ProgressDeadlineExceeded,
+}
+
+impl DegradedReason {
+    /// The word that starts the phase message, as Argo writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DegradedReason::InvalidSpec => "InvalidSpec",
+            DegradedReason::Aborted => reason::ABORTED,
+            DegradedReason::ProgressDeadlineExceeded => reason::TIMED_OUT,
+        }
+    }
+}
+
+/// The condition that makes `CalculateRolloutPhase` report Degraded, if any (the first of the
+/// conditions that does), with why.
+pub fn degraded_by(status: &RolloutStatus) -> Option<(DegradedReason, &Condition)> {
+    status.conditions.iter().find_map(|c| {
+        let why = if c.kind == ConditionType::InvalidSpec {
+            DegradedReason::InvalidSpec
+        } else if c.reason == reason::ABORTED {
+            DegradedReason::Aborted
+        } else if c.reason == reason::TIMED_OUT {
+            DegradedReason::ProgressDeadlineExceeded
+        } else {
+            return None;
+        };
+        Some((why, c))
+    })
+}
+
 /// `CalculateRolloutPhase`: the phase and message the controller stores (first match wins).
 pub fn calculate_phase(spec: &RolloutSpec, status: &RolloutStatus) -> (Phase, String) {
     // A restart is pending from the moment restartAt is set (even in the future) until done.
     let restart_pending = spec.restart_at.is_some() && spec.restart_at != status.restarted_at;
-    for c in &status.conditions {
-        if c.kind == ConditionType::InvalidSpec {
-            return (Phase::Degraded, format!("InvalidSpec: {}", c.message));
-        }
-        if c.reason == reason::ABORTED || c.reason == reason::TIMED_OUT {
-            return (Phase::Degraded, format!("{}: {}", c.reason, c.message));
-        }
+    if let Some((why, c)) = degraded_by(status) {
+        return (Phase::Degraded, format!("{}: {}", why.as_str(), c.message));
     }
     if spec.paused {
         return (Phase::Paused, "manually paused".to_string());
@@ -521,22 +559,4 @@ fn bg_unpromoted_message(spec: &RolloutSpec, status: &RolloutStatus) -> String {
     } else {
         "waiting for post-promotion verification to complete".to_string()
     }
-}
-
-/// `GetRolloutPhase`: what `kubectl argo rollouts` shows, which also accounts for a spec the
-/// controller has not observed yet and for a resume it has not reacted to yet.
-pub fn observed_phase(generation: u64, status: &RolloutStatus) -> (Phase, String) {
-    if status.observed_generation != generation {
-        return (
-            Phase::Progressing,
-            "waiting for rollout spec update to be observed".to_string(),
-        );
-    }
-    if status.controller_pause && status.pause_conditions.is_empty() {
-        return (
-            Phase::Progressing,
-            "waiting for rollout to unpause".to_string(),
-        );
-    }
-    (status.phase, status.message.clone())
 }

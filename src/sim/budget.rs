@@ -164,7 +164,7 @@ impl Budgets {
     }
 
     /// Checks a count against a budget: the failure when it is over.
-    pub(crate) fn check(
+    pub fn check(
         &self,
         budget: BudgetKind,
         count: u64,

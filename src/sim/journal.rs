@@ -7,8 +7,11 @@
 
 use serde::Serialize;
 
+use crate::api::Step;
+use crate::engine::SimDuration;
 use crate::engine::SimTime;
 use crate::rollout::Phase;
+use crate::rollout::status::DegradedReason;
 
 pub(crate) mod ser;
 
@@ -43,6 +46,9 @@ pub struct RolloutSnapshot {
     pub blue_green: bool,
     /// `status.duration`: the timing of the current update attempt.
     pub duration: Option<crate::rollout::status::DurationStatus>,
+    /// Why the phase is Degraded (`None` in any other phase): the condition whose name starts
+    /// `message`, for readers to match on. Not logged: the message says it.
+    pub degraded: Option<DegradedReason>,
 }
 
 /// What happened. Names follow SCENARIO.md §4; `KubeEvent` carries the Kubernetes Events the
@@ -151,9 +157,13 @@ pub enum EntryKind {
         name: String,
         budget: String,
     },
+    /// The rollout reached a canary step (`status.currentStepIndex`). Readers match on `kind`;
+    /// `step` is Argo's wording of it, which the timeline and the event log show.
     StepStarted {
         index: u32,
         step: String,
+        #[serde(skip)]
+        kind: StepKind,
     },
     StepCompleted {
         index: u32,
@@ -185,12 +195,16 @@ pub enum EntryKind {
         from: Option<String>,
         to: String,
     },
+    /// The phase or its message changed. Readers match on `degraded` (why a Degraded phase
+    /// is so); `message` is for people.
     PhaseChanged {
         #[serde(serialize_with = "ser::phase")]
         from: Phase,
         #[serde(serialize_with = "ser::phase")]
         to: Phase,
         message: String,
+        #[serde(skip)]
+        degraded: Option<DegradedReason>,
     },
     Promoted {
         revision: u64,
@@ -294,6 +308,48 @@ pub enum EntryKind {
         #[serde(rename = "status", serialize_with = "ser::summary")]
         summary: Summary,
     },
+}
+
+/// What kind of canary step a `StepStarted` entry is, for readers of the journal to match on
+/// (its text, Argo's `CanaryStepString`, is for people).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    /// `setWeight`: the canary's share of traffic, in percent.
+    SetWeight(u32),
+    /// `pause`: for this long (whole seconds, as Argo waits), or until promoted (`None`).
+    Pause(Option<SimDuration>),
+    /// `experiment`.
+    Experiment,
+    /// `analysis`.
+    Analysis,
+    /// `setCanaryScale`.
+    SetCanaryScale,
+    /// `setHeaderRoute` or `setMirrorRoute` (a step of managed routes only).
+    Route,
+}
+
+impl StepKind {
+    /// The kind of `step`, in the order of precedence Argo's `CanaryStepString` reads its
+    /// fields (validation leaves one field per step).
+    pub fn of(step: &Step) -> StepKind {
+        if let Some(w) = step.set_weight {
+            StepKind::SetWeight(w)
+        } else if let Some(p) = &step.pause {
+            StepKind::Pause(
+                p.duration
+                    .as_ref()
+                    .map(|d| SimDuration(d.seconds.saturating_mul(1000))),
+            )
+        } else if step.experiment.is_some() {
+            StepKind::Experiment
+        } else if step.analysis.is_some() {
+            StepKind::Analysis
+        } else if step.set_canary_scale.is_some() {
+            StepKind::SetCanaryScale
+        } else {
+            StepKind::Route
+        }
+    }
 }
 
 /// What a user action does, for readers of the journal to match on (the text of the action is

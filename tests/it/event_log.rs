@@ -79,3 +79,73 @@ fn the_file_written_by_out_is_the_log_printed() {
     let file = fs::read_to_string(out.join("events.jsonl")).unwrap();
     assert_eq!(file, event_log(scenario));
 }
+
+/// The typed fields readers match on (why a phase is Degraded, what kind a step is) are not
+/// logged: the log's text says them. Over every bundled scenario, each must agree with that
+/// text, so that a reader matching on the type sees what a reader of the log sees.
+#[test]
+fn typed_reasons_and_step_kinds_agree_with_the_logged_text() {
+    use rollout_sim::rollout::Phase;
+    use rollout_sim::sim::{EntryKind, StepKind};
+
+    let mut files: Vec<_> = fs::read_dir(crate::common::crate_dir().join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    let (mut degraded, mut steps) = (0, 0);
+    for file in &files {
+        let Ok(sc) = rollout_sim::scenario::load(file) else {
+            continue;
+        };
+        let result = rollout_sim::sim::run(&sc);
+        for e in &result.journal.entries {
+            match &e.kind {
+                EntryKind::PhaseChanged {
+                    to,
+                    message,
+                    degraded: why,
+                    ..
+                } => {
+                    assert_eq!(
+                        why.is_some(),
+                        *to == Phase::Degraded,
+                        "{}: {message}",
+                        file.display()
+                    );
+                    if let Some(why) = why {
+                        degraded += 1;
+                        assert!(
+                            message.starts_with(&format!("{}: ", why.as_str())),
+                            "{}: {why:?} but {message}",
+                            file.display()
+                        );
+                    }
+                }
+                EntryKind::StepStarted { step, kind, .. } => {
+                    steps += 1;
+                    let agrees = match kind {
+                        StepKind::SetWeight(w) => *step == format!("setWeight: {w}"),
+                        StepKind::Pause(None) => step == "pause",
+                        StepKind::Pause(Some(d)) => step
+                            .strip_prefix("pause: ")
+                            .and_then(|t| rollout_sim::engine::parse_duration(t).ok())
+                            .is_some_and(|p| p.as_millis() / 1000 == d.as_millis() / 1000),
+                        StepKind::Experiment => step == "experiment",
+                        StepKind::Analysis => step == "analysis",
+                        StepKind::SetCanaryScale => step.starts_with("setCanaryScale{"),
+                        StepKind::Route => {
+                            step.starts_with("setHeaderRoute: ")
+                                || step.starts_with("setMirrorRoute: ")
+                        }
+                    };
+                    assert!(agrees, "{}: {kind:?} but {step}", file.display());
+                }
+                _ => {}
+            }
+        }
+    }
+    // The bundled scenarios abort, time out and pause: the check has seen each kind of entry.
+    assert!(degraded >= 10 && steps >= 100, "{degraded} {steps}");
+}

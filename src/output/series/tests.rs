@@ -31,6 +31,7 @@ fn status(phase: Phase, step: u32, set: u32, actual: u32, ready: u32) -> EntryKi
         preview_hash: String::new(),
         blue_green: false,
         duration: None,
+        degraded: None,
     }))
 }
 

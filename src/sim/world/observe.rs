@@ -4,14 +4,16 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::SimDuration;
-use crate::rollout::status::observed_phase;
+use crate::engine::{SimDuration, SimTime};
+use crate::rollout::info::{self, ReplicaSetRoles, RoleSources};
+use crate::rollout::status::{DegradedReason, degraded_by};
 use crate::rollout::{BudgetView, Phase, PodView, RsView, ServiceView};
 use crate::scenario::condition::{Observation, Reads, Replicas, RoleCounts, Roles, RouterWeights};
 
-use super::{EntryKind, RolloutSnapshot, Simulation};
+use super::World;
+use crate::sim::journal::{EntryKind, RolloutSnapshot, StepKind};
 
-/// The traffic split `WeightChanged` records (see `Simulation::router_share`).
+/// The traffic split `WeightChanged` records (see `World::router_share`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct RouterShare {
     canary: u32,
@@ -58,7 +60,7 @@ impl ViewCache {
     }
 }
 
-impl Simulation<'_> {
+impl World<'_> {
     /// Brings `self.views` up to date with the cluster, for the next reconcile.
     pub(super) fn refresh_views(&mut self) {
         let same_sets = self.cluster.rollout_replica_sets().map(|rs| rs.id).eq(self
@@ -148,66 +150,6 @@ impl Simulation<'_> {
             .collect()
     }
 
-    /// The current step index and whether it points past the last step.
-    fn step_state(&self) -> (Option<u32>, bool) {
-        let st = &self.rollout.status;
-        let steps = self
-            .rollout
-            .spec
-            .canary()
-            .map_or(0, |c| c.steps.len() as u32);
-        let idx = st.current_step_index;
-        let no_current = steps == 0 || idx.unwrap_or(0) >= steps;
-        (idx, no_current)
-    }
-
-    /// `GetCurrentSetWeight` as kubectl shows it: 0 when aborted, 100 past the last step.
-    fn set_weight(&self) -> u32 {
-        let st = &self.rollout.status;
-        if st.abort {
-            return 0;
-        }
-        let Some(c) = self.rollout.spec.canary() else {
-            return 100;
-        };
-        let (idx, no_current) = self.step_state();
-        if no_current {
-            return c.max_weight();
-        }
-        let idx = idx.unwrap_or(0) as usize;
-        c.steps[..=idx]
-            .iter()
-            .rev()
-            .find_map(|s| s.set_weight)
-            .unwrap_or(0)
-    }
-
-    /// kubectl's ActualWeight (`pkg/kubectl-argo-rollouts/info/rollout_info.go`):
-    /// `maxTrafficWeight` when no step is current (even while the router still holds less);
-    /// else 0 without available pods, the router's canary weight, or for a basic canary the
-    /// canary's share of available pods.
-    fn actual_weight(&self, set_weight: u32) -> u32 {
-        let st = &self.rollout.status;
-        let Some(c) = self.rollout.spec.canary() else {
-            return 100;
-        };
-        let (_, no_current) = self.step_state();
-        if no_current {
-            return c.max_weight();
-        }
-        if st.available_replicas == 0 {
-            return 0;
-        }
-        if c.traffic_routing.is_some() {
-            return st
-                .canary
-                .weights
-                .as_ref()
-                .map_or(set_weight, |w| w.canary.weight.max(0) as u32);
-        }
-        self.canary_available() * c.max_weight() / st.available_replicas
-    }
-
     /// Available pods of the canary ReplicaSet (the current one, when it is not the stable).
     fn canary_available(&self) -> u32 {
         let st = &self.rollout.status;
@@ -276,22 +218,22 @@ impl Simulation<'_> {
         )
     }
 
-    /// The roles of a ReplicaSet, as `kubectl argo rollouts get rollout` tags it: `stable` by
-    /// status.stableRS; `canary` for the current template of a canary; `active` when the
-    /// active Service selects it, else `preview` when the preview Service does.
-    /// Order: stable, canary, active, preview.
+    /// The roles of a ReplicaSet, as `kubectl argo rollouts get rollout` tags it
+    /// (`info::replica_set_roles`), given the hashes the blue-green Services select.
     pub(super) fn roles_of(
         &self,
         rs: &crate::cluster::ReplicaSet,
         services: &(Option<&str>, Option<&str>),
-    ) -> [bool; 4] {
+    ) -> ReplicaSetRoles {
         let st = &self.rollout.status;
-        let stable = !st.stable_rs.is_empty() && rs.hash == st.stable_rs;
-        let canary =
-            self.rollout.spec.blue_green().is_none() && !stable && rs.hash == st.current_pod_hash;
-        let active = services.0 == Some(rs.hash.as_str());
-        let preview = !active && services.1 == Some(rs.hash.as_str());
-        [stable, canary, active, preview]
+        let src = RoleSources {
+            stable: &st.stable_rs,
+            current: &st.current_pod_hash,
+            blue_green: self.rollout.spec.blue_green().is_some(),
+            active: services.0,
+            preview: services.1,
+        };
+        info::replica_set_roles(&rs.hash, &src)
     }
 
     /// The names of the roles a ReplicaSet has (`stable`, `canary`, `active`, `preview`).
@@ -300,11 +242,7 @@ impl Simulation<'_> {
         rs: &crate::cluster::ReplicaSet,
         services: &(Option<&str>, Option<&str>),
     ) -> impl Iterator<Item = &'static str> {
-        self.roles_of(rs, services)
-            .into_iter()
-            .zip(["stable", "canary", "active", "preview"])
-            .filter(|(has, _)| *has)
-            .map(|(_, r)| r)
+        self.roles_of(rs, services).names()
     }
 
     /// The ReplicaSets that have a role.
@@ -318,22 +256,22 @@ impl Simulation<'_> {
         let services = self.role_service_hashes();
         self.cluster
             .live_replica_sets()
-            .filter(|rs| self.roles_of(rs, &services)[index])
+            .filter(|rs| self.roles_of(rs, &services).flags()[index])
             .map(|rs| rs.id)
             .collect()
     }
 
     /// The rollout as `kubectl argo rollouts get rollout` would show it now.
-    pub(super) fn observe(&self) -> Observation {
-        self.observe_reading(Reads::ALL)
+    pub(in crate::sim) fn observe(&self, now: SimTime) -> Observation {
+        self.observe_reading(now, Reads::ALL)
     }
 
     /// The observation with only the costly parts in `reads` gathered (the others are left
     /// empty): what a `wait` needs, or (with nothing) what the journal records after a change.
-    pub(super) fn observe_reading(&self, reads: Reads) -> Observation {
+    pub(in crate::sim) fn observe_reading(&self, now: SimTime, reads: Reads) -> Observation {
         let st = &self.rollout.status;
-        let (phase, message) = observed_phase(self.rollout.generation, st);
-        let set_weight = self.set_weight();
+        let (phase, message) = info::phase(&self.rollout);
+        let set_weight = info::set_weight(&self.rollout);
         let mut images = Roles::<Option<String>>::default();
         let mut pods = RoleCounts::default();
         let mut ready = RoleCounts::default();
@@ -378,7 +316,7 @@ impl Simulation<'_> {
                     &mut ready.roles.preview,
                 ),
             ];
-            for ((img, p, r), has) in slots.into_iter().zip(roles) {
+            for ((img, p, r), has) in slots.into_iter().zip(roles.flags()) {
                 if has {
                     if reads.images {
                         *img = Some(rs.image.clone());
@@ -393,7 +331,7 @@ impl Simulation<'_> {
             message,
             step: st.current_step_index,
             set_weight,
-            actual_weight: self.actual_weight(set_weight),
+            actual_weight: info::actual_weight(&self.rollout, set_weight, self.canary_available()),
             aborted: st.abort,
             paused: self.rollout.spec.paused || !st.pause_conditions.is_empty(),
             revision,
@@ -440,13 +378,16 @@ impl Simulation<'_> {
             } else {
                 Default::default()
             },
-            elapsed: SimDuration(self.now.as_millis()),
+            elapsed: SimDuration(now.as_millis()),
         }
     }
 
-    /// Records phase, step, weight, promotion and abort changes in the journal.
-    pub(super) fn journal_observed_changes(&mut self, obs: &Observation) {
-        let now = self.now;
+    /// Records phase, step, weight, promotion and abort changes in the journal; notes when the
+    /// rollout is first Healthy (the application goes live).
+    pub(in crate::sim) fn journal_observed_changes(&mut self, now: SimTime, obs: &Observation) {
+        if obs.phase == Phase::Healthy {
+            self.became_healthy = true;
+        }
         // Compared before anything is copied: most changes leave phase, step and status as
         // they were, and this runs after every change.
         let same_phase = self
@@ -463,6 +404,7 @@ impl Simulation<'_> {
                     from,
                     to: phase.0,
                     message: phase.1.clone(),
+                    degraded: self.degraded(obs),
                 },
             );
             self.last.phase = Some(phase);
@@ -502,6 +444,7 @@ impl Simulation<'_> {
                     EntryKind::StepStarted {
                         index: i,
                         step: describe(i),
+                        kind: StepKind::of(&steps[i as usize]),
                     },
                 );
             }
@@ -619,6 +562,16 @@ impl Simulation<'_> {
             && last.preview_hash == preview.unwrap_or_default()
             && last.blue_green == self.rollout.spec.blue_green().is_some()
             && last.duration == st.duration
+            && last.degraded == self.degraded(obs)
+    }
+
+    /// Why the observed phase is Degraded, if it is: the condition the controller's phase
+    /// came from (`None` in any other phase).
+    fn degraded(&self, obs: &Observation) -> Option<DegradedReason> {
+        if obs.phase != Phase::Degraded {
+            return None;
+        }
+        degraded_by(&self.rollout.status).map(|(why, _)| why)
     }
 
     /// The rollout as the `get` header shows it.
@@ -647,6 +600,7 @@ impl Simulation<'_> {
             preview_hash: preview.unwrap_or_default(),
             blue_green: self.rollout.spec.blue_green().is_some(),
             duration: st.duration.clone(),
+            degraded: self.degraded(obs),
         }
     }
 }

@@ -20,7 +20,9 @@ use crate::rollout::RunView;
 use crate::scenario::metrics::{DEFAULT_JOB_DURATION, MetricModel};
 use crate::traffic::Traffic;
 
-use super::{EntryKind, Ev, Simulation};
+use super::World;
+use crate::sim::driver::{Driver, Ev};
+use crate::sim::journal::EntryKind;
 
 /// The rollout's analysis a run of `kind` is built from.
 fn analysis_of(spec: &crate::api::RolloutSpec, kind: RunKind) -> Option<&RolloutAnalysis> {
@@ -34,7 +36,17 @@ fn analysis_of(spec: &crate::api::RolloutSpec, kind: RunKind) -> Option<&Rollout
     }
 }
 
-impl Simulation<'_> {
+/// What an AnalysisRun is created for: its name and kind, the pod-template hashes of the
+/// version it judges and of the stable one, and the rollout's revision.
+pub(super) struct NewRun {
+    pub name: String,
+    pub kind: RunKind,
+    pub pod_hash: String,
+    pub stable_hash: String,
+    pub revision: u64,
+}
+
+impl World<'_> {
     /// The runs as the rollout controller sees them (an Experiment's runs are its own).
     pub(super) fn run_views(&self) -> Vec<RunView> {
         self.runs
@@ -55,13 +67,17 @@ impl Simulation<'_> {
     /// asked, and lets the analysis controller take its first measurements at once.
     pub(super) fn create_analysis_run(
         &mut self,
-        name: String,
-        kind: RunKind,
-        pod_hash: String,
-        stable_hash: String,
-        revision: u64,
+        d: &mut Driver,
+        new: NewRun,
         given: Option<RolloutAnalysis>,
     ) {
+        let NewRun {
+            name,
+            kind,
+            pod_hash,
+            stable_hash,
+            revision,
+        } = new;
         let Some(analysis) = given.or_else(|| analysis_of(&self.rollout.spec, kind).cloned())
         else {
             return;
@@ -105,7 +121,7 @@ impl Simulation<'_> {
             }
         };
         self.journal.push(
-            self.now,
+            d.now(),
             EntryKind::AnalysisRunCreated {
                 name: name.clone(),
                 revision,
@@ -122,14 +138,14 @@ impl Simulation<'_> {
             metrics,
             args,
             terminate: false,
-            created: self.now,
+            created: d.now(),
             status: RunStatus::default(),
         });
-        self.reconcile_analysis_run(self.runs.len() - 1);
+        self.reconcile_analysis_run(d, self.runs.len() - 1);
     }
 
     /// `spec.terminate: true`: the run stops measuring and ends at its next reconcile.
-    pub(super) fn terminate_analysis_run(&mut self, name: &str) {
+    pub(super) fn terminate_analysis_run(&mut self, d: &mut Driver, name: &str) {
         let Some(i) = self.runs.iter().position(|r| r.name == name) else {
             return;
         };
@@ -138,12 +154,12 @@ impl Simulation<'_> {
         }
         self.runs[i].terminate = true;
         self.journal.push(
-            self.now,
+            d.now(),
             EntryKind::AnalysisRunTerminated {
                 name: name.to_string(),
             },
         );
-        self.reconcile_analysis_run(i);
+        self.reconcile_analysis_run(d, i);
     }
 
     /// Pod-template hashes of the ReplicaSets of each role, for traffic-based metrics; for
@@ -178,14 +194,14 @@ impl Simulation<'_> {
     }
 
     /// One reconcile of a run by the analysis controller.
-    pub(super) fn reconcile_analysis_run(&mut self, i: usize) {
+    fn reconcile_analysis_run(&mut self, d: &mut Driver, i: usize) {
         let roles = self.role_hashes(&self.runs[i].name);
-        let now = self.now;
+        let now = d.now();
         let mut provider = ModelProvider {
             models: &self.sc.metrics,
             traffic: self.traffic.as_ref(),
             roles: &roles,
-            rng: self.rngs.stream(Stream::Metrics),
+            rng: d.rngs().stream(Stream::Metrics),
         };
         let run = &mut self.runs[i];
         let out = controller::reconcile(run, now, &mut provider);
@@ -215,22 +231,21 @@ impl Simulation<'_> {
                 );
             }
             // The rollout controller watches its runs.
-            self.request_reconcile();
+            d.request_reconcile();
         }
         if let Some(at) = out.next {
-            self.queue
-                .push(at.max(now), Ev::AnalysisReconcile(i as u32));
+            d.schedule(at.max(now), Ev::AnalysisReconcile(i as u32));
         }
     }
 
     /// A run's requeue: reconcile it unless it has finished since.
-    pub(super) fn analysis_wake(&mut self, i: usize) {
+    pub(in crate::sim) fn analysis_wake(&mut self, d: &mut Driver, i: usize) {
         if self
             .runs
             .get(i)
             .is_some_and(|r| !r.status.phase.completed())
         {
-            self.reconcile_analysis_run(i);
+            self.reconcile_analysis_run(d, i);
         }
     }
 

@@ -13,7 +13,9 @@ use crate::experiment::controller::{self, Action, RunState, TemplateRs};
 use crate::experiment::{self as exp, Experiment, ExperimentStatus, Sources};
 use crate::rollout::{ExperimentTemplateView, ExperimentView, RouteView};
 
-use super::{EntryKind, Ev, Simulation};
+use super::World;
+use crate::sim::driver::Driver;
+use crate::sim::journal::EntryKind;
 
 /// What the rollout asked an experiment to be built from.
 pub(super) struct NewExperiment {
@@ -24,7 +26,7 @@ pub(super) struct NewExperiment {
     pub revision: u64,
 }
 
-impl Simulation<'_> {
+impl World<'_> {
     /// The experiments as the rollout controller sees them.
     pub(super) fn experiment_views(&self) -> Vec<ExperimentView> {
         self.experiments
@@ -53,7 +55,7 @@ impl Simulation<'_> {
 
     /// `GetExperimentFromTemplate`: builds the Experiment of a step from the stable and
     /// canary ReplicaSets' templates, resolving the arguments the rollout resolves.
-    pub(super) fn create_experiment(&mut self, new: NewExperiment) {
+    pub(super) fn create_experiment(&mut self, d: &mut Driver, new: NewExperiment) {
         let spec = &self.rollout.spec;
         let Some(step) = spec
             .canary()
@@ -99,7 +101,7 @@ impl Simulation<'_> {
             args,
         );
         self.journal.push(
-            self.now,
+            d.now(),
             EntryKind::ExperimentCreated {
                 name: new.name.clone(),
                 step: new.step_index,
@@ -114,13 +116,13 @@ impl Simulation<'_> {
             revision: new.revision,
             spec,
             terminate: false,
-            created: self.now,
+            created: d.now(),
             status: ExperimentStatus::default(),
         });
     }
 
     /// `spec.terminate: true`.
-    pub(super) fn terminate_experiment(&mut self, name: &str) {
+    pub(super) fn terminate_experiment(&mut self, d: &mut Driver, name: &str) {
         let Some(e) = self.experiments.iter_mut().find(|e| e.name == name) else {
             return;
         };
@@ -129,7 +131,7 @@ impl Simulation<'_> {
         }
         e.terminate = true;
         self.journal.push(
-            self.now,
+            d.now(),
             EntryKind::ExperimentTerminated {
                 name: name.to_string(),
             },
@@ -154,7 +156,7 @@ impl Simulation<'_> {
     }
 
     /// One reconcile of every experiment; true when any wrote something.
-    pub(super) fn reconcile_experiments(&mut self) -> bool {
+    pub(in crate::sim) fn reconcile_experiments(&mut self, d: &mut Driver) -> bool {
         let mut changed = false;
         for i in 0..self.experiments.len() {
             if self.experiment_at_rest(i) {
@@ -194,30 +196,29 @@ impl Simulation<'_> {
                 runs: &runs,
                 templates: &self.templates,
                 start: self.sc.start,
-                now: self.now,
+                now: d.now(),
             });
             for &at in &plan.requeue {
-                if at > self.now && self.experiment_wakes.insert(at) {
-                    self.queue.push(at, Ev::ExperimentWake);
+                if at > d.now() {
+                    d.wake_experiments_at(at);
                 }
             }
             if plan.is_noop() {
                 continue;
             }
             changed = true;
-            self.apply_experiment_plan(i, plan);
+            self.apply_experiment_plan(d, i, plan);
         }
         if changed {
             // The rollout watches its experiments; the cluster changed under both.
-            self.sync_replica_sets();
-            self.request_reconcile();
-            self.after_change();
+            self.sync_replica_sets(d);
+            d.request_reconcile();
         }
         changed
     }
 
-    fn apply_experiment_plan(&mut self, i: usize, plan: controller::Plan) {
-        let now = self.now;
+    fn apply_experiment_plan(&mut self, d: &mut Driver, i: usize, plan: controller::Plan) {
+        let now = d.now();
         for action in plan.actions {
             match action {
                 Action::CreateReplicaSet { template } => {
@@ -266,17 +267,17 @@ impl Simulation<'_> {
                     }
                 }
                 Action::SetScaleDownDeadline { name, at } => {
-                    self.set_scale_down_deadline(name, Some(at));
+                    self.set_scale_down_deadline(d, name, Some(at));
                 }
                 Action::RemoveScaleDownDeadline { name } => {
-                    self.set_scale_down_deadline(name, None)
+                    self.set_scale_down_deadline(d, name, None)
                 }
                 Action::CreateAnalysisRun {
                     analysis,
                     name,
                     args,
-                } => self.create_experiment_run(i, &analysis, name, args),
-                Action::TerminateAnalysisRun { name } => self.terminate_analysis_run(&name),
+                } => self.create_experiment_run(d, i, &analysis, name, args),
+                Action::TerminateAnalysisRun { name } => self.terminate_analysis_run(d, &name),
             }
         }
         for e in plan.rollout_events {
@@ -290,17 +291,17 @@ impl Simulation<'_> {
             );
         }
         if let Some(status) = plan.status {
-            self.record_experiment_status(i, status);
+            self.record_experiment_status(d, i, status);
         }
     }
 
     /// Writes a new status, journaling the moment it starts running and when it ends.
-    fn record_experiment_status(&mut self, i: usize, status: ExperimentStatus) {
+    fn record_experiment_status(&mut self, d: &mut Driver, i: usize, status: ExperimentStatus) {
         let e = &self.experiments[i];
         let name = e.name.clone();
         if e.status.available_at.is_none() && status.available_at.is_some() {
             self.journal.push(
-                self.now,
+                d.now(),
                 EntryKind::ExperimentRunning {
                     name: name.clone(),
                     duration: e.spec.duration,
@@ -312,7 +313,7 @@ impl Simulation<'_> {
         let e = &self.experiments[i];
         if !was_done && e.finished() {
             self.journal.push(
-                self.now,
+                d.now(),
                 EntryKind::ExperimentCompleted {
                     name,
                     phase: e.status.phase_or_pending().as_str().to_string(),
@@ -325,6 +326,7 @@ impl Simulation<'_> {
     /// An experiment's run: its analysis with the arguments the experiment resolved.
     fn create_experiment_run(
         &mut self,
+        d: &mut Driver,
         i: usize,
         analysis: &str,
         name: String,
@@ -341,11 +343,14 @@ impl Simulation<'_> {
         let (pod_hash, stable_hash, revision) =
             (e.pod_hash.clone(), e.stable_hash.clone(), e.revision);
         self.create_analysis_run(
-            name,
-            RunKind::Experiment,
-            pod_hash,
-            stable_hash,
-            revision,
+            d,
+            super::analysis::NewRun {
+                name,
+                kind: RunKind::Experiment,
+                pod_hash,
+                stable_hash,
+                revision,
+            },
             Some(built),
         );
     }
@@ -373,7 +378,7 @@ impl Simulation<'_> {
 
     /// Applies a route write of the rollout controller to the router, keeping the routes in
     /// `managedRoutes` order (their precedence).
-    pub(super) fn set_route(&mut self, name: String, rule: Option<RouteRule>) {
+    pub(super) fn set_route(&mut self, d: &mut Driver, name: String, rule: Option<RouteRule>) {
         let order: Vec<String> = self
             .rollout
             .spec
@@ -385,7 +390,7 @@ impl Simulation<'_> {
         match rule {
             Some(rule) => {
                 self.journal.push(
-                    self.now,
+                    d.now(),
                     EntryKind::RouteSet {
                         name: name.clone(),
                         route: rule.kind().to_string(),
@@ -396,17 +401,15 @@ impl Simulation<'_> {
                 let rank = |n: &str| order.iter().position(|o| o == n).unwrap_or(usize::MAX);
                 self.routes.sort_by_key(|r| rank(&r.name));
             }
-            None => self
-                .journal
-                .push(self.now, EntryKind::RouteRemoved { name }),
+            None => self.journal.push(d.now(), EntryKind::RouteRemoved { name }),
         }
     }
 
     /// `RemoveManagedRoutes`.
-    pub(super) fn remove_routes(&mut self) {
+    pub(super) fn remove_routes(&mut self, d: &mut Driver) {
         for r in std::mem::take(&mut self.routes) {
             self.journal
-                .push(self.now, EntryKind::RouteRemoved { name: r.name });
+                .push(d.now(), EntryKind::RouteRemoved { name: r.name });
         }
     }
 }

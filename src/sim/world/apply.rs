@@ -1,14 +1,16 @@
-//! Applying a controller `Plan` to the fake cluster and the Rollout object, recording each
-//! write in the journal.
+//! Applying a rollout controller `Plan` to the fake cluster and the Rollout object, recording
+//! each write in the journal.
 
 use crate::engine::SimTime;
 use crate::rollout::{Action, Plan};
 
-use super::{EntryKind, Simulation};
+use super::World;
+use crate::sim::driver::Driver;
+use crate::sim::journal::EntryKind;
 
-impl Simulation<'_> {
-    pub(super) fn apply_plan(&mut self, plan: Plan) {
-        let now = self.now;
+impl World<'_> {
+    pub(super) fn apply_plan(&mut self, d: &mut Driver, plan: Plan) {
+        let now = d.now();
         for action in plan.actions {
             match action {
                 Action::CreateReplicaSet { hash, revision } => {
@@ -75,10 +77,10 @@ impl Simulation<'_> {
                     }
                 }
                 Action::SetScaleDownDeadline { name, at } => {
-                    self.set_scale_down_deadline(name, Some(at));
+                    self.set_scale_down_deadline(d, name, Some(at));
                 }
                 Action::RemoveScaleDownDeadline { name } => {
-                    self.set_scale_down_deadline(name, None)
+                    self.set_scale_down_deadline(d, name, None)
                 }
                 Action::DeleteReplicaSet { name } => {
                     if let Some(id) = self.cluster.find_rs(&name) {
@@ -103,28 +105,41 @@ impl Simulation<'_> {
                     pod_hash,
                     stable_hash,
                     revision,
-                } => self.create_analysis_run(name, kind, pod_hash, stable_hash, revision, None),
-                Action::TerminateAnalysisRun { name } => self.terminate_analysis_run(&name),
+                } => self.create_analysis_run(
+                    d,
+                    super::analysis::NewRun {
+                        name,
+                        kind,
+                        pod_hash,
+                        stable_hash,
+                        revision,
+                    },
+                    None,
+                ),
+                Action::TerminateAnalysisRun { name } => self.terminate_analysis_run(d, &name),
                 Action::CreateExperiment {
                     name,
                     step_index,
                     pod_hash,
                     stable_hash,
                     revision,
-                } => self.create_experiment(super::experiment::NewExperiment {
-                    name,
-                    step_index,
-                    pod_hash,
-                    stable_hash,
-                    revision,
-                }),
-                Action::TerminateExperiment { name } => self.terminate_experiment(&name),
-                Action::SetRoute { name, rule } => self.set_route(name, Some(rule)),
-                Action::RemoveRoute { name } => self.set_route(name, None),
-                Action::RemoveManagedRoutes => self.remove_routes(),
+                } => self.create_experiment(
+                    d,
+                    super::experiment::NewExperiment {
+                        name,
+                        step_index,
+                        pod_hash,
+                        stable_hash,
+                        revision,
+                    },
+                ),
+                Action::TerminateExperiment { name } => self.terminate_experiment(d, &name),
+                Action::SetRoute { name, rule } => self.set_route(d, name, Some(rule)),
+                Action::RemoveRoute { name } => self.set_route(d, name, None),
+                Action::RemoveManagedRoutes => self.remove_routes(d),
                 Action::EvictPod { name } => {
                     if let Some(id) = self.cluster.find_live_pod(&name) {
-                        self.evict_pod(id, "restart");
+                        self.evict_pod(d, id, "restart");
                     }
                 }
             }
@@ -149,11 +164,16 @@ impl Simulation<'_> {
     }
 
     /// Sets (or with `None` removes) a ReplicaSet's scale-down-deadline annotation.
-    pub(super) fn set_scale_down_deadline(&mut self, name: String, at: Option<SimTime>) {
+    pub(super) fn set_scale_down_deadline(
+        &mut self,
+        d: &mut Driver,
+        name: String,
+        at: Option<SimTime>,
+    ) {
         if let Some(id) = self.cluster.find_rs(&name) {
             self.cluster.rs_mut(id).scale_down_deadline = at;
             self.journal
-                .push(self.now, EntryKind::ScaleDownDeadline { name, at });
+                .push(d.now(), EntryKind::ScaleDownDeadline { name, at });
         }
     }
 }

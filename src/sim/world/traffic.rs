@@ -16,12 +16,14 @@ use crate::engine::Stream;
 use crate::scenario::app_for;
 use crate::traffic::Destination;
 
-use super::{EntryKind, Ev, Simulation};
+use super::World;
+use crate::sim::driver::{Driver, Ev};
+use crate::sim::journal::EntryKind;
 
 /// A destination before borrowing: (hash, image, share, ready pods).
 type Route = (String, String, f64, u32);
 
-impl Simulation<'_> {
+impl World<'_> {
     /// Ready, non-terminating pods of a ReplicaSet (by hash).
     fn ready_pods_of(&self, hash: &str) -> u32 {
         self.cluster
@@ -210,11 +212,11 @@ impl Simulation<'_> {
     }
 
     /// One traffic tick: requests of the tick routed, failures drawn, the next tick queued.
-    pub(super) fn traffic_tick(&mut self) {
+    pub(in crate::sim) fn traffic_tick(&mut self, d: &mut Driver) {
         let Some(model) = self.traffic.as_ref().map(|t| t.model) else {
             return;
         };
-        self.queue.push(self.now + model.tick, Ev::TrafficTick);
+        d.schedule(d.now() + model.tick, Ev::TrafficTick);
         if !self.became_healthy {
             return;
         }
@@ -225,7 +227,7 @@ impl Simulation<'_> {
             .map(|r| made_bad(destination(apps, r), bad))
             .collect();
         let mirror = mirror.as_ref().map(|r| made_bad(destination(apps, r), bad));
-        let now = self.now;
+        let now = d.now();
         let Some(traffic) = self.traffic.as_mut() else {
             return;
         };
@@ -234,7 +236,7 @@ impl Simulation<'_> {
             now,
             &dests,
             mirror.as_ref(),
-            self.rngs.stream(Stream::Traffic),
+            d.rngs().stream(Stream::Traffic),
         );
         let unrouted = traffic.unrouted - unrouted_before;
         self.journal.push(

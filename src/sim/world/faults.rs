@@ -12,26 +12,28 @@ use crate::cluster::PodId;
 use crate::engine::Stream;
 use crate::scenario::PodTarget;
 
-use super::{EntryKind, Ev, Simulation};
+use super::World;
+use crate::sim::driver::{Driver, Ev};
+use crate::sim::journal::EntryKind;
 
-impl Simulation<'_> {
+impl World<'_> {
     /// Binds a new or Pending pod to a node; a pod no node has room for stays Pending.
-    pub(super) fn try_schedule(&mut self, id: PodId) -> bool {
+    pub(super) fn try_schedule(&mut self, d: &mut Driver, id: PodId) -> bool {
         let name = self.cluster.pod(id).name.clone();
         if !self.cluster.schedule(id) {
-            self.journal.push(self.now, EntryKind::PodPending { name });
+            self.journal.push(d.now(), EntryKind::PodPending { name });
             return false;
         }
         let node = self.cluster.pod(id).node.map_or(0, |n| n as usize);
         let node = self.cluster.nodes[node].name.clone();
         self.journal
-            .push(self.now, EntryKind::PodScheduled { name, node });
-        self.start_pod(id);
+            .push(d.now(), EntryKind::PodScheduled { name, node });
+        self.start_pod(d, id);
         true
     }
 
     /// Schedules Pending pods, oldest first, while nodes have room.
-    pub(super) fn schedule_pending(&mut self) {
+    pub(super) fn schedule_pending(&mut self, d: &mut Driver) {
         if self.cluster.nodes.is_empty() {
             return;
         }
@@ -43,15 +45,16 @@ impl Simulation<'_> {
             let node = self.cluster.pod(id).node.map_or(0, |n| n as usize);
             let node = self.cluster.nodes[node].name.clone();
             self.journal
-                .push(self.now, EntryKind::PodScheduled { name, node });
-            self.start_pod(id);
+                .push(d.now(), EntryKind::PodScheduled { name, node });
+            self.start_pod(d, id);
         }
     }
 
     /// `failNode`: nothing new is scheduled there; its pods stop being Ready after
     /// `not_ready_after` and are evicted after `evict_after`.
-    pub(super) fn fail_node(
+    pub(in crate::sim) fn fail_node(
         &mut self,
+        d: &mut Driver,
         name: &str,
         not_ready_after: crate::engine::SimDuration,
         evict_after: crate::engine::SimDuration,
@@ -61,17 +64,16 @@ impl Simulation<'_> {
         };
         self.cluster.nodes[i].failed = true;
         self.journal.push(
-            self.now,
+            d.now(),
             EntryKind::NodeFailed {
                 name: name.to_string(),
             },
         );
-        self.queue.push(
-            self.now + not_ready_after,
-            Ev::NodeLost(i as u32, self.now + evict_after),
+        d.schedule(
+            d.now() + not_ready_after,
+            Ev::NodeLost(i as u32, d.now() + evict_after),
         );
-        self.queue
-            .push(self.now + evict_after, Ev::NodeEvict(i as u32));
+        d.schedule(d.now() + evict_after, Ev::NodeEvict(i as u32));
     }
 
     fn pods_on(&self, node: u32) -> Vec<PodId> {
@@ -86,7 +88,12 @@ impl Simulation<'_> {
     /// The node controller noticed the node stopped reporting: its pods are no longer Ready
     /// (`MarkPodsNotReady`), and, unless the zone is disrupted, the unreachable taint starts
     /// their tolerations.
-    pub(super) fn node_lost(&mut self, node: u32, evict_at: crate::engine::SimTime) {
+    pub(in crate::sim) fn node_lost(
+        &mut self,
+        d: &mut Driver,
+        node: u32,
+        evict_at: crate::engine::SimTime,
+    ) {
         self.cluster.nodes[node as usize].unreachable = true;
         let nodes = self.cluster.nodes.len() as u32;
         let not_ready = self.cluster.nodes.iter().filter(|n| n.unreachable).count() as u32;
@@ -100,7 +107,7 @@ impl Simulation<'_> {
         let tainted = zone == ZoneState::Normal;
         self.cluster.nodes[node as usize].tainted = tainted;
         self.journal.push(
-            self.now,
+            d.now(),
             EntryKind::NodeUnreachable {
                 name: self.cluster.nodes[node as usize].name.clone(),
                 evict_at: tainted.then_some(evict_at),
@@ -113,40 +120,40 @@ impl Simulation<'_> {
             self.cluster.mark_lost(id);
             if was_ready {
                 let name = self.cluster.pod(id).name.clone();
-                self.journal.push(self.now, EntryKind::PodNotReady { name });
+                self.journal.push(d.now(), EntryKind::PodNotReady { name });
             }
         }
-        self.request_reconcile();
+        d.request_reconcile();
     }
 
     /// Taint-based eviction of a failed node's pods (no disruption budget applies), when the
     /// node still carries the taint.
-    pub(super) fn node_evict(&mut self, node: u32) {
+    pub(in crate::sim) fn node_evict(&mut self, d: &mut Driver, node: u32) {
         if !self.cluster.nodes[node as usize].tainted {
             return;
         }
         for id in self.pods_on(node) {
             self.cluster.mark_lost(id);
-            if self.cluster.terminate(id, self.now) {
+            if self.cluster.terminate(id, d.now()) {
                 let pod = self.cluster.pod(id);
                 let name = pod.name.clone();
                 let terminate = crate::scenario::app_for(&self.sc.apps, &pod.image).terminate;
                 self.journal.push(
-                    self.now,
+                    d.now(),
                     EntryKind::PodEvicted {
                         name,
                         by: "node failure".into(),
                     },
                 );
-                self.queue.push(self.now + terminate, Ev::PodGone(id));
+                d.schedule(d.now() + terminate, Ev::PodGone(id));
             }
         }
-        self.request_reconcile();
+        d.request_reconcile();
     }
 
     /// The live pods a fault targets: by name, or `count` of a role chosen at random from the
     /// seeded fault stream (fewer when the role has fewer pods).
-    pub(super) fn fault_targets(&mut self, target: &PodTarget) -> Vec<PodId> {
+    pub(super) fn fault_targets(&mut self, d: &mut Driver, target: &PodTarget) -> Vec<PodId> {
         match target {
             PodTarget::Name(n) => self.cluster.find_live_pod(n).into_iter().collect(),
             PodTarget::Role { role, count } => {
@@ -157,8 +164,8 @@ impl Simulation<'_> {
                     .collect();
                 let mut chosen = Vec::new();
                 while chosen.len() < *count as usize && !pool.is_empty() {
-                    let i = self
-                        .rngs
+                    let i = d
+                        .rngs()
                         .uniform_u64(Stream::Faults, 0, pool.len() as u64 - 1)
                         as usize;
                     chosen.push(pool.swap_remove(i));
@@ -169,22 +176,22 @@ impl Simulation<'_> {
     }
 
     /// `deletePod`: the pods are deleted (Terminating at once); their ReplicaSet replaces them.
-    pub(super) fn delete_pods(&mut self, target: &PodTarget) -> usize {
-        let ids = self.fault_targets(target);
+    pub(in crate::sim) fn delete_pods(&mut self, d: &mut Driver, target: &PodTarget) -> usize {
+        let ids = self.fault_targets(d, target);
         for id in &ids {
-            self.terminate_pod(*id);
+            self.terminate_pod(d, *id);
         }
-        self.request_reconcile();
+        d.request_reconcile();
         ids.len()
     }
 
     /// `evictPod`: the pods are evicted through the Eviction API (budgets may refuse).
-    pub(super) fn evict_pods(&mut self, target: &PodTarget) -> usize {
-        let ids = self.fault_targets(target);
+    pub(super) fn evict_pods(&mut self, d: &mut Driver, target: &PodTarget) -> usize {
+        let ids = self.fault_targets(d, target);
         for id in &ids {
-            self.evict_pod(*id, "evictPod");
+            self.evict_pod(d, *id, "evictPod");
         }
-        self.request_reconcile();
+        d.request_reconcile();
         ids.len()
     }
 }

@@ -1,0 +1,265 @@
+//! The checks of a run: the scenario's script walked item by item (its actions handed to the
+//! world, its waits and expectations judged against what `get` would show), the invariants
+//! watched after every change, and the final expectation. The failures found are kept here;
+//! each verdict is also journaled.
+
+use crate::engine::SimTime;
+use crate::scenario::{Action, Invariant, Observation, Scenario};
+
+use super::driver::{Driver, Ev};
+use super::journal::{ActionVerb, EntryKind};
+use super::operator::AutoPromoter;
+use super::world::{Performed, World};
+use super::{Failure, after_change};
+
+/// Script progress, invariants and failures.
+pub(super) struct Checks<'s> {
+    sc: &'s Scenario,
+    /// Next script item, and whether its start was journaled.
+    pc: usize,
+    pc_started: bool,
+    /// When the current `wait` for a duration ends.
+    wait_deadline: Option<SimTime>,
+    /// Each invariant is reported once.
+    invariant_broken: Vec<bool>,
+    failures: Vec<Failure>,
+}
+
+impl<'s> Checks<'s> {
+    /// The checks of `sc`, before its script starts.
+    pub(super) fn new(sc: &'s Scenario) -> Self {
+        Checks {
+            sc,
+            pc: 0,
+            pc_started: false,
+            wait_deadline: None,
+            invariant_broken: vec![false; sc.invariants.len()],
+            failures: Vec::new(),
+        }
+    }
+
+    /// Done when the script has run to its end (an empty script runs until nothing is left
+    /// to happen, or the timeout).
+    pub(super) fn script_done(&self) -> bool {
+        !self.sc.script.is_empty() && self.pc >= self.sc.script.len()
+    }
+
+    /// The failures found so far.
+    pub(super) fn failures(&self) -> &[Failure] {
+        &self.failures
+    }
+
+    /// The failures, at the end of the run.
+    pub(super) fn into_failures(self) -> Vec<Failure> {
+        self.failures
+    }
+
+    /// Runs script items until one has to wait. True when an action changed the world.
+    pub(super) fn advance_script(
+        &mut self,
+        world: &mut World<'_>,
+        d: &mut Driver,
+        operator: &mut AutoPromoter,
+    ) -> bool {
+        let sc = self.sc;
+        let mut changed = false;
+        while let Some(item) = sc.script.get(self.pc) {
+            let first_look = !self.pc_started;
+            if first_look {
+                self.pc_started = true;
+                if !matches!(item.action, Action::Expect(_)) {
+                    world.record(
+                        d.now(),
+                        EntryKind::ScriptAction {
+                            line: item.line,
+                            action: item.action.describe(),
+                            verb: ActionVerb::of(&item.action),
+                        },
+                    );
+                }
+            }
+            match &item.action {
+                Action::WaitFor(wait) => {
+                    let deadline = *self.wait_deadline.get_or_insert_with(|| {
+                        let at = d.now() + *wait;
+                        d.schedule(at, Ev::ScriptWake);
+                        at
+                    });
+                    if d.now() < deadline {
+                        return changed;
+                    }
+                    self.wait_deadline = None;
+                }
+                Action::WaitUntil(c) => {
+                    let obs = world.observe_reading(d.now(), c.reads());
+                    if !c.holds(&obs) {
+                        return changed;
+                    }
+                    world.record(
+                        d.now(),
+                        EntryKind::ExpectationChecked {
+                            ok: true,
+                            check: "wait".into(),
+                            line: item.line,
+                            detail: c.braced(),
+                        },
+                    );
+                }
+                Action::Expect(c) => {
+                    let obs = world.observe(d.now());
+                    let mism = c.mismatches(&obs);
+                    let cond = c.to_string();
+                    if mism.is_empty() {
+                        world.record(
+                            d.now(),
+                            EntryKind::ExpectationChecked {
+                                ok: true,
+                                check: "expect".into(),
+                                line: item.line,
+                                detail: format!("{{{cond}}}"),
+                            },
+                        );
+                    } else {
+                        let why: Vec<String> = mism.iter().map(ToString::to_string).collect();
+                        self.fail(world, d.now(), item.line, "expect", &cond, why.join("; "));
+                    }
+                }
+                action => {
+                    let now = d.now();
+                    match world.perform(d, action, item.line) {
+                        Performed::Done => after_change(world, d, self, operator),
+                        Performed::Missed(why) => {
+                            self.fail(world, now, item.line, "script", &action.describe(), why);
+                            after_change(world, d, self, operator);
+                        }
+                        Performed::Refused(why) => {
+                            self.fail(world, now, item.line, "script", &action.describe(), why);
+                        }
+                        Performed::Skipped => {}
+                    }
+                    changed = true;
+                }
+            }
+            self.pc += 1;
+            self.pc_started = false;
+        }
+        changed
+    }
+
+    /// Checks the invariants against what the rollout shows after a change.
+    pub(super) fn check_invariants(&mut self, world: &mut World<'_>, now: SimTime) {
+        if self.sc.invariants.is_empty() {
+            return;
+        }
+        let (available, pods) = world.pod_counts();
+        let live = world.became_healthy();
+        for (i, inv) in self.sc.invariants.iter().enumerate() {
+            if self.invariant_broken[i] {
+                continue;
+            }
+            let broken = match *inv {
+                Invariant::MinAvailable(n) => {
+                    (live && available < n).then(|| format!("{available} pods available"))
+                }
+                Invariant::MaxPods(n) => (pods > n).then(|| format!("{pods} pods running")),
+            };
+            if let Some(detail) = broken {
+                self.invariant_broken[i] = true;
+                self.fail(world, now, 0, "invariant", &inv.to_string(), detail);
+            }
+        }
+    }
+
+    /// Records a failed check.
+    fn fail(
+        &mut self,
+        world: &mut World<'_>,
+        now: SimTime,
+        line: u32,
+        check: &str,
+        condition: &str,
+        detail: String,
+    ) {
+        world.record(
+            now,
+            EntryKind::ExpectationChecked {
+                ok: false,
+                check: check.to_string(),
+                line,
+                detail: format!("{{{condition}}}: {detail}"),
+            },
+        );
+        self.failures.push(Failure {
+            t: now,
+            line,
+            check: check.to_string(),
+            condition: condition.to_string(),
+            detail,
+        });
+    }
+
+    /// At the end: a script item still pending has failed; then the final expectation.
+    pub(super) fn settle_end(&mut self, world: &mut World<'_>, now: SimTime, timed_out: bool) {
+        let sc = self.sc;
+        if let Some(item) = sc.script.get(self.pc) {
+            let why_end = if timed_out {
+                format!("not reached by the timeout ({})", sc.timeout)
+            } else {
+                format!("nothing else happens after {now}")
+            };
+            match &item.action {
+                Action::WaitUntil(c) => {
+                    let obs = world.observe(now);
+                    let why: Vec<String> =
+                        c.mismatches(&obs).iter().map(ToString::to_string).collect();
+                    let cond = c.to_string();
+                    self.fail(
+                        world,
+                        now,
+                        item.line,
+                        "wait",
+                        &cond,
+                        format!("{why_end}; {}", why.join("; ")),
+                    );
+                }
+                other => {
+                    let what = other.describe();
+                    self.fail(
+                        world,
+                        now,
+                        item.line,
+                        "script",
+                        &what,
+                        format!("the script did not finish: {why_end}"),
+                    );
+                }
+            }
+        }
+        if let Some(expect) = &sc.expect {
+            let obs: Observation = world.observe(now);
+            let mism = expect.mismatches(&obs);
+            let cond = expect.to_string();
+            if mism.is_empty() {
+                world.record(
+                    now,
+                    EntryKind::ExpectationChecked {
+                        ok: true,
+                        check: "final expect".into(),
+                        line: sc.expect_line,
+                        detail: format!("{{{cond}}}"),
+                    },
+                );
+            } else {
+                let why: Vec<String> = mism.iter().map(ToString::to_string).collect();
+                self.fail(
+                    world,
+                    now,
+                    sc.expect_line,
+                    "final expect",
+                    &cond,
+                    why.join("; "),
+                );
+            }
+        }
+    }
+}

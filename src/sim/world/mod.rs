@@ -1,0 +1,474 @@
+//! The simulated world: the fake cluster (nodes, pods, ReplicaSets, Services, disruption
+//! budgets), the Rollout object, its AnalysisRuns and Experiments, the traffic router's routes
+//! and the traffic served, the AnalysisTemplates and Secrets applied. `World` owns all of it
+//! and is the only thing that changes it; every change is journaled here, so "who changed
+//! this?" has one answer.
+//!
+//! The world does not keep time: each change takes the `Driver`, reads the current instant
+//! from it and schedules what follows (a pod Ready later, a requeue) on its queue.
+//!
+//! - `apply`: a rollout controller plan written to the cluster and the Rollout;
+//! - `actions`: user actions (the plugin's verbs, spec edits, faults from the script);
+//! - `faults`: nodes, scheduling, pod deletion and eviction, node failures;
+//! - `analysis`, `experiment`: AnalysisRuns and Experiments and their controllers;
+//! - `traffic`: where each tick's requests go;
+//! - `observe`: what the world looks like from outside, and the journal entries of changes.
+
+mod actions;
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
+mod analysis;
+mod apply;
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
+mod experiment;
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
+mod faults;
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    reason = "not yet brought under the [lints] rules (issue 12 backlog)"
+)]
+mod observe;
+mod traffic;
+
+pub(super) use actions::Performed;
+
+use crate::cluster::{Cluster, PodId, ReplicaDiff};
+use crate::engine::{SimDuration, SimTime, Stream};
+use crate::rollout::{self, RolloutObject};
+use crate::scenario::{Observation, Scenario, Startup, app_for};
+
+use super::driver::{Driver, Ev};
+use super::journal::{self, EntryKind, Journal, Summary};
+
+/// How the run went, for its summary line.
+pub(super) struct Verdict {
+    /// No check failed and the simulator did not fail.
+    pub passed: bool,
+    /// A budget was crossed.
+    pub engine_failed: bool,
+    /// The scenario's timeout stopped the run.
+    pub timed_out: bool,
+    /// Failed checks.
+    pub failures: usize,
+}
+
+/// The simulated objects, and the journal of their changes.
+pub(super) struct World<'s> {
+    sc: &'s Scenario,
+    cluster: Cluster,
+    rollout: RolloutObject,
+    /// Every change, in order: the record all outputs are rendered from.
+    journal: Journal,
+    /// What the journal last recorded of the rollout, to record changes.
+    last: observe::Watched,
+    /// The rollout has been Healthy once: the application is live and takes requests.
+    became_healthy: bool,
+    /// Versions (pod-template hashes) made to fail a share of their requests from outside
+    /// the scenario (`watch --interactive`'s `b` key), with that share.
+    bad_versions: Vec<(String, f64)>,
+    pods_created: u64,
+    reconciles: u64,
+    /// The PodDisruptionBudgets of the manifests.
+    budgets: Vec<crate::api::DisruptionBudget>,
+    /// AnalysisTemplates (re-applied files may change them) and Secrets.
+    templates: Vec<crate::api::analysis::AnalysisTemplate>,
+    secrets: Vec<crate::api::analysis::Secret>,
+    /// Every AnalysisRun the rollout created, in creation order.
+    runs: Vec<crate::analysis::run::AnalysisRun>,
+    /// The traffic model, when the scenario has one.
+    traffic: Option<crate::traffic::Traffic>,
+    /// Every Experiment the rollout created, in creation order.
+    experiments: Vec<crate::experiment::Experiment>,
+    /// The managed routes the traffic router holds, in `managedRoutes` order.
+    routes: Vec<rollout::RouteView>,
+    /// The controller's views of ReplicaSets and Services, kept between reconciles.
+    views: observe::ViewCache,
+}
+
+impl<'s> World<'s> {
+    /// The world of `sc` before anything is applied: its nodes, no objects yet.
+    pub(super) fn new(sc: &'s Scenario) -> Self {
+        let r = &sc.manifests.rollouts[0];
+        let rollout = RolloutObject::new(&r.name, &r.namespace, r.spec.clone());
+        let mut cluster = Cluster::default();
+        if let Some(n) = sc.cluster.nodes {
+            cluster.add_nodes(n.nodes, n.pods_per_node);
+        }
+        World {
+            sc,
+            cluster,
+            rollout,
+            journal: Journal::default(),
+            last: observe::Watched::default(),
+            became_healthy: false,
+            bad_versions: Vec::new(),
+            pods_created: 0,
+            reconciles: 0,
+            budgets: sc.manifests.budgets.clone(),
+            templates: sc.manifests.templates.clone(),
+            secrets: sc.manifests.secrets.clone(),
+            runs: Vec::new(),
+            traffic: sc.traffic.map(crate::traffic::Traffic::new),
+            experiments: Vec::new(),
+            routes: Vec::new(),
+            views: observe::ViewCache::default(),
+        }
+    }
+
+    /// The Rollout object, to read.
+    pub(super) fn rollout(&self) -> &RolloutObject {
+        &self.rollout
+    }
+
+    /// The journal so far.
+    pub(super) fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
+    /// The journal, at the end of a run.
+    pub(super) fn into_journal(self) -> Journal {
+        self.journal
+    }
+
+    /// Records an entry that is not a change of the world (a script action, a check's
+    /// verdict, the end of the run) in the one journal.
+    pub(super) fn record(&mut self, t: SimTime, kind: EntryKind) {
+        self.journal.push(t, kind);
+    }
+
+    /// Whether the rollout has been Healthy once (the application is live).
+    pub(super) fn became_healthy(&self) -> bool {
+        self.became_healthy
+    }
+
+    /// Whether the traffic model is on.
+    pub(super) fn has_traffic(&self) -> bool {
+        self.traffic.is_some()
+    }
+
+    /// Pods of the rollout's ReplicaSets that are available, and pods running in all (an
+    /// Experiment's included): what the invariants read.
+    pub(super) fn pod_counts(&self) -> (u32, u32) {
+        // An Experiment's pods serve no production traffic of the rollout.
+        let available = self
+            .cluster
+            .rollout_replica_sets()
+            .map(|rs| rs.available)
+            .sum();
+        let pods = self.cluster.live_replica_sets().map(|rs| rs.replicas).sum();
+        (available, pods)
+    }
+
+    /// The manifests as first applied: the Services, then the Rollout.
+    pub(super) fn apply_initial_manifests(&mut self, d: &mut Driver) {
+        for svc in &self.sc.manifests.services {
+            self.upsert_service(svc);
+        }
+        self.journal.push(
+            d.now(),
+            EntryKind::RolloutUpdated {
+                generation: 1,
+                change: format!("created Rollout {}", self.rollout.name),
+            },
+        );
+        d.request_reconcile();
+    }
+
+    fn upsert_service(&mut self, svc: &crate::api::Service) {
+        let entry = self
+            .cluster
+            .services
+            .entry(svc.name.clone())
+            .or_insert_with(|| crate::cluster::ServiceState {
+                name: svc.name.clone(),
+                selector: svc.selector.clone(),
+                selector_hash: None,
+                managed: false,
+            });
+        entry.selector = svc.selector.clone();
+        self.views.services_changed();
+    }
+
+    /// A pod's containers are ready.
+    pub(super) fn pod_ready(&mut self, d: &mut Driver, id: PodId) {
+        let pod = self.cluster.pod(id);
+        if pod.state != crate::cluster::PodState::Starting || pod.lost || !pod.scheduled {
+            return;
+        }
+        let now = d.now();
+        let wait = self.cluster.mark_ready(id, now);
+        let name = self.cluster.pod(id).name.clone();
+        self.journal.push(now, EntryKind::PodReady { name });
+        if let Some(secs) = wait {
+            d.schedule(
+                now + SimDuration::from_secs(u64::from(secs)),
+                Ev::PodAvailable(id),
+            );
+        }
+        d.request_reconcile();
+    }
+
+    /// A Ready pod has been so for `minReadySeconds`.
+    pub(super) fn pod_available(&mut self, d: &mut Driver, id: PodId) {
+        if self.cluster.mark_available(id) {
+            let name = self.cluster.pod(id).name.clone();
+            self.journal.push(d.now(), EntryKind::PodAvailable { name });
+            d.request_reconcile();
+        }
+    }
+
+    /// A terminating pod is gone.
+    pub(super) fn pod_gone(&mut self, d: &mut Driver, id: PodId) {
+        if self.cluster.remove(id) {
+            let name = self.cluster.pod(id).name.clone();
+            self.journal.push(d.now(), EntryKind::PodDeleted { name });
+            // A freed slot may let a Pending pod be scheduled.
+            self.schedule_pending(d);
+        }
+    }
+
+    /// The Kubernetes ReplicaSet controller: create or delete pods to match every spec.
+    pub(super) fn sync_replica_sets(&mut self, d: &mut Driver) -> bool {
+        let mut changed = false;
+        let ids: Vec<_> = self.cluster.live_replica_sets().map(|rs| rs.id).collect();
+        for id in ids {
+            match self.cluster.replica_set_diff(id) {
+                ReplicaDiff::None => {}
+                ReplicaDiff::Create(n) => {
+                    for _ in 0..n {
+                        self.create_pod(d, id);
+                    }
+                    changed = true;
+                }
+                ReplicaDiff::Delete(victims) => {
+                    for p in victims {
+                        self.terminate_pod(d, p);
+                    }
+                    changed = true;
+                }
+            }
+        }
+        if changed {
+            d.request_reconcile();
+        }
+        changed
+    }
+
+    fn create_pod(&mut self, d: &mut Driver, rs: crate::cluster::RsId) {
+        let (rs_name, image) = {
+            let r = self.cluster.rs(rs);
+            (r.name.clone(), r.image.clone())
+        };
+        let rngs = d.rngs();
+        let name = self.cluster.pod_name(&rs_name, || {
+            // A letter index below 26 always fits a usize.
+            usize::try_from(rngs.uniform_u64(Stream::Names, 0, 26)).unwrap_or(0)
+        });
+        let now = d.now();
+        let id = self.cluster.add_pod(rs, name.clone(), image.clone(), now);
+        self.pods_created += 1;
+        self.journal.push(
+            now,
+            EntryKind::PodCreated {
+                name,
+                replica_set: rs_name,
+            },
+        );
+        if self.cluster.pod(id).scheduled {
+            self.start_pod(d, id);
+        } else {
+            self.try_schedule(d, id);
+        }
+    }
+
+    /// A pod was bound to a node: its containers start; it is Ready after the app's startup
+    /// time (drawn from the seeded pod-timing stream), or never.
+    fn start_pod(&mut self, d: &mut Driver, id: PodId) {
+        let image = self.cluster.pod(id).image.clone();
+        let startup = match app_for(&self.sc.apps, &image).startup {
+            Startup::Fixed(after) => Some(after),
+            Startup::Range(lo, hi) => Some(SimDuration(d.rngs().uniform_u64(
+                Stream::PodTiming,
+                lo.as_millis(),
+                hi.as_millis(),
+            ))),
+            Startup::Never => None,
+        };
+        if let Some(after) = startup {
+            d.schedule(d.now() + after, Ev::PodReady(id));
+        }
+    }
+
+    fn restart_pending(&self) -> bool {
+        let spec = &self.rollout.spec;
+        spec.restart_at.is_some() && spec.restart_at != self.rollout.status.restarted_at
+    }
+
+    /// Evicts a pod through the Eviction API; a refusal is recorded. True when evicted.
+    fn evict_pod(&mut self, d: &mut Driver, id: PodId, by: &str) -> bool {
+        let scale = self.rollout.spec.replicas();
+        let name = self.cluster.pod(id).name.clone();
+        let now = d.now();
+        match self.cluster.evict(id, &self.budgets, scale, now) {
+            Ok(true) => {
+                let pod = self.cluster.pod(id);
+                let terminate = app_for(&self.sc.apps, &pod.image).terminate;
+                self.journal.push(
+                    now,
+                    EntryKind::PodEvicted {
+                        name,
+                        by: by.to_string(),
+                    },
+                );
+                d.schedule(now + terminate, Ev::PodGone(id));
+                true
+            }
+            Ok(false) => false,
+            Err(budget) => {
+                self.journal
+                    .push(now, EntryKind::PodEvictionRefused { name, budget });
+                false
+            }
+        }
+    }
+
+    fn terminate_pod(&mut self, d: &mut Driver, id: PodId) {
+        let now = d.now();
+        if !self.cluster.terminate(id, now) {
+            return;
+        }
+        let pod = self.cluster.pod(id);
+        let name = pod.name.clone();
+        // A pod no node runs goes away at once; others take the app's termination time.
+        let terminate = if pod.scheduled {
+            app_for(&self.sc.apps, &pod.image).terminate
+        } else {
+            SimDuration::ZERO
+        };
+        self.journal.push(now, EntryKind::PodTerminating { name });
+        d.schedule(now + terminate, Ev::PodGone(id));
+    }
+
+    /// One reconcile of the rollout; true when it wrote anything.
+    pub(super) fn reconcile_once(&mut self, d: &mut Driver) -> bool {
+        self.reconciles += 1;
+        self.refresh_views();
+        let rs_views = &self.views.rs;
+        let services = &self.views.services;
+        // Pods are only read by the restarter; building their views costs O(pods).
+        let (pods, budgets) = if self.restart_pending() {
+            self.pod_views()
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let runs = self.run_views();
+        let experiments = self.experiment_views();
+        let now = d.now();
+        let plan = rollout::reconcile(&rollout::Input {
+            rollout: &self.rollout,
+            replica_sets: rs_views,
+            services,
+            pods: &pods,
+            budgets: &budgets,
+            analysis_runs: &runs,
+            experiments: &experiments,
+            routes: &self.routes,
+            analysis_templates: &self.templates,
+            now,
+        });
+        for &at in &plan.requeue {
+            if at > now {
+                d.schedule_reconcile(at);
+            }
+        }
+        if plan.is_noop() {
+            // A refused eviction writes nothing (no new reconcile follows), but the attempt
+            // belongs in the timeline: it is how a budget that blocks a restart shows.
+            for (name, budget) in plan.refused_evictions {
+                self.journal
+                    .push(now, EntryKind::PodEvictionRefused { name, budget });
+            }
+            return false;
+        }
+        self.apply_plan(d, plan);
+        // The ReplicaSet controller reacts within milliseconds; nothing should observe a
+        // ReplicaSet whose pods do not match its spec yet.
+        self.sync_replica_sets(d);
+        d.request_reconcile();
+        true
+    }
+
+    /// The run's summary line: the rollout as it ends, with the verdict of the run.
+    pub(super) fn summary(&self, obs: &Observation, verdict: Verdict) -> Summary {
+        Summary {
+            passed: verdict.passed,
+            engine_failed: verdict.engine_failed,
+            timed_out: verdict.timed_out,
+            failures: verdict.failures,
+            phase: obs.phase,
+            message: obs.message.clone(),
+            step: obs.step,
+            steps: self
+                .rollout
+                .spec
+                .canary()
+                .map_or(0, |c| u32::try_from(c.steps.len()).unwrap_or(u32::MAX)),
+            set_weight: obs.set_weight,
+            actual_weight: obs.actual_weight,
+            revision: obs.revision,
+            stable_image: obs.images.stable.clone(),
+            stable_revision: self
+                .cluster
+                .live_replica_sets()
+                .find(|rs| rs.hash == self.rollout.status.stable_rs)
+                .map(|rs| rs.revision),
+            latest_image: self
+                .cluster
+                .rollout_replica_sets()
+                .max_by_key(|rs| rs.revision)
+                .map(|rs| rs.image.clone()),
+            canary_image: obs.images.canary.clone(),
+            desired: obs.replicas.desired,
+            current: obs.replicas.current,
+            updated: obs.replicas.updated,
+            ready: obs.replicas.ready,
+            available: obs.replicas.available,
+            pods_created: self.pods_created,
+            reconciles: self.reconciles,
+            traffic: self
+                .traffic
+                .as_ref()
+                .map(|t| {
+                    t.versions
+                        .iter()
+                        .map(|v| journal::VersionTraffic {
+                            hash: v.hash.clone(),
+                            image: v.image.clone(),
+                            requests: v.requests,
+                            failed: v.failed,
+                            mirrored: v.mirrored,
+                            mirrored_failed: v.mirrored_failed,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            unrouted: self.traffic.as_ref().map_or(0, |t| t.unrouted),
+        }
+    }
+}
