@@ -148,7 +148,7 @@ pub fn reconcile(run: &mut AnalysisRun, now: SimTime, provider: &mut dyn Provide
             run.status.completed_at = Some(now);
         }
     }
-    trim_measurements(run);
+    trim_measurements(run, &metrics);
     if run.status.phase != before {
         out.phase_change = Some((before, run.status.phase));
     }
@@ -222,7 +222,6 @@ fn record(
     now: SimTime,
     out: &mut Reconciled,
 ) {
-    let dry_run = run.spec.is_dry_run(&metric.name);
     let idx = match run
         .status
         .metric_results
@@ -234,7 +233,7 @@ fn record(
             run.status.metric_results.push(MetricResult {
                 name: metric.name.clone(),
                 phase: AnalysisPhase::Running,
-                dry_run,
+                dry_run: metric.dry_run,
                 ..Default::default()
             });
             run.status.metric_results.len() - 1
@@ -421,14 +420,14 @@ fn assess_run(run: &mut AnalysisRun, metrics: &[Metric], now: SimTime) -> (Analy
 
 /// `garbageCollectMeasurements`: keeps the last ten measurements per metric, or what
 /// `measurementRetention` says.
-fn trim_measurements(run: &mut AnalysisRun) {
+fn trim_measurements(run: &mut AnalysisRun, metrics: &[Metric]) {
     for r in &mut run.status.metric_results {
-        let limit = run
-            .spec
-            .measurement_retention
+        let limit = metrics
             .iter()
-            .find(|m| m.metric == r.name && m.limit > 0)
-            .map_or(MEASUREMENT_HISTORY, |m| m.limit as usize);
+            .find(|m| m.name == r.name)
+            .and_then(|m| m.retention)
+            .filter(|&l| l > 0)
+            .map_or(MEASUREMENT_HISTORY, |l| l as usize);
         if r.measurements.len() > limit {
             let drop = r.measurements.len() - limit;
             r.measurements.drain(..drop);
@@ -540,6 +539,8 @@ mod tests {
             inconclusive_limit: 0,
             consecutive_error_limit: super::super::metric::DEFAULT_CONSECUTIVE_ERROR_LIMIT,
             consecutive_success_limit: 0,
+            dry_run: false,
+            retention: None,
         }
     }
 
@@ -763,8 +764,9 @@ mod tests {
 
     #[test]
     fn dry_run_metrics_never_fail_the_run() {
-        let mut run = run_of(metric(Some(10), 2));
-        run.spec.dry_run = vec!["m".into()];
+        let mut m = metric(Some(10), 2);
+        m.dry_run = true;
+        let mut run = run_of(m);
         let (phase, _, _) = drive(&mut run, &[Failed], SimTime::from_secs(3600));
         assert_eq!(phase, Successful);
         assert_eq!(

@@ -55,6 +55,10 @@ pub struct Metric {
     pub consecutive_error_limit: i64,
     /// > 0: the metric succeeds after this many successes in a row.
     pub consecutive_success_limit: i64,
+    /// Whether a `dryRun` rule of the run matches the metric's name: its failures only report.
+    pub dry_run: bool,
+    /// The `limit` of the last `measurementRetention` rule matching the metric's name, if any.
+    pub retention: Option<u32>,
 }
 
 impl Metric {
@@ -125,7 +129,86 @@ fn keep<T>(problems: &mut Vec<Problem>, r: Result<Option<T>, Problem>) -> Option
     })
 }
 
-/// Reads a metric whose arguments are substituted, with every problem found.
+/// The limit and count rules of Argo's `ValidateMetric` (`utils/analysis/factory.go`), in its
+/// order and with its words: the first broken rule. Argo accepts such a template and creates
+/// its AnalysisRuns; the analysis controller's `reconcileAnalysisRun` (`analysis/analysis.go`)
+/// then ends each one in Error with `Analysis spec invalid: metrics[I]: ...` before any
+/// measurement, and the rollout aborts on it. So these are not input errors here: a run
+/// ends in Error, and `lint` notes it.
+pub fn validate_limits(m: &raw::Metric) -> Result<(), String> {
+    let count = int_value(&m.count);
+    let failure_limit = int_value(&m.failure_limit);
+    let consecutive_success_limit = int_value(&m.consecutive_success_limit);
+    let inconclusive_limit = int_value(&m.inconclusive_limit);
+    if consecutive_success_limit < 0 {
+        return Err("consecutiveSuccessLimit must be >= 0".into());
+    }
+    if failure_limit < -1 {
+        return Err("failureLimit must be >= 0, or -1 to be disabled".into());
+    }
+    // Neither a failure nor a run of successes could ever end such a metric.
+    if consecutive_success_limit == 0 && failure_limit == -1 {
+        return Err("failureLimit and consecutiveSuccessLimit cannot both be disabled".into());
+    }
+    if inconclusive_limit < 0 {
+        return Err("inconclusiveLimit must be >= 0".into());
+    }
+    if m.consecutive_error_limit.is_some() && int_value(&m.consecutive_error_limit) < 0 {
+        return Err("consecutiveErrorLimit must be >= 0".into());
+    }
+    if count > 0 {
+        if failure_limit >= 0 {
+            if count < failure_limit + consecutive_success_limit {
+                return Err(format!(
+                    "count ({count}) must be >= failureLimit + consecutiveSuccessLimit \
+                     ({failure_limit} + {consecutive_success_limit}) if both >= 0"
+                ));
+            }
+        } else if count < consecutive_success_limit {
+            return Err("count must be >= consecutiveSuccessLimit".into());
+        }
+        if count < inconclusive_limit {
+            return Err("count must be >= inconclusiveLimit".into());
+        }
+    }
+    Ok(())
+}
+
+/// The value Argo's rollout validation gives an argument with no value of its own
+/// (`setArgValuePlaceHolder`, `validateAnalysisMetrics`) before it resolves a template.
+const PLACEHOLDER_VALUE: &str = "dummy-value";
+
+/// Whether a step's or promotion's metric would run indefinitely (`EffectiveCount` is nil: an
+/// interval without a count), judged as Argo's rollout validation judges it
+/// (`ValidateAnalysisTemplateWithType` in `validation/validation_references.go`): its
+/// `{{args.*}}` placeholders resolved first with the arguments' values, or `dummy-value` for
+/// an argument without one (a count that reads `dummy-value` is 0). A metric whose
+/// placeholders do not resolve is not judged here: the run reports it.
+pub fn runs_indefinitely(m: &raw::Metric, args: &[crate::api::analysis::Argument]) -> bool {
+    let values: Vec<super::run::ArgValue> = args
+        .iter()
+        .map(|a| super::run::ArgValue {
+            name: a.name.clone(),
+            value: a.value.clone().unwrap_or_else(|| PLACEHOLDER_VALUE.into()),
+        })
+        .collect();
+    let resolved = serde_json::to_string(m)
+        .ok()
+        .and_then(|json| super::spec::substitute(&json, &values).ok())
+        .and_then(|text| serde_json::from_str::<raw::Metric>(&text).ok());
+    let Some(m) = resolved else {
+        return false;
+    };
+    let has_interval = match &m.interval {
+        None => false,
+        Some(IntOrString::Str(s)) => !s.is_empty(),
+        Some(IntOrString::Int(_)) => true,
+    };
+    has_interval && int_value(&m.count) <= 0
+}
+
+/// Reads a metric whose arguments are substituted, with every problem found (the limit and
+/// count rules are [`validate_limits`]'s).
 pub fn read(m: &raw::Metric) -> Result<Metric, Vec<Problem>> {
     let mut problems = Vec::new();
     let interval = keep(&mut problems, duration(&m.interval, "interval"));
@@ -162,39 +245,10 @@ pub fn read(m: &raw::Metric) -> Result<Metric, Vec<Problem>> {
         });
     let consecutive_success_limit = int_value(&m.consecutive_success_limit);
 
-    if count > 0 {
-        if count < failure_limit {
-            problems.push(("count", "count must be >= failureLimit".into()));
-        }
-        if count < inconclusive_limit {
-            problems.push(("count", "count must be >= inconclusiveLimit".into()));
-        }
-    }
     if count > 1 && m.interval.is_none() {
         problems.push((
             "interval",
             "interval must be specified when count > 1".into(),
-        ));
-    }
-    if failure_limit < -1 {
-        problems.push((
-            "failureLimit",
-            "failureLimit must be >= 0 (or -1 to never fail on failed measurements)".into(),
-        ));
-    }
-    if inconclusive_limit < 0 {
-        problems.push(("inconclusiveLimit", "inconclusiveLimit must be >= 0".into()));
-    }
-    if consecutive_error_limit < 0 {
-        problems.push((
-            "consecutiveErrorLimit",
-            "consecutiveErrorLimit must be >= 0".into(),
-        ));
-    }
-    if consecutive_success_limit < 0 {
-        problems.push((
-            "consecutiveSuccessLimit",
-            "consecutiveSuccessLimit must be >= 0".into(),
         ));
     }
     let providers = m.provider.as_ref().map(Provider::of).unwrap_or_default();
@@ -222,6 +276,9 @@ pub fn read(m: &raw::Metric) -> Result<Metric, Vec<Problem>> {
             inconclusive_limit,
             consecutive_error_limit,
             consecutive_success_limit,
+            // The run's rules are matched against every metric once all are read.
+            dry_run: false,
+            retention: None,
         }),
         _ => Err(problems),
     }
@@ -266,10 +323,10 @@ mod tests {
     #[test]
     fn validation_matches_validate_metric() {
         let p = check(&metric(serde_json::json!({
-            "name": "m", "count": 3, "failureLimit": 5, "provider": {"web": {}}
+            "name": "m", "count": 3, "provider": {"web": {}}
         })));
         let fields: Vec<&str> = p.iter().map(|(f, _)| *f).collect();
-        assert_eq!(fields, ["count", "interval"]);
+        assert_eq!(fields, ["interval"]);
         let p = check(&metric(serde_json::json!({
             "name": "m", "interval": "30", "provider": {}
         })));
@@ -280,6 +337,90 @@ mod tests {
                 "name": "m", "failureLimit": -1, "provider": {"job": {}}
             })))
             .is_empty()
+        );
+    }
+
+    #[test]
+    fn indefinite_metrics_are_judged_with_their_placeholders_resolved() {
+        use crate::api::analysis::Argument;
+        let arg = |name: &str, value: Option<&str>| Argument {
+            name: name.into(),
+            value: value.map(str::to_string),
+            value_from: None,
+        };
+        // A condition full of placeholders does not hide an interval without a count.
+        let m = metric(serde_json::json!({
+            "name": "m", "interval": "15s",
+            "successCondition": "result[0] >= {{args.threshold}}", "provider": {"web": {}}
+        }));
+        assert!(runs_indefinitely(&m, &[arg("threshold", Some("0.95"))]));
+        // A count from an argument bounds it; an argument with no value reads `dummy-value`,
+        // which is no number: a count of 0, so indefinite, as Argo's validation finds.
+        let m = metric(serde_json::json!({
+            "name": "m", "interval": "15s", "count": "{{args.n}}", "provider": {"web": {}}
+        }));
+        assert!(!runs_indefinitely(&m, &[arg("n", Some("3"))]));
+        assert!(runs_indefinitely(&m, &[arg("n", None)]));
+        let once = metric(serde_json::json!({"name": "m", "provider": {"web": {}}}));
+        assert!(!runs_indefinitely(&once, &[]));
+    }
+
+    /// The first broken limit or count rule, in `ValidateMetric`'s order and words.
+    fn limits(v: serde_json::Value) -> Result<(), String> {
+        validate_limits(&metric(v))
+    }
+
+    #[test]
+    fn limit_and_count_rules_follow_validate_metric() {
+        use serde_json::json;
+        assert_eq!(
+            limits(json!({"name": "m", "failureLimit": -1})).unwrap_err(),
+            "failureLimit and consecutiveSuccessLimit cannot both be disabled"
+        );
+        assert!(
+            limits(json!({"name": "m", "failureLimit": -1, "consecutiveSuccessLimit": 2})).is_ok()
+        );
+        assert_eq!(
+            limits(
+                json!({"name": "m", "count": 5, "failureLimit": 3, "consecutiveSuccessLimit": 4})
+            )
+            .unwrap_err(),
+            "count (5) must be >= failureLimit + consecutiveSuccessLimit (3 + 4) if both >= 0"
+        );
+        assert_eq!(
+            limits(json!({"name": "m", "count": 3, "failureLimit": 5})).unwrap_err(),
+            "count (3) must be >= failureLimit + consecutiveSuccessLimit (5 + 0) if both >= 0"
+        );
+        assert_eq!(
+            limits(
+                json!({"name": "m", "count": 2, "failureLimit": -1, "consecutiveSuccessLimit": 3})
+            )
+            .unwrap_err(),
+            "count must be >= consecutiveSuccessLimit"
+        );
+        assert_eq!(
+            limits(json!({"name": "m", "count": 2, "inconclusiveLimit": 3})).unwrap_err(),
+            "count must be >= inconclusiveLimit"
+        );
+        // The negative checks come first, the one about both limits before the others.
+        assert_eq!(
+            limits(json!({"name": "m", "failureLimit": -2, "consecutiveSuccessLimit": -1}))
+                .unwrap_err(),
+            "consecutiveSuccessLimit must be >= 0"
+        );
+        assert_eq!(
+            limits(json!({"name": "m", "consecutiveErrorLimit": -1})).unwrap_err(),
+            "consecutiveErrorLimit must be >= 0"
+        );
+        // An unset count (0) skips the count rules: the metric measures until the run ends.
+        assert!(
+            limits(json!({"name": "m", "failureLimit": 3, "consecutiveSuccessLimit": 4})).is_ok()
+        );
+        assert!(
+            limits(
+                json!({"name": "m", "count": 7, "failureLimit": 3, "consecutiveSuccessLimit": 4})
+            )
+            .is_ok()
         );
     }
 }

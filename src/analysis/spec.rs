@@ -24,18 +24,23 @@ pub struct RunSpec {
     /// The templates' arguments merged by name, the rollout's values or sources overriding
     /// them (an argument no template declares is dropped).
     pub args: Vec<Argument>,
-    /// `dryRun` metric names, the rollout's then each template's (`*` stands for every metric).
+    /// `dryRun` rules (regular expressions matched against metric names), the rollout's then
+    /// each template's.
     pub dry_run: Vec<String>,
     /// `measurementRetention`, the rollout's then each template's: how many measurements a
     /// metric keeps in its status.
     pub measurement_retention: Vec<Retention>,
 }
 
-impl RunSpec {
-    /// Whether a metric only reports (`dryRun`): `*` matches every metric, as in Argo.
-    pub fn is_dry_run(&self, metric: &str) -> bool {
-        self.dry_run.iter().any(|m| m == "*" || m == metric)
-    }
+/// Whether a `dryRun` or `measurementRetention` rule matches a metric name. Argo's
+/// `GetDryRunMetrics` and `GetMeasurementRetentionMetrics` (`utils/analysis/helpers.go`) call
+/// Go's `regexp.MatchString`: the rule is a regular expression found anywhere in the name
+/// (`.*` matches every metric, `error` matches `error-rate`), and a rule that is not a valid
+/// expression (such as a lone `*`) matches nothing, its error dropped. Go's `regexp` and the
+/// `regex` crate read the same RE2 syntax.
+fn rule_matcher(rule: &str) -> impl Fn(&str) -> bool {
+    let re = regex::Regex::new(rule).ok();
+    move |name| re.as_ref().is_some_and(|re| re.is_match(name))
 }
 
 /// Finds a referenced template.
@@ -70,6 +75,21 @@ fn collect<'t>(
         collect(templates, &t.templates, depth + 1, out)?;
     }
     Ok(())
+}
+
+/// The metrics of the templates `analysis` names (nested ones included), as far as they are
+/// found, for an analysis whose run cannot be built: its other problems are reported on their
+/// own, and the metrics it names must not look unknown on top of them.
+pub fn referenced_metrics(
+    analysis: &RolloutAnalysis,
+    templates: &[AnalysisTemplate],
+) -> Vec<MetricSpec> {
+    let mut used = Vec::new();
+    // A missing template stops the walk; the ones found before it still count.
+    let _ = collect(templates, &analysis.templates, 0, &mut used);
+    used.iter()
+        .flat_map(|t| t.metrics.iter().cloned())
+        .collect()
 }
 
 /// Builds the spec of a run of `analysis`.
@@ -307,11 +327,42 @@ pub fn resolve_metrics(spec: &RunSpec, args: &[ArgValue]) -> Result<Vec<Metric>,
             .map_err(|e| format!("Unable to resolve metric arguments: {e}"))?;
         let raw: raw::Metric = serde_json::from_str(&text)
             .map_err(|e| format!("Unable to resolve metric arguments: {e}"))?;
+        metric::validate_limits(&raw)
+            .map_err(|e| format!("Analysis spec invalid: metrics[{i}]: {e}"))?;
         let metric = metric::read(&raw).map_err(|problems| {
             let (_, first) = &problems[0];
             format!("Analysis spec invalid: metrics[{i}]: {first}")
         })?;
         out.push(metric);
+    }
+    // The rules are matched once, when the run is created, as Argo builds its maps on each
+    // reconcile from the same spec. A rule that matches no metric makes the spec invalid
+    // (`GetDryRunMetrics`, `GetMeasurementRetentionMetrics`), whatever the other rules match.
+    let no_match = |kind: &str, i: usize| {
+        format!("Analysis spec invalid: {kind}[{i}]: Rule didn't match any metric name(s)")
+    };
+    for (i, rule) in spec.dry_run.iter().enumerate() {
+        let matches = rule_matcher(rule);
+        let mut matched = false;
+        for m in out.iter_mut().filter(|m| matches(&m.name)) {
+            m.dry_run = true;
+            matched = true;
+        }
+        if !matched {
+            return Err(no_match("dryRun", i));
+        }
+    }
+    for (i, rule) in spec.measurement_retention.iter().enumerate() {
+        let matches = rule_matcher(&rule.metric);
+        let mut matched = false;
+        // Later rules overwrite earlier ones, as Go's map assignment does.
+        for m in out.iter_mut().filter(|m| matches(&m.name)) {
+            m.retention = Some(rule.limit);
+            matched = true;
+        }
+        if !matched {
+            return Err(no_match("measurementRetention", i));
+        }
     }
     Ok(out)
 }
@@ -343,5 +394,96 @@ mod tests {
             "failed to resolve {{args.missing}}"
         );
         assert!(substitute("{{args.n", &args).is_err());
+    }
+
+    /// A run spec of metrics named `names` (web provider, one measurement each).
+    fn spec_of(names: &[&str]) -> RunSpec {
+        let metrics = names
+            .iter()
+            .map(|n| {
+                let raw: raw::Metric = serde_json::from_value(serde_json::json!({
+                    "name": n, "provider": {"web": {"url": "http://x"}}
+                }))
+                .unwrap();
+                MetricSpec {
+                    name: n.to_string(),
+                    provider: crate::api::analysis::Provider::Web,
+                    raw: crate::api::analysis::RawMetric(raw),
+                    origin: Default::default(),
+                }
+            })
+            .collect();
+        RunSpec {
+            templates: vec!["t".into()],
+            metrics,
+            args: Vec::new(),
+            dry_run: Vec::new(),
+            measurement_retention: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn dry_run_rules_are_regular_expressions_matched_anywhere_in_the_name() {
+        let dry = |rules: &[&str]| {
+            let mut spec = spec_of(&["error-rate", "latency", "random-fail"]);
+            spec.dry_run = rules.iter().map(|r| r.to_string()).collect();
+            resolve_metrics(&spec, &[])
+                .unwrap()
+                .iter()
+                .filter(|m| m.dry_run)
+                .map(|m| m.name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(dry(&[".*"]), ["error-rate", "latency", "random-fail"]);
+        assert_eq!(dry(&["random.*"]), ["random-fail"]);
+        assert_eq!(dry(&["rate"]), ["error-rate"]);
+        assert_eq!(dry(&["^latency$"]), ["latency"]);
+        assert!(dry(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_rule_matching_no_metric_makes_the_run_spec_invalid() {
+        let mut spec = spec_of(&["error-rate", "latency"]);
+        spec.dry_run = vec![".*".into(), "throughput".into()];
+        assert_eq!(
+            resolve_metrics(&spec, &[]).unwrap_err(),
+            "Analysis spec invalid: dryRun[1]: Rule didn't match any metric name(s)"
+        );
+        // A lone `*` is not a valid expression: Go drops the error and it matches nothing.
+        spec.dry_run = vec!["*".into()];
+        assert_eq!(
+            resolve_metrics(&spec, &[]).unwrap_err(),
+            "Analysis spec invalid: dryRun[0]: Rule didn't match any metric name(s)"
+        );
+        spec.dry_run.clear();
+        spec.measurement_retention = vec![Retention {
+            metric: "error-count".into(),
+            limit: 3,
+        }];
+        assert_eq!(
+            resolve_metrics(&spec, &[]).unwrap_err(),
+            "Analysis spec invalid: measurementRetention[0]: Rule didn't match any metric name(s)"
+        );
+    }
+
+    #[test]
+    fn retention_rules_match_by_regular_expression_and_the_last_wins() {
+        let mut spec = spec_of(&["error-rate", "latency"]);
+        spec.measurement_retention = vec![
+            Retention {
+                metric: ".*".into(),
+                limit: 20,
+            },
+            Retention {
+                metric: "lat".into(),
+                limit: 5,
+            },
+        ];
+        let kept: Vec<_> = resolve_metrics(&spec, &[])
+            .unwrap()
+            .iter()
+            .map(|m| m.retention)
+            .collect();
+        assert_eq!(kept, [Some(20), Some(5)]);
     }
 }

@@ -15,6 +15,9 @@ pub struct ExperimentStep {
     pub duration: Option<ExperimentDuration>,
     /// `analyses`: the AnalysisRuns the experiment starts once its templates are available.
     pub analyses: Vec<ExperimentAnalysis>,
+    /// `scaleDownDelaySeconds`: how long the templates' ReplicaSets keep their pods once the
+    /// experiment is over (the Experiment's default of 30 s when unset).
+    pub scale_down_delay_seconds: Option<u32>,
 }
 
 /// `duration`, a Go duration string.

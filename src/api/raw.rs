@@ -346,6 +346,9 @@ step_struct!(
         dry_run: Vec<DryRun>,
         /// `analysisRunMetadata`: labels and annotations of the experiment's AnalysisRuns (kept as written).
         analysis_run_metadata: Json,
+        /// `scaleDownDelaySeconds`: how long the experiment's ReplicaSets keep their pods
+        /// once it is over (copied into the Experiment).
+        scale_down_delay_seconds: i64,
     }
 );
 

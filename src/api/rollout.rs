@@ -127,7 +127,10 @@ impl BlueGreen {
 }
 
 /// The canary strategy: the new version gets a growing share of pods (or traffic) step by step.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `Default` is a canary of no steps and no router, every option unset: what the shared
+/// sub-steps of the controller see for a blue-green rollout, and a base for tests.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Canary {
     /// `steps`, in order (`status.currentStepIndex` points into them).
     pub steps: Vec<Step>,
@@ -188,6 +191,16 @@ pub struct TrafficRouting {
     pub services_required: bool,
     /// Where `trafficRouting` was written, for problems found against the scenario.
     pub origin: Origin,
+}
+
+impl TrafficRouting {
+    /// Whether a router is named: `trafficRouting: {}` (or only `managedRoutes`,
+    /// `maxTrafficWeight`) gives Argo no traffic reconciler, so no weights and no routes
+    /// (`reconcileTrafficRouting` in rollout/trafficrouting.go), and traffic reaches the pods
+    /// through the Services alone.
+    pub fn names_a_router(&self) -> bool {
+        self.provider != "generic"
+    }
 }
 
 /// One canary step. As upstream, setWeight, pause, experiment, analysis and plugin exclude

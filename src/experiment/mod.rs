@@ -22,8 +22,9 @@ use crate::api::experiment::ExperimentStep;
 use crate::api::template::{fnv32a, safe_encode};
 use crate::engine::{SimDuration, SimTime};
 
-/// `scaleDownDelaySeconds` of an Experiment the rollout creates (it never sets one): the
-/// ReplicaSets of a finished experiment keep their pods this long.
+/// `scaleDownDelaySeconds` of an Experiment whose step sets none
+/// (`GetExperimentScaleDownDelaySecondsOrDefault`): the ReplicaSets of a finished experiment
+/// keep their pods this long.
 pub const DEFAULT_SCALE_DOWN_DELAY_SECONDS: u32 = 30;
 
 /// An Experiment owned by the rollout.
@@ -302,7 +303,9 @@ pub fn build_spec(
             .as_ref()
             .map(|d| SimDuration::from_millis(d.millis)),
         progress_deadline_seconds: src.progress_deadline_seconds,
-        scale_down_delay_seconds: DEFAULT_SCALE_DOWN_DELAY_SECONDS,
+        scale_down_delay_seconds: step
+            .scale_down_delay_seconds
+            .unwrap_or(DEFAULT_SCALE_DOWN_DELAY_SECONDS),
         analyses,
     }
 }

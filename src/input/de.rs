@@ -55,6 +55,15 @@ impl<'f> Recorder<'f> {
     }
 }
 
+/// The YAML 1.1 booleans that YAML 1.2 reads as strings (go-yaml v2's `resolve.go` table).
+fn yaml11_bool(t: &str) -> Option<bool> {
+    match t {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some(true),
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some(false),
+        _ => None,
+    }
+}
+
 /// Deserializes `T` from `node` (whose place in its document is `base`). Returns the value when
 /// one could be built (it may hold neutral substitutes where problems were recorded) and every
 /// diagnostic found.
@@ -207,8 +216,20 @@ impl<'de, 'r> Deserializer<'de> for NodeDe<'de, 'r> {
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let plain = matches!(&self.node.value, Value::Scalar(s) if s.plain);
         match self.resolved() {
             Some(Resolved::Bool(b)) => visitor.visit_bool(b),
+            // kubectl reads manifests with a YAML 1.1 parser (sigs.k8s.io/yaml, go-yaml v2),
+            // for which a plain `yes`/`no`/`on`/`off`/`y`/`n` is a boolean; YAML 1.2 reads a
+            // string. Refused, as before, but with the reason and the spelling to use.
+            Some(Resolved::Str(t)) if plain && yaml11_bool(t).is_some() => {
+                let b = yaml11_bool(t).unwrap_or_default();
+                self.mismatch(&format!(
+                    "true or false (`{t}` is {b} only to YAML 1.1 readers such as kubectl's; \
+                     YAML 1.2 reads a string: write {b})"
+                ));
+                visitor.visit_bool(b)
+            }
             _ => {
                 self.mismatch("true or false");
                 visitor.visit_bool(false)
@@ -759,6 +780,23 @@ mod tests {
             "{}",
             d.items[2].message
         );
+    }
+
+    #[test]
+    fn a_yaml_1_1_boolean_is_refused_with_the_spelling_to_use() {
+        let (_, d) = read("paused: no\n");
+        assert_eq!(d.items.len(), 1, "{d:?}");
+        assert_eq!(d.items[0].kind, DiagKind::WrongType);
+        assert!(
+            d.items[0]
+                .message
+                .contains("`no` is false only to YAML 1.1 readers such as kubectl's"),
+            "{}",
+            d.items[0].message
+        );
+        // Quoted, it is a string to every reader: the plain message.
+        let (_, d) = read("paused: 'on'\n");
+        assert!(!d.items[0].message.contains("YAML 1.1"), "{d:?}");
     }
 
     #[test]

@@ -238,6 +238,10 @@ fn truncate(s: &str, n: usize) -> String {
 pub struct Document {
     /// The document's top-level value.
     pub root: Node,
+    /// Whether it starts after a `...` line without a `---`: the only way to begin a second
+    /// document implicitly. Snippets in documentation use `...` for "fields left out", and
+    /// then the rest of the object silently becomes a document of its own.
+    pub after_end_marker: bool,
 }
 
 /// A line or column count as a `Pos` number. Inputs are at most [`MAX_INPUT_BYTES`] long, so
@@ -255,6 +259,8 @@ fn pos_of(span: &Span) -> Pos {
 
 struct Builder<'a> {
     file: &'a str,
+    /// The text parsed, to explain a syntax error by the line it is on.
+    text: &'a str,
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
     /// Anchored values by anchor id, with their size in nodes (counted once, when read).
     anchors: BTreeMap<usize, (Node, usize)>,
@@ -308,7 +314,11 @@ impl<'a> Builder<'a> {
                     }),
                     &FieldPath::root(),
                     kind,
-                    format!("invalid YAML: {}", e.info()),
+                    format!(
+                        "invalid YAML: {}{}",
+                        e.info(),
+                        flow_indentation_hint(self.text, m.line(), e.info())
+                    ),
                 ))
             }
         }
@@ -316,11 +326,14 @@ impl<'a> Builder<'a> {
 
     fn documents(mut self) -> BuildResult<Vec<Document>> {
         let mut docs = Vec::new();
+        let mut seen_document = false;
         while let Some((ev, span)) = self.next()? {
             match ev {
                 Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
                 Event::StreamEnd => break,
-                Event::DocumentStart(_) => {
+                Event::DocumentStart(explicit) => {
+                    let after_end_marker = seen_document && !explicit;
+                    seen_document = true;
                     let Some((ev, span)) = self.next()? else {
                         break;
                     };
@@ -330,7 +343,10 @@ impl<'a> Builder<'a> {
                     let root = self.node(ev, span, 0)?;
                     // Empty documents (a stray `---`) are skipped, as kubectl does.
                     if !root.is_null() {
-                        docs.push(Document { root });
+                        docs.push(Document {
+                            root,
+                            after_end_marker,
+                        });
                     }
                 }
                 _ => {
@@ -524,10 +540,62 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// What to add to an indentation error on a line of a flow collection (`[ ... ]`,
+/// `{ ... }`) spread over several lines. YAML 1.2 wants every such line, its closing bracket
+/// included, indented more than the key the collection is the value of; go-yaml (so kubectl)
+/// does not check it, and snippets of the Argo docs close `scopes: [` with a `]` under the `s`.
+/// saphyr-parser (0.3.3 and 0.3.4 alike) follows the spec, so the message names the construct.
+fn flow_indentation_hint(text: &str, line: usize, info: &str) -> &'static str {
+    if !info.starts_with("invalid indentation") {
+        return "";
+    }
+    // saphyr-parser counts lines from 1.
+    let here = text
+        .lines()
+        .nth(line.saturating_sub(1))
+        .unwrap_or_default()
+        .trim_start();
+    let closing = here.starts_with(']') || here.starts_with('}');
+    if closing || info.contains("flow construct") || open_flow_before(text, line) {
+        "; a line inside a flow sequence or mapping (`[ ... ]`, `{ ... }`) spread over several \
+         lines, its closing bracket included, must be indented more than the key it belongs \
+         to (kubectl's YAML reader lets this pass, YAML 1.2 does not): indent the line, or \
+         keep the brackets on one line"
+    } else {
+        ""
+    }
+}
+
+/// Whether a flow collection is still open at the start of line `line` (from 1): brackets
+/// counted outside quotes and comments. Only used to word an error, so a rough count will do.
+fn open_flow_before(text: &str, line: usize) -> bool {
+    let mut depth = 0i64;
+    for l in text.lines().take(line.saturating_sub(1)) {
+        let mut quote: Option<char> = None;
+        let mut prev = ' ';
+        for c in l.chars() {
+            match quote {
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None => match c {
+                    '"' | '\'' => quote = Some(c),
+                    '#' if prev.is_whitespace() => break,
+                    '[' | '{' => depth += 1,
+                    ']' | '}' => depth -= 1,
+                    _ => {}
+                },
+            }
+            prev = c;
+        }
+    }
+    depth > 0
+}
+
 /// Parses every document of a YAML text. `file` names the source in diagnostics.
 pub fn parse_documents(file: &str, text: &str) -> Result<Vec<Document>, Diagnostic> {
     let builder = Builder {
         file,
+        text,
         parser: Parser::new_from_str(text),
         anchors: BTreeMap::new(),
         built: 0,
@@ -573,6 +641,24 @@ mod tests {
         let mut docs = parse_documents("t.yaml", text).expect("parses");
         assert_eq!(docs.len(), 1);
         docs.remove(0).root
+    }
+
+    #[test]
+    fn a_flow_collection_indented_as_kubectl_accepts_it_is_explained() {
+        let err = |text: &str| parse_documents("t.yaml", text).unwrap_err().message;
+        let hint = "must be indented more than the key it belongs to";
+        // The closing bracket under the key, as in the Argo docs' OAuth2 snippet.
+        let e = err("a:\n  scopes: [\n    \"x\"\n  ]\n");
+        assert!(e.starts_with("invalid YAML: invalid indentation; "), "{e}");
+        assert!(e.contains(hint), "{e}");
+        // An entry of the open collection at the key's column.
+        assert!(err("a:\n  b: [\n  \"x\"\n    ]\n").contains(hint));
+        // Other indentation errors keep the parser's words alone.
+        let e = err("a:\n  b: 1\n c: 2\n");
+        assert!(!e.contains(hint), "{e}");
+        // Brackets inside quotes or comments open nothing.
+        assert!(!open_flow_before("a: '['\nb: 1 # [\nc: 2\n", 3));
+        assert!(open_flow_before("a: [\n  1,\n", 3));
     }
 
     #[test]

@@ -170,6 +170,27 @@ fn convert_metric(m: &raw::Metric, p: &FieldPath, report: &mut Report) -> Option
             report.error(&p.key(field), DiagKind::InvalidValue, problem);
         }
     }
+    // Argo takes a metric with impossible limits and errors each of its runs: say so here,
+    // as a note, since the run simulates it rather than refusing it.
+    let limit_fields = [
+        "count",
+        "failureLimit",
+        "inconclusiveLimit",
+        "consecutiveErrorLimit",
+        "consecutiveSuccessLimit",
+    ];
+    if !limit_fields.into_iter().any(has_placeholder)
+        && let Err(e) = crate::analysis::metric::validate_limits(m)
+    {
+        report.note(
+            p,
+            format!(
+                "metric `{name}`: {e}; Argo accepts the template, but each AnalysisRun of it \
+                 ends in Error (`Analysis spec invalid`) before measuring, and a rollout \
+                 waiting on it aborts"
+            ),
+        );
+    }
     // Name what of the provider's settings goes unused, so nobody mistakes a query for
     // something the simulation evaluates.
     let settings = m

@@ -96,11 +96,19 @@ pub fn convert_experiment(
             "analysisRunMetadata has no effect on the simulation",
         );
     }
+    // The rollout copies it into the Experiment's spec (`GetExperimentFromTemplate`,
+    // rollout/experiment.go); an int32 upstream.
+    let scale_down_delay_seconds = report.count(
+        &p.key("scaleDownDelaySeconds"),
+        e.scale_down_delay_seconds,
+        i64::from(i32::MAX),
+    );
     let had_errors = report.diags.items[before..].iter().any(|d| d.is_error());
     (!had_errors).then_some(ExperimentStep {
         templates,
         duration,
         analyses,
+        scale_down_delay_seconds,
     })
 }
 

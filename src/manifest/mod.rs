@@ -104,6 +104,22 @@ pub fn parse_documents_into(file: &str, docs: &[Document], diags: &mut Diagnosti
     // Empty documents (`---` twice, or a Helm template that rendered to nothing but a
     // `# Source:` comment) hold no object.
     for doc in docs.iter().filter(|d| !d.root.is_null()) {
+        // A document begun by a `...` line that has no `kind` is the rest of the object above
+        // it, cut off: say so instead of the bare "no kind", since the object above then
+        // also lacks what follows the `...`.
+        if doc.after_end_marker && doc.root.get("kind").is_none() {
+            diags.push(crate::input::Diagnostic::error(
+                file,
+                Some(doc.root.pos),
+                &FieldPath::root(),
+                DiagKind::Missing,
+                "this object has no `kind`: a `...` line above ends the YAML document, so this \
+                 line starts a new one, apart from the object above it (which therefore ends at \
+                 the `...`); in the Argo docs `...` stands for fields left out of a snippet: \
+                 delete that line (and write the fields it stands for)",
+            ));
+            continue;
+        }
         parse_object(
             file,
             &doc.root,

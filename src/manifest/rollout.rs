@@ -519,6 +519,14 @@ fn convert_canary(
             })
             .collect();
         let provider = router_name(t).unwrap_or("generic");
+        if provider == "generic" {
+            report.note(
+                &tp,
+                "trafficRouting names no router (istio, nginx, alb, smi, ..., plugins): Argo \
+                 finds no traffic reconciler, so no weights are set and no routes held; the \
+                 canary is still sized as a traffic-routed one",
+            );
+        }
         let istio_subsets = t
             .istio
             .as_ref()

@@ -55,22 +55,7 @@ pub fn reconcile(input: &Input) -> Plan {
 
 /// What the shared sub-steps see as "the canary" of a blue-green rollout: no steps, no
 /// router. Upstream's shared code likewise finds no current step for a blue-green rollout.
-static NO_CANARY: LazyLock<Canary> = LazyLock::new(|| Canary {
-    steps: Vec::new(),
-    steps_hash: String::new(),
-    max_surge: None,
-    max_unavailable: None,
-    canary_service: None,
-    stable_service: None,
-    traffic_routing: None,
-    dynamic_stable_scale: false,
-    scale_down_delay_seconds: None,
-    scale_down_delay_revision_limit: None,
-    abort_scale_down_delay: crate::api::AbortDelay::Unset,
-    min_pods_per_replica_set: None,
-    replica_progress_threshold: None,
-    analysis: None,
-});
+static NO_CANARY: LazyLock<Canary> = LazyLock::new(Canary::default);
 
 /// The state of one reconcile: the snapshot it reads, the status it builds, the plan it fills.
 pub(super) struct Ctx<'a> {

@@ -41,18 +41,7 @@ fn canary_strategy(steps: Vec<Step>) -> Canary {
     Canary {
         steps,
         steps_hash: "steps".into(),
-        max_surge: None,
-        max_unavailable: None,
-        canary_service: None,
-        stable_service: None,
-        traffic_routing: None,
-        dynamic_stable_scale: false,
-        scale_down_delay_seconds: None,
-        scale_down_delay_revision_limit: None,
-        abort_scale_down_delay: AbortDelay::Unset,
-        min_pods_per_replica_set: None,
-        replica_progress_threshold: None,
-        analysis: None,
+        ..Canary::default()
     }
 }
 

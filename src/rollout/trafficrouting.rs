@@ -24,7 +24,16 @@ struct Desired {
 impl Ctx<'_> {
     /// `reconcileTrafficRouting`.
     pub(super) fn reconcile_traffic_routing(&mut self) {
-        if !self.routed() {
+        // A `trafficRouting` that names no router (`{}`, or only `managedRoutes` or
+        // `maxTrafficWeight`) gives Argo no reconciler: `reconcileTrafficRouting`
+        // (rollout/trafficrouting.go) sets no weights and holds no routes. The rollout still
+        // counts as traffic-routed for its replica counts, as upstream.
+        let no_router = self
+            .canary
+            .traffic_routing
+            .as_ref()
+            .is_some_and(|t| !t.names_a_router());
+        if !self.routed() || no_router {
             self.new_status.canary.weights = None;
             return;
         }

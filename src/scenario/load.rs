@@ -889,7 +889,8 @@ fn check_metric_args(
                 format!(
                     "--metric {name}={v}: metric `{name}` is a prometheus query, whose result \
                      is a vector of numbers: give a finite number (it becomes `result[0]`), or \
-                     pass, fail, error or inconclusive"
+                     pass, fail, error or inconclusive (a NaN or infinite answer is modelled in \
+                     a scenario's `metrics:`, as `{{value: .nan}}`)"
                 ),
             );
         }

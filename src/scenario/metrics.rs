@@ -367,7 +367,7 @@ fn convert_model(m: &raw::MetricModel, p: &FieldPath, report: &mut Report) -> Op
         });
     }
     if let Some(v) = &m.value {
-        return Some(MetricModel::Value(Value::from_json(v)));
+        return Some(MetricModel::Value(v.clone()));
     }
     if let Some(vs) = &m.values {
         if vs.is_empty() {
@@ -378,9 +378,7 @@ fn convert_model(m: &raw::MetricModel, p: &FieldPath, report: &mut Report) -> Op
             );
             return None;
         }
-        return Some(MetricModel::Values(
-            vs.iter().map(Value::from_json).collect(),
-        ));
+        return Some(MetricModel::Values(vs.clone()));
     }
     if let Some(n) = &m.normal {
         let np = p.key("normal");
@@ -556,10 +554,7 @@ fn check_models(
     {
         {
             for metric in &spec.metrics {
-                if bounded
-                    && metric.raw.0.interval.is_some()
-                    && crate::analysis::metric::read(&metric.raw.0)
-                        .is_ok_and(|x| x.effective_count().is_none())
+                if bounded && crate::analysis::metric::runs_indefinitely(&metric.raw.0, &spec.args)
                 {
                     diags.push(metric.origin.error(
                         DiagKind::InvalidValue,
@@ -641,10 +636,13 @@ pub(crate) fn metrics_used(m: &Manifests) -> Vec<MetricUse> {
             .map(|(a, _)| a)
             .chain(experiment_analyses_of(r));
         for a in analyses {
-            let Ok(spec) = spec::build(a, &m.templates) else {
-                continue;
+            // An analysis refused for another reason (two dry-run rules of one name, ...)
+            // still measures its templates' metrics: `--metric` may name them.
+            let metrics = match spec::build(a, &m.templates) {
+                Ok(spec) => spec.metrics,
+                Err(_) => spec::referenced_metrics(a, &m.templates),
             };
-            for metric in spec.metrics {
+            for metric in metrics {
                 if !out.iter().any(|u| u.name == metric.name) {
                     out.push(MetricUse {
                         name: metric.name,

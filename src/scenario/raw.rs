@@ -69,8 +69,9 @@ pub(crate) struct MetricModel {
     pub(crate) success_rate: Option<serde_json::Value>,
     pub(crate) error_rate: Option<serde_json::Value>,
     pub(crate) latency: Option<LatencyModel>,
-    pub(crate) value: Option<serde_json::Value>,
-    pub(crate) values: Option<Vec<serde_json::Value>>,
+    /// Read as the condition language's values, so that `.nan` and `.inf` stay numbers.
+    pub(crate) value: Option<crate::analysis::expr::Value>,
+    pub(crate) values: Option<Vec<crate::analysis::expr::Value>>,
     pub(crate) normal: Option<NormalModel>,
     pub(crate) error: Option<bool>,
     pub(crate) job: Option<JobModel>,

@@ -304,3 +304,130 @@ fn a_failing_value_aborts_the_update() {
     assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
     assert!(o.stdout.contains("got Degraded"), "{}", o.stdout);
 }
+
+/// A Rollout with one analysis step over the template `TEMPLATE` (written below it).
+fn rollout_with_step_analysis(template: &str) -> String {
+    format!(
+        r#"apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {{name: guestbook}}
+spec:
+  replicas: 2
+  selector: {{matchLabels: {{app: guestbook}}}}
+  template:
+    metadata: {{labels: {{app: guestbook}}}}
+    spec:
+      containers: [{{name: guestbook, image: "argoproj/rollouts-demo:blue"}}]
+  strategy:
+    canary:
+      steps:
+      - setWeight: 20
+      - analysis: {{templates: [{{templateName: checks}}]}}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata: {{name: checks}}
+spec:
+{template}"#
+    )
+}
+
+#[test]
+fn impossible_metric_limits_are_a_note_for_lint_and_an_analysis_run_error() {
+    // Argo's ValidateMetric runs in the analysis controller, not at admission: the template is
+    // accepted and each run of it ends in Error with the rule's words.
+    let text = rollout_with_step_analysis(
+        "  metrics:
+  - name: success-rate
+    count: 5
+    interval: 1m
+    failureLimit: 3
+    consecutiveSuccessLimit: 4
+    provider:
+      prometheus: {query: up}
+",
+    );
+    let (_dir, p) = write_temp("r.yaml", &text);
+    let rule = "count (5) must be >= failureLimit + consecutiveSuccessLimit (3 + 4) if both >= 0";
+    let lint = sim(&["lint", p.to_str().unwrap()]);
+    assert_eq!(lint.code, 0, "{}", lint.stderr);
+    assert!(
+        lint.stdout.contains(&format!(
+            "note: spec.metrics[0]: metric `success-rate`: {rule}"
+        )),
+        "{}",
+        lint.stdout
+    );
+    let run = sim(&["run", p.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(&format!("Error: Analysis spec invalid: metrics[0]: {rule}")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("Step-based analysis phase error/failed"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_step_metric_running_indefinitely_is_refused_even_with_placeholders() {
+    // Argo's rollout validation fills the placeholders before it looks at count and
+    // interval; a condition written with `{{args.threshold}}` must not hide the problem.
+    let text = rollout_with_step_analysis(
+        "  args:
+  - name: threshold
+    value: '0.95'
+  metrics:
+  - name: success-rate
+    interval: 15s
+    successCondition: result[0] >= {{args.threshold}}
+    provider:
+      prometheus: {query: up}
+",
+    );
+    let (_dir, p) = write_temp("r.yaml", &text);
+    let lint = sim(&["lint", p.to_str().unwrap()]);
+    assert_eq!(lint.code, 2, "{}{}", lint.stdout, lint.stderr);
+    assert!(
+        lint.stderr.contains(
+            "metric `success-rate` runs indefinitely (interval without count), which only \
+             background analysis allows"
+        ),
+        "{}",
+        lint.stderr
+    );
+}
+
+#[test]
+fn a_refused_analysis_does_not_make_its_metrics_unknown_to_metric_flags() {
+    // Two templates with the same dry-run rule: the analysis is refused for that, and for that
+    // alone; `--metric` naming one of its metrics is not a second, false, error.
+    let text = rollout_with_step_analysis(
+        "  metrics:
+  - name: random-fail
+    provider:
+      prometheus: {query: up}
+  dryRun:
+  - metricName: random-fail
+",
+    )
+    .replace(
+        "templates: [{templateName: checks}]",
+        "templates: [{templateName: checks}], dryRun: [{metricName: random-fail}]",
+    );
+    let (_dir, p) = write_temp("r.yaml", &text);
+    let o = sim(&["run", p.to_str().unwrap(), "--metric", "random-fail=fail"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("two Dry-Run metric rules have the same name 'random-fail'"),
+        "{}",
+        o.stderr
+    );
+    assert!(!o.stderr.contains("--metric random-fail"), "{}", o.stderr);
+}

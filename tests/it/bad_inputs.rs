@@ -777,3 +777,34 @@ fn every_example_rollout_runs_or_is_refused_by_name() {
     }
     assert!(ran >= 10, "only {ran} example Rollouts ran");
 }
+
+#[test]
+fn a_docs_ellipsis_line_is_named_as_the_document_end_it_is() {
+    // `...` in a snippet of the Argo docs means "fields left out"; to YAML it ends the
+    // document, and the rest of the Rollout becomes a document of its own.
+    let text = "apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: guestbook}
+spec:
+...
+  strategy:
+    canary:
+      steps: [{setWeight: 20}]
+";
+    let (_dir, p) = crate::common::write_temp("r.yaml", text);
+    let o = crate::common::sim(&["lint", p.to_str().unwrap()]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains(
+            "r.yaml:6:3: error: this object has no `kind`: a `...` line above ends the YAML \
+             document"
+        ),
+        "{}",
+        o.stderr
+    );
+    // A document after `...` that is an object of its own is read as usual.
+    let two = "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {selector: {app: a}}\n...\n\
+               apiVersion: v1\nkind: Service\nmetadata: {name: b}\nspec: {selector: {app: b}}\n";
+    let (m, _) = rollout_sim::manifest::parse_text("s.yaml", two).unwrap();
+    assert_eq!(m.services.len(), 2);
+}

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use rollout_sim::api::analysis::{AnalysisTemplate, RolloutAnalysis, TemplateRef};
 use rollout_sim::api::{
-    AbortDelay, Canary, PauseDuration, PodTemplate, RolloutSpec, Step, Strategy, TrafficRouting,
+    Canary, PauseDuration, PodTemplate, RolloutSpec, Step, Strategy, TrafficRouting,
 };
 use rollout_sim::engine::{SimDuration, SimTime};
 use rollout_sim::rollout::status::{
@@ -24,18 +24,7 @@ fn canary(steps: Vec<Step>) -> Canary {
     Canary {
         steps,
         steps_hash: "steps".into(),
-        max_surge: None,
-        max_unavailable: None,
-        canary_service: None,
-        stable_service: None,
-        traffic_routing: None,
-        dynamic_stable_scale: false,
-        scale_down_delay_seconds: None,
-        scale_down_delay_revision_limit: None,
-        abort_scale_down_delay: AbortDelay::Unset,
-        min_pods_per_replica_set: None,
-        replica_progress_threshold: None,
-        analysis: None,
+        ..Canary::default()
     }
 }
 

@@ -80,6 +80,61 @@ fn the_file_written_by_out_is_the_log_printed() {
     assert_eq!(file, event_log(scenario));
 }
 
+#[test]
+fn a_one_step_canary_completes_no_step_at_its_initial_deploy() {
+    // Argo promotes an initial deploy at once, moving the step index past the steps in the
+    // same write: with one step the index goes 0 -> 1, which is no completed step.
+    let manifest = r#"apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: guestbook}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: guestbook}}
+  template:
+    metadata: {labels: {app: guestbook}}
+    spec:
+      containers: [{name: guestbook, image: "argoproj/rollouts-demo:blue"}]
+  strategy:
+    canary:
+      steps:
+      - setWeight: 50
+"#;
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("r.yaml");
+    fs::write(&path, manifest).unwrap();
+    let o = sim(&["run", path.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let kinds: Vec<(String, String)> = o
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter_map(|v| {
+            let kind = v["kind"].as_str()?.to_string();
+            matches!(
+                kind.as_str(),
+                "StepStarted" | "StepCompleted" | "RolloutUpdated"
+            )
+            .then(|| (kind, v["index"].to_string()))
+        })
+        .collect();
+    let kinds: Vec<(&str, &str)> = kinds
+        .iter()
+        .map(|(k, i)| (k.as_str(), i.as_str()))
+        .collect();
+    // Created, then the image change: only the update runs the step.
+    assert_eq!(
+        kinds,
+        [
+            ("RolloutUpdated", "null"),
+            ("RolloutUpdated", "null"),
+            ("StepStarted", "0"),
+            ("StepCompleted", "0"),
+        ],
+        "{}",
+        o.stdout
+    );
+}
+
 /// The typed fields readers match on (why a phase is Degraded, what kind a step is) are not
 /// logged: the log's text says them. Over every bundled scenario, each must agree with that
 /// text, so that a reader matching on the type sees what a reader of the log sees.

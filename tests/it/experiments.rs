@@ -656,3 +656,40 @@ spec:
         );
     }
 }
+
+#[test]
+fn an_experiment_steps_scale_down_delay_is_read_and_a_negative_one_refused() {
+    let text = |delay: &str| {
+        format!(
+            "\
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {{name: ro}}
+spec:
+  replicas: 2
+  selector: {{matchLabels: {{app: x}}}}
+  template:
+    metadata: {{labels: {{app: x}}}}
+    spec:
+      containers: [{{name: c, image: 'x:2'}}]
+  strategy:
+    canary:
+      steps:
+      - experiment:
+          duration: 20s
+          scaleDownDelaySeconds: {delay}
+          templates: [{{name: canary, specRef: canary}}]
+"
+        )
+    };
+    let (m, _) = parse_text("ro.yaml", &text("5")).unwrap_or_else(|e| panic!("{e:?}"));
+    let steps = &m.rollouts[0].spec.canary().unwrap().steps;
+    let e = steps[0].experiment.as_ref().unwrap();
+    assert_eq!(e.scale_down_delay_seconds, Some(5));
+    let err = parse_text("ro.yaml", &text("-1")).unwrap_err();
+    let shown = format!("{err:?}");
+    assert!(
+        shown.contains("steps[0].experiment.scaleDownDelaySeconds"),
+        "{shown}"
+    );
+}

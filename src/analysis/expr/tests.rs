@@ -1065,3 +1065,30 @@ fn eval_returns_values_of_any_kind() {
         Ok(map(&[("v", f(0.25))]))
     );
 }
+
+#[test]
+fn values_read_from_yaml_keep_nan_and_infinities() {
+    use crate::input::FieldPath;
+    use crate::input::yaml::parse_documents;
+    let docs = parse_documents("t.yaml", "[.nan, .inf, -.inf, 3, 'x', ~, {a: [true]}]\n").unwrap();
+    let (v, d) = crate::input::de::from_node::<Value>("t.yaml", &docs[0].root, &FieldPath::root());
+    assert!(d.items.is_empty(), "{d:?}");
+    let Some(Value::Array(items)) = v else {
+        panic!("{v:?}")
+    };
+    assert!(matches!(items[0], Value::Float(f) if f.is_nan()));
+    assert_eq!(items[1], Value::Float(f64::INFINITY));
+    assert_eq!(items[2], Value::Float(f64::NEG_INFINITY));
+    // Numbers are float64, as Go's json.Unmarshal gives them.
+    assert_eq!(items[3], Value::Float(3.0));
+    assert_eq!(items[4], Value::String("x".into()));
+    assert_eq!(items[5], Value::Nil);
+    assert_eq!(
+        items[6],
+        map(&[("a", Value::Array(vec![Value::Bool(true)]))])
+    );
+    assert!(cond(
+        "isNaN(result[0]) && isInf(result[1])",
+        &Value::Array(items.clone())
+    ));
+}

@@ -35,6 +35,9 @@ pub(super) struct Watched {
     snapshot: Option<RolloutSnapshot>,
     phase: Option<(Phase, String)>,
     step: Option<(String, Option<u32>)>,
+    /// Whether that step index was set before any ReplicaSet was stable: the initial deploy,
+    /// which Argo promotes at once without running a step.
+    step_before_stable: bool,
     /// The split last recorded, the setWeight then, and whether there was no canary.
     weight: Option<(RouterShare, u32, bool)>,
     stable: String,
@@ -170,7 +173,10 @@ impl World<'_> {
         let max = c.max_weight();
         let initial = self.rollout.revision <= 1
             && (st.stable_rs.is_empty() || st.stable_rs == st.current_pod_hash);
-        if c.traffic_routing.is_some() {
+        if c.traffic_routing
+            .as_ref()
+            .is_some_and(|t| t.names_a_router())
+        {
             let w = st.canary.weights.as_ref()?;
             let clamp = |v: i32| (v.max(0) as u32).min(max);
             return Some(RouterShare {
@@ -423,6 +429,10 @@ impl World<'_> {
             if let (Some((hash, Some(old))), Some(new)) = (&self.last.step, step.1)
                 && *hash == step.0
                 && new == old + 1
+                // `promoteStable` moves the index of an initial deploy past its steps in one
+                // write (rollout/sync.go): a one-step canary's index goes 0 -> 1 with no
+                // step run, so nothing completed.
+                && !self.last.step_before_stable
             {
                 self.journal.push(
                     now,
@@ -449,6 +459,7 @@ impl World<'_> {
                 );
             }
             self.last.step = Some(step);
+            self.last.step_before_stable = st.stable_rs.is_empty();
         }
         // Weights are a canary notion; a blue-green rollout switches Services instead.
         if let Some(share) = self.router_share() {

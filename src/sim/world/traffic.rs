@@ -67,7 +67,8 @@ impl World<'_> {
             .rollout
             .spec
             .canary()
-            .and_then(|c| c.traffic_routing.as_ref());
+            .and_then(|c| c.traffic_routing.as_ref())
+            .filter(|t| t.names_a_router());
         let Some(tr) = routed else {
             return (self.basic_routes(), None);
         };
