@@ -77,7 +77,7 @@ pub(super) struct Ctx<'a> {
     pub others: Vec<&'a RsView>,
     pub services: &'a BTreeMap<String, ServiceView>,
     /// Hash of the current pod template.
-    pub new_hash: String,
+    pub new_hash: &'a str,
     /// `c.newStatus`: fields set by sub-steps before the status is computed.
     pub new_status: RolloutStatus,
     pub pause: PauseCtx,
@@ -104,7 +104,7 @@ impl<'a> Ctx<'a> {
         let spec = &ro.spec;
         let canary = spec.canary().unwrap_or(&NO_CANARY);
         let prev = &ro.status;
-        let new_hash = ro.template_hash.clone();
+        let new_hash = ro.template_hash.as_str();
         let all: Vec<&RsView> = input.replica_sets.iter().collect();
         let new_rs = all.iter().copied().find(|rs| rs.hash == new_hash);
         let stable_rs = if prev.stable_rs.is_empty() {
@@ -302,9 +302,9 @@ impl<'a> Ctx<'a> {
     /// revision max+1. Creating it takes a whole reconcile.
     fn create_new_replica_set(&mut self) {
         let revision = self.max_old_revision() + 1;
-        let name = self.rs_name(&self.new_hash);
+        let name = self.rs_name(self.new_hash);
         self.plan.actions.push(Action::CreateReplicaSet {
-            hash: self.new_hash.clone(),
+            hash: self.new_hash.to_string(),
             revision,
         });
         if self.ro.revision != revision {

@@ -88,9 +88,7 @@ impl Ctx<'_> {
     /// template, or the steps, differ from what the previous status recorded.
     fn attempt_spec_changed(&self) -> bool {
         let prev = self.prev;
-        let hash = self
-            .new_rs
-            .map_or(self.new_hash.as_str(), |rs| rs.hash.as_str());
+        let hash = self.new_rs.map_or(self.new_hash, |rs| rs.hash.as_str());
         let pod_changed = !prev.current_pod_hash.is_empty() && prev.current_pod_hash != hash;
         let steps_changed = self.blue_green.is_none()
             && (prev.current_step_hash.is_empty()

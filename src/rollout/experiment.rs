@@ -127,7 +127,7 @@ impl<'a> Ctx<'a> {
                 self.plan.actions.push(Action::CreateExperiment {
                     name: name.clone(),
                     step_index: index,
-                    pod_hash: self.new_hash.clone(),
+                    pod_hash: self.new_hash.to_string(),
                     stable_hash,
                     revision: self.revision,
                 });

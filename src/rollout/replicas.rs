@@ -121,30 +121,10 @@ pub fn value_from_int_or_percent(
         )]
         IntOrString::Int(i) => Ok(*i as i32),
         IntOrString::Str(s) => {
-            // Called several times per reconcile: the `%` signs are dropped without
-            // allocating when the value is short (any real percentage is).
-            let mut buf = [0u8; 32];
-            let mut len = 0;
-            let short = s.bytes().filter(|&b| b != b'%').all(|b| {
-                let fits = len < buf.len();
-                if fits {
-                    buf[len] = b;
-                    len += 1;
-                }
-                fits
-            });
-            let owned;
-            let digits = if short {
-                // Only whole ASCII `%` bytes were removed, so the rest is still UTF-8.
-                std::str::from_utf8(&buf[..len]).unwrap_or_default()
-            } else {
-                owned = s.replace('%', "");
-                &owned
+            let pct = match percent_digits(s) {
+                Some(pct) => pct,
+                None => percent_text(s)?,
             };
-            let pct: i64 = digits
-                .trim()
-                .parse()
-                .map_err(|_| FencepostError(s.clone()))?;
             let prod = pct * i64::from(total);
             let v = if round_up {
                 div_ceil(prod, 100)
@@ -159,6 +139,35 @@ pub fn value_from_int_or_percent(
             Ok(v as i32)
         }
     }
+}
+
+/// The common spelling of a percentage (`25%`, `25`): ASCII digits, `%` signs anywhere, at
+/// most 18 digits so the value cannot overflow. Read in place: this runs several times per
+/// reconcile. `None` sends anything else to [`percent_text`], which gives the same value for
+/// these spellings.
+fn percent_digits(s: &str) -> Option<i64> {
+    let mut value: i64 = 0;
+    let mut digits = 0;
+    for b in s.bytes() {
+        match b {
+            b'%' => {}
+            b'0'..=b'9' if digits < 18 => {
+                value = value * 10 + i64::from(b - b'0');
+                digits += 1;
+            }
+            _ => return None,
+        }
+    }
+    (digits > 0).then_some(value)
+}
+
+/// Kubernetes' reading of any other string: `%` signs removed, surrounding whitespace
+/// trimmed, then a signed integer.
+fn percent_text(s: &str) -> Result<i64, FencepostError> {
+    s.replace('%', "")
+        .trim()
+        .parse()
+        .map_err(|_| FencepostError(s.to_string()))
 }
 
 fn div_ceil(a: i64, b: i64) -> i64 {
@@ -182,9 +191,10 @@ pub fn resolve_fenceposts(
     Ok((surge, unavailable))
 }
 
-fn default_quarter() -> IntOrString {
-    IntOrString::Str("25%".to_string())
-}
+/// Argo's default maxSurge and maxUnavailable, 25%; one shared value, since the fenceposts
+/// are resolved several times per reconcile.
+static DEFAULT_QUARTER: std::sync::LazyLock<IntOrString> =
+    std::sync::LazyLock::new(|| IntOrString::Str("25%".to_string()));
 
 /// `MaxSurge` of a canary rollout (defaults applied: 25%).
 pub fn max_surge(
@@ -192,10 +202,10 @@ pub fn max_surge(
     max_unavailable: Option<&IntOrString>,
     replicas: i32,
 ) -> i32 {
-    let d = default_quarter();
+    let d = &*DEFAULT_QUARTER;
     resolve_fenceposts(
-        Some(max_surge.unwrap_or(&d)),
-        Some(max_unavailable.unwrap_or(&d)),
+        Some(max_surge.unwrap_or(d)),
+        Some(max_unavailable.unwrap_or(d)),
         replicas,
     )
     .map(|(s, _)| s)
@@ -211,10 +221,10 @@ pub fn max_unavailable(
     if replicas == 0 {
         return 0;
     }
-    let d = default_quarter();
+    let d = &*DEFAULT_QUARTER;
     let (_, u) = resolve_fenceposts(
-        Some(max_surge.unwrap_or(&d)),
-        Some(max_unavailable.unwrap_or(&d)),
+        Some(max_surge.unwrap_or(d)),
+        Some(max_unavailable.unwrap_or(d)),
         replicas,
     )
     .unwrap_or((0, 0));
@@ -227,19 +237,29 @@ pub fn max_unavailable_blue_green(max_unavailable: Option<&IntOrString>, replica
     if replicas == 0 {
         return 0;
     }
-    let d = default_quarter();
-    value_from_int_or_percent(max_unavailable.unwrap_or(&d), replicas, false)
+    let d = &*DEFAULT_QUARTER;
+    value_from_int_or_percent(max_unavailable.unwrap_or(d), replicas, false)
         .unwrap_or(0)
         .min(replicas)
 }
 
 impl CanaryInputs<'_> {
-    fn surge(&self) -> i32 {
-        max_surge(self.max_surge, self.max_unavailable, self.replicas)
-    }
-
-    fn unavailable(&self) -> i32 {
-        max_unavailable(self.max_surge, self.max_unavailable, self.replicas)
+    /// `MaxSurge` and `MaxUnavailable` together: the same values as [`max_surge`] and
+    /// [`max_unavailable`], with both fenceposts resolved once instead of once for each.
+    fn surge_and_unavailable(&self) -> (i32, i32) {
+        let d = &*DEFAULT_QUARTER;
+        let (surge, unavailable) = resolve_fenceposts(
+            Some(self.max_surge.unwrap_or(d)),
+            Some(self.max_unavailable.unwrap_or(d)),
+            self.replicas,
+        )
+        .unwrap_or((0, 0));
+        let unavailable = if self.replicas == 0 {
+            0
+        } else {
+            unavailable.min(self.replicas)
+        };
+        (surge, unavailable)
     }
 
     /// The step being executed, or `None` when there are no steps or all are done; and the
@@ -398,7 +418,7 @@ impl CanaryInputs<'_> {
     ) -> (i32, i32) {
         let r = self.replicas;
         let (_, weight) = self.canary_replicas_or_weight(new_rs, stable_rs);
-        let surge = self.surge();
+        let (surge, unavailable) = self.surge_and_unavailable();
         let (mut desired_new, mut desired_stable) =
             approximate_weighted_counts(r, weight, self.max_weight, surge);
 
@@ -444,7 +464,7 @@ impl CanaryInputs<'_> {
             return (new_count, stable_count);
         }
 
-        let min_available = r - self.unavailable();
+        let min_available = r - unavailable;
         let increasing = new_rs.is_none_or(|n| desired_new >= n.spec);
         let countable = replicas_for_scale_down(new_rs, !increasing)
             + replicas_for_scale_down(stable_rs.filter(|_| scale_stable), increasing);
@@ -570,19 +590,26 @@ pub fn approximate_weighted_counts(
     let tied = |total: i64| (2 * total * w) % (2 * m) == m;
     let zero_allowed = weight == max_weight || weight == 0 || (replicas == 1 && max_surge == 0);
 
-    let mut options: Vec<(i64, i64)> = Vec::with_capacity(4);
+    // At most four candidates, kept on the stack: this runs several times per reconcile.
+    let mut candidates = [(0, 0); 4];
+    let mut len = 0;
+    let mut push = |option: (i64, i64)| {
+        candidates[len] = option;
+        len += 1;
+    };
     if ceil < r || zero_allowed {
-        options.push((ceil, r));
+        push((ceil, r));
     }
     if !tied(r) && (floor != 0 || zero_allowed) {
-        options.push((floor, r));
+        push((floor, r));
     }
     if max_surge > 0 {
-        options.push((ceil, r + 1));
+        push((ceil, r + 1));
         if !tied(r + 1) && (floor != 0 || zero_allowed) {
-            options.push((floor, r + 1));
+            push((floor, r + 1));
         }
     }
+    let options = &candidates[..len];
     let Some(&first) = options.first() else {
         return (0, replicas);
     };
@@ -722,6 +749,83 @@ mod tests {
 
     fn pct(s: &str) -> IntOrString {
         IntOrString::Str(s.to_string())
+    }
+
+    #[test]
+    fn fenceposts_resolved_together_match_each_alone() {
+        let values = [
+            None,
+            Some(IntOrString::Int(0)),
+            Some(IntOrString::Int(3)),
+            Some(pct("0%")),
+            Some(pct("25%")),
+            Some(pct("150%")),
+            Some(pct("x%")),
+        ];
+        for surge in &values {
+            for unavailable in &values {
+                for replicas in [0, 1, 4, 10, 101] {
+                    let inputs = CanaryInputs {
+                        replicas,
+                        max_surge: surge.as_ref(),
+                        max_unavailable: unavailable.as_ref(),
+                        steps: &[],
+                        traffic_routed: false,
+                        max_weight: 100,
+                        dynamic_stable_scale: false,
+                        min_pods_per_replica_set: None,
+                        abort_delay: AbortDelay::Unset,
+                        progress_threshold: None,
+                        status: StatusInputs::default(),
+                    };
+                    assert_eq!(
+                        inputs.surge_and_unavailable(),
+                        (
+                            max_surge(surge.as_ref(), unavailable.as_ref(), replicas),
+                            max_unavailable(surge.as_ref(), unavailable.as_ref(), replicas)
+                        ),
+                        "{surge:?} {unavailable:?} {replicas}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn percent_fast_path_reads_as_kubernetes_does() {
+        // The in-place reading must give Kubernetes' value (remove `%`, trim, parse) for
+        // every spelling it accepts, and leave the others to the general reading.
+        for s in [
+            "25%",
+            "25",
+            "0",
+            "0%",
+            "100%",
+            "%5",
+            "1%%",
+            "007%",
+            "999999999999999999",
+        ] {
+            assert_eq!(percent_digits(s), percent_text(s).ok(), "{s:?}");
+        }
+        for s in [
+            " 25%",
+            "+5%",
+            "-5%",
+            "",
+            "%",
+            "2 5%",
+            "x%",
+            "9999999999999999999",
+        ] {
+            assert_eq!(percent_digits(s), None, "{s:?}");
+        }
+        assert_eq!(value_from_int_or_percent(&pct(" 25% "), 8, true), Ok(2));
+        assert_eq!(value_from_int_or_percent(&pct("-10%"), 10, false), Ok(-1));
+        assert_eq!(
+            value_from_int_or_percent(&pct("x%"), 10, false),
+            Err(FencepostError("x%".to_string()))
+        );
     }
 
     #[test]

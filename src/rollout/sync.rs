@@ -15,7 +15,8 @@ impl Ctx<'_> {
         let mut st = self.new_status.clone();
         st.current_pod_hash = self
             .new_rs
-            .map_or_else(|| self.new_hash.clone(), |rs| rs.hash.clone());
+            .map_or(self.new_hash, |rs| rs.hash.as_str())
+            .to_string();
         // A ReplicaSet's counts are never negative; one that were would count as none.
         st.replicas = self
             .all

@@ -47,14 +47,15 @@ pub fn service_error(
     spec: &RolloutSpec,
     services: &BTreeMap<String, ServiceView>,
 ) -> Option<String> {
-    let refs: Vec<(&str, Option<&String>)> = match spec.blue_green() {
-        Some(bg) => vec![
+    // An array, not a vector: this runs at the start of every reconcile.
+    let refs: [(&str, Option<&String>); 2] = match spec.blue_green() {
+        Some(bg) => [
             ("blueGreen.activeService", Some(&bg.active_service)),
             ("blueGreen.previewService", bg.preview_service.as_ref()),
         ],
         None => {
             let c = spec.canary()?;
-            vec![
+            [
                 ("canary.stableService", c.stable_service.as_ref()),
                 ("canary.canaryService", c.canary_service.as_ref()),
             ]

@@ -240,6 +240,9 @@ pub struct Reads {
     pub traffic: bool,
     /// Sum the mirrored requests the same way.
     pub mirrored: bool,
+    /// Copy the image of each role's ReplicaSet (a string per role, and checks run after
+    /// every change of the world).
+    pub images: bool,
 }
 
 impl Reads {
@@ -250,6 +253,7 @@ impl Reads {
         routes: true,
         traffic: true,
         mirrored: true,
+        images: true,
     };
 }
 
@@ -274,7 +278,8 @@ pub struct Observation {
     pub revision: u64,
     /// `status.duration`, when the controller has started timing an attempt.
     pub duration: Option<DurationStatus>,
-    /// The image each role's ReplicaSet runs (`None`: no ReplicaSet in that role).
+    /// The image each role's ReplicaSet runs (`None`: no ReplicaSet in that role; all
+    /// `None` unless [`Reads::images`]).
     pub images: Roles<Option<String>>,
     /// The rollout's replica counts.
     pub replicas: Replicas<u32>,
@@ -396,7 +401,24 @@ impl Condition {
             routes: self.routes.is_some() || not.routes,
             traffic: !self.requests.is_empty() || !self.failed_requests.is_empty() || not.traffic,
             mirrored: !self.mirrored_requests.is_empty() || not.mirrored,
+            images: self.images.entries().iter().any(|(_, v)| v.is_some()) || not.images,
         }
+    }
+
+    /// `{phase: Healthy, ...}`: the condition as the journal records a check of it, written
+    /// into a string sized up front (grown piece by piece, it would be copied several times).
+    pub fn braced(&self) -> String {
+        self.text_after("")
+    }
+
+    /// `prefix{phase: Healthy, ...}`, the same way.
+    pub fn text_after(&self, prefix: &str) -> String {
+        use fmt::Write;
+        let mut s = String::with_capacity(prefix.len() + 160);
+        s.push_str(prefix);
+        // Writing into a String cannot fail.
+        let _ = write!(s, "{{{self}}}");
+        s
     }
 
     /// Compares every key that is set with `obs`, in a fixed order, into `out`.
@@ -632,132 +654,140 @@ fn counts(out: &mut Sink, key: &str, want: &RoleCountsExpect, got: &RoleCounts) 
 }
 
 impl fmt::Display for Condition {
-    /// A compact rendering of the keys that are set, for timelines and messages.
+    /// A compact rendering of the keys that are set, for timelines and messages. Written
+    /// straight into the formatter: every passing `wait` and `expect` is journaled with it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut parts: Vec<String> = Vec::new();
+        let mut out = Parts { f, first: true };
         if let Some(p) = self.phase {
-            parts.push(format!("phase: {p}"));
+            out.part(format_args!("phase: {p}"))?;
         }
         if let Some(m) = &self.message {
-            parts.push(format!("message: {m:?}"));
+            out.part(format_args!("message: {m:?}"))?;
         }
-        let mut num = |k: &str, v: Option<String>| {
+        let numbers: [(&str, Option<&dyn fmt::Display>); 6] = [
+            ("step", self.step.as_ref().map(|v| v as &dyn fmt::Display)),
+            ("setWeight", self.set_weight.as_ref().map(|v| v as _)),
+            ("actualWeight", self.actual_weight.as_ref().map(|v| v as _)),
+            ("aborted", self.aborted.as_ref().map(|v| v as _)),
+            ("paused", self.paused.as_ref().map(|v| v as _)),
+            ("revision", self.revision.as_ref().map(|v| v as _)),
+        ];
+        for (k, v) in numbers {
             if let Some(v) = v {
-                parts.push(format!("{k}: {v}"));
+                out.part(format_args!("{k}: {v}"))?;
             }
-        };
-        num("step", self.step.map(|v| v.to_string()));
-        num("setWeight", self.set_weight.map(|v| v.to_string()));
-        num("actualWeight", self.actual_weight.map(|v| v.to_string()));
-        num("aborted", self.aborted.map(|v| v.to_string()));
-        num("paused", self.paused.map(|v| v.to_string()));
-        num("revision", self.revision.map(|v| v.to_string()));
-        num(
-            "completionStatus",
-            self.completion_status
-                .map(|c| c.map_or("none", CompletionStatus::as_str).to_string()),
-        );
+        }
+        if let Some(c) = self.completion_status {
+            let c = c.map_or("none", CompletionStatus::as_str);
+            out.part(format_args!("completionStatus: {c}"))?;
+        }
         if !self.duration.is_empty() {
-            num("duration", Some(format!("{:?}", self.duration)));
+            out.part(format_args!("duration: {:?}", self.duration))?;
         }
-        let images: Vec<String> = self
-            .images
-            .entries()
-            .iter()
-            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
-            .collect();
-        if !images.is_empty() {
-            parts.push(format!("images: {{{}}}", images.join(", ")));
-        }
-        let reps: Vec<String> = self
-            .replicas
-            .entries()
-            .iter()
-            .filter_map(|(k, v)| v.map(|v| format!("{k}: {v}")))
-            .collect();
-        if !reps.is_empty() {
-            parts.push(format!("replicas: {{{}}}", reps.join(", ")));
-        }
+        let images = self.images.entries().into_iter();
+        out.group(
+            "images",
+            images.filter_map(|(k, v)| v.as_ref().map(|v| (k, v))),
+        )?;
+        let count = |(k, v): (&'static str, &Option<u32>)| v.map(|v| (k, v));
+        out.group(
+            "replicas",
+            self.replicas.entries().into_iter().filter_map(count),
+        )?;
         for (key, c) in [("pods", &self.pods), ("readyPods", &self.ready_pods)] {
-            let mut v: Vec<String> = c
-                .roles
-                .entries()
-                .iter()
-                .filter_map(|(k, v)| v.map(|v| format!("{k}: {v}")))
-                .collect();
-            if let Some(t) = c.experiment {
-                v.push(format!("experiment: {t}"));
-            }
-            if let Some(t) = c.total {
-                v.push(format!("total: {t}"));
-            }
-            if !v.is_empty() {
-                parts.push(format!("{key}: {{{}}}", v.join(", ")));
-            }
+            let extra = [("experiment", &c.experiment), ("total", &c.total)];
+            let entries = c.roles.entries().into_iter().chain(extra);
+            out.group(key, entries.filter_map(count))?;
         }
-        let mut rs = Vec::new();
-        if let Some(t) = self.replica_sets_total {
-            rs.push(format!("total: {t}"));
-        }
-        if let Some(t) = self.replica_sets_scaled_up {
-            rs.push(format!("scaledUp: {t}"));
-        }
-        if !rs.is_empty() {
-            parts.push(format!("replicaSets: {{{}}}", rs.join(", ")));
-        }
-        if !self.analysis.is_empty() {
-            let a: Vec<String> = self
-                .analysis
-                .iter()
-                .map(|(k, v)| format!("{k}: {v}"))
-                .collect();
-            parts.push(format!("analysis: {{{}}}", a.join(", ")));
-        }
-        let w: Vec<String> = [
+        let sets = [
+            ("total", &self.replica_sets_total),
+            ("scaledUp", &self.replica_sets_scaled_up),
+        ];
+        out.group("replicaSets", sets.into_iter().filter_map(count))?;
+        out.group("analysis", self.analysis.iter())?;
+        let weights = [
             ("canary", self.weights.canary),
             ("stable", self.weights.stable),
             ("experiment", self.weights.experiment),
-        ]
-        .iter()
-        .filter_map(|(k, v)| v.map(|v| format!("{k}: {v}")))
-        .collect();
-        if !w.is_empty() {
-            parts.push(format!("weights: {{{}}}", w.join(", ")));
-        }
+        ];
+        out.group(
+            "weights",
+            weights.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))),
+        )?;
         if let Some(r) = &self.routes {
-            parts.push(format!("routes: [{}]", r.join(", ")));
+            out.sep()?;
+            out.f.write_str("routes: [")?;
+            for (i, route) in r.iter().enumerate() {
+                if i > 0 {
+                    out.f.write_str(", ")?;
+                }
+                out.f.write_str(route)?;
+            }
+            out.f.write_str("]")?;
         }
-        if !self.experiments.is_empty() {
-            let a: Vec<String> = self
-                .experiments
-                .iter()
-                .map(|(k, v)| format!("{k}: {v}"))
-                .collect();
-            parts.push(format!("experiment: {{{}}}", a.join(", ")));
-        }
+        out.group("experiment", self.experiments.iter())?;
         for (key, wanted) in [
             ("requests", &self.requests),
             ("failedRequests", &self.failed_requests),
             ("mirroredRequests", &self.mirrored_requests),
         ] {
-            if !wanted.is_empty() {
-                let r: Vec<String> = wanted
-                    .iter()
-                    .map(|(role, (min, max))| format!("{role}: {}", range_text(*min, *max)))
-                    .collect();
-                parts.push(format!("{key}: {{{}}}", r.join(", ")));
-            }
+            let ranges = wanted
+                .iter()
+                .map(|(role, (min, max))| (role, range_text(*min, *max)));
+            out.group(key, ranges)?;
         }
         if let Some(m) = self.elapsed_max {
-            parts.push(format!("elapsed.max: {m}"));
+            out.part(format_args!("elapsed.max: {m}"))?;
         }
         if let Some(m) = self.elapsed_min {
-            parts.push(format!("elapsed.min: {m}"));
+            out.part(format_args!("elapsed.min: {m}"))?;
         }
         if let Some(n) = &self.not {
-            parts.push(format!("not: {{{n}}}"));
+            out.part(format_args!("not: {{{n}}}"))?;
         }
-        f.write_str(&parts.join(", "))
+        Ok(())
+    }
+}
+
+/// The keys of a condition's rendering, separated by commas as they are written.
+struct Parts<'a, 'b> {
+    f: &'a mut fmt::Formatter<'b>,
+    first: bool,
+}
+
+impl Parts<'_, '_> {
+    /// The comma before every key but the first.
+    fn sep(&mut self) -> fmt::Result {
+        if !std::mem::take(&mut self.first) {
+            self.f.write_str(", ")?;
+        }
+        Ok(())
+    }
+
+    fn part(&mut self, text: fmt::Arguments<'_>) -> fmt::Result {
+        self.sep()?;
+        self.f.write_fmt(text)
+    }
+
+    /// `key: {a: 1, b: 2}`, or nothing when there is no entry.
+    fn group<K: fmt::Display, V: fmt::Display>(
+        &mut self,
+        key: &str,
+        entries: impl Iterator<Item = (K, V)>,
+    ) -> fmt::Result {
+        let mut entries = entries.peekable();
+        if entries.peek().is_none() {
+            return Ok(());
+        }
+        self.sep()?;
+        write!(self.f, "{key}: {{")?;
+        for (i, (k, v)) in entries.enumerate() {
+            if i > 0 {
+                self.f.write_str(", ")?;
+            }
+            write!(self.f, "{k}: {v}")?;
+        }
+        self.f.write_str("}")
     }
 }
 
@@ -898,8 +928,51 @@ mod tests {
         for c in &all {
             let m = c.mismatches(&o);
             assert_eq!(c.holds(&o), m.is_empty(), "{c}: {m:?}");
+            // The observation a `wait` is checked against leaves out what it does not read.
+            let r = c.reads();
+            let partial = Observation {
+                images: if r.images {
+                    o.images.clone()
+                } else {
+                    Roles::default()
+                },
+                analysis: if r.analysis {
+                    o.analysis.clone()
+                } else {
+                    BTreeMap::new()
+                },
+                experiments: if r.experiments {
+                    o.experiments.clone()
+                } else {
+                    BTreeMap::new()
+                },
+                routes: if r.routes {
+                    o.routes.clone()
+                } else {
+                    Vec::new()
+                },
+                traffic: if r.traffic {
+                    o.traffic.clone()
+                } else {
+                    BTreeMap::new()
+                },
+                mirrored: if r.mirrored {
+                    o.mirrored.clone()
+                } else {
+                    BTreeMap::new()
+                },
+                ..o.clone()
+            };
+            assert_eq!(c.holds(&partial), c.holds(&o), "{c}: read from {r:?}");
             if m.is_empty() { held += 1 } else { failed += 1 }
         }
+        assert_eq!(
+            singles[6].reads(),
+            Reads {
+                images: true,
+                ..Default::default()
+            }
+        );
         assert!(held > 10 && failed > 10, "both verdicts are exercised");
         assert_eq!(
             singles[7].reads(),

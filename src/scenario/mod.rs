@@ -296,8 +296,8 @@ impl Action {
     pub fn describe(&self) -> String {
         match self {
             Action::WaitFor(d) => format!("wait {d}"),
-            Action::WaitUntil(c) => format!("wait until {{{c}}}"),
-            Action::Expect(c) => format!("expect {{{c}}}"),
+            Action::WaitUntil(c) => c.text_after("wait until "),
+            Action::Expect(c) => c.text_after("expect "),
             Action::SetImage {
                 container: None,
                 image,

@@ -101,7 +101,7 @@ impl<'s> Checks<'s> {
                             ok: true,
                             check: "wait".into(),
                             line: item.line,
-                            detail: format!("{{{c}}}"),
+                            detail: c.braced(),
                         },
                     );
                 }

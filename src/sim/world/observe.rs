@@ -325,7 +325,9 @@ impl World<'_> {
             ];
             for ((img, p, r), has) in slots.into_iter().zip(roles.flags()) {
                 if has {
-                    *img = Some(rs.image.clone());
+                    if reads.images {
+                        *img = Some(rs.image.clone());
+                    }
                     *p += rs.replicas;
                     *r += rs.ready;
                 }
