@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::api::Rollout;
 use crate::engine::SimDuration;
-use crate::plan::Plan;
+use crate::plan::UpdatePlan;
 use crate::sweep::{self, Base, Outcome};
 
 /// What covers an update with analysis: a background analysis, and analysis steps.
@@ -53,7 +53,7 @@ impl std::fmt::Display for Coverage {
 #[derive(Debug, Clone)]
 pub struct Side {
     /// The version's plan, made with the shared seed and options.
-    pub plan: Plan,
+    pub plan: UpdatePlan,
     /// The canary steps in Argo's wording (every step of the spec, reached or not).
     pub steps: Vec<String>,
     /// The analysis that covers the version's update.
@@ -64,7 +64,7 @@ pub struct Side {
 
 impl Side {
     /// The side of a version from its plan and its Rollout; the bad-canary runs come later.
-    pub fn new(plan: Plan, rollout: &Rollout) -> Side {
+    pub fn new(plan: UpdatePlan, rollout: &Rollout) -> Side {
         let steps = rollout
             .spec
             .canary()
@@ -273,7 +273,7 @@ pub fn step_changes(old: &[String], new: &[String]) -> Vec<StepChange> {
 /// requests of the bad canary; needs a scenario), `never` (the new version never becomes
 /// Healthy).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Threshold {
+pub enum FailIf {
     /// `eta>...`: the expected time to Healthy.
     Eta {
         /// Written with `+`: the limit is on the growth, not the new figure.
@@ -296,14 +296,14 @@ pub enum Threshold {
     Never,
 }
 
-impl std::str::FromStr for Threshold {
+impl std::str::FromStr for FailIf {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
         let usage = "write eta>+30m, eta>2h, surge>+2, surge>4, pod-seconds>+10%, pod-seconds>600, blast>+100, blast>+50%, blast>500 or never";
         let t = s.trim();
         if t == "never" {
-            return Ok(Threshold::Never);
+            return Ok(FailIf::Never);
         }
         let (what, limit) = t
             .split_once('>')
@@ -313,12 +313,12 @@ impl std::str::FromStr for Threshold {
             None => (false, limit.trim()),
         };
         match what.trim() {
-            "eta" => Ok(Threshold::Eta {
+            "eta" => Ok(FailIf::Eta {
                 relative,
                 limit: crate::engine::parse_duration(limit)
                     .map_err(|e| format!("`{s}`: {e}; {usage}"))?,
             }),
-            "surge" => Ok(Threshold::Surge {
+            "surge" => Ok(FailIf::Surge {
                 relative,
                 limit: limit
                     .parse()
@@ -333,9 +333,9 @@ impl std::str::FromStr for Threshold {
                 let l = Limit::parse(&text)
                     .ok_or_else(|| format!("`{s}`: `{text}` is not a limit; {usage}"))?;
                 Ok(if what.trim() == "blast" {
-                    Threshold::Blast(l)
+                    FailIf::Blast(l)
                 } else {
-                    Threshold::PodSeconds(l)
+                    FailIf::PodSeconds(l)
                 })
             }
             other => Err(format!("`{s}`: unknown measure `{other}`; {usage}")),
@@ -343,22 +343,22 @@ impl std::str::FromStr for Threshold {
     }
 }
 
-impl Threshold {
+impl FailIf {
     /// Whether the threshold needs the bad-canary runs of a scenario.
     pub fn needs_scenario(&self) -> bool {
-        matches!(self, Threshold::Blast(_))
+        matches!(self, FailIf::Blast(_))
     }
 
     /// Why the change crosses this threshold, if it does.
     pub fn crossed(&self, old: &Side, new: &Side) -> Option<String> {
         match self {
-            Threshold::PodSeconds(limit) => {
+            FailIf::PodSeconds(limit) => {
                 let (o, n) = (old.pod_seconds(), new.pod_seconds());
                 limit.crossed(o, n).then(|| {
                     format!("{n} pod-seconds above spec.replicas (was {o}; limit {limit})")
                 })
             }
-            Threshold::Blast(limit) => {
+            FailIf::Blast(limit) => {
                 let (o, n) = (old.blast.as_ref()?, new.blast.as_ref()?);
                 limit
                     .crossed(o.p95() as f64, n.p95() as f64)
@@ -371,13 +371,13 @@ impl Threshold {
                         )
                     })
             }
-            Threshold::Never => new
+            FailIf::Never => new
                 .plan
                 .healthy
                 .expected
                 .is_none()
                 .then(|| "the new version never becomes Healthy".to_string()),
-            Threshold::Eta { relative, limit } => {
+            FailIf::Eta { relative, limit } => {
                 let Some(n) = new.plan.healthy.expected else {
                     return Some("the new version never becomes Healthy (no ETA)".into());
                 };
@@ -395,7 +395,7 @@ impl Threshold {
                     }
                 })
             }
-            Threshold::Surge { relative, limit } => {
+            FailIf::Surge { relative, limit } => {
                 let base = if *relative { old.surge() } else { 0 };
                 let grew = new.surge().saturating_sub(base);
                 (grew > *limit).then(|| {
@@ -458,31 +458,31 @@ mod tests {
     #[test]
     fn thresholds_parse() {
         assert_eq!(
-            "eta>+30m".parse::<Threshold>(),
-            Ok(Threshold::Eta {
+            "eta>+30m".parse::<FailIf>(),
+            Ok(FailIf::Eta {
                 relative: true,
                 limit: SimDuration::from_secs(1800)
             })
         );
         assert_eq!(
-            "surge>4".parse::<Threshold>(),
-            Ok(Threshold::Surge {
+            "surge>4".parse::<FailIf>(),
+            Ok(FailIf::Surge {
                 relative: false,
                 limit: 4
             })
         );
-        assert_eq!("never".parse::<Threshold>(), Ok(Threshold::Never));
+        assert_eq!("never".parse::<FailIf>(), Ok(FailIf::Never));
         assert_eq!(
-            "pod-seconds>+10%".parse::<Threshold>(),
-            Ok(Threshold::PodSeconds(Limit::GrowsPercent(10.0)))
+            "pod-seconds>+10%".parse::<FailIf>(),
+            Ok(FailIf::PodSeconds(Limit::GrowsPercent(10.0)))
         );
         assert_eq!(
-            "blast>+100".parse::<Threshold>(),
-            Ok(Threshold::Blast(Limit::Grows(100.0)))
+            "blast>+100".parse::<FailIf>(),
+            Ok(FailIf::Blast(Limit::Grows(100.0)))
         );
         assert_eq!(
-            "blast>500".parse::<Threshold>(),
-            Ok(Threshold::Blast(Limit::Above(500.0)))
+            "blast>500".parse::<FailIf>(),
+            Ok(FailIf::Blast(Limit::Above(500.0)))
         );
         for bad in [
             "eta",
@@ -493,7 +493,7 @@ mod tests {
             "blast>-3",
             "pod-seconds>+ten%",
         ] {
-            assert!(bad.parse::<Threshold>().is_err(), "{bad}");
+            assert!(bad.parse::<FailIf>().is_err(), "{bad}");
         }
     }
 }

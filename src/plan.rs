@@ -16,7 +16,7 @@ use crate::engine::{SimDuration, SimTime};
 use crate::output::replay::Replay;
 use crate::rollout::Phase;
 use crate::scenario::{
-    Action, AppModel, Condition, Scenario, ScriptItem, Startup, default_next_image,
+    AppModel, Expectation, Scenario, ScriptAction, ScriptItem, Startup, default_next_image,
 };
 use crate::sim::{self, EntryKind, Journal};
 
@@ -72,7 +72,7 @@ pub struct PlanStep {
 
 /// The plan of one update.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
+pub struct UpdatePlan {
     /// The Rollout's `metadata.name`.
     pub rollout: String,
     /// `canary` or `blueGreen`.
@@ -233,14 +233,14 @@ pub fn plan_scenario(sc: &Scenario, opts: &PlanOptions) -> Result<(Scenario, Str
     // The scenario's own update, if its script has one; else the next tag of the first
     // container (as the default scenario of a bare manifest does).
     let own = sc.script.iter().find_map(|item| match &item.action {
-        Action::SetImage { .. } | Action::Apply { .. } => Some(item.clone()),
+        ScriptAction::SetImage { .. } | ScriptAction::Apply { .. } => Some(item.clone()),
         _ => None,
     });
     let (update, next) = match own {
         Some(item) => {
             let next = match &item.action {
-                Action::SetImage { image, .. } => image.clone(),
-                Action::Apply { manifests, .. } => manifests
+                ScriptAction::SetImage { image, .. } => image.clone(),
+                ScriptAction::Apply { manifests, .. } => manifests
                     .rollouts
                     .first()
                     .and_then(|r| r.spec.template.containers().into_iter().next())
@@ -253,7 +253,7 @@ pub fn plan_scenario(sc: &Scenario, opts: &PlanOptions) -> Result<(Scenario, Str
             let next = default_next_image(&container.image);
             let item = ScriptItem {
                 line: 0,
-                action: Action::SetImage {
+                action: ScriptAction::SetImage {
                     container: Some(container.name.clone()),
                     image: next.clone(),
                 },
@@ -261,23 +261,23 @@ pub fn plan_scenario(sc: &Scenario, opts: &PlanOptions) -> Result<(Scenario, Str
             (item, next)
         }
     };
-    let healthy = Condition {
+    let healthy = Expectation {
         phase: Some(Phase::Healthy),
         ..Default::default()
     };
-    let wait = |c: Condition| ScriptItem {
+    let wait = |c: Expectation| ScriptItem {
         line: 0,
-        action: Action::WaitUntil(c),
+        action: ScriptAction::WaitUntil(c),
     };
     let mut plan = sc.clone();
     plan.script = vec![
         wait(healthy.clone()),
         update,
-        wait(Condition {
+        wait(Expectation {
             revision: Some(2),
             ..healthy
         }),
-        wait(Condition {
+        wait(Expectation {
             replica_sets_scaled_up: Some(1),
             ..Default::default()
         }),
@@ -301,14 +301,14 @@ pub fn plan_scenario(sc: &Scenario, opts: &PlanOptions) -> Result<(Scenario, Str
 /// goes through), if the update is an `apply`.
 fn updated_rollout(sc: &Scenario) -> Option<&Rollout> {
     sc.script.iter().find_map(|item| match &item.action {
-        Action::SetImage { .. } => Some(None),
-        Action::Apply { manifests, .. } => Some(manifests.rollouts.first()),
+        ScriptAction::SetImage { .. } => Some(None),
+        ScriptAction::Apply { manifests, .. } => Some(manifests.rollouts.first()),
         _ => None,
     })?
 }
 
 /// Makes the plan of the first Rollout of a loaded scenario.
-pub fn plan(sc: &Scenario, opts: &PlanOptions) -> Result<Plan, PlanError> {
+pub fn plan(sc: &Scenario, opts: &PlanOptions) -> Result<UpdatePlan, PlanError> {
     let (base, next) = plan_scenario(sc, opts)?;
     let first = &sc.manifests.rollouts[0];
     // The steps and the pods read are those of the Rollout the update makes.
@@ -365,7 +365,7 @@ pub fn plan(sc: &Scenario, opts: &PlanOptions) -> Result<Plan, PlanError> {
             promotions_before: row.promotions,
         });
     }
-    Ok(Plan {
+    Ok(UpdatePlan {
         rollout: rollout.name.clone(),
         strategy: match rollout.spec.strategy {
             Strategy::BlueGreen(_) => "blueGreen",
@@ -511,7 +511,7 @@ impl Pods {
 
 /// An Experiment's ReplicaSet: the journal creates it with revision 0, as it has no revision
 /// of the rollout.
-fn is_experiment(rs: &crate::output::replay::RsState) -> bool {
+fn is_experiment(rs: &crate::output::replay::ReplicaSetInfo) -> bool {
     rs.revision == 0
 }
 

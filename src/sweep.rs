@@ -27,7 +27,7 @@ use crate::input::de::from_node;
 use crate::input::yaml::{parse_documents, read_text};
 use crate::input::{FieldPath, InputError};
 use crate::rollout::Phase;
-use crate::scenario::{self, Action, LoadOptions, Scenario};
+use crate::scenario::{self, LoadOptions, Scenario, ScriptAction};
 use crate::sim::{self, EntryKind, RunResult, StepKind};
 
 /// One step of a `--set` path.
@@ -519,8 +519,8 @@ pub fn checks_of(sc: &Scenario) -> Vec<Check> {
     // line numbers are not the file's.
     for (i, item) in sc.script.iter().enumerate() {
         let (check, c) = match &item.action {
-            Action::Expect(c) => ("expect", c),
-            Action::WaitUntil(c) => ("wait", c),
+            ScriptAction::Expect(c) => ("expect", c),
+            ScriptAction::WaitUntil(c) => ("wait", c),
             _ => continue,
         };
         out.push(Check {

@@ -51,7 +51,7 @@ pub struct Reconciled {
 
 /// `EvaluateResult`: judges a value against the metric's conditions.
 pub fn evaluate(metric: &Metric, value: &Value) -> (AnalysisPhase, String) {
-    let check = |c: &Option<super::metric::Condition>| -> Result<Option<bool>, String> {
+    let check = |c: &Option<super::metric::MetricCondition>| -> Result<Option<bool>, String> {
         match c {
             None => Ok(None),
             Some(c) => eval_bool(&c.program, value)
@@ -477,9 +477,9 @@ fn next_reconcile(run: &AnalysisRun, metrics: &[Metric]) -> Option<SimTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::run::{RunKind, RunStatus};
+    use crate::analysis::run::{AnalysisRunStatus, RunKind};
     use crate::analysis::spec::RunSpec;
-    use crate::api::analysis::Provider as Kind;
+    use crate::api::analysis::ProviderKind as Kind;
 
     /// Answers each measurement with the next phase of a script (the last one repeats).
     struct Scripted {
@@ -561,7 +561,7 @@ mod tests {
             args: Vec::new(),
             terminate: false,
             created: SimTime::ZERO,
-            status: RunStatus::default(),
+            status: AnalysisRunStatus::default(),
         }
     }
 

@@ -3,7 +3,7 @@
 //! compiled once.
 
 use crate::api::IntOrString;
-use crate::api::analysis::Provider;
+use crate::api::analysis::ProviderKind;
 use crate::api::raw;
 use crate::engine::{SimDuration, parse_strict_duration};
 
@@ -21,7 +21,7 @@ pub const MIN_INTERVAL: SimDuration = SimDuration(1_000);
 
 /// A compiled `successCondition` or `failureCondition`, with its text for messages.
 #[derive(Debug, Clone)]
-pub struct Condition {
+pub struct MetricCondition {
     /// The condition as written (trimmed), quoted in messages such as `assessed Failed due to`.
     pub text: String,
     /// The compiled expression, evaluated against each measured value as `result`.
@@ -34,7 +34,7 @@ pub struct Metric {
     /// The metric's `name`, unique within a run.
     pub name: String,
     /// Where measurements come from (`provider`: exactly one of Argo's providers).
-    pub provider: Provider,
+    pub provider: ProviderKind,
     /// `interval`: virtual time between measurements; `None` takes a single measurement.
     pub interval: Option<SimDuration>,
     /// `initialDelay`: virtual time from the run's start before the first measurement.
@@ -42,9 +42,9 @@ pub struct Metric {
     /// `count` as written (0 when unset or not a number, as Kubernetes' `IntValue` reads it).
     pub count: i64,
     /// `successCondition`: a measurement that meets it is Successful.
-    pub success: Option<Condition>,
+    pub success: Option<MetricCondition>,
     /// `failureCondition`: a measurement that meets it is Failed.
-    pub failure: Option<Condition>,
+    pub failure: Option<MetricCondition>,
     /// Failed measurements tolerated; -1 never fails the metric on failures.
     pub failure_limit: i64,
     /// `inconclusiveLimit`: inconclusive measurements tolerated before the metric is
@@ -107,12 +107,15 @@ fn duration(v: &Option<IntOrString>, field: &'static str) -> Result<Option<SimDu
 /// A problem with one field of a metric.
 pub type Problem = (&'static str, String);
 
-fn condition(text: &Option<String>, field: &'static str) -> Result<Option<Condition>, Problem> {
+fn condition(
+    text: &Option<String>,
+    field: &'static str,
+) -> Result<Option<MetricCondition>, Problem> {
     match text.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(t) => Program::compile(t)
             .map(|program| {
-                Some(Condition {
+                Some(MetricCondition {
                     text: t.to_string(),
                     program,
                 })
@@ -251,7 +254,11 @@ pub fn read(m: &raw::Metric) -> Result<Metric, Vec<Problem>> {
             "interval must be specified when count > 1".into(),
         ));
     }
-    let providers = m.provider.as_ref().map(Provider::of).unwrap_or_default();
+    let providers = m
+        .provider
+        .as_ref()
+        .map(ProviderKind::of)
+        .unwrap_or_default();
     let provider = match providers.as_slice() {
         [one] => Some(one.clone()),
         [] => {

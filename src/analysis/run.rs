@@ -168,7 +168,7 @@ pub struct MetricResult {
 
 /// `status` of a run.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct RunStatus {
+pub struct AnalysisRunStatus {
     /// `status.phase`: once every metric is done, the worst phase among those not in dry-run.
     pub phase: AnalysisPhase,
     /// `status.message`: why the run ended as it did (the metric that decided, or
@@ -214,7 +214,7 @@ pub struct AnalysisRun {
     /// Virtual time the run was created (`metadata.creationTimestamp`).
     pub created: SimTime,
     /// What the run has measured and decided so far.
-    pub status: RunStatus,
+    pub status: AnalysisRunStatus,
 }
 
 impl AnalysisRun {

@@ -407,7 +407,7 @@ mod tests {
                 .unwrap();
                 MetricSpec {
                     name: n.to_string(),
-                    provider: crate::api::analysis::Provider::Web,
+                    provider: crate::api::analysis::ProviderKind::Web,
                     raw: crate::api::analysis::RawMetric(raw),
                     origin: Default::default(),
                 }

@@ -102,7 +102,7 @@ pub struct MetricSpec {
     /// `name`, unique within a run.
     pub name: String,
     /// The provider set in `provider:` (read at load time, placeholders or not).
-    pub provider: Provider,
+    pub provider: ProviderKind,
     /// The metric as written, read again once its arguments are substituted.
     pub raw: RawMetric,
     /// Where it was written, for a metric no scenario model answers.
@@ -122,7 +122,7 @@ impl PartialEq for RawMetric {
 /// The metric providers Argo knows. None is queried: measurements come from the scenario's
 /// metric models.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Provider {
+pub enum ProviderKind {
     /// `prometheus`: a PromQL query.
     Prometheus,
     /// `kayenta`: a Kayenta canary judgement.
@@ -149,44 +149,44 @@ pub enum Provider {
     Plugin(String),
 }
 
-impl Provider {
+impl ProviderKind {
     /// The provider's name as written in YAML.
     pub fn key(&self) -> &str {
         match self {
-            Provider::Prometheus => "prometheus",
-            Provider::Kayenta => "kayenta",
-            Provider::Web => "web",
-            Provider::Datadog => "datadog",
-            Provider::Wavefront => "wavefront",
-            Provider::NewRelic => "newRelic",
-            Provider::Job => "job",
-            Provider::CloudWatch => "cloudWatch",
-            Provider::Graphite => "graphite",
-            Provider::InfluxDb => "influxdb",
-            Provider::SkyWalking => "skywalking",
-            Provider::Plugin(name) => name,
+            ProviderKind::Prometheus => "prometheus",
+            ProviderKind::Kayenta => "kayenta",
+            ProviderKind::Web => "web",
+            ProviderKind::Datadog => "datadog",
+            ProviderKind::Wavefront => "wavefront",
+            ProviderKind::NewRelic => "newRelic",
+            ProviderKind::Job => "job",
+            ProviderKind::CloudWatch => "cloudWatch",
+            ProviderKind::Graphite => "graphite",
+            ProviderKind::InfluxDb => "influxdb",
+            ProviderKind::SkyWalking => "skywalking",
+            ProviderKind::Plugin(name) => name,
         }
     }
 
     /// The providers set in a metric's `provider:` (Argo requires exactly one).
-    pub fn of(p: &raw::MetricProvider) -> Vec<Provider> {
+    pub fn of(p: &raw::MetricProvider) -> Vec<ProviderKind> {
         let mut out = Vec::new();
         let fixed = [
-            (p.prometheus.is_some(), Provider::Prometheus),
-            (p.kayenta.is_some(), Provider::Kayenta),
-            (p.web.is_some(), Provider::Web),
-            (p.datadog.is_some(), Provider::Datadog),
-            (p.wavefront.is_some(), Provider::Wavefront),
-            (p.new_relic.is_some(), Provider::NewRelic),
-            (p.job.is_some(), Provider::Job),
-            (p.cloud_watch.is_some(), Provider::CloudWatch),
-            (p.graphite.is_some(), Provider::Graphite),
-            (p.influxdb.is_some(), Provider::InfluxDb),
-            (p.skywalking.is_some(), Provider::SkyWalking),
+            (p.prometheus.is_some(), ProviderKind::Prometheus),
+            (p.kayenta.is_some(), ProviderKind::Kayenta),
+            (p.web.is_some(), ProviderKind::Web),
+            (p.datadog.is_some(), ProviderKind::Datadog),
+            (p.wavefront.is_some(), ProviderKind::Wavefront),
+            (p.new_relic.is_some(), ProviderKind::NewRelic),
+            (p.job.is_some(), ProviderKind::Job),
+            (p.cloud_watch.is_some(), ProviderKind::CloudWatch),
+            (p.graphite.is_some(), ProviderKind::Graphite),
+            (p.influxdb.is_some(), ProviderKind::InfluxDb),
+            (p.skywalking.is_some(), ProviderKind::SkyWalking),
         ];
         out.extend(fixed.into_iter().filter(|(set, _)| *set).map(|(_, p)| p));
         if let Some(serde_json::Value::Object(plugins)) = &p.plugin {
-            out.extend(plugins.keys().map(|k| Provider::Plugin(k.clone())));
+            out.extend(plugins.keys().map(|k| ProviderKind::Plugin(k.clone())));
         }
         out
     }

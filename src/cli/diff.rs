@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use rollout_sim::diff::render;
-use rollout_sim::diff::{BlastError, Side, Threshold, blast};
+use rollout_sim::diff::{BlastError, FailIf, Side, blast};
 use rollout_sim::engine::parse_duration;
 use rollout_sim::input::Severity;
 use rollout_sim::input::source::{self, Source};
@@ -152,7 +152,7 @@ fn diff(
     };
     let mut thresholds = Vec::new();
     for t in fail_if {
-        match t.parse::<Threshold>() {
+        match t.parse::<FailIf>() {
             Ok(t) => thresholds.push(t),
             Err(e) => {
                 eprintln!("error: --fail-if {e}");

@@ -21,13 +21,13 @@ fn delta(old: Option<SimDuration>, new: Option<SimDuration>) -> String {
 
 /// A time of one side, marked `+P` (as `plan` marks it) when it leaves out the wait for the
 /// side's manual promotions.
-fn time(d: Option<SimDuration>, plan: &crate::plan::Plan) -> String {
+fn time(d: Option<SimDuration>, plan: &crate::plan::UpdatePlan) -> String {
     crate::plan::render::cell(d, plan.promotions, plan.promote_after.is_some())
 }
 
 /// What `+P` means, when a time of either side carries it.
 fn promotion_legend(old: &Side, new: &Side) -> Option<&'static str> {
-    let unassumed = |p: &crate::plan::Plan| p.promotions > 0 && p.promote_after.is_none();
+    let unassumed = |p: &crate::plan::UpdatePlan| p.promotions > 0 && p.promote_after.is_none();
     (unassumed(&old.plan) || unassumed(&new.plan)).then_some(
         "+P: the time leaves out the wait for a manual promotion (`--promote-after D` to assume one)",
     )

@@ -1,7 +1,7 @@
 //! The experiment controller (upstream `experiments/experiment.go:reconcile`): one reconcile
 //! of an Experiment reconciles each template's ReplicaSet, then each analysis, then assesses
 //! the experiment's phase. A pure function of the Experiment, its ReplicaSets, the runs and the
-//! time, returning a `Plan` the simulation applies.
+//! time, returning an `ExperimentPlan` the simulation applies.
 //!
 //! The assessment follows upstream closely, including its orderings: templates are ranked
 //! Successful < Running < Progressing < Error < Failed, analyses Successful < Running <
@@ -17,8 +17,8 @@ use crate::api::analysis::{AnalysisTemplate, Argument};
 use crate::engine::{SimDuration, SimTime};
 
 use super::{
-    AnalysisSpec, Experiment, ExperimentStatus, RunStatus, TemplateCode, TemplateSpec,
-    TemplateStatus,
+    AnalysisSpec, Experiment, ExperimentAnalysisRunStatus, ExperimentStatus, TemplateCode,
+    TemplateSpec, TemplateStatus,
 };
 
 /// An experiment's ReplicaSet, as listed at the start of the reconcile.
@@ -56,7 +56,7 @@ pub struct RunState {
 }
 
 /// Everything one reconcile reads.
-pub struct Input<'a> {
+pub struct ExperimentInput<'a> {
     /// The experiment, with the status the last reconcile wrote.
     pub experiment: &'a Experiment,
     /// The experiment's ReplicaSets (at most one per template).
@@ -73,7 +73,7 @@ pub struct Input<'a> {
 
 /// One write of the experiment controller.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Action {
+pub enum ExperimentWrite {
     /// Create the template's ReplicaSet, at 0 replicas.
     CreateReplicaSet {
         /// The template's name; the ReplicaSet is `<experiment>-<template>`.
@@ -127,9 +127,9 @@ pub struct RolloutEvent {
 
 /// What one reconcile decided.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Plan {
+pub struct ExperimentPlan {
     /// The writes, in the order the simulation applies them.
-    pub actions: Vec<Action>,
+    pub writes: Vec<ExperimentWrite>,
     /// The new status, when it changed.
     pub status: Option<ExperimentStatus>,
     /// Events recorded on the owning Rollout as well.
@@ -139,32 +139,32 @@ pub struct Plan {
     pub requeue: Vec<SimTime>,
 }
 
-impl Plan {
-    /// Whether the reconcile writes nothing: no action and no status change.
+impl ExperimentPlan {
+    /// Whether the reconcile writes nothing: no write and no status change.
     pub fn is_noop(&self) -> bool {
-        self.actions.is_empty() && self.status.is_none()
+        self.writes.is_empty() && self.status.is_none()
     }
 }
 
 struct Ctx<'a> {
-    input: &'a Input<'a>,
+    input: &'a ExperimentInput<'a>,
     ex: &'a Experiment,
     /// `isTerminating`, from the status read at the start.
     terminating: bool,
     status: ExperimentStatus,
-    plan: Plan,
+    plan: ExperimentPlan,
     now: SimTime,
 }
 
 /// Runs one reconcile of an experiment.
-pub fn reconcile(input: &Input) -> Plan {
+pub fn reconcile(input: &ExperimentInput) -> ExperimentPlan {
     let ex = input.experiment;
     let mut c = Ctx {
         input,
         ex,
         terminating: is_terminating(ex, &ex.status),
         status: ex.status.clone(),
-        plan: Plan::default(),
+        plan: ExperimentPlan::default(),
         now: input.now,
     };
     for t in &ex.spec.templates {
@@ -275,7 +275,7 @@ impl Ctx<'_> {
             .find(|r| r.template == t.name);
         match rs {
             None => {
-                self.plan.actions.push(Action::CreateReplicaSet {
+                self.plan.writes.push(ExperimentWrite::CreateReplicaSet {
                     template: t.name.clone(),
                 });
                 ts.last_transition = Some(now);
@@ -333,9 +333,11 @@ impl Ctx<'_> {
         let delay = self.ex.spec.scale_down_delay_seconds;
         if delay == 0 {
             if rs.scale_down_deadline.is_some() {
-                self.plan.actions.push(Action::RemoveScaleDownDeadline {
-                    name: rs.name.clone(),
-                });
+                self.plan
+                    .writes
+                    .push(ExperimentWrite::RemoveScaleDownDeadline {
+                        name: rs.name.clone(),
+                    });
             }
             return None;
         }
@@ -343,10 +345,12 @@ impl Ctx<'_> {
             return Some(d);
         }
         let at = self.now.truncate_to_second() + SimDuration::from_secs(u64::from(delay));
-        self.plan.actions.push(Action::SetScaleDownDeadline {
-            name: rs.name.clone(),
-            at,
-        });
+        self.plan
+            .writes
+            .push(ExperimentWrite::SetScaleDownDeadline {
+                name: rs.name.clone(),
+                at,
+            });
         Some(at)
     }
 
@@ -368,7 +372,7 @@ impl Ctx<'_> {
             to = t.replicas;
         }
         if rs.spec != to {
-            self.plan.actions.push(Action::ScaleReplicaSet {
+            self.plan.writes.push(ExperimentWrite::ScaleReplicaSet {
                 name: rs.name.clone(),
                 from: rs.spec,
                 to,
@@ -408,10 +412,15 @@ impl Ctx<'_> {
 
     /// `reconcileAnalysisRun`.
     fn reconcile_analysis(&mut self, a: &AnalysisSpec) {
-        let prev = self.ex.status.run(&a.name).cloned().unwrap_or(RunStatus {
-            name: a.name.clone(),
-            ..Default::default()
-        });
+        let prev = self
+            .ex
+            .status
+            .run(&a.name)
+            .cloned()
+            .unwrap_or(ExperimentAnalysisRunStatus {
+                name: a.name.clone(),
+                ..Default::default()
+            });
         let mut rs = prev.clone();
         self.analysis_step(a, &prev, &mut rs);
         if prev.phase != rs.phase
@@ -441,7 +450,12 @@ impl Ctx<'_> {
         }
     }
 
-    fn analysis_step(&mut self, a: &AnalysisSpec, prev: &RunStatus, rs: &mut RunStatus) {
+    fn analysis_step(
+        &mut self,
+        a: &AnalysisSpec,
+        prev: &ExperimentAnalysisRunStatus,
+        rs: &mut ExperimentAnalysisRunStatus,
+    ) {
         if self.ex.status.available_at.is_none() {
             // Runs start only once the experiment is available; until then the template is
             // checked to exist.
@@ -483,9 +497,11 @@ impl Ctx<'_> {
         };
         if self.terminating {
             if !run.phase.completed() && !run.terminate {
-                self.plan.actions.push(Action::TerminateAnalysisRun {
-                    name: run.name.clone(),
-                });
+                self.plan
+                    .writes
+                    .push(ExperimentWrite::TerminateAnalysisRun {
+                        name: run.name.clone(),
+                    });
             }
             return;
         }
@@ -531,14 +547,12 @@ impl Ctx<'_> {
         let base = self.ex.run_name(&a.name);
         let taken = |n: &str| {
             self.input.runs.iter().any(|r| r.name == n)
-                || self
-                    .plan
-                    .actions
-                    .iter()
-                    .any(|x| matches!(x, Action::CreateAnalysisRun { name, .. } if name == n))
+                || self.plan.writes.iter().any(
+                    |x| matches!(x, ExperimentWrite::CreateAnalysisRun { name, .. } if name == n),
+                )
         };
         let name = unique_run_name(&base, taken);
-        self.plan.actions.push(Action::CreateAnalysisRun {
+        self.plan.writes.push(ExperimentWrite::CreateAnalysisRun {
             analysis: a.name.clone(),
             name: name.clone(),
             args,

@@ -177,7 +177,7 @@ pub struct TemplateStatus {
 
 /// `status.analysisRuns[]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RunStatus {
+pub struct ExperimentAnalysisRunStatus {
     /// The analysis's name in the spec.
     pub name: String,
     /// The AnalysisRun created for it ("" until then).
@@ -200,7 +200,7 @@ pub struct ExperimentStatus {
     /// `status.templateStatuses`: one entry per template, in spec order.
     pub template_statuses: Vec<TemplateStatus>,
     /// `status.analysisRuns`: one entry per analysis, in spec order.
-    pub analysis_runs: Vec<RunStatus>,
+    pub analysis_runs: Vec<ExperimentAnalysisRunStatus>,
 }
 
 impl ExperimentStatus {
@@ -210,7 +210,7 @@ impl ExperimentStatus {
     }
 
     /// The status of the analysis named `name` (its spec name, not the run's).
-    pub fn run(&self, name: &str) -> Option<&RunStatus> {
+    pub fn run(&self, name: &str) -> Option<&ExperimentAnalysisRunStatus> {
         self.analysis_runs.iter().find(|r| r.name == name)
     }
 

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use crate::api::analysis::{
-    AnalysisTemplate, Argument, HashOf, MetricSpec, Origin, Provider, RawMetric, Retention,
+    AnalysisTemplate, Argument, HashOf, MetricSpec, Origin, ProviderKind, RawMetric, Retention,
     RolloutAnalysis, Secret, TemplateRef, ValueFrom,
 };
 use crate::api::raw;
@@ -134,7 +134,11 @@ fn convert_metric(m: &raw::Metric, p: &FieldPath, report: &mut Report) -> Option
             return None;
         }
     };
-    let providers = m.provider.as_ref().map(Provider::of).unwrap_or_default();
+    let providers = m
+        .provider
+        .as_ref()
+        .map(ProviderKind::of)
+        .unwrap_or_default();
     let provider = match providers.as_slice() {
         [one] => one.clone(),
         [] => {
@@ -211,7 +215,7 @@ fn convert_metric(m: &raw::Metric, p: &FieldPath, report: &mut Report) -> Option
             "the {} provider is not simulated{unused}: measurements of `{name}` come from a \
              model (a scenario's `metrics:`, or `--metric`){}",
             provider.key(),
-            if provider == Provider::Job {
+            if provider == ProviderKind::Job {
                 "; a job metric with no model runs 5 s and succeeds"
             } else {
                 ""

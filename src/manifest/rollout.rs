@@ -10,7 +10,7 @@ use crate::api::{
 };
 use crate::engine::{SimDuration, parse_duration};
 use crate::input::{DiagKind, FieldPath};
-use crate::rollout::replicas::{resolve_fenceposts, value_from_int_or_percent};
+use crate::rollout::replica_arithmetic::{resolve_fenceposts, value_from_int_or_percent};
 
 use super::analysis::convert_rollout_analysis;
 use super::experiment::{ExperimentContext, convert_experiment};

@@ -27,7 +27,7 @@ pub enum PodPhase {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 /// A pod as `get rollout` lists it.
-pub struct PodState {
+pub struct PodInfo {
     /// `metadata.name`.
     pub name: String,
     /// When it was created, in virtual time.
@@ -42,7 +42,7 @@ pub struct PodState {
     seq: u64,
 }
 
-impl PodState {
+impl PodInfo {
     /// What the pod adds to its ReplicaSet's counts: non-terminating, Ready, available.
     fn counts(&self) -> [u32; 3] {
         let live = self.phase != PodPhase::Terminating;
@@ -56,7 +56,7 @@ impl PodState {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 /// A ReplicaSet as `get rollout` shows it, with its live pods.
-pub struct RsState {
+pub struct ReplicaSetInfo {
     /// `metadata.name`.
     pub name: String,
     /// The pod-template hash (the name's last part).
@@ -72,17 +72,17 @@ pub struct RsState {
     /// The `scale-down-deadline` annotation, while an old ReplicaSet waits to be scaled down.
     pub scale_down_deadline: Option<SimTime>,
     /// Live pods, in creation order.
-    pub pods: Vec<PodState>,
+    pub pods: Vec<PodInfo>,
     /// For a ReplicaSet of an Experiment: the experiment's name and the template it runs.
     /// The rollout does not own these; `get rollout` shows them under their experiment.
     pub experiment: Option<(String, String)>,
     /// Creation order among ReplicaSets (what the pod index refers to).
     seq: u64,
-    /// The sum of its pods' `PodState::counts`, kept as they change.
+    /// The sum of its pods' `PodInfo::counts`, kept as they change.
     counts: [u32; 3],
 }
 
-impl RsState {
+impl ReplicaSetInfo {
     /// Non-terminating pods (`status.replicas`).
     pub fn replicas(&self) -> u32 {
         self.counts[0]
@@ -106,7 +106,7 @@ impl RsState {
 
 /// An AnalysisRun, with its measurement counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunState {
+pub struct AnalysisRunInfo {
     /// `metadata.name`.
     pub name: String,
     /// Which of the rollout's analyses it runs, as the journal names it.
@@ -135,7 +135,7 @@ pub struct RunState {
 
 /// An Experiment of an experiment step.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExperimentState {
+pub struct ExperimentInfo {
     /// `metadata.name`.
     pub name: String,
     /// The rollout revision it was created for (its `rollout.argoproj.io/revision`).
@@ -158,11 +158,11 @@ pub struct State {
     /// When the rollout was created (the first journal entry).
     pub rollout_created: Option<SimTime>,
     /// Every ReplicaSet not deleted, in creation order.
-    pub replica_sets: Vec<RsState>,
+    pub replica_sets: Vec<ReplicaSetInfo>,
     /// Every AnalysisRun created, in creation order.
-    pub runs: Vec<RunState>,
+    pub runs: Vec<AnalysisRunInfo>,
     /// Every Experiment created, in creation order.
-    pub experiments: Vec<ExperimentState>,
+    pub experiments: Vec<ExperimentInfo>,
     /// Requests and failed requests so far, per version hash.
     pub traffic: Vec<(String, u64, u64)>,
     /// The journal records `PodAvailable` (minReadySeconds above 0): Ready alone is not
@@ -183,12 +183,12 @@ impl State {
     }
 
     /// The ReplicaSet that owns the live pod of that name.
-    pub fn rs_of_pod(&self, pod: &str) -> Option<&RsState> {
+    pub fn rs_of_pod(&self, pod: &str) -> Option<&ReplicaSetInfo> {
         self.locate(pod).map(|(r, _)| &self.replica_sets[r])
     }
 
     /// Changes a pod, keeping its ReplicaSet's counts.
-    fn update_pod(&mut self, pod: &str, change: impl FnOnce(&mut PodState)) {
+    fn update_pod(&mut self, pod: &str, change: impl FnOnce(&mut PodInfo)) {
         let Some((r, i)) = self.locate(pod) else {
             return;
         };
@@ -202,7 +202,7 @@ impl State {
         }
     }
 
-    fn rs_mut(&mut self, name: &str) -> Option<&mut RsState> {
+    fn rs_mut(&mut self, name: &str) -> Option<&mut ReplicaSetInfo> {
         self.replica_sets.iter_mut().find(|rs| rs.name == name)
     }
 
@@ -230,7 +230,7 @@ impl State {
         })
     }
 
-    fn experiment_mut(&mut self, name: &str) -> Option<&mut ExperimentState> {
+    fn experiment_mut(&mut self, name: &str) -> Option<&mut ExperimentInfo> {
         self.experiments.iter_mut().find(|x| x.name == name)
     }
 
@@ -249,7 +249,7 @@ impl State {
             } => {
                 self.created.1 += 1;
                 let experiment = self.experiment_of_rs(name);
-                self.replica_sets.push(RsState {
+                self.replica_sets.push(ReplicaSetInfo {
                     name: name.clone(),
                     hash: name.rsplit('-').next().unwrap_or_default().to_string(),
                     revision: *revision,
@@ -295,7 +295,7 @@ impl State {
                 self.created.0 += 1;
                 let seq = self.created.0;
                 if let Some(rs) = self.rs_mut(replica_set) {
-                    let pod = PodState {
+                    let pod = PodInfo {
                         name: name.clone(),
                         created: t,
                         phase: PodPhase::ContainerCreating,
@@ -352,7 +352,7 @@ impl State {
                 revision,
                 kind,
                 templates,
-            } => self.runs.push(RunState {
+            } => self.runs.push(AnalysisRunInfo {
                 // An experiment names its runs `EXPERIMENT-ANALYSIS`.
                 experiment: (kind == "Experiment")
                     .then(|| {
@@ -402,7 +402,7 @@ impl State {
                 name, templates, ..
             } => {
                 let revision = self.current_revision();
-                self.experiments.push(ExperimentState {
+                self.experiments.push(ExperimentInfo {
                     name: name.clone(),
                     revision,
                     templates: templates.clone(),

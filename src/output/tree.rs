@@ -15,7 +15,7 @@ use crate::rollout::info::{
     ReplicaSetHealth, RoleSources, replica_set_health, replica_set_roles, step_shown,
 };
 
-use super::replay::{ExperimentState, PodPhase, RsState, RunState, State};
+use super::replay::{AnalysisRunInfo, ExperimentInfo, PodPhase, ReplicaSetInfo, State};
 
 /// Whether to colour icons and tags (a terminal) or not (`--no-color`, a pipe).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,7 +264,7 @@ fn images(state: &State) -> Vec<(String, Vec<String>)> {
 
 /// The info tags of a ReplicaSet of the rollout: `stable`, then `canary` or `active` /
 /// `preview` (`rollout::info::replica_set_roles`). An experiment's ReplicaSets have none.
-fn tags_of(rs: &RsState, state: &State) -> Vec<&'static str> {
+fn tags_of(rs: &ReplicaSetInfo, state: &State) -> Vec<&'static str> {
     let Some(ro) = &state.rollout else {
         return Vec::new();
     };
@@ -281,7 +281,7 @@ fn tags_of(rs: &RsState, state: &State) -> Vec<&'static str> {
     replica_set_roles(&rs.hash, &src).names().collect()
 }
 
-fn rs_row(rs: &RsState, state: &State) -> Row {
+fn rs_row(rs: &ReplicaSetInfo, state: &State) -> Row {
     let health = replica_set_health(rs.spec, rs.available());
     // `replicaSetIcon`.
     let icon = match health {
@@ -310,7 +310,7 @@ fn rs_row(rs: &RsState, state: &State) -> Row {
     }
 }
 
-fn pod_row(p: &super::replay::PodState, now: SimTime) -> Row {
+fn pod_row(p: &super::replay::PodInfo, now: SimTime) -> Row {
     let (icon, status) = match p.phase {
         PodPhase::Running => (ICON_OK, "Running"),
         PodPhase::ContainerCreating => (ICON_PROGRESSING, "ContainerCreating"),
@@ -338,7 +338,7 @@ fn analysis_icon(phase: &str) -> &'static str {
     }
 }
 
-fn experiment_row(x: &ExperimentState, now: SimTime) -> Row {
+fn experiment_row(x: &ExperimentInfo, now: SimTime) -> Row {
     Row {
         kind: "Experiment",
         icon: analysis_icon(&x.phase),
@@ -348,7 +348,7 @@ fn experiment_row(x: &ExperimentState, now: SimTime) -> Row {
     }
 }
 
-fn run_row(r: &RunState, now: SimTime) -> Row {
+fn run_row(r: &AnalysisRunInfo, now: SimTime) -> Row {
     let icon = analysis_icon(&r.phase);
     let mut info = Vec::new();
     for (n, i) in [
@@ -395,7 +395,7 @@ impl<'s> Children<'s> {
 }
 
 /// A ReplicaSet's line and its pods' lines.
-fn push_rs(lines: &mut Vec<Line>, rs: &RsState, state: &State, prefix: &str, sub: &str) {
+fn push_rs(lines: &mut Vec<Line>, rs: &ReplicaSetInfo, state: &State, prefix: &str, sub: &str) {
     lines.push((
         format!("{prefix}{ICON_REPLICA_SET} {}", rs.name),
         Some(rs_row(rs, state)),
@@ -411,7 +411,7 @@ fn push_rs(lines: &mut Vec<Line>, rs: &RsState, state: &State, prefix: &str, sub
     }
 }
 
-fn push_run(lines: &mut Vec<Line>, run: &RunState, now: SimTime, prefix: &str) {
+fn push_run(lines: &mut Vec<Line>, run: &AnalysisRunInfo, now: SimTime, prefix: &str) {
     lines.push((
         format!("{prefix}{ICON_ANALYSIS_RUN} {}", run.name),
         Some(run_row(run, now)),
@@ -419,14 +419,14 @@ fn push_run(lines: &mut Vec<Line>, run: &RunState, now: SimTime, prefix: &str) {
 }
 
 /// `PrintExperimentInfo`: an experiment's ReplicaSets, then its AnalysisRuns.
-fn push_experiment_children(lines: &mut Vec<Line>, x: &ExperimentState, state: &State, sub: &str) {
+fn push_experiment_children(lines: &mut Vec<Line>, x: &ExperimentInfo, state: &State, sub: &str) {
     let owned = |owner: Option<&str>| owner == Some(x.name.as_str());
-    let rss: Vec<&RsState> = state
+    let rss: Vec<&ReplicaSetInfo> = state
         .replica_sets
         .iter()
         .filter(|rs| owned(rs.experiment.as_ref().map(|(e, _)| e.as_str())))
         .collect();
-    let runs: Vec<&RunState> = state
+    let runs: Vec<&AnalysisRunInfo> = state
         .runs
         .iter()
         .filter(|r| owned(r.experiment.as_deref()))
@@ -471,12 +471,12 @@ fn tree(out: &mut String, state: &State, id: &Identity, colour: Colour) {
     ));
     // The rollout's own ReplicaSets and AnalysisRuns (`GetReplicaSetInfo` and
     // `getAnalysisRunInfo` keep the objects it owns); an experiment's are under it.
-    let owned_rss: Vec<&RsState> = state
+    let owned_rss: Vec<&ReplicaSetInfo> = state
         .replica_sets
         .iter()
         .filter(|rs| rs.experiment.is_none())
         .collect();
-    let owned_runs: Vec<&RunState> = state
+    let owned_runs: Vec<&AnalysisRunInfo> = state
         .runs
         .iter()
         .filter(|r| r.experiment.is_none())
@@ -492,17 +492,17 @@ fn tree(out: &mut String, state: &State, id: &Identity, colour: Colour) {
     for (i, rev) in revisions.iter().enumerate() {
         let (prefix, sub) = prefixes(i == revisions.len() - 1, "");
         lines.push((format!("{prefix}{ICON_REVISION} revision:{rev}"), None));
-        let rss: Vec<&RsState> = owned_rss
+        let rss: Vec<&ReplicaSetInfo> = owned_rss
             .iter()
             .copied()
             .filter(|rs| rs.revision == *rev)
             .collect();
-        let experiments: Vec<&ExperimentState> = state
+        let experiments: Vec<&ExperimentInfo> = state
             .experiments
             .iter()
             .filter(|x| x.revision == *rev)
             .collect();
-        let runs: Vec<&RunState> = owned_runs
+        let runs: Vec<&AnalysisRunInfo> = owned_runs
             .iter()
             .copied()
             .filter(|r| r.revision == *rev)

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::engine::SimDuration;
-use crate::plan::{Plan, Times};
+use crate::plan::{Times, UpdatePlan};
 
 /// Seconds as a JSON number (`null` when it never happened).
 fn secs(d: Option<SimDuration>) -> Value {
@@ -15,7 +15,7 @@ fn times(t: &Times) -> Value {
 }
 
 /// The JSON document (pretty-printed, one trailing newline).
-pub fn render_json(p: &Plan) -> String {
+pub fn render_json(p: &UpdatePlan) -> String {
     let steps: Vec<Value> = p
         .steps
         .iter()
@@ -110,7 +110,7 @@ fn weight(w: u32, max: u32) -> String {
 const EXPERIMENT_COLUMN: usize = 5;
 
 /// The text table.
-pub fn render_text(p: &Plan) -> String {
+pub fn render_text(p: &UpdatePlan) -> String {
     let mut out = String::new();
     let what = if p.strategy == "blueGreen" {
         "blue-green".to_string()

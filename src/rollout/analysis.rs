@@ -8,7 +8,7 @@
 
 use crate::analysis::run::{AnalysisPhase, RunKind, unique_run_name};
 
-use super::context::{Action, RunView};
+use super::context::{RunView, Write};
 use super::controller::Ctx;
 use super::status::{PauseReason, RunRef};
 
@@ -109,7 +109,7 @@ impl<'a> Ctx<'a> {
             return;
         };
         if !view.terminate && !view.phase.completed() {
-            self.plan.actions.push(Action::TerminateAnalysisRun {
+            self.plan.writes.push(Write::TerminateAnalysisRun {
                 name: view.name.clone(),
             });
         }
@@ -147,12 +147,12 @@ impl<'a> Ctx<'a> {
             self.runs.iter().any(|r| r.name == n)
                 || self
                     .plan
-                    .actions
+                    .writes
                     .iter()
-                    .any(|a| matches!(a, Action::CreateAnalysisRun { name, .. } if name == n))
+                    .any(|a| matches!(a, Write::CreateAnalysisRun { name, .. } if name == n))
         };
         let name = unique_run_name(&base, taken);
-        self.plan.actions.push(Action::CreateAnalysisRun {
+        self.plan.writes.push(Write::CreateAnalysisRun {
             name: name.clone(),
             kind,
             pod_hash,

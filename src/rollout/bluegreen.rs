@@ -7,9 +7,9 @@
 use crate::api::BlueGreen;
 use crate::engine::SimDuration;
 
-use super::context::{Action, RsView};
+use super::context::{RsView, Write};
 use super::controller::Ctx;
-use super::replicas::{BlueGreenInputs, RsCounts};
+use super::replica_arithmetic::{BlueGreenInputs, RsCounts};
 use super::status::{PauseReason, RolloutStatus};
 
 impl<'a> Ctx<'a> {
@@ -355,7 +355,7 @@ impl<'a> Ctx<'a> {
         if current.as_deref() == Some(hash) {
             return;
         }
-        self.plan.actions.push(Action::SwitchService {
+        self.plan.writes.push(Write::SwitchService {
             service: svc.to_string(),
             from: current.clone(),
             to: hash.to_string(),

@@ -269,7 +269,7 @@ impl Ctx<'_> {
         let new_rs = self.new_rs?;
         let r = self.replicas();
         let ready = match self.canary.replica_progress_threshold {
-            Some(t) => super::replicas::replica_progress_threshold_met(
+            Some(t) => super::replica_arithmetic::replica_progress_threshold_met(
                 Some(t),
                 Some(&Self::counts(new_rs)),
                 r,

@@ -213,7 +213,7 @@ pub struct Input<'a> {
 
 /// One write the controller makes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
+pub enum Write {
     /// Create the ReplicaSet of the current template, at 0 replicas.
     CreateReplicaSet {
         /// The template's pod-template hash (the suffix of the ReplicaSet's name).
@@ -344,7 +344,7 @@ pub struct ControllerEvent {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
     /// The writes, in the order the controller makes them.
-    pub actions: Vec<Action>,
+    pub writes: Vec<Write>,
     /// The new status, when it differs from the old one.
     pub status: Option<RolloutStatus>,
     /// The Kubernetes Events this reconcile records.
@@ -358,7 +358,7 @@ pub struct Plan {
 impl Plan {
     /// A reconcile that writes nothing: the controller has reached its fixed point.
     pub fn is_noop(&self) -> bool {
-        self.actions.is_empty() && self.status.is_none()
+        self.writes.is_empty() && self.status.is_none()
     }
 
     /// Records a `Normal` event.

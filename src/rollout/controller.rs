@@ -12,12 +12,12 @@ use crate::engine::SimTime;
 
 use super::analysis::CurrentRuns;
 use super::context::{
-    Action, ExperimentView, Input, Plan, RolloutObject, RouteView, RsView, RunView, ServiceView,
+    ExperimentView, Input, Plan, RolloutObject, RouteView, RsView, RunView, ServiceView, Write,
 };
 use super::pause::PauseCtx;
-use super::replicas::{CanaryInputs, RsCounts, StatusInputs, StepWeights, Weights};
+use super::replica_arithmetic::{CanaryInputs, RsCounts, StatusInputs, StepWeights, Weights};
 use super::status::{
-    CanaryStatus, CondStatus, ConditionType, RolloutStatus, calculate_phase, reason,
+    CanaryStatus, CondStatus, RolloutConditionType, RolloutStatus, calculate_phase, reason,
 };
 
 /// How soon the controller looks again at a rollout whose spec is invalid.
@@ -277,13 +277,13 @@ impl<'a> Ctx<'a> {
         let mut st = self.prev.clone();
         // A different reason for the same condition replaces it (`createInvalidRolloutCondition`).
         if st
-            .condition(ConditionType::InvalidSpec)
+            .condition(RolloutConditionType::InvalidSpec)
             .is_some_and(|c| c.message != message)
         {
-            st.remove_condition(ConditionType::InvalidSpec);
+            st.remove_condition(RolloutConditionType::InvalidSpec);
         }
         st.set_condition(
-            ConditionType::InvalidSpec,
+            RolloutConditionType::InvalidSpec,
             CondStatus::True,
             reason::INVALID_SPEC,
             message.clone(),
@@ -303,12 +303,12 @@ impl<'a> Ctx<'a> {
     fn create_new_replica_set(&mut self) {
         let revision = self.max_old_revision() + 1;
         let name = self.rs_name(self.new_hash);
-        self.plan.actions.push(Action::CreateReplicaSet {
+        self.plan.writes.push(Write::CreateReplicaSet {
             hash: self.new_hash.to_string(),
             revision,
         });
         if self.ro.revision != revision {
-            self.plan.actions.push(Action::SetRolloutRevision(revision));
+            self.plan.writes.push(Write::SetRolloutRevision(revision));
         }
         self.plan.event(
             reason::NEW_RS_CREATED,
@@ -320,7 +320,7 @@ impl<'a> Ctx<'a> {
         );
         let mut st = self.prev.clone();
         if st.set_condition(
-            ConditionType::Progressing,
+            RolloutConditionType::Progressing,
             CondStatus::True,
             reason::NEW_RS_CREATED,
             format!("Created new replica set \"{name}\""),
@@ -336,7 +336,7 @@ impl<'a> Ctx<'a> {
         let Some(new_rs) = self.new_rs else { return };
         let wanted = self.max_old_revision() + 1;
         let revision = if new_rs.revision < wanted {
-            self.plan.actions.push(Action::SetRevision {
+            self.plan.writes.push(Write::SetRevision {
                 name: new_rs.name.clone(),
                 revision: wanted,
             });
@@ -345,7 +345,7 @@ impl<'a> Ctx<'a> {
             new_rs.revision
         };
         if self.ro.revision != revision {
-            self.plan.actions.push(Action::SetRolloutRevision(revision));
+            self.plan.writes.push(Write::SetRolloutRevision(revision));
         }
         self.revision = revision;
     }
@@ -356,7 +356,7 @@ impl<'a> Ctx<'a> {
         if self.prev.observed_generation != self.ro.generation {
             return false;
         }
-        let prog = self.prev.condition(ConditionType::Progressing);
+        let prog = self.prev.condition(RolloutConditionType::Progressing);
         let prog_paused = prog.is_some_and(|c| c.reason == reason::PAUSED);
         let abort_cond = prog.is_some_and(|c| c.reason == reason::ABORTED);
         let is_paused = !self.prev.pause_conditions.is_empty() || self.spec.paused;
@@ -381,14 +381,14 @@ impl<'a> Ctx<'a> {
         if is_paused != prog_paused && !abort_cond && !completed {
             if is_paused {
                 set(
-                    ConditionType::Progressing,
+                    RolloutConditionType::Progressing,
                     CondStatus::Unknown,
                     reason::PAUSED,
                     "Rollout is paused",
                 );
             } else {
                 set(
-                    ConditionType::Progressing,
+                    RolloutConditionType::Progressing,
                     CondStatus::Unknown,
                     reason::RESUMED,
                     "Rollout is resumed",
@@ -397,7 +397,7 @@ impl<'a> Ctx<'a> {
         }
         if !self.prev.abort && abort_cond {
             set(
-                ConditionType::Progressing,
+                RolloutConditionType::Progressing,
                 CondStatus::Unknown,
                 reason::RETRY,
                 "Retrying Rollout after abort",
@@ -405,11 +405,11 @@ impl<'a> Ctx<'a> {
         }
         let paused_true = self
             .prev
-            .condition(ConditionType::Paused)
+            .condition(RolloutConditionType::Paused)
             .is_some_and(|c| c.status == CondStatus::True);
         if is_paused != paused_true && !abort_cond {
             set(
-                ConditionType::Paused,
+                RolloutConditionType::Paused,
                 if is_paused {
                     CondStatus::True
                 } else {
@@ -434,8 +434,8 @@ impl<'a> Ctx<'a> {
     /// Only the net change is a write; a round trip is none.
     fn coalesce_service_switches(&mut self) {
         let mut net: Vec<(String, Option<String>, String)> = Vec::new();
-        for a in &self.plan.actions {
-            if let Action::SwitchService { service, from, to } = a {
+        for a in &self.plan.writes {
+            if let Write::SwitchService { service, from, to } = a {
                 match net.iter_mut().find(|(s, _, _)| s == service) {
                     Some(entry) => entry.2 = to.clone(),
                     None => net.push((service.clone(), from.clone(), to.clone())),
@@ -450,17 +450,17 @@ impl<'a> Ctx<'a> {
         if net.len()
             == self
                 .plan
-                .actions
+                .writes
                 .iter()
-                .filter(|a| matches!(a, Action::SwitchService { .. }))
+                .filter(|a| matches!(a, Write::SwitchService { .. }))
                 .count()
             && round_trips.is_empty()
         {
             return;
         }
         self.plan
-            .actions
-            .retain(|a| !matches!(a, Action::SwitchService { .. }));
+            .writes
+            .retain(|a| !matches!(a, Write::SwitchService { .. }));
         self.plan.events.retain(|e| e.reason != "SwitchService");
         for (service, from, to) in net {
             if from.as_deref() == Some(to.as_str()) {
@@ -474,8 +474,8 @@ impl<'a> Ctx<'a> {
                 ),
             );
             self.plan
-                .actions
-                .push(Action::SwitchService { service, from, to });
+                .writes
+                .push(Write::SwitchService { service, from, to });
         }
     }
 

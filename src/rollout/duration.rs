@@ -6,14 +6,14 @@
 
 use super::controller::Ctx;
 use super::status::{
-    CompletionStatus, ConditionType, DurationStatus, PauseReason, RolloutStatus, reason,
+    CompletionStatus, DurationStatus, PauseReason, RolloutConditionType, RolloutStatus, reason,
 };
 
 impl Ctx<'_> {
     /// The `status.duration` to write with `new`.
     pub(super) fn status_duration(&self, new: &RolloutStatus) -> Option<DurationStatus> {
         // An invalid spec leaves the timing as it was.
-        if new.condition(ConditionType::InvalidSpec).is_some() {
+        if new.condition(RolloutConditionType::InvalidSpec).is_some() {
             return new.duration.clone();
         }
         let now = self.now.truncate_to_second();
@@ -27,7 +27,7 @@ impl Ctx<'_> {
         let completed = promoted && at_desired;
         let aborted = self.pause.is_aborted();
         let was_aborted = prev
-            .condition(ConditionType::Progressing)
+            .condition(RolloutConditionType::Progressing)
             .is_some_and(|c| c.reason == reason::ABORTED);
         let retry = !aborted && was_aborted;
         let prev_d = prev.duration.as_ref();

@@ -11,7 +11,7 @@
 use crate::analysis::run::AnalysisPhase;
 use crate::api::experiment::ExperimentStep;
 
-use super::context::{Action, ExperimentView};
+use super::context::{ExperimentView, Write};
 use super::controller::Ctx;
 use super::status::{PauseReason, WeightDestination};
 
@@ -124,7 +124,7 @@ impl<'a> Ctx<'a> {
                 message: e.message.clone(),
             },
             None => {
-                self.plan.actions.push(Action::CreateExperiment {
+                self.plan.writes.push(Write::CreateExperiment {
                     name: name.clone(),
                     step_index: index,
                     pod_hash: self.new_hash.to_string(),
@@ -144,13 +144,13 @@ impl<'a> Ctx<'a> {
     fn cancel_experiment(&mut self, e: &ExperimentView) {
         let already = self
             .plan
-            .actions
+            .writes
             .iter()
-            .any(|a| matches!(a, Action::TerminateExperiment { name } if *name == e.name));
+            .any(|a| matches!(a, Write::TerminateExperiment { name } if *name == e.name));
         if e.terminate || e.phase.completed() || already {
             return;
         }
-        self.plan.actions.push(Action::TerminateExperiment {
+        self.plan.writes.push(Write::TerminateExperiment {
             name: e.name.clone(),
         });
     }

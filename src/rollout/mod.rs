@@ -13,7 +13,7 @@ mod fixtures;
 pub mod info;
 pub mod pause;
 pub mod plugin;
-pub mod replicas;
+pub mod replica_arithmetic;
 mod replicaset;
 mod restart;
 mod service;
@@ -23,8 +23,8 @@ mod trafficrouting;
 pub mod validation;
 
 pub use context::{
-    Action, BudgetView, ControllerEvent, ExperimentTemplateView, ExperimentView, Input, Plan,
-    PodView, RolloutObject, RouteView, RsView, RunView, ServiceView,
+    BudgetView, ControllerEvent, ExperimentTemplateView, ExperimentView, Input, Plan, PodView,
+    RolloutObject, RouteView, RsView, RunView, ServiceView, Write,
 };
 pub use controller::reconcile;
 pub use status::{Phase, RolloutStatus};

@@ -4,7 +4,7 @@
 
 use crate::engine::SimDuration;
 
-use super::context::{Action, RsView};
+use super::context::{RsView, Write};
 use super::controller::Ctx;
 use crate::api::AbortDelay;
 
@@ -19,7 +19,7 @@ impl Ctx<'_> {
         if from == to && rs.desired_annotation == Some(r) {
             return false;
         }
-        self.plan.actions.push(Action::ScaleReplicaSet {
+        self.plan.writes.push(Write::ScaleReplicaSet {
             name: rs.name.clone(),
             from,
             to,
@@ -91,7 +91,7 @@ impl Ctx<'_> {
                             _ => DEFAULT_DELAY_SECONDS,
                         };
                         let at = self.now.truncate_to_second() + SimDuration::from_secs(delay);
-                        self.plan.actions.push(Action::SetScaleDownDeadline {
+                        self.plan.writes.push(Write::SetScaleDownDeadline {
                             name: new_rs.name.clone(),
                             at,
                         });
@@ -145,7 +145,7 @@ impl Ctx<'_> {
         }
         for rs in targets {
             if rs.scale_down_deadline.is_some() {
-                self.plan.actions.push(Action::RemoveScaleDownDeadline {
+                self.plan.writes.push(Write::RemoveScaleDownDeadline {
                     name: rs.name.clone(),
                 });
             }
@@ -229,7 +229,7 @@ impl Ctx<'_> {
     }
 
     fn inputs_max_unavailable(&self) -> i32 {
-        super::replicas::max_unavailable(
+        super::replica_arithmetic::max_unavailable(
             self.canary.max_surge.as_ref(),
             self.canary.max_unavailable.as_ref(),
             self.replicas(),
@@ -265,7 +265,7 @@ impl Ctx<'_> {
                     return rs.spec;
                 }
                 let at = self.now.truncate_to_second() + SimDuration::from_secs(delay);
-                self.plan.actions.push(Action::SetScaleDownDeadline {
+                self.plan.writes.push(Write::SetScaleDownDeadline {
                     name: rs.name.clone(),
                     at,
                 });
@@ -333,7 +333,7 @@ impl Ctx<'_> {
             if rs.status_replicas != 0 || rs.spec != 0 {
                 continue;
             }
-            self.plan.actions.push(Action::DeleteReplicaSet {
+            self.plan.writes.push(Write::DeleteReplicaSet {
                 name: rs.name.clone(),
             });
         }

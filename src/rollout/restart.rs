@@ -4,9 +4,9 @@
 
 use crate::engine::SimDuration;
 
-use super::context::Action;
+use super::context::Write;
 use super::controller::Ctx;
-use super::replicas;
+use super::replica_arithmetic;
 
 /// How often a restart in progress is re-checked (`restartPodCheckTime`).
 const RESTART_CHECK: SimDuration = SimDuration(30_000);
@@ -35,8 +35,10 @@ impl Ctx<'_> {
         // A pod count, far below i32::MAX.
         let available = i32::try_from(available).unwrap_or(i32::MAX);
         let max_unavailable = match self.blue_green {
-            Some(bg) => replicas::max_unavailable_blue_green(bg.max_unavailable.as_ref(), r),
-            None => replicas::max_unavailable(
+            Some(bg) => {
+                replica_arithmetic::max_unavailable_blue_green(bg.max_unavailable.as_ref(), r)
+            }
+            None => replica_arithmetic::max_unavailable(
                 self.canary.max_surge.as_ref(),
                 self.canary.max_unavailable.as_ref(),
                 r,
@@ -69,7 +71,7 @@ impl Ctx<'_> {
             for &b in &pod.budgets {
                 budgets[b] -= 1;
             }
-            self.plan.actions.push(Action::EvictPod {
+            self.plan.writes.push(Write::EvictPod {
                 name: pod.name.clone(),
             });
             can_restart -= 1;

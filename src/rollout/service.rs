@@ -2,7 +2,7 @@
 //! ReplicaSet and the canary Service the new one, switched only once the target has available
 //! pods (all of them when a Service is adopted for the first time).
 
-use super::context::{Action, RsView};
+use super::context::{RsView, Write};
 use super::controller::Ctx;
 
 impl Ctx<'_> {
@@ -53,8 +53,8 @@ impl Ctx<'_> {
 
     /// A selector switched earlier in this same reconcile.
     pub(super) fn switched_selector(&self, svc: &str) -> Option<String> {
-        self.plan.actions.iter().rev().find_map(|a| match a {
-            Action::SwitchService { service, to, .. } if service == svc => Some(to.clone()),
+        self.plan.writes.iter().rev().find_map(|a| match a {
+            Write::SwitchService { service, to, .. } if service == svc => Some(to.clone()),
             _ => None,
         })
     }

@@ -53,7 +53,7 @@ impl fmt::Display for Phase {
 
 /// The condition types of a Rollout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum ConditionType {
+pub enum RolloutConditionType {
     /// The update is moving, or why it is not (`ProgressDeadlineExceeded`, `RolloutAborted`).
     Progressing,
     /// The rollout has minimum availability (Argo's `Available` condition).
@@ -68,16 +68,16 @@ pub enum ConditionType {
     InvalidSpec,
 }
 
-impl ConditionType {
+impl RolloutConditionType {
     /// The condition type as Argo spells it in `status.conditions[].type`.
     pub fn as_str(self) -> &'static str {
         match self {
-            ConditionType::Progressing => "Progressing",
-            ConditionType::Available => "Available",
-            ConditionType::Healthy => "Healthy",
-            ConditionType::Completed => "Completed",
-            ConditionType::Paused => "Paused",
-            ConditionType::InvalidSpec => "InvalidSpec",
+            RolloutConditionType::Progressing => "Progressing",
+            RolloutConditionType::Available => "Available",
+            RolloutConditionType::Healthy => "Healthy",
+            RolloutConditionType::Completed => "Completed",
+            RolloutConditionType::Paused => "Paused",
+            RolloutConditionType::InvalidSpec => "InvalidSpec",
         }
     }
 }
@@ -106,9 +106,9 @@ impl CondStatus {
 
 /// One entry of `status.conditions`. Times are whole seconds, as Kubernetes stores them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Condition {
+pub struct RolloutCondition {
     /// `type`.
-    pub kind: ConditionType,
+    pub kind: RolloutConditionType,
     /// `status`.
     pub status: CondStatus,
     /// `reason`: one of the [`reason`] constants.
@@ -121,7 +121,7 @@ pub struct Condition {
     pub last_transition: SimTime,
 }
 
-/// Condition reasons, with Argo's spelling.
+/// The reasons of a `RolloutCondition`, with Argo's spelling.
 pub mod reason {
     /// Progressing: a ReplicaSet was created for a new template.
     pub const NEW_RS_CREATED: &str = "NewReplicaSetCreated";
@@ -371,7 +371,7 @@ pub struct RolloutStatus {
     /// `blueGreen`.
     pub blue_green: BlueGreenStatus,
     /// `conditions`, at most one per type.
-    pub conditions: Vec<Condition>,
+    pub conditions: Vec<RolloutCondition>,
     /// `phase`, as `CalculateRolloutPhase` computes it.
     pub phase: Phase,
     /// `message`: the phase's explanation (e.g. `CanaryPauseStep`).
@@ -382,7 +382,7 @@ pub struct RolloutStatus {
 
 impl RolloutStatus {
     /// The condition of that type, if set.
-    pub fn condition(&self, kind: ConditionType) -> Option<&Condition> {
+    pub fn condition(&self, kind: RolloutConditionType) -> Option<&RolloutCondition> {
         self.conditions.iter().find(|c| c.kind == kind)
     }
 
@@ -390,7 +390,7 @@ impl RolloutStatus {
     /// unchanged; keeps the transition time when only the reason changes. True when changed.
     pub fn set_condition(
         &mut self,
-        kind: ConditionType,
+        kind: RolloutConditionType,
         status: CondStatus,
         reason: &'static str,
         message: String,
@@ -403,7 +403,7 @@ impl RolloutStatus {
     /// reconciles leave their conditions as they were, and the message is then never read.
     pub fn set_condition_with(
         &mut self,
-        kind: ConditionType,
+        kind: RolloutConditionType,
         status: CondStatus,
         reason: &'static str,
         message: impl FnOnce() -> String,
@@ -420,7 +420,7 @@ impl RolloutStatus {
             }
         }
         self.remove_condition(kind);
-        self.conditions.push(Condition {
+        self.conditions.push(RolloutCondition {
             kind,
             status,
             reason,
@@ -432,7 +432,7 @@ impl RolloutStatus {
     }
 
     /// `RemoveRolloutCondition`.
-    pub fn remove_condition(&mut self, kind: ConditionType) {
+    pub fn remove_condition(&mut self, kind: RolloutConditionType) {
         self.conditions.retain(|c| c.kind != kind);
     }
 
@@ -470,9 +470,9 @@ impl DegradedReason {
 
 /// The condition that makes `CalculateRolloutPhase` report Degraded, if any (the first of the
 /// conditions that does), with why.
-pub fn degraded_by(status: &RolloutStatus) -> Option<(DegradedReason, &Condition)> {
+pub fn degraded_by(status: &RolloutStatus) -> Option<(DegradedReason, &RolloutCondition)> {
     status.conditions.iter().find_map(|c| {
-        let why = if c.kind == ConditionType::InvalidSpec {
+        let why = if c.kind == RolloutConditionType::InvalidSpec {
             DegradedReason::InvalidSpec
         } else if c.reason == reason::ABORTED {
             DegradedReason::Aborted

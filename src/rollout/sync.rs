@@ -6,7 +6,7 @@ use crate::engine::SimDuration;
 
 use super::controller::Ctx;
 use super::status::{
-    CompletionStatus, CondStatus, ConditionType, RolloutStatus, calculate_phase, reason,
+    CompletionStatus, CondStatus, RolloutConditionType, RolloutStatus, calculate_phase, reason,
 };
 
 impl Ctx<'_> {
@@ -37,7 +37,7 @@ impl Ctx<'_> {
             .map(|rs| u32::try_from(rs.available).unwrap_or(0))
             .sum();
         st.conditions = self.prev.conditions.clone();
-        st.remove_condition(ConditionType::InvalidSpec);
+        st.remove_condition(RolloutConditionType::InvalidSpec);
         st.promote_full = self.prev.promote_full;
         st
     }
@@ -169,7 +169,7 @@ impl Ctx<'_> {
     /// `RolloutTimedOut`, with the exclusions of §9.3: a paused rollout, or one whose old
     /// ReplicaSets wait on a scale-down delay, does not time out.
     fn rollout_timed_out(&self, new: &RolloutStatus) -> bool {
-        let Some(cond) = new.condition(ConditionType::Progressing) else {
+        let Some(cond) = new.condition(RolloutConditionType::Progressing) else {
             return false;
         };
         match cond.reason {
@@ -179,7 +179,7 @@ impl Ctx<'_> {
         }
         if self
             .prev
-            .condition(ConditionType::Paused)
+            .condition(RolloutConditionType::Paused)
             .is_some_and(|c| c.status == CondStatus::True)
         {
             return false;
@@ -210,15 +210,15 @@ impl Ctx<'_> {
         let mut became_unhealthy = false;
         if !self.is_paused() && self.rollout_healthy(&new) {
             new.set_condition_with(
-                ConditionType::Healthy,
+                RolloutConditionType::Healthy,
                 CondStatus::True,
                 reason::HEALTHY,
                 || "Rollout is healthy".to_string(),
                 now,
             );
-        } else if self.prev.condition(ConditionType::Healthy).is_some() {
+        } else if self.prev.condition(RolloutConditionType::Healthy).is_some() {
             became_unhealthy = new.set_condition_with(
-                ConditionType::Healthy,
+                RolloutConditionType::Healthy,
                 CondStatus::False,
                 reason::HEALTHY,
                 || "Rollout is not healthy".to_string(),
@@ -232,7 +232,7 @@ impl Ctx<'_> {
                 message = format!("{message}: {}", self.pause.abort_message);
             }
             if new.set_condition(
-                ConditionType::Progressing,
+                RolloutConditionType::Progressing,
                 CondStatus::False,
                 reason::ABORTED,
                 message.clone(),
@@ -242,7 +242,7 @@ impl Ctx<'_> {
             }
         } else if self.rollout_healthy(&new) {
             new.set_condition_with(
-                ConditionType::Progressing,
+                RolloutConditionType::Progressing,
                 CondStatus::True,
                 reason::NEW_RS_AVAILABLE,
                 || format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
@@ -263,12 +263,12 @@ impl Ctx<'_> {
             // Progress always refreshes lastUpdateTime (the progress deadline counts from it),
             // keeping the transition time while the condition stays True.
             let transition = new
-                .condition(ConditionType::Progressing)
+                .condition(RolloutConditionType::Progressing)
                 .filter(|c| c.status == CondStatus::True)
                 .map(|c| c.last_transition);
-            new.remove_condition(ConditionType::Progressing);
+            new.remove_condition(RolloutConditionType::Progressing);
             new.set_condition(
-                ConditionType::Progressing,
+                RolloutConditionType::Progressing,
                 CondStatus::True,
                 why,
                 message,
@@ -278,14 +278,14 @@ impl Ctx<'_> {
                 transition,
                 new.conditions
                     .iter_mut()
-                    .find(|c| c.kind == ConditionType::Progressing),
+                    .find(|c| c.kind == RolloutConditionType::Progressing),
             ) {
                 c.last_transition = t;
             }
         } else if !self.is_indefinite_step() && self.rollout_timed_out(&new) {
             let message = format!("ReplicaSet \"{rs_name}\" has timed out progressing.");
             let changed = new.set_condition(
-                ConditionType::Progressing,
+                RolloutConditionType::Progressing,
                 CondStatus::False,
                 reason::TIMED_OUT,
                 message.clone(),
@@ -323,7 +323,7 @@ impl Ctx<'_> {
         };
         if available {
             new.set_condition_with(
-                ConditionType::Available,
+                RolloutConditionType::Available,
                 CondStatus::True,
                 reason::AVAILABLE,
                 || "Rollout has minimum availability".to_string(),
@@ -331,7 +331,7 @@ impl Ctx<'_> {
             );
         } else {
             new.set_condition_with(
-                ConditionType::Available,
+                RolloutConditionType::Available,
                 CondStatus::False,
                 reason::AVAILABLE,
                 || "Rollout does not have minimum availability".to_string(),
@@ -341,7 +341,7 @@ impl Ctx<'_> {
 
         let completed = !new.stable_rs.is_empty() && new.stable_rs == new.current_pod_hash;
         let changed = new.set_condition_with(
-            ConditionType::Completed,
+            RolloutConditionType::Completed,
             if completed {
                 CondStatus::True
             } else {
@@ -395,7 +395,7 @@ impl Ctx<'_> {
 
     /// `requeueStuckRollout`: wake up one second after the progress deadline would pass.
     fn requeue_stuck_rollout(&mut self, new: &RolloutStatus) {
-        let Some(cond) = self.prev.condition(ConditionType::Progressing) else {
+        let Some(cond) = self.prev.condition(RolloutConditionType::Progressing) else {
             return;
         };
         if self.rollout_healthy(new)

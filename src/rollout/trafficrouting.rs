@@ -4,7 +4,7 @@
 //! the managed routes (header and mirror routes) it holds. Traffic waits for pods: at a step
 //! whose counts are not reached yet, the router keeps the previous setWeight.
 
-use super::context::{Action, RouteView};
+use super::context::{RouteView, Write};
 use super::controller::Ctx;
 use super::status::{TrafficWeights, WeightDestination};
 
@@ -139,9 +139,9 @@ impl Ctx<'_> {
             return;
         }
         if remove_all && !held.is_empty() {
-            self.plan.actions.push(Action::RemoveManagedRoutes);
+            self.plan.writes.push(Write::RemoveManagedRoutes);
             for r in target {
-                self.plan.actions.push(Action::SetRoute {
+                self.plan.writes.push(Write::SetRoute {
                     name: r.name,
                     rule: r.rule,
                 });
@@ -150,14 +150,14 @@ impl Ctx<'_> {
         }
         for h in held {
             if !target.iter().any(|t| t.name == h.name) {
-                self.plan.actions.push(Action::RemoveRoute {
+                self.plan.writes.push(Write::RemoveRoute {
                     name: h.name.clone(),
                 });
             }
         }
         for t in target {
             if !held.contains(&t) {
-                self.plan.actions.push(Action::SetRoute {
+                self.plan.writes.push(Write::SetRoute {
                     name: t.name,
                     rule: t.rule,
                 });

@@ -1,5 +1,5 @@
-//! Conditions (SCENARIO.md §2): what `wait`, `expect` and the final expectation check, and the
-//! `Observation` of the simulated world they are checked against.
+//! Conditions (SCENARIO.md §2; the type is `Expectation`): what `wait`, `expect` and the final
+//! expectation check, and the `Observation` of the simulated world they are checked against.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -167,9 +167,10 @@ impl DurationExpect {
     }
 }
 
-/// A condition: every key that is set must hold.
+/// A condition of `wait`, `expect` or an invariant (SCENARIO.md §2): every key that is set
+/// must hold.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Condition {
+pub struct Expectation {
     /// The phase Argo's rules give the rollout (`status.phase`).
     pub phase: Option<Phase>,
     /// A substring the phase message must contain.
@@ -222,7 +223,7 @@ pub struct Condition {
     /// ... and at least this (`elapsed.min`).
     pub elapsed_min: Option<SimDuration>,
     /// A nested condition that must not hold.
-    pub not: Option<Box<Condition>>,
+    pub not: Option<Box<Expectation>>,
 }
 
 /// The parts of an [`Observation`] that cost more than a few counters to gather (maps built
@@ -373,7 +374,7 @@ fn opt_text<T: fmt::Display>(v: &Option<T>) -> String {
         .map_or_else(|| "none".to_string(), |v| v.to_string())
 }
 
-impl Condition {
+impl Expectation {
     /// Every key that does not hold in `obs` (empty when the condition holds).
     pub fn mismatches(&self, obs: &Observation) -> Vec<Mismatch> {
         let mut out = Sink::All(Vec::new());
@@ -653,7 +654,7 @@ fn counts(out: &mut Sink, key: &str, want: &RoleCountsExpect, got: &RoleCounts) 
     check(out, || format!("{key}.total"), &want.total, &got.total);
 }
 
-impl fmt::Display for Condition {
+impl fmt::Display for Expectation {
     /// A compact rendering of the keys that are set, for timelines and messages. Written
     /// straight into the formatter: every passing `wait` and `expect` is journaled with it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -816,7 +817,7 @@ mod tests {
 
     #[test]
     fn every_key_must_hold_and_mismatches_say_why() {
-        let mut c = Condition {
+        let mut c = Expectation {
             phase: Some(Phase::Paused),
             step: Some(1),
             set_weight: Some(20),
@@ -852,48 +853,48 @@ mod tests {
             stable: 80,
             experiment: 0,
         });
-        let mut singles: Vec<Condition> = Vec::new();
+        let mut singles: Vec<Expectation> = Vec::new();
         for right in [true, false] {
             let pick = |a: u32, b: u32| if right { a } else { b };
             let mut cs = vec![
-                Condition {
+                Expectation {
                     phase: Some(if right { Phase::Paused } else { Phase::Healthy }),
                     ..Default::default()
                 },
-                Condition {
+                Expectation {
                     message: Some(if right { "Pause" } else { "Abort" }.into()),
                     ..Default::default()
                 },
-                Condition {
+                Expectation {
                     step: Some(pick(1, 2)),
                     set_weight: Some(pick(20, 40)),
                     ..Default::default()
                 },
-                Condition {
+                Expectation {
                     actual_weight: Some(pick(0, 5)),
                     aborted: Some(!right),
                     paused: Some(!right),
                     revision: Some(u64::from(pick(0, 3))),
                     ..Default::default()
                 },
-                Condition {
+                Expectation {
                     replica_sets_total: Some(pick(0, 1)),
                     replica_sets_scaled_up: Some(pick(0, 2)),
                     elapsed_max: Some(SimDuration::from_secs(u64::from(pick(5, 0)))),
                     ..Default::default()
                 },
-                Condition {
+                Expectation {
                     routes: Some(vec![if right { "header" } else { "mirror" }.into()]),
                     ..Default::default()
                 },
             ];
-            let mut c = Condition::default();
+            let mut c = Expectation::default();
             c.images.stable = Some(if right { "x:1" } else { "x:2" }.into());
             c.replicas.desired = Some(pick(0, 9));
             c.pods.roles.canary = Some(pick(1, 2));
             c.ready_pods.total = Some(pick(0, 3));
             cs.push(c);
-            let mut c = Condition::default();
+            let mut c = Expectation::default();
             c.weights.canary = Some(i32::try_from(pick(20, 30)).expect("a percentage"));
             c.analysis.insert(
                 "success-rate".into(),
@@ -902,7 +903,7 @@ mod tests {
             c.experiments
                 .insert("0".into(), if right { "Running" } else { "Failed" }.into());
             cs.push(c);
-            let mut c = Condition::default();
+            let mut c = Expectation::default();
             c.requests
                 .insert("stable".into(), (Some(u64::from(pick(100, 101))), None));
             c.failed_requests.insert("stable".into(), (None, Some(2)));
@@ -914,7 +915,7 @@ mod tests {
         }
         let mut all = singles.clone();
         for a in &singles {
-            all.push(Condition {
+            all.push(Expectation {
                 not: Some(Box::new(a.clone())),
                 ..Default::default()
             });
@@ -982,7 +983,7 @@ mod tests {
                 ..Default::default()
             }
         );
-        let nested = Condition {
+        let nested = Expectation {
             not: Some(Box::new(singles[8].clone())),
             ..Default::default()
         };
@@ -999,8 +1000,8 @@ mod tests {
 
     #[test]
     fn not_inverts() {
-        let c = Condition {
-            not: Some(Box::new(Condition {
+        let c = Expectation {
+            not: Some(Box::new(Expectation {
                 phase: Some(Phase::Paused),
                 ..Default::default()
             })),

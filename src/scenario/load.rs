@@ -16,9 +16,9 @@ use crate::input::{DiagKind, Diagnostics, FieldPath, InputError, Node};
 use crate::manifest::{self, Manifests, Report};
 use crate::rollout::Phase;
 
-use super::condition::{Condition, RoleCountsExpect, Roles};
+use super::condition::{Expectation, RoleCountsExpect, Roles};
 use super::{
-    Action, AppModel, ClusterConfig, Invariant, NodeModel, PodTarget, Scenario, ScriptItem,
+    AppModel, ClusterConfig, Invariant, NodeModel, PodTarget, Scenario, ScriptAction, ScriptItem,
     Startup, metrics, raw,
 };
 
@@ -402,25 +402,25 @@ fn default_scenario(
     let rollout = manifests.rollouts.first()?;
     let container = rollout.spec.template.containers().into_iter().next()?;
     let next = default_next_image(&container.image);
-    let healthy = Condition {
+    let healthy = Expectation {
         phase: Some(Phase::Healthy),
         ..Default::default()
     };
     let script = vec![
         ScriptItem {
             line: 0,
-            action: Action::WaitUntil(healthy.clone()),
+            action: ScriptAction::WaitUntil(healthy.clone()),
         },
         ScriptItem {
             line: 0,
-            action: Action::SetImage {
+            action: ScriptAction::SetImage {
                 container: Some(container.name),
                 image: next,
             },
         },
         ScriptItem {
             line: 0,
-            action: Action::WaitUntil(Condition {
+            action: ScriptAction::WaitUntil(Expectation {
                 revision: Some(2),
                 ..healthy
             }),
@@ -444,7 +444,7 @@ fn default_scenario(
         apps: Vec::new(),
         script,
         invariants: Vec::new(),
-        expect: Some(Condition {
+        expect: Some(Expectation {
             phase: Some(Phase::Healthy),
             ..Default::default()
         }),
@@ -808,7 +808,7 @@ fn assume_metrics(
         if models.contains_key(&u.name) {
             continue;
         }
-        let how = if u.provider == crate::api::analysis::Provider::Job {
+        let how = if u.provider == crate::api::analysis::ProviderKind::Job {
             // A job metric already has a stand-in: a Job that succeeds after a few seconds.
             "no model, its Job assumed to succeed after 5s"
         } else {
@@ -879,7 +879,7 @@ fn check_metric_args(
                 crate::analysis::expr::Value::Int(_) | crate::analysis::expr::Value::Float(_)
             )
         };
-        if u.provider == crate::api::analysis::Provider::Prometheus
+        if u.provider == crate::api::analysis::ProviderKind::Prometheus
             && let metrics::MetricModel::Value(v) = model
             && !numeric(v)
         {
@@ -1161,7 +1161,7 @@ fn convert(
 /// The managed routes named by the Rollout, as first applied and as re-applied by the script.
 fn managed_routes(manifests: &Manifests, script: &[ScriptItem]) -> Vec<String> {
     let applied = script.iter().filter_map(|item| match &item.action {
-        Action::Apply { manifests, .. } => Some(manifests),
+        ScriptAction::Apply { manifests, .. } => Some(manifests),
         _ => None,
     });
     let mut out: Vec<String> = Vec::new();
@@ -1196,7 +1196,7 @@ fn check_all_analysis(
     let applies: Vec<&Manifests> = script
         .iter()
         .filter_map(|item| match &item.action {
-            Action::Apply { manifests: m, .. } => Some(m),
+            ScriptAction::Apply { manifests: m, .. } => Some(m),
             _ => None,
         })
         .collect();
@@ -1484,10 +1484,10 @@ fn role_counts(c: &Option<raw::RoleCounts>) -> RoleCountsExpect {
 }
 
 pub(super) fn convert_condition(
-    c: &raw::Condition,
+    c: &raw::RawExpectation,
     p: &FieldPath,
     report: &mut Report,
-) -> Option<Condition> {
+) -> Option<Expectation> {
     let phase = match c.phase.as_deref() {
         None => None,
         Some(s) => match Phase::parse(s) {
@@ -1584,7 +1584,7 @@ pub(super) fn convert_condition(
         Some(n) => Some(Box::new(convert_condition(n, &p.key("not"), report)?)),
         None => None,
     };
-    Some(Condition {
+    Some(Expectation {
         phase,
         message: c.message.clone(),
         step: c.step,
@@ -1686,7 +1686,7 @@ fn duration_expect(
     }
 }
 
-fn condition_node(n: &Node, p: &FieldPath, file: &str, report: &mut Report) -> Option<Condition> {
+fn condition_node(n: &Node, p: &FieldPath, file: &str, report: &mut Report) -> Option<Expectation> {
     if !matches!(n.value, Value::Map(_)) {
         report.error(
             p,
@@ -1698,7 +1698,7 @@ fn condition_node(n: &Node, p: &FieldPath, file: &str, report: &mut Report) -> O
         );
         return None;
     }
-    let (raw, ds) = from_node::<raw::Condition>(file, n, p);
+    let (raw, ds) = from_node::<raw::RawExpectation>(file, n, p);
     report.extend(ds);
     convert_condition(&raw?, p, report)
 }
@@ -1772,13 +1772,13 @@ fn convert_action(
     dir: &Path,
     report: &mut Report,
     diags: &mut Diagnostics,
-) -> Option<Action> {
+) -> Option<ScriptAction> {
     match key {
         "wait" => match &v.value {
-            Value::Map(_) => condition_node(v, p, file, report).map(Action::WaitUntil),
-            _ => duration_node(v, p, file, report).map(Action::WaitFor),
+            Value::Map(_) => condition_node(v, p, file, report).map(ScriptAction::WaitUntil),
+            _ => duration_node(v, p, file, report).map(ScriptAction::WaitFor),
         },
-        "expect" => condition_node(v, p, file, report).map(Action::Expect),
+        "expect" => condition_node(v, p, file, report).map(ScriptAction::Expect),
         "setImage" => match &v.value {
             Value::Map(_) => {
                 let si: raw::SetImage = struct_node(v, p, file, report)?;
@@ -1786,13 +1786,13 @@ fn convert_action(
                     report.error(p, DiagKind::Missing, "setImage needs `image`");
                     return None;
                 };
-                Some(Action::SetImage {
+                Some(ScriptAction::SetImage {
                     container: si.container,
                     image,
                 })
             }
             _ => match v.as_str() {
-                Some(img) if !img.is_empty() && !v.is_null() => Some(Action::SetImage {
+                Some(img) if !img.is_empty() && !v.is_null() => Some(ScriptAction::SetImage {
                     container: None,
                     image: img.to_string(),
                 }),
@@ -1819,24 +1819,24 @@ fn convert_action(
             if manifests.rollouts.len() > 1 {
                 report.not_simulated(p, "applying several Rollouts");
             }
-            Some(Action::Apply {
+            Some(ScriptAction::Apply {
                 path: rel.to_string(),
                 manifests,
             })
         }
         "promote" => {
             let pr: raw::Promote = struct_node(v, p, file, report)?;
-            Some(Action::Promote {
+            Some(ScriptAction::Promote {
                 full: pr.full.unwrap_or(false),
             })
         }
         "abort" | "retry" | "pause" | "resume" => {
             let _: raw::Empty = struct_node(v, p, file, report)?;
             Some(match key {
-                "abort" => Action::Abort,
-                "retry" => Action::Retry,
-                "pause" => Action::Pause,
-                _ => Action::Resume,
+                "abort" => ScriptAction::Abort,
+                "retry" => ScriptAction::Retry,
+                "pause" => ScriptAction::Pause,
+                _ => ScriptAction::Resume,
             })
         }
         "scale" => {
@@ -1851,7 +1851,7 @@ fn convert_action(
                 );
                 return None;
             }
-            Some(Action::Scale(n))
+            Some(ScriptAction::Scale(n))
         }
         "restart" => {
             let r: raw::Restart = struct_node(v, p, file, report)?;
@@ -1859,7 +1859,7 @@ fn convert_action(
                 Some(d) => Some(duration(d, &p.key("in"), report)?),
                 None => None,
             };
-            Some(Action::Restart { delay })
+            Some(ScriptAction::Restart { delay })
         }
         "undo" => {
             let u: raw::Undo = struct_node(v, p, file, report)?;
@@ -1871,7 +1871,7 @@ fn convert_action(
                 );
                 return None;
             }
-            Some(Action::Undo {
+            Some(ScriptAction::Undo {
                 to_revision: u.to_revision,
             })
         }
@@ -1879,9 +1879,9 @@ fn convert_action(
             let f: raw::PodFault = struct_node(v, p, file, report)?;
             let target = pod_target(&f, p, report)?;
             Some(if key == "deletePod" {
-                Action::DeletePod(target)
+                ScriptAction::DeletePod(target)
             } else {
-                Action::EvictPod(target)
+                ScriptAction::EvictPod(target)
             })
         }
         "failNode" => {
@@ -1899,7 +1899,7 @@ fn convert_action(
                 Some(d) => duration(d, &p.key(key), report).map(Some),
                 None => Some(None),
             };
-            Some(Action::FailNode {
+            Some(ScriptAction::FailNode {
                 name,
                 not_ready_after: after(&f.not_ready_after, "notReadyAfter", report)?,
                 evict_after: after(&f.evict_after, "evictAfter", report)?,
@@ -1924,7 +1924,7 @@ fn check_fail_nodes(
     report: &mut Report,
 ) {
     for (i, item) in script.iter().enumerate() {
-        let Action::FailNode { name, .. } = &item.action else {
+        let ScriptAction::FailNode { name, .. } = &item.action else {
             continue;
         };
         let at = p.index(i).key("failNode");

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::analysis::expr::Value;
 use crate::analysis::run::AnalysisPhase;
 use crate::analysis::spec;
-use crate::api::analysis::{Provider, RolloutAnalysis};
+use crate::api::analysis::{ProviderKind, RolloutAnalysis};
 use crate::api::{IntOrString, Rollout};
 use crate::engine::SimDuration;
 use crate::input::{DiagKind, Diagnostics, FieldPath};
@@ -564,7 +564,7 @@ fn check_models(
                         ),
                     ));
                 }
-                if models.contains_key(&metric.name) || metric.provider == Provider::Job {
+                if models.contains_key(&metric.name) || metric.provider == ProviderKind::Job {
                     continue;
                 }
                 diags.push(metric.origin.error(
@@ -622,7 +622,7 @@ pub fn parse_metric_arg(arg: &str) -> Result<(String, MetricModel), String> {
 /// A metric the analyses of `m` measure: its name, provider and where it is defined.
 pub(crate) struct MetricUse {
     pub(crate) name: String,
-    pub(crate) provider: Provider,
+    pub(crate) provider: ProviderKind,
     pub(crate) origin: crate::api::analysis::Origin,
 }
 

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use crate::engine::SimDuration;
 use crate::manifest::Manifests;
 
-pub use condition::{Condition, Observation};
+pub use condition::{Expectation, Observation};
 pub use horizon::default_horizon;
 pub use load::{
     LoadOptions, default_next_image, is_manifest, is_scenario_source, load, load_sources,
@@ -48,7 +48,7 @@ pub struct Scenario {
     /// `invariants:`: checked after every change of state.
     pub invariants: Vec<Invariant>,
     /// The condition checked when the run ends (script done or timeout).
-    pub expect: Option<Condition>,
+    pub expect: Option<Expectation>,
     /// The line of the top-level `expect` (0 when there is none).
     pub expect_line: u32,
     /// Promote every indefinite pause this long after it starts (the default scenario's
@@ -200,7 +200,7 @@ impl Scenario {
     fn resolve_times(&mut self) {
         self.manifests.resolve_times(self.start);
         for item in &mut self.script {
-            if let Action::Apply { manifests, .. } = &mut item.action {
+            if let ScriptAction::Apply { manifests, .. } = &mut item.action {
                 manifests.resolve_times(self.start);
             }
         }
@@ -222,18 +222,18 @@ pub struct ScriptItem {
     /// The item's line in the scenario file, for messages.
     pub line: u32,
     /// What the item does.
-    pub action: Action,
+    pub action: ScriptAction,
 }
 
 /// What a script item does.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Action {
+pub enum ScriptAction {
     /// Let virtual time pass.
     WaitFor(SimDuration),
     /// Wait until the condition holds (fails at the scenario timeout).
-    WaitUntil(Condition),
+    WaitUntil(Expectation),
     /// Check a condition now.
-    Expect(Condition),
+    Expect(Expectation),
     /// Set the image of every container, or of the named one.
     SetImage {
         /// The container to change (`None`: every container).
@@ -291,38 +291,38 @@ pub enum Action {
     },
 }
 
-impl Action {
+impl ScriptAction {
     /// How the timeline shows the action.
     pub fn describe(&self) -> String {
         match self {
-            Action::WaitFor(d) => format!("wait {d}"),
-            Action::WaitUntil(c) => c.text_after("wait until "),
-            Action::Expect(c) => c.text_after("expect "),
-            Action::SetImage {
+            ScriptAction::WaitFor(d) => format!("wait {d}"),
+            ScriptAction::WaitUntil(c) => c.text_after("wait until "),
+            ScriptAction::Expect(c) => c.text_after("expect "),
+            ScriptAction::SetImage {
                 container: None,
                 image,
             } => format!("setImage {image}"),
-            Action::SetImage {
+            ScriptAction::SetImage {
                 container: Some(c),
                 image,
             } => format!("setImage {c}={image}"),
-            Action::Apply { path, .. } => format!("apply {path}"),
-            Action::Promote { full: false } => "promote".to_string(),
-            Action::Promote { full: true } => "promote --full".to_string(),
-            Action::Abort => "abort".to_string(),
-            Action::Retry => "retry".to_string(),
-            Action::Pause => "pause".to_string(),
-            Action::Resume => "resume".to_string(),
-            Action::Scale(n) => format!("scale {n}"),
-            Action::Restart { delay: None } => "restart".to_string(),
-            Action::Restart { delay: Some(d) } => format!("restart --in {d}"),
-            Action::Undo { to_revision: None } => "undo".to_string(),
-            Action::Undo {
+            ScriptAction::Apply { path, .. } => format!("apply {path}"),
+            ScriptAction::Promote { full: false } => "promote".to_string(),
+            ScriptAction::Promote { full: true } => "promote --full".to_string(),
+            ScriptAction::Abort => "abort".to_string(),
+            ScriptAction::Retry => "retry".to_string(),
+            ScriptAction::Pause => "pause".to_string(),
+            ScriptAction::Resume => "resume".to_string(),
+            ScriptAction::Scale(n) => format!("scale {n}"),
+            ScriptAction::Restart { delay: None } => "restart".to_string(),
+            ScriptAction::Restart { delay: Some(d) } => format!("restart --in {d}"),
+            ScriptAction::Undo { to_revision: None } => "undo".to_string(),
+            ScriptAction::Undo {
                 to_revision: Some(r),
             } => format!("undo --to-revision {r}"),
-            Action::DeletePod(t) => format!("deletePod {t}"),
-            Action::EvictPod(t) => format!("evictPod {t}"),
-            Action::FailNode { name, .. } => format!("failNode {name}"),
+            ScriptAction::DeletePod(t) => format!("deletePod {t}"),
+            ScriptAction::EvictPod(t) => format!("evictPod {t}"),
+            ScriptAction::FailNode { name, .. } => format!("failNode {name}"),
         }
     }
 }

@@ -27,7 +27,7 @@ pub(crate) struct Scenario {
     /// Read from the tree (each item is a one-key mapping of its own shape).
     pub(crate) script: Option<IgnoredAny>,
     pub(crate) invariants: Option<Vec<Invariant>>,
-    pub(crate) expect: Option<Condition>,
+    pub(crate) expect: Option<RawExpectation>,
     pub(crate) auto_promote: Option<IntOrString>,
 }
 
@@ -110,7 +110,7 @@ pub(crate) struct Invariant {
 /// A condition (SCENARIO.md §2): every key given must hold.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
-pub(crate) struct Condition {
+pub(crate) struct RawExpectation {
     pub(crate) phase: Option<String>,
     pub(crate) message: Option<String>,
     pub(crate) step: Option<u32>,
@@ -134,7 +134,7 @@ pub(crate) struct Condition {
     pub(crate) failed_requests: Option<BTreeMap<String, CountRange>>,
     pub(crate) mirrored_requests: Option<BTreeMap<String, CountRange>>,
     pub(crate) elapsed: Option<Elapsed>,
-    pub(crate) not: Option<Box<Condition>>,
+    pub(crate) not: Option<Box<RawExpectation>>,
 }
 
 /// `weights:`: the router's weights (`status.canary.weights`).

@@ -14,7 +14,7 @@
 use std::fmt;
 
 use crate::engine::{SimDuration, SimTime};
-use crate::scenario::{Action, Scenario, Startup, app_for};
+use crate::scenario::{Scenario, ScriptAction, Startup, app_for};
 
 /// The bounds of one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -238,7 +238,7 @@ pub fn certain_work(sc: &Scenario) -> CertainWork {
         .script
         .iter()
         .filter_map(|item| match item.action {
-            Action::WaitFor(d) => Some(d.as_millis()),
+            ScriptAction::WaitFor(d) => Some(d.as_millis()),
             _ => None,
         })
         .fold(0u64, u64::saturating_add)
@@ -273,8 +273,8 @@ fn min_replicas(sc: &Scenario, initial: u32) -> u64 {
     sc.script
         .iter()
         .filter_map(|item| match &item.action {
-            Action::Scale(n) => Some(*n),
-            Action::Apply { manifests, .. } => {
+            ScriptAction::Scale(n) => Some(*n),
+            ScriptAction::Apply { manifests, .. } => {
                 manifests.rollouts.iter().map(|r| r.spec.replicas()).min()
             }
             _ => None,
@@ -296,8 +296,8 @@ fn max_replicas(sc: &Scenario) -> u64 {
     sc.script
         .iter()
         .filter_map(|item| match &item.action {
-            Action::Scale(n) => Some(*n),
-            Action::Apply { manifests, .. } => {
+            ScriptAction::Scale(n) => Some(*n),
+            ScriptAction::Apply { manifests, .. } => {
                 manifests.rollouts.iter().map(|r| r.spec.replicas()).max()
             }
             _ => None,

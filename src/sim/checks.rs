@@ -4,7 +4,7 @@
 //! each verdict is also journaled.
 
 use crate::engine::SimTime;
-use crate::scenario::{Action, Invariant, Observation, Scenario};
+use crate::scenario::{Invariant, Observation, Scenario, ScriptAction};
 
 use super::driver::{Driver, Ev};
 use super::journal::{ActionVerb, EntryKind};
@@ -67,7 +67,7 @@ impl<'s> Checks<'s> {
             let first_look = !self.pc_started;
             if first_look {
                 self.pc_started = true;
-                if !matches!(item.action, Action::Expect(_)) {
+                if !matches!(item.action, ScriptAction::Expect(_)) {
                     world.record(
                         d.now(),
                         EntryKind::ScriptAction {
@@ -79,7 +79,7 @@ impl<'s> Checks<'s> {
                 }
             }
             match &item.action {
-                Action::WaitFor(wait) => {
+                ScriptAction::WaitFor(wait) => {
                     let deadline = *self.wait_deadline.get_or_insert_with(|| {
                         let at = d.now() + *wait;
                         d.schedule(at, Ev::ScriptWake);
@@ -90,7 +90,7 @@ impl<'s> Checks<'s> {
                     }
                     self.wait_deadline = None;
                 }
-                Action::WaitUntil(c) => {
+                ScriptAction::WaitUntil(c) => {
                     let obs = world.observe_reading(d.now(), c.reads());
                     if !c.holds(&obs) {
                         return changed;
@@ -105,7 +105,7 @@ impl<'s> Checks<'s> {
                         },
                     );
                 }
-                Action::Expect(c) => {
+                ScriptAction::Expect(c) => {
                     let obs = world.observe(d.now());
                     let mism = c.mismatches(&obs);
                     let cond = c.to_string();
@@ -208,7 +208,7 @@ impl<'s> Checks<'s> {
                 format!("nothing else happens after {now}")
             };
             match &item.action {
-                Action::WaitUntil(c) => {
+                ScriptAction::WaitUntil(c) => {
                     let obs = world.observe(now);
                     let why: Vec<String> =
                         c.mismatches(&obs).iter().map(ToString::to_string).collect();

@@ -531,26 +531,26 @@ pub enum ActionVerb {
 
 impl ActionVerb {
     /// The verb of a script action.
-    pub fn of(action: &crate::scenario::Action) -> ActionVerb {
-        use crate::scenario::Action;
+    pub fn of(action: &crate::scenario::ScriptAction) -> ActionVerb {
+        use crate::scenario::ScriptAction;
         match action {
-            Action::WaitFor(_) => ActionVerb::Wait,
+            ScriptAction::WaitFor(_) => ActionVerb::Wait,
             // An `expect` is journaled as a check, not an action; it reads like a wait.
-            Action::WaitUntil(_) | Action::Expect(_) => ActionVerb::WaitUntil,
-            Action::SetImage { .. } => ActionVerb::SetImage,
-            Action::Apply { .. } => ActionVerb::Apply,
-            Action::Promote { full: false } => ActionVerb::Promote,
-            Action::Promote { full: true } => ActionVerb::PromoteFull,
-            Action::Abort => ActionVerb::Abort,
-            Action::Retry => ActionVerb::Retry,
-            Action::Pause => ActionVerb::Pause,
-            Action::Resume => ActionVerb::Resume,
-            Action::Scale(_) => ActionVerb::Scale,
-            Action::Restart { .. } => ActionVerb::Restart,
-            Action::Undo { .. } => ActionVerb::Undo,
-            Action::DeletePod(_) => ActionVerb::DeletePod,
-            Action::EvictPod(_) => ActionVerb::EvictPod,
-            Action::FailNode { .. } => ActionVerb::FailNode,
+            ScriptAction::WaitUntil(_) | ScriptAction::Expect(_) => ActionVerb::WaitUntil,
+            ScriptAction::SetImage { .. } => ActionVerb::SetImage,
+            ScriptAction::Apply { .. } => ActionVerb::Apply,
+            ScriptAction::Promote { full: false } => ActionVerb::Promote,
+            ScriptAction::Promote { full: true } => ActionVerb::PromoteFull,
+            ScriptAction::Abort => ActionVerb::Abort,
+            ScriptAction::Retry => ActionVerb::Retry,
+            ScriptAction::Pause => ActionVerb::Pause,
+            ScriptAction::Resume => ActionVerb::Resume,
+            ScriptAction::Scale(_) => ActionVerb::Scale,
+            ScriptAction::Restart { .. } => ActionVerb::Restart,
+            ScriptAction::Undo { .. } => ActionVerb::Undo,
+            ScriptAction::DeletePod(_) => ActionVerb::DeletePod,
+            ScriptAction::EvictPod(_) => ActionVerb::EvictPod,
+            ScriptAction::FailNode { .. } => ActionVerb::FailNode,
         }
     }
 
@@ -729,26 +729,26 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::ActionVerb;
-    use crate::scenario::Action;
+    use crate::scenario::ScriptAction;
 
     #[test]
     fn only_template_changes_start_an_update() {
-        let set_image = Action::SetImage {
+        let set_image = ScriptAction::SetImage {
             container: Some("app".into()),
             image: "app:2".into(),
         };
         assert_eq!(ActionVerb::of(&set_image), ActionVerb::SetImage);
         assert!(ActionVerb::of(&set_image).starts_update());
         for a in [
-            Action::Promote { full: true },
-            Action::Abort,
-            Action::Scale(3),
-            Action::Restart { delay: None },
+            ScriptAction::Promote { full: true },
+            ScriptAction::Abort,
+            ScriptAction::Scale(3),
+            ScriptAction::Restart { delay: None },
         ] {
             assert!(!ActionVerb::of(&a).starts_update(), "{a:?}");
         }
         assert_eq!(
-            ActionVerb::of(&Action::Promote { full: true }),
+            ActionVerb::of(&ScriptAction::Promote { full: true }),
             ActionVerb::PromoteFull
         );
         assert!(!ActionVerb::AutoPromote.starts_update());

@@ -3,7 +3,7 @@
 //! world at any instant.
 
 use crate::engine::SimTime;
-use crate::scenario::{Action, Scenario};
+use crate::scenario::{Scenario, ScriptAction};
 
 use super::journal::{ActionVerb, EntryKind, Journal};
 use super::{EngineFailure, Simulation};
@@ -118,10 +118,10 @@ impl<'s> Live<'s> {
             },
         );
         let as_script = match a {
-            UserAction::Promote => Some(Action::Promote { full: false }),
-            UserAction::PromoteFull => Some(Action::Promote { full: true }),
-            UserAction::Abort => Some(Action::Abort),
-            UserAction::Retry => Some(Action::Retry),
+            UserAction::Promote => Some(ScriptAction::Promote { full: false }),
+            UserAction::PromoteFull => Some(ScriptAction::Promote { full: true }),
+            UserAction::Abort => Some(ScriptAction::Abort),
+            UserAction::Retry => Some(ScriptAction::Retry),
             // Faults and a bad canary are not operator actions: no note applies.
             UserAction::KillPod | UserAction::FailNode | UserAction::BadCanary(_) => None,
         };

@@ -11,11 +11,11 @@ use rollout_sim::api::{
 };
 use rollout_sim::engine::{SimDuration, SimTime};
 use rollout_sim::rollout::status::{
-    ConditionType, PauseCondition, PauseReason, RolloutStatus, TrafficWeights, WeightDestination,
-    reason,
+    PauseCondition, PauseReason, RolloutConditionType, RolloutStatus, TrafficWeights,
+    WeightDestination, reason,
 };
 use rollout_sim::rollout::{
-    Action, Input, Phase, Plan, RolloutObject, RsView, ServiceView, reconcile,
+    Input, Phase, Plan, RolloutObject, RsView, ServiceView, Write, reconcile,
 };
 
 const NOW: SimTime = SimTime(100_000);
@@ -133,7 +133,7 @@ fn settle(ro: &mut RolloutObject, rss: &[RsView], now: SimTime) -> Plan {
             now,
         });
         match plan.status {
-            Some(st) if plan.actions.is_empty() => ro.status = st,
+            Some(st) if plan.writes.is_empty() => ro.status = st,
             _ => return plan,
         }
     }
@@ -156,10 +156,10 @@ fn services(stable: &str, canary: &str) -> BTreeMap<String, ServiceView> {
 }
 
 fn scales(plan: &Plan) -> Vec<(String, i32, i32)> {
-    plan.actions
+    plan.writes
         .iter()
         .filter_map(|a| match a {
-            Action::ScaleReplicaSet { name, from, to, .. } if from != to => {
+            Write::ScaleReplicaSet { name, from, to, .. } if from != to => {
                 Some((name.clone(), *from, *to))
             }
             _ => None,
@@ -173,14 +173,14 @@ fn a_new_template_first_gets_its_replica_set_at_zero_and_nothing_else() {
     ro.template_hash = "v2".into();
     let plan = run(&ro, &[rs("v1", 1, 5, 5, 5)], &no_services());
     assert_eq!(
-        plan.actions,
-        vec![Action::CreateReplicaSet {
+        plan.writes,
+        vec![Write::CreateReplicaSet {
             hash: "v2".into(),
             revision: 2
         }]
     );
     let st = plan.status.expect("the Progressing condition is set");
-    let cond = st.condition(ConditionType::Progressing).unwrap();
+    let cond = st.condition(RolloutConditionType::Progressing).unwrap();
     assert_eq!(cond.reason, reason::NEW_RS_CREATED);
     assert_eq!(cond.message, "Created new replica set \"ro-v2\"");
 }
@@ -275,14 +275,14 @@ fn a_timed_pause_asks_to_be_woken_at_its_end_and_completes_then() {
     }];
     // The Progressing condition already says "paused", so the reconcile goes on to the step.
     ro.status.set_condition(
-        ConditionType::Progressing,
+        RolloutConditionType::Progressing,
         rollout_sim::rollout::status::CondStatus::Unknown,
         reason::PAUSED,
         "Rollout is paused".into(),
         SimTime(90_000),
     );
     ro.status.set_condition(
-        ConditionType::Paused,
+        RolloutConditionType::Paused,
         rollout_sim::rollout::status::CondStatus::True,
         reason::PAUSED,
         "Rollout is paused".into(),
@@ -428,7 +428,7 @@ fn after_promotion_the_old_routed_stable_waits_out_its_scale_down_delay() {
     let svcs = services("v2", "v2");
     let mut rss = vec![rs("v1", 1, 4, 4, 4), rs("v2", 2, 4, 4, 4)];
     let plan = run(&ro, &rss, &svcs);
-    assert!(plan.actions.contains(&Action::SetScaleDownDeadline {
+    assert!(plan.writes.contains(&Write::SetScaleDownDeadline {
         name: "ro-v1".into(),
         at: SimTime(130_000)
     }));
@@ -480,10 +480,10 @@ fn a_service_is_adopted_only_when_its_replica_set_is_fully_available() {
         &unmanaged,
     );
     let switched: Vec<&str> = plan
-        .actions
+        .writes
         .iter()
         .filter_map(|a| match a {
-            Action::SwitchService { service, .. } => Some(service.as_str()),
+            Write::SwitchService { service, .. } => Some(service.as_str()),
             _ => None,
         })
         .collect();
@@ -640,7 +640,7 @@ fn a_missing_analysis_template_makes_the_spec_invalid_until_it_exists() {
         healed
             .status
             .as_ref()
-            .is_none_or(|st| st.condition(ConditionType::InvalidSpec).is_none())
+            .is_none_or(|st| st.condition(RolloutConditionType::InvalidSpec).is_none())
     );
     assert!(!scales(&healed).is_empty(), "{healed:?}");
 }
@@ -682,10 +682,10 @@ fn rolling_back(stable_available: i32) -> (RolloutObject, [RsView; 2]) {
 }
 
 fn canary_switches(plan: &Plan) -> Vec<String> {
-    plan.actions
+    plan.writes
         .iter()
         .filter_map(|a| match a {
-            Action::SwitchService { service, to, .. } if service == "canary" => Some(to.clone()),
+            Write::SwitchService { service, to, .. } if service == "canary" => Some(to.clone()),
             _ => None,
         })
         .collect()
@@ -695,7 +695,7 @@ fn canary_switches(plan: &Plan) -> Vec<String> {
 fn dynamic_rollback_to_an_undersized_stable_keeps_the_canary_service_and_traffic() {
     let (ro, rss) = rolling_back(1);
     let plan = run(&ro, &rss, &services("v1", "v2"));
-    assert!(canary_switches(&plan).is_empty(), "{:?}", plan.actions);
+    assert!(canary_switches(&plan).is_empty(), "{:?}", plan.writes);
     let weights = plan
         .status
         .as_ref()
@@ -721,7 +721,10 @@ fn a_manual_pause_of_a_completed_rollout_settles_and_leaves_progressing_alone() 
     ro.revision = 1;
     let rss = [rs("v1", 1, 3, 3, 3)];
     settle(&mut ro, &rss, NOW);
-    let progressing = ro.status.condition(ConditionType::Progressing).cloned();
+    let progressing = ro
+        .status
+        .condition(RolloutConditionType::Progressing)
+        .cloned();
     // `kubectl argo rollouts pause`: spec.paused, a new generation.
     ro.spec.paused = true;
     ro.generation += 1;
@@ -733,7 +736,7 @@ fn a_manual_pause_of_a_completed_rollout_settles_and_leaves_progressing_alone() 
     assert_eq!(ro.status.message, "manually paused");
     assert_eq!(
         ro.status
-            .condition(ConditionType::Progressing)
+            .condition(RolloutConditionType::Progressing)
             .map(|c| c.reason),
         progressing.map(|c| c.reason),
         "the completed rollout's Progressing condition is left alone"

@@ -21,10 +21,10 @@ use rollout_sim::api::routes::RouteRule;
 use rollout_sim::engine::SimTime;
 use rollout_sim::experiment::template_hash;
 use rollout_sim::manifest::parse_text;
-use rollout_sim::rollout::status::{ConditionType, PauseReason, RolloutStatus, reason};
+use rollout_sim::rollout::status::{PauseReason, RolloutConditionType, RolloutStatus, reason};
 use rollout_sim::rollout::{
-    Action, ExperimentTemplateView, ExperimentView, Input, Plan, RolloutObject, RouteView, RsView,
-    ServiceView, reconcile,
+    ExperimentTemplateView, ExperimentView, Input, Plan, RolloutObject, RouteView, RsView,
+    ServiceView, Write, reconcile,
 };
 
 const NOW: SimTime = SimTime(100_000);
@@ -138,20 +138,20 @@ fn experiment(name: &str, step: u32, phase: AnalysisPhase, message: &str) -> Exp
 }
 
 fn created(plan: &Plan) -> Vec<String> {
-    plan.actions
+    plan.writes
         .iter()
         .filter_map(|a| match a {
-            Action::CreateExperiment { name, .. } => Some(name.clone()),
+            Write::CreateExperiment { name, .. } => Some(name.clone()),
             _ => None,
         })
         .collect()
 }
 
 fn terminated(plan: &Plan) -> Vec<String> {
-    plan.actions
+    plan.writes
         .iter()
         .filter_map(|a| match a {
-            Action::TerminateExperiment { name } => Some(name.clone()),
+            Write::TerminateExperiment { name } => Some(name.clone()),
             _ => None,
         })
         .collect()
@@ -224,7 +224,7 @@ fn a_failed_experiment_aborts_with_its_message_as_it_stands() {
     let plan = run(&ro, &rss(1, 3), &[failed], &[]);
     let st = status(&plan, &ro);
     assert!(st.abort);
-    let c = st.condition(ConditionType::Progressing).unwrap();
+    let c = st.condition(RolloutConditionType::Progressing).unwrap();
     assert_eq!(c.reason, reason::ABORTED);
     assert_eq!(
         c.message,
@@ -368,35 +368,35 @@ steps:
 ";
 
 fn route_writes(plan: &Plan) -> Vec<String> {
-    plan.actions
+    plan.writes
         .iter()
         .filter_map(|a| match a {
-            Action::SetRoute { name, rule } => Some(format!(
+            Write::SetRoute { name, rule } => Some(format!(
                 "set {name} {}",
                 match rule {
                     RouteRule::Header(_) => "header",
                     RouteRule::Mirror { .. } => "mirror",
                 }
             )),
-            Action::RemoveRoute { name } => Some(format!("remove {name}")),
-            Action::RemoveManagedRoutes => Some("remove all".to_string()),
+            Write::RemoveRoute { name } => Some(format!("remove {name}")),
+            Write::RemoveManagedRoutes => Some("remove all".to_string()),
             _ => None,
         })
         .collect()
 }
 
 fn held(plan: &Plan, mut routes: Vec<RouteView>) -> Vec<RouteView> {
-    for a in &plan.actions {
+    for a in &plan.writes {
         match a {
-            Action::SetRoute { name, rule } => {
+            Write::SetRoute { name, rule } => {
                 routes.retain(|r| &r.name != name);
                 routes.push(RouteView {
                     name: name.clone(),
                     rule: rule.clone(),
                 });
             }
-            Action::RemoveRoute { name } => routes.retain(|r| &r.name != name),
-            Action::RemoveManagedRoutes => routes.clear(),
+            Write::RemoveRoute { name } => routes.retain(|r| &r.name != name),
+            Write::RemoveManagedRoutes => routes.clear(),
             _ => {}
         }
     }

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use predicates::prelude::PredicateBooleanExt;
 use rollout_sim::engine::SimDuration;
-use rollout_sim::plan::{Plan, PlanOptions, plan};
+use rollout_sim::plan::{PlanOptions, UpdatePlan, plan};
 use rollout_sim::scenario;
 use serde_json::Value;
 use tempfile::TempDir;
@@ -28,7 +28,7 @@ fn demo() -> PathBuf {
     crate_dir().join("scenarios/manifests/rollouts-demo.yaml")
 }
 
-fn plan_of(path: &Path, promote_after: Option<u64>) -> Plan {
+fn plan_of(path: &Path, promote_after: Option<u64>) -> UpdatePlan {
     let sc = scenario::load(path).expect("the file loads");
     plan(
         &sc,
@@ -236,7 +236,7 @@ fn json_plan_has_the_documented_fields() {
 
 #[test]
 fn promote_after_adds_its_delay_per_indefinite_pause() {
-    let eta = |p: &Plan| (secs(p.healthy.earliest), secs(p.healthy.expected));
+    let eta = |p: &UpdatePlan| (secs(p.healthy.earliest), secs(p.healthy.expected));
     // The demo has one indefinite pause.
     let none = plan_of(&demo(), None);
     let zero = plan_of(&demo(), Some(0));

@@ -22,7 +22,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 use rollout_sim::api::IntOrString;
 use rollout_sim::rollout::Phase;
-use rollout_sim::rollout::replicas::resolve_fenceposts;
+use rollout_sim::rollout::replica_arithmetic::resolve_fenceposts;
 use rollout_sim::scenario::{LoadOptions, load_text};
 use rollout_sim::sim::{EntryKind, run_with_seed};
 

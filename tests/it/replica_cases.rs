@@ -116,7 +116,7 @@ mod read {
     use rollout_sim::api::{
         AbortDelay, CanaryScale, IntOrString, ProgressThreshold, TrafficRouting,
     };
-    use rollout_sim::rollout::replicas::{RsCounts, StatusInputs, Weights};
+    use rollout_sim::rollout::replica_arithmetic::{RsCounts, StatusInputs, Weights};
     use serde_json::Value;
 
     /// The result of reading (or evaluating) a case; the error says what is wrong.
@@ -310,7 +310,7 @@ mod read {
 mod calc {
     use rollout_sim::api::IntOrString;
     use rollout_sim::api::{AbortDelay, ProgressThreshold};
-    use rollout_sim::rollout::replicas::{
+    use rollout_sim::rollout::replica_arithmetic::{
         self, BlueGreenInputs, CanaryInputs, StatusInputs, StepWeights,
     };
     use serde_json::{Value, json};
@@ -366,7 +366,7 @@ mod calc {
     }
 
     fn approximate(inputs: &Value) -> Res<Value> {
-        let counts = replicas::approximate_weighted_counts(
+        let counts = replica_arithmetic::approximate_weighted_counts(
             read::required_int(inputs, "specReplicas")?,
             read::required_int(inputs, "desiredWeight")?,
             read::required_int(inputs, "maxWeight")?,
@@ -376,7 +376,7 @@ mod calc {
     }
 
     fn weight_to_replicas(inputs: &Value) -> Res<Value> {
-        let count = replicas::traffic_weight_to_replicas(
+        let count = replica_arithmetic::traffic_weight_to_replicas(
             read::required_int(inputs, "replicas")?,
             read::required_int(inputs, "weight")?,
             read::required_int(inputs, "maxWeight")?,
@@ -424,14 +424,14 @@ mod calc {
     fn replicas_for_scale_down(inputs: &Value) -> Res<Value> {
         let rs = read::rs_counts(&inputs["rs"])?;
         let ignore = read::flag(inputs, "ignoreAvailability")?;
-        let count = replicas::replicas_for_scale_down(rs.as_ref(), ignore);
+        let count = replica_arithmetic::replicas_for_scale_down(rs.as_ref(), ignore);
         Ok(json!({ "replicas": count }))
     }
 
     fn all_desired_available(inputs: &Value) -> Res<Value> {
         let rs = read::rs_counts(&inputs["rs"])?;
         let desired = read::required_int(inputs, "desired")?;
-        let result = replicas::all_desired_available(rs.as_ref(), desired);
+        let result = replica_arithmetic::all_desired_available(rs.as_ref(), desired);
         Ok(json!({ "result": result }))
     }
 
@@ -439,7 +439,8 @@ mod calc {
         let threshold = read::progress_threshold(&inputs["replicaProgressThreshold"])?;
         let rs = read::rs_counts(&inputs["rs"])?;
         let desired = read::required_int(inputs, "desired")?;
-        let result = replicas::replica_progress_threshold_met(threshold, rs.as_ref(), desired);
+        let result =
+            replica_arithmetic::replica_progress_threshold_met(threshold, rs.as_ref(), desired);
         Ok(json!({ "result": result }))
     }
 
@@ -448,7 +449,8 @@ mod calc {
         let surge = read::int_or_string(inputs, "maxSurge")?;
         let unavailable = read::int_or_string(inputs, "maxUnavailable")?;
         let desired = read::required_int(inputs, "desiredReplicas")?;
-        let resolved = replicas::resolve_fenceposts(surge.as_ref(), unavailable.as_ref(), desired);
+        let resolved =
+            replica_arithmetic::resolve_fenceposts(surge.as_ref(), unavailable.as_ref(), desired);
         let error = resolved.is_err();
         let (surge, unavailable) = resolved.unwrap_or((0, 0));
         Ok(json!({ "maxSurge": surge, "maxUnavailable": unavailable, "error": error }))
@@ -468,7 +470,7 @@ mod calc {
             0
         } else {
             let canary = &spec["strategy"]["canary"];
-            replicas::max_surge(
+            replica_arithmetic::max_surge(
                 read::int_or_string(canary, "maxSurge")?.as_ref(),
                 read::int_or_string(canary, "maxUnavailable")?.as_ref(),
                 read::replicas(spec)?,
@@ -483,13 +485,13 @@ mod calc {
         let replicas = read::replicas(spec)?;
         let unavailable = if blue_green {
             let strategy = &spec["strategy"]["blueGreen"];
-            replicas::max_unavailable_blue_green(
+            replica_arithmetic::max_unavailable_blue_green(
                 read::int_or_string(strategy, "maxUnavailable")?.as_ref(),
                 replicas,
             )
         } else {
             let canary = &spec["strategy"]["canary"];
-            replicas::max_unavailable(
+            replica_arithmetic::max_unavailable(
                 read::int_or_string(canary, "maxSurge")?.as_ref(),
                 read::int_or_string(canary, "maxUnavailable")?.as_ref(),
                 replicas,
@@ -612,11 +614,11 @@ mod controller {
     };
     use rollout_sim::engine::SimTime;
     use rollout_sim::rollout::status::{
-        BlueGreenStatus, CanaryStatus, CompletionStatus, CondStatus, Condition, ConditionType,
-        DurationStatus, PauseCondition, PauseReason, RolloutStatus, TrafficWeights,
-        WeightDestination, calculate_phase, reason,
+        BlueGreenStatus, CanaryStatus, CompletionStatus, CondStatus, DurationStatus,
+        PauseCondition, PauseReason, RolloutCondition, RolloutConditionType, RolloutStatus,
+        TrafficWeights, WeightDestination, calculate_phase, reason,
     };
-    use rollout_sim::rollout::{Action, Input, RolloutObject, RsView, ServiceView, reconcile};
+    use rollout_sim::rollout::{Input, RolloutObject, RsView, ServiceView, Write, reconcile};
     use serde_json::{Map, Value, json};
 
     use super::compare;
@@ -782,8 +784,8 @@ mod controller {
                 now: NOW,
             });
             let mut pass = Pass::default();
-            for action in plan.actions {
-                self.apply(action, &mut pass);
+            for write in plan.writes {
+                self.apply(write, &mut pass);
             }
             if let Some(status) = plan.status {
                 self.rollout.status = status;
@@ -792,9 +794,9 @@ mod controller {
             pass
         }
 
-        fn apply(&mut self, action: Action, pass: &mut Pass) {
-            match action {
-                Action::CreateReplicaSet { hash, revision } => {
+        fn apply(&mut self, write: Write, pass: &mut Pass) {
+            match write {
+                Write::CreateReplicaSet { hash, revision } => {
                     pass.created.insert(
                         hash.clone(),
                         json!({ "specReplicas": 0, "revision": revision }),
@@ -803,7 +805,7 @@ mod controller {
                     self.names.insert(hash.clone());
                     self.replica_sets.push(created_rs(hash, revision, replicas));
                 }
-                Action::ScaleReplicaSet {
+                Write::ScaleReplicaSet {
                     name,
                     from,
                     to,
@@ -819,19 +821,19 @@ mod controller {
                         pass.scaled.insert(name, to);
                     }
                 }
-                Action::SetRevision { name, revision } => self.set_revision(&name, revision),
-                Action::SetScaleDownDeadline { name, at } => {
+                Write::SetRevision { name, revision } => self.set_revision(&name, revision),
+                Write::SetScaleDownDeadline { name, at } => {
                     if let Some(rs) = self.rs_mut(&name) {
                         rs.scale_down_deadline = Some(at);
                     }
                 }
-                Action::RemoveScaleDownDeadline { name } => {
+                Write::RemoveScaleDownDeadline { name } => {
                     if let Some(rs) = self.rs_mut(&name) {
                         rs.scale_down_deadline = None;
                     }
                 }
-                Action::DeleteReplicaSet { name } => self.replica_sets.retain(|rs| rs.name != name),
-                Action::SwitchService { service, to, .. } => {
+                Write::DeleteReplicaSet { name } => self.replica_sets.retain(|rs| rs.name != name),
+                Write::SwitchService { service, to, .. } => {
                     let view = self.services.entry(service).or_insert(ServiceView {
                         selector_hash: None,
                         managed: false,
@@ -839,17 +841,17 @@ mod controller {
                     view.selector_hash = Some(to);
                     view.managed = true;
                 }
-                Action::SetRolloutRevision(revision) => self.rollout.revision = revision,
+                Write::SetRolloutRevision(revision) => self.rollout.revision = revision,
                 // No pods, no analysis, no experiment and no route step in these cases: the
                 // restarter never evicts and no run or experiment is ever created.
-                Action::EvictPod { .. }
-                | Action::CreateAnalysisRun { .. }
-                | Action::TerminateAnalysisRun { .. }
-                | Action::CreateExperiment { .. }
-                | Action::TerminateExperiment { .. }
-                | Action::SetRoute { .. }
-                | Action::RemoveRoute { .. }
-                | Action::RemoveManagedRoutes => {}
+                Write::EvictPod { .. }
+                | Write::CreateAnalysisRun { .. }
+                | Write::TerminateAnalysisRun { .. }
+                | Write::CreateExperiment { .. }
+                | Write::TerminateExperiment { .. }
+                | Write::SetRoute { .. }
+                | Write::RemoveRoute { .. }
+                | Write::RemoveManagedRoutes => {}
             }
         }
 
@@ -1317,14 +1319,14 @@ mod controller {
     }
 
     /// `status.conditions`: `{type, status, reason}` each (message empty, times now).
-    fn conditions(status: &Value) -> Res<Vec<Condition>> {
+    fn conditions(status: &Value) -> Res<Vec<RolloutCondition>> {
         let kinds = [
-            ConditionType::Progressing,
-            ConditionType::Available,
-            ConditionType::Healthy,
-            ConditionType::Completed,
-            ConditionType::Paused,
-            ConditionType::InvalidSpec,
+            RolloutConditionType::Progressing,
+            RolloutConditionType::Available,
+            RolloutConditionType::Healthy,
+            RolloutConditionType::Completed,
+            RolloutConditionType::Paused,
+            RolloutConditionType::InvalidSpec,
         ];
         let reasons = [
             reason::NEW_RS_CREATED,
@@ -1361,7 +1363,7 @@ mod controller {
                     .into_iter()
                     .find(|r| *r == why)
                     .ok_or_else(|| format!("unknown condition reason `{why}`"))?;
-                Ok(Condition {
+                Ok(RolloutCondition {
                     kind,
                     status,
                     reason,

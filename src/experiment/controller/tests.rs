@@ -115,7 +115,7 @@ impl World {
         let mut requeue = Vec::new();
         for _ in 0..50 {
             self.pods(now);
-            let plan = reconcile(&Input {
+            let plan = reconcile(&ExperimentInput {
                 experiment: &self.ex,
                 replica_sets: &self.rss,
                 runs: &self.runs,
@@ -128,7 +128,7 @@ impl World {
                 return requeue;
             }
             self.events.extend(plan.rollout_events.clone());
-            for a in plan.actions {
+            for a in plan.writes {
                 self.apply(a, now);
             }
             if let Some(st) = plan.status {
@@ -138,9 +138,9 @@ impl World {
         panic!("the experiment controller did not settle");
     }
 
-    fn apply(&mut self, a: Action, now: SimTime) {
+    fn apply(&mut self, a: ExperimentWrite, now: SimTime) {
         match a {
-            Action::CreateReplicaSet { template } => {
+            ExperimentWrite::CreateReplicaSet { template } => {
                 self.rss.push(TemplateRs {
                     name: self.ex.replica_set_name(&template),
                     hash: format!("h{template}"),
@@ -153,32 +153,32 @@ impl World {
                 });
                 self.asked.push(now);
             }
-            Action::ScaleReplicaSet { name, to, .. } => {
+            ExperimentWrite::ScaleReplicaSet { name, to, .. } => {
                 let i = self.rss.iter().position(|r| r.name == name).unwrap();
                 self.rss[i].spec = to;
                 self.asked[i] = now;
             }
-            Action::SetScaleDownDeadline { name, at } => {
+            ExperimentWrite::SetScaleDownDeadline { name, at } => {
                 self.rss
                     .iter_mut()
                     .find(|r| r.name == name)
                     .unwrap()
                     .scale_down_deadline = Some(at);
             }
-            Action::RemoveScaleDownDeadline { name } => {
+            ExperimentWrite::RemoveScaleDownDeadline { name } => {
                 self.rss
                     .iter_mut()
                     .find(|r| r.name == name)
                     .unwrap()
                     .scale_down_deadline = None;
             }
-            Action::CreateAnalysisRun { name, .. } => self.runs.push(RunState {
+            ExperimentWrite::CreateAnalysisRun { name, .. } => self.runs.push(RunState {
                 name,
                 phase: AnalysisPhase::Running,
                 message: String::new(),
                 terminate: false,
             }),
-            Action::TerminateAnalysisRun { name } => {
+            ExperimentWrite::TerminateAnalysisRun { name } => {
                 let r = self.runs.iter_mut().find(|r| r.name == name).unwrap();
                 r.terminate = true;
                 r.phase = AnalysisPhase::Successful;
@@ -367,7 +367,7 @@ fn template_placeholders_resolve_in_arguments() {
     w.settle(t(0));
     let ex = w.ex.clone();
     w.pods(t(5));
-    let plan = reconcile(&Input {
+    let plan = reconcile(&ExperimentInput {
         experiment: &ex,
         replica_sets: &w.rss,
         runs: &w.runs,
@@ -376,7 +376,7 @@ fn template_placeholders_resolve_in_arguments() {
         now: t(5),
     });
     w.ex.status = plan.status.unwrap();
-    let plan = reconcile(&Input {
+    let plan = reconcile(&ExperimentInput {
         experiment: &w.ex,
         replica_sets: &w.rss,
         runs: &w.runs,
@@ -385,10 +385,10 @@ fn template_placeholders_resolve_in_arguments() {
         now: t(5),
     });
     let args = plan
-        .actions
+        .writes
         .iter()
         .find_map(|a| match a {
-            Action::CreateAnalysisRun { args, .. } => Some(args.clone()),
+            ExperimentWrite::CreateAnalysisRun { args, .. } => Some(args.clone()),
             _ => None,
         })
         .expect("run created");

@@ -7,7 +7,7 @@ use crate::api::Step;
 use crate::engine::SimDuration;
 use crate::rollout::plugin::{self, Undo, Verb};
 use crate::rollout::status::PauseReason;
-use crate::scenario::{Action, PodTarget};
+use crate::scenario::{PodTarget, ScriptAction};
 
 use super::World;
 use crate::sim::driver::{Driver, Ev};
@@ -33,7 +33,7 @@ impl World<'_> {
     pub(in crate::sim) fn perform(
         &mut self,
         d: &mut Driver,
-        action: &Action,
+        action: &ScriptAction,
         line: u32,
     ) -> Performed {
         if let Some(note) = self.no_effect_note(action) {
@@ -41,7 +41,7 @@ impl World<'_> {
                 .push(d.now(), EntryKind::ActionNote { line, note });
         }
         match action {
-            Action::SetImage { container, image } => {
+            ScriptAction::SetImage { container, image } => {
                 let mut spec = self.rollout.spec.clone();
                 if !spec.template.set_image(container.as_deref(), image) {
                     let what = container.clone().unwrap_or_default();
@@ -51,7 +51,7 @@ impl World<'_> {
                 }
                 self.update_spec(d, spec, format!("image {image}"));
             }
-            Action::Apply { path, manifests } => {
+            ScriptAction::Apply { path, manifests } => {
                 for svc in &manifests.services {
                     self.upsert_service(svc);
                 }
@@ -75,50 +75,50 @@ impl World<'_> {
                 }
                 d.request_reconcile();
             }
-            Action::Promote { full } => self.promote(d, *full),
-            Action::Abort => self.apply_patch(d, plugin::abort(), "abort"),
-            Action::Retry => self.apply_patch(d, plugin::retry(), "retry"),
-            Action::Pause => {
+            ScriptAction::Promote { full } => self.promote(d, *full),
+            ScriptAction::Abort => self.apply_patch(d, plugin::abort(), "abort"),
+            ScriptAction::Retry => self.apply_patch(d, plugin::retry(), "retry"),
+            ScriptAction::Pause => {
                 let mut spec = self.rollout.spec.clone();
                 spec.paused = true;
                 self.update_spec(d, spec, "paused".into());
             }
-            Action::Resume => {
+            ScriptAction::Resume => {
                 let mut spec = self.rollout.spec.clone();
                 spec.paused = false;
                 self.update_spec(d, spec, "resumed".into());
             }
-            Action::Scale(n) => {
+            ScriptAction::Scale(n) => {
                 let mut spec = self.rollout.spec.clone();
                 spec.replicas = Some(*n);
                 self.update_spec(d, spec, format!("replicas {n}"));
             }
-            Action::Restart { delay } => {
+            ScriptAction::Restart { delay } => {
                 let at = plugin::restart_at(d.now(), *delay);
                 let mut spec = self.rollout.spec.clone();
                 spec.restart_at = Some(at);
                 self.update_spec(d, spec, format!("restartAt {at}"));
                 d.schedule(at, Ev::ScriptWake);
             }
-            Action::Undo { to_revision } => {
+            ScriptAction::Undo { to_revision } => {
                 let done = self.undo(d, *to_revision, line);
                 if done != Performed::Done {
                     return done;
                 }
             }
-            Action::DeletePod(target) => {
+            ScriptAction::DeletePod(target) => {
                 if self.delete_pods(d, target) == 0 {
                     d.request_reconcile();
                     return Performed::Missed("no pod matches".into());
                 }
             }
-            Action::EvictPod(target) => {
+            ScriptAction::EvictPod(target) => {
                 if self.evict_pods(d, target) == 0 {
                     d.request_reconcile();
                     return Performed::Missed("no pod matches".into());
                 }
             }
-            Action::FailNode {
+            ScriptAction::FailNode {
                 name,
                 not_ready_after,
                 evict_after,
@@ -132,7 +132,7 @@ impl World<'_> {
                     evict_after.unwrap_or(c.node_monitor_grace_period + c.unreachable_toleration);
                 self.fail_node(d, name, not_ready, evict);
             }
-            Action::WaitFor(_) | Action::WaitUntil(_) | Action::Expect(_) => {}
+            ScriptAction::WaitFor(_) | ScriptAction::WaitUntil(_) | ScriptAction::Expect(_) => {}
         }
         d.request_reconcile();
         Performed::Done
@@ -140,14 +140,14 @@ impl World<'_> {
 
     /// What an operator action amounts to when there is nothing for it to act on
     /// (`rollout::plugin::no_effect_note`). `None` when the action has an effect.
-    pub(in crate::sim) fn no_effect_note(&self, action: &Action) -> Option<String> {
+    pub(in crate::sim) fn no_effect_note(&self, action: &ScriptAction) -> Option<String> {
         let verb = match action {
-            Action::Promote { full: false } => Verb::Promote,
-            Action::Promote { full: true } => Verb::PromoteFull,
-            Action::Abort => Verb::Abort,
-            Action::Retry => Verb::Retry,
-            Action::Pause => Verb::Pause,
-            Action::Resume => Verb::Resume,
+            ScriptAction::Promote { full: false } => Verb::Promote,
+            ScriptAction::Promote { full: true } => Verb::PromoteFull,
+            ScriptAction::Abort => Verb::Abort,
+            ScriptAction::Retry => Verb::Retry,
+            ScriptAction::Pause => Verb::Pause,
+            ScriptAction::Resume => Verb::Resume,
             _ => return None,
         };
         plugin::no_effect_note(&self.rollout, verb)

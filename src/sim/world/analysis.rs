@@ -11,9 +11,9 @@ use rand_distr::{Distribution, Normal};
 use crate::analysis::controller::{self, Provider};
 use crate::analysis::expr::Value;
 use crate::analysis::metric::Metric;
-use crate::analysis::run::{AnalysisPhase, AnalysisRun, Measurement, RunKind, RunStatus};
+use crate::analysis::run::{AnalysisPhase, AnalysisRun, AnalysisRunStatus, Measurement, RunKind};
 use crate::analysis::spec::{self, ArgSources};
-use crate::api::analysis::{Provider as ProviderKind, RolloutAnalysis};
+use crate::api::analysis::{ProviderKind, RolloutAnalysis};
 use crate::engine::SimDuration;
 use crate::engine::{SimTime, Stream};
 use crate::rollout::RunView;
@@ -139,7 +139,7 @@ impl World<'_> {
             args,
             terminate: false,
             created: d.now(),
-            status: RunStatus::default(),
+            status: AnalysisRunStatus::default(),
         });
         self.reconcile_analysis_run(d, self.runs.len() - 1);
     }

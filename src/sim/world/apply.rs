@@ -2,7 +2,7 @@
 //! each write in the journal.
 
 use crate::engine::SimTime;
-use crate::rollout::{Action, Plan};
+use crate::rollout::{Plan, Write};
 
 use super::World;
 use crate::sim::driver::Driver;
@@ -11,9 +11,9 @@ use crate::sim::journal::EntryKind;
 impl World<'_> {
     pub(super) fn apply_plan(&mut self, d: &mut Driver, plan: Plan) {
         let now = d.now();
-        for action in plan.actions {
-            match action {
-                Action::CreateReplicaSet { hash, revision } => {
+        for write in plan.writes {
+            match write {
+                Write::CreateReplicaSet { hash, revision } => {
                     let name = format!("{}-{hash}", self.rollout.name);
                     let template = self.rollout.spec.template.clone();
                     let image = template.primary_image();
@@ -39,7 +39,7 @@ impl World<'_> {
                         },
                     );
                 }
-                Action::ScaleReplicaSet {
+                Write::ScaleReplicaSet {
                     name,
                     from,
                     to,
@@ -66,7 +66,7 @@ impl World<'_> {
                             .push(now, EntryKind::ReplicaSetScaled { name, from, to });
                     }
                 }
-                Action::SetRevision { name, revision } => {
+                Write::SetRevision { name, revision } => {
                     if let Some(id) = self.cluster.find_rs(&name) {
                         let rs = self.cluster.rs_mut(id);
                         let old = rs.revision;
@@ -76,20 +76,20 @@ impl World<'_> {
                             .push(now, EntryKind::ReplicaSetRevision { name, revision });
                     }
                 }
-                Action::SetScaleDownDeadline { name, at } => {
+                Write::SetScaleDownDeadline { name, at } => {
                     self.set_scale_down_deadline(d, name, Some(at));
                 }
-                Action::RemoveScaleDownDeadline { name } => {
+                Write::RemoveScaleDownDeadline { name } => {
                     self.set_scale_down_deadline(d, name, None)
                 }
-                Action::DeleteReplicaSet { name } => {
+                Write::DeleteReplicaSet { name } => {
                     if let Some(id) = self.cluster.find_rs(&name) {
                         self.cluster.rs_mut(id).deleted = true;
                         self.journal
                             .push(now, EntryKind::ReplicaSetDeleted { name });
                     }
                 }
-                Action::SwitchService { service, from, to } => {
+                Write::SwitchService { service, from, to } => {
                     if let Some(svc) = self.cluster.services.get_mut(&service) {
                         svc.selector_hash = Some(to.clone());
                         svc.managed = true;
@@ -98,8 +98,8 @@ impl World<'_> {
                             .push(now, EntryKind::ServiceSwitched { service, from, to });
                     }
                 }
-                Action::SetRolloutRevision(r) => self.rollout.revision = r,
-                Action::CreateAnalysisRun {
+                Write::SetRolloutRevision(r) => self.rollout.revision = r,
+                Write::CreateAnalysisRun {
                     name,
                     kind,
                     pod_hash,
@@ -116,8 +116,8 @@ impl World<'_> {
                     },
                     None,
                 ),
-                Action::TerminateAnalysisRun { name } => self.terminate_analysis_run(d, &name),
-                Action::CreateExperiment {
+                Write::TerminateAnalysisRun { name } => self.terminate_analysis_run(d, &name),
+                Write::CreateExperiment {
                     name,
                     step_index,
                     pod_hash,
@@ -133,11 +133,11 @@ impl World<'_> {
                         revision,
                     },
                 ),
-                Action::TerminateExperiment { name } => self.terminate_experiment(d, &name),
-                Action::SetRoute { name, rule } => self.set_route(d, name, Some(rule)),
-                Action::RemoveRoute { name } => self.set_route(d, name, None),
-                Action::RemoveManagedRoutes => self.remove_routes(d),
-                Action::EvictPod { name } => {
+                Write::TerminateExperiment { name } => self.terminate_experiment(d, &name),
+                Write::SetRoute { name, rule } => self.set_route(d, name, Some(rule)),
+                Write::RemoveRoute { name } => self.set_route(d, name, None),
+                Write::RemoveManagedRoutes => self.remove_routes(d),
+                Write::EvictPod { name } => {
                     if let Some(id) = self.cluster.find_live_pod(&name) {
                         self.evict_pod(d, id, "restart");
                     }

@@ -9,7 +9,7 @@ use crate::analysis::run::RunKind;
 use crate::analysis::spec::{self, ArgSources};
 use crate::api::routes::RouteRule;
 use crate::cluster::{ExperimentOwner, NewReplicaSet};
-use crate::experiment::controller::{self, Action, RunState, TemplateRs};
+use crate::experiment::controller::{self, ExperimentWrite, RunState, TemplateRs};
 use crate::experiment::{self as exp, Experiment, ExperimentStatus, Sources};
 use crate::rollout::{ExperimentTemplateView, ExperimentView, RouteView};
 
@@ -190,7 +190,7 @@ impl World<'_> {
                     })
                 })
                 .collect();
-            let plan = controller::reconcile(&controller::Input {
+            let plan = controller::reconcile(&controller::ExperimentInput {
                 experiment: &self.experiments[i],
                 replica_sets: &rss,
                 runs: &runs,
@@ -217,11 +217,16 @@ impl World<'_> {
         changed
     }
 
-    fn apply_experiment_plan(&mut self, d: &mut Driver, i: usize, plan: controller::Plan) {
+    fn apply_experiment_plan(
+        &mut self,
+        d: &mut Driver,
+        i: usize,
+        plan: controller::ExperimentPlan,
+    ) {
         let now = d.now();
-        for action in plan.actions {
-            match action {
-                Action::CreateReplicaSet { template } => {
+        for write in plan.writes {
+            match write {
+                ExperimentWrite::CreateReplicaSet { template } => {
                     let e = &self.experiments[i];
                     let Some(t) = e.spec.templates.iter().find(|t| t.name == template) else {
                         continue;
@@ -253,7 +258,7 @@ impl World<'_> {
                         },
                     );
                 }
-                Action::ScaleReplicaSet { name, from, to } => {
+                ExperimentWrite::ScaleReplicaSet { name, from, to } => {
                     if let Some(id) = self.cluster.find_rs(&name) {
                         self.cluster.rs_mut(id).spec_replicas = to;
                         // Template replica counts are capped at 1,000,000 by the manifest,
@@ -268,18 +273,20 @@ impl World<'_> {
                         );
                     }
                 }
-                Action::SetScaleDownDeadline { name, at } => {
+                ExperimentWrite::SetScaleDownDeadline { name, at } => {
                     self.set_scale_down_deadline(d, name, Some(at));
                 }
-                Action::RemoveScaleDownDeadline { name } => {
+                ExperimentWrite::RemoveScaleDownDeadline { name } => {
                     self.set_scale_down_deadline(d, name, None)
                 }
-                Action::CreateAnalysisRun {
+                ExperimentWrite::CreateAnalysisRun {
                     analysis,
                     name,
                     args,
                 } => self.create_experiment_run(d, i, &analysis, name, args),
-                Action::TerminateAnalysisRun { name } => self.terminate_analysis_run(d, &name),
+                ExperimentWrite::TerminateAnalysisRun { name } => {
+                    self.terminate_analysis_run(d, &name)
+                }
             }
         }
         for e in plan.rollout_events {

@@ -520,7 +520,7 @@ impl World<'_> {
         }
         // An abort is recorded once the controller has acted on it (user or automatic).
         let aborted = st
-            .condition(crate::rollout::status::ConditionType::Progressing)
+            .condition(crate::rollout::status::RolloutConditionType::Progressing)
             .filter(|c| c.reason == crate::rollout::status::reason::ABORTED)
             .map(|c| c.message.clone());
         if let Some(message) = &aborted

@@ -1,6 +1,7 @@
-//! Replica arithmetic of the canary strategy (upstream `utils/replicaset/canary.go` and the
-//! fencepost resolution of `utils/replicaset/replicaset.go`): how many pods the canary and stable
-//! ReplicaSets get in *one* reconcile, and whether a step has reached its counts.
+//! Replica arithmetic (upstream `utils/replicaset/canary.go`, and the fencepost resolution and
+//! blue-green sizes of `utils/replicaset/replicaset.go`): how many pods the canary and stable
+//! (or preview and active) ReplicaSets get in *one* reconcile, and whether a step has reached
+//! its counts.
 //!
 //! Everything here is integer arithmetic on plain inputs, with Go's `int32` semantics kept as
 //! `i32` (intermediate budgets can go negative exactly as upstream). The controller and the
