@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::SimTime;
-
 use super::IntOrString;
 use super::analysis::{BackgroundAnalysis, Origin, RolloutAnalysis};
 use super::experiment::ExperimentStep;
@@ -49,8 +47,10 @@ pub struct RolloutSpec {
     pub progress_deadline_abort: bool,
     /// `spec.paused`: the controller changes nothing until it is unset.
     pub paused: bool,
-    /// `spec.restartAt`, in virtual time: pods created before it are restarted.
-    pub restart_at: Option<SimTime>,
+    /// `spec.restartAt`, resolved to virtual time (milliseconds since the run's start): pods
+    /// created before it are restarted. Kept as a number so the API types use nothing of
+    /// ours; the controller reads it as an instant through `RolloutSpec::restart_time`.
+    pub restart_at: Option<u64>,
     /// `spec.rollbackWindow.revisions`: going back this many revisions skips the steps.
     pub rollback_window: Option<u32>,
     /// `spec.strategy`: canary or blue-green.

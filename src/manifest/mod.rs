@@ -40,10 +40,9 @@ impl Manifests {
     /// counted from `start` (a time before the start counts as 0).
     pub fn resolve_times(&mut self, start: chrono::DateTime<chrono::Utc>) {
         for r in &mut self.rollouts {
-            r.spec.restart_at = r.restart_at_wall.map(|t| {
-                let ms = u64::try_from((t - start).num_milliseconds()).unwrap_or(0);
-                crate::engine::SimTime(ms)
-            });
+            r.spec.restart_at = r
+                .restart_at_wall
+                .map(|t| u64::try_from((t - start).num_milliseconds()).unwrap_or(0));
         }
     }
 

@@ -6,9 +6,10 @@
 
 use std::fmt;
 
+use crate::analysis::run::AnalysisPhase;
 use crate::engine::{SimDuration, SimTime};
 use crate::rollout::Phase;
-use crate::rollout::status::DegradedReason;
+use crate::rollout::status::{DegradedReason, MANUALLY_PAUSED};
 use crate::sim::{Entry, EntryKind, Journal, StepKind};
 
 use super::replay::State;
@@ -124,10 +125,14 @@ pub fn waiting(state: &State, step: Option<&StepMark>) -> Waiting {
         Phase::Degraded => Waiting::Degraded {
             message: r.message.clone(),
         },
-        Phase::Paused if r.message == "manually paused" => Waiting::Resume,
+        Phase::Paused if r.message == MANUALLY_PAUSED => Waiting::Resume,
         Phase::Paused if r.blue_green => Waiting::Promotion { step: None },
         Phase::Paused => paused_at(r.step, step, state.t),
-        Phase::Progressing => match state.runs.iter().find(|x| x.phase == "Running") {
+        Phase::Progressing => match state
+            .runs
+            .iter()
+            .find(|x| x.phase == AnalysisPhase::Running.as_str())
+        {
             Some(run) => Waiting::Analysis {
                 run: run.name.clone(),
             },

@@ -353,6 +353,9 @@ pub struct Plan {
     pub requeue: Vec<SimTime>,
     /// Evictions a PodDisruptionBudget refused (pod, budget): not writes, but worth showing.
     pub refused_evictions: Vec<(String, String)>,
+    /// Why the current ReplicaSet became the stable one in this reconcile (`promoteStable`'s
+    /// reason, which ends its `RolloutCompleted` event), if it did.
+    pub completed_because: Option<String>,
 }
 
 impl Plan {

@@ -2,11 +2,19 @@
 //! before it is evicted — through the Eviction API, so PodDisruptionBudgets apply — at most
 //! `max(maxUnavailable, 1)` unavailable at a time, re-checked every 30 s until none is left.
 
-use crate::engine::SimDuration;
+use crate::api::RolloutSpec;
+use crate::engine::{SimDuration, SimTime};
 
 use super::context::Write;
 use super::controller::Ctx;
 use super::replica_arithmetic;
+
+impl RolloutSpec {
+    /// `spec.restartAt` as an instant of virtual time, if set.
+    pub fn restart_time(&self) -> Option<SimTime> {
+        self.restart_at.map(SimTime)
+    }
+}
 
 /// How often a restart in progress is re-checked (`restartPodCheckTime`).
 const RESTART_CHECK: SimDuration = SimDuration(30_000);
@@ -15,7 +23,7 @@ impl Ctx<'_> {
     /// `RolloutPodRestarter.Reconcile`. True when a pod was evicted (which, for a canary, ends
     /// the reconcile).
     pub(super) fn restart_pods(&mut self) -> bool {
-        let Some(restart_at) = self.spec.restart_at else {
+        let Some(restart_at) = self.spec.restart_time() else {
             return false;
         };
         if restart_at > self.now {

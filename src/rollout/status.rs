@@ -485,15 +485,19 @@ pub fn degraded_by(status: &RolloutStatus) -> Option<(DegradedReason, &RolloutCo
     })
 }
 
+/// The message of the Paused phase while `spec.paused` is set (`CalculateRolloutPhase`); readers
+/// of the journal compare with this one constant rather than a copy of its text.
+pub const MANUALLY_PAUSED: &str = "manually paused";
+
 /// `CalculateRolloutPhase`: the phase and message the controller stores (first match wins).
 pub fn calculate_phase(spec: &RolloutSpec, status: &RolloutStatus) -> (Phase, String) {
     // A restart is pending from the moment restartAt is set (even in the future) until done.
-    let restart_pending = spec.restart_at.is_some() && spec.restart_at != status.restarted_at;
+    let restart_pending = spec.restart_at.is_some() && spec.restart_time() != status.restarted_at;
     if let Some((why, c)) = degraded_by(status) {
         return (Phase::Degraded, format!("{}: {}", why.as_str(), c.message));
     }
     if spec.paused {
-        return (Phase::Paused, "manually paused".to_string());
+        return (Phase::Paused, MANUALLY_PAUSED.to_string());
     }
     if let Some(p) = status.pause_conditions.first() {
         return (Phase::Paused, p.reason.as_str().to_string());

@@ -47,7 +47,7 @@ impl Ctx<'_> {
     pub(super) fn reset_status(&mut self, new: &mut RolloutStatus) {
         self.pause.clear_pauses();
         self.pause.remove_abort();
-        new.restarted_at = self.spec.restart_at;
+        new.restarted_at = self.spec.restart_time();
         new.promote_full = false;
         new.blue_green.scale_up_preview_check_point = false;
         new.current_step_index = (!self.canary.steps.is_empty()).then_some(0);
@@ -102,6 +102,7 @@ impl Ctx<'_> {
                     self.ro.revision, new.current_pod_hash, why
                 ),
             );
+            self.plan.completed_because = Some(why.to_string());
         }
     }
 

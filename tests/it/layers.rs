@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 
 /// The layers, bottom first. A module may use any module before it, none after it.
 const LAYERS: &[&str] = &[
+    // The API types (Argo's pkg/apis): Rollout, AnalysisTemplate, experiment step, Service.
+    // They use nothing of ours.
+    "api",
     // Virtual time, random streams and the event queue.
     "engine",
-    // The API types (Argo's pkg/apis): Rollout, AnalysisTemplate, experiment step, Service.
-    // Of ours they use only `engine::SimTime` (the resolved `spec.restartAt`).
-    "api",
     // YAML text with positions, field paths and diagnostics.
     "input",
     // The controllers' rules: analysis runs, then the rollout controller (which starts them).

@@ -96,7 +96,7 @@ impl World<'_> {
             ScriptAction::Restart { delay } => {
                 let at = plugin::restart_at(d.now(), *delay);
                 let mut spec = self.rollout.spec.clone();
-                spec.restart_at = Some(at);
+                spec.restart_at = Some(at.0);
                 self.update_spec(d, spec, format!("restartAt {at}"));
                 d.schedule(at, Ev::ScriptWake);
             }

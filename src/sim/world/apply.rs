@@ -158,6 +158,9 @@ impl World<'_> {
                 },
             );
         }
+        if let Some(why) = plan.completed_because {
+            self.completed_because = why;
+        }
         if let Some(status) = plan.status {
             self.rollout.status = status;
         }

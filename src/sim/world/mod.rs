@@ -75,6 +75,9 @@ pub(super) struct World<'s> {
     routes: Vec<rollout::RouteView>,
     /// The controller's views of ReplicaSets and Services, kept between reconciles.
     views: observe::ViewCache,
+    /// Why the rollout controller last promoted a ReplicaSet to stable (the reason of its last
+    /// `RolloutCompleted` event; empty before one), for the journal's `Promoted` entry.
+    completed_because: String,
 }
 
 impl<'s> World<'s> {
@@ -104,6 +107,7 @@ impl<'s> World<'s> {
             experiments: Vec::new(),
             routes: Vec::new(),
             views: observe::ViewCache::default(),
+            completed_because: String::new(),
         }
     }
 
@@ -293,7 +297,7 @@ impl<'s> World<'s> {
 
     fn restart_pending(&self) -> bool {
         let spec = &self.rollout.spec;
-        spec.restart_at.is_some() && spec.restart_at != self.rollout.status.restarted_at
+        spec.restart_at.is_some() && spec.restart_time() != self.rollout.status.restarted_at
     }
 
     /// Evicts a pod through the Eviction API; a refusal is recorded. True when evicted.

@@ -493,20 +493,7 @@ impl World<'_> {
         let st = &self.rollout.status;
         if st.stable_rs != self.last.stable {
             if !st.stable_rs.is_empty() {
-                let reason = self
-                    .journal
-                    .entries
-                    .iter()
-                    .rev()
-                    .find_map(|e| match &e.kind {
-                        EntryKind::KubeEvent {
-                            reason, message, ..
-                        } if reason == "RolloutCompleted" => {
-                            message.rsplit_once(": ").map(|(_, r)| r.to_string())
-                        }
-                        _ => None,
-                    })
-                    .unwrap_or_default();
+                let reason = self.completed_because.clone();
                 self.journal.push(
                     now,
                     EntryKind::Promoted {
