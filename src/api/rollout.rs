@@ -166,6 +166,12 @@ pub struct Canary {
 }
 
 impl Canary {
+    /// How many steps there are, as the `u32` that `status.currentStepIndex` counts in (a
+    /// manifest's steps are far fewer than `u32::MAX`; more would read as `u32::MAX`).
+    pub fn step_count(&self) -> u32 {
+        u32::try_from(self.steps.len()).unwrap_or(u32::MAX)
+    }
+
     /// The weight that means all traffic: `maxTrafficWeight`, or 100.
     pub fn max_weight(&self) -> u32 {
         self.traffic_routing

@@ -176,8 +176,7 @@ impl Ctx<'_> {
     /// promotion, abort, or one step forward) and persists it.
     pub(super) fn sync_status_canary(&mut self) {
         let mut new = self.base_status();
-        // A manifest's steps are far fewer than u32::MAX.
-        let step_count = u32::try_from(self.canary.steps.len()).unwrap_or(u32::MAX);
+        let step_count = self.canary.step_count();
         let (step, mut idx) = self.current_step();
         // Described only for the event of a completed step, not on every reconcile.
         let canary = self.canary;
@@ -285,8 +284,7 @@ impl Ctx<'_> {
         if self.rollback_within_window() {
             return Some("Rollback within window".to_string());
         }
-        // A manifest's steps are far fewer than u32::MAX.
-        let step_count = u32::try_from(self.canary.steps.len()).unwrap_or(u32::MAX);
+        let step_count = self.canary.step_count();
         let (_, idx) = self.current_step();
         if step_count == 0 || idx == Some(step_count) {
             return Some(format!("Completed all {step_count} canary steps"));

@@ -54,9 +54,7 @@ impl Patch {
 
 /// The number of canary steps (0 for blue-green).
 fn step_count(ro: &RolloutObject) -> u32 {
-    ro.spec
-        .canary()
-        .map_or(0, |c| u32::try_from(c.steps.len()).unwrap_or(u32::MAX))
+    ro.spec.canary().map_or(0, |c| c.step_count())
 }
 
 /// The step after the current one, never past the end (`*index++` while below the count).

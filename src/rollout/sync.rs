@@ -79,8 +79,7 @@ impl Ctx<'_> {
         new.promote_full = false;
         new.blue_green.scale_up_preview_check_point = false;
         if self.blue_green.is_none() {
-            // A manifest's steps are far fewer than u32::MAX.
-            let step_count = u32::try_from(self.canary.steps.len()).unwrap_or(u32::MAX);
+            let step_count = self.canary.step_count();
             new.current_step_index = (step_count > 0).then_some(step_count);
         }
         if new.stable_rs != new.current_pod_hash {
@@ -120,8 +119,7 @@ impl Ctx<'_> {
     /// `RolloutHealthy`: everything updated and available, all steps done, old pods gone.
     pub(super) fn rollout_healthy(&self, new: &RolloutStatus) -> bool {
         let r = self.spec.replicas();
-        // A manifest's steps are far fewer than u32::MAX.
-        let steps = u32::try_from(self.canary.steps.len()).unwrap_or(u32::MAX);
+        let steps = self.canary.step_count();
         let all_steps = match new.current_step_index {
             Some(i) if steps > 0 => i == steps,
             _ => true,

@@ -237,8 +237,7 @@ impl Ctx<'_> {
             &self.other_counts(),
             None,
         );
-        // A manifest's steps are far fewer than u32::MAX.
-        let step_count = u32::try_from(self.canary.steps.len()).unwrap_or(u32::MAX);
+        let step_count = self.canary.step_count();
         if !at_desired {
             // The pods are not there yet: keep the weight of the previous setWeight step.
             let w = self.steps[..(idx.min(step_count) as usize)]

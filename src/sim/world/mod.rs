@@ -404,11 +404,7 @@ impl<'s> World<'s> {
             phase: obs.phase,
             message: obs.message.clone(),
             step: obs.step,
-            steps: self
-                .rollout
-                .spec
-                .canary()
-                .map_or(0, |c| u32::try_from(c.steps.len()).unwrap_or(u32::MAX)),
+            steps: self.rollout.spec.canary().map_or(0, |c| c.step_count()),
             set_weight: obs.set_weight,
             actual_weight: obs.actual_weight,
             revision: obs.revision,

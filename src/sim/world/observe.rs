@@ -542,12 +542,7 @@ impl World<'_> {
         last.phase == obs.phase
             && last.message == obs.message
             && last.step == st.current_step_index
-            && last.steps
-                == self
-                    .rollout
-                    .spec
-                    .canary()
-                    .map_or(0, |c| u32::try_from(c.steps.len()).unwrap_or(u32::MAX))
+            && last.steps == self.rollout.spec.canary().map_or(0, |c| c.step_count())
             && last.set_weight == obs.set_weight
             && last.actual_weight == obs.actual_weight
             && last.desired == obs.replicas.desired
@@ -581,11 +576,7 @@ impl World<'_> {
             phase: obs.phase,
             message: obs.message.clone(),
             step: st.current_step_index,
-            steps: self
-                .rollout
-                .spec
-                .canary()
-                .map_or(0, |c| u32::try_from(c.steps.len()).unwrap_or(u32::MAX)),
+            steps: self.rollout.spec.canary().map_or(0, |c| c.step_count()),
             set_weight: obs.set_weight,
             actual_weight: obs.actual_weight,
             desired: obs.replicas.desired,
