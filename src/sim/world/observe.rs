@@ -32,7 +32,9 @@ impl RouterShare {
 /// The last values recorded in the journal, so that only changes are recorded.
 #[derive(Debug, Default)]
 pub(super) struct Watched {
-    snapshot: Option<RolloutSnapshot>,
+    /// Where in the journal the last status snapshot is: compared in place there rather than
+    /// kept as a second copy (six strings cloned for every snapshot recorded).
+    snapshot: Option<usize>,
     phase: Option<(Phase, String)>,
     step: Option<(String, Option<u32>)>,
     /// Whether that step index was set before any ReplicaSet was stable: the initial deploy,
@@ -525,16 +527,21 @@ impl World<'_> {
 
         if !self.snapshot_unchanged(obs) {
             let snapshot = self.snapshot(obs);
+            self.last.snapshot = Some(self.journal.len());
             self.journal
-                .push(now, EntryKind::RolloutStatus(Box::new(snapshot.clone())));
-            self.last.snapshot = Some(snapshot);
+                .push(now, EntryKind::RolloutStatus(Box::new(snapshot)));
         }
     }
 
     /// Whether `snapshot(obs)` would equal the last one recorded, read in place: building it
     /// copies six strings, and after most changes it is the same.
     fn snapshot_unchanged(&self, obs: &Observation) -> bool {
-        let Some(last) = &self.last.snapshot else {
+        let Some(EntryKind::RolloutStatus(last)) = self
+            .last
+            .snapshot
+            .and_then(|i| self.journal.entries.get(i))
+            .map(|e| &e.kind)
+        else {
             return false;
         };
         let st = &self.rollout.status;
