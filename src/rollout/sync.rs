@@ -11,8 +11,13 @@ use super::status::{
 
 impl Ctx<'_> {
     /// `calculateBaseStatus`: counts from the ReplicaSets as read at the start of the reconcile.
-    pub(super) fn base_status(&self) -> RolloutStatus {
-        let mut st = self.new_status.clone();
+    pub(super) fn base_status(&mut self) -> RolloutStatus {
+        // Taken, not copied: each reconcile writes the status once, and after this only the
+        // traffic weights of `new_status` are read again (by the replica counts of a step's
+        // completion check), so they alone are kept.
+        let weights = self.new_status.canary.weights.clone();
+        let mut st = std::mem::take(&mut self.new_status);
+        self.new_status.canary.weights = weights;
         st.current_pod_hash = self
             .new_rs
             .map_or(self.new_hash, |rs| rs.hash.as_str())
