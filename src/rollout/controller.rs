@@ -278,7 +278,7 @@ impl<'a> Ctx<'a> {
         // A different reason for the same condition replaces it (`createInvalidRolloutCondition`).
         if st
             .condition(RolloutConditionType::InvalidSpec)
-            .is_some_and(|c| c.message != message)
+            .is_some_and(|c| *c.message != *message)
         {
             st.remove_condition(RolloutConditionType::InvalidSpec);
         }

@@ -3,6 +3,7 @@
 //! `GetRolloutPhase` do.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::analysis::run::AnalysisPhase;
 use crate::api::RolloutSpec;
@@ -113,8 +114,9 @@ pub struct RolloutCondition {
     pub status: CondStatus,
     /// `reason`: one of the [`reason`] constants.
     pub reason: &'static str,
-    /// `message`: the human-readable detail Argo writes.
-    pub message: String,
+    /// `message`: the human-readable detail Argo writes. Shared, not owned: every reconcile
+    /// starts its status from the previous conditions, and most leave them as they were.
+    pub message: Arc<str>,
     /// `lastUpdateTime`: when the condition was last written with a change.
     pub last_update: SimTime,
     /// `lastTransitionTime`: when its status last flipped.
@@ -424,7 +426,7 @@ impl RolloutStatus {
             kind,
             status,
             reason,
-            message: message(),
+            message: message().into(),
             last_update: now,
             last_transition: transition,
         });

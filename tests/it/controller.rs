@@ -182,7 +182,7 @@ fn a_new_template_first_gets_its_replica_set_at_zero_and_nothing_else() {
     let st = plan.status.expect("the Progressing condition is set");
     let cond = st.condition(RolloutConditionType::Progressing).unwrap();
     assert_eq!(cond.reason, reason::NEW_RS_CREATED);
-    assert_eq!(cond.message, "Created new replica set \"ro-v2\"");
+    assert_eq!(&*cond.message, "Created new replica set \"ro-v2\"");
 }
 
 #[test]

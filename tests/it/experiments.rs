@@ -227,7 +227,7 @@ fn a_failed_experiment_aborts_with_its_message_as_it_stands() {
     let c = st.condition(RolloutConditionType::Progressing).unwrap();
     assert_eq!(c.reason, reason::ABORTED);
     assert_eq!(
-        c.message,
+        &*c.message,
         "Rollout aborted update to revision 2: Metric \"m\" assessed Failed due to failed (1) > \
          failureLimit (0)"
     );

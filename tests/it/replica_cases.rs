@@ -1367,7 +1367,7 @@ mod controller {
                     kind,
                     status,
                     reason,
-                    message: read::text(c, "message")?.to_string(),
+                    message: read::text(c, "message")?.into(),
                     last_update: NOW,
                     last_transition: NOW,
                 })
@@ -1478,7 +1478,7 @@ mod controller {
                     "type": c.kind.as_str(),
                     "status": c.status.as_str(),
                     "reason": c.reason,
-                    "message": c.message,
+                    "message": &*c.message,
                 })
             })
             .collect();

@@ -519,7 +519,7 @@ impl World<'_> {
                 now,
                 EntryKind::Aborted {
                     revision: self.rollout.revision,
-                    message: message.clone(),
+                    message: message.to_string(),
                 },
             );
         }
