@@ -403,12 +403,12 @@ impl RolloutStatus {
 
     /// `set_condition` with the message built only when the condition changes: most
     /// reconciles leave their conditions as they were, and the message is then never read.
-    pub fn set_condition_with(
+    pub fn set_condition_with<M: Into<Arc<str>>>(
         &mut self,
         kind: RolloutConditionType,
         status: CondStatus,
         reason: &'static str,
-        message: impl FnOnce() -> String,
+        message: impl FnOnce() -> M,
         now: SimTime,
     ) -> bool {
         let now = now.truncate_to_second();

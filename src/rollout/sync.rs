@@ -2,12 +2,17 @@
 //! the reset on a new revision, the conditions (progress, availability, health, completion,
 //! progress deadline) and the final persist with phase and message.
 
+use std::sync::Arc;
+
 use crate::engine::SimDuration;
 
 use super::controller::Ctx;
 use super::status::{
     CompletionStatus, CondStatus, RolloutConditionType, RolloutStatus, calculate_phase, reason,
 };
+
+/// The Progressing condition's message when an update's availability is lost.
+const NOT_AVAILABLE_MESSAGE: &str = "Rollout does not have minimum availability";
 
 impl Ctx<'_> {
     /// `calculateBaseStatus`: counts from the ReplicaSets as read at the start of the reconcile.
@@ -253,29 +258,46 @@ impl Ctx<'_> {
                 now,
             );
         } else if self.rollout_progressing(&new) || became_unhealthy {
-            let (why, message) = if new.stable_rs == new.current_pod_hash && became_unhealthy {
-                (
-                    reason::RS_NOT_AVAILABLE,
-                    "Rollout does not have minimum availability".to_string(),
-                )
+            let not_available = new.stable_rs == new.current_pod_hash && became_unhealthy;
+            let why = if not_available {
+                reason::RS_NOT_AVAILABLE
             } else {
-                (
-                    reason::RS_UPDATED,
-                    format!("ReplicaSet \"{rs_name}\" is progressing."),
-                )
+                reason::RS_UPDATED
             };
             // Progress always refreshes lastUpdateTime (the progress deadline counts from it),
             // keeping the transition time while the condition stays True.
-            let transition = new
-                .condition(RolloutConditionType::Progressing)
+            let current = new.condition(RolloutConditionType::Progressing);
+            let transition = current
                 .filter(|c| c.status == CondStatus::True)
                 .map(|c| c.last_transition);
+            // The message of a condition written again as it was is shared, not formatted anew:
+            // an update in progress rewrites this condition on every reconcile.
+            let same_message = current
+                .filter(|c| c.reason == why)
+                .map(|c| Arc::clone(&c.message))
+                .filter(|m| {
+                    if not_available {
+                        **m == *NOT_AVAILABLE_MESSAGE
+                    } else {
+                        m.strip_prefix("ReplicaSet \"")
+                            .and_then(|m| m.strip_suffix("\" is progressing."))
+                            == Some(rs_name)
+                    }
+                });
             new.remove_condition(RolloutConditionType::Progressing);
-            new.set_condition(
+            new.set_condition_with(
                 RolloutConditionType::Progressing,
                 CondStatus::True,
                 why,
-                message,
+                || {
+                    same_message.unwrap_or_else(|| {
+                        if not_available {
+                            NOT_AVAILABLE_MESSAGE.into()
+                        } else {
+                            format!("ReplicaSet \"{rs_name}\" is progressing.").into()
+                        }
+                    })
+                },
                 now,
             );
             if let (Some(t), Some(c)) = (
