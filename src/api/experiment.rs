@@ -16,8 +16,9 @@ pub struct ExperimentStep {
     /// `analyses`: the AnalysisRuns the experiment starts once its templates are available.
     pub analyses: Vec<ExperimentAnalysis>,
     /// `scaleDownDelaySeconds`: how long the templates' ReplicaSets keep their pods once the
-    /// experiment is over (the Experiment's default of 30 s when unset).
-    pub scale_down_delay_seconds: Option<u32>,
+    /// experiment is over (the Experiment's default of 30 s when unset). An int32 upstream
+    /// with no minimum: a negative delay puts the deadline in the past.
+    pub scale_down_delay_seconds: Option<i32>,
 }
 
 /// `duration`, a Go duration string.

@@ -344,7 +344,16 @@ impl Ctx<'_> {
         if let Some(d) = rs.scale_down_deadline {
             return Some(d);
         }
-        let at = self.now.truncate_to_second() + SimDuration::from_secs(u64::from(delay));
+        // A negative delay (an int32 with no minimum upstream) sets a deadline already past:
+        // the ReplicaSet is scaled down at the next reconcile. Virtual time starts at 0, so
+        // a deadline before the start is the start.
+        let base = self.now.truncate_to_second();
+        let secs = SimDuration::from_secs(u64::from(delay.unsigned_abs()));
+        let at = if delay > 0 {
+            base + secs
+        } else {
+            SimTime(base.0.saturating_sub(secs.as_millis()))
+        };
         self.plan
             .writes
             .push(ExperimentWrite::SetScaleDownDeadline {

@@ -25,7 +25,7 @@ use crate::engine::{SimDuration, SimTime};
 /// `scaleDownDelaySeconds` of an Experiment whose step sets none
 /// (`GetExperimentScaleDownDelaySecondsOrDefault`): the ReplicaSets of a finished experiment
 /// keep their pods this long.
-pub const DEFAULT_SCALE_DOWN_DELAY_SECONDS: u32 = 30;
+pub const DEFAULT_SCALE_DOWN_DELAY_SECONDS: i32 = 30;
 
 /// An Experiment owned by the rollout.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,8 +62,9 @@ pub struct ExperimentSpec {
     /// The rollout's `progressDeadlineSeconds`: a template not available by then fails.
     pub progress_deadline_seconds: u32,
     /// `spec.scaleDownDelaySeconds`: seconds a template's ReplicaSet keeps its pods after the
-    /// experiment no longer needs them ([`DEFAULT_SCALE_DOWN_DELAY_SECONDS`] here).
-    pub scale_down_delay_seconds: u32,
+    /// experiment no longer needs them ([`DEFAULT_SCALE_DOWN_DELAY_SECONDS`] here); negative
+    /// is accepted as upstream accepts it, a deadline already past.
+    pub scale_down_delay_seconds: i32,
     /// `spec.analyses`: the AnalysisRuns it starts.
     pub analyses: Vec<AnalysisSpec>,
 }

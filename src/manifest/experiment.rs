@@ -97,12 +97,19 @@ pub fn convert_experiment(
         );
     }
     // The rollout copies it into the Experiment's spec (`GetExperimentFromTemplate`,
-    // rollout/experiment.go); an int32 upstream.
-    let scale_down_delay_seconds = report.count(
-        &p.key("scaleDownDelaySeconds"),
-        e.scale_down_delay_seconds,
-        i64::from(i32::MAX),
-    );
+    // rollout/experiment.go); an int32 upstream with no minimum (a negative delay is a
+    // deadline already past, `addScaleDownDelay` in experiments/replicaset.go).
+    let scale_down_delay_seconds = e.scale_down_delay_seconds.and_then(|v| {
+        let fits = i32::try_from(v).ok();
+        if fits.is_none() {
+            report.error(
+                &p.key("scaleDownDelaySeconds"),
+                DiagKind::InvalidValue,
+                format!("{v} is not an int32, as Argo's scaleDownDelaySeconds is"),
+            );
+        }
+        fits
+    });
     let had_errors = report.diags.items[before..].iter().any(|d| d.is_error());
     (!had_errors).then_some(ExperimentStep {
         templates,

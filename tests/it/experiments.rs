@@ -658,7 +658,7 @@ spec:
 }
 
 #[test]
-fn an_experiment_steps_scale_down_delay_is_read_and_a_negative_one_refused() {
+fn an_experiment_steps_scale_down_delay_is_read_negative_included_and_beyond_int32_refused() {
     let text = |delay: &str| {
         format!(
             "\
@@ -686,7 +686,13 @@ spec:
     let steps = &m.rollouts[0].spec.canary().unwrap().steps;
     let e = steps[0].experiment.as_ref().unwrap();
     assert_eq!(e.scale_down_delay_seconds, Some(5));
-    let err = parse_text("ro.yaml", &text("-1")).unwrap_err();
+    // An int32 with no minimum upstream: a negative delay is a deadline already past
+    // (scenarios/experiment-scale-down-delay-negative.yaml runs one); beyond int32 is refused.
+    let (m, _) = parse_text("ro.yaml", &text("-1")).unwrap_or_else(|e| panic!("{e:?}"));
+    let steps = &m.rollouts[0].spec.canary().unwrap().steps;
+    let e = steps[0].experiment.as_ref().unwrap();
+    assert_eq!(e.scale_down_delay_seconds, Some(-1));
+    let err = parse_text("ro.yaml", &text("2147483648")).unwrap_err();
     let shown = format!("{err:?}");
     assert!(
         shown.contains("steps[0].experiment.scaleDownDelaySeconds"),
