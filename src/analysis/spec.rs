@@ -43,6 +43,26 @@ fn rule_matcher(rule: &str) -> impl Fn(&str) -> bool {
     move |name| re.as_ref().is_some_and(|re| re.is_match(name))
 }
 
+/// The first `dryRun` rule, then `measurementRetention` rule, of `spec` that matches none of
+/// its metrics, as `dryRun[I]` or `measurementRetention[I]`. Argo's `GetDryRunMetrics` and
+/// `GetMeasurementRetentionMetrics` refuse such a rule, so every AnalysisRun of the spec ends
+/// in Error; [`resolve_metrics`] applies the same rule when a run starts, `lint` notes it.
+pub fn unmatched_rule(spec: &RunSpec) -> Option<String> {
+    let matches_none = |rule: &str| {
+        let matches = rule_matcher(rule);
+        !spec.metrics.iter().any(|m| matches(&m.name))
+    };
+    let dry_run = spec.dry_run.iter().position(|r| matches_none(r));
+    let retention = || {
+        spec.measurement_retention
+            .iter()
+            .position(|r| matches_none(&r.metric))
+    };
+    dry_run
+        .map(|i| format!("dryRun[{i}]"))
+        .or_else(|| retention().map(|i| format!("measurementRetention[{i}]")))
+}
+
 /// Finds a referenced template.
 fn find<'t>(templates: &'t [AnalysisTemplate], r: &TemplateRef) -> Option<&'t AnalysisTemplate> {
     templates

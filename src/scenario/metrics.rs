@@ -509,6 +509,7 @@ pub(crate) fn check_analysis(
         for a in experiment_analyses_of(r) {
             if let Ok(spec) = spec::build(a, &m.templates) {
                 check_models(&spec, false, models, diags);
+                note_unmatched_rule(&spec, &a.origin, diags);
             }
         }
         for (a, bounded) in analyses_of(r) {
@@ -530,7 +531,30 @@ pub(crate) fn check_analysis(
                 }
             };
             check_models(&spec, bounded, models, diags);
+            note_unmatched_rule(&spec, &a.origin, diags);
         }
+    }
+}
+
+/// A `dryRun` or `measurementRetention` rule matching none of the analysis's metrics is legal
+/// to write, but every AnalysisRun of it ends in Error (`Rule didn't match any metric
+/// name(s)`) and the rollout waiting on it aborts: worth a note before the run shows it.
+fn note_unmatched_rule(
+    spec: &spec::RunSpec,
+    origin: &crate::api::analysis::Origin,
+    diags: &mut Diagnostics,
+) {
+    if let Some(rule) = spec::unmatched_rule(spec) {
+        diags.push(origin.note(format!(
+            "{rule} matches none of the analysis's metrics ({}); Argo accepts the Rollout, but \
+             each AnalysisRun of it ends in Error (`Rule didn't match any metric name(s)`) \
+             before measuring, and a rollout waiting on it aborts",
+            spec.metrics
+                .iter()
+                .map(|m| m.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
     }
 }
 

@@ -375,6 +375,45 @@ fn impossible_metric_limits_are_a_note_for_lint_and_an_analysis_run_error() {
 }
 
 #[test]
+fn a_dry_run_or_retention_rule_matching_no_metric_is_a_note_for_lint_and_a_run_error() {
+    // Legal to write; GetDryRunMetrics / GetMeasurementRetentionMetrics refuse it when the
+    // run starts, so lint says so and the run ends in Error.
+    for (rule, kind) in [
+        ("  dryRun: [{metricName: '^rate'}]\n", "dryRun[0]"),
+        (
+            "  measurementRetention: [{metricName: latency, limit: 5}]\n",
+            "measurementRetention[0]",
+        ),
+    ] {
+        let text = rollout_with_step_analysis(&format!(
+            "{rule}  metrics:
+  - name: success-rate
+    provider:
+      prometheus: {{query: up}}
+"
+        ));
+        let (_dir, p) = write_temp("r.yaml", &text);
+        let lint = sim(&["lint", p.to_str().unwrap()]);
+        assert_eq!(lint.code, 0, "{}", lint.stderr);
+        assert!(
+            lint.stdout.contains(&format!(
+                "{kind} matches none of the analysis's metrics (success-rate)"
+            )),
+            "{}",
+            lint.stdout
+        );
+        let run = sim(&["run", p.to_str().unwrap()]);
+        assert!(
+            run.stdout.contains(&format!(
+                "Analysis spec invalid: {kind}: Rule didn't match any metric name(s)"
+            )),
+            "{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
 fn a_step_metric_running_indefinitely_is_refused_even_with_placeholders() {
     // Argo's rollout validation fills the placeholders before it looks at count and
     // interval; a condition written with `{{args.threshold}}` must not hide the problem.
