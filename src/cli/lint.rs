@@ -4,7 +4,7 @@ use rollout_sim::input::source::Source;
 use rollout_sim::scenario::{self, LoadOptions};
 
 use super::exit::{EXIT_INVALID, EXIT_OK};
-use super::shared::{Inputs, gather, options_of, print_input_error};
+use super::shared::{Inputs, options_and_sources, print_input_error};
 
 // The variant's doc comment in `cli/mod.rs` is the command's help.
 #[derive(Debug, clap::Args)]
@@ -21,12 +21,8 @@ pub(super) struct LintArgs {
 /// beside them in a folder, being their inputs, are skipped with a note as `test` skips them.
 pub(super) fn run(args: &LintArgs) -> i32 {
     let inputs = &args.inputs;
-    let opts = match options_of(inputs, &LoadOptions::default()) {
-        Ok(o) => o,
-        Err(code) => return code,
-    };
-    let sources = match gather(inputs) {
-        Ok(s) => s,
+    let (opts, sources) = match options_and_sources(inputs) {
+        Ok(x) => x,
         Err(code) => return code,
     };
     let is_scenario: Vec<bool> = sources.iter().map(scenario::is_scenario_source).collect();

@@ -140,6 +140,14 @@ pub(super) fn gather(inputs: &Inputs) -> Result<Vec<Source>, i32> {
     })
 }
 
+/// The command line's load options and its inputs read, as `lint` and `sweep` start.
+pub(super) fn options_and_sources(inputs: &Inputs) -> Result<(LoadOptions, Vec<Source>), i32> {
+    Ok((
+        options_of(inputs, &LoadOptions::default())?,
+        gather(inputs)?,
+    ))
+}
+
 /// Reads and loads the inputs as every command that runs them does, and says the notes of
 /// bare manifests (skipped documents, created Services, assumed metrics) once, on standard
 /// error.

@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 use rollout_sim::input::Severity;
 use rollout_sim::output::outdir::OutDir;
 use rollout_sim::output::sweep as render;
-use rollout_sim::scenario::{self, LoadOptions};
+use rollout_sim::scenario;
 use rollout_sim::sweep::{self as sw, Slice, VariantProblem, VariantResult};
 
 use super::exit::{EXIT_ENGINE, EXIT_INVALID, EXIT_OK};
 use super::shard::Shard;
-use super::shared::{Inputs, gather, options_of};
+use super::shared::{Inputs, options_and_sources};
 
 // The variant's doc comment in `cli/mod.rs` is the command's help.
 #[derive(Debug, clap::Args)]
@@ -105,12 +105,8 @@ fn sweep(
         }
     }
     // Loaded once as `run` would (notes said once), then again as data to edit.
-    let opts = match options_of(inputs, &LoadOptions::default()) {
-        Ok(o) => o,
-        Err(code) => return code,
-    };
-    let sources = match gather(inputs) {
-        Ok(s) => s,
+    let (opts, sources) = match options_and_sources(inputs) {
+        Ok(x) => x,
         Err(code) => return code,
     };
     let base = match sw::base_of(&sources, opts) {
