@@ -19,6 +19,7 @@ use crate::scenario::{
     AppModel, Expectation, Scenario, ScriptAction, ScriptItem, Startup, default_next_image,
 };
 use crate::sim::{self, EntryKind, Journal};
+use smol_str::SmolStr;
 
 /// How the plan is made.
 #[derive(Debug, Clone, Copy, Default)]
@@ -426,7 +427,7 @@ fn stall(
     let last = crate::output::replay::state_at(&run.journal, run.end).rollout;
     let (phase, message) = match &last {
         Some(r) => (r.phase, r.message.clone()),
-        None => (Phase::Progressing, String::new()),
+        None => (Phase::Progressing, SmolStr::default()),
     };
     // The furthest step the update started: after an abort the status points back at step 0,
     // which is not where it stopped.
@@ -448,7 +449,7 @@ fn stall(
     Stall {
         at: reading.started.map(|t0| stopped.saturating_sub(t0)),
         phase,
-        message,
+        message: message.to_string(),
         step,
         wait: run
             .failures
@@ -584,7 +585,7 @@ fn read(journal: &Journal, rollout: &Rollout, replicas: u32, end: SimTime) -> Re
             && *revision >= 2
             && new_hash.is_empty()
         {
-            new_rs = name.clone();
+            new_rs = name.to_string();
             new_hash = state
                 .replica_sets
                 .iter()
@@ -628,7 +629,7 @@ fn read(journal: &Journal, rollout: &Rollout, replicas: u32, end: SimTime) -> Re
                 out.rows.push(Row {
                     key: index.to_string(),
                     index: Some(*index),
-                    text: step.clone(),
+                    text: step.to_string(),
                     indefinite,
                     set_weight: weight_at(rollout, *index),
                     peak: total,

@@ -2,6 +2,7 @@
 //! measured so far (its status: one result per metric, with counters and the last
 //! measurements), with the phase vocabulary Argo uses.
 
+use smol_str::SmolStr;
 use std::fmt;
 
 use crate::engine::SimTime;
@@ -195,11 +196,11 @@ pub struct ArgValue {
 #[derive(Debug, Clone)]
 pub struct AnalysisRun {
     /// `metadata.name`: `<rollout>-<hash>-<revision>[-<infix>]`, made unique with a `.N` suffix.
-    pub name: String,
+    pub name: SmolStr,
     /// Which part of the strategy started the run (its `rollout-type` label).
     pub kind: RunKind,
     /// `rollouts-pod-template-hash` of the ReplicaSet it analyses.
-    pub pod_hash: String,
+    pub pod_hash: SmolStr,
     /// The rollout revision that created the run (its `rollout.argoproj.io/revision`).
     pub revision: u64,
     /// The templates' metrics and arguments merged, before substitution.

@@ -28,7 +28,7 @@ impl Cluster {
     pub fn pod_labels(&self, rs: super::RsId) -> BTreeMap<String, String> {
         let r = self.rs(rs);
         let mut labels = r.template.labels();
-        labels.insert("rollouts-pod-template-hash".to_string(), r.hash.clone());
+        labels.insert("rollouts-pod-template-hash".to_string(), r.hash.to_string());
         labels
     }
 
@@ -116,7 +116,14 @@ mod tests {
             SimTime(0),
         );
         let pods: Vec<PodId> = (0..4)
-            .map(|i| c.add_pod(rs, format!("a-h-{i}"), "x:1".into(), SimTime(0)))
+            .map(|i| {
+                c.add_pod(
+                    rs,
+                    smol_str::format_smolstr!("a-h-{i}"),
+                    "x:1".into(),
+                    SimTime(0),
+                )
+            })
             .collect();
         for p in pods.iter().take(ready) {
             c.mark_ready(*p, SimTime(1));

@@ -6,6 +6,7 @@ pub mod disruption;
 pub mod pod;
 pub mod replicaset;
 
+use smol_str::SmolStr;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::api::PodTemplate;
@@ -18,12 +19,12 @@ pub use replicaset::{ExperimentOwner, ReplicaSet, RsId};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceState {
     /// `metadata.name`.
-    pub name: String,
+    pub name: SmolStr,
     /// `spec.selector` as the manifest declares it.
     pub selector: BTreeMap<String, String>,
     /// The `rollouts-pod-template-hash` the rollout controller added to the selector, which
     /// picks the ReplicaSet that receives the Service's traffic; `None` until it does.
-    pub selector_hash: Option<String>,
+    pub selector_hash: Option<SmolStr>,
     /// Adopted by the rollout controller (the managed-by annotation).
     pub managed: bool,
 }
@@ -57,7 +58,7 @@ pub struct Cluster {
     pub services: BTreeMap<String, ServiceState>,
     /// The nodes; empty means unlimited capacity (every pod is scheduled at once).
     pub nodes: Vec<Node>,
-    pod_names: BTreeSet<String>,
+    pod_names: BTreeSet<SmolStr>,
     /// Live pods no node has taken yet (with the node model), oldest first.
     pending: BTreeSet<PodId>,
     next_rs_seq: u64,
@@ -121,7 +122,7 @@ impl Cluster {
             name: new.name,
             hash: new.hash,
             template: new.template,
-            image,
+            image: image.into(),
             revision: new.revision,
             revision_history: Vec::new(),
             created: (now, seq),
@@ -147,13 +148,13 @@ impl Cluster {
 
     /// A pod name `<rs>-<5 chars>`, unique among live pods; `draw` supplies random indices
     /// into Kubernetes' name alphabet.
-    pub fn pod_name(&mut self, rs_name: &str, mut draw: impl FnMut() -> usize) -> String {
+    pub fn pod_name(&mut self, rs_name: &str, mut draw: impl FnMut() -> usize) -> SmolStr {
         const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
         loop {
             let suffix: String = (0..5)
                 .map(|_| ALPHABET[draw() % ALPHABET.len()] as char)
                 .collect();
-            let name = format!("{rs_name}-{suffix}");
+            let name = smol_str::format_smolstr!("{rs_name}-{suffix}");
             if self.pod_names.insert(name.clone()) {
                 return name;
             }
@@ -176,7 +177,7 @@ impl Cluster {
 
     /// Adds a pod (in `Starting`) to a ReplicaSet; without the node model it is scheduled at
     /// once, with it the caller schedules it.
-    pub fn add_pod(&mut self, rs: RsId, name: String, image: String, now: SimTime) -> PodId {
+    pub fn add_pod(&mut self, rs: RsId, name: SmolStr, image: SmolStr, now: SimTime) -> PodId {
         #[allow(
             clippy::cast_possible_truncation,
             reason = "a run creates far fewer than 2^32 pods"
@@ -394,9 +395,9 @@ impl Cluster {
 #[derive(Debug, Clone)]
 pub struct NewReplicaSet {
     /// `metadata.name`: the rollout's name and the hash.
-    pub name: String,
+    pub name: SmolStr,
     /// The `rollouts-pod-template-hash` of the template.
-    pub hash: String,
+    pub hash: SmolStr,
     /// The rollout's `spec.template` (or the Experiment template's).
     pub template: PodTemplate,
     /// The `rollout.argoproj.io/revision` annotation it starts with.
@@ -506,7 +507,9 @@ mod tests {
         for step in 0..3_000u64 {
             let now = SimTime(step / 3 * 1000);
             match draw(10) {
-                0..=3 => ids.push(c.add_pod(rs, format!("p{step}"), "x".into(), now)),
+                0..=3 => {
+                    ids.push(c.add_pod(rs, smol_str::format_smolstr!("p{step}"), "x".into(), now))
+                }
                 4..=6 if !ids.is_empty() => {
                     c.mark_ready(ids[draw(ids.len() as u64) as usize], now);
                 }

@@ -1,6 +1,7 @@
 //! Pods: lifecycle states and the order in which the ReplicaSet controller deletes them.
 
 use crate::engine::SimTime;
+use smol_str::SmolStr;
 
 use super::replicaset::RsId;
 
@@ -32,11 +33,11 @@ pub struct Pod {
     /// Its index in `Cluster::pods`.
     pub id: PodId,
     /// `metadata.name`: the ReplicaSet's name and a random suffix, unique among live pods.
-    pub name: String,
+    pub name: SmolStr,
     /// The ReplicaSet that owns it (`metadata.ownerReferences`).
     pub rs: RsId,
     /// The image it runs (its ReplicaSet's first container), shown in timelines.
-    pub image: String,
+    pub image: SmolStr,
     /// `metadata.creationTimestamp`, in virtual time.
     pub created: SimTime,
     /// Where it is in its lifecycle.

@@ -1,6 +1,7 @@
 //! ReplicaSets: spec, the annotations the rollout controller keeps on them, and the status
 //! counters (replicas, ready, available) maintained as their pods change state.
 
+use smol_str::SmolStr;
 use std::collections::BTreeSet;
 
 use crate::api::PodTemplate;
@@ -19,13 +20,13 @@ pub struct ReplicaSet {
     /// Its index in `Cluster::replica_sets`.
     pub id: RsId,
     /// `metadata.name`: the rollout's name and the pod-template hash.
-    pub name: String,
+    pub name: SmolStr,
     /// The `rollouts-pod-template-hash` label.
-    pub hash: String,
+    pub hash: SmolStr,
     /// `spec.template`: the pod template its pods are made from.
     pub template: PodTemplate,
     /// The first container's image, what timelines show.
-    pub image: String,
+    pub image: SmolStr,
     /// The `rollout.argoproj.io/revision` annotation.
     pub revision: u64,
     /// Earlier revisions of a re-used ReplicaSet (`rollout.argoproj.io/revision-history`).
@@ -63,9 +64,9 @@ pub struct ReplicaSet {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExperimentOwner {
     /// The Experiment's `metadata.name`.
-    pub experiment: String,
+    pub experiment: SmolStr,
     /// The name of the Experiment's `spec.templates[]` entry this ReplicaSet runs.
-    pub template: String,
+    pub template: SmolStr,
 }
 
 impl ReplicaSet {

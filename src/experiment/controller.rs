@@ -10,6 +10,7 @@
 //! duration the experiment is Successful unless an analysis it still waits for says otherwise.
 
 use chrono::{DateTime, Utc};
+use smol_str::SmolStr;
 
 use crate::analysis::run::{AnalysisPhase, unique_run_name};
 use crate::analysis::spec;
@@ -25,11 +26,11 @@ use super::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemplateRs {
     /// The template it runs (the name in `spec.templates`).
-    pub template: String,
+    pub template: SmolStr,
     /// The ReplicaSet's name, `<experiment>-<template>`.
-    pub name: String,
+    pub name: SmolStr,
     /// Its `rollouts-pod-template-hash`.
-    pub hash: String,
+    pub hash: SmolStr,
     /// `spec.replicas`: pods asked for.
     pub spec: u32,
     /// `status.replicas`: pods it has.
@@ -46,7 +47,7 @@ pub struct TemplateRs {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunState {
     /// The AnalysisRun's name.
-    pub name: String,
+    pub name: SmolStr,
     /// Its `status.phase`.
     pub phase: AnalysisPhase,
     /// Its `status.message`, copied into the experiment's status.
@@ -77,12 +78,12 @@ pub enum ExperimentWrite {
     /// Create the template's ReplicaSet, at 0 replicas.
     CreateReplicaSet {
         /// The template's name; the ReplicaSet is `<experiment>-<template>`.
-        template: String,
+        template: SmolStr,
     },
     /// Set a template ReplicaSet's `spec.replicas`.
     ScaleReplicaSet {
         /// The ReplicaSet.
-        name: String,
+        name: SmolStr,
         /// Its `spec.replicas` before (for the scaling event's message).
         from: u32,
         /// Its `spec.replicas` after.
@@ -91,28 +92,28 @@ pub enum ExperimentWrite {
     /// Annotate a ReplicaSet with the time it may be scaled to 0 (`scaleDownDelaySeconds`).
     SetScaleDownDeadline {
         /// The ReplicaSet.
-        name: String,
+        name: SmolStr,
         /// The deadline, in whole seconds of virtual time.
         at: SimTime,
     },
     /// Drop a ReplicaSet's scale-down deadline (the delay is 0, so it scales down at once).
     RemoveScaleDownDeadline {
         /// The ReplicaSet.
-        name: String,
+        name: SmolStr,
     },
     /// Create the run of an analysis, with its arguments' final values.
     CreateAnalysisRun {
         /// The analysis's name in the experiment's spec.
-        analysis: String,
+        analysis: SmolStr,
         /// The run's name, `<experiment>-<analysis>` made unique.
-        name: String,
+        name: SmolStr,
         /// The arguments, every placeholder resolved.
         args: Vec<Argument>,
     },
     /// Set a run's `spec.terminate`: the experiment is ending and no longer needs it.
     TerminateAnalysisRun {
         /// The AnalysisRun.
-        name: String,
+        name: SmolStr,
     },
 }
 
@@ -276,7 +277,7 @@ impl Ctx<'_> {
         match rs {
             None => {
                 self.plan.writes.push(ExperimentWrite::CreateReplicaSet {
-                    template: t.name.clone(),
+                    template: t.name.as_str().into(),
                 });
                 ts.last_transition = Some(now);
                 (ts.replicas, ts.ready, ts.available) = (0, 0, 0);
@@ -323,7 +324,9 @@ impl Ctx<'_> {
         if desired == 0 || !ts.service_name.is_empty() || !t.has_ports {
             return;
         }
-        ts.service_name = name.clone().unwrap_or_else(|| rs.name.clone());
+        ts.service_name = name
+            .as_deref()
+            .map_or_else(|| rs.name.clone(), SmolStr::from);
         ts.pod_template_hash = rs.hash.clone();
     }
 
@@ -562,8 +565,8 @@ impl Ctx<'_> {
         };
         let name = unique_run_name(&base, taken);
         self.plan.writes.push(ExperimentWrite::CreateAnalysisRun {
-            analysis: a.name.clone(),
-            name: name.clone(),
+            analysis: a.name.as_str().into(),
+            name: name.as_str().into(),
             args,
         });
         Ok(name)
@@ -598,8 +601,8 @@ impl Ctx<'_> {
             .iter()
             .find(|r| r.template == name)?;
         match field {
-            "podTemplateHash" => Some(rs.hash.clone()),
-            "replicaset.name" => Some(rs.name.clone()),
+            "podTemplateHash" => Some(rs.hash.to_string()),
+            "replicaset.name" => Some(rs.name.to_string()),
             _ => None,
         }
     }

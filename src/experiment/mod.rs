@@ -11,6 +11,7 @@
 
 pub mod controller;
 
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
@@ -31,14 +32,14 @@ pub const DEFAULT_SCALE_DOWN_DELAY_SECONDS: i32 = 30;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Experiment {
     /// `<rollout>-<pod-template-hash>-<revision>-<step index>` (`-1`, `-2` on a collision).
-    pub name: String,
+    pub name: SmolStr,
     /// The canary step that created it.
     pub step_index: u32,
     /// The rollout's pod-template hash and stable hash when it was created (what makes two
     /// experiments of one step "semantically equal" for the rollout).
-    pub pod_hash: String,
+    pub pod_hash: SmolStr,
     /// The stable ReplicaSet's pod-template hash when it was created (see `pod_hash`).
-    pub stable_hash: String,
+    pub stable_hash: SmolStr,
     /// The rollout revision that created it (`rollout.argoproj.io/revision`).
     pub revision: u64,
     /// What it runs, fixed when the rollout created it.
@@ -171,9 +172,9 @@ pub struct TemplateStatus {
     /// Whole seconds, as Kubernetes stores it.
     pub last_transition: Option<SimTime>,
     /// The Service created for the template and the pod-template hash it selects ("" when none).
-    pub service_name: String,
+    pub service_name: SmolStr,
     /// The pod-template hash the template's Service selects ("" when it has no Service).
-    pub pod_template_hash: String,
+    pub pod_template_hash: SmolStr,
 }
 
 /// `status.analysisRuns[]`.

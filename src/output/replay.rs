@@ -250,10 +250,10 @@ impl State {
                 self.created.1 += 1;
                 let experiment = self.experiment_of_rs(name);
                 self.replica_sets.push(ReplicaSetInfo {
-                    name: name.clone(),
+                    name: name.to_string(),
                     hash: name.rsplit('-').next().unwrap_or_default().to_string(),
                     revision: *revision,
-                    image: image.clone(),
+                    image: image.to_string(),
                     created: e.t,
                     spec: 0,
                     scale_down_deadline: None,
@@ -296,7 +296,7 @@ impl State {
                 let seq = self.created.0;
                 if let Some(rs) = self.rs_mut(replica_set) {
                     let pod = PodInfo {
-                        name: name.clone(),
+                        name: name.to_string(),
                         created: t,
                         phase: PodPhase::ContainerCreating,
                         ready: false,
@@ -308,7 +308,7 @@ impl State {
                     }
                     rs.pods.push(pod);
                     let rs_seq = rs.seq;
-                    self.pod_index.insert(name.clone(), (rs_seq, seq));
+                    self.pod_index.insert(name.to_string(), (rs_seq, seq));
                 }
             }
             EntryKind::PodPending { name } => {
@@ -344,7 +344,7 @@ impl State {
                     for (c, p) in rs.counts.iter_mut().zip(gone.counts()) {
                         *c -= p;
                     }
-                    self.pod_index.remove(name);
+                    self.pod_index.remove(name.as_str());
                 }
             }
             EntryKind::AnalysisRunCreated {
@@ -366,8 +366,8 @@ impl State {
                             .map(|x| x.name.clone())
                     })
                     .flatten(),
-                name: name.clone(),
-                kind: kind.clone(),
+                name: name.to_string(),
+                kind: kind.to_string(),
                 revision: *revision,
                 templates: templates.clone(),
                 created: e.t,
@@ -394,8 +394,8 @@ impl State {
                 message,
             } => {
                 if let Some(r) = self.runs.iter_mut().find(|r| &r.name == name) {
-                    r.phase = phase.clone();
-                    r.message = message.clone();
+                    r.phase = phase.to_string();
+                    r.message = message.to_string();
                 }
             }
             EntryKind::ExperimentCreated {
@@ -403,7 +403,7 @@ impl State {
             } => {
                 let revision = self.current_revision();
                 self.experiments.push(ExperimentInfo {
-                    name: name.clone(),
+                    name: name.to_string(),
                     revision,
                     templates: templates.clone(),
                     created: e.t,
@@ -417,7 +417,7 @@ impl State {
             }
             EntryKind::ExperimentCompleted { name, phase, .. } => {
                 if let Some(x) = self.experiment_mut(name) {
-                    x.phase = phase.clone();
+                    x.phase = phase.to_string();
                 }
             }
             EntryKind::Traffic { versions, .. } => {

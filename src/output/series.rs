@@ -168,7 +168,7 @@ pub fn build(journal: &Journal) -> Series {
             let Some(e) = replay.step() else { break };
             match &e.kind {
                 EntryKind::ReplicaSetCreated { name, .. } => {
-                    live.insert(name.clone(), created);
+                    live.insert(name.to_string(), created);
                     created += 1;
                 }
                 EntryKind::WeightChanged {
@@ -264,10 +264,10 @@ fn columns(journal: &Journal) -> (Vec<RsInfo>, Vec<String>, bool) {
                 revision,
                 image,
             } => rss.push(RsInfo {
-                name: name.clone(),
+                name: name.to_string(),
                 hash: name.rsplit('-').next().unwrap_or_default().to_string(),
                 revisions: vec![*revision],
-                image: image.clone(),
+                image: image.to_string(),
                 created: e.t,
             }),
             EntryKind::ReplicaSetRevision { name, revision } => {

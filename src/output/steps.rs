@@ -81,7 +81,7 @@ pub fn spans(journal: &Journal) -> Vec<StepSpan> {
                 out.push(StepSpan {
                     revision,
                     index: *index,
-                    text: step.clone(),
+                    text: step.to_string(),
                     started: e.t,
                     end: StepEnd::Running,
                 });
@@ -149,7 +149,7 @@ mod tests {
 
     fn new_rs(revision: u64) -> EntryKind {
         EntryKind::ReplicaSetCreated {
-            name: format!("app-{revision}"),
+            name: smol_str::format_smolstr!("app-{revision}"),
             revision,
             image: "img".into(),
         }

@@ -23,14 +23,14 @@ pub fn describe(kind: &EntryKind) -> String {
             if *line > 0 {
                 format!("{action}  (line {line})")
             } else {
-                action.clone()
+                action.to_string()
             }
         }
         EntryKind::ActionNote { line, note } => {
             if *line > 0 {
                 format!("{note}  (line {line})")
             } else {
-                note.clone()
+                note.to_string()
             }
         }
         EntryKind::RolloutUpdated { generation, change } => {
@@ -50,7 +50,7 @@ pub fn describe(kind: &EntryKind) -> String {
             format!("{name} (revision {revision}, {image})")
         }
         EntryKind::ReplicaSetScaled { name, from, to } => format!("{name} {from} -> {to}"),
-        EntryKind::ReplicaSetDeleted { name } => name.clone(),
+        EntryKind::ReplicaSetDeleted { name } => name.to_string(),
         EntryKind::ReplicaSetRevision { name, revision } => {
             format!("{name} is now revision {revision}")
         }
@@ -76,13 +76,13 @@ pub fn describe(kind: &EntryKind) -> String {
         | EntryKind::PodAvailable { name }
         | EntryKind::PodNotReady { name }
         | EntryKind::PodTerminating { name }
-        | EntryKind::PodDeleted { name } => name.clone(),
+        | EntryKind::PodDeleted { name } => name.to_string(),
         EntryKind::StepStarted { index, step, .. } | EntryKind::StepCompleted { index, step } => {
             format!("step {index}: {step}")
         }
         EntryKind::PodPending { name } => format!("{name}: no node has room"),
         EntryKind::PodScheduled { name, node } => format!("{name} on {node}"),
-        EntryKind::NodeFailed { name } => name.clone(),
+        EntryKind::NodeFailed { name } => name.to_string(),
         EntryKind::NodeUnreachable {
             name,
             evict_at: Some(at),
@@ -141,7 +141,7 @@ pub fn describe(kind: &EntryKind) -> String {
             replica_set,
             reason,
         } => format!("revision {revision} is stable ({replica_set}): {reason}"),
-        EntryKind::Aborted { message, .. } => message.clone(),
+        EntryKind::Aborted { message, .. } => message.to_string(),
         EntryKind::KubeEvent {
             reason, message, ..
         } => format!("{reason}: {message}"),
@@ -186,7 +186,7 @@ pub fn describe(kind: &EntryKind) -> String {
         }
         EntryKind::AnalysisRunTerminated { name }
         | EntryKind::ExperimentTerminated { name }
-        | EntryKind::RouteRemoved { name } => name.clone(),
+        | EntryKind::RouteRemoved { name } => name.to_string(),
         EntryKind::ExperimentCreated {
             name,
             step,

@@ -33,7 +33,7 @@ impl StepMark {
         match &e.kind {
             EntryKind::StepStarted { index, step, kind } => Some(StepMark {
                 index: *index,
-                text: step.clone(),
+                text: step.to_string(),
                 kind: *kind,
                 started: e.t,
             }),
@@ -123,7 +123,7 @@ pub fn waiting(state: &State, step: Option<&StepMark>) -> Waiting {
         Phase::Healthy => Waiting::Nothing,
         Phase::Degraded if r.degraded == Some(DegradedReason::Aborted) => Waiting::Retry,
         Phase::Degraded => Waiting::Degraded {
-            message: r.message.clone(),
+            message: r.message.to_string(),
         },
         Phase::Paused if r.message == MANUALLY_PAUSED => Waiting::Resume,
         Phase::Paused if r.blue_green => Waiting::Promotion { step: None },
@@ -221,10 +221,10 @@ mod tests {
             updated: 0,
             ready: 5,
             available: 5,
-            stable_hash: String::new(),
-            current_hash: String::new(),
-            active_hash: String::new(),
-            preview_hash: String::new(),
+            stable_hash: String::new().into(),
+            current_hash: String::new().into(),
+            active_hash: String::new().into(),
+            preview_hash: String::new().into(),
             blue_green: false,
             duration: None,
             degraded: None,

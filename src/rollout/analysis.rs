@@ -153,16 +153,16 @@ impl<'a> Ctx<'a> {
         };
         let name = unique_run_name(&base, taken);
         self.plan.writes.push(Write::CreateAnalysisRun {
-            name: name.clone(),
+            name: name.as_str().into(),
             kind,
             pod_hash,
             stable_hash: self.prev.stable_rs.clone(),
             revision: self.revision,
         });
         Some(RunRef {
-            name,
+            name: name.into(),
             phase: AnalysisPhase::Pending,
-            message: String::new(),
+            message: String::new().into(),
         })
     }
 

@@ -6,6 +6,7 @@
 
 use crate::api::BlueGreen;
 use crate::engine::SimDuration;
+use smol_str::SmolStr;
 
 use super::context::{RsView, Write};
 use super::controller::Ctx;
@@ -60,7 +61,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The hash a Service selects now (including switches made earlier in this reconcile).
-    pub(super) fn service_selector(&self, svc: &str) -> Option<String> {
+    pub(super) fn service_selector(&self, svc: &str) -> Option<SmolStr> {
         self.switched_selector(svc)
             .or_else(|| self.services.get(svc).and_then(|v| v.selector_hash.clone()))
     }
@@ -356,9 +357,9 @@ impl<'a> Ctx<'a> {
             return;
         }
         self.plan.writes.push(Write::SwitchService {
-            service: svc.to_string(),
+            service: svc.into(),
             from: current.clone(),
-            to: hash.to_string(),
+            to: hash.into(),
         });
         self.plan.event(
             "SwitchService",

@@ -187,7 +187,7 @@ impl Ctx<'_> {
                 .map(Step::describe)
         };
         new.stable_rs = self.prev.stable_rs.clone();
-        new.current_step_hash = self.canary.steps_hash.clone();
+        new.current_step_hash = self.canary.steps_hash.as_str().into();
 
         if self.template_or_steps_changed() {
             self.reset_status(&mut new);

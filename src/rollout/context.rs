@@ -3,6 +3,7 @@
 //! of writes; the simulation applies plans. This mirrors upstream's `rolloutContext`, whose
 //! decisions also read the state as it was at the start of the reconcile.
 
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
 use crate::analysis::run::{AnalysisPhase, RunKind};
@@ -16,13 +17,13 @@ use super::status::RolloutStatus;
 #[derive(Debug, Clone, PartialEq)]
 pub struct RolloutObject {
     /// `metadata.name`.
-    pub name: String,
+    pub name: SmolStr,
     /// `metadata.namespace`.
-    pub namespace: String,
+    pub namespace: SmolStr,
     /// `spec`, as validated from the manifest.
     pub spec: RolloutSpec,
     /// The pod-template hash of `spec.template`, kept in step with the spec by `set_spec`.
-    pub template_hash: String,
+    pub template_hash: SmolStr,
     /// `metadata.generation`: bumped by every spec change.
     pub generation: u64,
     /// The `rollout.argoproj.io/revision` annotation (0 when unset).
@@ -35,9 +36,9 @@ impl RolloutObject {
     /// A Rollout as first applied: generation 1, empty status.
     pub fn new(name: &str, namespace: &str, spec: RolloutSpec) -> Self {
         RolloutObject {
-            name: name.to_string(),
-            namespace: namespace.to_string(),
-            template_hash: spec.template.hash(0),
+            name: name.into(),
+            namespace: namespace.into(),
+            template_hash: spec.template.hash(0).into(),
             spec,
             generation: 1,
             revision: 0,
@@ -51,7 +52,7 @@ impl RolloutObject {
             return false;
         }
         if spec.template != self.spec.template {
-            self.template_hash = spec.template.hash(0);
+            self.template_hash = spec.template.hash(0).into();
         }
         self.spec = spec;
         self.generation += 1;
@@ -63,9 +64,9 @@ impl RolloutObject {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RsView {
     /// `metadata.name`.
-    pub name: String,
+    pub name: SmolStr,
     /// The `rollouts-pod-template-hash` label.
-    pub hash: String,
+    pub hash: SmolStr,
     /// The `rollout.argoproj.io/revision` annotation.
     pub revision: u64,
     /// `spec.replicas`.
@@ -95,7 +96,7 @@ impl RsView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceView {
     /// The `rollouts-pod-template-hash` value in its selector, if the controller set one.
-    pub selector_hash: Option<String>,
+    pub selector_hash: Option<SmolStr>,
     /// Whether the controller has adopted it (the managed-by annotation).
     pub managed: bool,
 }
@@ -104,9 +105,9 @@ pub struct ServiceView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PodView {
     /// `metadata.name`.
-    pub name: String,
+    pub name: SmolStr,
     /// The pod-template hash of its ReplicaSet.
-    pub rs_hash: String,
+    pub rs_hash: SmolStr,
     /// `metadata.creationTimestamp`, compared with `spec.restartAt`.
     pub created: SimTime,
     /// Ready for `minReadySeconds`.
@@ -121,7 +122,7 @@ pub struct PodView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BudgetView {
     /// `metadata.name`.
-    pub name: String,
+    pub name: SmolStr,
     /// `status.disruptionsAllowed`: the evictions it permits now.
     pub allowed: i32,
 }
@@ -130,15 +131,15 @@ pub struct BudgetView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunView {
     /// `metadata.name`.
-    pub name: String,
+    pub name: SmolStr,
     /// Which of the rollout's analyses it runs.
     pub kind: RunKind,
     /// The pod-template hash of the revision it was created for.
-    pub pod_hash: String,
+    pub pod_hash: SmolStr,
     /// `status.phase`.
     pub phase: AnalysisPhase,
     /// `status.message`: why it ended so.
-    pub message: String,
+    pub message: SmolStr,
     /// `spec.terminate` already set.
     pub terminate: bool,
 }
@@ -147,18 +148,18 @@ pub struct RunView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExperimentView {
     /// `metadata.name`.
-    pub name: String,
+    pub name: SmolStr,
     /// The step that created it, and the pod-template hashes it was built from: two
     /// experiments agreeing on them are the same experiment to the rollout.
     pub step_index: u32,
     /// The canary's pod-template hash.
-    pub pod_hash: String,
+    pub pod_hash: SmolStr,
     /// The stable's pod-template hash.
-    pub stable_hash: String,
+    pub stable_hash: SmolStr,
     /// `status.phase` ("" reads as Pending).
     pub phase: AnalysisPhase,
     /// `status.message`.
-    pub message: String,
+    pub message: SmolStr,
     /// `spec.terminate` already set.
     pub terminate: bool,
     /// Per template: its name, and the Service and pod-template hash the router can send
@@ -170,18 +171,18 @@ pub struct ExperimentView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExperimentTemplateView {
     /// The template's `name` in the Experiment spec.
-    pub name: String,
+    pub name: SmolStr,
     /// The Service created for it ("" before it exists).
-    pub service_name: String,
+    pub service_name: SmolStr,
     /// The pod-template hash of its ReplicaSet.
-    pub pod_template_hash: String,
+    pub pod_template_hash: SmolStr,
 }
 
 /// A managed route the traffic router holds now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteView {
     /// The route's name, from `trafficRouting.managedRoutes`.
-    pub name: String,
+    pub name: SmolStr,
     /// What it matches and where it sends traffic.
     pub rule: RouteRule,
 }
@@ -193,7 +194,7 @@ pub struct Input<'a> {
     /// The ReplicaSets the rollout owns.
     pub replica_sets: &'a [RsView],
     /// The Services the rollout references, by name.
-    pub services: &'a BTreeMap<String, ServiceView>,
+    pub services: &'a BTreeMap<SmolStr, ServiceView>,
     /// The rollout's pods; only read while a restart is pending (may be empty otherwise).
     pub pods: &'a [PodView],
     /// The PodDisruptionBudgets; `PodView::budgets` indexes them.
@@ -217,14 +218,14 @@ pub enum Write {
     /// Create the ReplicaSet of the current template, at 0 replicas.
     CreateReplicaSet {
         /// The template's pod-template hash (the suffix of the ReplicaSet's name).
-        hash: String,
+        hash: SmolStr,
         /// Its `rollout.argoproj.io/revision` annotation.
         revision: u64,
     },
     /// Set a ReplicaSet's `spec.replicas` (and its desired-replicas annotation to R).
     ScaleReplicaSet {
         /// The ReplicaSet's name.
-        name: String,
+        name: SmolStr,
         /// `spec.replicas` before.
         from: i32,
         /// `spec.replicas` after.
@@ -238,40 +239,40 @@ pub enum Write {
     /// Bump a re-used ReplicaSet's revision (the old one goes to the revision history).
     SetRevision {
         /// The ReplicaSet's name.
-        name: String,
+        name: SmolStr,
         /// The new revision.
         revision: u64,
     },
     /// Set the `scale-down-deadline` annotation: the ReplicaSet is scaled down at that time.
     SetScaleDownDeadline {
         /// The ReplicaSet's name.
-        name: String,
+        name: SmolStr,
         /// When, in virtual time.
         at: SimTime,
     },
     /// Drop the `scale-down-deadline` annotation: the delayed scale-down no longer applies.
     RemoveScaleDownDeadline {
         /// The ReplicaSet's name.
-        name: String,
+        name: SmolStr,
     },
     /// Delete a ReplicaSet the rollout no longer keeps (`revisionHistoryLimit`).
     DeleteReplicaSet {
         /// The ReplicaSet's name.
-        name: String,
+        name: SmolStr,
     },
     /// Point a Service's selector at a ReplicaSet's pod-template hash.
     SwitchService {
         /// The Service's name.
-        service: String,
+        service: SmolStr,
         /// The hash it selected before, if any.
-        from: Option<String>,
+        from: Option<SmolStr>,
         /// The hash it selects now.
-        to: String,
+        to: SmolStr,
     },
     /// Evict a pod through the Eviction API (PodDisruptionBudgets apply).
     EvictPod {
         /// The pod's name.
-        name: String,
+        name: SmolStr,
     },
     /// The rollout's revision annotation.
     SetRolloutRevision(u64),
@@ -279,51 +280,51 @@ pub enum Write {
     /// its spec from the templates, `stable_hash` and `pod_hash` feeding hash arguments).
     CreateAnalysisRun {
         /// The run's `metadata.name`.
-        name: String,
+        name: SmolStr,
         /// Which of the rollout's analyses it runs.
         kind: RunKind,
         /// The canary (new) pod-template hash.
-        pod_hash: String,
+        pod_hash: SmolStr,
         /// The stable pod-template hash.
-        stable_hash: String,
+        stable_hash: SmolStr,
         /// The rollout revision it belongs to.
         revision: u64,
     },
     /// `spec.terminate: true` on a run.
     TerminateAnalysisRun {
         /// The run's name.
-        name: String,
+        name: SmolStr,
     },
     /// Create the Experiment of the experiment step `step_index` (the simulation builds its
     /// spec from the step and the ReplicaSets of `stable_hash` and `pod_hash`).
     CreateExperiment {
         /// The Experiment's `metadata.name`.
-        name: String,
+        name: SmolStr,
         /// The index of the experiment step in `canary.steps`.
         step_index: u32,
         /// The canary (new) pod-template hash.
-        pod_hash: String,
+        pod_hash: SmolStr,
         /// The stable pod-template hash.
-        stable_hash: String,
+        stable_hash: SmolStr,
         /// The rollout revision it belongs to.
         revision: u64,
     },
     /// `spec.terminate: true` on an Experiment.
     TerminateExperiment {
         /// The Experiment's name.
-        name: String,
+        name: SmolStr,
     },
     /// Add or replace a managed route on the traffic router.
     SetRoute {
         /// The route's name, from `trafficRouting.managedRoutes`.
-        name: String,
+        name: SmolStr,
         /// What it matches and where it sends traffic.
         rule: RouteRule,
     },
     /// Remove one managed route (a route step without `match`).
     RemoveRoute {
         /// The route's name.
-        name: String,
+        name: SmolStr,
     },
     /// Remove every managed route (`RemoveManagedRoutes`).
     RemoveManagedRoutes,
@@ -335,7 +336,7 @@ pub struct ControllerEvent {
     /// `reason`, as Argo spells it.
     pub reason: &'static str,
     /// `message`, as Argo words it.
-    pub message: String,
+    pub message: SmolStr,
     /// A `Warning` event rather than a `Normal` one.
     pub warning: bool,
 }
@@ -352,10 +353,10 @@ pub struct Plan {
     /// Times at which the controller asked to be run again.
     pub requeue: Vec<SimTime>,
     /// Evictions a PodDisruptionBudget refused (pod, budget): not writes, but worth showing.
-    pub refused_evictions: Vec<(String, String)>,
+    pub refused_evictions: Vec<(SmolStr, SmolStr)>,
     /// Why the current ReplicaSet became the stable one in this reconcile (`promoteStable`'s
     /// reason, which ends its `RolloutCompleted` event), if it did.
-    pub completed_because: Option<String>,
+    pub completed_because: Option<SmolStr>,
 }
 
 impl Plan {
@@ -368,7 +369,7 @@ impl Plan {
     pub fn event(&mut self, reason: &'static str, message: String) {
         self.events.push(ControllerEvent {
             reason,
-            message,
+            message: message.into(),
             warning: false,
         });
     }
@@ -377,7 +378,7 @@ impl Plan {
     pub fn warning(&mut self, reason: &'static str, message: String) {
         self.events.push(ControllerEvent {
             reason,
-            message,
+            message: message.into(),
             warning: true,
         });
     }

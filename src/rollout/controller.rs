@@ -3,6 +3,7 @@
 //! the way upstream does, so one reconcile makes about one visible change; the simulation runs
 //! reconciles at the same instant until one changes nothing.
 
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
 use std::sync::LazyLock;
@@ -75,7 +76,7 @@ pub(super) struct Ctx<'a> {
     pub stable_rs: Option<&'a RsView>,
     /// Neither new nor stable.
     pub others: Vec<&'a RsView>,
-    pub services: &'a BTreeMap<String, ServiceView>,
+    pub services: &'a BTreeMap<SmolStr, ServiceView>,
     /// Hash of the current pod template.
     pub new_hash: &'a str,
     /// `c.newStatus`: fields set by sub-steps before the status is computed.
@@ -236,7 +237,7 @@ impl<'a> Ctx<'a> {
     /// interrupted by going back to the stable template, and the stable is not fully
     /// available yet. Returns the pod-template hash the router still sends canary traffic
     /// to (the interrupted update's), which keeps that traffic and the canary Service.
-    pub(super) fn dynamically_rolling_back_to_stable(&self) -> Option<String> {
+    pub(super) fn dynamically_rolling_back_to_stable(&self) -> Option<SmolStr> {
         if !self.fully_promoted() || !self.routed() || !self.canary.dynamic_stable_scale {
             return None;
         }
@@ -286,7 +287,7 @@ impl<'a> Ctx<'a> {
             RolloutConditionType::InvalidSpec,
             CondStatus::True,
             reason::INVALID_SPEC,
-            message.clone(),
+            message.as_str().into(),
             self.now,
         );
         st.observed_generation = self.ro.generation;
@@ -304,7 +305,7 @@ impl<'a> Ctx<'a> {
         let revision = self.max_old_revision() + 1;
         let name = self.rs_name(self.new_hash);
         self.plan.writes.push(Write::CreateReplicaSet {
-            hash: self.new_hash.to_string(),
+            hash: self.new_hash.into(),
             revision,
         });
         if self.ro.revision != revision {
@@ -323,7 +324,7 @@ impl<'a> Ctx<'a> {
             RolloutConditionType::Progressing,
             CondStatus::True,
             reason::NEW_RS_CREATED,
-            format!("Created new replica set \"{name}\""),
+            smol_str::format_smolstr!("Created new replica set \"{name}\""),
             self.now,
         ) {
             self.plan.status = Some(st);
@@ -374,7 +375,7 @@ impl<'a> Ctx<'a> {
                 kind,
                 status,
                 why,
-                message.to_string(),
+                message.into(),
                 now,
             );
         };
@@ -433,7 +434,7 @@ impl<'a> Ctx<'a> {
     /// canary: the canary Service follows the canary, then the abort sends it to the stable).
     /// Only the net change is a write; a round trip is none.
     fn coalesce_service_switches(&mut self) {
-        let mut net: Vec<(String, Option<String>, String)> = Vec::new();
+        let mut net: Vec<(SmolStr, Option<SmolStr>, SmolStr)> = Vec::new();
         for a in &self.plan.writes {
             if let Write::SwitchService { service, from, to } = a {
                 match net.iter_mut().find(|(s, _, _)| s == service) {
@@ -442,7 +443,7 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
-        let round_trips: Vec<&String> = net
+        let round_trips: Vec<&SmolStr> = net
             .iter()
             .filter(|(_, from, to)| from.as_deref() == Some(to.as_str()))
             .map(|(s, _, _)| s)

@@ -10,6 +10,7 @@
 
 use crate::analysis::run::AnalysisPhase;
 use crate::api::experiment::ExperimentStep;
+use smol_str::SmolStr;
 
 use super::context::{ExperimentView, Write};
 use super::controller::Ctx;
@@ -17,9 +18,9 @@ use super::status::{PauseReason, WeightDestination};
 
 /// The experiment the rollout follows in this reconcile.
 struct Followed {
-    name: String,
+    name: SmolStr,
     phase: AnalysisPhase,
-    message: String,
+    message: SmolStr,
 }
 
 impl<'a> Ctx<'a> {
@@ -72,7 +73,7 @@ impl<'a> Ctx<'a> {
                         self.pause.add_pause(PauseReason::InconclusiveExperiment)
                     }
                     AnalysisPhase::Error | AnalysisPhase::Failed => {
-                        self.pause.add_abort(f.message.clone())
+                        self.pause.add_abort(f.message.to_string())
                     }
                     // A finished experiment is no longer followed.
                     AnalysisPhase::Successful => {}
@@ -119,22 +120,22 @@ impl<'a> Ctx<'a> {
             .event("ExperimentCreated", format!("Created Experiment '{name}'"));
         match reused {
             Some(e) => Followed {
-                name,
+                name: name.into(),
                 phase: e.phase,
                 message: e.message.clone(),
             },
             None => {
                 self.plan.writes.push(Write::CreateExperiment {
-                    name: name.clone(),
+                    name: name.as_str().into(),
                     step_index: index,
-                    pod_hash: self.new_hash.to_string(),
+                    pod_hash: self.new_hash.into(),
                     stable_hash,
                     revision: self.revision,
                 });
                 Followed {
-                    name,
+                    name: name.into(),
                     phase: AnalysisPhase::Pending,
-                    message: String::new(),
+                    message: String::new().into(),
                 }
             }
         }

@@ -8,24 +8,22 @@
 //! tree both show the rollout through them, so a scenario reads what a user would read.
 
 use super::{Phase, RolloutObject};
+use smol_str::SmolStr;
 
 /// `GetRolloutPhase`: the phase and message shown. The controller computes both, but a client
 /// shows `Progressing` while the controller has not yet observed the latest spec, or has not
 /// yet reacted to a resume (pause conditions cleared while `controllerPause` is still set).
-pub fn phase(ro: &RolloutObject) -> (Phase, String) {
+pub fn phase(ro: &RolloutObject) -> (Phase, SmolStr) {
     let st = &ro.status;
     if st.observed_generation != ro.generation {
         return (
             Phase::Progressing,
-            "waiting for rollout spec update to be observed".to_string(),
+            "waiting for rollout spec update to be observed".into(),
         );
     }
     // `IsUnpausing`.
     if st.controller_pause && st.pause_conditions.is_empty() {
-        return (
-            Phase::Progressing,
-            "waiting for rollout to unpause".to_string(),
-        );
+        return (Phase::Progressing, "waiting for rollout to unpause".into());
     }
     (st.phase, st.message.clone())
 }
@@ -221,8 +219,8 @@ mod tests {
     fn weights(canary: i32) -> TrafficWeights {
         let dest = |weight: i32, hash: &str| WeightDestination {
             weight,
-            pod_template_hash: hash.to_string(),
-            service_name: String::new(),
+            pod_template_hash: hash.into(),
+            service_name: String::new().into(),
         };
         TrafficWeights {
             canary: dest(canary, "new"),
@@ -280,7 +278,7 @@ mod tests {
             ro.status.pause_conditions = conditions;
             ro.status.phase = Phase::Paused;
             ro.status.message = "from status".into();
-            assert_eq!(phase(&ro), (want, message.to_string()), "{rule}");
+            assert_eq!(phase(&ro), (want, message.into()), "{rule}");
         }
     }
 

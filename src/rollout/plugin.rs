@@ -254,7 +254,7 @@ mod tests {
         Some(RunRef {
             name: "ro-step-1".into(),
             phase: AnalysisPhase::Inconclusive,
-            message: String::new(),
+            message: String::new().into(),
         })
     }
 

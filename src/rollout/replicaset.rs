@@ -3,6 +3,7 @@
 //! stable and new ReplicaSets, draining older ones, scale-down delays, revision history.
 
 use crate::engine::SimDuration;
+use smol_str::SmolStr;
 
 use super::context::{RsView, Write};
 use super::controller::Ctx;
@@ -173,7 +174,7 @@ impl Ctx<'_> {
     /// within the maxUnavailable budget; with a router, previous stables wait out their
     /// scale-down delay and referenced ReplicaSets are left alone.
     fn scale_down_old_for_canary(&mut self, mut old: Vec<&RsView>) -> i32 {
-        let mut specs: Vec<(String, i32)> =
+        let mut specs: Vec<(SmolStr, i32)> =
             old.iter().map(|rs| (rs.name.clone(), rs.spec)).collect();
         // cleanupUnhealthyReplicas: cut each to its available pods (oldest first).
         old.sort_by_key(|rs| rs.created);
@@ -315,7 +316,7 @@ impl Ctx<'_> {
         };
         services
             .into_iter()
-            .filter_map(|svc| self.services.get(svc))
+            .filter_map(|svc| self.services.get(svc.as_str()))
             .any(|svc| svc.selector_hash.as_deref() == Some(rs.hash.as_str()))
     }
 
@@ -340,11 +341,11 @@ impl Ctx<'_> {
     }
 }
 
-fn spec_of(specs: &[(String, i32)], name: &str) -> i32 {
+fn spec_of(specs: &[(SmolStr, i32)], name: &str) -> i32 {
     specs.iter().find(|(n, _)| n == name).map_or(0, |(_, s)| *s)
 }
 
-fn set_spec(specs: &mut [(String, i32)], name: &str, v: i32) {
+fn set_spec(specs: &mut [(SmolStr, i32)], name: &str, v: i32) {
     if let Some(e) = specs.iter_mut().find(|(n, _)| n == name) {
         e.1 = v;
     }

@@ -4,6 +4,7 @@
 
 use super::context::{RsView, Write};
 use super::controller::Ctx;
+use smol_str::SmolStr;
 
 impl Ctx<'_> {
     /// `reconcileStableAndCanaryService`.
@@ -52,7 +53,7 @@ impl Ctx<'_> {
     }
 
     /// A selector switched earlier in this same reconcile.
-    pub(super) fn switched_selector(&self, svc: &str) -> Option<String> {
+    pub(super) fn switched_selector(&self, svc: &str) -> Option<SmolStr> {
         self.plan.writes.iter().rev().find_map(|a| match a {
             Write::SwitchService { service, to, .. } if service == svc => Some(to.clone()),
             _ => None,

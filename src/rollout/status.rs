@@ -2,6 +2,7 @@
 //! phase and message computed from them exactly as `CalculateRolloutPhase` and the client-side
 //! `GetRolloutPhase` do.
 
+use smol_str::SmolStr;
 use std::fmt;
 use std::sync::Arc;
 
@@ -195,9 +196,9 @@ pub struct WeightDestination {
     /// `weight`: this destination's share, out of `maxTrafficWeight`.
     pub weight: i32,
     /// `podTemplateHash`: the ReplicaSet whose pods receive it.
-    pub pod_template_hash: String,
+    pub pod_template_hash: SmolStr,
     /// `serviceName`: the Service the router sends it to.
-    pub service_name: String,
+    pub service_name: SmolStr,
 }
 
 /// `status.canary.weights`: what the router applies now.
@@ -215,11 +216,11 @@ pub struct TrafficWeights {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunRef {
     /// `name`: the AnalysisRun's name.
-    pub name: String,
+    pub name: SmolStr,
     /// `status`: the run's phase as last seen.
     pub phase: AnalysisPhase,
     /// `message`: why the run ended so (empty while it runs).
-    pub message: String,
+    pub message: SmolStr,
 }
 
 /// `status.canary`: what the canary strategy tracks between reconciles.
@@ -232,16 +233,16 @@ pub struct CanaryStatus {
     /// `currentBackgroundAnalysisRunStatus`.
     pub background_analysis: Option<RunRef>,
     /// `currentExperiment`: the Experiment of the current step, while it runs.
-    pub current_experiment: Option<String>,
+    pub current_experiment: Option<SmolStr>,
 }
 
 /// `status.blueGreen`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BlueGreenStatus {
     /// The pod-template hash the active Service selects ("" before the first switch).
-    pub active_selector: String,
+    pub active_selector: SmolStr,
     /// The pod-template hash the preview Service selects.
-    pub preview_selector: String,
+    pub preview_selector: SmolStr,
     /// One-way latch of `previewReplicaCount`: the preview may now grow to full size.
     pub scale_up_preview_check_point: bool,
     /// `prePromotionAnalysisRunStatus`.
@@ -341,13 +342,13 @@ pub struct RolloutStatus {
     /// `observedGeneration`: the spec generation this status was computed from.
     pub observed_generation: u64,
     /// `currentPodHash`: the pod-template hash of the desired template.
-    pub current_pod_hash: String,
+    pub current_pod_hash: SmolStr,
     /// `currentStepHash`: a hash of the steps, to notice when they change.
-    pub current_step_hash: String,
+    pub current_step_hash: SmolStr,
     /// `currentStepIndex`: the canary step in progress (equal to the step count when all are done).
     pub current_step_index: Option<u32>,
     /// `stableRS`: the pod-template hash of the stable ReplicaSet.
-    pub stable_rs: String,
+    pub stable_rs: SmolStr,
     /// `replicas`: non-terminating pods of every ReplicaSet.
     pub replicas: u32,
     /// `updatedReplicas`: pods of the desired template.
@@ -377,7 +378,7 @@ pub struct RolloutStatus {
     /// `phase`, as `CalculateRolloutPhase` computes it.
     pub phase: Phase,
     /// `message`: the phase's explanation (e.g. `CanaryPauseStep`).
-    pub message: String,
+    pub message: SmolStr,
     /// `status.duration`: the timing of the current update attempt.
     pub duration: Option<DurationStatus>,
 }
@@ -395,7 +396,7 @@ impl RolloutStatus {
         kind: RolloutConditionType,
         status: CondStatus,
         reason: &'static str,
-        message: String,
+        message: SmolStr,
         now: SimTime,
     ) -> bool {
         self.set_condition_with(kind, status, reason, || message, now)
@@ -492,40 +493,40 @@ pub fn degraded_by(status: &RolloutStatus) -> Option<(DegradedReason, &RolloutCo
 pub const MANUALLY_PAUSED: &str = "manually paused";
 
 /// `CalculateRolloutPhase`: the phase and message the controller stores (first match wins).
-pub fn calculate_phase(spec: &RolloutSpec, status: &RolloutStatus) -> (Phase, String) {
+pub fn calculate_phase(spec: &RolloutSpec, status: &RolloutStatus) -> (Phase, SmolStr) {
     // A restart is pending from the moment restartAt is set (even in the future) until done.
     let restart_pending = spec.restart_at.is_some() && spec.restart_time() != status.restarted_at;
     if let Some((why, c)) = degraded_by(status) {
-        return (Phase::Degraded, format!("{}: {}", why.as_str(), c.message));
+        return (
+            Phase::Degraded,
+            smol_str::format_smolstr!("{}: {}", why.as_str(), c.message),
+        );
     }
     if spec.paused {
-        return (Phase::Paused, MANUALLY_PAUSED.to_string());
+        return (Phase::Paused, MANUALLY_PAUSED.into());
     }
     if let Some(p) = status.pause_conditions.first() {
-        return (Phase::Paused, p.reason.as_str().to_string());
+        return (Phase::Paused, p.reason.as_str().into());
     }
     if restart_pending {
-        return (Phase::Progressing, "rollout is restarting".to_string());
+        return (Phase::Progressing, "rollout is restarting".into());
     }
     if status.updated_replicas < spec.replicas() {
         return (
             Phase::Progressing,
-            "more replicas need to be updated".to_string(),
+            "more replicas need to be updated".into(),
         );
     }
     if status.available_replicas < status.updated_replicas {
         return (
             Phase::Progressing,
-            "updated replicas are still becoming available".to_string(),
+            "updated replicas are still becoming available".into(),
         );
     }
     if spec.blue_green().is_some() {
         let bg = &status.blue_green;
         if bg.active_selector.is_empty() || bg.active_selector != status.current_pod_hash {
-            return (
-                Phase::Progressing,
-                "active service cutover pending".to_string(),
-            );
+            return (Phase::Progressing, "active service cutover pending".into());
         }
         if status.stable_rs.is_empty() || status.stable_rs != status.current_pod_hash {
             return (Phase::Progressing, bg_unpromoted_message(spec, status));
@@ -535,23 +536,23 @@ pub fn calculate_phase(spec: &RolloutSpec, status: &RolloutStatus) -> (Phase, St
         if c.traffic_routing.is_none() && status.replicas > status.updated_replicas {
             return (
                 Phase::Progressing,
-                "old replicas are pending termination".to_string(),
+                "old replicas are pending termination".into(),
             );
         }
         if status.stable_rs.is_empty() || status.stable_rs != status.current_pod_hash {
             return (
                 Phase::Progressing,
-                "waiting for all steps to complete".to_string(),
+                "waiting for all steps to complete".into(),
             );
         }
     }
-    (Phase::Healthy, String::new())
+    (Phase::Healthy, String::new().into())
 }
 
 /// Why a blue-green rollout whose active Service already selects the new pods is not yet
 /// promoted: a configured post-promotion analysis that has not finished
 /// (`waitingForBlueGreenPostPromotionAnalysis`), or else post-promotion verification.
-fn bg_unpromoted_message(spec: &RolloutSpec, status: &RolloutStatus) -> String {
+fn bg_unpromoted_message(spec: &RolloutSpec, status: &RolloutStatus) -> SmolStr {
     let analysis_configured = spec
         .blue_green()
         .is_some_and(|bg| bg.post_promotion_analysis.is_some());
@@ -561,8 +562,8 @@ fn bg_unpromoted_message(spec: &RolloutSpec, status: &RolloutStatus) -> String {
         .as_ref()
         .is_some_and(|run| run.phase.completed());
     if analysis_configured && !analysis_done {
-        "waiting for analysis to complete".to_string()
+        "waiting for analysis to complete".into()
     } else {
-        "waiting for post-promotion verification to complete".to_string()
+        "waiting for post-promotion verification to complete".into()
     }
 }

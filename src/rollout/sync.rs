@@ -26,7 +26,7 @@ impl Ctx<'_> {
         st.current_pod_hash = self
             .new_rs
             .map_or(self.new_hash, |rs| rs.hash.as_str())
-            .to_string();
+            .into();
         // A ReplicaSet's counts are never negative; one that were would count as none.
         st.replicas = self
             .all
@@ -111,7 +111,7 @@ impl Ctx<'_> {
                     self.ro.revision, new.current_pod_hash, why
                 ),
             );
-            self.plan.completed_because = Some(why.to_string());
+            self.plan.completed_because = Some(why.into());
         }
     }
 
@@ -244,7 +244,7 @@ impl Ctx<'_> {
                 RolloutConditionType::Progressing,
                 CondStatus::False,
                 reason::ABORTED,
-                message.clone(),
+                message.as_str().into(),
                 now,
             ) {
                 self.plan.warning(reason::ABORTED, message);
@@ -314,7 +314,7 @@ impl Ctx<'_> {
                 RolloutConditionType::Progressing,
                 CondStatus::False,
                 reason::TIMED_OUT,
-                message.clone(),
+                message.as_str().into(),
                 now,
             );
             // Only an update still in progress is aborted: a completed one (stable == current:

@@ -7,6 +7,7 @@
 use super::context::{RouteView, Write};
 use super::controller::Ctx;
 use super::status::{TrafficWeights, WeightDestination};
+use smol_str::SmolStr;
 
 /// What this reconcile wants from the router.
 struct Desired {
@@ -18,7 +19,7 @@ struct Desired {
     remove_routes: bool,
     /// The ReplicaSet the canary weight goes to, when not the new one (rolling back to the
     /// stable: the interrupted update's).
-    canary_hash: Option<String>,
+    canary_hash: Option<SmolStr>,
 }
 
 impl Ctx<'_> {
@@ -71,12 +72,22 @@ impl Ctx<'_> {
             canary: WeightDestination {
                 weight: desired,
                 pod_template_hash: canary_hash,
-                service_name: self.canary.canary_service.clone().unwrap_or_default(),
+                service_name: self
+                    .canary
+                    .canary_service
+                    .clone()
+                    .unwrap_or_default()
+                    .into(),
             },
             stable: WeightDestination {
                 weight: max - desired - others,
                 pod_template_hash: stable_hash,
-                service_name: self.canary.stable_service.clone().unwrap_or_default(),
+                service_name: self
+                    .canary
+                    .stable_service
+                    .clone()
+                    .unwrap_or_default()
+                    .into(),
             },
             additional,
         };
@@ -122,7 +133,7 @@ impl Ctx<'_> {
             routes.retain(|r| r.name != route.name);
             if let Some(rule) = &route.rule {
                 routes.push(RouteView {
-                    name: route.name.clone(),
+                    name: route.name.as_str().into(),
                     rule: rule.clone(),
                 });
             }

@@ -7,6 +7,7 @@
 //! Most of `ValidateRollout` is static and refused up front by `lint` (a spec no later
 //! action can fix); the checks here are the ones a scenario can heal by applying something.
 
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
 use crate::api::RolloutSpec;
@@ -45,7 +46,7 @@ pub fn spec_error(spec: &RolloutSpec) -> Option<String> {
 /// `getReferencedServices`: every Service the strategy names must exist.
 pub fn service_error(
     spec: &RolloutSpec,
-    services: &BTreeMap<String, ServiceView>,
+    services: &BTreeMap<SmolStr, ServiceView>,
 ) -> Option<String> {
     // An array, not a vector: this runs at the start of every reconcile.
     let refs: [(&str, Option<&String>); 2] = match spec.blue_green() {
@@ -63,7 +64,7 @@ pub fn service_error(
     };
     refs.into_iter().find_map(|(field, svc)| {
         let svc = svc.filter(|s| !s.is_empty())?;
-        (!services.contains_key(svc)).then(|| {
+        (!services.contains_key(svc.as_str())).then(|| {
             invalid(
                 &format!("spec.strategy.{field}"),
                 svc,
@@ -144,7 +145,7 @@ fn missing_in(
 /// Every problem the controller would find, in its order; the first is the one it reports.
 pub fn validate(
     spec: &RolloutSpec,
-    services: &BTreeMap<String, ServiceView>,
+    services: &BTreeMap<SmolStr, ServiceView>,
     templates: &[AnalysisTemplate],
 ) -> Option<String> {
     spec_error(spec)

@@ -1,6 +1,7 @@
 //! Conditions (SCENARIO.md §2; the type is `Expectation`): what `wait`, `expect` and the final
 //! expectation check, and the `Observation` of the simulated world they are checked against.
 
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -264,7 +265,7 @@ pub struct Observation {
     /// The phase Argo's rules give the rollout now.
     pub phase: Phase,
     /// The message that goes with the phase.
-    pub message: String,
+    pub message: SmolStr,
     /// `status.currentStepIndex` (`None` while the controller has not set it).
     pub step: Option<u32>,
     /// The weight in percent the plugin shows as `SetWeight`.
@@ -281,7 +282,7 @@ pub struct Observation {
     pub duration: Option<DurationStatus>,
     /// The image each role's ReplicaSet runs (`None`: no ReplicaSet in that role; all
     /// `None` unless [`Reads::images`]).
-    pub images: Roles<Option<String>>,
+    pub images: Roles<Option<SmolStr>>,
     /// The rollout's replica counts.
     pub replicas: Replicas<u32>,
     /// Non-terminating pods by role.
@@ -490,7 +491,7 @@ impl Expectation {
         for ((role, want), (_, got)) in self.images.entries().into_iter().zip(obs.images.entries())
         {
             if let Some(w) = want
-                && got.as_ref() != Some(w)
+                && got.as_deref() != Some(w.as_str())
             {
                 out.push(|| Mismatch {
                     key: format!("images.{role}"),

@@ -72,7 +72,7 @@ impl<'s> Checks<'s> {
                         d.now(),
                         EntryKind::ScriptAction {
                             line: item.line,
-                            action: item.action.describe(),
+                            action: item.action.describe().into(),
                             verb: ActionVerb::of(&item.action),
                         },
                     );
@@ -101,7 +101,7 @@ impl<'s> Checks<'s> {
                             ok: true,
                             check: "wait".into(),
                             line: item.line,
-                            detail: c.braced(),
+                            detail: c.braced().into(),
                         },
                     );
                 }
@@ -116,7 +116,7 @@ impl<'s> Checks<'s> {
                                 ok: true,
                                 check: "expect".into(),
                                 line: item.line,
-                                detail: format!("{{{cond}}}"),
+                                detail: smol_str::format_smolstr!("{{{cond}}}"),
                             },
                         );
                     } else {
@@ -184,9 +184,9 @@ impl<'s> Checks<'s> {
             now,
             EntryKind::ExpectationChecked {
                 ok: false,
-                check: check.to_string(),
+                check: check.into(),
                 line,
-                detail: format!("{{{condition}}}: {detail}"),
+                detail: smol_str::format_smolstr!("{{{condition}}}: {detail}"),
             },
         );
         self.failures.push(Failure {
@@ -246,7 +246,7 @@ impl<'s> Checks<'s> {
                         ok: true,
                         check: "final expect".into(),
                         line: sc.expect_line,
-                        detail: format!("{{{cond}}}"),
+                        detail: smol_str::format_smolstr!("{{{cond}}}"),
                     },
                 );
             } else {

@@ -6,6 +6,7 @@
 //! forgotten by the log; the helpers they name are in `ser`. `output::jsonl` writes the lines.
 
 use serde::Serialize;
+use smol_str::SmolStr;
 
 use crate::api::Step;
 use crate::engine::SimDuration;
@@ -32,7 +33,7 @@ pub struct RolloutSnapshot {
     /// The phase the plugin shows (`Status:`), from Argo's phase rules.
     pub phase: Phase,
     /// The message shown beside the phase (empty when there is none).
-    pub message: String,
+    pub message: SmolStr,
     /// `status.currentStepIndex` (`None` before the controller has set it, and for blue-green).
     pub step: Option<u32>,
     /// How many canary steps the spec has (0 for blue-green): the `Step: i/n` denominator.
@@ -54,13 +55,13 @@ pub struct RolloutSnapshot {
     pub available: u32,
     /// `status.stableRS`: the stable ReplicaSet's pod-template hash (empty before the first
     /// one is stable).
-    pub stable_hash: String,
+    pub stable_hash: SmolStr,
     /// `status.currentPodHash`: the pod-template hash of the spec's current template.
-    pub current_hash: String,
+    pub current_hash: SmolStr,
     /// The hash the active Service selects (blue-green; empty when it selects none).
-    pub active_hash: String,
+    pub active_hash: SmolStr,
     /// The hash the preview Service selects (blue-green; empty when it selects none).
-    pub preview_hash: String,
+    pub preview_hash: SmolStr,
     /// The rollout uses the blue-green strategy (the tree then shows the Services' roles
     /// rather than weights).
     pub blue_green: bool,
@@ -83,7 +84,7 @@ pub enum EntryKind {
         /// The script line (1-based); 0 for an action the script did not write.
         line: u32,
         /// The action as text, in the script's syntax (`setImage app:2`, `promote --full`).
-        action: String,
+        action: SmolStr,
         /// What the action does (not logged: `action` says it).
         #[serde(skip)]
         verb: ActionVerb,
@@ -94,29 +95,29 @@ pub enum EntryKind {
         /// The script line of the action (0 when the script did not write it).
         line: u32,
         /// The plugin's answer, in its words.
-        note: String,
+        note: SmolStr,
     },
     /// The Rollout object was created or its spec changed (a user edit).
     RolloutUpdated {
         /// `metadata.generation` after the change (1 at creation).
         generation: u64,
         /// What changed, in words (`created Rollout demo`, the edit made).
-        change: String,
+        change: SmolStr,
     },
     /// A ReplicaSet was created: a new pod template of the rollout, or one of an experiment's
     /// templates.
     ReplicaSetCreated {
         /// `<rollout>-<pod-template-hash>`, or `<experiment>-<template>` for an experiment's.
-        name: String,
+        name: SmolStr,
         /// The `rollout.argoproj.io/revision` annotation; 0 for an experiment's ReplicaSet.
         revision: u64,
         /// The image its pods run.
-        image: String,
+        image: SmolStr,
     },
     /// A re-used ReplicaSet got a new revision number.
     ReplicaSetRevision {
         /// The ReplicaSet.
-        name: String,
+        name: SmolStr,
         /// Its new `rollout.argoproj.io/revision`.
         revision: u64,
     },
@@ -125,7 +126,7 @@ pub enum EntryKind {
     /// A ReplicaSet's `spec.replicas` changed.
     ReplicaSetScaled {
         /// The ReplicaSet.
-        name: String,
+        name: SmolStr,
         /// `spec.replicas` before.
         from: i32,
         /// `spec.replicas` after.
@@ -134,13 +135,13 @@ pub enum EntryKind {
     /// A scaled-down ReplicaSet was deleted (beyond `revisionHistoryLimit`).
     ReplicaSetDeleted {
         /// The ReplicaSet.
-        name: String,
+        name: SmolStr,
     },
     /// A ReplicaSet's `scale-down-deadline` annotation was set or removed: when the
     /// controller may scale it down after it stopped receiving traffic.
     ScaleDownDeadline {
         /// The ReplicaSet.
-        name: String,
+        name: SmolStr,
         /// The deadline; `None` when the annotation was removed.
         #[serde(serialize_with = "ser::opt_secs")]
         at: Option<SimTime>,
@@ -148,53 +149,53 @@ pub enum EntryKind {
     /// A ReplicaSet created a pod.
     PodCreated {
         /// The pod.
-        name: String,
+        name: SmolStr,
         /// The ReplicaSet that owns it.
-        replica_set: String,
+        replica_set: SmolStr,
     },
     /// A started pod became Ready.
     PodReady {
         /// The pod.
-        name: String,
+        name: SmolStr,
     },
     /// Ready for `minReadySeconds` (recorded only when that is above 0; otherwise Ready is
     /// Available).
     PodAvailable {
         /// The pod.
-        name: String,
+        name: SmolStr,
     },
     /// A Ready pod stopped being Ready (its node was lost).
     PodNotReady {
         /// The pod.
-        name: String,
+        name: SmolStr,
     },
     /// A pod was deleted and started its graceful termination: it no longer counts, but
     /// runs until the app's termination time has passed.
     PodTerminating {
         /// The pod.
-        name: String,
+        name: SmolStr,
     },
     /// A terminating pod is gone from the cluster.
     PodDeleted {
         /// The pod.
-        name: String,
+        name: SmolStr,
     },
     /// A pod no node has room for (with the node model).
     PodPending {
         /// The pod.
-        name: String,
+        name: SmolStr,
     },
     /// A pod bound to a node (with the node model).
     PodScheduled {
         /// The pod.
-        name: String,
+        name: SmolStr,
         /// The node it was bound to.
-        node: String,
+        node: SmolStr,
     },
     /// A node failed (`failNode`).
     NodeFailed {
         /// The node.
-        name: String,
+        name: SmolStr,
     },
     /// The node controller noticed a failed node (its grace period ran out): the node's Ready
     /// condition is `Unknown` and its pods are marked not Ready. In a healthy zone it also gets
@@ -203,7 +204,7 @@ pub enum EntryKind {
     /// nodes not Ready) and the controller stops tainting.
     NodeUnreachable {
         /// The node.
-        name: String,
+        name: SmolStr,
         /// When its pods are evicted (`None`: not while the zone is disrupted).
         #[serde(serialize_with = "ser::opt_secs")]
         evict_at: Option<SimTime>,
@@ -215,16 +216,16 @@ pub enum EntryKind {
     /// A pod evicted through the Eviction API (`by`: what asked for it).
     PodEvicted {
         /// The pod.
-        name: String,
+        name: SmolStr,
         /// What asked for the eviction: `evictPod`, `restart` or `node failure`.
-        by: String,
+        by: SmolStr,
     },
     /// An eviction a PodDisruptionBudget refused.
     PodEvictionRefused {
         /// The pod that stays.
-        name: String,
+        name: SmolStr,
         /// The PodDisruptionBudget that refused.
-        budget: String,
+        budget: SmolStr,
     },
     /// The rollout reached a canary step (`status.currentStepIndex`). Readers match on `kind`;
     /// `step` is Argo's wording of it, which the timeline and the event log show.
@@ -232,7 +233,7 @@ pub enum EntryKind {
         /// The step's index in `spec.strategy.canary.steps` (0-based, as Argo counts).
         index: u32,
         /// The step in Argo's words (`CanaryStepString`).
-        step: String,
+        step: SmolStr,
         /// What kind of step it is.
         #[serde(skip)]
         kind: StepKind,
@@ -242,7 +243,7 @@ pub enum EntryKind {
         /// The step's index (0-based).
         index: u32,
         /// The step in Argo's words (`CanaryStepString`).
-        step: String,
+        step: SmolStr,
     },
     /// The traffic split changed: what the router holds (`status.canary.weights`) with a
     /// traffic router, or the canary's share of available pods (kubectl's formula) without
@@ -272,12 +273,12 @@ pub enum EntryKind {
     /// `rollouts-pod-template-hash` selector it manages).
     ServiceSwitched {
         /// The Service.
-        service: String,
+        service: SmolStr,
         /// The pod-template hash it selected before (`None`: no hash, so every pod of the
         /// app).
-        from: Option<String>,
+        from: Option<SmolStr>,
         /// The pod-template hash it selects now.
-        to: String,
+        to: SmolStr,
     },
     /// The phase or its message changed. Readers match on `degraded` (why a Degraded phase
     /// is so); `message` is for people.
@@ -289,7 +290,7 @@ pub enum EntryKind {
         #[serde(serialize_with = "ser::phase")]
         to: Phase,
         /// The message that goes with the new phase (empty when there is none).
-        message: String,
+        message: SmolStr,
         /// Why the new phase is Degraded (`None` in any other phase).
         #[serde(skip)]
         degraded: Option<DegradedReason>,
@@ -299,9 +300,9 @@ pub enum EntryKind {
         /// The rollout's revision at that moment.
         revision: u64,
         /// The new stable ReplicaSet.
-        replica_set: String,
+        replica_set: SmolStr,
         /// Why, as the `RolloutCompleted` event says it (empty without one).
-        reason: String,
+        reason: SmolStr,
     },
     /// The controller acted on an abort (the user's or an analysis's): traffic and pods go
     /// back to the stable.
@@ -309,15 +310,15 @@ pub enum EntryKind {
         /// The revision whose update was aborted.
         revision: u64,
         /// The abort's message (the Progressing condition's).
-        message: String,
+        message: SmolStr,
     },
     /// A Kubernetes Event the controller recorded on the Rollout.
     #[serde(rename = "Event")]
     KubeEvent {
         /// The Event's reason, in Argo's words (`RolloutCompleted`, `RolloutAborted`).
-        reason: String,
+        reason: SmolStr,
         /// The Event's message, in Argo's words.
-        message: String,
+        message: SmolStr,
         /// Logged as Kubernetes' `type`: `Warning` or `Normal`.
         #[serde(rename = "type", serialize_with = "ser::event_type")]
         warning: bool,
@@ -325,46 +326,46 @@ pub enum EntryKind {
     /// The rollout created an AnalysisRun.
     AnalysisRunCreated {
         /// The AnalysisRun, named as Argo names it (`<rollout>-<hash>-<revision>`, then its kind).
-        name: String,
+        name: SmolStr,
         /// The rollout revision it analyses.
         revision: u64,
         /// `Step`, `Background`, `PrePromotion` or `PostPromotion`.
         #[serde(rename = "type")]
-        kind: String,
+        kind: SmolStr,
         /// The AnalysisTemplates it runs, in the order the rollout names them.
         templates: Vec<String>,
     },
     /// A measurement of a metric finished.
     Measurement {
         /// The AnalysisRun it belongs to.
-        run: String,
+        run: SmolStr,
         /// The metric's name in the template.
-        metric: String,
+        metric: SmolStr,
         /// The value as Argo prints it (`[0.97]`, `1`); empty for a job or an error.
-        value: String,
+        value: SmolStr,
         /// The measurement's phase (`Successful`, `Failed`, `Inconclusive`, `Error`).
-        phase: String,
+        phase: SmolStr,
         /// Why the measurement errored; empty otherwise.
-        message: String,
+        message: SmolStr,
     },
     /// An AnalysisRun reached its final phase.
     AnalysisRunCompleted {
         /// The AnalysisRun.
-        name: String,
+        name: SmolStr,
         /// Its final phase (`Successful`, `Failed`, `Inconclusive`, `Error`).
-        phase: String,
+        phase: SmolStr,
         /// `status.message`: why, when it did not succeed.
-        message: String,
+        message: SmolStr,
     },
     /// The rollout asked a run to stop (`spec.terminate`).
     AnalysisRunTerminated {
         /// The AnalysisRun.
-        name: String,
+        name: SmolStr,
     },
     /// The rollout created the Experiment of an experiment step.
     ExperimentCreated {
         /// The Experiment, named as Argo names it (`<rollout>-<hash>-<revision>-<step>`).
-        name: String,
+        name: SmolStr,
         /// The step's index.
         step: u32,
         /// The names of its templates (each one a ReplicaSet).
@@ -373,7 +374,7 @@ pub enum EntryKind {
     /// Every template of the experiment is available: its duration starts.
     ExperimentRunning {
         /// The Experiment.
-        name: String,
+        name: SmolStr,
         /// `spec.duration`; `None`: it runs until the rollout ends it.
         #[serde(serialize_with = "ser::opt_duration")]
         duration: Option<crate::engine::SimDuration>,
@@ -381,30 +382,30 @@ pub enum EntryKind {
     /// The experiment reached its final phase.
     ExperimentCompleted {
         /// The Experiment.
-        name: String,
+        name: SmolStr,
         /// Its final phase (`Successful`, `Failed`, `Inconclusive`, `Error`).
-        phase: String,
+        phase: SmolStr,
         /// `status.message`: why, when it did not succeed.
-        message: String,
+        message: SmolStr,
     },
     /// The rollout asked an experiment to stop (`spec.terminate`).
     ExperimentTerminated {
         /// The Experiment.
-        name: String,
+        name: SmolStr,
     },
     /// A managed route was set on the traffic router (`route`: `header` or `mirror`).
     RouteSet {
         /// The route's name (`spec.strategy.canary.trafficRouting.managedRoutes`).
-        name: String,
+        name: SmolStr,
         /// `header` or `mirror`.
-        route: String,
+        route: SmolStr,
         /// What the route matches, in words.
-        detail: String,
+        detail: SmolStr,
     },
     /// A managed route was removed from the traffic router.
     RouteRemoved {
         /// The route's name.
-        name: String,
+        name: SmolStr,
     },
     /// One traffic tick: requests and failed requests per version.
     Traffic {
@@ -421,11 +422,11 @@ pub enum EntryKind {
         ok: bool,
         /// What was checked: `wait`, `expect`, `script` (an action that could not be done) or
         /// `invariant`.
-        check: String,
+        check: SmolStr,
         /// The script line (0 for an invariant, which no line states).
         line: u32,
         /// The condition in braces, and after a failure what was seen instead.
-        detail: String,
+        detail: SmolStr,
     },
     /// The simulator itself failed: a budget of the run was exceeded and the run stopped.
     EngineFailed {
@@ -435,7 +436,7 @@ pub enum EntryKind {
         /// Its limit, in the budget's unit (reconciles, events, entries or bytes).
         limit: u64,
         /// What was exceeded, in words.
-        message: String,
+        message: SmolStr,
     },
     /// The run ended.
     RunFinished {
@@ -641,7 +642,7 @@ pub struct Summary {
     /// The phase the plugin shows at the end.
     pub phase: Phase,
     /// The message beside the phase (empty when there is none).
-    pub message: String,
+    pub message: SmolStr,
     /// `status.currentStepIndex` at the end (`None` when unset, and for blue-green).
     pub step: Option<u32>,
     /// How many canary steps the spec has (0 for blue-green).
@@ -653,13 +654,13 @@ pub struct Summary {
     /// The revision of the newest ReplicaSet.
     pub revision: u64,
     /// The image of the stable ReplicaSet (`None`: none is stable).
-    pub stable_image: Option<String>,
+    pub stable_image: Option<SmolStr>,
     /// The revision of the stable ReplicaSet.
     pub stable_revision: Option<u64>,
     /// The image of the newest ReplicaSet (revision `revision`).
-    pub latest_image: Option<String>,
+    pub latest_image: Option<SmolStr>,
     /// The image of the ReplicaSet in the canary role (`None`: none is).
-    pub canary_image: Option<String>,
+    pub canary_image: Option<SmolStr>,
     /// `spec.replicas` (1 when unset).
     pub desired: u32,
     /// `status.replicas`: pods of every ReplicaSet of the rollout.
@@ -684,9 +685,9 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionTraffic {
     /// The version's pod-template hash.
-    pub hash: String,
+    pub hash: SmolStr,
     /// The image its pods run.
-    pub image: String,
+    pub image: SmolStr,
     /// Requests routed to it over the run.
     pub requests: u64,
     /// Of those, how many failed.

@@ -113,7 +113,7 @@ impl<'s> Live<'s> {
             d.now(),
             EntryKind::ScriptAction {
                 line: 0,
-                action: text,
+                action: text.into(),
                 verb,
             },
         );
@@ -126,7 +126,13 @@ impl<'s> Live<'s> {
             UserAction::KillPod | UserAction::FailNode | UserAction::BadCanary(_) => None,
         };
         if let Some(note) = as_script.and_then(|x| world.no_effect_note(&x)) {
-            world.record(d.now(), EntryKind::ActionNote { line: 0, note });
+            world.record(
+                d.now(),
+                EntryKind::ActionNote {
+                    line: 0,
+                    note: note.into(),
+                },
+            );
         }
         match a {
             UserAction::Promote => world.promote(d, false),
@@ -136,7 +142,7 @@ impl<'s> Live<'s> {
             UserAction::KillPod => world.kill_a_pod(d),
             UserAction::FailNode => world.fail_a_node(d),
             UserAction::BadCanary(_) if no_canary => {}
-            UserAction::BadCanary(rate) => world.make_bad(current, rate),
+            UserAction::BadCanary(rate) => world.make_bad(current.to_string(), rate),
         }
         d.request_reconcile();
         sim.settle();

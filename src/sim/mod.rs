@@ -29,6 +29,7 @@ mod world;
 use crate::engine::SimTime;
 use crate::scenario::Scenario;
 use crate::scenario::condition::Reads;
+use smol_str::ToSmolStr;
 
 pub use budget::{BudgetKind, Budgets, EngineFailure};
 pub use journal::{
@@ -332,7 +333,7 @@ impl<'s> Simulation<'s> {
             let kind = EntryKind::EngineFailed {
                 budget: f.budget,
                 limit: f.limit,
-                message: f.to_string(),
+                message: f.to_smolstr(),
             };
             self.world.record(now, kind);
         } else {

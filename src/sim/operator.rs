@@ -69,7 +69,7 @@ impl AutoPromoter {
             d.now(),
             EntryKind::ScriptAction {
                 line: 0,
-                action: "promote (auto)".to_string(),
+                action: "promote (auto)".into(),
                 verb: ActionVerb::AutoPromote,
             },
         );

@@ -16,6 +16,7 @@
 //! included.
 
 use rand_distr::{Binomial, Distribution};
+use smol_str::SmolStr;
 
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::metrics::TrafficModel;
@@ -53,9 +54,9 @@ struct Point {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Version {
     /// The version's pod-template hash, which names it in the journal.
-    pub hash: String,
+    pub hash: SmolStr,
     /// The image it runs, for the summary's per-version lines.
-    pub image: String,
+    pub image: SmolStr,
     /// Requests routed to it (mirrored copies not included).
     pub requests: u64,
     /// How many of `requests` failed.
@@ -117,8 +118,8 @@ impl Traffic {
             Some(i) => i,
             None => {
                 self.versions.push(Version {
-                    hash: d.hash.to_string(),
-                    image: d.image.to_string(),
+                    hash: d.hash.into(),
+                    image: d.image.into(),
                     requests: 0,
                     failed: 0,
                     mirrored: 0,

@@ -35,7 +35,9 @@ fn runs_created(entries: &[Entry]) -> Vec<(String, String)> {
     entries
         .iter()
         .filter_map(|e| match &e.kind {
-            EntryKind::AnalysisRunCreated { name, kind, .. } => Some((name.clone(), kind.clone())),
+            EntryKind::AnalysisRunCreated { name, kind, .. } => {
+                Some((name.to_string(), kind.to_string()))
+            }
             _ => None,
         })
         .collect()

@@ -3,6 +3,7 @@
 //! reference describes — creation, reset on a new template, pause steps, promote, abort,
 //! router weights, scale-down deadlines, Service switches, progress deadline, invalid spec.
 
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
 use rollout_sim::api::analysis::{AnalysisTemplate, RolloutAnalysis, TemplateRef};
@@ -73,14 +74,14 @@ fn rollout(
         strategy: Strategy::Canary(c),
     };
     let mut ro = RolloutObject::new("ro", "default", spec);
-    ro.template_hash = current.to_string();
+    ro.template_hash = current.into();
     ro.revision = 2;
     ro.status = RolloutStatus {
         observed_generation: 1,
-        current_pod_hash: current.to_string(),
+        current_pod_hash: current.into(),
         current_step_hash: "steps".into(),
         current_step_index: step,
-        stable_rs: stable.to_string(),
+        stable_rs: stable.into(),
         ..Default::default()
     };
     ro
@@ -88,8 +89,8 @@ fn rollout(
 
 fn rs(hash: &str, revision: u64, spec: i32, available: i32, replicas: i32) -> RsView {
     RsView {
-        name: format!("ro-{hash}"),
-        hash: hash.to_string(),
+        name: smol_str::format_smolstr!("ro-{hash}"),
+        hash: hash.into(),
         revision,
         spec,
         status_replicas: spec,
@@ -101,7 +102,11 @@ fn rs(hash: &str, revision: u64, spec: i32, available: i32, replicas: i32) -> Rs
     }
 }
 
-fn run(ro: &RolloutObject, rss: &[RsView], services: &BTreeMap<String, ServiceView>) -> Plan {
+fn run(
+    ro: &RolloutObject,
+    rss: &[RsView],
+    services: &BTreeMap<smol_str::SmolStr, ServiceView>,
+) -> Plan {
     reconcile(&Input {
         rollout: ro,
         pods: &[],
@@ -140,22 +145,22 @@ fn settle(ro: &mut RolloutObject, rss: &[RsView], now: SimTime) -> Plan {
     panic!("the controller keeps changing the status");
 }
 
-fn no_services() -> BTreeMap<String, ServiceView> {
+fn no_services() -> BTreeMap<smol_str::SmolStr, ServiceView> {
     BTreeMap::new()
 }
 
-fn services(stable: &str, canary: &str) -> BTreeMap<String, ServiceView> {
+fn services(stable: &str, canary: &str) -> BTreeMap<smol_str::SmolStr, ServiceView> {
     let view = |h: &str| ServiceView {
-        selector_hash: Some(h.to_string()),
+        selector_hash: Some(h.into()),
         managed: true,
     };
     BTreeMap::from([
-        ("stable".to_string(), view(stable)),
-        ("canary".to_string(), view(canary)),
+        ("stable".into(), view(stable)),
+        ("canary".into(), view(canary)),
     ])
 }
 
-fn scales(plan: &Plan) -> Vec<(String, i32, i32)> {
+fn scales(plan: &Plan) -> Vec<(SmolStr, i32, i32)> {
     plan.writes
         .iter()
         .filter_map(|a| match a {
@@ -459,14 +464,14 @@ fn a_service_is_adopted_only_when_its_replica_set_is_fully_available() {
     let ro = rollout(4, c, "v1", "v2", Some(1));
     let unmanaged = BTreeMap::from([
         (
-            "stable".to_string(),
+            "stable".into(),
             ServiceView {
                 selector_hash: None,
                 managed: false,
             },
         ),
         (
-            "canary".to_string(),
+            "canary".into(),
             ServiceView {
                 selector_hash: None,
                 managed: false,
@@ -681,7 +686,7 @@ fn rolling_back(stable_available: i32) -> (RolloutObject, [RsView; 2]) {
     (ro, rss)
 }
 
-fn canary_switches(plan: &Plan) -> Vec<String> {
+fn canary_switches(plan: &Plan) -> Vec<SmolStr> {
     plan.writes
         .iter()
         .filter_map(|a| match a {

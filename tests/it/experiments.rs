@@ -11,6 +11,7 @@
 //! rollout's replica arithmetic, and their pod-template hashes are not the rollout's.
 
 use crate::common::sim_parts as sim;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use std::fs;
 
@@ -61,7 +62,7 @@ spec:
     ro.status = RolloutStatus {
         observed_generation: 1,
         current_pod_hash: "v2".into(),
-        current_step_hash: steps_hash,
+        current_step_hash: steps_hash.into(),
         current_step_index: step,
         stable_rs: "v1".into(),
         ..Default::default()
@@ -71,8 +72,8 @@ spec:
 
 fn rs(hash: &str, revision: u64, n: i32) -> RsView {
     RsView {
-        name: format!("ro-{hash}"),
-        hash: hash.to_string(),
+        name: smol_str::format_smolstr!("ro-{hash}"),
+        hash: hash.into(),
         revision,
         spec: n,
         status_replicas: n,
@@ -89,15 +90,12 @@ fn rss(canary: i32, stable: i32) -> Vec<RsView> {
     vec![rs("v1", 1, stable), rs("v2", 2, canary)]
 }
 
-fn services() -> BTreeMap<String, ServiceView> {
+fn services() -> BTreeMap<smol_str::SmolStr, ServiceView> {
     let view = |h: &str| ServiceView {
-        selector_hash: Some(h.to_string()),
+        selector_hash: Some(h.into()),
         managed: true,
     };
-    BTreeMap::from([
-        ("stable".to_string(), view("v1")),
-        ("canary".to_string(), view("v2")),
-    ])
+    BTreeMap::from([("stable".into(), view("v1")), ("canary".into(), view("v2"))])
 }
 
 fn run(
@@ -122,22 +120,22 @@ fn run(
 
 fn experiment(name: &str, step: u32, phase: AnalysisPhase, message: &str) -> ExperimentView {
     ExperimentView {
-        name: name.to_string(),
+        name: name.into(),
         step_index: step,
         pod_hash: "v2".into(),
         stable_hash: "v1".into(),
         phase,
-        message: message.to_string(),
+        message: message.into(),
         terminate: false,
         templates: vec![ExperimentTemplateView {
             name: "exp".into(),
-            service_name: format!("{name}-exp"),
+            service_name: smol_str::format_smolstr!("{name}-exp"),
             pod_template_hash: "e1".into(),
         }],
     }
 }
 
-fn created(plan: &Plan) -> Vec<String> {
+fn created(plan: &Plan) -> Vec<SmolStr> {
     plan.writes
         .iter()
         .filter_map(|a| match a {
@@ -147,7 +145,7 @@ fn created(plan: &Plan) -> Vec<String> {
         .collect()
 }
 
-fn terminated(plan: &Plan) -> Vec<String> {
+fn terminated(plan: &Plan) -> Vec<SmolStr> {
     plan.writes
         .iter()
         .filter_map(|a| match a {
@@ -489,7 +487,7 @@ steps:
 ";
     let mut ro = rollout(steps, Some(0));
     ro.revision = 1;
-    ro.status.stable_rs = String::new();
+    ro.status.stable_rs = String::new().into();
     let first = [rs("v2", 1, 4)];
     assert!(route_writes(&run(&ro, &first, &[], &[])).is_empty());
     // The same step on revision 2 sets it (the stable still carries all the traffic).

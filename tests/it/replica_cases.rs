@@ -711,7 +711,7 @@ mod controller {
     struct World {
         rollout: RolloutObject,
         replica_sets: Vec<RsView>,
-        services: BTreeMap<String, ServiceView>,
+        services: BTreeMap<smol_str::SmolStr, ServiceView>,
         /// Every ReplicaSet name seen (given or created; deleted ones included).
         names: BTreeSet<String>,
         /// The earlier revisions of re-used ReplicaSets (their revision-history annotation).
@@ -755,13 +755,13 @@ mod controller {
                 .filter_map(|(json, rs)| {
                     let text = annotation(json, "revision-history")?;
                     let revisions = text.split(',').filter_map(|r| r.trim().parse().ok());
-                    Some((rs.name.clone(), revisions.collect()))
+                    Some((rs.name.to_string(), revisions.collect()))
                 })
                 .collect();
             let rollout = rollout_object(rollout, given, &replica_sets, &clock)?;
             Ok(World {
                 services: services_of(&rollout.spec, &rollout.status),
-                names: replica_sets.iter().map(|rs| rs.name.clone()).collect(),
+                names: replica_sets.iter().map(|rs| rs.name.to_string()).collect(),
                 history,
                 clock,
                 rollout,
@@ -798,12 +798,13 @@ mod controller {
             match write {
                 Write::CreateReplicaSet { hash, revision } => {
                     pass.created.insert(
-                        hash.clone(),
+                        hash.to_string(),
                         json!({ "specReplicas": 0, "revision": revision }),
                     );
                     let replicas = i32::try_from(self.rollout.spec.replicas()).unwrap();
-                    self.names.insert(hash.clone());
-                    self.replica_sets.push(created_rs(hash, revision, replicas));
+                    self.names.insert(hash.to_string());
+                    self.replica_sets
+                        .push(created_rs(hash.to_string(), revision, replicas));
                 }
                 Write::ScaleReplicaSet {
                     name,
@@ -818,7 +819,7 @@ mod controller {
                     }
                     pass.updates.push(to);
                     if from != to {
-                        pass.scaled.insert(name, to);
+                        pass.scaled.insert(name.to_string(), to);
                     }
                 }
                 Write::SetRevision { name, revision } => self.set_revision(&name, revision),
@@ -870,11 +871,11 @@ mod controller {
         fn annotations(&self) -> Value {
             let entries = self.replica_sets.iter().map(|rs| {
                 let mut annotations = json!({ "revision": rs.revision.to_string() });
-                if let Some(history) = self.history.get(&rs.name) {
+                if let Some(history) = self.history.get(rs.name.as_str()) {
                     let joined: Vec<String> = history.iter().map(u64::to_string).collect();
                     annotations["revision-history"] = json!(joined.join(","));
                 }
-                (rs.name.clone(), annotations)
+                (rs.name.to_string(), annotations)
             });
             Value::Object(entries.collect())
         }
@@ -884,7 +885,7 @@ mod controller {
             let entries = self
                 .services
                 .iter()
-                .map(|(name, view)| (name.clone(), json!(view.selector_hash)));
+                .map(|(name, view)| (name.to_string(), json!(view.selector_hash)));
             Value::Object(entries.collect())
         }
     }
@@ -1051,8 +1052,8 @@ mod controller {
             .transpose()?;
         let hash = read::text(rs, "podTemplateHash")?;
         Ok(RsView {
-            name: name.to_string(),
-            hash: if hash.is_empty() { name } else { hash }.to_string(),
+            name: name.into(),
+            hash: if hash.is_empty() { name } else { hash }.into(),
             revision,
             spec,
             status_replicas: read::int(rs, "statusReplicas")?.unwrap_or(spec),
@@ -1067,8 +1068,8 @@ mod controller {
     /// The ReplicaSet a `CreateReplicaSet` adds, named by its hash, at 0 replicas.
     fn created_rs(hash: String, revision: u64, replicas: i32) -> RsView {
         RsView {
-            name: hash.clone(),
-            hash,
+            name: hash.clone().into(),
+            hash: hash.into(),
             revision,
             spec: 0,
             status_replicas: 0,
@@ -1096,10 +1097,10 @@ mod controller {
         let mut status = rollout_status(&rollout["status"], rss, template, clock)?;
         (status.phase, status.message) = calculate_phase(&spec, &status);
         Ok(RolloutObject {
-            name: ROLLOUT_NAME.to_string(),
-            namespace: "default".to_string(),
+            name: ROLLOUT_NAME.into(),
+            namespace: "default".into(),
             spec,
-            template_hash: template.to_string(),
+            template_hash: template.into(),
             generation: GENERATION,
             revision: rollout_revision(given, rss, template),
             status,
@@ -1208,24 +1209,27 @@ mod controller {
     /// The Services the rollout names, existing but not yet pointed at any ReplicaSet.
     /// The Services a rollout names. Canary Services start unadopted; blue-green ones select
     /// what the status says they select.
-    fn services_of(spec: &RolloutSpec, status: &RolloutStatus) -> BTreeMap<String, ServiceView> {
+    fn services_of(
+        spec: &RolloutSpec,
+        status: &RolloutStatus,
+    ) -> BTreeMap<smol_str::SmolStr, ServiceView> {
         let view = |hash: &str| ServiceView {
-            selector_hash: (!hash.is_empty()).then(|| hash.to_string()),
+            selector_hash: (!hash.is_empty()).then(|| hash.into()),
             managed: !hash.is_empty(),
         };
         let mut out = BTreeMap::new();
         if let Some(c) = spec.canary() {
             for name in [&c.canary_service, &c.stable_service].into_iter().flatten() {
-                out.insert(name.clone(), view(""));
+                out.insert(name.as_str().into(), view(""));
             }
         }
         if let Some(bg) = spec.blue_green() {
             out.insert(
-                bg.active_service.clone(),
+                bg.active_service.as_str().into(),
                 view(&status.blue_green.active_selector),
             );
             if let Some(p) = &bg.preview_service {
-                out.insert(p.clone(), view(&status.blue_green.preview_selector));
+                out.insert(p.as_str().into(), view(&status.blue_green.preview_selector));
             }
         }
         out
@@ -1284,10 +1288,10 @@ mod controller {
         let abort = read::flag(status, "abort")?;
         Ok(RolloutStatus {
             observed_generation: GENERATION,
-            current_pod_hash: read::text(status, "currentPodHash")?.to_string(),
-            current_step_hash: STEPS_HASH.to_string(),
+            current_pod_hash: read::text(status, "currentPodHash")?.into(),
+            current_step_hash: STEPS_HASH.into(),
             current_step_index: read::uint(status, "currentStepIndex")?,
-            stable_rs: read::text(status, "stableRS")?.to_string(),
+            stable_rs: read::text(status, "stableRS")?.into(),
             replicas: sum(|rs| rs.status_replicas),
             updated_replicas: new_rs
                 .map_or(0, |rs| u32::try_from(rs.status_replicas.max(0)).unwrap()),
@@ -1304,8 +1308,8 @@ mod controller {
                 ..CanaryStatus::default()
             },
             blue_green: BlueGreenStatus {
-                active_selector: read::text(&status["blueGreen"], "activeSelector")?.to_string(),
-                preview_selector: read::text(&status["blueGreen"], "previewSelector")?.to_string(),
+                active_selector: read::text(&status["blueGreen"], "activeSelector")?.into(),
+                preview_selector: read::text(&status["blueGreen"], "previewSelector")?.into(),
                 scale_up_preview_check_point: read::flag(
                     &status["blueGreen"],
                     "scaleUpPreviewCheckPoint",
@@ -1448,15 +1452,15 @@ mod controller {
             let weight = i32::try_from(weight).map_err(|_| format!("weight {weight} too large"))?;
             return Ok(WeightDestination {
                 weight,
-                pod_template_hash: String::new(),
-                service_name: String::new(),
+                pod_template_hash: String::new().into(),
+                service_name: String::new().into(),
             });
         }
         Ok(WeightDestination {
             // A missing weight is 0 (`omitempty` upstream).
             weight: read::int(v, "weight")?.unwrap_or(0),
-            pod_template_hash: read::text(v, "podTemplateHash")?.to_string(),
-            service_name: read::text(v, "serviceName")?.to_string(),
+            pod_template_hash: read::text(v, "podTemplateHash")?.into(),
+            service_name: read::text(v, "serviceName")?.into(),
         })
     }
 

@@ -11,6 +11,7 @@
 //! * the progress deadline fires one second after `lastUpdateTime + progressDeadlineSeconds`,
 //!   never during a pause step, and every bit of progress restarts the clock.
 
+use smol_str::SmolStr;
 use std::collections::BTreeSet;
 use std::fs;
 
@@ -42,7 +43,7 @@ fn action_time(r: &RunResult, prefix: &str) -> SimTime {
 }
 
 /// `(time, pod)` of every PodEvicted entry.
-fn evictions(r: &RunResult) -> Vec<(SimTime, String)> {
+fn evictions(r: &RunResult) -> Vec<(SimTime, SmolStr)> {
     r.journal
         .iter()
         .filter_map(|e| match &e.kind {
@@ -53,7 +54,7 @@ fn evictions(r: &RunResult) -> Vec<(SimTime, String)> {
 }
 
 /// `(time, pod, budget)` of every PodEvictionRefused entry.
-fn refusals(r: &RunResult) -> Vec<(SimTime, String, String)> {
+fn refusals(r: &RunResult) -> Vec<(SimTime, SmolStr, SmolStr)> {
     r.journal
         .iter()
         .filter_map(|e| match &e.kind {
@@ -66,7 +67,7 @@ fn refusals(r: &RunResult) -> Vec<(SimTime, String, String)> {
 }
 
 /// Pods created strictly before `t`.
-fn pods_created_before(r: &RunResult, t: SimTime) -> BTreeSet<String> {
+fn pods_created_before(r: &RunResult, t: SimTime) -> BTreeSet<SmolStr> {
     r.journal
         .iter()
         .filter(|e| e.t < t)
@@ -145,7 +146,7 @@ fn restart_evicts_old_pods_by_name_within_max_unavailable() {
         let old = pods_created_before(&r, restart);
         assert_eq!(old.len(), 6, "seed {seed}: six pods before the restart");
         let ev = evictions(&r);
-        let names: Vec<&String> = ev.iter().map(|(_, n)| n).collect();
+        let names: Vec<&SmolStr> = ev.iter().map(|(_, n)| n).collect();
 
         // Exactly the old pods, each once: replacements are created after restartAt.
         assert_eq!(
@@ -256,7 +257,7 @@ fn budget_refusals_are_skipped_and_retried() {
         }
         // The first pass evicts the first pod by name and is refused for the next one.
         let restart = action_time(&r, "restart");
-        let old: Vec<String> = pods_created_before(&r, restart).into_iter().collect();
+        let old: Vec<SmolStr> = pods_created_before(&r, restart).into_iter().collect();
         assert_eq!(ev[0], (restart, old[0].clone()), "seed {seed}");
         assert_eq!(refused[0].0, restart);
         assert_eq!(refused[0].1, old[1], "seed {seed}");
@@ -562,7 +563,7 @@ fn no_node_ready_stops_every_eviction() {
     );
     let r = run(&text, 3);
     assert!(evictions(&r).is_empty(), "{:?}", evictions(&r));
-    let marks: Vec<(String, Option<SimTime>)> = r
+    let marks: Vec<(SmolStr, Option<SimTime>)> = r
         .journal
         .iter()
         .filter_map(|e| match &e.kind {
@@ -575,7 +576,7 @@ fn no_node_ready_stops_every_eviction() {
         marks[0].1.is_some(),
         "node-1 is tainted while node-2 is Ready"
     );
-    assert_eq!(marks[1], ("node-2".to_string(), None));
+    assert_eq!(marks[1], ("node-2".into(), None));
     // Every pod is still there, not Ready.
     let not_ready = r
         .journal

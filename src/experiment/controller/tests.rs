@@ -142,8 +142,8 @@ impl World {
         match a {
             ExperimentWrite::CreateReplicaSet { template } => {
                 self.rss.push(TemplateRs {
-                    name: self.ex.replica_set_name(&template),
-                    hash: format!("h{template}"),
+                    name: self.ex.replica_set_name(&template).into(),
+                    hash: smol_str::format_smolstr!("h{template}"),
                     template,
                     spec: 0,
                     replicas: 0,

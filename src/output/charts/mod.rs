@@ -101,10 +101,10 @@ impl ChartInput {
                     ..
                 } => Some(MeasurementPoint {
                     t: e.t,
-                    run: run.clone(),
-                    metric: metric.clone(),
-                    value: value.clone(),
-                    phase: phase.clone(),
+                    run: run.to_string(),
+                    metric: metric.to_string(),
+                    value: value.to_string(),
+                    phase: phase.to_string(),
                 }),
                 _ => None,
             })

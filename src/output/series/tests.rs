@@ -15,7 +15,7 @@ fn at(ms: u64, kind: EntryKind) -> Entry {
 fn status(phase: Phase, step: u32, set: u32, actual: u32, ready: u32) -> EntryKind {
     EntryKind::RolloutStatus(Box::new(RolloutSnapshot {
         phase,
-        message: String::new(),
+        message: String::new().into(),
         step: Some(step),
         steps: 2,
         set_weight: set,
@@ -27,8 +27,8 @@ fn status(phase: Phase, step: u32, set: u32, actual: u32, ready: u32) -> EntryKi
         available: ready,
         stable_hash: "aaa".into(),
         current_hash: "bbb".into(),
-        active_hash: String::new(),
-        preview_hash: String::new(),
+        active_hash: String::new().into(),
+        preview_hash: String::new().into(),
         blue_green: false,
         duration: None,
         degraded: None,
@@ -51,7 +51,7 @@ fn rs(name: &str, revision: u64) -> EntryKind {
     EntryKind::ReplicaSetCreated {
         name: name.into(),
         revision,
-        image: format!("img:{revision}"),
+        image: smol_str::format_smolstr!("img:{revision}"),
     }
 }
 
@@ -127,7 +127,7 @@ fn instants_that_change_nothing_charted_are_dropped_but_the_end_is_kept() {
                 ok: true,
                 check: "expect".into(),
                 line: 4,
-                detail: String::new(),
+                detail: String::new().into(),
             },
         ),
     ]);

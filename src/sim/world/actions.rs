@@ -37,8 +37,13 @@ impl World<'_> {
         line: u32,
     ) -> Performed {
         if let Some(note) = self.no_effect_note(action) {
-            self.journal
-                .push(d.now(), EntryKind::ActionNote { line, note });
+            self.journal.push(
+                d.now(),
+                EntryKind::ActionNote {
+                    line,
+                    note: note.into(),
+                },
+            );
         }
         match action {
             ScriptAction::SetImage { container, image } => {
@@ -167,7 +172,7 @@ impl World<'_> {
                     d.now(),
                     EntryKind::ActionNote {
                         line,
-                        note: format!(
+                        note: smol_str::format_smolstr!(
                             "skipped rollback (current template already matches revision \
                              {revision})"
                         ),
@@ -192,7 +197,7 @@ impl World<'_> {
             d.now(),
             EntryKind::RolloutUpdated {
                 generation: self.rollout.generation,
-                change,
+                change: change.into(),
             },
         );
     }

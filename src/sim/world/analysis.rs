@@ -3,6 +3,7 @@
 //! due, and the measurements answered from the scenario's metric models (traffic-based ones
 //! read the simulated traffic of a role's ReplicaSets).
 
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
 use rand_chacha::ChaCha8Rng;
@@ -39,10 +40,10 @@ fn analysis_of(spec: &crate::api::RolloutSpec, kind: RunKind) -> Option<&Rollout
 /// What an AnalysisRun is created for: its name and kind, the pod-template hashes of the
 /// version it judges and of the stable one, and the rollout's revision.
 pub(super) struct NewRun {
-    pub name: String,
+    pub name: SmolStr,
     pub kind: RunKind,
-    pub pod_hash: String,
-    pub stable_hash: String,
+    pub pod_hash: SmolStr,
+    pub stable_hash: SmolStr,
     pub revision: u64,
 }
 
@@ -57,7 +58,7 @@ impl World<'_> {
                 kind: r.kind,
                 pod_hash: r.pod_hash.clone(),
                 phase: r.status.phase,
-                message: r.status.message.clone(),
+                message: r.status.message.as_str().into(),
                 terminate: r.terminate,
             })
             .collect()
@@ -125,7 +126,7 @@ impl World<'_> {
             EntryKind::AnalysisRunCreated {
                 name: name.clone(),
                 revision,
-                kind: kind.label().to_string(),
+                kind: kind.label().into(),
                 templates: spec.templates.clone(),
             },
         );
@@ -155,17 +156,15 @@ impl World<'_> {
         self.runs[i].terminate = true;
         self.journal.push(
             d.now(),
-            EntryKind::AnalysisRunTerminated {
-                name: name.to_string(),
-            },
+            EntryKind::AnalysisRunTerminated { name: name.into() },
         );
         self.reconcile_analysis_run(d, i);
     }
 
     /// Pod-template hashes of the ReplicaSets of each role, for traffic-based metrics; for
     /// `experiment:NAME`, the template NAME of the run's experiment (or the latest one).
-    fn role_hashes(&self, run: &str) -> BTreeMap<String, Vec<String>> {
-        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    fn role_hashes(&self, run: &str) -> BTreeMap<String, Vec<SmolStr>> {
+        let mut out: BTreeMap<String, Vec<SmolStr>> = BTreeMap::new();
         let services = self.role_service_hashes();
         let own = self.experiment_of_run(run).map(|e| e.name.clone());
         for rs in self.cluster.live_replica_sets() {
@@ -211,10 +210,10 @@ impl World<'_> {
                 now,
                 EntryKind::Measurement {
                     run: name.clone(),
-                    metric,
-                    value: m.value,
-                    phase: m.phase.as_str().to_string(),
-                    message: m.message,
+                    metric: metric.into(),
+                    value: m.value.into(),
+                    phase: m.phase.as_str().into(),
+                    message: m.message.into(),
                 },
             );
         }
@@ -225,8 +224,8 @@ impl World<'_> {
                     now,
                     EntryKind::AnalysisRunCompleted {
                         name: name.clone(),
-                        phase: to.as_str().to_string(),
-                        message,
+                        phase: to.as_str().into(),
+                        message: message.into(),
                     },
                 );
             }
@@ -267,7 +266,7 @@ impl World<'_> {
             if let RunKind::Step(idx) = r.kind {
                 out.insert(idx.to_string(), phase.clone());
             }
-            out.insert(r.name.clone(), phase);
+            out.insert(r.name.to_string(), phase);
         }
         out
     }
@@ -277,7 +276,7 @@ impl World<'_> {
 struct ModelProvider<'a> {
     models: &'a BTreeMap<String, MetricModel>,
     traffic: Option<&'a Traffic>,
-    roles: &'a BTreeMap<String, Vec<String>>,
+    roles: &'a BTreeMap<String, Vec<SmolStr>>,
     rng: &'a mut ChaCha8Rng,
 }
 
@@ -295,7 +294,7 @@ impl ModelProvider<'_> {
         let hashes: Vec<&str> = self
             .roles
             .get(role)
-            .map(|v| v.iter().map(String::as_str).collect())
+            .map(|v| v.iter().map(SmolStr::as_str).collect())
             .unwrap_or_default();
         let from = SimTime(now.as_millis().saturating_sub(window.as_millis()));
         if let MetricModel::Latency { quantile, .. } = model {

@@ -3,6 +3,7 @@
 
 use crate::engine::SimTime;
 use crate::rollout::{Plan, Write};
+use smol_str::SmolStr;
 
 use super::World;
 use crate::sim::driver::Driver;
@@ -19,7 +20,7 @@ impl World<'_> {
                     let image = template.primary_image();
                     self.cluster.create_replica_set(
                         crate::cluster::NewReplicaSet {
-                            name: name.clone(),
+                            name: name.as_str().into(),
                             hash,
                             template,
                             revision,
@@ -33,9 +34,9 @@ impl World<'_> {
                     self.journal.push(
                         now,
                         EntryKind::ReplicaSetCreated {
-                            name,
+                            name: name.into(),
                             revision,
-                            image,
+                            image: image.into(),
                         },
                     );
                 }
@@ -90,7 +91,7 @@ impl World<'_> {
                     }
                 }
                 Write::SwitchService { service, from, to } => {
-                    if let Some(svc) = self.cluster.services.get_mut(&service) {
+                    if let Some(svc) = self.cluster.services.get_mut(service.as_str()) {
                         svc.selector_hash = Some(to.clone());
                         svc.managed = true;
                         self.views.services_changed();
@@ -152,7 +153,7 @@ impl World<'_> {
             self.journal.push(
                 now,
                 EntryKind::KubeEvent {
-                    reason: e.reason.to_string(),
+                    reason: e.reason.into(),
                     message: e.message,
                     warning: e.warning,
                 },
@@ -170,7 +171,7 @@ impl World<'_> {
     pub(super) fn set_scale_down_deadline(
         &mut self,
         d: &mut Driver,
-        name: String,
+        name: SmolStr,
         at: Option<SimTime>,
     ) {
         if let Some(id) = self.cluster.find_rs(&name) {

@@ -3,6 +3,8 @@
 //! pass (like the real one, it reacts to its ReplicaSets, its runs and its own status), its
 //! plans applied to the cluster, and the traffic router's managed routes.
 
+use smol_str::SmolStr;
+use smol_str::ToSmolStr;
 use std::collections::BTreeMap;
 
 use crate::analysis::run::RunKind;
@@ -19,10 +21,10 @@ use crate::sim::journal::EntryKind;
 
 /// What the rollout asked an experiment to be built from.
 pub(super) struct NewExperiment {
-    pub name: String,
+    pub name: SmolStr,
     pub step_index: u32,
-    pub pod_hash: String,
-    pub stable_hash: String,
+    pub pod_hash: SmolStr,
+    pub stable_hash: SmolStr,
     pub revision: u64,
 }
 
@@ -37,14 +39,14 @@ impl World<'_> {
                 pod_hash: e.pod_hash.clone(),
                 stable_hash: e.stable_hash.clone(),
                 phase: e.status.phase_or_pending(),
-                message: e.status.message.clone(),
+                message: e.status.message.as_str().into(),
                 terminate: e.terminate,
                 templates: e
                     .status
                     .template_statuses
                     .iter()
                     .map(|t| ExperimentTemplateView {
-                        name: t.name.clone(),
+                        name: t.name.as_str().into(),
                         service_name: t.service_name.clone(),
                         pod_template_hash: t.pod_template_hash.clone(),
                     })
@@ -132,9 +134,7 @@ impl World<'_> {
         e.terminate = true;
         self.journal.push(
             d.now(),
-            EntryKind::ExperimentTerminated {
-                name: name.to_string(),
-            },
+            EntryKind::ExperimentTerminated { name: name.into() },
         );
     }
 
@@ -235,8 +235,8 @@ impl World<'_> {
                     let image = t.template.primary_image();
                     self.cluster.create_replica_set(
                         NewReplicaSet {
-                            name: name.clone(),
-                            hash: t.hash.clone(),
+                            name: name.as_str().into(),
+                            hash: t.hash.as_str().into(),
                             template: t.template.clone(),
                             revision: 0,
                             min_ready_seconds: t.min_ready_seconds,
@@ -252,9 +252,9 @@ impl World<'_> {
                     self.journal.push(
                         now,
                         EntryKind::ReplicaSetCreated {
-                            name,
+                            name: name.into(),
                             revision: 0,
-                            image,
+                            image: image.into(),
                         },
                     );
                 }
@@ -293,8 +293,8 @@ impl World<'_> {
             self.journal.push(
                 now,
                 EntryKind::KubeEvent {
-                    reason: e.reason,
-                    message: e.message,
+                    reason: e.reason.into(),
+                    message: e.message.into(),
                     warning: true,
                 },
             );
@@ -325,8 +325,8 @@ impl World<'_> {
                 d.now(),
                 EntryKind::ExperimentCompleted {
                     name,
-                    phase: e.status.phase_or_pending().as_str().to_string(),
-                    message: e.status.message.clone(),
+                    phase: e.status.phase_or_pending().as_str().into(),
+                    message: e.status.message.as_str().into(),
                 },
             );
         }
@@ -338,7 +338,7 @@ impl World<'_> {
         d: &mut Driver,
         i: usize,
         analysis: &str,
-        name: String,
+        name: SmolStr,
         args: Vec<crate::api::analysis::Argument>,
     ) {
         let e = &self.experiments[i];
@@ -371,7 +371,7 @@ impl World<'_> {
         for e in &self.experiments {
             let phase = e.status.phase_or_pending().as_str().to_string();
             out.insert(e.step_index.to_string(), phase.clone());
-            out.insert(e.name.clone(), phase);
+            out.insert(e.name.to_string(), phase);
         }
         out
     }
@@ -387,7 +387,7 @@ impl World<'_> {
 
     /// Applies a route write of the rollout controller to the router, keeping the routes in
     /// `managedRoutes` order (their precedence).
-    pub(super) fn set_route(&mut self, d: &mut Driver, name: String, rule: Option<RouteRule>) {
+    pub(super) fn set_route(&mut self, d: &mut Driver, name: SmolStr, rule: Option<RouteRule>) {
         let order: Vec<String> = self
             .rollout
             .spec
@@ -402,8 +402,8 @@ impl World<'_> {
                     d.now(),
                     EntryKind::RouteSet {
                         name: name.clone(),
-                        route: rule.kind().to_string(),
-                        detail: rule.to_string(),
+                        route: rule.kind().into(),
+                        detail: rule.to_smolstr(),
                     },
                 );
                 self.routes.push(RouteView { name, rule });

@@ -26,8 +26,13 @@ impl World<'_> {
         }
         let node = self.cluster.pod(id).node.map_or(0, |n| n as usize);
         let node = self.cluster.nodes[node].name.clone();
-        self.journal
-            .push(d.now(), EntryKind::PodScheduled { name, node });
+        self.journal.push(
+            d.now(),
+            EntryKind::PodScheduled {
+                name,
+                node: node.into(),
+            },
+        );
         self.start_pod(d, id);
         true
     }
@@ -44,8 +49,13 @@ impl World<'_> {
             let name = self.cluster.pod(id).name.clone();
             let node = self.cluster.pod(id).node.map_or(0, |n| n as usize);
             let node = self.cluster.nodes[node].name.clone();
-            self.journal
-                .push(d.now(), EntryKind::PodScheduled { name, node });
+            self.journal.push(
+                d.now(),
+                EntryKind::PodScheduled {
+                    name,
+                    node: node.into(),
+                },
+            );
             self.start_pod(d, id);
         }
     }
@@ -63,12 +73,8 @@ impl World<'_> {
             return;
         };
         self.cluster.nodes[i].failed = true;
-        self.journal.push(
-            d.now(),
-            EntryKind::NodeFailed {
-                name: name.to_string(),
-            },
-        );
+        self.journal
+            .push(d.now(), EntryKind::NodeFailed { name: name.into() });
         #[allow(
             clippy::cast_possible_truncation,
             reason = "a node index: the scenario allows at most 10,000 nodes"
@@ -116,7 +122,7 @@ impl World<'_> {
         self.journal.push(
             d.now(),
             EntryKind::NodeUnreachable {
-                name: self.cluster.nodes[node as usize].name.clone(),
+                name: self.cluster.nodes[node as usize].name.as_str().into(),
                 evict_at: tainted.then_some(evict_at),
                 not_ready,
                 nodes,

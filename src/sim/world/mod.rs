@@ -28,6 +28,7 @@ use crate::cluster::{Cluster, PodId, ReplicaDiff};
 use crate::engine::{SimDuration, SimTime, Stream};
 use crate::rollout::{self, RolloutObject};
 use crate::scenario::{Observation, Scenario, Startup, app_for};
+use smol_str::SmolStr;
 
 use super::driver::{Driver, Ev};
 use super::journal::{self, EntryKind, Journal, Summary};
@@ -77,7 +78,7 @@ pub(super) struct World<'s> {
     views: observe::ViewCache,
     /// Why the rollout controller last promoted a ReplicaSet to stable (the reason of its last
     /// `RolloutCompleted` event; empty before one), for the journal's `Promoted` entry.
-    completed_because: String,
+    completed_because: SmolStr,
 }
 
 impl<'s> World<'s> {
@@ -107,7 +108,7 @@ impl<'s> World<'s> {
             experiments: Vec::new(),
             routes: Vec::new(),
             views: observe::ViewCache::default(),
-            completed_because: String::new(),
+            completed_because: SmolStr::default(),
         }
     }
 
@@ -164,7 +165,7 @@ impl<'s> World<'s> {
             d.now(),
             EntryKind::RolloutUpdated {
                 generation: 1,
-                change: format!("created Rollout {}", self.rollout.name),
+                change: smol_str::format_smolstr!("created Rollout {}", self.rollout.name),
             },
         );
         d.request_reconcile();
@@ -176,7 +177,7 @@ impl<'s> World<'s> {
             .services
             .entry(svc.name.clone())
             .or_insert_with(|| crate::cluster::ServiceState {
-                name: svc.name.clone(),
+                name: svc.name.as_str().into(),
                 selector: svc.selector.clone(),
                 selector_hash: None,
                 managed: false,
@@ -313,7 +314,7 @@ impl<'s> World<'s> {
                     now,
                     EntryKind::PodEvicted {
                         name,
-                        by: by.to_string(),
+                        by: by.into(),
                     },
                 );
                 d.schedule(now + terminate, Ev::PodGone(id));
@@ -321,8 +322,13 @@ impl<'s> World<'s> {
             }
             Ok(false) => false,
             Err(budget) => {
-                self.journal
-                    .push(now, EntryKind::PodEvictionRefused { name, budget });
+                self.journal.push(
+                    now,
+                    EntryKind::PodEvictionRefused {
+                        name,
+                        budget: budget.into(),
+                    },
+                );
                 false
             }
         }

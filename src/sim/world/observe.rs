@@ -2,6 +2,8 @@
 //! (ReplicaSets, Services), the `Observation` conditions are checked against (the values
 //! `kubectl argo rollouts get rollout` shows), and the journal entries derived from them.
 
+use smol_str::SmolStr;
+use smol_str::ToSmolStr;
 use std::collections::BTreeMap;
 
 use crate::engine::{SimDuration, SimTime};
@@ -35,14 +37,14 @@ pub(super) struct Watched {
     /// Where in the journal the last status snapshot is: compared in place there rather than
     /// kept as a second copy (six strings cloned for every snapshot recorded).
     snapshot: Option<usize>,
-    phase: Option<(Phase, String)>,
-    step: Option<(String, Option<u32>)>,
+    phase: Option<(Phase, SmolStr)>,
+    step: Option<(SmolStr, Option<u32>)>,
     /// Whether that step index was set before any ReplicaSet was stable: the initial deploy,
     /// which Argo promotes at once without running a step.
     step_before_stable: bool,
     /// The split last recorded, the setWeight then, and whether there was no canary.
     weight: Option<(RouterShare, u32, bool)>,
-    stable: String,
+    stable: SmolStr,
     abort: bool,
 }
 
@@ -54,7 +56,7 @@ pub(super) struct Watched {
 pub(super) struct ViewCache {
     rs_ids: Vec<crate::cluster::RsId>,
     pub rs: Vec<RsView>,
-    pub services: BTreeMap<String, ServiceView>,
+    pub services: BTreeMap<SmolStr, ServiceView>,
     services_fresh: bool,
 }
 
@@ -115,7 +117,7 @@ impl World<'_> {
             .budgets
             .iter()
             .map(|b| BudgetView {
-                name: b.name.clone(),
+                name: b.name.as_str().into(),
                 allowed: self.cluster.disruptions_allowed(b, scale),
             })
             .collect();
@@ -139,13 +141,13 @@ impl World<'_> {
         (pods, budgets)
     }
 
-    pub(super) fn service_views(&self) -> BTreeMap<String, ServiceView> {
+    pub(super) fn service_views(&self) -> BTreeMap<SmolStr, ServiceView> {
         self.cluster
             .services
             .iter()
             .map(|(name, s)| {
                 (
-                    name.clone(),
+                    SmolStr::from(name.as_str()),
                     ServiceView {
                         selector_hash: s.selector_hash.clone(),
                         managed: s.managed,
@@ -281,7 +283,7 @@ impl World<'_> {
         let st = &self.rollout.status;
         let (phase, message) = info::phase(&self.rollout);
         let set_weight = info::set_weight(&self.rollout);
-        let mut images = Roles::<Option<String>>::default();
+        let mut images = Roles::<Option<SmolStr>>::default();
         let mut pods = RoleCounts::default();
         let mut ready = RoleCounts::default();
         let mut total = 0;
@@ -373,7 +375,7 @@ impl World<'_> {
                 experiment: w.additional.iter().map(|d| d.weight).sum(),
             }),
             routes: if reads.routes {
-                self.routes.iter().map(|r| r.name.clone()).collect()
+                self.routes.iter().map(|r| r.name.to_string()).collect()
             } else {
                 Vec::new()
             },
@@ -441,7 +443,7 @@ impl World<'_> {
                     now,
                     EntryKind::StepCompleted {
                         index: *old,
-                        step: describe(*old),
+                        step: describe(*old).into(),
                     },
                 );
             }
@@ -456,7 +458,7 @@ impl World<'_> {
                     now,
                     EntryKind::StepStarted {
                         index: i,
-                        step: describe(i),
+                        step: describe(i).into(),
                         kind: StepKind::of(&steps[i as usize]),
                     },
                 );
@@ -500,7 +502,11 @@ impl World<'_> {
                     now,
                     EntryKind::Promoted {
                         revision: self.rollout.revision,
-                        replica_set: format!("{}-{}", self.rollout.name, st.stable_rs),
+                        replica_set: smol_str::format_smolstr!(
+                            "{}-{}",
+                            self.rollout.name,
+                            st.stable_rs
+                        ),
                         reason,
                     },
                 );
@@ -519,7 +525,7 @@ impl World<'_> {
                 now,
                 EntryKind::Aborted {
                     revision: self.rollout.revision,
-                    message: message.to_string(),
+                    message: message.to_smolstr(),
                 },
             );
         }
@@ -593,8 +599,8 @@ impl World<'_> {
             available: obs.replicas.available,
             stable_hash: st.stable_rs.clone(),
             current_hash: st.current_pod_hash.clone(),
-            active_hash: active.unwrap_or_default(),
-            preview_hash: preview.unwrap_or_default(),
+            active_hash: active.unwrap_or_default().into(),
+            preview_hash: preview.unwrap_or_default().into(),
             blue_green: self.rollout.spec.blue_green().is_some(),
             duration: st.duration.clone(),
             degraded: self.degraded(obs),
@@ -608,8 +614,8 @@ fn rs_view_numbers(rs: &crate::cluster::ReplicaSet) -> RsView {
     // saturation never shows.
     let count = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
     RsView {
-        name: String::new(),
-        hash: String::new(),
+        name: String::new().into(),
+        hash: String::new().into(),
         revision: rs.revision,
         spec: count(rs.spec_replicas),
         status_replicas: count(rs.replicas),

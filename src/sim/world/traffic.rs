@@ -9,6 +9,7 @@
 //!
 //! Requests start once the rollout has first been Healthy: the application goes live then.
 
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
 use crate::api::routes::RouteRule;
@@ -21,7 +22,7 @@ use crate::sim::driver::{Driver, Ev};
 use crate::sim::journal::EntryKind;
 
 /// A destination before borrowing: (hash, image, share, ready pods).
-type Route = (String, String, f64, u32);
+type Route = (SmolStr, SmolStr, f64, u32);
 
 impl World<'_> {
     /// Ready, non-terminating pods of a ReplicaSet (by hash).
@@ -32,7 +33,7 @@ impl World<'_> {
             .map_or(0, |rs| rs.ready)
     }
 
-    fn image_of(&self, hash: &str) -> String {
+    fn image_of(&self, hash: &str) -> SmolStr {
         self.cluster
             .live_replica_sets()
             .find(|rs| rs.hash == hash)
@@ -42,7 +43,7 @@ impl World<'_> {
 
     fn route_to(&self, hash: &str, share: f64) -> Route {
         (
-            hash.to_string(),
+            hash.into(),
             self.image_of(hash),
             share,
             self.ready_pods_of(hash),
@@ -80,7 +81,7 @@ impl World<'_> {
                 w.canary.weight,
                 w.additional.clone(),
             ),
-            None => (String::new(), 0, Vec::new()),
+            None => (SmolStr::default(), 0, Vec::new()),
         };
         let stable_hash = match &st.canary.weights {
             Some(w) if !w.stable.pod_template_hash.is_empty() => w.stable.pod_template_hash.clone(),
@@ -158,7 +159,12 @@ impl World<'_> {
     fn route_shares(&self) -> (f64, f64) {
         let (mut header, mut mirror) = (0.0_f64, 0.0_f64);
         for r in &self.routes {
-            let f = self.sc.route_matches.get(&r.name).copied().unwrap_or(0.0);
+            let f = self
+                .sc
+                .route_matches
+                .get(r.name.as_str())
+                .copied()
+                .unwrap_or(0.0);
             match &r.rule {
                 RouteRule::Header(_) => header += f,
                 RouteRule::Mirror { percentage, .. } => {
