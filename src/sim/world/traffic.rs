@@ -133,10 +133,7 @@ impl World<'_> {
         self.cluster
             .live_replica_sets()
             .filter(|rs| rs.ready > 0)
-            .filter(move |rs| {
-                let labels = rs.template.labels();
-                selector.iter().all(|(k, v)| labels.get(k) == Some(v))
-            })
+            .filter(move |rs| rs.template.has_labels(selector))
     }
 
     /// Basic canary: one Service over every pod carrying the rollout's selector labels.
