@@ -637,7 +637,9 @@ fn read(journal: &Journal, rollout: &Rollout, replicas: u32, end: SimTime) -> Re
                     ..Default::default()
                 });
             }
-            EntryKind::StepCompleted { index, .. } if bg.is_none() => {
+            EntryKind::StepCompleted { index, .. } | EntryKind::StepSkipped { index, .. }
+                if bg.is_none() =>
+            {
                 if let Some(i) = open.filter(|&i| out.rows[i].index == Some(*index)) {
                     close(&mut out.rows[i], out.promotions);
                     open = None;

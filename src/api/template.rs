@@ -32,6 +32,15 @@ impl PodTemplate {
         }
     }
 
+    /// Whether `metadata.labels` holds every pair of `selector` (a Service's or a Rollout's
+    /// `matchLabels`), read in place: asked after every change of a run, so nothing is copied.
+    pub fn has_labels(&self, selector: &BTreeMap<String, String>) -> bool {
+        let labels = &self.json["metadata"]["labels"];
+        selector
+            .iter()
+            .all(|(k, v)| labels.get(k).and_then(Json::as_str) == Some(v.as_str()))
+    }
+
     /// `metadata.labels` (string values only); empty when there are none.
     pub fn labels(&self) -> BTreeMap<String, String> {
         self.json["metadata"]["labels"]
@@ -172,6 +181,29 @@ mod tests {
         assert!(t.set_image(None, "z:3"));
         assert!(t.containers().iter().all(|c| c.image == "z:3"));
         assert!(!t.set_image(Some("nope"), "q"));
+    }
+
+    #[test]
+    fn has_labels_wants_every_pair_of_the_selector() {
+        let t = PodTemplate {
+            json: serde_json::json!({"metadata": {"labels": {"app": "web", "tier": "1", "n": 2}}}),
+        };
+        let sel = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert!(t.has_labels(&sel(&[])));
+        assert!(t.has_labels(&sel(&[("app", "web"), ("tier", "1")])));
+        assert!(!t.has_labels(&sel(&[("app", "api")])));
+        assert!(!t.has_labels(&sel(&[("app", "web"), ("zone", "a")])));
+        // Only string values are labels, as `labels()` reads them.
+        assert!(!t.has_labels(&sel(&[("n", "2")])));
+        let bare = PodTemplate {
+            json: serde_json::json!({"spec": {}}),
+        };
+        assert!(!bare.has_labels(&sel(&[("app", "web")])));
     }
 
     #[test]

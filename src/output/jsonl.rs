@@ -91,12 +91,29 @@ mod tests {
             stable: 80 - experiment,
             set_weight: 20,
             experiment,
+            old: 0,
             max_weight,
             initial,
         };
         assert_eq!(
             line(w(0, 100, false)),
             format!(r#"{AT},"kind":"WeightChanged","canary":20,"stable":80,"setWeight":20}}"#)
+        );
+        // After a promotion without a router: the old stable still behind the Service.
+        let after = EntryKind::WeightChanged {
+            canary: 0,
+            stable: 50,
+            set_weight: 100,
+            experiment: 0,
+            old: 50,
+            max_weight: 100,
+            initial: false,
+        };
+        assert_eq!(
+            line(after),
+            format!(
+                r#"{AT},"kind":"WeightChanged","canary":0,"stable":50,"setWeight":100,"old":50}}"#
+            )
         );
         assert_eq!(
             line(w(10, 1000, true)),

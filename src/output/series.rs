@@ -78,6 +78,8 @@ pub struct Weights {
     pub stable: u32,
     /// What the running Experiment's weighted templates receive, together.
     pub experiment: u32,
+    /// Without a router, what ReplicaSets neither canary nor stable still serve.
+    pub old: u32,
     /// `maxTrafficWeight`: what the weights are out of.
     pub max: u32,
 }
@@ -175,6 +177,7 @@ pub fn build(journal: &Journal) -> Series {
                     canary,
                     stable,
                     experiment,
+                    old,
                     max_weight,
                     ..
                 } => {
@@ -182,6 +185,7 @@ pub fn build(journal: &Journal) -> Series {
                         canary: *canary,
                         stable: *stable,
                         experiment: *experiment,
+                        old: *old,
                         max: *max_weight,
                     });
                 }
@@ -306,7 +310,7 @@ fn secs(t: SimTime) -> String {
 /// docs/scenario-format.md; empty cells mean "not known yet" (status) or "no tick here".
 pub fn to_csv(s: &Series) -> String {
     let mut out = String::new();
-    out.push_str("t,phase,step,set_weight,actual_weight,canary_weight,stable_weight,experiment_weight,desired,current,updated,ready,available");
+    out.push_str("t,phase,step,set_weight,actual_weight,canary_weight,stable_weight,experiment_weight,old_weight,desired,current,updated,ready,available");
     for rs in &s.replica_sets {
         let k = rs.key();
         let _ = write!(out, ",pods_{k},ready_{k}");
@@ -323,8 +327,8 @@ pub fn to_csv(s: &Series) -> String {
         match &r.status {
             Some(st) => {
                 let step = st.step.map_or(String::new(), |i| i.to_string());
-                let weights = r.weights.map_or(",,".to_string(), |w| {
-                    format!("{},{},{}", w.canary, w.stable, w.experiment)
+                let weights = r.weights.map_or(",,,".to_string(), |w| {
+                    format!("{},{},{},{}", w.canary, w.stable, w.experiment, w.old)
                 });
                 let _ = write!(
                     out,
@@ -339,7 +343,7 @@ pub fn to_csv(s: &Series) -> String {
                     st.available
                 );
             }
-            None => out.push_str(",,,,,,,,,,,,"),
+            None => out.push_str(",,,,,,,,,,,,,"),
         }
         for p in &r.pods {
             let _ = write!(out, ",{},{}", p.pods, p.ready);

@@ -14,8 +14,9 @@ pub enum StepEnd {
     /// Another step started without this one completing: an abort (back to step 0), a new
     /// revision, a promotion of the whole rollout.
     Interrupted(SimTime),
-    /// The rollout was promoted with the step still pending: the initial deploy, `promote
-    /// --full`, the fast track back to the stable template. Its remaining steps never ran.
+    /// The rollout was promoted with the step still pending (the initial deploy, `promote
+    /// --full`, the fast track back to the stable template), or `promote` skipped it: the
+    /// rest of it never ran.
     Skipped(SimTime),
     /// Still running when the run ended.
     Running,
@@ -89,6 +90,13 @@ pub fn spans(journal: &Journal) -> Vec<StepSpan> {
             EntryKind::StepCompleted { index, .. } => {
                 if let Some(i) = open.filter(|&i| out[i].index == *index) {
                     out[i].end = StepEnd::Completed(e.t);
+                    open = None;
+                }
+            }
+            // `promote` moved the index past it: its remaining part never ran.
+            EntryKind::StepSkipped { index, .. } => {
+                if let Some(i) = open.filter(|&i| out[i].index == *index) {
+                    out[i].end = StepEnd::Skipped(e.t);
                     open = None;
                 }
             }
@@ -215,6 +223,28 @@ mod tests {
         let s = spans(&j);
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].end, StepEnd::Interrupted(SimTime(3000)));
+    }
+
+    #[test]
+    fn a_step_promote_skips_ends_skipped_not_completed() {
+        let j = Journal {
+            entries: vec![
+                at(0, new_rs(2)),
+                at(0, started(0, "setWeight: 20", StepKind::SetWeight(20))),
+                at(
+                    500,
+                    EntryKind::StepSkipped {
+                        index: 0,
+                        step: "setWeight: 20".into(),
+                    },
+                ),
+                at(500, started(1, "pause", StepKind::Pause(None))),
+            ],
+        };
+        let s = spans(&j);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].end, StepEnd::Skipped(SimTime(500)));
+        assert_eq!(s[1].end, StepEnd::Running);
     }
 
     #[test]

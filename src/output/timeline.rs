@@ -77,7 +77,9 @@ pub fn describe(kind: &EntryKind) -> String {
         | EntryKind::PodNotReady { name }
         | EntryKind::PodTerminating { name }
         | EntryKind::PodDeleted { name } => name.to_string(),
-        EntryKind::StepStarted { index, step, .. } | EntryKind::StepCompleted { index, step } => {
+        EntryKind::StepStarted { index, step, .. }
+        | EntryKind::StepCompleted { index, step }
+        | EntryKind::StepSkipped { index, step } => {
             format!("step {index}: {step}")
         }
         EntryKind::PodPending { name } => format!("{name}: no node has room"),
@@ -115,12 +117,16 @@ pub fn describe(kind: &EntryKind) -> String {
             stable,
             set_weight,
             experiment,
+            old,
             max_weight,
             initial,
         } => weight_text(
-            *canary,
-            *stable,
-            *experiment,
+            Shares {
+                canary: *canary,
+                stable: *stable,
+                experiment: *experiment,
+                old: *old,
+            },
             *set_weight,
             *max_weight,
             *initial,
@@ -279,17 +285,25 @@ pub fn percent(w: u32, max: u32) -> String {
     }
 }
 
-/// `WeightChanged` in words: shares of the traffic (so they add up to 100 % whatever
-/// `maxTrafficWeight` is), the experiment's weight after the stable's it is taken from, and the
-/// setWeight in `maxTrafficWeight` units as the manifest writes it.
-fn weight_text(
+/// The parts of a `WeightChanged`, in `maxTrafficWeight` units.
+struct Shares {
     canary: u32,
     stable: u32,
     experiment: u32,
-    set_weight: u32,
-    max: u32,
-    initial: bool,
-) -> String {
+    old: u32,
+}
+
+/// `WeightChanged` in words: shares of the traffic (so they add up to 100 % whatever
+/// `maxTrafficWeight` is), the experiment's weight after the stable's it is taken from, then
+/// what older ReplicaSets still serve, and the setWeight in `maxTrafficWeight` units as the
+/// manifest writes it.
+fn weight_text(shares: Shares, set_weight: u32, max: u32, initial: bool) -> String {
+    let Shares {
+        canary,
+        stable,
+        experiment,
+        old,
+    } = shares;
     if initial {
         return format!(
             "stable {} (initial deploy, no canary)",
@@ -303,6 +317,9 @@ fn weight_text(
     );
     if experiment > 0 {
         out.push_str(&format!(" / experiment {}", percent(experiment, max)));
+    }
+    if old > 0 {
+        out.push_str(&format!(" / old {}", percent(old, max)));
     }
     if max == 100 {
         out.push_str(&format!(" (setWeight {set_weight})"));

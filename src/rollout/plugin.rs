@@ -200,6 +200,17 @@ pub fn no_effect_note(ro: &RolloutObject, verb: Verb) -> Option<String> {
         Verb::Promote => {
             let steps = step_count(ro);
             let step_left = st.current_step_index.is_some_and(|i| i < steps);
+            // The plugin does not look at `status.abort`: it skips a step as usual, and the
+            // controller of an aborted update puts the index back to 0 at once
+            // (`syncRolloutStatusCanary`). Only `retry` or `promote --full` resume it.
+            if st.abort && step_left && !ro.spec.paused && st.pause_conditions.is_empty() {
+                return Some(format!(
+                    "rollout '{name}' is aborted: promote writes step {} to \
+                     status.currentStepIndex and the controller sets it back to 0; the update \
+                     stays aborted (retry starts it again, promote --full promotes it)",
+                    next_step(ro)
+                ));
+            }
             let what = if steps > 0 {
                 "is not paused and has no step left"
             } else {
@@ -523,7 +534,24 @@ mod tests {
             (aborted.clone(), Verb::Abort, true, "already aborted"),
             (updating(), Verb::Abort, false, "an update to abort"),
             (updating(), Verb::Retry, true, "not aborted"),
-            (aborted, Verb::Retry, false, "aborted: retry clears it"),
+            (
+                aborted.clone(),
+                Verb::Retry,
+                false,
+                "aborted: retry clears it",
+            ),
+            (
+                aborted.clone(),
+                Verb::Promote,
+                true,
+                "aborted: the controller sets the index back",
+            ),
+            (
+                aborted,
+                Verb::PromoteFull,
+                false,
+                "aborted: promoteFull resumes the update",
+            ),
             (paused.clone(), Verb::Pause, true, "already paused"),
             (updating(), Verb::Resume, true, "not paused by spec.paused"),
             (paused, Verb::Resume, false, "spec.paused to clear"),

@@ -245,10 +245,20 @@ pub enum EntryKind {
         /// The step in Argo's words (`CanaryStepString`).
         step: SmolStr,
     },
+    /// `promote` moved `status.currentStepIndex` past a step the controller had not completed
+    /// (a setWeight still waiting for pods, an inconclusive analysis, a step of a rollout
+    /// paused by hand): the plugin writes the index itself, so Argo records no
+    /// `RolloutStepCompleted` for it.
+    StepSkipped {
+        /// The step's index (0-based).
+        index: u32,
+        /// The step in Argo's words (`CanaryStepString`).
+        step: SmolStr,
+    },
     /// The traffic split changed: what the router holds (`status.canary.weights`) with a
-    /// traffic router, or the canary's share of available pods (kubectl's formula) without
+    /// traffic router, or each version's share of the Ready pods behind the Service without
     /// one. Weights are in units of `max_weight` (`maxTrafficWeight`, 100 unless set) and
-    /// `canary + stable + experiment == max_weight`.
+    /// `canary + stable + experiment + old == max_weight`.
     WeightChanged {
         /// The canary's share, in units of `max_weight`.
         canary: u32,
@@ -262,6 +272,11 @@ pub enum EntryKind {
         // most lines stay short.
         #[serde(skip_serializing_if = "ser::is_zero")]
         experiment: u32,
+        /// Without a router: the share of the Ready pods of ReplicaSets that are neither
+        /// canary nor stable — after a promotion, the previous stable kept by its scale-down
+        /// delay, which the Service still sends requests to.
+        #[serde(skip_serializing_if = "ser::is_zero")]
+        old: u32,
         /// `maxTrafficWeight`: the total the weights add up to (100 unless set).
         #[serde(skip_serializing_if = "ser::is_full_weight")]
         max_weight: u32,
@@ -587,6 +602,7 @@ impl EntryKind {
             EntryKind::PodEvictionRefused { .. } => "PodEvictionRefused",
             EntryKind::StepStarted { .. } => "StepStarted",
             EntryKind::StepCompleted { .. } => "StepCompleted",
+            EntryKind::StepSkipped { .. } => "StepSkipped",
             EntryKind::WeightChanged { .. } => "WeightChanged",
             EntryKind::ServiceSwitched { .. } => "ServiceSwitched",
             EntryKind::PhaseChanged { .. } => "PhaseChanged",

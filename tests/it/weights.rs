@@ -36,6 +36,7 @@ fn weights(r: &RunResult) -> Vec<Weight> {
                 set_weight,
                 max_weight,
                 initial,
+                ..
             } => Some((
                 e.t, canary, stable, experiment, set_weight, max_weight, initial,
             )),
@@ -238,4 +239,82 @@ fn weight_chart_draws_the_experiments_share_only_when_there_is_one() {
     assert!(with.contains("share of traffic (%)"));
     let without = weight_svg("canary-traffic-routed-timeline.yaml");
     assert!(!without.contains("experiment&apos;s share"));
+}
+
+/// Without a router the Service selects every version's pods: after the promotion the old
+/// stable, kept by its scale-down delay, still serves. `WeightChanged` says so (`old`), and
+/// every traffic tick splits its requests as the last `WeightChanged` says.
+#[test]
+fn without_a_router_the_weights_say_what_the_service_serves_old_pods_included() {
+    let r = run("canary-no-router-old-pods-served.yaml");
+    // (ms, canary, stable, old) of every WeightChanged from the promotion on.
+    let after: Vec<(u64, u32, u32, u32)> = r
+        .journal
+        .iter()
+        .filter(|e| e.t.as_millis() >= 9_000)
+        .filter_map(|e| match e.kind {
+            EntryKind::WeightChanged {
+                canary,
+                stable,
+                old,
+                ..
+            } => Some((e.t.as_millis(), canary, stable, old)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        after.last_chunk::<2>(),
+        Some(&[(9_000, 0, 50, 50), (39_000, 0, 100, 0)])
+    );
+
+    let (mut newest, mut stable) = (String::new(), String::new());
+    let mut split = (0, 100, 0);
+    let (mut old_served, mut ticks) = (0u64, 0);
+    for e in r.journal.iter() {
+        match &e.kind {
+            EntryKind::ReplicaSetCreated { name, .. } => newest = name.to_string(),
+            EntryKind::Promoted { replica_set, .. } => stable = replica_set.to_string(),
+            EntryKind::WeightChanged {
+                canary,
+                stable: s,
+                old,
+                ..
+            } => split = (*canary, *s, *old),
+            EntryKind::Traffic { versions, .. } => {
+                ticks += 1;
+                let total: u64 = versions.iter().map(|v| v.requests).sum();
+                for v in versions {
+                    let is = |rs: &str| rs.ends_with(&format!("-{}", v.hash));
+                    let (part, share) = if is(&stable) {
+                        ("stable", split.1)
+                    } else if is(&newest) {
+                        ("canary", split.0)
+                    } else {
+                        ("old", split.2)
+                    };
+                    let served = v.requests * 100 / total;
+                    assert!(
+                        served.abs_diff(u64::from(share)) <= 2,
+                        "at {}: {part} {} served {served}% of {total}, WeightChanged says {share}%",
+                        e.t,
+                        v.hash
+                    );
+                    if part == "old" {
+                        old_served += v.requests;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(ticks > 40, "{ticks} ticks");
+    // 100 requests a second, half of them to the 5 old pods from 9 s to 39 s.
+    assert_eq!(old_served, 30 * 50);
+    let text = timeline("canary-no-router-old-pods-served.yaml");
+    assert!(
+        text.contains(
+            "00:00:09.000  WeightChanged      canary 0% / stable 50% / old 50% (setWeight 100)"
+        ),
+        "{text}"
+    );
 }

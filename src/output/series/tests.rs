@@ -42,6 +42,7 @@ fn weight(canary: u32, stable: u32, experiment: u32) -> EntryKind {
         stable,
         set_weight: canary,
         experiment,
+        old: 0,
         max_weight: 100,
         initial: false,
     }
@@ -219,11 +220,11 @@ fn csv_has_the_documented_columns_and_empty_cells_for_unknowns() {
     ]);
     let csv = to_csv(&build(&j));
     let expected = "\
-t,phase,step,set_weight,actual_weight,canary_weight,stable_weight,experiment_weight,desired,current,updated,ready,available,pods_rev1_aaa,ready_rev1_aaa,requests_aaa,failed_aaa,unrouted
-0.000,,,,,,,,,,,,,1,0,,,
-0.250,Paused,1,20,20,,,,2,2,2,1,1,1,0,,,
-1.000,Paused,1,20,20,,,,2,2,2,1,1,1,0,10,2,0
-1.500,Paused,1,20,20,20,70,10,2,2,2,1,1,1,0,,,
+t,phase,step,set_weight,actual_weight,canary_weight,stable_weight,experiment_weight,old_weight,desired,current,updated,ready,available,pods_rev1_aaa,ready_rev1_aaa,requests_aaa,failed_aaa,unrouted
+0.000,,,,,,,,,,,,,,1,0,,,
+0.250,Paused,1,20,20,,,,,2,2,2,1,1,1,0,,,
+1.000,Paused,1,20,20,,,,,2,2,2,1,1,1,0,10,2,0
+1.500,Paused,1,20,20,20,70,10,0,2,2,2,1,1,1,0,,,
 ";
     assert_eq!(csv, expected);
 }
@@ -237,6 +238,6 @@ fn csv_without_traffic_has_no_traffic_columns() {
     let csv = to_csv(&build(&j));
     assert_eq!(
         csv.lines().next().unwrap(),
-        "t,phase,step,set_weight,actual_weight,canary_weight,stable_weight,experiment_weight,desired,current,updated,ready,available,pods_rev1_aaa,ready_rev1_aaa"
+        "t,phase,step,set_weight,actual_weight,canary_weight,stable_weight,experiment_weight,old_weight,desired,current,updated,ready,available,pods_rev1_aaa,ready_rev1_aaa"
     );
 }

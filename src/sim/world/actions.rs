@@ -216,6 +216,11 @@ impl World<'_> {
             spec.paused = false;
             self.update_spec(d, spec, change.to_string());
         }
+        if let Some(i) = patch.current_step_index
+            && self.rollout.status.current_step_index != Some(i)
+        {
+            self.note_patched_step(i);
+        }
         patch.apply_to_status(&mut self.rollout.status);
     }
 

@@ -21,13 +21,22 @@ pub(super) struct RouterShare {
     canary: u32,
     stable: u32,
     experiment: u32,
+    /// Without a router: the share of ReplicaSets that are neither canary nor stable (the
+    /// previous stable kept by its scale-down delay) and still serve behind the Service.
+    old: u32,
     max: u32,
     initial: bool,
 }
 
 impl RouterShare {
-    fn weights(&self) -> (u32, u32, u32, u32) {
-        (self.canary, self.stable, self.experiment, self.max)
+    fn weights(&self) -> (u32, u32, u32, u32, u32) {
+        (
+            self.canary,
+            self.stable,
+            self.experiment,
+            self.old,
+            self.max,
+        )
     }
 }
 
@@ -42,6 +51,9 @@ pub(super) struct Watched {
     /// Whether that step index was set before any ReplicaSet was stable: the initial deploy,
     /// which Argo promotes at once without running a step.
     step_before_stable: bool,
+    /// The step index a `promote` patch wrote since the journal last looked: the plugin's
+    /// move, not the controller's, so the step it leaves was skipped, not completed.
+    patched_step: Option<u32>,
     /// The split last recorded, the setWeight then, and whether there was no canary.
     weight: Option<(RouterShare, u32, bool)>,
     stable: SmolStr,
@@ -168,9 +180,10 @@ impl World<'_> {
 
     /// The traffic split as it really is, for `WeightChanged` and the weight chart: with a
     /// router, the weights it holds (`status.canary.weights`; `None` until it is first set);
-    /// without one, the canary's share of the available pods, computed as kubectl does but
-    /// whether or not a step is current (the Services split traffic by pods, and the stable
-    /// keeps its share until its pods go). `None` for blue-green.
+    /// without one, each version's share of the Ready pods behind the Service, as the traffic
+    /// model sends requests (`World::service_backends`), whether or not a step is current:
+    /// the stable keeps its share until its pods go, and so does an old ReplicaSet kept by
+    /// its scale-down delay after a promotion. `None` for blue-green.
     fn router_share(&self) -> Option<RouterShare> {
         let c = self.rollout.spec.canary()?;
         let st = &self.rollout.status;
@@ -188,19 +201,37 @@ impl World<'_> {
                 canary: clamp(w.canary.weight),
                 stable: clamp(w.stable.weight),
                 experiment: clamp(w.additional.iter().map(|d| d.weight).sum()),
+                old: 0,
                 max,
                 initial,
             });
         }
-        // The status count may lag the live ReplicaSet within a reconcile: never above max.
-        let canary = match st.available_replicas {
-            0 => 0,
-            all => (self.canary_available() * max / all).min(max),
+        // Ready pods per part; the stable takes the rounding, so the parts add up to max.
+        let (mut canary, mut experiment, mut old, mut total) = (0u32, 0u32, 0u32, 0u32);
+        for rs in self.service_backends() {
+            total += rs.ready;
+            if !rs.is_rollouts() {
+                experiment += rs.ready;
+            } else if rs.hash == st.stable_rs || st.stable_rs.is_empty() {
+                // Before the first promotion every pod is the stable's to be.
+            } else if rs.hash == st.current_pod_hash {
+                canary += rs.ready;
+            } else {
+                old += rs.ready;
+            }
+        }
+        // In u64: pods times maxTrafficWeight may not fit a u32; the quotient is at most max.
+        let part = |n: u32| {
+            (u64::from(n) * u64::from(max))
+                .checked_div(u64::from(total))
+                .map_or(0, |v| u32::try_from(v).unwrap_or(max))
         };
+        (canary, experiment, old) = (part(canary), part(experiment), part(old));
         Some(RouterShare {
             canary,
-            stable: max - canary,
-            experiment: 0,
+            stable: max - canary - experiment - old,
+            experiment,
+            old,
             max,
             initial,
         })
@@ -393,9 +424,17 @@ impl World<'_> {
         }
     }
 
+    /// A plugin patch wrote `status.currentStepIndex` (`promote` skipping a step): the next
+    /// look at the rollout tells that move from one the controller makes.
+    pub(super) fn note_patched_step(&mut self, index: u32) {
+        self.last.patched_step = Some(index);
+    }
+
     /// Records phase, step, weight, promotion and abort changes in the journal; notes when the
     /// rollout is first Healthy (the application goes live).
     pub(in crate::sim) fn journal_observed_changes(&mut self, now: SimTime, obs: &Observation) {
+        // Only the look right after the patch may credit a move to it.
+        let patched_step = self.last.patched_step.take();
         if obs.phase == Phase::Healthy {
             self.became_healthy = true;
         }
@@ -439,13 +478,21 @@ impl World<'_> {
                 // step run, so nothing completed.
                 && !self.last.step_before_stable
             {
-                self.journal.push(
-                    now,
-                    EntryKind::StepCompleted {
-                        index: *old,
-                        step: describe(*old).into(),
-                    },
-                );
+                let (index, step) = (*old, SmolStr::from(describe(*old)));
+                if patched_step == Some(new) {
+                    // Written into an aborted rollout, the index skips nothing: the
+                    // controller sets it back to 0 (`syncRolloutStatusCanary`), and the
+                    // plugin's note says so.
+                    if !st.abort {
+                        self.journal
+                            .push(now, EntryKind::StepSkipped { index, step });
+                    }
+                } else if !st.promote_full {
+                    // `promoteFull` jumps the index to the end, whatever step it was at: from
+                    // the last step that looks like one more step, but nothing completed it.
+                    self.journal
+                        .push(now, EntryKind::StepCompleted { index, step });
+                }
             }
             // The index also moves when nothing starts: set to 0 before the first deploy is
             // promoted at once, and reset to 0 by an abort.
@@ -487,6 +534,7 @@ impl World<'_> {
                         stable: share.stable,
                         set_weight: obs.set_weight,
                         experiment: share.experiment,
+                        old: share.old,
                         max_weight: share.max,
                         initial: share.initial,
                     },

@@ -124,18 +124,22 @@ impl World<'_> {
         (out, mirror)
     }
 
-    /// Basic canary: one Service over every pod carrying the rollout's selector labels.
-    fn basic_routes(&self) -> Vec<Route> {
+    /// The ReplicaSets with Ready pods behind the Service of a canary without a router: it
+    /// selects the rollout's labels, not a pod-template hash (Argo only sets a hash on the
+    /// `stableService` / `canaryService` it manages), so every version still running takes
+    /// requests, an old one kept by its scale-down delay too (`rollout/canary.go`,
+    /// `scaleDownOldReplicaSetsForCanary`, keeps it only when `trafficRouting` is set).
+    pub(super) fn service_backends(&self) -> impl Iterator<Item = &crate::cluster::ReplicaSet> {
         let selector = &self.rollout.spec.selector;
-        let serving: Vec<&crate::cluster::ReplicaSet> = self
-            .cluster
+        self.cluster
             .live_replica_sets()
             .filter(|rs| rs.ready > 0)
-            .filter(|rs| {
-                let labels = rs.template.labels();
-                selector.iter().all(|(k, v)| labels.get(k) == Some(v))
-            })
-            .collect();
+            .filter(move |rs| rs.template.has_labels(selector))
+    }
+
+    /// Basic canary: one Service over every pod carrying the rollout's selector labels.
+    fn basic_routes(&self) -> Vec<Route> {
+        let serving: Vec<&crate::cluster::ReplicaSet> = self.service_backends().collect();
         let total: u32 = serving.iter().map(|rs| rs.ready).sum();
         if total == 0 {
             return Vec::new();
