@@ -120,19 +120,23 @@ impl<'de, 'r> NodeDe<'de, 'r> {
         match self.resolved() {
             Some(Resolved::Int(i)) if (lo..=hi).contains(&i) => i,
             Some(Resolved::Int(i)) => {
-                self.rec.record(
-                    self.node.pos,
-                    &self.path,
-                    DiagKind::InvalidValue,
-                    format!(
-                        "{} is out of range (allowed: {lo} to {hi})",
-                        if i == i128::MAX {
-                            "the number".to_string()
-                        } else {
-                            i.to_string()
-                        }
-                    ),
-                );
+                let shown = if i.unsigned_abs() == i128::MAX.unsigned_abs() {
+                    "the number".to_string()
+                } else {
+                    i.to_string()
+                };
+                // Say which side was crossed. The other bound is the integer type's, not
+                // the field's: `allowed: 0 to 4294967295` for a negative count told the user
+                // a limit nobody may write.
+                let msg = if i > hi {
+                    format!("{shown} is out of range (at most {hi})")
+                } else if lo == 0 {
+                    format!("must not be negative (got {shown})")
+                } else {
+                    format!("{shown} is out of range (at least {lo})")
+                };
+                self.rec
+                    .record(self.node.pos, &self.path, DiagKind::InvalidValue, msg);
                 0
             }
             // A whole float converts exactly (i128 holds every whole f64 below 2^127, and `as`
@@ -245,6 +249,12 @@ impl<'de, 'r> Deserializer<'de> for NodeDe<'de, 'r> {
     int_method!(deserialize_u16, visit_u64, u16, u64);
     int_method!(deserialize_u32, visit_u64, u32, u64);
     int_method!(deserialize_u64, visit_u64, u64, u64);
+
+    /// Every integer fits (saturated beyond 2^127): for a field that checks its own range
+    /// and says it in its own terms, whatever was written.
+    fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_i128(self.integer("an integer", i128::MIN, i128::MAX))
+    }
 
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         self.deserialize_f64(visitor)
@@ -827,6 +837,39 @@ signed: -9223372036854775808.0
         assert!(d.items.is_empty(), "{d:?}");
         let v = v.unwrap();
         assert_eq!((v.big, v.signed), (4_000_000_000, i64::MIN));
+    }
+
+    #[test]
+    fn an_integer_out_of_range_names_the_side_it_crossed() {
+        #[derive(Debug, Deserialize, Default)]
+        #[serde(default)]
+        struct Ints {
+            count: u32,
+            small: i8,
+            wide: Option<i128>,
+        }
+        let read_ints = |text: &str| {
+            let docs = parse_documents("t.yaml", text).unwrap();
+            from_node::<Ints>("t.yaml", &docs[0].root, &FieldPath::root())
+        };
+        let (_, d) = read_ints("count: -3\nsmall: -200\n");
+        let messages: Vec<&str> = d.items.iter().map(|x| x.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "must not be negative (got -3)",
+                "-200 is out of range (at least -128)"
+            ]
+        );
+        let (_, d) = read_ints("count: 4294967296\n");
+        assert_eq!(
+            d.items[0].message,
+            "4294967296 is out of range (at most 4294967295)"
+        );
+        // An i128 field takes any integer, for the field to judge in its own terms.
+        let (v, d) = read_ints("wide: -99999999999999999999\n");
+        assert!(d.items.is_empty(), "{d:?}");
+        assert_eq!(v.unwrap().wide, Some(-99_999_999_999_999_999_999));
     }
 
     #[test]

@@ -88,7 +88,7 @@ impl<'a> Report<'a> {
             self.error(
                 path,
                 DiagKind::InvalidValue,
-                format!("must not be negative (got {v})"),
+                format!("must not be negative (got {v}; allowed: 0 to {max})"),
             );
             return None;
         }
@@ -104,5 +104,31 @@ impl<'a> Report<'a> {
                 None
             }
         }
+    }
+
+    /// An integer within `lo..=hi`, the limits of what it stands for (not those of the type it
+    /// was read into), refused with one message naming them. A value already refused while
+    /// it was read (not an integer) reads as 0 there: it gets no second message.
+    pub fn within(&mut self, path: &FieldPath, v: i128, lo: u32, hi: u32) -> Option<u32> {
+        if self.flagged(path) {
+            return None;
+        }
+        match u32::try_from(v) {
+            Ok(n) if (lo..=hi).contains(&n) => Some(n),
+            _ => {
+                self.error(
+                    path,
+                    DiagKind::InvalidValue,
+                    format!("{v} is out of range (allowed: {lo} to {hi})"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Whether an error was already recorded at exactly `path`.
+    pub fn flagged(&self, path: &FieldPath) -> bool {
+        let at = path.to_string();
+        self.diags.errors().any(|d| d.path == at)
     }
 }

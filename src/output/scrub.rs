@@ -59,12 +59,17 @@ fn split(state: &State) -> String {
             short(&r.active_hash),
             short(&r.preview_hash)
         ),
-        Some(r) => format!(
-            "canary weight: set {}%, actual {}% (stable {}%)",
-            r.set_weight,
-            r.actual_weight,
-            100u32.saturating_sub(r.actual_weight)
-        ),
+        Some(r) => {
+            // A canary always has both weights; blue-green is the arm above.
+            let (set, actual) = (
+                r.set_weight.unwrap_or_default(),
+                r.actual_weight.unwrap_or_default(),
+            );
+            format!(
+                "canary weight: set {set}%, actual {actual}% (stable {}%)",
+                100u32.saturating_sub(actual)
+            )
+        }
         None => "no status yet".to_string(),
     };
     for (hash, requests, failed) in &state.traffic {

@@ -52,10 +52,11 @@ pub struct Status {
     pub phase: Phase,
     /// `status.currentStepIndex`; `None` without steps.
     pub step: Option<u32>,
-    /// The weight the canary steps set so far (`get rollout`'s `SetWeight`).
-    pub set_weight: u32,
-    /// The canary's weight in effect (`get rollout`'s `ActualWeight`).
-    pub actual_weight: u32,
+    /// The weight the canary steps set so far (`get rollout`'s `SetWeight`; `None` for
+    /// blue-green, which shows none).
+    pub set_weight: Option<u32>,
+    /// The canary's weight in effect (`get rollout`'s `ActualWeight`; `None` for blue-green).
+    pub actual_weight: Option<u32>,
     /// `spec.replicas`: the pods the rollout should have.
     pub desired: u32,
     /// `status.replicas`: non-terminating pods of every ReplicaSet.
@@ -327,6 +328,7 @@ pub fn to_csv(s: &Series) -> String {
         match &r.status {
             Some(st) => {
                 let step = st.step.map_or(String::new(), |i| i.to_string());
+                let shown = |w: Option<u32>| w.map_or(String::new(), |w| w.to_string());
                 let weights = r.weights.map_or(",,,".to_string(), |w| {
                     format!("{},{},{},{}", w.canary, w.stable, w.experiment, w.old)
                 });
@@ -334,8 +336,8 @@ pub fn to_csv(s: &Series) -> String {
                     out,
                     ",{},{step},{},{},{weights},{},{},{},{},{}",
                     st.phase,
-                    st.set_weight,
-                    st.actual_weight,
+                    shown(st.set_weight),
+                    shown(st.actual_weight),
                     st.desired,
                     st.current,
                     st.updated,

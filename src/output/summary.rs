@@ -38,8 +38,8 @@ pub fn render(name: &str, result: &RunResult) -> String {
             "  step {}/{}, setWeight {}, actualWeight {}",
             s.step.map_or("-".to_string(), |i| i.to_string()),
             s.steps,
-            s.set_weight,
-            s.actual_weight
+            s.set_weight.map_or("-".to_string(), |w| w.to_string()),
+            s.actual_weight.map_or("-".to_string(), |w| w.to_string())
         );
     }
     if let Some(img) = &s.stable_image {

@@ -59,8 +59,8 @@ pub fn describe(kind: &EntryKind) -> String {
             s.phase,
             s.step.map_or("-".to_string(), |i| i.to_string()),
             s.steps,
-            s.set_weight,
-            s.actual_weight,
+            weight_or_dash(s.set_weight),
+            weight_or_dash(s.actual_weight),
             s.desired,
             s.current,
             s.updated,
@@ -271,6 +271,11 @@ pub fn render(journal: &Journal, opts: TimelineOptions) -> String {
         let _ = writeln!(out, "{}  {:<18} {}", e.t, e.kind.name(), describe(&e.kind));
     }
     out
+}
+
+/// A weight `get` may leave empty (blue-green has none): `-` then, as an unset step is.
+fn weight_or_dash(w: Option<u32>) -> String {
+    w.map_or("-".to_string(), |w| w.to_string())
 }
 
 /// A weight as a share of all traffic: `20%`, or `33.3%` when `maxTrafficWeight` does not

@@ -182,8 +182,10 @@ fn header(out: &mut String, state: &State, id: &Identity, colour: Colour) {
     } else {
         field(out, "Strategy:", "Canary");
         field(out, "  Step:", step_shown(ro.step, ro.steps));
-        field(out, "  SetWeight:", ro.set_weight);
-        field(out, "  ActualWeight:", ro.actual_weight);
+        // Empty when unknown, as the plugin leaves a RolloutInfo string it did not fill.
+        let shown = |w: Option<u32>| w.map_or(String::new(), |w| w.to_string());
+        field(out, "  SetWeight:", shown(ro.set_weight));
+        field(out, "  ActualWeight:", shown(ro.actual_weight));
     }
     for (i, (img, tags)) in images(state).into_iter().enumerate() {
         let text = if tags.is_empty() {
@@ -264,7 +266,7 @@ fn images(state: &State) -> Vec<(String, Vec<String>)> {
 
 /// The info tags of a ReplicaSet of the rollout: `stable`, then `canary` or `active` /
 /// `preview` (`rollout::info::replica_set_roles`). An experiment's ReplicaSets have none.
-fn tags_of(rs: &ReplicaSetInfo, state: &State) -> Vec<&'static str> {
+pub(super) fn tags_of(rs: &ReplicaSetInfo, state: &State) -> Vec<&'static str> {
     let Some(ro) = &state.rollout else {
         return Vec::new();
     };

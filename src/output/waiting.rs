@@ -12,7 +12,8 @@ use crate::rollout::Phase;
 use crate::rollout::status::{DegradedReason, MANUALLY_PAUSED};
 use crate::sim::{Entry, EntryKind, Journal, StepKind};
 
-use super::replay::State;
+use super::replay::{ReplicaSetInfo, State};
+use super::tree::tags_of;
 
 /// The step the rollout last started, from the journal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,12 +79,30 @@ pub enum Waiting {
         /// The AnalysisRun's name.
         run: String,
     },
-    /// Pods to become ready.
+    /// An experiment step's Experiment to finish.
+    Experiment {
+        /// The Experiment's name.
+        name: String,
+        /// Its phase: `Pending` until every template is available, then `Running`.
+        phase: String,
+    },
+    /// Pods of one ReplicaSet to become available: the one the controller waits for (the
+    /// preview of a blue-green update, the canary of a canary step, a stable scaled back up).
     Pods {
-        /// The rollout's available pods (`status.availableReplicas`).
-        ready: u32,
-        /// The pods it should have (`spec.replicas`).
-        desired: u32,
+        /// The ReplicaSet's name.
+        replica_set: String,
+        /// Its `get` tags (`preview`, `canary`, `stable`, ...), joined as the tree shows them.
+        tags: String,
+        /// Its available pods.
+        available: u32,
+        /// Its `spec.replicas`.
+        wanted: u32,
+    },
+    /// Progressing with every ReplicaSet's pods available: the rest of the controller's
+    /// work (old pods terminating, a Service to switch), in the phase message's words.
+    Progress {
+        /// The rollout's `status.message`.
+        message: String,
     },
     /// A retry: the update was aborted.
     Retry,
@@ -106,7 +125,25 @@ impl fmt::Display for Waiting {
             }
             Waiting::Resume => f.write_str("a resume (paused by hand)"),
             Waiting::Analysis { run } => write!(f, "analysis {run}"),
-            Waiting::Pods { ready, desired } => write!(f, "pods: {ready} of {desired} ready"),
+            Waiting::Experiment { name, phase } => write!(f, "experiment {name} ({phase})"),
+            Waiting::Pods {
+                replica_set,
+                tags,
+                available,
+                wanted,
+            } => {
+                write!(
+                    f,
+                    "pods: {available} of {wanted} available in {replica_set}"
+                )?;
+                if tags.is_empty() {
+                    Ok(())
+                } else {
+                    write!(f, " ({tags})")
+                }
+            }
+            Waiting::Progress { message } if message.is_empty() => f.write_str("the controller"),
+            Waiting::Progress { message } => write!(f, "the controller ({message})"),
             Waiting::Retry => f.write_str("a retry (aborted)"),
             Waiting::Degraded { message } => write!(f, "a fix ({message})"),
         }
@@ -136,10 +173,44 @@ pub fn waiting(state: &State, step: Option<&StepMark>) -> Waiting {
             Some(run) => Waiting::Analysis {
                 run: run.name.clone(),
             },
-            None => Waiting::Pods {
-                ready: r.available,
-                desired: r.desired,
+            None => match state
+                .experiments
+                .iter()
+                .find(|x| ["Pending", "Running"].contains(&x.phase.as_str()))
+            {
+                Some(x) => Waiting::Experiment {
+                    name: x.name.clone(),
+                    phase: x.phase.clone(),
+                },
+                None => pods(state, &r.message),
             },
+        },
+    }
+}
+
+/// The ReplicaSet whose pods a Progressing rollout waits for: the current template's first
+/// (the preview of a blue-green update, whose pause `ReadyForPause` holds until all of its
+/// pods are available; the canary of a step), then any other of the rollout's ReplicaSets
+/// short of its `spec.replicas` (a stable scaled back up). The rollout's own counts would
+/// mislead here: a blue-green `status.availableReplicas` counts the active side's pods.
+fn pods(state: &State, message: &str) -> Waiting {
+    let current = state.rollout.as_ref().map(|r| r.current_hash.as_str());
+    let short = |rs: &&ReplicaSetInfo| {
+        rs.experiment.is_none() && rs.spec > 0 && i64::from(rs.available()) < i64::from(rs.spec)
+    };
+    let owned = || state.replica_sets.iter().filter(short);
+    let found = owned()
+        .find(|rs| Some(rs.hash.as_str()) == current)
+        .or_else(|| owned().next());
+    match found {
+        Some(rs) => Waiting::Pods {
+            replica_set: rs.name.clone(),
+            tags: tags_of(rs, state).join(","),
+            available: rs.available(),
+            wanted: rs.spec.unsigned_abs(),
+        },
+        None => Waiting::Progress {
+            message: message.to_string(),
         },
     }
 }
@@ -173,7 +244,11 @@ pub fn keys(w: &Waiting, nodes: bool) -> Vec<(&'static str, &'static str)> {
         Waiting::Promotion { .. } | Waiting::TimedPause { .. } | Waiting::Resume => {
             out.extend([("p", "promote"), ("f", "promote --full"), ("a", "abort")]);
         }
-        Waiting::Analysis { .. } | Waiting::Pods { .. } | Waiting::Degraded { .. } => {
+        Waiting::Analysis { .. }
+        | Waiting::Experiment { .. }
+        | Waiting::Pods { .. }
+        | Waiting::Progress { .. }
+        | Waiting::Degraded { .. } => {
             out.extend([("f", "promote --full"), ("a", "abort")]);
         }
         Waiting::Retry => out.push(("r", "retry")),
@@ -214,8 +289,8 @@ mod tests {
             message: message.into(),
             step,
             steps: 4,
-            set_weight: 0,
-            actual_weight: 0,
+            set_weight: Some(0),
+            actual_weight: Some(0),
             desired: 5,
             current: 5,
             updated: 0,
@@ -305,5 +380,67 @@ mod tests {
                 message: message.into()
             }
         );
+    }
+
+    #[test]
+    fn a_progressing_rollout_with_its_pods_available_waits_for_the_controller() {
+        let s = state(
+            Phase::Progressing,
+            "old replicas are pending termination",
+            Some(4),
+            5,
+        );
+        let w = waiting(&s, None);
+        assert_eq!(
+            w.to_string(),
+            "the controller (old replicas are pending termination)"
+        );
+        assert!(keys(&w, false).contains(&("a", "abort")));
+    }
+
+    /// The blue-green update of the bundled manual-promotion scenario: before the switch the
+    /// rollout's own counts are the active side's (3 of 3 available) while the controller
+    /// waits for the preview ReplicaSet, which is what the line must name.
+    #[test]
+    fn blue_green_before_the_switch_waits_for_the_preview_pods() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios/bluegreen-manual-promotion.yaml");
+        let sc = crate::scenario::load(&path).expect("the scenario loads");
+        let journal = crate::sim::run(&sc).journal;
+        let mut replay = super::super::replay::Replay::new(&journal);
+        let mut seen = Vec::new();
+        while replay.step().is_some() {
+            let st = &replay.state;
+            let Some(r) = &st.rollout else { continue };
+            let before_switch = !r.active_hash.is_empty() && r.active_hash != r.current_hash;
+            if r.phase != Phase::Progressing || !before_switch {
+                continue;
+            }
+            let preview = st
+                .replica_sets
+                .iter()
+                .find(|rs| rs.hash == r.current_hash)
+                .expect("the preview ReplicaSet exists");
+            if preview.spec == 0 || i64::from(preview.available()) >= i64::from(preview.spec) {
+                // Not yet scaled up, or all available: the controller's next write (scale up,
+                // pause), at the same instant; nothing to wait for in between.
+                continue;
+            }
+            match waiting(st, None) {
+                Waiting::Pods {
+                    replica_set,
+                    tags,
+                    available,
+                    wanted,
+                } => {
+                    assert_eq!((&replica_set, tags.as_str()), (&preview.name, "preview"));
+                    assert_eq!((available, wanted), (preview.available(), 3));
+                    seen.push((available, r.available));
+                }
+                other => panic!("at {}: waits for {other}", st.t),
+            }
+        }
+        // Seen while none of the preview's pods was available, the active side's all were.
+        assert!(seen.contains(&(0, 3)), "{seen:?}");
     }
 }

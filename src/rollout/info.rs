@@ -41,49 +41,49 @@ pub fn current_step(ro: &RolloutObject) -> Option<usize> {
 
 /// `GetCurrentSetWeight`, the `SetWeight` line: 0 once aborted; `maxTrafficWeight` when no
 /// step is current; else the last `setWeight` at or before the current step (0 if none).
-/// A blue-green rollout, which upstream shows no weight for, reads as 100: all of it goes
-/// to one version.
-pub fn set_weight(ro: &RolloutObject) -> u32 {
+/// `None` for a blue-green rollout: `NewRolloutInfo` fills the weights for a canary only,
+/// and `get rollout` prints no weight lines for blue-green.
+pub fn set_weight(ro: &RolloutObject) -> Option<u32> {
+    let c = ro.spec.canary()?;
     if ro.status.abort {
-        return 0;
+        return Some(0);
     }
-    let Some(c) = ro.spec.canary() else {
-        return 100;
-    };
     let Some(idx) = current_step(ro) else {
-        return c.max_weight();
+        return Some(c.max_weight());
     };
-    c.steps[..=idx]
-        .iter()
-        .rev()
-        .find_map(|s| s.set_weight)
-        .unwrap_or(0)
+    Some(
+        c.steps[..=idx]
+            .iter()
+            .rev()
+            .find_map(|s| s.set_weight)
+            .unwrap_or(0),
+    )
 }
 
 /// The `ActualWeight` line of `NewRolloutInfo`: `maxTrafficWeight` when no step is current
 /// (even while the router still holds less); else 0 without available pods; with a traffic
 /// router, the weight it holds (`status.canary.weights`, or `set_weight` before it is
 /// first set); without one, the canary ReplicaSet's share of the available pods
-/// (`canary_available` of `status.availableReplicas`, rounded down). 100 for blue-green.
-pub fn actual_weight(ro: &RolloutObject, set_weight: u32, canary_available: u32) -> u32 {
+/// (`canary_available` of `status.availableReplicas`, rounded down). `None` for blue-green,
+/// as [`set_weight`].
+pub fn actual_weight(ro: &RolloutObject, set_weight: u32, canary_available: u32) -> Option<u32> {
     let st = &ro.status;
-    let Some(c) = ro.spec.canary() else {
-        return 100;
-    };
+    let c = ro.spec.canary()?;
     if current_step(ro).is_none() {
-        return c.max_weight();
+        return Some(c.max_weight());
     }
     if st.available_replicas == 0 {
-        return 0;
+        return Some(0);
     }
     if c.traffic_routing.is_some() {
-        return st
-            .canary
-            .weights
-            .as_ref()
-            .map_or(set_weight, |w| w.canary.weight.max(0).unsigned_abs());
+        return Some(
+            st.canary
+                .weights
+                .as_ref()
+                .map_or(set_weight, |w| w.canary.weight.max(0).unsigned_abs()),
+        );
     }
-    canary_available * c.max_weight() / st.available_replicas
+    Some(canary_available * c.max_weight() / st.available_replicas)
 }
 
 /// The `Step:` line of a canary (`NewRolloutInfo`): `INDEX/COUNT` when the status has an
@@ -360,13 +360,12 @@ mod tests {
                 canary(steps, idx)
             };
             ro.status.abort = abort;
-            assert_eq!(set_weight(&ro), want, "{rule}");
+            assert_eq!(set_weight(&ro), Some(want), "{rule}");
         }
-        assert_eq!(
-            set_weight(&blue_green()),
-            100,
-            "blue-green: all to one version"
-        );
+        let mut bg = blue_green();
+        assert_eq!(set_weight(&bg), None, "blue-green: no SetWeight line");
+        bg.status.abort = true;
+        assert_eq!(set_weight(&bg), None, "blue-green aborted: still none");
     }
 
     #[test]
@@ -455,10 +454,14 @@ mod tests {
             };
             ro.status.available_replicas = available;
             ro.status.canary.weights = w;
-            let set = set_weight(&ro);
-            assert_eq!(actual_weight(&ro, set, canary_available), want, "{rule}");
+            let set = set_weight(&ro).expect("a canary has a SetWeight");
+            assert_eq!(
+                actual_weight(&ro, set, canary_available),
+                Some(want),
+                "{rule}"
+            );
         }
-        assert_eq!(actual_weight(&blue_green(), 100, 0), 100, "blue-green");
+        assert_eq!(actual_weight(&blue_green(), 100, 3), None, "blue-green");
     }
 
     #[test]

@@ -268,10 +268,11 @@ pub struct Observation {
     pub message: SmolStr,
     /// `status.currentStepIndex` (`None` while the controller has not set it).
     pub step: Option<u32>,
-    /// The weight in percent the plugin shows as `SetWeight`.
-    pub set_weight: u32,
-    /// The weight in percent the plugin shows as `ActualWeight`.
-    pub actual_weight: u32,
+    /// The weight in percent the plugin shows as `SetWeight` (`None`: it shows none, as for
+    /// a blue-green rollout).
+    pub set_weight: Option<u32>,
+    /// The weight in percent the plugin shows as `ActualWeight` (`None` as for `set_weight`).
+    pub actual_weight: Option<u32>,
     /// `status.abort`.
     pub aborted: bool,
     /// `spec.paused` or any pause condition.
@@ -370,6 +371,23 @@ fn check<T: PartialEq + fmt::Display>(
     }
 }
 
+/// A weight key: a blue-green rollout has no weight (`get` shows none), so no weight holds
+/// for it, and the mismatch says why rather than showing a number.
+fn check_weight(out: &mut Sink, key: &'static str, want: Option<u32>, got: Option<u32>) {
+    if let Some(w) = want
+        && got != Some(w)
+    {
+        out.push(|| Mismatch {
+            key: key.into(),
+            expected: w.to_string(),
+            actual: got.map_or_else(
+                || "none (a blue-green rollout has no weights)".to_string(),
+                |g| g.to_string(),
+            ),
+        });
+    }
+}
+
 fn opt_text<T: fmt::Display>(v: &Option<T>) -> String {
     v.as_ref()
         .map_or_else(|| "none".to_string(), |v| v.to_string())
@@ -456,18 +474,8 @@ impl Expectation {
                 actual: opt_text(&obs.step),
             });
         }
-        check(
-            out,
-            || "setWeight".into(),
-            &self.set_weight,
-            &obs.set_weight,
-        );
-        check(
-            out,
-            || "actualWeight".into(),
-            &self.actual_weight,
-            &obs.actual_weight,
-        );
+        check_weight(out, "setWeight", self.set_weight, obs.set_weight);
+        check_weight(out, "actualWeight", self.actual_weight, obs.actual_weight);
         check(out, || "aborted".into(), &self.aborted, &obs.aborted);
         check(out, || "paused".into(), &self.paused, &obs.paused);
         check(out, || "revision".into(), &self.revision, &obs.revision);
@@ -802,7 +810,8 @@ mod tests {
             phase: Phase::Paused,
             message: "CanaryPauseStep".into(),
             step: Some(1),
-            set_weight: 20,
+            set_weight: Some(20),
+            actual_weight: Some(0),
             pods: RoleCounts {
                 roles: Roles {
                     stable: 4,
@@ -1010,5 +1019,29 @@ mod tests {
         };
         assert!(!c.holds(&obs()));
         assert_eq!(c.to_string(), "not: {phase: Paused}");
+    }
+
+    #[test]
+    fn no_weight_holds_for_a_blue_green_rollout() {
+        let bg = Observation {
+            set_weight: None,
+            actual_weight: None,
+            ..obs()
+        };
+        for c in [
+            Expectation {
+                set_weight: Some(100),
+                ..Default::default()
+            },
+            Expectation {
+                actual_weight: Some(0),
+                ..Default::default()
+            },
+        ] {
+            assert!(!c.holds(&bg));
+            let m = c.mismatches(&bg);
+            assert_eq!(m.len(), 1);
+            assert_eq!(m[0].actual, "none (a blue-green rollout has no weights)");
+        }
     }
 }

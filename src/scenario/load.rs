@@ -1299,6 +1299,14 @@ fn load_manifest(
     }
 }
 
+/// The most nodes the node model takes.
+const MAX_NODES: u32 = 10_000;
+
+/// `MAX_REPLICAS`, the manifests' limit of `spec.replicas`, as the script's counts read it.
+fn max_replicas() -> u32 {
+    u32::try_from(manifest::rollout::MAX_REPLICAS).unwrap_or(u32::MAX)
+}
+
 fn convert_cluster(c: Option<&raw::Cluster>, p: &FieldPath, report: &mut Report) -> ClusterConfig {
     let Some(c) = c else {
         return ClusterConfig::default();
@@ -1313,30 +1321,18 @@ fn convert_cluster(c: Option<&raw::Cluster>, p: &FieldPath, report: &mut Report)
             );
             None
         }
-        (Some(0), _) => {
-            report.error(&p.key("nodes"), DiagKind::InvalidValue, "at least 1 node");
-            None
+        (Some(n), per) => {
+            let nodes = report.within(&p.key("nodes"), n, 1, MAX_NODES);
+            // No node holds more pods than a rollout can have.
+            let per = match per {
+                Some(per) => report.within(&p.key("podsPerNode"), per, 1, max_replicas()),
+                None => Some(110),
+            };
+            nodes.zip(per).map(|(nodes, pods_per_node)| NodeModel {
+                nodes,
+                pods_per_node,
+            })
         }
-        (Some(n), _) if n > 10_000 => {
-            report.error(
-                &p.key("nodes"),
-                DiagKind::InvalidValue,
-                "at most 10000 nodes",
-            );
-            None
-        }
-        (Some(_), Some(0)) => {
-            report.error(
-                &p.key("podsPerNode"),
-                DiagKind::InvalidValue,
-                "at least 1 pod per node",
-            );
-            None
-        }
-        (Some(n), per) => Some(NodeModel {
-            nodes: n,
-            pods_per_node: per.unwrap_or(110),
-        }),
     };
     let lifecycle =
         |d: &Option<IntOrString>, key: &str, default: SimDuration, report: &mut Report| {
@@ -1840,18 +1836,15 @@ fn convert_action(
             })
         }
         "scale" => {
-            let (n, ds) = from_node::<u32>(file, v, p);
+            // `kubectl argo rollouts scale` writes `spec.replicas`: the manifests' limit.
+            let (n, ds) = from_node::<i128>(file, v, p);
             report.extend(ds);
-            let n = n?;
-            if i64::from(n) > manifest::rollout::MAX_REPLICAS {
-                report.error(
-                    p,
-                    DiagKind::InvalidValue,
-                    "is larger than rollout-sim supports",
-                );
-                return None;
-            }
-            Some(ScriptAction::Scale(n))
+            Some(ScriptAction::Scale(report.within(
+                p,
+                n?,
+                0,
+                max_replicas(),
+            )?))
         }
         "restart" => {
             let r: raw::Restart = struct_node(v, p, file, report)?;
@@ -1863,17 +1856,11 @@ fn convert_action(
         }
         "undo" => {
             let u: raw::Undo = struct_node(v, p, file, report)?;
-            if u.to_revision == Some(0) {
-                report.error(
-                    &p.key("toRevision"),
-                    DiagKind::InvalidValue,
-                    "revisions start at 1",
-                );
-                return None;
-            }
-            Some(ScriptAction::Undo {
-                to_revision: u.to_revision,
-            })
+            let to_revision = match u.to_revision {
+                None => None,
+                Some(r) => Some(to_revision(r, &p.key("toRevision"), report)?),
+            };
+            Some(ScriptAction::Undo { to_revision })
         }
         "deletePod" | "evictPod" => {
             let f: raw::PodFault = struct_node(v, p, file, report)?;
@@ -1910,6 +1897,38 @@ fn convert_action(
                 p,
                 DiagKind::UnknownKey,
                 unknown_key_message(other, ACTIONS).replace("key", "action"),
+            );
+            None
+        }
+    }
+}
+
+/// `undo`'s `toRevision`: a revision number, 1 or more, within kubectl's int64 flag. One
+/// message for a number below 1, which kubectl reads as the previous revision (0) or finds
+/// no revision for (negative), so that `undo: {}` is what to write instead.
+fn to_revision(r: i128, p: &FieldPath, report: &mut Report) -> Option<u64> {
+    if report.flagged(p) {
+        // Already refused as it was read (not an integer).
+        return None;
+    }
+    if r < 1 {
+        report.error(
+            p,
+            DiagKind::InvalidValue,
+            format!(
+                "{r} is not a revision: revisions start at 1 \
+                 (leave toRevision out, `undo: {{}}`, to go back to the previous revision)"
+            ),
+        );
+        return None;
+    }
+    match i64::try_from(r) {
+        Ok(r) => Some(r.unsigned_abs()),
+        Err(_) => {
+            report.error(
+                p,
+                DiagKind::InvalidValue,
+                format!("{r} is out of range (allowed: 1 to {})", i64::MAX),
             );
             None
         }
@@ -1963,11 +1982,10 @@ fn pod_target(f: &raw::PodFault, p: &FieldPath, report: &mut Report) -> Option<P
                 );
                 return None;
             }
-            let count = f.count.unwrap_or(1);
-            if count == 0 {
-                report.error(&p.key("count"), DiagKind::InvalidValue, "at least 1");
-                return None;
-            }
+            let count = match f.count {
+                None => 1,
+                Some(c) => report.within(&p.key("count"), c, 1, max_replicas())?,
+            };
             Some(PodTarget::Role {
                 role: role.clone(),
                 count,

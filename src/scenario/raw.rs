@@ -35,8 +35,9 @@ pub(crate) struct Scenario {
 #[serde(rename_all = "camelCase", default)]
 pub(crate) struct Cluster {
     pub(crate) controller_delay: Option<IntOrString>,
-    pub(crate) nodes: Option<u32>,
-    pub(crate) pods_per_node: Option<u32>,
+    // Wide, so that a count out of its range gets one message naming the range.
+    pub(crate) nodes: Option<i128>,
+    pub(crate) pods_per_node: Option<i128>,
     pub(crate) node_monitor_grace_period: Option<IntOrString>,
     pub(crate) unreachable_toleration_seconds: Option<IntOrString>,
 }
@@ -244,7 +245,9 @@ pub(crate) struct Restart {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub(crate) struct Undo {
-    pub(crate) to_revision: Option<u64>,
+    // Wide: a number below 1 (or beyond kubectl's int64) gets one message of ours rather
+    // than the range of the type it is read into.
+    pub(crate) to_revision: Option<i128>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -252,7 +255,8 @@ pub(crate) struct Undo {
 pub(crate) struct PodFault {
     pub(crate) role: Option<String>,
     pub(crate) name: Option<String>,
-    pub(crate) count: Option<u32>,
+    // Wide, so that a count out of its range gets one message naming the range.
+    pub(crate) count: Option<i128>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

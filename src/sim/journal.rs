@@ -38,10 +38,10 @@ pub struct RolloutSnapshot {
     pub step: Option<u32>,
     /// How many canary steps the spec has (0 for blue-green): the `Step: i/n` denominator.
     pub steps: u32,
-    /// The plugin's `SetWeight`, in percent.
-    pub set_weight: u32,
-    /// The plugin's `ActualWeight`, in percent.
-    pub actual_weight: u32,
+    /// The plugin's `SetWeight`, in percent (`None` for blue-green, which `get` shows none for).
+    pub set_weight: Option<u32>,
+    /// The plugin's `ActualWeight`, in percent (`None` for blue-green).
+    pub actual_weight: Option<u32>,
     /// `spec.replicas` (1 when unset): the `Desired` column.
     pub desired: u32,
     /// `status.replicas`, pods of every ReplicaSet of the rollout: the `Current` column.
@@ -663,10 +663,10 @@ pub struct Summary {
     pub step: Option<u32>,
     /// How many canary steps the spec has (0 for blue-green).
     pub steps: u32,
-    /// The plugin's `SetWeight` at the end, in percent.
-    pub set_weight: u32,
-    /// The plugin's `ActualWeight` at the end, in percent.
-    pub actual_weight: u32,
+    /// The plugin's `SetWeight` at the end, in percent (`None` for blue-green).
+    pub set_weight: Option<u32>,
+    /// The plugin's `ActualWeight` at the end, in percent (`None` for blue-green).
+    pub actual_weight: Option<u32>,
     /// The revision of the newest ReplicaSet.
     pub revision: u64,
     /// The image of the stable ReplicaSet (`None`: none is stable).

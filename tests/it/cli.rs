@@ -583,6 +583,112 @@ fn unknown_action_suggests_promote() {
     }
 }
 
+/// Integers of the script are refused with the limits of what they stand for, once each: not
+/// the range of the integer type they are read into (`allowed: 0 to 4294967295` for a
+/// negative `scale`), and not a second, contradicting rule after the first.
+#[test]
+fn script_integers_say_their_own_limits_once() {
+    let text = replace_once(
+        MINIMAL,
+        "  - setImage: nginx:1.20-alpine\n",
+        "  - setImage: nginx:1.20-alpine
+  - undo: {toRevision: -1}
+  - undo: {toRevision: 0}
+  - undo: {toRevision: 99999999999999999999}
+  - scale: -3
+  - scale: 1000001
+  - deletePod: {role: canary, count: -2}
+  - evictPod: {role: canary, count: 0}
+  - undo: {toRevision: ten}
+",
+    );
+    let text = replace_once(
+        &text,
+        "timeout: 30m\n",
+        "timeout: 30m\ncluster: {nodes: -4}\n",
+    );
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "ints.yaml", &text);
+    let revision = "is not a revision: revisions start at 1 (leave toRevision out, `undo: {}`, \
+                    to go back to the previous revision)";
+    let range = |v: &str, lo: u64, hi: u64| format!("{v} is out of range (allowed: {lo} to {hi})");
+    // (a text only its line holds, the value in it, the field, the whole message)
+    let expected = [
+        ("nodes: -4", "-4", "cluster.nodes", range("-4", 1, 10_000)),
+        (
+            "toRevision: -1",
+            "-1",
+            "script[2].undo.toRevision",
+            format!("-1 {revision}"),
+        ),
+        (
+            "toRevision: 0",
+            "0",
+            "script[3].undo.toRevision",
+            format!("0 {revision}"),
+        ),
+        (
+            "toRevision: 999",
+            "999",
+            "script[4].undo.toRevision",
+            range("99999999999999999999", 1, 9_223_372_036_854_775_807),
+        ),
+        // The limit of the manifests' `spec.replicas`, which `scale` writes.
+        (
+            "scale: -3",
+            "-3",
+            "script[5].scale",
+            range("-3", 0, 1_000_000),
+        ),
+        (
+            "scale: 1000001",
+            "1000001",
+            "script[6].scale",
+            range("1000001", 0, 1_000_000),
+        ),
+        (
+            "count: -2",
+            "-2",
+            "script[7].deletePod.count",
+            range("-2", 1, 1_000_000),
+        ),
+        (
+            "count: 0",
+            "0",
+            "script[8].evictPod.count",
+            range("0", 1, 1_000_000),
+        ),
+        (
+            "toRevision: ten",
+            "ten",
+            "script[9].undo.toRevision",
+            "expected an integer, found the string \"ten\"".to_string(),
+        ),
+    ];
+    for cmd in ["lint", "run"] {
+        let o = sim_in(dir.path(), &[cmd, "ints.yaml"]);
+        assert_invalid(&o, cmd);
+        let errors = o.error_lines();
+        assert_eq!(
+            errors.len(),
+            expected.len(),
+            "{cmd}: one error each\n{}",
+            o.stderr
+        );
+        for (needle, value, path, message) in &expected {
+            let line = line_of(&text, needle);
+            let on_line = text.lines().nth(line - 1).unwrap();
+            let col = on_line.find(needle).unwrap() + needle.find(value).unwrap() + 1;
+            let want = format!("ints.yaml:{line}:{col}: error: {path}: {message}");
+            assert!(
+                errors.contains(&want.as_str()),
+                "{cmd}: expected\n{want}\n--- stderr\n{}",
+                o.stderr
+            );
+        }
+    }
+}
+
 #[test]
 fn lint_accepts_the_demo() {
     let o = sim(&["lint", "scenarios/rollouts-demo.yaml"]);

@@ -252,7 +252,11 @@ fn check(c: &Case) -> Result<(), TestCaseError> {
             }
             EntryKind::RolloutStatus(s) => {
                 prop_assert!(
-                    s.set_weight <= 100 && s.actual_weight <= 100,
+                    // A canary always has both weights (blue-green has none).
+                    matches!(
+                        (s.set_weight, s.actual_weight),
+                        (Some(set), Some(actual)) if set <= 100 && actual <= 100
+                    ),
                     "weights out of range at {:?}: {s:?}\n{text}",
                     e.t
                 );

@@ -200,3 +200,75 @@ fn canary_with_a_running_experiment() {
         "--no-color"
     ]));
 }
+
+/// Before the switch a blue-green rollout's own counts are the active side's, all available;
+/// `watch` names what the controller waits for instead — the preview ReplicaSet's pods — and
+/// `get` at that instant shows those very pods not ready.
+#[test]
+fn watch_of_blue_green_waits_for_the_preview_pods() {
+    let bg = "scenarios/bluegreen-manual-promotion.yaml";
+    let frames = sim(&["watch", bg, "--speed", "1000", "--no-color"]);
+    let header = frames
+        .lines()
+        .find(|l| l.starts_with("── ") && l.contains("(preview) ─"))
+        .unwrap_or_else(|| panic!("no frame waits for the preview: {frames}"));
+    // `── 00:00:10.000 ─ waits for pods: 0 of 3 available in shop-86d4b5d6b5 (preview) ───`
+    let (time, rest) = header
+        .trim_start_matches("── ")
+        .split_once(" ─ waits for pods: ")
+        .unwrap();
+    let (counts, rest) = rest.split_once(" available in ").unwrap();
+    let name = rest.split_once(" (preview)").unwrap().0;
+    assert_eq!(counts, "0 of 3", "{header}");
+    let secs: Vec<f64> = time.split(':').map(|x| x.parse().unwrap()).collect();
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a frame time of a short run, never negative"
+    )]
+    let ms = ((secs[1] * 60.0 + secs[2]) * 1000.0).round() as u64;
+    let get = sim(&["get", bg, "--at", &format!("{ms}ms"), "--no-color"]);
+    // The rollout's counts say 3 of 3 available: the line the old view drew from them.
+    assert!(get.contains("  Available:     3\n"), "{get}");
+    let rs_row = get
+        .lines()
+        .position(|l| l.contains(name) && l.contains("ReplicaSet"))
+        .unwrap_or_else(|| panic!("{name} not in\n{get}"));
+    let lines: Vec<&str> = get.lines().collect();
+    assert!(lines[rs_row].trim_end().ends_with("preview"), "{get}");
+    let pods: Vec<&&str> = lines[rs_row + 1..]
+        .iter()
+        .take_while(|l| l.contains(" Pod "))
+        .collect();
+    assert_eq!(pods.len(), 3, "{get}");
+    assert!(pods.iter().all(|l| l.ends_with("ready:0/1")), "{get}");
+}
+
+/// `get rollout` of a blue-green rollout has no weight lines (the plugin fills them for a
+/// canary only), and neither do the event log's statuses nor the final summary: `null`.
+#[test]
+fn blue_green_shows_no_weights() {
+    let bg = "scenarios/bluegreen-manual-promotion.yaml";
+    for at in ["25s", "end"] {
+        let get = sim(&["get", bg, "--at", at, "--no-color"]);
+        assert!(get.contains("Strategy:        BlueGreen\n"), "{get}");
+        assert!(!get.contains("Weight"), "{get}");
+    }
+    let log = sim(&["run", bg, "--format", "json"]);
+    let mut statuses = 0;
+    for line in log.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let status = match v["kind"].as_str() {
+            Some("RolloutStatus") => &v,
+            Some("RunFinished") => &v["status"],
+            _ => continue,
+        };
+        assert!(status["setWeight"].is_null(), "{line}");
+        assert!(status["actualWeight"].is_null(), "{line}");
+        statuses += 1;
+    }
+    assert!(statuses > 5, "{log}");
+    // A canary keeps its numbers.
+    let get = sim(&["get", DEMO, "--at", "12s", "--no-color"]);
+    assert!(get.contains("  SetWeight:     40\n"), "{get}");
+}

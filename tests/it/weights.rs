@@ -122,7 +122,7 @@ fn chart_series_follow_the_router_not_kubectls_actual_weight() {
             .expect("a row")
     };
     let row = at(115_000);
-    assert_eq!(row.status.map(|st| st.actual_weight), Some(100));
+    assert_eq!(row.status.and_then(|st| st.actual_weight), Some(100));
     assert_eq!(row.weights.map(|w| (w.canary, w.stable)), Some((60, 40)));
     assert_eq!(at(120_000).weights.map(|w| w.stable), Some(100));
     let csv = series::to_csv(&s);

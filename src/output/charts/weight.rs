@@ -153,8 +153,9 @@ where
         .unwrap_or(100);
     let set = style::steps(
         rows.iter().filter_map(|r| {
-            r.status.map(|s| {
-                let pct = f64::from(s.set_weight) * 100.0 / f64::from(max.max(1));
+            // The chart is drawn for a canary, whose rows always have a setWeight.
+            r.status.and_then(|s| s.set_weight).map(|w| {
+                let pct = f64::from(w) * 100.0 / f64::from(max.max(1));
                 (style::secs(r.t), pct)
             })
         }),

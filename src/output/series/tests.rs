@@ -18,8 +18,8 @@ fn status(phase: Phase, step: u32, set: u32, actual: u32, ready: u32) -> EntryKi
         message: String::new().into(),
         step: Some(step),
         steps: 2,
-        set_weight: set,
-        actual_weight: actual,
+        set_weight: Some(set),
+        actual_weight: Some(actual),
         desired: 2,
         current: 2,
         updated: 2,
@@ -100,7 +100,7 @@ fn one_row_per_instant_with_the_state_at_its_end() {
     let s = build(&j);
     assert_eq!(s.rows.len(), 2);
     let first = s.rows[0].status.unwrap();
-    assert_eq!((first.step, first.set_weight), (Some(2), 100));
+    assert_eq!((first.step, first.set_weight), (Some(2), Some(100)));
     assert_eq!(s.rows[0].pods, vec![RsPods { pods: 1, ready: 0 }]);
     assert_eq!(s.rows[1].t, SimTime(1500));
     assert_eq!(s.rows[1].status.unwrap().phase, Phase::Healthy);
@@ -240,4 +240,19 @@ fn csv_without_traffic_has_no_traffic_columns() {
         csv.lines().next().unwrap(),
         "t,phase,step,set_weight,actual_weight,canary_weight,stable_weight,experiment_weight,old_weight,desired,current,updated,ready,available,pods_rev1_aaa,ready_rev1_aaa"
     );
+}
+
+#[test]
+fn csv_of_blue_green_leaves_the_weights_empty() {
+    let mut bg = status(Phase::Paused, 0, 0, 0, 2);
+    if let EntryKind::RolloutStatus(s) = &mut bg {
+        s.step = None;
+        s.steps = 0;
+        s.set_weight = None;
+        s.actual_weight = None;
+        s.blue_green = true;
+    }
+    let j = journal(vec![at(0, rs("app-aaa", 1)), at(0, bg)]);
+    let csv = to_csv(&build(&j));
+    assert_eq!(csv.lines().nth(1), Some("0.000,Paused,,,,,,,,2,2,2,2,2,0,0"));
 }

@@ -373,7 +373,8 @@ impl World<'_> {
             message,
             step: st.current_step_index,
             set_weight,
-            actual_weight: info::actual_weight(&self.rollout, set_weight, self.canary_available()),
+            actual_weight: set_weight
+                .and_then(|s| info::actual_weight(&self.rollout, s, self.canary_available())),
             aborted: st.abort,
             paused: self.rollout.spec.paused || !st.pause_conditions.is_empty(),
             revision,
@@ -523,7 +524,7 @@ impl World<'_> {
                 None => true,
                 Some((last, set, had_no_canary)) => {
                     last.weights() != share.weights()
-                        || (!no_canary && (had_no_canary || set != obs.set_weight))
+                        || (!no_canary && (had_no_canary || Some(set) != obs.set_weight))
                 }
             };
             if changed {
@@ -532,14 +533,15 @@ impl World<'_> {
                     EntryKind::WeightChanged {
                         canary: share.canary,
                         stable: share.stable,
-                        set_weight: obs.set_weight,
+                        // A router share exists for a canary only, which always has one.
+                        set_weight: obs.set_weight.unwrap_or_default(),
                         experiment: share.experiment,
                         old: share.old,
                         max_weight: share.max,
                         initial: share.initial,
                     },
                 );
-                self.last.weight = Some((share, obs.set_weight, no_canary));
+                self.last.weight = Some((share, obs.set_weight.unwrap_or_default(), no_canary));
             }
         }
         let st = &self.rollout.status;
