@@ -272,3 +272,122 @@ fn blue_green_shows_no_weights() {
     let get = sim(&["get", DEMO, "--at", "12s", "--no-color"]);
     assert!(get.contains("  SetWeight:     40\n"), "{get}");
 }
+
+/// A blue-green rollout's first ReplicaSet, as `kubectl argo rollouts get` tags it
+/// (`GetReplicaSetInfo`: `stable` when it is `status.stableRS`, `active` when the active
+/// Service selects it, else `preview` when the preview Service does). The first reconcile
+/// promotes it (`shouldFullPromote`: "Initial deploy") and points the preview Service at it
+/// (`reconcilePreviewService`, skipped while `spec.paused`); the active Service follows only
+/// once all its pods are available (`reconcileActiveService`).
+#[test]
+fn bluegreen_first_deploy_tags_follow_the_services() {
+    let scenario = |preview: bool, paused: bool| {
+        format!(
+            "name: first-deploy
+timeout: 1m
+objects:
+  - apiVersion: v1
+    kind: Service
+    metadata: {{name: shop-active}}
+    spec: {{selector: {{app: shop}}, ports: [{{port: 80}}]}}
+  - apiVersion: v1
+    kind: Service
+    metadata: {{name: shop-preview}}
+    spec: {{selector: {{app: shop}}, ports: [{{port: 80}}]}}
+  - apiVersion: argoproj.io/v1alpha1
+    kind: Rollout
+    metadata: {{name: shop}}
+    spec:
+      replicas: 3
+      paused: {paused}
+      selector: {{matchLabels: {{app: shop}}}}
+      template:
+        metadata: {{labels: {{app: shop}}}}
+        spec:
+          containers: [{{name: shop, image: example/shop:blue}}]
+      strategy:
+        blueGreen:
+          activeService: shop-active
+{preview_line}          autoPromotionEnabled: false
+apps:
+  - image: example/shop:*
+    startup: 5s
+script:
+  - wait: 20s
+",
+            preview_line = if preview {
+                "          previewService: shop-preview\n"
+            } else {
+                ""
+            }
+        )
+    };
+    // The INFO column of the ReplicaSet row and the tags of the `Images:` line.
+    let tags = |text: &str, at: &str| {
+        let (_dir, path) = crate::common::write_temp("first.yaml", text);
+        let out = sim(&["get", path.to_str().unwrap(), "--at", at, "--no-color"]);
+        let row = out
+            .lines()
+            .find(|l| l.contains(" ReplicaSet "))
+            .unwrap_or_else(|| panic!("no ReplicaSet row\n{out}"));
+        let info = row.split_whitespace().last().unwrap().to_string();
+        let images = out
+            .lines()
+            .find(|l| l.starts_with("Images:"))
+            .unwrap_or_else(|| panic!("no Images line\n{out}"))
+            .to_string();
+        (info, images)
+    };
+    // (preview Service, spec.paused, at, RS tags, Images line, rule)
+    let rows = [
+        (
+            true,
+            false,
+            "0s",
+            "stable,preview",
+            "example/shop:blue (stable, preview)",
+            "promoted at once, preview selects it, active not yet",
+        ),
+        (
+            true,
+            false,
+            "4s",
+            "stable,preview",
+            "example/shop:blue (stable, preview)",
+            "pods not available: the active Service waits",
+        ),
+        (
+            true,
+            false,
+            "6s",
+            "stable,active",
+            "example/shop:blue (stable, active)",
+            "active selects it: `preview` is an else-if",
+        ),
+        (
+            false,
+            false,
+            "0s",
+            "stable",
+            "example/shop:blue (stable)",
+            "no preview Service",
+        ),
+        (
+            true,
+            true,
+            "0s",
+            "stable",
+            "example/shop:blue (stable)",
+            "spec.paused: reconcilePreviewService halts",
+        ),
+    ];
+    for (preview, paused, at, want_info, want_images, rule) in rows {
+        let (info, images) = tags(&scenario(preview, paused), at);
+        assert_eq!(info, want_info, "{rule}");
+        assert_eq!(
+            images.trim_start_matches("Images:").trim(),
+            want_images,
+            "{rule}"
+        );
+    }
+}
