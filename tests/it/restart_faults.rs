@@ -186,6 +186,80 @@ fn restart_evicts_old_pods_by_name_within_max_unavailable() {
     }
 }
 
+/// A blue-green rollout's `maxUnavailable` paces only its restarts (upstream `restart.go`,
+/// `max(MaxUnavailable, 1)` at a time): 25% of replicas by default, rounded down, capped at
+/// replicas, with no fencepost bump to 1 except the restart's own.
+#[test]
+fn blue_green_restart_takes_max_unavailable_pods_at_a_time() {
+    // (replicas, the maxUnavailable line, pods evicted per pass, rule)
+    let rows = [
+        (3, "", 1, "default 25% of 3 is 0: one at a time"),
+        (8, "", 2, "default 25% of 8"),
+        (4, "          maxUnavailable: 0\n", 1, "0: one at a time"),
+        (
+            4,
+            "          maxUnavailable: 10\n",
+            4,
+            "above replicas: all at once",
+        ),
+        (
+            5,
+            "          maxUnavailable: \"50%\"\n",
+            2,
+            "50% of 5 rounds down",
+        ),
+    ];
+    for (replicas, extra, per_pass, rule) in rows {
+        let text = format!(
+            r#"name: generated
+timeout: 1h
+objects:
+  - apiVersion: v1
+    kind: Service
+    metadata: {{name: app-active}}
+    spec: {{selector: {{app: app}}, ports: [{{port: 80}}]}}
+  - apiVersion: argoproj.io/v1alpha1
+    kind: Rollout
+    metadata: {{name: app}}
+    spec:
+      replicas: {replicas}
+      selector: {{matchLabels: {{app: app}}}}
+      template:
+        metadata: {{labels: {{app: app}}}}
+        spec:
+          containers: [{{name: app, image: "example/app:1"}}]
+      strategy:
+        blueGreen:
+          activeService: app-active
+{extra}apps:
+{APPS_4S}
+script:
+  - wait: {{phase: Healthy}}
+  - restart: {{}}
+  - wait: 2m
+  - expect: {{phase: Healthy}}
+"#
+        );
+        let r = run(&text, 1);
+        assert!(r.passed(), "{rule}: {:?}", r.failures);
+        let restart = action_time(&r, "restart");
+        let ev = evictions(&r);
+        assert_eq!(ev.len(), replicas, "{rule}: every old pod once");
+        let mut per_time: Vec<(SimTime, usize)> = Vec::new();
+        for (t, _) in &ev {
+            match per_time.last_mut() {
+                Some((last, n)) if last == t => *n += 1,
+                _ => per_time.push((*t, 1)),
+            }
+        }
+        assert_eq!(per_time[0], (restart, per_pass), "{rule}: {per_time:?}");
+        assert!(
+            per_time.iter().all(|(_, n)| *n <= per_pass),
+            "{rule}: {per_time:?}"
+        );
+    }
+}
+
 #[test]
 fn restart_never_takes_availability_below_replicas_minus_max_unavailable() {
     // The invariant is checked at every event; a controller that evicted without waiting for
