@@ -608,6 +608,91 @@ fn fail_node_overrides_win_over_the_cluster_lifecycle() {
     assert_eq!(node_lifecycle(&r), (5.0, 60.0));
 }
 
+/// The pod template's own toleration of the unreachable taint decides when a failed node's
+/// pods go: Kubernetes' DefaultTolerationSeconds admission adds its 300 s only when the template
+/// has no toleration with that key (or none) and the `NoExecute` effect (or none), and the taint
+/// manager takes the first toleration that matches the taint.
+#[test]
+fn template_tolerations_set_the_eviction_time() {
+    // (the template's tolerations, the `failNode` overrides, seconds from the failure to the
+    // eviction, or None when the pods stay, rule)
+    let rows: [(&str, &str, Option<f64>, &str); 8] = [
+        (
+            "",
+            "",
+            Some(350.0),
+            "none: the admission default, 50 s + 300 s",
+        ),
+        (
+            "[{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 30}]",
+            "",
+            Some(80.0),
+            "its own 30 s, counted from the taint",
+        ),
+        (
+            "[{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute}]",
+            "",
+            None,
+            "no tolerationSeconds: tolerated for ever",
+        ),
+        (
+            "[{operator: Exists}]",
+            "",
+            None,
+            "empty key and effect with Exists: every taint, for ever",
+        ),
+        (
+            "[{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 0}]",
+            "",
+            Some(50.0),
+            "0 s: evicted as the node is tainted",
+        ),
+        (
+            "[{key: node.kubernetes.io/not-ready, operator: Exists, effect: NoExecute, tolerationSeconds: 10}]",
+            "",
+            Some(350.0),
+            "another taint's toleration: the default is still added",
+        ),
+        (
+            "[{key: node.kubernetes.io/unreachable, operator: Equal, value: x, effect: NoExecute, tolerationSeconds: 60}]",
+            "",
+            Some(50.0),
+            "counted by admission but not matching the taint: evicted at once",
+        ),
+        (
+            "[{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 30}]",
+            ", evictAfter: 10m",
+            Some(80.0),
+            "evictAfter replaces the default only",
+        ),
+    ];
+    for (tolerations, fail_extra, want, rule) in rows {
+        let mut text = node_failure_scenario("", fail_extra);
+        if !tolerations.is_empty() {
+            text = text.replace(
+                "          containers: [{name: app, image: \"example/app:1\"}]\n",
+                &format!(
+                    "          containers: [{{name: app, image: \"example/app:1\"}}]\n          tolerations: {tolerations}\n"
+                ),
+            );
+            assert!(text.contains("tolerations:"), "{rule}: template not edited");
+        }
+        let r = run(&text, 3);
+        let failed = secs(action_time(&r, "failNode"));
+        let ev = evictions(&r);
+        match want {
+            Some(after) => {
+                assert!(!ev.is_empty(), "{rule}: nothing evicted");
+                // Both pods of node-1 go together.
+                assert!(ev.iter().all(|(t, _)| *t == ev[0].0), "{rule}: {ev:?}");
+                assert_eq!(ev.len(), 2, "{rule}: {ev:?}");
+                assert_eq!(secs(ev[0].0) - failed, after, "{rule}");
+            }
+            None => assert!(ev.is_empty(), "{rule}: {ev:?}"),
+        }
+    }
+}
+
 #[test]
 fn unknown_node_lifecycle_keys_are_errors() {
     let dir = tempfile::tempdir().unwrap();
