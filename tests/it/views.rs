@@ -391,3 +391,64 @@ script:
         );
     }
 }
+
+/// The `Duration:` line during a first deploy shows `status.duration` as Argo writes it
+/// (`calculateStatusDuration`, `promoteStable` in rollout/sync.go). A canary's first reconcile
+/// only records the new steps and starts the attempt; the next promotes the first ReplicaSet
+/// ("Initial deploy") and, the attempt being on record already, names its outcome `Promoted`
+/// before the pods are available. A blue-green promotes in its first reconcile, before the
+/// attempt exists, so its outcome stays unnamed until it finishes.
+#[test]
+fn first_deploy_duration_is_argos_status() {
+    let line = |scenario: &str, at: &str| {
+        let out = sim(&["get", scenario, "--at", at, "--no-color"]);
+        out.lines()
+            .find(|l| l.starts_with("Duration:"))
+            .unwrap_or_else(|| panic!("no Duration line\n{out}"))
+            .trim_start_matches("Duration:")
+            .trim()
+            .to_string()
+    };
+    // (scenario, at, line, rule)
+    let rows = [
+        (
+            DEMO,
+            "0s",
+            "0s (in progress, Promoted)",
+            "canary: outcome known",
+        ),
+        (
+            DEMO,
+            "3s",
+            "3s (in progress, Promoted)",
+            "canary: pods starting",
+        ),
+        (
+            DEMO,
+            "5s",
+            "5s (in progress, Promoted)",
+            "canary: not all available",
+        ),
+        (
+            "scenarios/bluegreen-actions-at-rest.yaml",
+            "0s",
+            "0s (in progress)",
+            "blue-green: promoted before the attempt started",
+        ),
+        (
+            "scenarios/bluegreen-actions-at-rest.yaml",
+            "4s",
+            "4s (in progress)",
+            "blue-green: pods starting",
+        ),
+        (
+            "scenarios/bluegreen-actions-at-rest.yaml",
+            "6s",
+            "5s (Promoted)",
+            "blue-green: finished when all pods are available",
+        ),
+    ];
+    for (scenario, at, want, rule) in rows {
+        assert_eq!(line(scenario, at), want, "{rule}");
+    }
+}
