@@ -215,7 +215,7 @@ fn steps_section(out: &mut String, spans: &[StepSpan]) {
         let (completed, class) = match s.end {
             StepEnd::Completed(t) => (t.to_string(), ""),
             StepEnd::Interrupted(t) => (format!("interrupted at {t}"), " class=\"interrupted\""),
-            StepEnd::Skipped(t) => (
+            StepEnd::Skipped(t) | StepEnd::PromotedOver(t) => (
                 format!("skipped at {t} (promoted)"),
                 " class=\"interrupted\"",
             ),

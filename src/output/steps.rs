@@ -14,10 +14,11 @@ pub enum StepEnd {
     /// Another step started without this one completing: an abort (back to step 0), a new
     /// revision, a promotion of the whole rollout.
     Interrupted(SimTime),
-    /// The rollout was promoted with the step still pending (the initial deploy, `promote
-    /// --full`, the fast track back to the stable template), or `promote` skipped it: the
-    /// rest of it never ran.
+    /// `promote` moved the index past it (a `StepSkipped`): the rest of it never ran.
     Skipped(SimTime),
+    /// The rollout was promoted with the step still pending (the initial deploy, `promote
+    /// --full`, the fast track back to the stable template): the rest of it never ran.
+    PromotedOver(SimTime),
     /// Still running when the run ended.
     Running,
 }
@@ -41,7 +42,10 @@ impl StepSpan {
     /// When the span stopped (completed or interrupted), if it did.
     pub fn ended(&self) -> Option<SimTime> {
         match self.end {
-            StepEnd::Completed(t) | StepEnd::Interrupted(t) | StepEnd::Skipped(t) => Some(t),
+            StepEnd::Completed(t)
+            | StepEnd::Interrupted(t)
+            | StepEnd::Skipped(t)
+            | StepEnd::PromotedOver(t) => Some(t),
             StepEnd::Running => None,
         }
     }
@@ -104,7 +108,7 @@ pub fn spans(journal: &Journal) -> Vec<StepSpan> {
             // step is running any more.
             EntryKind::Promoted { .. } => {
                 if let Some(i) = open.take() {
-                    out[i].end = StepEnd::Skipped(e.t);
+                    out[i].end = StepEnd::PromotedOver(e.t);
                 }
             }
             _ => {}
@@ -185,7 +189,10 @@ mod tests {
         };
         let s = spans(&j);
         assert_eq!(s.len(), 3);
-        assert_eq!((s[0].revision, s[0].end), (1, StepEnd::Skipped(SimTime(0))));
+        assert_eq!(
+            (s[0].revision, s[0].end),
+            (1, StepEnd::PromotedOver(SimTime(0)))
+        );
         assert_eq!(
             (s[1].revision, s[1].end),
             (2, StepEnd::Completed(SimTime(9000)))

@@ -65,6 +65,11 @@ pub enum Waiting {
         /// The canary pause step's index; `None` for the blue-green pause.
         step: Option<u32>,
     },
+    /// A blue-green pause that `autoPromotionSeconds` ends by itself.
+    AutoPromotion {
+        /// Virtual time until the switch.
+        left: SimDuration,
+    },
     /// A timed pause to run out.
     TimedPause {
         /// The pause step's index.
@@ -116,10 +121,16 @@ pub enum Waiting {
 impl fmt::Display for Waiting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Waiting::Starting => f.write_str("starting"),
+            Waiting::Starting => f.write_str("the controller to pick up the rollout"),
             Waiting::Nothing => f.write_str("nothing: Healthy"),
             Waiting::Promotion { step: Some(s) } => write!(f, "a promote (pause at step {s})"),
             Waiting::Promotion { step: None } => f.write_str("a promote (blue-green pause)"),
+            Waiting::AutoPromotion { left } => {
+                write!(
+                    f,
+                    "the blue-green pause to end: {left} left (autoPromotionSeconds)"
+                )
+            }
             Waiting::TimedPause { step, left } => {
                 write!(f, "the pause at step {step} to end: {left} left")
             }
@@ -163,7 +174,12 @@ pub fn waiting(state: &State, step: Option<&StepMark>) -> Waiting {
             message: r.message.to_string(),
         },
         Phase::Paused if r.message == MANUALLY_PAUSED => Waiting::Resume,
-        Phase::Paused if r.blue_green => Waiting::Promotion { step: None },
+        Phase::Paused if r.blue_green => match r.auto_promote_at {
+            Some(at) => Waiting::AutoPromotion {
+                left: seconds_left(at, state.t),
+            },
+            None => Waiting::Promotion { step: None },
+        },
         Phase::Paused => paused_at(r.step, step, state.t),
         Phase::Progressing => match state
             .runs
@@ -224,16 +240,19 @@ fn paused_at(index: Option<u32>, step: Option<&StepMark>, now: SimTime) -> Waiti
             _ => None,
         });
     match timed {
-        Some((s, d)) => {
-            let end = s.started + d;
-            let left = SimDuration(end.as_millis().saturating_sub(now.as_millis()));
-            Waiting::TimedPause {
-                step: s.index,
-                left: SimDuration(left.as_millis().div_ceil(1000) * 1000),
-            }
-        }
+        Some((s, d)) => Waiting::TimedPause {
+            step: s.index,
+            left: seconds_left(s.started + d, now),
+        },
         None => Waiting::Promotion { step: index },
     }
+}
+
+/// The time from `now` to `end`, rounded up to whole seconds (a countdown shows `1s` until
+/// the very end, never `0s` while still waiting).
+fn seconds_left(end: SimTime, now: SimTime) -> SimDuration {
+    let left = end.as_millis().saturating_sub(now.as_millis());
+    SimDuration(left.div_ceil(1000) * 1000)
 }
 
 /// The keys of `watch --interactive` that do something now, with what they do; `nodes`:
@@ -241,7 +260,10 @@ fn paused_at(index: Option<u32>, step: Option<&StepMark>, now: SimTime) -> Waiti
 pub fn keys(w: &Waiting, nodes: bool) -> Vec<(&'static str, &'static str)> {
     let mut out = Vec::new();
     match w {
-        Waiting::Promotion { .. } | Waiting::TimedPause { .. } | Waiting::Resume => {
+        Waiting::Promotion { .. }
+        | Waiting::AutoPromotion { .. }
+        | Waiting::TimedPause { .. }
+        | Waiting::Resume => {
             out.extend([("p", "promote"), ("f", "promote --full"), ("a", "abort")]);
         }
         Waiting::Analysis { .. }
@@ -303,6 +325,7 @@ mod tests {
             blue_green: false,
             duration: None,
             degraded: None,
+            auto_promote_at: None,
         });
         out
     }
@@ -338,6 +361,119 @@ mod tests {
         );
         assert_eq!(w.to_string(), "the pause at step 1 to end: 30s left");
         assert!(keys_line(&w, true).starts_with("p promote · f promote --full · a abort"));
+    }
+
+    /// A blue-green pause with `autoPromotionSeconds` ends by itself: a countdown, as for a
+    /// timed canary pause; without it, only a promote ends the pause.
+    #[test]
+    fn a_blue_green_pause_with_auto_promotion_counts_down() {
+        let mut s = state(Phase::Paused, "BlueGreenPause", None, 10);
+        if let Some(r) = &mut s.rollout {
+            r.blue_green = true;
+            r.auto_promote_at = Some(SimTime(30_000));
+        }
+        let w = waiting(&s, None);
+        assert_eq!(
+            w,
+            Waiting::AutoPromotion {
+                left: SimDuration::from_secs(20)
+            }
+        );
+        assert_eq!(
+            w.to_string(),
+            "the blue-green pause to end: 20s left (autoPromotionSeconds)"
+        );
+        assert!(keys(&w, false).contains(&("p", "promote")));
+        // Part of a second left still shows as a whole second.
+        s.t = SimTime(29_500);
+        assert_eq!(
+            waiting(&s, None),
+            Waiting::AutoPromotion {
+                left: SimDuration::from_secs(1)
+            }
+        );
+        if let Some(r) = &mut s.rollout {
+            r.auto_promote_at = None;
+        }
+        assert_eq!(waiting(&s, None), Waiting::Promotion { step: None });
+    }
+
+    /// The status line, `waits for …` as `watch` and the report print it, reads as English in
+    /// every state.
+    #[test]
+    fn every_state_reads_as_a_sentence() {
+        let secs = SimDuration::from_secs;
+        let cases = [
+            (
+                Waiting::Starting,
+                "waits for the controller to pick up the rollout",
+            ),
+            (Waiting::Nothing, "waits for nothing: Healthy"),
+            (
+                Waiting::Promotion { step: Some(1) },
+                "waits for a promote (pause at step 1)",
+            ),
+            (
+                Waiting::Promotion { step: None },
+                "waits for a promote (blue-green pause)",
+            ),
+            (
+                Waiting::AutoPromotion { left: secs(20) },
+                "waits for the blue-green pause to end: 20s left (autoPromotionSeconds)",
+            ),
+            (
+                Waiting::TimedPause {
+                    step: 3,
+                    left: secs(30),
+                },
+                "waits for the pause at step 3 to end: 30s left",
+            ),
+            (Waiting::Resume, "waits for a resume (paused by hand)"),
+            (
+                Waiting::Analysis {
+                    run: "r-2-1".into(),
+                },
+                "waits for analysis r-2-1",
+            ),
+            (
+                Waiting::Experiment {
+                    name: "x".into(),
+                    phase: "Running".into(),
+                },
+                "waits for experiment x (Running)",
+            ),
+            (
+                Waiting::Pods {
+                    replica_set: "r-1".into(),
+                    tags: "canary".into(),
+                    available: 0,
+                    wanted: 2,
+                },
+                "waits for pods: 0 of 2 available in r-1 (canary)",
+            ),
+            (
+                Waiting::Progress {
+                    message: String::new(),
+                },
+                "waits for the controller",
+            ),
+            (
+                Waiting::Progress {
+                    message: "old replicas are pending termination".into(),
+                },
+                "waits for the controller (old replicas are pending termination)",
+            ),
+            (Waiting::Retry, "waits for a retry (aborted)"),
+            (
+                Waiting::Degraded {
+                    message: "ProgressDeadlineExceeded".into(),
+                },
+                "waits for a fix (ProgressDeadlineExceeded)",
+            ),
+        ];
+        for (w, line) in cases {
+            assert_eq!(format!("waits for {w}"), line);
+        }
     }
 
     #[test]

@@ -70,6 +70,11 @@ pub struct RolloutSnapshot {
     /// Why the phase is Degraded (`None` in any other phase): the condition whose name starts
     /// `message`, for readers to match on. Not logged: the message says it.
     pub degraded: Option<DegradedReason>,
+    /// When a blue-green pause ends by itself: the `BlueGreenPause` condition's start plus
+    /// `autoPromotionSeconds` (`None` without that pause, or when only a promote ends it).
+    /// Not logged: the condition's start is the `PhaseChanged` to Paused, and the seconds are
+    /// in the spec.
+    pub auto_promote_at: Option<SimTime>,
 }
 
 /// What happened. Names follow SCENARIO.md §4; `KubeEvent` carries the Kubernetes Events the

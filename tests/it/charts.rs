@@ -96,6 +96,54 @@ fn weight_chart_labels_every_step_boundary_that_ran() {
     assert!(!svg.contains("rev 1:"));
 }
 
+/// A pause that `promote` skips in the instant the rollout reaches it still started: the
+/// chart marks it as it marks a step completed at once (and as the step table lists it).
+#[test]
+fn weight_chart_labels_a_step_promoted_past_as_it_starts() {
+    let scenario = r#"
+name: promoted-at-once
+seed: 3
+objects:
+  - apiVersion: argoproj.io/v1alpha1
+    kind: Rollout
+    metadata: {name: guestbook}
+    spec:
+      replicas: 4
+      selector: {matchLabels: {app: guestbook}}
+      template:
+        metadata: {labels: {app: guestbook}}
+        spec:
+          containers: [{name: guestbook, image: "argoproj/rollouts-demo:blue"}]
+      strategy:
+        canary:
+          steps:
+          - setWeight: 25
+          - pause: {}
+apps:
+  - image: "argoproj/rollouts-demo:*"
+    startup: 3s
+script:
+  - wait: {phase: Healthy}
+  - setImage: argoproj/rollouts-demo:yellow
+  - wait: {step: 1}
+  - promote: {}
+  - wait: {phase: Healthy, revision: 2}
+"#;
+    let (_dir, path) = crate::common::write_temp("promoted-at-once.yaml", scenario);
+    let sc = rollout_sim::scenario::load(&path).expect("scenario loads");
+    let result = rollout_sim::sim::run(&sc);
+    let spans = rollout_sim::output::steps::spans(&result.journal);
+    let pause = spans
+        .iter()
+        .find(|s| s.text == "pause")
+        .expect("the pause ran");
+    assert_eq!(pause.ended(), Some(pause.started), "{spans:?}");
+    let input = ChartInput::new(&result.journal, &sc.name, charts::conditions_of(&sc));
+    let svg = charts::svg(Kind::Weight, &input).expect("chart renders");
+    assert!(svg.contains("\nrev 2: setWeight: 25\n"), "{svg}");
+    assert!(svg.contains("\npause\n"), "no label for the pause");
+}
+
 #[test]
 fn analysis_chart_draws_the_threshold_of_a_simple_condition() {
     let svg = svg_of("analysis-bad-canary-aborted.yaml", Kind::Analysis);

@@ -452,3 +452,41 @@ fn first_deploy_duration_is_argos_status() {
         assert_eq!(line(scenario, at), want, "{rule}");
     }
 }
+
+/// A blue-green pause that `autoPromotionSeconds: 20` ends by itself counts down like a
+/// timed canary pause; nothing in the run says it waits for a promote.
+#[test]
+fn watch_counts_down_a_blue_green_auto_promotion() {
+    let frames = sim(&[
+        "watch",
+        "scenarios/bluegreen-auto-promotion.yaml",
+        "--speed",
+        "1000",
+        "--no-color",
+    ]);
+    assert!(
+        frames.contains(
+            "── 00:00:10.000 ─ waits for the blue-green pause to end: 20s left (autoPromotionSeconds) ─"
+        ),
+        "{frames}"
+    );
+    assert!(!frames.contains("a promote"), "{frames}");
+}
+
+/// Before the controller has written a status (a `controllerDelay` of 1 s), the line says
+/// what it waits for in a sentence.
+#[test]
+fn watch_before_the_first_status_waits_for_the_controller() {
+    let frames = sim(&[
+        "watch",
+        "scenarios/controller-delay.yaml",
+        "--speed",
+        "1000",
+        "--no-color",
+    ]);
+    let first = frames.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        "── 00:00:00.000 ─ waits for the controller to pick up the rollout ─────"
+    );
+}

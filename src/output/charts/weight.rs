@@ -26,13 +26,15 @@ const LABEL_BAND: u32 = 175;
 const PAUSED: RGBColor = RGBColor(255, 236, 170);
 const DEGRADED: RGBColor = RGBColor(255, 200, 200);
 
-/// Step boundaries worth a line: where at least one step really ran. A step skipped in the
-/// instant it started (the initial deploy promotes at once) is left out.
+/// Step boundaries worth a line: where at least one step really ran. A step the rollout's
+/// promotion passed over in the instant it started (the initial deploy promotes at once) is
+/// left out; one a `promote` skipped the instant it started is not: the rollout did reach it
+/// (a wait saw it, the step table lists it).
 pub(super) fn labelled_boundaries(input: &ChartInput) -> Vec<(f64, String)> {
     let ran: Vec<_> = input
         .spans
         .iter()
-        .filter(|s| s.end != StepEnd::Skipped(s.started))
+        .filter(|s| s.end != StepEnd::PromotedOver(s.started))
         .map(|s| {
             // The first step of an update says which revision is rolling out.
             let mut s = s.clone();

@@ -32,6 +32,7 @@ fn status(phase: Phase, step: u32, set: u32, actual: u32, ready: u32) -> EntryKi
         blue_green: false,
         duration: None,
         degraded: None,
+        auto_promote_at: None,
     }))
 }
 

@@ -620,6 +620,7 @@ impl World<'_> {
             && last.blue_green == self.rollout.spec.blue_green().is_some()
             && last.duration == st.duration
             && last.degraded == self.degraded(obs)
+            && last.auto_promote_at == self.auto_promote_at()
     }
 
     /// Why the observed phase is Degraded, if it is: the condition the controller's phase
@@ -654,7 +655,21 @@ impl World<'_> {
             blue_green: self.rollout.spec.blue_green().is_some(),
             duration: st.duration.clone(),
             degraded: self.degraded(obs),
+            auto_promote_at: self.auto_promote_at(),
         }
+    }
+}
+
+impl World<'_> {
+    /// When the blue-green pause the rollout is in ends by itself, if it does (see
+    /// `RolloutSnapshot::auto_promote_at`).
+    fn auto_promote_at(&self) -> Option<SimTime> {
+        let bg = self.rollout.spec.blue_green()?;
+        let pause = self
+            .rollout
+            .status
+            .pause_condition(crate::rollout::status::PauseReason::BlueGreenPause)?;
+        bg.auto_promotes_at(pause.start_time)
     }
 }
 
