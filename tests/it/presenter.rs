@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+use crate::common::keys_file;
+
 const REQUIRE: &str = "ROLLOUT_SIM_REQUIRE_TMUX";
 /// Generous: the machine may be busy; the screen is polled, never timed.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -180,6 +182,13 @@ fn ctrl_c_quits_the_interactive_watch() {
     tmux.wait_until_gone("Ctrl-C");
 }
 
+/// The binary, run from the crate's folder, with standard input from `keys`.
+fn sim_with_keys(keys: std::process::Stdio) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rollout-sim"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).stdin(keys);
+    cmd
+}
+
 fn sim() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("rollout-sim").unwrap();
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
@@ -188,10 +197,10 @@ fn sim() -> assert_cmd::Command {
 
 #[test]
 fn b_makes_the_canary_bad_and_the_analysis_catches_it() {
-    // Keys from a pipe, one line per 1/10 s frame (2 s of virtual time each): 20 s in, the
+    // Keys from a file, one line per 1/10 s frame (2 s of virtual time each): 20 s in, the
     // canary is at its first step; `b`, then a minute for the next measurements.
-    let keys = format!("{}b\n{}", "\n".repeat(10), "\n".repeat(30));
-    let out = sim()
+    let (_dir, keys) = keys_file(&format!("{}b\n{}", "\n".repeat(10), "\n".repeat(30)));
+    let out = sim_with_keys(keys)
         .args([
             "watch",
             "examples/lessons/02-analysis-catches-a-bad-canary.yaml",
@@ -200,7 +209,6 @@ fn b_makes_the_canary_bad_and_the_analysis_catches_it() {
             "20",
             "--no-color",
         ])
-        .write_stdin(keys)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -292,7 +300,8 @@ fn the_replay_clock_counts_down_a_timed_pause() {
 /// The distinct names of lesson 1's canary pods (revision 2) in the frames of an interactive
 /// run fed `keys`.
 fn canary_pods(keys: &str) -> std::collections::BTreeSet<String> {
-    let out = sim()
+    let (_dir, keys) = keys_file(keys);
+    let out = sim_with_keys(keys)
         .args([
             "watch",
             "examples/lessons/01-basic-canary.yaml",
@@ -301,7 +310,6 @@ fn canary_pods(keys: &str) -> std::collections::BTreeSet<String> {
             "20",
             "--no-color",
         ])
-        .write_stdin(keys.to_string())
         .output()
         .unwrap();
     let frames = String::from_utf8(out.stdout).unwrap();
@@ -325,4 +333,56 @@ fn i_kills_a_canary_pod_and_its_replica_set_replaces_it() {
     assert_eq!(quiet.len(), 1, "{quiet:?}");
     let killed = canary_pods(&format!("{}i\n{}", "\n".repeat(5), "\n".repeat(5)));
     assert_eq!(killed.len(), 2, "{killed:?}");
+}
+
+/// Keys from a pipe that stays open: the frames keep coming while no line arrives (nothing
+/// waits for the input to end), and `q` quits when it comes. The deadline only keeps a broken
+/// build from hanging the suite; nothing is timed.
+#[test]
+fn interactive_frames_keep_coming_while_a_pipe_is_silent() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rollout-sim"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "watch",
+            "scenarios/rollouts-demo.yaml",
+            "--interactive",
+            "--speed",
+            "10",
+            "--no-color",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // Two frames with different clocks, while the pipe has given nothing.
+    let mut clocks = Vec::new();
+    while clocks.len() < 2 {
+        match rx.recv_timeout(PATIENCE) {
+            Ok(line) if line.starts_with("── ") => clocks.push(line),
+            Ok(_) => {}
+            Err(_) => {
+                let _ = child.kill();
+                panic!("no frame while standard input stayed open: {clocks:?}");
+            }
+        }
+    }
+    assert_ne!(clocks[0], clocks[1]);
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"q\n").unwrap();
+    // Still open: only `q` ends the run.
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(status.code(), Some(0));
+    reader.join().unwrap();
 }

@@ -126,11 +126,12 @@ fn watch_step_without_input_goes_on() {
 
 #[test]
 fn interactive_keys_act_on_the_live_run() {
-    use std::io::Write as _;
+    use crate::common::keys_file;
     use std::process::Stdio;
-    // Ten frames of nothing (2 s of virtual time each at speed 20), then `a`: the demo's first
+    // Keys from a file, read ahead: ten frames of nothing (2 s of virtual time each at speed 20), then `a`: the demo's first
     // update (revision 2) is aborted by the key, which its script never does.
-    let mut child = Command::cargo_bin("rollout-sim")
+    let (_dir, keys) = keys_file(&"\n".repeat(10));
+    let child = Command::cargo_bin("rollout-sim")
         .unwrap()
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
         .args([
@@ -141,15 +142,9 @@ fn interactive_keys_act_on_the_live_run() {
             "20",
             "--no-color",
         ])
-        .stdin(Stdio::piped())
+        .stdin(keys)
         .stdout(Stdio::piped())
         .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all("\n".repeat(10).as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
     let plain = String::from_utf8(out.stdout).unwrap();
@@ -158,7 +153,8 @@ fn interactive_keys_act_on_the_live_run() {
         "no key, no abort"
     );
 
-    let mut child = Command::cargo_bin("rollout-sim")
+    let (_dir, keys) = keys_file(&format!("{}a\n", "\n".repeat(10)));
+    let child = Command::cargo_bin("rollout-sim")
         .unwrap()
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
         .args([
@@ -169,15 +165,10 @@ fn interactive_keys_act_on_the_live_run() {
             "20",
             "--no-color",
         ])
-        .stdin(Stdio::piped())
+        .stdin(keys)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    {
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all("\n".repeat(10).as_bytes()).unwrap();
-        stdin.write_all(b"a\n").unwrap();
-    }
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let frames = String::from_utf8(out.stdout).unwrap();

@@ -19,7 +19,85 @@ enum Keys {
     /// A terminal in raw mode: keys as they are pressed.
     Terminal,
     /// Standard input that is not a terminal: one line per frame (a key, or empty for none).
-    Lines(std::collections::VecDeque<String>),
+    Lines(Lines),
+}
+
+/// The lines of a standard input that is not a terminal. A regular file is read ahead, so a
+/// recorded session replays the same frames every time; any other input (a pipe) is read by a
+/// thread, and a frame waits at most its own length for a line, so the frames keep coming
+/// while nothing is typed.
+struct Lines {
+    /// Lines read and not yet used.
+    queued: std::collections::VecDeque<String>,
+    /// Lines still to come from the reader thread; `None` once the input has ended.
+    incoming: Option<std::sync::mpsc::Receiver<String>>,
+}
+
+impl Lines {
+    fn from_stdin() -> Lines {
+        if stdin_is_a_file() {
+            let queued = std::io::stdin()
+                .lock()
+                .lines()
+                .map_while(Result::ok)
+                .collect();
+            return Lines {
+                queued,
+                incoming: None,
+            };
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        // The thread blocks on the read; it ends with the input, or with the process.
+        std::thread::spawn(move || {
+            for line in std::io::stdin().lock().lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Lines {
+            queued: std::collections::VecDeque::new(),
+            incoming: Some(rx),
+        }
+    }
+
+    /// The next line: one already read, or one that arrives within `frame`.
+    fn next(&mut self, frame: std::time::Duration) -> Option<String> {
+        if let Some(line) = self.queued.pop_front() {
+            return Some(line);
+        }
+        let rx = self.incoming.as_ref()?;
+        match rx.recv_timeout(frame) {
+            Ok(line) => Some(line),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                self.incoming = None;
+                None
+            }
+        }
+    }
+
+    fn exhausted(&self) -> bool {
+        self.queued.is_empty() && self.incoming.is_none()
+    }
+}
+
+/// Whether standard input is a regular file (`< keys.txt`), which never blocks a read.
+#[cfg(unix)]
+fn stdin_is_a_file() -> bool {
+    use std::os::fd::AsFd;
+    std::io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(std::fs::File::from)
+        .and_then(|f| f.metadata())
+        .is_ok_and(|m| m.is_file())
+}
+
+/// Elsewhere standard input is read as a pipe: never ahead.
+#[cfg(not(unix))]
+fn stdin_is_a_file() -> bool {
+    false
 }
 
 impl Keys {
@@ -42,7 +120,7 @@ impl Keys {
                 }
                 None
             }
-            Keys::Lines(lines) => lines.pop_front().and_then(|l| {
+            Keys::Lines(lines) => lines.next(frame).and_then(|l| {
                 // A line holding only spaces is the space bar.
                 let c = l.trim().chars().next();
                 c.or_else(|| l.contains(' ').then_some(' '))
@@ -51,7 +129,7 @@ impl Keys {
     }
 
     fn exhausted(&self) -> bool {
-        matches!(self, Keys::Lines(l) if l.is_empty())
+        matches!(self, Keys::Lines(l) if l.exhausted())
     }
 }
 
@@ -128,9 +206,10 @@ fn step_to_next_change(live: &mut sim::Live) {
 /// change; + and - double and halve the speed; q (or Ctrl-C) quits. Indefinite pauses wait for `p`
 /// (`--auto-promote` defaults to `never` here). Under the tree, a status line says what the
 /// rollout waits for and which keys apply now. Without a terminal, keys are read from
-/// standard input, one line per frame of 1/10 s of real time, and the frames are printed
-/// whenever the view changes; the run then ends when the input is used up and nothing else
-/// is left to happen.
+/// standard input, one line per frame of 1/10 s of real time (a file is read ahead, a line
+/// per frame; from a pipe a frame waits at most 1/10 s for its line, so the run goes on
+/// while none comes), and the frames are printed whenever the view changes; the run then
+/// ends when the input is used up and nothing else is left to happen.
 pub(super) fn run(inputs: &Inputs, opts: &WatchOptions) -> i32 {
     if !valid_speed(opts.speed) {
         return EXIT_INVALID;
@@ -159,13 +238,7 @@ pub(super) fn run(inputs: &Inputs, opts: &WatchOptions) -> i32 {
         }
         Keys::Terminal
     } else {
-        Keys::Lines(
-            std::io::stdin()
-                .lock()
-                .lines()
-                .map_while(Result::ok)
-                .collect(),
-        )
+        Keys::Lines(Lines::from_stdin())
     };
     let _raw = terminal.then_some(RawMode);
     let colour = colour(opts.no_color);

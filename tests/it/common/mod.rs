@@ -122,6 +122,15 @@ pub(crate) fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathB
     path
 }
 
+/// `text` as a regular file to give a command as its standard input (`< keys.txt`): read
+/// ahead, so the keys of `watch --interactive` land on the same frames every run. Keep the
+/// folder for as long as the command runs.
+pub(crate) fn keys_file(text: &str) -> (TempDir, std::process::Stdio) {
+    let (dir, path) = write_temp("keys.txt", text);
+    let file = fs::File::open(path).unwrap();
+    (dir, file.into())
+}
+
 /// Writes `text` as `name` into a fresh temporary folder. The folder is returned with the
 /// path: it is removed when dropped, so keep it for as long as the file is needed.
 pub(crate) fn write_temp(name: &str, text: &str) -> (TempDir, PathBuf) {
