@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use rollout_sim::engine::SimTime;
 use rollout_sim::output::replay::{Replay, State};
-use rollout_sim::output::tree::{self, Colour, Identity};
+use rollout_sim::output::tree;
 use rollout_sim::output::waiting::{self, StepMark};
 
 use super::exit::{EXIT_INVALID, EXIT_OK};
@@ -63,7 +63,9 @@ pub(super) fn run(args: &WatchArgs) -> i32 {
 
 /// `watch FILE`: the tree redrawn whenever it changes, paced at `speed` virtual seconds per
 /// real second; with `--step`, a pause (Enter to go on) at every canary step. Not on a
-/// terminal, the successive frames are printed one after another, without pacing.
+/// terminal, the successive frames are printed one after another, without pacing, and at
+/// most one per redraw of a terminal ([`TICK`], `speed` × 0.25 s of virtual time) unless what
+/// the rollout is doing changes (see [`Printed`]).
 fn replay(inputs: &Inputs, opts: &WatchOptions) -> i32 {
     if !valid_speed(opts.speed) {
         return EXIT_INVALID;
@@ -81,11 +83,22 @@ fn replay(inputs: &Inputs, opts: &WatchOptions) -> i32 {
     let mut last_t = SimTime::ZERO;
     let mut mark: Option<StepMark> = None;
     let stdin = std::io::stdin();
+    let mut printed = Printed::new(terminal, opts.speed);
     while let Some(t) = replay.peek_time() {
+        if printed.due_before(t) {
+            // A frame held back is shown before the next instant's changes.
+            let frame = tree::render_watch(&replay.state, &id, colour);
+            if frame != last_frame {
+                print_frame(&mut out, &replay.state, mark.as_ref(), &frame, terminal);
+                last_frame = frame;
+            }
+            printed.shown(&replay.state, mark.as_ref());
+        }
         if terminal && !last_frame.is_empty() {
             // The clock keeps moving until the next change (a pause counts down).
             let draw = |state: &State, mark: Option<&StepMark>, out: &mut stdout::Out| {
-                let _ = write!(out, "\x1b[2J\x1b[H{}", frame_text(state, mark, &id, colour));
+                let tree = tree::render_watch(state, &id, colour);
+                let _ = write!(out, "\x1b[2J\x1b[H{}", frame_text(state, mark, &tree));
                 let _ = out.flush();
             };
             tick_until(
@@ -106,46 +119,143 @@ fn replay(inputs: &Inputs, opts: &WatchOptions) -> i32 {
                 mark = Some(started);
             }
         }
-        let frame = tree::render(&replay.state, &id, colour);
+        // Decided before drawing: a held frame is not drawn until it is due.
+        if printed.hold(&replay.state, mark.as_ref(), step_started.is_some()) {
+            continue;
+        }
+        let frame = tree::render_watch(&replay.state, &id, colour);
         if frame == last_frame {
             continue;
         }
-        if terminal {
-            let _ = write!(out, "\x1b[2J\x1b[H");
-        }
-        let _ = write!(
-            out,
-            "{}",
-            frame_text(&replay.state, mark.as_ref(), &id, colour)
-        );
-        let _ = out.flush();
+        print_frame(&mut out, &replay.state, mark.as_ref(), &frame, terminal);
+        printed.shown(&replay.state, mark.as_ref());
         last_frame = frame;
         last_t = t;
         if opts.step
             && let Some(s) = step_started
         {
-            let _ = writeln!(out, "\n[{s}] press Enter to go on (q, Enter to quit)");
+            let _ = writeln!(out, "[{s}] press Enter to go on (q, Enter to quit)");
             let _ = out.flush();
             let mut line = String::new();
             // At the end of the input (a pipe used up) the replay goes on without stopping.
             if stdin.lock().read_line(&mut line).unwrap_or(0) > 0 && line.trim() == "q" {
                 break;
             }
-        } else if !terminal {
-            let _ = writeln!(out);
+        }
+    }
+    if printed.held {
+        let frame = tree::render_watch(&replay.state, &id, colour);
+        if frame != last_frame {
+            print_frame(&mut out, &replay.state, mark.as_ref(), &frame, terminal);
         }
     }
     EXIT_OK
 }
 
-/// One replayed frame: the clock and what the rollout waits for, then the `get` tree.
-fn frame_text(state: &State, mark: Option<&StepMark>, id: &Identity, colour: Colour) -> String {
-    let w = waiting::waiting(state, mark);
-    format!(
-        "── {} ─ waits for {w} ─────\n{}",
-        state.t,
-        tree::render(state, id, colour)
+/// Prints one frame (`tree`: the state's view): over the last on a terminal, followed by an
+/// empty line otherwise.
+fn print_frame(
+    out: &mut stdout::Out,
+    state: &State,
+    mark: Option<&StepMark>,
+    tree: &str,
+    terminal: bool,
+) {
+    if terminal {
+        let _ = write!(out, "\x1b[2J\x1b[H");
+    }
+    let _ = write!(out, "{}", frame_text(state, mark, tree));
+    if !terminal {
+        let _ = writeln!(out);
+    }
+    let _ = out.flush();
+}
+
+/// Which changed frames a replay prints. On a terminal, all of them (paced by the clock).
+/// Otherwise changes closer together than one terminal redraw of virtual time are coalesced:
+/// a frame that only moves pods along is held back and printed when the next change comes
+/// after that interval, or at the end; a frame where a step starts or the status line's
+/// subject changes (phase, message, step, what the rollout waits for) is always printed.
+/// So a 20,000-pod rollout prints a few frames per update rather than one per pod.
+struct Printed {
+    /// Virtual milliseconds between printed frames of mere progress (0: print every frame).
+    interval: u64,
+    /// When the last printed frame was.
+    last: Option<SimTime>,
+    /// What the last printed frame said the rollout was doing.
+    subject: Option<Subject>,
+    /// A changed frame is waiting to be printed.
+    held: bool,
+}
+
+/// What the rollout is doing, as a frame's header says it: a change of it is always printed.
+type Subject = (
+    Option<(rollout_sim::rollout::Phase, String, Option<u32>)>,
+    std::mem::Discriminant<waiting::Waiting>,
+);
+
+fn subject(state: &State, mark: Option<&StepMark>) -> Subject {
+    let rollout = state
+        .rollout
+        .as_ref()
+        .map(|r| (r.phase, r.message.to_string(), r.step));
+    (
+        rollout,
+        std::mem::discriminant(&waiting::waiting(state, mark)),
     )
+}
+
+impl Printed {
+    fn new(terminal: bool, speed: f64) -> Printed {
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "speed is positive and finite (`valid_speed`); `as` saturates an absurd one"
+        )]
+        let interval = if terminal {
+            0
+        } else {
+            (speed * TICK.as_secs_f64() * 1000.0).round() as u64
+        };
+        Printed {
+            interval,
+            last: None,
+            subject: None,
+            held: false,
+        }
+    }
+
+    /// Whether the state after a change is held back rather than drawn now. Once held, it
+    /// stays held until printed (a later change within the interval is held with it).
+    fn hold(&mut self, state: &State, mark: Option<&StepMark>, step_started: bool) -> bool {
+        let soon = self
+            .last
+            .is_some_and(|last| state.t.as_millis() < last.as_millis() + self.interval);
+        let hold = soon && !step_started && self.subject.as_ref() == Some(&subject(state, mark));
+        self.held |= hold;
+        hold
+    }
+
+    /// Whether a held frame is due before the changes at `next`.
+    fn due_before(&self, next: SimTime) -> bool {
+        self.held
+            && self
+                .last
+                .is_some_and(|last| next.as_millis() >= last.as_millis() + self.interval)
+    }
+
+    fn shown(&mut self, state: &State, mark: Option<&StepMark>) {
+        self.last = Some(state.t);
+        self.subject = Some(subject(state, mark));
+        self.held = false;
+    }
+}
+
+/// One replayed frame: the clock and what the rollout waits for, then `tree` (the state's
+/// `get` view, as `watch` draws it).
+fn frame_text(state: &State, mark: Option<&StepMark>, tree: &str) -> String {
+    let w = waiting::waiting(state, mark);
+    format!("── {} ─ waits for {w} ─────\n{tree}", state.t)
 }
 
 /// Real time between redraws of a moving clock.

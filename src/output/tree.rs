@@ -153,10 +153,25 @@ struct Row {
 
 /// The header block and the tree.
 pub fn render(state: &State, id: &Identity, colour: Colour) -> String {
+    render_limited(state, id, colour, None)
+}
+
+/// The most pods `watch` lists under one ReplicaSet: a screen holds a few dozen lines, and a
+/// printed frame of a 20,000-pod rollout would otherwise be 20,000 lines long.
+pub const WATCH_PODS_PER_REPLICA_SET: usize = 10;
+
+/// The view `watch` draws: [`render`] with at most [`WATCH_PODS_PER_REPLICA_SET`] pods under
+/// each ReplicaSet (the oldest), the others summed up in one line (`… 19990 more pods (19000
+/// ready)`).
+pub fn render_watch(state: &State, id: &Identity, colour: Colour) -> String {
+    render_limited(state, id, colour, Some(WATCH_PODS_PER_REPLICA_SET))
+}
+
+fn render_limited(state: &State, id: &Identity, colour: Colour, pods: Option<usize>) -> String {
     let mut out = String::new();
     header(&mut out, state, id, colour);
     out.push('\n');
-    tree(&mut out, state, id, colour);
+    tree(&mut out, state, id, colour, pods);
     out
 }
 
@@ -402,19 +417,36 @@ impl<'s> Children<'s> {
     }
 }
 
-/// A ReplicaSet's line and its pods' lines.
-fn push_rs(lines: &mut Vec<Line>, rs: &ReplicaSetInfo, state: &State, prefix: &str, sub: &str) {
+/// A ReplicaSet's line and its pods' lines: the first `limit` pods (all without one), then a
+/// line for the rest.
+fn push_rs(
+    lines: &mut Vec<Line>,
+    rs: &ReplicaSetInfo,
+    state: &State,
+    (prefix, sub): (&str, &str),
+    limit: Option<usize>,
+) {
     lines.push((
         format!("{prefix}{ICON_REPLICA_SET} {}", rs.name),
         Some(rs_row(rs, state)),
     ));
     let mut pods: Vec<_> = rs.pods.iter().collect();
     pods.sort_by(|a, b| a.created.cmp(&b.created).then(a.name.cmp(&b.name)));
-    for (k, pod) in pods.iter().enumerate() {
+    let shown = limit.map_or(pods.len(), |l| l.min(pods.len()));
+    let rest = &pods[shown..];
+    for (k, pod) in pods[..shown].iter().enumerate() {
         let (pp, _) = prefixes(k == pods.len() - 1, sub);
         lines.push((
             format!("{pp}{ICON_POD} {}", pod.name),
             Some(pod_row(pod, state.t)),
+        ));
+    }
+    if !rest.is_empty() {
+        let ready = rest.iter().filter(|p| p.ready).count();
+        let (pp, _) = prefixes(true, sub);
+        lines.push((
+            format!("{pp}… {} more pods ({ready} ready)", rest.len()),
+            None,
         ));
     }
 }
@@ -427,7 +459,13 @@ fn push_run(lines: &mut Vec<Line>, run: &AnalysisRunInfo, now: SimTime, prefix: 
 }
 
 /// `PrintExperimentInfo`: an experiment's ReplicaSets, then its AnalysisRuns.
-fn push_experiment_children(lines: &mut Vec<Line>, x: &ExperimentInfo, state: &State, sub: &str) {
+fn push_experiment_children(
+    lines: &mut Vec<Line>,
+    x: &ExperimentInfo,
+    state: &State,
+    sub: &str,
+    limit: Option<usize>,
+) {
     let owned = |owner: Option<&str>| owner == Some(x.name.as_str());
     let rss: Vec<&ReplicaSetInfo> = state
         .replica_sets
@@ -442,7 +480,7 @@ fn push_experiment_children(lines: &mut Vec<Line>, x: &ExperimentInfo, state: &S
     let mut children = Children::new(rss.len() + runs.len(), sub);
     for rs in rss {
         let (p, sub2) = children.next();
-        push_rs(lines, rs, state, &p, &sub2);
+        push_rs(lines, rs, state, (&p, &sub2), limit);
     }
     for run in runs {
         let (p, _) = children.next();
@@ -459,7 +497,7 @@ fn prefixes(last: bool, sub: &str) -> (String, String) {
     }
 }
 
-fn tree(out: &mut String, state: &State, id: &Identity, colour: Colour) {
+fn tree(out: &mut String, state: &State, id: &Identity, colour: Colour, limit: Option<usize>) {
     // (prefix + icon + name, kind, status icon, status, age, info) per line; the revision
     // lines have only the first cell.
     let mut lines: Vec<Line> = Vec::new();
@@ -519,7 +557,7 @@ fn tree(out: &mut String, state: &State, id: &Identity, colour: Colour) {
         let mut children = Children::new(rss.len() + experiments.len() + runs.len(), &sub);
         for rs in rss {
             let (p, sub2) = children.next();
-            push_rs(&mut lines, rs, state, &p, &sub2);
+            push_rs(&mut lines, rs, state, (&p, &sub2), limit);
         }
         for x in experiments {
             let (p, sub2) = children.next();
@@ -527,7 +565,7 @@ fn tree(out: &mut String, state: &State, id: &Identity, colour: Colour) {
                 format!("{p}{ICON_EXPERIMENT} {}", x.name),
                 Some(experiment_row(x, state.t)),
             ));
-            push_experiment_children(&mut lines, x, state, &sub2);
+            push_experiment_children(&mut lines, x, state, &sub2, limit);
         }
         for run in runs {
             let (p, _) = children.next();

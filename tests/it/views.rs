@@ -74,7 +74,9 @@ fn get_defaults_to_the_end_and_colours_only_on_request() {
 
 #[test]
 fn watch_frames_replay_what_get_shows() {
-    let frames = sim(&["watch", DEMO, "--no-color"]);
+    // At 1 virtual second per real second, changes a quarter of a second apart are printed
+    // apart: nearly a frame per change.
+    let frames = sim(&["watch", DEMO, "--speed", "1", "--no-color"]);
     let parts: Vec<&str> = frames.split("── ").filter(|p| !p.is_empty()).collect();
     assert!(parts.len() > 20, "only {} frames", parts.len());
     // Every frame is the `get` view at its time; spot-check the first and the last.
@@ -480,4 +482,76 @@ fn watch_before_the_first_status_waits_for_the_controller() {
         first,
         "── 00:00:00.000 ─ waits for the controller to pick up the rollout ─────"
     );
+}
+
+/// Not on a terminal, `watch` of a 30-pod rollout lists ten pods per ReplicaSet and sums up
+/// the rest in a line (`get` lists them all), and prints fewer frames than the changes it
+/// replays: pod-only progress is coalesced, while every change of what the rollout waits for
+/// is kept.
+#[test]
+fn watch_bounds_its_printed_frames() {
+    let scenario = r#"
+name: thirty
+seed: 4
+objects:
+  - apiVersion: argoproj.io/v1alpha1
+    kind: Rollout
+    metadata: {name: thirty}
+    spec:
+      replicas: 30
+      selector: {matchLabels: {app: thirty}}
+      template:
+        metadata: {labels: {app: thirty}}
+        spec:
+          containers: [{name: app, image: "example/app:1"}]
+      strategy:
+        canary:
+          steps:
+          - setWeight: 50
+          - pause: {duration: 10s}
+apps:
+  - image: "example/app:*"
+    startup: 2s..20s
+script:
+  - wait: {phase: Healthy}
+  - setImage: example/app:2
+  - wait: {phase: Healthy, revision: 2}
+"#;
+    let (_dir, path) = crate::common::write_temp("thirty.yaml", scenario);
+    let path = path.to_str().unwrap();
+    let get = sim(&["get", path, "--no-color"]);
+    assert_eq!(get.matches(" Pod ").count(), 30, "{get}");
+    let slow = sim(&["watch", path, "--speed", "1", "--no-color"]);
+    let fast = sim(&["watch", path, "--speed", "100", "--no-color"]);
+    let frames = |s: &str| s.lines().filter(|l| l.starts_with("── ")).count();
+    let heads = |s: &str| -> Vec<String> {
+        let mut out: Vec<String> = s
+            .lines()
+            .filter(|l| l.starts_with("── "))
+            .map(|l| {
+                l.split(" ─ ")
+                    .nth(1)
+                    .unwrap()
+                    .split(':')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        out.dedup();
+        out
+    };
+    assert!(
+        frames(&fast) < frames(&slow),
+        "{} {}",
+        frames(&fast),
+        frames(&slow)
+    );
+    assert_eq!(heads(&fast), heads(&slow));
+    for frame in fast.split("\n\n── ") {
+        assert!(frame.matches(" Pod ").count() <= 20, "{frame}");
+    }
+    assert!(fast.contains("more pods ("), "{fast}");
+    let last = fast.rsplit("── ").next().unwrap();
+    assert!(last.contains("Status:          ✔ Healthy"), "{last}");
 }

@@ -276,7 +276,7 @@ pub(super) fn run(inputs: &Inputs, opts: &WatchOptions) -> i32 {
         let view = format!(
             "── {} ── speed {speed}× ──{nl}{}{nl}waits for {w}{nl}keys: {}{nl}",
             live.now(),
-            tree::render(&state, &id, colour).replace('\n', nl),
+            tree::render_watch(&state, &id, colour).replace('\n', nl),
             waiting::keys_line(&w, sc.cluster.nodes.is_some()),
         );
         // On a terminal every change is drawn (ages and countdowns included); printed frames
