@@ -40,6 +40,19 @@ impl RouterShare {
     }
 }
 
+/// What the journal's bookkeeping after a change reads of the rollout: the phase and its
+/// message, the weights `get` shows and the replica counts. Taken after every change of a
+/// run, so it is gathered without walking the ReplicaSets' roles and without allocating
+/// (the message is a `SmolStr`: copied inline or shared).
+#[derive(Debug, Clone, PartialEq)]
+pub(in crate::sim) struct Glance {
+    pub phase: Phase,
+    pub message: SmolStr,
+    pub set_weight: Option<u32>,
+    pub actual_weight: Option<u32>,
+    pub replicas: Replicas<u32>,
+}
+
 /// The last values recorded in the journal, so that only changes are recorded.
 #[derive(Debug, Default)]
 pub(super) struct Watched {
@@ -310,10 +323,37 @@ impl World<'_> {
 
     /// The observation with only the costly parts in `reads` gathered (the others are left
     /// empty): what a `wait` needs, or (with nothing) what the journal records after a change.
-    pub(in crate::sim) fn observe_reading(&self, now: SimTime, reads: Reads) -> Observation {
+    /// The phase, message, weights and replica counts `get` shows now: what the journal
+    /// compares after every change (see [`Glance`]).
+    pub(in crate::sim) fn glance(&self) -> Glance {
         let st = &self.rollout.status;
         let (phase, message) = info::phase(&self.rollout);
         let set_weight = info::set_weight(&self.rollout);
+        Glance {
+            phase,
+            message,
+            set_weight,
+            actual_weight: set_weight
+                .and_then(|s| info::actual_weight(&self.rollout, s, self.canary_available())),
+            replicas: Replicas {
+                desired: self.rollout.spec.replicas(),
+                current: st.replicas,
+                updated: st.updated_replicas,
+                ready: st.ready_replicas,
+                available: st.available_replicas,
+            },
+        }
+    }
+
+    pub(in crate::sim) fn observe_reading(&self, now: SimTime, reads: Reads) -> Observation {
+        let st = &self.rollout.status;
+        let Glance {
+            phase,
+            message,
+            set_weight,
+            actual_weight,
+            replicas,
+        } = self.glance();
         let mut images = Roles::<Option<SmolStr>>::default();
         let mut pods = RoleCounts::default();
         let mut ready = RoleCounts::default();
@@ -373,20 +413,13 @@ impl World<'_> {
             message,
             step: st.current_step_index,
             set_weight,
-            actual_weight: set_weight
-                .and_then(|s| info::actual_weight(&self.rollout, s, self.canary_available())),
+            actual_weight,
             aborted: st.abort,
             paused: self.rollout.spec.paused || !st.pause_conditions.is_empty(),
             revision,
             duration: st.duration.clone(),
             images,
-            replicas: Replicas {
-                desired: self.rollout.spec.replicas(),
-                current: st.replicas,
-                updated: st.updated_replicas,
-                ready: st.ready_replicas,
-                available: st.available_replicas,
-            },
+            replicas,
             pods,
             ready_pods: ready,
             replica_sets_total: total,
@@ -433,7 +466,7 @@ impl World<'_> {
 
     /// Records phase, step, weight, promotion and abort changes in the journal; notes when the
     /// rollout is first Healthy (the application goes live).
-    pub(in crate::sim) fn journal_observed_changes(&mut self, now: SimTime, obs: &Observation) {
+    pub(in crate::sim) fn journal_observed_changes(&mut self, now: SimTime, obs: &Glance) {
         // Only the look right after the patch may credit a move to it.
         let patched_step = self.last.patched_step.take();
         if obs.phase == Phase::Healthy {
@@ -591,7 +624,7 @@ impl World<'_> {
 
     /// Whether `snapshot(obs)` would equal the last one recorded, read in place: building it
     /// copies six strings, and after most changes it is the same.
-    fn snapshot_unchanged(&self, obs: &Observation) -> bool {
+    fn snapshot_unchanged(&self, obs: &Glance) -> bool {
         let Some(EntryKind::RolloutStatus(last)) = self
             .last
             .snapshot
@@ -624,7 +657,7 @@ impl World<'_> {
 
     /// Why the observed phase is Degraded, if it is: the condition the controller's phase
     /// came from (`None` in any other phase).
-    fn degraded(&self, obs: &Observation) -> Option<DegradedReason> {
+    fn degraded(&self, obs: &Glance) -> Option<DegradedReason> {
         if obs.phase != Phase::Degraded {
             return None;
         }
@@ -632,7 +665,7 @@ impl World<'_> {
     }
 
     /// The rollout as the `get` header shows it.
-    fn snapshot(&self, obs: &Observation) -> RolloutSnapshot {
+    fn snapshot(&self, obs: &Glance) -> RolloutSnapshot {
         let st = &self.rollout.status;
         let (active, preview) = self.role_services();
         RolloutSnapshot {
