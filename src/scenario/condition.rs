@@ -227,9 +227,11 @@ pub struct Expectation {
     pub not: Option<Box<Expectation>>,
 }
 
-/// The parts of an [`Observation`] that cost more than a few counters to gather (maps built
-/// from every AnalysisRun, Experiment and traffic version): a condition that reads none of
-/// them is checked against an observation without them.
+/// The parts of an [`Observation`] that cost more than reading the rollout's status (maps
+/// built from every AnalysisRun, Experiment and traffic version, a walk over the
+/// ReplicaSets): a condition that reads none of them is checked against an observation
+/// without them. A `wait` is checked after every change of the world, so it gathers only
+/// what it reads.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Reads {
     /// Gather the phases of the AnalysisRuns.
@@ -245,6 +247,13 @@ pub struct Reads {
     /// Copy the image of each role's ReplicaSet (a string per role, and checks run after
     /// every change of the world).
     pub images: bool,
+    /// Walk the ReplicaSets: `revision`, `replicaSets`, the `total` and `experiment` pod
+    /// counts.
+    pub replica_sets: bool,
+    /// Tell each ReplicaSet's roles on that walk: pod counts by role.
+    pub roles: bool,
+    /// Count the canary's available pods: `actualWeight`.
+    pub actual_weight: bool,
 }
 
 impl Reads {
@@ -256,6 +265,9 @@ impl Reads {
         traffic: true,
         mirrored: true,
         images: true,
+        replica_sets: true,
+        roles: true,
+        actual_weight: true,
     };
 }
 
@@ -422,6 +434,18 @@ impl Expectation {
             traffic: !self.requests.is_empty() || !self.failed_requests.is_empty() || not.traffic,
             mirrored: !self.mirrored_requests.is_empty() || not.mirrored,
             images: self.images.entries().iter().any(|(_, v)| v.is_some()) || not.images,
+            replica_sets: self.revision.is_some()
+                || self.replica_sets_total.is_some()
+                || self.replica_sets_scaled_up.is_some()
+                || [&self.pods, &self.ready_pods]
+                    .iter()
+                    .any(|p| p.total.is_some() || p.experiment.is_some())
+                || not.replica_sets,
+            roles: [&self.pods, &self.ready_pods]
+                .iter()
+                .any(|p| p.roles.entries().iter().any(|(_, v)| v.is_some()))
+                || not.roles,
+            actual_weight: self.actual_weight.is_some() || not.actual_weight,
         }
     }
 

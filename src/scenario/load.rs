@@ -407,24 +407,21 @@ fn default_scenario(
         ..Default::default()
     };
     let script = vec![
-        ScriptItem {
-            line: 0,
-            action: ScriptAction::WaitUntil(healthy.clone()),
-        },
-        ScriptItem {
-            line: 0,
-            action: ScriptAction::SetImage {
+        ScriptItem::new(0, ScriptAction::WaitUntil(healthy.clone())),
+        ScriptItem::new(
+            0,
+            ScriptAction::SetImage {
                 container: Some(container.name),
                 image: next,
             },
-        },
-        ScriptItem {
-            line: 0,
-            action: ScriptAction::WaitUntil(Expectation {
+        ),
+        ScriptItem::new(
+            0,
+            ScriptAction::WaitUntil(Expectation {
                 revision: Some(2),
                 ..healthy
             }),
-        },
+        ),
     ];
     let timeout = super::horizon::default_horizon(rollout, &manifests.templates, opts.auto_promote);
     Some(Scenario {
@@ -1736,10 +1733,7 @@ fn convert_script(
         let vp = ip.key(key);
         let action = convert_action(key, v, &vp, file, dir, report, diags);
         if let Some(action) = action {
-            out.push(ScriptItem {
-                line: item.pos.line,
-                action,
-            });
+            out.push(ScriptItem::new(item.pos.line, action));
         }
     }
     out

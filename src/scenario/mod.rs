@@ -11,6 +11,7 @@ pub(crate) mod raw;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
+use smol_str::SmolStr;
 
 use crate::engine::SimDuration;
 use crate::manifest::Manifests;
@@ -223,6 +224,55 @@ pub struct ScriptItem {
     pub line: u32,
     /// What the item does.
     pub action: ScriptAction,
+    /// Its texts for the journal, written the first time a run asks.
+    text: TextCache,
+}
+
+impl ScriptItem {
+    /// The item `action` on line `line` (0: an item no file wrote).
+    pub fn new(line: u32, action: ScriptAction) -> Self {
+        ScriptItem {
+            line,
+            action,
+            text: TextCache::default(),
+        }
+    }
+
+    /// The action as the journal records it, in the script's syntax (`setImage app:2`,
+    /// `wait until {phase: Healthy}`): [`ScriptAction::describe`], written once per scenario
+    /// rather than once per run (a sweep runs the same loaded scenario for every seed, and
+    /// every run journals every item).
+    pub fn action_text(&self) -> &SmolStr {
+        self.text
+            .action
+            .get_or_init(|| self.action.describe().into())
+    }
+
+    /// A `wait`'s or `expect`'s condition in braces (`{phase: Healthy}`), as a passing check
+    /// is journaled: [`Expectation::braced`], written once like `action_text`; empty for
+    /// the other actions.
+    pub fn condition_text(&self) -> &SmolStr {
+        self.text.condition.get_or_init(|| match &self.action {
+            ScriptAction::WaitUntil(c) | ScriptAction::Expect(c) => c.braced().into(),
+            _ => SmolStr::default(),
+        })
+    }
+}
+
+/// The journal's texts of an item, once written. Equal to any other: the texts follow from
+/// the action, so two items are the same whether or not a run has asked for them yet.
+/// Nothing changes a loaded item's action in a way its texts show (`resolve_times` moves the
+/// times inside an `apply`'s manifests, not its path).
+#[derive(Debug, Clone, Default)]
+struct TextCache {
+    action: std::sync::OnceLock<SmolStr>,
+    condition: std::sync::OnceLock<SmolStr>,
+}
+
+impl PartialEq for TextCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// What a script item does.

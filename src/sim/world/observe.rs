@@ -321,11 +321,14 @@ impl World<'_> {
         self.observe_reading(now, Reads::ALL)
     }
 
-    /// The observation with only the costly parts in `reads` gathered (the others are left
-    /// empty): what a `wait` needs, or (with nothing) what the journal records after a change.
     /// The phase, message, weights and replica counts `get` shows now: what the journal
     /// compares after every change (see [`Glance`]).
     pub(in crate::sim) fn glance(&self) -> Glance {
+        self.glance_reading(true)
+    }
+
+    /// `glance`, with the actual weight (a walk over the ReplicaSets) only when asked.
+    fn glance_reading(&self, actual_weight: bool) -> Glance {
         let st = &self.rollout.status;
         let (phase, message) = info::phase(&self.rollout);
         let set_weight = info::set_weight(&self.rollout);
@@ -333,8 +336,9 @@ impl World<'_> {
             phase,
             message,
             set_weight,
-            actual_weight: set_weight
-                .and_then(|s| info::actual_weight(&self.rollout, s, self.canary_available())),
+            actual_weight: set_weight.filter(|_| actual_weight).and_then(|s| {
+                info::actual_weight(&self.rollout, s, self.canary_available())
+            }),
             replicas: Replicas {
                 desired: self.rollout.spec.replicas(),
                 current: st.replicas,
@@ -345,6 +349,8 @@ impl World<'_> {
         }
     }
 
+    /// The observation with only the parts in `reads` gathered (the others are left empty,
+    /// zero or `None`): what a `wait` needs.
     pub(in crate::sim) fn observe_reading(&self, now: SimTime, reads: Reads) -> Observation {
         let st = &self.rollout.status;
         let Glance {
@@ -353,7 +359,7 @@ impl World<'_> {
             set_weight,
             actual_weight,
             replicas,
-        } = self.glance();
+        } = self.glance_reading(reads.actual_weight);
         let mut images = Roles::<Option<SmolStr>>::default();
         let mut pods = RoleCounts::default();
         let mut ready = RoleCounts::default();
@@ -361,7 +367,9 @@ impl World<'_> {
         let mut scaled_up = 0;
         let mut revision = 0;
         let services = self.role_service_hashes();
-        for rs in self.cluster.live_replica_sets() {
+        let walk = reads.replica_sets || reads.roles || reads.images;
+        let with_roles = reads.roles || reads.images;
+        for rs in self.cluster.live_replica_sets().filter(|_| walk) {
             pods.total += rs.replicas;
             ready.total += rs.ready;
             if !rs.is_rollouts() {
@@ -375,6 +383,9 @@ impl World<'_> {
                 scaled_up += 1;
             }
             revision = revision.max(rs.revision);
+            if !with_roles {
+                continue;
+            }
             let roles = self.roles_of(rs, &services);
             let slots = [
                 (
