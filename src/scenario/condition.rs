@@ -871,8 +871,9 @@ mod tests {
     }
 
     /// `holds` (no text built, first mismatch ends it) agrees with `mismatches` for every
-    /// kind of key, holding or not, alone, in pairs and under `not`; and `reads` names the
-    /// costly parts a condition looks at.
+    /// kind of key, holding or not, alone, in pairs and under `not`; and `reads` names every
+    /// part a condition looks at that is not read straight from the status: left out, the
+    /// verdict would change.
     #[test]
     fn holds_agrees_with_mismatches_for_every_key() {
         let mut o = obs();
@@ -882,6 +883,12 @@ mod tests {
         o.traffic.insert("stable".into(), (100, 2));
         o.mirrored.insert("canary".into(), (10, 1));
         o.images.stable = Some("x:1".into());
+        // Values a partial observation would not have by accident (it leaves zeros).
+        o.actual_weight = Some(5);
+        o.revision = 3;
+        o.replica_sets_total = 1;
+        o.replica_sets_scaled_up = 2;
+        o.ready_pods.total = 3;
         o.weights = Some(RouterWeights {
             canary: 20,
             stable: 80,
@@ -905,15 +912,15 @@ mod tests {
                     ..Default::default()
                 },
                 Expectation {
-                    actual_weight: Some(pick(0, 5)),
+                    actual_weight: Some(pick(5, 0)),
                     aborted: Some(!right),
                     paused: Some(!right),
-                    revision: Some(u64::from(pick(0, 3))),
+                    revision: Some(u64::from(pick(3, 0))),
                     ..Default::default()
                 },
                 Expectation {
-                    replica_sets_total: Some(pick(0, 1)),
-                    replica_sets_scaled_up: Some(pick(0, 2)),
+                    replica_sets_total: Some(pick(1, 0)),
+                    replica_sets_scaled_up: Some(pick(2, 0)),
                     elapsed_max: Some(SimDuration::from_secs(u64::from(pick(5, 0)))),
                     ..Default::default()
                 },
@@ -926,7 +933,7 @@ mod tests {
             c.images.stable = Some(if right { "x:1" } else { "x:2" }.into());
             c.replicas.desired = Some(pick(0, 9));
             c.pods.roles.canary = Some(pick(1, 2));
-            c.ready_pods.total = Some(pick(0, 3));
+            c.ready_pods.total = Some(pick(3, 0));
             cs.push(c);
             let mut c = Expectation::default();
             c.weights.canary = Some(i32::try_from(pick(20, 30)).expect("a percentage"));
@@ -965,7 +972,23 @@ mod tests {
             assert_eq!(c.holds(&o), m.is_empty(), "{c}: {m:?}");
             // The observation a `wait` is checked against leaves out what it does not read.
             let r = c.reads();
+            let walked = |v: u32| if r.replica_sets { v } else { 0 };
+            let by_role = |p: &RoleCounts| RoleCounts {
+                roles: if r.roles {
+                    p.roles.clone()
+                } else {
+                    Roles::default()
+                },
+                experiment: walked(p.experiment),
+                total: walked(p.total),
+            };
             let partial = Observation {
+                revision: if r.replica_sets { o.revision } else { 0 },
+                replica_sets_total: walked(o.replica_sets_total),
+                replica_sets_scaled_up: walked(o.replica_sets_scaled_up),
+                pods: by_role(&o.pods),
+                ready_pods: by_role(&o.ready_pods),
+                actual_weight: o.actual_weight.filter(|_| r.actual_weight),
                 images: if r.images {
                     o.images.clone()
                 } else {
@@ -1005,6 +1028,9 @@ mod tests {
             singles[6].reads(),
             Reads {
                 images: true,
+                // `pods.canary` by role, `readyPods.total` on the walk.
+                roles: true,
+                replica_sets: true,
                 ..Default::default()
             }
         );

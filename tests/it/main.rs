@@ -36,4 +36,5 @@ mod restart_faults;
 mod self_contained;
 mod sweep;
 mod views;
+mod waits;
 mod weights;
