@@ -254,5 +254,8 @@ fn csv_of_blue_green_leaves_the_weights_empty() {
     }
     let j = journal(vec![at(0, rs("app-aaa", 1)), at(0, bg)]);
     let csv = to_csv(&build(&j));
-    assert_eq!(csv.lines().nth(1), Some("0.000,Paused,,,,,,,,2,2,2,2,2,0,0"));
+    assert_eq!(
+        csv.lines().nth(1),
+        Some("0.000,Paused,,,,,,,,2,2,2,2,2,0,0")
+    );
 }

@@ -336,9 +336,9 @@ impl World<'_> {
             phase,
             message,
             set_weight,
-            actual_weight: set_weight.filter(|_| actual_weight).and_then(|s| {
-                info::actual_weight(&self.rollout, s, self.canary_available())
-            }),
+            actual_weight: set_weight
+                .filter(|_| actual_weight)
+                .and_then(|s| info::actual_weight(&self.rollout, s, self.canary_available())),
             replicas: Replicas {
                 desired: self.rollout.spec.replicas(),
                 current: st.replicas,

@@ -22,9 +22,7 @@ use super::World;
 /// `World::carries_selector`'s answers, for the generation of the spec they were given at.
 /// A cell: they are filled in while the world is only read.
 #[derive(Debug, Default)]
-pub(super) struct SelectorMemo(
-    std::cell::RefCell<(u64, BTreeMap<crate::cluster::RsId, bool>)>,
-);
+pub(super) struct SelectorMemo(std::cell::RefCell<(u64, BTreeMap<crate::cluster::RsId, bool>)>);
 use crate::sim::driver::{Driver, Ev};
 use crate::sim::journal::EntryKind;
 
