@@ -45,9 +45,8 @@ fn to_ref(r: &RunView) -> RunRef {
 impl<'a> Ctx<'a> {
     /// Starts a reconcile following the runs the previous status named (what upstream's
     /// `currentArs` holds until `reconcileAnalysisRuns` runs).
-    pub(super) fn with_previous_runs(mut self) -> Self {
+    pub(super) fn follow_previous_runs(&mut self) {
         self.current_runs = self.prev_runs();
-        self
     }
 
     /// For the reconciles that do not look at analysis (a scaling event): the runs followed

@@ -27,6 +27,7 @@ const INVALID_SPEC_REQUEUE: crate::engine::SimDuration = crate::engine::SimDurat
 /// Runs one reconcile and returns what it writes.
 pub fn reconcile(input: &Input) -> Plan {
     let mut c = Ctx::new(input);
+    c.follow_previous_runs();
     if c.invalid_spec() {
         return c.plan;
     }
@@ -155,7 +156,6 @@ impl<'a> Ctx<'a> {
             routes: input.routes,
             analysis_templates: input.analysis_templates,
         }
-        .with_previous_runs()
     }
 
     pub(super) fn replicas(&self) -> i32 {
