@@ -243,9 +243,14 @@ impl ScriptItem {
     /// rather than once per run (a sweep runs the same loaded scenario for every seed, and
     /// every run journals every item).
     pub fn action_text(&self) -> &SmolStr {
-        self.text
-            .action
-            .get_or_init(|| self.action.describe().into())
+        self.text.action.get_or_init(|| match &self.action {
+            // `describe` of a wait, from the braced condition a passing wait records anyway:
+            // the condition is rendered once, not twice.
+            ScriptAction::WaitUntil(_) => {
+                smol_str::format_smolstr!("wait until {}", self.condition_text())
+            }
+            other => other.describe().into(),
+        })
     }
 
     /// A `wait`'s or `expect`'s condition in braces (`{phase: Healthy}`), as a passing check
@@ -398,6 +403,41 @@ impl std::fmt::Display for Invariant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The texts written once per scenario are those `describe` and `braced` write.
+    #[test]
+    fn an_items_texts_are_those_of_its_action() {
+        let c = Expectation {
+            phase: Some(crate::rollout::Phase::Healthy),
+            revision: Some(2),
+            ..Default::default()
+        };
+        let actions = [
+            ScriptAction::WaitUntil(c.clone()),
+            ScriptAction::Expect(c.clone()),
+            ScriptAction::WaitFor(SimDuration::from_secs(5)),
+            ScriptAction::Promote { full: true },
+            ScriptAction::SetImage {
+                container: Some("app".into()),
+                image: "app:2".into(),
+            },
+        ];
+        for action in actions {
+            let item = ScriptItem::new(3, action.clone());
+            for _ in 0..2 {
+                assert_eq!(item.action_text().as_str(), action.describe());
+            }
+            let braced = match &action {
+                ScriptAction::WaitUntil(c) | ScriptAction::Expect(c) => c.braced(),
+                _ => String::new(),
+            };
+            assert_eq!(item.condition_text().as_str(), braced);
+        }
+        assert_eq!(
+            ScriptItem::new(1, ScriptAction::WaitUntil(c)).action_text(),
+            "wait until {phase: Healthy, revision: 2}"
+        );
+    }
 
     #[test]
     fn glob() {
