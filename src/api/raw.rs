@@ -196,6 +196,8 @@ opaque_fields_struct!(
         containers: Option<Vec<Container>>,
         /// `initContainers`: containers run to completion before the others start.
         init_containers: Option<Vec<Container>>,
+        /// `tolerations`: read for the node taints the simulation puts on a failed node.
+        tolerations: Option<Vec<Toleration>>,
     } opaque {
         active_deadline_seconds, affinity, automount_service_account_token, dns_config,
         dns_policy, enable_service_links, ephemeral_containers, host_aliases, host_ipc = "hostIPC",
@@ -204,9 +206,32 @@ opaque_fields_struct!(
         readiness_gates, resource_claims, resources, restart_policy, runtime_class_name,
         scheduler_name, scheduling_gates, security_context, service_account,
         service_account_name, set_hostname_as_fqdn = "setHostnameAsFQDN", share_process_namespace, subdomain,
-        termination_grace_period_seconds, tolerations, topology_spread_constraints, volumes,
+        termination_grace_period_seconds, topology_spread_constraints, volumes,
     }
 );
+
+/// A pod's toleration of node taints (Kubernetes' `core/v1` `Toleration`). Every field is
+/// optional, as in Kubernetes: an empty key with `Exists` tolerates every taint, an empty
+/// effect every effect, and no `tolerationSeconds` means for ever.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Toleration {
+    /// `key`: the taint key it applies to; empty means every key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// `operator`: `Equal` (the default) or `Exists`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    /// `value`: the taint value `Equal` compares with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// `effect`: `NoSchedule`, `PreferNoSchedule` or `NoExecute`; empty means every effect.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effect: Option<String>,
+    /// `tolerationSeconds`: how long a `NoExecute` taint is tolerated before eviction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub toleration_seconds: Option<i64>,
+}
 
 opaque_fields_struct!(
     /// A container: name and image are read; probes, hooks and the rest are kept as written

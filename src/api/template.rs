@@ -116,6 +116,14 @@ impl PodTemplate {
         hit.then_some(changed)
     }
 
+    /// `spec.tolerations`, as the manifest validated them; empty when there are none.
+    pub fn tolerations(&self) -> Vec<raw::Toleration> {
+        self.json["spec"]
+            .get("tolerations")
+            .and_then(|t| serde_json::from_value(t.clone()).ok())
+            .unwrap_or_default()
+    }
+
     /// Argo's pod-template hash format: FNV-32a of the template's JSON, printed in decimal and
     /// safe-encoded (≤ 10 characters from `4-9bcdf`). The JSON is ours, not Go's, so values
     /// differ from a real cluster's but have the same shape and stability.

@@ -5,6 +5,7 @@
 pub mod disruption;
 pub mod pod;
 pub mod replicaset;
+pub mod toleration;
 
 use smol_str::SmolStr;
 use std::collections::{BTreeMap, BTreeSet};
@@ -45,6 +46,9 @@ pub struct Node {
     /// Carries the `node.kubernetes.io/unreachable:NoExecute` taint: its pods are evicted when
     /// their toleration runs out.
     pub tainted: bool,
+    /// When that taint was added, and when the pods whose template has no toleration of it are
+    /// evicted (the admission default's time, or a script's `evictAfter`).
+    pub taint_clock: Option<(SimTime, SimTime)>,
 }
 
 /// All objects of the fake cluster.
@@ -218,6 +222,7 @@ impl Cluster {
                 failed: false,
                 unreachable: false,
                 tainted: false,
+                taint_clock: None,
             });
         }
     }

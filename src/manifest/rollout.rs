@@ -249,7 +249,50 @@ fn convert_template(
             report.error(&cp, DiagKind::Missing, "a container needs an image");
         }
     }
+    for (i, t) in spec.tolerations.iter().flatten().enumerate() {
+        check_toleration(t, &spec_path.key("tolerations").index(i), report);
+    }
     Some(PodTemplate::from_raw(t))
+}
+
+/// A toleration as the API server validates a pod's (`ValidateTolerations`): the ReplicaSet
+/// of a template it refuses could not be created. Label-name syntax of `key` is not checked.
+fn check_toleration(t: &raw::Toleration, p: &FieldPath, report: &mut Report) {
+    let key = t.key.as_deref().unwrap_or_default();
+    let operator = t.operator.as_deref().unwrap_or_default();
+    let effect = t.effect.as_deref().unwrap_or_default();
+    if !matches!(operator, "" | "Equal" | "Exists") {
+        report.error(
+            &p.key("operator"),
+            DiagKind::InvalidValue,
+            format!("`{operator}` is not an operator (allowed: Equal, Exists)"),
+        );
+    } else if key.is_empty() && operator != "Exists" {
+        report.error(
+            &p.key("operator"),
+            DiagKind::InvalidValue,
+            "operator must be Exists when `key` is empty, which means \"match all values and all keys\"",
+        );
+    } else if operator == "Exists" && t.value.as_deref().is_some_and(|v| !v.is_empty()) {
+        report.error(
+            &p.key("value"),
+            DiagKind::InvalidValue,
+            "value must be empty when `operator` is 'Exists'",
+        );
+    }
+    if !matches!(effect, "" | "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
+        report.error(
+            &p.key("effect"),
+            DiagKind::InvalidValue,
+            format!("`{effect}` is not a taint effect (allowed: NoSchedule, PreferNoSchedule, NoExecute)"),
+        );
+    } else if t.toleration_seconds.is_some() && effect != "NoExecute" {
+        report.error(
+            &p.key("tolerationSeconds"),
+            DiagKind::InvalidValue,
+            "effect must be 'NoExecute' when `tolerationSeconds` is set",
+        );
+    }
 }
 
 fn convert_strategy(

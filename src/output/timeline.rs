@@ -90,7 +90,7 @@ pub fn describe(kind: &EntryKind) -> String {
             evict_at: Some(at),
             ..
         } => format!(
-            "{name}: Ready Unknown, tainted node.kubernetes.io/unreachable:NoExecute; its pods are evicted at {at}"
+            "{name}: Ready Unknown, tainted node.kubernetes.io/unreachable:NoExecute; pods with the default toleration are evicted at {at}"
         ),
         EntryKind::NodeUnreachable {
             name,

@@ -131,8 +131,14 @@ fn phase_icon(p: Phase) -> &'static str {
     }
 }
 
+/// `info.Age`: `HumanDuration(now - creationTimestamp)`, where Kubernetes keeps the creation
+/// time in whole seconds, as `status.duration` keeps its times; so an object created at 5.969 s
+/// is 1s old at 6 s, and the AGE column agrees with the `Duration:` line.
 fn age(now: SimTime, since: SimTime) -> String {
-    human_duration(now.as_millis().saturating_sub(since.as_millis()))
+    human_duration(
+        now.as_millis()
+            .saturating_sub(since.truncate_to_second().as_millis()),
+    )
 }
 
 /// One row of the tree: prefix+icon+name, kind, status icon, status, age, info.
@@ -593,6 +599,26 @@ fn tree(out: &mut String, state: &State, id: &Identity, colour: Colour) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ages_count_from_whole_second_creation_times() {
+        let ms = SimTime;
+        // (now, created, shown, rule)
+        let rows = [
+            (
+                ms(6_000),
+                ms(5_969),
+                "1s",
+                "created at 5.969 s: stored as 5 s",
+            ),
+            (ms(5_999), ms(5_969), "0s", "the same second"),
+            (ms(12_000), ms(5_969), "7s", "the plugin's 12 - 5"),
+            (ms(125_500), ms(0), "2m5s", "now is not truncated"),
+        ];
+        for (now, created, shown, rule) in rows {
+            assert_eq!(age(now, created), shown, "{rule}");
+        }
+    }
 
     #[test]
     fn human_durations_follow_kubernetes() {

@@ -141,33 +141,36 @@ pub enum Undo<'t> {
     },
     /// `skipped rollback (current template already matches revision N)`: nothing is patched.
     AlreadyThere {
-        /// The revision asked for (or found).
+        /// The revision asked for, as the plugin prints it: 0 when none was (its default),
+        /// whichever revision that found.
         revision: u64,
     },
 }
 
 /// `undo [--to-revision N]` over the rollout's ReplicaSets given as (revision, template):
-/// revision N, or by default the second-highest revision (`rolloutRevision`). The error is
-/// the plugin's own message.
+/// revision N, or by default (no N, or N = 0, the flag's default) the second-highest revision
+/// (`rolloutRevision`). The error is the plugin's own message.
 pub fn undo<'t>(
     ro: &RolloutObject,
     history: &[(u64, &'t PodTemplate)],
     to_revision: Option<u64>,
 ) -> Result<Undo<'t>, String> {
+    let asked = to_revision.unwrap_or(0);
     let mut sorted: Vec<(u64, &PodTemplate)> = history.to_vec();
     sorted.sort_by_key(|(rev, _)| *rev);
-    let target = match to_revision {
-        Some(r) => sorted.iter().find(|(rev, _)| *rev == r),
-        None => sorted.iter().rev().nth(1),
+    let target = match asked {
+        0 => sorted.iter().rev().nth(1),
+        r => sorted.iter().find(|(rev, _)| *rev == r),
     };
     let Some(&(revision, template)) = target else {
-        return Err(match to_revision {
-            Some(r) => format!("unable to find specified revision {r} in history"),
-            None => format!("no revision found for rollout \"{}\"", ro.name),
+        return Err(match asked {
+            0 => format!("no revision found for rollout \"{}\"", ro.name),
+            r => format!("unable to find specified revision {r} in history"),
         });
     };
     if *template == ro.spec.template {
-        return Ok(Undo::AlreadyThere { revision });
+        // `RunUndoRollout` prints the flag's value, not the revision it found.
+        return Ok(Undo::AlreadyThere { revision: asked });
     }
     Ok(Undo::Rollback { revision, template })
 }
@@ -491,15 +494,35 @@ mod tests {
                 Err("unable to find specified revision 9 in history".to_string()),
                 "unknown revision",
             ),
+            (
+                Some(0),
+                Ok(Undo::Rollback {
+                    revision: 2,
+                    template: &v1,
+                }),
+                "--to-revision 0, the flag's default: the second-highest revision",
+            ),
         ];
         for (to, want, rule) in rows {
             assert_eq!(undo(&ro, &history, to), want, "{rule}");
         }
-        assert_eq!(
-            undo(&ro, &history[..1], None),
-            Err("no revision found for rollout \"ro\"".to_string()),
-            "a single revision: nothing to go back to"
-        );
+        for to in [None, Some(0)] {
+            assert_eq!(
+                undo(&ro, &history[..1], to),
+                Err("no revision found for rollout \"ro\"".to_string()),
+                "{to:?}, a single revision: nothing to go back to"
+            );
+        }
+        // The previous revision already in the spec: the plugin prints the flag's value, 0.
+        let mut back = ro.clone();
+        back.spec.template = v1.clone();
+        for to in [None, Some(0)] {
+            assert_eq!(
+                undo(&back, &history, to),
+                Ok(Undo::AlreadyThere { revision: 0 }),
+                "{to:?}: skipped rollback (... matches revision 0)"
+            );
+        }
     }
 
     #[test]

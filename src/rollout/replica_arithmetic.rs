@@ -855,6 +855,50 @@ mod tests {
     }
 
     #[test]
+    fn blue_green_max_unavailable_as_argo_reads_it() {
+        // `MaxUnavailable` (utils/replicaset) for a blue-green rollout: no fenceposts and no
+        // surge, just `GetMaxUnavailableOrDefault` (25%) rounded down, capped at replicas.
+        // (value, replicas, want, rule)
+        let rows = [
+            (None, 3, 0, "default 25% of 3 rounds down to 0"),
+            (None, 4, 1, "default 25% of 4"),
+            (None, 8, 2, "default 25% of 8"),
+            (None, 10, 2, "default 25% of 10 rounds down"),
+            (None, 0, 0, "no replicas: 0"),
+            (Some(IntOrString::Int(0)), 4, 0, "0 stays 0 (no bump to 1)"),
+            (Some(IntOrString::Int(2)), 4, 2, "a count"),
+            (
+                Some(IntOrString::Int(10)),
+                4,
+                4,
+                "a count above replicas: capped",
+            ),
+            (
+                Some(IntOrString::Int(-1)),
+                4,
+                -1,
+                "a negative count is kept",
+            ),
+            (Some(pct("50%")), 5, 2, "a percentage rounds down"),
+            (Some(pct("150%")), 4, 4, "above 100%: capped"),
+            (Some(pct("0%")), 4, 0, "0%"),
+            (Some(pct("1")), 200, 2, "a string without % is a percentage"),
+        ];
+        for (value, replicas, want, rule) in rows {
+            assert_eq!(
+                max_unavailable_blue_green(value.as_ref(), replicas),
+                want,
+                "{rule}"
+            );
+        }
+        // The canary's fencepost rule (both 0 -> unavailable 1) is not applied: blue-green
+        // has no maxSurge.
+        let zero = IntOrString::Int(0);
+        assert_eq!(max_unavailable(Some(&zero), None, 3), 1);
+        assert_eq!(max_unavailable_blue_green(None, 3), 0);
+    }
+
+    #[test]
     fn percent_signs_are_dropped_wherever_they_are() {
         // The allocation-free path must read every string as `replace('%', "")` then `trim`
         // would, including the long ones it leaves to that fallback.

@@ -1897,15 +1897,16 @@ fn convert_action(
     }
 }
 
-/// `undo`'s `toRevision`: a revision number, 1 or more, within kubectl's int64 flag. One
-/// message for a number below 1, which kubectl reads as the previous revision (0) or finds
-/// no revision for (negative), so that `undo: {}` is what to write instead.
+/// `undo`'s `toRevision`: a revision number within kubectl's int64 flag. 0 is kubectl's own
+/// default, the previous revision (`rolloutRevision` in `cmd/undo/undo.go`), the same as
+/// leaving it out. A negative number finds no revision there, so it is refused here with
+/// `undo: {}` as what to write instead.
 fn to_revision(r: i128, p: &FieldPath, report: &mut Report) -> Option<u64> {
     if report.flagged(p) {
         // Already refused as it was read (not an integer).
         return None;
     }
-    if r < 1 {
+    if r < 0 {
         report.error(
             p,
             DiagKind::InvalidValue,
@@ -1922,7 +1923,7 @@ fn to_revision(r: i128, p: &FieldPath, report: &mut Report) -> Option<u64> {
             report.error(
                 p,
                 DiagKind::InvalidValue,
-                format!("{r} is out of range (allowed: 1 to {})", i64::MAX),
+                format!("{r} is out of range (allowed: 0 to {})", i64::MAX),
             );
             None
         }

@@ -326,7 +326,8 @@ pub enum ScriptAction {
     /// `kubectl argo rollouts undo [--to-revision N]`: the pod template of revision N (default:
     /// the previous revision) becomes the spec's.
     Undo {
-        /// `--to-revision N` (`None`: the previous revision).
+        /// `--to-revision N` (`None` or `Some(0)`: the previous revision, as kubectl's
+        /// default of 0).
         to_revision: Option<u64>,
     },
     /// Delete pods (as `kubectl delete pod`: no disruption budget applies).

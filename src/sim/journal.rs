@@ -199,13 +199,15 @@ pub enum EntryKind {
     },
     /// The node controller noticed a failed node (its grace period ran out): the node's Ready
     /// condition is `Unknown` and its pods are marked not Ready. In a healthy zone it also gets
-    /// the `node.kubernetes.io/unreachable:NoExecute` taint, and `evict_at` is when its pods'
-    /// toleration of it runs out; `None` when the zone is disrupted (`not_ready` of `nodes`
-    /// nodes not Ready) and the controller stops tainting.
+    /// the `node.kubernetes.io/unreachable:NoExecute` taint, and `evict_at` is when the
+    /// default toleration of it runs out (pods whose template tolerates it go by their own);
+    /// `None` when the zone is disrupted (`not_ready` of `nodes` nodes not Ready) and the
+    /// controller stops tainting.
     NodeUnreachable {
         /// The node.
         name: SmolStr,
-        /// When its pods are evicted (`None`: not while the zone is disrupted).
+        /// When its pods with the default toleration are evicted (`None`: not while the zone
+        /// is disrupted).
         #[serde(serialize_with = "ser::opt_secs")]
         evict_at: Option<SimTime>,
         /// Nodes of the cluster not Ready, this one included.

@@ -593,7 +593,7 @@ fn script_integers_say_their_own_limits_once() {
         "  - setImage: nginx:1.20-alpine\n",
         "  - setImage: nginx:1.20-alpine
   - undo: {toRevision: -1}
-  - undo: {toRevision: 0}
+  - undo: {toRevision: -9223372036854775808}
   - undo: {toRevision: 99999999999999999999}
   - scale: -3
   - scale: 1000001
@@ -621,17 +621,18 @@ fn script_integers_say_their_own_limits_once() {
             "script[2].undo.toRevision",
             format!("-1 {revision}"),
         ),
+        // kubectl's int64 flag takes it; no revision is negative.
         (
-            "toRevision: 0",
-            "0",
+            "toRevision: -9223372036854775808",
+            "-9223372036854775808",
             "script[3].undo.toRevision",
-            format!("0 {revision}"),
+            format!("-9223372036854775808 {revision}"),
         ),
         (
             "toRevision: 999",
             "999",
             "script[4].undo.toRevision",
-            range("99999999999999999999", 1, 9_223_372_036_854_775_807),
+            range("99999999999999999999", 0, 9_223_372_036_854_775_807),
         ),
         // The limit of the manifests' `spec.replicas`, which `scale` writes.
         (

@@ -262,8 +262,8 @@ fn check(c: &Case, dir: &Path) -> Result<(), TestCaseError> {
     .expect("generated fenceposts resolve");
     let mut interfered = false;
     let mut healthy_once = false;
-    // Pods a restart may evict at a time (upstream `restart.go`): max(maxUnavailable, 1), and
-    // blue-green has no maxUnavailable here (0).
+    // Pods a restart may evict at a time (upstream `restart.go`): max(maxUnavailable, 1); a
+    // blue-green's default 25% of at most 5 replicas rounds down to 1 or 0.
     let restart_budget = match c.strategy {
         Strategy_::BlueGreen { .. } => 1,
         _ => unavailable.max(1),

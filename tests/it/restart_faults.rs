@@ -186,6 +186,80 @@ fn restart_evicts_old_pods_by_name_within_max_unavailable() {
     }
 }
 
+/// A blue-green rollout's `maxUnavailable` paces only its restarts (upstream `restart.go`,
+/// `max(MaxUnavailable, 1)` at a time): 25% of replicas by default, rounded down, capped at
+/// replicas, with no fencepost bump to 1 except the restart's own.
+#[test]
+fn blue_green_restart_takes_max_unavailable_pods_at_a_time() {
+    // (replicas, the maxUnavailable line, pods evicted per pass, rule)
+    let rows = [
+        (3, "", 1, "default 25% of 3 is 0: one at a time"),
+        (8, "", 2, "default 25% of 8"),
+        (4, "          maxUnavailable: 0\n", 1, "0: one at a time"),
+        (
+            4,
+            "          maxUnavailable: 10\n",
+            4,
+            "above replicas: all at once",
+        ),
+        (
+            5,
+            "          maxUnavailable: \"50%\"\n",
+            2,
+            "50% of 5 rounds down",
+        ),
+    ];
+    for (replicas, extra, per_pass, rule) in rows {
+        let text = format!(
+            r#"name: generated
+timeout: 1h
+objects:
+  - apiVersion: v1
+    kind: Service
+    metadata: {{name: app-active}}
+    spec: {{selector: {{app: app}}, ports: [{{port: 80}}]}}
+  - apiVersion: argoproj.io/v1alpha1
+    kind: Rollout
+    metadata: {{name: app}}
+    spec:
+      replicas: {replicas}
+      selector: {{matchLabels: {{app: app}}}}
+      template:
+        metadata: {{labels: {{app: app}}}}
+        spec:
+          containers: [{{name: app, image: "example/app:1"}}]
+      strategy:
+        blueGreen:
+          activeService: app-active
+{extra}apps:
+{APPS_4S}
+script:
+  - wait: {{phase: Healthy}}
+  - restart: {{}}
+  - wait: 2m
+  - expect: {{phase: Healthy}}
+"#
+        );
+        let r = run(&text, 1);
+        assert!(r.passed(), "{rule}: {:?}", r.failures);
+        let restart = action_time(&r, "restart");
+        let ev = evictions(&r);
+        assert_eq!(ev.len(), replicas, "{rule}: every old pod once");
+        let mut per_time: Vec<(SimTime, usize)> = Vec::new();
+        for (t, _) in &ev {
+            match per_time.last_mut() {
+                Some((last, n)) if last == t => *n += 1,
+                _ => per_time.push((*t, 1)),
+            }
+        }
+        assert_eq!(per_time[0], (restart, per_pass), "{rule}: {per_time:?}");
+        assert!(
+            per_time.iter().all(|(_, n)| *n <= per_pass),
+            "{rule}: {per_time:?}"
+        );
+    }
+}
+
 #[test]
 fn restart_never_takes_availability_below_replicas_minus_max_unavailable() {
     // The invariant is checked at every event; a controller that evicted without waiting for
@@ -532,6 +606,91 @@ fn fail_node_overrides_win_over_the_cluster_lifecycle() {
         3,
     );
     assert_eq!(node_lifecycle(&r), (5.0, 60.0));
+}
+
+/// The pod template's own toleration of the unreachable taint decides when a failed node's
+/// pods go: Kubernetes' DefaultTolerationSeconds admission adds its 300 s only when the template
+/// has no toleration with that key (or none) and the `NoExecute` effect (or none), and the taint
+/// manager takes the first toleration that matches the taint.
+#[test]
+fn template_tolerations_set_the_eviction_time() {
+    // (the template's tolerations, the `failNode` overrides, seconds from the failure to the
+    // eviction, or None when the pods stay, rule)
+    let rows: [(&str, &str, Option<f64>, &str); 8] = [
+        (
+            "",
+            "",
+            Some(350.0),
+            "none: the admission default, 50 s + 300 s",
+        ),
+        (
+            "[{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 30}]",
+            "",
+            Some(80.0),
+            "its own 30 s, counted from the taint",
+        ),
+        (
+            "[{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute}]",
+            "",
+            None,
+            "no tolerationSeconds: tolerated for ever",
+        ),
+        (
+            "[{operator: Exists}]",
+            "",
+            None,
+            "empty key and effect with Exists: every taint, for ever",
+        ),
+        (
+            "[{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 0}]",
+            "",
+            Some(50.0),
+            "0 s: evicted as the node is tainted",
+        ),
+        (
+            "[{key: node.kubernetes.io/not-ready, operator: Exists, effect: NoExecute, tolerationSeconds: 10}]",
+            "",
+            Some(350.0),
+            "another taint's toleration: the default is still added",
+        ),
+        (
+            "[{key: node.kubernetes.io/unreachable, operator: Equal, value: x, effect: NoExecute, tolerationSeconds: 60}]",
+            "",
+            Some(50.0),
+            "counted by admission but not matching the taint: evicted at once",
+        ),
+        (
+            "[{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 30}]",
+            ", evictAfter: 10m",
+            Some(80.0),
+            "evictAfter replaces the default only",
+        ),
+    ];
+    for (tolerations, fail_extra, want, rule) in rows {
+        let mut text = node_failure_scenario("", fail_extra);
+        if !tolerations.is_empty() {
+            text = text.replace(
+                "          containers: [{name: app, image: \"example/app:1\"}]\n",
+                &format!(
+                    "          containers: [{{name: app, image: \"example/app:1\"}}]\n          tolerations: {tolerations}\n"
+                ),
+            );
+            assert!(text.contains("tolerations:"), "{rule}: template not edited");
+        }
+        let r = run(&text, 3);
+        let failed = secs(action_time(&r, "failNode"));
+        let ev = evictions(&r);
+        match want {
+            Some(after) => {
+                assert!(!ev.is_empty(), "{rule}: nothing evicted");
+                // Both pods of node-1 go together.
+                assert!(ev.iter().all(|(t, _)| *t == ev[0].0), "{rule}: {ev:?}");
+                assert_eq!(ev.len(), 2, "{rule}: {ev:?}");
+                assert_eq!(secs(ev[0].0) - failed, after, "{rule}");
+            }
+            None => assert!(ev.is_empty(), "{rule}: {ev:?}"),
+        }
+    }
 }
 
 #[test]

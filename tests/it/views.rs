@@ -272,3 +272,183 @@ fn blue_green_shows_no_weights() {
     let get = sim(&["get", DEMO, "--at", "12s", "--no-color"]);
     assert!(get.contains("  SetWeight:     40\n"), "{get}");
 }
+
+/// A blue-green rollout's first ReplicaSet, as `kubectl argo rollouts get` tags it
+/// (`GetReplicaSetInfo`: `stable` when it is `status.stableRS`, `active` when the active
+/// Service selects it, else `preview` when the preview Service does). The first reconcile
+/// promotes it (`shouldFullPromote`: "Initial deploy") and points the preview Service at it
+/// (`reconcilePreviewService`, skipped while `spec.paused`); the active Service follows only
+/// once all its pods are available (`reconcileActiveService`).
+#[test]
+fn bluegreen_first_deploy_tags_follow_the_services() {
+    let scenario = |preview: bool, paused: bool| {
+        format!(
+            "name: first-deploy
+timeout: 1m
+objects:
+  - apiVersion: v1
+    kind: Service
+    metadata: {{name: shop-active}}
+    spec: {{selector: {{app: shop}}, ports: [{{port: 80}}]}}
+  - apiVersion: v1
+    kind: Service
+    metadata: {{name: shop-preview}}
+    spec: {{selector: {{app: shop}}, ports: [{{port: 80}}]}}
+  - apiVersion: argoproj.io/v1alpha1
+    kind: Rollout
+    metadata: {{name: shop}}
+    spec:
+      replicas: 3
+      paused: {paused}
+      selector: {{matchLabels: {{app: shop}}}}
+      template:
+        metadata: {{labels: {{app: shop}}}}
+        spec:
+          containers: [{{name: shop, image: example/shop:blue}}]
+      strategy:
+        blueGreen:
+          activeService: shop-active
+{preview_line}          autoPromotionEnabled: false
+apps:
+  - image: example/shop:*
+    startup: 5s
+script:
+  - wait: 20s
+",
+            preview_line = if preview {
+                "          previewService: shop-preview\n"
+            } else {
+                ""
+            }
+        )
+    };
+    // The INFO column of the ReplicaSet row and the tags of the `Images:` line.
+    let tags = |text: &str, at: &str| {
+        let (_dir, path) = crate::common::write_temp("first.yaml", text);
+        let out = sim(&["get", path.to_str().unwrap(), "--at", at, "--no-color"]);
+        let row = out
+            .lines()
+            .find(|l| l.contains(" ReplicaSet "))
+            .unwrap_or_else(|| panic!("no ReplicaSet row\n{out}"));
+        let info = row.split_whitespace().last().unwrap().to_string();
+        let images = out
+            .lines()
+            .find(|l| l.starts_with("Images:"))
+            .unwrap_or_else(|| panic!("no Images line\n{out}"))
+            .to_string();
+        (info, images)
+    };
+    // (preview Service, spec.paused, at, RS tags, Images line, rule)
+    let rows = [
+        (
+            true,
+            false,
+            "0s",
+            "stable,preview",
+            "example/shop:blue (stable, preview)",
+            "promoted at once, preview selects it, active not yet",
+        ),
+        (
+            true,
+            false,
+            "4s",
+            "stable,preview",
+            "example/shop:blue (stable, preview)",
+            "pods not available: the active Service waits",
+        ),
+        (
+            true,
+            false,
+            "6s",
+            "stable,active",
+            "example/shop:blue (stable, active)",
+            "active selects it: `preview` is an else-if",
+        ),
+        (
+            false,
+            false,
+            "0s",
+            "stable",
+            "example/shop:blue (stable)",
+            "no preview Service",
+        ),
+        (
+            true,
+            true,
+            "0s",
+            "stable",
+            "example/shop:blue (stable)",
+            "spec.paused: reconcilePreviewService halts",
+        ),
+    ];
+    for (preview, paused, at, want_info, want_images, rule) in rows {
+        let (info, images) = tags(&scenario(preview, paused), at);
+        assert_eq!(info, want_info, "{rule}");
+        assert_eq!(
+            images.trim_start_matches("Images:").trim(),
+            want_images,
+            "{rule}"
+        );
+    }
+}
+
+/// The `Duration:` line during a first deploy shows `status.duration` as Argo writes it
+/// (`calculateStatusDuration`, `promoteStable` in rollout/sync.go). A canary's first reconcile
+/// only records the new steps and starts the attempt; the next promotes the first ReplicaSet
+/// ("Initial deploy") and, the attempt being on record already, names its outcome `Promoted`
+/// before the pods are available. A blue-green promotes in its first reconcile, before the
+/// attempt exists, so its outcome stays unnamed until it finishes.
+#[test]
+fn first_deploy_duration_is_argos_status() {
+    let line = |scenario: &str, at: &str| {
+        let out = sim(&["get", scenario, "--at", at, "--no-color"]);
+        out.lines()
+            .find(|l| l.starts_with("Duration:"))
+            .unwrap_or_else(|| panic!("no Duration line\n{out}"))
+            .trim_start_matches("Duration:")
+            .trim()
+            .to_string()
+    };
+    // (scenario, at, line, rule)
+    let rows = [
+        (
+            DEMO,
+            "0s",
+            "0s (in progress, Promoted)",
+            "canary: outcome known",
+        ),
+        (
+            DEMO,
+            "3s",
+            "3s (in progress, Promoted)",
+            "canary: pods starting",
+        ),
+        (
+            DEMO,
+            "5s",
+            "5s (in progress, Promoted)",
+            "canary: not all available",
+        ),
+        (
+            "scenarios/bluegreen-actions-at-rest.yaml",
+            "0s",
+            "0s (in progress)",
+            "blue-green: promoted before the attempt started",
+        ),
+        (
+            "scenarios/bluegreen-actions-at-rest.yaml",
+            "4s",
+            "4s (in progress)",
+            "blue-green: pods starting",
+        ),
+        (
+            "scenarios/bluegreen-actions-at-rest.yaml",
+            "6s",
+            "5s (Promoted)",
+            "blue-green: finished when all pods are available",
+        ),
+    ];
+    for (scenario, at, want, rule) in rows {
+        assert_eq!(line(scenario, at), want, "{rule}");
+    }
+}

@@ -6,11 +6,16 @@
 //! it then marks the node `Unknown`, its pods not Ready, and taints it
 //! `node.kubernetes.io/unreachable:NoExecute`. Pods tolerate that taint for
 //! `cluster.unreachableTolerationSeconds` (the toleration the DefaultTolerationSeconds admission
-//! plugin gives every pod), after which the taint manager evicts them.
+//! plugin gives every pod whose template has none of its own), after which the taint manager
+//! evicts them; a template's own toleration of the taint sets its pods' time instead
+//! (`cluster::toleration`).
 
 use crate::cluster::PodId;
+use crate::cluster::toleration::{TaintEviction, unreachable_eviction};
+use crate::engine::SimTime;
 use crate::engine::Stream;
 use crate::scenario::PodTarget;
+use std::collections::BTreeSet;
 
 use super::World;
 use crate::sim::driver::{Driver, Ev};
@@ -61,7 +66,8 @@ impl World<'_> {
     }
 
     /// `failNode`: nothing new is scheduled there; its pods stop being Ready after
-    /// `not_ready_after` and are evicted after `evict_after`.
+    /// `not_ready_after` and, unless their template tolerates the unreachable taint itself,
+    /// are evicted after `evict_after`.
     pub(in crate::sim) fn fail_node(
         &mut self,
         d: &mut Driver,
@@ -84,7 +90,22 @@ impl World<'_> {
             d.now() + not_ready_after,
             Ev::NodeLost(node, d.now() + evict_after),
         );
-        d.schedule(d.now() + evict_after, Ev::NodeEvict(node));
+    }
+
+    /// When the taint manager evicts pod `id` from its tainted node, `None` for never: at the
+    /// node's default time when its template has no toleration of the unreachable taint, else
+    /// as its own toleration says, counted from the taint.
+    fn taint_eviction_time(&self, id: PodId) -> Option<SimTime> {
+        let pod = self.cluster.pod(id);
+        let (tainted_at, default_at) = self.cluster.nodes[pod.node? as usize].taint_clock?;
+        let template = &self.cluster.rs(pod.rs).template;
+        match unreachable_eviction(&template.tolerations()) {
+            // A scripted `evictAfter` shorter than `notReadyAfter`: no earlier than the taint.
+            TaintEviction::Default => Some(default_at.max(tainted_at)),
+            TaintEviction::Now => Some(tainted_at),
+            TaintEviction::After(s) => Some(tainted_at + s),
+            TaintEviction::Never => None,
+        }
     }
 
     fn pods_on(&self, node: u32) -> Vec<PodId> {
@@ -98,12 +119,13 @@ impl World<'_> {
 
     /// The node controller noticed the node stopped reporting: its pods are no longer Ready
     /// (`MarkPodsNotReady`), and, unless the zone is disrupted, the unreachable taint starts
-    /// their tolerations.
+    /// their tolerations: each pod's eviction is scheduled at `default_evict_at` when its
+    /// template has no toleration of the taint, else as its own toleration says.
     pub(in crate::sim) fn node_lost(
         &mut self,
         d: &mut Driver,
         node: u32,
-        evict_at: crate::engine::SimTime,
+        default_evict_at: crate::engine::SimTime,
     ) {
         self.cluster.nodes[node as usize].unreachable = true;
         // At most 10,000 nodes (scenario validation): the saturation never shows.
@@ -123,7 +145,7 @@ impl World<'_> {
             d.now(),
             EntryKind::NodeUnreachable {
                 name: self.cluster.nodes[node as usize].name.as_str().into(),
-                evict_at: tainted.then_some(evict_at),
+                evict_at: tainted.then_some(default_evict_at),
                 not_ready,
                 nodes,
             },
@@ -136,16 +158,33 @@ impl World<'_> {
                 self.journal.push(d.now(), EntryKind::PodNotReady { name });
             }
         }
+        if tainted {
+            self.cluster.nodes[node as usize].taint_clock = Some((d.now(), default_evict_at));
+            // One pass of the taint manager per instant a pod's toleration runs out, so pods
+            // due together go together.
+            let due: BTreeSet<SimTime> = self
+                .pods_on(node)
+                .into_iter()
+                .filter_map(|id| self.taint_eviction_time(id))
+                .collect();
+            for at in due {
+                d.schedule(at, Ev::NodeEvict(node));
+            }
+        }
         d.request_reconcile();
     }
 
-    /// Taint-based eviction of a failed node's pods (no disruption budget applies), when the
-    /// node still carries the taint.
+    /// Taint-based eviction of a failed node's pods whose toleration has run out (no
+    /// disruption budget applies), when the node still carries the taint (a zone that became
+    /// fully disrupted has none left).
     pub(in crate::sim) fn node_evict(&mut self, d: &mut Driver, node: u32) {
         if !self.cluster.nodes[node as usize].tainted {
             return;
         }
         for id in self.pods_on(node) {
+            if self.taint_eviction_time(id).is_none_or(|at| at > d.now()) {
+                continue;
+            }
             self.cluster.mark_lost(id);
             if self.cluster.terminate(id, d.now()) {
                 let pod = self.cluster.pod(id);
