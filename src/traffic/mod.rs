@@ -498,7 +498,10 @@ mod tests {
         // One every 2.5 s: never two in a row, never more than two ticks without one.
         let got: Vec<u64> = ticks.iter().map(|t| t[0]).collect();
         assert!(got.windows(2).all(|w| w[0] + w[1] <= 1), "{got:?}");
-        assert!(got.windows(3).all(|w| w.iter().sum::<u64>() >= 1), "{got:?}");
+        assert!(
+            got.windows(3).all(|w| w.iter().sum::<u64>() >= 1),
+            "{got:?}"
+        );
     }
 
     #[test]
@@ -547,7 +550,8 @@ mod tests {
                     &mut rng,
                 );
             }
-            t.window(&["canary"], SimTime::ZERO, SimTime::from_secs(600)).0
+            t.window(&["canary"], SimTime::ZERO, SimTime::from_secs(600))
+                .0
         };
         assert_eq!((run(1), run(10), run(60)), (240, 240, 240));
     }

@@ -29,7 +29,11 @@ fn events(args: &[&str]) -> Vec<serde_json::Value> {
 fn small_shares_are_served_whatever_the_tick() {
     // Each passes only when the canary served 119..121 requests in its five minutes at 4 %
     // and its analysis found requests to measure.
-    for traffic in ["{rps: 10}", "{rps: 10, tick: 10s}", "{rps: 10, tick: 250ms}"] {
+    for traffic in [
+        "{rps: 10}",
+        "{rps: 10, tick: 10s}",
+        "{rps: 10, tick: 250ms}",
+    ] {
         let (_dir, path) = write_temp("s.yaml", &with_traffic(SMALL, traffic));
         let (code, out, err) = sim_parts(&["run", path.to_str().unwrap()]);
         assert_eq!(code, 0, "traffic {traffic}:\n{out}\n{err}");
@@ -48,7 +52,10 @@ fn the_journal_split_is_what_the_ticks_serve() {
         .iter()
         .find(|e| kind(e, "WeightChanged") && e["canary"].as_u64() > Some(0))
         .unwrap();
-    assert_eq!((&split["canary"], &split["stable"]), (&17.into(), &83.into()));
+    assert_eq!(
+        (&split["canary"], &split["stable"]),
+        (&17.into(), &83.into())
+    );
     let from = split["t"].as_f64().unwrap();
     let (mut canary, mut all) = (0, 0);
     for e in evs
@@ -57,7 +64,10 @@ fn the_journal_split_is_what_the_ticks_serve() {
         .take(60)
     {
         let versions = e["versions"].as_array().unwrap();
-        let n: Vec<u64> = versions.iter().map(|v| v["requests"].as_u64().unwrap()).collect();
+        let n: Vec<u64> = versions
+            .iter()
+            .map(|v| v["requests"].as_u64().unwrap())
+            .collect();
         assert_eq!(n.iter().sum::<u64>(), 100);
         // Every tick serves the share rounded down or up.
         assert!(n[1] == 16 || n[1] == 17, "{e}");
@@ -101,10 +111,15 @@ fn slider(scenario: &str) -> Vec<(String, String)> {
 #[test]
 fn the_slider_shows_the_traffic_split_apart_from_kubectl_weights() {
     let frames = slider(NO_ROUTER);
-    assert!(frames.iter().all(|(_, s)| !s.contains("(stable 0%)")), "{frames:?}");
+    assert!(
+        frames.iter().all(|(_, s)| !s.contains("(stable 0%)")),
+        "{frames:?}"
+    );
     let first = &frames[0].1;
     assert!(
-        first.starts_with("traffic split: stable 100% (initial deploy, no canary) · kubectl: SetWeight"),
+        first.starts_with(
+            "traffic split: stable 100% (initial deploy, no canary) · kubectl: SetWeight"
+        ),
         "{first}"
     );
     // Paused at setWeight 20: one canary pod of six serves a sixth.
@@ -124,8 +139,14 @@ fn the_slider_shows_the_traffic_split_apart_from_kubectl_weights() {
     let frames = slider(SMALL);
     let (_, last) = frames.last().unwrap();
     assert!(
-        last.starts_with("traffic split: canary 0% / stable 100% · kubectl: SetWeight 100, ActualWeight 100"),
+        last.starts_with(
+            "traffic split: canary 0% / stable 100% · kubectl: SetWeight 100, ActualWeight 100"
+        ),
         "{last}"
     );
-    assert!(frames.iter().any(|(_, s)| s.starts_with("traffic split: canary 4% / stable 96%")));
+    assert!(
+        frames
+            .iter()
+            .any(|(_, s)| s.starts_with("traffic split: canary 4% / stable 96%"))
+    );
 }
