@@ -488,6 +488,34 @@ mod tests {
             .collect()
     }
 
+    proptest::proptest! {
+        /// Any split of any rate: every tick adds up to its requests, and every version's
+        /// requests so far stay within one of its exact share.
+        #[test]
+        fn shares_so_far_stay_within_one_request(
+            rps in 0.05f64..50.0,
+            parts in proptest::collection::vec(1u32..20, 1..5),
+        ) {
+            let all: u32 = parts.iter().sum();
+            let shares: Vec<f64> = parts.iter().map(|&p| f64::from(p) / f64::from(all)).collect();
+            let ticks = per_tick(rps, &shares, 200);
+            let mut so_far = vec![0u64; shares.len()];
+            let mut sent = 0u64;
+            for tick in &ticks {
+                sent += tick.iter().sum::<u64>();
+                for (i, n) in tick.iter().enumerate() {
+                    so_far[i] += n;
+                }
+                for (i, s) in shares.iter().enumerate() {
+                    let exact = sent as f64 * s;
+                    proptest::prop_assert!((so_far[i] as f64 - exact).abs() < 1.0 + 1e-9);
+                }
+            }
+            // Fractions of the rate carry over too: 200 s sends rps · 200, rounded down.
+            proptest::prop_assert!((sent as f64 - rps * 200.0).abs() < 1.0 + 1e-6);
+        }
+    }
+
     #[test]
     fn a_share_under_one_request_per_tick_still_gets_its_requests() {
         // 4 % of 10 rps is 0.4 request a tick: rounded every tick it would be none.
