@@ -35,6 +35,7 @@ mod report_scrub;
 mod restart_faults;
 mod self_contained;
 mod sweep;
+mod traffic_rounding;
 mod views;
 mod waits;
 mod weights;
