@@ -1103,10 +1103,17 @@ fn convert(
     }
     metric_models.extend(opts.metrics.clone());
     let script = match root.get("script") {
-        Some(s) => convert_script(s, &base.key("script"), file, &dir, &mut report, diags),
+        Some(s) => convert_script(
+            s,
+            &base.key("script"),
+            file,
+            &dir,
+            &cluster,
+            &mut report,
+            diags,
+        ),
         None => Vec::new(),
     };
-    check_fail_nodes(&script, &cluster, &base.key("script"), &mut report);
     let invariants = convert_invariants(
         raw.invariants.as_deref().unwrap_or_default(),
         &base.key("invariants"),
@@ -1704,6 +1711,7 @@ fn convert_script(
     p: &FieldPath,
     file: &str,
     dir: &Path,
+    cluster: &ClusterConfig,
     report: &mut Report,
     diags: &mut Diagnostics,
 ) -> Vec<ScriptItem> {
@@ -1735,6 +1743,10 @@ fn convert_script(
         let key = k.as_str().unwrap_or_default();
         let vp = ip.key(key);
         let action = convert_action(key, v, &vp, file, dir, report, diags);
+        // Checked here, with the item's own index: items refused above are not in `out`.
+        if let Some(ScriptAction::FailNode { name, .. }) = &action {
+            check_fail_node(name, cluster, &vp, report);
+        }
         if let Some(action) = action {
             out.push(ScriptItem {
                 line: item.pos.line,
@@ -1936,39 +1948,33 @@ fn to_revision(r: i128, p: &FieldPath, report: &mut Report) -> Option<u64> {
     }
 }
 
-/// `failNode` needs the node model, and a node it has (`node-1` .. `node-N`).
-fn check_fail_nodes(
-    script: &[ScriptItem],
-    cluster: &ClusterConfig,
-    p: &FieldPath,
-    report: &mut Report,
-) {
-    for (i, item) in script.iter().enumerate() {
-        let ScriptAction::FailNode { name, .. } = &item.action else {
-            continue;
-        };
-        let at = p.index(i).key("failNode");
-        match cluster.nodes {
-            None => report.error(
-                &at,
-                DiagKind::InvalidValue,
-                "failNode needs the node model: set cluster.nodes",
-            ),
-            Some(n) => {
-                let known = name
-                    .strip_prefix("node-")
-                    .and_then(|k| k.parse::<u32>().ok())
-                    .is_some_and(|k| (1..=n.nodes).contains(&k));
-                if !known {
-                    report.error(
-                        &at.key("name"),
-                        DiagKind::InvalidValue,
-                        format!("no node `{name}`: the nodes are node-1 to node-{}", n.nodes),
-                    );
-                }
-            }
-        }
+/// `failNode` needs the node model, and a node it has: `node-1` .. `node-N`, spelled exactly
+/// as the simulated cluster names them (node names are strings, `node-01` is another node).
+fn check_fail_node(name: &str, cluster: &ClusterConfig, at: &FieldPath, report: &mut Report) {
+    let Some(n) = cluster.nodes else {
+        report.error(
+            at,
+            DiagKind::InvalidValue,
+            "failNode needs the node model: set cluster.nodes",
+        );
+        return;
+    };
+    if node_index(name).is_none_or(|k| !(1..=n.nodes).contains(&k)) {
+        report.error(
+            &at.key("name"),
+            DiagKind::InvalidValue,
+            format!("no node `{name}`: the nodes are node-1 to node-{}", n.nodes),
+        );
     }
+}
+
+/// The `N` of a node name `node-N`: digits only, no sign, no leading zero.
+fn node_index(name: &str) -> Option<u32> {
+    let digits = name.strip_prefix("node-")?;
+    let canonical = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0');
+    canonical.then(|| digits.parse().ok()).flatten()
 }
 
 /// `{role: canary, count: 2}` or `{name: POD}`.
