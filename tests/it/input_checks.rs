@@ -106,3 +106,59 @@ fn an_invalid_earlier_item_does_not_shift_the_place_of_later_errors() {
         ],
     );
 }
+
+#[test]
+fn service_and_container_names_follow_the_api_server_rules() {
+    let long = "s".repeat(64);
+    let rollout = |svc: &str, container: &str| {
+        DEMO.replace("name: demo\n        image", &format!("name: {container}\n        image"))
+            .replace(
+                "    canary:\n",
+                &format!("    canary:\n      stableService: {svc}\n"),
+            )
+    };
+    let service = |name: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\n\
+             spec: {{selector: {{app: demo}}}}\n"
+        )
+    };
+    let dir = folder(&[
+        ("digit.yaml", &(rollout("1svc", "My_C") + &service("1svc"))),
+        ("dot.yaml", &(rollout("svc.dot", "c") + &service("svc.dot"))),
+        ("long.yaml", &(rollout(&long, &"c".repeat(64)) + &service(&long))),
+        // A leading digit is fine in a container name (DNS-1123, not 1035).
+        ("ok.yaml", &(rollout("svc", "1c") + &service("svc"))),
+    ]);
+    let label = "lower-case letters, digits and `-`, starting with a letter and ending with a \
+                 letter or digit";
+    refused(
+        dir.path(),
+        &["digit.yaml"],
+        &[
+            "digit.yaml:14:15: error: spec.template.spec.containers[0].name: `My_C`: not a DNS-1123 label: lower-case letters, digits and `-`, starting with a letter or digit and ending with a letter or digit",
+            &format!("digit.yaml:18:22: error: spec.strategy.canary.stableService: `1svc`: no Service can have this name: not a DNS-1035 label: {label}"),
+            &format!("digit.yaml:25:18: error: metadata.name: `1svc`: not a DNS-1035 label: {label}"),
+        ],
+    );
+    refused(
+        dir.path(),
+        &["dot.yaml"],
+        &[
+            &format!("dot.yaml:18:22: error: spec.strategy.canary.stableService: `svc.dot`: no Service can have this name: not a DNS-1035 label: {label}"),
+            &format!("dot.yaml:25:18: error: metadata.name: `svc.dot`: not a DNS-1035 label: {label}"),
+        ],
+    );
+    let cut = "s".repeat(40);
+    refused(
+        dir.path(),
+        &["long.yaml"],
+        &[
+            &format!("long.yaml:14:15: error: spec.template.spec.containers[0].name: `{}…`: 64 characters: a DNS-1123 label is at most 63", "c".repeat(40)),
+            &format!("long.yaml:18:22: error: spec.strategy.canary.stableService: `{cut}…`: no Service can have this name: 64 characters: a DNS-1035 label is at most 63"),
+            &format!("long.yaml:25:18: error: metadata.name: `{cut}…`: 64 characters: a DNS-1035 label is at most 63"),
+        ],
+    );
+    let o = sim_in(dir.path(), &["lint", "ok.yaml"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+}
