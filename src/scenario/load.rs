@@ -290,11 +290,14 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
         ));
     } else {
         note_duplicate_objects(&parsed, &mut diags);
+        // `--rollout` skips the other Rollouts as they are read.
+        let pick = opts.rollout.as_deref();
         let mut m = Manifests::default();
         for (src, docs) in &parsed {
-            m.merge(manifest::parse_documents_into(
+            m.merge(manifest::parse_documents_picking(
                 &src.display,
                 docs,
+                pick,
                 &mut diags,
             ));
         }
@@ -566,6 +569,36 @@ fn rollout_places(
         .collect()
 }
 
+/// The names of the Rollouts among the documents (and the items of their `List`s), in input
+/// order.
+fn rollout_names_written(parsed: &[(&Source, Vec<crate::input::Document>)]) -> Vec<String> {
+    fn walk(n: &Node, out: &mut Vec<String>) {
+        match n.get("kind").and_then(Node::as_str) {
+            Some("Rollout") => out.extend(
+                n.get("metadata")
+                    .and_then(|m| m.get("name"))
+                    .and_then(Node::as_str)
+                    .map(str::to_string),
+            ),
+            Some(k) if k.ends_with("List") => {
+                if let Some(Node {
+                    value: Value::Seq(items),
+                    ..
+                }) = n.get("items")
+                {
+                    items.iter().for_each(|i| walk(i, out));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (_, docs) in parsed {
+        docs.iter().for_each(|d| walk(&d.root, &mut out));
+    }
+    out
+}
+
 /// Keeps the one Rollout to run: the only one, or the one `--rollout` names. Several without
 /// `--rollout` is an error listing them, so the user can pick.
 fn pick_rollout(
@@ -616,6 +649,15 @@ fn pick_rollout(
         None
     };
     match (names.as_slice(), wanted) {
+        // The others were skipped as they were read (`parse_documents_picking`).
+        ([], Some(w)) if !rollout_names_written(parsed).is_empty() => fail(
+            diags,
+            DiagKind::Reference,
+            format!(
+                "--rollout {w}: no Rollout of that name in the input (found: {})",
+                rollout_names_written(parsed).join(", ")
+            ),
+        ),
         ([], _) => {
             // A misspelt kind is skipped like any other; name it here, where it matters.
             let typo = parsed.iter().find_map(|(src, docs)| {

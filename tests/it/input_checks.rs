@@ -162,3 +162,44 @@ fn service_and_container_names_follow_the_api_server_rules() {
     let o = sim_in(dir.path(), &["lint", "ok.yaml"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
 }
+
+#[test]
+fn rollouts_not_picked_are_skipped_unchecked_for_what_is_not_simulated() {
+    let wref = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: wref}\n\
+                spec:\n  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: d}\n";
+    let bad_weight = DEMO
+        .replace("name: demo\nspec", "name: other\nspec")
+        .replace("setWeight: 50", "setWeight: 500");
+    let dir = folder(&[("b-wref.yaml", wref), ("c-bad.yaml", &bad_weight)]);
+    for cmd in ["lint", "run"] {
+        let o = sim_in(
+            dir.path(),
+            &[cmd, "demo.yaml", "b-wref.yaml", "c-bad.yaml", "--rollout", "demo"],
+        );
+        assert_eq!(o.code, 0, "{cmd}: {}", o.stderr);
+        // `lint` prints its notes on standard output, `run` on standard error.
+        let said = format!("{}{}", o.stdout, o.stderr);
+        for note in [
+            "b-wref.yaml:1:1: note: skipped Rollout `wref`: --rollout picked `demo`",
+            "c-bad.yaml:1:1: note: skipped Rollout `other`: --rollout picked `demo`",
+        ] {
+            assert_eq!(said.matches(note).count(), 1, "{cmd}: {said}");
+        }
+    }
+    // The picked Rollout is checked in full, and a malformed one is refused even when skipped.
+    refused(
+        dir.path(),
+        &["demo.yaml", "c-bad.yaml", "--rollout", "other"],
+        &["c-bad.yaml:19:20: error: spec.strategy.canary.steps[0].setWeight: setWeight 500 is outside 0..100"],
+    );
+    write(dir.path(), "typo.yaml", &wref.replace("workloadRef", "workloadReff"));
+    let o = sim_in(dir.path(), &["lint", "demo.yaml", "typo.yaml", "--rollout", "demo"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.error_lines()[0].starts_with("typo.yaml:5:3: error: spec.workloadReff: unknown key"), "{}", o.stderr);
+    // A name that is not there lists every Rollout written, skipped or not.
+    refused(
+        dir.path(),
+        &["demo.yaml", "b-wref.yaml", "--rollout", "nope"],
+        &["demo.yaml:1:1: error: --rollout nope: no Rollout of that name in the input (found: demo, wref)"],
+    );
+}
