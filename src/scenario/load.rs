@@ -340,6 +340,28 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
     }
 }
 
+/// `FILE:LINE` of the document of `file` defining the Rollout `name` (the file alone when it
+/// cannot be read again).
+fn rollout_place(file: &Path, name: &str) -> String {
+    let display = file.to_string_lossy();
+    let line = crate::input::yaml::read_text(file, &display)
+        .ok()
+        .and_then(|text| parse_documents(&display, &text).ok())
+        .and_then(|docs| {
+            let source = Source {
+                display: display.to_string(),
+                path: None,
+                text: String::new(),
+                in_folder: false,
+            };
+            rollout_places(&[(&source, docs)], name).first().map(|(_, p)| p.line)
+        });
+    match line {
+        Some(l) => format!("{display}:{l}"),
+        None => display.to_string(),
+    }
+}
+
 fn canonical(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
@@ -1076,10 +1098,45 @@ fn convert(
     }
 
     let mut manifests = Manifests::default();
+    // The files read so far, and the Rollouts each gave (name, file), to read a file named
+    // twice once, as the command line does, and to place a Rollout two files define.
+    let mut read: Vec<PathBuf> = Vec::new();
+    let mut rollouts_from: Vec<(String, PathBuf)> = Vec::new();
+    let mut unreadable = false;
     for (i, m) in raw.manifests.iter().flatten().enumerate() {
-        if let Some(loaded) =
-            load_manifest(&dir, m, &base.key("manifests").index(i), &mut report, diags)
-        {
+        let at = base.key("manifests").index(i);
+        let full = canonical(&dir.join(m));
+        if read.contains(&full) {
+            report.note(&at, format!("`{m}` is named twice in `manifests:`: read once"));
+            continue;
+        }
+        read.push(full.clone());
+        let loaded = load_manifest(&dir, m, &at, &mut report, diags);
+        unreadable |= loaded.is_none();
+        if let Some(loaded) = loaded {
+            if let Some((name, first)) = loaded.rollouts.iter().find_map(|r| {
+                rollouts_from
+                    .iter()
+                    .find(|(n, _)| *n == r.name)
+                    .map(|(n, f)| (n.clone(), f.clone()))
+            }) {
+                let places: Vec<String> = [first, dir.join(m)]
+                    .iter()
+                    .map(|f| rollout_place(f, &name))
+                    .collect();
+                report.error(
+                    &at,
+                    DiagKind::InvalidValue,
+                    format!(
+                        "Rollout `{name}` is defined more than once ({}): keep one of them in \
+                         `manifests:`",
+                        places.join(" and ")
+                    ),
+                );
+                unreadable = true;
+                continue;
+            }
+            rollouts_from.extend(loaded.rollouts.iter().map(|r| (r.name.clone(), dir.join(m))));
             manifests.merge(loaded);
         }
     }
@@ -1107,7 +1164,8 @@ fn convert(
     }
     // Manifest files given after the scenario on the command line.
     manifests.merge(extra);
-    if !diags.has_errors() {
+    // A manifest file that could not be read has been reported: "no Rollout" would mislead.
+    if !diags.has_errors() && !unreadable {
         let at = if root.get("objects").is_some() {
             base.key("objects")
         } else {
@@ -1328,6 +1386,17 @@ fn load_manifest(
     diags: &mut Diagnostics,
 ) -> Option<Manifests> {
     let full: PathBuf = dir.join(rel);
+    if full.is_dir() {
+        report.error(
+            at,
+            DiagKind::Io,
+            format!(
+                "cannot read `{}`: it is a folder; name the manifest files in it one by one",
+                full.display()
+            ),
+        );
+        return None;
+    }
     if !full.is_file() {
         report.error(
             at,

@@ -203,3 +203,39 @@ fn rollouts_not_picked_are_skipped_unchecked_for_what_is_not_simulated() {
         &["demo.yaml:1:1: error: --rollout nope: no Rollout of that name in the input (found: demo, wref)"],
     );
 }
+
+#[test]
+fn a_manifest_named_twice_is_read_once_and_a_rollout_defined_twice_is_placed() {
+    let dir = folder(&[
+        ("copy.yaml", DEMO),
+        (
+            "twice.yaml",
+            "manifests: [demo.yaml, ./demo.yaml]\nscript:\n  - wait: 5s\n",
+        ),
+        (
+            "two-files.yaml",
+            "manifests: [demo.yaml, copy.yaml]\nscript:\n  - wait: 5s\n",
+        ),
+        ("folder.yaml", "manifests: [sub]\nscript:\n  - wait: 5s\n"),
+        ("sub/x.yaml", DEMO),
+    ]);
+    let o = sim_in(dir.path(), &["lint", "twice.yaml"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.contains(
+            "twice.yaml:1:24: note: manifests[1]: `./demo.yaml` is named twice in `manifests:`: read once"
+        ),
+        "{}",
+        o.stdout
+    );
+    refused(
+        dir.path(),
+        &["two-files.yaml"],
+        &["two-files.yaml:1:24: error: manifests[1]: Rollout `demo` is defined more than once (demo.yaml:1 and copy.yaml:1): keep one of them in `manifests:`"],
+    );
+    refused(
+        dir.path(),
+        &["folder.yaml"],
+        &["folder.yaml:1:13: error: manifests[0]: cannot read `sub`: it is a folder; name the manifest files in it one by one"],
+    );
+}
