@@ -193,10 +193,7 @@ fn check_service_refs(node: &Node, base: &FieldPath, report: &mut Report) {
                 report.error(
                     &base.key("spec").key("strategy").key(kind).key(key),
                     DiagKind::InvalidValue,
-                    format!(
-                        "`{}`: no Service can have this name: {why}",
-                        shown(name)
-                    ),
+                    format!("`{}`: no Service can have this name: {why}", shown(name)),
                 );
             }
         }
@@ -222,7 +219,10 @@ fn check_container_names(node: &Node, base: &FieldPath, report: &mut Report) {
             continue;
         };
         for (i, c) in items.iter().enumerate() {
-            let Some(name) = c.get("name").and_then(Node::as_str).filter(|n| !n.is_empty())
+            let Some(name) = c
+                .get("name")
+                .and_then(Node::as_str)
+                .filter(|n| !n.is_empty())
             else {
                 continue;
             };

@@ -354,7 +354,9 @@ fn rollout_place(file: &Path, name: &str) -> String {
                 text: String::new(),
                 in_folder: false,
             };
-            rollout_places(&[(&source, docs)], name).first().map(|(_, p)| p.line)
+            rollout_places(&[(&source, docs)], name)
+                .first()
+                .map(|(_, p)| p.line)
         });
     match line {
         Some(l) => format!("{display}:{l}"),
@@ -1107,7 +1109,10 @@ fn convert(
         let at = base.key("manifests").index(i);
         let full = canonical(&dir.join(m));
         if read.contains(&full) {
-            report.note(&at, format!("`{m}` is named twice in `manifests:`: read once"));
+            report.note(
+                &at,
+                format!("`{m}` is named twice in `manifests:`: read once"),
+            );
             continue;
         }
         read.push(full.clone());
@@ -1136,7 +1141,12 @@ fn convert(
                 unreadable = true;
                 continue;
             }
-            rollouts_from.extend(loaded.rollouts.iter().map(|r| (r.name.clone(), dir.join(m))));
+            rollouts_from.extend(
+                loaded
+                    .rollouts
+                    .iter()
+                    .map(|r| (r.name.clone(), dir.join(m))),
+            );
             manifests.merge(loaded);
         }
     }
@@ -1206,9 +1216,12 @@ fn convert(
         Some(s) => convert_script(
             s,
             &base.key("script"),
-            file,
-            &dir,
-            &cluster,
+            &ScriptContext {
+                file,
+                dir: &dir,
+                cluster: &cluster,
+                rollout: manifests.rollouts.first(),
+            },
             &mut report,
             diags,
         ),
@@ -1686,6 +1699,7 @@ pub(super) fn convert_condition(
                     "give min, max or both",
                 );
             }
+            min_not_above_max(r.min, r.max, &p.key(key).key(role), report);
             out.insert(role.clone(), (r.min, r.max));
         }
         out
@@ -1693,7 +1707,31 @@ pub(super) fn convert_condition(
     let requests = ranges("requests", &c.requests);
     let failed_requests = ranges("failedRequests", &c.failed_requests);
     let mirrored_requests = ranges("mirroredRequests", &c.mirrored_requests);
+    // Revisions count from 1 (the first deploy), so `revision: 0` could never hold.
+    if c.revision == Some(0) {
+        report.error(
+            &p.key("revision"),
+            DiagKind::InvalidValue,
+            "revision 0 never exists: a Rollout's revisions start at 1 (its first deploy)",
+        );
+    }
+    for (key, names) in [("analysis", &c.analysis), ("experiment", &c.experiment)] {
+        if names.iter().flatten().any(|(n, _)| n.is_empty()) {
+            report.error(
+                &p.key(key),
+                DiagKind::InvalidValue,
+                format!("an empty name matches no {key}: name it as the step or template does"),
+            );
+        }
+    }
     let elapsed = c.elapsed.as_ref();
+    let elapsed_max = elapsed
+        .and_then(|e| e.max.as_ref())
+        .and_then(|d| duration(d, &p.key("elapsed").key("max"), report));
+    let elapsed_min = elapsed
+        .and_then(|e| e.min.as_ref())
+        .and_then(|d| duration(d, &p.key("elapsed").key("min"), report));
+    min_not_above_max(elapsed_min, elapsed_max, &p.key("elapsed"), report);
     let not = match &c.not {
         Some(n) => Some(Box::new(convert_condition(n, &p.key("not"), report)?)),
         None => None,
@@ -1739,14 +1777,28 @@ pub(super) fn convert_condition(
         requests,
         failed_requests,
         mirrored_requests,
-        elapsed_max: elapsed
-            .and_then(|e| e.max.as_ref())
-            .and_then(|d| duration(d, &p.key("elapsed").key("max"), report)),
-        elapsed_min: elapsed
-            .and_then(|e| e.min.as_ref())
-            .and_then(|d| duration(d, &p.key("elapsed").key("min"), report)),
+        elapsed_max,
+        elapsed_min,
         not,
     })
+}
+
+/// A `{min, max}` range whose min is above its max could never hold: refused, at the range.
+fn min_not_above_max<T: PartialOrd + std::fmt::Display>(
+    min: Option<T>,
+    max: Option<T>,
+    p: &FieldPath,
+    report: &mut Report,
+) {
+    if let (Some(min), Some(max)) = (min, max)
+        && min > max
+    {
+        report.error(
+            p,
+            DiagKind::InvalidValue,
+            format!("min {min} is above max {max}: this could never hold"),
+        );
+    }
 }
 
 /// A `completionStatus` value: one of Argo's, or `none` (not known yet).
@@ -1782,14 +1834,18 @@ fn duration_expect(
 ) -> super::condition::DurationExpect {
     let mut range = |key: &str, e: &Option<super::raw::Elapsed>| match e {
         None => (None, None),
-        Some(e) => (
-            e.min
+        Some(e) => {
+            let min = e
+                .min
                 .as_ref()
-                .and_then(|v| duration(v, &p.key(key).key("min"), report)),
-            e.max
+                .and_then(|v| duration(v, &p.key(key).key("min"), report));
+            let max = e
+                .max
                 .as_ref()
-                .and_then(|v| duration(v, &p.key(key).key("max"), report)),
-        ),
+                .and_then(|v| duration(v, &p.key(key).key("max"), report));
+            min_not_above_max(min, max, &p.key(key), report);
+            (min, max)
+        }
     };
     super::condition::DurationExpect {
         finished: d.finished,
@@ -1817,15 +1873,33 @@ fn condition_node(n: &Node, p: &FieldPath, file: &str, report: &mut Report) -> O
     convert_condition(&raw?, p, report)
 }
 
+/// What the script's items are read against.
+struct ScriptContext<'a> {
+    /// The scenario file, as diagnostics name it.
+    file: &'a str,
+    /// Its folder, which `apply` paths are relative to.
+    dir: &'a Path,
+    /// The cluster, whose nodes `failNode` names.
+    cluster: &'a ClusterConfig,
+    /// The scenario's Rollout, when it has one.
+    rollout: Option<&'a crate::api::Rollout>,
+}
+
 fn convert_script(
     node: &Node,
     p: &FieldPath,
-    file: &str,
-    dir: &Path,
-    cluster: &ClusterConfig,
+    cx: &ScriptContext,
     report: &mut Report,
     diags: &mut Diagnostics,
 ) -> Vec<ScriptItem> {
+    let ScriptContext {
+        file,
+        dir,
+        cluster,
+        rollout,
+    } = *cx;
+    // Whether the Rollout the item acts on is blue-green: the scenario's, or the last applied.
+    let mut blue_green = rollout.is_some_and(|r| r.spec.blue_green().is_some());
     let Value::Seq(items) = &node.value else {
         if !node.is_null() {
             report.error(p, DiagKind::WrongType, "the script is a list of actions");
@@ -1837,6 +1911,27 @@ fn convert_script(
         let ip = p.index(i);
         let entries = match &item.value {
             Value::Map(e) if e.len() == 1 => e,
+            // Said plainly: several actions in one item, or a key that is no action's name.
+            Value::Map(e) if e.len() > 1 => {
+                let keys: Vec<String> = e
+                    .iter()
+                    .map(|(k, _)| {
+                        k.as_str()
+                            .map_or_else(|| k.describe(), |s| format!("`{s}`"))
+                    })
+                    .collect();
+                report.error(
+                    &ip,
+                    DiagKind::InvalidValue,
+                    format!(
+                        "this item holds {} actions ({}): a script item is one action; write \
+                         each as its own `- ` item, in the order they should run",
+                        keys.len(),
+                        keys.join(", ")
+                    ),
+                );
+                continue;
+            }
             _ => {
                 report.error(
                     &ip,
@@ -1851,12 +1946,34 @@ fn convert_script(
             }
         };
         let (k, v) = &entries[0];
-        let key = k.as_str().unwrap_or_default();
+        let Some(key) = k.as_str().filter(|_| !k.is_null()) else {
+            report.error(
+                &ip,
+                DiagKind::WrongType,
+                format!(
+                    "an action is named by a plain key ({}), found {}",
+                    ACTIONS.join(", "),
+                    k.describe()
+                ),
+            );
+            continue;
+        };
         let vp = ip.key(key);
         let action = convert_action(key, v, &vp, file, dir, report, diags);
         // Checked here, with the item's own index: items refused above are not in `out`.
-        if let Some(ScriptAction::FailNode { name, .. }) = &action {
-            check_fail_node(name, cluster, &vp, report);
+        match &action {
+            Some(ScriptAction::FailNode { name, .. }) => {
+                check_fail_node(name, cluster, &vp, report);
+            }
+            Some(ScriptAction::Apply { manifests, .. }) => {
+                if let Some(r) = manifests.rollouts.first() {
+                    blue_green = r.spec.blue_green().is_some();
+                }
+            }
+            Some(ScriptAction::WaitUntil(c)) if blue_green => {
+                note_blue_green_weight(c, &vp, report)
+            }
+            _ => {}
         }
         if let Some(action) = action {
             out.push(ScriptItem {
@@ -1866,6 +1983,26 @@ fn convert_script(
         }
     }
     out
+}
+
+/// A blue-green Rollout has no weights: a `wait` for one waits until the scenario's timeout.
+/// Not an error (the wait then fails with a clear message, which may be the point), a note.
+fn note_blue_green_weight(c: &Expectation, p: &FieldPath, report: &mut Report) {
+    let keys = [
+        ("setWeight", c.set_weight.is_some()),
+        ("actualWeight", c.actual_weight.is_some()),
+    ];
+    for (key, given) in keys {
+        if given {
+            report.note(
+                &p.key(key),
+                format!(
+                    "a blue-green Rollout has no weights: this wait for `{key}` never holds and \
+                     waits until the timeout (wait for `phase` or `images` instead)"
+                ),
+            );
+        }
+    }
 }
 
 /// Reads a value node as `T` (`null` counts as an empty mapping, so `abort:` works too).
@@ -1905,6 +2042,15 @@ fn convert_action(
                     report.error(p, DiagKind::Missing, "setImage needs `image`");
                     return None;
                 };
+                if si.container.as_deref() == Some("") {
+                    report.error(
+                        &p.key("container"),
+                        DiagKind::InvalidValue,
+                        "an empty name matches no container: name one, or leave `container` out \
+                         for the first",
+                    );
+                    return None;
+                }
                 Some(ScriptAction::SetImage {
                     container: si.container,
                     image,
@@ -2108,6 +2254,14 @@ fn pod_target(f: &raw::PodFault, p: &FieldPath, report: &mut Report) -> Option<P
                 role: role.clone(),
                 count,
             })
+        }
+        (None, Some(name)) if name.is_empty() => {
+            report.error(
+                &p.key("name"),
+                DiagKind::InvalidValue,
+                "an empty name matches no pod: give a pod's name, or `role`",
+            );
+            None
         }
         (None, Some(name)) => {
             if f.count.is_some_and(|c| c != 1) {

@@ -111,11 +111,14 @@ fn an_invalid_earlier_item_does_not_shift_the_place_of_later_errors() {
 fn service_and_container_names_follow_the_api_server_rules() {
     let long = "s".repeat(64);
     let rollout = |svc: &str, container: &str| {
-        DEMO.replace("name: demo\n        image", &format!("name: {container}\n        image"))
-            .replace(
-                "    canary:\n",
-                &format!("    canary:\n      stableService: {svc}\n"),
-            )
+        DEMO.replace(
+            "name: demo\n        image",
+            &format!("name: {container}\n        image"),
+        )
+        .replace(
+            "    canary:\n",
+            &format!("    canary:\n      stableService: {svc}\n"),
+        )
     };
     let service = |name: &str| {
         format!(
@@ -126,7 +129,10 @@ fn service_and_container_names_follow_the_api_server_rules() {
     let dir = folder(&[
         ("digit.yaml", &(rollout("1svc", "My_C") + &service("1svc"))),
         ("dot.yaml", &(rollout("svc.dot", "c") + &service("svc.dot"))),
-        ("long.yaml", &(rollout(&long, &"c".repeat(64)) + &service(&long))),
+        (
+            "long.yaml",
+            &(rollout(&long, &"c".repeat(64)) + &service(&long)),
+        ),
         // A leading digit is fine in a container name (DNS-1123, not 1035).
         ("ok.yaml", &(rollout("svc", "1c") + &service("svc"))),
     ]);
@@ -137,16 +143,24 @@ fn service_and_container_names_follow_the_api_server_rules() {
         &["digit.yaml"],
         &[
             "digit.yaml:14:15: error: spec.template.spec.containers[0].name: `My_C`: not a DNS-1123 label: lower-case letters, digits and `-`, starting with a letter or digit and ending with a letter or digit",
-            &format!("digit.yaml:18:22: error: spec.strategy.canary.stableService: `1svc`: no Service can have this name: not a DNS-1035 label: {label}"),
-            &format!("digit.yaml:25:18: error: metadata.name: `1svc`: not a DNS-1035 label: {label}"),
+            &format!(
+                "digit.yaml:18:22: error: spec.strategy.canary.stableService: `1svc`: no Service can have this name: not a DNS-1035 label: {label}"
+            ),
+            &format!(
+                "digit.yaml:25:18: error: metadata.name: `1svc`: not a DNS-1035 label: {label}"
+            ),
         ],
     );
     refused(
         dir.path(),
         &["dot.yaml"],
         &[
-            &format!("dot.yaml:18:22: error: spec.strategy.canary.stableService: `svc.dot`: no Service can have this name: not a DNS-1035 label: {label}"),
-            &format!("dot.yaml:25:18: error: metadata.name: `svc.dot`: not a DNS-1035 label: {label}"),
+            &format!(
+                "dot.yaml:18:22: error: spec.strategy.canary.stableService: `svc.dot`: no Service can have this name: not a DNS-1035 label: {label}"
+            ),
+            &format!(
+                "dot.yaml:25:18: error: metadata.name: `svc.dot`: not a DNS-1035 label: {label}"
+            ),
         ],
     );
     let cut = "s".repeat(40);
@@ -154,9 +168,16 @@ fn service_and_container_names_follow_the_api_server_rules() {
         dir.path(),
         &["long.yaml"],
         &[
-            &format!("long.yaml:14:15: error: spec.template.spec.containers[0].name: `{}…`: 64 characters: a DNS-1123 label is at most 63", "c".repeat(40)),
-            &format!("long.yaml:18:22: error: spec.strategy.canary.stableService: `{cut}…`: no Service can have this name: 64 characters: a DNS-1035 label is at most 63"),
-            &format!("long.yaml:25:18: error: metadata.name: `{cut}…`: 64 characters: a DNS-1035 label is at most 63"),
+            &format!(
+                "long.yaml:14:15: error: spec.template.spec.containers[0].name: `{}…`: 64 characters: a DNS-1123 label is at most 63",
+                "c".repeat(40)
+            ),
+            &format!(
+                "long.yaml:18:22: error: spec.strategy.canary.stableService: `{cut}…`: no Service can have this name: 64 characters: a DNS-1035 label is at most 63"
+            ),
+            &format!(
+                "long.yaml:25:18: error: metadata.name: `{cut}…`: 64 characters: a DNS-1035 label is at most 63"
+            ),
         ],
     );
     let o = sim_in(dir.path(), &["lint", "ok.yaml"]);
@@ -174,7 +195,14 @@ fn rollouts_not_picked_are_skipped_unchecked_for_what_is_not_simulated() {
     for cmd in ["lint", "run"] {
         let o = sim_in(
             dir.path(),
-            &[cmd, "demo.yaml", "b-wref.yaml", "c-bad.yaml", "--rollout", "demo"],
+            &[
+                cmd,
+                "demo.yaml",
+                "b-wref.yaml",
+                "c-bad.yaml",
+                "--rollout",
+                "demo",
+            ],
         );
         assert_eq!(o.code, 0, "{cmd}: {}", o.stderr);
         // `lint` prints its notes on standard output, `run` on standard error.
@@ -190,17 +218,32 @@ fn rollouts_not_picked_are_skipped_unchecked_for_what_is_not_simulated() {
     refused(
         dir.path(),
         &["demo.yaml", "c-bad.yaml", "--rollout", "other"],
-        &["c-bad.yaml:19:20: error: spec.strategy.canary.steps[0].setWeight: setWeight 500 is outside 0..100"],
+        &[
+            "c-bad.yaml:19:20: error: spec.strategy.canary.steps[0].setWeight: setWeight 500 is outside 0..100",
+        ],
     );
-    write(dir.path(), "typo.yaml", &wref.replace("workloadRef", "workloadReff"));
-    let o = sim_in(dir.path(), &["lint", "demo.yaml", "typo.yaml", "--rollout", "demo"]);
+    write(
+        dir.path(),
+        "typo.yaml",
+        wref.replace("workloadRef", "workloadReff"),
+    );
+    let o = sim_in(
+        dir.path(),
+        &["lint", "demo.yaml", "typo.yaml", "--rollout", "demo"],
+    );
     assert_eq!(o.code, 2, "{}", o.stderr);
-    assert!(o.error_lines()[0].starts_with("typo.yaml:5:3: error: spec.workloadReff: unknown key"), "{}", o.stderr);
+    assert!(
+        o.error_lines()[0].starts_with("typo.yaml:5:3: error: spec.workloadReff: unknown key"),
+        "{}",
+        o.stderr
+    );
     // A name that is not there lists every Rollout written, skipped or not.
     refused(
         dir.path(),
         &["demo.yaml", "b-wref.yaml", "--rollout", "nope"],
-        &["demo.yaml:1:1: error: --rollout nope: no Rollout of that name in the input (found: demo, wref)"],
+        &[
+            "demo.yaml:1:1: error: --rollout nope: no Rollout of that name in the input (found: demo, wref)",
+        ],
     );
 }
 
@@ -231,11 +274,126 @@ fn a_manifest_named_twice_is_read_once_and_a_rollout_defined_twice_is_placed() {
     refused(
         dir.path(),
         &["two-files.yaml"],
-        &["two-files.yaml:1:24: error: manifests[1]: Rollout `demo` is defined more than once (demo.yaml:1 and copy.yaml:1): keep one of them in `manifests:`"],
+        &[
+            "two-files.yaml:1:24: error: manifests[1]: Rollout `demo` is defined more than once (demo.yaml:1 and copy.yaml:1): keep one of them in `manifests:`",
+        ],
     );
     refused(
         dir.path(),
         &["folder.yaml"],
-        &["folder.yaml:1:13: error: manifests[0]: cannot read `sub`: it is a folder; name the manifest files in it one by one"],
+        &[
+            "folder.yaml:1:13: error: manifests[0]: cannot read `sub`: it is a folder; name the manifest files in it one by one",
+        ],
+    );
+}
+
+#[test]
+fn empty_names_are_refused_where_they_could_match_nothing() {
+    let dir = folder(&[(
+        "s.yaml",
+        "manifests: [demo.yaml]\nscript:\n\
+         \x20 - deletePod: {name: \"\"}\n\
+         \x20 - evictPod: {name: \"\"}\n\
+         \x20 - setImage: {container: \"\", image: \"x:1\"}\n\
+         \x20 - expect: {analysis: {\"\": Running}}\n",
+    )]);
+    refused(
+        dir.path(),
+        &["s.yaml"],
+        &[
+            "s.yaml:3:23: error: script[0].deletePod.name: an empty name matches no pod: give a pod's name, or `role`",
+            "s.yaml:4:22: error: script[1].evictPod.name: an empty name matches no pod: give a pod's name, or `role`",
+            "s.yaml:5:27: error: script[2].setImage.container: an empty name matches no container: name one, or leave `container` out for the first",
+            "s.yaml:6:24: error: script[3].expect.analysis: an empty name matches no analysis: name it as the step or template does",
+        ],
+    );
+}
+
+#[test]
+fn conditions_that_could_never_hold_are_refused() {
+    let dir = folder(&[(
+        "s.yaml",
+        "manifests: [demo.yaml]\nscript:\n\
+         \x20 - expect: {revision: 0}\n\
+         \x20 - expect: {requests: {canary: {min: 5, max: 3}}}\n\
+         \x20 - wait: {elapsed: {min: 10s, max: 5s}}\n\
+         \x20 - expect: {duration: {startedAt: {min: 5s, max: 1s}}}\n\
+         \x20 - expect: {requests: {canary: {min: 3, max: 3}}, elapsed: {min: 5s, max: 5s}}\n",
+    )]);
+    refused(
+        dir.path(),
+        &["s.yaml"],
+        &[
+            "s.yaml:3:24: error: script[0].expect.revision: revision 0 never exists: a Rollout's revisions start at 1 (its first deploy)",
+            "s.yaml:4:33: error: script[1].expect.requests.canary: min 5 is above max 3: this could never hold",
+            "s.yaml:5:21: error: script[2].wait.elapsed: min 10s is above max 5s: this could never hold",
+            "s.yaml:6:36: error: script[3].expect.duration.startedAt: min 5s is above max 1s: this could never hold",
+        ],
+    );
+}
+
+#[test]
+fn a_blue_green_wait_for_a_weight_gets_a_note() {
+    let bg = DEMO.replace(
+        "    canary:\n      steps:\n      - setWeight: 50\n      - pause: {}\n",
+        "    blueGreen: {activeService: demo}\n",
+    );
+    let dir = folder(&[
+        ("bg.yaml", &bg),
+        (
+            "s.yaml",
+            "manifests: [bg.yaml]\nscript:\n  - wait: {actualWeight: 100}\n\
+             \x20 - expect: {not: {setWeight: 50}}\n  - apply: demo.yaml\n  - wait: {setWeight: 50}\n",
+        ),
+    ]);
+    let o = sim_in(dir.path(), &["lint", "s.yaml"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let notes: Vec<&str> = o
+        .stdout
+        .lines()
+        .filter(|l| l.contains("no weights"))
+        .collect();
+    // Only the wait on the blue-green Rollout: not the `expect`, not the wait after the
+    // canary is applied.
+    assert_eq!(
+        notes,
+        [
+            "s.yaml:3:26: note: script[0].wait.actualWeight: a blue-green Rollout has no weights: this wait for `actualWeight` never holds and waits until the timeout (wait for `phase` or `images` instead)"
+        ],
+        "{}",
+        o.stdout
+    );
+}
+
+#[test]
+fn unclear_messages_say_what_is_wrong() {
+    let dir = folder(&[
+        (
+            "s.yaml",
+            "manifests: [demo.yaml]\nscript:\n  - {wait: 5s, promote: {}}\n  - ? [a, b]\n    : 5s\n",
+        ),
+        (
+            "bad.yaml",
+            &DEMO.replace(
+                "replicas: 2\n",
+                "replicas: 2\n  minReadySeconds: -1\n  progressDeadlineSeconds: 0\n",
+            ),
+        ),
+    ]);
+    refused(
+        dir.path(),
+        &["s.yaml"],
+        &[
+            "s.yaml:3:5: error: script[0]: this item holds 2 actions (`wait`, `promote`): a script item is one action; write each as its own `- ` item, in the order they should run",
+            "s.yaml:4:5: error: script[1]: an action is named by a plain key (wait, expect, setImage, apply, promote, abort, retry, pause, resume, restart, scale, undo, deletePod, evictPod, failNode), found a list",
+        ],
+    );
+    // A refused minReadySeconds is said once, not quoted as 0 by the progress deadline check.
+    refused(
+        dir.path(),
+        &["bad.yaml"],
+        &[
+            "bad.yaml:7:20: error: spec.minReadySeconds: must not be negative (got -1; allowed: 0 to 315360000)",
+        ],
     );
 }
