@@ -397,3 +397,33 @@ fn unclear_messages_say_what_is_wrong() {
         ],
     );
 }
+
+#[test]
+fn pod_names_are_cut_to_sixty_three_characters_as_kubernetes_generates_them() {
+    let long = format!("r{}", "a".repeat(59));
+    let dir = folder(&[(
+        "long.yaml",
+        &DEMO.replace("name: demo\nspec", &format!("name: {long}\nspec")),
+    )]);
+    let o = sim_in(dir.path(), &["run", "long.yaml", "--format", "json"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let mut created = 0;
+    for line in o.stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["kind"] != "PodCreated" {
+            continue;
+        }
+        created += 1;
+        let (name, rs) = (
+            v["name"].as_str().unwrap(),
+            v["replicaSet"].as_str().unwrap(),
+        );
+        // `generateName: <rs>-` cut to 58 characters, then 5 random ones.
+        assert_eq!(name.len(), 63, "{name}");
+        assert!(
+            rs.len() > 58 && name.starts_with(&rs[..58]),
+            "{name} of {rs}"
+        );
+    }
+    assert!(created >= 4, "{created} pods created");
+}
