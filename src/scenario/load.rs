@@ -1071,6 +1071,14 @@ fn convert(
         return None;
     };
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    // The name heads `test`'s line and the JUnit testcase: a blank one names nothing.
+    if raw.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+        report.error(
+            &base.key("name"),
+            DiagKind::InvalidValue,
+            "the scenario's name is empty: give it one, or leave `name` out for the file's name",
+        );
+    }
 
     let start_text = raw
         .start

@@ -291,7 +291,7 @@ fn a_manifest_named_twice_is_read_once_and_a_rollout_defined_twice_is_placed() {
 fn empty_names_are_refused_where_they_could_match_nothing() {
     let dir = folder(&[(
         "s.yaml",
-        "manifests: [demo.yaml]\nscript:\n\
+        "name: \" \"\nmanifests: [demo.yaml]\nscript:\n\
          \x20 - deletePod: {name: \"\"}\n\
          \x20 - evictPod: {name: \"\"}\n\
          \x20 - setImage: {container: \"\", image: \"x:1\"}\n\
@@ -301,10 +301,11 @@ fn empty_names_are_refused_where_they_could_match_nothing() {
         dir.path(),
         &["s.yaml"],
         &[
-            "s.yaml:3:23: error: script[0].deletePod.name: an empty name matches no pod: give a pod's name, or `role`",
-            "s.yaml:4:22: error: script[1].evictPod.name: an empty name matches no pod: give a pod's name, or `role`",
-            "s.yaml:5:27: error: script[2].setImage.container: an empty name matches no container: name one, or leave `container` out for the first",
-            "s.yaml:6:24: error: script[3].expect.analysis: an empty name matches no analysis: name it as the step or template does",
+            "s.yaml:1:7: error: name: the scenario's name is empty: give it one, or leave `name` out for the file's name",
+            "s.yaml:4:23: error: script[0].deletePod.name: an empty name matches no pod: give a pod's name, or `role`",
+            "s.yaml:5:22: error: script[1].evictPod.name: an empty name matches no pod: give a pod's name, or `role`",
+            "s.yaml:6:27: error: script[2].setImage.container: an empty name matches no container: name one, or leave `container` out for the first",
+            "s.yaml:7:24: error: script[3].expect.analysis: an empty name matches no analysis: name it as the step or template does",
         ],
     );
 }
