@@ -340,14 +340,14 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
     }
 }
 
-/// `FILE:LINE` of the document of `file` defining the Rollout `name` (the file alone when it
-/// cannot be read again).
-fn rollout_place(file: &Path, name: &str) -> String {
+/// `FILE:LINE` of each document of `file` defining the Rollout `name` (the file alone when
+/// it cannot be read again).
+fn rollout_places_in(file: &Path, name: &str) -> Vec<String> {
     let display = file.to_string_lossy();
-    let line = crate::input::yaml::read_text(file, &display)
+    let lines: Vec<u32> = crate::input::yaml::read_text(file, &display)
         .ok()
         .and_then(|text| parse_documents(&display, &text).ok())
-        .and_then(|docs| {
+        .map(|docs| {
             let source = Source {
                 display: display.to_string(),
                 path: None,
@@ -355,13 +355,15 @@ fn rollout_place(file: &Path, name: &str) -> String {
                 in_folder: false,
             };
             rollout_places(&[(&source, docs)], name)
-                .first()
+                .iter()
                 .map(|(_, p)| p.line)
-        });
-    match line {
-        Some(l) => format!("{display}:{l}"),
-        None => display.to_string(),
+                .collect()
+        })
+        .unwrap_or_default();
+    if lines.is_empty() {
+        return vec![display.to_string()];
     }
+    lines.iter().map(|l| format!("{display}:{l}")).collect()
 }
 
 fn canonical(p: &Path) -> PathBuf {
@@ -1127,15 +1129,22 @@ fn convert(
         let loaded = load_manifest(&dir, m, &at, &mut report, diags);
         unreadable |= loaded.is_none();
         if let Some(loaded) = loaded {
-            if let Some((name, first)) = loaded.rollouts.iter().find_map(|r| {
-                rollouts_from
+            // A name seen in an earlier file, or twice in this one.
+            let this = dir.join(m);
+            let mut seen: Vec<(String, PathBuf)> = rollouts_from.clone();
+            let twice = loaded.rollouts.iter().find_map(|r| {
+                let earlier = seen.iter().find(|(n, _)| *n == r.name).cloned();
+                seen.push((r.name.clone(), this.clone()));
+                earlier
+            });
+            if let Some((name, first)) = twice {
+                let mut files = vec![first];
+                if files[0] != this {
+                    files.push(this.clone());
+                }
+                let places: Vec<String> = files
                     .iter()
-                    .find(|(n, _)| *n == r.name)
-                    .map(|(n, f)| (n.clone(), f.clone()))
-            }) {
-                let places: Vec<String> = [first, dir.join(m)]
-                    .iter()
-                    .map(|f| rollout_place(f, &name))
+                    .flat_map(|f| rollout_places_in(f, &name))
                     .collect();
                 report.error(
                     &at,

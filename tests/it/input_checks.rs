@@ -260,6 +260,11 @@ fn a_manifest_named_twice_is_read_once_and_a_rollout_defined_twice_is_placed() {
             "manifests: [demo.yaml, copy.yaml]\nscript:\n  - wait: 5s\n",
         ),
         ("folder.yaml", "manifests: [sub]\nscript:\n  - wait: 5s\n"),
+        ("double.yaml", &format!("{DEMO}---\n{DEMO}")),
+        (
+            "in-one-file.yaml",
+            "manifests: [double.yaml]\nscript:\n  - wait: 5s\n",
+        ),
         ("sub/x.yaml", DEMO),
     ]);
     let o = sim_in(dir.path(), &["lint", "twice.yaml"]);
@@ -276,6 +281,13 @@ fn a_manifest_named_twice_is_read_once_and_a_rollout_defined_twice_is_placed() {
         &["two-files.yaml"],
         &[
             "two-files.yaml:1:24: error: manifests[1]: Rollout `demo` is defined more than once (demo.yaml:1 and copy.yaml:1): keep one of them in `manifests:`",
+        ],
+    );
+    refused(
+        dir.path(),
+        &["in-one-file.yaml"],
+        &[
+            "in-one-file.yaml:1:13: error: manifests[0]: Rollout `demo` is defined more than once (double.yaml:1 and double.yaml:22): keep one of them in `manifests:`",
         ],
     );
     refused(
