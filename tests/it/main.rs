@@ -36,5 +36,6 @@ mod report_scrub;
 mod restart_faults;
 mod self_contained;
 mod sweep;
+mod traffic_rounding;
 mod views;
 mod weights;

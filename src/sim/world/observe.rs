@@ -206,32 +206,39 @@ impl World<'_> {
                 initial,
             });
         }
-        // Ready pods per part; the stable takes the rounding, so the parts add up to max.
-        let (mut canary, mut experiment, mut old, mut total) = (0u32, 0u32, 0u32, 0u32);
+        // Ready pods per part, rounded to maxTrafficWeight units by the rule that splits the
+        // requests (`traffic::apportion`), so the journal says what is served.
+        let (mut stable, mut canary, mut experiment, mut old) = (0u32, 0u32, 0u32, 0u32);
         for rs in self.service_backends() {
-            total += rs.ready;
             if !rs.is_rollouts() {
                 experiment += rs.ready;
             } else if rs.hash == st.stable_rs || st.stable_rs.is_empty() {
                 // Before the first promotion every pod is the stable's to be.
+                stable += rs.ready;
             } else if rs.hash == st.current_pod_hash {
                 canary += rs.ready;
             } else {
                 old += rs.ready;
             }
         }
-        // In u64: pods times maxTrafficWeight may not fit a u32; the quotient is at most max.
-        let part = |n: u32| {
-            (u64::from(n) * u64::from(max))
-                .checked_div(u64::from(total))
-                .map_or(0, |v| u32::try_from(v).unwrap_or(max))
+        let pods = [stable, old, canary, experiment];
+        let total: f64 = pods.iter().map(|&n| f64::from(n)).sum();
+        let parts = if total > 0.0 {
+            let quotas: Vec<f64> = pods
+                .iter()
+                .map(|&n| f64::from(n) * f64::from(max) / total)
+                .collect();
+            crate::traffic::apportion(u64::from(max), &quotas)
+        } else {
+            // No Ready pod behind the Service: nothing is served; the stable is named.
+            vec![u64::from(max), 0, 0, 0]
         };
-        (canary, experiment, old) = (part(canary), part(experiment), part(old));
+        let part = |i: usize| u32::try_from(parts[i]).unwrap_or(max);
         Some(RouterShare {
-            canary,
-            stable: max - canary - experiment - old,
-            experiment,
-            old,
+            canary: part(2),
+            stable: part(0),
+            experiment: part(3),
+            old: part(1),
             max,
             initial,
         })
