@@ -22,6 +22,7 @@ mod engine_failure;
 mod event_log;
 mod experiment_tree;
 mod experiments;
+mod input_checks;
 mod inputs;
 mod junit;
 mod layers;
