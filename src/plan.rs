@@ -252,13 +252,13 @@ pub fn plan_scenario(sc: &Scenario, opts: &PlanOptions) -> Result<(Scenario, Str
         }
         None => {
             let next = default_next_image(&container.image);
-            let item = ScriptItem {
-                line: 0,
-                action: ScriptAction::SetImage {
+            let item = ScriptItem::new(
+                0,
+                ScriptAction::SetImage {
                     container: Some(container.name.clone()),
                     image: next.clone(),
                 },
-            };
+            );
             (item, next)
         }
     };
@@ -266,10 +266,7 @@ pub fn plan_scenario(sc: &Scenario, opts: &PlanOptions) -> Result<(Scenario, Str
         phase: Some(Phase::Healthy),
         ..Default::default()
     };
-    let wait = |c: Expectation| ScriptItem {
-        line: 0,
-        action: ScriptAction::WaitUntil(c),
-    };
+    let wait = |c: Expectation| ScriptItem::new(0, ScriptAction::WaitUntil(c));
     let mut plan = sc.clone();
     plan.script = vec![
         wait(healthy.clone()),

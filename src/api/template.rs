@@ -83,10 +83,12 @@ impl PodTemplate {
     }
 
     /// Sets the image of every container (init containers included, as `kubectl argo rollouts
-    /// set image ROLLOUT *=IMG` does) or of the named one. Returns false when no container has
-    /// that name.
-    pub fn set_image(&mut self, container: Option<&str>, image: &str) -> bool {
+    /// set image ROLLOUT *=IMG` does) or of the named one, in place. `None` when no container
+    /// has that name; else whether any image changed (an unchanged template keeps its hash
+    /// and is no new generation).
+    pub fn set_image(&mut self, container: Option<&str>, image: &str) -> Option<bool> {
         let mut hit = false;
+        let mut changed = false;
         for key in ["containers", "initContainers"] {
             // `get_mut`, not indexing: `IndexMut` would insert a null `initContainers` key and
             // change the template hash.
@@ -102,13 +104,16 @@ impl PodTemplate {
                         Some(n) => c["name"].as_str() == Some(n),
                     };
                     if matches {
-                        c["image"] = Json::String(image.to_string());
                         hit = true;
+                        if c["image"].as_str() != Some(image) {
+                            c["image"] = Json::String(image.to_string());
+                            changed = true;
+                        }
                     }
                 }
             }
         }
-        hit
+        hit.then_some(changed)
     }
 
     /// `spec.tolerations`, as the manifest validated them; empty when there are none.
@@ -123,23 +128,52 @@ impl PodTemplate {
     /// safe-encoded (≤ 10 characters from `4-9bcdf`). The JSON is ours, not Go's, so values
     /// differ from a real cluster's but have the same shape and stability.
     pub fn hash(&self, collision_count: u32) -> String {
-        let mut bytes = serde_json::to_vec(&self.json).unwrap_or_default();
+        // The JSON is folded into the hash as it is written, never held whole in memory.
+        let mut h = Fnv32a::default();
+        // Writing to `Fnv32a` cannot fail, and a `Value` always serializes.
+        let _ = serde_json::to_writer(&mut h, &self.json);
         if collision_count > 0 {
-            bytes.extend_from_slice(&collision_count.to_le_bytes());
-            bytes.extend_from_slice(&[0, 0, 0, 0]);
+            h.add(&collision_count.to_le_bytes());
+            h.add(&[0, 0, 0, 0]);
         }
-        safe_encode(&fnv32a(&bytes).to_string())
+        safe_encode(&h.0.to_string())
+    }
+}
+
+/// FNV-1a, 32 bits, fed piece by piece (`fnv32a` of the concatenation).
+struct Fnv32a(u32);
+
+impl Default for Fnv32a {
+    fn default() -> Self {
+        Fnv32a(0x811c_9dc5)
+    }
+}
+
+impl Fnv32a {
+    fn add(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u32::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0193);
+        }
+    }
+}
+
+impl std::io::Write for Fnv32a {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.add(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
 /// FNV-1a, 32 bits.
 pub fn fnv32a(bytes: &[u8]) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in bytes {
-        h ^= u32::from(*b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    h
+    let mut h = Fnv32a::default();
+    h.add(bytes);
+    h.0
 }
 
 /// Kubernetes' `rand.SafeEncodeString`: maps each character onto an alphabet without vowels
@@ -178,17 +212,32 @@ mod tests {
     }
 
     #[test]
+    fn streamed_hash_is_the_hash_of_the_whole_json() {
+        let t = PodTemplate {
+            json: serde_json::json!({"metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "c", "image": "x:1"}]}}),
+        };
+        let bytes = serde_json::to_vec(&t.json).unwrap();
+        assert_eq!(t.hash(0), safe_encode(&fnv32a(&bytes).to_string()));
+        let mut with_count = bytes.clone();
+        with_count.extend_from_slice(&[3, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(t.hash(3), safe_encode(&fnv32a(&with_count).to_string()));
+    }
+
+    #[test]
     fn set_image_all_or_named() {
         let mut t = PodTemplate {
             json: serde_json::json!({"spec": {"containers": [
                 {"name": "a", "image": "x:1"}, {"name": "b", "image": "y:1"}]}}),
         };
-        assert!(t.set_image(Some("b"), "y:2"));
+        assert_eq!(t.set_image(Some("b"), "y:2"), Some(true));
         assert_eq!(t.containers()[1].image, "y:2");
         assert_eq!(t.containers()[0].image, "x:1");
-        assert!(t.set_image(None, "z:3"));
+        // The same image again changes nothing.
+        assert_eq!(t.set_image(Some("b"), "y:2"), Some(false));
+        assert_eq!(t.set_image(None, "z:3"), Some(true));
         assert!(t.containers().iter().all(|c| c.image == "z:3"));
-        assert!(!t.set_image(Some("nope"), "q"));
+        assert_eq!(t.set_image(Some("nope"), "q"), None);
     }
 
     #[test]

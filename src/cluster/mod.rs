@@ -151,14 +151,28 @@ impl Cluster {
     }
 
     /// A pod name `<rs>-<5 chars>`, unique among live pods; `draw` supplies random indices
-    /// into Kubernetes' name alphabet.
+    /// into Kubernetes' name alphabet. The ReplicaSet controller asks for `generateName:
+    /// <rs>-`, and the API server's name generator (`SimpleNameGenerator`) cuts that base to
+    /// 58 characters before adding the 5, so a pod name stays within 63: a long ReplicaSet
+    /// name loses its end (the `-` first, then its last characters).
     pub fn pod_name(&mut self, rs_name: &str, mut draw: impl FnMut() -> usize) -> SmolStr {
         const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+        /// `maxGeneratedNameLength`: the 63 of a name less the 5 random characters.
+        const MAX_BASE: usize = 58;
+        let mut base = format!("{rs_name}-");
+        if base.len() > MAX_BASE {
+            // Names are ASCII (checked as they are read); the boundary search only guards.
+            let cut = (0..=MAX_BASE)
+                .rev()
+                .find(|&i| base.is_char_boundary(i))
+                .unwrap_or(0);
+            base.truncate(cut);
+        }
         loop {
             let suffix: String = (0..5)
                 .map(|_| ALPHABET[draw() % ALPHABET.len()] as char)
                 .collect();
-            let name = smol_str::format_smolstr!("{rs_name}-{suffix}");
+            let name = smol_str::format_smolstr!("{base}{suffix}");
             if self.pod_names.insert(name.clone()) {
                 return name;
             }
@@ -552,5 +566,25 @@ mod tests {
         });
         assert_eq!(a, "rs-bbbbb");
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn long_pod_names_are_cut_as_the_api_server_cuts_them() {
+        let mut c = Cluster::default();
+        // 52 + `-` = 53: within 58, kept whole.
+        let short = "r".repeat(52);
+        assert_eq!(c.pod_name(&short, || 0), format!("{short}-bbbbb"));
+        // 57 + `-` = 58 exactly: kept whole, 63 characters.
+        let edge = "e".repeat(57);
+        let name = c.pod_name(&edge, || 0);
+        assert_eq!(
+            (name.len(), name.as_str()),
+            (63, format!("{edge}-bbbbb").as_str())
+        );
+        // 58 and more: the base is the first 58 characters of the name, the `-` is lost.
+        let long = format!("{}-7868cfc9b9", "a".repeat(60));
+        let name = c.pod_name(&long, || 0);
+        assert_eq!(name, format!("{}bbbbb", "a".repeat(58)));
+        assert_eq!(name.len(), 63);
     }
 }

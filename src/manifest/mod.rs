@@ -99,6 +99,19 @@ pub fn parse_text(file: &str, text: &str) -> Result<(Manifests, Diagnostics), In
 
 /// Converts already parsed documents, collecting diagnostics into `diags`.
 pub fn parse_documents_into(file: &str, docs: &[Document], diags: &mut Diagnostics) -> Manifests {
+    parse_documents_picking(file, docs, None, diags)
+}
+
+/// Converts documents as [`parse_documents_into`] does; with `pick` (`--rollout NAME`), the
+/// other Rollouts are skipped with a note: checked as the API server would check them (types,
+/// unknown fields, names), not for what the controller does with them, so a Rollout not run
+/// is not refused for a feature the simulation lacks.
+pub fn parse_documents_picking(
+    file: &str,
+    docs: &[Document],
+    pick: Option<&str>,
+    diags: &mut Diagnostics,
+) -> Manifests {
     let mut out = Manifests::default();
     // Empty documents (`---` twice, or a Helm template that rendered to nothing but a
     // `# Source:` comment) hold no object.
@@ -119,11 +132,12 @@ pub fn parse_documents_into(file: &str, docs: &[Document], diags: &mut Diagnosti
             ));
             continue;
         }
-        parse_object(
+        parse_object_picking(
             file,
             &doc.root,
             &doc.root,
             &FieldPath::root(),
+            pick,
             &mut out,
             diags,
         );
@@ -138,6 +152,19 @@ pub fn parse_object(
     root: &Node,
     node: &Node,
     base: &FieldPath,
+    out: &mut Manifests,
+    diags: &mut Diagnostics,
+) {
+    parse_object_picking(file, root, node, base, None, out, diags);
+}
+
+/// [`parse_object`], skipping the Rollouts not named `pick` (see [`parse_documents_picking`]).
+fn parse_object_picking(
+    file: &str,
+    root: &Node,
+    node: &Node,
+    base: &FieldPath,
+    pick: Option<&str>,
     out: &mut Manifests,
     diags: &mut Diagnostics,
 ) {
@@ -156,7 +183,15 @@ pub fn parse_object(
         Some("Rollout") => {
             let (raw, ds) = from_node::<raw::Rollout>(file, node, base);
             report.extend(ds);
-            if let Some(raw) = raw
+            let name = raw.as_ref().and_then(|r| r.metadata.name.as_deref());
+            if let (Some(w), Some(name)) = (pick, name)
+                && w != name
+            {
+                report.note(
+                    base,
+                    format!("skipped Rollout `{name}`: --rollout picked `{w}`"),
+                );
+            } else if let Some(raw) = raw
                 && let Some(r) = rollout::convert(&raw, base, &mut report)
             {
                 out.rollouts.push(r);
@@ -220,7 +255,8 @@ pub fn parse_object(
                     ..
                 }) => {
                     for (i, item) in items.iter().enumerate() {
-                        parse_object(file, root, item, &base.key("items").index(i), out, diags);
+                        let at = base.key("items").index(i);
+                        parse_object_picking(file, root, item, &at, pick, out, diags);
                     }
                 }
                 Some(n) if !n.is_null() => report.error(

@@ -3,7 +3,10 @@
 //! and `.`, at most 253 characters); a Rollout's name must also leave room for the
 //! `-<pod-template-hash>` its ReplicaSets append. Label keys are qualified names (an optional
 //! DNS subdomain prefix and `/`, then at most 63 alphanumerics, `-`, `_`, `.`), label values
-//! are empty or such a name of at most 63 characters.
+//! are empty or such a name of at most 63 characters. A Service's name is stricter, a DNS-1035
+//! label (at most 63 characters, starting with a letter: it becomes a DNS name of its own), so
+//! a Rollout's `*Service` fields naming anything else name a Service no cluster can hold. A
+//! container's name is a DNS-1123 label (at most 63 characters, no `.`).
 
 use crate::input::yaml::Value;
 use crate::input::{DiagKind, FieldPath, Node};
@@ -41,6 +44,47 @@ fn subdomain_problem(name: &str) -> Option<String> {
                 .to_string(),
         )
     }
+}
+
+/// Why `name` is not a DNS label, if it is not one: DNS-1123 (`rfc1035` false: may start
+/// with a digit) or DNS-1035 (must start with a letter), as the API server's
+/// `IsDNS1123Label` and `IsDNS1035Label`.
+fn dns_label_problem(name: &str, rfc1035: bool) -> Option<String> {
+    let (rfc, first) = if rfc1035 {
+        ("DNS-1035", "a letter")
+    } else {
+        ("DNS-1123", "a letter or digit")
+    };
+    if name.len() > MAX_LABEL {
+        return Some(format!(
+            "{} characters: a {rfc} label is at most {MAX_LABEL}",
+            name.len()
+        ));
+    }
+    let chars_ok = name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let first_ok = name
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || (!rfc1035 && b.is_ascii_digit()));
+    let last_ok = name
+        .bytes()
+        .last()
+        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    (!(chars_ok && first_ok && last_ok)).then(|| {
+        format!(
+            "not a {rfc} label: lower-case letters, digits and `-`, starting with {first} \
+             and ending with a letter or digit"
+        )
+    })
+}
+
+/// `name`, cut to 40 characters for a message.
+fn shown(name: &str) -> String {
+    let cut: String = name.chars().take(40).collect();
+    let more = if name.chars().count() > 40 { "…" } else { "" };
+    format!("{cut}{more}")
 }
 
 /// Whether `s` is a label value or the name part of a label key (empty allowed by the caller).
@@ -84,7 +128,12 @@ pub(super) fn check_metadata(node: &Node, base: &FieldPath, kind: &str, report: 
         } else {
             MAX_SUBDOMAIN
         };
-        let why = subdomain_problem(name).or_else(|| {
+        let why = if kind == "Service" {
+            dns_label_problem(name, true)
+        } else {
+            subdomain_problem(name)
+        };
+        let why = why.or_else(|| {
             (name.len() > limit).then(|| {
                 format!(
                     "{} characters: a Rollout's name is at most {limit}, so that its \
@@ -95,16 +144,18 @@ pub(super) fn check_metadata(node: &Node, base: &FieldPath, kind: &str, report: 
             })
         });
         if let Some(why) = why {
-            let shown: String = name.chars().take(40).collect();
-            let more = if name.chars().count() > 40 { "…" } else { "" };
             report.error(
                 &at.key("name"),
                 DiagKind::InvalidValue,
-                format!("`{shown}{more}`: {why}"),
+                format!("`{}`: {why}", shown(name)),
             );
         }
     }
     check_labels(meta, &at, report);
+    if kind == "Rollout" {
+        check_service_refs(node, base, report);
+        check_container_names(node, base, report);
+    }
     // The pods' labels, which the pods (and the Services selecting them) carry.
     if let Some(pod_meta) = node
         .get("spec")
@@ -116,6 +167,73 @@ pub(super) fn check_metadata(node: &Node, base: &FieldPath, kind: &str, report: 
             &base.key("spec").key("template").key("metadata"),
             report,
         );
+    }
+}
+
+/// The Services a Rollout names (`stableService`, `canaryService`, `activeService`,
+/// `previewService`) must have names a Service can have, or the Rollout waits for ever for a
+/// Service that cannot exist.
+fn check_service_refs(node: &Node, base: &FieldPath, report: &mut Report) {
+    let Some(strategy) = node.get("spec").and_then(|s| s.get("strategy")) else {
+        return;
+    };
+    let fields: [(&str, &[&str]); 2] = [
+        ("canary", &["stableService", "canaryService"]),
+        ("blueGreen", &["activeService", "previewService"]),
+    ];
+    for (kind, keys) in fields {
+        let Some(s) = strategy.get(kind) else {
+            continue;
+        };
+        for key in keys {
+            let Some(name) = s.get(key).and_then(Node::as_str).filter(|n| !n.is_empty()) else {
+                continue;
+            };
+            if let Some(why) = dns_label_problem(name, true) {
+                report.error(
+                    &base.key("spec").key("strategy").key(kind).key(key),
+                    DiagKind::InvalidValue,
+                    format!("`{}`: no Service can have this name: {why}", shown(name)),
+                );
+            }
+        }
+    }
+}
+
+/// The names of the pod template's containers and init containers are DNS-1123 labels.
+fn check_container_names(node: &Node, base: &FieldPath, report: &mut Report) {
+    let Some(pod) = node
+        .get("spec")
+        .and_then(|s| s.get("template"))
+        .and_then(|t| t.get("spec"))
+    else {
+        return;
+    };
+    let at = base.key("spec").key("template").key("spec");
+    for list in ["containers", "initContainers"] {
+        let Some(Node {
+            value: Value::Seq(items),
+            ..
+        }) = pod.get(list)
+        else {
+            continue;
+        };
+        for (i, c) in items.iter().enumerate() {
+            let Some(name) = c
+                .get("name")
+                .and_then(Node::as_str)
+                .filter(|n| !n.is_empty())
+            else {
+                continue;
+            };
+            if let Some(why) = dns_label_problem(name, false) {
+                report.error(
+                    &at.key(list).index(i).key("name"),
+                    DiagKind::InvalidValue,
+                    format!("`{}`: {why}", shown(name)),
+                );
+            }
+        }
     }
 }
 
@@ -168,6 +286,21 @@ mod tests {
         }
         assert!(subdomain_problem(&"a".repeat(254)).is_some());
         assert!(subdomain_problem(&"a".repeat(253)).is_none());
+    }
+
+    #[test]
+    fn dns_labels() {
+        for ok in ["svc", "a-1", &"a".repeat(63)] {
+            assert!(dns_label_problem(ok, true).is_none(), "{ok}");
+            assert!(dns_label_problem(ok, false).is_none(), "{ok}");
+        }
+        // A leading digit: a DNS-1123 label, not a DNS-1035 one.
+        assert!(dns_label_problem("1svc", false).is_none());
+        assert!(dns_label_problem("1svc", true).is_some());
+        for bad in ["svc.dot", "My_C", "-a", "a-", "", &"a".repeat(64)] {
+            assert!(dns_label_problem(bad, true).is_some(), "{bad}");
+            assert!(dns_label_problem(bad, false).is_some(), "{bad}");
+        }
     }
 
     #[test]

@@ -135,6 +135,10 @@ fn convert_spec(s: &raw::RolloutSpec, p: &FieldPath, report: &mut Report) -> Opt
             }
         }
     }
+    // A value refused here is said once: the comparison below reads only valid ones.
+    let min_ready_valid = s
+        .min_ready_seconds
+        .is_none_or(|v| (0..=MAX_SECONDS).contains(&v));
     let min_ready_seconds = report
         .count(&p.key("minReadySeconds"), s.min_ready_seconds, MAX_SECONDS)
         .unwrap_or(0);
@@ -152,7 +156,7 @@ fn convert_spec(s: &raw::RolloutSpec, p: &FieldPath, report: &mut Report) -> Opt
             MAX_SECONDS,
         )
         .unwrap_or(600);
-    if progress_deadline_seconds <= min_ready_seconds {
+    if min_ready_valid && progress_deadline_seconds <= min_ready_seconds {
         report.error(
             &p.key("progressDeadlineSeconds"),
             DiagKind::InvalidValue,

@@ -165,6 +165,9 @@ pub struct State {
     pub experiments: Vec<ExperimentInfo>,
     /// Requests and failed requests so far, per version hash.
     pub traffic: Vec<(String, u64, u64)>,
+    /// The traffic split of the last `WeightChanged` (none before it, and for blue-green),
+    /// and whether it was the initial deploy's.
+    pub weights: Option<(crate::output::series::Weights, bool)>,
     /// The journal records `PodAvailable` (minReadySeconds above 0): Ready alone is not
     /// Available.
     min_ready: bool,
@@ -419,6 +422,24 @@ impl State {
                 if let Some(x) = self.experiment_mut(name) {
                     x.phase = phase.to_string();
                 }
+            }
+            EntryKind::WeightChanged {
+                canary,
+                stable,
+                experiment,
+                old,
+                max_weight,
+                initial,
+                ..
+            } => {
+                let w = crate::output::series::Weights {
+                    canary: *canary,
+                    stable: *stable,
+                    experiment: *experiment,
+                    old: *old,
+                    max: *max_weight,
+                };
+                self.weights = Some((w, *initial));
             }
             EntryKind::Traffic { versions, .. } => {
                 for v in versions {

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::output::replay::{Replay, State};
 use crate::output::report::esc;
+use crate::output::timeline::percent;
 use crate::output::tree::{self, Colour, Identity};
 use crate::output::waiting::{self, StepMark};
 use crate::sim::Journal;
@@ -51,7 +52,10 @@ struct Data<'a> {
     frames: &'a [Frame],
 }
 
-/// The weights in force and the requests each version served up to `state.t`.
+/// The traffic split then (the last `WeightChanged`: what each version is served), kubectl's
+/// SetWeight and ActualWeight beside it — labelled apart, as they are different things: with
+/// a router the canary's ActualWeight stays at the last weight after a promotion while the
+/// stable serves everything — and the requests each version served up to `state.t`.
 fn split(state: &State) -> String {
     let mut out = match &state.rollout {
         Some(r) if r.blue_green => format!(
@@ -60,14 +64,32 @@ fn split(state: &State) -> String {
             short(&r.preview_hash)
         ),
         Some(r) => {
+            let served = match &state.weights {
+                None => "traffic split: none yet".to_string(),
+                Some((w, true)) => format!(
+                    "traffic split: stable {} (initial deploy, no canary)",
+                    percent(w.stable, w.max)
+                ),
+                Some((w, false)) => {
+                    let mut s = format!(
+                        "traffic split: canary {} / stable {}",
+                        percent(w.canary, w.max),
+                        percent(w.stable, w.max)
+                    );
+                    if w.experiment > 0 {
+                        let _ = write!(s, " / experiment {}", percent(w.experiment, w.max));
+                    }
+                    if w.old > 0 {
+                        let _ = write!(s, " / old {}", percent(w.old, w.max));
+                    }
+                    s
+                }
+            };
             // A canary always has both weights; blue-green is the arm above.
-            let (set, actual) = (
+            format!(
+                "{served} · kubectl: SetWeight {}, ActualWeight {}",
                 r.set_weight.unwrap_or_default(),
                 r.actual_weight.unwrap_or_default(),
-            );
-            format!(
-                "canary weight: set {set}%, actual {actual}% (stable {}%)",
-                100u32.saturating_sub(actual)
             )
         }
         None => "no status yet".to_string(),

@@ -227,9 +227,11 @@ pub struct Expectation {
     pub not: Option<Box<Expectation>>,
 }
 
-/// The parts of an [`Observation`] that cost more than a few counters to gather (maps built
-/// from every AnalysisRun, Experiment and traffic version): a condition that reads none of
-/// them is checked against an observation without them.
+/// The parts of an [`Observation`] that cost more than reading the rollout's status (maps
+/// built from every AnalysisRun, Experiment and traffic version, a walk over the
+/// ReplicaSets): a condition that reads none of them is checked against an observation
+/// without them. A `wait` is checked after every change of the world, so it gathers only
+/// what it reads.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Reads {
     /// Gather the phases of the AnalysisRuns.
@@ -245,6 +247,13 @@ pub struct Reads {
     /// Copy the image of each role's ReplicaSet (a string per role, and checks run after
     /// every change of the world).
     pub images: bool,
+    /// Walk the ReplicaSets: `revision`, `replicaSets`, the `total` and `experiment` pod
+    /// counts.
+    pub replica_sets: bool,
+    /// Tell each ReplicaSet's roles on that walk: pod counts by role.
+    pub roles: bool,
+    /// Count the canary's available pods: `actualWeight`.
+    pub actual_weight: bool,
 }
 
 impl Reads {
@@ -256,6 +265,9 @@ impl Reads {
         traffic: true,
         mirrored: true,
         images: true,
+        replica_sets: true,
+        roles: true,
+        actual_weight: true,
     };
 }
 
@@ -422,6 +434,18 @@ impl Expectation {
             traffic: !self.requests.is_empty() || !self.failed_requests.is_empty() || not.traffic,
             mirrored: !self.mirrored_requests.is_empty() || not.mirrored,
             images: self.images.entries().iter().any(|(_, v)| v.is_some()) || not.images,
+            replica_sets: self.revision.is_some()
+                || self.replica_sets_total.is_some()
+                || self.replica_sets_scaled_up.is_some()
+                || [&self.pods, &self.ready_pods]
+                    .iter()
+                    .any(|p| p.total.is_some() || p.experiment.is_some())
+                || not.replica_sets,
+            roles: [&self.pods, &self.ready_pods]
+                .iter()
+                .any(|p| p.roles.entries().iter().any(|(_, v)| v.is_some()))
+                || not.roles,
+            actual_weight: self.actual_weight.is_some() || not.actual_weight,
         }
     }
 
@@ -847,8 +871,9 @@ mod tests {
     }
 
     /// `holds` (no text built, first mismatch ends it) agrees with `mismatches` for every
-    /// kind of key, holding or not, alone, in pairs and under `not`; and `reads` names the
-    /// costly parts a condition looks at.
+    /// kind of key, holding or not, alone, in pairs and under `not`; and `reads` names every
+    /// part a condition looks at that is not read straight from the status: left out, the
+    /// verdict would change.
     #[test]
     fn holds_agrees_with_mismatches_for_every_key() {
         let mut o = obs();
@@ -858,6 +883,12 @@ mod tests {
         o.traffic.insert("stable".into(), (100, 2));
         o.mirrored.insert("canary".into(), (10, 1));
         o.images.stable = Some("x:1".into());
+        // Values a partial observation would not have by accident (it leaves zeros).
+        o.actual_weight = Some(5);
+        o.revision = 3;
+        o.replica_sets_total = 1;
+        o.replica_sets_scaled_up = 2;
+        o.ready_pods.total = 3;
         o.weights = Some(RouterWeights {
             canary: 20,
             stable: 80,
@@ -881,15 +912,15 @@ mod tests {
                     ..Default::default()
                 },
                 Expectation {
-                    actual_weight: Some(pick(0, 5)),
+                    actual_weight: Some(pick(5, 0)),
                     aborted: Some(!right),
                     paused: Some(!right),
-                    revision: Some(u64::from(pick(0, 3))),
+                    revision: Some(u64::from(pick(3, 0))),
                     ..Default::default()
                 },
                 Expectation {
-                    replica_sets_total: Some(pick(0, 1)),
-                    replica_sets_scaled_up: Some(pick(0, 2)),
+                    replica_sets_total: Some(pick(1, 0)),
+                    replica_sets_scaled_up: Some(pick(2, 0)),
                     elapsed_max: Some(SimDuration::from_secs(u64::from(pick(5, 0)))),
                     ..Default::default()
                 },
@@ -902,7 +933,7 @@ mod tests {
             c.images.stable = Some(if right { "x:1" } else { "x:2" }.into());
             c.replicas.desired = Some(pick(0, 9));
             c.pods.roles.canary = Some(pick(1, 2));
-            c.ready_pods.total = Some(pick(0, 3));
+            c.ready_pods.total = Some(pick(3, 0));
             cs.push(c);
             let mut c = Expectation::default();
             c.weights.canary = Some(i32::try_from(pick(20, 30)).expect("a percentage"));
@@ -941,7 +972,23 @@ mod tests {
             assert_eq!(c.holds(&o), m.is_empty(), "{c}: {m:?}");
             // The observation a `wait` is checked against leaves out what it does not read.
             let r = c.reads();
+            let walked = |v: u32| if r.replica_sets { v } else { 0 };
+            let by_role = |p: &RoleCounts| RoleCounts {
+                roles: if r.roles {
+                    p.roles.clone()
+                } else {
+                    Roles::default()
+                },
+                experiment: walked(p.experiment),
+                total: walked(p.total),
+            };
             let partial = Observation {
+                revision: if r.replica_sets { o.revision } else { 0 },
+                replica_sets_total: walked(o.replica_sets_total),
+                replica_sets_scaled_up: walked(o.replica_sets_scaled_up),
+                pods: by_role(&o.pods),
+                ready_pods: by_role(&o.ready_pods),
+                actual_weight: o.actual_weight.filter(|_| r.actual_weight),
                 images: if r.images {
                     o.images.clone()
                 } else {
@@ -981,6 +1028,9 @@ mod tests {
             singles[6].reads(),
             Reads {
                 images: true,
+                // `pods.canary` by role, `readyPods.total` on the walk.
+                roles: true,
+                replica_sets: true,
                 ..Default::default()
             }
         );

@@ -290,11 +290,14 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
         ));
     } else {
         note_duplicate_objects(&parsed, &mut diags);
+        // `--rollout` skips the other Rollouts as they are read.
+        let pick = opts.rollout.as_deref();
         let mut m = Manifests::default();
         for (src, docs) in &parsed {
-            m.merge(manifest::parse_documents_into(
+            m.merge(manifest::parse_documents_picking(
                 &src.display,
                 docs,
+                pick,
                 &mut diags,
             ));
         }
@@ -335,6 +338,32 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
             Err(InputError(diags))
         }
     }
+}
+
+/// `FILE:LINE` of each document of `file` defining the Rollout `name` (the file alone when
+/// it cannot be read again).
+fn rollout_places_in(file: &Path, name: &str) -> Vec<String> {
+    let display = file.to_string_lossy();
+    let lines: Vec<u32> = crate::input::yaml::read_text(file, &display)
+        .ok()
+        .and_then(|text| parse_documents(&display, &text).ok())
+        .map(|docs| {
+            let source = Source {
+                display: display.to_string(),
+                path: None,
+                text: String::new(),
+                in_folder: false,
+            };
+            rollout_places(&[(&source, docs)], name)
+                .iter()
+                .map(|(_, p)| p.line)
+                .collect()
+        })
+        .unwrap_or_default();
+    if lines.is_empty() {
+        return vec![display.to_string()];
+    }
+    lines.iter().map(|l| format!("{display}:{l}")).collect()
 }
 
 fn canonical(p: &Path) -> PathBuf {
@@ -407,24 +436,21 @@ fn default_scenario(
         ..Default::default()
     };
     let script = vec![
-        ScriptItem {
-            line: 0,
-            action: ScriptAction::WaitUntil(healthy.clone()),
-        },
-        ScriptItem {
-            line: 0,
-            action: ScriptAction::SetImage {
+        ScriptItem::new(0, ScriptAction::WaitUntil(healthy.clone())),
+        ScriptItem::new(
+            0,
+            ScriptAction::SetImage {
                 container: Some(container.name),
                 image: next,
             },
-        },
-        ScriptItem {
-            line: 0,
-            action: ScriptAction::WaitUntil(Expectation {
+        ),
+        ScriptItem::new(
+            0,
+            ScriptAction::WaitUntil(Expectation {
                 revision: Some(2),
                 ..healthy
             }),
-        },
+        ),
     ];
     let timeout = super::horizon::default_horizon(rollout, &manifests.templates, opts.auto_promote);
     Some(Scenario {
@@ -566,6 +592,36 @@ fn rollout_places(
         .collect()
 }
 
+/// The names of the Rollouts among the documents (and the items of their `List`s), in input
+/// order.
+fn rollout_names_written(parsed: &[(&Source, Vec<crate::input::Document>)]) -> Vec<String> {
+    fn walk(n: &Node, out: &mut Vec<String>) {
+        match n.get("kind").and_then(Node::as_str) {
+            Some("Rollout") => out.extend(
+                n.get("metadata")
+                    .and_then(|m| m.get("name"))
+                    .and_then(Node::as_str)
+                    .map(str::to_string),
+            ),
+            Some(k) if k.ends_with("List") => {
+                if let Some(Node {
+                    value: Value::Seq(items),
+                    ..
+                }) = n.get("items")
+                {
+                    items.iter().for_each(|i| walk(i, out));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (_, docs) in parsed {
+        docs.iter().for_each(|d| walk(&d.root, &mut out));
+    }
+    out
+}
+
 /// Keeps the one Rollout to run: the only one, or the one `--rollout` names. Several without
 /// `--rollout` is an error listing them, so the user can pick.
 fn pick_rollout(
@@ -616,6 +672,15 @@ fn pick_rollout(
         None
     };
     match (names.as_slice(), wanted) {
+        // The others were skipped as they were read (`parse_documents_picking`).
+        ([], Some(w)) if !rollout_names_written(parsed).is_empty() => fail(
+            diags,
+            DiagKind::Reference,
+            format!(
+                "--rollout {w}: no Rollout of that name in the input (found: {})",
+                rollout_names_written(parsed).join(", ")
+            ),
+        ),
         ([], _) => {
             // A misspelt kind is skipped like any other; name it here, where it matters.
             let typo = parsed.iter().find_map(|(src, docs)| {
@@ -1005,6 +1070,14 @@ fn convert(
         return None;
     };
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    // The name heads `test`'s line and the JUnit testcase: a blank one names nothing.
+    if raw.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+        report.error(
+            &base.key("name"),
+            DiagKind::InvalidValue,
+            "the scenario's name is empty: give it one, or leave `name` out for the file's name",
+        );
+    }
 
     let start_text = raw
         .start
@@ -1034,10 +1107,60 @@ fn convert(
     }
 
     let mut manifests = Manifests::default();
+    // The files read so far, and the Rollouts each gave (name, file), to read a file named
+    // twice once, as the command line does, and to place a Rollout two files define.
+    let mut read: Vec<PathBuf> = Vec::new();
+    let mut rollouts_from: Vec<(String, PathBuf)> = Vec::new();
+    let mut unreadable = false;
     for (i, m) in raw.manifests.iter().flatten().enumerate() {
-        if let Some(loaded) =
-            load_manifest(&dir, m, &base.key("manifests").index(i), &mut report, diags)
-        {
+        let at = base.key("manifests").index(i);
+        let full = canonical(&dir.join(m));
+        if read.contains(&full) {
+            report.note(
+                &at,
+                format!("`{m}` is named twice in `manifests:`: read once"),
+            );
+            continue;
+        }
+        read.push(full.clone());
+        let loaded = load_manifest(&dir, m, &at, &mut report, diags);
+        unreadable |= loaded.is_none();
+        if let Some(loaded) = loaded {
+            // A name seen in an earlier file, or twice in this one.
+            let this = dir.join(m);
+            let mut seen: Vec<(String, PathBuf)> = rollouts_from.clone();
+            let twice = loaded.rollouts.iter().find_map(|r| {
+                let earlier = seen.iter().find(|(n, _)| *n == r.name).cloned();
+                seen.push((r.name.clone(), this.clone()));
+                earlier
+            });
+            if let Some((name, first)) = twice {
+                let mut files = vec![first];
+                if files[0] != this {
+                    files.push(this.clone());
+                }
+                let places: Vec<String> = files
+                    .iter()
+                    .flat_map(|f| rollout_places_in(f, &name))
+                    .collect();
+                report.error(
+                    &at,
+                    DiagKind::InvalidValue,
+                    format!(
+                        "Rollout `{name}` is defined more than once ({}): keep one of them in \
+                         `manifests:`",
+                        places.join(" and ")
+                    ),
+                );
+                unreadable = true;
+                continue;
+            }
+            rollouts_from.extend(
+                loaded
+                    .rollouts
+                    .iter()
+                    .map(|r| (r.name.clone(), dir.join(m))),
+            );
             manifests.merge(loaded);
         }
     }
@@ -1065,7 +1188,8 @@ fn convert(
     }
     // Manifest files given after the scenario on the command line.
     manifests.merge(extra);
-    if !diags.has_errors() {
+    // A manifest file that could not be read has been reported: "no Rollout" would mislead.
+    if !diags.has_errors() && !unreadable {
         let at = if root.get("objects").is_some() {
             base.key("objects")
         } else {
@@ -1103,10 +1227,20 @@ fn convert(
     }
     metric_models.extend(opts.metrics.clone());
     let script = match root.get("script") {
-        Some(s) => convert_script(s, &base.key("script"), file, &dir, &mut report, diags),
+        Some(s) => convert_script(
+            s,
+            &base.key("script"),
+            &ScriptContext {
+                file,
+                dir: &dir,
+                cluster: &cluster,
+                rollout: manifests.rollouts.first(),
+            },
+            &mut report,
+            diags,
+        ),
         None => Vec::new(),
     };
-    check_fail_nodes(&script, &cluster, &base.key("script"), &mut report);
     let invariants = convert_invariants(
         raw.invariants.as_deref().unwrap_or_default(),
         &base.key("invariants"),
@@ -1279,6 +1413,17 @@ fn load_manifest(
     diags: &mut Diagnostics,
 ) -> Option<Manifests> {
     let full: PathBuf = dir.join(rel);
+    if full.is_dir() {
+        report.error(
+            at,
+            DiagKind::Io,
+            format!(
+                "cannot read `{}`: it is a folder; name the manifest files in it one by one",
+                full.display()
+            ),
+        );
+        return None;
+    }
     if !full.is_file() {
         report.error(
             at,
@@ -1568,6 +1713,7 @@ pub(super) fn convert_condition(
                     "give min, max or both",
                 );
             }
+            min_not_above_max(r.min, r.max, &p.key(key).key(role), report);
             out.insert(role.clone(), (r.min, r.max));
         }
         out
@@ -1575,7 +1721,31 @@ pub(super) fn convert_condition(
     let requests = ranges("requests", &c.requests);
     let failed_requests = ranges("failedRequests", &c.failed_requests);
     let mirrored_requests = ranges("mirroredRequests", &c.mirrored_requests);
+    // Revisions count from 1 (the first deploy), so `revision: 0` could never hold.
+    if c.revision == Some(0) {
+        report.error(
+            &p.key("revision"),
+            DiagKind::InvalidValue,
+            "revision 0 never exists: a Rollout's revisions start at 1 (its first deploy)",
+        );
+    }
+    for (key, names) in [("analysis", &c.analysis), ("experiment", &c.experiment)] {
+        if names.iter().flatten().any(|(n, _)| n.is_empty()) {
+            report.error(
+                &p.key(key),
+                DiagKind::InvalidValue,
+                format!("an empty name matches no {key}: name it as the step or template does"),
+            );
+        }
+    }
     let elapsed = c.elapsed.as_ref();
+    let elapsed_max = elapsed
+        .and_then(|e| e.max.as_ref())
+        .and_then(|d| duration(d, &p.key("elapsed").key("max"), report));
+    let elapsed_min = elapsed
+        .and_then(|e| e.min.as_ref())
+        .and_then(|d| duration(d, &p.key("elapsed").key("min"), report));
+    min_not_above_max(elapsed_min, elapsed_max, &p.key("elapsed"), report);
     let not = match &c.not {
         Some(n) => Some(Box::new(convert_condition(n, &p.key("not"), report)?)),
         None => None,
@@ -1621,14 +1791,28 @@ pub(super) fn convert_condition(
         requests,
         failed_requests,
         mirrored_requests,
-        elapsed_max: elapsed
-            .and_then(|e| e.max.as_ref())
-            .and_then(|d| duration(d, &p.key("elapsed").key("max"), report)),
-        elapsed_min: elapsed
-            .and_then(|e| e.min.as_ref())
-            .and_then(|d| duration(d, &p.key("elapsed").key("min"), report)),
+        elapsed_max,
+        elapsed_min,
         not,
     })
+}
+
+/// A `{min, max}` range whose min is above its max could never hold: refused, at the range.
+fn min_not_above_max<T: PartialOrd + std::fmt::Display>(
+    min: Option<T>,
+    max: Option<T>,
+    p: &FieldPath,
+    report: &mut Report,
+) {
+    if let (Some(min), Some(max)) = (min, max)
+        && min > max
+    {
+        report.error(
+            p,
+            DiagKind::InvalidValue,
+            format!("min {min} is above max {max}: this could never hold"),
+        );
+    }
 }
 
 /// A `completionStatus` value: one of Argo's, or `none` (not known yet).
@@ -1664,14 +1848,18 @@ fn duration_expect(
 ) -> super::condition::DurationExpect {
     let mut range = |key: &str, e: &Option<super::raw::Elapsed>| match e {
         None => (None, None),
-        Some(e) => (
-            e.min
+        Some(e) => {
+            let min = e
+                .min
                 .as_ref()
-                .and_then(|v| duration(v, &p.key(key).key("min"), report)),
-            e.max
+                .and_then(|v| duration(v, &p.key(key).key("min"), report));
+            let max = e
+                .max
                 .as_ref()
-                .and_then(|v| duration(v, &p.key(key).key("max"), report)),
-        ),
+                .and_then(|v| duration(v, &p.key(key).key("max"), report));
+            min_not_above_max(min, max, &p.key(key), report);
+            (min, max)
+        }
     };
     super::condition::DurationExpect {
         finished: d.finished,
@@ -1699,14 +1887,33 @@ fn condition_node(n: &Node, p: &FieldPath, file: &str, report: &mut Report) -> O
     convert_condition(&raw?, p, report)
 }
 
+/// What the script's items are read against.
+struct ScriptContext<'a> {
+    /// The scenario file, as diagnostics name it.
+    file: &'a str,
+    /// Its folder, which `apply` paths are relative to.
+    dir: &'a Path,
+    /// The cluster, whose nodes `failNode` names.
+    cluster: &'a ClusterConfig,
+    /// The scenario's Rollout, when it has one.
+    rollout: Option<&'a crate::api::Rollout>,
+}
+
 fn convert_script(
     node: &Node,
     p: &FieldPath,
-    file: &str,
-    dir: &Path,
+    cx: &ScriptContext,
     report: &mut Report,
     diags: &mut Diagnostics,
 ) -> Vec<ScriptItem> {
+    let ScriptContext {
+        file,
+        dir,
+        cluster,
+        rollout,
+    } = *cx;
+    // Whether the Rollout the item acts on is blue-green: the scenario's, or the last applied.
+    let mut blue_green = rollout.is_some_and(|r| r.spec.blue_green().is_some());
     let Value::Seq(items) = &node.value else {
         if !node.is_null() {
             report.error(p, DiagKind::WrongType, "the script is a list of actions");
@@ -1718,6 +1925,27 @@ fn convert_script(
         let ip = p.index(i);
         let entries = match &item.value {
             Value::Map(e) if e.len() == 1 => e,
+            // Said plainly: several actions in one item, or a key that is no action's name.
+            Value::Map(e) if e.len() > 1 => {
+                let keys: Vec<String> = e
+                    .iter()
+                    .map(|(k, _)| {
+                        k.as_str()
+                            .map_or_else(|| k.describe(), |s| format!("`{s}`"))
+                    })
+                    .collect();
+                report.error(
+                    &ip,
+                    DiagKind::InvalidValue,
+                    format!(
+                        "this item holds {} actions ({}): a script item is one action; write \
+                         each as its own `- ` item, in the order they should run",
+                        keys.len(),
+                        keys.join(", ")
+                    ),
+                );
+                continue;
+            }
             _ => {
                 report.error(
                     &ip,
@@ -1732,17 +1960,60 @@ fn convert_script(
             }
         };
         let (k, v) = &entries[0];
-        let key = k.as_str().unwrap_or_default();
+        let Some(key) = k.as_str().filter(|_| !k.is_null()) else {
+            report.error(
+                &ip,
+                DiagKind::WrongType,
+                format!(
+                    "an action is named by a plain key ({}), found {}",
+                    ACTIONS.join(", "),
+                    k.describe()
+                ),
+            );
+            continue;
+        };
         let vp = ip.key(key);
         let action = convert_action(key, v, &vp, file, dir, report, diags);
+        // Checked here, with the item's own index: items refused above are not in `out`.
+        match &action {
+            Some(ScriptAction::FailNode { name, .. }) => {
+                check_fail_node(name, cluster, &vp, report);
+            }
+            Some(ScriptAction::Apply { manifests, .. }) => {
+                if let Some(r) = manifests.rollouts.first() {
+                    blue_green = r.spec.blue_green().is_some();
+                }
+            }
+            Some(ScriptAction::WaitUntil(c)) if blue_green => {
+                note_blue_green_weight(c, &vp, report)
+            }
+            _ => {}
+        }
         if let Some(action) = action {
-            out.push(ScriptItem {
-                line: item.pos.line,
-                action,
-            });
+            out.push(ScriptItem::new(item.pos.line, action));
         }
     }
     out
+}
+
+/// A blue-green Rollout has no weights: a `wait` for one waits until the scenario's timeout.
+/// Not an error (the wait then fails with a clear message, which may be the point), a note.
+fn note_blue_green_weight(c: &Expectation, p: &FieldPath, report: &mut Report) {
+    let keys = [
+        ("setWeight", c.set_weight.is_some()),
+        ("actualWeight", c.actual_weight.is_some()),
+    ];
+    for (key, given) in keys {
+        if given {
+            report.note(
+                &p.key(key),
+                format!(
+                    "a blue-green Rollout has no weights: this wait for `{key}` never holds and \
+                     waits until the timeout (wait for `phase` or `images` instead)"
+                ),
+            );
+        }
+    }
 }
 
 /// Reads a value node as `T` (`null` counts as an empty mapping, so `abort:` works too).
@@ -1782,6 +2053,15 @@ fn convert_action(
                     report.error(p, DiagKind::Missing, "setImage needs `image`");
                     return None;
                 };
+                if si.container.as_deref() == Some("") {
+                    report.error(
+                        &p.key("container"),
+                        DiagKind::InvalidValue,
+                        "an empty name matches no container: name one, or leave `container` out \
+                         for the first",
+                    );
+                    return None;
+                }
                 Some(ScriptAction::SetImage {
                     container: si.container,
                     image,
@@ -1936,39 +2216,33 @@ fn to_revision(r: i128, p: &FieldPath, report: &mut Report) -> Option<u64> {
     }
 }
 
-/// `failNode` needs the node model, and a node it has (`node-1` .. `node-N`).
-fn check_fail_nodes(
-    script: &[ScriptItem],
-    cluster: &ClusterConfig,
-    p: &FieldPath,
-    report: &mut Report,
-) {
-    for (i, item) in script.iter().enumerate() {
-        let ScriptAction::FailNode { name, .. } = &item.action else {
-            continue;
-        };
-        let at = p.index(i).key("failNode");
-        match cluster.nodes {
-            None => report.error(
-                &at,
-                DiagKind::InvalidValue,
-                "failNode needs the node model: set cluster.nodes",
-            ),
-            Some(n) => {
-                let known = name
-                    .strip_prefix("node-")
-                    .and_then(|k| k.parse::<u32>().ok())
-                    .is_some_and(|k| (1..=n.nodes).contains(&k));
-                if !known {
-                    report.error(
-                        &at.key("name"),
-                        DiagKind::InvalidValue,
-                        format!("no node `{name}`: the nodes are node-1 to node-{}", n.nodes),
-                    );
-                }
-            }
-        }
+/// `failNode` needs the node model, and a node it has: `node-1` .. `node-N`, spelled exactly
+/// as the simulated cluster names them (node names are strings, `node-01` is another node).
+fn check_fail_node(name: &str, cluster: &ClusterConfig, at: &FieldPath, report: &mut Report) {
+    let Some(n) = cluster.nodes else {
+        report.error(
+            at,
+            DiagKind::InvalidValue,
+            "failNode needs the node model: set cluster.nodes",
+        );
+        return;
+    };
+    if node_index(name).is_none_or(|k| !(1..=n.nodes).contains(&k)) {
+        report.error(
+            &at.key("name"),
+            DiagKind::InvalidValue,
+            format!("no node `{name}`: the nodes are node-1 to node-{}", n.nodes),
+        );
     }
+}
+
+/// The `N` of a node name `node-N`: digits only, no sign, no leading zero.
+fn node_index(name: &str) -> Option<u32> {
+    let digits = name.strip_prefix("node-")?;
+    let canonical = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0');
+    canonical.then(|| digits.parse().ok()).flatten()
 }
 
 /// `{role: canary, count: 2}` or `{name: POD}`.
@@ -1991,6 +2265,14 @@ fn pod_target(f: &raw::PodFault, p: &FieldPath, report: &mut Report) -> Option<P
                 role: role.clone(),
                 count,
             })
+        }
+        (None, Some(name)) if name.is_empty() => {
+            report.error(
+                &p.key("name"),
+                DiagKind::InvalidValue,
+                "an empty name matches no pod: give a pod's name, or `role`",
+            );
+            None
         }
         (None, Some(name)) => {
             if f.count.is_some_and(|c| c != 1) {

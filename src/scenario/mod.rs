@@ -11,6 +11,7 @@ pub(crate) mod raw;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
+use smol_str::SmolStr;
 
 use crate::engine::SimDuration;
 use crate::manifest::Manifests;
@@ -223,6 +224,60 @@ pub struct ScriptItem {
     pub line: u32,
     /// What the item does.
     pub action: ScriptAction,
+    /// Its texts for the journal, written the first time a run asks.
+    text: TextCache,
+}
+
+impl ScriptItem {
+    /// The item `action` on line `line` (0: an item no file wrote).
+    pub fn new(line: u32, action: ScriptAction) -> Self {
+        ScriptItem {
+            line,
+            action,
+            text: TextCache::default(),
+        }
+    }
+
+    /// The action as the journal records it, in the script's syntax (`setImage app:2`,
+    /// `wait until {phase: Healthy}`): [`ScriptAction::describe`], written once per scenario
+    /// rather than once per run (a sweep runs the same loaded scenario for every seed, and
+    /// every run journals every item).
+    pub fn action_text(&self) -> &SmolStr {
+        self.text.action.get_or_init(|| match &self.action {
+            // `describe` of a wait, from the braced condition a passing wait records anyway:
+            // the condition is rendered once, not twice.
+            ScriptAction::WaitUntil(_) => {
+                smol_str::format_smolstr!("wait until {}", self.condition_text())
+            }
+            other => other.describe().into(),
+        })
+    }
+
+    /// A `wait`'s or `expect`'s condition in braces (`{phase: Healthy}`), as a passing check
+    /// is journaled: [`Expectation::braced`], written once like `action_text`; empty for
+    /// the other actions.
+    pub fn condition_text(&self) -> &SmolStr {
+        self.text.condition.get_or_init(|| match &self.action {
+            ScriptAction::WaitUntil(c) | ScriptAction::Expect(c) => c.braced().into(),
+            _ => SmolStr::default(),
+        })
+    }
+}
+
+/// The journal's texts of an item, once written. Equal to any other: the texts follow from
+/// the action, so two items are the same whether or not a run has asked for them yet.
+/// Nothing changes a loaded item's action in a way its texts show (`resolve_times` moves the
+/// times inside an `apply`'s manifests, not its path).
+#[derive(Debug, Clone, Default)]
+struct TextCache {
+    action: std::sync::OnceLock<SmolStr>,
+    condition: std::sync::OnceLock<SmolStr>,
+}
+
+impl PartialEq for TextCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// What a script item does.
@@ -349,6 +404,41 @@ impl std::fmt::Display for Invariant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The texts written once per scenario are those `describe` and `braced` write.
+    #[test]
+    fn an_items_texts_are_those_of_its_action() {
+        let c = Expectation {
+            phase: Some(crate::rollout::Phase::Healthy),
+            revision: Some(2),
+            ..Default::default()
+        };
+        let actions = [
+            ScriptAction::WaitUntil(c.clone()),
+            ScriptAction::Expect(c.clone()),
+            ScriptAction::WaitFor(SimDuration::from_secs(5)),
+            ScriptAction::Promote { full: true },
+            ScriptAction::SetImage {
+                container: Some("app".into()),
+                image: "app:2".into(),
+            },
+        ];
+        for action in actions {
+            let item = ScriptItem::new(3, action.clone());
+            for _ in 0..2 {
+                assert_eq!(item.action_text().as_str(), action.describe());
+            }
+            let braced = match &action {
+                ScriptAction::WaitUntil(c) | ScriptAction::Expect(c) => c.braced(),
+                _ => String::new(),
+            };
+            assert_eq!(item.condition_text().as_str(), braced);
+        }
+        assert_eq!(
+            ScriptItem::new(1, ScriptAction::WaitUntil(c)).action_text(),
+            "wait until {phase: Healthy, revision: 2}"
+        );
+    }
 
     #[test]
     fn glob() {

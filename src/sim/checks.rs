@@ -4,6 +4,7 @@
 //! each verdict is also journaled.
 
 use crate::engine::SimTime;
+use crate::scenario::condition::Reads;
 use crate::scenario::{Invariant, Observation, Scenario, ScriptAction};
 
 use super::driver::{Driver, Ev};
@@ -20,6 +21,8 @@ pub(super) struct Checks<'s> {
     pc_started: bool,
     /// When the current `wait` for a duration ends.
     wait_deadline: Option<SimTime>,
+    /// What the current `wait` until a condition reads, found once for all its checks.
+    wait_reads: Option<Reads>,
     /// Each invariant is reported once.
     invariant_broken: Vec<bool>,
     failures: Vec<Failure>,
@@ -33,6 +36,7 @@ impl<'s> Checks<'s> {
             pc: 0,
             pc_started: false,
             wait_deadline: None,
+            wait_reads: None,
             invariant_broken: vec![false; sc.invariants.len()],
             failures: Vec::new(),
         }
@@ -72,7 +76,7 @@ impl<'s> Checks<'s> {
                         d.now(),
                         EntryKind::ScriptAction {
                             line: item.line,
-                            action: item.action.describe().into(),
+                            action: item.action_text().clone(),
                             verb: ActionVerb::of(&item.action),
                         },
                     );
@@ -91,24 +95,33 @@ impl<'s> Checks<'s> {
                     self.wait_deadline = None;
                 }
                 ScriptAction::WaitUntil(c) => {
-                    let obs = world.observe_reading(d.now(), c.reads());
-                    if !c.holds(&obs) {
+                    let reads = *self.wait_reads.get_or_insert_with(|| c.reads());
+                    let obs = world.observe_reading(d.now(), reads);
+                    let holds = c.holds(&obs);
+                    // What the wait leaves out must not change its verdict: checked against
+                    // the whole observation in every debug build (so in every test).
+                    debug_assert_eq!(
+                        holds,
+                        c.holds(&world.observe(d.now())),
+                        "wait {{{c}}} read from {reads:?}"
+                    );
+                    if !holds {
                         return changed;
                     }
+                    self.wait_reads = None;
                     world.record(
                         d.now(),
                         EntryKind::ExpectationChecked {
                             ok: true,
                             check: "wait".into(),
                             line: item.line,
-                            detail: c.braced().into(),
+                            detail: item.condition_text().clone(),
                         },
                     );
                 }
                 ScriptAction::Expect(c) => {
                     let obs = world.observe(d.now());
                     let mism = c.mismatches(&obs);
-                    let cond = c.to_string();
                     if mism.is_empty() {
                         world.record(
                             d.now(),
@@ -116,11 +129,12 @@ impl<'s> Checks<'s> {
                                 ok: true,
                                 check: "expect".into(),
                                 line: item.line,
-                                detail: smol_str::format_smolstr!("{{{cond}}}"),
+                                detail: item.condition_text().clone(),
                             },
                         );
                     } else {
                         let why: Vec<String> = mism.iter().map(ToString::to_string).collect();
+                        let cond = c.to_string();
                         self.fail(world, d.now(), item.line, "expect", &cond, why.join("; "));
                     }
                 }

@@ -28,7 +28,6 @@ mod world;
 
 use crate::engine::SimTime;
 use crate::scenario::Scenario;
-use crate::scenario::condition::Reads;
 use smol_str::ToSmolStr;
 
 pub use budget::{BudgetKind, Budgets, EngineFailure};
@@ -148,10 +147,10 @@ fn after_change(
     checks: &mut Checks<'_>,
     operator: &mut AutoPromoter,
 ) {
-    // What the journal records and the invariants read: none of the costly parts.
+    // What the journal records: phase, message, weights and counts, not a whole observation.
     let now = d.now();
-    let obs = world.observe_reading(now, Reads::default());
-    world.journal_observed_changes(now, &obs);
+    let glance = world.glance();
+    world.journal_observed_changes(now, &glance);
     checks.check_invariants(world, now);
     operator.arm(world, d);
 }

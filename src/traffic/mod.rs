@@ -2,7 +2,12 @@
 //! failures drawn binomially from each version's error rate.
 //!
 //! Requests are aggregated per tick rather than simulated one by one: a tick of 200 requests
-//! costs one binomial draw per version. Each version (a ReplicaSet, named by its pod-template
+//! costs one binomial draw per version. A tick's whole requests are shared out by
+//! [`apportion`] (largest remainder), and what each version was owed but did not get — or got
+//! ahead of its share — is carried to its next tick, so a share under one request per tick
+//! still gets its requests (4 % of 10 rps: one request every 2.5 s) and, at every tick, each
+//! version's requests so far are its exact share rounded down or up, whatever the tick length.
+//! Each version (a ReplicaSet, named by its pod-template
 //! hash) keeps cumulative counters at every tick, so a metric's window query (the
 //! `rate(...[1m])` of a Prometheus query) is two binary searches.
 //!
@@ -95,6 +100,11 @@ pub struct Traffic {
     carry: f64,
     /// The same for mirrored copies.
     mirror_carry: f64,
+    /// Per destination of the last tick (by hash): its exact share of the requests so far
+    /// minus the requests it got, in (-1, 1); carried into the next tick's quota.
+    owed: Vec<(SmolStr, f64)>,
+    /// The same for the part of the traffic that has no destination.
+    unrouted_owed: f64,
     /// Totals per version, in the order versions first received traffic.
     pub versions: Vec<Version>,
     /// Requests that found no destination at all (no Service endpoint).
@@ -108,6 +118,8 @@ impl Traffic {
             model,
             carry: 0.0,
             mirror_carry: 0.0,
+            owed: Vec::new(),
+            unrouted_owed: 0.0,
             versions: Vec::new(),
             unrouted: 0,
         }
@@ -133,9 +145,9 @@ impl Traffic {
         &mut self.versions[i]
     }
 
-    /// One tick ending at `now`: the tick's requests are split between `dests` (largest
-    /// remainder, so the counts add up exactly) and failures drawn for each; `mirror` (its
-    /// share: the fraction of the tick's requests copied) gets the mirrored copies.
+    /// One tick ending at `now`: the tick's requests are split between `dests` (see
+    /// [`Traffic::share_out`]) and failures drawn for each; `mirror` (its share: the fraction
+    /// of the tick's requests copied) gets the mirrored copies.
     pub fn tick(
         &mut self,
         now: SimTime,
@@ -151,7 +163,7 @@ impl Traffic {
         )]
         let total = exact.floor() as u64;
         self.carry = exact - total as f64;
-        let counts = split(total, dests);
+        let counts = self.share_out(total, dests);
         let routed: u64 = counts.iter().sum();
         self.unrouted += total - routed;
         let mut out = Vec::with_capacity(dests.len() + 1);
@@ -195,6 +207,52 @@ impl Traffic {
             }
         }
         out
+    }
+
+    /// Splits a tick's `total` requests between `dests` by share, the part their shares leave
+    /// (no destination) unrouted: each one's quota is its exact share of this tick plus what
+    /// it was owed from earlier ones, [`apportion`] rounds the quotas to whole requests adding
+    /// up to `total`, and the difference is owed on. A destination at share 0 gets nothing
+    /// and its debt is forgotten, as is the debt of a version that left the routing: owing a
+    /// request to a version the router no longer sends any to would be wrong.
+    fn share_out(&mut self, total: u64, dests: &[Destination]) -> Vec<u64> {
+        let share = |d: &Destination| d.share.clamp(0.0, 1.0);
+        let routed: f64 = dests.iter().map(share).sum();
+        // Below a billionth the unrouted part is float dust from shares adding up to 1.
+        let unrouted = (1.0 - routed).max(0.0);
+        let unrouted = if unrouted < 1e-9 { 0.0 } else { unrouted };
+        let owed_to = |hash: &str| {
+            self.owed
+                .iter()
+                .find(|(h, _)| h == hash)
+                .map_or(0.0, |(_, o)| *o)
+        };
+        // The destinations that take part, and their quotas; the unrouted part last.
+        let mut who: Vec<usize> = Vec::with_capacity(dests.len());
+        let mut quotas: Vec<f64> = Vec::with_capacity(dests.len() + 1);
+        for (i, d) in dests.iter().enumerate() {
+            if share(d) > 0.0 && !who.iter().any(|&j| dests[j].hash == d.hash) {
+                who.push(i);
+                quotas.push(total as f64 * share(d) + owed_to(d.hash));
+            }
+        }
+        if unrouted > 0.0 || who.is_empty() {
+            quotas.push(total as f64 * unrouted + self.unrouted_owed);
+        }
+        let got = apportion(total, &quotas);
+        let mut counts = vec![0; dests.len()];
+        self.owed.clear();
+        for (k, &i) in who.iter().enumerate() {
+            counts[i] = got[k];
+            self.owed
+                .push((dests[i].hash.into(), quotas[k] - got[k] as f64));
+        }
+        self.unrouted_owed = if quotas.len() > who.len() {
+            quotas[who.len()] - got[who.len()] as f64
+        } else {
+            0.0
+        };
+        counts
     }
 
     /// Requests and failures of the versions in `hashes` in `(from, to]`.
@@ -305,33 +363,49 @@ impl Version {
     }
 }
 
-/// Splits `total` requests by share with the largest-remainder method.
+/// Rounds real quotas to whole numbers that add up to exactly `total` — the largest-remainder
+/// (Hamilton) method: each quota rounded down (at least 0), then the units left over go one
+/// each to the largest remainders, ties to the earlier quota; should the rounded-down quotas
+/// come to more than `total` (negative quotas clamped at 0 can do that), units are taken back
+/// from the smallest remainders. With quotas that are not negative and add up to `total`,
+/// each result is its quota rounded down or up.
+///
+/// It is the one rounding rule of traffic: a tick's requests between versions (quotas: share
+/// of the tick plus what each is owed) and the split the journal's `WeightChanged` records
+/// without a router (quotas: each part's Ready pods in `maxTrafficWeight` units), so the
+/// journal says what is served.
 #[allow(
     clippy::cast_possible_truncation,
     clippy::cast_sign_loss,
     reason = "the value is the floor of a non-negative request count, and `as` saturates rather than wraps, so nothing is lost at any realistic rate"
 )]
-fn split(total: u64, dests: &[Destination]) -> Vec<u64> {
-    let exact: Vec<f64> = dests
-        .iter()
-        .map(|d| total as f64 * d.share.clamp(0.0, 1.0))
-        .collect();
-    let mut counts: Vec<u64> = exact.iter().map(|e| e.floor() as u64).collect();
-    let wanted = (exact.iter().sum::<f64>().round() as u64).min(total);
-    let mut left = wanted.saturating_sub(counts.iter().sum());
-    let mut order: Vec<usize> = (0..dests.len()).collect();
-    // Largest fractional part first; ties go to the earlier destination.
-    order.sort_by(|&a, &b| {
-        let fa = exact[a] - exact[a].floor();
-        let fb = exact[b] - exact[b].floor();
-        fb.total_cmp(&fa).then(a.cmp(&b))
-    });
-    for i in order {
-        if left == 0 {
-            break;
+pub fn apportion(total: u64, quotas: &[f64]) -> Vec<u64> {
+    let mut counts: Vec<u64> = quotas.iter().map(|q| q.max(0.0).floor() as u64).collect();
+    if quotas.is_empty() {
+        return counts;
+    }
+    let remainder = |counts: &[u64], i: usize| quotas[i] - counts[i] as f64;
+    let mut sum: u64 = counts.iter().sum();
+    while sum < total {
+        // Largest remainder first; the first of equal ones.
+        let mut best = 0;
+        for i in 1..quotas.len() {
+            if remainder(&counts, i) > remainder(&counts, best) {
+                best = i;
+            }
         }
-        counts[i] += 1;
-        left -= 1;
+        counts[best] += 1;
+        sum += 1;
+    }
+    while sum > total {
+        let Some(worst) = (0..quotas.len())
+            .filter(|&i| counts[i] > 0)
+            .min_by(|&a, &b| remainder(&counts, a).total_cmp(&remainder(&counts, b)))
+        else {
+            break;
+        };
+        counts[worst] -= 1;
+        sum -= 1;
     }
     counts
 }
@@ -380,15 +454,200 @@ mod tests {
     }
 
     #[test]
-    fn split_adds_up_exactly() {
-        let d = [dest("a", 0.2, 0.0), dest("b", 0.8, 0.0)];
-        assert_eq!(split(7, &d), vec![1, 6]);
-        let d = [
-            dest("a", 1.0 / 3.0, 0.0),
-            dest("b", 1.0 / 3.0, 0.0),
-            dest("c", 1.0 / 3.0, 0.0),
-        ];
-        assert_eq!(split(10, &d).iter().sum::<u64>(), 10);
+    fn apportion_adds_up_exactly_and_rounds_each_quota_down_or_up() {
+        assert_eq!(apportion(7, &[1.4, 5.6]), vec![1, 6]);
+        assert_eq!(apportion(10, &[10.0 / 3.0; 3]), vec![4, 3, 3]);
+        assert_eq!(apportion(100, &[100.0 / 6.0, 500.0 / 6.0]), vec![17, 83]);
+        // Negative quotas (a version served ahead of its share) get nothing, and what the
+        // rounded-down quotas come to over the total is taken back where least is owed.
+        assert_eq!(apportion(10, &[-0.9, -0.9, 11.8]), vec![0, 0, 10]);
+        assert_eq!(apportion(0, &[]), Vec::<u64>::new());
+    }
+
+    /// Runs `ticks` ticks of `rps` (1 s) over fixed shares and returns the requests each
+    /// destination got per tick.
+    fn per_tick(rps: f64, shares: &[f64], ticks: u64) -> Vec<Vec<u64>> {
+        let names = ["a", "b", "c", "d", "e"];
+        let mut t = Traffic::new(TrafficModel {
+            rps,
+            tick: SimDuration::from_secs(1),
+        });
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        let dests: Vec<Destination> = shares
+            .iter()
+            .zip(names)
+            .map(|(&s, n)| dest(n, s, 0.0))
+            .collect();
+        (1..=ticks)
+            .map(|s| {
+                t.tick(SimTime::from_secs(s), &dests, None, &mut rng)
+                    .iter()
+                    .map(|c| c.requests)
+                    .collect()
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Any split of any rate: every tick adds up to its requests, and every version's
+        /// requests so far stay within one of its exact share.
+        #[test]
+        fn shares_so_far_stay_within_one_request(
+            rps in 0.05f64..50.0,
+            parts in proptest::collection::vec(1u32..20, 1..5),
+        ) {
+            let all: u32 = parts.iter().sum();
+            let shares: Vec<f64> = parts.iter().map(|&p| f64::from(p) / f64::from(all)).collect();
+            let ticks = per_tick(rps, &shares, 200);
+            let mut so_far = vec![0u64; shares.len()];
+            let mut sent = 0u64;
+            for tick in &ticks {
+                sent += tick.iter().sum::<u64>();
+                for (i, n) in tick.iter().enumerate() {
+                    so_far[i] += n;
+                }
+                for (i, s) in shares.iter().enumerate() {
+                    let exact = sent as f64 * s;
+                    proptest::prop_assert!((so_far[i] as f64 - exact).abs() < 1.0 + 1e-9);
+                }
+            }
+            // Fractions of the rate carry over too: 200 s sends rps · 200, rounded down.
+            proptest::prop_assert!((sent as f64 - rps * 200.0).abs() < 1.0 + 1e-6);
+        }
+    }
+
+    #[test]
+    fn a_share_under_one_request_per_tick_still_gets_its_requests() {
+        // 4 % of 10 rps is 0.4 request a tick: rounded every tick it would be none.
+        let ticks = per_tick(10.0, &[0.04, 0.96], 600);
+        let canary: u64 = ticks.iter().map(|t| t[0]).sum();
+        assert_eq!(canary, 240);
+        assert!(ticks.iter().all(|t| t[0] + t[1] == 10));
+        // One every 2.5 s: never two in a row, never more than two ticks without one.
+        let got: Vec<u64> = ticks.iter().map(|t| t[0]).collect();
+        assert!(got.windows(2).all(|w| w[0] + w[1] <= 1), "{got:?}");
+        assert!(
+            got.windows(3).all(|w| w.iter().sum::<u64>() >= 1),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn every_version_gets_its_exact_share_so_far_rounded_down_or_up() {
+        for (rps, shares) in [
+            (1.0, vec![1.0 / 6.0, 5.0 / 6.0]),
+            (7.0, vec![0.01, 0.33, 0.66]),
+            (70.0, vec![1.0 / 3.0; 3]),
+            (0.3, vec![0.2, 0.5, 0.3]),
+            (13.0, vec![0.05, 0.05, 0.1, 0.8]),
+        ] {
+            let ticks = per_tick(rps, &shares, 500);
+            let mut so_far = vec![0u64; shares.len()];
+            let mut exact_total = 0.0;
+            for (k, tick) in ticks.iter().enumerate() {
+                for (i, n) in tick.iter().enumerate() {
+                    so_far[i] += n;
+                }
+                // The tick's total is the floor of rps · elapsed (fractions carry over).
+                exact_total = (rps * (k + 1) as f64).floor().max(exact_total);
+                for (i, s) in shares.iter().enumerate() {
+                    let exact = exact_total * s;
+                    let got = so_far[i] as f64;
+                    assert!(
+                        (got - exact).abs() < 1.0 + 1e-9,
+                        "rps {rps} shares {shares:?} tick {k}: {i} got {got}, exact {exact}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_split_does_not_depend_on_the_tick_length() {
+        let run = |tick: u64| {
+            let mut t = Traffic::new(TrafficModel {
+                rps: 10.0,
+                tick: SimDuration::from_secs(tick),
+            });
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+            for k in 1..=600 / tick {
+                t.tick(
+                    SimTime::from_secs(k * tick),
+                    &[dest("stable", 0.96, 0.0), dest("canary", 0.04, 0.0)],
+                    None,
+                    &mut rng,
+                );
+            }
+            t.window(&["canary"], SimTime::ZERO, SimTime::from_secs(600))
+                .0
+        };
+        assert_eq!((run(1), run(10), run(60)), (240, 240, 240));
+    }
+
+    #[test]
+    fn a_version_leaving_the_routing_gets_nothing_more() {
+        let mut t = Traffic::new(TrafficModel {
+            rps: 1.0,
+            tick: SimDuration::from_secs(1),
+        });
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        // The canary is owed 0.4 after one tick, then its weight goes to 0.
+        t.tick(
+            SimTime::from_secs(1),
+            &[dest("stable", 0.6, 0.0), dest("canary", 0.4, 0.0)],
+            None,
+            &mut rng,
+        );
+        for s in 2..=5 {
+            let c = t.tick(
+                SimTime::from_secs(s),
+                &[dest("stable", 1.0, 0.0), dest("canary", 0.0, 0.0)],
+                None,
+                &mut rng,
+            );
+            assert_eq!((c[0].requests, c[1].requests), (1, 0));
+        }
+    }
+
+    #[test]
+    fn a_share_with_no_destination_is_unrouted_in_the_same_way() {
+        let mut t = Traffic::new(TrafficModel {
+            rps: 1.0,
+            tick: SimDuration::from_secs(1),
+        });
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        for s in 1..=10 {
+            t.tick(
+                SimTime::from_secs(s),
+                &[dest("canary", 0.3, 0.0)],
+                None,
+                &mut rng,
+            );
+        }
+        assert_eq!((t.versions[0].requests, t.unrouted), (3, 7));
+    }
+
+    #[test]
+    fn failures_of_a_small_share_are_not_lost() {
+        // One request every 25 ticks, each failing with probability 0.5: the failures are
+        // drawn per request sent, not rounded away.
+        let mut t = Traffic::new(TrafficModel {
+            rps: 1.0,
+            tick: SimDuration::from_secs(1),
+        });
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for s in 1..=10_000 {
+            t.tick(
+                SimTime::from_secs(s),
+                &[dest("stable", 0.96, 0.0), dest("canary", 0.04, 0.5)],
+                None,
+                &mut rng,
+            );
+        }
+        let canary = t.versions.iter().find(|v| v.hash == "canary").unwrap();
+        assert_eq!(canary.requests, 400);
+        // Binomial(400, 0.5): mean 200, sd 10.
+        assert!((150..250).contains(&canary.failed), "{}", canary.failed);
     }
 
     #[test]

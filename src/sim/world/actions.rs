@@ -47,14 +47,22 @@ impl World<'_> {
         }
         match action {
             ScriptAction::SetImage { container, image } => {
-                let mut spec = self.rollout.spec.clone();
-                if !spec.template.set_image(container.as_deref(), image) {
-                    let what = container.clone().unwrap_or_default();
-                    return Performed::Refused(format!(
-                        "the pod template has no container named `{what}`"
-                    ));
+                // In place, not on a copy of the spec: only the template's hash and the
+                // generation follow from the edit.
+                let template = &mut self.rollout.spec.template;
+                match template.set_image(container.as_deref(), image) {
+                    None => {
+                        let what = container.clone().unwrap_or_default();
+                        return Performed::Refused(format!(
+                            "the pod template has no container named `{what}`"
+                        ));
+                    }
+                    Some(true) => {
+                        self.rollout.template_hash = template.hash(0).into();
+                        self.spec_edited(d, || format!("image {image}"));
+                    }
+                    Some(false) => {}
                 }
-                self.update_spec(d, spec, format!("image {image}"));
             }
             ScriptAction::Apply { path, manifests } => {
                 for svc in &manifests.services {
@@ -83,26 +91,20 @@ impl World<'_> {
             ScriptAction::Promote { full } => self.promote(d, *full),
             ScriptAction::Abort => self.apply_patch(d, plugin::abort(), "abort"),
             ScriptAction::Retry => self.apply_patch(d, plugin::retry(), "retry"),
-            ScriptAction::Pause => {
-                let mut spec = self.rollout.spec.clone();
-                spec.paused = true;
-                self.update_spec(d, spec, "paused".into());
-            }
-            ScriptAction::Resume => {
-                let mut spec = self.rollout.spec.clone();
-                spec.paused = false;
-                self.update_spec(d, spec, "resumed".into());
-            }
+            ScriptAction::Pause => self.set_paused(d, true, "paused"),
+            ScriptAction::Resume => self.set_paused(d, false, "resumed"),
             ScriptAction::Scale(n) => {
-                let mut spec = self.rollout.spec.clone();
-                spec.replicas = Some(*n);
-                self.update_spec(d, spec, format!("replicas {n}"));
+                if self.rollout.spec.replicas != Some(*n) {
+                    self.rollout.spec.replicas = Some(*n);
+                    self.spec_edited(d, || format!("replicas {n}"));
+                }
             }
             ScriptAction::Restart { delay } => {
                 let at = plugin::restart_at(d.now(), *delay);
-                let mut spec = self.rollout.spec.clone();
-                spec.restart_at = Some(at.0);
-                self.update_spec(d, spec, format!("restartAt {at}"));
+                if self.rollout.spec.restart_at != Some(at.0) {
+                    self.rollout.spec.restart_at = Some(at.0);
+                    self.spec_edited(d, || format!("restartAt {at}"));
+                }
                 d.schedule(at, Ev::ScriptWake);
             }
             ScriptAction::Undo { to_revision } => {
@@ -202,6 +204,28 @@ impl World<'_> {
         );
     }
 
+    /// The spec was edited in place (its template hash already brought up to date): a new
+    /// generation, journaled as `update_spec` journals a replaced spec. Only edits that
+    /// changed something come here, as `RolloutObject::set_spec` bumps only for a change.
+    fn spec_edited(&mut self, d: &Driver, change: impl FnOnce() -> String) {
+        self.rollout.generation += 1;
+        self.journal.push(
+            d.now(),
+            EntryKind::RolloutUpdated {
+                generation: self.rollout.generation,
+                change: change().into(),
+            },
+        );
+    }
+
+    /// `spec.paused` set to `paused`, a new generation when it changes.
+    fn set_paused(&mut self, d: &Driver, paused: bool, change: &str) {
+        if self.rollout.spec.paused != paused {
+            self.rollout.spec.paused = paused;
+            self.spec_edited(d, || change.to_string());
+        }
+    }
+
     /// `kubectl argo rollouts promote [--full]`: the patch `rollout::plugin::promote` builds.
     pub(in crate::sim) fn promote(&mut self, d: &Driver, full: bool) {
         let patch = plugin::promote(&self.rollout, full);
@@ -212,9 +236,7 @@ impl World<'_> {
     /// `change` saying why), then its status half.
     pub(in crate::sim) fn apply_patch(&mut self, d: &Driver, patch: plugin::Patch, change: &str) {
         if patch.unpause {
-            let mut spec = self.rollout.spec.clone();
-            spec.paused = false;
-            self.update_spec(d, spec, change.to_string());
+            self.set_paused(d, false, change);
         }
         if let Some(i) = patch.current_step_index
             && self.rollout.status.current_step_index != Some(i)

@@ -79,6 +79,8 @@ pub(super) struct World<'s> {
     /// Why the rollout controller last promoted a ReplicaSet to stable (the reason of its last
     /// `RolloutCompleted` event; empty before one), for the journal's `Promoted` entry.
     completed_because: SmolStr,
+    /// Which ReplicaSets' pods carry the rollout's selector labels (`service_backends`).
+    selector_memo: traffic::SelectorMemo,
 }
 
 impl<'s> World<'s> {
@@ -109,6 +111,7 @@ impl<'s> World<'s> {
             routes: Vec::new(),
             views: observe::ViewCache::default(),
             completed_because: SmolStr::default(),
+            selector_memo: traffic::SelectorMemo::default(),
         }
     }
 

@@ -40,6 +40,19 @@ impl RouterShare {
     }
 }
 
+/// What the journal's bookkeeping after a change reads of the rollout: the phase and its
+/// message, the weights `get` shows and the replica counts. Taken after every change of a
+/// run, so it is gathered without walking the ReplicaSets' roles and without allocating
+/// (the message is a `SmolStr`: copied inline or shared).
+#[derive(Debug, Clone, PartialEq)]
+pub(in crate::sim) struct Glance {
+    pub phase: Phase,
+    pub message: SmolStr,
+    pub set_weight: Option<u32>,
+    pub actual_weight: Option<u32>,
+    pub replicas: Replicas<u32>,
+}
+
 /// The last values recorded in the journal, so that only changes are recorded.
 #[derive(Debug, Default)]
 pub(super) struct Watched {
@@ -206,32 +219,39 @@ impl World<'_> {
                 initial,
             });
         }
-        // Ready pods per part; the stable takes the rounding, so the parts add up to max.
-        let (mut canary, mut experiment, mut old, mut total) = (0u32, 0u32, 0u32, 0u32);
+        // Ready pods per part, rounded to maxTrafficWeight units by the rule that splits the
+        // requests (`traffic::apportion`), so the journal says what is served.
+        let (mut stable, mut canary, mut experiment, mut old) = (0u32, 0u32, 0u32, 0u32);
         for rs in self.service_backends() {
-            total += rs.ready;
             if !rs.is_rollouts() {
                 experiment += rs.ready;
             } else if rs.hash == st.stable_rs || st.stable_rs.is_empty() {
                 // Before the first promotion every pod is the stable's to be.
+                stable += rs.ready;
             } else if rs.hash == st.current_pod_hash {
                 canary += rs.ready;
             } else {
                 old += rs.ready;
             }
         }
-        // In u64: pods times maxTrafficWeight may not fit a u32; the quotient is at most max.
-        let part = |n: u32| {
-            (u64::from(n) * u64::from(max))
-                .checked_div(u64::from(total))
-                .map_or(0, |v| u32::try_from(v).unwrap_or(max))
+        let pods = [stable, old, canary, experiment];
+        let total: f64 = pods.iter().map(|&n| f64::from(n)).sum();
+        let parts = if total > 0.0 {
+            let quotas: Vec<f64> = pods
+                .iter()
+                .map(|&n| f64::from(n) * f64::from(max) / total)
+                .collect();
+            crate::traffic::apportion(u64::from(max), &quotas)
+        } else {
+            // No Ready pod behind the Service: nothing is served; the stable is named.
+            vec![u64::from(max), 0, 0, 0]
         };
-        (canary, experiment, old) = (part(canary), part(experiment), part(old));
+        let part = |i: usize| u32::try_from(parts[i]).unwrap_or(max);
         Some(RouterShare {
-            canary,
-            stable: max - canary - experiment - old,
-            experiment,
-            old,
+            canary: part(2),
+            stable: part(0),
+            experiment: part(3),
+            old: part(1),
             max,
             initial,
         })
@@ -308,12 +328,45 @@ impl World<'_> {
         self.observe_reading(now, Reads::ALL)
     }
 
-    /// The observation with only the costly parts in `reads` gathered (the others are left
-    /// empty): what a `wait` needs, or (with nothing) what the journal records after a change.
-    pub(in crate::sim) fn observe_reading(&self, now: SimTime, reads: Reads) -> Observation {
+    /// The phase, message, weights and replica counts `get` shows now: what the journal
+    /// compares after every change (see [`Glance`]).
+    pub(in crate::sim) fn glance(&self) -> Glance {
+        self.glance_reading(true)
+    }
+
+    /// `glance`, with the actual weight (a walk over the ReplicaSets) only when asked.
+    fn glance_reading(&self, actual_weight: bool) -> Glance {
         let st = &self.rollout.status;
         let (phase, message) = info::phase(&self.rollout);
         let set_weight = info::set_weight(&self.rollout);
+        Glance {
+            phase,
+            message,
+            set_weight,
+            actual_weight: set_weight
+                .filter(|_| actual_weight)
+                .and_then(|s| info::actual_weight(&self.rollout, s, self.canary_available())),
+            replicas: Replicas {
+                desired: self.rollout.spec.replicas(),
+                current: st.replicas,
+                updated: st.updated_replicas,
+                ready: st.ready_replicas,
+                available: st.available_replicas,
+            },
+        }
+    }
+
+    /// The observation with only the parts in `reads` gathered (the others are left empty,
+    /// zero or `None`): what a `wait` needs.
+    pub(in crate::sim) fn observe_reading(&self, now: SimTime, reads: Reads) -> Observation {
+        let st = &self.rollout.status;
+        let Glance {
+            phase,
+            message,
+            set_weight,
+            actual_weight,
+            replicas,
+        } = self.glance_reading(reads.actual_weight);
         let mut images = Roles::<Option<SmolStr>>::default();
         let mut pods = RoleCounts::default();
         let mut ready = RoleCounts::default();
@@ -321,7 +374,9 @@ impl World<'_> {
         let mut scaled_up = 0;
         let mut revision = 0;
         let services = self.role_service_hashes();
-        for rs in self.cluster.live_replica_sets() {
+        let walk = reads.replica_sets || reads.roles || reads.images;
+        let with_roles = reads.roles || reads.images;
+        for rs in self.cluster.live_replica_sets().filter(|_| walk) {
             pods.total += rs.replicas;
             ready.total += rs.ready;
             if !rs.is_rollouts() {
@@ -335,6 +390,9 @@ impl World<'_> {
                 scaled_up += 1;
             }
             revision = revision.max(rs.revision);
+            if !with_roles {
+                continue;
+            }
             let roles = self.roles_of(rs, &services);
             let slots = [
                 (
@@ -373,20 +431,13 @@ impl World<'_> {
             message,
             step: st.current_step_index,
             set_weight,
-            actual_weight: set_weight
-                .and_then(|s| info::actual_weight(&self.rollout, s, self.canary_available())),
+            actual_weight,
             aborted: st.abort,
             paused: self.rollout.spec.paused || !st.pause_conditions.is_empty(),
             revision,
             duration: st.duration.clone(),
             images,
-            replicas: Replicas {
-                desired: self.rollout.spec.replicas(),
-                current: st.replicas,
-                updated: st.updated_replicas,
-                ready: st.ready_replicas,
-                available: st.available_replicas,
-            },
+            replicas,
             pods,
             ready_pods: ready,
             replica_sets_total: total,
@@ -433,7 +484,7 @@ impl World<'_> {
 
     /// Records phase, step, weight, promotion and abort changes in the journal; notes when the
     /// rollout is first Healthy (the application goes live).
-    pub(in crate::sim) fn journal_observed_changes(&mut self, now: SimTime, obs: &Observation) {
+    pub(in crate::sim) fn journal_observed_changes(&mut self, now: SimTime, obs: &Glance) {
         // Only the look right after the patch may credit a move to it.
         let patched_step = self.last.patched_step.take();
         if obs.phase == Phase::Healthy {
@@ -591,7 +642,7 @@ impl World<'_> {
 
     /// Whether `snapshot(obs)` would equal the last one recorded, read in place: building it
     /// copies six strings, and after most changes it is the same.
-    fn snapshot_unchanged(&self, obs: &Observation) -> bool {
+    fn snapshot_unchanged(&self, obs: &Glance) -> bool {
         let Some(EntryKind::RolloutStatus(last)) = self
             .last
             .snapshot
@@ -625,7 +676,7 @@ impl World<'_> {
 
     /// Why the observed phase is Degraded, if it is: the condition the controller's phase
     /// came from (`None` in any other phase).
-    fn degraded(&self, obs: &Observation) -> Option<DegradedReason> {
+    fn degraded(&self, obs: &Glance) -> Option<DegradedReason> {
         if obs.phase != Phase::Degraded {
             return None;
         }
@@ -633,7 +684,7 @@ impl World<'_> {
     }
 
     /// The rollout as the `get` header shows it.
-    fn snapshot(&self, obs: &Observation) -> RolloutSnapshot {
+    fn snapshot(&self, obs: &Glance) -> RolloutSnapshot {
         let st = &self.rollout.status;
         let (active, preview) = self.role_services();
         RolloutSnapshot {

@@ -18,6 +18,11 @@ use crate::scenario::app_for;
 use crate::traffic::Destination;
 
 use super::World;
+
+/// `World::carries_selector`'s answers, for the generation of the spec they were given at.
+/// A cell: they are filled in while the world is only read.
+#[derive(Debug, Default)]
+pub(super) struct SelectorMemo(std::cell::RefCell<(u64, BTreeMap<crate::cluster::RsId, bool>)>);
 use crate::sim::driver::{Driver, Ev};
 use crate::sim::journal::EntryKind;
 
@@ -130,11 +135,27 @@ impl World<'_> {
     /// requests, an old one kept by its scale-down delay too (`rollout/canary.go`,
     /// `scaleDownOldReplicaSetsForCanary`, keeps it only when `trafficRouting` is set).
     pub(super) fn service_backends(&self) -> impl Iterator<Item = &crate::cluster::ReplicaSet> {
-        let selector = &self.rollout.spec.selector;
         self.cluster
             .live_replica_sets()
             .filter(|rs| rs.ready > 0)
-            .filter(move |rs| rs.template.has_labels(selector))
+            .filter(move |rs| self.carries_selector(rs))
+    }
+
+    /// Whether the pods of `rs` carry the rollout's selector labels. Asked of every serving
+    /// ReplicaSet after every change and on every traffic tick, and a look into the
+    /// template's JSON each time; but a ReplicaSet's template never changes, and the
+    /// selector only with the spec, so the answer is kept per ReplicaSet for the spec's
+    /// generation.
+    fn carries_selector(&self, rs: &crate::cluster::ReplicaSet) -> bool {
+        let mut memo = self.selector_memo.0.borrow_mut();
+        let (generation, known) = &mut *memo;
+        if *generation != self.rollout.generation {
+            *generation = self.rollout.generation;
+            known.clear();
+        }
+        *known
+            .entry(rs.id)
+            .or_insert_with(|| rs.template.has_labels(&self.rollout.spec.selector))
     }
 
     /// Basic canary: one Service over every pod carrying the rollout's selector labels.
