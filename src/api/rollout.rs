@@ -8,7 +8,6 @@ use super::analysis::{BackgroundAnalysis, Origin, RolloutAnalysis};
 use super::experiment::ExperimentStep;
 use super::routes::RouteStep;
 use super::template::PodTemplate;
-use crate::engine::{SimDuration, SimTime};
 
 /// A Rollout ready to simulate.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,14 +123,6 @@ impl BlueGreen {
     /// auto-promotion is off or delayed.
     pub fn needs_controller_pause(&self) -> bool {
         !self.auto_promotion_enabled || self.auto_promotion_seconds > 0
-    }
-
-    /// When a `BlueGreenPause` that started at `paused_at` ends by itself
-    /// (`autoPromotionSeconds` after it, as `completedBlueGreenPause` counts); `None` when only
-    /// a promote ends it.
-    pub fn auto_promotes_at(&self, paused_at: SimTime) -> Option<SimTime> {
-        (self.auto_promotion_enabled && self.auto_promotion_seconds > 0)
-            .then(|| paused_at + SimDuration::from_secs(u64::from(self.auto_promotion_seconds)))
     }
 }
 

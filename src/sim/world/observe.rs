@@ -713,14 +713,17 @@ impl World<'_> {
 
 impl World<'_> {
     /// When the blue-green pause the rollout is in ends by itself, if it does (see
-    /// `RolloutSnapshot::auto_promote_at`).
+    /// `RolloutSnapshot::auto_promote_at`): `autoPromotionSeconds` after the pause started,
+    /// as `completedBlueGreenPause` counts, and only with auto-promotion enabled.
     fn auto_promote_at(&self) -> Option<SimTime> {
         let bg = self.rollout.spec.blue_green()?;
         let pause = self
             .rollout
             .status
             .pause_condition(crate::rollout::status::PauseReason::BlueGreenPause)?;
-        bg.auto_promotes_at(pause.start_time)
+        (bg.auto_promotion_enabled && bg.auto_promotion_seconds > 0).then(|| {
+            pause.start_time + SimDuration::from_secs(u64::from(bg.auto_promotion_seconds))
+        })
     }
 }
 
