@@ -104,22 +104,46 @@ fn short(hash: &str) -> &str {
     if hash.is_empty() { "—" } else { hash }
 }
 
-/// Every instant at which the tree changes, in order.
+/// Every instant at which the tree changes, in order (evenly thinned to [`MAX_FRAMES`]).
+///
+/// Frames are thinned as they come, not at the end: a run of 20,000 replicas changes its tree
+/// at some 60,000 instants, and keeping every tree until the end took more memory than the
+/// machine had. Once twice the maximum is kept, every
+/// other kept frame goes and only every other later one is taken (the stride doubles), so at
+/// most `2 × MAX_FRAMES` trees are held; a run with fewer changes keeps them all, as before.
 pub fn frames(journal: &Journal, id: &Identity) -> Vec<Frame> {
     let mut replay = Replay::new(journal);
     let mut out: Vec<Frame> = Vec::new();
     let mut mark: Option<StepMark> = None;
+    let mut previous = String::new();
+    let (mut stride, mut changes) = (1_usize, 0_usize);
+    // The newest change not taken by the stride: the last state must be in the report.
+    let mut newest: Option<Frame> = None;
+    // Drawing a tree costs time in proportion to the pods (the hidden ones are counted), so a
+    // run with many more instants than frames is looked at on a grid of virtual time only;
+    // the state is still replayed entry by entry, and the last instant is always looked at.
+    let grid = sampling_grid(journal);
+    let mut next_look = 0;
     while let Some(t) = replay.peek_time() {
         while replay.peek_time() == Some(t) {
             if let Some(started) = replay.step().and_then(StepMark::of) {
                 mark = Some(started);
             }
         }
-        let tree = tree::render(&replay.state, id, Colour::Plain);
-        if out.last().is_some_and(|f| f.tree == tree) {
+        if let Some(step) = grid {
+            if t.as_millis() < next_look && replay.peek_time().is_some() {
+                continue;
+            }
+            next_look = t.as_millis() + step;
+        }
+        // The tree `watch` draws (at most so many pods per ReplicaSet): `get`'s whole tree
+        // at every moment of a large run made a report of gigabytes.
+        let tree = tree::render_watch(&replay.state, id, Colour::Plain);
+        if !out.is_empty() && tree == previous {
             continue;
         }
-        out.push(Frame {
+        previous.clone_from(&tree);
+        let frame = Frame {
             t: t.as_millis(),
             time: t.to_string(),
             tree,
@@ -128,9 +152,41 @@ pub fn frames(journal: &Journal, id: &Identity) -> Vec<Frame> {
                 waiting::waiting(&replay.state, mark.as_ref())
             ),
             split: split(&replay.state),
-        });
+        };
+        if changes % stride == 0 {
+            out.push(frame);
+            newest = None;
+            if out.len() >= 2 * MAX_FRAMES {
+                let mut i = 0;
+                out.retain(|_| {
+                    i += 1;
+                    i % 2 == 1
+                });
+                stride *= 2;
+            }
+        } else {
+            newest = Some(frame);
+        }
+        changes += 1;
     }
+    out.extend(newest);
     thin(out)
+}
+
+/// The virtual time between two looks at the tree when a run has more than four looks' worth
+/// of instants per frame kept (`None`: every instant is looked at).
+fn sampling_grid(journal: &Journal) -> Option<u64> {
+    const LOOKS: usize = 4 * MAX_FRAMES;
+    let mut instants = 0_usize;
+    let mut last = None;
+    for e in journal.iter() {
+        if last != Some(e.t) {
+            instants += 1;
+            last = Some(e.t);
+        }
+    }
+    let end = last?.as_millis();
+    (instants > LOOKS).then(|| (end / LOOKS as u64).max(1))
 }
 
 /// Keeps at most [`MAX_FRAMES`] evenly spread frames, the first and the last among them.
@@ -221,6 +277,37 @@ mod tests {
         assert!(kept.len() <= MAX_FRAMES + 1 && kept.len() > MAX_FRAMES / 2);
         assert_eq!(kept.first().unwrap().t, 0);
         assert_eq!(kept.last().unwrap().t, 4999);
+    }
+
+    fn journal_at(times: impl Iterator<Item = u64>) -> Journal {
+        use crate::engine::SimTime;
+        use crate::sim::{Entry, EntryKind};
+        Journal {
+            entries: times
+                .map(|t| Entry {
+                    t: SimTime(t),
+                    kind: EntryKind::ActionNote {
+                        line: 0,
+                        note: "x".into(),
+                    },
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn only_a_run_with_many_more_instants_than_frames_is_sampled() {
+        // Two entries per instant: instants are counted, not entries.
+        let few = journal_at((0..4 * MAX_FRAMES as u64).flat_map(|t| [t, t]));
+        assert_eq!(sampling_grid(&few), None);
+        let n = 40 * MAX_FRAMES as u64;
+        let many = journal_at((0..n).map(|t| t * 10));
+        // The run ends at (n - 1) * 10 ms; four looks per frame kept over that span.
+        assert_eq!(
+            sampling_grid(&many),
+            Some((n - 1) * 10 / (4 * MAX_FRAMES as u64))
+        );
+        assert_eq!(sampling_grid(&journal_at(std::iter::empty())), None);
     }
 
     #[test]
