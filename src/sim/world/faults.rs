@@ -29,17 +29,21 @@ impl World<'_> {
             self.journal.push(d.now(), EntryKind::PodPending { name });
             return false;
         }
-        let node = self.cluster.pod(id).node.map_or(0, |n| n as usize);
-        let node = self.cluster.nodes[node].name.clone();
-        self.journal.push(
-            d.now(),
-            EntryKind::PodScheduled {
-                name,
-                node: node.into(),
-            },
-        );
-        self.start_pod(d, id);
+        self.start_scheduled(d, id);
         true
+    }
+
+    /// A pod just bound to its node: journaled there, then started.
+    fn start_scheduled(&mut self, d: &mut Driver, id: PodId) {
+        let pod = self.cluster.pod(id);
+        let name = pod.name.clone();
+        let node = self.cluster.nodes[pod.node.map_or(0, |n| n as usize)]
+            .name
+            .as_str()
+            .into();
+        self.journal
+            .push(d.now(), EntryKind::PodScheduled { name, node });
+        self.start_pod(d, id);
     }
 
     /// Schedules Pending pods, oldest first, while nodes have room.
@@ -51,17 +55,7 @@ impl World<'_> {
             if !self.cluster.schedule(id) {
                 break;
             }
-            let name = self.cluster.pod(id).name.clone();
-            let node = self.cluster.pod(id).node.map_or(0, |n| n as usize);
-            let node = self.cluster.nodes[node].name.clone();
-            self.journal.push(
-                d.now(),
-                EntryKind::PodScheduled {
-                    name,
-                    node: node.into(),
-                },
-            );
-            self.start_pod(d, id);
+            self.start_scheduled(d, id);
         }
     }
 
