@@ -423,23 +423,8 @@ impl State {
                     x.phase = phase.to_string();
                 }
             }
-            EntryKind::WeightChanged {
-                canary,
-                stable,
-                experiment,
-                old,
-                max_weight,
-                initial,
-                ..
-            } => {
-                let w = crate::output::series::Weights {
-                    canary: *canary,
-                    stable: *stable,
-                    experiment: *experiment,
-                    old: *old,
-                    max: *max_weight,
-                };
-                self.weights = Some((w, *initial));
+            kind @ EntryKind::WeightChanged { .. } => {
+                self.weights = crate::output::series::Weights::of(kind);
             }
             EntryKind::Traffic { versions, .. } => {
                 for v in versions {

@@ -86,6 +86,31 @@ pub struct Weights {
 }
 
 impl Weights {
+    /// The split a `WeightChanged` entry records, and whether it is the initial deploy's;
+    /// `None` for any other entry.
+    pub fn of(kind: &EntryKind) -> Option<(Weights, bool)> {
+        let EntryKind::WeightChanged {
+            canary,
+            stable,
+            experiment,
+            old,
+            max_weight,
+            initial,
+            ..
+        } = kind
+        else {
+            return None;
+        };
+        let w = Weights {
+            canary: *canary,
+            stable: *stable,
+            experiment: *experiment,
+            old: *old,
+            max: *max_weight,
+        };
+        Some((w, *initial))
+    }
+
     /// A weight as a percentage of all traffic (`maxTrafficWeight` may not be 100).
     pub fn percent(&self, w: u32) -> f64 {
         f64::from(w) * 100.0 / f64::from(self.max.max(1))
@@ -174,21 +199,8 @@ pub fn build(journal: &Journal) -> Series {
                     live.insert(name.to_string(), created);
                     created += 1;
                 }
-                EntryKind::WeightChanged {
-                    canary,
-                    stable,
-                    experiment,
-                    old,
-                    max_weight,
-                    ..
-                } => {
-                    weights = Some(Weights {
-                        canary: *canary,
-                        stable: *stable,
-                        experiment: *experiment,
-                        old: *old,
-                        max: *max_weight,
-                    });
+                kind @ EntryKind::WeightChanged { .. } => {
+                    weights = Weights::of(kind).map(|(w, _)| w);
                 }
                 EntryKind::Traffic {
                     versions: v,
