@@ -280,6 +280,14 @@ impl World<'_> {
         self.bad_versions.push((hash, rate));
     }
 
+    /// When the scenario's stand-in operator promotes what the rollout waits on a human for
+    /// now: the timer it armed for this very wait (`None` without one).
+    pub(in crate::sim) fn scenario_promotion_at(&self) -> Option<crate::engine::SimTime> {
+        let (key, at) = self.scenario_promotion?;
+        let (idx, start) = self.indefinite_pause()?;
+        (key == (self.rollout.generation, idx, start)).then_some(at)
+    }
+
     /// What the rollout waits on a human for, if anything: the step index (`u32::MAX` for
     /// the blue-green pause) and since when (milliseconds).
     pub(in crate::sim) fn indefinite_pause(&self) -> Option<(u32, u64)> {
