@@ -497,11 +497,12 @@ fn watch_counts_down_the_default_scenarios_promotion() {
     // The countdown ends when the run promotes: 30 s after the frame that first showed it.
     let at = |line: &str| -> u64 {
         let t = &line["── ".len()..line.find(" ─ ").expect("a frame header")];
-        let (h, rest) = t.split_once(':').expect("hh:mm:ss.mmm");
-        let (m, s) = rest.split_once(':').expect("hh:mm:ss.mmm");
-        let secs: f64 = s.parse().expect("seconds");
-        (h.parse::<u64>().expect("hours") * 3600 + m.parse::<u64>().expect("minutes") * 60) * 1000
-            + (secs * 1000.0).round() as u64
+        // hh:mm:ss.mmm, as milliseconds.
+        let parts: Vec<u64> = t
+            .split([':', '.'])
+            .map(|p| p.parse().expect("a number"))
+            .collect();
+        ((parts[0] * 60 + parts[1]) * 60 + parts[2]) * 1000 + parts[3]
     };
     let events = sim(&[
         "run",
