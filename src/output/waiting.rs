@@ -93,9 +93,6 @@ pub enum Waiting {
         name: String,
         /// Its phase: `Pending` until every template is available, then `Running`.
         phase: String,
-        /// Virtual time until the scenario promotes past it, when it would otherwise run
-        /// until a promote (no duration, no analysis required for completion).
-        by_scenario: Option<SimDuration>,
     },
     /// Pods of one ReplicaSet to become available: the one the controller waits for (the
     /// preview of a blue-green update, the canary of a canary step, a stable scaled back up).
@@ -147,14 +144,7 @@ impl fmt::Display for Waiting {
             }
             Waiting::Resume => f.write_str("a resume (paused by hand)"),
             Waiting::Analysis { run } => write!(f, "analysis {run}"),
-            Waiting::Experiment {
-                name,
-                phase,
-                by_scenario,
-            } => {
-                write!(f, "experiment {name} ({phase})")?;
-                by_scenario_in(f, *by_scenario)
-            }
+            Waiting::Experiment { name, phase } => write!(f, "experiment {name} ({phase})"),
             Waiting::Pods {
                 replica_set,
                 tags,
@@ -226,7 +216,6 @@ pub fn waiting(state: &State, step: Option<&StepMark>) -> Waiting {
                 Some(x) => Waiting::Experiment {
                     name: x.name.clone(),
                     phase: x.phase.clone(),
-                    by_scenario: by_scenario(state),
                 },
                 None => pods(state, &r.message),
             },
@@ -492,7 +481,6 @@ mod tests {
                 Waiting::Experiment {
                     name: "x".into(),
                     phase: "Running".into(),
-                    by_scenario: None,
                 },
                 "waits for experiment x (Running)",
             ),

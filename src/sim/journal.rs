@@ -76,9 +76,8 @@ pub struct RolloutSnapshot {
     /// in the spec.
     pub auto_promote_at: Option<SimTime>,
     /// When the scenario's stand-in operator (`autoPromote`, the default scenario's 30 s)
-    /// promotes the indefinite pause, or the endless experiment, the rollout waits at: the
-    /// delay after the run first showed it (`None` when nothing waits on a human, or nobody
-    /// stands in).
+    /// promotes the indefinite pause the rollout waits at: the delay after the run first
+    /// showed it (`None` without such a pause, or when nobody stands in).
     /// Not logged: the promotion itself is, as a `promote (auto)` action.
     pub promoted_by_scenario_at: Option<SimTime>,
 }

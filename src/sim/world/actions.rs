@@ -280,9 +280,17 @@ impl World<'_> {
         self.bad_versions.push((hash, rate));
     }
 
-    /// When the scenario's stand-in operator promotes what the rollout waits on a human for
-    /// now: the timer it armed for this very wait (`None` without one).
+    /// When the scenario's stand-in operator promotes the indefinite pause the rollout is in:
+    /// the timer it armed for this very pause (`None` without one). Not for an endless
+    /// experiment: its timer is armed when the Experiment is created, a change the rollout's
+    /// snapshot does not otherwise show, and the journal records no snapshot for it alone.
     pub(in crate::sim) fn scenario_promotion_at(&self) -> Option<crate::engine::SimTime> {
+        let st = &self.rollout.status;
+        if st.pause_condition(PauseReason::CanaryPauseStep).is_none()
+            && st.pause_condition(PauseReason::BlueGreenPause).is_none()
+        {
+            return None;
+        }
         let (key, at) = self.scenario_promotion?;
         let (idx, start) = self.indefinite_pause()?;
         (key == (self.rollout.generation, idx, start)).then_some(at)
