@@ -1241,8 +1241,11 @@ fn convert(
         ),
         None => Vec::new(),
     };
+    // Reported after the analyses are checked (which only happens on otherwise valid input),
+    // so that a misspelt model and the metric left without one are told together.
+    let mut misnamed = Report::new(file, root);
     if let Some(m) = &raw.metrics {
-        check_models_named(m, &manifests, &script, &base.key("metrics"), &mut report);
+        check_models_named(m, &manifests, &script, &base.key("metrics"), &mut misnamed);
     }
     let invariants = convert_invariants(
         raw.invariants.as_deref().unwrap_or_default(),
@@ -1272,6 +1275,7 @@ fn convert(
     if !diags.has_errors() {
         check_all_analysis(&manifests, &script, &metric_models, diags);
     }
+    diags.extend(misnamed.diags);
     Some(Scenario {
         name: raw.name.unwrap_or_else(|| stem(path)),
         description: raw.description.unwrap_or_default(),
