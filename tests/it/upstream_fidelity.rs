@@ -1,0 +1,76 @@
+//! Controller rules checked against the upstream controller where a scenario's conditions
+//! cannot say it (a Service's selector, the order of writes and Events in one instant), read
+//! from the journal of a bundled scenario:
+//!
+//! * a dynamicStableScale abort points the canary Service back at the stable only once the
+//!   router's canary weight is 0 (`reconcileTrafficRouting`, rollout/trafficrouting.go).
+
+use crate::common::scenario_path;
+
+use rollout_sim::engine::SimTime;
+use rollout_sim::scenario;
+use rollout_sim::sim::{self, EntryKind, RunResult};
+
+fn run(name: &str) -> RunResult {
+    let sc = scenario::load(&scenario_path(name)).expect("the scenario loads");
+    sim::run_with_seed(&sc, sc.seed)
+}
+
+/// `(t, canary weight)` of every WeightChanged.
+fn weights(r: &RunResult) -> Vec<(SimTime, u32)> {
+    r.journal
+        .iter()
+        .filter_map(|e| match e.kind {
+            EntryKind::WeightChanged { canary, .. } => Some((e.t, canary)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// When each switch of `service` happened, with the hash it selects from then on.
+fn switches(r: &RunResult, service: &str) -> Vec<(SimTime, String)> {
+    r.journal
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EntryKind::ServiceSwitched { service: s, to, .. } if s == service => {
+                Some((e.t, to.to_string()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Upstream TestCanaryDynamicStableScale and its abortScaleDownDelaySeconds variant: after the
+/// abort the weight goes 75 -> 25 -> 0 and the canary Service is switched to the stable
+/// exactly when it reaches 0, after the canary's last weight above 0.
+#[test]
+fn dynamic_stable_scale_abort_switches_the_canary_service_at_weight_zero() {
+    for (name, svc) in [
+        (
+            "upstream/canary-dynamic-stable-scale-abort.yaml",
+            "dynamic-stable-scale-canary",
+        ),
+        (
+            "upstream/canary-dynamic-stable-scale-abort-delay.yaml",
+            "dynamic-stable-scale-abort-canary",
+        ),
+    ] {
+        let r = run(name);
+        let mut w = weights(&r);
+        // An entry also records a change of setWeight alone: keep the changes of the weight.
+        w.dedup_by_key(|&mut (_, c)| c);
+        let tail: Vec<u32> = w.iter().rev().take(3).rev().map(|&(_, c)| c).collect();
+        assert_eq!(tail, [75, 25, 0], "{name}: the weights after the abort");
+        let (zero_at, _) = *w.last().unwrap();
+        let sw = switches(&r, svc);
+        // The Service selects revision 1 at the first deploy, then revision 2 for the update,
+        // then revision 1 again after the abort.
+        assert_eq!(sw.len(), 3, "{name}: {sw:?}");
+        assert_eq!(sw[0].1, sw[2].1, "{name}");
+        assert_ne!(sw[1].1, sw[2].1, "{name}");
+        assert_eq!(
+            sw[2].0, zero_at,
+            "{name}: the canary Service went back to the stable while the canary had weight"
+        );
+    }
+}
