@@ -256,7 +256,7 @@ impl<'a> Ctx<'a> {
             if self.is_referenced(rs) || rs.spec == 0 {
                 continue;
             }
-            let desired = self.scale_down_delay(rs, r, &mut annotated);
+            let desired = self.scale_down_delay(rs, rs.spec, r, &mut annotated);
             if rs.spec != desired {
                 self.scale(rs, rs.spec, desired);
                 scaled = true;

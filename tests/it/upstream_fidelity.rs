@@ -74,3 +74,30 @@ fn dynamic_stable_scale_abort_switches_the_canary_service_at_weight_zero() {
         );
     }
 }
+
+/// A restart evicting the stable's pods when `promote --full` completes: the previous stable
+/// is cut to its available pods and gets its scale-down deadline at that size; it is never
+/// scaled back up to the size it had before the cut (`scaleDownDelayHelper` is given the
+/// ReplicaSet `cleanupUnhealthyReplicas` returned, rollout/canary.go).
+#[test]
+fn previous_stable_is_not_scaled_back_up_when_its_deadline_is_stamped() {
+    let r = run("restart-at-promotion.yaml");
+    let old = "shop-6c96f5b6b9";
+    let scales: Vec<(i32, i32)> = r
+        .journal
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EntryKind::ReplicaSetScaled { name, from, to } if name == old => Some((*from, *to)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(scales.first(), Some(&(0, 10)), "{scales:?}");
+    assert!(
+        scales[1..].iter().all(|(from, to)| to < from),
+        "the previous stable was scaled up again: {scales:?}"
+    );
+    let stamped = r.journal.iter().any(
+        |e| matches!(&e.kind, EntryKind::ScaleDownDeadline { name, at: Some(_) } if name == old),
+    );
+    assert!(stamped, "the previous stable got no scale-down deadline");
+}
