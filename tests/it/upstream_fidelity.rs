@@ -101,3 +101,30 @@ fn previous_stable_is_not_scaled_back_up_when_its_deadline_is_stamped() {
     );
     assert!(stamped, "the previous stable got no scale-down deadline");
 }
+
+/// A blue-green rollout scaled while its active ReplicaSet is the newest one: one write and
+/// one ScalingReplicaSet Event per scale (upstream's second, stale update of the same
+/// ReplicaSet in `reconcileBlueGreenReplicaSets` fails with a Conflict).
+#[test]
+fn blue_green_scale_of_the_active_replica_set_is_recorded_once() {
+    let r = run("bluegreen-scale-at-rest.yaml");
+    let scales: Vec<(String, i32, i32)> = r
+        .journal
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EntryKind::ReplicaSetScaled { name, from, to } => Some((name.to_string(), *from, *to)),
+            _ => None,
+        })
+        .collect();
+    let events = r
+        .journal
+        .iter()
+        .filter(|e| matches!(&e.kind, EntryKind::KubeEvent { reason, .. } if reason == "ScalingReplicaSet"))
+        .count();
+    let mut distinct = scales.clone();
+    distinct.dedup();
+    assert_eq!(scales, distinct, "a scale recorded twice");
+    assert_eq!(events, scales.len(), "one Event per scale");
+    // 0 -> 4, 4 -> 7 of revision 1, 0 -> 7 -> 5 of revision 2, 7 -> 5 of revision 1.
+    assert_eq!(scales.len(), 5, "{scales:?}");
+}
