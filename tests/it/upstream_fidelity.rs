@@ -3,7 +3,11 @@
 //! from the journal of a bundled scenario:
 //!
 //! * a dynamicStableScale abort points the canary Service back at the stable only once the
-//!   router's canary weight is 0 (`reconcileTrafficRouting`, rollout/trafficrouting.go).
+//!   router's canary weight is 0 (`reconcileTrafficRouting`, rollout/trafficrouting.go);
+//! * a previous stable cut to its available pods is never scaled back up when its scale-down
+//!   deadline is stamped (`scaleDownOldReplicaSetsForCanary`, rollout/canary.go);
+//! * a blue-green scale of the active ReplicaSet is written and recorded once;
+//! * the Kubernetes Events of an update come in upstream's order (an e2e test's list).
 
 use crate::common::scenario_path;
 
@@ -127,4 +131,46 @@ fn blue_green_scale_of_the_active_replica_set_is_recorded_once() {
     assert_eq!(events, scales.len(), "one Event per scale");
     // 0 -> 4, 4 -> 7 of revision 1, 0 -> 7 -> 5 of revision 2, 7 -> 5 of revision 1.
     assert_eq!(scales.len(), 5, "{scales:?}");
+}
+
+/// Upstream TestRolloutAbortRetryPromote's ExpectRolloutEvents, an ordered list: the
+/// Kubernetes Events of the whole run, `RolloutUpdated` before `NewReplicaSetCreated`
+/// (`createDesiredReplicaSet` sets the revision, with its Event, before recording the
+/// ReplicaSet's). The informer's `RolloutAddedToInformer` has no counterpart here.
+#[test]
+fn abort_retry_promote_records_upstream_events_in_order() {
+    let r = run("upstream/canary-abort-retry-promote.yaml");
+    let reasons: Vec<&str> = r
+        .journal
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EntryKind::KubeEvent { reason, .. } => Some(reason.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "RolloutUpdated",
+            "NewReplicaSetCreated",
+            "RolloutNotCompleted",
+            "ScalingReplicaSet",
+            "RolloutCompleted",
+            "RolloutUpdated",
+            "NewReplicaSetCreated",
+            "RolloutNotCompleted",
+            "ScalingReplicaSet",
+            "RolloutStepCompleted",
+            "RolloutPaused",
+            "ScalingReplicaSet",
+            "RolloutAborted",
+            "ScalingReplicaSet",
+            "RolloutStepCompleted",
+            "RolloutPaused",
+            "RolloutStepCompleted",
+            "RolloutResumed",
+            "ScalingReplicaSet",
+            "RolloutCompleted",
+        ]
+    );
 }
