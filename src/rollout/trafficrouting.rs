@@ -233,6 +233,9 @@ impl Ctx<'_> {
             canary_hash: None,
         };
         let (_, idx) = self.current_step();
+        // No step index: a rollout without steps (`GetCurrentCanaryStep` returns no index
+        // for an empty list), so upstream never sets the maximum weight for it: the canary
+        // gets no traffic until it becomes the stable.
         let Some(idx) = idx else {
             return kept(0, Vec::new());
         };
