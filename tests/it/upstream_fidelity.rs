@@ -7,7 +7,8 @@
 //! * a previous stable cut to its available pods is never scaled back up when its scale-down
 //!   deadline is stamped (`scaleDownOldReplicaSetsForCanary`, rollout/canary.go);
 //! * a blue-green scale of the active ReplicaSet is written and recorded once;
-//! * the Kubernetes Events of an update come in upstream's order (an e2e test's list).
+//! * the Kubernetes Events of an update come in upstream's order (an e2e test's list);
+//! * a Service the Rollout stops naming loses its hash selector (service/service.go).
 
 use crate::common::scenario_path;
 
@@ -32,12 +33,12 @@ fn weights(r: &RunResult) -> Vec<(SimTime, u32)> {
 }
 
 /// When each switch of `service` happened, with the hash it selects from then on.
-fn switches(r: &RunResult, service: &str) -> Vec<(SimTime, String)> {
+fn switches(r: &RunResult, service: &str) -> Vec<(SimTime, Option<String>)> {
     r.journal
         .iter()
         .filter_map(|e| match &e.kind {
             EntryKind::ServiceSwitched { service: s, to, .. } if s == service => {
-                Some((e.t, to.to_string()))
+                Some((e.t, to.as_deref().map(String::from)))
             }
             _ => None,
         })
@@ -173,4 +174,40 @@ fn abort_retry_promote_records_upstream_events_in_order() {
             "RolloutCompleted",
         ]
     );
+}
+
+/// Upstream TestBlueGreenToCanary: once the Rollout is a canary naming no Service, the former
+/// active Service no longer selects revision 1 (`ExpectServiceSelector(..., false)`): Argo's
+/// Service controller removed the hash selector, and the journal says so.
+#[test]
+fn a_service_the_rollout_stops_naming_selects_every_pod_again() {
+    let r = run("upstream/bluegreen-to-canary.yaml");
+    let switches: Vec<(SimTime, Option<String>, Option<String>)> = r
+        .journal
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EntryKind::ServiceSwitched { service, from, to }
+                if service == "bluegreen-to-canary" =>
+            {
+                Some((
+                    e.t,
+                    from.as_deref().map(String::from),
+                    to.as_deref().map(String::from),
+                ))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(switches.len(), 2, "{switches:?}");
+    let (_, _, first) = &switches[0];
+    assert!(first.is_some(), "the blue-green pointed it at revision 1");
+    let (released_at, from, to) = &switches[1];
+    assert_eq!((from, to), (first, &None), "{switches:?}");
+    // Released by the apply that made it a canary, before the canary's ReplicaSet exists.
+    let applied = r
+        .journal
+        .iter()
+        .find(|e| matches!(&e.kind, EntryKind::RolloutUpdated { generation: 2, .. }))
+        .expect("the apply is journaled");
+    assert_eq!(*released_at, applied.t);
 }
