@@ -25,6 +25,17 @@ pub struct Rollout {
     /// `spec.restartAt` as written (wall-clock); a scenario turns it into `spec.restart_at`
     /// relative to its start.
     pub restart_at_wall: Option<chrono::DateTime<chrono::Utc>>,
+    /// Where the spec names other objects by name (`canary.stableService`, ...), keyed by the
+    /// field's path under `spec.strategy`: input checks that find such an object missing
+    /// point at the line that names it.
+    pub reference_origins: BTreeMap<String, Origin>,
+}
+
+impl Rollout {
+    /// Where `spec.strategy.<field>` was written, when the input wrote it.
+    pub fn reference_origin(&self, field: &str) -> Option<&Origin> {
+        self.reference_origins.get(field)
+    }
 }
 
 /// `spec` of a Rollout, validated, defaults applied.

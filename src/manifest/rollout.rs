@@ -57,6 +57,7 @@ pub fn convert(raw: &raw::Rollout, root: &FieldPath, report: &mut Report) -> Opt
         .as_deref()
         .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
         .map(|t| t.with_timezone(&chrono::Utc));
+    let reference_origins = reference_origins(raw, &root.key("spec").key("strategy"), report);
     match spec {
         Some(spec) if !had_errors => Some(Rollout {
             name,
@@ -65,9 +66,41 @@ pub fn convert(raw: &raw::Rollout, root: &FieldPath, report: &mut Report) -> Opt
             annotations: raw.metadata.annotations.clone().unwrap_or_default(),
             spec,
             restart_at_wall,
+            reference_origins,
         }),
         _ => None,
     }
+}
+
+/// The places of the strategy's fields that name other objects, for checks that find one of
+/// them missing (only the fields written are recorded).
+fn reference_origins(
+    raw: &raw::Rollout,
+    strategy: &FieldPath,
+    report: &Report,
+) -> BTreeMap<String, crate::api::analysis::Origin> {
+    let mut out = BTreeMap::new();
+    let Some(s) = raw.spec.strategy.as_ref() else {
+        return out;
+    };
+    let mut add = |field: &str, written: bool| {
+        if written {
+            let mut path = strategy.clone();
+            for k in field.split('.') {
+                path = path.key(k);
+            }
+            out.insert(field.to_string(), report.origin(&path));
+        }
+    };
+    if let Some(c) = s.canary.as_ref() {
+        add("canary.stableService", c.stable_service.is_some());
+        add("canary.canaryService", c.canary_service.is_some());
+    }
+    if let Some(b) = s.blue_green.as_ref() {
+        add("blueGreen.activeService", b.active_service.is_some());
+        add("blueGreen.previewService", b.preview_service.is_some());
+    }
+    out
 }
 
 fn convert_spec(s: &raw::RolloutSpec, p: &FieldPath, report: &mut Report) -> Option<RolloutSpec> {

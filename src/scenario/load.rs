@@ -1431,6 +1431,47 @@ fn check_invalid_spec(manifests: &Manifests, applies: &[&Manifests], diags: &mut
             refuse_invalid_spec(r, diags);
         }
     }
+    refuse_missing_services(&stages, diags);
+}
+
+/// A Service the strategy names that no input ever provides keeps the rollout `InvalidSpec`
+/// (`getReferencedServices`) for good unless the script re-applies the Rollout after it: the
+/// same input error as a missing AnalysisTemplate, at the field naming it. A Service the
+/// script applies later heals it, as on a cluster.
+fn refuse_missing_services(stages: &[&Manifests], diags: &mut Diagnostics) {
+    let given: Vec<&str> = stages
+        .iter()
+        .flat_map(|m| m.services.iter().map(|s| s.name.as_str()))
+        .collect();
+    for (k, m) in stages.iter().enumerate() {
+        if stages[k + 1..].iter().any(|n| !n.rollouts.is_empty()) {
+            continue;
+        }
+        for r in &m.rollouts {
+            let strategy = if r.spec.canary().is_some() {
+                "canary"
+            } else {
+                "blueGreen"
+            };
+            for (role, name) in services_named(r) {
+                if given.contains(&name.as_str()) {
+                    continue;
+                }
+                let field = format!("{strategy}.{role}");
+                let hint = near_service(&name, &given)
+                    .map(|n| format!("; did you mean `{n}`?"))
+                    .unwrap_or_default();
+                let msg = format!(
+                    "Service `{name}` is in no input and the script applies none: the controller \
+                     would keep Rollout `{}` Degraded (InvalidSpec: spec.strategy.{field}: \
+                     Invalid value: \"{name}\": service \"{name}\" not found){hint}",
+                    r.name
+                );
+                let origin = r.reference_origin(&field).cloned().unwrap_or_default();
+                diags.push(origin.error(DiagKind::Reference, msg));
+            }
+        }
+    }
 }
 
 /// Reports a static `InvalidSpec` of `r` as an input error at its `trafficRouting`.

@@ -639,3 +639,58 @@ fn a_metric_model_names_a_metric_a_template_defines() {
         ],
     );
 }
+
+/// A canary of `demo` that names its two Services, with the script `script`.
+fn demo_with_services(stable: &str, script: &str) -> String {
+    format!(
+        "manifests: [demo-svc.yaml]\nobjects:\n\
+         \x20 - {{apiVersion: v1, kind: Service, metadata: {{name: demo-stable}}, spec: {{selector: {{app: demo}}}}}}\n\
+         script:\n{script}",
+    )
+    .replace("demo-stable}", &format!("{stable}}}"))
+}
+
+#[test]
+fn a_service_no_input_provides_is_refused_unless_the_script_applies_it() {
+    let rollout = DEMO.replace(
+        "    canary:\n",
+        "    canary:\n      stableService: demo-stable\n      canaryService: demo-canary\n",
+    );
+    let canary_svc = "apiVersion: v1\nkind: Service\nmetadata: {name: demo-canary}\n\
+                      spec: {selector: {app: demo}}\n";
+    let dir = folder(&[
+        ("demo-svc.yaml", &rollout),
+        ("canary-svc.yaml", canary_svc),
+        (
+            "missing.yaml",
+            &demo_with_services("demo-stabel", "  - wait: {phase: Healthy}\n"),
+        ),
+        (
+            "applied.yaml",
+            &demo_with_services(
+                "demo-stable",
+                "  - wait: 1m\n  - apply: canary-svc.yaml\n  - wait: {phase: Healthy}\n",
+            ),
+        ),
+    ]);
+    // Nothing could ever provide them: the input error the docs promise, at the fields that
+    // name them, with the near name of the Service the input does have.
+    refused(
+        dir.path(),
+        &["missing.yaml"],
+        &[
+            "demo-svc.yaml:18:22: error: spec.strategy.canary.stableService: Service `demo-stable` \
+             is in no input and the script applies none: the controller would keep Rollout `demo` \
+             Degraded (InvalidSpec: spec.strategy.canary.stableService: Invalid value: \
+             \"demo-stable\": service \"demo-stable\" not found); did you mean `demo-stabel`?",
+            "demo-svc.yaml:19:22: error: spec.strategy.canary.canaryService: Service `demo-canary` \
+             is in no input and the script applies none: the controller would keep Rollout `demo` \
+             Degraded (InvalidSpec: spec.strategy.canary.canaryService: Invalid value: \
+             \"demo-canary\": service \"demo-canary\" not found)",
+        ],
+    );
+    // Applied later, it heals the InvalidSpec the run shows until then.
+    let o = sim_in(dir.path(), &["run", "applied.yaml"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("InvalidSpec"), "{}", o.stdout);
+}
