@@ -736,11 +736,13 @@ fn convert_canary(
         c.min_pods_per_replica_set,
         MAX_REPLICAS,
     );
+    // Argo has no validation rule for it: `CheckMinPodsPerReplicaSet` (utils/replicaset/
+    // canary.go) simply leaves the counts alone without a router.
     if min_pods_per_replica_set.is_some() && !routed {
-        report.error(
+        report.note(
             &p.key("minPodsPerReplicaSet"),
-            DiagKind::InvalidValue,
-            "minPodsPerReplicaSet requires trafficRouting",
+            "minPodsPerReplicaSet is ignored without trafficRouting (a basic canary sizes its \
+             ReplicaSets by the step's weight alone)",
         );
     }
     let replica_progress_threshold = c.replica_progress_threshold.as_ref().and_then(|t| {

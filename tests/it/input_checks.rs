@@ -694,3 +694,27 @@ fn a_service_no_input_provides_is_refused_unless_the_script_applies_it() {
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
     assert!(o.stdout.contains("InvalidSpec"), "{}", o.stdout);
 }
+
+#[test]
+fn min_pods_per_replica_set_without_a_router_is_ignored_as_argo_ignores_it() {
+    let rollout = DEMO.replace(
+        "    canary:\n",
+        "    canary:\n      minPodsPerReplicaSet: 2\n",
+    );
+    let dir = folder(&[("minpods.yaml", &rollout)]);
+    let o = sim_in(dir.path(), &["lint", "minpods.yaml"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stderr.contains(
+            "minpods.yaml:18:29: note: spec.strategy.canary.minPodsPerReplicaSet: \
+             minPodsPerReplicaSet is ignored without trafficRouting"
+        ),
+        "{}",
+        o.stderr
+    );
+    // Without a router the step's weight alone sizes the canary: 1 of 2 pods at 50%.
+    let o = sim_in(dir.path(), &["get", "minpods.yaml", "--at", "20s"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("SetWeight:     50\n"), "{}", o.stdout);
+    assert!(o.stdout.contains("Updated:       1\n"), "{}", o.stdout);
+}
