@@ -705,12 +705,12 @@ fn min_pods_per_replica_set_without_a_router_is_ignored_as_argo_ignores_it() {
     let o = sim_in(dir.path(), &["lint", "minpods.yaml"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(
-        o.stderr.contains(
+        o.stdout.contains(
             "minpods.yaml:18:29: note: spec.strategy.canary.minPodsPerReplicaSet: \
              minPodsPerReplicaSet is ignored without trafficRouting"
         ),
         "{}",
-        o.stderr
+        o.stdout
     );
     // Without a router the step's weight alone sizes the canary: 1 of 2 pods at 50%.
     let o = sim_in(dir.path(), &["get", "minpods.yaml", "--at", "20s"]);
