@@ -1,7 +1,7 @@
 //! `rollout-sim get`: the `kubectl argo rollouts get rollout` tree of a simulated run at one
 //! virtual instant.
 
-use rollout_sim::engine::{SimTime, parse_duration};
+use rollout_sim::engine::parse_instant;
 use rollout_sim::output::replay::Replay;
 use rollout_sim::output::tree;
 
@@ -38,10 +38,13 @@ pub(super) fn run(args: &GetArgs) -> i32 {
     };
     let t = match args.at.as_deref() {
         None | Some("end") => v.result.end,
-        Some(text) => match parse_duration(text) {
-            Ok(d) => SimTime::ZERO + d,
+        Some(text) => match parse_instant(text) {
+            Ok(t) => t,
             Err(e) => {
-                eprintln!("error: --at: {e}; give a virtual time such as 90s or 5m, or `end`");
+                eprintln!(
+                    "error: --at: {e}; give a virtual time such as 90s, 5m or 00:01:30.000 (as \
+                     the timeline prints it), or `end`"
+                );
                 return EXIT_INVALID;
             }
         },

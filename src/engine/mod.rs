@@ -7,4 +7,4 @@ pub mod time;
 
 pub use queue::EventQueue;
 pub use rng::{Rngs, Stream};
-pub use time::{SimDuration, SimTime, parse_duration, parse_strict_duration};
+pub use time::{SimDuration, SimTime, parse_duration, parse_instant, parse_strict_duration};

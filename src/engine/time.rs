@@ -181,6 +181,48 @@ pub fn parse_duration(input: &str) -> Result<SimDuration, DurationError> {
     })
 }
 
+/// A virtual instant as written on the command line: a duration since the start (`90s`,
+/// `1m30s`, `90`), or the clock the timeline prints every line with, `HH:MM:SS[.mmm]` (also
+/// `MM:SS[.mmm]`), so a stamp copied from a timeline names that very instant.
+pub fn parse_instant(input: &str) -> Result<SimTime, DurationError> {
+    let s = input.trim();
+    if !s.contains(':') {
+        return parse_duration(s).map(|d| SimTime::ZERO + d);
+    }
+    parse_clock(s)
+        .map(|ms| SimTime::ZERO + SimDuration::from_millis(ms))
+        .ok_or_else(|| DurationError::Invalid(input.to_string()))
+}
+
+/// `[H:]MM:SS[.fff]` to milliseconds: minutes and seconds below 60 after a larger field, up
+/// to millisecond precision (finer digits are truncated, as for durations).
+fn parse_clock(s: &str) -> Option<u64> {
+    let (whole, frac) = match s.split_once('.') {
+        Some((w, f)) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => (w, f),
+        Some(_) => return None,
+        None => (s, ""),
+    };
+    let fields: Vec<&str> = whole.split(':').collect();
+    if fields.len() > 3
+        || fields
+            .iter()
+            .any(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let mut secs: u64 = 0;
+    for (i, f) in fields.iter().enumerate() {
+        let v: u64 = f.parse().ok()?;
+        // Every field but the first is a minute or second of the one before it.
+        if i > 0 && (v >= 60 || f.len() != 2) {
+            return None;
+        }
+        secs = secs.checked_mul(60)?.checked_add(v)?;
+    }
+    let ms: u64 = format!("{frac:0<3}")[..3].parse().ok()?;
+    secs.checked_mul(1000)?.checked_add(ms)
+}
+
 /// A duration as Argo's `DurationString` reads it (Go's `time.ParseDuration`): a unit is
 /// required (`30s`, `1m30s`), except for `0`; a bare number of seconds is an error.
 pub fn parse_strict_duration(input: &str) -> Result<SimDuration, DurationError> {
@@ -257,6 +299,33 @@ fn parse_go_duration(s: &str) -> Option<SimDuration> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_instant_is_a_duration_or_the_timelines_clock() {
+        let ms = |t: &str| parse_instant(t).map(|t| t.as_millis());
+        assert_eq!(ms("90s"), Ok(90_000));
+        assert_eq!(ms("00:01:30"), Ok(90_000));
+        assert_eq!(ms("00:01:30.000"), Ok(90_000));
+        assert_eq!(ms("00:01:30.25"), Ok(90_250));
+        assert_eq!(ms("01:30.5"), Ok(90_500));
+        assert_eq!(ms("25:00:00.001"), Ok(90_000_001));
+        // The timeline prints a SimTime so: reading it back gives the same instant.
+        let t = SimTime::ZERO + SimDuration::from_millis(3_723_004);
+        assert_eq!(parse_instant(&t.to_string()), Ok(t));
+        for bad in [
+            "00:60:00",
+            "1:2:3",
+            "00::30",
+            "00:01:30.",
+            "00:01:3x",
+            "1:00:00:00",
+        ] {
+            assert!(
+                matches!(parse_instant(bad), Err(DurationError::Invalid(_))),
+                "{bad}"
+            );
+        }
+    }
+
     use super::*;
 
     #[test]

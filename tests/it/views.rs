@@ -21,6 +21,23 @@ fn canary_between_steps_with_pods_starting() {
 }
 
 #[test]
+fn get_reads_the_instant_as_the_timeline_prints_it() {
+    let by_duration = sim(&["get", DEMO, "--at", "45s", "--no-color"]);
+    for stamp in ["00:00:45.000", "00:00:45", "00:45"] {
+        assert_eq!(
+            sim(&["get", DEMO, "--at", stamp, "--no-color"]),
+            by_duration,
+            "--at {stamp}"
+        );
+    }
+    // A different instant shows a different state, so the comparison above means something.
+    assert_ne!(
+        sim(&["get", DEMO, "--at", "00:00:12", "--no-color"]),
+        by_duration
+    );
+}
+
+#[test]
 fn canary_aborted() {
     insta::assert_snapshot!(sim(&["get", DEMO, "--at", "1m46s", "--no-color"]));
 }
