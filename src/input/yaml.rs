@@ -315,9 +315,10 @@ impl<'a> Builder<'a> {
                     &FieldPath::root(),
                     kind,
                     format!(
-                        "invalid YAML: {}{}",
+                        "invalid YAML: {}{}{}",
                         e.info(),
-                        flow_indentation_hint(self.text, m.line(), e.info())
+                        flow_indentation_hint(self.text, m.line(), e.info()),
+                        snippet_dots_hint(self.text, m.line())
                     ),
                 ))
             }
@@ -563,6 +564,28 @@ fn flow_indentation_hint(text: &str, line: usize, info: &str) -> &'static str {
          keep the brackets on one line"
     } else {
         ""
+    }
+}
+
+/// Documentation snippets write an indented `...` line for "fields left out". Indented, it is
+/// no document end marker but a plain scalar glued to what surrounds it, which breaks the YAML
+/// a line or two later: when a syntax error follows such a line, name it.
+fn snippet_dots_hint(text: &str, line: usize) -> String {
+    // saphyr-parser counts lines from 1; the error may be reported on the `...` line itself or
+    // on a following one.
+    let found = text
+        .lines()
+        .take(line)
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "..." && l.starts_with(char::is_whitespace))
+        .last();
+    match found {
+        Some((i, _)) => format!(
+            "; line {} is an indented `...`, which in the Argo docs stands for fields left out \
+             of a snippet: delete that line (and write the fields it stands for)",
+            i + 1
+        ),
+        None => String::new(),
     }
 }
 

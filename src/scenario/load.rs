@@ -160,6 +160,24 @@ fn scenario_like(docs: &[crate::input::Document]) -> bool {
     })
 }
 
+/// Where a document that is a bare `spec:` (no `kind`, none of a scenario's keys) has it: a
+/// snippet of an object's spec, which read as a scenario would only get "unknown key".
+fn headerless_spec(root: &Node) -> Option<crate::input::Pos> {
+    let Value::Map(entries) = &root.value else {
+        return None;
+    };
+    let scenario_key = entries
+        .iter()
+        .any(|(k, _)| k.as_str().is_some_and(|k| SCENARIO_KEYS.contains(&k)));
+    if scenario_key || root.get("kind").is_some() {
+        return None;
+    }
+    entries
+        .iter()
+        .find(|(k, _)| k.as_str() == Some("spec"))
+        .map(|(k, _)| k.pos)
+}
+
 /// Why a file found in a folder is left out of a run: it is neither manifests (no `kind`) nor
 /// a scenario, so a companion file such as `kustomization.yaml` or Helm's `values.yaml`.
 fn companion_file(src: &Source, docs: &[crate::input::Document]) -> Option<String> {
@@ -267,6 +285,18 @@ pub fn load_sources(sources: &[Source], opts: &LoadOptions) -> Result<Scenario, 
                     &FieldPath::root(),
                     DiagKind::Missing,
                     "the file is empty: expected a scenario or a Rollout manifest",
+                )));
+            }
+            [one] if headerless_spec(&one.root).is_some() => {
+                return Err(InputError::single(crate::input::Diagnostic::error(
+                    &src.display,
+                    headerless_spec(&one.root),
+                    &FieldPath::root().key("spec"),
+                    DiagKind::Missing,
+                    "this is the `spec` of an object without its header (documentation snippets \
+                     often start there): for a Rollout, write `apiVersion: argoproj.io/v1alpha1`, \
+                     `kind: Rollout` and `metadata: {name: NAME}` above it, and the rest of the \
+                     spec the snippet leaves out",
                 )));
             }
             [one] => convert(&path, &src.display, &one.root, opts, extra, &mut diags),

@@ -718,3 +718,51 @@ fn min_pods_per_replica_set_without_a_router_is_ignored_as_argo_ignores_it() {
     assert!(o.stdout.contains("SetWeight:     50\n"), "{}", o.stdout);
     assert!(o.stdout.contains("Updated:       1\n"), "{}", o.stdout);
 }
+
+#[test]
+fn documentation_snippets_are_named_for_what_they_leave_out() {
+    let dir = folder(&[
+        (
+            "dots.yaml",
+            "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: x\nspec:\n  ...\n  \
+             strategy:\n    canary: {}\n",
+        ),
+        (
+            "nested-dots.yaml",
+            "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: x\nspec:\n  \
+             replicas: 2\n  strategy:\n    canary:\n      ...\n      steps: []\n",
+        ),
+        (
+            "bare-spec.yaml",
+            "spec:\n  strategy:\n    canary:\n      steps:\n      - pause: {duration: 10}\n",
+        ),
+    ]);
+    let hint = "which in the Argo docs stands for fields left out of a snippet: delete that line \
+                (and write the fields it stands for)";
+    refused(
+        dir.path(),
+        &["dots.yaml"],
+        &[&format!(
+            "dots.yaml:7:11: error: invalid YAML: mapping values are not allowed in this context; \
+             line 6 is an indented `...`, {hint}"
+        )],
+    );
+    let o = sim_in(dir.path(), &["lint", "nested-dots.yaml"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains(&format!("line 9 is an indented `...`, {hint}")),
+        "{}",
+        o.stderr
+    );
+    refused(
+        dir.path(),
+        &["bare-spec.yaml"],
+        &[
+            "bare-spec.yaml:1:1: error: spec: this is the `spec` of an object without its header \
+           (documentation snippets often start there): for a Rollout, write `apiVersion: \
+           argoproj.io/v1alpha1`, `kind: Rollout` and `metadata: {name: NAME}` above it, and the \
+           rest of the spec the snippet leaves out",
+        ],
+    );
+}
