@@ -110,6 +110,35 @@ pub struct Service {
     pub selector: BTreeMap<String, String>,
 }
 
+/// An object a traffic router works through (an Ingress, an Istio VirtualService). Routing is
+/// simulated as one generic weighted router, so only what the controller checks before it
+/// reconciles is kept: the name, and for an Ingress the Services its rules send traffic to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouterObject {
+    /// `kind`: `Ingress` or `VirtualService`.
+    pub kind: &'static str,
+    /// `metadata.name`, which `trafficRouting` names.
+    pub name: String,
+    /// An Ingress's `spec.rules[].http.paths[].backend` Service names.
+    pub backends: Vec<String>,
+}
+
+/// Where a Rollout's `trafficRouting` names a router object (`nginx.stableIngress`,
+/// `alb.ingresses[1]`, `istio.virtualService.name`, ...).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouterReference {
+    /// The field's path under `spec.strategy.canary.trafficRouting`, as Argo's message has it.
+    pub field: String,
+    /// The kind named: `Ingress` or `VirtualService`.
+    pub kind: &'static str,
+    /// The object's name.
+    pub name: String,
+    /// The Service an Ingress must route to (`stableService`, or ALB's `rootService`).
+    pub backend: Option<String>,
+    /// Where it was written.
+    pub origin: analysis::Origin,
+}
+
 /// A PodDisruptionBudget: how many of the pods it selects may be disrupted (evicted) at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisruptionBudget {

@@ -29,6 +29,9 @@ pub struct Rollout {
     /// field's path under `spec.strategy`: input checks that find such an object missing
     /// point at the line that names it.
     pub reference_origins: BTreeMap<String, Origin>,
+    /// The Ingresses and VirtualServices `trafficRouting` names, which the controller looks
+    /// up before every reconcile.
+    pub router_references: Vec<super::RouterReference>,
 }
 
 impl Rollout {

@@ -13,7 +13,7 @@ pub mod routes;
 use std::path::Path;
 
 use crate::api::analysis::{AnalysisTemplate, Secret};
-use crate::api::{DisruptionBudget, IntOrString, Rollout, Service, raw};
+use crate::api::{DisruptionBudget, IntOrString, Rollout, RouterObject, Service, raw};
 use crate::input::de::from_node;
 use crate::input::yaml::{parse_documents, read_text};
 use crate::input::{DiagKind, Diagnostics, Document, FieldPath, InputError, Node};
@@ -33,6 +33,8 @@ pub struct Manifests {
     pub templates: Vec<AnalysisTemplate>,
     /// The Secrets analysis arguments can read (`valueFrom.secretKeyRef`).
     pub secrets: Vec<Secret>,
+    /// Ingresses and VirtualServices, kept to check the references of `trafficRouting`.
+    pub routers: Vec<RouterObject>,
 }
 
 impl Manifests {
@@ -75,6 +77,7 @@ impl Manifests {
         self.budgets.extend(other.budgets);
         self.templates.extend(other.templates);
         self.secrets.extend(other.secrets);
+        self.routers.extend(other.routers);
     }
 }
 
@@ -273,7 +276,14 @@ fn parse_object_picking(
                 .and_then(|m| m.get("name"))
                 .and_then(|n| n.as_str())
                 .unwrap_or("(unnamed)");
+            if let Some(r) = router_object(kind, name, node) {
+                out.routers.push(r);
+            }
             let what = match kind {
+                "Ingress" | "VirtualService" => {
+                    "routing is simulated as one generic weighted router (read only to check \
+                     the Rollout's trafficRouting names it)"
+                }
                 "AnalysisRun" => "the rollout creates its own AnalysisRuns",
                 "Experiment" => "stand-alone Experiments are not simulated yet",
                 _ => "this kind is not used by the simulation",
@@ -289,6 +299,42 @@ fn parse_object_picking(
         }
     }
     diags.extend(report.diags);
+}
+
+/// An Ingress or VirtualService, with the backend Services of an Ingress's rules
+/// (`networking.k8s.io/v1` `backend.service.name`, or the older `backend.serviceName`), as
+/// `HasRuleWithService` (utils/ingress) reads them.
+fn router_object(kind: &str, name: &str, node: &Node) -> Option<RouterObject> {
+    let kind = match kind {
+        "Ingress" => "Ingress",
+        "VirtualService" => "VirtualService",
+        _ => return None,
+    };
+    let mut backends = Vec::new();
+    let seq = |n: Option<&Node>| -> Vec<Node> {
+        match n.map(|n| &n.value) {
+            Some(crate::input::yaml::Value::Seq(items)) => items.clone(),
+            _ => Vec::new(),
+        }
+    };
+    for rule in seq(node.get("spec").and_then(|s| s.get("rules"))) {
+        for path in seq(rule.get("http").and_then(|h| h.get("paths"))) {
+            let Some(b) = path.get("backend") else {
+                continue;
+            };
+            let svc = b
+                .get("service")
+                .and_then(|s| s.get("name"))
+                .or_else(|| b.get("serviceName"))
+                .and_then(Node::as_str);
+            backends.extend(svc.map(str::to_string));
+        }
+    }
+    Some(RouterObject {
+        kind,
+        name: name.to_string(),
+        backends,
+    })
 }
 
 /// The API groups and versions of the kinds the simulation reads, as a cluster serves them:

@@ -67,9 +67,144 @@ pub fn convert(raw: &raw::Rollout, root: &FieldPath, report: &mut Report) -> Opt
             spec,
             restart_at_wall,
             reference_origins,
+            router_references: router_references(raw, &root.key("spec"), report),
         }),
         _ => None,
     }
+}
+
+/// The Ingresses and VirtualServices the canary's `trafficRouting` names
+/// (`getRolloutReferencedResources`: NGINX's `stableIngress`/`stableIngresses`, ALB's
+/// `ingress`/`ingresses`, Istio's `virtualService`/`virtualServices`).
+fn router_references(
+    raw: &raw::Rollout,
+    spec: &FieldPath,
+    report: &Report,
+) -> Vec<crate::api::RouterReference> {
+    let Some(c) = raw.spec.strategy.as_ref().and_then(|s| s.canary.as_ref()) else {
+        return Vec::new();
+    };
+    let Some(t) = c.traffic_routing.as_ref() else {
+        return Vec::new();
+    };
+    let base = spec.key("strategy").key("canary").key("trafficRouting");
+    let stable = c.stable_service.clone();
+    let mut out = Vec::new();
+    let mut add = |router: &str,
+                   path: &[PathSeg],
+                   kind: &'static str,
+                   name: &serde_json::Value,
+                   backend: Option<String>| {
+        let Some(name) = name.as_str().filter(|n| !n.is_empty()) else {
+            return;
+        };
+        let mut at = base.key(router);
+        let mut field = router.to_string();
+        for seg in path {
+            match seg {
+                PathSeg::Key(k) => {
+                    at = at.key(k);
+                    field.push('.');
+                    field.push_str(k);
+                }
+                PathSeg::Index(i) => {
+                    at = at.index(*i);
+                    field.push_str(&format!("[{i}]"));
+                }
+            }
+        }
+        out.push(crate::api::RouterReference {
+            field,
+            kind,
+            name: name.to_string(),
+            backend,
+            origin: report.origin(&at),
+        });
+    };
+    let list = |v: Option<&serde_json::Value>| -> Vec<serde_json::Value> {
+        v.and_then(serde_json::Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    if let Some(n) = t.nginx.as_ref() {
+        if let Some(v) = n.get("stableIngress") {
+            add(
+                "nginx",
+                &[PathSeg::Key("stableIngress")],
+                "Ingress",
+                v,
+                stable.clone(),
+            );
+        }
+        for (i, v) in list(n.get("stableIngresses")).iter().enumerate() {
+            add(
+                "nginx",
+                &[PathSeg::Key("stableIngresses"), PathSeg::Index(i)],
+                "Ingress",
+                v,
+                stable.clone(),
+            );
+        }
+    }
+    if let Some(a) = t.alb.as_ref() {
+        let root = a
+            .get("rootService")
+            .and_then(serde_json::Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .or_else(|| stable.clone());
+        if let Some(v) = a.get("ingress") {
+            add(
+                "alb",
+                &[PathSeg::Key("ingress")],
+                "Ingress",
+                v,
+                root.clone(),
+            );
+        }
+        for (i, v) in list(a.get("ingresses")).iter().enumerate() {
+            add(
+                "alb",
+                &[PathSeg::Key("ingresses"), PathSeg::Index(i)],
+                "Ingress",
+                v,
+                root.clone(),
+            );
+        }
+    }
+    if let Some(s) = t.istio.as_ref() {
+        if let Some(v) = s.get("virtualService").and_then(|v| v.get("name")) {
+            add(
+                "istio",
+                &[PathSeg::Key("virtualService"), PathSeg::Key("name")],
+                "VirtualService",
+                v,
+                None,
+            );
+        }
+        for (i, vs) in list(s.get("virtualServices")).iter().enumerate() {
+            if let Some(v) = vs.get("name") {
+                add(
+                    "istio",
+                    &[
+                        PathSeg::Key("virtualServices"),
+                        PathSeg::Index(i),
+                        PathSeg::Key("name"),
+                    ],
+                    "VirtualService",
+                    v,
+                    None,
+                );
+            }
+        }
+    }
+    out
+}
+
+/// One step of a path under a router's settings.
+enum PathSeg {
+    Key(&'static str),
+    Index(usize),
 }
 
 /// The places of the strategy's fields that name other objects, for checks that find one of

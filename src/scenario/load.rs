@@ -455,6 +455,7 @@ fn default_scenario(
     for r in &manifests.rollouts {
         refuse_invalid_spec(r, diags);
     }
+    check_router_references(&[&manifests], diags);
     if diags.has_errors() {
         return None;
     }
@@ -1462,6 +1463,86 @@ fn check_invalid_spec(manifests: &Manifests, applies: &[&Manifests], diags: &mut
         }
     }
     refuse_missing_services(&stages, diags);
+    check_router_references(&stages, diags);
+}
+
+/// The Ingresses and VirtualServices `trafficRouting` names, checked as the controller checks
+/// them before every reconcile (`getRolloutReferencedResources`: not found is `InvalidSpec`;
+/// `ValidateIngress`: an NGINX or ALB Ingress must have a rule using the stable (or root)
+/// Service). Routing itself is simulated without these objects, so a Rollout given without
+/// any object of a kind (the common "just my Rollout") runs, with a note that its references
+/// went unchecked; only one of the same kind under another name is proof of a mistake. As for
+/// Services, a Rollout the script re-applies later may be the fix, and is left to the run.
+fn check_router_references(stages: &[&Manifests], diags: &mut Diagnostics) {
+    let objects: Vec<&crate::api::RouterObject> =
+        stages.iter().flat_map(|m| m.routers.iter()).collect();
+    for (k, m) in stages.iter().enumerate() {
+        if stages[k + 1..].iter().any(|n| !n.rollouts.is_empty()) {
+            continue;
+        }
+        for r in &m.rollouts {
+            for reference in &r.router_references {
+                if let Some(d) = router_reference_problem(r, reference, &objects) {
+                    diags.push(d);
+                }
+            }
+        }
+    }
+}
+
+/// What is wrong with one router reference of `r`, if anything (or the note that it could not
+/// be checked).
+fn router_reference_problem(
+    r: &crate::api::Rollout,
+    reference: &crate::api::RouterReference,
+    objects: &[&crate::api::RouterObject],
+) -> Option<crate::input::Diagnostic> {
+    let kind = reference.kind;
+    let name = &reference.name;
+    let field = format!("spec.strategy.canary.trafficRouting.{}", reference.field);
+    let same_kind: Vec<&str> = objects
+        .iter()
+        .filter(|o| o.kind == kind)
+        .map(|o| o.name.as_str())
+        .collect();
+    if same_kind.is_empty() {
+        let article = if kind == "Ingress" { "an" } else { "a" };
+        return Some(reference.origin.note(format!(
+            "{kind} `{name}` not checked: no input holds {article} {kind} (Argo marks the \
+             Rollout InvalidSpec when the cluster has none of that name)"
+        )));
+    }
+    let resource = match kind {
+        "Ingress" => "ingress.networking.k8s.io",
+        _ => "virtualservices.networking.istio.io",
+    };
+    let found = objects.iter().find(|o| o.kind == kind && &o.name == name);
+    let problem = match found {
+        None => {
+            let hint = near_service(name, &same_kind)
+                .map(|n| format!("; did you mean `{n}`?"))
+                .unwrap_or_default();
+            format!(
+                "{kind} `{name}` is in no input: the controller would keep Rollout `{}` \
+                 Degraded (InvalidSpec: {field}: Invalid value: \"{name}\": {resource} \
+                 \"{name}\" not found){hint}",
+                r.name
+            )
+        }
+        Some(o) => {
+            let svc = reference.backend.as_ref()?;
+            if o.backends.contains(svc) {
+                return None;
+            }
+            format!(
+                "{kind} `{name}` has no rule sending traffic to Service `{svc}`: the controller \
+                 would keep Rollout `{}` Degraded (InvalidSpec: {field}: Invalid value: \
+                 \"{name}\": ingress `{name}` has no rules using service {svc} backend)",
+                r.name
+            )
+        }
+    };
+    Some(reference.origin.error(DiagKind::Reference, problem))
 }
 
 /// A Service the strategy names that no input ever provides keeps the rollout `InvalidSpec`

@@ -766,3 +766,106 @@ fn documentation_snippets_are_named_for_what_they_leave_out() {
         ],
     );
 }
+
+/// `demo` with NGINX routing through the Ingress `stable_ingress`, its two Services, and the
+/// extra documents `extra`.
+fn nginx_demo(stable_ingress: &str, extra: &str) -> String {
+    let rollout = DEMO.replace(
+        "    canary:\n",
+        &format!(
+            "    canary:\n      stableService: demo-stable\n      canaryService: demo-canary\n      \
+             trafficRouting:\n        nginx: {{stableIngress: {stable_ingress}}}\n"
+        ),
+    );
+    let services = "---\napiVersion: v1\nkind: Service\nmetadata: {name: demo-stable}\n\
+                    spec: {selector: {app: demo}}\n---\napiVersion: v1\nkind: Service\n\
+                    metadata: {name: demo-canary}\nspec: {selector: {app: demo}}\n";
+    format!("{rollout}{services}{extra}")
+}
+
+/// An Ingress named `name` whose one rule sends traffic to the Service `backend`.
+fn ingress(name: &str, backend: &str) -> String {
+    format!(
+        "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {{name: {name}}}\n\
+         spec:\n  rules:\n  - http:\n      paths:\n      - path: /\n        pathType: Prefix\n        \
+         backend: {{service: {{name: {backend}, port: {{number: 80}}}}}}\n"
+    )
+}
+
+#[test]
+fn the_ingress_a_router_names_is_checked_when_the_input_has_ingresses() {
+    let dir = folder(&[
+        (
+            "ok.yaml",
+            &nginx_demo("demo-ingress", &ingress("demo-ingress", "demo-stable")),
+        ),
+        ("none.yaml", &nginx_demo("demo-ingress", "")),
+        (
+            "typo.yaml",
+            &nginx_demo("demo-ingres", &ingress("demo-ingress", "demo-stable")),
+        ),
+        (
+            "backend.yaml",
+            &nginx_demo("demo-ingress", &ingress("demo-ingress", "demo-canary")),
+        ),
+        (
+            "vs.yaml",
+            &nginx_demo(
+                "x",
+                "---\napiVersion: networking.istio.io/v1beta1\nkind: VirtualService\n\
+                              metadata: {name: demo-vs}\nspec: {}\n",
+            )
+            .replace(
+                "nginx: {stableIngress: x}",
+                "istio: {virtualService: {name: demo-vss}}",
+            ),
+        ),
+    ]);
+    let vs = sim_in(dir.path(), &["lint", "vs.yaml"]);
+    assert_eq!(vs.code, 2, "{}", vs.stderr);
+    assert!(
+        vs.stderr.contains(
+            "trafficRouting.istio.virtualService.name: Invalid value: \"demo-vss\": \
+             virtualservices.networking.istio.io \"demo-vss\" not found); did you mean `demo-vs`?"
+        ),
+        "{}",
+        vs.stderr
+    );
+    let ok = sim_in(dir.path(), &["lint", "ok.yaml"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(!ok.stdout.contains("not checked"), "{}", ok.stdout);
+    // Just the Rollout and its Services: nothing to check against, so it runs, and says so.
+    let none = sim_in(dir.path(), &["lint", "none.yaml"]);
+    assert_eq!(none.code, 0, "{}", none.stderr);
+    assert!(
+        none.stdout.contains(
+            "none.yaml:21:32: note: spec.strategy.canary.trafficRouting.nginx.stableIngress: \
+             Ingress `demo-ingress` not checked: no input holds an Ingress"
+        ),
+        "{}",
+        none.stdout
+    );
+    refused(
+        dir.path(),
+        &["typo.yaml"],
+        &[
+            "typo.yaml:21:32: error: spec.strategy.canary.trafficRouting.nginx.stableIngress: \
+           Ingress `demo-ingres` is in no input: the controller would keep Rollout `demo` \
+           Degraded (InvalidSpec: spec.strategy.canary.trafficRouting.nginx.stableIngress: \
+           Invalid value: \"demo-ingres\": ingress.networking.k8s.io \"demo-ingres\" not found); \
+           did you mean `demo-ingress`?",
+        ],
+    );
+    refused(
+        dir.path(),
+        &["backend.yaml"],
+        &[
+            "backend.yaml:21:32: error: spec.strategy.canary.trafficRouting.nginx.stableIngress: \
+           Ingress `demo-ingress` has no rule sending traffic to Service `demo-stable`: the \
+           controller would keep Rollout `demo` Degraded (InvalidSpec: \
+           spec.strategy.canary.trafficRouting.nginx.stableIngress: Invalid value: \
+           \"demo-ingress\": ingress `demo-ingress` has no rules using service demo-stable \
+           backend)",
+        ],
+    );
+}
