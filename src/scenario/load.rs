@@ -899,7 +899,7 @@ fn assume_metrics(
 ) -> BTreeMap<String, metrics::MetricModel> {
     let used = metrics::metrics_used(m);
     check_metric_args(&used, &[], file, given, diags);
-    let mut models = given.clone();
+    let mut models = jobs_keep_their_time(given, &used);
     for u in used {
         if models.contains_key(&u.name) {
             continue;
@@ -991,6 +991,32 @@ fn check_metric_args(
             );
         }
     }
+}
+
+/// `--metric NAME=pass|fail|...` of a job metric decides how its Job ends, not how long it
+/// runs: the Job still takes its usual time (a job provider's measurement stays in flight
+/// until the Job completes), so the verdict moves nothing else on the timeline.
+fn jobs_keep_their_time(
+    given: &BTreeMap<String, metrics::MetricModel>,
+    used: &[metrics::MetricUse],
+) -> BTreeMap<String, metrics::MetricModel> {
+    let is_job = |name: &str| {
+        used.iter()
+            .any(|u| u.name == name && u.provider == crate::api::analysis::ProviderKind::Job)
+    };
+    given
+        .iter()
+        .map(|(name, model)| {
+            let model = match model {
+                metrics::MetricModel::Assumed(phase) if is_job(name) => metrics::MetricModel::Job {
+                    duration: metrics::DEFAULT_JOB_DURATION,
+                    phase: *phase,
+                },
+                other => other.clone(),
+            };
+            (name.clone(), model)
+        })
+        .collect()
 }
 
 /// The image the default scenario updates to: the next colour of the Argo demo images
@@ -1256,7 +1282,10 @@ fn convert(
             diags,
         );
     }
-    metric_models.extend(opts.metrics.clone());
+    metric_models.extend(jobs_keep_their_time(
+        &opts.metrics,
+        &metrics::metrics_used(&manifests),
+    ));
     let script = match root.get("script") {
         Some(s) => convert_script(
             s,

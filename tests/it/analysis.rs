@@ -470,3 +470,44 @@ fn a_refused_analysis_does_not_make_its_metrics_unknown_to_metric_flags() {
     );
     assert!(!o.stderr.contains("--metric random-fail"), "{}", o.stderr);
 }
+
+/// The measurement lines of metric `metric` in a timeline: `(time, phase)`.
+fn measurements_of(stdout: &str, metric: &str) -> Vec<(String, String)> {
+    stdout
+        .lines()
+        .filter(|l| l.contains(" Measurement ") && l.contains(&format!(" {metric}: ")))
+        .map(|l| {
+            let time = l.split_whitespace().next().unwrap_or_default().to_string();
+            let phase = l.rsplit(": ").next().unwrap_or_default().to_string();
+            (time, phase)
+        })
+        .collect()
+}
+
+#[test]
+fn metric_override_of_a_job_changes_its_verdict_not_its_timing() {
+    let dir = "tests/fixtures/upstream-e2e/functional";
+    let inputs = [
+        format!("{dir}/rollout-degraded-inline-multiple-analysis.yaml"),
+        format!("{dir}/analysistemplate-fail-multiple-job.yaml"),
+    ];
+    let plain = sim(&["run", &inputs[0], &inputs[1]]);
+    let failed = sim(&[
+        "run",
+        &inputs[0],
+        &inputs[1],
+        "--metric",
+        "sleep-job-rep=fail",
+    ]);
+    let (plain, failed) = (
+        measurements_of(&plain.stdout, "sleep-job-rep"),
+        measurements_of(&failed.stdout, "sleep-job-rep"),
+    );
+    assert!(plain.len() >= 2, "{plain:?}");
+    assert!(plain.iter().all(|(_, p)| p == "Successful"), "{plain:?}");
+    // The same Jobs, ending at the same instants, now Failed (two failures abort).
+    let times = |v: &[(String, String)]| v.iter().map(|(t, _)| t.clone()).collect::<Vec<_>>();
+    assert_eq!(times(&failed), times(&plain)[..failed.len()]);
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert!(failed.iter().all(|(_, p)| p == "Failed"), "{failed:?}");
+}
