@@ -375,7 +375,7 @@ fn a_day_long_bake_is_planned_to_its_end() {
 }
 
 #[test]
-fn a_missing_service_is_the_reason() {
+fn a_missing_service_nothing_provides_is_an_input_error_for_plan_too() {
     let dir = TempDir::new().expect("tempdir");
     let path = canary_scenario(&dir, 2, "[{setWeight: 50}]", "5s");
     let text = fs::read_to_string(&path).expect("read").replace(
@@ -383,21 +383,19 @@ fn a_missing_service_is_the_reason() {
         "        canary:\n          canaryService: web-canary\n          stableService: web-stable\n",
     );
     fs::write(&path, text).expect("write");
+    // The script applies neither Service nor a new Rollout: the rollout would stay
+    // InvalidSpec for good, so plan refuses the input as lint and run do, naming the fields.
     rollout_sim()
         .arg("plan")
         .arg(&path)
         .assert()
-        .code(1)
-        .stdout(predicates::str::contains(
-            "Never Healthy: the first revision never became Healthy",
+        .code(2)
+        .stderr(predicates::str::contains(
+            "spec.strategy.canary.canaryService: Service `web-canary` is in no input",
         ))
-        .stdout(predicates::str::contains("InvalidSpec"))
-        // Whichever of the two missing Services the controller names first.
-        .stdout(
-            predicates::str::contains("service \"web-canary\" not found").or(
-                predicates::str::contains("service \"web-stable\" not found"),
-            ),
-        );
+        .stderr(predicates::str::contains(
+            "service \"web-stable\" not found",
+        ));
 }
 
 #[test]
