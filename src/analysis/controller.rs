@@ -54,9 +54,12 @@ pub fn evaluate(metric: &Metric, value: &Value) -> (AnalysisPhase, String) {
     let check = |c: &Option<super::metric::MetricCondition>| -> Result<Option<bool>, String> {
         match c {
             None => Ok(None),
-            Some(c) => eval_bool(&c.program, value)
-                .map(Some)
-                .map_err(|e| format!("could not evaluate `{}`: {e}", c.text)),
+            Some(c) => match &c.program {
+                Ok(program) => eval_bool(program, value),
+                Err(e) => Err(e.to_string()),
+            }
+            .map(Some)
+            .map_err(|e| format!("could not evaluate `{}`: {e}", c.text)),
         }
     };
     let success = match check(&metric.success) {

@@ -7,7 +7,7 @@ use crate::api::analysis::ProviderKind;
 use crate::api::raw;
 use crate::engine::{SimDuration, parse_strict_duration};
 
-use super::expr::Program;
+use super::expr::{ExprError, Program};
 
 /// Argo's default `consecutiveErrorLimit`: the fifth error in a row ends the metric.
 pub const DEFAULT_CONSECUTIVE_ERROR_LIMIT: i64 = 4;
@@ -24,8 +24,10 @@ pub const MIN_INTERVAL: SimDuration = SimDuration(1_000);
 pub struct MetricCondition {
     /// The condition as written (trimmed), quoted in messages such as `assessed Failed due to`.
     pub text: String,
-    /// The compiled expression, evaluated against each measured value as `result`.
-    pub program: Program,
+    /// The compiled expression, evaluated against each measured value as `result`; or the
+    /// compile error of a condition expr-lang refuses too (see [`ExprError::argo_rejects`]),
+    /// which makes every measurement an Error, as Argo's `EvalCondition` does.
+    pub program: Result<Program, ExprError>,
 }
 
 /// A metric of a run.
@@ -113,14 +115,15 @@ fn condition(
 ) -> Result<Option<MetricCondition>, Problem> {
     match text.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(t) => Program::compile(t)
-            .map(|program| {
-                Some(MetricCondition {
-                    text: t.to_string(),
-                    program,
-                })
-            })
-            .map_err(|e| (field, format!("{field} `{t}` does not compile: {e}"))),
+        Some(t) => match Program::compile(t) {
+            Err(e) if !e.argo_rejects => {
+                Err((field, format!("{field} `{t}` does not compile: {e}")))
+            }
+            program => Ok(Some(MetricCondition {
+                text: t.to_string(),
+                program,
+            })),
+        },
     }
 }
 

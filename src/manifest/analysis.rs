@@ -174,6 +174,27 @@ fn convert_metric(m: &raw::Metric, p: &FieldPath, report: &mut Report) -> Option
             report.error(&p.key(field), DiagKind::InvalidValue, problem);
         }
     }
+    // A condition naming a variable Argo's environment lacks compiles no better in Argo, which
+    // finds out only when it evaluates it: every measurement is an Error.
+    for (field, text) in [
+        ("successCondition", &m.success_condition),
+        ("failureCondition", &m.failure_condition),
+    ] {
+        if let Some(t) = text.as_deref().map(str::trim).filter(|t| !t.is_empty())
+            && !placeholder(field)
+            && let Err(e) = crate::analysis::expr::Program::compile(t)
+            && e.argo_rejects
+        {
+            report.note(
+                &p.key(field),
+                format!(
+                    "{field} `{t}` does not compile: {e}; Argo accepts the template, but each \
+                     measurement of `{name}` ends in Error, and after consecutiveErrorLimit the \
+                     analysis errors and a rollout waiting on it aborts"
+                ),
+            );
+        }
+    }
     // Argo takes a metric with impossible limits and errors each of its runs: say so here,
     // as a note, since the run simulates it rather than refusing it.
     let limit_fields = [

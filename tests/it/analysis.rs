@@ -511,3 +511,23 @@ fn metric_override_of_a_job_changes_its_verdict_not_its_timing() {
     assert_eq!(failed.len(), 2, "{failed:?}");
     assert!(failed.iter().all(|(_, p)| p == "Failed"), "{failed:?}");
 }
+
+#[test]
+fn a_condition_naming_a_variable_argo_lacks_is_accepted_and_errors_each_measurement() {
+    let text = SCENARIO.replace("result[0] >= 0.95", "results[0] >= 0.95");
+    let (o, _d) = test_text(&text);
+    // Accepted: the run shows the Error measurements (and so fails this scenario's checks).
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    let (_d, p) = write_temp("s.yaml", &text);
+    let o = sim(&["lint", p.to_str().unwrap()]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let want = format!("s.yaml:{}:", line_of(&text, "successCondition"));
+    assert!(
+        o.stdout.lines().any(|l| l.contains(&want)
+            && l.contains("note: ")
+            && l.contains("unknown name `results`")
+            && l.contains("each measurement of `rate` ends in Error")),
+        "{}",
+        o.stdout
+    );
+}

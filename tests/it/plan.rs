@@ -17,7 +17,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use predicates::prelude::PredicateBooleanExt;
 use rollout_sim::engine::SimDuration;
 use rollout_sim::plan::{PlanOptions, UpdatePlan, plan};
 use rollout_sim::scenario;

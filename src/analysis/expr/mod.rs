@@ -112,6 +112,9 @@ pub struct ExprError {
     pub message: String,
     /// 1-based character column in the condition, when known.
     pub column: Option<usize>,
+    /// expr-lang's own compiler refuses it too (an unknown name): Argo then accepts the
+    /// template and each measurement ends in Error, rather than the input being refused.
+    pub argo_rejects: bool,
 }
 
 fn column_suffix(column: &Option<usize>) -> String {
@@ -124,6 +127,7 @@ impl ExprError {
         ExprError {
             message: message.into(),
             column: None,
+            argo_rejects: false,
         }
     }
 
@@ -132,6 +136,7 @@ impl ExprError {
         ExprError {
             message: message.into(),
             column: Some(column),
+            argo_rejects: false,
         }
     }
 }

@@ -446,7 +446,13 @@ impl Parser {
             "nil" => Kind::Lit(Value::Nil),
             _ if self.is_op("(") => return self.call(&name, None, col),
             "result" => Kind::Result,
-            _ => return Err(name_error(&name, col)),
+            _ => {
+                let mut e = name_error(&name, col);
+                // A variable Argo's environment lacks: expr-lang's compiler, given that
+                // environment, refuses it as well (`unknown name results (1:1)`).
+                e.argo_rejects = e.message.starts_with("unknown name");
+                return Err(e);
+            }
         };
         self.node(kind, col)
     }

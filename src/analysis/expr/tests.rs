@@ -1092,3 +1092,13 @@ fn values_read_from_yaml_keep_nan_and_infinities() {
         &Value::Array(items.clone())
     ));
 }
+
+#[test]
+fn only_an_unknown_variable_is_refused_by_argo_too() {
+    assert!(compile_err("results[0] >= 90").argo_rejects);
+    assert!(compile_err("result > 1 && foo").argo_rejects);
+    // A syntax error, an unsupported construct or a misused function: refused by name here.
+    for src in ["result >= = 1", "let x = 1; x", "len", "$env"] {
+        assert!(!compile_err(src).argo_rejects, "{src}");
+    }
+}
