@@ -10,6 +10,7 @@ pub mod report;
 pub mod rollout;
 pub mod routes;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::api::analysis::{AnalysisTemplate, Secret};
@@ -35,6 +36,10 @@ pub struct Manifests {
     pub secrets: Vec<Secret>,
     /// Ingresses and VirtualServices, kept to check the references of `trafficRouting`.
     pub routers: Vec<RouterObject>,
+    /// Each `metadata.namespace` written on an object the simulation reads, with where it
+    /// was first written: references resolve in one namespace only, so more than one is
+    /// refused.
+    pub namespaces: BTreeMap<String, crate::api::analysis::Origin>,
 }
 
 impl Manifests {
@@ -78,6 +83,9 @@ impl Manifests {
         self.templates.extend(other.templates);
         self.secrets.extend(other.secrets);
         self.routers.extend(other.routers);
+        for (ns, at) in other.namespaces {
+            self.namespaces.entry(ns).or_insert(at);
+        }
     }
 }
 
@@ -177,6 +185,7 @@ fn parse_object_picking(
         names::check_metadata(node, base, kind, &mut report);
         check_api_version(kind, api, base, &mut report);
     }
+    record_namespace(node, base, &report, out);
     match node.get("kind").and_then(|n| n.as_str()) {
         None => report.error(
             base,
@@ -299,6 +308,33 @@ fn parse_object_picking(
         }
     }
     diags.extend(report.diags);
+}
+
+/// Notes the `metadata.namespace` of an object of a namespaced kind the simulation reads.
+fn record_namespace(node: &Node, base: &FieldPath, report: &Report, out: &mut Manifests) {
+    const READ: [&str; 7] = [
+        "Rollout",
+        "Service",
+        "PodDisruptionBudget",
+        "AnalysisTemplate",
+        "Secret",
+        "Ingress",
+        "VirtualService",
+    ];
+    let kind = node.get("kind").and_then(Node::as_str);
+    if !kind.is_some_and(|k| READ.contains(&k)) {
+        return;
+    }
+    let Some(ns) = node
+        .get("metadata")
+        .and_then(|m| m.get("namespace"))
+        .and_then(Node::as_str)
+        .filter(|n| !n.is_empty())
+    else {
+        return;
+    };
+    let at = report.origin(&base.key("metadata").key("namespace"));
+    out.namespaces.entry(ns.to_string()).or_insert(at);
 }
 
 /// An Ingress or VirtualService, with the backend Services of an Ingress's rules

@@ -456,6 +456,7 @@ fn default_scenario(
         refuse_invalid_spec(r, diags);
     }
     check_router_references(&[&manifests], diags);
+    refuse_second_namespace(&[&manifests], diags);
     if diags.has_errors() {
         return None;
     }
@@ -1493,6 +1494,44 @@ fn check_invalid_spec(manifests: &Manifests, applies: &[&Manifests], diags: &mut
     }
     refuse_missing_services(&stages, diags);
     check_router_references(&stages, diags);
+    refuse_second_namespace(&stages, diags);
+}
+
+/// The controller looks up every object a Rollout names in the Rollout's own namespace
+/// (`servicesLister.Services(namespace)`, ...). rollout-sim models one namespace: inputs that
+/// write more than one `metadata.namespace` are refused by name rather than resolved across
+/// namespaces (an object without one goes wherever the others are applied, as with
+/// `kubectl apply -n`). The Rollout's namespace, when written, is the one kept.
+fn refuse_second_namespace(stages: &[&Manifests], diags: &mut Diagnostics) {
+    let mut all: BTreeMap<&str, &crate::api::analysis::Origin> = BTreeMap::new();
+    for m in stages {
+        for (ns, at) in &m.namespaces {
+            all.entry(ns.as_str()).or_insert(at);
+        }
+    }
+    if all.len() < 2 {
+        return;
+    }
+    let rollout_ns = stages
+        .iter()
+        .flat_map(|m| m.rollouts.iter())
+        .map(|r| r.namespace.as_str())
+        .find(|ns| all.contains_key(ns));
+    let kept = rollout_ns.unwrap_or_else(|| all.keys().next().copied().unwrap_or_default());
+    for (ns, at) in &all {
+        if *ns == kept {
+            continue;
+        }
+        diags.push(at.error(
+            DiagKind::InvalidValue,
+            format!(
+                "namespace `{ns}`: the inputs also use namespace `{kept}`; objects in more than \
+                 one namespace are not simulated (the controller resolves a Rollout's Services, \
+                 templates and Secrets in its own namespace only): give the objects of one \
+                 namespace"
+            ),
+        ));
+    }
 }
 
 /// The Ingresses and VirtualServices `trafficRouting` names, checked as the controller checks

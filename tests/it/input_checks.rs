@@ -869,3 +869,54 @@ fn the_ingress_a_router_names_is_checked_when_the_input_has_ingresses() {
         ],
     );
 }
+
+#[test]
+fn objects_in_a_second_namespace_are_refused_by_name() {
+    let in_ns = |ns: &str| {
+        DEMO.replace(
+            "  name: demo\n",
+            &format!("  name: demo\n  namespace: {ns}\n"),
+        )
+    };
+    let service = |ns: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata: {{name: demo-stable, namespace: {ns}}}\n\
+             spec: {{selector: {{app: demo}}}}\n"
+        )
+    };
+    let named = |r: String| {
+        r.replace(
+            "    canary:\n",
+            "    canary:\n      stableService: demo-stable\n",
+        )
+    };
+    let dir = folder(&[
+        (
+            "two.yaml",
+            &format!("{}{}", named(in_ns("prod")), service("staging")),
+        ),
+        (
+            "one.yaml",
+            &format!("{}{}", named(in_ns("prod")), service("prod")),
+        ),
+        // No namespace written: it goes wherever `kubectl apply -n` puts the others.
+        (
+            "unset.yaml",
+            &format!("{}{}", named(DEMO.to_string()), service("prod")),
+        ),
+    ]);
+    refused(
+        dir.path(),
+        &["two.yaml"],
+        &[
+            "two.yaml:26:42: error: metadata.namespace: namespace `staging`: the inputs also use \
+           namespace `prod`; objects in more than one namespace are not simulated (the \
+           controller resolves a Rollout's Services, templates and Secrets in its own namespace \
+           only): give the objects of one namespace",
+        ],
+    );
+    for ok in ["one.yaml", "unset.yaml"] {
+        let o = sim_in(dir.path(), &["lint", ok]);
+        assert_eq!(o.code, 0, "{ok}: {}", o.stderr);
+    }
+}
