@@ -220,7 +220,7 @@ impl Ctx<'_> {
         let rs_name = self.new_rs.map_or("", |rs| rs.name.as_str());
 
         let mut became_unhealthy = false;
-        if !self.is_paused() && self.rollout_healthy(&new) {
+        if !self.is_paused() && self.rollout_healthy(new) {
             new.set_condition_with(
                 RolloutConditionType::Healthy,
                 CondStatus::True,
@@ -256,7 +256,7 @@ impl Ctx<'_> {
             ) {
                 self.plan.warning(reason::ABORTED, message);
             }
-        } else if self.rollout_healthy(&new) {
+        } else if self.rollout_healthy(new) {
             new.set_condition_with(
                 RolloutConditionType::Progressing,
                 CondStatus::True,
@@ -264,7 +264,7 @@ impl Ctx<'_> {
                 || format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
                 now,
             );
-        } else if self.rollout_progressing(&new) || became_unhealthy {
+        } else if self.rollout_progressing(new) || became_unhealthy {
             let not_available = new.stable_rs == new.current_pod_hash && became_unhealthy;
             let why = if not_available {
                 reason::RS_NOT_AVAILABLE
@@ -298,7 +298,7 @@ impl Ctx<'_> {
                 },
                 now,
             );
-        } else if !self.is_indefinite_step() && self.rollout_timed_out(&new) {
+        } else if !self.is_indefinite_step() && self.rollout_timed_out(new) {
             let message = format!("ReplicaSet \"{rs_name}\" has timed out progressing.");
             let changed = new.set_condition(
                 RolloutConditionType::Progressing,
