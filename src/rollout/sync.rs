@@ -219,8 +219,10 @@ impl Ctx<'_> {
         let aborted = self.pause.is_aborted();
         let rs_name = self.new_rs.map_or("", |rs| rs.name.as_str());
 
+        // Reads no condition, so the conditions written below do not change it.
+        let healthy = self.rollout_healthy(new);
         let mut became_unhealthy = false;
-        if !self.is_paused() && self.rollout_healthy(new) {
+        if !self.is_paused() && healthy {
             new.set_condition_with(
                 RolloutConditionType::Healthy,
                 CondStatus::True,
@@ -256,7 +258,7 @@ impl Ctx<'_> {
             ) {
                 self.plan.warning(reason::ABORTED, message);
             }
-        } else if self.rollout_healthy(new) {
+        } else if healthy {
             new.set_condition_with(
                 RolloutConditionType::Progressing,
                 CondStatus::True,
