@@ -294,7 +294,7 @@ impl<'a> Ctx<'a> {
         (st.phase, st.message) = calculate_phase(self.spec, &st);
         if st != *self.prev {
             self.plan.warning(reason::INVALID_SPEC, message);
-            self.plan.status = Some(st);
+            self.plan.status = Some(Box::new(st));
         }
         true
     }
@@ -327,7 +327,7 @@ impl<'a> Ctx<'a> {
             smol_str::format_smolstr!("Created new replica set \"{name}\""),
             self.now,
         ) {
-            self.plan.status = Some(st);
+            self.plan.status = Some(Box::new(st));
         }
     }
 
@@ -426,7 +426,7 @@ impl<'a> Ctx<'a> {
         st.observed_generation = self.ro.generation;
         (st.phase, st.message) = calculate_phase(self.spec, &st);
         st.duration = self.status_duration(&st);
-        self.plan.status = Some(st);
+        self.plan.status = Some(Box::new(st));
         true
     }
 

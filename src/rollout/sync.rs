@@ -210,7 +210,7 @@ impl Ctx<'_> {
         // Built in place: a status is large, and each move of it is a copy.
         self.calculate_conditions(&mut new);
         if self.persist(&mut new) {
-            self.plan.status = Some(new);
+            self.plan.status = Some(Box::new(new));
         }
     }
 

@@ -788,7 +788,7 @@ mod controller {
                 self.apply(write, &mut pass);
             }
             if let Some(status) = plan.status {
-                self.rollout.status = status;
+                self.rollout.status = *status;
             }
             pass.status = status_json(&self.rollout.status, &self.clock);
             pass

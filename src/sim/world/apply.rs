@@ -163,7 +163,7 @@ impl World<'_> {
             self.completed_because = why;
         }
         if let Some(status) = plan.status {
-            self.rollout.status = status;
+            self.rollout.status = *status;
         }
     }
 
