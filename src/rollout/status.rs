@@ -337,7 +337,7 @@ impl DurationStatus {
 }
 
 /// `status` of a Rollout.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RolloutStatus {
     /// `observedGeneration`: the spec generation this status was computed from.
     pub observed_generation: u64,
@@ -384,61 +384,6 @@ pub struct RolloutStatus {
     /// `status.duration`: the timing of the current update attempt.
     pub duration: Option<DurationStatus>,
 }
-
-/// Every reconcile compares the status it built with the one it would replace, and writes only
-/// when they differ; most differ. The counts and small fields, which change most often and cost
-/// least, are compared before the names, the conditions and the sub-statuses. Every field is
-/// named, so one added later cannot be left out of the comparison.
-impl PartialEq for RolloutStatus {
-    fn eq(&self, other: &Self) -> bool {
-        let RolloutStatus {
-            observed_generation,
-            current_pod_hash,
-            current_step_hash,
-            current_step_index,
-            stable_rs,
-            replicas,
-            updated_replicas,
-            ready_replicas,
-            available_replicas,
-            pause_conditions,
-            controller_pause,
-            abort,
-            aborted_at,
-            promote_full,
-            restarted_at,
-            canary,
-            blue_green,
-            conditions,
-            phase,
-            message,
-            duration,
-        } = self;
-        *replicas == other.replicas
-            && *updated_replicas == other.updated_replicas
-            && *ready_replicas == other.ready_replicas
-            && *available_replicas == other.available_replicas
-            && *current_step_index == other.current_step_index
-            && *observed_generation == other.observed_generation
-            && *phase == other.phase
-            && *controller_pause == other.controller_pause
-            && *abort == other.abort
-            && *aborted_at == other.aborted_at
-            && *promote_full == other.promote_full
-            && *restarted_at == other.restarted_at
-            && *duration == other.duration
-            && *pause_conditions == other.pause_conditions
-            && *conditions == other.conditions
-            && *message == other.message
-            && *current_pod_hash == other.current_pod_hash
-            && *current_step_hash == other.current_step_hash
-            && *stable_rs == other.stable_rs
-            && *canary == other.canary
-            && *blue_green == other.blue_green
-    }
-}
-
-impl Eq for RolloutStatus {}
 
 impl RolloutStatus {
     /// The condition of that type, if set.
