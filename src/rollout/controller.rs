@@ -3,6 +3,7 @@
 //! the way upstream does, so one reconcile makes about one visible change; the simulation runs
 //! reconciles at the same instant until one changes nothing.
 
+use smallvec::SmallVec;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
@@ -16,7 +17,7 @@ use super::context::{
     ExperimentView, Input, Plan, RolloutObject, RouteView, RsView, RunView, ServiceView, Write,
 };
 use super::pause::PauseCtx;
-use super::replica_arithmetic::{CanaryInputs, RsCounts, StatusInputs, StepWeights, Weights};
+use super::replica_arithmetic::{CanaryInputs, RsCounts, StatusInputs, Weights};
 use super::status::{
     CanaryStatus, CondStatus, RolloutConditionType, RolloutStatus, calculate_phase, reason,
 };
@@ -72,11 +73,12 @@ pub(super) struct Ctx<'a> {
     pub budgets: &'a [super::context::BudgetView],
     pub prev: &'a RolloutStatus,
     pub now: SimTime,
-    pub all: Vec<&'a RsView>,
+    pub all: &'a [RsView],
     pub new_rs: Option<&'a RsView>,
     pub stable_rs: Option<&'a RsView>,
-    /// Neither new nor stable.
-    pub others: Vec<&'a RsView>,
+    /// Neither new nor stable. Inline: a rollout rarely keeps more than a few older
+    /// ReplicaSets, and this is built on every reconcile.
+    pub others: SmallVec<[&'a RsView; 4]>,
     pub services: &'a BTreeMap<SmolStr, ServiceView>,
     /// Hash of the current pod template.
     pub new_hash: &'a str,
@@ -84,7 +86,6 @@ pub(super) struct Ctx<'a> {
     pub new_status: RolloutStatus,
     pub pause: PauseCtx,
     pub plan: Plan,
-    pub steps: Vec<StepWeights>,
     /// The AnalysisRuns the rollout owns.
     pub runs: &'a [RunView],
     /// The runs followed after `reconcile_analysis_runs` (`c.currentArs`); before it, the ones
@@ -107,18 +108,16 @@ impl<'a> Ctx<'a> {
         let canary = spec.canary().unwrap_or(&NO_CANARY);
         let prev = &ro.status;
         let new_hash = ro.template_hash.as_str();
-        let all: Vec<&RsView> = input.replica_sets.iter().collect();
-        let new_rs = all.iter().copied().find(|rs| rs.hash == new_hash);
+        let all = input.replica_sets;
+        let new_rs = all.iter().find(|rs| rs.hash == new_hash);
         let stable_rs = if prev.stable_rs.is_empty() {
             None
         } else {
-            all.iter().copied().find(|rs| rs.hash == prev.stable_rs)
+            all.iter().find(|rs| rs.hash == prev.stable_rs)
         };
         let others = all
             .iter()
-            .copied()
-            .filter(|rs| Some(rs.name.as_str()) != new_rs.map(|n| n.name.as_str()))
-            .filter(|rs| Some(rs.name.as_str()) != stable_rs.map(|s| s.name.as_str()))
+            .filter(|rs| !is(new_rs, rs) && !is(stable_rs, rs))
             .collect();
         // The runs followed are named anew by each reconcile that reaches the analysis step.
         let new_status = RolloutStatus {
@@ -148,7 +147,6 @@ impl<'a> Ctx<'a> {
             new_status,
             pause: PauseCtx::new(prev),
             plan: Plan::default(),
-            steps: canary.step_weights(),
             runs: input.analysis_runs,
             current_runs: CurrentRuns::default(),
             revision: ro.revision,
@@ -171,7 +169,7 @@ impl<'a> Ctx<'a> {
             replicas: self.replicas(),
             max_surge: c.max_surge.as_ref(),
             max_unavailable: c.max_unavailable.as_ref(),
-            steps: &self.steps,
+            steps: &self.canary.steps,
             traffic_routed: c.traffic_routing.is_some(),
             // maxTrafficWeight is capped at 1,000,000,000 by the manifest, below i32::MAX.
             max_weight: i32::try_from(c.max_weight()).unwrap_or(i32::MAX),
@@ -213,7 +211,7 @@ impl<'a> Ctx<'a> {
         self.stable_rs.map(Self::counts)
     }
 
-    pub(super) fn other_counts(&self) -> Vec<RsCounts<'a>> {
+    pub(super) fn other_counts(&self) -> SmallVec<[RsCounts<'a>; 4]> {
         self.others.iter().map(|rs| Self::counts(rs)).collect()
     }
 
@@ -253,7 +251,7 @@ impl<'a> Ctx<'a> {
     fn max_old_revision(&self) -> u64 {
         self.all
             .iter()
-            .filter(|rs| Some(rs.name.as_str()) != self.new_rs.map(|n| n.name.as_str()))
+            .filter(|rs| !is(self.new_rs, rs))
             .map(|rs| rs.revision)
             .max()
             .unwrap_or(0)
@@ -490,4 +488,11 @@ impl<'a> Ctx<'a> {
             .filter(|rs| rs.spec > 0)
             .any(|rs| rs.desired_annotation.is_some_and(|d| d != r))
     }
+}
+
+/// Whether `rs` is the ReplicaSet `role` names (the new or the stable one). Every view a
+/// reconcile holds points into the one snapshot slice, so identity is the address: no name
+/// comparison needed.
+pub(super) fn is(role: Option<&RsView>, rs: &RsView) -> bool {
+    role.is_some_and(|r| std::ptr::eq(r, rs))
 }

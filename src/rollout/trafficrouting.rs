@@ -251,10 +251,10 @@ impl Ctx<'_> {
         let step_count = self.canary.step_count();
         if !at_desired {
             // The pods are not there yet: keep the weight of the previous setWeight step.
-            let w = self.steps[..(idx.min(step_count) as usize)]
+            let w = self.canary.steps[..(idx.min(step_count) as usize)]
                 .iter()
                 .rev()
-                .find_map(|s| s.set_weight)
+                .find_map(super::replica_arithmetic::set_weight)
                 .unwrap_or(0);
             kept(w, self.experiment_destinations())
         } else if idx != step_count {
