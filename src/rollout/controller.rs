@@ -5,6 +5,7 @@
 
 use smallvec::SmallVec;
 use smol_str::SmolStr;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use std::sync::LazyLock;
@@ -99,6 +100,8 @@ pub(super) struct Ctx<'a> {
     pub routes: &'a [RouteView],
     /// The analysis templates that exist now.
     pub analysis_templates: &'a [crate::api::analysis::AnalysisTemplate],
+    /// The counts [`Ctx::desired_counts`] last computed, with the weights they were for.
+    desired_counts: Cell<Option<(Option<Weights>, (i32, i32))>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -153,6 +156,7 @@ impl<'a> Ctx<'a> {
             experiments: input.experiments,
             routes: input.routes,
             analysis_templates: input.analysis_templates,
+            desired_counts: Cell::new(None),
         }
     }
 
@@ -213,6 +217,37 @@ impl<'a> Ctx<'a> {
 
     pub(super) fn other_counts(&self) -> SmallVec<[RsCounts<'a>; 4]> {
         self.others.iter().map(|rs| Self::counts(rs)).collect()
+    }
+
+    /// The canary and stable counts of this reconcile (`CalculateReplicaCountsForCanary`)
+    /// for the router weights given (read only with a router). They depend on nothing else
+    /// that changes during the reconcile, and the stable pass, the new pass and the step's
+    /// completion all ask: computed once per reconcile and set of weights.
+    pub(super) fn desired_counts(&self, weights: Option<Weights>) -> (i32, i32) {
+        let weights = weights.filter(|_| self.routed());
+        if let Some((w, counts)) = self.desired_counts.get()
+            && w == weights
+        {
+            return counts;
+        }
+        let counts = self.inputs().counts(
+            self.new_counts().as_ref(),
+            self.stable_counts().as_ref(),
+            &self.other_counts(),
+            weights,
+        );
+        self.desired_counts.set(Some((weights, counts)));
+        counts
+    }
+
+    /// `AtDesiredReplicaCountsForCanary`, on the counts of [`Ctx::desired_counts`].
+    pub(super) fn at_desired_counts(&self, weights: Option<Weights>) -> bool {
+        self.inputs().reached_counts(
+            self.desired_counts(weights),
+            self.new_counts().as_ref(),
+            self.stable_counts().as_ref(),
+            &self.other_counts(),
+        )
     }
 
     pub(super) fn weights_of(w: &Option<super::status::TrafficWeights>) -> Option<Weights> {

@@ -504,7 +504,19 @@ impl CanaryInputs<'_> {
         others: &[RsCounts],
         weights: Option<Weights>,
     ) -> bool {
-        let (desired_new, desired_stable) = self.counts(new_rs, stable_rs, others, weights);
+        let desired = self.counts(new_rs, stable_rs, others, weights);
+        self.reached_counts(desired, new_rs, stable_rs, others)
+    }
+
+    /// The test of [`Self::at_desired_counts`] on counts already computed with
+    /// [`Self::counts`] (the controller computes them once per reconcile).
+    pub fn reached_counts(
+        &self,
+        (desired_new, desired_stable): (i32, i32),
+        new_rs: Option<&RsCounts>,
+        stable_rs: Option<&RsCounts>,
+        others: &[RsCounts],
+    ) -> bool {
         if !replica_progress_threshold_met(self.progress_threshold, new_rs, desired_new) {
             return false;
         }

@@ -50,13 +50,7 @@ impl Ctx<'_> {
         if super::controller::is(self.new_rs, stable) {
             return false;
         }
-        let inputs = self.inputs();
-        let (_, desired) = inputs.counts(
-            self.new_counts().as_ref(),
-            self.stable_counts().as_ref(),
-            &self.other_counts(),
-            Self::weights_of(&self.prev.canary.weights),
-        );
+        let (_, desired) = self.desired_counts(Self::weights_of(&self.prev.canary.weights));
         self.scale(stable, stable.spec, desired)
     }
 
@@ -68,13 +62,7 @@ impl Ctx<'_> {
         let mut count = if self.blue_green.is_some() {
             self.bg_new_rs_replicas()
         } else {
-            self.inputs()
-                .counts(
-                    self.new_counts().as_ref(),
-                    self.stable_counts().as_ref(),
-                    &self.other_counts(),
-                    Self::weights_of(&self.new_status.canary.weights),
-                )
+            self.desired_counts(Self::weights_of(&self.new_status.canary.weights))
                 .0
         };
         if self.should_delay_scale_down_on_abort() {

@@ -242,12 +242,7 @@ impl Ctx<'_> {
             return kept(0, Vec::new());
         };
         let inputs = self.inputs();
-        let at_desired = inputs.at_desired_counts(
-            self.new_counts().as_ref(),
-            self.stable_counts().as_ref(),
-            &self.other_counts(),
-            None,
-        );
+        let at_desired = self.at_desired_counts(None);
         let step_count = self.canary.step_count();
         if !at_desired {
             // The pods are not there yet: keep the weight of the previous setWeight step.
