@@ -51,14 +51,6 @@ impl Ctx<'_> {
         self.sync_status_canary();
     }
 
-    /// `PodTemplateOrStepsChanged`: the status still describes another template or other steps.
-    pub(super) fn template_or_steps_changed(&self) -> bool {
-        let steps_changed = self.prev.current_step_hash != self.canary.steps_hash;
-        let pod_changed =
-            !self.prev.current_pod_hash.is_empty() && self.prev.current_pod_hash != self.new_hash;
-        steps_changed || pod_changed
-    }
-
     /// `haltProgress`: a manual pause, or an inconclusive analysis, stops all ReplicaSet scaling.
     pub(super) fn halted(&self) -> bool {
         self.spec.paused

@@ -102,6 +102,8 @@ pub(super) struct Ctx<'a> {
     pub analysis_templates: &'a [crate::api::analysis::AnalysisTemplate],
     /// The counts [`Ctx::desired_counts`] last computed, with the weights they were for.
     desired_counts: Cell<Option<(Option<Weights>, (i32, i32))>>,
+    /// See [`Ctx::template_or_steps_changed`].
+    template_or_steps_changed: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -122,16 +124,10 @@ impl<'a> Ctx<'a> {
             .iter()
             .filter(|rs| !is(new_rs, rs) && !is(stable_rs, rs))
             .collect();
-        // The runs followed are named anew by each reconcile that reaches the analysis step.
-        let new_status = RolloutStatus {
-            canary: CanaryStatus {
-                weights: prev.canary.weights.clone(),
-                ..Default::default()
-            },
-            restarted_at: prev.restarted_at,
-            duration: prev.duration.clone(),
-            ..Default::default()
-        };
+        // `PodTemplateOrStepsChanged`: the status still describes another template or other
+        // steps. Read from the snapshot, so decided once.
+        let template_or_steps_changed = prev.current_step_hash != canary.steps_hash
+            || (!prev.current_pod_hash.is_empty() && prev.current_pod_hash != new_hash);
         Ctx {
             ro,
             spec,
@@ -147,7 +143,17 @@ impl<'a> Ctx<'a> {
             others,
             services: input.services,
             new_hash,
-            new_status,
+            // Built in place, not moved in: the status is most of the context's size. The runs
+            // followed are named anew by each reconcile that reaches the analysis step.
+            new_status: RolloutStatus {
+                canary: CanaryStatus {
+                    weights: prev.canary.weights.clone(),
+                    ..Default::default()
+                },
+                restarted_at: prev.restarted_at,
+                duration: prev.duration.clone(),
+                ..Default::default()
+            },
             pause: PauseCtx::new(prev),
             plan: Plan::default(),
             runs: input.analysis_runs,
@@ -157,6 +163,7 @@ impl<'a> Ctx<'a> {
             routes: input.routes,
             analysis_templates: input.analysis_templates,
             desired_counts: Cell::new(None),
+            template_or_steps_changed,
         }
     }
 
@@ -248,6 +255,11 @@ impl<'a> Ctx<'a> {
             self.stable_counts().as_ref(),
             &self.other_counts(),
         )
+    }
+
+    /// `PodTemplateOrStepsChanged`: the status still describes another template or other steps.
+    pub(super) fn template_or_steps_changed(&self) -> bool {
+        self.template_or_steps_changed
     }
 
     pub(super) fn weights_of(w: &Option<super::status::TrafficWeights>) -> Option<Weights> {
