@@ -61,6 +61,9 @@ pub fn reconcile(input: &Input) -> Plan {
 /// router. Upstream's shared code likewise finds no current step for a blue-green rollout.
 static NO_CANARY: LazyLock<Canary> = LazyLock::new(Canary::default);
 
+/// Canary and stable counts, and the router weights they were computed for.
+type CountsFor = (Option<Weights>, (i32, i32));
+
 /// The state of one reconcile: the snapshot it reads, the status it builds, the plan it fills.
 pub(super) struct Ctx<'a> {
     pub ro: &'a RolloutObject,
@@ -101,7 +104,7 @@ pub(super) struct Ctx<'a> {
     /// The analysis templates that exist now.
     pub analysis_templates: &'a [crate::api::analysis::AnalysisTemplate],
     /// The counts [`Ctx::desired_counts`] last computed, with the weights they were for.
-    desired_counts: Cell<Option<(Option<Weights>, (i32, i32))>>,
+    desired_counts: Cell<Option<CountsFor>>,
     /// See [`Ctx::template_or_steps_changed`].
     template_or_steps_changed: bool,
 }
