@@ -75,6 +75,11 @@ pub struct RolloutSnapshot {
     /// Not logged: the condition's start is the `PhaseChanged` to Paused, and the seconds are
     /// in the spec.
     pub auto_promote_at: Option<SimTime>,
+    /// When the scenario's stand-in operator (`autoPromote`, the default scenario's 30 s)
+    /// promotes the indefinite pause the rollout waits at: the delay after the run first
+    /// showed it (`None` without such a pause, or when nobody stands in).
+    /// Not logged: the promotion itself is, as a `promote (auto)` action.
+    pub promoted_by_scenario_at: Option<SimTime>,
 }
 
 /// What happened. Names follow SCENARIO.md §4; `KubeEvent` carries the Kubernetes Events the
@@ -292,15 +297,17 @@ pub enum EntryKind {
         initial: bool,
     },
     /// The controller pointed a Service's selector at a ReplicaSet (the
-    /// `rollouts-pod-template-hash` selector it manages).
+    /// `rollouts-pod-template-hash` selector it manages), or, once the Rollout no longer names
+    /// the Service, removed that selector (Argo's Service controller).
     ServiceSwitched {
         /// The Service.
         service: SmolStr,
         /// The pod-template hash it selected before (`None`: no hash, so every pod of the
         /// app).
         from: Option<SmolStr>,
-        /// The pod-template hash it selects now.
-        to: SmolStr,
+        /// The pod-template hash it selects now (`None`: the hash selector was removed, so
+        /// every pod of the app).
+        to: Option<SmolStr>,
     },
     /// The phase or its message changed. Readers match on `degraded` (why a Degraded phase
     /// is so); `message` is for people.

@@ -84,7 +84,12 @@ impl World<'_> {
                             r.name, self.rollout.name
                         ));
                     }
+                    let named_before: Vec<String> = (self.rollout.spec.service_names())
+                        .into_iter()
+                        .map(String::from)
+                        .collect();
                     self.update_spec(d, r.spec.clone(), format!("applied {path}"));
+                    self.release_unnamed_services(d, &named_before);
                 }
                 d.request_reconcile();
             }
@@ -190,6 +195,37 @@ impl World<'_> {
         Performed::Done
     }
 
+    /// Argo's Service controller (`syncService`, service/service.go): a Service the Rollout
+    /// no longer names loses the `rollouts-pod-template-hash` selector and the managed-by
+    /// annotation (`generateRemovePatch`), so it selects every pod of the app again. The
+    /// rollout controller queues the Services an update of the Rollout stopped naming.
+    fn release_unnamed_services(&mut self, d: &Driver, named_before: &[String]) {
+        let named_now = self.rollout.spec.service_names();
+        let released: Vec<String> = named_before
+            .iter()
+            .filter(|n| !named_now.contains(&n.as_str()))
+            .cloned()
+            .collect();
+        for name in released {
+            let Some(svc) = self.cluster.services.get_mut(&name) else {
+                continue;
+            };
+            let Some(from) = svc.selector_hash.take() else {
+                continue;
+            };
+            svc.managed = false;
+            self.views.services_changed();
+            self.journal.push(
+                d.now(),
+                EntryKind::ServiceSwitched {
+                    service: name.into(),
+                    from: Some(from),
+                    to: None,
+                },
+            );
+        }
+    }
+
     /// A spec edit: a new generation when anything changed.
     fn update_spec(&mut self, d: &Driver, spec: crate::api::RolloutSpec, change: String) {
         if !self.rollout.set_spec(spec) {
@@ -278,6 +314,22 @@ impl World<'_> {
     pub(in crate::sim) fn make_bad(&mut self, hash: String, rate: f64) {
         self.bad_versions.retain(|(h, _)| *h != hash);
         self.bad_versions.push((hash, rate));
+    }
+
+    /// When the scenario's stand-in operator promotes the indefinite pause the rollout is in:
+    /// the timer it armed for this very pause (`None` without one). Not for an endless
+    /// experiment: its timer is armed when the Experiment is created, a change the rollout's
+    /// snapshot does not otherwise show, and the journal records no snapshot for it alone.
+    pub(in crate::sim) fn scenario_promotion_at(&self) -> Option<crate::engine::SimTime> {
+        let st = &self.rollout.status;
+        if st.pause_condition(PauseReason::CanaryPauseStep).is_none()
+            && st.pause_condition(PauseReason::BlueGreenPause).is_none()
+        {
+            return None;
+        }
+        let (key, at) = self.scenario_promotion?;
+        let (idx, start) = self.indefinite_pause()?;
+        (key == (self.rollout.generation, idx, start)).then_some(at)
     }
 
     /// What the rollout waits on a human for, if anything: the step index (`u32::MAX` for
