@@ -374,15 +374,25 @@ impl Version {
 /// of the tick plus what each is owed) and the split the journal's `WeightChanged` records
 /// without a router (quotas: each part's Ready pods in `maxTrafficWeight` units), so the
 /// journal says what is served.
+pub fn apportion(total: u64, quotas: &[f64]) -> Vec<u64> {
+    let mut counts = vec![0; quotas.len()];
+    apportion_into(total, quotas, &mut counts);
+    counts
+}
+
+/// [`apportion`] into `counts` (as long as `quotas`): for callers that round a fixed number of
+/// parts after every change and keep them in an array.
 #[allow(
     clippy::cast_possible_truncation,
     clippy::cast_sign_loss,
     reason = "the value is the floor of a non-negative request count, and `as` saturates rather than wraps, so nothing is lost at any realistic rate"
 )]
-pub fn apportion(total: u64, quotas: &[f64]) -> Vec<u64> {
-    let mut counts: Vec<u64> = quotas.iter().map(|q| q.max(0.0).floor() as u64).collect();
+pub fn apportion_into(total: u64, quotas: &[f64], counts: &mut [u64]) {
+    for (c, q) in counts.iter_mut().zip(quotas) {
+        *c = q.max(0.0).floor() as u64;
+    }
     if quotas.is_empty() {
-        return counts;
+        return;
     }
     let remainder = |counts: &[u64], i: usize| quotas[i] - counts[i] as f64;
     let mut sum: u64 = counts.iter().sum();
@@ -407,7 +417,6 @@ pub fn apportion(total: u64, quotas: &[f64]) -> Vec<u64> {
         counts[worst] -= 1;
         sum -= 1;
     }
-    counts
 }
 
 /// CDF of a log-normal with the given mean and shape [`LATENCY_SIGMA`].

@@ -103,11 +103,7 @@ impl World<'_> {
         if same_sets {
             let live = self.cluster.rollout_replica_sets();
             for (view, rs) in self.views.rs.iter_mut().zip(live) {
-                *view = RsView {
-                    name: std::mem::take(&mut view.name),
-                    hash: std::mem::take(&mut view.hash),
-                    ..rs_view_numbers(rs)
-                };
+                copy_numbers(view, rs);
             }
         } else {
             self.views.rs = self.rs_views();
@@ -127,10 +123,21 @@ impl World<'_> {
         // The controller lists the ReplicaSets it owns: an Experiment's are not among them.
         self.cluster
             .rollout_replica_sets()
-            .map(|rs| RsView {
-                name: rs.name.clone(),
-                hash: rs.hash.clone(),
-                ..rs_view_numbers(rs)
+            .map(|rs| {
+                let mut view = RsView {
+                    name: rs.name.clone(),
+                    hash: rs.hash.clone(),
+                    revision: 0,
+                    spec: 0,
+                    status_replicas: 0,
+                    ready: 0,
+                    available: 0,
+                    created: rs.created,
+                    desired_annotation: None,
+                    scale_down_deadline: None,
+                };
+                copy_numbers(&mut view, rs);
+                view
             })
             .collect()
     }
@@ -236,16 +243,13 @@ impl World<'_> {
         }
         let pods = [stable, old, canary, experiment];
         let total: f64 = pods.iter().map(|&n| f64::from(n)).sum();
-        let parts = if total > 0.0 {
-            let quotas: Vec<f64> = pods
-                .iter()
-                .map(|&n| f64::from(n) * f64::from(max) / total)
-                .collect();
-            crate::traffic::apportion(u64::from(max), &quotas)
-        } else {
-            // No Ready pod behind the Service: nothing is served; the stable is named.
-            vec![u64::from(max), 0, 0, 0]
-        };
+        // Four parts, in arrays: this runs after every change.
+        let mut parts = [u64::from(max), 0, 0, 0];
+        if total > 0.0 {
+            let quotas = pods.map(|n| f64::from(n) * f64::from(max) / total);
+            crate::traffic::apportion_into(u64::from(max), &quotas, &mut parts);
+        }
+        // Else no Ready pod behind the Service: nothing is served; the stable is named.
         let part = |i: usize| u32::try_from(parts[i]).unwrap_or(max);
         Some(RouterShare {
             canary: part(2),
@@ -258,12 +262,6 @@ impl World<'_> {
     }
 
     /// The hashes the blue-green active and preview Services select.
-    pub(super) fn role_services(&self) -> (Option<String>, Option<String>) {
-        let (active, preview) = self.role_service_hashes();
-        (active.map(str::to_string), preview.map(str::to_string))
-    }
-
-    /// `role_services`, borrowed.
     pub(super) fn role_service_hashes(&self) -> (Option<&str>, Option<&str>) {
         let Some(bg) = self.rollout.spec.blue_green() else {
             return (None, None);
@@ -686,7 +684,7 @@ impl World<'_> {
     /// The rollout as the `get` header shows it.
     fn snapshot(&self, obs: &Glance) -> RolloutSnapshot {
         let st = &self.rollout.status;
-        let (active, preview) = self.role_services();
+        let (active, preview) = self.role_service_hashes();
         RolloutSnapshot {
             phase: obs.phase,
             message: obs.message.clone(),
@@ -701,8 +699,8 @@ impl World<'_> {
             available: obs.replicas.available,
             stable_hash: st.stable_rs.clone(),
             current_hash: st.current_pod_hash.clone(),
-            active_hash: active.unwrap_or_default().into(),
-            preview_hash: preview.unwrap_or_default().into(),
+            active_hash: active.map(SmolStr::new).unwrap_or_default(),
+            preview_hash: preview.map(SmolStr::new).unwrap_or_default(),
             blue_green: self.rollout.spec.blue_green().is_some(),
             duration: st.duration.clone(),
             degraded: self.degraded(obs),
@@ -727,21 +725,31 @@ impl World<'_> {
     }
 }
 
-/// The view of a ReplicaSet without its name and hash (left empty).
-fn rs_view_numbers(rs: &crate::cluster::ReplicaSet) -> RsView {
+/// Writes into a ReplicaSet's view everything but its name and hash: the numbers that move
+/// between reconciles. Each field is named (no `..`), so a field added to the view cannot be
+/// left stale here.
+fn copy_numbers(view: &mut RsView, rs: &crate::cluster::ReplicaSet) {
     // The controller's int32 counts; replicas are capped at 1,000,000 by the manifest, so the
     // saturation never shows.
     let count = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
-    RsView {
-        name: String::new().into(),
-        hash: String::new().into(),
-        revision: rs.revision,
-        spec: count(rs.spec_replicas),
-        status_replicas: count(rs.replicas),
-        ready: count(rs.ready),
-        available: count(rs.available),
-        created: rs.created,
-        desired_annotation: rs.desired_annotation,
-        scale_down_deadline: rs.scale_down_deadline,
-    }
+    let RsView {
+        name: _,
+        hash: _,
+        revision,
+        spec,
+        status_replicas,
+        ready,
+        available,
+        created,
+        desired_annotation,
+        scale_down_deadline,
+    } = view;
+    *revision = rs.revision;
+    *spec = count(rs.spec_replicas);
+    *status_replicas = count(rs.replicas);
+    *ready = count(rs.ready);
+    *available = count(rs.available);
+    *created = rs.created;
+    *desired_annotation = rs.desired_annotation;
+    *scale_down_deadline = rs.scale_down_deadline;
 }
