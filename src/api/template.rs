@@ -72,6 +72,17 @@ impl PodTemplate {
         self.containers_of("containers")
     }
 
+    /// The names of the containers, then of the init containers: those `set_image` can name.
+    pub fn container_names(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.containers().into_iter().map(|c| c.name).collect();
+        out.extend(
+            self.containers_of("initContainers")
+                .into_iter()
+                .map(|c| c.name),
+        );
+        out
+    }
+
     /// The image of the first container: what the simulation shows as "the" image of a
     /// revision and what the `apps` model is looked up by.
     pub fn primary_image(&self) -> String {

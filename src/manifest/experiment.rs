@@ -133,6 +133,10 @@ fn convert_template(
             "an experiment template needs a name (Argo marks an Experiment with an empty \
              template name InvalidSpec)",
         );
+    } else if let Some(why) = super::names::child_name_problem(&name) {
+        // The ReplicaSet is `<experiment>-<name>`: one the API server refuses is never
+        // created, and the rollout waits at the step for ever.
+        report.error(&p.key("name"), DiagKind::InvalidValue, why);
     }
     let spec_ref = match t.spec_ref.as_deref() {
         Some("stable") => Some(SpecRef::Stable),
@@ -192,6 +196,7 @@ fn convert_template(
         (None, Some(_)) => Some(None),
         (None, None) => None,
     };
+    check_service_name(&service, &name, p, report);
     Some(ExperimentTemplate {
         name,
         spec_ref: spec_ref?,
@@ -202,6 +207,40 @@ fn convert_template(
         weight,
         service,
     })
+}
+
+/// The Service an experiment template gets is named `service.name`, or else after its
+/// ReplicaSet (`<experiment>-<name>`, experiments/experiment.go): either way a DNS-1035 label,
+/// so a template name with a `.` cannot have one.
+fn check_service_name(
+    service: &Option<Option<String>>,
+    name: &str,
+    p: &FieldPath,
+    report: &mut Report,
+) {
+    match service {
+        Some(Some(given)) => {
+            if let Some(why) = super::names::service_name_problem(given) {
+                report.error(
+                    &p.key("service").key("name"),
+                    DiagKind::InvalidValue,
+                    format!("`{given}`: no Service can have this name: {why}"),
+                );
+            }
+        }
+        Some(None) if name.contains('.') && super::names::child_name_problem(name).is_none() => {
+            report.error(
+                &p.key("name"),
+                DiagKind::InvalidValue,
+                format!(
+                    "`{name}`: the template's Service is named after its ReplicaSet \
+                     (`<experiment>-{name}`), and a Service's name has no `.`: rename the \
+                     template or give `service: {{name: ...}}`"
+                ),
+            );
+        }
+        _ => {}
+    }
 }
 
 /// A selector that does not select the template's pods makes Kubernetes refuse the
@@ -284,6 +323,9 @@ fn convert_analysis(
             DiagKind::Missing,
             "an analysis needs a name",
         );
+    } else if let Some(why) = name.as_deref().and_then(super::names::child_name_problem) {
+        // Its AnalysisRun is `<experiment>-<name>` (experiments/experiment.go).
+        report.error(&p.key("name"), DiagKind::InvalidValue, why);
     }
     let template = a.template_name.clone().filter(|n| !n.is_empty());
     if template.is_none() {

@@ -6,7 +6,11 @@
 //! are empty or such a name of at most 63 characters. A Service's name is stricter, a DNS-1035
 //! label (at most 63 characters, starting with a letter: it becomes a DNS name of its own), so
 //! a Rollout's `*Service` fields naming anything else name a Service no cluster can hold. A
-//! container's name is a DNS-1123 label (at most 63 characters, no `.`).
+//! container's name is a DNS-1123 label (at most 63 characters, no `.`). Ports: a container
+//! port's `name` and a Service's string `targetPort` are IANA service names (at most 15
+//! lower-case letters, digits and single `-`, at least one letter); a Service port's `name` is
+//! a DNS-1123 label, required once the Service has several ports, and unique in the Service,
+//! as a container port's name is in its container.
 
 use crate::input::yaml::Value;
 use crate::input::{DiagKind, FieldPath, Node};
@@ -78,6 +82,161 @@ fn dns_label_problem(name: &str, rfc1035: bool) -> Option<String> {
              and ending with a letter or digit"
         )
     })
+}
+
+/// The longest IANA service name (RFC 6335 §5.1).
+const MAX_PORT_NAME: usize = 15;
+
+/// Why `name` is not an IANA service name (the API server's `IsValidPortName`), if it is not.
+fn port_name_problem(name: &str) -> Option<&'static str> {
+    if name.len() > MAX_PORT_NAME {
+        return Some("more than 15 characters");
+    }
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Some("only lower-case letters, digits and `-` are allowed");
+    }
+    if !name.bytes().any(|b| b.is_ascii_lowercase()) {
+        return Some("it needs at least one letter");
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        return Some("it may not start or end with `-`");
+    }
+    if name.contains("--") {
+        return Some("it may not hold `--`");
+    }
+    None
+}
+
+/// Reports `name` at `at` when it is not an IANA service name.
+fn check_port_name(name: &str, at: &FieldPath, report: &mut Report) {
+    if let Some(why) = port_name_problem(name) {
+        report.error(
+            at,
+            DiagKind::InvalidValue,
+            format!(
+                "`{}`: not a valid port name (an IANA service name: at most {MAX_PORT_NAME} \
+                 lower-case letters, digits and `-`, with a letter, no `-` at either end and \
+                 no `--`): {why}",
+                shown(name)
+            ),
+        );
+    }
+}
+
+/// The text of a string scalar (`None` for a number, boolean or null, which a plain scalar
+/// may resolve to).
+fn text_of(node: &Node) -> Option<&str> {
+    match &node.value {
+        Value::Scalar(s) => match s.resolve() {
+            crate::input::yaml::Resolved::Str(t) => Some(t),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The items of the list at `key` of `node`, if it is a list.
+fn items<'n>(node: &'n Node, key: &str) -> &'n [Node] {
+    match node.get(key) {
+        Some(Node {
+            value: Value::Seq(items),
+            ..
+        }) => items,
+        _ => &[],
+    }
+}
+
+/// A Service's `spec.ports`: names are DNS-1123 labels, required when there are several and
+/// unique; a `targetPort` given as a string names a container port, so it is a port name.
+fn check_service_ports(node: &Node, base: &FieldPath, report: &mut Report) {
+    let Some(spec) = node.get("spec") else { return };
+    let at = base.key("spec").key("ports");
+    let ports = items(spec, "ports");
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, port) in ports.iter().enumerate() {
+        let name = port.get("name").and_then(Node::as_str).unwrap_or_default();
+        if name.is_empty() {
+            if ports.len() > 1 {
+                report.error(
+                    &at.index(i),
+                    DiagKind::Missing,
+                    "a Service with several ports needs a `name` for each",
+                );
+            }
+        } else if let Some(why) = dns_label_problem(name, false) {
+            report.error(
+                &at.index(i).key("name"),
+                DiagKind::InvalidValue,
+                format!("`{}`: {why}", shown(name)),
+            );
+        } else if seen.contains(&name) {
+            report.error(
+                &at.index(i).key("name"),
+                DiagKind::InvalidValue,
+                format!("port name `{name}` is used twice in this Service"),
+            );
+        }
+        seen.push(name);
+        // A number is a port number; only a string (quoted digits too, as the API reads
+        // them) names a port.
+        if let Some(target) = port.get("targetPort").and_then(text_of) {
+            check_port_name(target, &at.index(i).key("targetPort"), report);
+        }
+    }
+}
+
+/// The pod template's container ports: each `name` an IANA service name, unique in its
+/// container (what the API server enforces, `validateContainerPorts`; the API's "unique
+/// within the pod" is not checked across containers).
+fn check_container_ports(pod: &Node, at: &FieldPath, report: &mut Report) {
+    for list in ["containers", "initContainers"] {
+        for (i, c) in items(pod, list).iter().enumerate() {
+            let mut seen: Vec<&str> = Vec::new();
+            for (j, port) in items(c, "ports").iter().enumerate() {
+                let Some(name) = port
+                    .get("name")
+                    .and_then(Node::as_str)
+                    .filter(|n| !n.is_empty())
+                else {
+                    continue;
+                };
+                let here = at.key(list).index(i).key("ports").index(j).key("name");
+                if port_name_problem(name).is_some() {
+                    check_port_name(name, &here, report);
+                } else if seen.contains(&name) {
+                    report.error(
+                        &here,
+                        DiagKind::InvalidValue,
+                        format!("port name `{name}` is used twice in this container"),
+                    );
+                }
+                seen.push(name);
+            }
+        }
+    }
+}
+
+/// Why `name`, as the tail of an object named `<experiment>-<name>` (an experiment template's
+/// ReplicaSet, an experiment analysis's AnalysisRun), would not give a DNS-1123 subdomain.
+pub(super) fn child_name_problem(name: &str) -> Option<String> {
+    // Only the tail's own characters matter: the owner's part is a valid name already.
+    subdomain_problem(&format!("x-{name}")).map(|_| {
+        format!(
+            "`{}` would not give a valid object name (`<experiment>-{}`): lower-case \
+             letters, digits, `-` and `.`, ending with a letter or digit, no `.` beside \
+             another `.` or a `-`",
+            shown(name),
+            shown(name)
+        )
+    })
+}
+
+/// Why `name` cannot name a Service (a DNS-1035 label), if it cannot.
+pub(super) fn service_name_problem(name: &str) -> Option<String> {
+    dns_label_problem(name, true)
 }
 
 /// `name`, cut to 40 characters for a message.
@@ -152,6 +311,9 @@ pub(super) fn check_metadata(node: &Node, base: &FieldPath, kind: &str, report: 
         }
     }
     check_labels(meta, &at, report);
+    if kind == "Service" {
+        check_service_ports(node, base, report);
+    }
     if kind == "Rollout" {
         check_service_refs(node, base, report);
         check_container_names(node, base, report);
@@ -235,6 +397,7 @@ fn check_container_names(node: &Node, base: &FieldPath, report: &mut Report) {
             }
         }
     }
+    check_container_ports(pod, &at, report);
 }
 
 /// Checks the `labels` of a metadata mapping at `at`.
@@ -300,6 +463,25 @@ mod tests {
         for bad in ["svc.dot", "My_C", "-a", "a-", "", &"a".repeat(64)] {
             assert!(dns_label_problem(bad, true).is_some(), "{bad}");
             assert!(dns_label_problem(bad, false).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn port_names() {
+        for ok in ["http", "a", "web-8080", "h2c", &"a".repeat(15)] {
+            assert!(port_name_problem(ok).is_none(), "{ok}");
+        }
+        for bad in [
+            "8080",
+            "-http",
+            "http-",
+            "a--b",
+            "HTTP",
+            "my_port",
+            "h.t",
+            &"a".repeat(16),
+        ] {
+            assert!(port_name_problem(bad).is_some(), "{bad}");
         }
     }
 

@@ -613,16 +613,7 @@ fn draw<DB: DrawingBackend>(
         .y_desc("failed requests served by the new version")
         .label_style(("sans-serif", 13))
         .draw()?;
-    const PALETTE: [RGBColor; 8] = [
-        RGBColor(31, 119, 180),
-        RGBColor(230, 115, 0),
-        RGBColor(44, 160, 44),
-        RGBColor(214, 39, 40),
-        RGBColor(148, 103, 189),
-        RGBColor(140, 86, 75),
-        RGBColor(227, 119, 194),
-        RGBColor(23, 160, 180),
-    ];
+    use crate::output::charts::style::SERIES as PALETTE;
     for (i, v) in results.iter().enumerate() {
         let colour = PALETTE[i % PALETTE.len()];
         let runs: Vec<(f64, f64)> = v
@@ -757,13 +748,10 @@ fn draw_detection<DB: DrawingBackend>(
         .y_desc("share of runs (95% Wilson interval)")
         .label_style(("sans-serif", 13))
         .draw()?;
+    // The first curve (aborted at all) in red, the ones per step in the series colours.
+    use crate::output::charts::style::SERIES;
     const PALETTE: [RGBColor; 6] = [
-        RGBColor(214, 39, 40),
-        RGBColor(31, 119, 180),
-        RGBColor(230, 115, 0),
-        RGBColor(44, 160, 44),
-        RGBColor(148, 103, 189),
-        RGBColor(140, 86, 75),
+        SERIES[3], SERIES[0], SERIES[1], SERIES[2], SERIES[4], SERIES[5],
     ];
     for (i, (name, points)) in curves.iter().enumerate() {
         let colour = PALETTE[i % PALETTE.len()];

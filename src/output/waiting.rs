@@ -64,6 +64,9 @@ pub enum Waiting {
     Promotion {
         /// The canary pause step's index; `None` for the blue-green pause.
         step: Option<u32>,
+        /// Virtual time until the scenario promotes it (`autoPromote`, the default scenario's
+        /// 30 s); `None` when only a human will.
+        by_scenario: Option<SimDuration>,
     },
     /// A blue-green pause that `autoPromotionSeconds` ends by itself.
     AutoPromotion {
@@ -123,8 +126,13 @@ impl fmt::Display for Waiting {
         match self {
             Waiting::Starting => f.write_str("the controller to pick up the rollout"),
             Waiting::Nothing => f.write_str("nothing: Healthy"),
-            Waiting::Promotion { step: Some(s) } => write!(f, "a promote (pause at step {s})"),
-            Waiting::Promotion { step: None } => f.write_str("a promote (blue-green pause)"),
+            Waiting::Promotion { step, by_scenario } => {
+                match step {
+                    Some(s) => write!(f, "a promote (pause at step {s})")?,
+                    None => f.write_str("a promote (blue-green pause)")?,
+                }
+                by_scenario_in(f, *by_scenario)
+            }
             Waiting::AutoPromotion { left } => {
                 write!(
                     f,
@@ -161,6 +169,14 @@ impl fmt::Display for Waiting {
     }
 }
 
+/// `: promoted by the scenario in 12s`, when the scenario's stand-in operator will.
+fn by_scenario_in(f: &mut fmt::Formatter<'_>, left: Option<SimDuration>) -> fmt::Result {
+    match left {
+        Some(left) => write!(f, ": promoted by the scenario in {left}"),
+        None => Ok(()),
+    }
+}
+
 /// What the rollout waits for in `state`; `step` is the last step started (for the
 /// remaining time of a timed pause).
 pub fn waiting(state: &State, step: Option<&StepMark>) -> Waiting {
@@ -178,9 +194,12 @@ pub fn waiting(state: &State, step: Option<&StepMark>) -> Waiting {
             Some(at) => Waiting::AutoPromotion {
                 left: seconds_left(at, state.t),
             },
-            None => Waiting::Promotion { step: None },
+            None => Waiting::Promotion {
+                step: None,
+                by_scenario: by_scenario(state),
+            },
         },
-        Phase::Paused => paused_at(r.step, step, state.t),
+        Phase::Paused => paused_at(r.step, step, state),
         Phase::Progressing => match state
             .runs
             .iter()
@@ -231,8 +250,15 @@ fn pods(state: &State, message: &str) -> Waiting {
     }
 }
 
+/// What is left before the scenario's stand-in operator promotes, if it will.
+fn by_scenario(state: &State) -> Option<SimDuration> {
+    let at = state.rollout.as_ref()?.promoted_by_scenario_at?;
+    Some(seconds_left(at, state.t))
+}
+
 /// A canary paused at a step: timed (with what is left of it) or indefinite.
-fn paused_at(index: Option<u32>, step: Option<&StepMark>, now: SimTime) -> Waiting {
+fn paused_at(index: Option<u32>, step: Option<&StepMark>, state: &State) -> Waiting {
+    let now = state.t;
     let timed = step
         .filter(|s| Some(s.index) == index)
         .and_then(|s| match s.kind {
@@ -244,7 +270,10 @@ fn paused_at(index: Option<u32>, step: Option<&StepMark>, now: SimTime) -> Waiti
             step: s.index,
             left: seconds_left(s.started + d, now),
         },
-        None => Waiting::Promotion { step: index },
+        None => Waiting::Promotion {
+            step: index,
+            by_scenario: by_scenario(state),
+        },
     }
 }
 
@@ -326,6 +355,7 @@ mod tests {
             duration: None,
             degraded: None,
             auto_promote_at: None,
+            promoted_by_scenario_at: None,
         });
         out
     }
@@ -395,7 +425,13 @@ mod tests {
         if let Some(r) = &mut s.rollout {
             r.auto_promote_at = None;
         }
-        assert_eq!(waiting(&s, None), Waiting::Promotion { step: None });
+        assert_eq!(
+            waiting(&s, None),
+            Waiting::Promotion {
+                step: None,
+                by_scenario: None,
+            }
+        );
     }
 
     /// The status line, `waits for …` as `watch` and the report print it, reads as English in
@@ -410,11 +446,17 @@ mod tests {
             ),
             (Waiting::Nothing, "waits for nothing: Healthy"),
             (
-                Waiting::Promotion { step: Some(1) },
+                Waiting::Promotion {
+                    step: Some(1),
+                    by_scenario: None,
+                },
                 "waits for a promote (pause at step 1)",
             ),
             (
-                Waiting::Promotion { step: None },
+                Waiting::Promotion {
+                    step: None,
+                    by_scenario: None,
+                },
                 "waits for a promote (blue-green pause)",
             ),
             (
@@ -476,11 +518,48 @@ mod tests {
         }
     }
 
+    /// An indefinite pause the scenario promotes (`autoPromote`, the default scenario's 30 s)
+    /// still waits for a promote, and says when the scenario will give it.
+    #[test]
+    fn an_indefinite_pause_the_scenario_promotes_counts_down() {
+        let mut s = state(Phase::Paused, "CanaryPauseStep", Some(1), 28);
+        if let Some(r) = &mut s.rollout {
+            r.promoted_by_scenario_at = Some(SimTime(40_000));
+        }
+        let w = waiting(&s, Some(&mark(1, "pause", StepKind::Pause(None), 10)));
+        assert_eq!(
+            w,
+            Waiting::Promotion {
+                step: Some(1),
+                by_scenario: Some(SimDuration::from_secs(12)),
+            }
+        );
+        assert_eq!(
+            w.to_string(),
+            "a promote (pause at step 1): promoted by the scenario in 12s"
+        );
+        assert!(keys(&w, false).contains(&("p", "promote")));
+        // The blue-green pause without autoPromotionSeconds reads the same way.
+        if let Some(r) = &mut s.rollout {
+            r.blue_green = true;
+        }
+        assert_eq!(
+            waiting(&s, None).to_string(),
+            "a promote (blue-green pause): promoted by the scenario in 12s"
+        );
+    }
+
     #[test]
     fn an_indefinite_pause_waits_for_a_promote() {
         let s = state(Phase::Paused, "CanaryPauseStep", Some(3), 40);
         let w = waiting(&s, Some(&mark(3, "pause", StepKind::Pause(None), 10)));
-        assert_eq!(w, Waiting::Promotion { step: Some(3) });
+        assert_eq!(
+            w,
+            Waiting::Promotion {
+                step: Some(3),
+                by_scenario: None,
+            }
+        );
         assert!(keys(&w, true).contains(&("p", "promote")));
         assert!(keys(&w, true).contains(&("n", "fail a node")));
         assert!(!keys(&w, false).contains(&("n", "fail a node")));

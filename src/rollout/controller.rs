@@ -300,7 +300,10 @@ impl<'a> Ctx<'a> {
     }
 
     /// `createDesiredReplicaSet`: the ReplicaSet of the current template, at 0 replicas, with
-    /// revision max+1. Creating it takes a whole reconcile.
+    /// revision max+1. Creating it takes a whole reconcile, as upstream: the creation updates
+    /// the Rollout (revision annotation, Progressing condition), which sets `c.newRollout`,
+    /// and `syncHandler` returns as soon as `newRolloutContext` hands back a context with it
+    /// set ("Let the next reconciliation process the update"), before `reconcile()` runs.
     fn create_new_replica_set(&mut self) {
         let revision = self.max_old_revision() + 1;
         let name = self.rs_name(self.new_hash);

@@ -1241,6 +1241,12 @@ fn convert(
         ),
         None => Vec::new(),
     };
+    // Reported after the analyses are checked (which only happens on otherwise valid input),
+    // so that a misspelt model and the metric left without one are told together.
+    let mut misnamed = Report::new(file, root);
+    if let Some(m) = &raw.metrics {
+        check_models_named(m, &manifests, &script, &base.key("metrics"), &mut misnamed);
+    }
     let invariants = convert_invariants(
         raw.invariants.as_deref().unwrap_or_default(),
         &base.key("invariants"),
@@ -1269,6 +1275,7 @@ fn convert(
     if !diags.has_errors() {
         check_all_analysis(&manifests, &script, &metric_models, diags);
     }
+    diags.extend(misnamed.diags);
     Some(Scenario {
         name: raw.name.unwrap_or_else(|| stem(path)),
         description: raw.description.unwrap_or_default(),
@@ -1290,6 +1297,49 @@ fn convert(
         route_matches,
         notes: Vec::new(),
     })
+}
+
+/// A `metrics:` model answers the metric of that name in any analysis template: one naming
+/// a metric no template (of the manifests, or applied by the script) defines would model
+/// nothing, most likely a misspelt name, and is refused with the names there are.
+fn check_models_named<T>(
+    models: &BTreeMap<String, T>,
+    manifests: &Manifests,
+    script: &[ScriptItem],
+    p: &FieldPath,
+    report: &mut Report,
+) {
+    let applied = script.iter().filter_map(|item| match &item.action {
+        ScriptAction::Apply { manifests, .. } => Some(manifests),
+        _ => None,
+    });
+    let mut defined: Vec<&str> = Vec::new();
+    for t in std::iter::once(manifests)
+        .chain(applied)
+        .flat_map(|m| &m.templates)
+    {
+        for metric in &t.metrics {
+            if !defined.contains(&metric.name.as_str()) {
+                defined.push(&metric.name);
+            }
+        }
+    }
+    for name in models.keys() {
+        if defined.contains(&name.as_str()) {
+            continue;
+        }
+        let known = if defined.is_empty() {
+            "the analysis templates define no metric".to_string()
+        } else {
+            let quoted: Vec<String> = defined.iter().map(|n| format!("`{n}`")).collect();
+            format!("the analysis templates define {}", quoted.join(", "))
+        };
+        report.error_at_key(
+            &p.key(name),
+            DiagKind::Reference,
+            format!("no analysis template has a metric named `{name}` ({known})"),
+        );
+    }
 }
 
 /// The managed routes named by the Rollout, as first applied and as re-applied by the script.
@@ -1914,6 +1964,10 @@ fn convert_script(
     } = *cx;
     // Whether the Rollout the item acts on is blue-green: the scenario's, or the last applied.
     let mut blue_green = rollout.is_some_and(|r| r.spec.blue_green().is_some());
+    // The containers `setImage` may name: the template's, or the last applied one's; after
+    // an `undo`, those of any template seen so far (which revision it goes back to is only
+    // known at run time).
+    let mut containers = Containers::of(rollout);
     let Value::Seq(items) = &node.value else {
         if !node.is_null() {
             report.error(p, DiagKind::WrongType, "the script is a list of actions");
@@ -1982,8 +2036,14 @@ fn convert_script(
             Some(ScriptAction::Apply { manifests, .. }) => {
                 if let Some(r) = manifests.rollouts.first() {
                     blue_green = r.spec.blue_green().is_some();
+                    containers.applied(r);
                 }
             }
+            Some(ScriptAction::Undo { .. }) => containers.undone(),
+            Some(ScriptAction::SetImage {
+                container: Some(name),
+                ..
+            }) => containers.check(name, &vp, report),
             Some(ScriptAction::WaitUntil(c)) if blue_green => {
                 note_blue_green_weight(c, &vp, report)
             }
@@ -1994,6 +2054,58 @@ fn convert_script(
         }
     }
     out
+}
+
+/// The container names a script's `setImage` may use at each point of the script.
+struct Containers {
+    /// The current template's (`None` without a Rollout: nothing to check against).
+    now: Option<Vec<String>>,
+    /// Every template's seen so far, which an `undo` may bring back.
+    seen: Vec<String>,
+}
+
+impl Containers {
+    fn of(rollout: Option<&crate::api::Rollout>) -> Self {
+        let now = rollout.map(|r| r.spec.template.container_names());
+        Containers {
+            seen: now.clone().unwrap_or_default(),
+            now,
+        }
+    }
+
+    fn applied(&mut self, r: &crate::api::Rollout) {
+        let names = r.spec.template.container_names();
+        for n in &names {
+            if !self.seen.contains(n) {
+                self.seen.push(n.clone());
+            }
+        }
+        self.now = Some(names);
+    }
+
+    fn undone(&mut self) {
+        if self.now.is_some() {
+            self.now = Some(self.seen.clone());
+        }
+    }
+
+    /// A `setImage` naming a container the template does not have fails at run time: it is
+    /// refused here, with the names it could use.
+    fn check(&self, name: &str, p: &FieldPath, report: &mut Report) {
+        let Some(now) = &self.now else { return };
+        if now.iter().any(|n| n == name) {
+            return;
+        }
+        let quoted: Vec<String> = now.iter().map(|n| format!("`{n}`")).collect();
+        report.error(
+            &p.key("container"),
+            DiagKind::Reference,
+            format!(
+                "the pod template has no container named `{name}` (its containers: {})",
+                quoted.join(", ")
+            ),
+        );
+    }
 }
 
 /// A blue-green Rollout has no weights: a `wait` for one waits until the scenario's timeout.

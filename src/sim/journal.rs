@@ -75,6 +75,11 @@ pub struct RolloutSnapshot {
     /// Not logged: the condition's start is the `PhaseChanged` to Paused, and the seconds are
     /// in the spec.
     pub auto_promote_at: Option<SimTime>,
+    /// When the scenario's stand-in operator (`autoPromote`, the default scenario's 30 s)
+    /// promotes the indefinite pause the rollout waits at: the delay after the run first
+    /// showed it (`None` without such a pause, or when nobody stands in).
+    /// Not logged: the promotion itself is, as a `promote (auto)` action.
+    pub promoted_by_scenario_at: Option<SimTime>,
 }
 
 /// What happened. Names follow SCENARIO.md §4; `KubeEvent` carries the Kubernetes Events the

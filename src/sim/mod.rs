@@ -147,12 +147,13 @@ fn after_change(
     checks: &mut Checks<'_>,
     operator: &mut AutoPromoter,
 ) {
+    // Armed first, so that the snapshot journaled for a new pause has the promotion's time.
+    operator.arm(world, d);
     // What the journal records: phase, message, weights and counts, not a whole observation.
     let now = d.now();
     let glance = world.glance();
     world.journal_observed_changes(now, &glance);
     checks.check_invariants(world, now);
-    operator.arm(world, d);
 }
 
 impl<'s> Simulation<'s> {

@@ -29,7 +29,7 @@ impl AutoPromoter {
     /// with `autoPromotionEnabled: false`), or an experiment that would run forever (no
     /// duration, no required analysis), is promoted after the delay: the timer is armed once
     /// per pause.
-    pub(super) fn arm(&mut self, world: &World<'_>, d: &mut Driver) {
+    pub(super) fn arm(&mut self, world: &mut World<'_>, d: &mut Driver) {
         let Some(delay) = self.delay else {
             return;
         };
@@ -42,8 +42,11 @@ impl AutoPromoter {
             return;
         }
         self.armed_for = Some(key);
+        // Kept in the world for the `watch` line that counts down to it.
+        let at = d.now() + delay;
+        world.scenario_promotion = Some((key, at));
         d.schedule(
-            d.now() + delay,
+            at,
             Ev::AutoPromote {
                 step: idx,
                 generation,

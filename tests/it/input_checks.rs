@@ -440,3 +440,202 @@ fn pod_names_are_cut_to_sixty_three_characters_as_kubernetes_generates_them() {
     }
     assert!(created >= 4, "{created} pods created");
 }
+
+/// Port names as the API server checks them: a container port's name and a Service's string
+/// `targetPort` are IANA service names; a Service port's name is a DNS-1123 label, needed once
+/// there are several ports, and unique; a container's port names are unique in it. A number
+/// is a port number, not a name.
+#[test]
+fn port_names_follow_the_api_server_rules() {
+    let rollout = DEMO.replace(
+        "        image: example/demo:1\n",
+        "        image: example/demo:1\n        ports:\n\
+         \x20       - {name: http_web, containerPort: 8080}\n\
+         \x20       - {name: metrics-endpoint, containerPort: 9090}\n\
+         \x20       - {name: \"8443\", containerPort: 8443}\n\
+         \x20       - {name: admin, containerPort: 8081}\n\
+         \x20       - {name: admin, containerPort: 8082}\n",
+    );
+    let service = "apiVersion: v1\nkind: Service\nmetadata: {name: svc}\nspec:\n\
+                   \x20 selector: {app: demo}\n  ports:\n\
+                   \x20 - {name: web, port: 80, targetPort: web--http}\n\
+                   \x20 - {port: 81, targetPort: 8080}\n\
+                   \x20 - {name: Web, port: 82, targetPort: \"8080\"}\n\
+                   \x20 - {name: web, port: 83}\n";
+    let ok = "apiVersion: v1\nkind: Service\nmetadata: {name: ok}\nspec:\n\
+              \x20 selector: {app: demo}\n\
+              \x20 ports: [{port: 80, targetPort: 8080}]\n---\n\
+              apiVersion: v1\nkind: Service\nmetadata: {name: ok2}\nspec:\n\
+              \x20 selector: {app: demo}\n\
+              \x20 ports: [{name: a-long-port-name-is-fine, port: 80, targetPort: http}]\n";
+    let dir = folder(&[("r.yaml", &rollout), ("svc.yaml", service), ("ok.yaml", ok)]);
+    let iana = "not a valid port name (an IANA service name: at most 15 lower-case letters, \
+                digits and `-`, with a letter, no `-` at either end and no `--`)";
+    refused(
+        dir.path(),
+        &["r.yaml", "svc.yaml"],
+        &[
+            &format!(
+                "r.yaml:17:18: error: spec.template.spec.containers[0].ports[0].name: `http_web`: {iana}: only lower-case letters, digits and `-` are allowed"
+            ),
+            &format!(
+                "r.yaml:18:18: error: spec.template.spec.containers[0].ports[1].name: `metrics-endpoint`: {iana}: more than 15 characters"
+            ),
+            &format!(
+                "r.yaml:19:18: error: spec.template.spec.containers[0].ports[2].name: `8443`: {iana}: it needs at least one letter"
+            ),
+            "r.yaml:21:18: error: spec.template.spec.containers[0].ports[4].name: port name `admin` is used twice in this container",
+            &format!(
+                "svc.yaml:7:39: error: spec.ports[0].targetPort: `web--http`: {iana}: it may not hold `--`"
+            ),
+            "svc.yaml:8:5: error: spec.ports[1]: a Service with several ports needs a `name` for each",
+            "svc.yaml:9:12: error: spec.ports[2].name: `Web`: not a DNS-1123 label: lower-case letters, digits and `-`, starting with a letter or digit and ending with a letter or digit",
+            &format!(
+                "svc.yaml:9:39: error: spec.ports[2].targetPort: `8080`: {iana}: it needs at least one letter"
+            ),
+            "svc.yaml:10:12: error: spec.ports[3].name: port name `web` is used twice in this Service",
+        ],
+    );
+    let o = sim_in(dir.path(), &["lint", "demo.yaml", "ok.yaml"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+}
+
+/// An experiment template's ReplicaSet is `<experiment>-<name>` and its Service (when it gets
+/// one) is named after it or `service.name`; an experiment analysis's run is
+/// `<experiment>-<name>`: names the API server would refuse there are refused up front.
+#[test]
+fn experiment_names_make_valid_object_names() {
+    let rollout = |templates: &str, analyses: &str| {
+        DEMO.replace(
+            "      - pause: {}\n",
+            &format!(
+                "      - pause: {{}}\n      - experiment:\n          duration: 1m\n\
+                 \x20         templates:\n{templates}          analyses:\n{analyses}"
+            ),
+        )
+    };
+    let template = "---\napiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\n\
+                    metadata: {name: t}\nspec:\n  metrics:\n  - name: m\n    count: 1\n\
+                    \x20   provider: {job: {spec: {template: {spec: {containers: \
+                    [{name: j, image: j}], restartPolicy: Never}}}}}\n";
+    let bad = rollout(
+        "          - {name: Canary_T, specRef: canary}\n\
+         \x20         - {name: can.ary, specRef: canary, service: {}}\n\
+         \x20         - {name: base, specRef: stable, service: {name: Base.Svc}}\n\
+         \x20         - {name: base, specRef: stable}\n",
+        "          - {name: a..b, templateName: t}\n",
+    ) + template;
+    let good = rollout(
+        "          - {name: canary.v2, specRef: canary}\n\
+         \x20         - {name: baseline, specRef: stable, service: {}}\n",
+        "          - {name: compare, templateName: t}\n",
+    ) + template;
+    let dir = folder(&[("bad.yaml", &bad), ("good.yaml", &good)]);
+    let object = "would not give a valid object name";
+    let rule = "lower-case letters, digits, `-` and `.`, ending with a letter or digit, no `.` \
+                beside another `.` or a `-`";
+    refused(
+        dir.path(),
+        &["bad.yaml"],
+        &[
+            &format!(
+                "bad.yaml:24:20: error: spec.strategy.canary.steps[2].experiment.templates[0].name: `Canary_T` {object} (`<experiment>-Canary_T`): {rule}"
+            ),
+            "bad.yaml:25:20: error: spec.strategy.canary.steps[2].experiment.templates[1].name: `can.ary`: the template's Service is named after its ReplicaSet (`<experiment>-can.ary`), and a Service's name has no `.`: rename the template or give `service: {name: ...}`",
+            "bad.yaml:26:59: error: spec.strategy.canary.steps[2].experiment.templates[2].service.name: `Base.Svc`: no Service can have this name: not a DNS-1035 label: lower-case letters, digits and `-`, starting with a letter and ending with a letter or digit",
+            "bad.yaml:27:20: error: spec.strategy.canary.steps[2].experiment.templates[3].name: template name `base` is used twice (Argo marks such an Experiment InvalidSpec and it never runs)",
+            &format!(
+                "bad.yaml:29:20: error: spec.strategy.canary.steps[2].experiment.analyses[0].name: `a..b` {object} (`<experiment>-a..b`): {rule}"
+            ),
+        ],
+    );
+    let o = sim_in(dir.path(), &["lint", "good.yaml"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+}
+
+/// `setImage: {container: NAME}` must name a container of the template the script acts on
+/// then: the first manifest's, the last applied one's, or after an `undo` any seen so far.
+#[test]
+fn set_image_names_a_container_the_template_has() {
+    let two = DEMO.replace(
+        "        image: example/demo:1\n",
+        "        image: example/demo:1\n      - name: sidecar\n        image: example/side:1\n",
+    );
+    let dir = folder(&[
+        (
+            "s.yaml",
+            "manifests: [demo.yaml]\nscript:\n\
+             \x20 - setImage: {container: nope, image: \"x:2\"}\n\
+             \x20 - setImage: {container: sidecar, image: \"x:2\"}\n\
+             \x20 - apply: two.yaml\n\
+             \x20 - setImage: {container: sidecar, image: \"x:3\"}\n",
+        ),
+        ("two.yaml", &two),
+        (
+            "undo.yaml",
+            "manifests: [two.yaml]\nscript:\n\
+             \x20 - apply: demo.yaml\n\
+             \x20 - setImage: {container: sidecar, image: \"x:2\"}\n\
+             \x20 - undo: {}\n\
+             \x20 - setImage: {container: sidecar, image: \"x:3\"}\n",
+        ),
+    ]);
+    refused(
+        dir.path(),
+        &["s.yaml"],
+        &[
+            "s.yaml:3:27: error: script[0].setImage.container: the pod template has no container named `nope` (its containers: `demo`)",
+            "s.yaml:4:27: error: script[1].setImage.container: the pod template has no container named `sidecar` (its containers: `demo`)",
+        ],
+    );
+    refused(
+        dir.path(),
+        &["undo.yaml"],
+        &[
+            "undo.yaml:4:27: error: script[1].setImage.container: the pod template has no container named `sidecar` (its containers: `demo`)",
+        ],
+    );
+}
+
+/// A `metrics:` model must answer a metric some analysis template defines (in the manifests
+/// or applied by the script); a misspelt name is refused with the names there are.
+#[test]
+fn a_metric_model_names_a_metric_a_template_defines() {
+    let template = |name: &str, metric: &str| {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {{name: {name}}}\n\
+             spec:\n  metrics:\n  - name: {metric}\n    count: 1\n\
+             \x20   successCondition: result[0] >= 0.95\n\
+             \x20   provider: {{prometheus: {{address: \"http://p:9090\", query: x}}}}\n"
+        )
+    };
+    let dir = folder(&[
+        ("t1.yaml", &template("sr", "success-rate")),
+        ("t2.yaml", &template("lat", "latency-p99")),
+        (
+            "s.yaml",
+            "manifests: [demo.yaml, t1.yaml]\nscript:\n  - apply: t2.yaml\nmetrics:\n\
+             \x20 success-rate: {value: 1}\n\
+             \x20 latency-p99: {value: 1}\n\
+             \x20 sucess-rate: {value: 1}\n",
+        ),
+        (
+            "none.yaml",
+            "manifests: [demo.yaml]\nmetrics:\n  success-rate: {value: 1}\n",
+        ),
+    ]);
+    refused(
+        dir.path(),
+        &["s.yaml"],
+        &[
+            "s.yaml:7:3: error: metrics.sucess-rate: no analysis template has a metric named `sucess-rate` (the analysis templates define `success-rate`, `latency-p99`)",
+        ],
+    );
+    refused(
+        dir.path(),
+        &["none.yaml"],
+        &[
+            "none.yaml:3:3: error: metrics.success-rate: no analysis template has a metric named `success-rate` (the analysis templates define no metric)",
+        ],
+    );
+}

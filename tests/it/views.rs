@@ -466,6 +466,64 @@ fn watch_counts_down_a_blue_green_auto_promotion() {
     assert!(!frames.contains("a promote"), "{frames}");
 }
 
+/// The default scenario promotes an indefinite pause after `--auto-promote` (30 s): the line
+/// says so and counts down to the promotion the run then journals; with `never` only a human
+/// promotes, and the line says nothing more.
+#[test]
+fn watch_counts_down_the_default_scenarios_promotion() {
+    let watch = |promote: &str| {
+        sim(&[
+            "watch",
+            "examples/getting-started/basic/rollout.yaml",
+            "--speed",
+            "1000",
+            "--no-color",
+            "--auto-promote",
+            promote,
+        ])
+    };
+    let frames = watch("30s");
+    let counting: Vec<&str> = frames
+        .lines()
+        .filter(|l| {
+            l.contains("waits for a promote (pause at step 1): promoted by the scenario in")
+        })
+        .collect();
+    let first = counting.first().expect("the pause is shown");
+    assert!(
+        first.ends_with("promoted by the scenario in 30s ─────"),
+        "{first}"
+    );
+    // The countdown ends when the run promotes: 30 s after the frame that first showed it.
+    let at = |line: &str| -> u64 {
+        let t = &line["── ".len()..line.find(" ─ ").expect("a frame header")];
+        // hh:mm:ss.mmm, as milliseconds.
+        let parts: Vec<u64> = t
+            .split([':', '.'])
+            .map(|p| p.parse().expect("a number"))
+            .collect();
+        ((parts[0] * 60 + parts[1]) * 60 + parts[2]) * 1000 + parts[3]
+    };
+    let events = sim(&[
+        "run",
+        "examples/getting-started/basic/rollout.yaml",
+        "--auto-promote",
+        "30s",
+    ]);
+    let promoted = events
+        .lines()
+        .find(|l| l.contains("promote (auto)"))
+        .expect("the run promotes the pause");
+    let promoted_ms = at(&format!("── {} ─ ", &promoted[..12]));
+    assert_eq!(promoted_ms, at(first) + 30_000, "{promoted}\n{first}");
+    let never = watch("never");
+    assert!(
+        never.contains("waits for a promote (pause at step 1) ─"),
+        "{never}"
+    );
+    assert!(!never.contains("promoted by the scenario"), "{never}");
+}
+
 /// Before the controller has written a status (a `controllerDelay` of 1 s), the line says
 /// what it waits for in a sentence.
 #[test]

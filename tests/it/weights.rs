@@ -318,3 +318,37 @@ fn without_a_router_the_weights_say_what_the_service_serves_old_pods_included() 
         "{text}"
     );
 }
+
+/// The routed canary's promotion, as upstream's `reconcileTrafficRouting` does it: the
+/// reconcile that promotes gives the router `maxTrafficWeight` (the steps are done and the
+/// canary is at full count), and the next, seeing the rollout fully promoted, points the
+/// stable Service at the new ReplicaSet and sets the canary weight back to 0, at the same
+/// instant: 100 then 0, with the Service switch between.
+#[test]
+fn a_routed_promotion_sets_the_router_to_100_then_back_to_0() {
+    let r = run("traffic-small-share.yaml");
+    let end = r.journal.entries.last().expect("a journal").t;
+    let at_end: Vec<String> = r
+        .journal
+        .iter()
+        .filter(|e| e.t == end)
+        .filter_map(|e| match &e.kind {
+            EntryKind::WeightChanged { canary, stable, .. } => {
+                Some(format!("weight {canary}/{stable}"))
+            }
+            EntryKind::ServiceSwitched { service, .. } => Some(format!("switch {service}")),
+            EntryKind::Promoted { .. } => Some("promoted".to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        at_end,
+        [
+            "weight 100/0",
+            "promoted",
+            "switch web-stable",
+            "weight 0/100"
+        ],
+        "{at_end:?}"
+    );
+}

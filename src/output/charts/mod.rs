@@ -9,7 +9,7 @@
 mod analysis;
 mod png_text;
 mod pods;
-mod style;
+pub(crate) mod style;
 pub mod threshold;
 mod traffic;
 mod weight;

@@ -30,6 +30,18 @@ const OTHERS: [RGBColor; 6] = [
     RGBColor(150, 150, 30),
     RGBColor(23, 160, 180),
 ];
+/// Curves that stand for no ReplicaSet (the variants of a sweep), in order: the revision
+/// colours first, so a sweep's charts look like the run charts.
+pub(crate) const SERIES: [RGBColor; 8] = [
+    STABLE,
+    CANARY,
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(23, 160, 180),
+];
 pub(super) const INK: RGBColor = RGBColor(40, 40, 40);
 pub(super) const GRID: RGBColor = RGBColor(225, 225, 225);
 pub(super) const BOUNDARY: RGBColor = RGBColor(150, 150, 150);

@@ -280,6 +280,22 @@ impl World<'_> {
         self.bad_versions.push((hash, rate));
     }
 
+    /// When the scenario's stand-in operator promotes the indefinite pause the rollout is in:
+    /// the timer it armed for this very pause (`None` without one). Not for an endless
+    /// experiment: its timer is armed when the Experiment is created, a change the rollout's
+    /// snapshot does not otherwise show, and the journal records no snapshot for it alone.
+    pub(in crate::sim) fn scenario_promotion_at(&self) -> Option<crate::engine::SimTime> {
+        let st = &self.rollout.status;
+        if st.pause_condition(PauseReason::CanaryPauseStep).is_none()
+            && st.pause_condition(PauseReason::BlueGreenPause).is_none()
+        {
+            return None;
+        }
+        let (key, at) = self.scenario_promotion?;
+        let (idx, start) = self.indefinite_pause()?;
+        (key == (self.rollout.generation, idx, start)).then_some(at)
+    }
+
     /// What the rollout waits on a human for, if anything: the step index (`u32::MAX` for
     /// the blue-green pause) and since when (milliseconds).
     pub(in crate::sim) fn indefinite_pause(&self) -> Option<(u32, u64)> {

@@ -81,6 +81,9 @@ pub(super) struct World<'s> {
     completed_because: SmolStr,
     /// Which ReplicaSets' pods carry the rollout's selector labels (`service_backends`).
     selector_memo: traffic::SelectorMemo,
+    /// The scenario's stand-in promotion last armed: the wait it is for (generation, step,
+    /// start) and when it rings, for the `watch` countdown (`scenario_promotion_at`).
+    pub(in crate::sim) scenario_promotion: Option<((u64, u32, u64), crate::engine::SimTime)>,
 }
 
 impl<'s> World<'s> {
@@ -112,6 +115,7 @@ impl<'s> World<'s> {
             views: observe::ViewCache::default(),
             completed_because: SmolStr::default(),
             selector_memo: traffic::SelectorMemo::default(),
+            scenario_promotion: None,
         }
     }
 

@@ -701,6 +701,7 @@ impl World<'_> {
             && last.duration == st.duration
             && last.degraded == self.degraded(obs)
             && last.auto_promote_at == self.auto_promote_at()
+            && last.promoted_by_scenario_at == self.scenario_promotion_at()
     }
 
     /// Why the observed phase is Degraded, if it is: the condition the controller's phase
@@ -736,6 +737,7 @@ impl World<'_> {
             duration: st.duration.clone(),
             degraded: self.degraded(obs),
             auto_promote_at: self.auto_promote_at(),
+            promoted_by_scenario_at: self.scenario_promotion_at(),
         }
     }
 }
