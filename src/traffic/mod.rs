@@ -400,7 +400,7 @@ pub fn apportion_into(total: u64, quotas: &[f64], counts: &mut [u64]) {
         // Largest remainder first; the first of equal ones.
         let mut best = 0;
         for i in 1..quotas.len() {
-            if remainder(&counts, i) > remainder(&counts, best) {
+            if remainder(counts, i) > remainder(counts, best) {
                 best = i;
             }
         }
@@ -410,7 +410,7 @@ pub fn apportion_into(total: u64, quotas: &[f64], counts: &mut [u64]) {
     while sum > total {
         let Some(worst) = (0..quotas.len())
             .filter(|&i| counts[i] > 0)
-            .min_by(|&a, &b| remainder(&counts, a).total_cmp(&remainder(&counts, b)))
+            .min_by(|&a, &b| remainder(counts, a).total_cmp(&remainder(counts, b)))
         else {
             break;
         };
