@@ -689,7 +689,7 @@ fn read(journal: &Journal, rollout: &Rollout, replicas: u32, end: SimTime) -> Re
             }
             if let EntryKind::ServiceSwitched { service, to, .. } = &e.kind
                 && *service == bg.active_service
-                && *to == new_hash
+                && to.as_deref() == Some(new_hash.as_str())
                 && !switched
             {
                 switched = true;

@@ -78,6 +78,23 @@ impl RolloutSpec {
             Strategy::Canary(_) => None,
         }
     }
+
+    /// `GetRolloutServiceKeys`: the Services the strategy names, whose
+    /// `rollouts-pod-template-hash` selector the controller manages.
+    pub fn service_names(&self) -> Vec<&str> {
+        let names: Vec<&str> = match &self.strategy {
+            Strategy::BlueGreen(b) => std::iter::once(b.active_service.as_str())
+                .chain(b.preview_service.as_deref())
+                .collect(),
+            Strategy::Canary(c) => c
+                .canary_service
+                .as_deref()
+                .into_iter()
+                .chain(c.stable_service.as_deref())
+                .collect(),
+        };
+        names.into_iter().filter(|n| !n.is_empty()).collect()
+    }
 }
 
 /// `spec.strategy`: exactly one of the two.

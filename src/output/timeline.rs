@@ -132,8 +132,9 @@ pub fn describe(kind: &EntryKind) -> String {
             *initial,
         ),
         EntryKind::ServiceSwitched { service, from, to } => format!(
-            "{service}: {} -> {to}",
-            from.as_deref().unwrap_or("(all pods)")
+            "{service}: {} -> {}",
+            from.as_deref().unwrap_or("(all pods)"),
+            to.as_deref().unwrap_or("(all pods)")
         ),
         EntryKind::PhaseChanged { to, message, .. } => {
             if message.is_empty() {

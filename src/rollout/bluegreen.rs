@@ -74,7 +74,9 @@ impl<'a> Ctx<'a> {
             return;
         }
         self.restart_pods();
-        self.reconcile_blue_green_replica_sets();
+        if !self.reconcile_blue_green_replica_sets() {
+            return;
+        }
         self.reconcile_blue_green_pause();
         self.reconcile_active_service();
         self.reconcile_analysis_runs();
@@ -85,7 +87,9 @@ impl<'a> Ctx<'a> {
     pub(super) fn sync_replicas_only_blue_green(&mut self) {
         self.keep_current_runs();
         self.restart_pods();
-        self.reconcile_blue_green_replica_sets();
+        if !self.reconcile_blue_green_replica_sets() {
+            return;
+        }
         self.sync_status_blue_green();
     }
 
@@ -109,16 +113,28 @@ impl<'a> Ctx<'a> {
     /// `reconcileBlueGreenReplicaSets`: the active ReplicaSet at full size, the new one at its
     /// preview or full size, older ones scaled down after their delay. Several writes may
     /// happen in one reconcile, and a pause does not stop them.
-    fn reconcile_blue_green_replica_sets(&mut self) {
+    ///
+    /// False when the reconcile ends here with an error: when the active ReplicaSet is also
+    /// the new one (at rest, or after the switch) and was just written, upstream's
+    /// `reconcileNewReplicaSet` updates the same ReplicaSet again from the copy read at the
+    /// start of the reconcile; the API server refuses that stale write (a Conflict), so the
+    /// scale is written, and its Event recorded, once, and nothing else happens in this
+    /// reconcile (no status either): the next one starts from the new size.
+    fn reconcile_blue_green_replica_sets(&mut self) -> bool {
         self.remove_scale_down_deadlines();
         let active = self.service_selector(&self.bg().active_service);
         if let Some(rs) = active.and_then(|h| self.all.iter().copied().find(|rs| rs.hash == h)) {
             let r = self.replicas();
+            let before = self.plan.writes.len();
             self.scale(rs, rs.spec, r);
+            if self.plan.writes.len() > before && self.new_rs.is_some_and(|n| n.name == rs.name) {
+                return false;
+            }
         }
         self.reconcile_new_replica_set();
         self.reconcile_other_replica_sets();
         self.reconcile_revision_history_limit();
+        true
     }
 
     /// `isBlueGreenFastTracked`: no pause before the switch on a fast rollback (going back to an
@@ -256,7 +272,7 @@ impl<'a> Ctx<'a> {
             if self.is_referenced(rs) || rs.spec == 0 {
                 continue;
             }
-            let desired = self.scale_down_delay(rs, r, &mut annotated);
+            let desired = self.scale_down_delay(rs, rs.spec, r, &mut annotated);
             if rs.spec != desired {
                 self.scale(rs, rs.spec, desired);
                 scaled = true;

@@ -311,16 +311,18 @@ impl<'a> Ctx<'a> {
             hash: self.new_hash.into(),
             revision,
         });
+        // `setRolloutRevision` records its Event before the ReplicaSet's, and only when the
+        // revision annotation changes.
         if self.ro.revision != revision {
             self.plan.writes.push(Write::SetRolloutRevision(revision));
+            self.plan.event(
+                "RolloutUpdated",
+                format!("Rollout updated to revision {revision}"),
+            );
         }
         self.plan.event(
             reason::NEW_RS_CREATED,
             format!("Created ReplicaSet {name} (revision {revision})"),
-        );
-        self.plan.event(
-            "RolloutUpdated",
-            format!("Rollout updated to revision {revision}"),
         );
         let mut st = self.prev.clone();
         if st.set_condition(

@@ -213,7 +213,7 @@ impl Ctx<'_> {
                 if self.canary.dynamic_stable_scale {
                     0
                 } else {
-                    self.scale_down_delay(rs, spec, &mut annotated)
+                    self.scale_down_delay(rs, spec, spec, &mut annotated)
                 }
             } else {
                 // An intermediate revision replaced mid-update: no traffic goes to it.
@@ -240,7 +240,17 @@ impl Ctx<'_> {
     /// `scaleDownDelayHelper`: the first time, stamp a deadline and keep the size; until the
     /// deadline, keep it; after, scale to 0. Beyond `scaleDownDelayRevisionLimit` waiting
     /// ReplicaSets (newest first), the rest go at once.
-    pub(super) fn scale_down_delay(&mut self, rs: &RsView, keep: i32, annotated: &mut u32) -> i32 {
+    ///
+    /// `spec` is the ReplicaSet's size as this reconcile left it: upstream hands the helper
+    /// the object `cleanupUnhealthyReplicas` returned, so a ReplicaSet just cut to its
+    /// available pods keeps that size, not the one the view was taken with.
+    pub(super) fn scale_down_delay(
+        &mut self,
+        rs: &RsView,
+        spec: i32,
+        keep: i32,
+        annotated: &mut u32,
+    ) -> i32 {
         let (limit, delay) = match self.blue_green {
             Some(bg) => (
                 bg.scale_down_delay_revision_limit,
@@ -253,7 +263,7 @@ impl Ctx<'_> {
         };
         let limit = limit.unwrap_or(u32::MAX);
         match rs.scale_down_deadline {
-            None if rs.spec > 0 => {
+            None if spec > 0 => {
                 if *annotated >= limit {
                     return 0;
                 }
@@ -263,7 +273,7 @@ impl Ctx<'_> {
                     // addScaleDownDelay(rs, 0) writes no deadline and scaleDownDelayHelper keeps
                     // the ReplicaSet at its size: with a zero delay the old ReplicaSet is never
                     // scaled down (only the revision limit can). Upstream issue #1992.
-                    return rs.spec;
+                    return spec;
                 }
                 let at = self.now.truncate_to_second() + SimDuration::from_secs(delay);
                 self.plan.writes.push(Write::SetScaleDownDeadline {
@@ -273,7 +283,7 @@ impl Ctx<'_> {
                 self.plan.requeue.push(at);
                 // Stamping the deadline keeps the ReplicaSet at its own size; only while
                 // waiting does blue-green hold it at the rollout's replicas.
-                rs.spec
+                spec
             }
             None => 0,
             Some(deadline) => {

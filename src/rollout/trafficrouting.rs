@@ -199,15 +199,10 @@ impl Ctx<'_> {
             return removed(0);
         }
         if self.pause.is_aborted() {
-            let w = if self.canary.dynamic_stable_scale {
-                let inputs = self.inputs();
-                inputs.desired_canary_weight(
-                    self.new_counts().as_ref(),
-                    self.stable_counts().as_ref(),
-                )
-            } else {
-                0
-            };
+            let w = self.weight_on_abort();
+            // With dynamicStableScale the canary Service goes back to the stable pods only
+            // once no traffic is weighted to the canary any more: until then the router
+            // still sends part of it through that Service, to the canary pods.
             if !self.canary.dynamic_stable_scale || w == 0 {
                 let svc = self.canary.canary_service.clone();
                 self.ensure_svc_targets(svc.as_deref(), self.stable_rs, false);
@@ -238,6 +233,9 @@ impl Ctx<'_> {
             canary_hash: None,
         };
         let (_, idx) = self.current_step();
+        // No step index: a rollout without steps (`GetCurrentCanaryStep` returns no index
+        // for an empty list), so upstream never sets the maximum weight for it: the canary
+        // gets no traffic until it becomes the stable.
         let Some(idx) = idx else {
             return kept(0, Vec::new());
         };
@@ -267,19 +265,60 @@ impl Ctx<'_> {
 
 impl Ctx<'_> {
     /// `calculateDesiredWeightOnAbortOrStableRollback` when going back to the stable
-    /// template: the steps are done there (the desired weight is the maximum), so the canary
-    /// weight only comes down, and only as far as the available stable pods allow.
+    /// template: the steps are done there (the desired weight is the maximum) and the new
+    /// ReplicaSet is the stable one, so the canary weight only comes down, and only as far as
+    /// the available stable pods allow.
     fn weight_rolling_back_to_stable(&self) -> i32 {
-        let max = i64::from(self.canary.max_weight());
-        let r = i64::from(self.replicas().max(1));
-        let stable_available = self.new_rs.map_or(0, |rs| i64::from(rs.available));
-        // Between 0 and maxTrafficWeight (at most 1,000,000,000): within i32.
-        let expected = i32::try_from((max - max * stable_available / r).max(0)).unwrap_or(i32::MAX);
-        match &self.prev.canary.weights {
-            None => expected.max(i32::try_from(max).unwrap_or(i32::MAX)),
-            // The stable weight its pods can carry is below max − desired (0): keep it.
-            Some(w) => w.canary.weight,
+        let max = i32::try_from(self.canary.max_weight()).unwrap_or(i32::MAX);
+        let stable_available = self.new_rs.map_or(0, |rs| rs.available);
+        self.weight_on_abort_or_stable_rollback(max, stable_available)
+    }
+
+    /// `calculateDesiredWeightOnAbortOrStableRollback` after an abort: 0 unless
+    /// dynamicStableScale, which steps the weight down through the setWeight steps in reverse
+    /// as the stable pods come back (`GetDesiredCanaryWeight`).
+    fn weight_on_abort(&self) -> i32 {
+        let (Some(_), Some(stable_rs)) = (self.new_rs, self.stable_rs) else {
+            return 0;
+        };
+        if !self.canary.dynamic_stable_scale {
+            return 0;
         }
+        let desired = self
+            .inputs()
+            .desired_canary_weight(self.new_counts().as_ref(), self.stable_counts().as_ref());
+        self.weight_on_abort_or_stable_rollback(desired, stable_rs.available)
+    }
+
+    /// The shared rule of `calculateDesiredWeightOnAbortOrStableRollback`: the weight never
+    /// moves to the stable faster than its available pods can carry, and never goes back up.
+    /// Once no setWeight step is left to step down to (`desired` 0), the canary keeps the
+    /// share the stable pods cannot carry yet (or less, if it already has less), not 0.
+    fn weight_on_abort_or_stable_rollback(&self, desired: i32, stable_available: i32) -> i32 {
+        let max = i64::from(self.canary.max_weight());
+        let r = i64::from(self.replicas());
+        if r == 0 {
+            return 0;
+        }
+        let desired = i64::from(desired);
+        let stable_share = max * i64::from(stable_available) / r;
+        let expected = (max - stable_share).max(0);
+        let weight = match &self.prev.canary.weights {
+            None => expected.max(desired),
+            Some(w) => {
+                let current = i64::from(w.canary.weight);
+                if desired <= 0 {
+                    expected.min(current)
+                } else if stable_share < max - desired {
+                    // The stable is still scaling up: keep the canary weight as it is.
+                    current
+                } else {
+                    desired.min(current)
+                }
+            }
+        };
+        // Between 0 and maxTrafficWeight (at most 1,000,000,000): within i32.
+        i32::try_from(weight).unwrap_or(i32::MAX)
     }
 }
 

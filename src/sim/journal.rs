@@ -297,15 +297,17 @@ pub enum EntryKind {
         initial: bool,
     },
     /// The controller pointed a Service's selector at a ReplicaSet (the
-    /// `rollouts-pod-template-hash` selector it manages).
+    /// `rollouts-pod-template-hash` selector it manages), or, once the Rollout no longer names
+    /// the Service, removed that selector (Argo's Service controller).
     ServiceSwitched {
         /// The Service.
         service: SmolStr,
         /// The pod-template hash it selected before (`None`: no hash, so every pod of the
         /// app).
         from: Option<SmolStr>,
-        /// The pod-template hash it selects now.
-        to: SmolStr,
+        /// The pod-template hash it selects now (`None`: the hash selector was removed, so
+        /// every pod of the app).
+        to: Option<SmolStr>,
     },
     /// The phase or its message changed. Readers match on `degraded` (why a Degraded phase
     /// is so); `message` is for people.

@@ -37,6 +37,7 @@ mod restart_faults;
 mod self_contained;
 mod sweep;
 mod traffic_rounding;
+mod upstream_fidelity;
 mod views;
 mod waits;
 mod weights;

@@ -84,7 +84,12 @@ impl World<'_> {
                             r.name, self.rollout.name
                         ));
                     }
+                    let named_before: Vec<String> = (self.rollout.spec.service_names())
+                        .into_iter()
+                        .map(String::from)
+                        .collect();
                     self.update_spec(d, r.spec.clone(), format!("applied {path}"));
+                    self.release_unnamed_services(d, &named_before);
                 }
                 d.request_reconcile();
             }
@@ -188,6 +193,37 @@ impl World<'_> {
         spec.template = template;
         self.update_spec(d, spec, format!("template of revision {rev}"));
         Performed::Done
+    }
+
+    /// Argo's Service controller (`syncService`, service/service.go): a Service the Rollout
+    /// no longer names loses the `rollouts-pod-template-hash` selector and the managed-by
+    /// annotation (`generateRemovePatch`), so it selects every pod of the app again. The
+    /// rollout controller queues the Services an update of the Rollout stopped naming.
+    fn release_unnamed_services(&mut self, d: &Driver, named_before: &[String]) {
+        let named_now = self.rollout.spec.service_names();
+        let released: Vec<String> = named_before
+            .iter()
+            .filter(|n| !named_now.contains(&n.as_str()))
+            .cloned()
+            .collect();
+        for name in released {
+            let Some(svc) = self.cluster.services.get_mut(&name) else {
+                continue;
+            };
+            let Some(from) = svc.selector_hash.take() else {
+                continue;
+            };
+            svc.managed = false;
+            self.views.services_changed();
+            self.journal.push(
+                d.now(),
+                EntryKind::ServiceSwitched {
+                    service: name.into(),
+                    from: Some(from),
+                    to: None,
+                },
+            );
+        }
     }
 
     /// A spec edit: a new generation when anything changed.

@@ -95,6 +95,7 @@ impl World<'_> {
                         svc.selector_hash = Some(to.clone());
                         svc.managed = true;
                         self.views.services_changed();
+                        let to = Some(to);
                         self.journal
                             .push(now, EntryKind::ServiceSwitched { service, from, to });
                     }
