@@ -159,20 +159,24 @@ impl Cluster {
         const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
         /// `maxGeneratedNameLength`: the 63 of a name less the 5 random characters.
         const MAX_BASE: usize = 58;
-        let mut base = format!("{rs_name}-");
-        if base.len() > MAX_BASE {
+        // The name is written into one buffer: a pod is created per replica, so this runs
+        // thousands of times in a large run.
+        let mut buf = String::with_capacity(rs_name.len() + 6);
+        buf.push_str(rs_name);
+        buf.push('-');
+        if buf.len() > MAX_BASE {
             // Names are ASCII (checked as they are read); the boundary search only guards.
             let cut = (0..=MAX_BASE)
                 .rev()
-                .find(|&i| base.is_char_boundary(i))
+                .find(|&i| buf.is_char_boundary(i))
                 .unwrap_or(0);
-            base.truncate(cut);
+            buf.truncate(cut);
         }
+        let base = buf.len();
         loop {
-            let suffix: String = (0..5)
-                .map(|_| ALPHABET[draw() % ALPHABET.len()] as char)
-                .collect();
-            let name = smol_str::format_smolstr!("{base}{suffix}");
+            buf.truncate(base);
+            buf.extend((0..5).map(|_| ALPHABET[draw() % ALPHABET.len()] as char));
+            let name = SmolStr::new(&buf);
             if self.pod_names.insert(name.clone()) {
                 return name;
             }

@@ -46,7 +46,22 @@ impl<'a> Ctx<'a> {
     /// Starts a reconcile following the runs the previous status named (what upstream's
     /// `currentArs` holds until `reconcileAnalysisRuns` runs).
     pub(super) fn follow_previous_runs(&mut self) {
-        self.current_runs = self.prev_runs();
+        // Without runs there is nothing to follow: the runs start out as none.
+        if !self.runs.is_empty() {
+            self.current_runs = self.prev_runs();
+        }
+    }
+
+    /// Whether the strategy runs any analysis (a step, the background, or a blue-green
+    /// promotion's).
+    fn analysis_configured(&self) -> bool {
+        match self.blue_green {
+            Some(bg) => bg.pre_promotion_analysis.is_some() || bg.post_promotion_analysis.is_some(),
+            None => {
+                self.canary.analysis.is_some()
+                    || self.canary.steps.iter().any(|s| s.analysis.is_some())
+            }
+        }
     }
 
     /// For the reconciles that do not look at analysis (a scaling event): the runs followed
@@ -187,6 +202,12 @@ impl<'a> Ctx<'a> {
 
     /// `reconcileAnalysisRuns`.
     pub(super) fn reconcile_analysis_runs(&mut self) {
+        // A rollout that runs no analysis and owns no run has none to create, cancel or
+        // follow: the runs followed stay none, as `follow_previous_runs` and the new status
+        // already have them.
+        if self.runs.is_empty() && !self.analysis_configured() {
+            return;
+        }
         let prev = self.prev_runs();
         // A scale-down deadline on the new ReplicaSet alone is no reason to skip analysis: an
         // aborted update keeps one until its ReplicaSet is scaled down, and a retry inside that

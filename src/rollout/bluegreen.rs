@@ -123,7 +123,7 @@ impl<'a> Ctx<'a> {
     fn reconcile_blue_green_replica_sets(&mut self) -> bool {
         self.remove_scale_down_deadlines();
         let active = self.service_selector(&self.bg().active_service);
-        if let Some(rs) = active.and_then(|h| self.all.iter().copied().find(|rs| rs.hash == h)) {
+        if let Some(rs) = active.and_then(|h| self.all.iter().find(|rs| rs.hash == h)) {
             let r = self.replicas();
             let before = self.plan.writes.len();
             self.scale(rs, rs.spec, r);

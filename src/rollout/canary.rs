@@ -51,14 +51,6 @@ impl Ctx<'_> {
         self.sync_status_canary();
     }
 
-    /// `PodTemplateOrStepsChanged`: the status still describes another template or other steps.
-    pub(super) fn template_or_steps_changed(&self) -> bool {
-        let steps_changed = self.prev.current_step_hash != self.canary.steps_hash;
-        let pod_changed =
-            !self.prev.current_pod_hash.is_empty() && self.prev.current_pod_hash != self.new_hash;
-        steps_changed || pod_changed
-    }
-
     /// `haltProgress`: a manual pause, or an inconclusive analysis, stops all ReplicaSet scaling.
     pub(super) fn halted(&self) -> bool {
         self.spec.paused
@@ -134,7 +126,7 @@ impl Ctx<'_> {
         // Weight verification exists only for ALB and plugins; the generic router never
         // reports an unverified weight, so setWeight completes with the replica counts.
         if step.set_canary_scale.is_some() || step.set_weight.is_some() {
-            return self.at_desired_counts();
+            return self.at_desired_counts(Self::weights_of(&self.new_status.canary.weights));
         }
         if step.experiment.is_some() {
             return self.completed_experiment_step();
@@ -144,18 +136,6 @@ impl Ctx<'_> {
         }
         // Routes are set by the traffic-routing pass; the step itself is done at once.
         step.set_header_route.is_some() || step.set_mirror_route.is_some()
-    }
-
-    fn at_desired_counts(&self) -> bool {
-        let inputs = self.inputs();
-        let new_rs = self.new_counts();
-        let stable = self.stable_counts();
-        inputs.at_desired_counts(
-            new_rs.as_ref(),
-            stable.as_ref(),
-            &self.other_counts(),
-            Self::weights_of(&self.new_status.canary.weights),
-        )
     }
 
     /// `CompletedCanaryPauseStep`: a human cleared the pause (promote), or its time is up.

@@ -346,8 +346,9 @@ pub struct ControllerEvent {
 pub struct Plan {
     /// The writes, in the order the controller makes them.
     pub writes: Vec<Write>,
-    /// The new status, when it differs from the old one.
-    pub status: Option<RolloutStatus>,
+    /// The new status, when it differs from the old one. Boxed: a status is large and most
+    /// plans are moved several times between the controller and the world.
+    pub status: Option<Box<RolloutStatus>>,
     /// The Kubernetes Events this reconcile records.
     pub events: Vec<ControllerEvent>,
     /// Times at which the controller asked to be run again.

@@ -3,7 +3,9 @@
 //! the way upstream does, so one reconcile makes about one visible change; the simulation runs
 //! reconciles at the same instant until one changes nothing.
 
+use smallvec::SmallVec;
 use smol_str::SmolStr;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use std::sync::LazyLock;
@@ -16,7 +18,7 @@ use super::context::{
     ExperimentView, Input, Plan, RolloutObject, RouteView, RsView, RunView, ServiceView, Write,
 };
 use super::pause::PauseCtx;
-use super::replica_arithmetic::{CanaryInputs, RsCounts, StatusInputs, StepWeights, Weights};
+use super::replica_arithmetic::{CanaryInputs, RsCounts, StatusInputs, Weights};
 use super::status::{
     CanaryStatus, CondStatus, RolloutConditionType, RolloutStatus, calculate_phase, reason,
 };
@@ -59,6 +61,9 @@ pub fn reconcile(input: &Input) -> Plan {
 /// router. Upstream's shared code likewise finds no current step for a blue-green rollout.
 static NO_CANARY: LazyLock<Canary> = LazyLock::new(Canary::default);
 
+/// Canary and stable counts, and the router weights they were computed for.
+type CountsFor = (Option<Weights>, (i32, i32));
+
 /// The state of one reconcile: the snapshot it reads, the status it builds, the plan it fills.
 pub(super) struct Ctx<'a> {
     pub ro: &'a RolloutObject,
@@ -72,11 +77,12 @@ pub(super) struct Ctx<'a> {
     pub budgets: &'a [super::context::BudgetView],
     pub prev: &'a RolloutStatus,
     pub now: SimTime,
-    pub all: Vec<&'a RsView>,
+    pub all: &'a [RsView],
     pub new_rs: Option<&'a RsView>,
     pub stable_rs: Option<&'a RsView>,
-    /// Neither new nor stable.
-    pub others: Vec<&'a RsView>,
+    /// Neither new nor stable. Inline: a rollout rarely keeps more than a few older
+    /// ReplicaSets, and this is built on every reconcile.
+    pub others: SmallVec<[&'a RsView; 4]>,
     pub services: &'a BTreeMap<SmolStr, ServiceView>,
     /// Hash of the current pod template.
     pub new_hash: &'a str,
@@ -84,7 +90,6 @@ pub(super) struct Ctx<'a> {
     pub new_status: RolloutStatus,
     pub pause: PauseCtx,
     pub plan: Plan,
-    pub steps: Vec<StepWeights>,
     /// The AnalysisRuns the rollout owns.
     pub runs: &'a [RunView],
     /// The runs followed after `reconcile_analysis_runs` (`c.currentArs`); before it, the ones
@@ -98,6 +103,10 @@ pub(super) struct Ctx<'a> {
     pub routes: &'a [RouteView],
     /// The analysis templates that exist now.
     pub analysis_templates: &'a [crate::api::analysis::AnalysisTemplate],
+    /// The counts [`Ctx::desired_counts`] last computed, with the weights they were for.
+    desired_counts: Cell<Option<CountsFor>>,
+    /// See [`Ctx::template_or_steps_changed`].
+    template_or_steps_changed: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -107,29 +116,21 @@ impl<'a> Ctx<'a> {
         let canary = spec.canary().unwrap_or(&NO_CANARY);
         let prev = &ro.status;
         let new_hash = ro.template_hash.as_str();
-        let all: Vec<&RsView> = input.replica_sets.iter().collect();
-        let new_rs = all.iter().copied().find(|rs| rs.hash == new_hash);
+        let all = input.replica_sets;
+        let new_rs = all.iter().find(|rs| rs.hash == new_hash);
         let stable_rs = if prev.stable_rs.is_empty() {
             None
         } else {
-            all.iter().copied().find(|rs| rs.hash == prev.stable_rs)
+            all.iter().find(|rs| rs.hash == prev.stable_rs)
         };
         let others = all
             .iter()
-            .copied()
-            .filter(|rs| Some(rs.name.as_str()) != new_rs.map(|n| n.name.as_str()))
-            .filter(|rs| Some(rs.name.as_str()) != stable_rs.map(|s| s.name.as_str()))
+            .filter(|rs| !is(new_rs, rs) && !is(stable_rs, rs))
             .collect();
-        // The runs followed are named anew by each reconcile that reaches the analysis step.
-        let new_status = RolloutStatus {
-            canary: CanaryStatus {
-                weights: prev.canary.weights.clone(),
-                ..Default::default()
-            },
-            restarted_at: prev.restarted_at,
-            duration: prev.duration.clone(),
-            ..Default::default()
-        };
+        // `PodTemplateOrStepsChanged`: the status still describes another template or other
+        // steps. Read from the snapshot, so decided once.
+        let template_or_steps_changed = prev.current_step_hash != canary.steps_hash
+            || (!prev.current_pod_hash.is_empty() && prev.current_pod_hash != new_hash);
         Ctx {
             ro,
             spec,
@@ -145,16 +146,27 @@ impl<'a> Ctx<'a> {
             others,
             services: input.services,
             new_hash,
-            new_status,
+            // Built in place, not moved in: the status is most of the context's size. The runs
+            // followed are named anew by each reconcile that reaches the analysis step.
+            new_status: RolloutStatus {
+                canary: CanaryStatus {
+                    weights: prev.canary.weights.clone(),
+                    ..Default::default()
+                },
+                restarted_at: prev.restarted_at,
+                duration: prev.duration.clone(),
+                ..Default::default()
+            },
             pause: PauseCtx::new(prev),
             plan: Plan::default(),
-            steps: canary.step_weights(),
             runs: input.analysis_runs,
             current_runs: CurrentRuns::default(),
             revision: ro.revision,
             experiments: input.experiments,
             routes: input.routes,
             analysis_templates: input.analysis_templates,
+            desired_counts: Cell::new(None),
+            template_or_steps_changed,
         }
     }
 
@@ -171,7 +183,7 @@ impl<'a> Ctx<'a> {
             replicas: self.replicas(),
             max_surge: c.max_surge.as_ref(),
             max_unavailable: c.max_unavailable.as_ref(),
-            steps: &self.steps,
+            steps: &self.canary.steps,
             traffic_routed: c.traffic_routing.is_some(),
             // maxTrafficWeight is capped at 1,000,000,000 by the manifest, below i32::MAX.
             max_weight: i32::try_from(c.max_weight()).unwrap_or(i32::MAX),
@@ -213,8 +225,44 @@ impl<'a> Ctx<'a> {
         self.stable_rs.map(Self::counts)
     }
 
-    pub(super) fn other_counts(&self) -> Vec<RsCounts<'a>> {
+    pub(super) fn other_counts(&self) -> SmallVec<[RsCounts<'a>; 4]> {
         self.others.iter().map(|rs| Self::counts(rs)).collect()
+    }
+
+    /// The canary and stable counts of this reconcile (`CalculateReplicaCountsForCanary`)
+    /// for the router weights given (read only with a router). They depend on nothing else
+    /// that changes during the reconcile, and the stable pass, the new pass and the step's
+    /// completion all ask: computed once per reconcile and set of weights.
+    pub(super) fn desired_counts(&self, weights: Option<Weights>) -> (i32, i32) {
+        let weights = weights.filter(|_| self.routed());
+        if let Some((w, counts)) = self.desired_counts.get()
+            && w == weights
+        {
+            return counts;
+        }
+        let counts = self.inputs().counts(
+            self.new_counts().as_ref(),
+            self.stable_counts().as_ref(),
+            &self.other_counts(),
+            weights,
+        );
+        self.desired_counts.set(Some((weights, counts)));
+        counts
+    }
+
+    /// `AtDesiredReplicaCountsForCanary`, on the counts of [`Ctx::desired_counts`].
+    pub(super) fn at_desired_counts(&self, weights: Option<Weights>) -> bool {
+        self.inputs().reached_counts(
+            self.desired_counts(weights),
+            self.new_counts().as_ref(),
+            self.stable_counts().as_ref(),
+            &self.other_counts(),
+        )
+    }
+
+    /// `PodTemplateOrStepsChanged`: the status still describes another template or other steps.
+    pub(super) fn template_or_steps_changed(&self) -> bool {
+        self.template_or_steps_changed
     }
 
     pub(super) fn weights_of(w: &Option<super::status::TrafficWeights>) -> Option<Weights> {
@@ -253,7 +301,7 @@ impl<'a> Ctx<'a> {
     fn max_old_revision(&self) -> u64 {
         self.all
             .iter()
-            .filter(|rs| Some(rs.name.as_str()) != self.new_rs.map(|n| n.name.as_str()))
+            .filter(|rs| !is(self.new_rs, rs))
             .map(|rs| rs.revision)
             .max()
             .unwrap_or(0)
@@ -294,7 +342,7 @@ impl<'a> Ctx<'a> {
         (st.phase, st.message) = calculate_phase(self.spec, &st);
         if st != *self.prev {
             self.plan.warning(reason::INVALID_SPEC, message);
-            self.plan.status = Some(st);
+            self.plan.status = Some(Box::new(st));
         }
         true
     }
@@ -332,7 +380,7 @@ impl<'a> Ctx<'a> {
             smol_str::format_smolstr!("Created new replica set \"{name}\""),
             self.now,
         ) {
-            self.plan.status = Some(st);
+            self.plan.status = Some(Box::new(st));
         }
     }
 
@@ -431,7 +479,7 @@ impl<'a> Ctx<'a> {
         st.observed_generation = self.ro.generation;
         (st.phase, st.message) = calculate_phase(self.spec, &st);
         st.duration = self.status_duration(&st);
-        self.plan.status = Some(st);
+        self.plan.status = Some(Box::new(st));
         true
     }
 
@@ -495,4 +543,11 @@ impl<'a> Ctx<'a> {
             .filter(|rs| rs.spec > 0)
             .any(|rs| rs.desired_annotation.is_some_and(|d| d != r))
     }
+}
+
+/// Whether `rs` is the ReplicaSet `role` names (the new or the stable one). Every view a
+/// reconcile holds points into the one snapshot slice, so identity is the address: no name
+/// comparison needed.
+pub(super) fn is(role: Option<&RsView>, rs: &RsView) -> bool {
+    role.is_some_and(|r| std::ptr::eq(r, rs))
 }

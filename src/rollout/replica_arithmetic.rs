@@ -7,32 +7,14 @@
 //! `i32` (intermediate budgets can go negative exactly as upstream). The controller and the
 //! conformance table test call the same functions.
 
-use crate::api::{AbortDelay, Canary, CanaryScale, IntOrString, ProgressThreshold};
+use crate::api::{AbortDelay, CanaryScale, IntOrString, ProgressThreshold, Step};
 
-/// The parts of a canary step the arithmetic reads. A real step has one of them; upstream's
-/// tests also combine both, which the arithmetic handles (setCanaryScale needs traffic routing).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StepWeights {
-    /// `setWeight`: the canary's traffic weight at this step (out of `maxTrafficWeight`).
-    pub set_weight: Option<i32>,
-    /// `setCanaryScale`: the canary's size at this step, when given apart from the weight.
-    pub set_canary_scale: Option<CanaryScale>,
-}
-
-impl Canary {
-    /// The steps as the replica arithmetic reads them.
-    pub fn step_weights(&self) -> Vec<StepWeights> {
-        // Every count read through `manifest::Report::count` is at most 1,000,000,000 (the
-        // largest `maxTrafficWeight`), below `i32::MAX`, so the saturation is never reached.
-        let count = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
-        self.steps
-            .iter()
-            .map(|s| StepWeights {
-                set_weight: s.set_weight.map(count),
-                set_canary_scale: s.set_canary_scale.clone(),
-            })
-            .collect()
-    }
+/// A step's `setWeight` as the arithmetic's Go `int32`. Every count read through
+/// `manifest::Report::count` is at most 1,000,000,000 (the largest `maxTrafficWeight`), below
+/// `i32::MAX`, so the saturation is never reached.
+pub(super) fn set_weight(step: &Step) -> Option<i32> {
+    step.set_weight
+        .map(|n| i32::try_from(n).unwrap_or(i32::MAX))
 }
 
 /// The rollout-level inputs of the arithmetic (spec and the status fields it reads).
@@ -44,8 +26,8 @@ pub struct CanaryInputs<'a> {
     pub max_surge: Option<&'a IntOrString>,
     /// `canary.maxUnavailable` (a count or a percentage); `None` means Argo's default 25%.
     pub max_unavailable: Option<&'a IntOrString>,
-    /// `canary.steps`, reduced to what sizes the ReplicaSets.
-    pub steps: &'a [StepWeights],
+    /// `canary.steps`: the arithmetic reads their `setWeight` and `setCanaryScale`.
+    pub steps: &'a [Step],
     /// `canary.trafficRouting` is set: the weight goes to a router, not to pod counts.
     pub traffic_routed: bool,
     /// `trafficRouting.maxTrafficWeight` (100 unless set).
@@ -265,7 +247,7 @@ impl CanaryInputs<'_> {
 
     /// The step being executed, or `None` when there are no steps or all are done; and the
     /// index (unset counts as 0).
-    pub fn current_step(&self) -> (Option<&StepWeights>, Option<i32>) {
+    pub fn current_step(&self) -> (Option<&Step>, Option<i32>) {
         if self.steps.is_empty() {
             return (None, None);
         }
@@ -289,7 +271,7 @@ impl CanaryInputs<'_> {
         self.steps[..=idx]
             .iter()
             .rev()
-            .find_map(|s| s.set_weight)
+            .find_map(set_weight)
             .unwrap_or(0)
     }
 
@@ -367,7 +349,7 @@ impl CanaryInputs<'_> {
         self.steps
             .iter()
             .rev()
-            .filter_map(|s| s.set_weight)
+            .filter_map(set_weight)
             .find(|&w| traffic_weight_to_replicas(self.replicas, w, self.max_weight) < needed)
             .unwrap_or(0)
     }
@@ -522,7 +504,19 @@ impl CanaryInputs<'_> {
         others: &[RsCounts],
         weights: Option<Weights>,
     ) -> bool {
-        let (desired_new, desired_stable) = self.counts(new_rs, stable_rs, others, weights);
+        let desired = self.counts(new_rs, stable_rs, others, weights);
+        self.reached_counts(desired, new_rs, stable_rs, others)
+    }
+
+    /// The test of [`Self::at_desired_counts`] on counts already computed with
+    /// [`Self::counts`] (the controller computes them once per reconcile).
+    pub fn reached_counts(
+        &self,
+        (desired_new, desired_stable): (i32, i32),
+        new_rs: Option<&RsCounts>,
+        stable_rs: Option<&RsCounts>,
+        others: &[RsCounts],
+    ) -> bool {
         if !replica_progress_threshold_met(self.progress_threshold, new_rs, desired_new) {
             return false;
         }

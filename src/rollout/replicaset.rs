@@ -47,16 +47,10 @@ impl Ctx<'_> {
         let Some(stable) = self.stable_rs else {
             return false;
         };
-        if self.new_rs.is_some_and(|n| n.name == stable.name) {
+        if super::controller::is(self.new_rs, stable) {
             return false;
         }
-        let inputs = self.inputs();
-        let (_, desired) = inputs.counts(
-            self.new_counts().as_ref(),
-            self.stable_counts().as_ref(),
-            &self.other_counts(),
-            Self::weights_of(&self.prev.canary.weights),
-        );
+        let (_, desired) = self.desired_counts(Self::weights_of(&self.prev.canary.weights));
         self.scale(stable, stable.spec, desired)
     }
 
@@ -68,13 +62,7 @@ impl Ctx<'_> {
         let mut count = if self.blue_green.is_some() {
             self.bg_new_rs_replicas()
         } else {
-            self.inputs()
-                .counts(
-                    self.new_counts().as_ref(),
-                    self.stable_counts().as_ref(),
-                    &self.other_counts(),
-                    Self::weights_of(&self.new_status.canary.weights),
-                )
+            self.desired_counts(Self::weights_of(&self.new_status.canary.weights))
                 .0
         };
         if self.should_delay_scale_down_on_abort() {
@@ -133,18 +121,20 @@ impl Ctx<'_> {
     /// `removeScaleDownDeadlines`: the new and stable ReplicaSets never keep a deadline (they
     /// may carry one after the user went back to an older revision).
     pub(super) fn remove_scale_down_deadlines(&mut self) {
-        let mut targets: Vec<&RsView> = Vec::new();
-        if let Some(n) = self.new_rs
-            && !self.should_delay_scale_down_on_abort()
-        {
-            targets.push(n);
+        // Most reconciles find no deadline on either: decided without further checks.
+        let has_deadline =
+            |rs: Option<&RsView>| rs.is_some_and(|rs| rs.scale_down_deadline.is_some());
+        if !has_deadline(self.new_rs) && !has_deadline(self.stable_rs) {
+            return;
         }
-        if let Some(s) = self.stable_rs
-            && !targets.iter().any(|t| t.name == s.name)
-        {
-            targets.push(s);
-        }
-        for rs in targets {
+        let new_rs = self
+            .new_rs
+            .filter(|_| !self.should_delay_scale_down_on_abort());
+        // The stable is skipped when it is the new one, already handled.
+        let stable = self
+            .stable_rs
+            .filter(|s| !new_rs.is_some_and(|n| std::ptr::eq(n, *s)));
+        for rs in [new_rs, stable].into_iter().flatten() {
             if rs.scale_down_deadline.is_some() {
                 self.plan.writes.push(Write::RemoveScaleDownDeadline {
                     name: rs.name.clone(),

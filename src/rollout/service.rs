@@ -9,12 +9,14 @@ use smol_str::SmolStr;
 impl Ctx<'_> {
     /// `reconcileStableAndCanaryService`.
     pub(super) fn reconcile_stable_and_canary_service(&mut self) {
-        let stable_svc = self.canary.stable_service.clone();
-        let canary_svc = self.canary.canary_service.clone();
-        self.ensure_svc_targets(stable_svc.as_deref(), self.stable_rs, true);
+        // The strategy outlives the context's borrow: its names are read, not copied.
+        let canary = self.canary;
+        let stable_svc = canary.stable_service.as_deref();
+        let canary_svc = canary.canary_service.as_deref();
+        self.ensure_svc_targets(stable_svc, self.stable_rs, true);
         if self.pause.is_aborted() && !self.routed() {
             // An aborted basic canary sends the canary Service back to the stable pods.
-            self.ensure_svc_targets(canary_svc.as_deref(), self.stable_rs, true);
+            self.ensure_svc_targets(canary_svc, self.stable_rs, true);
             return;
         }
         // Back to an undersized stable with dynamicStableScale: the canary Service keeps the
@@ -22,7 +24,7 @@ impl Ctx<'_> {
         if self.dynamically_rolling_back_to_stable().is_some() {
             return;
         }
-        self.ensure_svc_targets(canary_svc.as_deref(), self.new_rs, true);
+        self.ensure_svc_targets(canary_svc, self.new_rs, true);
     }
 
     /// `ensureSVCTargets`: point a Service's pod-template-hash selector at `rs`, once `rs` has

@@ -373,7 +373,9 @@ pub struct RolloutStatus {
     pub canary: CanaryStatus,
     /// `blueGreen`.
     pub blue_green: BlueGreenStatus,
-    /// `conditions`, at most one per type.
+    /// `conditions`, at most one per type, in the order they were last written (a write moves
+    /// its condition to the end, as upstream's `SetRolloutCondition` appends; the phase reads
+    /// the first condition that makes the rollout Degraded).
     pub conditions: Vec<RolloutCondition>,
     /// `phase`, as `CalculateRolloutPhase` computes it.
     pub phase: Phase,
@@ -412,31 +414,54 @@ impl RolloutStatus {
         message: impl FnOnce() -> M,
         now: SimTime,
     ) -> bool {
-        let now = now.truncate_to_second();
-        let mut transition = now;
-        if let Some(cur) = self.condition(kind) {
-            if cur.status == status && cur.reason == reason {
-                return false;
-            }
-            if cur.status == status {
-                transition = cur.last_transition;
-            }
+        if self
+            .condition(kind)
+            .is_some_and(|c| c.status == status && c.reason == reason)
+        {
+            return false;
         }
-        self.remove_condition(kind);
+        self.write_condition(kind, status, reason, |_| message().into(), now);
+        true
+    }
+
+    /// Writes the condition of that type even when status and reason are unchanged: a fresh
+    /// `lastUpdateTime`, the transition time kept while the status stays, and the condition
+    /// moved to the end of the list (upstream's `RemoveRolloutCondition` then
+    /// `SetRolloutCondition`). `message` sees the condition being replaced, so that one that
+    /// would read the same can be kept rather than formatted anew.
+    pub fn write_condition(
+        &mut self,
+        kind: RolloutConditionType,
+        status: CondStatus,
+        reason: &'static str,
+        message: impl FnOnce(Option<&RolloutCondition>) -> Arc<str>,
+        now: SimTime,
+    ) {
+        let now = now.truncate_to_second();
+        let old = self
+            .conditions
+            .iter()
+            .position(|c| c.kind == kind)
+            .map(|i| self.conditions.remove(i));
+        let last_transition = old
+            .as_ref()
+            .filter(|c| c.status == status)
+            .map_or(now, |c| c.last_transition);
         self.conditions.push(RolloutCondition {
             kind,
             status,
             reason,
-            message: message().into(),
+            message: message(old.as_ref()),
             last_update: now,
-            last_transition: transition,
+            last_transition,
         });
-        true
     }
 
     /// `RemoveRolloutCondition`.
     pub fn remove_condition(&mut self, kind: RolloutConditionType) {
-        self.conditions.retain(|c| c.kind != kind);
+        if let Some(i) = self.conditions.iter().position(|c| c.kind == kind) {
+            self.conditions.remove(i);
+        }
     }
 
     /// The pause condition with that reason, if the rollout carries one.
@@ -503,30 +528,36 @@ pub fn calculate_phase(spec: &RolloutSpec, status: &RolloutStatus) -> (Phase, Sm
         );
     }
     if spec.paused {
-        return (Phase::Paused, MANUALLY_PAUSED.into());
+        return (Phase::Paused, SmolStr::new_static(MANUALLY_PAUSED));
     }
     if let Some(p) = status.pause_conditions.first() {
-        return (Phase::Paused, p.reason.as_str().into());
+        return (Phase::Paused, SmolStr::new_static(p.reason.as_str()));
     }
     if restart_pending {
-        return (Phase::Progressing, "rollout is restarting".into());
+        return (
+            Phase::Progressing,
+            SmolStr::new_static("rollout is restarting"),
+        );
     }
     if status.updated_replicas < spec.replicas() {
         return (
             Phase::Progressing,
-            "more replicas need to be updated".into(),
+            SmolStr::new_static("more replicas need to be updated"),
         );
     }
     if status.available_replicas < status.updated_replicas {
         return (
             Phase::Progressing,
-            "updated replicas are still becoming available".into(),
+            SmolStr::new_static("updated replicas are still becoming available"),
         );
     }
     if spec.blue_green().is_some() {
         let bg = &status.blue_green;
         if bg.active_selector.is_empty() || bg.active_selector != status.current_pod_hash {
-            return (Phase::Progressing, "active service cutover pending".into());
+            return (
+                Phase::Progressing,
+                SmolStr::new_static("active service cutover pending"),
+            );
         }
         if status.stable_rs.is_empty() || status.stable_rs != status.current_pod_hash {
             return (Phase::Progressing, bg_unpromoted_message(spec, status));
@@ -536,17 +567,17 @@ pub fn calculate_phase(spec: &RolloutSpec, status: &RolloutStatus) -> (Phase, Sm
         if c.traffic_routing.is_none() && status.replicas > status.updated_replicas {
             return (
                 Phase::Progressing,
-                "old replicas are pending termination".into(),
+                SmolStr::new_static("old replicas are pending termination"),
             );
         }
         if status.stable_rs.is_empty() || status.stable_rs != status.current_pod_hash {
             return (
                 Phase::Progressing,
-                "waiting for all steps to complete".into(),
+                SmolStr::new_static("waiting for all steps to complete"),
             );
         }
     }
-    (Phase::Healthy, String::new().into())
+    (Phase::Healthy, SmolStr::default())
 }
 
 /// Why a blue-green rollout whose active Service already selects the new pods is not yet
@@ -562,8 +593,8 @@ fn bg_unpromoted_message(spec: &RolloutSpec, status: &RolloutStatus) -> SmolStr 
         .as_ref()
         .is_some_and(|run| run.phase.completed());
     if analysis_configured && !analysis_done {
-        "waiting for analysis to complete".into()
+        SmolStr::new_static("waiting for analysis to complete")
     } else {
-        "waiting for post-promotion verification to complete".into()
+        SmolStr::new_static("waiting for post-promotion verification to complete")
     }
 }

@@ -206,18 +206,23 @@ impl Ctx<'_> {
     }
 
     /// `calculateRolloutConditions` then `persistRolloutStatus`.
-    pub(super) fn persist_with_conditions(&mut self, new: RolloutStatus) {
-        let new = self.calculate_conditions(new);
-        self.persist(new);
+    pub(super) fn persist_with_conditions(&mut self, mut new: RolloutStatus) {
+        // Built in place: a status is large, and each move of it is a copy.
+        self.calculate_conditions(&mut new);
+        if self.persist(&mut new) {
+            self.plan.status = Some(Box::new(new));
+        }
     }
 
-    fn calculate_conditions(&mut self, mut new: RolloutStatus) -> RolloutStatus {
+    fn calculate_conditions(&mut self, new: &mut RolloutStatus) {
         let now = self.now;
         let aborted = self.pause.is_aborted();
         let rs_name = self.new_rs.map_or("", |rs| rs.name.as_str());
 
+        // Reads no condition, so the conditions written below do not change it.
+        let healthy = self.rollout_healthy(new);
         let mut became_unhealthy = false;
-        if !self.is_paused() && self.rollout_healthy(&new) {
+        if !self.is_paused() && healthy {
             new.set_condition_with(
                 RolloutConditionType::Healthy,
                 CondStatus::True,
@@ -236,20 +241,24 @@ impl Ctx<'_> {
         }
 
         if aborted {
-            let mut message = format!("Rollout aborted update to revision {}", self.ro.revision);
-            if !self.pause.abort_message.is_empty() {
-                message = format!("{message}: {}", self.pause.abort_message);
-            }
-            if new.set_condition(
+            // Written (and its message formatted) once, when the rollout becomes aborted.
+            let mut message = String::new();
+            if new.set_condition_with(
                 RolloutConditionType::Progressing,
                 CondStatus::False,
                 reason::ABORTED,
-                message.as_str().into(),
+                || {
+                    message = format!("Rollout aborted update to revision {}", self.ro.revision);
+                    if !self.pause.abort_message.is_empty() {
+                        message = format!("{message}: {}", self.pause.abort_message);
+                    }
+                    message.as_str()
+                },
                 now,
             ) {
                 self.plan.warning(reason::ABORTED, message);
             }
-        } else if self.rollout_healthy(&new) {
+        } else if healthy {
             new.set_condition_with(
                 RolloutConditionType::Progressing,
                 CondStatus::True,
@@ -257,7 +266,7 @@ impl Ctx<'_> {
                 || format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
                 now,
             );
-        } else if self.rollout_progressing(&new) || became_unhealthy {
+        } else if self.rollout_progressing(new) || became_unhealthy {
             let not_available = new.stable_rs == new.current_pod_hash && became_unhealthy;
             let why = if not_available {
                 reason::RS_NOT_AVAILABLE
@@ -265,50 +274,33 @@ impl Ctx<'_> {
                 reason::RS_UPDATED
             };
             // Progress always refreshes lastUpdateTime (the progress deadline counts from it),
-            // keeping the transition time while the condition stays True.
-            let current = new.condition(RolloutConditionType::Progressing);
-            let transition = current
-                .filter(|c| c.status == CondStatus::True)
-                .map(|c| c.last_transition);
-            // The message of a condition written again as it was is shared, not formatted anew:
-            // an update in progress rewrites this condition on every reconcile.
-            let same_message = current
-                .filter(|c| c.reason == why)
-                .map(|c| Arc::clone(&c.message))
-                .filter(|m| {
-                    if not_available {
-                        **m == *NOT_AVAILABLE_MESSAGE
-                    } else {
-                        m.strip_prefix("ReplicaSet \"")
-                            .and_then(|m| m.strip_suffix("\" is progressing."))
-                            == Some(rs_name)
-                    }
-                });
-            new.remove_condition(RolloutConditionType::Progressing);
-            new.set_condition_with(
+            // keeping the transition time while the condition stays True. The message of a
+            // condition written again as it was is kept, not formatted anew: an update in
+            // progress rewrites this condition on every reconcile.
+            new.write_condition(
                 RolloutConditionType::Progressing,
                 CondStatus::True,
                 why,
-                || {
-                    same_message.unwrap_or_else(|| {
+                |old| {
+                    let same = old.filter(|c| c.reason == why).filter(|c| {
                         if not_available {
-                            NOT_AVAILABLE_MESSAGE.into()
+                            *c.message == *NOT_AVAILABLE_MESSAGE
                         } else {
-                            format!("ReplicaSet \"{rs_name}\" is progressing.").into()
+                            c.message
+                                .strip_prefix("ReplicaSet \"")
+                                .and_then(|m| m.strip_suffix("\" is progressing."))
+                                == Some(rs_name)
                         }
-                    })
+                    });
+                    match same {
+                        Some(c) => Arc::clone(&c.message),
+                        None if not_available => NOT_AVAILABLE_MESSAGE.into(),
+                        None => format!("ReplicaSet \"{rs_name}\" is progressing.").into(),
+                    }
                 },
                 now,
             );
-            if let (Some(t), Some(c)) = (
-                transition,
-                new.conditions
-                    .iter_mut()
-                    .find(|c| c.kind == RolloutConditionType::Progressing),
-            ) {
-                c.last_transition = t;
-            }
-        } else if !self.is_indefinite_step() && self.rollout_timed_out(&new) {
+        } else if !self.is_indefinite_step() && self.rollout_timed_out(new) {
             let message = format!("ReplicaSet \"{rs_name}\" has timed out progressing.");
             let changed = new.set_condition(
                 RolloutConditionType::Progressing,
@@ -386,19 +378,19 @@ impl Ctx<'_> {
                 ),
             );
         }
-        new
     }
 
     /// `persistRolloutStatus`: folds in pauses and abort, stamps the generation, computes the
-    /// phase; writes only if something changed (else arms the progress-deadline timer).
-    fn persist(&mut self, mut new: RolloutStatus) {
-        self.pause.apply(self.prev, &mut new, self.now);
+    /// phase; true when something changed and the status is to be written (else arms the
+    /// progress-deadline timer).
+    fn persist(&mut self, new: &mut RolloutStatus) -> bool {
+        self.pause.apply(self.prev, new, self.now);
         new.observed_generation = self.ro.generation;
-        (new.phase, new.message) = calculate_phase(self.spec, &new);
-        new.duration = self.status_duration(&new);
-        if new == *self.prev {
-            self.requeue_stuck_rollout(&new);
-            return;
+        (new.phase, new.message) = calculate_phase(self.spec, new);
+        new.duration = self.status_duration(new);
+        if *new == *self.prev {
+            self.requeue_stuck_rollout(new);
+            return false;
         }
         let was_paused = !self.prev.pause_conditions.is_empty();
         let is_paused = !new.pause_conditions.is_empty();
@@ -416,7 +408,7 @@ impl Ctx<'_> {
                     .event(reason::RESUMED, "Rollout is resumed".to_string());
             }
         }
-        self.plan.status = Some(new);
+        true
     }
 
     /// `requeueStuckRollout`: wake up one second after the progress deadline would pass.

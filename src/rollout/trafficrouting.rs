@@ -240,19 +240,14 @@ impl Ctx<'_> {
             return kept(0, Vec::new());
         };
         let inputs = self.inputs();
-        let at_desired = inputs.at_desired_counts(
-            self.new_counts().as_ref(),
-            self.stable_counts().as_ref(),
-            &self.other_counts(),
-            None,
-        );
+        let at_desired = self.at_desired_counts(None);
         let step_count = self.canary.step_count();
         if !at_desired {
             // The pods are not there yet: keep the weight of the previous setWeight step.
-            let w = self.steps[..(idx.min(step_count) as usize)]
+            let w = self.canary.steps[..(idx.min(step_count) as usize)]
                 .iter()
                 .rev()
-                .find_map(|s| s.set_weight)
+                .find_map(super::replica_arithmetic::set_weight)
                 .unwrap_or(0);
             kept(w, self.experiment_destinations())
         } else if idx != step_count {

@@ -178,16 +178,17 @@ pub fn app_for<'a>(apps: &'a [AppModel], image: &str) -> std::borrow::Cow<'a, Ap
 
 /// `*` matches any run of characters (including `:`, `/`, `.`); everything else is literal.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
+    // The pattern is cut in place, not into a list: every pod created asks this.
+    let Some((first, tail)) = pattern.split_once('*') else {
         return pattern == text;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    };
+    let (mids, last) = tail.rsplit_once('*').unwrap_or(("", tail));
     if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
         return false;
     }
     let mut rest = &text[first.len()..text.len() - last.len()];
-    for mid in &parts[1..parts.len() - 1] {
+    // An empty part (no `*` between the first and the last, or `**`) matches anywhere.
+    for mid in mids.split('*').filter(|m| !m.is_empty()) {
         match rest.find(mid) {
             Some(i) => rest = &rest[i + mid.len()..],
             None => return false,
@@ -456,5 +457,12 @@ mod tests {
         assert!(!glob_match("*:crash*", "nginx:1.19"));
         assert!(glob_match("a*b*c", "aXbYc"));
         assert!(!glob_match("a*b*c", "aXcYb"));
+        // Empty parts match anywhere; the first and last parts may not overlap.
+        assert!(glob_match("a**c", "ac"));
+        assert!(glob_match("*x*", "axb"));
+        assert!(!glob_match("*x*", "ab"));
+        assert!(!glob_match("ab*ba", "aba"));
+        assert!(glob_match("a*b*c*d", "abcd"));
+        assert!(!glob_match("a*c*b*d", "abcd"));
     }
 }

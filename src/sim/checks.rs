@@ -23,6 +23,9 @@ pub(super) struct Checks<'s> {
     wait_deadline: Option<SimTime>,
     /// What the current `wait` until a condition reads, found once for all its checks.
     wait_reads: Option<Reads>,
+    /// The observation the current `wait` is checked against, rewritten in place at every
+    /// check (built and dropped after every change, it cost more than the check).
+    wait_obs: Observation,
     /// Each invariant is reported once.
     invariant_broken: Vec<bool>,
     failures: Vec<Failure>,
@@ -37,6 +40,7 @@ impl<'s> Checks<'s> {
             pc_started: false,
             wait_deadline: None,
             wait_reads: None,
+            wait_obs: Observation::default(),
             invariant_broken: vec![false; sc.invariants.len()],
             failures: Vec::new(),
         }
@@ -96,8 +100,8 @@ impl<'s> Checks<'s> {
                 }
                 ScriptAction::WaitUntil(c) => {
                     let reads = *self.wait_reads.get_or_insert_with(|| c.reads());
-                    let obs = world.observe_reading(d.now(), reads);
-                    let holds = c.holds(&obs);
+                    world.observe_into(&mut self.wait_obs, d.now(), reads);
+                    let holds = c.holds(&self.wait_obs);
                     // What the wait leaves out must not change its verdict: checked against
                     // the whole observation in every debug build (so in every test).
                     debug_assert_eq!(

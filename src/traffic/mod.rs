@@ -374,15 +374,25 @@ impl Version {
 /// of the tick plus what each is owed) and the split the journal's `WeightChanged` records
 /// without a router (quotas: each part's Ready pods in `maxTrafficWeight` units), so the
 /// journal says what is served.
+pub fn apportion(total: u64, quotas: &[f64]) -> Vec<u64> {
+    let mut counts = vec![0; quotas.len()];
+    apportion_into(total, quotas, &mut counts);
+    counts
+}
+
+/// [`apportion`] into `counts` (as long as `quotas`): for callers that round a fixed number of
+/// parts after every change and keep them in an array.
 #[allow(
     clippy::cast_possible_truncation,
     clippy::cast_sign_loss,
     reason = "the value is the floor of a non-negative request count, and `as` saturates rather than wraps, so nothing is lost at any realistic rate"
 )]
-pub fn apportion(total: u64, quotas: &[f64]) -> Vec<u64> {
-    let mut counts: Vec<u64> = quotas.iter().map(|q| q.max(0.0).floor() as u64).collect();
+pub fn apportion_into(total: u64, quotas: &[f64], counts: &mut [u64]) {
+    for (c, q) in counts.iter_mut().zip(quotas) {
+        *c = q.max(0.0).floor() as u64;
+    }
     if quotas.is_empty() {
-        return counts;
+        return;
     }
     let remainder = |counts: &[u64], i: usize| quotas[i] - counts[i] as f64;
     let mut sum: u64 = counts.iter().sum();
@@ -390,7 +400,7 @@ pub fn apportion(total: u64, quotas: &[f64]) -> Vec<u64> {
         // Largest remainder first; the first of equal ones.
         let mut best = 0;
         for i in 1..quotas.len() {
-            if remainder(&counts, i) > remainder(&counts, best) {
+            if remainder(counts, i) > remainder(counts, best) {
                 best = i;
             }
         }
@@ -400,14 +410,13 @@ pub fn apportion(total: u64, quotas: &[f64]) -> Vec<u64> {
     while sum > total {
         let Some(worst) = (0..quotas.len())
             .filter(|&i| counts[i] > 0)
-            .min_by(|&a, &b| remainder(&counts, a).total_cmp(&remainder(&counts, b)))
+            .min_by(|&a, &b| remainder(counts, a).total_cmp(&remainder(counts, b)))
         else {
             break;
         };
         counts[worst] -= 1;
         sum -= 1;
     }
-    counts
 }
 
 /// CDF of a log-normal with the given mean and shape [`LATENCY_SIGMA`].

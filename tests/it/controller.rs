@@ -138,7 +138,7 @@ fn settle(ro: &mut RolloutObject, rss: &[RsView], now: SimTime) -> Plan {
             now,
         });
         match plan.status {
-            Some(st) if plan.writes.is_empty() => ro.status = st,
+            Some(st) if plan.writes.is_empty() => ro.status = *st,
             _ => return plan,
         }
     }
@@ -758,7 +758,7 @@ fn an_abort_with_no_update_in_progress_is_cleared_and_the_rollout_stays_healthy(
     // Settle with the Services in place.
     for _ in 0..20 {
         match run(&ro, &rss, &svcs).status {
-            Some(st) => ro.status = st,
+            Some(st) => ro.status = *st,
             None => break,
         }
     }
@@ -771,6 +771,6 @@ fn an_abort_with_no_update_in_progress_is_cleared_and_the_rollout_stays_healthy(
     assert!(!st.abort);
     assert_eq!(st.aborted_at, None);
     assert_eq!(st.phase, Phase::Healthy);
-    ro.status = st;
+    ro.status = *st;
     assert!(run(&ro, &rss, &svcs).is_noop(), "and then nothing more");
 }

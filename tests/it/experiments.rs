@@ -156,7 +156,9 @@ fn terminated(plan: &Plan) -> Vec<SmolStr> {
 }
 
 fn status(plan: &Plan, ro: &RolloutObject) -> RolloutStatus {
-    plan.status.clone().unwrap_or_else(|| ro.status.clone())
+    plan.status
+        .as_deref()
+        .map_or_else(|| ro.status.clone(), RolloutStatus::clone)
 }
 
 const EXPERIMENT_STEPS: &str = "\

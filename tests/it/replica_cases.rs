@@ -309,9 +309,9 @@ mod read {
 /// object keyed like the case's `expected`.
 mod calc {
     use rollout_sim::api::IntOrString;
-    use rollout_sim::api::{AbortDelay, ProgressThreshold};
+    use rollout_sim::api::{AbortDelay, ProgressThreshold, Step};
     use rollout_sim::rollout::replica_arithmetic::{
-        self, BlueGreenInputs, CanaryInputs, StatusInputs, StepWeights,
+        self, BlueGreenInputs, CanaryInputs, StatusInputs,
     };
     use serde_json::{Value, json};
 
@@ -543,7 +543,7 @@ mod calc {
         replicas: i32,
         max_surge: Option<IntOrString>,
         max_unavailable: Option<IntOrString>,
-        steps: Vec<StepWeights>,
+        steps: Vec<Step>,
         traffic_routed: bool,
         max_weight: i32,
         dynamic_stable_scale: bool,
@@ -593,12 +593,16 @@ mod calc {
 
     /// A step as the arithmetic reads it: its `setWeight` and/or `setCanaryScale`; any other
     /// kind of step (pause, analysis, ...) carries neither.
-    fn step_weights(step: &Value) -> Res<StepWeights> {
-        Ok(StepWeights {
-            set_weight: read::int(step, "setWeight")?,
+    fn step_weights(step: &Value) -> Res<Step> {
+        let set_weight = read::int(step, "setWeight")?
+            .map(|w| u32::try_from(w).map_err(|_| format!("setWeight {w} is negative")))
+            .transpose()?;
+        Ok(Step {
+            set_weight,
             set_canary_scale: read::field(step, "setCanaryScale")
                 .map(read::canary_scale)
                 .transpose()?,
+            ..Step::default()
         })
     }
 }
@@ -788,7 +792,7 @@ mod controller {
                 self.apply(write, &mut pass);
             }
             if let Some(status) = plan.status {
-                self.rollout.status = status;
+                self.rollout.status = *status;
             }
             pass.status = status_json(&self.rollout.status, &self.clock);
             pass

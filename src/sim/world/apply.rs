@@ -154,7 +154,8 @@ impl World<'_> {
             self.journal.push(
                 now,
                 EntryKind::KubeEvent {
-                    reason: e.reason.into(),
+                    // Argo's reasons are constants: shared, not copied, into every entry.
+                    reason: SmolStr::new_static(e.reason),
                     message: e.message,
                     warning: e.warning,
                 },
@@ -164,7 +165,7 @@ impl World<'_> {
             self.completed_because = why;
         }
         if let Some(status) = plan.status {
-            self.rollout.status = status;
+            self.rollout.status = *status;
         }
     }
 

@@ -234,8 +234,14 @@ impl<'s> World<'s> {
     /// The Kubernetes ReplicaSet controller: create or delete pods to match every spec.
     pub(super) fn sync_replica_sets(&mut self, d: &mut Driver) -> bool {
         let mut changed = false;
-        let ids: Vec<_> = self.cluster.live_replica_sets().map(|rs| rs.id).collect();
-        for id in ids {
+        // By index, without gathering the ids first: this runs after every change and mostly
+        // finds nothing to do, and it creates and deletes pods, never ReplicaSets.
+        for i in 0..self.cluster.replica_sets.len() {
+            let rs = &self.cluster.replica_sets[i];
+            if rs.deleted {
+                continue;
+            }
+            let id = rs.id;
             match self.cluster.replica_set_diff(id) {
                 ReplicaDiff::None => {}
                 ReplicaDiff::Create(n) => {

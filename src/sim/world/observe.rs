@@ -10,7 +10,7 @@ use crate::engine::{SimDuration, SimTime};
 use crate::rollout::info::{self, ReplicaSetRoles, RoleSources};
 use crate::rollout::status::{DegradedReason, degraded_by};
 use crate::rollout::{BudgetView, Phase, PodView, RsView, ServiceView};
-use crate::scenario::condition::{Observation, Reads, Replicas, RoleCounts, Roles, RouterWeights};
+use crate::scenario::condition::{Observation, Reads, Replicas, RoleCounts, RouterWeights};
 
 use super::World;
 use crate::sim::journal::{EntryKind, RolloutSnapshot, StepKind};
@@ -103,11 +103,7 @@ impl World<'_> {
         if same_sets {
             let live = self.cluster.rollout_replica_sets();
             for (view, rs) in self.views.rs.iter_mut().zip(live) {
-                *view = RsView {
-                    name: std::mem::take(&mut view.name),
-                    hash: std::mem::take(&mut view.hash),
-                    ..rs_view_numbers(rs)
-                };
+                copy_numbers(view, rs);
             }
         } else {
             self.views.rs = self.rs_views();
@@ -127,10 +123,21 @@ impl World<'_> {
         // The controller lists the ReplicaSets it owns: an Experiment's are not among them.
         self.cluster
             .rollout_replica_sets()
-            .map(|rs| RsView {
-                name: rs.name.clone(),
-                hash: rs.hash.clone(),
-                ..rs_view_numbers(rs)
+            .map(|rs| {
+                let mut view = RsView {
+                    name: rs.name.clone(),
+                    hash: rs.hash.clone(),
+                    revision: 0,
+                    spec: 0,
+                    status_replicas: 0,
+                    ready: 0,
+                    available: 0,
+                    created: rs.created,
+                    desired_annotation: None,
+                    scale_down_deadline: None,
+                };
+                copy_numbers(&mut view, rs);
+                view
             })
             .collect()
     }
@@ -185,9 +192,14 @@ impl World<'_> {
     /// Available pods of the canary ReplicaSet (the current one, when it is not the stable).
     fn canary_available(&self) -> u32 {
         let st = &self.rollout.status;
+        // The current ReplicaSet is no canary once it is the stable (asked after every change:
+        // one comparison here saves one per ReplicaSet below).
+        if st.current_pod_hash == st.stable_rs {
+            return 0;
+        }
         self.cluster
             .live_replica_sets()
-            .find(|rs| rs.hash == st.current_pod_hash && rs.hash != st.stable_rs)
+            .find(|rs| rs.hash == st.current_pod_hash)
             .map_or(0, |rs| rs.available)
     }
 
@@ -236,16 +248,13 @@ impl World<'_> {
         }
         let pods = [stable, old, canary, experiment];
         let total: f64 = pods.iter().map(|&n| f64::from(n)).sum();
-        let parts = if total > 0.0 {
-            let quotas: Vec<f64> = pods
-                .iter()
-                .map(|&n| f64::from(n) * f64::from(max) / total)
-                .collect();
-            crate::traffic::apportion(u64::from(max), &quotas)
-        } else {
-            // No Ready pod behind the Service: nothing is served; the stable is named.
-            vec![u64::from(max), 0, 0, 0]
-        };
+        // Four parts, in arrays: this runs after every change.
+        let mut parts = [u64::from(max), 0, 0, 0];
+        if total > 0.0 {
+            let quotas = pods.map(|n| f64::from(n) * f64::from(max) / total);
+            crate::traffic::apportion_into(u64::from(max), &quotas, &mut parts);
+        }
+        // Else no Ready pod behind the Service: nothing is served; the stable is named.
         let part = |i: usize| u32::try_from(parts[i]).unwrap_or(max);
         Some(RouterShare {
             canary: part(2),
@@ -258,12 +267,6 @@ impl World<'_> {
     }
 
     /// The hashes the blue-green active and preview Services select.
-    pub(super) fn role_services(&self) -> (Option<String>, Option<String>) {
-        let (active, preview) = self.role_service_hashes();
-        (active.map(str::to_string), preview.map(str::to_string))
-    }
-
-    /// `role_services`, borrowed.
     pub(super) fn role_service_hashes(&self) -> (Option<&str>, Option<&str>) {
         let Some(bg) = self.rollout.spec.blue_green() else {
             return (None, None);
@@ -325,7 +328,9 @@ impl World<'_> {
 
     /// The rollout as `kubectl argo rollouts get rollout` would show it now.
     pub(in crate::sim) fn observe(&self, now: SimTime) -> Observation {
-        self.observe_reading(now, Reads::ALL)
+        let mut obs = Observation::default();
+        self.observe_into(&mut obs, now, Reads::ALL);
+        obs
     }
 
     /// The phase, message, weights and replica counts `get` shows now: what the journal
@@ -357,39 +362,82 @@ impl World<'_> {
     }
 
     /// The observation with only the parts in `reads` gathered (the others are left empty,
-    /// zero or `None`): what a `wait` needs.
-    pub(in crate::sim) fn observe_reading(&self, now: SimTime, reads: Reads) -> Observation {
+    /// zero or `None`): what a `wait` needs. Written over `obs`, field by field: a `wait` is
+    /// checked after every change with the same observation, so its maps and strings are
+    /// neither built nor dropped when it does not read them. Every field is named (no `..`): a field added to
+    /// the observation cannot keep a stale value here.
+    pub(in crate::sim) fn observe_into(&self, obs: &mut Observation, now: SimTime, reads: Reads) {
         let st = &self.rollout.status;
-        let Glance {
+        let Observation {
             phase,
             message,
+            step,
             set_weight,
             actual_weight,
+            aborted,
+            paused,
+            revision,
+            duration,
+            images,
             replicas,
-        } = self.glance_reading(reads.actual_weight);
-        let mut images = Roles::<Option<SmolStr>>::default();
-        let mut pods = RoleCounts::default();
-        let mut ready = RoleCounts::default();
-        let mut total = 0;
-        let mut scaled_up = 0;
-        let mut revision = 0;
+            pods,
+            ready_pods,
+            replica_sets_total,
+            replica_sets_scaled_up,
+            analysis,
+            experiments,
+            weights,
+            routes,
+            traffic,
+            mirrored,
+            elapsed,
+        } = obs;
+        let glance = self.glance_reading(reads.actual_weight);
+        *phase = glance.phase;
+        *message = glance.message;
+        *set_weight = glance.set_weight;
+        *actual_weight = glance.actual_weight;
+        *replicas = glance.replicas;
+        *step = st.current_step_index;
+        *aborted = st.abort;
+        *paused = self.rollout.spec.paused || !st.pause_conditions.is_empty();
+        duration.clone_from(&st.duration);
+        *weights = st.canary.weights.as_ref().map(|w| RouterWeights {
+            canary: w.canary.weight,
+            stable: w.stable.weight,
+            experiment: w.additional.iter().map(|d| d.weight).sum(),
+        });
+        *elapsed = SimDuration(now.as_millis());
+        for image in [
+            &mut images.stable,
+            &mut images.canary,
+            &mut images.active,
+            &mut images.preview,
+        ] {
+            if image.is_some() {
+                *image = None;
+            }
+        }
+        *pods = RoleCounts::default();
+        *ready_pods = RoleCounts::default();
+        let (mut total, mut scaled_up, mut newest) = (0, 0, 0);
         let services = self.role_service_hashes();
         let walk = reads.replica_sets || reads.roles || reads.images;
         let with_roles = reads.roles || reads.images;
         for rs in self.cluster.live_replica_sets().filter(|_| walk) {
             pods.total += rs.replicas;
-            ready.total += rs.ready;
+            ready_pods.total += rs.ready;
             if !rs.is_rollouts() {
                 // An Experiment's ReplicaSet: counted in `total` and `experiment` only.
                 pods.experiment += rs.replicas;
-                ready.experiment += rs.ready;
+                ready_pods.experiment += rs.ready;
                 continue;
             }
             total += 1;
             if rs.spec_replicas > 0 {
                 scaled_up += 1;
             }
-            revision = revision.max(rs.revision);
+            newest = newest.max(rs.revision);
             if !with_roles {
                 continue;
             }
@@ -398,22 +446,22 @@ impl World<'_> {
                 (
                     &mut images.stable,
                     &mut pods.roles.stable,
-                    &mut ready.roles.stable,
+                    &mut ready_pods.roles.stable,
                 ),
                 (
                     &mut images.canary,
                     &mut pods.roles.canary,
-                    &mut ready.roles.canary,
+                    &mut ready_pods.roles.canary,
                 ),
                 (
                     &mut images.active,
                     &mut pods.roles.active,
-                    &mut ready.roles.active,
+                    &mut ready_pods.roles.active,
                 ),
                 (
                     &mut images.preview,
                     &mut pods.roles.preview,
-                    &mut ready.roles.preview,
+                    &mut ready_pods.roles.preview,
                 ),
             ];
             for ((img, p, r), has) in slots.into_iter().zip(roles.flags()) {
@@ -426,53 +474,34 @@ impl World<'_> {
                 }
             }
         }
-        Observation {
-            phase,
-            message,
-            step: st.current_step_index,
-            set_weight,
-            actual_weight,
-            aborted: st.abort,
-            paused: self.rollout.spec.paused || !st.pause_conditions.is_empty(),
-            revision,
-            duration: st.duration.clone(),
-            images,
-            replicas,
-            pods,
-            ready_pods: ready,
-            replica_sets_total: total,
-            replica_sets_scaled_up: scaled_up,
-            analysis: if reads.analysis {
-                self.analysis_phases()
-            } else {
-                Default::default()
-            },
-            experiments: if reads.experiments {
-                self.experiment_phases()
-            } else {
-                Default::default()
-            },
-            weights: st.canary.weights.as_ref().map(|w| RouterWeights {
-                canary: w.canary.weight,
-                stable: w.stable.weight,
-                experiment: w.additional.iter().map(|d| d.weight).sum(),
-            }),
-            routes: if reads.routes {
-                self.routes.iter().map(|r| r.name.to_string()).collect()
-            } else {
-                Vec::new()
-            },
-            traffic: if reads.traffic {
-                self.traffic_by_role()
-            } else {
-                Default::default()
-            },
-            mirrored: if reads.mirrored {
-                self.mirrored_by_role()
-            } else {
-                Default::default()
-            },
-            elapsed: SimDuration(now.as_millis()),
+        *revision = newest;
+        *replica_sets_total = total;
+        *replica_sets_scaled_up = scaled_up;
+        // The parts not read are emptied, not rebuilt: most conditions read none of them.
+        if reads.analysis {
+            *analysis = self.analysis_phases();
+        } else if !analysis.is_empty() {
+            analysis.clear();
+        }
+        if reads.experiments {
+            *experiments = self.experiment_phases();
+        } else if !experiments.is_empty() {
+            experiments.clear();
+        }
+        if reads.routes {
+            *routes = self.routes.iter().map(|r| r.name.to_string()).collect();
+        } else {
+            routes.clear();
+        }
+        if reads.traffic {
+            *traffic = self.traffic_by_role();
+        } else if !traffic.is_empty() {
+            traffic.clear();
+        }
+        if reads.mirrored {
+            *mirrored = self.mirrored_by_role();
+        } else if !mirrored.is_empty() {
+            mirrored.clear();
         }
     }
 
@@ -687,7 +716,7 @@ impl World<'_> {
     /// The rollout as the `get` header shows it.
     fn snapshot(&self, obs: &Glance) -> RolloutSnapshot {
         let st = &self.rollout.status;
-        let (active, preview) = self.role_services();
+        let (active, preview) = self.role_service_hashes();
         RolloutSnapshot {
             phase: obs.phase,
             message: obs.message.clone(),
@@ -702,8 +731,8 @@ impl World<'_> {
             available: obs.replicas.available,
             stable_hash: st.stable_rs.clone(),
             current_hash: st.current_pod_hash.clone(),
-            active_hash: active.unwrap_or_default().into(),
-            preview_hash: preview.unwrap_or_default().into(),
+            active_hash: active.map(SmolStr::new).unwrap_or_default(),
+            preview_hash: preview.map(SmolStr::new).unwrap_or_default(),
             blue_green: self.rollout.spec.blue_green().is_some(),
             duration: st.duration.clone(),
             degraded: self.degraded(obs),
@@ -729,21 +758,31 @@ impl World<'_> {
     }
 }
 
-/// The view of a ReplicaSet without its name and hash (left empty).
-fn rs_view_numbers(rs: &crate::cluster::ReplicaSet) -> RsView {
+/// Writes into a ReplicaSet's view everything but its name and hash: the numbers that move
+/// between reconciles. Each field is named (no `..`), so a field added to the view cannot be
+/// left stale here.
+fn copy_numbers(view: &mut RsView, rs: &crate::cluster::ReplicaSet) {
     // The controller's int32 counts; replicas are capped at 1,000,000 by the manifest, so the
     // saturation never shows.
     let count = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
-    RsView {
-        name: String::new().into(),
-        hash: String::new().into(),
-        revision: rs.revision,
-        spec: count(rs.spec_replicas),
-        status_replicas: count(rs.replicas),
-        ready: count(rs.ready),
-        available: count(rs.available),
-        created: rs.created,
-        desired_annotation: rs.desired_annotation,
-        scale_down_deadline: rs.scale_down_deadline,
-    }
+    let RsView {
+        name: _,
+        hash: _,
+        revision,
+        spec,
+        status_replicas,
+        ready,
+        available,
+        created,
+        desired_annotation,
+        scale_down_deadline,
+    } = view;
+    *revision = rs.revision;
+    *spec = count(rs.spec_replicas);
+    *status_replicas = count(rs.replicas);
+    *ready = count(rs.ready);
+    *available = count(rs.available);
+    *created = rs.created;
+    *desired_annotation = rs.desired_annotation;
+    *scale_down_deadline = rs.scale_down_deadline;
 }

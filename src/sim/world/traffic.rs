@@ -19,10 +19,12 @@ use crate::traffic::Destination;
 
 use super::World;
 
-/// `World::carries_selector`'s answers, for the generation of the spec they were given at.
-/// A cell: they are filled in while the world is only read.
+/// `World::carries_selector`'s answers, for the generation of the spec they were given at,
+/// indexed by ReplicaSet id (ids are indices, given in creation order): a slot is read after
+/// every change, and a map's search cost more than the answer. A cell: they are filled in
+/// while the world is only read.
 #[derive(Debug, Default)]
-pub(super) struct SelectorMemo(std::cell::RefCell<(u64, BTreeMap<crate::cluster::RsId, bool>)>);
+pub(super) struct SelectorMemo(std::cell::RefCell<(u64, Vec<Option<bool>>)>);
 use crate::sim::driver::{Driver, Ev};
 use crate::sim::journal::EntryKind;
 
@@ -153,9 +155,16 @@ impl World<'_> {
             *generation = self.rollout.generation;
             known.clear();
         }
-        *known
-            .entry(rs.id)
-            .or_insert_with(|| rs.template.has_labels(&self.rollout.spec.selector))
+        let slot = rs.id.0 as usize;
+        if let Some(Some(known)) = known.get(slot) {
+            return *known;
+        }
+        let answer = rs.template.has_labels(&self.rollout.spec.selector);
+        if known.len() <= slot {
+            known.resize(slot + 1, None);
+        }
+        known[slot] = Some(answer);
+        answer
     }
 
     /// Basic canary: one Service over every pod carrying the rollout's selector labels.
