@@ -268,7 +268,16 @@ fn paused_at(index: Option<u32>, step: Option<&StepMark>, state: &State) -> Wait
     match timed {
         Some((s, d)) => Waiting::TimedPause {
             step: s.index,
-            left: seconds_left(s.started + d, now),
+            // The controller's end of the pause when the snapshot has it (the condition's
+            // start is a whole second, so the pause can end before the step's start + d).
+            left: seconds_left(
+                state
+                    .rollout
+                    .as_ref()
+                    .and_then(|r| r.pause_ends_at)
+                    .unwrap_or(s.started + d),
+                now,
+            ),
         },
         None => Waiting::Promotion {
             step: index,
@@ -356,6 +365,7 @@ mod tests {
             degraded: None,
             auto_promote_at: None,
             promoted_by_scenario_at: None,
+            pause_ends_at: None,
         });
         out
     }
@@ -391,6 +401,29 @@ mod tests {
         );
         assert_eq!(w.to_string(), "the pause at step 1 to end: 30s left");
         assert!(keys_line(&w, true).starts_with("p promote · f promote --full · a abort"));
+    }
+
+    /// The controller stores the pause's start as a whole second, so a 10 s pause whose step
+    /// started at 39.379 s ends at 49 s: the countdown follows the controller's end, not the
+    /// step's start plus the duration (which would still show `1s` after the pause ended).
+    #[test]
+    fn a_timed_pause_counts_down_to_the_controllers_end() {
+        let mut s = state(Phase::Paused, "CanaryPauseStep", Some(1), 0);
+        s.t = SimTime(48_200);
+        if let Some(r) = &mut s.rollout {
+            r.pause_ends_at = Some(SimTime(49_000));
+        }
+        let pause = StepKind::Pause(Some(SimDuration::from_secs(10)));
+        let mut step = mark(1, "pause: 10s", pause, 0);
+        step.started = SimTime(39_379);
+        let w = waiting(&s, Some(&step));
+        assert_eq!(
+            w,
+            Waiting::TimedPause {
+                step: 1,
+                left: SimDuration::from_secs(1)
+            }
+        );
     }
 
     /// A blue-green pause with `autoPromotionSeconds` ends by itself: a countdown, as for a

@@ -80,6 +80,11 @@ pub struct RolloutSnapshot {
     /// showed it (`None` without such a pause, or when nobody stands in).
     /// Not logged: the promotion itself is, as a `promote (auto)` action.
     pub promoted_by_scenario_at: Option<SimTime>,
+    /// When the timed canary pause the rollout is in ends: the `CanaryPauseStep` condition's
+    /// start, a whole second as Kubernetes stores it, plus the step's duration (`None` outside
+    /// a timed pause). Not logged: the pause's start is the `PhaseChanged` to Paused, and the
+    /// duration is in the spec.
+    pub pause_ends_at: Option<SimTime>,
 }
 
 /// What happened. Names follow SCENARIO.md §4; `KubeEvent` carries the Kubernetes Events the

@@ -34,6 +34,7 @@ fn status(phase: Phase, step: u32, set: u32, actual: u32, ready: u32) -> EntryKi
         degraded: None,
         auto_promote_at: None,
         promoted_by_scenario_at: None,
+        pause_ends_at: None,
     }))
 }
 

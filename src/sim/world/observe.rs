@@ -702,6 +702,7 @@ impl World<'_> {
             && last.degraded == self.degraded(obs)
             && last.auto_promote_at == self.auto_promote_at()
             && last.promoted_by_scenario_at == self.scenario_promotion_at()
+            && last.pause_ends_at == self.pause_ends_at()
     }
 
     /// Why the observed phase is Degraded, if it is: the condition the controller's phase
@@ -738,6 +739,7 @@ impl World<'_> {
             degraded: self.degraded(obs),
             auto_promote_at: self.auto_promote_at(),
             promoted_by_scenario_at: self.scenario_promotion_at(),
+            pause_ends_at: self.pause_ends_at(),
         }
     }
 }
@@ -755,6 +757,19 @@ impl World<'_> {
         (bg.auto_promotion_enabled && bg.auto_promotion_seconds > 0).then(|| {
             pause.start_time + SimDuration::from_secs(u64::from(bg.auto_promotion_seconds))
         })
+    }
+}
+
+impl World<'_> {
+    /// When the timed canary pause the rollout is in ends (see `RolloutSnapshot::pause_ends_at`):
+    /// the controller's own rule, the condition's whole-second start plus the duration.
+    fn pause_ends_at(&self) -> Option<SimTime> {
+        let st = &self.rollout.status;
+        let pause = st.pause_condition(crate::rollout::status::PauseReason::CanaryPauseStep)?;
+        let index = usize::try_from(st.current_step_index?).ok()?;
+        let step = self.rollout.spec.canary()?.steps.get(index)?;
+        let duration = step.pause.as_ref()?.duration.as_ref()?;
+        Some(pause.start_time + SimDuration::from_secs(duration.seconds))
     }
 }
 
