@@ -126,25 +126,26 @@ fn router_references(
             .cloned()
             .unwrap_or_default()
     };
+    // NGINX and ALB name their Ingresses alike: a key for one, a plural key for a list.
+    let mut ingresses = |router: &str,
+                         spec: &serde_json::Value,
+                         (one, many): (&'static str, &'static str),
+                         backend: Option<String>| {
+        if let Some(v) = spec.get(one) {
+            add(router, &[PathSeg::Key(one)], "Ingress", v, backend.clone());
+        }
+        for (i, v) in list(spec.get(many)).iter().enumerate() {
+            let path = [PathSeg::Key(many), PathSeg::Index(i)];
+            add(router, &path, "Ingress", v, backend.clone());
+        }
+    };
     if let Some(n) = t.nginx.as_ref() {
-        if let Some(v) = n.get("stableIngress") {
-            add(
-                "nginx",
-                &[PathSeg::Key("stableIngress")],
-                "Ingress",
-                v,
-                stable.clone(),
-            );
-        }
-        for (i, v) in list(n.get("stableIngresses")).iter().enumerate() {
-            add(
-                "nginx",
-                &[PathSeg::Key("stableIngresses"), PathSeg::Index(i)],
-                "Ingress",
-                v,
-                stable.clone(),
-            );
-        }
+        ingresses(
+            "nginx",
+            n,
+            ("stableIngress", "stableIngresses"),
+            stable.clone(),
+        );
     }
     if let Some(a) = t.alb.as_ref() {
         let root = a
@@ -153,24 +154,7 @@ fn router_references(
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .or_else(|| stable.clone());
-        if let Some(v) = a.get("ingress") {
-            add(
-                "alb",
-                &[PathSeg::Key("ingress")],
-                "Ingress",
-                v,
-                root.clone(),
-            );
-        }
-        for (i, v) in list(a.get("ingresses")).iter().enumerate() {
-            add(
-                "alb",
-                &[PathSeg::Key("ingresses"), PathSeg::Index(i)],
-                "Ingress",
-                v,
-                root.clone(),
-            );
-        }
+        ingresses("alb", a, ("ingress", "ingresses"), root);
     }
     if let Some(s) = t.istio.as_ref() {
         if let Some(v) = s.get("virtualService").and_then(|v| v.get("name")) {

@@ -920,3 +920,25 @@ fn objects_in_a_second_namespace_are_refused_by_name() {
         assert_eq!(o.code, 0, "{ok}: {}", o.stderr);
     }
 }
+
+/// ALB's plural `ingresses` (and NGINX's `stableIngresses`) are checked item by item, each
+/// error at its own index.
+#[test]
+fn a_routers_list_of_ingresses_is_checked_item_by_item() {
+    let alb = nginx_demo("x", &ingress("demo-ingress", "demo-stable")).replace(
+        "nginx: {stableIngress: x}",
+        "alb: {ingresses: [demo-ingress, demo-other]}",
+    );
+    let dir = folder(&[("alb.yaml", &alb)]);
+    let out = sim_in(dir.path(), &["lint", "alb.yaml"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "spec.strategy.canary.trafficRouting.alb.ingresses[1]: Ingress `demo-other` is in \
+             no input"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("ingresses[0]"), "{}", out.stderr);
+}
