@@ -19,9 +19,7 @@ use super::context::{
 };
 use super::pause::PauseCtx;
 use super::replica_arithmetic::{CanaryInputs, RsCounts, StatusInputs, Weights};
-use super::status::{
-    CanaryStatus, CondStatus, RolloutConditionType, RolloutStatus, calculate_phase, reason,
-};
+use super::status::{CondStatus, RolloutConditionType, RolloutStatus, calculate_phase, reason};
 
 /// How soon the controller looks again at a rollout whose spec is invalid.
 const INVALID_SPEC_REQUEUE: crate::engine::SimDuration = crate::engine::SimDuration(20_000);
@@ -29,6 +27,7 @@ const INVALID_SPEC_REQUEUE: crate::engine::SimDuration = crate::engine::SimDurat
 /// Runs one reconcile and returns what it writes.
 pub fn reconcile(input: &Input) -> Plan {
     let mut c = Ctx::new(input);
+    c.carry_over_status();
     c.follow_previous_runs();
     if c.invalid_spec() {
         return c.plan;
@@ -103,6 +102,9 @@ pub(super) struct Ctx<'a> {
     pub routes: &'a [RouteView],
     /// The analysis templates that exist now.
     pub analysis_templates: &'a [crate::api::analysis::AnalysisTemplate],
+    /// `IsFullyPromoted` on the status read at the start: asked by several sub-steps, and
+    /// a comparison of two hashes each time.
+    fully_promoted: bool,
     /// The counts [`Ctx::desired_counts`] last computed, with the weights they were for.
     desired_counts: Cell<Option<CountsFor>>,
     /// See [`Ctx::template_or_steps_changed`].
@@ -131,6 +133,9 @@ impl<'a> Ctx<'a> {
         // steps. Read from the snapshot, so decided once.
         let template_or_steps_changed = prev.current_step_hash != canary.steps_hash
             || (!prev.current_pod_hash.is_empty() && prev.current_pod_hash != new_hash);
+        // Decided before the context is written: a call among its fields made the compiler
+        // build the whole context aside and copy it in (two copies of ~2 KB per reconcile).
+        let fully_promoted = prev.stable_rs == prev.current_pod_hash;
         Ctx {
             ro,
             spec,
@@ -146,17 +151,9 @@ impl<'a> Ctx<'a> {
             others,
             services: input.services,
             new_hash,
-            // Built in place, not moved in: the status is most of the context's size. The runs
-            // followed are named anew by each reconcile that reaches the analysis step.
-            new_status: RolloutStatus {
-                canary: CanaryStatus {
-                    weights: prev.canary.weights.clone(),
-                    ..Default::default()
-                },
-                restarted_at: prev.restarted_at,
-                duration: prev.duration.clone(),
-                ..Default::default()
-            },
+            // Empty here and seeded by `carry_over_status`, in place: the status is most of
+            // the context's size, and a status built aside would be copied in.
+            new_status: RolloutStatus::default(),
             pause: PauseCtx::new(prev),
             plan: Plan::default(),
             runs: input.analysis_runs,
@@ -165,9 +162,20 @@ impl<'a> Ctx<'a> {
             experiments: input.experiments,
             routes: input.routes,
             analysis_templates: input.analysis_templates,
+            fully_promoted,
             desired_counts: Cell::new(None),
             template_or_steps_changed,
         }
+    }
+
+    /// What `c.newStatus` starts with: the fields a reconcile keeps unless a sub-step sets
+    /// them. The runs followed are named anew by each reconcile that reaches the analysis step.
+    fn carry_over_status(&mut self) {
+        let prev = self.prev;
+        let st = &mut self.new_status;
+        st.canary.weights.clone_from(&prev.canary.weights);
+        st.restarted_at = prev.restarted_at;
+        st.duration.clone_from(&prev.duration);
     }
 
     pub(super) fn replicas(&self) -> i32 {
@@ -278,7 +286,7 @@ impl<'a> Ctx<'a> {
 
     /// `IsFullyPromoted`, on the status read at the start of the reconcile.
     pub(super) fn fully_promoted(&self) -> bool {
-        self.prev.stable_rs == self.prev.current_pod_hash
+        self.fully_promoted
     }
 
     /// `IsDynamicallyRollingBackToStable`: a routed `dynamicStableScale` update was
@@ -416,8 +424,7 @@ impl<'a> Ctx<'a> {
         let is_paused = !self.prev.pause_conditions.is_empty() || self.spec.paused;
         // A completed rollout keeps its Progressing condition through a pause: the status
         // sync would set it back to NewReplicaSetAvailable, and the two would alternate.
-        let completed =
-            !self.prev.stable_rs.is_empty() && self.prev.stable_rs == self.prev.current_pod_hash;
+        let completed = !self.prev.stable_rs.is_empty() && self.fully_promoted;
         // Most reconciles change none of these conditions: the status is copied only once
         // one of them is about to be set.
         let mut copy: Option<RolloutStatus> = None;
