@@ -108,19 +108,41 @@ pub fn value_from_int_or_percent(
                 Some(pct) => pct,
                 None => percent_text(s)?,
             };
-            let prod = pct * i64::from(total);
-            let v = if round_up {
-                div_ceil(prod, 100)
-            } else {
-                prod.div_euclid(100)
-            };
-            // Go's int32 conversion of a percentage of an int32 total, as upstream.
-            #[allow(
-                clippy::cast_possible_truncation,
-                reason = "as Go's int32(...) upstream"
-            )]
-            Ok(v as i32)
+            Ok(percent_of(pct, total, round_up))
         }
+    }
+}
+
+/// `pct` percent of `total`, rounded up or down, as Go's int32 of the result.
+fn percent_of(pct: i64, total: i32, round_up: bool) -> i32 {
+    let prod = pct * i64::from(total);
+    let v = if round_up {
+        div_ceil(prod, 100)
+    } else {
+        prod.div_euclid(100)
+    };
+    // Go's int32 conversion of a percentage of an int32 total, as upstream.
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "as Go's int32(...) upstream"
+    )]
+    let v = v as i32;
+    v
+}
+
+/// Argo's default maxSurge and maxUnavailable, 25%, as a number: the default needs no
+/// reading of a `"25%"` string (the fenceposts are resolved on every reconcile).
+const DEFAULT_PERCENT: i64 = 25;
+
+/// [`value_from_int_or_percent`] of a maxSurge or maxUnavailable, Argo's 25% when unset.
+fn value_or_default(
+    v: Option<&IntOrString>,
+    total: i32,
+    round_up: bool,
+) -> Result<i32, FencepostError> {
+    match v {
+        Some(v) => value_from_int_or_percent(v, total, round_up),
+        None => Ok(percent_of(DEFAULT_PERCENT, total, round_up)),
     }
 }
 
@@ -174,10 +196,20 @@ pub fn resolve_fenceposts(
     Ok((surge, unavailable))
 }
 
-/// Argo's default maxSurge and maxUnavailable, 25%; one shared value, since the fenceposts
-/// are resolved several times per reconcile.
-static DEFAULT_QUARTER: std::sync::LazyLock<IntOrString> =
-    std::sync::LazyLock::new(|| IntOrString::Str("25%".to_string()));
+/// `resolveFenceposts` on a canary's maxSurge and maxUnavailable with Argo's defaults (25%)
+/// for the unset ones.
+fn resolve_with_defaults(
+    max_surge: Option<&IntOrString>,
+    max_unavailable: Option<&IntOrString>,
+    desired: i32,
+) -> Result<(i32, i32), FencepostError> {
+    let surge = value_or_default(max_surge, desired, true)?;
+    let mut unavailable = value_or_default(max_unavailable, desired, false)?;
+    if surge == 0 && unavailable == 0 {
+        unavailable = 1;
+    }
+    Ok((surge, unavailable))
+}
 
 /// `MaxSurge` of a canary rollout (defaults applied: 25%).
 pub fn max_surge(
@@ -185,14 +217,9 @@ pub fn max_surge(
     max_unavailable: Option<&IntOrString>,
     replicas: i32,
 ) -> i32 {
-    let d = &*DEFAULT_QUARTER;
-    resolve_fenceposts(
-        Some(max_surge.unwrap_or(d)),
-        Some(max_unavailable.unwrap_or(d)),
-        replicas,
-    )
-    .map(|(s, _)| s)
-    .unwrap_or(0)
+    resolve_with_defaults(max_surge, max_unavailable, replicas)
+        .map(|(s, _)| s)
+        .unwrap_or(0)
 }
 
 /// `MaxUnavailable` of a canary rollout: defaults 25%, capped at `replicas`, 0 when replicas is 0.
@@ -204,13 +231,7 @@ pub fn max_unavailable(
     if replicas == 0 {
         return 0;
     }
-    let d = &*DEFAULT_QUARTER;
-    let (_, u) = resolve_fenceposts(
-        Some(max_surge.unwrap_or(d)),
-        Some(max_unavailable.unwrap_or(d)),
-        replicas,
-    )
-    .unwrap_or((0, 0));
+    let (_, u) = resolve_with_defaults(max_surge, max_unavailable, replicas).unwrap_or((0, 0));
     u.min(replicas)
 }
 
@@ -220,8 +241,7 @@ pub fn max_unavailable_blue_green(max_unavailable: Option<&IntOrString>, replica
     if replicas == 0 {
         return 0;
     }
-    let d = &*DEFAULT_QUARTER;
-    value_from_int_or_percent(max_unavailable.unwrap_or(d), replicas, false)
+    value_or_default(max_unavailable, replicas, false)
         .unwrap_or(0)
         .min(replicas)
 }
@@ -230,13 +250,9 @@ impl CanaryInputs<'_> {
     /// `MaxSurge` and `MaxUnavailable` together: the same values as [`max_surge`] and
     /// [`max_unavailable`], with both fenceposts resolved once instead of once for each.
     fn surge_and_unavailable(&self) -> (i32, i32) {
-        let d = &*DEFAULT_QUARTER;
-        let (surge, unavailable) = resolve_fenceposts(
-            Some(self.max_surge.unwrap_or(d)),
-            Some(self.max_unavailable.unwrap_or(d)),
-            self.replicas,
-        )
-        .unwrap_or((0, 0));
+        let (surge, unavailable) =
+            resolve_with_defaults(self.max_surge, self.max_unavailable, self.replicas)
+                .unwrap_or((0, 0));
         let unavailable = if self.replicas == 0 {
             0
         } else {
@@ -574,6 +590,19 @@ pub fn approximate_weighted_counts(
     if replicas == 0 {
         return (0, 0);
     }
+    // No traffic to split (before the first setWeight, after an abort, past the last step):
+    // every pod on one side, the split the search below also finds, without searching.
+    if weight == 0 {
+        return (0, replicas);
+    }
+    if weight == max_weight && max_weight > 0 {
+        return (replicas, 0);
+    }
+    nearest_split(replicas, weight, max_weight, max_surge)
+}
+
+/// The search of [`approximate_weighted_counts`]: the candidate splits, nearest first.
+fn nearest_split(replicas: i32, weight: i32, max_weight: i32, max_surge: i32) -> (i32, i32) {
     let (r, w, m) = (
         i64::from(replicas),
         i64::from(weight),
@@ -787,6 +816,28 @@ mod tests {
     }
 
     #[test]
+    fn unset_fenceposts_are_an_explicit_quarter() {
+        // The default is taken as the number 25, not read from a "25%": it must resolve as
+        // the string Argo defaults to, for both roundings and any size.
+        let quarter = pct("25%");
+        for total in [0, 1, 2, 3, 4, 5, 7, 10, 99, 101, 1_000_000] {
+            for round_up in [false, true] {
+                assert_eq!(
+                    value_or_default(None, total, round_up),
+                    value_from_int_or_percent(&quarter, total, round_up),
+                    "{total} {round_up}"
+                );
+            }
+        }
+        for r in [0, 1, 3, 4, 5, 10] {
+            assert_eq!(
+                resolve_with_defaults(None, None, r),
+                resolve_fenceposts(Some(&quarter), Some(&quarter), r)
+            );
+        }
+    }
+
+    #[test]
     fn percent_fast_path_reads_as_kubernetes_does() {
         // The in-place reading must give Kubernetes' value (remove `%`, trim, parse) for
         // every spelling it accepts, and leave the others to the general reading.
@@ -914,6 +965,25 @@ mod tests {
                 want,
                 "{text:?}"
             );
+        }
+    }
+
+    #[test]
+    fn unsplit_weights_skip_the_search() {
+        // Weight 0 and the maximum weight are answered without the search: the search must
+        // give the same split, with or without surge, for any maximum weight.
+        for r in [1, 2, 3, 5, 10, 101] {
+            for surge in [0, 1, 3] {
+                for max in [1, 100, 1000, 1_000_000_000] {
+                    for w in [0, max] {
+                        assert_eq!(
+                            approximate_weighted_counts(r, w, max, surge),
+                            nearest_split(r, w, max, surge),
+                            "R={r} W={w}/{max} surge={surge}"
+                        );
+                    }
+                }
+            }
         }
     }
 
