@@ -8,10 +8,11 @@
 use serde::Serialize;
 use smol_str::SmolStr;
 
-use crate::api::Step;
+use crate::api::{Step, StepText};
 use crate::engine::SimDuration;
 use crate::engine::SimTime;
 use crate::rollout::Phase;
+use crate::rollout::event::EventMessage;
 use crate::rollout::status::DegradedReason;
 
 pub(crate) mod ser;
@@ -250,7 +251,7 @@ pub enum EntryKind {
         /// The step's index in `spec.strategy.canary.steps` (0-based, as Argo counts).
         index: u32,
         /// The step in Argo's words (`CanaryStepString`).
-        step: SmolStr,
+        step: StepText,
         /// What kind of step it is.
         #[serde(skip)]
         kind: StepKind,
@@ -260,7 +261,7 @@ pub enum EntryKind {
         /// The step's index (0-based).
         index: u32,
         /// The step in Argo's words (`CanaryStepString`).
-        step: SmolStr,
+        step: StepText,
     },
     /// `promote` moved `status.currentStepIndex` past a step the controller had not completed
     /// (a setWeight still waiting for pods, an inconclusive analysis, a step of a rollout
@@ -270,7 +271,7 @@ pub enum EntryKind {
         /// The step's index (0-based).
         index: u32,
         /// The step in Argo's words (`CanaryStepString`).
-        step: SmolStr,
+        step: StepText,
     },
     /// The traffic split changed: what the router holds (`status.canary.weights`) with a
     /// traffic router, or each version's share of the Ready pods behind the Service without
@@ -351,8 +352,8 @@ pub enum EntryKind {
     KubeEvent {
         /// The Event's reason, in Argo's words (`RolloutCompleted`, `RolloutAborted`).
         reason: SmolStr,
-        /// The Event's message, in Argo's words.
-        message: SmolStr,
+        /// The Event's message: its values, in Argo's words once displayed.
+        message: EventMessage,
         /// Logged as Kubernetes' `type`: `Warning` or `Normal`.
         #[serde(rename = "type", serialize_with = "ser::event_type")]
         warning: bool,

@@ -6,6 +6,7 @@ use smol_str::SmolStr;
 use smol_str::ToSmolStr;
 use std::collections::BTreeMap;
 
+use crate::api::StepText;
 use crate::engine::{SimDuration, SimTime};
 use crate::rollout::info::{self, ReplicaSetRoles, RoleSources};
 use crate::rollout::status::{DegradedReason, degraded_by};
@@ -550,7 +551,12 @@ impl World<'_> {
             let step = (st.current_pod_hash.clone(), st.current_step_index);
             // Borrowed, not copied: the journal is a different field of the simulation.
             let steps: &[crate::api::Step] = self.rollout.spec.canary().map_or(&[], |c| &c.steps);
-            let describe = |i: u32| steps.get(i as usize).map(|s| s.label()).unwrap_or_default();
+            // The step's words as data: written only if an output shows the entry.
+            let describe = |i: u32| {
+                steps
+                    .get(i as usize)
+                    .map_or(StepText::Missing, StepText::label_of)
+            };
             if let (Some((hash, Some(old))), Some(new)) = (&self.last.step, step.1)
                 && *hash == step.0
                 && new == old + 1
@@ -559,7 +565,7 @@ impl World<'_> {
                 // step run, so nothing completed.
                 && !self.last.step_before_stable
             {
-                let (index, step) = (*old, SmolStr::from(describe(*old)));
+                let (index, step) = (*old, describe(*old));
                 if patched_step == Some(new) {
                     // Written into an aborted rollout, the index skips nothing: the
                     // controller sets it back to 0 (`syncRolloutStatusCanary`), and the
@@ -586,7 +592,7 @@ impl World<'_> {
                     now,
                     EntryKind::StepStarted {
                         index: i,
-                        step: describe(i).into(),
+                        step: describe(i),
                         kind: StepKind::of(&steps[i as usize]),
                     },
                 );
