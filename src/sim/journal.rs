@@ -475,9 +475,11 @@ pub enum EntryKind {
     },
     /// The run ended.
     RunFinished {
-        /// The rollout's state at the end, and the run's verdict.
+        /// The rollout's state at the end, and the run's verdict. Boxed: a summary is several
+        /// times the size of any other entry, and every entry of the journal is as large as
+        /// the largest kind.
         #[serde(rename = "status", serialize_with = "ser::summary")]
-        summary: Summary,
+        summary: Box<Summary>,
     },
 }
 
