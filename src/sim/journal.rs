@@ -771,6 +771,14 @@ mod tests {
     use crate::scenario::ScriptAction;
 
     #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_journal_entry_stays_small() {
+        // Every entry takes the size of the largest kind, and a run at scale journals
+        // millions: a large value (a summary, a status snapshot) goes in a box.
+        assert!(std::mem::size_of::<super::Entry>() <= 128);
+    }
+
+    #[test]
     fn only_template_changes_start_an_update() {
         let set_image = ScriptAction::SetImage {
             container: Some("app".into()),
