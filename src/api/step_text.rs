@@ -41,8 +41,9 @@ pub enum StepText {
 
 impl StepText {
     /// Argo's `CanaryStepString`: the fields in the order it reads them (validation leaves
-    /// one per step). A step of routes only is `invalid` here, as in the Argo release this
-    /// simulator follows.
+    /// one per step). A step of routes only is `invalid` here, as this simulator has always
+    /// worded it; the upstream source (utils/rollout/rolloututil.go) names such a step by its
+    /// route (`setHeaderRoute: name`), a difference kept as it stands so that no output moves.
     pub fn of(step: &Step) -> StepText {
         if let Some(w) = step.set_weight {
             return StepText::SetWeight(w);
