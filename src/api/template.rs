@@ -29,8 +29,17 @@ pub struct Container {
 /// A validated pod template. Its JSON is the whole template as written (minus nothing), so any
 /// change to it (an env var, a probe) makes a new revision, exactly as in Kubernetes. Cloning
 /// it is cheap: clones share one template.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PodTemplate(Arc<Made>);
+
+/// Shown as its canonical JSON, which says all there is to say of it.
+impl std::fmt::Debug for PodTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("PodTemplate")
+            .field(&String::from_utf8_lossy(&self.0.canonical))
+            .finish()
+    }
+}
 
 /// A template and what is worked out from it when it is made.
 #[derive(Debug)]
@@ -523,6 +532,15 @@ mod tests {
         let mut with_count = bytes.clone();
         with_count.extend_from_slice(&[3, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(t.hash(3), safe_encode(&fnv32a(&with_count).to_string()));
+    }
+
+    #[test]
+    fn a_template_shows_as_its_json() {
+        let t = PodTemplate::from_json(json!({"spec": {"containers": [{"name": "c"}]}}));
+        assert_eq!(
+            format!("{t:?}"),
+            r#"PodTemplate("{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}")"#
+        );
     }
 
     #[test]
