@@ -1320,7 +1320,7 @@ mod controller {
                 )?,
                 ..BlueGreenStatus::default()
             },
-            conditions: conditions(status)?,
+            conditions: conditions(status)?.into(),
             duration: duration(&status["duration"], clock)?,
             ..RolloutStatus::default()
         })
