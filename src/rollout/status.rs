@@ -336,52 +336,6 @@ impl DurationStatus {
     }
 }
 
-/// `status.conditions`: a list shared between statuses until one of them writes a condition.
-/// Most reconciles start from the previous conditions and leave them as they were; sharing
-/// makes that start a count increment, and an unchanged list compares equal by identity. No
-/// conditions is no allocation (statuses are created empty on every reconcile).
-#[derive(Clone, Default)]
-pub struct Conditions(Option<Arc<Vec<RolloutCondition>>>);
-
-impl Conditions {
-    /// The list to write into, copied first if another status shares it.
-    pub fn make_mut(&mut self) -> &mut Vec<RolloutCondition> {
-        Arc::make_mut(self.0.get_or_insert_with(Default::default))
-    }
-}
-
-impl std::ops::Deref for Conditions {
-    type Target = [RolloutCondition];
-
-    fn deref(&self) -> &[RolloutCondition] {
-        self.0.as_deref().map_or(&[], Vec::as_slice)
-    }
-}
-
-impl From<Vec<RolloutCondition>> for Conditions {
-    fn from(conditions: Vec<RolloutCondition>) -> Self {
-        Conditions(Some(Arc::new(conditions)))
-    }
-}
-
-impl PartialEq for Conditions {
-    fn eq(&self, other: &Self) -> bool {
-        let shared = match (&self.0, &other.0) {
-            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-            _ => false,
-        };
-        shared || **self == **other
-    }
-}
-
-impl Eq for Conditions {}
-
-impl fmt::Debug for Conditions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
 /// `status` of a Rollout.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RolloutStatus {
@@ -421,11 +375,8 @@ pub struct RolloutStatus {
     pub blue_green: BlueGreenStatus,
     /// `conditions`, at most one per type, in the order they were last written (a write moves
     /// its condition to the end, as upstream's `SetRolloutCondition` appends; the phase reads
-    /// the first condition that makes the rollout Degraded). Shared with the status it was
-    /// computed from and copied only when a condition is written: most reconciles start from
-    /// the previous conditions and leave them as they were, and an unchanged list then compares
-    /// equal by identity.
-    pub conditions: Conditions,
+    /// the first condition that makes the rollout Degraded).
+    pub conditions: Vec<RolloutCondition>,
     /// `phase`, as `CalculateRolloutPhase` computes it.
     pub phase: Phase,
     /// `message`: the phase's explanation (e.g. `CanaryPauseStep`).
@@ -487,47 +438,29 @@ impl RolloutStatus {
         now: SimTime,
     ) {
         let now = now.truncate_to_second();
-        let conditions = self.conditions.make_mut();
-        let at = conditions.iter().position(|c| c.kind == kind);
-        let last_transition = |old: &RolloutCondition| {
-            if old.status == status {
-                old.last_transition
-            } else {
-                now
-            }
-        };
-        // A condition written again is most often the last one written (Progressing, on every
-        // reconcile of an update in progress): it is replaced where it stands, which leaves
-        // the order as a removal and an append would.
-        let is_last = at.is_some_and(|i| i + 1 == conditions.len());
-        if let Some(last) = conditions.last_mut().filter(|_| is_last) {
-            let message = message(Some(last));
-            let last_transition = last_transition(last);
-            *last = RolloutCondition {
-                kind,
-                status,
-                reason,
-                message,
-                last_update: now,
-                last_transition,
-            };
-            return;
-        }
-        let old = at.map(|i| conditions.remove(i));
-        conditions.push(RolloutCondition {
+        let old = self
+            .conditions
+            .iter()
+            .position(|c| c.kind == kind)
+            .map(|i| self.conditions.remove(i));
+        let last_transition = old
+            .as_ref()
+            .filter(|c| c.status == status)
+            .map_or(now, |c| c.last_transition);
+        self.conditions.push(RolloutCondition {
             kind,
             status,
             reason,
             message: message(old.as_ref()),
             last_update: now,
-            last_transition: old.as_ref().map_or(now, last_transition),
+            last_transition,
         });
     }
 
     /// `RemoveRolloutCondition`.
     pub fn remove_condition(&mut self, kind: RolloutConditionType) {
         if let Some(i) = self.conditions.iter().position(|c| c.kind == kind) {
-            self.conditions.make_mut().remove(i);
+            self.conditions.remove(i);
         }
     }
 

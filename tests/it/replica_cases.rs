@@ -1320,7 +1320,7 @@ mod controller {
                 )?,
                 ..BlueGreenStatus::default()
             },
-            conditions: conditions(status)?.into(),
+            conditions: conditions(status)?,
             duration: duration(&status["duration"], clock)?,
             ..RolloutStatus::default()
         })
