@@ -162,6 +162,102 @@ pub fn validate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::analysis::{BackgroundAnalysis, RolloutAnalysis};
+    use crate::api::{Step, Strategy};
+
+    fn refs(names: &[(&str, bool)]) -> Vec<TemplateRef> {
+        names
+            .iter()
+            .map(|(name, cluster_scope)| TemplateRef {
+                name: (*name).into(),
+                cluster_scope: *cluster_scope,
+                origin: Default::default(),
+            })
+            .collect()
+    }
+
+    fn analysis(names: &[(&str, bool)]) -> RolloutAnalysis {
+        RolloutAnalysis {
+            templates: refs(names),
+            args: vec![],
+            dry_run: vec![],
+            measurement_retention: vec![],
+            origin: Default::default(),
+        }
+    }
+
+    fn template(name: &str, nested: &[(&str, bool)]) -> AnalysisTemplate {
+        AnalysisTemplate {
+            name: name.into(),
+            cluster_scope: false,
+            args: vec![],
+            metrics: vec![],
+            dry_run: vec![],
+            measurement_retention: vec![],
+            templates: refs(nested),
+            origin: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_missing_template_is_reported_under_the_field_that_names_it() {
+        let step = |names: &[(&str, bool)]| Step {
+            analysis: Some(analysis(names)),
+            ..Default::default()
+        };
+        let mut ro = super::super::fixtures::canary(
+            vec![Step::weight(10), step(&[("outer", false)]), step(&[])],
+            Some(0),
+        );
+        // A template found, but one it names missing: reported under `spec.templates`.
+        let templates = [template("outer", &[("inner", true)])];
+        assert_eq!(
+            template_error(&ro.spec, &templates).as_deref(),
+            Some(
+                "spec.templates: Invalid value: \"inner\": \
+                 ClusterAnalysisTemplate 'inner' not found"
+            )
+        );
+        // Everything a step names exists: the background analysis is checked next.
+        let templates = [template("outer", &[]), template("inner", &[])];
+        assert_eq!(template_error(&ro.spec, &templates), None);
+        if let Strategy::Canary(c) = &mut ro.spec.strategy {
+            c.analysis = Some(BackgroundAnalysis {
+                analysis: analysis(&[("outer", false), ("rates", false)]),
+                starting_step: 0,
+            });
+        }
+        assert_eq!(
+            template_error(&ro.spec, &templates).as_deref(),
+            Some(
+                "spec.strategy.canary.analysis.templates: Invalid value: \"rates\": \
+                 AnalysisTemplate 'rates' not found"
+            )
+        );
+    }
+
+    #[test]
+    fn blue_green_analyses_are_checked_pre_promotion_first() {
+        let mut ro = super::super::fixtures::blue_green();
+        if let Strategy::BlueGreen(bg) = &mut ro.spec.strategy {
+            bg.pre_promotion_analysis = Some(analysis(&[("pre", false)]));
+            bg.post_promotion_analysis = Some(analysis(&[("post", false)]));
+        }
+        assert_eq!(
+            template_error(&ro.spec, &[]).as_deref(),
+            Some(
+                "spec.strategy.blueGreen.prePromotionAnalysis.templates: \
+                 Invalid value: \"pre\": AnalysisTemplate 'pre' not found"
+            )
+        );
+        assert_eq!(
+            template_error(&ro.spec, &[template("pre", &[])]).as_deref(),
+            Some(
+                "spec.strategy.blueGreen.postPromotionAnalysis.templates: \
+                 Invalid value: \"post\": AnalysisTemplate 'post' not found"
+            )
+        );
+    }
 
     #[test]
     fn field_errors_read_as_kubernetes_prints_them() {
