@@ -12,6 +12,7 @@ pub mod experiment;
 pub mod raw;
 pub mod rollout;
 pub mod routes;
+pub mod step_text;
 pub mod template;
 
 use std::collections::BTreeMap;
@@ -24,6 +25,7 @@ pub use rollout::{
     AbortDelay, BlueGreen, Canary, CanaryScale, Pause, PauseDuration, ProgressThreshold, Rollout,
     RolloutSpec, Step, Strategy, TrafficRouting,
 };
+pub use step_text::StepText;
 pub use template::{Container, PodTemplate};
 
 /// Kubernetes' `IntOrString`: `maxSurge: 1` is a count, `maxSurge: "25%"` a percentage.

@@ -308,56 +308,16 @@ impl Step {
         self.pause.as_ref().is_some_and(|p| p.duration.is_none())
     }
 
-    /// Argo's `CanaryStepString`, used in `RolloutStepCompleted` messages.
+    /// Argo's `CanaryStepString`, used in `RolloutStepCompleted` messages
+    /// ([`StepText::of`](super::step_text::StepText::of) is the same words as data).
     pub fn describe(&self) -> String {
-        if let Some(w) = self.set_weight {
-            return format!("setWeight: {w}");
-        }
-        if let Some(p) = &self.pause {
-            return match &p.duration {
-                None => "pause".to_string(),
-                Some(d) => format!("pause: {}", d.text),
-            };
-        }
-        if self.experiment.is_some() {
-            return "experiment".to_string();
-        }
-        if self.analysis.is_some() {
-            return "analysis".to_string();
-        }
-        match &self.set_canary_scale {
-            Some(c) if c.weight.is_some() => {
-                format!("setCanaryScale{{weight: {}}}", c.weight.unwrap_or(0))
-            }
-            Some(c) if c.match_traffic_weight => {
-                "setCanaryScale{matchTrafficWeight: true}".to_string()
-            }
-            Some(c) if c.replicas.is_some() => {
-                format!("setCanaryScale{{replicas: {}}}", c.replicas.unwrap_or(0))
-            }
-            _ => "invalid".to_string(),
-        }
+        super::step_text::StepText::of(self).to_string()
     }
 
     /// How the timeline names the step: Argo's words, except for a step of routes only,
     /// which Argo's `CanaryStepString` calls "invalid".
     pub fn label(&self) -> String {
-        let text = self.describe();
-        if text != "invalid" {
-            return text;
-        }
-        let routes: Vec<String> = [
-            ("setHeaderRoute", &self.set_header_route),
-            ("setMirrorRoute", &self.set_mirror_route),
-        ]
-        .iter()
-        .filter_map(|(k, r)| r.as_ref().map(|r| format!("{k}: {}", r.name)))
-        .collect();
-        if routes.is_empty() {
-            text
-        } else {
-            routes.join(", ")
-        }
+        super::step_text::StepText::label_of(self).to_string()
     }
 }
 

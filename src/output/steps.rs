@@ -133,6 +133,7 @@ pub fn boundaries(spans: &[StepSpan]) -> Vec<(SimTime, Vec<String>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::StepText;
     use crate::engine::SimDuration;
     use crate::rollout::Phase;
     use crate::sim::{Entry, StepKind};
@@ -144,10 +145,20 @@ mod tests {
         }
     }
 
+    /// The step text these tests write (`setWeight: N`, `pause`, `pause: D`) as data.
+    fn text(step: &str) -> StepText {
+        let text = match step.strip_prefix("setWeight: ") {
+            Some(w) => StepText::SetWeight(w.parse().expect("a weight")),
+            None => StepText::Pause(step.strip_prefix("pause: ").map(Into::into)),
+        };
+        assert_eq!(text.to_string(), step);
+        text
+    }
+
     fn started(index: u32, step: &str, kind: StepKind) -> EntryKind {
         EntryKind::StepStarted {
             index,
-            step: step.into(),
+            step: text(step),
             kind,
         }
     }
@@ -155,7 +166,7 @@ mod tests {
     fn completed(index: u32, step: &str) -> EntryKind {
         EntryKind::StepCompleted {
             index,
-            step: step.into(),
+            step: text(step),
         }
     }
 
@@ -242,7 +253,7 @@ mod tests {
                     500,
                     EntryKind::StepSkipped {
                         index: 0,
-                        step: "setWeight: 20".into(),
+                        step: text("setWeight: 20"),
                     },
                 ),
                 at(500, started(1, "pause", StepKind::Pause(None))),

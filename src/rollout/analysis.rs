@@ -10,6 +10,7 @@ use crate::analysis::run::{AnalysisPhase, RunKind, unique_run_name};
 
 use super::context::{RunView, Write};
 use super::controller::Ctx;
+use super::event::EventMessage;
 use super::status::{PauseReason, RunRef};
 
 /// The runs the rollout follows after this reconcile (`CurrentAnalysisRuns`).
@@ -292,18 +293,15 @@ impl<'a> Ctx<'a> {
             if !changed {
                 continue;
             }
-            // A run the rollout has just created has no phase yet (Argo prints '').
-            let before = prev.as_ref().map_or("NoPreviousStatus", |p| match p.phase {
-                AnalysisPhase::Pending => "",
-                other => other.as_str(),
-            });
             let warning = matches!(cur.phase, AnalysisPhase::Failed | AnalysisPhase::Error);
             events.push((
                 analysis_reason(cur.phase),
-                format!(
-                    "{kind} Analysis Run '{}' Status New: '{}' Previous: '{before}'",
-                    cur.name, cur.phase
-                ),
+                EventMessage::AnalysisRunStatus {
+                    kind,
+                    name: cur.name.clone(),
+                    phase: cur.phase,
+                    previous: prev.as_ref().map(|p| p.phase),
+                },
                 warning,
             ));
         }

@@ -10,6 +10,7 @@ use smol_str::SmolStr;
 
 use super::context::{RsView, Write};
 use super::controller::Ctx;
+use super::event::{EventMessage, ServiceSwitch};
 use super::replica_arithmetic::{BlueGreenInputs, RsCounts};
 use super::status::{PauseReason, RolloutStatus};
 
@@ -379,10 +380,11 @@ impl<'a> Ctx<'a> {
         });
         self.plan.event(
             "SwitchService",
-            format!(
-                "Switched selector for service '{svc}' from '{}' to '{hash}'",
-                current.unwrap_or_default()
-            ),
+            EventMessage::SwitchService(Box::new(ServiceSwitch {
+                service: svc.into(),
+                from: current.unwrap_or_default(),
+                to: hash.into(),
+            })),
         );
     }
 }

@@ -2,9 +2,10 @@
 //! then at most one group of ReplicaSet writes (stable, else new, else older ones), then the
 //! pause step, then the status (promotion, abort, step advance).
 
-use crate::api::Step;
+use crate::api::{Step, StepText};
 
 use super::controller::Ctx;
+use super::event::EventMessage;
 use super::status::PauseReason;
 
 impl Ctx<'_> {
@@ -161,11 +162,7 @@ impl Ctx<'_> {
         // Described only for the event of a completed step, not on every reconcile.
         let canary = self.canary;
         let step_at = step.and(idx);
-        let step_text = move || {
-            step_at
-                .and_then(|i| canary.steps.get(i as usize))
-                .map(Step::describe)
-        };
+        let step_text = move || StepText::at(&canary.steps, step_at);
         new.stable_rs = self.prev.stable_rs.clone();
         new.current_step_hash = self.canary.steps_hash.as_str().into();
 
@@ -176,12 +173,12 @@ impl Ctx<'_> {
             {
                 if self.prev.stable_rs == new_rs.hash {
                     self.plan
-                        .event("SkipSteps", "Rollback to stable ReplicaSets".to_string());
+                        .event("SkipSteps", "Rollback to stable ReplicaSets");
                     new.current_step_index = Some(step_count);
                 } else if self.rollback_within_window() && new_rs.spec > 0 {
                     self.plan.event(
                         "SkipSteps",
-                        "Rollback to active ReplicaSets within RollbackWindow".to_string(),
+                        "Rollback to active ReplicaSets within RollbackWindow",
                     );
                     new.current_step_index = Some(step_count);
                 }
@@ -223,12 +220,11 @@ impl Ctx<'_> {
             *i += 1;
             self.plan.event(
                 "RolloutStepCompleted",
-                format!(
-                    "Rollout step {}/{} completed ({})",
-                    i,
-                    step_count,
-                    step_text().unwrap_or_default()
-                ),
+                EventMessage::RolloutStepCompleted {
+                    step: *i,
+                    steps: step_count,
+                    text: step_text(),
+                },
             );
             self.pause.remove_pause(PauseReason::CanaryPauseStep);
             new.canary.step_analysis = None;

@@ -11,6 +11,7 @@ use crate::api::RolloutSpec;
 use crate::api::routes::RouteRule;
 use crate::engine::SimTime;
 
+use super::event::EventMessage;
 use super::status::RolloutStatus;
 
 /// The live Rollout object: spec (with its generation), revision annotation and status.
@@ -335,8 +336,8 @@ pub enum Write {
 pub struct ControllerEvent {
     /// `reason`, as Argo spells it.
     pub reason: &'static str,
-    /// `message`, as Argo words it.
-    pub message: SmolStr,
+    /// `message`: the values it names, in Argo's words once displayed.
+    pub message: EventMessage,
     /// A `Warning` event rather than a `Normal` one.
     pub warning: bool,
 }
@@ -366,8 +367,9 @@ impl Plan {
         self.writes.is_empty() && self.status.is_none()
     }
 
-    /// Records a `Normal` event.
-    pub fn event(&mut self, reason: &'static str, message: String) {
+    /// Records a `Normal` event. Its message is data (see [`EventMessage`]): nothing is
+    /// formatted until an output reads it.
+    pub fn event(&mut self, reason: &'static str, message: impl Into<EventMessage>) {
         self.events.push(ControllerEvent {
             reason,
             message: message.into(),
@@ -376,7 +378,7 @@ impl Plan {
     }
 
     /// Records a `Warning` event.
-    pub fn warning(&mut self, reason: &'static str, message: String) {
+    pub fn warning(&mut self, reason: &'static str, message: impl Into<EventMessage>) {
         self.events.push(ControllerEvent {
             reason,
             message: message.into(),

@@ -17,6 +17,7 @@ use super::analysis::CurrentRuns;
 use super::context::{
     ExperimentView, Input, Plan, RolloutObject, RouteView, RsView, RunView, ServiceView, Write,
 };
+use super::event::{EventMessage, ServiceSwitch};
 use super::pause::PauseCtx;
 use super::replica_arithmetic::{CanaryInputs, RsCounts, StatusInputs, Weights};
 use super::status::{
@@ -363,14 +364,16 @@ impl<'a> Ctx<'a> {
         // revision annotation changes.
         if self.ro.revision != revision {
             self.plan.writes.push(Write::SetRolloutRevision(revision));
-            self.plan.event(
-                "RolloutUpdated",
-                format!("Rollout updated to revision {revision}"),
-            );
+            self.plan
+                .event("RolloutUpdated", EventMessage::RolloutUpdated { revision });
         }
         self.plan.event(
             reason::NEW_RS_CREATED,
-            format!("Created ReplicaSet {name} (revision {revision})"),
+            EventMessage::NewReplicaSetCreated {
+                rollout: self.ro.name.clone(),
+                hash: self.new_hash.into(),
+                revision,
+            },
         );
         let mut st = self.prev.clone();
         if st.set_condition(
@@ -522,10 +525,11 @@ impl<'a> Ctx<'a> {
             }
             self.plan.event(
                 "SwitchService",
-                format!(
-                    "Switched selector for service '{service}' from '{}' to '{to}'",
-                    from.clone().unwrap_or_default()
-                ),
+                EventMessage::SwitchService(Box::new(ServiceSwitch {
+                    service: service.clone(),
+                    from: from.clone().unwrap_or_default(),
+                    to: to.clone(),
+                })),
             );
             self.plan
                 .writes

@@ -14,6 +14,7 @@ use smol_str::SmolStr;
 
 use super::context::{ExperimentView, Write};
 use super::controller::Ctx;
+use super::event::EventMessage;
 use super::status::{PauseReason, WeightDestination};
 
 /// The experiment the rollout follows in this reconcile.
@@ -116,8 +117,12 @@ impl<'a> Ctx<'a> {
             name = format!("{base}-{collision}");
             collision += 1;
         };
-        self.plan
-            .event("ExperimentCreated", format!("Created Experiment '{name}'"));
+        self.plan.event(
+            "ExperimentCreated",
+            EventMessage::ExperimentCreated {
+                name: name.as_str().into(),
+            },
+        );
         match reused {
             Some(e) => Followed {
                 name: name.into(),

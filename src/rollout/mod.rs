@@ -7,6 +7,7 @@ mod canary;
 pub mod context;
 pub mod controller;
 mod duration;
+pub mod event;
 mod experiment;
 #[cfg(test)]
 mod fixtures;

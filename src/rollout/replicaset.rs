@@ -7,6 +7,7 @@ use smol_str::SmolStr;
 
 use super::context::{RsView, Write};
 use super::controller::Ctx;
+use super::event::EventMessage;
 use crate::api::AbortDelay;
 
 /// The default `scaleDownDelaySeconds` and `abortScaleDownDelaySeconds` with traffic routing.
@@ -30,13 +31,14 @@ impl Ctx<'_> {
         if from == to {
             return false;
         }
-        let dir = if from < to { "up" } else { "down" };
         self.plan.event(
             "ScalingReplicaSet",
-            format!(
-                "Scaled {dir} ReplicaSet {} (revision {}) from {from} to {to}",
-                rs.name, rs.revision
-            ),
+            EventMessage::ScalingReplicaSet {
+                name: rs.name.clone(),
+                revision: rs.revision,
+                from,
+                to,
+            },
         );
         true
     }

@@ -2,11 +2,13 @@
 //! the reset on a new revision, the conditions (progress, availability, health, completion,
 //! progress deadline) and the final persist with phase and message.
 
+use smol_str::SmolStr;
 use std::sync::Arc;
 
 use crate::engine::SimDuration;
 
 use super::controller::Ctx;
+use super::event::EventMessage;
 use super::status::{
     CompletionStatus, CondStatus, RolloutConditionType, RolloutStatus, calculate_phase, reason,
 };
@@ -106,14 +108,16 @@ impl Ctx<'_> {
                 });
             }
             new.stable_rs = new.current_pod_hash.clone();
+            let why = SmolStr::from(why);
             self.plan.event(
                 reason::COMPLETED,
-                format!(
-                    "Rollout completed update to revision {} ({}): {}",
-                    self.ro.revision, new.current_pod_hash, why
-                ),
+                EventMessage::RolloutCompleted {
+                    revision: self.ro.revision,
+                    hash: new.current_pod_hash.clone(),
+                    why: why.clone(),
+                },
             );
-            self.plan.completed_because = Some(why.into());
+            self.plan.completed_because = Some(why);
         }
     }
 
@@ -373,10 +377,10 @@ impl Ctx<'_> {
         if changed && !completed {
             self.plan.event(
                 "RolloutNotCompleted",
-                format!(
-                    "Rollout not completed, started update to revision {} ({})",
-                    self.ro.revision, new.current_pod_hash
-                ),
+                EventMessage::RolloutNotCompleted {
+                    revision: self.ro.revision,
+                    hash: new.current_pod_hash.clone(),
+                },
             );
         }
     }
@@ -399,14 +403,10 @@ impl Ctx<'_> {
             if is_paused {
                 self.plan.event(
                     reason::PAUSED,
-                    format!(
-                        "Rollout is paused ({})",
-                        new.pause_conditions[0].reason.as_str()
-                    ),
+                    EventMessage::RolloutPaused(new.pause_conditions[0].reason),
                 );
             } else if new.aborted_at.is_none() {
-                self.plan
-                    .event(reason::RESUMED, "Rollout is resumed".to_string());
+                self.plan.event(reason::RESUMED, "Rollout is resumed");
             }
         }
         true

@@ -6,6 +6,7 @@
 
 use super::context::{RouteView, Write};
 use super::controller::Ctx;
+use super::event::{EventMessage, WeightUpdate};
 use super::status::{TrafficWeights, WeightDestination};
 use smol_str::SmolStr;
 
@@ -93,25 +94,17 @@ impl Ctx<'_> {
         };
         let prev = &self.prev.canary.weights;
         if prev.as_ref() != Some(&weights) {
-            let mut details = Vec::new();
-            match prev {
-                None => details.push(format!("to {desired}")),
-                Some(p) if p.canary.weight != desired => {
-                    details.push(format!("from {} to {desired}", p.canary.weight));
-                }
-                Some(_) => {}
-            }
-            if let Some(p) = prev
-                && p.additional != weights.additional
-            {
-                details.push(format!(
-                    "additional: {}",
-                    additional_text(&weights.additional)
-                ));
-            }
+            let update = WeightUpdate {
+                from: prev.as_ref().map(|p| p.canary.weight),
+                to: desired,
+                additional: prev
+                    .as_ref()
+                    .filter(|p| p.additional != weights.additional)
+                    .map(|_| weights.additional.clone()),
+            };
             self.plan.event(
                 "TrafficWeightUpdated",
-                format!("Traffic weight updated {}", details.join(", ")),
+                EventMessage::TrafficWeightUpdated(Box::new(update)),
             );
             self.new_status.canary.weights = Some(weights);
         }
@@ -315,13 +308,4 @@ impl Ctx<'_> {
         // Between 0 and maxTrafficWeight (at most 1,000,000,000): within i32.
         i32::try_from(weight).unwrap_or(i32::MAX)
     }
-}
-
-/// Argo prints the additional destinations with Go's `%v`; rollout-sim names them plainly.
-fn additional_text(ds: &[WeightDestination]) -> String {
-    let parts: Vec<String> = ds
-        .iter()
-        .map(|d| format!("{} {}", d.pod_template_hash, d.weight))
-        .collect();
-    format!("[{}]", parts.join(", "))
 }

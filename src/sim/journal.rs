@@ -8,10 +8,11 @@
 use serde::Serialize;
 use smol_str::SmolStr;
 
-use crate::api::Step;
+use crate::api::{Step, StepText};
 use crate::engine::SimDuration;
 use crate::engine::SimTime;
 use crate::rollout::Phase;
+use crate::rollout::event::EventMessage;
 use crate::rollout::status::DegradedReason;
 
 pub(crate) mod ser;
@@ -250,7 +251,7 @@ pub enum EntryKind {
         /// The step's index in `spec.strategy.canary.steps` (0-based, as Argo counts).
         index: u32,
         /// The step in Argo's words (`CanaryStepString`).
-        step: SmolStr,
+        step: StepText,
         /// What kind of step it is.
         #[serde(skip)]
         kind: StepKind,
@@ -260,7 +261,7 @@ pub enum EntryKind {
         /// The step's index (0-based).
         index: u32,
         /// The step in Argo's words (`CanaryStepString`).
-        step: SmolStr,
+        step: StepText,
     },
     /// `promote` moved `status.currentStepIndex` past a step the controller had not completed
     /// (a setWeight still waiting for pods, an inconclusive analysis, a step of a rollout
@@ -270,7 +271,7 @@ pub enum EntryKind {
         /// The step's index (0-based).
         index: u32,
         /// The step in Argo's words (`CanaryStepString`).
-        step: SmolStr,
+        step: StepText,
     },
     /// The traffic split changed: what the router holds (`status.canary.weights`) with a
     /// traffic router, or each version's share of the Ready pods behind the Service without
@@ -351,8 +352,8 @@ pub enum EntryKind {
     KubeEvent {
         /// The Event's reason, in Argo's words (`RolloutCompleted`, `RolloutAborted`).
         reason: SmolStr,
-        /// The Event's message, in Argo's words.
-        message: SmolStr,
+        /// The Event's message: its values, in Argo's words once displayed.
+        message: EventMessage,
         /// Logged as Kubernetes' `type`: `Warning` or `Normal`.
         #[serde(rename = "type", serialize_with = "ser::event_type")]
         warning: bool,
@@ -474,9 +475,11 @@ pub enum EntryKind {
     },
     /// The run ended.
     RunFinished {
-        /// The rollout's state at the end, and the run's verdict.
+        /// The rollout's state at the end, and the run's verdict. Boxed: a summary is several
+        /// times the size of any other entry, and every entry of the journal is as large as
+        /// the largest kind.
         #[serde(rename = "status", serialize_with = "ser::summary")]
-        summary: Summary,
+        summary: Box<Summary>,
     },
 }
 
@@ -766,6 +769,14 @@ impl Journal {
 mod tests {
     use super::ActionVerb;
     use crate::scenario::ScriptAction;
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_journal_entry_stays_small() {
+        // Every entry takes the size of the largest kind, and a run at scale journals
+        // millions: a large value (a summary, a status snapshot) goes in a box.
+        assert!(std::mem::size_of::<super::Entry>() <= 128);
+    }
 
     #[test]
     fn only_template_changes_start_an_update() {

@@ -355,7 +355,7 @@ impl<'s> Simulation<'s> {
         self.world.record(
             now,
             EntryKind::RunFinished {
-                summary: summary.clone(),
+                summary: Box::new(summary.clone()),
             },
         );
         RunResult {

@@ -260,7 +260,7 @@ fn a_pause_step_adds_its_pause_condition_once() {
     assert!(
         plan.events
             .iter()
-            .any(|e| e.message == "Rollout is paused (CanaryPauseStep)")
+            .any(|e| e.message.to_string() == "Rollout is paused (CanaryPauseStep)")
     );
 }
 
@@ -339,7 +339,7 @@ fn promote_clears_the_pause_and_the_step_completes() {
     assert!(
         plan.events
             .iter()
-            .any(|e| e.message == "Rollout step 2/3 completed (pause)")
+            .any(|e| e.message.to_string() == "Rollout step 2/3 completed (pause)")
     );
 }
 
@@ -409,7 +409,7 @@ fn the_router_keeps_the_previous_weight_until_the_canary_pods_are_available() {
     assert!(
         plan.events
             .iter()
-            .any(|e| e.message == "Traffic weight updated from 20 to 60")
+            .any(|e| e.message.to_string() == "Traffic weight updated from 20 to 60")
     );
 }
 

@@ -186,8 +186,9 @@ fn typed_reasons_and_step_kinds_agree_with_the_logged_text() {
                 }
                 EntryKind::StepStarted { step, kind, .. } => {
                     steps += 1;
+                    let step = step.to_string();
                     let agrees = match kind {
-                        StepKind::SetWeight(w) => *step == format!("setWeight: {w}"),
+                        StepKind::SetWeight(w) => step == format!("setWeight: {w}"),
                         StepKind::Pause(None) => step == "pause",
                         StepKind::Pause(Some(d)) => step
                             .strip_prefix("pause: ")

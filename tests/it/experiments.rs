@@ -176,10 +176,8 @@ fn the_experiment_is_created_when_its_step_is_current_and_named_after_the_step()
     let plan = run(&ro, &rss(1, 3), &[], &[]);
     assert_eq!(created(&plan), vec!["ro-v2-2-1"]);
     assert!(
-        plan.events
-            .iter()
-            .any(|e| e.reason == "ExperimentCreated"
-                && e.message == "Created Experiment 'ro-v2-2-1'"),
+        plan.events.iter().any(|e| e.reason == "ExperimentCreated"
+            && e.message.to_string() == "Created Experiment 'ro-v2-2-1'"),
         "{:?}",
         plan.events
     );

@@ -164,8 +164,10 @@ impl World<'_> {
         if let Some(why) = plan.completed_because {
             self.completed_because = why;
         }
-        if let Some(status) = plan.status {
-            self.rollout.status = *status;
+        if let Some(mut status) = plan.status {
+            // Swapped into place rather than moved out of its box: the status is large,
+            // and a move copies it twice.
+            std::mem::swap(&mut self.rollout.status, &mut status);
         }
     }
 

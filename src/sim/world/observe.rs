@@ -6,6 +6,7 @@ use smol_str::SmolStr;
 use smol_str::ToSmolStr;
 use std::collections::BTreeMap;
 
+use crate::api::StepText;
 use crate::engine::{SimDuration, SimTime};
 use crate::rollout::info::{self, ReplicaSetRoles, RoleSources};
 use crate::rollout::status::{DegradedReason, degraded_by};
@@ -53,6 +54,19 @@ pub(in crate::sim) struct Glance {
     pub replicas: Replicas<u32>,
 }
 
+/// What the last look at the rollout found unchanged, compared once and read twice: the
+/// last status snapshot was recorded (or found equal) by that same look, so it holds the
+/// phase, message and hashes `Watched` holds.
+#[derive(Debug, Clone, Copy)]
+struct Unmoved {
+    /// Phase and message.
+    phase: bool,
+    /// `status.currentPodHash`.
+    current_hash: bool,
+    /// `status.stableRS`.
+    stable_hash: bool,
+}
+
 /// The last values recorded in the journal, so that only changes are recorded.
 #[derive(Debug, Default)]
 pub(super) struct Watched {
@@ -71,7 +85,16 @@ pub(super) struct Watched {
     weight: Option<(RouterShare, u32, bool)>,
     stable: SmolStr,
     abort: bool,
+    /// The last split of the Ready pods without a router: the pods per part and the
+    /// `maxTrafficWeight` apportioned, with the parts found. The pods per part mostly stay
+    /// as they were from one change to the next, and apportioning them costs more than
+    /// walking the ReplicaSets.
+    split: std::cell::Cell<Option<ServedSplit>>,
 }
+
+/// Ready pods per part (stable, old, canary, experiment), the weight they were apportioned
+/// over, and the parts of it each got.
+type ServedSplit = ([u32; 4], u32, [u64; 4]);
 
 /// The rollout controller's views of the ReplicaSets and Services, kept from one reconcile to
 /// the next: the controller runs several times per event, and rebuilding them copied every
@@ -208,13 +231,13 @@ impl World<'_> {
     /// without one, each version's share of the Ready pods behind the Service, as the traffic
     /// model sends requests (`World::service_backends`), whether or not a step is current:
     /// the stable keeps its share until its pods go, and so does an old ReplicaSet kept by
-    /// its scale-down delay after a promotion. `None` for blue-green.
-    fn router_share(&self) -> Option<RouterShare> {
+    /// its scale-down delay after a promotion. `None` for blue-green. `no_canary`: no
+    /// ReplicaSet is stable yet, or the current one is (found once by the caller).
+    fn router_share(&self, no_canary: bool) -> Option<RouterShare> {
         let c = self.rollout.spec.canary()?;
         let st = &self.rollout.status;
         let max = c.max_weight();
-        let initial = self.rollout.revision <= 1
-            && (st.stable_rs.is_empty() || st.stable_rs == st.current_pod_hash);
+        let initial = self.rollout.revision <= 1 && no_canary;
         if c.traffic_routing
             .as_ref()
             .is_some_and(|t| t.names_a_router())
@@ -247,14 +270,14 @@ impl World<'_> {
             }
         }
         let pods = [stable, old, canary, experiment];
-        let total: f64 = pods.iter().map(|&n| f64::from(n)).sum();
-        // Four parts, in arrays: this runs after every change.
-        let mut parts = [u64::from(max), 0, 0, 0];
-        if total > 0.0 {
-            let quotas = pods.map(|n| f64::from(n) * f64::from(max) / total);
-            crate::traffic::apportion_into(u64::from(max), &quotas, &mut parts);
-        }
-        // Else no Ready pod behind the Service: nothing is served; the stable is named.
+        let parts = match self.last.split.get() {
+            Some((p, m, parts)) if p == pods && m == max => parts,
+            _ => {
+                let parts = apportion_served(pods, max);
+                self.last.split.set(Some((pods, max, parts)));
+                parts
+            }
+        };
         let part = |i: usize| u32::try_from(parts[i]).unwrap_or(max);
         Some(RouterShare {
             canary: part(2),
@@ -541,16 +564,27 @@ impl World<'_> {
             self.last.phase = Some(phase);
         }
         let st = &self.rollout.status;
-        let same_step = self
+        let same_hash = self
             .last
             .step
             .as_ref()
-            .is_some_and(|(h, i)| *h == st.current_pod_hash && *i == st.current_step_index);
+            .is_some_and(|(h, _)| *h == st.current_pod_hash);
+        let same_step = same_hash
+            && self
+                .last
+                .step
+                .as_ref()
+                .is_some_and(|(_, i)| *i == st.current_step_index);
         if !same_step {
             let step = (st.current_pod_hash.clone(), st.current_step_index);
             // Borrowed, not copied: the journal is a different field of the simulation.
             let steps: &[crate::api::Step] = self.rollout.spec.canary().map_or(&[], |c| &c.steps);
-            let describe = |i: u32| steps.get(i as usize).map(|s| s.label()).unwrap_or_default();
+            // The step's words as data: written only if an output shows the entry.
+            let describe = |i: u32| {
+                steps
+                    .get(i as usize)
+                    .map_or(StepText::Missing, StepText::label_of)
+            };
             if let (Some((hash, Some(old))), Some(new)) = (&self.last.step, step.1)
                 && *hash == step.0
                 && new == old + 1
@@ -559,7 +593,7 @@ impl World<'_> {
                 // step run, so nothing completed.
                 && !self.last.step_before_stable
             {
-                let (index, step) = (*old, SmolStr::from(describe(*old)));
+                let (index, step) = (*old, describe(*old));
                 if patched_step == Some(new) {
                     // Written into an aborted rollout, the index skips nothing: the
                     // controller sets it back to 0 (`syncRolloutStatusCanary`), and the
@@ -586,7 +620,7 @@ impl World<'_> {
                     now,
                     EntryKind::StepStarted {
                         index: i,
-                        step: describe(i).into(),
+                        step: describe(i),
                         kind: StepKind::of(&steps[i as usize]),
                     },
                 );
@@ -595,11 +629,10 @@ impl World<'_> {
             self.last.step_before_stable = st.stable_rs.is_empty();
         }
         // Weights are a canary notion; a blue-green rollout switches Services instead.
-        if let Some(share) = self.router_share() {
+        let no_canary = st.stable_rs.is_empty() || st.stable_rs == st.current_pod_hash;
+        if let Some(share) = self.router_share(no_canary) {
             // Without a canary (the initial deploy, an update not started yet, a promoted
             // one) the setWeight moving says nothing about traffic: only the weights count.
-            let st = &self.rollout.status;
-            let no_canary = st.stable_rs.is_empty() || st.stable_rs == st.current_pod_hash;
             let changed = match self.last.weight {
                 None => true,
                 Some((last, set, had_no_canary)) => {
@@ -625,7 +658,8 @@ impl World<'_> {
             }
         }
         let st = &self.rollout.status;
-        if st.stable_rs != self.last.stable {
+        let same_stable = st.stable_rs == self.last.stable;
+        if !same_stable {
             if !st.stable_rs.is_empty() {
                 let reason = self.completed_because.clone();
                 self.journal.push(
@@ -661,7 +695,12 @@ impl World<'_> {
         }
         self.last.abort = aborted.is_some();
 
-        if !self.snapshot_unchanged(obs) {
+        let unmoved = Unmoved {
+            phase: same_phase,
+            current_hash: same_hash,
+            stable_hash: same_stable,
+        };
+        if !self.snapshot_unchanged(obs, unmoved) {
             let snapshot = self.snapshot(obs);
             self.last.snapshot = Some(self.journal.len());
             self.journal
@@ -670,8 +709,9 @@ impl World<'_> {
     }
 
     /// Whether `snapshot(obs)` would equal the last one recorded, read in place: building it
-    /// copies six strings, and after most changes it is the same.
-    fn snapshot_unchanged(&self, obs: &Glance) -> bool {
+    /// copies six strings, and after most changes it is the same. What `unmoved` says is
+    /// not compared again.
+    fn snapshot_unchanged(&self, obs: &Glance, unmoved: Unmoved) -> bool {
         let Some(EntryKind::RolloutStatus(last)) = self
             .last
             .snapshot
@@ -682,8 +722,7 @@ impl World<'_> {
         };
         let st = &self.rollout.status;
         let (active, preview) = self.role_service_hashes();
-        last.phase == obs.phase
-            && last.message == obs.message
+        unmoved.phase
             && last.step == st.current_step_index
             && last.steps == self.rollout.spec.canary().map_or(0, |c| c.step_count())
             && last.set_weight == obs.set_weight
@@ -693,8 +732,8 @@ impl World<'_> {
             && last.updated == obs.replicas.updated
             && last.ready == obs.replicas.ready
             && last.available == obs.replicas.available
-            && last.stable_hash == st.stable_rs
-            && last.current_hash == st.current_pod_hash
+            && unmoved.stable_hash
+            && unmoved.current_hash
             && last.active_hash == active.unwrap_or_default()
             && last.preview_hash == preview.unwrap_or_default()
             && last.blue_green == self.rollout.spec.blue_green().is_some()
@@ -771,6 +810,20 @@ impl World<'_> {
         let duration = step.pause.as_ref()?.duration.as_ref()?;
         Some(pause.start_time + SimDuration::from_secs(duration.seconds))
     }
+}
+
+/// `pods` (Ready pods per part) rounded to `max` units by the rule that splits the requests
+/// (`traffic::apportion`); with no Ready pod behind the Service nothing is served, and the
+/// stable (the first part) is named.
+fn apportion_served(pods: [u32; 4], max: u32) -> [u64; 4] {
+    let total: f64 = pods.iter().map(|&n| f64::from(n)).sum();
+    // Four parts, in arrays: this runs after every change.
+    let mut parts = [u64::from(max), 0, 0, 0];
+    if total > 0.0 {
+        let quotas = pods.map(|n| f64::from(n) * f64::from(max) / total);
+        crate::traffic::apportion_into(u64::from(max), &quotas, &mut parts);
+    }
+    parts
 }
 
 /// Writes into a ReplicaSet's view everything but its name and hash: the numbers that move
