@@ -228,8 +228,7 @@ pub fn plan_scenario(sc: &Scenario, opts: &PlanOptions) -> Result<(Scenario, Str
         .spec
         .template
         .containers()
-        .into_iter()
-        .next()
+        .first()
         .ok_or_else(|| PlanError::NoContainer(rollout.name.clone()))?;
     // The scenario's own update, if its script has one; else the next tag of the first
     // container (as the default scenario of a bare manifest does).
@@ -244,8 +243,8 @@ pub fn plan_scenario(sc: &Scenario, opts: &PlanOptions) -> Result<(Scenario, Str
                 ScriptAction::Apply { manifests, .. } => manifests
                     .rollouts
                     .first()
-                    .and_then(|r| r.spec.template.containers().into_iter().next())
-                    .map_or_else(|| container.image.clone(), |c| c.image),
+                    .and_then(|r| r.spec.template.containers().first())
+                    .map_or_else(|| container.image.clone(), |c| c.image.clone()),
                 _ => unreachable!("only updates are picked"),
             };
             (item, next)
@@ -374,9 +373,8 @@ pub fn plan(sc: &Scenario, opts: &PlanOptions) -> Result<UpdatePlan, PlanError> 
             .spec
             .template
             .containers()
-            .into_iter()
-            .next()
-            .map(|c| c.image)
+            .first()
+            .map(|c| c.image.clone())
             .unwrap_or_default(),
         image_to: next,
         startup,

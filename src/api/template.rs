@@ -1,9 +1,19 @@
 //! Pod templates: the containers the simulation cares about, the canonical JSON a template hash
 //! is taken of, and Argo's pod-template-hash format.
+//!
+//! A template is immutable once made, and shared: a new ReplicaSet, a copy of the spec or a
+//! snapshot holds a pointer to it, not a copy of its JSON tree. What the run asks of it is
+//! worked out once, when it is made: its canonical JSON, the pod-template hash of that, and
+//! its containers. `set image` makes a new template by rewriting the image strings in the
+//! canonical JSON (their places are noted when it is written), not by copying and
+//! re-serialising the tree.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
 
 use serde_json::Value as Json;
+use smol_str::SmolStr;
 
 use super::raw;
 
@@ -16,26 +26,149 @@ pub struct Container {
     pub image: String,
 }
 
-/// A validated pod template. `json` is the whole template as written (minus nothing), so any
-/// change to it (an env var, a probe) makes a new revision, exactly as in Kubernetes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PodTemplate {
-    /// The template as written, in canonical JSON: what the pod-template hash is taken of.
-    pub json: Json,
+/// A validated pod template. Its JSON is the whole template as written (minus nothing), so any
+/// change to it (an env var, a probe) makes a new revision, exactly as in Kubernetes. Cloning
+/// it is cheap: clones share one template.
+#[derive(Clone)]
+pub struct PodTemplate(Arc<Made>);
+
+/// Shown as its canonical JSON, which says all there is to say of it.
+impl std::fmt::Debug for PodTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("PodTemplate")
+            .field(&String::from_utf8_lossy(&self.0.canonical))
+            .finish()
+    }
+}
+
+/// A template and what is worked out from it when it is made.
+#[derive(Debug)]
+struct Made {
+    /// The JSON tree the template was made from. `set_image` does not rewrite it (the tree is
+    /// shared with earlier versions): it is exact for everything but the containers' images,
+    /// which `containers`, `init_containers` and `canonical` hold as they are now.
+    written: Arc<Json>,
+    /// The template in canonical JSON (serde_json's compact form): what the hash is taken of,
+    /// and what two templates are compared by.
+    canonical: Vec<u8>,
+    /// Where each container's `image` string sits in `canonical`, in order.
+    images_at: Vec<ImageAt>,
+    /// `spec.containers`, in order.
+    containers: Vec<Container>,
+    /// `spec.initContainers`, in order.
+    init_containers: Vec<Container>,
+    /// The FNV-1a state after `canonical`, which a collision count is added to.
+    fnv: u32,
+    /// The pod-template hash (collision count 0).
+    hash: SmolStr,
+}
+
+/// The bytes of one container's `image` string (quotes included) in the canonical JSON.
+#[derive(Debug, Clone)]
+struct ImageAt {
+    /// In `initContainers` rather than `containers`.
+    init: bool,
+    /// Its index in that list.
+    index: usize,
+    /// Its bytes.
+    range: Range<usize>,
+}
+
+/// Templates are equal when their canonical JSON is: the hashes are compared first, so two
+/// different templates rarely get as far as their bytes.
+impl PartialEq for PodTemplate {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+            || (self.0.fnv == other.0.fnv && self.0.canonical == other.0.canonical)
+    }
 }
 
 impl PodTemplate {
     /// The template of a parsed manifest, kept whole.
     pub fn from_raw(raw: &raw::PodTemplate) -> Self {
-        PodTemplate {
-            json: serde_json::to_value(raw).unwrap_or(Json::Null),
+        Self::from_json(serde_json::to_value(raw).unwrap_or(Json::Null))
+    }
+
+    /// A template from its JSON tree.
+    pub fn from_json(json: Json) -> Self {
+        let mut canonical = Vec::new();
+        let mut images_at = Vec::new();
+        write_canonical(&json, Place::Root, &mut canonical, &mut images_at);
+        let list = |key: &str| -> Vec<Container> {
+            json["spec"][key]
+                .as_array()
+                .map(|cs| {
+                    cs.iter()
+                        .map(|c| Container {
+                            name: c["name"].as_str().unwrap_or_default().to_string(),
+                            image: c["image"].as_str().unwrap_or_default().to_string(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let containers = list("containers");
+        let init_containers = list("initContainers");
+        Self::made(
+            Arc::new(json),
+            canonical,
+            images_at,
+            containers,
+            init_containers,
+        )
+    }
+
+    /// Hashes the canonical JSON once, for every later question.
+    fn made(
+        written: Arc<Json>,
+        canonical: Vec<u8>,
+        images_at: Vec<ImageAt>,
+        containers: Vec<Container>,
+        init_containers: Vec<Container>,
+    ) -> Self {
+        let fnv = fnv32a(&canonical);
+        PodTemplate(Arc::new(Made {
+            written,
+            canonical,
+            images_at,
+            containers,
+            init_containers,
+            fnv,
+            hash: safe_encode(&fnv.to_string()).into(),
+        }))
+    }
+
+    /// The template's JSON tree as it is now (images set since it was made included).
+    pub fn to_json(&self) -> Json {
+        let mut json = (*self.0.written).clone();
+        for at in &self.0.images_at {
+            let (key, list) = self.list(at.init);
+            let pointer = format!("/spec/{key}/{}/image", at.index);
+            if let (Some(slot), Some(c)) = (json.pointer_mut(&pointer), list.get(at.index)) {
+                *slot = Json::String(c.image.clone());
+            }
+        }
+        json
+    }
+
+    /// The template in canonical JSON: the bytes its hash is taken of.
+    pub fn canonical_json(&self) -> &[u8] {
+        &self.0.canonical
+    }
+
+    /// The key of the containers or the init containers, and that list.
+    fn list(&self, init: bool) -> (&'static str, &[Container]) {
+        if init {
+            ("initContainers", &self.0.init_containers)
+        } else {
+            ("containers", &self.0.containers)
         }
     }
 
     /// Whether `metadata.labels` holds every pair of `selector` (a Service's or a Rollout's
     /// `matchLabels`), read in place: asked after every change of a run, so nothing is copied.
     pub fn has_labels(&self, selector: &BTreeMap<String, String>) -> bool {
-        let labels = &self.json["metadata"]["labels"];
+        let labels = &self.0.written["metadata"]["labels"];
         selector
             .iter()
             .all(|(k, v)| labels.get(k).and_then(Json::as_str) == Some(v.as_str()))
@@ -43,7 +176,7 @@ impl PodTemplate {
 
     /// `metadata.labels` (string values only); empty when there are none.
     pub fn labels(&self) -> BTreeMap<String, String> {
-        self.json["metadata"]["labels"]
+        self.0.written["metadata"]["labels"]
             .as_object()
             .map(|m| {
                 m.iter()
@@ -53,83 +186,140 @@ impl PodTemplate {
             .unwrap_or_default()
     }
 
-    fn containers_of(&self, key: &str) -> Vec<Container> {
-        self.json["spec"][key]
-            .as_array()
-            .map(|cs| {
-                cs.iter()
-                    .map(|c| Container {
-                        name: c["name"].as_str().unwrap_or_default().to_string(),
-                        image: c["image"].as_str().unwrap_or_default().to_string(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
     /// The regular containers, in order.
-    pub fn containers(&self) -> Vec<Container> {
-        self.containers_of("containers")
+    pub fn containers(&self) -> &[Container] {
+        &self.0.containers
     }
 
     /// The names of the containers, then of the init containers: those `set_image` can name.
     pub fn container_names(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.containers().into_iter().map(|c| c.name).collect();
-        out.extend(
-            self.containers_of("initContainers")
-                .into_iter()
-                .map(|c| c.name),
-        );
-        out
+        self.0
+            .containers
+            .iter()
+            .chain(&self.0.init_containers)
+            .map(|c| c.name.clone())
+            .collect()
     }
 
     /// The image of the first container: what the simulation shows as "the" image of a
     /// revision and what the `apps` model is looked up by.
-    pub fn primary_image(&self) -> String {
-        self.containers()
-            .into_iter()
-            .next()
-            .map(|c| c.image)
-            .unwrap_or_default()
+    pub fn primary_image(&self) -> &str {
+        self.0.containers.first().map_or("", |c| c.image.as_str())
     }
 
     /// Sets the image of every container (init containers included, as `kubectl argo rollouts
-    /// set image ROLLOUT *=IMG` does) or of the named one, in place. `None` when no container
-    /// has that name; else whether any image changed (an unchanged template keeps its hash
-    /// and is no new generation).
+    /// set image ROLLOUT *=IMG` does) or of the named one: the template becomes a new one.
+    /// `None` when no container has that name; else whether any image changed (an unchanged
+    /// template stays the same one, with its hash, and is no new generation).
     pub fn set_image(&mut self, container: Option<&str>, image: &str) -> Option<bool> {
         let mut hit = false;
-        let mut changed = false;
-        for key in ["containers", "initContainers"] {
-            // `get_mut`, not indexing: `IndexMut` would insert a null `initContainers` key and
-            // change the template hash.
-            let list = self
-                .json
-                .get_mut("spec")
-                .and_then(|s| s.get_mut(key))
-                .and_then(|l| l.as_array_mut());
-            if let Some(cs) = list {
-                for c in cs {
-                    let matches = match container {
-                        None => key == "containers",
-                        Some(n) => c["name"].as_str() == Some(n),
-                    };
-                    if matches {
-                        hit = true;
-                        if c["image"].as_str() != Some(image) {
-                            c["image"] = Json::String(image.to_string());
-                            changed = true;
-                        }
-                    }
+        // The containers whose image changes, as (init, index).
+        let mut changes: Vec<(bool, usize)> = Vec::new();
+        for init in [false, true] {
+            let (key, list) = self.list(init);
+            // Names are read from the JSON as written (set_image never changes them): a
+            // container without a `name` matches no name, not "".
+            let written = self.0.written["spec"][key].as_array();
+            for (index, c) in written.into_iter().flatten().enumerate() {
+                let matches = match container {
+                    None => !init,
+                    Some(n) => c["name"].as_str() == Some(n),
+                };
+                if !matches {
+                    continue;
+                }
+                hit = true;
+                let has_image = self.image_at(init, index).is_some();
+                if !has_image || list.get(index).is_none_or(|c| c.image != image) {
+                    changes.push((init, index));
                 }
             }
         }
-        hit.then_some(changed)
+        if changes.is_empty() {
+            return hit.then_some(false);
+        }
+        if changes
+            .iter()
+            .all(|&(init, i)| self.image_at(init, i).is_some())
+        {
+            *self = self.with_images(&changes, image);
+        } else {
+            // A container without an `image` string gets one: a new key in the tree, so the
+            // template is made again from its JSON.
+            let mut json = self.to_json();
+            for &(init, index) in &changes {
+                let key = self.list(init).0;
+                if let Some(c) = json
+                    .get_mut("spec")
+                    .and_then(|s| s.get_mut(key))
+                    .and_then(|l| l.get_mut(index))
+                    .and_then(Json::as_object_mut)
+                {
+                    c.insert("image".to_string(), Json::String(image.to_string()));
+                }
+            }
+            *self = Self::from_json(json);
+        }
+        Some(true)
+    }
+
+    /// Where the image of a container sits in the canonical JSON, when it is a string.
+    fn image_at(&self, init: bool, index: usize) -> Option<&ImageAt> {
+        self.0
+            .images_at
+            .iter()
+            .find(|at| at.init == init && at.index == index)
+    }
+
+    /// This template with `image` for the containers `changes` lists: the canonical JSON with
+    /// those image strings rewritten, the tree shared.
+    fn with_images(&self, changes: &[(bool, usize)], image: &str) -> Self {
+        let old = &self.0.canonical;
+        let mut quoted = Vec::new();
+        write_leaf(image, &mut quoted);
+        let mut canonical = Vec::with_capacity(old.len() + changes.len() * quoted.len());
+        let mut images_at = Vec::with_capacity(self.0.images_at.len());
+        let mut from = 0;
+        for at in &self.0.images_at {
+            canonical.extend_from_slice(&old[from..at.range.start]);
+            let start = canonical.len();
+            if changes.contains(&(at.init, at.index)) {
+                canonical.extend_from_slice(&quoted);
+            } else {
+                canonical.extend_from_slice(&old[at.range.clone()]);
+            }
+            images_at.push(ImageAt {
+                range: start..canonical.len(),
+                ..at.clone()
+            });
+            from = at.range.end;
+        }
+        canonical.extend_from_slice(&old[from..]);
+        let set = |init: bool, list: &[Container]| -> Vec<Container> {
+            list.iter()
+                .enumerate()
+                .map(|(index, c)| Container {
+                    name: c.name.clone(),
+                    image: if changes.contains(&(init, index)) {
+                        image.to_string()
+                    } else {
+                        c.image.clone()
+                    },
+                })
+                .collect()
+        };
+        Self::made(
+            Arc::clone(&self.0.written),
+            canonical,
+            images_at,
+            set(false, &self.0.containers),
+            set(true, &self.0.init_containers),
+        )
     }
 
     /// `spec.tolerations`, as the manifest validated them; empty when there are none.
     pub fn tolerations(&self) -> Vec<raw::Toleration> {
-        self.json["spec"]
+        self.0.written["spec"]
             .get("tolerations")
             .and_then(|t| serde_json::from_value(t.clone()).ok())
             .unwrap_or_default()
@@ -137,18 +327,99 @@ impl PodTemplate {
 
     /// Argo's pod-template hash format: FNV-32a of the template's JSON, printed in decimal and
     /// safe-encoded (≤ 10 characters from `4-9bcdf`). The JSON is ours, not Go's, so values
-    /// differ from a real cluster's but have the same shape and stability.
-    pub fn hash(&self, collision_count: u32) -> String {
-        // The JSON is folded into the hash as it is written, never held whole in memory.
-        let mut h = Fnv32a::default();
-        // Writing to `Fnv32a` cannot fail, and a `Value` always serializes.
-        let _ = serde_json::to_writer(&mut h, &self.json);
-        if collision_count > 0 {
-            h.add(&collision_count.to_le_bytes());
-            h.add(&[0, 0, 0, 0]);
+    /// differ from a real cluster's but have the same shape and stability. Worked out when the
+    /// template is made; a collision count is added to the hash of the JSON.
+    pub fn hash(&self, collision_count: u32) -> SmolStr {
+        if collision_count == 0 {
+            return self.0.hash.clone();
         }
-        safe_encode(&h.0.to_string())
+        let mut h = Fnv32a(self.0.fnv);
+        h.add(&collision_count.to_le_bytes());
+        h.add(&[0, 0, 0, 0]);
+        safe_encode(&h.0.to_string()).into()
     }
+}
+
+/// Where a value sits in a template, as far as finding the containers' images goes.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    /// The template itself.
+    Root,
+    /// `spec`.
+    Spec,
+    /// `spec.containers` or `spec.initContainers`.
+    List { init: bool },
+    /// One container of such a list.
+    Container { init: bool, index: usize },
+    /// Anywhere else.
+    Elsewhere,
+}
+
+impl Place {
+    /// The place of the value under `key` of an object here.
+    fn key(self, key: &str) -> Place {
+        match (self, key) {
+            (Place::Root, "spec") => Place::Spec,
+            (Place::Spec, "containers") => Place::List { init: false },
+            (Place::Spec, "initContainers") => Place::List { init: true },
+            _ => Place::Elsewhere,
+        }
+    }
+
+    /// The place of item `index` of an array here.
+    fn item(self, index: usize) -> Place {
+        match self {
+            Place::List { init } => Place::Container { init, index },
+            _ => Place::Elsewhere,
+        }
+    }
+}
+
+/// Writes `v` exactly as `serde_json::to_writer` does (compact, keys in the map's order),
+/// noting where each container's `image` string is written. Scalars and keys are written by
+/// serde_json itself, so only the brackets, colons and commas are ours.
+fn write_canonical(v: &Json, place: Place, out: &mut Vec<u8>, images_at: &mut Vec<ImageAt>) {
+    match v {
+        Json::Object(map) => {
+            out.push(b'{');
+            for (i, (key, value)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_leaf(key, out);
+                out.push(b':');
+                let start = out.len();
+                write_canonical(value, place.key(key), out, images_at);
+                if let (Place::Container { init, index }, "image", Json::String(_)) =
+                    (place, key.as_str(), value)
+                {
+                    images_at.push(ImageAt {
+                        init,
+                        index,
+                        range: start..out.len(),
+                    });
+                }
+            }
+            out.push(b'}');
+        }
+        Json::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_canonical(item, place.item(i), out, images_at);
+            }
+            out.push(b']');
+        }
+        scalar => write_leaf(scalar, out),
+    }
+}
+
+/// A string, number, boolean or null, as serde_json writes it.
+fn write_leaf<T: serde::Serialize + ?Sized>(v: &T, out: &mut Vec<u8>) {
+    // Writing to a Vec cannot fail, and these values always serialize.
+    let _ = serde_json::to_writer(out, v);
 }
 
 /// FNV-1a, 32 bits, fed piece by piece (`fnv32a` of the concatenation).
@@ -166,17 +437,6 @@ impl Fnv32a {
             self.0 ^= u32::from(*b);
             self.0 = self.0.wrapping_mul(0x0100_0193);
         }
-    }
-}
-
-impl std::io::Write for Fnv32a {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.add(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 
@@ -199,6 +459,17 @@ pub fn safe_encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    /// The canonical JSON is serde_json's, and the hash is taken of it.
+    fn assert_canonical(t: &PodTemplate) {
+        let bytes = serde_json::to_vec(&t.to_json()).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(t.canonical_json()),
+            String::from_utf8_lossy(&bytes)
+        );
+        assert_eq!(t.hash(0), safe_encode(&fnv32a(&bytes).to_string()));
+    }
 
     #[test]
     fn safe_encode_maps_digits_as_argo() {
@@ -206,14 +477,44 @@ mod tests {
     }
 
     #[test]
+    fn canonical_json_is_serde_jsons_compact_form() {
+        let t = PodTemplate::from_json(json!({
+            "metadata": {"labels": {"app": "web", "q\"uote": "back\\slash\n"}, "annotations": {}},
+            "spec": {
+                "containers": [
+                    {"name": "a", "image": "x:1", "ports": [{"containerPort": 8080}],
+                     "resources": {"limits": {"cpu": 0.5, "memory": "64Mi"}},
+                     "args": [], "tty": true, "stdin": false, "command": null},
+                    {"name": "b", "image": "ü/é:2", "env": [{"name": "N", "value": "-1"}]}
+                ],
+                "initContainers": [{"name": "i", "image": "init:1"}, {"name": "j"}],
+                "nested": [[1, -2, 3.25e10], [{"containers": [{"image": "not:me"}]}]],
+                "terminationGracePeriodSeconds": 30
+            }
+        }));
+        assert_canonical(&t);
+        // Only the containers' images are noted, not an `image` key elsewhere.
+        let noted: Vec<(bool, usize)> = t.0.images_at.iter().map(|a| (a.init, a.index)).collect();
+        assert_eq!(noted, [(false, 0), (false, 1), (true, 0)]);
+        for at in &t.0.images_at {
+            let (_, list) = t.list(at.init);
+            let written = &t.canonical_json()[at.range.clone()];
+            assert_eq!(written, serde_json::to_vec(&list[at.index].image).unwrap());
+        }
+    }
+
+    #[test]
     fn hash_changes_with_any_field_and_has_argo_shape() {
-        let a = PodTemplate {
-            json: serde_json::json!({"spec": {"containers": [{"name": "c", "image": "x:1"}]}}),
-        };
-        let mut b = a.clone();
+        let a = PodTemplate::from_json(
+            json!({"spec": {"containers": [{"name": "c", "image": "x:1"}]}}),
+        );
+        let b = a.clone();
         assert_eq!(a.hash(0), b.hash(0));
-        b.json["spec"]["containers"][0]["env"] = serde_json::json!([{"name": "A", "value": "1"}]);
+        let mut json = a.to_json();
+        json["spec"]["containers"][0]["env"] = json!([{"name": "A", "value": "1"}]);
+        let b = PodTemplate::from_json(json);
         assert_ne!(a.hash(0), b.hash(0));
+        assert_ne!(a, b);
         assert_ne!(a.hash(0), a.hash(1));
         let h = a.hash(0);
         assert!(
@@ -223,12 +524,10 @@ mod tests {
     }
 
     #[test]
-    fn streamed_hash_is_the_hash_of_the_whole_json() {
-        let t = PodTemplate {
-            json: serde_json::json!({"metadata": {"labels": {"app": "web"}},
-                "spec": {"containers": [{"name": "c", "image": "x:1"}]}}),
-        };
-        let bytes = serde_json::to_vec(&t.json).unwrap();
+    fn a_collision_count_extends_the_hash_of_the_json() {
+        let t = PodTemplate::from_json(json!({"metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "c", "image": "x:1"}]}}));
+        let bytes = serde_json::to_vec(&t.to_json()).unwrap();
         assert_eq!(t.hash(0), safe_encode(&fnv32a(&bytes).to_string()));
         let mut with_count = bytes.clone();
         with_count.extend_from_slice(&[3, 0, 0, 0, 0, 0, 0, 0]);
@@ -236,26 +535,85 @@ mod tests {
     }
 
     #[test]
+    fn a_template_shows_as_its_json() {
+        let t = PodTemplate::from_json(json!({"spec": {"containers": [{"name": "c"}]}}));
+        assert_eq!(
+            format!("{t:?}"),
+            r#"PodTemplate("{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}")"#
+        );
+    }
+
+    #[test]
+    fn templates_are_equal_by_their_json() {
+        let json = json!({"spec": {"containers": [{"name": "c", "image": "x:1"}]}});
+        let a = PodTemplate::from_json(json.clone());
+        assert_eq!(a, a.clone());
+        assert_eq!(a, PodTemplate::from_json(json));
+        let mut b = a.clone();
+        b.set_image(None, "x:2");
+        assert_ne!(a, b);
+        b.set_image(None, "x:1");
+        assert_eq!(a, b);
+    }
+
+    #[test]
     fn set_image_all_or_named() {
-        let mut t = PodTemplate {
-            json: serde_json::json!({"spec": {"containers": [
-                {"name": "a", "image": "x:1"}, {"name": "b", "image": "y:1"}]}}),
-        };
+        let mut t = PodTemplate::from_json(json!({"spec": {
+            "containers": [{"name": "a", "image": "x:1"}, {"name": "b", "image": "y:1"}],
+            "initContainers": [{"name": "i", "image": "z:1"}]}}));
         assert_eq!(t.set_image(Some("b"), "y:2"), Some(true));
         assert_eq!(t.containers()[1].image, "y:2");
         assert_eq!(t.containers()[0].image, "x:1");
-        // The same image again changes nothing.
+        assert_canonical(&t);
+        // The same image again changes nothing: the template stays the same one.
+        let before = t.clone();
         assert_eq!(t.set_image(Some("b"), "y:2"), Some(false));
-        assert_eq!(t.set_image(None, "z:3"), Some(true));
-        assert!(t.containers().iter().all(|c| c.image == "z:3"));
+        assert!(Arc::ptr_eq(&before.0, &t.0));
+        // Every regular container, not the init containers; a longer image shifts the rest.
+        assert_eq!(t.set_image(None, "registry.example/z:3-long"), Some(true));
+        assert!(
+            t.containers()
+                .iter()
+                .all(|c| c.image == "registry.example/z:3-long")
+        );
+        assert_eq!(t.to_json()["spec"]["initContainers"][0]["image"], "z:1");
+        assert_canonical(&t);
+        // An init container by name; an image that needs escaping.
+        assert_eq!(t.set_image(Some("i"), "q\"uoted"), Some(true));
+        assert_eq!(
+            t.to_json()["spec"]["initContainers"][0]["image"],
+            "q\"uoted"
+        );
+        assert_canonical(&t);
         assert_eq!(t.set_image(Some("nope"), "q"), None);
     }
 
     #[test]
+    fn set_image_gives_the_template_of_the_edited_json() {
+        let json = json!({"metadata": {"labels": {"app": "web"}}, "spec": {
+            "containers": [{"name": "a", "image": "x:1", "ports": [{"containerPort": 80}]}],
+            "initContainers": [{"name": "i"}]}});
+        let mut t = PodTemplate::from_json(json.clone());
+        t.set_image(Some("a"), "x:2");
+        let mut edited = json.clone();
+        edited["spec"]["containers"][0]["image"] = json!("x:2");
+        assert_eq!(t.to_json(), edited);
+        assert_eq!(t, PodTemplate::from_json(edited.clone()));
+        assert_eq!(t.hash(0), PodTemplate::from_json(edited.clone()).hash(0));
+        // An init container without an image gets one: a new key, as `kubectl set image` adds.
+        assert_eq!(t.set_image(Some("i"), "init:1"), Some(true));
+        edited["spec"]["initContainers"][0]["image"] = json!("init:1");
+        assert_eq!(t.to_json(), edited);
+        assert_eq!(t.hash(0), PodTemplate::from_json(edited).hash(0));
+        assert_canonical(&t);
+        assert_eq!(t.container_names(), ["a", "i"]);
+    }
+
+    #[test]
     fn has_labels_wants_every_pair_of_the_selector() {
-        let t = PodTemplate {
-            json: serde_json::json!({"metadata": {"labels": {"app": "web", "tier": "1", "n": 2}}}),
-        };
+        let t = PodTemplate::from_json(
+            json!({"metadata": {"labels": {"app": "web", "tier": "1", "n": 2}}}),
+        );
         let sel = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
             pairs
                 .iter()
@@ -268,17 +626,15 @@ mod tests {
         assert!(!t.has_labels(&sel(&[("app", "web"), ("zone", "a")])));
         // Only string values are labels, as `labels()` reads them.
         assert!(!t.has_labels(&sel(&[("n", "2")])));
-        let bare = PodTemplate {
-            json: serde_json::json!({"spec": {}}),
-        };
+        let bare = PodTemplate::from_json(json!({"spec": {}}));
         assert!(!bare.has_labels(&sel(&[("app", "web")])));
     }
 
     #[test]
     fn setting_an_image_back_restores_the_hash() {
-        let mut t = PodTemplate {
-            json: serde_json::json!({"spec": {"containers": [{"name": "a", "image": "x:1"}]}}),
-        };
+        let mut t = PodTemplate::from_json(
+            json!({"spec": {"containers": [{"name": "a", "image": "x:1"}]}}),
+        );
         let original = t.hash(0);
         t.set_image(None, "x:2");
         assert_ne!(t.hash(0), original);

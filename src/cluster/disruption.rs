@@ -99,10 +99,8 @@ mod tests {
 
     fn cluster(ready: usize) -> (Cluster, Vec<PodId>) {
         let mut c = Cluster::default();
-        let t = PodTemplate {
-            json: serde_json::json!({"metadata": {"labels": {"app": "a"}},
-                "spec": {"containers": [{"name": "a", "image": "x:1"}]}}),
-        };
+        let t = PodTemplate::from_json(serde_json::json!({"metadata": {"labels": {"app": "a"}},
+                "spec": {"containers": [{"name": "a", "image": "x:1"}]}}));
         let rs = c.create_replica_set(
             NewReplicaSet {
                 name: "a-h".into(),

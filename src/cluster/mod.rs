@@ -120,13 +120,13 @@ impl Cluster {
         let id = RsId(self.replica_sets.len() as u32);
         let seq = self.next_rs_seq;
         self.next_rs_seq += 1;
-        let image = new.template.primary_image();
+        let image = new.template.primary_image().into();
         self.replica_sets.push(ReplicaSet {
             id,
             name: new.name,
             hash: new.hash,
             template: new.template,
-            image: image.into(),
+            image,
             revision: new.revision,
             revision_history: Vec::new(),
             created: (now, seq),
@@ -450,9 +450,9 @@ mod tests {
 
     fn cluster_with_rs(min_ready: u32) -> (Cluster, RsId) {
         let mut c = Cluster::default();
-        let t = PodTemplate {
-            json: serde_json::json!({"spec": {"containers": [{"name": "a", "image": "x:1"}]}}),
-        };
+        let t = PodTemplate::from_json(
+            serde_json::json!({"spec": {"containers": [{"name": "a", "image": "x:1"}]}}),
+        );
         let id = c.create_replica_set(
             NewReplicaSet {
                 name: "r-abc".into(),

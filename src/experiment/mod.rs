@@ -268,16 +268,18 @@ pub fn build_spec(
                 crate::api::experiment::SpecRef::Stable => src.stable,
                 crate::api::experiment::SpecRef::Canary => src.canary,
             };
-            let mut template = base.clone();
-            add_metadata(&mut template.json, "labels", &t.labels);
-            add_metadata(&mut template.json, "annotations", &t.annotations);
+            let mut json = base.to_json();
+            add_metadata(&mut json, "labels", &t.labels);
+            add_metadata(&mut json, "annotations", &t.annotations);
+            let has_ports = has_ports(&json);
+            let template = PodTemplate::from_json(json);
             let mut selector = t.selector.clone().unwrap_or_else(|| src.selector.clone());
             selector.extend(t.labels.clone());
             TemplateSpec {
                 name: t.name.clone(),
                 replicas: t.replicas,
                 hash: template_hash(&template),
-                has_ports: has_ports(&template),
+                has_ports,
                 template,
                 min_ready_seconds: src.min_ready_seconds,
                 selector,
@@ -340,12 +342,12 @@ fn add_metadata(json: &mut Json, key: &str, entries: &BTreeMap<String, String>) 
 /// the ReplicaSet it copies (upstream issue #380: the two hash functions differ).
 pub fn template_hash(t: &PodTemplate) -> String {
     let mut bytes = b"experiment\0".to_vec();
-    bytes.extend(serde_json::to_vec(&t.json).unwrap_or_default());
+    bytes.extend_from_slice(t.canonical_json());
     safe_encode(&fnv32a(&bytes).to_string())
 }
 
-fn has_ports(t: &PodTemplate) -> bool {
-    t.json["spec"]["containers"].as_array().is_some_and(|cs| {
+fn has_ports(json: &Json) -> bool {
+    json["spec"]["containers"].as_array().is_some_and(|cs| {
         cs.iter()
             .any(|c| c["ports"].as_array().is_some_and(|p| !p.is_empty()))
     })

@@ -39,7 +39,7 @@ impl RolloutObject {
         RolloutObject {
             name: name.into(),
             namespace: namespace.into(),
-            template_hash: spec.template.hash(0).into(),
+            template_hash: spec.template.hash(0),
             spec,
             generation: 1,
             revision: 0,
@@ -53,7 +53,7 @@ impl RolloutObject {
             return false;
         }
         if spec.template != self.spec.template {
-            self.template_hash = spec.template.hash(0).into();
+            self.template_hash = spec.template.hash(0);
         }
         self.spec = spec;
         self.generation += 1;

@@ -13,9 +13,9 @@ fn object(strategy: Strategy, step: Option<u32>) -> RolloutObject {
     let spec = RolloutSpec {
         replicas: Some(10),
         selector: BTreeMap::from([("app".to_string(), "x".to_string())]),
-        template: PodTemplate {
-            json: serde_json::json!({"spec": {"containers": [{"name": "c", "image": "app:v2"}]}}),
-        },
+        template: PodTemplate::from_json(
+            serde_json::json!({"spec": {"containers": [{"name": "c", "image": "app:v2"}]}}),
+        ),
         min_ready_seconds: 0,
         revision_history_limit: 10,
         progress_deadline_seconds: 600,

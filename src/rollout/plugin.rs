@@ -459,12 +459,12 @@ mod tests {
     fn undo_picks_revisions_as_rollout_revision_does() {
         let ro = canary(vec![Step::weight(20)], Some(0));
         let current = ro.spec.template.clone();
-        let v1 = PodTemplate {
-            json: serde_json::json!({"spec": {"containers": [{"name": "c", "image": "app:v1"}]}}),
-        };
-        let v0 = PodTemplate {
-            json: serde_json::json!({"spec": {"containers": [{"name": "c", "image": "app:v0"}]}}),
-        };
+        let v1 = PodTemplate::from_json(
+            serde_json::json!({"spec": {"containers": [{"name": "c", "image": "app:v1"}]}}),
+        );
+        let v0 = PodTemplate::from_json(
+            serde_json::json!({"spec": {"containers": [{"name": "c", "image": "app:v0"}]}}),
+        );
         let history = [(3, &current), (1, &v0), (2, &v1)];
         // (to revision, want, rule)
         let rows = [

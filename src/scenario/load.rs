@@ -461,7 +461,7 @@ fn default_scenario(
         return None;
     }
     let rollout = manifests.rollouts.first()?;
-    let container = rollout.spec.template.containers().into_iter().next()?;
+    let container = rollout.spec.template.containers().first()?.clone();
     let next = default_next_image(&container.image);
     let healthy = Expectation {
         phase: Some(Phase::Healthy),

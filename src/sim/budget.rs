@@ -252,7 +252,7 @@ pub fn certain_work(sc: &Scenario) -> CertainWork {
         0
     };
     let image = rollout.spec.template.primary_image();
-    let slowest_start = match app_for(&sc.apps, &image).startup {
+    let slowest_start = match app_for(&sc.apps, image).startup {
         Startup::Fixed(d) => Some(d),
         Startup::Range(_, hi) => Some(hi),
         Startup::Never => None,

@@ -61,9 +61,9 @@ fn rollout(
     let spec = RolloutSpec {
         replicas: Some(replicas),
         selector: BTreeMap::from([("app".to_string(), "x".to_string())]),
-        template: PodTemplate {
-            json: serde_json::json!({"spec": {"containers": [{"name": "c", "image": current}]}}),
-        },
+        template: PodTemplate::from_json(
+            serde_json::json!({"spec": {"containers": [{"name": "c", "image": current}]}}),
+        ),
         min_ready_seconds: 0,
         revision_history_limit: 10,
         progress_deadline_seconds: 600,

@@ -1175,12 +1175,10 @@ mod controller {
 
     /// A pod template with one container whose image is tagged with the template label.
     fn pod_template(label: &str) -> PodTemplate {
-        PodTemplate {
-            json: json!({
-                "metadata": { "labels": { "app": ROLLOUT_NAME } },
-                "spec": { "containers": [{ "name": "app", "image": format!("app:{label}") }] },
-            }),
-        }
+        PodTemplate::from_json(json!({
+            "metadata": { "labels": { "app": ROLLOUT_NAME } },
+            "spec": { "containers": [{ "name": "app", "image": format!("app:{label}") }] },
+        }))
     }
 
     fn canary_strategy(canary: &Value) -> Res<Canary> {

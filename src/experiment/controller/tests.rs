@@ -13,9 +13,9 @@ fn template(name: &str) -> TemplateSpec {
     TemplateSpec {
         name: name.into(),
         replicas: 1,
-        template: PodTemplate {
-            json: serde_json::json!({"spec": {"containers": [{"name": "c", "image": name}]}}),
-        },
+        template: PodTemplate::from_json(
+            serde_json::json!({"spec": {"containers": [{"name": "c", "image": name}]}}),
+        ),
         hash: format!("h{name}"),
         min_ready_seconds: 0,
         selector: BTreeMap::new(),

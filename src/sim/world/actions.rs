@@ -58,7 +58,7 @@ impl World<'_> {
                         ));
                     }
                     Some(true) => {
-                        self.rollout.template_hash = template.hash(0).into();
+                        self.rollout.template_hash = template.hash(0);
                         self.spec_edited(d, || format!("image {image}"));
                     }
                     Some(false) => {}

@@ -16,13 +16,12 @@ impl World<'_> {
             match write {
                 Write::CreateReplicaSet { hash, revision } => {
                     let name = format!("{}-{hash}", self.rollout.name);
-                    let template = self.rollout.spec.template.clone();
-                    let image = template.primary_image();
-                    self.cluster.create_replica_set(
+                    let id = self.cluster.create_replica_set(
                         crate::cluster::NewReplicaSet {
                             name: name.as_str().into(),
                             hash,
-                            template,
+                            // Shared with the spec, not copied.
+                            template: self.rollout.spec.template.clone(),
                             revision,
                             min_ready_seconds: self.rollout.spec.min_ready_seconds,
                             desired_annotation: i32::try_from(self.rollout.spec.replicas())
@@ -36,7 +35,7 @@ impl World<'_> {
                         EntryKind::ReplicaSetCreated {
                             name: name.into(),
                             revision,
-                            image: image.into(),
+                            image: self.cluster.rs(id).image.clone(),
                         },
                     );
                 }
