@@ -18,12 +18,14 @@ const NOT_AVAILABLE_MESSAGE: &str = "Rollout does not have minimum availability"
 
 impl Ctx<'_> {
     /// `calculateBaseStatus`: counts from the ReplicaSets as read at the start of the reconcile.
-    pub(super) fn base_status(&mut self) -> RolloutStatus {
+    /// Boxed from here on: a status is large, the sub-steps that complete it and the persist
+    /// then pass a pointer rather than copy it, and the box is the one the plan carries.
+    pub(super) fn base_status(&mut self) -> Box<RolloutStatus> {
         // Taken, not copied: each reconcile writes the status once, and after this only the
         // traffic weights of `new_status` are read again (by the replica counts of a step's
         // completion check), so they alone are kept.
         let weights = self.new_status.canary.weights.clone();
-        let mut st = std::mem::take(&mut self.new_status);
+        let mut st = Box::new(std::mem::take(&mut self.new_status));
         self.new_status.canary.weights = weights;
         st.current_pod_hash = self
             .new_rs
@@ -210,11 +212,10 @@ impl Ctx<'_> {
     }
 
     /// `calculateRolloutConditions` then `persistRolloutStatus`.
-    pub(super) fn persist_with_conditions(&mut self, mut new: RolloutStatus) {
-        // Built in place: a status is large, and each move of it is a copy.
+    pub(super) fn persist_with_conditions(&mut self, mut new: Box<RolloutStatus>) {
         self.calculate_conditions(&mut new);
         if self.persist(&mut new) {
-            self.plan.status = Some(Box::new(new));
+            self.plan.status = Some(new);
         }
     }
 
