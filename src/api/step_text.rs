@@ -30,8 +30,8 @@ pub enum StepText {
     CanaryScaleReplicas(i32),
     /// `invalid`: what `CanaryStepString` prints for any other step.
     Invalid,
-    /// The timeline's name for a step of managed routes (`setHeaderRoute: name`, then
-    /// `setMirrorRoute: name`, comma-separated). Boxed: such steps are rare, and the box
+    /// A step of managed routes: Argo's words name its first route (`setHeaderRoute: name`);
+    /// the timeline's name lists them all, comma-separated. Boxed: such steps are rare, and the box
     /// keeps every other step's text small.
     Routes(Box<[(&'static str, SmolStr)]>),
     /// No words: the index names no step of the spec (it changed since), or there is no
@@ -41,9 +41,8 @@ pub enum StepText {
 
 impl StepText {
     /// Argo's `CanaryStepString`: the fields in the order it reads them (validation leaves
-    /// one per step). A step of routes only is `invalid` here, as this simulator has always
-    /// worded it; the upstream source (utils/rollout/rolloututil.go) names such a step by its
-    /// route (`setHeaderRoute: name`), a difference kept as it stands so that no output moves.
+    /// one per step). A step of managed routes is named by its first route, header before
+    /// mirror (`setHeaderRoute: name`), as utils/rollout/rolloututil.go does.
     pub fn of(step: &Step) -> StepText {
         if let Some(w) = step.set_weight {
             return StepText::SetWeight(w);
@@ -64,8 +63,19 @@ impl StepText {
             Some(c) if c.replicas.is_some() => {
                 StepText::CanaryScaleReplicas(c.replicas.unwrap_or(0))
             }
-            _ => StepText::Invalid,
+            _ => Self::first_route(step),
         }
+    }
+
+    /// `setHeaderRoute: name`, else `setMirrorRoute: name`, else `invalid`.
+    fn first_route(step: &Step) -> StepText {
+        let route = [
+            ("setHeaderRoute", &step.set_header_route),
+            ("setMirrorRoute", &step.set_mirror_route),
+        ]
+        .into_iter()
+        .find_map(|(k, r)| r.as_ref().map(|r| (k, SmolStr::new(&r.name))));
+        route.map_or(StepText::Invalid, |r| StepText::Routes(Box::new([r])))
     }
 
     /// [`StepText::of`] the step at `index` of `steps`, or [`StepText::Missing`].
@@ -75,11 +85,11 @@ impl StepText {
             .map_or(StepText::Missing, StepText::of)
     }
 
-    /// How the timeline names the step: Argo's words, except for a step of routes only,
-    /// which Argo's `CanaryStepString` calls "invalid".
+    /// How the timeline names the step: Argo's words, except that a step of both kinds of
+    /// route names both (Argo's `CanaryStepString` names the header route only).
     pub fn label_of(step: &Step) -> StepText {
         let text = StepText::of(step);
-        if text != StepText::Invalid {
+        if !matches!(text, StepText::Routes(_)) {
             return text;
         }
         let routes: Vec<(&'static str, SmolStr)> = [
@@ -181,7 +191,7 @@ mod tests {
     }
 
     #[test]
-    fn a_step_of_routes_is_invalid_to_argo_and_named_by_its_routes_in_the_timeline() {
+    fn a_step_of_routes_is_named_by_its_first_route_and_by_all_in_the_timeline() {
         let route = |name: &str| {
             Some(RouteStep {
                 name: name.into(),
@@ -196,8 +206,19 @@ mod tests {
         assert_eq!(
             text(&step),
             (
-                "invalid".to_string(),
+                "setHeaderRoute: h".to_string(),
                 "setHeaderRoute: h, setMirrorRoute: m".to_string()
+            )
+        );
+        let mirror = Step {
+            set_mirror_route: route("m"),
+            ..Default::default()
+        };
+        assert_eq!(
+            text(&mirror),
+            (
+                "setMirrorRoute: m".to_string(),
+                "setMirrorRoute: m".to_string()
             )
         );
     }
