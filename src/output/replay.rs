@@ -43,13 +43,15 @@ pub struct PodInfo {
 }
 
 impl PodInfo {
-    /// What the pod adds to its ReplicaSet's counts: non-terminating, Ready, available.
-    fn counts(&self) -> [u32; 3] {
+    /// What the pod adds to its ReplicaSet's counts: non-terminating, Ready, available, and
+    /// Ready in any phase (what the tree's "… N more pods (M ready)" line counts).
+    fn counts(&self) -> [u32; 4] {
         let live = self.phase != PodPhase::Terminating;
         [
             u32::from(live),
             u32::from(live && self.ready),
             u32::from(live && self.available),
+            u32::from(self.ready),
         ]
     }
 }
@@ -79,7 +81,7 @@ pub struct ReplicaSetInfo {
     /// Creation order among ReplicaSets (what the pod index refers to).
     seq: u64,
     /// The sum of its pods' `PodInfo::counts`, kept as they change.
-    counts: [u32; 3],
+    counts: [u32; 4],
 }
 
 impl ReplicaSetInfo {
@@ -96,6 +98,11 @@ impl ReplicaSetInfo {
     /// Available pods (`status.availableReplicas`).
     pub fn available(&self) -> u32 {
         self.counts[2]
+    }
+
+    /// Listed pods that are Ready, terminating ones included.
+    pub fn listed_ready(&self) -> u32 {
+        self.counts[3]
     }
 
     /// Where the pod created `seq`-th is in `pods`.
@@ -200,7 +207,7 @@ impl State {
         let before = p.counts();
         change(p);
         let after = p.counts();
-        for k in 0..3 {
+        for k in 0..before.len() {
             rs.counts[k] = rs.counts[k] - before[k] + after[k];
         }
     }
@@ -263,7 +270,7 @@ impl State {
                     pods: Vec::new(),
                     experiment,
                     seq: self.created.1,
-                    counts: [0; 3],
+                    counts: [0; 4],
                 })
             }
             EntryKind::ReplicaSetRevision { name, revision } => {
@@ -532,9 +539,10 @@ mod tests {
                         live.clone().count() as u32,
                         live.clone().filter(|p| p.ready).count() as u32,
                         live.filter(|p| p.available).count() as u32,
+                        rs.pods.iter().filter(|p| p.ready).count() as u32,
                     ];
                     assert_eq!(
-                        [rs.replicas(), rs.ready(), rs.available()],
+                        [rs.replicas(), rs.ready(), rs.available(), rs.listed_ready()],
                         recount,
                         "{file}: {} at {}",
                         rs.name,
