@@ -19,7 +19,7 @@ use super::context::{
 };
 use super::event::{EventMessage, ServiceSwitch};
 use super::pause::PauseCtx;
-use super::replica_arithmetic::{CanaryInputs, RsCounts, StatusInputs, Weights};
+use super::replica_arithmetic::{CanaryInputs, OtherCounts, RsCounts, StatusInputs, Weights};
 use super::status::{CondStatus, RolloutConditionType, RolloutStatus, calculate_phase, reason};
 
 /// How soon the controller looks again at a rollout whose spec is invalid.
@@ -110,6 +110,8 @@ pub(super) struct Ctx<'a> {
     desired_counts: Cell<Option<CountsFor>>,
     /// See [`Ctx::template_or_steps_changed`].
     template_or_steps_changed: bool,
+    /// See [`Ctx::inputs`].
+    inputs: CanaryInputs<'a>,
 }
 
 impl<'a> Ctx<'a> {
@@ -120,23 +122,32 @@ impl<'a> Ctx<'a> {
         let prev = &ro.status;
         let new_hash = ro.template_hash.as_str();
         let all = input.replica_sets;
-        let new_rs = all.iter().find(|rs| rs.hash == new_hash);
-        let stable_rs = if prev.stable_rs.is_empty() {
-            None
-        } else {
-            all.iter().find(|rs| rs.hash == prev.stable_rs)
-        };
+        // The new and stable ReplicaSets, found in one pass (the first of each hash): every
+        // later sub-step tells them apart by address, not by comparing hashes again.
+        let stable_hash = prev.stable_rs.as_str();
+        let (mut new_rs, mut stable_rs) = (None, None);
+        for rs in all {
+            let hash = rs.hash.as_str();
+            if new_rs.is_none() && hash == new_hash {
+                new_rs = Some(rs);
+            }
+            if stable_rs.is_none() && !stable_hash.is_empty() && hash == stable_hash {
+                stable_rs = Some(rs);
+            }
+        }
         let others = all
             .iter()
             .filter(|rs| !is(new_rs, rs) && !is(stable_rs, rs))
             .collect();
         // `PodTemplateOrStepsChanged`: the status still describes another template or other
         // steps. Read from the snapshot, so decided once.
-        let template_or_steps_changed = prev.current_step_hash != canary.steps_hash
-            || (!prev.current_pod_hash.is_empty() && prev.current_pod_hash != new_hash);
+        let current_pod_hash = prev.current_pod_hash.as_str();
+        let template_or_steps_changed = prev.current_step_hash.as_str() != canary.steps_hash
+            || (!current_pod_hash.is_empty() && current_pod_hash != new_hash);
         // Decided before the context is written: a call among its fields made the compiler
         // build the whole context aside and copy it in (two copies of ~2 KB per reconcile).
-        let fully_promoted = prev.stable_rs == prev.current_pod_hash;
+        let fully_promoted = stable_hash == current_pod_hash;
+        let inputs = Self::canary_inputs(spec, canary, prev);
         Ctx {
             ro,
             spec,
@@ -166,6 +177,7 @@ impl<'a> Ctx<'a> {
             fully_promoted,
             desired_counts: Cell::new(None),
             template_or_steps_changed,
+            inputs,
         }
     }
 
@@ -186,13 +198,23 @@ impl<'a> Ctx<'a> {
     }
 
     /// The arithmetic's view of this rollout, as of the start of the reconcile.
-    pub(super) fn inputs(&self) -> CanaryInputs<'_> {
-        let c = self.canary;
+    pub(super) fn inputs(&self) -> &CanaryInputs<'a> {
+        &self.inputs
+    }
+
+    /// [`Ctx::inputs`], built once: it reads only the spec and the status read at the start.
+    fn canary_inputs(
+        spec: &'a RolloutSpec,
+        canary: &'a Canary,
+        prev: &'a RolloutStatus,
+    ) -> CanaryInputs<'a> {
+        let c = canary;
         CanaryInputs {
-            replicas: self.replicas(),
+            // Counts are capped by the manifest's validation, below i32::MAX.
+            replicas: i32::try_from(spec.replicas()).unwrap_or(i32::MAX),
             max_surge: c.max_surge.as_ref(),
             max_unavailable: c.max_unavailable.as_ref(),
-            steps: &self.canary.steps,
+            steps: &c.steps,
             traffic_routed: c.traffic_routing.is_some(),
             // maxTrafficWeight is capped at 1,000,000,000 by the manifest, below i32::MAX.
             max_weight: i32::try_from(c.max_weight()).unwrap_or(i32::MAX),
@@ -203,15 +225,14 @@ impl<'a> Ctx<'a> {
             abort_delay: c.abort_scale_down_delay,
             progress_threshold: c.replica_progress_threshold,
             status: StatusInputs {
-                stable_rs: &self.prev.stable_rs,
-                current_pod_hash: &self.prev.current_pod_hash,
+                stable_rs: &prev.stable_rs,
+                current_pod_hash: &prev.current_pod_hash,
                 // A step index is at most the number of steps, far below i32::MAX.
-                current_step_index: self
-                    .prev
+                current_step_index: prev
                     .current_step_index
                     .map(|i| i32::try_from(i).unwrap_or(i32::MAX)),
-                abort: self.prev.abort,
-                promote_full: self.prev.promote_full,
+                abort: prev.abort,
+                promote_full: prev.promote_full,
             },
         }
     }
@@ -234,8 +255,14 @@ impl<'a> Ctx<'a> {
         self.stable_rs.map(Self::counts)
     }
 
-    pub(super) fn other_counts(&self) -> SmallVec<[RsCounts<'a>; 4]> {
-        self.others.iter().map(|rs| Self::counts(rs)).collect()
+    /// The totals of the ReplicaSets that are neither new nor stable.
+    pub(super) fn other_counts(&self) -> OtherCounts {
+        self.others
+            .iter()
+            .fold(OtherCounts::default(), |sum, rs| OtherCounts {
+                spec: sum.spec + rs.spec,
+                available: sum.available + rs.available,
+            })
     }
 
     /// The canary and stable counts of this reconcile (`CalculateReplicaCountsForCanary`)
@@ -252,7 +279,7 @@ impl<'a> Ctx<'a> {
         let counts = self.inputs().counts(
             self.new_counts().as_ref(),
             self.stable_counts().as_ref(),
-            &self.other_counts(),
+            self.other_counts(),
             weights,
         );
         self.desired_counts.set(Some((weights, counts)));
@@ -265,7 +292,7 @@ impl<'a> Ctx<'a> {
             self.desired_counts(weights),
             self.new_counts().as_ref(),
             self.stable_counts().as_ref(),
-            &self.other_counts(),
+            self.other_counts(),
         )
     }
 

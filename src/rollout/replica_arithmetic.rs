@@ -74,6 +74,28 @@ pub struct RsCounts<'a> {
     pub status_replicas: i32,
 }
 
+/// The ReplicaSets that are neither new nor stable, as the arithmetic reads them: only
+/// their totals matter (pods still to drain, pods still available).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OtherCounts {
+    /// The sum of their `spec.replicas`.
+    pub spec: i32,
+    /// The sum of their `status.availableReplicas`.
+    pub available: i32,
+}
+
+impl OtherCounts {
+    /// The totals of `others`.
+    pub fn of<'r>(others: impl IntoIterator<Item = &'r RsCounts<'r>>) -> Self {
+        others
+            .into_iter()
+            .fold(OtherCounts::default(), |sum, o| OtherCounts {
+                spec: sum.spec + o.spec,
+                available: sum.available + o.available,
+            })
+    }
+}
+
 /// Traffic weights the router applies, as recorded by the previous reconcile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Weights {
@@ -415,6 +437,16 @@ impl CanaryInputs<'_> {
         stable_rs: Option<&RsCounts>,
         others: &[RsCounts],
     ) -> (i32, i32) {
+        self.basic_counts_of(new_rs, stable_rs, OtherCounts::of(others))
+    }
+
+    /// [`Self::basic_counts`] on the older ReplicaSets' totals.
+    fn basic_counts_of(
+        &self,
+        new_rs: Option<&RsCounts>,
+        stable_rs: Option<&RsCounts>,
+        others: OtherCounts,
+    ) -> (i32, i32) {
         let r = self.replicas;
         let (_, weight) = self.canary_replicas_or_weight(new_rs, stable_rs);
         let (surge, unavailable) = self.surge_and_unavailable();
@@ -432,8 +464,7 @@ impl CanaryInputs<'_> {
         }
 
         let max_total = r + surge;
-        let mut total: i32 =
-            others.iter().map(|o| o.spec).sum::<i32>() + new_rs.map_or(0, |rs| rs.spec);
+        let mut total: i32 = others.spec + new_rs.map_or(0, |rs| rs.spec);
         if scale_stable {
             total += stable_rs.map_or(0, |rs| rs.spec);
         }
@@ -458,7 +489,7 @@ impl CanaryInputs<'_> {
             new_count = (new.spec + scale_up).min(desired_new);
         }
 
-        if others.iter().map(|o| o.spec).sum::<i32>() > 0 {
+        if others.spec > 0 {
             // Older ReplicaSets are drained first (by the other-ReplicaSets pass).
             return (new_count, stable_count);
         }
@@ -500,13 +531,13 @@ impl CanaryInputs<'_> {
         &self,
         new_rs: Option<&RsCounts>,
         stable_rs: Option<&RsCounts>,
-        others: &[RsCounts],
+        others: OtherCounts,
         weights: Option<Weights>,
     ) -> (i32, i32) {
         if self.traffic_routed {
             self.traffic_routed_counts(new_rs, stable_rs, weights)
         } else {
-            self.basic_counts(new_rs, stable_rs, others)
+            self.basic_counts_of(new_rs, stable_rs, others)
         }
     }
 
@@ -520,6 +551,7 @@ impl CanaryInputs<'_> {
         others: &[RsCounts],
         weights: Option<Weights>,
     ) -> bool {
+        let others = OtherCounts::of(others);
         let desired = self.counts(new_rs, stable_rs, others, weights);
         self.reached_counts(desired, new_rs, stable_rs, others)
     }
@@ -531,7 +563,7 @@ impl CanaryInputs<'_> {
         (desired_new, desired_stable): (i32, i32),
         new_rs: Option<&RsCounts>,
         stable_rs: Option<&RsCounts>,
-        others: &[RsCounts],
+        others: OtherCounts,
     ) -> bool {
         if !replica_progress_threshold_met(self.progress_threshold, new_rs, desired_new) {
             return false;
@@ -543,7 +575,7 @@ impl CanaryInputs<'_> {
         if stable_checked && !stable_ok {
             return false;
         }
-        if !self.traffic_routed && others.iter().map(|o| o.available).sum::<i32>() != 0 {
+        if !self.traffic_routed && others.available != 0 {
             return false;
         }
         true
@@ -597,6 +629,15 @@ pub fn approximate_weighted_counts(
     }
     if weight == max_weight && max_weight > 0 {
         return (replicas, 0);
+    }
+    // A weight that splits the replicas into whole pods (20% of 5) is its own nearest
+    // split: the search would find it first, at distance 0, and nothing comes closer.
+    let exact = i64::from(replicas) * i64::from(weight);
+    if 0 < weight && weight < max_weight && exact % i64::from(max_weight) == 0 {
+        // Below `replicas`, as weight < max_weight.
+        #[allow(clippy::cast_possible_truncation, reason = "below replicas")]
+        let canary = (exact / i64::from(max_weight)) as i32;
+        return (canary, replicas - canary);
     }
     nearest_split(replicas, weight, max_weight, max_surge)
 }
@@ -985,6 +1026,31 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn exact_splits_skip_the_search() {
+        // A weight that splits the replicas into whole pods is answered without the search:
+        // the search must give the same split, for every such weight, with or without surge.
+        let mut exact = 0;
+        for r in [1, 2, 3, 4, 5, 10, 20, 101] {
+            for surge in [0, 1, 3] {
+                for max in [100, 1000] {
+                    for w in 1..max {
+                        if (r * w) % max != 0 {
+                            continue;
+                        }
+                        exact += 1;
+                        assert_eq!(
+                            approximate_weighted_counts(r, w, max, surge),
+                            nearest_split(r, w, max, surge),
+                            "R={r} W={w}/{max} surge={surge}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(exact > 100, "only {exact} exact splits tried");
     }
 
     #[test]
