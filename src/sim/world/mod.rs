@@ -76,6 +76,9 @@ pub(super) struct World<'s> {
     routes: Vec<rollout::RouteView>,
     /// The controller's views of ReplicaSets and Services, kept between reconciles.
     views: observe::ViewCache,
+    /// The last plan applied, emptied: the next reconcile fills its lists again rather than
+    /// allocating new ones (most reconciles write something, so most would).
+    spare_plan: Option<rollout::Plan>,
     /// Why the rollout controller last promoted a ReplicaSet to stable (the reason of its last
     /// `RolloutCompleted` event; empty before one), for the journal's `Promoted` entry.
     completed_because: SmolStr,
@@ -113,6 +116,7 @@ impl<'s> World<'s> {
             experiments: Vec::new(),
             routes: Vec::new(),
             views: observe::ViewCache::default(),
+            spare_plan: None,
             completed_because: SmolStr::default(),
             selector_memo: traffic::SelectorMemo::default(),
             scenario_promotion: None,
@@ -379,33 +383,42 @@ impl<'s> World<'s> {
         let runs = self.run_views();
         let experiments = self.experiment_views();
         let now = d.now();
-        let plan = rollout::reconcile(&rollout::Input {
-            rollout: &self.rollout,
-            replica_sets: rs_views,
-            services,
-            pods: &pods,
-            budgets: &budgets,
-            analysis_runs: &runs,
-            experiments: &experiments,
-            routes: &self.routes,
-            analysis_templates: &self.templates,
-            now,
-        });
+        let spare = self.spare_plan.take().unwrap_or_default();
+        let mut plan = rollout::reconcile_into(
+            &rollout::Input {
+                rollout: &self.rollout,
+                replica_sets: rs_views,
+                services,
+                pods: &pods,
+                budgets: &budgets,
+                analysis_runs: &runs,
+                experiments: &experiments,
+                routes: &self.routes,
+                analysis_templates: &self.templates,
+                now,
+            },
+            spare,
+        );
         for &at in &plan.requeue {
             if at > now {
                 d.schedule_reconcile(at);
             }
         }
+        plan.requeue.clear();
         if plan.is_noop() {
             // A refused eviction writes nothing (no new reconcile follows), but the attempt
             // belongs in the timeline: it is how a budget that blocks a restart shows.
-            for (name, budget) in plan.refused_evictions {
+            for (name, budget) in plan.refused_evictions.drain(..) {
                 self.journal
                     .push(now, EntryKind::PodEvictionRefused { name, budget });
             }
+            plan.events.clear();
+            plan.completed_because = None;
+            self.spare_plan = Some(plan);
             return false;
         }
-        self.apply_plan(d, plan);
+        self.apply_plan(d, &mut plan);
+        self.spare_plan = Some(plan);
         // The ReplicaSet controller reacts within milliseconds; nothing should observe a
         // ReplicaSet whose pods do not match its spec yet.
         self.sync_replica_sets(d);
