@@ -33,6 +33,9 @@ use smol_str::SmolStr;
 use super::driver::{Driver, Ev};
 use super::journal::{self, EntryKind, Journal, Summary};
 
+/// Journal entries room is made for at the start of a run (64 KiB).
+const JOURNAL_START: usize = 512;
+
 /// How the run went, for its summary line.
 pub(super) struct Verdict {
     /// No check failed and the simulator did not fail.
@@ -102,7 +105,12 @@ impl<'s> World<'s> {
             sc,
             cluster,
             rollout,
-            journal: Journal::default(),
+            // Sized for a whole run of most scenarios (a few hundred entries): grown from
+            // empty, the journal was copied at each doubling, the largest copies late in the
+            // run. Longer runs grow from there as before.
+            journal: Journal {
+                entries: Vec::with_capacity(JOURNAL_START),
+            },
             last: observe::Watched::default(),
             became_healthy: false,
             bad_versions: Vec::new(),
