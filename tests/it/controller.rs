@@ -828,5 +828,9 @@ fn a_handed_back_plan_is_filled_exactly_as_a_fresh_one() {
         }
     }
     assert!(reconciles > 2, "the update took several reconciles");
-    assert_eq!((rss[0].spec, rss[1].spec), (4, 1), "the step's weight was reached");
+    assert_eq!(
+        (rss[0].spec, rss[1].spec),
+        (4, 1),
+        "the step's weight was reached"
+    );
 }
