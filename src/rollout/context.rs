@@ -3,7 +3,6 @@
 //! of writes; the simulation applies plans. This mirrors upstream's `rolloutContext`, whose
 //! decisions also read the state as it was at the start of the reconcile.
 
-use smallvec::SmallVec;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
@@ -343,9 +342,7 @@ pub struct ControllerEvent {
     pub warning: bool,
 }
 
-/// What one reconcile decided. Its lists are inline up to the sizes a reconcile usually
-/// fills (one write, two events, one timer): most reconciles write something, and a heap
-/// list each would be allocated and freed every time.
+/// What one reconcile decided.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
     /// The writes, in the order the controller makes them.
@@ -354,9 +351,9 @@ pub struct Plan {
     /// plans are moved several times between the controller and the world.
     pub status: Option<Box<RolloutStatus>>,
     /// The Kubernetes Events this reconcile records.
-    pub events: SmallVec<[ControllerEvent; 1]>,
+    pub events: Vec<ControllerEvent>,
     /// Times at which the controller asked to be run again.
-    pub requeue: SmallVec<[SimTime; 1]>,
+    pub requeue: Vec<SimTime>,
     /// Evictions a PodDisruptionBudget refused (pod, budget): not writes, but worth showing.
     pub refused_evictions: Vec<(SmolStr, SmolStr)>,
     /// Why the current ReplicaSet became the stable one in this reconcile (`promoteStable`'s
