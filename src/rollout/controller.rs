@@ -20,14 +20,25 @@ use super::context::{
 use super::event::{EventMessage, ServiceSwitch};
 use super::pause::PauseCtx;
 use super::replica_arithmetic::{CanaryInputs, RsCounts, StatusInputs, Weights};
-use super::status::{CondStatus, RolloutConditionType, RolloutStatus, calculate_phase, reason};
+use super::status::{
+    CondStatus, ConditionMessage, RolloutConditionType, RolloutStatus, calculate_phase, reason,
+    same_reason,
+};
 
 /// How soon the controller looks again at a rollout whose spec is invalid.
 const INVALID_SPEC_REQUEUE: crate::engine::SimDuration = crate::engine::SimDuration(20_000);
 
 /// Runs one reconcile and returns what it writes.
 pub fn reconcile(input: &Input) -> Plan {
+    reconcile_reusing(None, input)
+}
+
+/// [`reconcile`], writing a new status into `spare` (a status the caller no longer needs:
+/// the one the last write replaced) rather than into a new allocation, its list of
+/// conditions included. What `spare` held does not show in the plan: every field is written.
+pub fn reconcile_reusing(spare: Option<Box<RolloutStatus>>, input: &Input) -> Plan {
     let mut c = Ctx::new(input);
+    c.spare = spare;
     c.carry_over_status();
     c.follow_previous_runs();
     if c.invalid_spec() {
@@ -88,6 +99,8 @@ pub(super) struct Ctx<'a> {
     pub new_hash: &'a str,
     /// `c.newStatus`: fields set by sub-steps before the status is computed.
     pub new_status: RolloutStatus,
+    /// A status no longer needed, to build the new one in (see [`reconcile_reusing`]).
+    pub spare: Option<Box<RolloutStatus>>,
     pub pause: PauseCtx,
     pub plan: Plan,
     /// The AnalysisRuns the rollout owns.
@@ -103,6 +116,8 @@ pub(super) struct Ctx<'a> {
     pub routes: &'a [RouteView],
     /// The analysis templates that exist now.
     pub analysis_templates: &'a [crate::api::analysis::AnalysisTemplate],
+    /// The validation verdict the caller kept, if it keeps one (see [`Input::validation`]).
+    validation: Option<&'a Option<String>>,
     /// `IsFullyPromoted` on the status read at the start: asked by several sub-steps, and
     /// a comparison of two hashes each time.
     fully_promoted: bool,
@@ -155,6 +170,7 @@ impl<'a> Ctx<'a> {
             // Empty here and seeded by `carry_over_status`, in place: the status is most of
             // the context's size, and a status built aside would be copied in.
             new_status: RolloutStatus::default(),
+            spare: None,
             pause: PauseCtx::new(prev),
             plan: Plan::default(),
             runs: input.analysis_runs,
@@ -163,6 +179,7 @@ impl<'a> Ctx<'a> {
             experiments: input.experiments,
             routes: input.routes,
             analysis_templates: input.analysis_templates,
+            validation: input.validation,
             fully_promoted,
             desired_counts: Cell::new(None),
             template_or_steps_changed,
@@ -325,9 +342,16 @@ impl<'a> Ctx<'a> {
     /// Degraded, nothing else happens, and the controller looks again in 20 s (the problem
     /// may be timing: the Rollout applied before what it references).
     fn invalid_spec(&mut self) -> bool {
-        let Some(problem) =
-            super::validation::validate(self.spec, self.services, self.analysis_templates)
-        else {
+        let decided_here;
+        let verdict = match self.validation {
+            Some(verdict) => verdict,
+            None => {
+                decided_here =
+                    super::validation::validate(self.spec, self.services, self.analysis_templates);
+                &decided_here
+            }
+        };
+        let Some(problem) = verdict else {
             return false;
         };
         let message = format!("The Rollout \"{}\" is invalid: {problem}", self.ro.name);
@@ -344,7 +368,7 @@ impl<'a> Ctx<'a> {
             RolloutConditionType::InvalidSpec,
             CondStatus::True,
             reason::INVALID_SPEC,
-            message.as_str().into(),
+            ConditionMessage::Shared(message.as_str().into()),
             self.now,
         );
         st.observed_generation = self.ro.generation;
@@ -388,7 +412,7 @@ impl<'a> Ctx<'a> {
             RolloutConditionType::Progressing,
             CondStatus::True,
             reason::NEW_RS_CREATED,
-            smol_str::format_smolstr!("Created new replica set \"{name}\""),
+            format!("Created new replica set \"{name}\"").into(),
             self.now,
         ) {
             self.plan.status = Some(Box::new(st));
@@ -422,8 +446,8 @@ impl<'a> Ctx<'a> {
             return false;
         }
         let prog = self.prev.condition(RolloutConditionType::Progressing);
-        let prog_paused = prog.is_some_and(|c| c.reason == reason::PAUSED);
-        let abort_cond = prog.is_some_and(|c| c.reason == reason::ABORTED);
+        let prog_paused = prog.is_some_and(|c| same_reason(c.reason, reason::PAUSED));
+        let abort_cond = prog.is_some_and(|c| same_reason(c.reason, reason::ABORTED));
         let is_paused = !self.prev.pause_conditions.is_empty() || self.spec.paused;
         // A completed rollout keeps its Progressing condition through a pause: the status
         // sync would set it back to NewReplicaSetAvailable, and the two would alternate.
@@ -433,7 +457,7 @@ impl<'a> Ctx<'a> {
         let mut copy: Option<RolloutStatus> = None;
         let now = self.now;
         let prev = self.prev;
-        let mut set = |kind, status, why, message: &str| {
+        let mut set = |kind, status, why, message: &'static str| {
             copy.get_or_insert_with(|| prev.clone()).set_condition(
                 kind,
                 status,

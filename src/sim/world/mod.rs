@@ -84,6 +84,9 @@ pub(super) struct World<'s> {
     /// The scenario's stand-in promotion last armed: the wait it is for (generation, step,
     /// start) and when it rings, for the `watch` countdown (`scenario_promotion_at`).
     pub(in crate::sim) scenario_promotion: Option<((u64, u32, u64), crate::engine::SimTime)>,
+    /// The status the last write replaced, handed to the next reconcile to build its own in
+    /// (`rollout::reconcile_reusing`): a status write then allocates nothing.
+    spare_status: Option<Box<rollout::RolloutStatus>>,
 }
 
 impl<'s> World<'s> {
@@ -116,6 +119,7 @@ impl<'s> World<'s> {
             completed_because: SmolStr::default(),
             selector_memo: traffic::SelectorMemo::default(),
             scenario_promotion: None,
+            spare_status: None,
         }
     }
 
@@ -368,6 +372,7 @@ impl<'s> World<'s> {
     pub(super) fn reconcile_once(&mut self, d: &mut Driver) -> bool {
         self.reconciles += 1;
         self.refresh_views();
+        self.refresh_verdict();
         let rs_views = &self.views.rs;
         let services = &self.views.services;
         // Pods are only read by the restarter; building their views costs O(pods).
@@ -379,7 +384,7 @@ impl<'s> World<'s> {
         let runs = self.run_views();
         let experiments = self.experiment_views();
         let now = d.now();
-        let plan = rollout::reconcile(&rollout::Input {
+        let input = rollout::Input {
             rollout: &self.rollout,
             replica_sets: rs_views,
             services,
@@ -389,8 +394,10 @@ impl<'s> World<'s> {
             experiments: &experiments,
             routes: &self.routes,
             analysis_templates: &self.templates,
+            validation: self.views.verdict.as_ref().map(|(_, problem)| problem),
             now,
-        });
+        };
+        let plan = rollout::reconcile_reusing(self.spare_status.take(), &input);
         for &at in &plan.requeue {
             if at > now {
                 d.schedule_reconcile(at);

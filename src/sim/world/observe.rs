@@ -106,12 +106,23 @@ pub(super) struct ViewCache {
     pub rs: Vec<RsView>,
     pub services: BTreeMap<SmolStr, ServiceView>,
     services_fresh: bool,
+    /// The rollout controller's validation verdict (`rollout::validation::validate`) and the
+    /// generation it was decided for. It reads only the spec, the Services' names and the
+    /// AnalysisTemplates, so it is decided again only when one of them changed, not on every
+    /// reconcile.
+    pub verdict: Option<(u64, Option<String>)>,
 }
 
 impl ViewCache {
     /// A Service was created or changed: its view is rebuilt before the next reconcile.
     pub(super) fn services_changed(&mut self) {
         self.services_fresh = false;
+        self.verdict = None;
+    }
+
+    /// An AnalysisTemplate was applied: the spec's references are checked again.
+    pub(super) fn templates_changed(&mut self) {
+        self.verdict = None;
     }
 }
 
