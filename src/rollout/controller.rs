@@ -30,14 +30,21 @@ const INVALID_SPEC_REQUEUE: crate::engine::SimDuration = crate::engine::SimDurat
 
 /// Runs one reconcile and returns what it writes.
 pub fn reconcile(input: &Input) -> Plan {
-    reconcile_reusing(None, input)
+    reconcile_into(input, Plan::default())
 }
 
-/// [`reconcile`], writing a new status into `spare` (a status the caller no longer needs:
+/// [`reconcile`], filling `plan`: an empty plan whose lists keep the room an earlier, applied
+/// plan grew (the simulation hands each one back), so a reconcile allocates no list of its own.
+pub fn reconcile_into(input: &Input, plan: Plan) -> Plan {
+    reconcile_reusing(input, plan, None)
+}
+
+/// [`reconcile_into`], writing a new status into `spare` (a status the caller no longer needs:
 /// the one the last write replaced) rather than into a new allocation, its list of
 /// conditions included. What `spare` held does not show in the plan: every field is written.
-pub fn reconcile_reusing(spare: Option<Box<RolloutStatus>>, input: &Input) -> Plan {
-    let mut c = Ctx::new(input);
+pub fn reconcile_reusing(input: &Input, plan: Plan, spare: Option<Box<RolloutStatus>>) -> Plan {
+    debug_assert!(plan == Plan::default(), "a plan handed back must be empty");
+    let mut c = Ctx::new(input, plan);
     c.spare = spare;
     c.carry_over_status();
     c.follow_previous_runs();
@@ -128,7 +135,7 @@ pub(super) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(input: &Input<'a>) -> Self {
+    fn new(input: &Input<'a>, plan: Plan) -> Self {
         let ro = input.rollout;
         let spec = &ro.spec;
         let canary = spec.canary().unwrap_or(&NO_CANARY);
@@ -172,7 +179,7 @@ impl<'a> Ctx<'a> {
             new_status: RolloutStatus::default(),
             spare: None,
             pause: PauseCtx::new(prev),
-            plan: Plan::default(),
+            plan,
             runs: input.analysis_runs,
             current_runs: CurrentRuns::default(),
             revision: ro.revision,
