@@ -23,8 +23,8 @@ pub(super) struct Checks<'s> {
     wait_deadline: Option<SimTime>,
     /// What the current `wait` until a condition reads, found once for all its checks.
     wait_reads: Option<Reads>,
-    /// The observation the current `wait` is checked against, rewritten in place at every
-    /// check (built and dropped after every change, it cost more than the check).
+    /// The observation the current `wait` or `expect` is checked against, rewritten in place
+    /// at every check (built and dropped after every change, it cost more than the check).
     wait_obs: Observation,
     /// Each invariant is reported once.
     invariant_broken: Vec<bool>,
@@ -99,6 +99,15 @@ impl<'s> Checks<'s> {
                     self.wait_deadline = None;
                 }
                 ScriptAction::WaitUntil(c) => {
+                    // Most checks find the wait still waiting for its phase or step: those
+                    // keys are read from the status first, and nothing else is gathered then.
+                    if !world.head_holds(c) {
+                        debug_assert!(
+                            !c.holds(&world.observe(d.now())),
+                            "wait {{{c}}} failed on its phase and step alone"
+                        );
+                        return changed;
+                    }
                     let reads = *self.wait_reads.get_or_insert_with(|| c.reads());
                     world.observe_into(&mut self.wait_obs, d.now(), reads);
                     let holds = c.holds(&self.wait_obs);
@@ -124,8 +133,17 @@ impl<'s> Checks<'s> {
                     );
                 }
                 ScriptAction::Expect(c) => {
-                    let obs = world.observe(d.now());
-                    let mism = c.mismatches(&obs);
+                    // Gathered as a wait's, of what it reads only: a mismatch's text shows
+                    // only the keys the condition sets (checked against the whole
+                    // observation in every debug build).
+                    world.observe_into(&mut self.wait_obs, d.now(), c.reads());
+                    let mism = c.mismatches(&self.wait_obs);
+                    debug_assert_eq!(
+                        mism,
+                        c.mismatches(&world.observe(d.now())),
+                        "expect {{{c}}} read from {:?}",
+                        c.reads()
+                    );
                     if mism.is_empty() {
                         world.record(
                             d.now(),

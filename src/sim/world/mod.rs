@@ -99,7 +99,7 @@ impl<'s> World<'s> {
             sc,
             cluster,
             rollout,
-            journal: Journal::default(),
+            journal: Journal::new(),
             last: observe::Watched::default(),
             became_healthy: false,
             bad_versions: Vec::new(),

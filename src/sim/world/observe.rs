@@ -11,7 +11,9 @@ use crate::engine::{SimDuration, SimTime};
 use crate::rollout::info::{self, ReplicaSetRoles, RoleSources};
 use crate::rollout::status::{DegradedReason, degraded_by};
 use crate::rollout::{BudgetView, Phase, PodView, RsView, ServiceView};
-use crate::scenario::condition::{Observation, Reads, Replicas, RoleCounts, RouterWeights};
+use crate::scenario::condition::{
+    Expectation, Head, Observation, Reads, Replicas, RoleCounts, RouterWeights,
+};
 
 use super::World;
 use crate::sim::journal::{EntryKind, RolloutSnapshot, StepKind};
@@ -360,6 +362,17 @@ impl World<'_> {
     /// compares after every change (see [`Glance`]).
     pub(in crate::sim) fn glance(&self) -> Glance {
         self.glance_reading(true)
+    }
+
+    /// Whether `c`'s phase, message and step keys hold now, read from the status alone (see
+    /// [`Expectation::head_holds`]); when they do not, neither does `c`.
+    pub(in crate::sim) fn head_holds(&self, c: &Expectation) -> bool {
+        let (phase, message) = info::phase_str(&self.rollout);
+        c.head_holds(Head {
+            phase,
+            message,
+            step: self.rollout.status.current_step_index,
+        })
     }
 
     /// `glance`, with the actual weight (a walk over the ReplicaSets) only when asked.
