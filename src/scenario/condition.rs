@@ -723,6 +723,10 @@ fn range_text(min: Option<u64>, max: Option<u64>) -> String {
 }
 
 fn counts(out: &mut Sink, key: &str, want: &RoleCountsExpect, got: &RoleCounts) {
+    // Most conditions set no count: one comparison instead of a walk over the six.
+    if *want == RoleCountsExpect::default() {
+        return;
+    }
     for ((role, w), (_, g)) in want.roles.entries().into_iter().zip(got.roles.entries()) {
         check(out, || format!("{key}.{role}"), w, g);
     }

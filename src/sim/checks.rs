@@ -10,7 +10,7 @@ use crate::scenario::{Invariant, Observation, Scenario, ScriptAction};
 use super::driver::{Driver, Ev};
 use super::journal::{ActionVerb, EntryKind};
 use super::operator::AutoPromoter;
-use super::world::{Performed, World};
+use super::world::{Performed, PodTotals, World};
 use super::{Failure, after_change};
 
 /// Script progress, invariants and failures.
@@ -182,12 +182,21 @@ impl<'s> Checks<'s> {
         changed
     }
 
-    /// Checks the invariants against what the rollout shows after a change.
-    pub(super) fn check_invariants(&mut self, world: &mut World<'_>, now: SimTime) {
+    /// Checks the invariants against what the rollout shows after a change: the pods the
+    /// glance of that change counted.
+    pub(super) fn check_invariants(
+        &mut self,
+        world: &mut World<'_>,
+        now: SimTime,
+        pods: PodTotals,
+    ) {
         if self.sc.invariants.is_empty() {
             return;
         }
-        let (available, pods) = world.pod_counts();
+        let PodTotals {
+            available,
+            running: pods,
+        } = pods;
         let live = world.became_healthy();
         for (i, inv) in self.sc.invariants.iter().enumerate() {
             if self.invariant_broken[i] {
