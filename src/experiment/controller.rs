@@ -324,9 +324,21 @@ impl Ctx<'_> {
         if desired == 0 || !ts.service_name.is_empty() || !t.has_ports {
             return;
         }
-        ts.service_name = name
+        let name = name
             .as_deref()
             .map_or_else(|| rs.name.clone(), SmolStr::from);
+        // Named after the ReplicaSet, the Service's name is only known here: a long rollout
+        // or template name makes it longer than a Service's name may be, and the API server
+        // refuses it. Upstream then marks the template `Error`, which fails the experiment.
+        if let Some(refusal) = service_name_refusal(&name) {
+            ts.status = Some(TemplateCode::Error);
+            ts.message = format!(
+                "Failed to create Service {name} for template '{}': {refusal}",
+                t.name
+            );
+            return;
+        }
+        ts.service_name = name;
         ts.pod_template_hash = rs.hash.clone();
     }
 
@@ -735,6 +747,39 @@ impl Ctx<'_> {
         }
         self.plan.requeue.extend(next);
     }
+}
+
+/// The API server's answer to creating a Service of that name when it is not a DNS-1035
+/// label (`ValidateServiceName`: `IsDNS1035Label`), in its words: every problem, bracketed
+/// when there are two.
+fn service_name_refusal(name: &str) -> Option<String> {
+    let mut problems = Vec::new();
+    if name.len() > 63 {
+        problems.push("must be no more than 63 characters");
+    }
+    let b = name.as_bytes();
+    let label = !b.is_empty()
+        && b[0].is_ascii_lowercase()
+        && b.iter()
+            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        && b.last().is_some_and(|&c| c != b'-');
+    if !label {
+        problems.push(
+            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start \
+             with an alphabetic character, and end with an alphanumeric character (e.g. \
+             'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+        );
+    }
+    let field = |p: &str| format!("metadata.name: Invalid value: \"{name}\": {p}");
+    let detail = match problems.as_slice() {
+        [] => return None,
+        [one] => field(one),
+        many => format!(
+            "[{}]",
+            many.iter().map(|p| field(p)).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    Some(format!("Service \"{name}\" is invalid: {detail}"))
 }
 
 #[cfg(test)]

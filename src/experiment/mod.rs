@@ -118,7 +118,8 @@ pub enum TemplateCode {
     /// Not available within `progressDeadlineSeconds`.
     Failed,
     /// Upstream's code for a ReplicaSet or Service write the API server refused; the
-    /// simulated cluster refuses none, so no template reaches it here.
+    /// simulated API server refuses a Service whose name is not a DNS-1035 label (too long,
+    /// typically), the one refusal an experiment's inputs cannot rule out up front.
     Error,
 }
 

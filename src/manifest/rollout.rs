@@ -633,6 +633,70 @@ fn check_strategy_limits(
                 "Canary maxTrafficWeight in traffic routing only supported in Nginx and Plugins",
             );
         }
+        if let Some(t) = &c.traffic_routing {
+            check_router_names(t, &p.key("canary").key("trafficRouting"), report);
+        }
+    }
+}
+
+/// The controller's checks that a router names its objects one way or the other
+/// (`ValidateRolloutNginxIngressesConfig`, `ValidateRolloutAlbIngressesConfig`,
+/// `ValidateRolloutVirtualServicesConfig` in validation_references.go). On a cluster the
+/// Rollout stays Degraded with `InvalidSpec` until the spec is fixed; nothing the script can
+/// apply heals it, so it is refused here, with the condition's message.
+fn check_router_names(t: &raw::TrafficRouting, p: &FieldPath, report: &mut Report) {
+    // Go's `StableIngresses != nil`: a list, even an empty one, counts as configured; a
+    // single name only when it is not empty.
+    let listed = |v: &serde_json::Value, key: &str| v.get(key).is_some_and(|l| !l.is_null());
+    let named = |v: &serde_json::Value, key: &str| {
+        v.get(key)
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|s| !s.is_empty())
+    };
+    let ingress_routers = [
+        (
+            "nginx",
+            &t.nginx,
+            ("stableIngress", "stableIngresses"),
+            "StableIngress or StableIngresses",
+        ),
+        (
+            "alb",
+            &t.alb,
+            ("ingress", "ingresses"),
+            "Ingress or Ingresses",
+        ),
+    ];
+    for (router, settings, (one, many), go_names) in ingress_routers {
+        let Some(v) = settings else { continue };
+        let (single, multiple) = (named(v, one), listed(v, many));
+        let count = match (single, multiple) {
+            (true, true) => "Both are",
+            (false, false) => "Neither are",
+            _ => continue,
+        };
+        report.error(
+            &p.key(router),
+            DiagKind::InvalidValue,
+            format!(
+                "the controller would keep the Rollout Degraded (InvalidSpec: \
+                 spec.strategy.canary.trafficRouting.{router}: Internal error: Either \
+                 {go_names} must be configured. {count} configured.)"
+            ),
+        );
+    }
+    if let Some(v) = &t.istio {
+        // `VirtualService` is a pointer upstream: any value but null configures it.
+        let single = v.get("virtualService").is_some_and(|s| !s.is_null());
+        if single == listed(v, "virtualServices") {
+            report.error(
+                &p.key("istio"),
+                DiagKind::InvalidValue,
+                "the controller would keep the Rollout Degraded (InvalidSpec: \
+                 spec.strategy.canary.trafficRouting.istio: Internal error: either \
+                 VirtualService or VirtualServices must be configured)",
+            );
+        }
     }
 }
 

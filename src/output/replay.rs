@@ -4,10 +4,13 @@
 //!
 //! A [`Replay`] moves forward only (`advance_to`), one entry at a time, so a series over a
 //! whole run costs one pass over the journal. Each entry costs O(log n) in the pods: pods are
-//! found by name through an index, and every ReplicaSet keeps its counts of non-terminating,
-//! Ready and available pods as they change (`plan` reads them after every entry).
+//! found by name through an index, a ReplicaSet keeps its pods ordered as `get rollout` lists
+//! them, and its counts of non-terminating, Ready and available pods as they change (`plan`
+//! reads them after every entry).
 
 use std::collections::BTreeMap;
+
+use smol_str::SmolStr;
 
 use crate::engine::SimTime;
 use crate::sim::{Entry, EntryKind, Journal, RolloutSnapshot};
@@ -29,7 +32,7 @@ pub enum PodPhase {
 /// A pod as `get rollout` lists it.
 pub struct PodInfo {
     /// `metadata.name`.
-    pub name: String,
+    pub name: SmolStr,
     /// When it was created, in virtual time.
     pub created: SimTime,
     /// What `kubectl get pods` would say it is doing.
@@ -38,9 +41,11 @@ pub struct PodInfo {
     pub ready: bool,
     /// Ready for `minReadySeconds` (the same as Ready when that is 0).
     pub available: bool,
-    /// Creation order over the whole journal: a ReplicaSet's pods are sorted by it.
-    seq: u64,
 }
+
+/// Where a pod sits among its ReplicaSet's: creation time, then name, the order in which
+/// `get rollout` lists pods.
+pub type PodKey = (SimTime, SmolStr);
 
 impl PodInfo {
     /// What the pod adds to its ReplicaSet's counts: non-terminating, Ready, available, and
@@ -73,8 +78,11 @@ pub struct ReplicaSetInfo {
     pub spec: i32,
     /// The `scale-down-deadline` annotation, while an old ReplicaSet waits to be scaled down.
     pub scale_down_deadline: Option<SimTime>,
-    /// Live pods, in creation order.
-    pub pods: Vec<PodInfo>,
+    /// Live pods, oldest first (by creation time, then name). Kept in that order rather than
+    /// sorted per frame: `watch` and the report draw a frame per change, and a step of a
+    /// 100,000-replica rollout creates thousands of pods at one instant; deleting a pod costs
+    /// O(log n) too, where a vector would shift every younger pod.
+    pub pods: BTreeMap<PodKey, PodInfo>,
     /// For a ReplicaSet of an Experiment: the experiment's name and the template it runs.
     /// The rollout does not own these; `get rollout` shows them under their experiment.
     pub experiment: Option<(String, String)>,
@@ -103,11 +111,6 @@ impl ReplicaSetInfo {
     /// Listed pods that are Ready, terminating ones included.
     pub fn listed_ready(&self) -> u32 {
         self.counts[3]
-    }
-
-    /// Where the pod created `seq`-th is in `pods`.
-    fn position(&self, seq: u64) -> Option<usize> {
-        self.pods.binary_search_by_key(&seq, |p| p.seq).ok()
     }
 }
 
@@ -178,18 +181,19 @@ pub struct State {
     /// The journal records `PodAvailable` (minReadySeconds above 0): Ready alone is not
     /// Available.
     min_ready: bool,
-    /// Every pod in `replica_sets` by name: its ReplicaSet's and its own creation order.
-    pod_index: BTreeMap<String, (u64, u64)>,
-    /// Pods and ReplicaSets created so far.
-    created: (u64, u64),
+    /// Every pod in `replica_sets` by name: its ReplicaSet's creation order and its creation
+    /// time (with the name, its key among the ReplicaSet's pods).
+    pod_index: BTreeMap<SmolStr, (u64, SimTime)>,
+    /// ReplicaSets created so far.
+    created_rs: u64,
 }
 
 impl State {
-    /// The ReplicaSet and position in its `pods` of a pod.
-    fn locate(&self, pod: &str) -> Option<(usize, usize)> {
-        let &(rs_seq, seq) = self.pod_index.get(pod)?;
+    /// The ReplicaSet and key in its `pods` of a pod.
+    fn locate(&self, pod: &str) -> Option<(usize, PodKey)> {
+        let (name, &(rs_seq, created)) = self.pod_index.get_key_value(pod)?;
         let r = self.replica_sets.iter().position(|rs| rs.seq == rs_seq)?;
-        Some((r, self.replica_sets[r].position(seq)?))
+        Some((r, (created, name.clone())))
     }
 
     /// The ReplicaSet that owns the live pod of that name.
@@ -199,11 +203,13 @@ impl State {
 
     /// Changes a pod, keeping its ReplicaSet's counts.
     fn update_pod(&mut self, pod: &str, change: impl FnOnce(&mut PodInfo)) {
-        let Some((r, i)) = self.locate(pod) else {
+        let Some((r, key)) = self.locate(pod) else {
             return;
         };
         let rs = &mut self.replica_sets[r];
-        let p = &mut rs.pods[i];
+        let Some(p) = rs.pods.get_mut(&key) else {
+            return;
+        };
         let before = p.counts();
         change(p);
         let after = p.counts();
@@ -257,7 +263,7 @@ impl State {
                 revision,
                 image,
             } => {
-                self.created.1 += 1;
+                self.created_rs += 1;
                 let experiment = self.experiment_of_rs(name);
                 self.replica_sets.push(ReplicaSetInfo {
                     name: name.to_string(),
@@ -267,9 +273,9 @@ impl State {
                     created: e.t,
                     spec: 0,
                     scale_down_deadline: None,
-                    pods: Vec::new(),
+                    pods: BTreeMap::new(),
                     experiment,
-                    seq: self.created.1,
+                    seq: self.created_rs,
                     counts: [0; 4],
                 })
             }
@@ -288,7 +294,7 @@ impl State {
                 self.replica_sets.retain(|rs| {
                     let keep = &rs.name != name;
                     if !keep {
-                        for p in &rs.pods {
+                        for p in rs.pods.values() {
                             index.remove(&p.name);
                         }
                     }
@@ -302,23 +308,20 @@ impl State {
             }
             EntryKind::PodCreated { name, replica_set } => {
                 let t = e.t;
-                self.created.0 += 1;
-                let seq = self.created.0;
                 if let Some(rs) = self.rs_mut(replica_set) {
                     let pod = PodInfo {
-                        name: name.to_string(),
+                        name: name.clone(),
                         created: t,
                         phase: PodPhase::ContainerCreating,
                         ready: false,
                         available: false,
-                        seq,
                     };
                     for (c, p) in rs.counts.iter_mut().zip(pod.counts()) {
                         *c += p;
                     }
-                    rs.pods.push(pod);
+                    rs.pods.insert((t, name.clone()), pod);
                     let rs_seq = rs.seq;
-                    self.pod_index.insert(name.to_string(), (rs_seq, seq));
+                    self.pod_index.insert(name.clone(), (rs_seq, t));
                 }
             }
             EntryKind::PodPending { name } => {
@@ -348,11 +351,12 @@ impl State {
                 self.update_pod(name, |p| p.phase = PodPhase::Terminating);
             }
             EntryKind::PodDeleted { name } => {
-                if let Some((r, i)) = self.locate(name) {
+                if let Some((r, key)) = self.locate(name) {
                     let rs = &mut self.replica_sets[r];
-                    let gone = rs.pods.remove(i);
-                    for (c, p) in rs.counts.iter_mut().zip(gone.counts()) {
-                        *c -= p;
+                    if let Some(gone) = rs.pods.remove(&key) {
+                        for (c, p) in rs.counts.iter_mut().zip(gone.counts()) {
+                            *c -= p;
+                        }
                     }
                     self.pod_index.remove(name.as_str());
                 }
@@ -534,12 +538,15 @@ mod tests {
             let mut checked = 0;
             while replay.step().is_some() {
                 for rs in &replay.state.replica_sets {
-                    let live = rs.pods.iter().filter(|p| p.phase != PodPhase::Terminating);
+                    let live = rs
+                        .pods
+                        .values()
+                        .filter(|p| p.phase != PodPhase::Terminating);
                     let recount = [
                         live.clone().count() as u32,
                         live.clone().filter(|p| p.ready).count() as u32,
                         live.filter(|p| p.available).count() as u32,
-                        rs.pods.iter().filter(|p| p.ready).count() as u32,
+                        rs.pods.values().filter(|p| p.ready).count() as u32,
                     ];
                     assert_eq!(
                         [rs.replicas(), rs.ready(), rs.available(), rs.listed_ready()],
@@ -548,7 +555,8 @@ mod tests {
                         rs.name,
                         replay.state.t
                     );
-                    for p in &rs.pods {
+                    for ((created, name), p) in &rs.pods {
+                        assert_eq!((created, name), (&p.created, &p.name), "{file}: key");
                         let found = replay.state.rs_of_pod(&p.name).map(|r| &r.name);
                         assert_eq!(found, Some(&rs.name), "{file}: {}", p.name);
                         checked += 1;

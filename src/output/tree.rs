@@ -431,7 +431,8 @@ fn push_rs(
         Some(rs_row(rs, state)),
     ));
     let all = rs.pods.len();
-    let shown = oldest_pods(&rs.pods, limit);
+    // The ReplicaSet keeps its pods in the order `get rollout` lists them.
+    let shown: Vec<&PodInfo> = rs.pods.values().take(limit.unwrap_or(all)).collect();
     for (k, pod) in shown.iter().enumerate() {
         let (pp, _) = prefixes(k == all - 1, sub);
         lines.push((
@@ -446,31 +447,6 @@ fn push_rs(
         let (pp, _) = prefixes(true, sub);
         lines.push((format!("{pp}… {rest} more pods ({ready} ready)"), None));
     }
-}
-
-/// The first `limit` pods (all without one) by creation time, then name, as `get rollout`
-/// lists them. `pods` is in creation order, so only the pods created at or before the
-/// `limit`-th one's instant can be among the first `limit`: `watch` and the report draw a
-/// frame per change of a large rollout, and sorting every pod of each frame made the report
-/// of a 100,000-replica run take minutes.
-fn oldest_pods(pods: &[PodInfo], limit: Option<usize>) -> Vec<&PodInfo> {
-    let by_age = |a: &&PodInfo, b: &&PodInfo| a.created.cmp(&b.created).then(a.name.cmp(&b.name));
-    let candidates = match limit {
-        Some(l) if l < pods.len() => {
-            let last = pods[l.saturating_sub(1)].created;
-            l + pods[l..].partition_point(|p| p.created <= last)
-        }
-        _ => pods.len(),
-    };
-    let mut out: Vec<&PodInfo> = pods[..candidates].iter().collect();
-    if let Some(l) = limit.filter(|&l| l > 0 && l < out.len()) {
-        out.select_nth_unstable_by(l - 1, by_age);
-        out.truncate(l);
-    } else if limit == Some(0) {
-        out.clear();
-    }
-    out.sort_by(by_age);
-    out
 }
 
 fn push_run(lines: &mut Vec<Line>, run: &AnalysisRunInfo, now: SimTime, prefix: &str) {
@@ -661,10 +637,10 @@ mod tests {
     use super::*;
 
     /// The pods a limited tree lists are the first ones of the whole list sorted by age and
-    /// name, at every entry of runs whose pods are created many at one instant (ties broken
-    /// by name), lost and replaced.
+    /// name, and its "… N more pods (M ready)" line counts the rest, at every entry of runs
+    /// whose pods are created many at one instant (ties broken by name), lost and replaced.
     #[test]
-    fn oldest_pods_are_the_first_of_the_sorted_list() {
+    fn a_limited_tree_lists_the_oldest_pods_and_counts_the_rest() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
         for file in ["rollouts-demo.yaml", "pod-faults-during-canary.yaml"] {
             let sc = crate::scenario::load(&dir.join(file)).expect("the scenario loads");
@@ -672,13 +648,30 @@ mod tests {
             let mut replay = super::super::replay::Replay::new(&journal);
             let mut compared = 0;
             while replay.step().is_some() {
-                for rs in &replay.state.replica_sets {
-                    let mut sorted: Vec<&PodInfo> = rs.pods.iter().collect();
+                let state = &replay.state;
+                for rs in &state.replica_sets {
+                    let mut sorted: Vec<&PodInfo> = rs.pods.values().collect();
                     sorted.sort_by(|a, b| a.created.cmp(&b.created).then(a.name.cmp(&b.name)));
                     for limit in [Some(0), Some(1), Some(2), Some(3), Some(10), None] {
-                        let want = &sorted[..limit.map_or(sorted.len(), |l| l.min(sorted.len()))];
-                        let got = oldest_pods(&rs.pods, limit);
-                        assert_eq!(got, want, "{file} {} at {}", rs.name, replay.state.t);
+                        let n = limit.map_or(sorted.len(), |l| l.min(sorted.len()));
+                        let mut lines = Vec::new();
+                        push_rs(&mut lines, rs, state, ("", ""), limit);
+                        let listed: Vec<&str> = lines
+                            .iter()
+                            .filter_map(|(l, _)| l.split_once(&format!("{ICON_POD} ")))
+                            .map(|(_, name)| name)
+                            .collect();
+                        let want: Vec<&str> = sorted[..n].iter().map(|p| p.name.as_str()).collect();
+                        assert_eq!(listed, want, "{file} {} at {}", rs.name, state.t);
+                        let rest = &sorted[n..];
+                        let more = lines.last().map(|(l, _)| l.as_str()).unwrap_or_default();
+                        if rest.is_empty() {
+                            assert!(!more.contains("more pods"), "{more}");
+                        } else {
+                            let ready = rest.iter().filter(|p| p.ready).count();
+                            let line = format!("… {} more pods ({ready} ready)", rest.len());
+                            assert!(more.ends_with(&line), "{more} / {line}");
+                        }
                         compared += 1;
                     }
                 }

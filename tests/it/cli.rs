@@ -1362,6 +1362,33 @@ fn argo_validation_checks_are_refused_where_nothing_can_heal_them() {
             "spec.strategy.canary.trafficRouting",
             "Canary service and Stable service must to be set to use Traffic Routing",
         ),
+        // A router names its objects one way or the other (validation_references.go).
+        (
+            "    canary:\n      canaryService: c\n      stableService: s\n      \
+             trafficRouting: {nginx: {additionalIngressAnnotations: {a: b}}}\n",
+            "spec.strategy.canary.trafficRouting.nginx",
+            "Either StableIngress or StableIngresses must be configured. Neither are configured.",
+        ),
+        (
+            "    canary:\n      canaryService: c\n      stableService: s\n      \
+             trafficRouting: {nginx: {stableIngress: i, stableIngresses: [j]}}\n",
+            "spec.strategy.canary.trafficRouting.nginx",
+            "Either StableIngress or StableIngresses must be configured. Both are configured.",
+        ),
+        (
+            // An empty list is configured, as a non-nil slice is in Go.
+            "    canary:\n      canaryService: c\n      stableService: s\n      \
+             trafficRouting: {alb: {ingress: i, ingresses: [], servicePort: 80}}\n",
+            "spec.strategy.canary.trafficRouting.alb",
+            "Either Ingress or Ingresses must be configured. Both are configured.",
+        ),
+        (
+            "    canary:\n      canaryService: c\n      stableService: s\n      \
+             trafficRouting: {istio: {destinationRule: {name: d, canarySubsetName: c, \
+             stableSubsetName: s}}}\n",
+            "spec.strategy.canary.trafficRouting.istio",
+            "either VirtualService or VirtualServices must be configured",
+        ),
     ];
     for (i, (strategy, path, needle)) in cases.into_iter().enumerate() {
         let name = format!("r{i}.yaml");

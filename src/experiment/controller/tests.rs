@@ -394,3 +394,74 @@ fn template_placeholders_resolve_in_arguments() {
         .expect("run created");
     assert_eq!(args[0].value.as_deref(), Some("hcanary"));
 }
+
+/// The API server's refusal of a Service name, in its words (`IsDNS1035Label`): too long,
+/// not a label, or both (bracketed, comma-separated).
+#[test]
+fn service_names_are_refused_as_the_api_server_words_it() {
+    let long = format!("a{}", "-b".repeat(32));
+    assert_eq!(long.len(), 65);
+    assert_eq!(service_name_refusal(&long[..63]), None);
+    assert_eq!(service_name_refusal("exp-1-canary"), None);
+    assert_eq!(
+        service_name_refusal(&long).as_deref(),
+        Some(
+            format!(
+                "Service \"{long}\" is invalid: metadata.name: Invalid value: \"{long}\": must be \
+                 no more than 63 characters"
+            )
+            .as_str()
+        )
+    );
+    let label = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', \
+                 start with an alphabetic character, and end with an alphanumeric character \
+                 (e.g. 'my-name',  or 'abc-123', regex used for validation is \
+                 '[a-z]([-a-z0-9]*[a-z0-9])?')";
+    for bad in ["1app-x", "app.v2-x", "app-", "App-x"] {
+        assert_eq!(
+            service_name_refusal(bad),
+            Some(format!(
+                "Service \"{bad}\" is invalid: metadata.name: Invalid value: \"{bad}\": {label}"
+            )),
+            "{bad}"
+        );
+    }
+    let both = format!("9{}", &long[1..]);
+    let field = |p: &str| format!("metadata.name: Invalid value: \"{both}\": {p}");
+    assert_eq!(
+        service_name_refusal(&both),
+        Some(format!(
+            "Service \"{both}\" is invalid: [{}, {}]",
+            field("must be no more than 63 characters"),
+            field(label)
+        ))
+    );
+}
+
+/// A template whose Service would get a name the API server refuses ends in Error with the
+/// refusal, and the experiment with it.
+#[test]
+fn a_refused_service_name_errors_the_template_and_the_experiment() {
+    let mut w = World::new(experiment(Some(60), vec![]));
+    w.ex.name = smol_str::format_smolstr!("{}-6c45fc6c5-2-1", "r".repeat(45));
+    for t in &mut w.ex.spec.templates {
+        t.service = Some(None);
+        t.has_ports = true;
+    }
+    w.settle(t(0));
+    let status = &w.ex.status;
+    assert_eq!(status.phase, Some(Error), "{status:?}");
+    assert!(
+        status
+            .message
+            .starts_with(&format!("Failed to create Service {}-", w.ex.name))
+            && status
+                .message
+                .ends_with("must be no more than 63 characters"),
+        "{}",
+        status.message
+    );
+    let ts = &status.template_statuses[0];
+    assert_eq!(ts.status, Some(TemplateCode::Error));
+    assert!(ts.service_name.is_empty());
+}
