@@ -63,6 +63,9 @@ pub struct Cluster {
     /// The nodes; empty means unlimited capacity (every pod is scheduled at once).
     pub nodes: Vec<Node>,
     pod_names: BTreeSet<SmolStr>,
+    /// Where `pod_name` writes a name before it is interned: kept, so a pod's name costs no
+    /// buffer of its own.
+    name_buf: String,
     /// Live pods no node has taken yet (with the node model), oldest first.
     pending: BTreeSet<PodId>,
     next_rs_seq: u64,
@@ -159,9 +162,10 @@ impl Cluster {
         const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
         /// `maxGeneratedNameLength`: the 63 of a name less the 5 random characters.
         const MAX_BASE: usize = 58;
-        // The name is written into one buffer: a pod is created per replica, so this runs
-        // thousands of times in a large run.
-        let mut buf = String::with_capacity(rs_name.len() + 6);
+        // The name is written into one buffer, kept between pods: a pod is created per
+        // replica, so this runs thousands of times in a large run.
+        let buf = &mut self.name_buf;
+        buf.clear();
         buf.push_str(rs_name);
         buf.push('-');
         if buf.len() > MAX_BASE {
@@ -176,7 +180,7 @@ impl Cluster {
         loop {
             buf.truncate(base);
             buf.extend((0..5).map(|_| ALPHABET[draw() % ALPHABET.len()] as char));
-            let name = SmolStr::new(&buf);
+            let name = SmolStr::new(&*buf);
             if self.pod_names.insert(name.clone()) {
                 return name;
             }

@@ -27,7 +27,14 @@ const INVALID_SPEC_REQUEUE: crate::engine::SimDuration = crate::engine::SimDurat
 
 /// Runs one reconcile and returns what it writes.
 pub fn reconcile(input: &Input) -> Plan {
-    let mut c = Ctx::new(input);
+    reconcile_into(input, Plan::default())
+}
+
+/// [`reconcile`], filling `plan`: an empty plan whose lists keep the room an earlier, applied
+/// plan grew (the simulation hands each one back), so a reconcile allocates no list of its own.
+pub fn reconcile_into(input: &Input, plan: Plan) -> Plan {
+    debug_assert!(plan == Plan::default(), "a plan handed back must be empty");
+    let mut c = Ctx::new(input, plan);
     c.carry_over_status();
     c.follow_previous_runs();
     if c.invalid_spec() {
@@ -113,7 +120,7 @@ pub(super) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(input: &Input<'a>) -> Self {
+    fn new(input: &Input<'a>, plan: Plan) -> Self {
         let ro = input.rollout;
         let spec = &ro.spec;
         let canary = spec.canary().unwrap_or(&NO_CANARY);
@@ -156,7 +163,7 @@ impl<'a> Ctx<'a> {
             // the context's size, and a status built aside would be copied in.
             new_status: RolloutStatus::default(),
             pause: PauseCtx::new(prev),
-            plan: Plan::default(),
+            plan,
             runs: input.analysis_runs,
             current_runs: CurrentRuns::default(),
             revision: ro.revision,

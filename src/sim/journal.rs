@@ -744,17 +744,6 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Entries room is made for up front: most scenarios journal a few hundred, and a journal
-    /// grown from nothing was copied to a new place eight times on its way there.
-    const START_CAPACITY: usize = 512;
-
-    /// An empty journal, with room for a scenario's usual number of entries.
-    pub(crate) fn new() -> Self {
-        Journal {
-            entries: Vec::with_capacity(Self::START_CAPACITY),
-        }
-    }
-
     // Only the simulation writes a journal: readers get it finished.
     pub(crate) fn push(&mut self, t: SimTime, kind: EntryKind) {
         self.entries.push(Entry { t, kind });

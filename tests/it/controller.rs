@@ -774,3 +774,63 @@ fn an_abort_with_no_update_in_progress_is_cleared_and_the_rollout_stays_healthy(
     ro.status = *st;
     assert!(run(&ro, &rss, &svcs).is_noop(), "and then nothing more");
 }
+
+/// The simulation hands each applied plan back, emptied, for the next reconcile to fill:
+/// a plan filled that way is the plan a fresh reconcile decides, and keeps the room its
+/// lists had, whatever the plan held before.
+#[test]
+fn a_handed_back_plan_is_filled_exactly_as_a_fresh_one() {
+    let mut ro = rollout(
+        5,
+        canary(vec![Step::weight(20), pause(None)]),
+        "v1",
+        "v2",
+        Some(0),
+    );
+    let mut rss = vec![rs("v1", 1, 5, 5, 5), rs("v2", 2, 0, 0, 5)];
+    let mut spare = Plan::default();
+    let mut reconciles = 0;
+    for _ in 0..20 {
+        let input = Input {
+            rollout: &ro,
+            pods: &[],
+            budgets: &[],
+            analysis_runs: &[],
+            experiments: &[],
+            routes: &[],
+            analysis_templates: &[],
+            replica_sets: &rss,
+            services: &no_services(),
+            now: NOW,
+        };
+        let fresh = reconcile(&input);
+        let room = spare.writes.capacity();
+        let mut refilled = rollout_sim::rollout::reconcile_into(&input, spare);
+        assert_eq!(refilled, fresh, "reconcile {reconciles}");
+        assert!(refilled.writes.capacity() >= room, "the room is kept");
+        reconciles += 1;
+        // Applied as the world applies it: scales to the ReplicaSets, the status in place,
+        // and the lists emptied without giving their room back.
+        for w in refilled.writes.drain(..) {
+            if let Write::ScaleReplicaSet { name, to, .. } = w {
+                let view = rss.iter_mut().find(|r| r.name == name).unwrap();
+                (view.spec, view.status_replicas, view.available, view.ready) = (to, to, to, to);
+            }
+        }
+        refilled.events.clear();
+        refilled.requeue.clear();
+        refilled.completed_because = None;
+        let status = refilled.status.take();
+        spare = refilled;
+        match status {
+            Some(st) => ro.status = *st,
+            None => break,
+        }
+    }
+    assert!(reconciles > 2, "the update took several reconciles");
+    assert_eq!(
+        (rss[0].spec, rss[1].spec),
+        (4, 1),
+        "the step's weight was reached"
+    );
+}

@@ -10,9 +10,11 @@ use crate::sim::driver::Driver;
 use crate::sim::journal::EntryKind;
 
 impl World<'_> {
-    pub(super) fn apply_plan(&mut self, d: &mut Driver, plan: Plan) {
+    /// Writes `plan` and empties it: its lists are drained, not dropped, so that the next
+    /// reconcile fills them again without allocating.
+    pub(super) fn apply_plan(&mut self, d: &mut Driver, plan: &mut Plan) {
         let now = d.now();
-        for write in plan.writes {
+        for write in plan.writes.drain(..) {
             match write {
                 Write::CreateReplicaSet { hash, revision } => {
                     let name = format!("{}-{hash}", self.rollout.name);
@@ -145,11 +147,11 @@ impl World<'_> {
                 }
             }
         }
-        for (name, budget) in plan.refused_evictions {
+        for (name, budget) in plan.refused_evictions.drain(..) {
             self.journal
                 .push(now, EntryKind::PodEvictionRefused { name, budget });
         }
-        for e in plan.events {
+        for e in plan.events.drain(..) {
             self.journal.push(
                 now,
                 EntryKind::KubeEvent {
@@ -160,10 +162,10 @@ impl World<'_> {
                 },
             );
         }
-        if let Some(why) = plan.completed_because {
+        if let Some(why) = plan.completed_because.take() {
             self.completed_because = why;
         }
-        if let Some(mut status) = plan.status {
+        if let Some(mut status) = plan.status.take() {
             // Swapped into place rather than moved out of its box: the status is large,
             // and a move copies it twice.
             std::mem::swap(&mut self.rollout.status, &mut status);

@@ -182,8 +182,8 @@ impl World<'_> {
             self.cluster.mark_lost(id);
             if self.cluster.terminate(id, d.now()) {
                 let pod = self.cluster.pod(id);
-                let name = pod.name.clone();
-                let terminate = crate::scenario::app_for(&self.sc.apps, &pod.image).terminate;
+                let (name, rs) = (pod.name.clone(), pod.rs);
+                let terminate = self.pod_timing(rs).terminate;
                 self.journal.push(
                     d.now(),
                     EntryKind::PodEvicted {

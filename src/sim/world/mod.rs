@@ -25,7 +25,7 @@ mod traffic;
 pub(super) use actions::Performed;
 pub(super) use observe::PodTotals;
 
-use crate::cluster::{Cluster, PodId, ReplicaDiff};
+use crate::cluster::{Cluster, PodId, ReplicaDiff, RsId};
 use crate::engine::{SimDuration, SimTime, Stream};
 use crate::rollout::{self, RolloutObject};
 use crate::scenario::{Observation, Scenario, Startup, app_for};
@@ -33,6 +33,9 @@ use smol_str::SmolStr;
 
 use super::driver::{Driver, Ev};
 use super::journal::{self, EntryKind, Journal, Summary};
+
+/// Journal entries room is made for at the start of a run (64 KiB).
+const JOURNAL_START: usize = 512;
 
 /// How the run went, for its summary line.
 pub(super) struct Verdict {
@@ -44,6 +47,13 @@ pub(super) struct Verdict {
     pub timed_out: bool,
     /// Failed checks.
     pub failures: usize,
+}
+
+/// What the world reads of a pod's app model: its start-up and termination times.
+#[derive(Debug, Clone, Copy)]
+struct PodTiming {
+    startup: Startup,
+    terminate: SimDuration,
 }
 
 /// The simulated objects, and the journal of their changes.
@@ -77,9 +87,14 @@ pub(super) struct World<'s> {
     routes: Vec<rollout::RouteView>,
     /// The controller's views of ReplicaSets and Services, kept between reconciles.
     views: observe::ViewCache,
+    /// The last plan applied, emptied: the next reconcile fills its lists again rather than
+    /// allocating new ones (most reconciles write something, so most would).
+    spare_plan: Option<rollout::Plan>,
     /// Why the rollout controller last promoted a ReplicaSet to stable (the reason of its last
     /// `RolloutCompleted` event; empty before one), for the journal's `Promoted` entry.
     completed_because: SmolStr,
+    /// How each ReplicaSet's pods start and stop, by `RsId` (see [`World::pod_timing`]).
+    pod_timings: Vec<Option<PodTiming>>,
     /// Which ReplicaSets' pods carry the rollout's selector labels (`service_backends`).
     selector_memo: traffic::SelectorMemo,
     /// The scenario's stand-in promotion last armed: the wait it is for (generation, step,
@@ -100,7 +115,12 @@ impl<'s> World<'s> {
             sc,
             cluster,
             rollout,
-            journal: Journal::new(),
+            // Sized for a whole run of most scenarios (a few hundred entries): grown from
+            // empty, the journal was copied at each doubling, the largest copies late in the
+            // run. Longer runs grow from there as before.
+            journal: Journal {
+                entries: Vec::with_capacity(JOURNAL_START),
+            },
             last: observe::Watched::default(),
             became_healthy: false,
             bad_versions: Vec::new(),
@@ -114,7 +134,9 @@ impl<'s> World<'s> {
             experiments: Vec::new(),
             routes: Vec::new(),
             views: observe::ViewCache::default(),
+            spare_plan: None,
             completed_because: SmolStr::default(),
+            pod_timings: Vec::new(),
             selector_memo: traffic::SelectorMemo::default(),
             scenario_promotion: None,
         }
@@ -279,11 +301,30 @@ impl<'s> World<'s> {
         }
     }
 
+    /// How the pods of a ReplicaSet start and stop: the app model of its image (every pod of
+    /// it runs that image), looked up once per ReplicaSet rather than by a glob match for
+    /// every pod created and deleted.
+    fn pod_timing(&mut self, rs: RsId) -> PodTiming {
+        let i = rs.0 as usize;
+        if let Some(Some(timing)) = self.pod_timings.get(i) {
+            return *timing;
+        }
+        let app = app_for(&self.sc.apps, &self.cluster.rs(rs).image);
+        let timing = PodTiming {
+            startup: app.startup,
+            terminate: app.terminate,
+        };
+        if self.pod_timings.len() <= i {
+            self.pod_timings.resize(i + 1, None);
+        }
+        self.pod_timings[i] = Some(timing);
+        timing
+    }
+
     /// A pod was bound to a node: its containers start; it is Ready after the app's startup
     /// time (drawn from the seeded pod-timing stream), or never.
     fn start_pod(&mut self, d: &mut Driver, id: PodId) {
-        let image = self.cluster.pod(id).image.clone();
-        let startup = match app_for(&self.sc.apps, &image).startup {
+        let startup = match self.pod_timing(self.cluster.pod(id).rs).startup {
             Startup::Fixed(after) => Some(after),
             Startup::Range(lo, hi) => Some(SimDuration(d.rngs().uniform_u64(
                 Stream::PodTiming,
@@ -309,8 +350,7 @@ impl<'s> World<'s> {
         let now = d.now();
         match self.cluster.evict(id, &self.budgets, scale, now) {
             Ok(true) => {
-                let pod = self.cluster.pod(id);
-                let terminate = app_for(&self.sc.apps, &pod.image).terminate;
+                let terminate = self.pod_timing(self.cluster.pod(id).rs).terminate;
                 self.journal.push(
                     now,
                     EntryKind::PodEvicted {
@@ -341,10 +381,10 @@ impl<'s> World<'s> {
             return;
         }
         let pod = self.cluster.pod(id);
-        let name = pod.name.clone();
+        let (name, rs) = (pod.name.clone(), pod.rs);
         // A pod no node runs goes away at once; others take the app's termination time.
         let terminate = if pod.scheduled {
-            app_for(&self.sc.apps, &pod.image).terminate
+            self.pod_timing(rs).terminate
         } else {
             SimDuration::ZERO
         };
@@ -367,33 +407,42 @@ impl<'s> World<'s> {
         let runs = self.run_views();
         let experiments = self.experiment_views();
         let now = d.now();
-        let plan = rollout::reconcile(&rollout::Input {
-            rollout: &self.rollout,
-            replica_sets: rs_views,
-            services,
-            pods: &pods,
-            budgets: &budgets,
-            analysis_runs: &runs,
-            experiments: &experiments,
-            routes: &self.routes,
-            analysis_templates: &self.templates,
-            now,
-        });
+        let spare = self.spare_plan.take().unwrap_or_default();
+        let mut plan = rollout::reconcile_into(
+            &rollout::Input {
+                rollout: &self.rollout,
+                replica_sets: rs_views,
+                services,
+                pods: &pods,
+                budgets: &budgets,
+                analysis_runs: &runs,
+                experiments: &experiments,
+                routes: &self.routes,
+                analysis_templates: &self.templates,
+                now,
+            },
+            spare,
+        );
         for &at in &plan.requeue {
             if at > now {
                 d.schedule_reconcile(at);
             }
         }
+        plan.requeue.clear();
         if plan.is_noop() {
             // A refused eviction writes nothing (no new reconcile follows), but the attempt
             // belongs in the timeline: it is how a budget that blocks a restart shows.
-            for (name, budget) in plan.refused_evictions {
+            for (name, budget) in plan.refused_evictions.drain(..) {
                 self.journal
                     .push(now, EntryKind::PodEvictionRefused { name, budget });
             }
+            plan.events.clear();
+            plan.completed_because = None;
+            self.spare_plan = Some(plan);
             return false;
         }
-        self.apply_plan(d, plan);
+        self.apply_plan(d, &mut plan);
+        self.spare_plan = Some(plan);
         // The ReplicaSet controller reacts within milliseconds; nothing should observe a
         // ReplicaSet whose pods do not match its spec yet.
         self.sync_replica_sets(d);
