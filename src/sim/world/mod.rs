@@ -23,6 +23,7 @@ mod observe;
 mod traffic;
 
 pub(super) use actions::Performed;
+pub(super) use observe::PodTotals;
 
 use crate::cluster::{Cluster, PodId, ReplicaDiff, RsId};
 use crate::engine::{SimDuration, SimTime, Stream};
@@ -174,19 +175,6 @@ impl<'s> World<'s> {
     /// Whether the traffic model is on.
     pub(super) fn has_traffic(&self) -> bool {
         self.traffic.is_some()
-    }
-
-    /// Pods of the rollout's ReplicaSets that are available, and pods running in all (an
-    /// Experiment's included): what the invariants read.
-    pub(super) fn pod_counts(&self) -> (u32, u32) {
-        // An Experiment's pods serve no production traffic of the rollout.
-        let available = self
-            .cluster
-            .rollout_replica_sets()
-            .map(|rs| rs.available)
-            .sum();
-        let pods = self.cluster.live_replica_sets().map(|rs| rs.replicas).sum();
-        (available, pods)
     }
 
     /// The manifests as first applied: the Services, then the Rollout.
