@@ -209,6 +209,10 @@ pub struct Input<'a> {
     /// The AnalysisTemplates and ClusterAnalysisTemplates that exist now (the rollout's
     /// analyses must name existing ones, or its spec is invalid).
     pub analysis_templates: &'a [crate::api::analysis::AnalysisTemplate],
+    /// The verdict of [`super::validation::validate`] on this spec, these Services and these
+    /// templates, when the caller keeps it (it changes only when one of them does): the
+    /// problem, or `Some(&None)` for a valid spec. `None`: the reconcile decides it.
+    pub validation: Option<&'a Option<String>>,
     /// The virtual time of this reconcile.
     pub now: SimTime,
 }

@@ -20,7 +20,10 @@ use super::context::{
 use super::event::{EventMessage, ServiceSwitch};
 use super::pause::PauseCtx;
 use super::replica_arithmetic::{CanaryInputs, OtherCounts, RsCounts, StatusInputs, Weights};
-use super::status::{CondStatus, RolloutConditionType, RolloutStatus, calculate_phase, reason};
+use super::status::{
+    CondStatus, ConditionMessage, RolloutConditionType, RolloutStatus, calculate_phase, reason,
+    same_reason,
+};
 
 /// How soon the controller looks again at a rollout whose spec is invalid.
 const INVALID_SPEC_REQUEUE: crate::engine::SimDuration = crate::engine::SimDuration(20_000);
@@ -33,8 +36,16 @@ pub fn reconcile(input: &Input) -> Plan {
 /// [`reconcile`], filling `plan`: an empty plan whose lists keep the room an earlier, applied
 /// plan grew (the simulation hands each one back), so a reconcile allocates no list of its own.
 pub fn reconcile_into(input: &Input, plan: Plan) -> Plan {
+    reconcile_reusing(input, plan, None)
+}
+
+/// [`reconcile_into`], writing a new status into `spare` (a status the caller no longer needs:
+/// the one the last write replaced) rather than into a new allocation, its list of
+/// conditions included. What `spare` held does not show in the plan: every field is written.
+pub fn reconcile_reusing(input: &Input, plan: Plan, spare: Option<Box<RolloutStatus>>) -> Plan {
     debug_assert!(plan == Plan::default(), "a plan handed back must be empty");
     let mut c = Ctx::new(input, plan);
+    c.spare = spare;
     c.carry_over_status();
     c.follow_previous_runs();
     if c.invalid_spec() {
@@ -95,6 +106,8 @@ pub(super) struct Ctx<'a> {
     pub new_hash: &'a str,
     /// `c.newStatus`: fields set by sub-steps before the status is computed.
     pub new_status: RolloutStatus,
+    /// A status no longer needed, to build the new one in (see [`reconcile_reusing`]).
+    pub spare: Option<Box<RolloutStatus>>,
     pub pause: PauseCtx,
     pub plan: Plan,
     /// The AnalysisRuns the rollout owns.
@@ -110,6 +123,8 @@ pub(super) struct Ctx<'a> {
     pub routes: &'a [RouteView],
     /// The analysis templates that exist now.
     pub analysis_templates: &'a [crate::api::analysis::AnalysisTemplate],
+    /// The validation verdict the caller kept, if it keeps one (see [`Input::validation`]).
+    validation: Option<&'a Option<String>>,
     /// `IsFullyPromoted` on the status read at the start: asked by several sub-steps, and
     /// a comparison of two hashes each time.
     fully_promoted: bool,
@@ -173,6 +188,7 @@ impl<'a> Ctx<'a> {
             // Empty here and seeded by `carry_over_status`, in place: the status is most of
             // the context's size, and a status built aside would be copied in.
             new_status: RolloutStatus::default(),
+            spare: None,
             pause: PauseCtx::new(prev),
             plan,
             runs: input.analysis_runs,
@@ -181,6 +197,7 @@ impl<'a> Ctx<'a> {
             experiments: input.experiments,
             routes: input.routes,
             analysis_templates: input.analysis_templates,
+            validation: input.validation,
             fully_promoted,
             desired_counts: Cell::new(None),
             template_or_steps_changed,
@@ -359,9 +376,16 @@ impl<'a> Ctx<'a> {
     /// Degraded, nothing else happens, and the controller looks again in 20 s (the problem
     /// may be timing: the Rollout applied before what it references).
     fn invalid_spec(&mut self) -> bool {
-        let Some(problem) =
-            super::validation::validate(self.spec, self.services, self.analysis_templates)
-        else {
+        let decided_here;
+        let verdict = match self.validation {
+            Some(verdict) => verdict,
+            None => {
+                decided_here =
+                    super::validation::validate(self.spec, self.services, self.analysis_templates);
+                &decided_here
+            }
+        };
+        let Some(problem) = verdict else {
             return false;
         };
         let message = format!("The Rollout \"{}\" is invalid: {problem}", self.ro.name);
@@ -378,7 +402,7 @@ impl<'a> Ctx<'a> {
             RolloutConditionType::InvalidSpec,
             CondStatus::True,
             reason::INVALID_SPEC,
-            message.as_str().into(),
+            ConditionMessage::Shared(message.as_str().into()),
             self.now,
         );
         st.observed_generation = self.ro.generation;
@@ -422,7 +446,7 @@ impl<'a> Ctx<'a> {
             RolloutConditionType::Progressing,
             CondStatus::True,
             reason::NEW_RS_CREATED,
-            smol_str::format_smolstr!("Created new replica set \"{name}\""),
+            format!("Created new replica set \"{name}\"").into(),
             self.now,
         ) {
             self.plan.status = Some(Box::new(st));
@@ -456,8 +480,8 @@ impl<'a> Ctx<'a> {
             return false;
         }
         let prog = self.prev.condition(RolloutConditionType::Progressing);
-        let prog_paused = prog.is_some_and(|c| c.reason == reason::PAUSED);
-        let abort_cond = prog.is_some_and(|c| c.reason == reason::ABORTED);
+        let prog_paused = prog.is_some_and(|c| same_reason(c.reason, reason::PAUSED));
+        let abort_cond = prog.is_some_and(|c| same_reason(c.reason, reason::ABORTED));
         let is_paused = !self.prev.pause_conditions.is_empty() || self.spec.paused;
         // A completed rollout keeps its Progressing condition through a pause: the status
         // sync would set it back to NewReplicaSetAvailable, and the two would alternate.
@@ -467,7 +491,7 @@ impl<'a> Ctx<'a> {
         let mut copy: Option<RolloutStatus> = None;
         let now = self.now;
         let prev = self.prev;
-        let mut set = |kind, status, why, message: &str| {
+        let mut set = |kind, status, why, message: &'static str| {
             copy.get_or_insert_with(|| prev.clone()).set_condition(
                 kind,
                 status,

@@ -7,6 +7,7 @@
 use super::controller::Ctx;
 use super::status::{
     CompletionStatus, DurationStatus, PauseReason, RolloutConditionType, RolloutStatus, reason,
+    same_reason,
 };
 
 impl Ctx<'_> {
@@ -28,7 +29,7 @@ impl Ctx<'_> {
         let aborted = self.pause.is_aborted();
         let was_aborted = prev
             .condition(RolloutConditionType::Progressing)
-            .is_some_and(|c| c.reason == reason::ABORTED);
+            .is_some_and(|c| same_reason(c.reason, reason::ABORTED));
         let retry = !aborted && was_aborted;
         let prev_d = prev.duration.as_ref();
         let mut manual_paused = prev_d.is_some_and(|d| d.manual_pause_started_at.is_some());

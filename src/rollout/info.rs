@@ -14,18 +14,31 @@ use smol_str::SmolStr;
 /// shows `Progressing` while the controller has not yet observed the latest spec, or has not
 /// yet reacted to a resume (pause conditions cleared while `controllerPause` is still set).
 pub fn phase(ro: &RolloutObject) -> (Phase, SmolStr) {
+    match unobserved(ro) {
+        Some(message) => (Phase::Progressing, SmolStr::new_static(message)),
+        None => (ro.status.phase, ro.status.message.clone()),
+    }
+}
+
+/// [`phase`] with the message borrowed: for a check that only compares it.
+pub fn phase_str(ro: &RolloutObject) -> (Phase, &str) {
+    match unobserved(ro) {
+        Some(message) => (Phase::Progressing, message),
+        None => (ro.status.phase, &ro.status.message),
+    }
+}
+
+/// Why `GetRolloutPhase` shows `Progressing` whatever the controller computed, if it does.
+fn unobserved(ro: &RolloutObject) -> Option<&'static str> {
     let st = &ro.status;
     if st.observed_generation != ro.generation {
-        return (
-            Phase::Progressing,
-            "waiting for rollout spec update to be observed".into(),
-        );
+        return Some("waiting for rollout spec update to be observed");
     }
     // `IsUnpausing`.
     if st.controller_pause && st.pause_conditions.is_empty() {
-        return (Phase::Progressing, "waiting for rollout to unpause".into());
+        return Some("waiting for rollout to unpause");
     }
-    (st.phase, st.message.clone())
+    None
 }
 
 /// `GetCurrentCanaryStep`, as an index: `None` for a rollout without canary steps or whose

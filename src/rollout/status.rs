@@ -107,7 +107,7 @@ impl CondStatus {
 }
 
 /// One entry of `status.conditions`. Times are whole seconds, as Kubernetes stores them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct RolloutCondition {
     /// `type`.
     pub kind: RolloutConditionType,
@@ -115,13 +115,90 @@ pub struct RolloutCondition {
     pub status: CondStatus,
     /// `reason`: one of the [`reason`] constants.
     pub reason: &'static str,
-    /// `message`: the human-readable detail Argo writes. Shared, not owned: every reconcile
-    /// starts its status from the previous conditions, and most leave them as they were.
-    pub message: Arc<str>,
+    /// `message`: the human-readable detail Argo writes.
+    pub message: ConditionMessage,
     /// `lastUpdateTime`: when the condition was last written with a change.
     pub last_update: SimTime,
     /// `lastTransitionTime`: when its status last flipped.
     pub last_transition: SimTime,
+}
+
+/// Field by field, the times before the texts: a reconcile that makes progress rewrites its
+/// Progressing condition with only a new `lastUpdateTime`, and the persist compares the whole
+/// status with the previous one to decide whether to write it.
+impl PartialEq for RolloutCondition {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+            && self.status == other.status
+            && self.last_update == other.last_update
+            && self.last_transition == other.last_transition
+            && same_reason(self.reason, other.reason)
+            && self.message == other.message
+    }
+}
+
+impl Eq for RolloutCondition {}
+
+/// Whether two reasons are the same. Reasons are the [`reason`] constants, so the same
+/// constant is most often the same address: the text is compared only when it is not.
+pub fn same_reason(a: &'static str, b: &'static str) -> bool {
+    std::ptr::eq(a, b) || a == b
+}
+
+/// The `message` of a condition. Most are fixed sentences, kept as the constant itself; the
+/// others name a ReplicaSet or a revision and are shared, not owned: every reconcile starts
+/// its status from the previous conditions, and most leave them as they were, so a copy of
+/// the list allocates nothing for its messages.
+#[derive(Debug, Clone)]
+pub enum ConditionMessage {
+    /// A fixed sentence (`Rollout is healthy`).
+    Static(&'static str),
+    /// A sentence formatted once, when its condition was written.
+    Shared(Arc<str>),
+}
+
+impl std::ops::Deref for ConditionMessage {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            ConditionMessage::Static(s) => s,
+            ConditionMessage::Shared(s) => s,
+        }
+    }
+}
+
+/// Equal when the text is: how a message is held is not part of the status.
+impl PartialEq for ConditionMessage {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            // Most comparisons are of a message with its own copy: no need to read the text.
+            (ConditionMessage::Static(a), ConditionMessage::Static(b)) if std::ptr::eq(*a, *b) => {
+                true
+            }
+            (ConditionMessage::Shared(a), ConditionMessage::Shared(b)) if Arc::ptr_eq(a, b) => true,
+            _ => **self == **other,
+        }
+    }
+}
+
+impl Eq for ConditionMessage {}
+
+impl fmt::Display for ConditionMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl From<&'static str> for ConditionMessage {
+    fn from(s: &'static str) -> Self {
+        ConditionMessage::Static(s)
+    }
+}
+
+impl From<String> for ConditionMessage {
+    fn from(s: String) -> Self {
+        ConditionMessage::Shared(s.into())
+    }
 }
 
 /// The reasons of a `RolloutCondition`, with Argo's spelling.
@@ -337,7 +414,7 @@ impl DurationStatus {
 }
 
 /// `status` of a Rollout.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct RolloutStatus {
     /// `observedGeneration`: the spec generation this status was computed from.
     pub observed_generation: u64,
@@ -385,6 +462,60 @@ pub struct RolloutStatus {
     pub duration: Option<DurationStatus>,
 }
 
+/// The numbers first, the texts last: every reconcile that reaches the persist compares the
+/// status it built with the previous one, and when they differ it is mostly in a count, a
+/// step or a condition's time. Every field is named, so a new one cannot be left out.
+impl PartialEq for RolloutStatus {
+    fn eq(&self, other: &Self) -> bool {
+        let RolloutStatus {
+            observed_generation,
+            current_pod_hash,
+            current_step_hash,
+            current_step_index,
+            stable_rs,
+            replicas,
+            updated_replicas,
+            ready_replicas,
+            available_replicas,
+            pause_conditions,
+            controller_pause,
+            abort,
+            aborted_at,
+            promote_full,
+            restarted_at,
+            canary,
+            blue_green,
+            conditions,
+            phase,
+            message,
+            duration,
+        } = self;
+        *observed_generation == other.observed_generation
+            && *replicas == other.replicas
+            && *updated_replicas == other.updated_replicas
+            && *ready_replicas == other.ready_replicas
+            && *available_replicas == other.available_replicas
+            && *current_step_index == other.current_step_index
+            && *phase == other.phase
+            && *controller_pause == other.controller_pause
+            && *abort == other.abort
+            && *aborted_at == other.aborted_at
+            && *promote_full == other.promote_full
+            && *restarted_at == other.restarted_at
+            && *pause_conditions == other.pause_conditions
+            && *duration == other.duration
+            && *conditions == other.conditions
+            && *current_pod_hash == other.current_pod_hash
+            && *current_step_hash == other.current_step_hash
+            && *stable_rs == other.stable_rs
+            && *message == other.message
+            && *canary == other.canary
+            && *blue_green == other.blue_green
+    }
+}
+
+impl Eq for RolloutStatus {}
+
 impl RolloutStatus {
     /// The condition of that type, if set.
     pub fn condition(&self, kind: RolloutConditionType) -> Option<&RolloutCondition> {
@@ -398,7 +529,7 @@ impl RolloutStatus {
         kind: RolloutConditionType,
         status: CondStatus,
         reason: &'static str,
-        message: SmolStr,
+        message: ConditionMessage,
         now: SimTime,
     ) -> bool {
         self.set_condition_with(kind, status, reason, || message, now)
@@ -406,7 +537,7 @@ impl RolloutStatus {
 
     /// `set_condition` with the message built only when the condition changes: most
     /// reconciles leave their conditions as they were, and the message is then never read.
-    pub fn set_condition_with<M: Into<Arc<str>>>(
+    pub fn set_condition_with<M: Into<ConditionMessage>>(
         &mut self,
         kind: RolloutConditionType,
         status: CondStatus,
@@ -416,7 +547,7 @@ impl RolloutStatus {
     ) -> bool {
         if self
             .condition(kind)
-            .is_some_and(|c| c.status == status && c.reason == reason)
+            .is_some_and(|c| c.status == status && same_reason(c.reason, reason))
         {
             return false;
         }
@@ -434,7 +565,7 @@ impl RolloutStatus {
         kind: RolloutConditionType,
         status: CondStatus,
         reason: &'static str,
-        message: impl FnOnce(Option<&RolloutCondition>) -> Arc<str>,
+        message: impl FnOnce(Option<&RolloutCondition>) -> ConditionMessage,
         now: SimTime,
     ) {
         let now = now.truncate_to_second();
@@ -502,9 +633,9 @@ pub fn degraded_by(status: &RolloutStatus) -> Option<(DegradedReason, &RolloutCo
     status.conditions.iter().find_map(|c| {
         let why = if c.kind == RolloutConditionType::InvalidSpec {
             DegradedReason::InvalidSpec
-        } else if c.reason == reason::ABORTED {
+        } else if same_reason(c.reason, reason::ABORTED) {
             DegradedReason::Aborted
-        } else if c.reason == reason::TIMED_OUT {
+        } else if same_reason(c.reason, reason::TIMED_OUT) {
             DegradedReason::ProgressDeadlineExceeded
         } else {
             return None;

@@ -3,14 +3,14 @@
 //! progress deadline) and the final persist with phase and message.
 
 use smol_str::SmolStr;
-use std::sync::Arc;
 
 use crate::engine::SimDuration;
 
 use super::controller::Ctx;
 use super::event::EventMessage;
 use super::status::{
-    CompletionStatus, CondStatus, RolloutConditionType, RolloutStatus, calculate_phase, reason,
+    CompletionStatus, CondStatus, ConditionMessage, RolloutConditionType, RolloutStatus,
+    calculate_phase, reason, same_reason,
 };
 
 /// The Progressing condition's message when an update's availability is lost.
@@ -25,8 +25,24 @@ impl Ctx<'_> {
         // traffic weights of `new_status` are read again (by the replica counts of a step's
         // completion check), so they alone are kept.
         let weights = self.new_status.canary.weights.clone();
-        let mut st = Box::new(std::mem::take(&mut self.new_status));
+        let fields = std::mem::take(&mut self.new_status);
         self.new_status.canary.weights = weights;
+        let mut st = match self.spare.take() {
+            // The spare's list keeps its buffer: copying the previous conditions into it
+            // allocates nothing. Every other field is overwritten.
+            Some(mut st) => {
+                let mut conditions = std::mem::take(&mut st.conditions);
+                *st = fields;
+                conditions.clone_from(&self.prev.conditions);
+                st.conditions = conditions;
+                st
+            }
+            None => {
+                let mut st = Box::new(fields);
+                st.conditions = self.prev.conditions.clone();
+                st
+            }
+        };
         st.current_pod_hash = self
             .new_rs
             .map_or(self.new_hash, |rs| rs.hash.as_str())
@@ -50,7 +66,6 @@ impl Ctx<'_> {
             .iter()
             .map(|rs| u32::try_from(rs.available).unwrap_or(0))
             .sum();
-        st.conditions = self.prev.conditions.clone();
         st.remove_condition(RolloutConditionType::InvalidSpec);
         st.promote_full = self.prev.promote_full;
         st
@@ -232,7 +247,7 @@ impl Ctx<'_> {
                 RolloutConditionType::Healthy,
                 CondStatus::True,
                 reason::HEALTHY,
-                || "Rollout is healthy".to_string(),
+                || "Rollout is healthy",
                 now,
             );
         } else if self.prev.condition(RolloutConditionType::Healthy).is_some() {
@@ -240,7 +255,7 @@ impl Ctx<'_> {
                 RolloutConditionType::Healthy,
                 CondStatus::False,
                 reason::HEALTHY,
-                || "Rollout is not healthy".to_string(),
+                || "Rollout is not healthy",
                 now,
             );
         }
@@ -257,7 +272,7 @@ impl Ctx<'_> {
                     if !self.pause.abort_message.is_empty() {
                         message = format!("{message}: {}", self.pause.abort_message);
                     }
-                    message.as_str()
+                    ConditionMessage::Shared(message.as_str().into())
                 },
                 now,
             ) {
@@ -287,7 +302,7 @@ impl Ctx<'_> {
                 CondStatus::True,
                 why,
                 |old| {
-                    let same = old.filter(|c| c.reason == why).filter(|c| {
+                    let same = old.filter(|c| same_reason(c.reason, why)).filter(|c| {
                         if not_available {
                             *c.message == *NOT_AVAILABLE_MESSAGE
                         } else {
@@ -298,7 +313,7 @@ impl Ctx<'_> {
                         }
                     });
                     match same {
-                        Some(c) => Arc::clone(&c.message),
+                        Some(c) => c.message.clone(),
                         None if not_available => NOT_AVAILABLE_MESSAGE.into(),
                         None => format!("ReplicaSet \"{rs_name}\" is progressing.").into(),
                     }
@@ -311,7 +326,7 @@ impl Ctx<'_> {
                 RolloutConditionType::Progressing,
                 CondStatus::False,
                 reason::TIMED_OUT,
-                message.as_str().into(),
+                ConditionMessage::Shared(message.as_str().into()),
                 now,
             );
             // Only an update still in progress is aborted: a completed one (stable == current:
@@ -349,7 +364,7 @@ impl Ctx<'_> {
                 RolloutConditionType::Available,
                 CondStatus::True,
                 reason::AVAILABLE,
-                || "Rollout has minimum availability".to_string(),
+                || "Rollout has minimum availability",
                 now,
             );
         } else {
@@ -357,7 +372,7 @@ impl Ctx<'_> {
                 RolloutConditionType::Available,
                 CondStatus::False,
                 reason::AVAILABLE,
-                || "Rollout does not have minimum availability".to_string(),
+                || NOT_AVAILABLE_MESSAGE,
                 now,
             );
         }
@@ -371,7 +386,7 @@ impl Ctx<'_> {
                 CondStatus::False
             },
             reason::COMPLETED,
-            || reason::COMPLETED.to_string(),
+            || reason::COMPLETED,
             now,
         );
         if changed && !completed {
@@ -418,7 +433,7 @@ impl Ctx<'_> {
             return;
         };
         if self.rollout_healthy(new)
-            || cond.reason == reason::TIMED_OUT
+            || same_reason(cond.reason, reason::TIMED_OUT)
             || self.is_paused()
             || self.prev.abort
             || self.is_indefinite_step()

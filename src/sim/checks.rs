@@ -10,7 +10,7 @@ use crate::scenario::{Invariant, Observation, Scenario, ScriptAction};
 use super::driver::{Driver, Ev};
 use super::journal::{ActionVerb, EntryKind};
 use super::operator::AutoPromoter;
-use super::world::{Performed, World};
+use super::world::{Performed, PodTotals, World};
 use super::{Failure, after_change};
 
 /// Script progress, invariants and failures.
@@ -23,8 +23,8 @@ pub(super) struct Checks<'s> {
     wait_deadline: Option<SimTime>,
     /// What the current `wait` until a condition reads, found once for all its checks.
     wait_reads: Option<Reads>,
-    /// The observation the current `wait` is checked against, rewritten in place at every
-    /// check (built and dropped after every change, it cost more than the check).
+    /// The observation the current `wait` or `expect` is checked against, rewritten in place
+    /// at every check (built and dropped after every change, it cost more than the check).
     wait_obs: Observation,
     /// Each invariant is reported once.
     invariant_broken: Vec<bool>,
@@ -99,6 +99,15 @@ impl<'s> Checks<'s> {
                     self.wait_deadline = None;
                 }
                 ScriptAction::WaitUntil(c) => {
+                    // Most checks find the wait still waiting for its phase or step: those
+                    // keys are read from the status first, and nothing else is gathered then.
+                    if !world.head_holds(c) {
+                        debug_assert!(
+                            !c.holds(&world.observe(d.now())),
+                            "wait {{{c}}} failed on its phase and step alone"
+                        );
+                        return changed;
+                    }
                     let reads = *self.wait_reads.get_or_insert_with(|| c.reads());
                     world.observe_into(&mut self.wait_obs, d.now(), reads);
                     let holds = c.holds(&self.wait_obs);
@@ -124,8 +133,17 @@ impl<'s> Checks<'s> {
                     );
                 }
                 ScriptAction::Expect(c) => {
-                    let obs = world.observe(d.now());
-                    let mism = c.mismatches(&obs);
+                    // Gathered as a wait's, of what it reads only: a mismatch's text shows
+                    // only the keys the condition sets (checked against the whole
+                    // observation in every debug build).
+                    world.observe_into(&mut self.wait_obs, d.now(), c.reads());
+                    let mism = c.mismatches(&self.wait_obs);
+                    debug_assert_eq!(
+                        mism,
+                        c.mismatches(&world.observe(d.now())),
+                        "expect {{{c}}} read from {:?}",
+                        c.reads()
+                    );
                     if mism.is_empty() {
                         world.record(
                             d.now(),
@@ -164,12 +182,21 @@ impl<'s> Checks<'s> {
         changed
     }
 
-    /// Checks the invariants against what the rollout shows after a change.
-    pub(super) fn check_invariants(&mut self, world: &mut World<'_>, now: SimTime) {
+    /// Checks the invariants against what the rollout shows after a change: the pods the
+    /// glance of that change counted.
+    pub(super) fn check_invariants(
+        &mut self,
+        world: &mut World<'_>,
+        now: SimTime,
+        pods: PodTotals,
+    ) {
         if self.sc.invariants.is_empty() {
             return;
         }
-        let (available, pods) = world.pod_counts();
+        let PodTotals {
+            available,
+            running: pods,
+        } = pods;
         let live = world.became_healthy();
         for (i, inv) in self.sc.invariants.iter().enumerate() {
             if self.invariant_broken[i] {

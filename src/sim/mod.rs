@@ -153,7 +153,7 @@ fn after_change(
     let now = d.now();
     let glance = world.glance();
     world.journal_observed_changes(now, &glance);
-    checks.check_invariants(world, now);
+    checks.check_invariants(world, now, glance.pods);
 }
 
 impl<'s> Simulation<'s> {

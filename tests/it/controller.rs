@@ -117,6 +117,7 @@ fn run(
         analysis_templates: &[],
         replica_sets: rss,
         services,
+        validation: None,
         now: NOW,
     })
 }
@@ -135,6 +136,7 @@ fn settle(ro: &mut RolloutObject, rss: &[RsView], now: SimTime) -> Plan {
             analysis_templates: &[],
             replica_sets: rss,
             services: &no_services(),
+            validation: None,
             now,
         });
         match plan.status {
@@ -310,6 +312,7 @@ fn a_timed_pause_asks_to_be_woken_at_its_end_and_completes_then() {
         analysis_templates: &[],
         replica_sets: &rss,
         services: &no_services(),
+        validation: None,
         now: SimTime(150_000),
     });
     let st = done.status.expect("the step completes");
@@ -453,6 +456,7 @@ fn after_promotion_the_old_routed_stable_waits_out_its_scale_down_delay() {
         analysis_templates: &[],
         replica_sets: &rss,
         services: &svcs,
+        validation: None,
         now: SimTime(130_000),
     });
     assert_eq!(scales(&at_deadline), vec![("ro-v1".into(), 4, 0)]);
@@ -525,6 +529,7 @@ fn no_progress_for_longer_than_the_deadline_degrades_the_rollout() {
         analysis_templates: &[],
         replica_sets: &rss,
         services: &no_services(),
+        validation: None,
         now: SimTime(600_000),
     });
     assert!(before.is_noop(), "not yet timed out at the deadline itself");
@@ -539,6 +544,7 @@ fn no_progress_for_longer_than_the_deadline_degrades_the_rollout() {
         analysis_templates: &[],
         replica_sets: &rss,
         services: &no_services(),
+        validation: None,
         now: SimTime(601_000),
     });
     let st = after.status.unwrap();
@@ -570,6 +576,78 @@ fn a_missing_referenced_service_makes_the_spec_invalid() {
     );
     // The controller looks again in 20 s: the Service may just not be there yet.
     assert!(plan.requeue.contains(&(NOW + SimDuration::from_secs(20))));
+}
+
+#[test]
+fn a_verdict_kept_by_the_caller_is_the_one_the_reconcile_acts_on() {
+    let c = routed(canary(vec![Step::weight(50)]));
+    let ro = rollout(4, c, "v1", "v2", Some(0));
+    let rss = [rs("v1", 1, 4, 4, 4), rs("v2", 2, 0, 0, 4)];
+    let with = |services: &BTreeMap<smol_str::SmolStr, ServiceView>, verdict| {
+        reconcile(&Input {
+            rollout: &ro,
+            pods: &[],
+            budgets: &[],
+            analysis_runs: &[],
+            experiments: &[],
+            routes: &[],
+            analysis_templates: &[],
+            replica_sets: &rss,
+            services,
+            validation: Some(verdict),
+            now: NOW,
+        })
+    };
+    // Services missing, but the caller's verdict (decided when they last changed) says valid.
+    let valid = with(&no_services(), &None);
+    assert!(
+        valid
+            .status
+            .is_none_or(|st| st.condition(RolloutConditionType::InvalidSpec).is_none())
+    );
+    // And a problem the caller found is reported as the reconcile's own would be.
+    let problem = Some("spec.strategy.canary.stableService: gone".to_string());
+    let invalid = with(&services("v1", "v1"), &problem);
+    assert!(scales(&invalid).is_empty());
+    assert_eq!(
+        invalid.status.unwrap().message,
+        "InvalidSpec: The Rollout \"ro\" is invalid: spec.strategy.canary.stableService: gone"
+    );
+}
+
+#[test]
+fn a_status_built_in_a_spare_is_the_status_built_anew() {
+    let ro = rollout(4, canary(vec![Step::weight(50)]), "v1", "v2", Some(0));
+    let rss = [rs("v1", 1, 4, 4, 4), rs("v2", 2, 1, 1, 4)];
+    let input = Input {
+        rollout: &ro,
+        pods: &[],
+        budgets: &[],
+        analysis_runs: &[],
+        experiments: &[],
+        routes: &[],
+        analysis_templates: &[],
+        replica_sets: &rss,
+        services: &no_services(),
+        validation: None,
+        now: NOW,
+    };
+    let fresh = reconcile(&input);
+    assert!(fresh.status.is_some());
+    // A spare full of another rollout's status: none of it may show in the plan.
+    let mut spare = Box::new(ro.status.clone());
+    spare.stable_rs = "elsewhere".into();
+    spare.replicas = 99;
+    spare.abort = true;
+    spare.set_condition(
+        RolloutConditionType::InvalidSpec,
+        rollout_sim::rollout::status::CondStatus::True,
+        reason::INVALID_SPEC,
+        "stale".into(),
+        NOW,
+    );
+    let reused = rollout_sim::rollout::reconcile_reusing(&input, Plan::default(), Some(spare));
+    assert_eq!(reused, fresh);
 }
 
 #[test]
@@ -639,6 +717,7 @@ fn a_missing_analysis_template_makes_the_spec_invalid_until_it_exists() {
         analysis_templates: &[template],
         replica_sets: &rss,
         services: &no_services(),
+        validation: None,
         now: NOW,
     });
     assert!(
@@ -801,6 +880,7 @@ fn a_handed_back_plan_is_filled_exactly_as_a_fresh_one() {
             analysis_templates: &[],
             replica_sets: &rss,
             services: &no_services(),
+            validation: None,
             now: NOW,
         };
         let fresh = reconcile(&input);

@@ -114,6 +114,7 @@ fn run(
         analysis_templates: &[],
         replica_sets: rss,
         services: &services(),
+        validation: None,
         now: NOW,
     })
 }

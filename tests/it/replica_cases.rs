@@ -785,6 +785,7 @@ mod controller {
                 analysis_templates: &[],
                 replica_sets: &self.replica_sets,
                 services: &self.services,
+                validation: None,
                 now: NOW,
             });
             let mut pass = Pass::default();
@@ -1373,7 +1374,7 @@ mod controller {
                     kind,
                     status,
                     reason,
-                    message: read::text(c, "message")?.into(),
+                    message: read::text(c, "message")?.to_string().into(),
                     last_update: NOW,
                     last_transition: NOW,
                 })

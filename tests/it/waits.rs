@@ -1,9 +1,10 @@
-//! A `wait` gathers only the parts of the observation its condition reads (the walk over the
-//! ReplicaSets, their roles, the canary's available pods). Each wait below reads one such
-//! part and is followed by an `expect` of the same condition, which reads everything: had
-//! the wait left out what it reads, it would never hold (a count left at zero) or hold too
-//! early (under `not`), and the run would fail. Debug builds also check every wait of every
-//! run against the whole observation.
+//! A `wait` (and an `expect`) gathers only the parts of the observation its condition reads
+//! (the walk over the ReplicaSets, their roles, the canary's available pods). Each wait below
+//! reads one such part and is followed by an `expect` of the same condition: had the wait
+//! left out what it reads, it would never hold (a count left at zero) or hold too early
+//! (under `not`), and the run would fail. Debug builds, which the tests are, also check every
+//! wait and every expect of every run against the whole observation, so an `expect` that
+//! left out a part would fail the run too.
 
 use crate::common::{scenario_path, write_temp};
 

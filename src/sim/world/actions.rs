@@ -72,6 +72,7 @@ impl World<'_> {
                     self.templates
                         .retain(|x| !(x.name == t.name && x.cluster_scope == t.cluster_scope));
                     self.templates.push(t.clone());
+                    self.views.templates_changed();
                 }
                 for s in &manifests.secrets {
                     self.secrets.retain(|x| x.name != s.name);

@@ -169,7 +169,31 @@ impl World<'_> {
             // Swapped into place rather than moved out of its box: the status is large,
             // and a move copies it twice.
             std::mem::swap(&mut self.rollout.status, &mut status);
+            // The replaced status is where the next reconcile builds its own.
+            self.spare_status = Some(status);
         }
+    }
+
+    /// Decides the rollout controller's validation verdict for the next reconcile, unless the
+    /// one kept still holds: the spec is of the same generation (every edit makes a new one)
+    /// and no Service or AnalysisTemplate changed since (those clear it). Call after
+    /// `refresh_views`: the verdict reads the Services' views.
+    pub(super) fn refresh_verdict(&mut self) {
+        let generation = self.rollout.generation;
+        if self
+            .views
+            .verdict
+            .as_ref()
+            .is_some_and(|(decided_for, _)| *decided_for == generation)
+        {
+            return;
+        }
+        let problem = crate::rollout::validation::validate(
+            &self.rollout.spec,
+            &self.views.services,
+            &self.templates,
+        );
+        self.views.verdict = Some((generation, problem));
     }
 
     /// Sets (or with `None` removes) a ReplicaSet's scale-down-deadline annotation.

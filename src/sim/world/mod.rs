@@ -23,6 +23,7 @@ mod observe;
 mod traffic;
 
 pub(super) use actions::Performed;
+pub(super) use observe::PodTotals;
 
 use crate::cluster::{Cluster, PodId, ReplicaDiff, RsId};
 use crate::engine::{SimDuration, SimTime, Stream};
@@ -99,6 +100,9 @@ pub(super) struct World<'s> {
     /// The scenario's stand-in promotion last armed: the wait it is for (generation, step,
     /// start) and when it rings, for the `watch` countdown (`scenario_promotion_at`).
     pub(in crate::sim) scenario_promotion: Option<((u64, u32, u64), crate::engine::SimTime)>,
+    /// The status the last write replaced, handed to the next reconcile to build its own in
+    /// (`rollout::reconcile_reusing`): a status write then allocates nothing.
+    spare_status: Option<Box<rollout::RolloutStatus>>,
 }
 
 impl<'s> World<'s> {
@@ -138,6 +142,7 @@ impl<'s> World<'s> {
             pod_timings: Vec::new(),
             selector_memo: traffic::SelectorMemo::default(),
             scenario_promotion: None,
+            spare_status: None,
         }
     }
 
@@ -170,19 +175,6 @@ impl<'s> World<'s> {
     /// Whether the traffic model is on.
     pub(super) fn has_traffic(&self) -> bool {
         self.traffic.is_some()
-    }
-
-    /// Pods of the rollout's ReplicaSets that are available, and pods running in all (an
-    /// Experiment's included): what the invariants read.
-    pub(super) fn pod_counts(&self) -> (u32, u32) {
-        // An Experiment's pods serve no production traffic of the rollout.
-        let available = self
-            .cluster
-            .rollout_replica_sets()
-            .map(|rs| rs.available)
-            .sum();
-        let pods = self.cluster.live_replica_sets().map(|rs| rs.replicas).sum();
-        (available, pods)
     }
 
     /// The manifests as first applied: the Services, then the Rollout.
@@ -408,6 +400,7 @@ impl<'s> World<'s> {
     pub(super) fn reconcile_once(&mut self, d: &mut Driver) -> bool {
         self.reconciles += 1;
         self.refresh_views();
+        self.refresh_verdict();
         let rs_views = &self.views.rs;
         let services = &self.views.services;
         // Pods are only read by the restarter; building their views costs O(pods).
@@ -420,7 +413,7 @@ impl<'s> World<'s> {
         let experiments = self.experiment_views();
         let now = d.now();
         let spare = self.spare_plan.take().unwrap_or_default();
-        let mut plan = rollout::reconcile_into(
+        let mut plan = rollout::reconcile_reusing(
             &rollout::Input {
                 rollout: &self.rollout,
                 replica_sets: rs_views,
@@ -431,9 +424,11 @@ impl<'s> World<'s> {
                 experiments: &experiments,
                 routes: &self.routes,
                 analysis_templates: &self.templates,
+                validation: self.views.verdict.as_ref().map(|(_, problem)| problem),
                 now,
             },
             spare,
+            self.spare_status.take(),
         );
         for &at in &plan.requeue {
             if at > now {

@@ -11,7 +11,9 @@ use crate::engine::{SimDuration, SimTime};
 use crate::rollout::info::{self, ReplicaSetRoles, RoleSources};
 use crate::rollout::status::{DegradedReason, degraded_by};
 use crate::rollout::{BudgetView, Phase, PodView, RsView, ServiceView};
-use crate::scenario::condition::{Observation, Reads, Replicas, RoleCounts, RouterWeights};
+use crate::scenario::condition::{
+    Expectation, Head, Observation, Reads, Replicas, RoleCounts, RouterWeights,
+};
 
 use super::World;
 use crate::sim::journal::{EntryKind, RolloutSnapshot, StepKind};
@@ -52,6 +54,19 @@ pub(in crate::sim) struct Glance {
     pub set_weight: Option<u32>,
     pub actual_weight: Option<u32>,
     pub replicas: Replicas<u32>,
+    /// No ReplicaSet is stable yet, or the current one is: the rollout has no canary.
+    pub no_canary: bool,
+    /// The pods the invariants count, gathered on the same walk as the canary's available
+    /// pods (zero in a glance taken for a wait, which reads neither).
+    pub pods: PodTotals,
+}
+
+/// Pods of the rollout's ReplicaSets that are available, and pods running in all (an
+/// Experiment's included): what the invariants read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(in crate::sim) struct PodTotals {
+    pub available: u32,
+    pub running: u32,
 }
 
 /// What the last look at the rollout found unchanged, compared once and read twice: the
@@ -106,12 +121,23 @@ pub(super) struct ViewCache {
     pub rs: Vec<RsView>,
     pub services: BTreeMap<SmolStr, ServiceView>,
     services_fresh: bool,
+    /// The rollout controller's validation verdict (`rollout::validation::validate`) and the
+    /// generation it was decided for. It reads only the spec, the Services' names and the
+    /// AnalysisTemplates, so it is decided again only when one of them changed, not on every
+    /// reconcile.
+    pub verdict: Option<(u64, Option<String>)>,
 }
 
 impl ViewCache {
     /// A Service was created or changed: its view is rebuilt before the next reconcile.
     pub(super) fn services_changed(&mut self) {
         self.services_fresh = false;
+        self.verdict = None;
+    }
+
+    /// An AnalysisTemplate was applied: the spec's references are checked again.
+    pub(super) fn templates_changed(&mut self) {
+        self.verdict = None;
     }
 }
 
@@ -212,18 +238,23 @@ impl World<'_> {
             .collect()
     }
 
-    /// Available pods of the canary ReplicaSet (the current one, when it is not the stable).
-    fn canary_available(&self) -> u32 {
-        let st = &self.rollout.status;
-        // The current ReplicaSet is no canary once it is the stable (asked after every change:
-        // one comparison here saves one per ReplicaSet below).
-        if st.current_pod_hash == st.stable_rs {
-            return 0;
+    /// One walk over the live ReplicaSets after a change: the available pods of the canary
+    /// ReplicaSet (the first with the current hash, unless that is the stable:
+    /// `current_is_stable`) and the invariants' totals. Each used to walk them on its own.
+    fn walk_replica_sets(&self, current_is_stable: bool) -> (u32, PodTotals) {
+        let current = &self.rollout.status.current_pod_hash;
+        let (mut canary, mut totals) = (None, PodTotals::default());
+        for rs in self.cluster.live_replica_sets() {
+            totals.running += rs.replicas;
+            // An Experiment's pods serve no production traffic of the rollout.
+            if rs.is_rollouts() {
+                totals.available += rs.available;
+            }
+            if canary.is_none() && !current_is_stable && rs.hash == *current {
+                canary = Some(rs.available);
+            }
         }
-        self.cluster
-            .live_replica_sets()
-            .find(|rs| rs.hash == st.current_pod_hash)
-            .map_or(0, |rs| rs.available)
+        (canary.unwrap_or(0), totals)
     }
 
     /// The traffic split as it really is, for `WeightChanged` and the weight chart: with a
@@ -359,21 +390,41 @@ impl World<'_> {
     /// The phase, message, weights and replica counts `get` shows now: what the journal
     /// compares after every change (see [`Glance`]).
     pub(in crate::sim) fn glance(&self) -> Glance {
-        self.glance_reading(true)
+        self.glance_reading(true, true)
     }
 
-    /// `glance`, with the actual weight (a walk over the ReplicaSets) only when asked.
-    fn glance_reading(&self, actual_weight: bool) -> Glance {
+    /// Whether `c`'s phase, message and step keys hold now, read from the status alone (see
+    /// [`Expectation::head_holds`]); when they do not, neither does `c`.
+    pub(in crate::sim) fn head_holds(&self, c: &Expectation) -> bool {
+        let (phase, message) = info::phase_str(&self.rollout);
+        c.head_holds(Head {
+            phase,
+            message,
+            step: self.rollout.status.current_step_index,
+        })
+    }
+
+    /// `glance`, with the actual weight and the invariants' pods (a walk over the
+    /// ReplicaSets) only when asked.
+    fn glance_reading(&self, actual_weight: bool, pods: bool) -> Glance {
         let st = &self.rollout.status;
         let (phase, message) = info::phase(&self.rollout);
         let set_weight = info::set_weight(&self.rollout);
+        // Compared once here: the canary's pods and the journal's weights both ask.
+        let current_is_stable = st.current_pod_hash == st.stable_rs;
+        let walk = pods || (actual_weight && set_weight.is_some());
+        let (canary_available, totals) = if walk {
+            self.walk_replica_sets(current_is_stable)
+        } else {
+            (0, PodTotals::default())
+        };
         Glance {
             phase,
             message,
             set_weight,
             actual_weight: set_weight
                 .filter(|_| actual_weight)
-                .and_then(|s| info::actual_weight(&self.rollout, s, self.canary_available())),
+                .and_then(|s| info::actual_weight(&self.rollout, s, canary_available)),
             replicas: Replicas {
                 desired: self.rollout.spec.replicas(),
                 current: st.replicas,
@@ -381,6 +432,8 @@ impl World<'_> {
                 ready: st.ready_replicas,
                 available: st.available_replicas,
             },
+            no_canary: st.stable_rs.is_empty() || current_is_stable,
+            pods: totals,
         }
     }
 
@@ -415,7 +468,7 @@ impl World<'_> {
             mirrored,
             elapsed,
         } = obs;
-        let glance = self.glance_reading(reads.actual_weight);
+        let glance = self.glance_reading(reads.actual_weight, false);
         *phase = glance.phase;
         *message = glance.message;
         *set_weight = glance.set_weight;
@@ -629,7 +682,7 @@ impl World<'_> {
             self.last.step_before_stable = st.stable_rs.is_empty();
         }
         // Weights are a canary notion; a blue-green rollout switches Services instead.
-        let no_canary = st.stable_rs.is_empty() || st.stable_rs == st.current_pod_hash;
+        let no_canary = obs.no_canary;
         if let Some(share) = self.router_share(no_canary) {
             // Without a canary (the initial deploy, an update not started yet, a promoted
             // one) the setWeight moving says nothing about traffic: only the weights count.
