@@ -102,12 +102,15 @@ fn rs(hash: &str, revision: u64, spec: i32, available: i32, replicas: i32) -> Rs
     }
 }
 
-fn run(
-    ro: &RolloutObject,
-    rss: &[RsView],
-    services: &BTreeMap<smol_str::SmolStr, ServiceView>,
-) -> Plan {
-    reconcile(&Input {
+/// The controller's input for a rollout, its ReplicaSets and Services at `now`: no pods,
+/// runs, experiments, routes or templates, and no verdict on the spec kept by the caller.
+fn input<'a>(
+    ro: &'a RolloutObject,
+    rss: &'a [RsView],
+    services: &'a BTreeMap<smol_str::SmolStr, ServiceView>,
+    now: SimTime,
+) -> Input<'a> {
+    Input {
         rollout: ro,
         pods: &[],
         budgets: &[],
@@ -118,27 +121,23 @@ fn run(
         replica_sets: rss,
         services,
         validation: None,
-        now: NOW,
-    })
+        now,
+    }
+}
+
+fn run(
+    ro: &RolloutObject,
+    rss: &[RsView],
+    services: &BTreeMap<smol_str::SmolStr, ServiceView>,
+) -> Plan {
+    reconcile(&input(ro, rss, services, NOW))
 }
 
 /// Reconciles at `now` until the controller writes no more status, returning the last plan
 /// (the one that changed nothing, with its requeue requests).
 fn settle(ro: &mut RolloutObject, rss: &[RsView], now: SimTime) -> Plan {
     for _ in 0..20 {
-        let plan = reconcile(&Input {
-            rollout: ro,
-            pods: &[],
-            budgets: &[],
-            analysis_runs: &[],
-            experiments: &[],
-            routes: &[],
-            analysis_templates: &[],
-            replica_sets: rss,
-            services: &no_services(),
-            validation: None,
-            now,
-        });
+        let plan = reconcile(&input(ro, rss, &no_services(), now));
         match plan.status {
             Some(st) if plan.writes.is_empty() => ro.status = *st,
             _ => return plan,
@@ -302,19 +301,7 @@ fn a_timed_pause_asks_to_be_woken_at_its_end_and_completes_then() {
         "{:?}",
         plan.requeue
     );
-    let done = reconcile(&Input {
-        rollout: &ro,
-        pods: &[],
-        budgets: &[],
-        analysis_runs: &[],
-        experiments: &[],
-        routes: &[],
-        analysis_templates: &[],
-        replica_sets: &rss,
-        services: &no_services(),
-        validation: None,
-        now: SimTime(150_000),
-    });
+    let done = reconcile(&input(&ro, &rss, &no_services(), SimTime(150_000)));
     let st = done.status.expect("the step completes");
     assert_eq!(st.current_step_index, Some(2));
     assert!(st.pause_conditions.is_empty());
@@ -446,19 +433,7 @@ fn after_promotion_the_old_routed_stable_waits_out_its_scale_down_delay() {
     );
     assert!(plan.requeue.contains(&SimTime(130_000)));
     rss[0].scale_down_deadline = Some(SimTime(130_000));
-    let at_deadline = reconcile(&Input {
-        rollout: &ro,
-        pods: &[],
-        budgets: &[],
-        analysis_runs: &[],
-        experiments: &[],
-        routes: &[],
-        analysis_templates: &[],
-        replica_sets: &rss,
-        services: &svcs,
-        validation: None,
-        now: SimTime(130_000),
-    });
+    let at_deadline = reconcile(&input(&ro, &rss, &svcs, SimTime(130_000)));
     assert_eq!(scales(&at_deadline), vec![("ro-v1".into(), 4, 0)]);
 }
 
@@ -519,34 +494,10 @@ fn no_progress_for_longer_than_the_deadline_degrades_the_rollout() {
         "{:?}",
         settled.requeue
     );
-    let before = reconcile(&Input {
-        rollout: &ro,
-        pods: &[],
-        budgets: &[],
-        analysis_runs: &[],
-        experiments: &[],
-        routes: &[],
-        analysis_templates: &[],
-        replica_sets: &rss,
-        services: &no_services(),
-        validation: None,
-        now: SimTime(600_000),
-    });
+    let before = reconcile(&input(&ro, &rss, &no_services(), SimTime(600_000)));
     assert!(before.is_noop(), "not yet timed out at the deadline itself");
     // ...and then reports the timeout.
-    let after = reconcile(&Input {
-        rollout: &ro,
-        pods: &[],
-        budgets: &[],
-        analysis_runs: &[],
-        experiments: &[],
-        routes: &[],
-        analysis_templates: &[],
-        replica_sets: &rss,
-        services: &no_services(),
-        validation: None,
-        now: SimTime(601_000),
-    });
+    let after = reconcile(&input(&ro, &rss, &no_services(), SimTime(601_000)));
     let st = after.status.unwrap();
     assert_eq!(st.phase, Phase::Degraded);
     assert_eq!(
@@ -585,17 +536,8 @@ fn a_verdict_kept_by_the_caller_is_the_one_the_reconcile_acts_on() {
     let rss = [rs("v1", 1, 4, 4, 4), rs("v2", 2, 0, 0, 4)];
     let with = |services: &BTreeMap<smol_str::SmolStr, ServiceView>, verdict| {
         reconcile(&Input {
-            rollout: &ro,
-            pods: &[],
-            budgets: &[],
-            analysis_runs: &[],
-            experiments: &[],
-            routes: &[],
-            analysis_templates: &[],
-            replica_sets: &rss,
-            services,
             validation: Some(verdict),
-            now: NOW,
+            ..input(&ro, &rss, services, NOW)
         })
     };
     // Services missing, but the caller's verdict (decided when they last changed) says valid.
@@ -619,19 +561,8 @@ fn a_verdict_kept_by_the_caller_is_the_one_the_reconcile_acts_on() {
 fn a_status_built_in_a_spare_is_the_status_built_anew() {
     let ro = rollout(4, canary(vec![Step::weight(50)]), "v1", "v2", Some(0));
     let rss = [rs("v1", 1, 4, 4, 4), rs("v2", 2, 1, 1, 4)];
-    let input = Input {
-        rollout: &ro,
-        pods: &[],
-        budgets: &[],
-        analysis_runs: &[],
-        experiments: &[],
-        routes: &[],
-        analysis_templates: &[],
-        replica_sets: &rss,
-        services: &no_services(),
-        validation: None,
-        now: NOW,
-    };
+    let services = no_services();
+    let input = input(&ro, &rss, &services, NOW);
     let fresh = reconcile(&input);
     assert!(fresh.status.is_some());
     // A spare full of another rollout's status: none of it may show in the plan.
@@ -707,18 +638,10 @@ fn a_missing_analysis_template_makes_the_spec_invalid_until_it_exists() {
         templates: vec![],
         origin: Default::default(),
     };
+    let templates = [template];
     let healed = reconcile(&Input {
-        rollout: &ro,
-        pods: &[],
-        budgets: &[],
-        analysis_runs: &[],
-        experiments: &[],
-        routes: &[],
-        analysis_templates: &[template],
-        replica_sets: &rss,
-        services: &no_services(),
-        validation: None,
-        now: NOW,
+        analysis_templates: &templates,
+        ..input(&ro, &rss, &no_services(), NOW)
     });
     assert!(
         healed
@@ -870,19 +793,8 @@ fn a_handed_back_plan_is_filled_exactly_as_a_fresh_one() {
     let mut spare = Plan::default();
     let mut reconciles = 0;
     for _ in 0..20 {
-        let input = Input {
-            rollout: &ro,
-            pods: &[],
-            budgets: &[],
-            analysis_runs: &[],
-            experiments: &[],
-            routes: &[],
-            analysis_templates: &[],
-            replica_sets: &rss,
-            services: &no_services(),
-            validation: None,
-            now: NOW,
-        };
+        let services = no_services();
+        let input = input(&ro, &rss, &services, NOW);
         let fresh = reconcile(&input);
         let room = spare.writes.capacity();
         let mut refilled = rollout_sim::rollout::reconcile_into(&input, spare);
