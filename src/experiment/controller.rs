@@ -332,8 +332,12 @@ impl Ctx<'_> {
         // refuses it. Upstream then marks the template `Error`, which fails the experiment.
         if let Some(refusal) = service_name_refusal(&name) {
             ts.status = Some(TemplateCode::Error);
+            // Upstream's `CreateService` wraps the refusal (`cannot create service: %v %v`),
+            // the second part a dump of the whole Service object in Go's syntax, which is
+            // left out here.
             ts.message = format!(
-                "Failed to create Service {name} for template '{}': {refusal}",
+                "Failed to create Service {name} for template '{}': cannot create service: \
+                 {refusal}",
                 t.name
             );
             return;

@@ -73,8 +73,15 @@ impl<'a> Ctx<'a> {
                     AnalysisPhase::Inconclusive => {
                         self.pause.add_pause(PauseReason::InconclusiveExperiment)
                     }
+                    // `reconcileExperiments` (rollout/experiment.go): the experiment's own
+                    // message after a fixed prefix, the prefix alone when it has none.
                     AnalysisPhase::Error | AnalysisPhase::Failed => {
-                        self.pause.add_abort(f.message.to_string())
+                        let mut message = String::from("Experiment analysis phase is error/failed");
+                        if !f.message.is_empty() {
+                            message.push_str(": ");
+                            message.push_str(&f.message);
+                        }
+                        self.pause.add_abort(message)
                     }
                     // A finished experiment is no longer followed.
                     AnalysisPhase::Successful => {}

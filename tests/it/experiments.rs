@@ -211,7 +211,7 @@ fn promote_full_cancels_the_experiment() {
 }
 
 #[test]
-fn a_failed_experiment_aborts_with_its_message_as_it_stands() {
+fn a_failed_experiment_aborts_with_its_message_after_argos_prefix() {
     let mut ro = rollout(EXPERIMENT_STEPS, Some(1));
     ro.status.canary.current_experiment = Some("ro-v2-2-1".into());
     let failed = experiment(
@@ -227,11 +227,26 @@ fn a_failed_experiment_aborts_with_its_message_as_it_stands() {
     assert_eq!(c.reason, reason::ABORTED);
     assert_eq!(
         &*c.message,
-        "Rollout aborted update to revision 2: Metric \"m\" assessed Failed due to failed (1) > \
-         failureLimit (0)"
+        "Rollout aborted update to revision 2: Experiment analysis phase is error/failed: \
+         Metric \"m\" assessed Failed due to failed (1) > failureLimit (0)"
     );
     // Upstream's TestAbortRolloutAfterFailedExperiment: the status stops naming it.
     assert_eq!(st.canary.current_experiment, None);
+}
+
+/// An experiment that failed without a message: the prefix alone (rollout/experiment.go).
+#[test]
+fn a_failed_experiment_without_a_message_aborts_with_the_prefix_alone() {
+    let mut ro = rollout(EXPERIMENT_STEPS, Some(1));
+    ro.status.canary.current_experiment = Some("ro-v2-2-1".into());
+    let failed = experiment("ro-v2-2-1", 1, AnalysisPhase::Error, "");
+    let plan = run(&ro, &rss(1, 3), &[failed], &[]);
+    let st = status(&plan, &ro);
+    let c = st.condition(RolloutConditionType::Progressing).unwrap();
+    assert_eq!(
+        &*c.message,
+        "Rollout aborted update to revision 2: Experiment analysis phase is error/failed"
+    );
 }
 
 #[test]

@@ -457,6 +457,9 @@ fn a_refused_service_name_errors_the_template_and_the_experiment() {
             .starts_with(&format!("Failed to create Service {}-", w.ex.name))
             && status
                 .message
+                .contains("': cannot create service: Service \"")
+            && status
+                .message
                 .ends_with("must be no more than 63 characters"),
         "{}",
         status.message
