@@ -43,9 +43,15 @@ pub struct PodInfo {
     pub available: bool,
 }
 
-/// Where a pod sits among its ReplicaSet's: creation time, then name, the order in which
-/// `get rollout` lists pods.
+/// Where a pod sits among its ReplicaSet's: creation time to the second, as Kubernetes stores
+/// `creationTimestamp`, then name — the order in which `get rollout` lists pods
+/// (`addPodInfos`, pkg/kubectl-argo-rollouts/info/pod_info.go).
 pub type PodKey = (SimTime, SmolStr);
+
+/// The key of a pod created at `created` named `name`.
+fn pod_key(created: SimTime, name: &SmolStr) -> PodKey {
+    (created.truncate_to_second(), name.clone())
+}
 
 impl PodInfo {
     /// What the pod adds to its ReplicaSet's counts: non-terminating, Ready, available, and
@@ -78,7 +84,7 @@ pub struct ReplicaSetInfo {
     pub spec: i32,
     /// The `scale-down-deadline` annotation, while an old ReplicaSet waits to be scaled down.
     pub scale_down_deadline: Option<SimTime>,
-    /// Live pods, oldest first (by creation time, then name). Kept in that order rather than
+    /// Live pods, oldest first (by creation time to the second, then name). Kept in that order rather than
     /// sorted per frame: `watch` and the report draw a frame per change, and a step of a
     /// 100,000-replica rollout creates thousands of pods at one instant; deleting a pod costs
     /// O(log n) too, where a vector would shift every younger pod.
@@ -193,7 +199,7 @@ impl State {
     fn locate(&self, pod: &str) -> Option<(usize, PodKey)> {
         let (name, &(rs_seq, created)) = self.pod_index.get_key_value(pod)?;
         let r = self.replica_sets.iter().position(|rs| rs.seq == rs_seq)?;
-        Some((r, (created, name.clone())))
+        Some((r, pod_key(created, name)))
     }
 
     /// The ReplicaSet that owns the live pod of that name.
@@ -319,7 +325,7 @@ impl State {
                     for (c, p) in rs.counts.iter_mut().zip(pod.counts()) {
                         *c += p;
                     }
-                    rs.pods.insert((t, name.clone()), pod);
+                    rs.pods.insert(pod_key(t, name), pod);
                     let rs_seq = rs.seq;
                     self.pod_index.insert(name.clone(), (rs_seq, t));
                 }
@@ -555,8 +561,8 @@ mod tests {
                         rs.name,
                         replay.state.t
                     );
-                    for ((created, name), p) in &rs.pods {
-                        assert_eq!((created, name), (&p.created, &p.name), "{file}: key");
+                    for (key, p) in &rs.pods {
+                        assert_eq!(key, &pod_key(p.created, &p.name), "{file}: key");
                         let found = replay.state.rs_of_pod(&p.name).map(|r| &r.name);
                         assert_eq!(found, Some(&rs.name), "{file}: {}", p.name);
                         checked += 1;

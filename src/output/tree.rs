@@ -431,7 +431,8 @@ fn push_rs(
         Some(rs_row(rs, state)),
     ));
     let all = rs.pods.len();
-    // The ReplicaSet keeps its pods in the order `get rollout` lists them.
+    // The ReplicaSet keeps its pods in the order `get rollout` lists them (creation second,
+    // then name).
     let shown: Vec<&PodInfo> = rs.pods.values().take(limit.unwrap_or(all)).collect();
     for (k, pod) in shown.iter().enumerate() {
         let (pp, _) = prefixes(k == all - 1, sub);
@@ -636,14 +637,19 @@ fn tree(out: &mut String, state: &State, id: &Identity, colour: Colour, limit: O
 mod tests {
     use super::*;
 
-    /// The pods a limited tree lists are the first ones of the whole list sorted by age and
-    /// name, and its "… N more pods (M ready)" line counts the rest, at every entry of runs
+    /// The pods a limited tree lists are the first ones of the whole list sorted by creation
+    /// second and name, and its "… N more pods (M ready)" line counts the rest, at every entry of runs
     /// whose pods are created many at one instant (ties broken by name), lost and replaced.
     #[test]
     fn a_limited_tree_lists_the_oldest_pods_and_counts_the_rest() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-        for file in ["rollouts-demo.yaml", "pod-faults-during-canary.yaml"] {
-            let sc = crate::scenario::load(&dir.join(file)).expect("the scenario loads");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for file in [
+            "scenarios/rollouts-demo.yaml",
+            "scenarios/pod-faults-during-canary.yaml",
+            // Pods sharing a creation second with names out of creation order.
+            "tests/fixtures/pod-order/staggered-30.yaml",
+        ] {
+            let sc = crate::scenario::load(&root.join(file)).expect("the scenario loads");
             let journal = crate::sim::run(&sc).journal;
             let mut replay = super::super::replay::Replay::new(&journal);
             let mut compared = 0;
@@ -651,7 +657,8 @@ mod tests {
                 let state = &replay.state;
                 for rs in &state.replica_sets {
                     let mut sorted: Vec<&PodInfo> = rs.pods.values().collect();
-                    sorted.sort_by(|a, b| a.created.cmp(&b.created).then(a.name.cmp(&b.name)));
+                    // kubectl's order: `creationTimestamp` (whole seconds), then name.
+                    sorted.sort_by_key(|p| (p.created.truncate_to_second(), p.name.clone()));
                     for limit in [Some(0), Some(1), Some(2), Some(3), Some(10), None] {
                         let n = limit.map_or(sorted.len(), |l| l.min(sorted.len()));
                         let mut lines = Vec::new();
