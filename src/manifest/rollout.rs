@@ -50,6 +50,16 @@ pub fn convert(raw: &raw::Rollout, root: &FieldPath, report: &mut Report) -> Opt
         .clone()
         .unwrap_or_else(|| "default".to_string());
     let spec = convert_spec(&raw.spec, &root.key("spec"), report);
+    if let Some(t) = raw
+        .spec
+        .strategy
+        .as_ref()
+        .and_then(|st| st.canary.as_ref())
+        .and_then(|c| c.traffic_routing.as_ref())
+    {
+        let at = root.key("spec").key("strategy").key("canary");
+        check_router_names(t, &name, &at.key("trafficRouting"), report);
+    }
     let had_errors = report.diags.items[before..].iter().any(|d| d.is_error());
     let restart_at_wall = raw
         .spec
@@ -633,9 +643,6 @@ fn check_strategy_limits(
                 "Canary maxTrafficWeight in traffic routing only supported in Nginx and Plugins",
             );
         }
-        if let Some(t) = &c.traffic_routing {
-            check_router_names(t, &p.key("canary").key("trafficRouting"), report);
-        }
     }
 }
 
@@ -644,7 +651,7 @@ fn check_strategy_limits(
 /// `ValidateRolloutVirtualServicesConfig` in validation_references.go). On a cluster the
 /// Rollout stays Degraded with `InvalidSpec` until the spec is fixed; nothing the script can
 /// apply heals it, so it is refused here, with the condition's message.
-fn check_router_names(t: &raw::TrafficRouting, p: &FieldPath, report: &mut Report) {
+fn check_router_names(t: &raw::TrafficRouting, rollout: &str, p: &FieldPath, report: &mut Report) {
     // Go's `StableIngresses != nil`: a list, even an empty one, counts as configured; a
     // single name only when it is not empty.
     let listed = |v: &serde_json::Value, key: &str| v.get(key).is_some_and(|l| !l.is_null());
@@ -679,7 +686,7 @@ fn check_router_names(t: &raw::TrafficRouting, p: &FieldPath, report: &mut Repor
             &p.key(router),
             DiagKind::InvalidValue,
             format!(
-                "the controller would keep the Rollout Degraded (InvalidSpec: \
+                "the controller would keep Rollout `{rollout}` Degraded (InvalidSpec: \
                  spec.strategy.canary.trafficRouting.{router}: Internal error: Either \
                  {go_names} must be configured. {count} configured.)"
             ),
@@ -692,9 +699,11 @@ fn check_router_names(t: &raw::TrafficRouting, p: &FieldPath, report: &mut Repor
             report.error(
                 &p.key("istio"),
                 DiagKind::InvalidValue,
-                "the controller would keep the Rollout Degraded (InvalidSpec: \
-                 spec.strategy.canary.trafficRouting.istio: Internal error: either \
-                 VirtualService or VirtualServices must be configured)",
+                format!(
+                    "the controller would keep Rollout `{rollout}` Degraded (InvalidSpec: \
+                     spec.strategy.canary.trafficRouting.istio: Internal error: either \
+                     VirtualService or VirtualServices must be configured)"
+                ),
             );
         }
     }
