@@ -649,8 +649,8 @@ fn check_strategy_limits(
 /// The controller's checks that a router names its objects one way or the other
 /// (`ValidateRolloutNginxIngressesConfig`, `ValidateRolloutAlbIngressesConfig`,
 /// `ValidateRolloutVirtualServicesConfig` in validation_references.go). On a cluster the
-/// Rollout stays Degraded with `InvalidSpec` until the spec is fixed; nothing the script can
-/// apply heals it, so it is refused here, with the condition's message.
+/// Rollout stays Degraded with `InvalidSpec` until a fixed spec is applied; no other object
+/// heals it, so it is refused here, with the condition's message.
 fn check_router_names(t: &raw::TrafficRouting, rollout: &str, p: &FieldPath, report: &mut Report) {
     // Go's `StableIngresses != nil`: a list, even an empty one, counts as configured; a
     // single name only when it is not empty.
