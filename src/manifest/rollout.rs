@@ -651,7 +651,13 @@ fn check_strategy_limits(
 /// `ValidateRolloutVirtualServicesConfig` in validation_references.go). On a cluster the
 /// Rollout stays Degraded with `InvalidSpec` until a fixed spec is applied; no other object
 /// heals it, so it is refused here, with the condition's message.
-fn check_router_names(t: &raw::TrafficRouting, rollout: &str, p: &FieldPath, report: &mut Report) {
+fn check_router_names(t: &raw::TrafficRouting, name: &str, p: &FieldPath, report: &mut Report) {
+    // A Rollout without a name is reported as such elsewhere.
+    let rollout = if name.is_empty() {
+        "the Rollout".to_string()
+    } else {
+        format!("Rollout `{name}`")
+    };
     // Go's `StableIngresses != nil`: a list, even an empty one, counts as configured; a
     // single name only when it is not empty.
     let listed = |v: &serde_json::Value, key: &str| v.get(key).is_some_and(|l| !l.is_null());
@@ -686,7 +692,7 @@ fn check_router_names(t: &raw::TrafficRouting, rollout: &str, p: &FieldPath, rep
             &p.key(router),
             DiagKind::InvalidValue,
             format!(
-                "the controller would keep Rollout `{rollout}` Degraded (InvalidSpec: \
+                "the controller would keep {rollout} Degraded (InvalidSpec: \
                  spec.strategy.canary.trafficRouting.{router}: Internal error: Either \
                  {go_names} must be configured. {count} configured.)"
             ),
@@ -700,7 +706,7 @@ fn check_router_names(t: &raw::TrafficRouting, rollout: &str, p: &FieldPath, rep
                 &p.key("istio"),
                 DiagKind::InvalidValue,
                 format!(
-                    "the controller would keep Rollout `{rollout}` Degraded (InvalidSpec: \
+                    "the controller would keep {rollout} Degraded (InvalidSpec: \
                      spec.strategy.canary.trafficRouting.istio: Internal error: either \
                      VirtualService or VirtualServices must be configured)"
                 ),
