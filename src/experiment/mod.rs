@@ -347,7 +347,9 @@ pub fn template_hash(t: &PodTemplate) -> String {
     safe_encode(&fnv32a(&bytes).to_string())
 }
 
-fn has_ports(json: &Json) -> bool {
+/// Whether a pod template declares a container port: without one, Argo creates no Service for
+/// an experiment template.
+pub(crate) fn has_ports(json: &Json) -> bool {
     json["spec"]["containers"].as_array().is_some_and(|cs| {
         cs.iter()
             .any(|c| c["ports"].as_array().is_some_and(|p| !p.is_empty()))

@@ -60,6 +60,9 @@ pub fn convert(raw: &raw::Rollout, root: &FieldPath, report: &mut Report) -> Opt
         let at = root.key("spec").key("strategy").key("canary");
         check_router_names(t, &name, &at.key("trafficRouting"), report);
     }
+    if let Some(spec) = &spec {
+        check_experiment_service_names(spec, &name, &root.key("spec"), report);
+    }
     let had_errors = report.diags.items[before..].iter().any(|d| d.is_error());
     let restart_at_wall = raw
         .spec
@@ -711,6 +714,50 @@ fn check_router_names(t: &raw::TrafficRouting, name: &str, p: &FieldPath, report
                      VirtualService or VirtualServices must be configured)"
                 ),
             );
+        }
+    }
+}
+
+/// An experiment template's Service named after its ReplicaSet carries the Rollout's name
+/// (`<rollout>-<hash>-<revision>-<step>-<template>`), and a Service's name has no `.`: with a
+/// `.` in the Rollout's name, the API server refuses every such Service and each experiment
+/// step aborts the update. Known up front, so refused here; a name given in `service.name`
+/// avoids it. (Its length is known only once the update runs: the run reports that.)
+fn check_experiment_service_names(
+    spec: &RolloutSpec,
+    name: &str,
+    p: &FieldPath,
+    report: &mut Report,
+) {
+    let Some(c) = spec.canary().filter(|_| name.contains('.')) else {
+        return;
+    };
+    if !crate::experiment::has_ports(&spec.template.to_json()) {
+        return;
+    }
+    for (i, step) in c.steps.iter().enumerate() {
+        let Some(e) = &step.experiment else { continue };
+        for (j, t) in e.templates.iter().enumerate() {
+            if t.service == Some(None) {
+                report.error(
+                    &p.key("strategy")
+                        .key("canary")
+                        .key("steps")
+                        .index(i)
+                        .key("experiment")
+                        .key("templates")
+                        .index(j)
+                        .key("service"),
+                    DiagKind::InvalidValue,
+                    format!(
+                        "the template's Service is named after its ReplicaSet, \
+                         `{name}-<hash>-<revision>-{i}-{}`, and a Service's name has no `.`: \
+                         the API server would refuse it and the update abort; give \
+                         `service: {{name: ...}}`",
+                        t.name
+                    ),
+                );
+            }
         }
     }
 }

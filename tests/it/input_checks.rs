@@ -553,6 +553,48 @@ fn experiment_names_make_valid_object_names() {
     assert_eq!(o.code, 0, "{}", o.stderr);
 }
 
+/// A Rollout whose name has a `.` gives every experiment template Service named after its
+/// ReplicaSet (`<rollout>-<hash>-<revision>-<step>-<template>`) a name the API server refuses:
+/// refused up front where the template gets one (a `service` without a name, and container
+/// ports), not with a `service.name` or without ports.
+#[test]
+fn a_dotted_rollout_name_cannot_name_an_experiment_service() {
+    let rollout = |ports: &str, service: &str| {
+        DEMO.replace("  name: demo\n", "  name: demo.v2\n")
+            .replace(
+                "        image: example/demo:1\n",
+                &format!("        image: example/demo:1\n{ports}"),
+            )
+            .replace(
+                "      - pause: {}\n",
+                &format!(
+                    "      - pause: {{}}\n      - experiment:\n          duration: 1m\n\
+                     \x20         templates:\n          - {{name: exp, specRef: canary{service}}}\n"
+                ),
+            )
+    };
+    let ports = "        ports: [{name: http, containerPort: 8080}]\n";
+    let dir = folder(&[
+        ("bad.yaml", &rollout(ports, ", service: {}")),
+        ("named.yaml", &rollout(ports, ", service: {name: exp-svc}")),
+        ("portless.yaml", &rollout("", ", service: {}")),
+    ]);
+    refused(
+        dir.path(),
+        &["bad.yaml"],
+        &[
+            "bad.yaml:25:51: error: spec.strategy.canary.steps[2].experiment.templates[0].service: \
+           the template's Service is named after its ReplicaSet, \
+           `demo.v2-<hash>-<revision>-2-exp`, and a Service's name has no `.`: the API server \
+           would refuse it and the update abort; give `service: {name: ...}`",
+        ],
+    );
+    for ok in ["named.yaml", "portless.yaml"] {
+        let o = sim_in(dir.path(), &["lint", ok]);
+        assert_eq!(o.code, 0, "{ok}: {}", o.stderr);
+    }
+}
+
 /// `setImage: {container: NAME}` must name a container of the template the script acts on
 /// then: the first manifest's, the last applied one's, or after an `undo` any seen so far.
 #[test]
