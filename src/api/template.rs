@@ -456,6 +456,15 @@ pub fn safe_encode(s: &str) -> String {
         .collect()
 }
 
+/// Whether a pod template (as JSON) declares a container port: without one, Argo creates no
+/// Service for an experiment template.
+pub fn declares_ports(json: &Json) -> bool {
+    json["spec"]["containers"].as_array().is_some_and(|cs| {
+        cs.iter()
+            .any(|c| c["ports"].as_array().is_some_and(|p| !p.is_empty()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -272,7 +272,7 @@ pub fn build_spec(
             let mut json = base.to_json();
             add_metadata(&mut json, "labels", &t.labels);
             add_metadata(&mut json, "annotations", &t.annotations);
-            let has_ports = has_ports(&json);
+            let has_ports = crate::api::template::declares_ports(&json);
             let template = PodTemplate::from_json(json);
             let mut selector = t.selector.clone().unwrap_or_else(|| src.selector.clone());
             selector.extend(t.labels.clone());
@@ -345,13 +345,4 @@ pub fn template_hash(t: &PodTemplate) -> String {
     let mut bytes = b"experiment\0".to_vec();
     bytes.extend_from_slice(t.canonical_json());
     safe_encode(&fnv32a(&bytes).to_string())
-}
-
-/// Whether a pod template declares a container port: without one, Argo creates no Service for
-/// an experiment template.
-pub(crate) fn has_ports(json: &Json) -> bool {
-    json["spec"]["containers"].as_array().is_some_and(|cs| {
-        cs.iter()
-            .any(|c| c["ports"].as_array().is_some_and(|p| !p.is_empty()))
-    })
 }

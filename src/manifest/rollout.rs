@@ -732,7 +732,7 @@ fn check_experiment_service_names(
     let Some(c) = spec.canary().filter(|_| name.contains('.')) else {
         return;
     };
-    if !crate::experiment::has_ports(&spec.template.to_json()) {
+    if !crate::api::template::declares_ports(&spec.template.to_json()) {
         return;
     }
     for (i, step) in c.steps.iter().enumerate() {
