@@ -757,17 +757,12 @@ impl Ctx<'_> {
 /// label (`ValidateServiceName`: `IsDNS1035Label`), in its words: every problem, bracketed
 /// when there are two.
 fn service_name_refusal(name: &str) -> Option<String> {
+    let (too_long, not_label) = crate::manifest::names::dns_label_checks(name, true);
     let mut problems = Vec::new();
-    if name.len() > 63 {
+    if too_long {
         problems.push("must be no more than 63 characters");
     }
-    let b = name.as_bytes();
-    let label = !b.is_empty()
-        && b[0].is_ascii_lowercase()
-        && b.iter()
-            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
-        && b.last().is_some_and(|&c| c != b'-');
-    if !label {
+    if not_label {
         problems.push(
             "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start \
              with an alphabetic character, and end with an alphanumeric character (e.g. \

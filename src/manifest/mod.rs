@@ -5,7 +5,7 @@
 
 pub mod analysis;
 pub mod experiment;
-mod names;
+pub(crate) mod names;
 pub mod report;
 pub mod rollout;
 pub mod routes;

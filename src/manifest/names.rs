@@ -50,21 +50,11 @@ fn subdomain_problem(name: &str) -> Option<String> {
     }
 }
 
-/// Why `name` is not a DNS label, if it is not one: DNS-1123 (`rfc1035` false: may start
-/// with a digit) or DNS-1035 (must start with a letter), as the API server's
-/// `IsDNS1123Label` and `IsDNS1035Label`.
-fn dns_label_problem(name: &str, rfc1035: bool) -> Option<String> {
-    let (rfc, first) = if rfc1035 {
-        ("DNS-1035", "a letter")
-    } else {
-        ("DNS-1123", "a letter or digit")
-    };
-    if name.len() > MAX_LABEL {
-        return Some(format!(
-            "{} characters: a {rfc} label is at most {MAX_LABEL}",
-            name.len()
-        ));
-    }
+/// The API server's two checks of a DNS label (`IsDNS1123Label`, `IsDNS1035Label`): whether
+/// `name` is longer than a label may be, and whether it is not of a label's shape (lower-case
+/// letters, digits and `-`, starting with a letter — or, `rfc1035` false, a digit — and ending
+/// with a letter or digit). The API server reports both; `lint` words the first it finds.
+pub(crate) fn dns_label_checks(name: &str, rfc1035: bool) -> (bool, bool) {
     let chars_ok = name
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
@@ -76,7 +66,26 @@ fn dns_label_problem(name: &str, rfc1035: bool) -> Option<String> {
         .bytes()
         .last()
         .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-    (!(chars_ok && first_ok && last_ok)).then(|| {
+    (name.len() > MAX_LABEL, !(chars_ok && first_ok && last_ok))
+}
+
+/// Why `name` is not a DNS label, if it is not one: DNS-1123 (`rfc1035` false: may start
+/// with a digit) or DNS-1035 (must start with a letter), as the API server's
+/// `IsDNS1123Label` and `IsDNS1035Label`.
+fn dns_label_problem(name: &str, rfc1035: bool) -> Option<String> {
+    let (rfc, first) = if rfc1035 {
+        ("DNS-1035", "a letter")
+    } else {
+        ("DNS-1123", "a letter or digit")
+    };
+    let (too_long, not_label) = dns_label_checks(name, rfc1035);
+    if too_long {
+        return Some(format!(
+            "{} characters: a {rfc} label is at most {MAX_LABEL}",
+            name.len()
+        ));
+    }
+    not_label.then(|| {
         format!(
             "not a {rfc} label: lower-case letters, digits and `-`, starting with {first} \
              and ending with a letter or digit"
