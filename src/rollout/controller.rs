@@ -30,18 +30,13 @@ const INVALID_SPEC_REQUEUE: crate::engine::SimDuration = crate::engine::SimDurat
 
 /// Runs one reconcile and returns what it writes.
 pub fn reconcile(input: &Input) -> Plan {
-    reconcile_into(input, Plan::default())
+    reconcile_reusing(input, Plan::default(), None)
 }
 
-/// [`reconcile`], filling `plan`: an empty plan whose lists keep the room an earlier, applied
-/// plan grew (the simulation hands each one back), so a reconcile allocates no list of its own.
-pub fn reconcile_into(input: &Input, plan: Plan) -> Plan {
-    reconcile_reusing(input, plan, None)
-}
-
-/// [`reconcile_into`], writing a new status into `spare` (a status the caller no longer needs:
-/// the one the last write replaced) rather than into a new allocation, its list of
-/// conditions included. What `spare` held does not show in the plan: every field is written.
+/// [`reconcile`], filling `plan` and writing the new status into `spare`: an empty plan whose
+/// lists keep the room an earlier, applied plan grew, and a status the caller no longer needs
+/// (the one the last write replaced), so a reconcile allocates neither lists nor a status of
+/// its own. What `spare` held does not show in the plan: every field is written.
 pub fn reconcile_reusing(input: &Input, plan: Plan, spare: Option<Box<RolloutStatus>>) -> Plan {
     debug_assert!(plan == Plan::default(), "a plan handed back must be empty");
     let mut c = Ctx::new(input, plan);

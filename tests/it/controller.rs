@@ -797,7 +797,7 @@ fn a_handed_back_plan_is_filled_exactly_as_a_fresh_one() {
         let input = input(&ro, &rss, &services, NOW);
         let fresh = reconcile(&input);
         let room = spare.writes.capacity();
-        let mut refilled = rollout_sim::rollout::reconcile_into(&input, spare);
+        let mut refilled = rollout_sim::rollout::reconcile_reusing(&input, spare, None);
         assert_eq!(refilled, fresh, "reconcile {reconciles}");
         assert!(refilled.writes.capacity() >= room, "the room is kept");
         reconciles += 1;
