@@ -66,6 +66,10 @@ pub struct ExperimentInput<'a> {
     pub runs: &'a [RunState],
     /// The AnalysisTemplates and ClusterAnalysisTemplates that exist.
     pub templates: &'a [AnalysisTemplate],
+    /// The Services of the namespace this experiment does not own (the manifests' Services,
+    /// other experiments' template Services): a template Service named like one of them
+    /// cannot be created.
+    pub foreign_services: &'a [&'a str],
     /// The wall-clock instant virtual time 0 is (`{{experiment.availableAt}}` is a date).
     pub start: DateTime<Utc>,
     /// Virtual time of this reconcile.
@@ -311,8 +315,10 @@ impl Ctx<'_> {
         }
     }
 
-    /// `createTemplateService`: recorded in the status (the Service's name and the hash it
-    /// selects) once the ReplicaSet exists; the router's weights point at it.
+    /// `createTemplateService` while the template runs, `deleteTemplateService` once it is
+    /// scaled down: the Service's name and the hash it selects are recorded in the status once
+    /// the ReplicaSet exists (the router's weights point at it), and forgotten when the
+    /// ReplicaSet has no available pod left.
     fn template_service(
         &self,
         t: &TemplateSpec,
@@ -321,7 +327,14 @@ impl Ctx<'_> {
         ts: &mut TemplateStatus,
     ) {
         let Some(name) = &t.service else { return };
-        if desired == 0 || !ts.service_name.is_empty() || !t.has_ports {
+        if desired == 0 {
+            if rs.available == 0 && !ts.service_name.is_empty() {
+                ts.service_name = SmolStr::default();
+                ts.pod_template_hash = SmolStr::default();
+            }
+            return;
+        }
+        if !ts.service_name.is_empty() || !t.has_ports {
             return;
         }
         let name = name
@@ -330,20 +343,40 @@ impl Ctx<'_> {
         // Named after the ReplicaSet, the Service's name is only known here: a long rollout
         // or template name makes it longer than a Service's name may be, and the API server
         // refuses it. Upstream then marks the template `Error`, which fails the experiment.
-        if let Some(refusal) = service_name_refusal(&name) {
+        // Upstream's `CreateService` wraps the refusal (`cannot create service: %v %v`), the
+        // second part a dump of the whole Service object in Go's syntax, which is left out.
+        let failure = match service_name_refusal(&name) {
+            Some(refusal) => Some(format!("cannot create service: {refusal}")),
+            // A Service of that name already exists: `CreateService` accepts it only when this
+            // template of this experiment owns it, which the status would already say.
+            None if self.service_taken(&name, &t.name) => Some(format!(
+                "service {name} already exists and is not owned by experiment template {}",
+                t.name
+            )),
+            None => None,
+        };
+        if let Some(why) = failure {
             ts.status = Some(TemplateCode::Error);
-            // Upstream's `CreateService` wraps the refusal (`cannot create service: %v %v`),
-            // the second part a dump of the whole Service object in Go's syntax, which is
-            // left out here.
             ts.message = format!(
-                "Failed to create Service {name} for template '{}': cannot create service: \
-                 {refusal}",
+                "Failed to create Service {name} for template '{}': {why}",
                 t.name
             );
             return;
         }
         ts.service_name = name;
         ts.pod_template_hash = rs.hash.clone();
+    }
+
+    /// Whether a Service named `name` exists and is not `template`'s: a Service of the
+    /// namespace the experiment does not own, or another template's of this experiment (as
+    /// written so far in this reconcile).
+    fn service_taken(&self, name: &str, template: &str) -> bool {
+        self.input.foreign_services.contains(&name)
+            || self
+                .status
+                .template_statuses
+                .iter()
+                .any(|s| s.name != template && s.service_name == name)
     }
 
     /// `addScaleDownDelay`: a ReplicaSet about to be scaled down first gets a deadline

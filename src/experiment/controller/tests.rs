@@ -82,6 +82,8 @@ struct World {
     startup: SimDuration,
     templates: Vec<AnalysisTemplate>,
     events: Vec<RolloutEvent>,
+    /// Services of the namespace the experiment does not own.
+    foreign: Vec<&'static str>,
 }
 
 impl World {
@@ -94,6 +96,7 @@ impl World {
             startup: SimDuration::from_secs(5),
             templates: vec![analysis_template()],
             events: Vec::new(),
+            foreign: Vec::new(),
         }
     }
 
@@ -120,6 +123,7 @@ impl World {
                 replica_sets: &self.rss,
                 runs: &self.runs,
                 templates: &self.templates,
+                foreign_services: &self.foreign,
                 start: DateTime::<Utc>::default(),
                 now,
             });
@@ -372,6 +376,7 @@ fn template_placeholders_resolve_in_arguments() {
         replica_sets: &w.rss,
         runs: &w.runs,
         templates: &w.templates,
+        foreign_services: &[],
         start: DateTime::<Utc>::default(),
         now: t(5),
     });
@@ -381,6 +386,7 @@ fn template_placeholders_resolve_in_arguments() {
         replica_sets: &w.rss,
         runs: &w.runs,
         templates: &w.templates,
+        foreign_services: &[],
         start: DateTime::<Utc>::default(),
         now: t(5),
     });
@@ -467,4 +473,94 @@ fn a_refused_service_name_errors_the_template_and_the_experiment() {
     let ts = &status.template_statuses[0];
     assert_eq!(ts.status, Some(TemplateCode::Error));
     assert!(ts.service_name.is_empty());
+}
+
+/// Both templates ask for the Service `exp-svc`: the first creates it, the second finds it
+/// taken by another template (`CreateService`: "already exists and is not owned by experiment
+/// template") and errors, which ends the experiment in Error. (Pods start at once here, so the
+/// first template's Service outlives the failure for `scaleDownDelaySeconds`.)
+#[test]
+fn a_service_name_two_templates_share_errors_the_second() {
+    let mut w = World::new(experiment(Some(60), vec![]));
+    w.startup = SimDuration::ZERO;
+    for t in &mut w.ex.spec.templates {
+        t.service = Some(Some("exp-svc".into()));
+        t.has_ports = true;
+    }
+    w.settle(t(0));
+    let status = &w.ex.status;
+    let [first, second] = &status.template_statuses[..] else {
+        panic!("{status:?}")
+    };
+    assert_eq!(first.service_name, "exp-svc");
+    assert_eq!(second.status, Some(TemplateCode::Error));
+    assert!(second.service_name.is_empty());
+    assert_eq!(
+        second.message,
+        "Failed to create Service exp-svc for template 'canary': service exp-svc already \
+         exists and is not owned by experiment template canary"
+    );
+    assert_eq!(status.phase, Some(Error), "{status:?}");
+}
+
+/// A template Service named like a Service the experiment does not own (the rollout's stable
+/// Service) cannot be created; a free name can.
+#[test]
+fn a_service_name_taken_in_the_namespace_errors_the_template() {
+    let mut w = World::new(experiment(Some(60), vec![]));
+    w.startup = SimDuration::ZERO;
+    w.foreign = vec!["stable-svc"];
+    w.ex.spec.templates[0].service = Some(Some("stable-svc".into()));
+    w.ex.spec.templates[1].service = Some(Some("canary-exp".into()));
+    for t in &mut w.ex.spec.templates {
+        t.has_ports = true;
+    }
+    w.settle(t(0));
+    let [baseline, canary] = &w.ex.status.template_statuses[..] else {
+        panic!("{:?}", w.ex.status)
+    };
+    assert_eq!(baseline.status, Some(TemplateCode::Error));
+    assert!(
+        baseline.message.ends_with(
+            "service stable-svc already exists and is not owned by experiment template baseline"
+        ),
+        "{}",
+        baseline.message
+    );
+    assert_eq!(canary.service_name, "canary-exp");
+}
+
+/// A template's Service lives while its ReplicaSet runs: recorded with the hash it selects
+/// once the ReplicaSet exists, forgotten (`deleteTemplateService`) once the experiment is over
+/// and the ReplicaSet has no available pod left, not before.
+#[test]
+fn a_template_service_is_forgotten_once_its_pods_are_gone() {
+    let mut w = World::new(experiment(Some(60), Vec::new()));
+    for t in &mut w.ex.spec.templates {
+        t.service = Some(None);
+        t.has_ports = true;
+    }
+    w.settle(t(0));
+    let names = |w: &World| -> Vec<String> {
+        w.ex.status
+            .template_statuses
+            .iter()
+            .map(|s| format!("{}@{}", s.service_name, s.pod_template_hash))
+            .collect()
+    };
+    assert_eq!(
+        names(&w),
+        ["ro-abc-2-1-baseline@hbaseline", "ro-abc-2-1-canary@hcanary"]
+    );
+    w.settle(t(5));
+    w.settle(t(65));
+    assert_eq!(w.phase(), Some(Successful));
+    assert_eq!(
+        names(&w),
+        ["ro-abc-2-1-baseline@hbaseline", "ro-abc-2-1-canary@hcanary"],
+        "kept while the pods stay for scaleDownDelaySeconds"
+    );
+    w.settle(t(95));
+    assert_eq!(w.specs(), [0, 0]);
+    assert_eq!(names(&w), ["@", "@"]);
 }

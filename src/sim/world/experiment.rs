@@ -142,12 +142,17 @@ impl World<'_> {
         );
     }
 
-    /// A finished experiment whose ReplicaSets are all scaled to 0: its reconcile writes
-    /// nothing any more, so it is skipped (a rollout that keeps re-creating experiments, as
-    /// after an Inconclusive one, would otherwise pay for all of them at every pass).
+    /// A finished experiment whose ReplicaSets are all scaled to 0 and whose template Services
+    /// are gone: its reconcile writes nothing any more, so it is skipped (a rollout that keeps
+    /// re-creating experiments, as after an Inconclusive one, would otherwise pay for all of
+    /// them at every pass).
     fn experiment_at_rest(&self, i: usize) -> bool {
         let e = &self.experiments[i];
         e.status.phase.is_some_and(|p| p.completed())
+            && e.status
+                .template_statuses
+                .iter()
+                .all(|t| t.service_name.is_empty())
             && self
                 .cluster
                 .live_replica_sets()
@@ -157,6 +162,34 @@ impl World<'_> {
                         .is_some_and(|o| o.experiment == e.name)
                 })
                 .all(|rs| rs.spec_replicas == 0 && rs.replicas == 0)
+    }
+
+    /// The Services experiment `i` does not own: the cluster's (the manifests') and the
+    /// other experiments' template Services. Listed only for an experiment that creates
+    /// Services at all.
+    fn services_foreign_to(&self, i: usize) -> Vec<&str> {
+        if self.experiments[i]
+            .spec
+            .templates
+            .iter()
+            .all(|t| t.service.is_none())
+        {
+            return Vec::new();
+        }
+        let others = self
+            .experiments
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != i)
+            .flat_map(|(_, e)| &e.status.template_statuses)
+            .map(|t| t.service_name.as_str())
+            .filter(|n| !n.is_empty());
+        self.cluster
+            .services
+            .keys()
+            .map(String::as_str)
+            .chain(others)
+            .collect()
     }
 
     /// One reconcile of every experiment; true when any wrote something.
@@ -194,11 +227,13 @@ impl World<'_> {
                     })
                 })
                 .collect();
+            let foreign = self.services_foreign_to(i);
             let plan = controller::reconcile(&controller::ExperimentInput {
                 experiment: &self.experiments[i],
                 replica_sets: &rss,
                 runs: &runs,
                 templates: &self.templates,
+                foreign_services: &foreign,
                 start: self.sc.start,
                 now: d.now(),
             });
