@@ -789,6 +789,94 @@ fn check_anti_affinity(a: &Option<serde_json::Value>, p: &FieldPath, report: &mu
     }
 }
 
+/// The fields the Rollout CRD's schema marks `required` in the routers' settings (which the
+/// simulator otherwise keeps as written): the API server refuses a Rollout without them
+/// (`...: Required value`), so no controller ever sees it. Paths are relative to
+/// `trafficRouting`; `[]` is every item of a list.
+const ROUTER_REQUIRED_FIELDS: &[(&[&str], &[&str])] = &[
+    (&["alb"], &["servicePort"]),
+    (
+        &["alb", "stickinessConfig"],
+        &["durationSeconds", "enabled"],
+    ),
+    (&["ambassador"], &["mappings"]),
+    (&["apisix", "route"], &["name"]),
+    (
+        &["appMesh", "virtualNodeGroup"],
+        &["canaryVirtualNodeRef", "stableVirtualNodeRef"],
+    ),
+    (
+        &["appMesh", "virtualNodeGroup", "canaryVirtualNodeRef"],
+        &["name"],
+    ),
+    (
+        &["appMesh", "virtualNodeGroup", "stableVirtualNodeRef"],
+        &["name"],
+    ),
+    (&["appMesh", "virtualService"], &["name"]),
+    (
+        &["istio", "destinationRule"],
+        &["name", "canarySubsetName", "stableSubsetName"],
+    ),
+    (&["istio", "virtualService"], &["name"]),
+    (&["istio", "virtualServices", "[]"], &["name"]),
+    (&["traefik"], &["weightedTraefikServiceName"]),
+];
+
+/// Reports every field of [`ROUTER_REQUIRED_FIELDS`] missing from an object that is there.
+fn check_router_required_fields(t: &raw::TrafficRouting, p: &FieldPath, report: &mut Report) {
+    let routers = [
+        ("alb", &t.alb),
+        ("ambassador", &t.ambassador),
+        ("apisix", &t.apisix),
+        ("appMesh", &t.app_mesh),
+        ("istio", &t.istio),
+        ("traefik", &t.traefik),
+    ];
+    for (path, required) in ROUTER_REQUIRED_FIELDS {
+        let Some((router, rest)) = path.split_first() else {
+            continue;
+        };
+        let Some((_, Some(settings))) = routers.iter().find(|(n, _)| n == router) else {
+            continue;
+        };
+        // Every object at `rest` below the router, with its path.
+        let mut found = vec![(p.key(router), settings)];
+        for seg in rest {
+            found = found
+                .into_iter()
+                .flat_map(|(at, v)| -> Vec<(FieldPath, &serde_json::Value)> {
+                    match (*seg, v) {
+                        ("[]", serde_json::Value::Array(items)) => items
+                            .iter()
+                            .enumerate()
+                            .map(|(i, item)| (at.index(i), item))
+                            .collect(),
+                        ("[]", _) => Vec::new(),
+                        (key, v) => v.get(key).map(|c| (at.key(key), c)).into_iter().collect(),
+                    }
+                })
+                .collect();
+        }
+        for (at, v) in found {
+            // Not an object (null, a string): the schema's type check says so, not this one.
+            let Some(obj) = v.as_object() else { continue };
+            for field in *required {
+                if !obj.contains_key(*field) {
+                    report.error(
+                        &at.key(field),
+                        DiagKind::Missing,
+                        format!(
+                            "Required value: the Rollout CRD requires `{field}` here, so the \
+                             API server refuses the Rollout"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
 fn router_name(t: &raw::TrafficRouting) -> Option<&'static str> {
     let routers: [(&str, bool); 9] = [
         ("istio", t.istio.is_some()),
@@ -827,6 +915,7 @@ fn convert_canary(
                 "must be at least 1",
             );
         }
+        check_router_required_fields(t, &tp, report);
         let managed_routes = t
             .managed_routes
             .iter()

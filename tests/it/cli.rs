@@ -1405,3 +1405,66 @@ fn argo_validation_checks_are_refused_where_nothing_can_heal_them() {
         }
     }
 }
+
+/// The router settings the Rollout CRD's schema requires (`alb.servicePort`, an Istio
+/// VirtualService's `name`, a DestinationRule's subsets, ...) are refused as the API server
+/// refuses them (`Required value`), at the line of the object that lacks them; with them, the
+/// same Rollouts are accepted.
+#[test]
+fn router_fields_the_crd_requires_are_refused_when_missing() {
+    let dir = TempDir::new().unwrap();
+    let rollout = |routing: &str| {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {{name: a}}\nspec:\n  \
+             replicas: 2\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    \
+             metadata: {{labels: {{app: a}}}}\n    spec:\n      \
+             containers: [{{name: a, image: \"x:1\"}}]\n  strategy:\n    canary:\n      \
+             canaryService: c\n      stableService: s\n      trafficRouting:\n        {routing}\n"
+        )
+    };
+    let cases = [
+        (
+            "alb: {ingress: i}",
+            "alb: {ingress: i, servicePort: 80}",
+            "alb.servicePort",
+        ),
+        (
+            "istio: {virtualService: {routes: [primary]}}",
+            "istio: {virtualService: {name: v, routes: [primary]}}",
+            "istio.virtualService.name",
+        ),
+        (
+            "istio: {virtualServices: [{name: v}, {routes: [primary]}]}",
+            "istio: {virtualServices: [{name: v}, {name: w}]}",
+            "istio.virtualServices[1].name",
+        ),
+        (
+            "istio: {virtualService: {name: v}, destinationRule: {name: d, canarySubsetName: c}}",
+            "istio: {virtualService: {name: v}, destinationRule: {name: d, canarySubsetName: c, \
+             stableSubsetName: s}}",
+            "istio.destinationRule.stableSubsetName",
+        ),
+    ];
+    for (i, (missing, complete, field)) in cases.into_iter().enumerate() {
+        let bad = format!("bad{i}.yaml");
+        write(dir.path(), &bad, rollout(missing));
+        let o = sim_in(dir.path(), &["lint", &bad]);
+        assert_invalid(&o, &format!("lint {bad}"));
+        let path = format!("spec.strategy.canary.trafficRouting.{field}");
+        assert_diag(
+            &o.stderr,
+            &bad,
+            16,
+            &path,
+            "Required value: the Rollout CRD requires",
+        );
+        let good = format!("good{i}.yaml");
+        write(dir.path(), &good, rollout(complete));
+        let o = sim_in(dir.path(), &["lint", &good]);
+        assert!(
+            !o.stderr.contains("Required value") && o.code == 0,
+            "lint {good}\n{}",
+            o.stderr
+        );
+    }
+}
