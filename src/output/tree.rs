@@ -433,7 +433,10 @@ fn push_rs(
     let all = rs.pods.len();
     // The ReplicaSet keeps its pods in the order `get rollout` lists them (creation second,
     // then name).
-    let shown: Vec<&PodInfo> = rs.pods.values().take(limit.unwrap_or(all)).collect();
+    // A "… 1 more pods" line would take the place of the one pod it stands for: that pod is
+    // shown instead, so the line always sums up two or more.
+    let limit = limit.filter(|&l| all > l + 1).unwrap_or(all);
+    let shown: Vec<&PodInfo> = rs.pods.values().take(limit).collect();
     for (k, pod) in shown.iter().enumerate() {
         let (pp, _) = prefixes(k == all - 1, sub);
         lines.push((
@@ -638,7 +641,8 @@ mod tests {
     use super::*;
 
     /// The pods a limited tree lists are the first ones of the whole list sorted by creation
-    /// second and name, and its "… N more pods (M ready)" line counts the rest, at every entry of runs
+    /// second and name (all of them when only one would be left over), and its "… N more pods
+    /// (M ready)" line counts the rest, at every entry of runs
     /// whose pods are created many at one instant (ties broken by name), lost and replaced.
     #[test]
     fn a_limited_tree_lists_the_oldest_pods_and_counts_the_rest() {
@@ -660,7 +664,10 @@ mod tests {
                     // kubectl's order: `creationTimestamp` (whole seconds), then name.
                     sorted.sort_by_key(|p| (p.created.truncate_to_second(), p.name.clone()));
                     for limit in [Some(0), Some(1), Some(2), Some(3), Some(10), None] {
-                        let n = limit.map_or(sorted.len(), |l| l.min(sorted.len()));
+                        // One pod past the limit is listed rather than summed up.
+                        let n = limit
+                            .filter(|&l| sorted.len() > l + 1)
+                            .unwrap_or(sorted.len());
                         let mut lines = Vec::new();
                         push_rs(&mut lines, rs, state, ("", ""), limit);
                         let listed: Vec<&str> = lines
@@ -675,6 +682,7 @@ mod tests {
                         if rest.is_empty() {
                             assert!(!more.contains("more pods"), "{more}");
                         } else {
+                            assert!(rest.len() >= 2, "{more}");
                             let ready = rest.iter().filter(|p| p.ready).count();
                             let line = format!("… {} more pods ({ready} ready)", rest.len());
                             assert!(more.ends_with(&line), "{more} / {line}");
