@@ -127,7 +127,7 @@ impl Ctx<'_> {
         // Weight verification exists only for ALB and plugins; the generic router never
         // reports an unverified weight, so setWeight completes with the replica counts.
         if step.set_canary_scale.is_some() || step.set_weight.is_some() {
-            return self.at_desired_counts(Self::weights_of(&self.new_status.canary.weights));
+            return self.at_desired_counts(self.new_status.weights());
         }
         if step.experiment.is_some() {
             return self.completed_experiment_step();

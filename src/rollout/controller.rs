@@ -40,8 +40,7 @@ pub fn reconcile(input: &Input) -> Plan {
 pub fn reconcile_reusing(input: &Input, plan: Plan, spare: Option<Box<RolloutStatus>>) -> Plan {
     debug_assert!(plan == Plan::default(), "a plan handed back must be empty");
     let mut c = Ctx::new(input, plan);
-    c.spare = spare;
-    c.carry_over_status();
+    c.new_status.start(spare, c.prev);
     c.follow_previous_runs();
     if c.invalid_spec() {
         return c.plan;
@@ -99,10 +98,9 @@ pub(super) struct Ctx<'a> {
     pub services: &'a BTreeMap<SmolStr, ServiceView>,
     /// Hash of the current pod template.
     pub new_hash: &'a str,
-    /// `c.newStatus`: fields set by sub-steps before the status is computed.
-    pub new_status: RolloutStatus,
-    /// A status no longer needed, to build the new one in (see [`reconcile_reusing`]).
-    pub spare: Option<Box<RolloutStatus>>,
+    /// `c.newStatus`: fields set by sub-steps before the status is computed, in the box
+    /// [`reconcile_reusing`] was handed (or a new one).
+    pub new_status: super::sync::NewStatus,
     pub pause: PauseCtx,
     pub plan: Plan,
     /// The AnalysisRuns the rollout owns.
@@ -180,10 +178,8 @@ impl<'a> Ctx<'a> {
             others,
             services: input.services,
             new_hash,
-            // Empty here and seeded by `carry_over_status`, in place: the status is most of
-            // the context's size, and a status built aside would be copied in.
-            new_status: RolloutStatus::default(),
-            spare: None,
+            // Started by `reconcile_reusing`, in the box it was handed.
+            new_status: super::sync::NewStatus::default(),
             pause: PauseCtx::new(prev),
             plan,
             runs: input.analysis_runs,
@@ -198,16 +194,6 @@ impl<'a> Ctx<'a> {
             template_or_steps_changed,
             inputs,
         }
-    }
-
-    /// What `c.newStatus` starts with: the fields a reconcile keeps unless a sub-step sets
-    /// them. The runs followed are named anew by each reconcile that reaches the analysis step.
-    fn carry_over_status(&mut self) {
-        let prev = self.prev;
-        let st = &mut self.new_status;
-        st.canary.weights.clone_from(&prev.canary.weights);
-        st.restarted_at = prev.restarted_at;
-        st.duration.clone_from(&prev.duration);
     }
 
     pub(super) fn replicas(&self) -> i32 {

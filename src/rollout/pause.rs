@@ -85,12 +85,14 @@ impl PauseCtx {
             return;
         }
         let mut controller_pause = prev.controller_pause;
-        let mut conds: Vec<PauseCondition> = prev
-            .pause_conditions
-            .iter()
-            .filter(|c| !self.remove.contains(&c.reason))
-            .copied()
-            .collect();
+        // Written into `new`'s own list (emptied above), whose buffer a reused status keeps.
+        let conds = &mut new.pause_conditions;
+        conds.extend(
+            prev.pause_conditions
+                .iter()
+                .filter(|c| !self.remove.contains(&c.reason))
+                .copied(),
+        );
         for reason in &self.add {
             if !prev.pause_conditions.iter().any(|c| c.reason == *reason) {
                 conds.push(PauseCondition {
@@ -104,6 +106,5 @@ impl PauseCtx {
             return;
         }
         new.controller_pause = controller_pause;
-        new.pause_conditions = conds;
     }
 }

@@ -64,8 +64,7 @@ impl Ctx<'_> {
         let mut count = if self.blue_green.is_some() {
             self.bg_new_rs_replicas()
         } else {
-            self.desired_counts(Self::weights_of(&self.new_status.canary.weights))
-                .0
+            self.desired_counts(self.new_status.weights()).0
         };
         if self.should_delay_scale_down_on_abort() {
             match new_rs.scale_down_deadline {

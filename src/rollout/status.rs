@@ -517,6 +517,58 @@ impl PartialEq for RolloutStatus {
 impl Eq for RolloutStatus {}
 
 impl RolloutStatus {
+    /// Back to [`RolloutStatus::default`] in place, the lists keeping their buffers: a
+    /// reconcile builds its status in the box of one no longer needed, and filling the
+    /// conditions again then allocates nothing. Every field is named, so a new one cannot
+    /// be left out.
+    pub fn clear(&mut self) {
+        let RolloutStatus {
+            observed_generation,
+            current_pod_hash,
+            current_step_hash,
+            current_step_index,
+            stable_rs,
+            replicas,
+            updated_replicas,
+            ready_replicas,
+            available_replicas,
+            pause_conditions,
+            controller_pause,
+            abort,
+            aborted_at,
+            promote_full,
+            restarted_at,
+            canary,
+            blue_green,
+            conditions,
+            phase,
+            message,
+            duration,
+        } = self;
+        *observed_generation = 0;
+        *current_pod_hash = SmolStr::default();
+        *current_step_hash = SmolStr::default();
+        *current_step_index = None;
+        *stable_rs = SmolStr::default();
+        *replicas = 0;
+        *updated_replicas = 0;
+        *ready_replicas = 0;
+        *available_replicas = 0;
+        pause_conditions.clear();
+        *controller_pause = false;
+        *abort = false;
+        *aborted_at = None;
+        *promote_full = false;
+        *restarted_at = None;
+        *canary = CanaryStatus::default();
+        *blue_green = BlueGreenStatus::default();
+        conditions.clear();
+        *phase = Phase::default();
+        *message = SmolStr::default();
+        *duration = None;
+        debug_assert!(*self == RolloutStatus::default());
+    }
+
     /// The condition of that type, if set.
     pub fn condition(&self, kind: RolloutConditionType) -> Option<&RolloutCondition> {
         self.conditions.iter().find(|c| c.kind == kind)

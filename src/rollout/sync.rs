@@ -8,6 +8,7 @@ use crate::engine::SimDuration;
 
 use super::controller::Ctx;
 use super::event::EventMessage;
+use super::replica_arithmetic::Weights;
 use super::status::{
     CompletionStatus, CondStatus, ConditionMessage, RolloutConditionType, RolloutStatus,
     calculate_phase, reason, same_reason,
@@ -16,33 +17,84 @@ use super::status::{
 /// The Progressing condition's message when an update's availability is lost.
 const NOT_AVAILABLE_MESSAGE: &str = "Rollout does not have minimum availability";
 
+/// `c.newStatus`: the status a reconcile builds, from its start in the box the plan will
+/// carry. The sub-steps before the status sync set fields of it in place (through `Deref`);
+/// [`Ctx::base_status`] takes the box and completes it. Built where it ends up, a status of
+/// several hundred bytes is never moved, and the box's lists keep their buffers.
+#[derive(Debug, Default)]
+pub(super) struct NewStatus {
+    /// The status being built, until `base_status` takes it.
+    building: Option<Box<RolloutStatus>>,
+    /// The router weights the status was taken with: the replica counts of a step's
+    /// completion check read them after `base_status`, and nothing else is read then.
+    weights: Option<Weights>,
+}
+
+impl NewStatus {
+    /// Starts a status in `spare` (a status no longer needed) or, without one, in a new box:
+    /// the default status, apart from what the reconcile keeps unless a sub-step sets it
+    /// (weights, restart, timing). The runs followed are named anew by each reconcile that
+    /// reaches the analysis step.
+    pub(super) fn start(&mut self, spare: Option<Box<RolloutStatus>>, prev: &RolloutStatus) {
+        let mut st = match spare {
+            Some(mut st) => {
+                st.clear();
+                st
+            }
+            None => Box::default(),
+        };
+        st.canary.weights.clone_from(&prev.canary.weights);
+        st.restarted_at = prev.restarted_at;
+        st.duration.clone_from(&prev.duration);
+        self.building = Some(st);
+    }
+
+    /// The box, for `base_status` to complete; the weights stay readable.
+    fn take(&mut self) -> Box<RolloutStatus> {
+        let st = self
+            .building
+            .take()
+            .expect("the status is taken once per reconcile");
+        self.weights = Ctx::weights_of(&st.canary.weights);
+        st
+    }
+
+    /// The traffic weights of the status being built (as it was taken, once it is).
+    pub(super) fn weights(&self) -> Option<Weights> {
+        match &self.building {
+            Some(st) => Ctx::weights_of(&st.canary.weights),
+            None => self.weights,
+        }
+    }
+}
+
+impl std::ops::Deref for NewStatus {
+    type Target = RolloutStatus;
+    fn deref(&self) -> &RolloutStatus {
+        self.building
+            .as_deref()
+            .expect("only the weights are read once base_status took the status")
+    }
+}
+
+impl std::ops::DerefMut for NewStatus {
+    fn deref_mut(&mut self) -> &mut RolloutStatus {
+        self.building
+            .as_deref_mut()
+            .expect("nothing is written once base_status took the status")
+    }
+}
+
 impl Ctx<'_> {
     /// `calculateBaseStatus`: counts from the ReplicaSets as read at the start of the reconcile.
-    /// Boxed from here on: a status is large, the sub-steps that complete it and the persist
-    /// then pass a pointer rather than copy it, and the box is the one the plan carries.
+    /// The status is the one the sub-steps before it filled, in its box: the sub-steps that
+    /// complete it and the persist then pass a pointer rather than copy it, and the box is the
+    /// one the plan carries.
     pub(super) fn base_status(&mut self) -> Box<RolloutStatus> {
-        // Taken, not copied: each reconcile writes the status once, and after this only the
-        // traffic weights of `new_status` are read again (by the replica counts of a step's
-        // completion check), so they alone are kept.
-        let weights = self.new_status.canary.weights.clone();
-        let fields = std::mem::take(&mut self.new_status);
-        self.new_status.canary.weights = weights;
-        let mut st = match self.spare.take() {
-            // The spare's list keeps its buffer: copying the previous conditions into it
-            // allocates nothing. Every other field is overwritten.
-            Some(mut st) => {
-                let mut conditions = std::mem::take(&mut st.conditions);
-                *st = fields;
-                conditions.clone_from(&self.prev.conditions);
-                st.conditions = conditions;
-                st
-            }
-            None => {
-                let mut st = Box::new(fields);
-                st.conditions = self.prev.conditions.clone();
-                st
-            }
-        };
+        let mut st = self.new_status.take();
+        // The list keeps its buffer: copying the previous conditions into it allocates
+        // nothing once the box has served a reconcile.
+        st.conditions.clone_from(&self.prev.conditions);
         st.current_pod_hash = self
             .new_rs
             .map_or(self.new_hash, |rs| rs.hash.as_str())
