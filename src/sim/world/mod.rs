@@ -289,7 +289,7 @@ impl<'s> World<'s> {
             usize::try_from(rngs.uniform_u64(Stream::Names, 0, 26)).unwrap_or(0)
         });
         let now = d.now();
-        let id = self.cluster.add_pod(rs, name.clone(), image.clone(), now);
+        let id = self.cluster.add_pod(rs, name.clone(), image, now);
         self.pods_created += 1;
         self.journal.push(
             now,
