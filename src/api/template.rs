@@ -134,7 +134,7 @@ impl PodTemplate {
             containers,
             init_containers,
             fnv,
-            hash: safe_encode(&fnv.to_string()).into(),
+            hash: encoded_hash(fnv),
         }))
     }
 
@@ -276,7 +276,7 @@ impl PodTemplate {
     fn with_images(&self, changes: &[(bool, usize)], image: &str) -> Self {
         let old = &self.0.canonical;
         let mut quoted = Vec::new();
-        write_leaf(image, &mut quoted);
+        write_str(image, &mut quoted);
         let mut canonical = Vec::with_capacity(old.len() + changes.len() * quoted.len());
         let mut images_at = Vec::with_capacity(self.0.images_at.len());
         let mut from = 0;
@@ -336,7 +336,7 @@ impl PodTemplate {
         let mut h = Fnv32a(self.0.fnv);
         h.add(&collision_count.to_le_bytes());
         h.add(&[0, 0, 0, 0]);
-        safe_encode(&h.0.to_string()).into()
+        encoded_hash(h.0)
     }
 }
 
@@ -386,7 +386,7 @@ fn write_canonical(v: &Json, place: Place, out: &mut Vec<u8>, images_at: &mut Ve
                 if i > 0 {
                     out.push(b',');
                 }
-                write_leaf(key, out);
+                write_str(key, out);
                 out.push(b':');
                 let start = out.len();
                 write_canonical(value, place.key(key), out, images_at);
@@ -422,6 +422,21 @@ fn write_leaf<T: serde::Serialize + ?Sized>(v: &T, out: &mut Vec<u8>) {
     let _ = serde_json::to_writer(out, v);
 }
 
+/// A string as serde_json writes it: quoted, and escaped only where it holds a quote, a
+/// backslash or a control character. Most strings of a template (keys, images) have none, and
+/// are copied between their quotes here rather than scanned by serde_json's writer.
+fn write_str(s: &str, out: &mut Vec<u8>) {
+    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        write_leaf(s, out);
+        return;
+    }
+    let start = out.len();
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+    debug_assert_eq!(out[start..], serde_json::to_vec(s).unwrap_or_default()[..]);
+}
+
 /// FNV-1a, 32 bits, fed piece by piece (`fnv32a` of the concatenation).
 struct Fnv32a(u32);
 
@@ -445,6 +460,29 @@ pub fn fnv32a(bytes: &[u8]) -> u32 {
     let mut h = Fnv32a::default();
     h.add(bytes);
     h.0
+}
+
+/// A pod-template hash in Argo's format: `safe_encode` of the decimal digits of an FNV
+/// state, written straight into the name rather than through two intermediate strings.
+fn encoded_hash(h: u32) -> SmolStr {
+    const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    // u32::MAX has 10 digits; they are written from the last.
+    let mut text = [0u8; 10];
+    let mut start = text.len();
+    let mut n = h;
+    loop {
+        start -= 1;
+        // A digit below 10 always fits a u8.
+        let digit = b'0' + u8::try_from(n % 10).unwrap_or(0);
+        text[start] = ALPHANUMS[usize::from(digit) % ALPHANUMS.len()];
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let encoded = SmolStr::new(std::str::from_utf8(&text[start..]).unwrap_or_default());
+    debug_assert_eq!(encoded, safe_encode(&h.to_string()));
+    encoded
 }
 
 /// Kubernetes' `rand.SafeEncodeString`: maps each character onto an alphabet without vowels
@@ -478,6 +516,29 @@ mod tests {
             String::from_utf8_lossy(&bytes)
         );
         assert_eq!(t.hash(0), safe_encode(&fnv32a(&bytes).to_string()));
+    }
+
+    #[test]
+    fn encoded_hash_is_safe_encode_of_the_digits() {
+        for h in [0, 9, 10, 1_234_567_890, u32::MAX] {
+            assert_eq!(encoded_hash(h), safe_encode(&h.to_string()));
+        }
+    }
+
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them() {
+        for s in [
+            "",
+            "nginx:1.2",
+            "q\"uote",
+            "back\\slash",
+            "tab\t",
+            "é\u{7f}",
+        ] {
+            let mut out = Vec::new();
+            write_str(s, &mut out);
+            assert_eq!(out, serde_json::to_vec(s).unwrap());
+        }
     }
 
     #[test]

@@ -179,7 +179,12 @@ impl Cluster {
         let base = buf.len();
         loop {
             buf.truncate(base);
-            buf.extend((0..5).map(|_| ALPHABET[draw() % ALPHABET.len()] as char));
+            // Drawn in order into a stack buffer and appended at once, not pushed as chars.
+            let mut suffix = [0u8; 5];
+            for c in &mut suffix {
+                *c = ALPHABET[draw() % ALPHABET.len()];
+            }
+            buf.push_str(std::str::from_utf8(&suffix).unwrap_or_default());
             let name = SmolStr::new(&*buf);
             if self.pod_names.insert(name.clone()) {
                 return name;

@@ -29,8 +29,9 @@ pub struct RolloutObject {
     pub generation: u64,
     /// The `rollout.argoproj.io/revision` annotation (0 when unset).
     pub revision: u64,
-    /// `status`, as the last reconcile wrote it.
-    pub status: RolloutStatus,
+    /// `status`, as the last reconcile wrote it. Boxed, as the plan's is: a write swaps the
+    /// two boxes rather than the large status itself.
+    pub status: Box<RolloutStatus>,
 }
 
 impl RolloutObject {
@@ -43,7 +44,7 @@ impl RolloutObject {
             spec,
             generation: 1,
             revision: 0,
-            status: RolloutStatus::default(),
+            status: Box::default(),
         }
     }
 

@@ -27,7 +27,7 @@ fn object(strategy: Strategy, step: Option<u32>) -> RolloutObject {
     };
     let mut ro = RolloutObject::new("ro", "default", spec);
     ro.revision = 2;
-    ro.status = RolloutStatus {
+    *ro.status = RolloutStatus {
         observed_generation: 1,
         current_pod_hash: "new".into(),
         current_step_index: step,

@@ -76,7 +76,7 @@ fn rollout(
     let mut ro = RolloutObject::new("ro", "default", spec);
     ro.template_hash = current.into();
     ro.revision = 2;
-    ro.status = RolloutStatus {
+    *ro.status = RolloutStatus {
         observed_generation: 1,
         current_pod_hash: current.into(),
         current_step_hash: "steps".into(),
@@ -139,7 +139,7 @@ fn settle(ro: &mut RolloutObject, rss: &[RsView], now: SimTime) -> Plan {
     for _ in 0..20 {
         let plan = reconcile(&input(ro, rss, &no_services(), now));
         match plan.status {
-            Some(st) if plan.writes.is_empty() => ro.status = *st,
+            Some(st) if plan.writes.is_empty() => ro.status = st,
             _ => return plan,
         }
     }
@@ -566,7 +566,7 @@ fn a_status_built_in_a_spare_is_the_status_built_anew() {
     let fresh = reconcile(&input);
     assert!(fresh.status.is_some());
     // A spare full of another rollout's status: none of it may show in the plan.
-    let mut spare = Box::new(ro.status.clone());
+    let mut spare = ro.status.clone();
     spare.stable_rs = "elsewhere".into();
     spare.replicas = 99;
     spare.abort = true;
@@ -760,7 +760,7 @@ fn an_abort_with_no_update_in_progress_is_cleared_and_the_rollout_stays_healthy(
     // Settle with the Services in place.
     for _ in 0..20 {
         match run(&ro, &rss, &svcs).status {
-            Some(st) => ro.status = *st,
+            Some(st) => ro.status = st,
             None => break,
         }
     }
@@ -773,7 +773,7 @@ fn an_abort_with_no_update_in_progress_is_cleared_and_the_rollout_stays_healthy(
     assert!(!st.abort);
     assert_eq!(st.aborted_at, None);
     assert_eq!(st.phase, Phase::Healthy);
-    ro.status = *st;
+    ro.status = st;
     assert!(run(&ro, &rss, &svcs).is_noop(), "and then nothing more");
 }
 
@@ -815,7 +815,7 @@ fn a_handed_back_plan_is_filled_exactly_as_a_fresh_one() {
         let status = refilled.status.take();
         spare = refilled;
         match status {
-            Some(st) => ro.status = *st,
+            Some(st) => ro.status = st,
             None => break,
         }
     }

@@ -59,7 +59,7 @@ spec:
     let mut ro = RolloutObject::new("ro", "default", spec);
     ro.template_hash = "v2".into();
     ro.revision = 2;
-    ro.status = RolloutStatus {
+    *ro.status = RolloutStatus {
         observed_generation: 1,
         current_pod_hash: "v2".into(),
         current_step_hash: steps_hash.into(),
@@ -159,7 +159,7 @@ fn terminated(plan: &Plan) -> Vec<SmolStr> {
 fn status(plan: &Plan, ro: &RolloutObject) -> RolloutStatus {
     plan.status
         .as_deref()
-        .map_or_else(|| ro.status.clone(), RolloutStatus::clone)
+        .map_or_else(|| (*ro.status).clone(), RolloutStatus::clone)
 }
 
 const EXPERIMENT_STEPS: &str = "\
@@ -289,7 +289,7 @@ fn after_an_inconclusive_experiment_the_next_reconcile_starts_another() {
             assert!(!st.pause_conditions.is_empty(), "still paused");
             return;
         }
-        ro.status = status(&plan, &ro);
+        *ro.status = status(&plan, &ro);
     }
     panic!("no new experiment");
 }

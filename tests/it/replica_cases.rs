@@ -793,7 +793,7 @@ mod controller {
                 self.apply(write, &mut pass);
             }
             if let Some(status) = plan.status {
-                self.rollout.status = *status;
+                self.rollout.status = status;
             }
             pass.status = status_json(&self.rollout.status, &self.clock);
             pass
@@ -1108,7 +1108,7 @@ mod controller {
             template_hash: template.into(),
             generation: GENERATION,
             revision: rollout_revision(given, rss, template),
-            status,
+            status: Box::new(status),
         })
     }
 

@@ -166,8 +166,8 @@ impl World<'_> {
             self.completed_because = why;
         }
         if let Some(mut status) = plan.status.take() {
-            // Swapped into place rather than moved out of its box: the status is large,
-            // and a move copies it twice.
+            // The boxes are swapped, not their contents: the status is large, and swapping
+            // it in place cost a few hundred instructions per write.
             std::mem::swap(&mut self.rollout.status, &mut status);
             // The replaced status is where the next reconcile builds its own.
             self.spare_status = Some(status);

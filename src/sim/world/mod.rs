@@ -252,7 +252,9 @@ impl<'s> World<'s> {
         // finds nothing to do, and it creates and deletes pods, never ReplicaSets.
         for i in 0..self.cluster.replica_sets.len() {
             let rs = &self.cluster.replica_sets[i];
-            if rs.deleted {
+            // Most ReplicaSets have as many pods as they want: those are passed over here,
+            // before the controller's diff is asked for (it would say `None`).
+            if rs.deleted || rs.spec_replicas == rs.replicas {
                 continue;
             }
             let id = rs.id;
@@ -289,7 +291,7 @@ impl<'s> World<'s> {
             usize::try_from(rngs.uniform_u64(Stream::Names, 0, 26)).unwrap_or(0)
         });
         let now = d.now();
-        let id = self.cluster.add_pod(rs, name.clone(), image.clone(), now);
+        let id = self.cluster.add_pod(rs, name.clone(), image, now);
         self.pods_created += 1;
         self.journal.push(
             now,
