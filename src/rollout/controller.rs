@@ -559,6 +559,15 @@ impl<'a> Ctx<'a> {
     /// canary: the canary Service follows the canary, then the abort sends it to the stable).
     /// Only the net change is a write; a round trip is none.
     fn coalesce_service_switches(&mut self) {
+        // Most reconciles switch no Service: nothing to net out.
+        if !self
+            .plan
+            .writes
+            .iter()
+            .any(|a| matches!(a, Write::SwitchService { .. }))
+        {
+            return;
+        }
         let mut net: Vec<(SmolStr, Option<SmolStr>, SmolStr)> = Vec::new();
         for a in &self.plan.writes {
             if let Write::SwitchService { service, from, to } = a {
