@@ -6,7 +6,7 @@ use crate::api::{Step, StepText};
 
 use super::controller::Ctx;
 use super::event::EventMessage;
-use super::status::PauseReason;
+use super::status::{PauseReason, RolloutStatus};
 
 impl Ctx<'_> {
     /// `rolloutCanary`.
@@ -76,13 +76,23 @@ impl Ctx<'_> {
         self.reconcile_other_replica_sets()
     }
 
-    /// The current step, from the status read at the start of the reconcile.
+    /// The current step, from the status read at the start of the reconcile (so looked up
+    /// once, in [`Ctx::new`]).
     pub(super) fn current_step(&self) -> (Option<&Step>, Option<u32>) {
-        let steps = &self.canary.steps;
+        self.current_step
+    }
+
+    /// The current step of `canary` as `prev` names it: none without steps, else the step at
+    /// the index (unset reads as 0; none past the last step) and the index.
+    pub(super) fn step_at<'s>(
+        canary: &'s crate::api::Canary,
+        prev: &RolloutStatus,
+    ) -> (Option<&'s Step>, Option<u32>) {
+        let steps = &canary.steps;
         if steps.is_empty() {
             return (None, None);
         }
-        let idx = self.prev.current_step_index.unwrap_or(0);
+        let idx = prev.current_step_index.unwrap_or(0);
         (steps.get(idx as usize), Some(idx))
     }
 

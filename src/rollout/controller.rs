@@ -95,6 +95,13 @@ pub(super) struct Ctx<'a> {
     /// Neither new nor stable. Inline: a rollout rarely keeps more than a few older
     /// ReplicaSets, and this is built on every reconcile.
     pub others: SmallVec<[&'a RsView; 4]>,
+    /// The totals of `others`.
+    other_counts: OtherCounts,
+    /// `MaxRevision` over every ReplicaSet but the new one (0 when there is none).
+    max_old_revision: u64,
+    /// The current step and its index, as the status read at the start names them (see
+    /// [`Ctx::current_step`]).
+    pub(super) current_step: (Option<&'a crate::api::Step>, Option<u32>),
     pub services: &'a BTreeMap<SmolStr, ServiceView>,
     /// Hash of the current pod template.
     pub new_hash: &'a str,
@@ -137,23 +144,32 @@ impl<'a> Ctx<'a> {
         let prev = &ro.status;
         let new_hash = ro.template_hash.as_str();
         let all = input.replica_sets;
-        // The new and stable ReplicaSets, found in one pass (the first of each hash): every
-        // later sub-step tells them apart by address, not by comparing hashes again.
+        // The new and stable ReplicaSets (the first of each hash), the others, and what the
+        // sub-steps read of them, found in one pass: every later sub-step tells the roles
+        // apart by address, not by comparing hashes again, and reads the counts kept here.
         let stable_hash = prev.stable_rs.as_str();
         let (mut new_rs, mut stable_rs) = (None, None);
+        let mut others = SmallVec::new();
+        let mut other_counts = OtherCounts::default();
+        let mut max_old_revision = 0;
         for rs in all {
             let hash = rs.hash.as_str();
-            if new_rs.is_none() && hash == new_hash {
+            let is_new = new_rs.is_none() && hash == new_hash;
+            if is_new {
                 new_rs = Some(rs);
+            } else {
+                max_old_revision = max_old_revision.max(rs.revision);
             }
-            if stable_rs.is_none() && !stable_hash.is_empty() && hash == stable_hash {
+            let is_stable = stable_rs.is_none() && !stable_hash.is_empty() && hash == stable_hash;
+            if is_stable {
                 stable_rs = Some(rs);
             }
+            if !is_new && !is_stable {
+                others.push(rs);
+                other_counts.spec += rs.spec;
+                other_counts.available += rs.available;
+            }
         }
-        let others = all
-            .iter()
-            .filter(|rs| !is(new_rs, rs) && !is(stable_rs, rs))
-            .collect();
         // `PodTemplateOrStepsChanged`: the status still describes another template or other
         // steps. Read from the snapshot, so decided once.
         let current_pod_hash = prev.current_pod_hash.as_str();
@@ -163,6 +179,7 @@ impl<'a> Ctx<'a> {
         // build the whole context aside and copy it in (two copies of ~2 KB per reconcile).
         let fully_promoted = stable_hash == current_pod_hash;
         let inputs = Self::canary_inputs(spec, canary, prev);
+        let current_step = Self::step_at(canary, prev);
         Ctx {
             ro,
             spec,
@@ -176,6 +193,9 @@ impl<'a> Ctx<'a> {
             new_rs,
             stable_rs,
             others,
+            other_counts,
+            max_old_revision,
+            current_step,
             services: input.services,
             new_hash,
             // Started by `reconcile_reusing`, in the box it was handed.
@@ -196,10 +216,9 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// `spec.replicas` as the arithmetic's Go `int32` (converted once, in [`Ctx::inputs`]).
     pub(super) fn replicas(&self) -> i32 {
-        // Counts are capped by the manifest's validation (replicas at 1,000,000, weights at
-        // 1,000,000,000), below i32::MAX, so the saturation is never reached.
-        i32::try_from(self.spec.replicas()).unwrap_or(i32::MAX)
+        self.inputs.replicas
     }
 
     /// The arithmetic's view of this rollout, as of the start of the reconcile.
@@ -260,14 +279,9 @@ impl<'a> Ctx<'a> {
         self.stable_rs.map(Self::counts)
     }
 
-    /// The totals of the ReplicaSets that are neither new nor stable.
+    /// The totals of the ReplicaSets that are neither new nor stable (summed with the roles).
     pub(super) fn other_counts(&self) -> OtherCounts {
-        self.others
-            .iter()
-            .fold(OtherCounts::default(), |sum, rs| OtherCounts {
-                spec: sum.spec + rs.spec,
-                available: sum.available + rs.available,
-            })
+        self.other_counts
     }
 
     /// The canary and stable counts of this reconcile (`CalculateReplicaCountsForCanary`)
@@ -338,14 +352,9 @@ impl<'a> Ctx<'a> {
         Some(previous.clone())
     }
 
-    /// `MaxRevision` over every ReplicaSet but the new one.
+    /// `MaxRevision` over every ReplicaSet but the new one (found with the roles).
     fn max_old_revision(&self) -> u64 {
-        self.all
-            .iter()
-            .filter(|rs| !is(self.new_rs, rs))
-            .map(|rs| rs.revision)
-            .max()
-            .unwrap_or(0)
+        self.max_old_revision
     }
 
     fn rs_name(&self, hash: &str) -> String {
@@ -536,6 +545,15 @@ impl<'a> Ctx<'a> {
     /// canary: the canary Service follows the canary, then the abort sends it to the stable).
     /// Only the net change is a write; a round trip is none.
     fn coalesce_service_switches(&mut self) {
+        // Most reconciles switch no Service: nothing to net out.
+        if !self
+            .plan
+            .writes
+            .iter()
+            .any(|a| matches!(a, Write::SwitchService { .. }))
+        {
+            return;
+        }
         let mut net: Vec<(SmolStr, Option<SmolStr>, SmolStr)> = Vec::new();
         for a in &self.plan.writes {
             if let Write::SwitchService { service, from, to } = a {

@@ -29,15 +29,22 @@ impl Ctx<'_> {
 
     /// `ensureSVCTargets`: point a Service's pod-template-hash selector at `rs`, once `rs` has
     /// an available pod (all of them, when the Service is adopted for the first time).
+    #[inline]
     pub(super) fn ensure_svc_targets(
         &mut self,
         svc: Option<&str>,
         rs: Option<&RsView>,
         check: bool,
     ) {
-        let (Some(svc), Some(rs)) = (svc, rs) else {
-            return;
-        };
+        // Most rollouts name no canary or stable Service: that case is decided where it is
+        // asked, without a call.
+        if let (Some(svc), Some(rs)) = (svc, rs) {
+            self.ensure_svc_target(svc, rs, check);
+        }
+    }
+
+    /// [`Ctx::ensure_svc_targets`] for a named Service and an existing ReplicaSet.
+    fn ensure_svc_target(&mut self, svc: &str, rs: &RsView, check: bool) {
         let Some(view) = self.services.get(svc) else {
             return;
         };
