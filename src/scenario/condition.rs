@@ -568,25 +568,32 @@ impl Expectation {
         if out.decided() {
             return;
         }
-        for ((role, want), (_, got)) in self.images.entries().into_iter().zip(obs.images.entries())
-        {
-            if let Some(w) = want
-                && got.as_deref() != Some(w.as_str())
+        // Most conditions set no image and no replica count: one comparison each instead of
+        // a walk over the roles or the counts.
+        if self.images != Roles::default() {
+            for ((role, want), (_, got)) in
+                self.images.entries().into_iter().zip(obs.images.entries())
             {
-                out.push(|| Mismatch {
-                    key: format!("images.{role}"),
-                    expected: w.clone(),
-                    actual: opt_text(got),
-                });
+                if let Some(w) = want
+                    && got.as_deref() != Some(w.as_str())
+                {
+                    out.push(|| Mismatch {
+                        key: format!("images.{role}"),
+                        expected: w.clone(),
+                        actual: opt_text(got),
+                    });
+                }
             }
         }
-        for ((name, want), (_, got)) in self
-            .replicas
-            .entries()
-            .into_iter()
-            .zip(obs.replicas.entries())
-        {
-            check(out, || format!("replicas.{name}"), want, got);
+        if self.replicas != Replicas::default() {
+            for ((name, want), (_, got)) in self
+                .replicas
+                .entries()
+                .into_iter()
+                .zip(obs.replicas.entries())
+            {
+                check(out, || format!("replicas.{name}"), want, got);
+            }
         }
         counts(out, "pods", &self.pods, &obs.pods);
         counts(out, "readyPods", &self.ready_pods, &obs.ready_pods);
@@ -602,6 +609,11 @@ impl Expectation {
             &self.replica_sets_scaled_up,
             &obs.replica_sets_scaled_up,
         );
+        // A `wait` for pods or ReplicaSets most often ends here; the maps below are walked
+        // only when it still holds.
+        if out.decided() {
+            return;
+        }
         for (name, want) in &self.analysis {
             let got = obs.analysis.get(name);
             if got != Some(want) {

@@ -3,7 +3,6 @@
 //! `kubectl argo rollouts get rollout` shows), and the journal entries derived from them.
 
 use smol_str::SmolStr;
-use smol_str::ToSmolStr;
 use std::collections::BTreeMap;
 
 use crate::api::StepText;
@@ -250,7 +249,7 @@ impl World<'_> {
             if rs.is_rollouts() {
                 totals.available += rs.available;
             }
-            if canary.is_none() && !current_is_stable && rs.hash == *current {
+            if canary.is_none() && !current_is_stable && same_text(&rs.hash, current) {
                 canary = Some(rs.available);
             }
         }
@@ -291,10 +290,10 @@ impl World<'_> {
         for rs in self.service_backends() {
             if !rs.is_rollouts() {
                 experiment += rs.ready;
-            } else if rs.hash == st.stable_rs || st.stable_rs.is_empty() {
+            } else if st.stable_rs.is_empty() || same_text(&rs.hash, &st.stable_rs) {
                 // Before the first promotion every pod is the stable's to be.
                 stable += rs.ready;
-            } else if rs.hash == st.current_pod_hash {
+            } else if same_text(&rs.hash, &st.current_pod_hash) {
                 canary += rs.ready;
             } else {
                 old += rs.ready;
@@ -411,7 +410,7 @@ impl World<'_> {
         let (phase, message) = info::phase(&self.rollout);
         let set_weight = info::set_weight(&self.rollout);
         // Compared once here: the canary's pods and the journal's weights both ask.
-        let current_is_stable = st.current_pod_hash == st.stable_rs;
+        let current_is_stable = same_text(&st.current_pod_hash, &st.stable_rs);
         let walk = pods || (actual_weight && set_weight.is_some());
         let (canary_available, totals) = if walk {
             self.walk_replica_sets(current_is_stable)
@@ -601,7 +600,7 @@ impl World<'_> {
             .last
             .phase
             .as_ref()
-            .is_some_and(|(p, m)| *p == obs.phase && *m == obs.message);
+            .is_some_and(|(p, m)| *p == obs.phase && same_text(m, &obs.message));
         if !same_phase {
             let phase = (obs.phase, obs.message.clone());
             let from = self.last.phase.as_ref().map_or(Phase::Progressing, |p| p.0);
@@ -621,7 +620,7 @@ impl World<'_> {
             .last
             .step
             .as_ref()
-            .is_some_and(|(h, _)| *h == st.current_pod_hash);
+            .is_some_and(|(h, _)| same_text(h, &st.current_pod_hash));
         let same_step = same_hash
             && self
                 .last
@@ -639,7 +638,7 @@ impl World<'_> {
                     .map_or(StepText::Missing, StepText::label_of)
             };
             if let (Some((hash, Some(old))), Some(new)) = (&self.last.step, step.1)
-                && *hash == step.0
+                && same_text(hash, &step.0)
                 && new == old + 1
                 // `promoteStable` moves the index of an initial deploy past its steps in one
                 // write (rollout/sync.go): a one-step canary's index goes 0 -> 1 with no
@@ -711,7 +710,7 @@ impl World<'_> {
             }
         }
         let st = &self.rollout.status;
-        let same_stable = st.stable_rs == self.last.stable;
+        let same_stable = same_text(&st.stable_rs, &self.last.stable);
         if !same_stable {
             if !st.stable_rs.is_empty() {
                 let reason = self.completed_because.clone();
@@ -734,7 +733,7 @@ impl World<'_> {
         let aborted = st
             .condition(crate::rollout::status::RolloutConditionType::Progressing)
             .filter(|c| c.reason == crate::rollout::status::reason::ABORTED)
-            .map(|c| c.message.clone());
+            .map(|c| &*c.message);
         if let Some(message) = &aborted
             && !self.last.abort
         {
@@ -742,7 +741,7 @@ impl World<'_> {
                 now,
                 EntryKind::Aborted {
                     revision: self.rollout.revision,
-                    message: message.to_smolstr(),
+                    message: SmolStr::new(message),
                 },
             );
         }
@@ -865,6 +864,28 @@ impl World<'_> {
     }
 }
 
+/// `a == b` for the hashes and messages the bookkeeping after every change compares (several
+/// hundred times a run): a pod-template hash is 8 to 16 bytes, compared here as two words
+/// rather than through a call to `memcmp`. Any other length is compared as usual.
+#[inline]
+fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if !(8..=16).contains(&n) {
+        return a == b;
+    }
+    // The first and the last eight bytes (overlapping below 16) cover the whole text.
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_ne_bytes(w)
+    };
+    word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)
+}
+
 /// `pods` (Ready pods per part) rounded to `max` units by the rule that splits the requests
 /// (`traffic::apportion`); with no Ready pod behind the Service nothing is served, and the
 /// stable (the first part) is named.
@@ -906,4 +927,29 @@ fn copy_numbers(view: &mut RsView, rs: &crate::cluster::ReplicaSet) {
     *created = rs.created;
     *desired_annotation = rs.desired_annotation;
     *scale_down_deadline = rs.scale_down_deadline;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_text;
+
+    #[test]
+    fn same_text_agrees_with_string_equality() {
+        // Every length around the two-word path, and a difference at every position.
+        for n in 0..40 {
+            let a: String = "abcdefghijklmnopqrstuvwxyz"
+                .chars()
+                .cycle()
+                .take(n)
+                .collect();
+            assert!(same_text(&a, &a.clone()), "{a}");
+            assert!(!same_text(&a, &format!("{a}x")), "{a}");
+            for i in 0..n {
+                let mut b = a.clone().into_bytes();
+                b[i] = b'_';
+                let b = String::from_utf8(b).unwrap();
+                assert_eq!(same_text(&a, &b), a == b, "{a} / {b}");
+            }
+        }
+    }
 }
