@@ -969,7 +969,7 @@ fn objects_in_a_second_namespace_are_refused_by_name() {
 fn a_routers_list_of_ingresses_is_checked_item_by_item() {
     let alb = nginx_demo("x", &ingress("demo-ingress", "demo-stable")).replace(
         "nginx: {stableIngress: x}",
-        "alb: {ingresses: [demo-ingress, demo-other]}",
+        "alb: {ingresses: [demo-ingress, demo-other], servicePort: 80}",
     );
     let dir = folder(&[("alb.yaml", &alb)]);
     let out = sim_in(dir.path(), &["lint", "alb.yaml"]);
