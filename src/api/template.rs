@@ -221,8 +221,10 @@ impl PodTemplate {
             // container without a `name` matches no name, not "".
             let written = self.0.written["spec"][key].as_array();
             for (index, c) in written.into_iter().flatten().enumerate() {
+                // Without a name, every container: upstream's `set image ROLLOUT *=IMG` walks
+                // `initContainers` too (newRolloutSetImage, cmd/set/set_image.go).
                 let matches = match container {
-                    None => !init,
+                    None => true,
                     Some(n) => c["name"].as_str() == Some(n),
                 };
                 if !matches {
@@ -639,14 +641,17 @@ mod tests {
         let before = t.clone();
         assert_eq!(t.set_image(Some("b"), "y:2"), Some(false));
         assert!(Arc::ptr_eq(&before.0, &t.0));
-        // Every regular container, not the init containers; a longer image shifts the rest.
+        // Every container, the init containers too (`*=IMG`); a longer image shifts the rest.
         assert_eq!(t.set_image(None, "registry.example/z:3-long"), Some(true));
         assert!(
             t.containers()
                 .iter()
                 .all(|c| c.image == "registry.example/z:3-long")
         );
-        assert_eq!(t.to_json()["spec"]["initContainers"][0]["image"], "z:1");
+        assert_eq!(
+            t.to_json()["spec"]["initContainers"][0]["image"],
+            "registry.example/z:3-long"
+        );
         assert_canonical(&t);
         // An init container by name; an image that needs escaping.
         assert_eq!(t.set_image(Some("i"), "q\"uoted"), Some(true));
