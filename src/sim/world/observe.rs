@@ -363,13 +363,15 @@ impl World<'_> {
         self.roles_of(rs, services).names()
     }
 
-    /// The ReplicaSets that have a role.
+    /// The ReplicaSets that have a role (none for a name that is not one: the scenario's
+    /// loader refuses such a name, and nothing should stand in for it).
     pub(super) fn role_replica_sets(&self, role: &str) -> Vec<crate::cluster::RsId> {
         let index = match role {
             "stable" => 0,
             "canary" => 1,
             "active" => 2,
-            _ => 3,
+            "preview" => 3,
+            _ => return Vec::new(),
         };
         let services = self.role_service_hashes();
         self.cluster
