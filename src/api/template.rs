@@ -464,10 +464,13 @@ pub fn fnv32a(bytes: &[u8]) -> u32 {
     h.0
 }
 
-/// A pod-template hash in Argo's format: `safe_encode` of the decimal digits of an FNV
-/// state, written straight into the name rather than through two intermediate strings.
-fn encoded_hash(h: u32) -> SmolStr {
-    const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+/// Argo's `rand.SafeEncodeString` alphabet: no vowels, no 0, 1 or 3.
+const SAFE_ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+/// A hash in Argo's format (pod templates, steps, experiment templates): `safe_encode` of the
+/// decimal digits of an FNV state, written straight into the text rather than through two
+/// intermediate strings.
+pub fn encoded_hash(h: u32) -> SmolStr {
     // u32::MAX has 10 digits; they are written from the last.
     let mut text = [0u8; 10];
     let mut start = text.len();
@@ -476,7 +479,7 @@ fn encoded_hash(h: u32) -> SmolStr {
         start -= 1;
         // A digit below 10 always fits a u8.
         let digit = b'0' + u8::try_from(n % 10).unwrap_or(0);
-        text[start] = ALPHANUMS[usize::from(digit) % ALPHANUMS.len()];
+        text[start] = SAFE_ALPHANUMS[usize::from(digit) % SAFE_ALPHANUMS.len()];
         n /= 10;
         if n == 0 {
             break;
@@ -490,9 +493,8 @@ fn encoded_hash(h: u32) -> SmolStr {
 /// Kubernetes' `rand.SafeEncodeString`: maps each character onto an alphabet without vowels
 /// (so that generated names never spell words).
 pub fn safe_encode(s: &str) -> String {
-    const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
     s.bytes()
-        .map(|b| ALPHANUMS[usize::from(b) % ALPHANUMS.len()] as char)
+        .map(|b| SAFE_ALPHANUMS[usize::from(b) % SAFE_ALPHANUMS.len()] as char)
         .collect()
 }
 

@@ -20,7 +20,7 @@ use crate::analysis::run::AnalysisPhase;
 use crate::api::PodTemplate;
 use crate::api::analysis::{Argument, RolloutAnalysis};
 use crate::api::experiment::ExperimentStep;
-use crate::api::template::{fnv32a, safe_encode};
+use crate::api::template::{encoded_hash, fnv32a};
 use crate::engine::{SimDuration, SimTime};
 
 /// `scaleDownDelaySeconds` of an Experiment whose step sets none
@@ -344,5 +344,5 @@ fn add_metadata(json: &mut Json, key: &str, entries: &BTreeMap<String, String>) 
 pub fn template_hash(t: &PodTemplate) -> String {
     let mut bytes = b"experiment\0".to_vec();
     bytes.extend_from_slice(t.canonical_json());
-    safe_encode(&fnv32a(&bytes).to_string())
+    encoded_hash(fnv32a(&bytes)).to_string()
 }

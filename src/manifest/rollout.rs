@@ -1111,7 +1111,7 @@ fn convert_canary(
     let raw_steps = c.steps.clone().unwrap_or_default();
     let steps_hash = {
         let json = serde_json::to_vec(&raw_steps).unwrap_or_default();
-        crate::api::template::safe_encode(&crate::api::template::fnv32a(&json).to_string())
+        crate::api::template::encoded_hash(crate::api::template::fnv32a(&json)).to_string()
     };
     let mut steps = Vec::with_capacity(raw_steps.len());
     let step_ctx = StepContext {
