@@ -129,11 +129,15 @@ pub struct RouterObject {
 /// `alb.ingresses[1]`, `istio.virtualService.name`, ...).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RouterReference {
-    /// The field's path under `spec.strategy.canary.trafficRouting`, as Argo's message has it.
+    /// The field's path under `spec.strategy.canary.trafficRouting`, as Argo's "no rules
+    /// using service" error names it (a list's without an index).
     pub field: String,
+    /// Argo's error when the object does not exist, up to the cluster's own words: the field
+    /// and the value it quotes (`nginx.StableIngresses: Invalid value: []string{"a"}`).
+    pub not_found: String,
     /// The kind named: `Ingress` or `VirtualService`.
     pub kind: &'static str,
-    /// The object's name.
+    /// The object's name, as looked up (a VirtualService's without its namespace).
     pub name: String,
     /// The Service an Ingress must route to (`stableService`, or ALB's `rootService`).
     pub backend: Option<String>,

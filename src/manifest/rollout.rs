@@ -88,7 +88,11 @@ pub fn convert(raw: &raw::Rollout, root: &FieldPath, report: &mut Report) -> Opt
 
 /// The Ingresses and VirtualServices the canary's `trafficRouting` names
 /// (`getRolloutReferencedResources`: NGINX's `stableIngress`/`stableIngresses`, ALB's
-/// `ingress`/`ingresses`, Istio's `virtualService`/`virtualServices`).
+/// `ingress`/`ingresses`, Istio's `virtualService`/`virtualServices`), each with the words of
+/// the errors Argo gives when it is missing or routes nowhere. Those name the field as the
+/// controller builds it, not as the user wrote it: a list's errors name the list without an
+/// index, and NGINX's not-found error spells it `StableIngresses` and quotes the whole list
+/// (`handleCacheError`).
 fn router_references(
     raw: &raw::Rollout,
     spec: &FieldPath,
@@ -103,62 +107,81 @@ fn router_references(
     let base = spec.key("strategy").key("canary").key("trafficRouting");
     let stable = c.stable_service.clone();
     let mut out = Vec::new();
+    // One reference: where it was written (`path` under the router's settings), the field
+    // Argo's errors name, and the value its not-found error quotes (the name's, unless given).
     let mut add = |router: &str,
                    path: &[PathSeg],
-                   kind: &'static str,
-                   name: &serde_json::Value,
+                   (kind, field): (&'static str, &str),
+                   name: &str,
+                   not_found: Option<(&str, String)>,
                    backend: Option<String>| {
-        let Some(name) = name.as_str().filter(|n| !n.is_empty()) else {
-            return;
-        };
         let mut at = base.key(router);
-        let mut field = router.to_string();
         for seg in path {
-            match seg {
-                PathSeg::Key(k) => {
-                    at = at.key(k);
-                    field.push('.');
-                    field.push_str(k);
-                }
-                PathSeg::Index(i) => {
-                    at = at.index(*i);
-                    field.push_str(&format!("[{i}]"));
-                }
-            }
+            at = match seg {
+                PathSeg::Key(k) => at.key(k),
+                PathSeg::Index(i) => at.index(*i),
+            };
         }
+        let field = format!("{router}.{field}");
+        let not_found = match not_found {
+            Some((f, value)) => format!("{router}.{f}: Invalid value: {value}"),
+            None => format!("{field}: Invalid value: {}", go_quoted(name)),
+        };
         out.push(crate::api::RouterReference {
             field,
+            not_found,
             kind,
             name: name.to_string(),
             backend,
             origin: report.origin(&at),
         });
     };
-    let list = |v: Option<&serde_json::Value>| -> Vec<serde_json::Value> {
-        v.and_then(serde_json::Value::as_array)
-            .cloned()
-            .unwrap_or_default()
+    let strings = |v: Option<&serde_json::Value>| -> Option<Vec<String>> {
+        v.and_then(serde_json::Value::as_array).map(|items| {
+            items
+                .iter()
+                .map(|i| i.as_str().unwrap_or_default().to_string())
+                .collect()
+        })
     };
-    // NGINX and ALB name their Ingresses alike: a key for one, a plural key for a list.
+    // NGINX and ALB name their Ingresses alike: a key for one, a plural key for a list. The
+    // list wins when both are set (`ingresses != nil`); an empty name in it is looked up like
+    // any other and not found. A single name left empty means "not configured" (refused
+    // elsewhere).
     let mut ingresses = |router: &str,
                          spec: &serde_json::Value,
-                         (one, many): (&'static str, &'static str),
+                         (one, many, many_not_found): (&'static str, &'static str, &str),
                          backend: Option<String>| {
-        if let Some(v) = spec.get(one) {
-            add(router, &[PathSeg::Key(one)], "Ingress", v, backend.clone());
-        }
-        for (i, v) in list(spec.get(many)).iter().enumerate() {
-            let path = [PathSeg::Key(many), PathSeg::Index(i)];
-            add(router, &path, "Ingress", v, backend.clone());
+        if let Some(names) = strings(spec.get(many)) {
+            let quoted = go_string_slice(&names);
+            for (i, name) in names.iter().enumerate() {
+                let path = [PathSeg::Key(many), PathSeg::Index(i)];
+                let not_found = Some((many_not_found, quoted.clone()));
+                add(
+                    router,
+                    &path,
+                    ("Ingress", many),
+                    name,
+                    not_found,
+                    backend.clone(),
+                );
+            }
+        } else if let Some(name) = spec.get(one).and_then(serde_json::Value::as_str) {
+            if !name.is_empty() {
+                add(
+                    router,
+                    &[PathSeg::Key(one)],
+                    ("Ingress", one),
+                    name,
+                    None,
+                    backend,
+                );
+            }
         }
     };
     if let Some(n) = t.nginx.as_ref() {
-        ingresses(
-            "nginx",
-            n,
-            ("stableIngress", "stableIngresses"),
-            stable.clone(),
-        );
+        let names = ("stableIngress", "stableIngresses", "StableIngresses");
+        ingresses("nginx", n, names, stable.clone());
     }
     if let Some(a) = t.alb.as_ref() {
         let root = a
@@ -167,35 +190,74 @@ fn router_references(
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .or_else(|| stable.clone());
-        ingresses("alb", a, ("ingress", "ingresses"), root);
+        ingresses("alb", a, ("ingress", "ingresses", "ingresses"), root);
     }
     if let Some(s) = t.istio.as_ref() {
-        if let Some(v) = s.get("virtualService").and_then(|v| v.get("name")) {
-            add(
-                "istio",
-                &[PathSeg::Key("virtualService"), PathSeg::Key("name")],
-                "VirtualService",
-                v,
-                None,
-            );
-        }
-        for (i, vs) in list(s.get("virtualServices")).iter().enumerate() {
-            if let Some(v) = vs.get("name") {
-                add(
-                    "istio",
-                    &[
-                        PathSeg::Key("virtualServices"),
-                        PathSeg::Index(i),
-                        PathSeg::Key("name"),
-                    ],
-                    "VirtualService",
-                    v,
-                    None,
-                );
-            }
+        // `GetReferencedVirtualServices`: the list when it is set, else the single one; each
+        // name may be Istio's `name.namespace` shorthand, and the lookup (and the error) use
+        // the name part.
+        let (list, field) = match s
+            .get("virtualServices")
+            .and_then(serde_json::Value::as_array)
+        {
+            Some(items) => (items.iter().collect::<Vec<_>>(), "virtualServices.name"),
+            None => (
+                s.get("virtualService").into_iter().collect(),
+                "virtualService.name",
+            ),
+        };
+        let plural = field.starts_with("virtualServices");
+        for (i, vs) in list.into_iter().enumerate() {
+            let Some(written) = vs.get("name").and_then(serde_json::Value::as_str) else {
+                continue;
+            };
+            let name = virtual_service_name(written);
+            let path: &[PathSeg] = if plural {
+                &[
+                    PathSeg::Key("virtualServices"),
+                    PathSeg::Index(i),
+                    PathSeg::Key("name"),
+                ]
+            } else {
+                &[PathSeg::Key("virtualService"), PathSeg::Key("name")]
+            };
+            add("istio", path, ("VirtualService", field), name, None, None);
         }
     }
     out
+}
+
+/// The VirtualService name in a reference that may use Istio's `name.namespace` shorthand,
+/// with or without the `.cluster.local` suffix (`GetVirtualServiceNamespaceName`: the last
+/// dot-separated part is the namespace, since a namespace cannot hold a dot).
+fn virtual_service_name(reference: &str) -> &str {
+    let r = reference
+        .strip_suffix(".cluster.local")
+        .unwrap_or(reference);
+    r.rsplit_once('.').map_or(r, |(name, _namespace)| name)
+}
+
+/// A string as Go's `%q` prints it in a Kubernetes field error (`Invalid value: "x"`).
+fn go_quoted(s: &str) -> String {
+    let mut q = String::with_capacity(s.len() + 2);
+    q.push('"');
+    for ch in s.chars() {
+        match ch {
+            '"' => q.push_str("\\\""),
+            '\\' => q.push_str("\\\\"),
+            c if c.is_control() => q.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c => q.push(c),
+        }
+    }
+    q.push('"');
+    q
+}
+
+/// A list of strings as Go's `%#v` prints a `[]string` in a field error
+/// (`[]string{"a", "b"}`).
+fn go_string_slice(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| go_quoted(s)).collect();
+    format!("[]string{{{}}}", quoted.join(", "))
 }
 
 /// One step of a path under a router's settings.

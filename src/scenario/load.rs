@@ -1568,6 +1568,16 @@ fn router_reference_problem(
     let kind = reference.kind;
     let name = &reference.name;
     let field = format!("spec.strategy.canary.trafficRouting.{}", reference.field);
+    let not_found = format!(
+        "spec.strategy.canary.trafficRouting.{}",
+        reference.not_found
+    );
+    // An empty name in a list is looked up like any other, and not found.
+    let what = if name.is_empty() {
+        format!("An empty {kind} name")
+    } else {
+        format!("{kind} `{name}`")
+    };
     let same_kind: Vec<&str> = objects
         .iter()
         .filter(|o| o.kind == kind)
@@ -1576,7 +1586,7 @@ fn router_reference_problem(
     if same_kind.is_empty() {
         let article = if kind == "Ingress" { "an" } else { "a" };
         return Some(reference.origin.note(format!(
-            "{kind} `{name}` not checked: no input holds {article} {kind} (Argo marks the \
+            "{what} not checked: no input holds {article} {kind} (Argo marks the \
              Rollout InvalidSpec when the cluster has none of that name)"
         )));
     }
@@ -1591,9 +1601,8 @@ fn router_reference_problem(
                 .map(|n| format!("; did you mean `{n}`?"))
                 .unwrap_or_default();
             format!(
-                "{kind} `{name}` is in no input: the controller would keep Rollout `{}` \
-                 Degraded (InvalidSpec: {field}: Invalid value: \"{name}\": {resource} \
-                 \"{name}\" not found){hint}",
+                "{what} is in no input: the controller would keep Rollout `{}` Degraded \
+                 (InvalidSpec: {not_found}: {resource} \"{name}\" not found){hint}",
                 r.name
             )
         }

@@ -983,4 +983,103 @@ fn a_routers_list_of_ingresses_is_checked_item_by_item() {
         out.stderr
     );
     assert!(!out.stderr.contains("ingresses[0]"), "{}", out.stderr);
+    // Argo's own error names the list, not the item, and quotes all of it.
+    assert!(
+        out.stderr.contains(
+            "(InvalidSpec: spec.strategy.canary.trafficRouting.alb.ingresses: Invalid value: \
+             []string{\"demo-ingress\", \"demo-other\"}: ingress.networking.k8s.io \
+             \"demo-other\" not found)"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+/// NGINX's `stableIngresses`: Argo's not-found error spells the field `StableIngresses` and
+/// quotes the whole list; an empty name in it is looked up like any other (and not found),
+/// where a bare `stableIngress: ""` means "not configured". The "no rules" error names the
+/// list in its usual spelling, with the one Ingress it is about.
+#[test]
+fn nginx_stable_ingresses_are_named_as_argo_names_them() {
+    let list = |names: &str, backend: &str| {
+        nginx_demo("x", &ingress("demo-ingress", backend)).replace(
+            "{stableIngress: x}",
+            &format!("{{stableIngresses: {names}}}"),
+        )
+    };
+    let dir = folder(&[
+        ("empty.yaml", &list("[demo-ingress, '']", "demo-stable")),
+        ("rules.yaml", &list("[demo-ingress]", "demo-canary")),
+        ("ok.yaml", &list("[demo-ingress]", "demo-stable")),
+    ]);
+    refused(
+        dir.path(),
+        &["empty.yaml"],
+        &[
+            "empty.yaml:21:49: error: spec.strategy.canary.trafficRouting.nginx.stableIngresses[1]: \
+           An empty Ingress name is in no input: the controller would keep Rollout `demo` \
+           Degraded (InvalidSpec: spec.strategy.canary.trafficRouting.nginx.StableIngresses: \
+           Invalid value: []string{\"demo-ingress\", \"\"}: ingress.networking.k8s.io \"\" not \
+           found)",
+        ],
+    );
+    let rules = sim_in(dir.path(), &["lint", "rules.yaml"]);
+    assert_eq!(rules.code, 2, "{}", rules.stderr);
+    assert!(
+        rules.stderr.contains(
+            "(InvalidSpec: spec.strategy.canary.trafficRouting.nginx.stableIngresses: Invalid \
+             value: \"demo-ingress\": ingress `demo-ingress` has no rules using service \
+             demo-stable backend)"
+        ),
+        "{}",
+        rules.stderr
+    );
+    let ok = sim_in(dir.path(), &["lint", "ok.yaml"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+}
+
+/// Istio's `name.namespace` shorthand (with or without `.cluster.local`) names the
+/// VirtualService by its name part, as `GetVirtualServiceNamespaceName` reads it; a list's
+/// error names `virtualServices.name`.
+#[test]
+fn virtual_services_are_looked_up_by_the_name_part_of_a_reference() {
+    let vs = "---\napiVersion: networking.istio.io/v1beta1\nkind: VirtualService\n\
+              metadata: {name: demo-vs}\nspec: {}\n";
+    let istio = |routing: &str| nginx_demo("x", vs).replace("nginx: {stableIngress: x}", routing);
+    let dir = folder(&[
+        (
+            "short.yaml",
+            &istio("istio: {virtualService: {name: demo-vs.default, routes: [primary]}}"),
+        ),
+        (
+            "fqdn.yaml",
+            &istio(
+                "istio: {virtualServices: [{name: demo-vs.default.cluster.local, routes: \
+                 [primary]}]}",
+            ),
+        ),
+        (
+            "missing.yaml",
+            &istio(
+                "istio: {virtualServices: [{name: demo-vs, routes: [primary]}, {name: \
+                 other.default, routes: [primary]}]}",
+            ),
+        ),
+    ]);
+    for ok in ["short.yaml", "fqdn.yaml"] {
+        let out = sim_in(dir.path(), &["lint", ok]);
+        assert_eq!(out.code, 0, "{ok}: {}", out.stderr);
+    }
+    let out = sim_in(dir.path(), &["lint", "missing.yaml"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "virtualServices[1].name: VirtualService `other` is in no input: the controller \
+             would keep Rollout `demo` Degraded (InvalidSpec: \
+             spec.strategy.canary.trafficRouting.istio.virtualServices.name: Invalid value: \
+             \"other\": virtualservices.networking.istio.io \"other\" not found)"
+        ),
+        "{}",
+        out.stderr
+    );
 }
