@@ -414,7 +414,7 @@ impl DurationStatus {
 }
 
 /// `status` of a Rollout.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct RolloutStatus {
     /// `observedGeneration`: the spec generation this status was computed from.
     pub observed_generation: u64,
@@ -515,6 +515,85 @@ impl PartialEq for RolloutStatus {
 }
 
 impl Eq for RolloutStatus {}
+
+/// `clone_from` copies into the lists already there: the reconciles that write a copy of the
+/// previous status make it in the box of one no longer needed, and then allocate nothing.
+/// Every field is named, so a new one cannot be left out.
+impl Clone for RolloutStatus {
+    fn clone(&self) -> Self {
+        RolloutStatus {
+            observed_generation: self.observed_generation,
+            current_pod_hash: self.current_pod_hash.clone(),
+            current_step_hash: self.current_step_hash.clone(),
+            current_step_index: self.current_step_index,
+            stable_rs: self.stable_rs.clone(),
+            replicas: self.replicas,
+            updated_replicas: self.updated_replicas,
+            ready_replicas: self.ready_replicas,
+            available_replicas: self.available_replicas,
+            pause_conditions: self.pause_conditions.clone(),
+            controller_pause: self.controller_pause,
+            abort: self.abort,
+            aborted_at: self.aborted_at,
+            promote_full: self.promote_full,
+            restarted_at: self.restarted_at,
+            canary: self.canary.clone(),
+            blue_green: self.blue_green.clone(),
+            conditions: self.conditions.clone(),
+            phase: self.phase,
+            message: self.message.clone(),
+            duration: self.duration.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        let RolloutStatus {
+            observed_generation,
+            current_pod_hash,
+            current_step_hash,
+            current_step_index,
+            stable_rs,
+            replicas,
+            updated_replicas,
+            ready_replicas,
+            available_replicas,
+            pause_conditions,
+            controller_pause,
+            abort,
+            aborted_at,
+            promote_full,
+            restarted_at,
+            canary,
+            blue_green,
+            conditions,
+            phase,
+            message,
+            duration,
+        } = self;
+        *observed_generation = source.observed_generation;
+        current_pod_hash.clone_from(&source.current_pod_hash);
+        current_step_hash.clone_from(&source.current_step_hash);
+        *current_step_index = source.current_step_index;
+        stable_rs.clone_from(&source.stable_rs);
+        *replicas = source.replicas;
+        *updated_replicas = source.updated_replicas;
+        *ready_replicas = source.ready_replicas;
+        *available_replicas = source.available_replicas;
+        pause_conditions.clone_from(&source.pause_conditions);
+        *controller_pause = source.controller_pause;
+        *abort = source.abort;
+        *aborted_at = source.aborted_at;
+        *promote_full = source.promote_full;
+        *restarted_at = source.restarted_at;
+        canary.clone_from(&source.canary);
+        blue_green.clone_from(&source.blue_green);
+        conditions.clone_from(&source.conditions);
+        *phase = source.phase;
+        message.clone_from(&source.message);
+        duration.clone_from(&source.duration);
+        debug_assert!(*self == *source);
+    }
+}
 
 impl RolloutStatus {
     /// Back to [`RolloutStatus::default`] in place, the lists keeping their buffers: a

@@ -21,8 +21,16 @@ const NOT_AVAILABLE_MESSAGE: &str = "Rollout does not have minimum availability"
 /// carry. The sub-steps before the status sync set fields of it in place (through `Deref`);
 /// [`Ctx::base_status`] takes the box and completes it. Built where it ends up, a status of
 /// several hundred bytes is never moved, and the box's lists keep their buffers.
+///
+/// Before the status is started, the box is a spare: a status no longer needed, handed in by
+/// the caller. The reconciles that end early (an invalid spec, a new ReplicaSet, a pause
+/// condition to set) write a copy of the previous status, and make it in the spare; a
+/// reconcile that writes no status hands its box back ([`NewStatus::unused`]), so that most
+/// reconciles allocate no status and no list of conditions.
 #[derive(Debug, Default)]
 pub(super) struct NewStatus {
+    /// A box whose contents are not needed, until `start` or `copy_of` takes it.
+    spare: Option<Box<RolloutStatus>>,
     /// The status being built, until `base_status` takes it.
     building: Option<Box<RolloutStatus>>,
     /// The router weights the status was taken with: the replica counts of a step's
@@ -31,12 +39,20 @@ pub(super) struct NewStatus {
 }
 
 impl NewStatus {
-    /// Starts a status in `spare` (a status no longer needed) or, without one, in a new box:
-    /// the default status, apart from what the reconcile keeps unless a sub-step sets it
-    /// (weights, restart, timing). The runs followed are named anew by each reconcile that
-    /// reaches the analysis step.
-    pub(super) fn start(&mut self, spare: Option<Box<RolloutStatus>>, prev: &RolloutStatus) {
-        let mut st = match spare {
+    /// A status not started yet, to be built in `spare` if there is one.
+    pub(super) fn new(spare: Option<Box<RolloutStatus>>) -> Self {
+        NewStatus {
+            spare,
+            ..NewStatus::default()
+        }
+    }
+
+    /// Starts the status in the spare or, without one, in a new box: the default status,
+    /// apart from what the reconcile keeps unless a sub-step sets it (weights, restart,
+    /// timing). The runs followed are named anew by each reconcile that reaches the analysis
+    /// step.
+    pub(super) fn start(&mut self, prev: &RolloutStatus) {
+        let mut st = match self.spare.take() {
             Some(mut st) => {
                 st.clear();
                 st
@@ -47,6 +63,27 @@ impl NewStatus {
         st.restarted_at = prev.restarted_at;
         st.duration.clone_from(&prev.duration);
         self.building = Some(st);
+    }
+
+    /// A copy of `prev`, made in the spare if there is one (its lists keep their buffers).
+    pub(super) fn copy_of(&mut self, prev: &RolloutStatus) -> Box<RolloutStatus> {
+        match self.spare.take() {
+            Some(mut st) => {
+                RolloutStatus::clone_from(&mut st, prev);
+                st
+            }
+            None => Box::new(prev.clone()),
+        }
+    }
+
+    /// Takes back a box whose status is not written, as the spare.
+    pub(super) fn give_back(&mut self, st: Box<RolloutStatus>) {
+        self.spare = Some(st);
+    }
+
+    /// The box this reconcile did not write, if any, for the caller's next reconcile.
+    pub(super) fn unused(&mut self) -> Option<Box<RolloutStatus>> {
+        self.spare.take().or_else(|| self.building.take())
     }
 
     /// The box, for `base_status` to complete; the weights stay readable.
@@ -283,6 +320,8 @@ impl Ctx<'_> {
         self.calculate_conditions(&mut new);
         if self.persist(&mut new) {
             self.plan.status = Some(new);
+        } else {
+            self.new_status.give_back(new);
         }
     }
 
