@@ -781,13 +781,32 @@ pub const MANUALLY_PAUSED: &str = "manually paused";
 
 /// `CalculateRolloutPhase`: the phase and message the controller stores (first match wins).
 pub fn calculate_phase(spec: &RolloutSpec, status: &RolloutStatus) -> (Phase, SmolStr) {
+    calculate_phase_keeping(spec, status, &SmolStr::default())
+}
+
+/// [`calculate_phase`], with `kept` (the message of the status before) returned as the
+/// message when it already reads as the one computed: a Degraded rollout's message is
+/// formatted from its condition's, longer than a `SmolStr` holds inline, and most reconciles
+/// of a Degraded rollout leave it as it was.
+pub fn calculate_phase_keeping(
+    spec: &RolloutSpec,
+    status: &RolloutStatus,
+    kept: &SmolStr,
+) -> (Phase, SmolStr) {
     // A restart is pending from the moment restartAt is set (even in the future) until done.
     let restart_pending = spec.restart_at.is_some() && spec.restart_time() != status.restarted_at;
     if let Some((why, c)) = degraded_by(status) {
-        return (
-            Phase::Degraded,
-            smol_str::format_smolstr!("{}: {}", why.as_str(), c.message),
-        );
+        let reads_the_same = kept
+            .strip_prefix(why.as_str())
+            .and_then(|m| m.strip_prefix(": "))
+            .is_some_and(|m| *m == *c.message);
+        let message = if reads_the_same {
+            kept.clone()
+        } else {
+            smol_str::format_smolstr!("{}: {}", why.as_str(), c.message)
+        };
+        debug_assert_eq!(message, format!("{}: {}", why.as_str(), c.message));
+        return (Phase::Degraded, message);
     }
     if spec.paused {
         return (Phase::Paused, SmolStr::new_static(MANUALLY_PAUSED));

@@ -11,7 +11,7 @@ use super::event::EventMessage;
 use super::replica_arithmetic::Weights;
 use super::status::{
     CompletionStatus, CondStatus, ConditionMessage, RolloutConditionType, RolloutStatus,
-    calculate_phase, reason, same_reason,
+    calculate_phase_keeping, reason, same_reason,
 };
 
 /// The Progressing condition's message when an update's availability is lost.
@@ -497,7 +497,7 @@ impl Ctx<'_> {
     fn persist(&mut self, new: &mut RolloutStatus) -> bool {
         self.pause.apply(self.prev, new, self.now);
         new.observed_generation = self.ro.generation;
-        (new.phase, new.message) = calculate_phase(self.spec, new);
+        (new.phase, new.message) = calculate_phase_keeping(self.spec, new, &self.prev.message);
         new.duration = self.status_duration(new);
         if *new == *self.prev {
             self.requeue_stuck_rollout(new);
