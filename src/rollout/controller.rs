@@ -555,7 +555,7 @@ impl<'a> Ctx<'a> {
         }
         st.observed_generation = self.ro.generation;
         (st.phase, st.message) = calculate_phase(self.spec, &st);
-        st.duration = self.status_duration(&st);
+        st.duration = self.status_duration(&st, st.stable_rs == st.current_pod_hash);
         self.plan.status = Some(st);
         true
     }
