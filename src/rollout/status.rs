@@ -639,8 +639,30 @@ impl RolloutStatus {
         *aborted_at = None;
         *promote_full = false;
         *restarted_at = None;
-        *canary = CanaryStatus::default();
-        *blue_green = BlueGreenStatus::default();
+        // Field by field, an option only when it is set: most are not, and a whole default
+        // assigned instead costs a call to each struct's drop.
+        let CanaryStatus {
+            weights,
+            step_analysis,
+            background_analysis,
+            current_experiment,
+        } = canary;
+        unset(weights);
+        unset(step_analysis);
+        unset(background_analysis);
+        unset(current_experiment);
+        let BlueGreenStatus {
+            active_selector,
+            preview_selector,
+            scale_up_preview_check_point,
+            pre_promotion_analysis,
+            post_promotion_analysis,
+        } = blue_green;
+        *active_selector = SmolStr::default();
+        *preview_selector = SmolStr::default();
+        *scale_up_preview_check_point = false;
+        unset(pre_promotion_analysis);
+        unset(post_promotion_analysis);
         conditions.clear();
         *phase = Phase::default();
         *message = SmolStr::default();
@@ -729,6 +751,13 @@ impl RolloutStatus {
     /// The pause condition with that reason, if the rollout carries one.
     pub fn pause_condition(&self, reason: PauseReason) -> Option<&PauseCondition> {
         self.pause_conditions.iter().find(|p| p.reason == reason)
+    }
+}
+
+/// Sets an option to `None`, dropping its value only when there is one.
+fn unset<T>(o: &mut Option<T>) {
+    if o.is_some() {
+        *o = None;
     }
 }
 
