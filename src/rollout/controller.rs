@@ -30,24 +30,36 @@ const INVALID_SPEC_REQUEUE: crate::engine::SimDuration = crate::engine::SimDurat
 
 /// Runs one reconcile and returns what it writes.
 pub fn reconcile(input: &Input) -> Plan {
-    reconcile_reusing(input, Plan::default(), None)
+    reconcile_reusing(input, Plan::default(), &mut None)
 }
 
 /// [`reconcile`], filling `plan` and writing the new status into `spare`: an empty plan whose
 /// lists keep the room an earlier, applied plan grew, and a status the caller no longer needs
 /// (the one the last write replaced), so a reconcile allocates neither lists nor a status of
-/// its own. What `spare` held does not show in the plan: every field is written.
-pub fn reconcile_reusing(input: &Input, plan: Plan, spare: Option<Box<RolloutStatus>>) -> Plan {
+/// its own. What `spare` held does not show in the plan: every field is written. A reconcile
+/// that writes no status leaves its box in `spare`, for the next one.
+pub fn reconcile_reusing(
+    input: &Input,
+    plan: Plan,
+    spare: &mut Option<Box<RolloutStatus>>,
+) -> Plan {
     debug_assert!(plan == Plan::default(), "a plan handed back must be empty");
     let mut c = Ctx::new(input, plan);
-    c.new_status.start(spare, c.prev);
+    c.new_status = super::sync::NewStatus::new(spare.take());
+    sub_steps(&mut c);
+    *spare = c.new_status.unused();
+    c.plan
+}
+
+/// The sub-steps of [`reconcile_reusing`], in order; each may end the reconcile.
+fn sub_steps(c: &mut Ctx) {
     c.follow_previous_runs();
     if c.invalid_spec() {
-        return c.plan;
+        return;
     }
     if c.new_rs.is_none() {
         c.create_new_replica_set();
-        return c.plan;
+        return;
     }
     c.sync_revision();
     // An abort of a rollout with no update in progress has nothing to abort: it is cleared
@@ -57,8 +69,11 @@ pub fn reconcile_reusing(input: &Input, plan: Plan, spare: Option<Box<RolloutSta
         c.pause.remove_abort();
     }
     if c.check_paused_conditions() {
-        return c.plan;
+        return;
     }
+    // The sub-steps above write only a copy of the previous status, and only when they end
+    // the reconcile: the new status starts here, in the box they did not use.
+    c.new_status.start(c.prev);
     match (c.blue_green.is_some(), c.is_scaling_event()) {
         (false, true) => c.sync_replicas_only(),
         (false, false) => c.rollout_canary(),
@@ -66,7 +81,6 @@ pub fn reconcile_reusing(input: &Input, plan: Plan, spare: Option<Box<RolloutSta
         (true, false) => c.rollout_blue_green(),
     }
     c.coalesce_service_switches();
-    c.plan
 }
 
 /// What the shared sub-steps see as "the canary" of a blue-green rollout: no steps, no
@@ -198,7 +212,8 @@ impl<'a> Ctx<'a> {
             current_step,
             services: input.services,
             new_hash,
-            // Started by `reconcile_reusing`, in the box it was handed.
+            // Given the box `reconcile_reusing` was handed, then started once the sub-steps
+            // that end the reconcile early let it go on.
             new_status: super::sync::NewStatus::default(),
             pause: PauseCtx::new(prev),
             plan,
@@ -380,7 +395,7 @@ impl<'a> Ctx<'a> {
         };
         let message = format!("The Rollout \"{}\" is invalid: {problem}", self.ro.name);
         self.plan.requeue.push(self.now + INVALID_SPEC_REQUEUE);
-        let mut st = self.prev.clone();
+        let mut st = self.new_status.copy_of(self.prev);
         // A different reason for the same condition replaces it (`createInvalidRolloutCondition`).
         if st
             .condition(RolloutConditionType::InvalidSpec)
@@ -397,9 +412,11 @@ impl<'a> Ctx<'a> {
         );
         st.observed_generation = self.ro.generation;
         (st.phase, st.message) = calculate_phase(self.spec, &st);
-        if st != *self.prev {
+        if *st != *self.prev {
             self.plan.warning(reason::INVALID_SPEC, message);
-            self.plan.status = Some(Box::new(st));
+            self.plan.status = Some(st);
+        } else {
+            self.new_status.give_back(st);
         }
         true
     }
@@ -431,7 +448,7 @@ impl<'a> Ctx<'a> {
                 revision,
             },
         );
-        let mut st = self.prev.clone();
+        let mut st = self.new_status.copy_of(self.prev);
         if st.set_condition(
             RolloutConditionType::Progressing,
             CondStatus::True,
@@ -439,7 +456,9 @@ impl<'a> Ctx<'a> {
             format!("Created new replica set \"{name}\"").into(),
             self.now,
         ) {
-            self.plan.status = Some(Box::new(st));
+            self.plan.status = Some(st);
+        } else {
+            self.new_status.give_back(st);
         }
     }
 
@@ -478,17 +497,13 @@ impl<'a> Ctx<'a> {
         let completed = !self.prev.stable_rs.is_empty() && self.fully_promoted;
         // Most reconciles change none of these conditions: the status is copied only once
         // one of them is about to be set.
-        let mut copy: Option<RolloutStatus> = None;
+        let mut copy: Option<Box<RolloutStatus>> = None;
         let now = self.now;
         let prev = self.prev;
+        let new_status = &mut self.new_status;
         let mut set = |kind, status, why, message: &'static str| {
-            copy.get_or_insert_with(|| prev.clone()).set_condition(
-                kind,
-                status,
-                why,
-                message.into(),
-                now,
-            );
+            copy.get_or_insert_with(|| new_status.copy_of(prev))
+                .set_condition(kind, status, why, message.into(), now);
         };
         if is_paused != prog_paused && !abort_cond && !completed {
             if is_paused {
@@ -531,13 +546,17 @@ impl<'a> Ctx<'a> {
                 "Rollout is paused",
             );
         }
-        let Some(mut st) = copy.filter(|st| st.conditions != self.prev.conditions) else {
+        let Some(mut st) = copy else {
             return false;
         };
+        if st.conditions == self.prev.conditions {
+            self.new_status.give_back(st);
+            return false;
+        }
         st.observed_generation = self.ro.generation;
         (st.phase, st.message) = calculate_phase(self.spec, &st);
-        st.duration = self.status_duration(&st);
-        self.plan.status = Some(Box::new(st));
+        st.duration = self.status_duration(&st, st.stable_rs == st.current_pod_hash);
+        self.plan.status = Some(st);
         true
     }
 

@@ -11,8 +11,14 @@ use super::status::{
 };
 
 impl Ctx<'_> {
-    /// The `status.duration` to write with `new`.
-    pub(super) fn status_duration(&self, new: &RolloutStatus) -> Option<DurationStatus> {
+    /// The `status.duration` to write with `new`. `promoted`: whether `new`'s stable hash is
+    /// its current one (the caller knows it already).
+    pub(super) fn status_duration(
+        &self,
+        new: &RolloutStatus,
+        promoted: bool,
+    ) -> Option<DurationStatus> {
+        debug_assert_eq!(promoted, new.stable_rs == new.current_pod_hash);
         // An invalid spec leaves the timing as it was.
         if new.condition(RolloutConditionType::InvalidSpec).is_some() {
             return new.duration.clone();
@@ -21,7 +27,6 @@ impl Ctx<'_> {
         let prev = self.prev;
         let mut d = new.duration.clone();
         let spec_changed = prev.current_pod_hash.is_empty() || self.attempt_spec_changed();
-        let promoted = new.stable_rs == new.current_pod_hash;
         let at_desired = self
             .new_rs
             .is_some_and(|rs| rs.available >= self.replicas());
@@ -89,12 +94,22 @@ impl Ctx<'_> {
     /// template, or the steps, differ from what the previous status recorded.
     fn attempt_spec_changed(&self) -> bool {
         let prev = self.prev;
-        let hash = self.new_rs.map_or(self.new_hash, |rs| rs.hash.as_str());
-        let pod_changed = !prev.current_pod_hash.is_empty() && prev.current_pod_hash != hash;
-        let steps_changed = self.blue_green.is_none()
-            && (prev.current_step_hash.is_empty()
-                || prev.current_step_hash != self.canary.steps_hash);
-        pod_changed || steps_changed
+        let changed = if self.blue_green.is_none() {
+            // The context compared both hashes once already (`PodTemplateOrStepsChanged`, the
+            // same test but for a status that names no steps).
+            self.template_or_steps_changed() || prev.current_step_hash.is_empty()
+        } else {
+            !prev.current_pod_hash.is_empty() && prev.current_pod_hash != self.new_hash
+        };
+        debug_assert_eq!(changed, {
+            let hash = self.new_rs.map_or(self.new_hash, |rs| rs.hash.as_str());
+            let pod_changed = !prev.current_pod_hash.is_empty() && prev.current_pod_hash != hash;
+            let steps_changed = self.blue_green.is_none()
+                && (prev.current_step_hash.is_empty()
+                    || prev.current_step_hash != self.canary.steps_hash);
+            pod_changed || steps_changed
+        });
+        changed
     }
 
     /// `isRollback`: the wanted ReplicaSet is the stable one or older than it.

@@ -414,7 +414,7 @@ impl DurationStatus {
 }
 
 /// `status` of a Rollout.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct RolloutStatus {
     /// `observedGeneration`: the spec generation this status was computed from.
     pub observed_generation: u64,
@@ -516,6 +516,85 @@ impl PartialEq for RolloutStatus {
 
 impl Eq for RolloutStatus {}
 
+/// `clone_from` copies into the lists already there: the reconciles that write a copy of the
+/// previous status make it in the box of one no longer needed, and then allocate nothing.
+/// Every field is named, so a new one cannot be left out.
+impl Clone for RolloutStatus {
+    fn clone(&self) -> Self {
+        RolloutStatus {
+            observed_generation: self.observed_generation,
+            current_pod_hash: self.current_pod_hash.clone(),
+            current_step_hash: self.current_step_hash.clone(),
+            current_step_index: self.current_step_index,
+            stable_rs: self.stable_rs.clone(),
+            replicas: self.replicas,
+            updated_replicas: self.updated_replicas,
+            ready_replicas: self.ready_replicas,
+            available_replicas: self.available_replicas,
+            pause_conditions: self.pause_conditions.clone(),
+            controller_pause: self.controller_pause,
+            abort: self.abort,
+            aborted_at: self.aborted_at,
+            promote_full: self.promote_full,
+            restarted_at: self.restarted_at,
+            canary: self.canary.clone(),
+            blue_green: self.blue_green.clone(),
+            conditions: self.conditions.clone(),
+            phase: self.phase,
+            message: self.message.clone(),
+            duration: self.duration.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        let RolloutStatus {
+            observed_generation,
+            current_pod_hash,
+            current_step_hash,
+            current_step_index,
+            stable_rs,
+            replicas,
+            updated_replicas,
+            ready_replicas,
+            available_replicas,
+            pause_conditions,
+            controller_pause,
+            abort,
+            aborted_at,
+            promote_full,
+            restarted_at,
+            canary,
+            blue_green,
+            conditions,
+            phase,
+            message,
+            duration,
+        } = self;
+        *observed_generation = source.observed_generation;
+        current_pod_hash.clone_from(&source.current_pod_hash);
+        current_step_hash.clone_from(&source.current_step_hash);
+        *current_step_index = source.current_step_index;
+        stable_rs.clone_from(&source.stable_rs);
+        *replicas = source.replicas;
+        *updated_replicas = source.updated_replicas;
+        *ready_replicas = source.ready_replicas;
+        *available_replicas = source.available_replicas;
+        pause_conditions.clone_from(&source.pause_conditions);
+        *controller_pause = source.controller_pause;
+        *abort = source.abort;
+        *aborted_at = source.aborted_at;
+        *promote_full = source.promote_full;
+        *restarted_at = source.restarted_at;
+        canary.clone_from(&source.canary);
+        blue_green.clone_from(&source.blue_green);
+        conditions.clone_from(&source.conditions);
+        *phase = source.phase;
+        message.clone_from(&source.message);
+        duration.clone_from(&source.duration);
+        debug_assert!(*self == *source);
+    }
+}
+
 impl RolloutStatus {
     /// Back to [`RolloutStatus::default`] in place, the lists keeping their buffers: a
     /// reconcile builds its status in the box of one no longer needed, and filling the
@@ -560,8 +639,30 @@ impl RolloutStatus {
         *aborted_at = None;
         *promote_full = false;
         *restarted_at = None;
-        *canary = CanaryStatus::default();
-        *blue_green = BlueGreenStatus::default();
+        // Field by field, an option only when it is set: most are not, and a whole default
+        // assigned instead costs a call to each struct's drop.
+        let CanaryStatus {
+            weights,
+            step_analysis,
+            background_analysis,
+            current_experiment,
+        } = canary;
+        unset(weights);
+        unset(step_analysis);
+        unset(background_analysis);
+        unset(current_experiment);
+        let BlueGreenStatus {
+            active_selector,
+            preview_selector,
+            scale_up_preview_check_point,
+            pre_promotion_analysis,
+            post_promotion_analysis,
+        } = blue_green;
+        *active_selector = SmolStr::default();
+        *preview_selector = SmolStr::default();
+        *scale_up_preview_check_point = false;
+        unset(pre_promotion_analysis);
+        unset(post_promotion_analysis);
         conditions.clear();
         *phase = Phase::default();
         *message = SmolStr::default();
@@ -653,6 +754,13 @@ impl RolloutStatus {
     }
 }
 
+/// Sets an option to `None`, dropping its value only when there is one.
+fn unset<T>(o: &mut Option<T>) {
+    if o.is_some() {
+        *o = None;
+    }
+}
+
 /// Why `CalculateRolloutPhase` reports a rollout Degraded: the condition it finds first. Its
 /// name starts the phase message (`RolloutAborted: Rollout aborted update to revision 2`);
 /// readers of the journal match on this type, never on that text.
@@ -702,13 +810,32 @@ pub const MANUALLY_PAUSED: &str = "manually paused";
 
 /// `CalculateRolloutPhase`: the phase and message the controller stores (first match wins).
 pub fn calculate_phase(spec: &RolloutSpec, status: &RolloutStatus) -> (Phase, SmolStr) {
+    calculate_phase_keeping(spec, status, &SmolStr::default())
+}
+
+/// [`calculate_phase`], with `kept` (the message of the status before) returned as the
+/// message when it already reads as the one computed: a Degraded rollout's message is
+/// formatted from its condition's, longer than a `SmolStr` holds inline, and most reconciles
+/// of a Degraded rollout leave it as it was.
+pub fn calculate_phase_keeping(
+    spec: &RolloutSpec,
+    status: &RolloutStatus,
+    kept: &SmolStr,
+) -> (Phase, SmolStr) {
     // A restart is pending from the moment restartAt is set (even in the future) until done.
     let restart_pending = spec.restart_at.is_some() && spec.restart_time() != status.restarted_at;
     if let Some((why, c)) = degraded_by(status) {
-        return (
-            Phase::Degraded,
-            smol_str::format_smolstr!("{}: {}", why.as_str(), c.message),
-        );
+        let reads_the_same = kept
+            .strip_prefix(why.as_str())
+            .and_then(|m| m.strip_prefix(": "))
+            .is_some_and(|m| *m == *c.message);
+        let message = if reads_the_same {
+            kept.clone()
+        } else {
+            smol_str::format_smolstr!("{}: {}", why.as_str(), c.message)
+        };
+        debug_assert_eq!(message, format!("{}: {}", why.as_str(), c.message));
+        return (Phase::Degraded, message);
     }
     if spec.paused {
         return (Phase::Paused, SmolStr::new_static(MANUALLY_PAUSED));

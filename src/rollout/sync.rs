@@ -11,7 +11,7 @@ use super::event::EventMessage;
 use super::replica_arithmetic::Weights;
 use super::status::{
     CompletionStatus, CondStatus, ConditionMessage, RolloutConditionType, RolloutStatus,
-    calculate_phase, reason, same_reason,
+    calculate_phase_keeping, reason, same_reason,
 };
 
 /// The Progressing condition's message when an update's availability is lost.
@@ -21,8 +21,16 @@ const NOT_AVAILABLE_MESSAGE: &str = "Rollout does not have minimum availability"
 /// carry. The sub-steps before the status sync set fields of it in place (through `Deref`);
 /// [`Ctx::base_status`] takes the box and completes it. Built where it ends up, a status of
 /// several hundred bytes is never moved, and the box's lists keep their buffers.
+///
+/// Before the status is started, the box is a spare: a status no longer needed, handed in by
+/// the caller. The reconciles that end early (an invalid spec, a new ReplicaSet, a pause
+/// condition to set) write a copy of the previous status, and make it in the spare; a
+/// reconcile that writes no status hands its box back ([`NewStatus::unused`]), so that most
+/// reconciles allocate no status and no list of conditions.
 #[derive(Debug, Default)]
 pub(super) struct NewStatus {
+    /// A box whose contents are not needed, until `start` or `copy_of` takes it.
+    spare: Option<Box<RolloutStatus>>,
     /// The status being built, until `base_status` takes it.
     building: Option<Box<RolloutStatus>>,
     /// The router weights the status was taken with: the replica counts of a step's
@@ -31,12 +39,20 @@ pub(super) struct NewStatus {
 }
 
 impl NewStatus {
-    /// Starts a status in `spare` (a status no longer needed) or, without one, in a new box:
-    /// the default status, apart from what the reconcile keeps unless a sub-step sets it
-    /// (weights, restart, timing). The runs followed are named anew by each reconcile that
-    /// reaches the analysis step.
-    pub(super) fn start(&mut self, spare: Option<Box<RolloutStatus>>, prev: &RolloutStatus) {
-        let mut st = match spare {
+    /// A status not started yet, to be built in `spare` if there is one.
+    pub(super) fn new(spare: Option<Box<RolloutStatus>>) -> Self {
+        NewStatus {
+            spare,
+            ..NewStatus::default()
+        }
+    }
+
+    /// Starts the status in the spare or, without one, in a new box: the default status,
+    /// apart from what the reconcile keeps unless a sub-step sets it (weights, restart,
+    /// timing). The runs followed are named anew by each reconcile that reaches the analysis
+    /// step.
+    pub(super) fn start(&mut self, prev: &RolloutStatus) {
+        let mut st = match self.spare.take() {
             Some(mut st) => {
                 st.clear();
                 st
@@ -47,6 +63,27 @@ impl NewStatus {
         st.restarted_at = prev.restarted_at;
         st.duration.clone_from(&prev.duration);
         self.building = Some(st);
+    }
+
+    /// A copy of `prev`, made in the spare if there is one (its lists keep their buffers).
+    pub(super) fn copy_of(&mut self, prev: &RolloutStatus) -> Box<RolloutStatus> {
+        match self.spare.take() {
+            Some(mut st) => {
+                RolloutStatus::clone_from(&mut st, prev);
+                st
+            }
+            None => Box::new(prev.clone()),
+        }
+    }
+
+    /// Takes back a box whose status is not written, as the spare.
+    pub(super) fn give_back(&mut self, st: Box<RolloutStatus>) {
+        self.spare = Some(st);
+    }
+
+    /// The box this reconcile did not write, if any, for the caller's next reconcile.
+    pub(super) fn unused(&mut self) -> Option<Box<RolloutStatus>> {
+        self.spare.take().or_else(|| self.building.take())
     }
 
     /// The box, for `base_status` to complete; the weights stay readable.
@@ -95,29 +132,25 @@ impl Ctx<'_> {
         // The list keeps its buffer: copying the previous conditions into it allocates
         // nothing once the box has served a reconcile.
         st.conditions.clone_from(&self.prev.conditions);
-        st.current_pod_hash = self
-            .new_rs
-            .map_or(self.new_hash, |rs| rs.hash.as_str())
-            .into();
+        // The new ReplicaSet's hash is the template's (that is how it was found): the
+        // template's is shared, not built again from its text.
+        debug_assert!(
+            self.new_rs
+                .is_none_or(|rs| rs.hash == self.ro.template_hash)
+        );
+        st.current_pod_hash = self.ro.template_hash.clone();
         // A ReplicaSet's counts are never negative; one that were would count as none.
-        st.replicas = self
-            .all
-            .iter()
-            .map(|rs| u32::try_from(rs.status_replicas).unwrap_or(0))
-            .sum();
-        st.updated_replicas = self
-            .new_rs
-            .map_or(0, |rs| u32::try_from(rs.status_replicas).unwrap_or(0));
-        st.ready_replicas = self
-            .all
-            .iter()
-            .map(|rs| u32::try_from(rs.ready).unwrap_or(0))
-            .sum();
-        st.available_replicas = self
-            .all
-            .iter()
-            .map(|rs| u32::try_from(rs.available).unwrap_or(0))
-            .sum();
+        let count = |n: i32| u32::try_from(n).unwrap_or(0);
+        let (mut replicas, mut ready, mut available) = (0, 0, 0);
+        for rs in self.all {
+            replicas += count(rs.status_replicas);
+            ready += count(rs.ready);
+            available += count(rs.available);
+        }
+        st.replicas = replicas;
+        st.updated_replicas = self.new_rs.map_or(0, |rs| count(rs.status_replicas));
+        st.ready_replicas = ready;
+        st.available_replicas = available;
         st.remove_condition(RolloutConditionType::InvalidSpec);
         st.promote_full = self.prev.promote_full;
         st
@@ -200,7 +233,9 @@ impl Ctx<'_> {
     }
 
     /// `RolloutHealthy`: everything updated and available, all steps done, old pods gone.
-    pub(super) fn rollout_healthy(&self, new: &RolloutStatus) -> bool {
+    /// `promoted`: whether `new`'s stable hash is its current one.
+    fn rollout_healthy(&self, new: &RolloutStatus, promoted: bool) -> bool {
+        debug_assert_eq!(promoted, new.stable_rs == new.current_pod_hash);
         let r = self.spec.replicas();
         let steps = self.canary.step_count();
         let all_steps = match new.current_step_index {
@@ -214,12 +249,7 @@ impl Ctx<'_> {
                     && (bg.preview_service.is_none()
                         || bgs.preview_selector == new.current_pod_hash)
             }
-            None => {
-                all_steps
-                    && !new.stable_rs.is_empty()
-                    && new.stable_rs == new.current_pod_hash
-                    && new.replicas == r
-            }
+            None => all_steps && !new.stable_rs.is_empty() && promoted && new.replicas == r,
         };
         new.updated_replicas == r
             && new.available_replicas == r
@@ -280,19 +310,26 @@ impl Ctx<'_> {
 
     /// `calculateRolloutConditions` then `persistRolloutStatus`.
     pub(super) fn persist_with_conditions(&mut self, mut new: Box<RolloutStatus>) {
-        self.calculate_conditions(&mut new);
-        if self.persist(&mut new) {
+        // Whether the stable hash is the current one, and whether the rollout is healthy, are
+        // read by several of the steps below and changed by none of them (the conditions,
+        // pauses, phase and timing they write are not among what they read): decided once.
+        let promoted = new.stable_rs == new.current_pod_hash;
+        let healthy = self.rollout_healthy(&new, promoted);
+        self.calculate_conditions(&mut new, promoted, healthy);
+        if self.persist(&mut new, promoted, healthy) {
             self.plan.status = Some(new);
+        } else {
+            self.new_status.give_back(new);
         }
     }
 
-    fn calculate_conditions(&mut self, new: &mut RolloutStatus) {
+    /// `healthy`: `rollout_healthy`, which reads no condition, so the conditions written
+    /// here do not change it; `promoted` as for `rollout_healthy`.
+    fn calculate_conditions(&mut self, new: &mut RolloutStatus, promoted: bool, healthy: bool) {
         let now = self.now;
         let aborted = self.pause.is_aborted();
         let rs_name = self.new_rs.map_or("", |rs| rs.name.as_str());
 
-        // Reads no condition, so the conditions written below do not change it.
-        let healthy = self.rollout_healthy(new);
         let mut became_unhealthy = false;
         if !self.is_paused() && healthy {
             new.set_condition_with(
@@ -339,7 +376,7 @@ impl Ctx<'_> {
                 now,
             );
         } else if self.rollout_progressing(new) || became_unhealthy {
-            let not_available = new.stable_rs == new.current_pod_hash && became_unhealthy;
+            let not_available = promoted && became_unhealthy;
             let why = if not_available {
                 reason::RS_NOT_AVAILABLE
             } else {
@@ -383,7 +420,7 @@ impl Ctx<'_> {
             );
             // Only an update still in progress is aborted: a completed one (stable == current:
             // the first deploy, a restart, lost pods) just turns Degraded and recovers.
-            let update_in_progress = new.stable_rs != new.current_pod_hash;
+            let update_in_progress = !promoted;
             if self.spec.progress_deadline_abort
                 && update_in_progress
                 && (changed || !self.pause.is_aborted())
@@ -394,11 +431,6 @@ impl Ctx<'_> {
         }
 
         let r = self.spec.replicas();
-        let available_total: u32 = self
-            .all
-            .iter()
-            .map(|rs| u32::try_from(rs.available).unwrap_or(0))
-            .sum();
         let available = match self.blue_green {
             // Blue-green: the active ReplicaSet is saturated.
             Some(_) => self
@@ -409,7 +441,17 @@ impl Ctx<'_> {
                         && rs.hash == new.blue_green.active_selector
                 })
                 .is_some_and(|rs| self.saturated(rs)),
-            None => available_total >= r,
+            // The total `base_status` counted: only a blue-green sync changes it after.
+            None => {
+                debug_assert_eq!(
+                    new.available_replicas,
+                    self.all
+                        .iter()
+                        .map(|rs| u32::try_from(rs.available).unwrap_or(0))
+                        .sum::<u32>()
+                );
+                new.available_replicas >= r
+            }
         };
         if available {
             new.set_condition_with(
@@ -429,7 +471,7 @@ impl Ctx<'_> {
             );
         }
 
-        let completed = !new.stable_rs.is_empty() && new.stable_rs == new.current_pod_hash;
+        let completed = !new.stable_rs.is_empty() && promoted;
         let changed = new.set_condition_with(
             RolloutConditionType::Completed,
             if completed {
@@ -454,14 +496,15 @@ impl Ctx<'_> {
 
     /// `persistRolloutStatus`: folds in pauses and abort, stamps the generation, computes the
     /// phase; true when something changed and the status is to be written (else arms the
-    /// progress-deadline timer).
-    fn persist(&mut self, new: &mut RolloutStatus) -> bool {
+    /// progress-deadline timer). `promoted` and `healthy` as `persist_with_conditions` decided
+    /// them: the pauses, phase and timing written here change neither.
+    fn persist(&mut self, new: &mut RolloutStatus, promoted: bool, healthy: bool) -> bool {
         self.pause.apply(self.prev, new, self.now);
         new.observed_generation = self.ro.generation;
-        (new.phase, new.message) = calculate_phase(self.spec, new);
-        new.duration = self.status_duration(new);
+        (new.phase, new.message) = calculate_phase_keeping(self.spec, new, &self.prev.message);
+        new.duration = self.status_duration(new, promoted);
         if *new == *self.prev {
-            self.requeue_stuck_rollout(new);
+            self.requeue_stuck_rollout(healthy);
             return false;
         }
         let was_paused = !self.prev.pause_conditions.is_empty();
@@ -480,11 +523,12 @@ impl Ctx<'_> {
     }
 
     /// `requeueStuckRollout`: wake up one second after the progress deadline would pass.
-    fn requeue_stuck_rollout(&mut self, new: &RolloutStatus) {
+    /// `healthy`: `rollout_healthy` of the status not written.
+    fn requeue_stuck_rollout(&mut self, healthy: bool) {
         let Some(cond) = self.prev.condition(RolloutConditionType::Progressing) else {
             return;
         };
-        if self.rollout_healthy(new)
+        if healthy
             || same_reason(cond.reason, reason::TIMED_OUT)
             || self.is_paused()
             || self.prev.abort

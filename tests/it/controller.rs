@@ -577,8 +577,89 @@ fn a_status_built_in_a_spare_is_the_status_built_anew() {
         "stale".into(),
         NOW,
     );
-    let reused = rollout_sim::rollout::reconcile_reusing(&input, Plan::default(), Some(spare));
+    let reused = rollout_sim::rollout::reconcile_reusing(&input, Plan::default(), &mut Some(spare));
     assert_eq!(reused, fresh);
+}
+
+/// A spare full of another rollout's status, with a condition the rollout has none of.
+fn stale_spare(ro: &RolloutObject) -> Box<RolloutStatus> {
+    let mut spare = ro.status.clone();
+    spare.stable_rs = "elsewhere".into();
+    spare.replicas = 99;
+    spare.abort = true;
+    spare.set_condition(
+        RolloutConditionType::InvalidSpec,
+        rollout_sim::rollout::status::CondStatus::True,
+        reason::INVALID_SPEC,
+        "stale".into(),
+        NOW,
+    );
+    spare
+}
+
+/// The reconcile of `input` with a stale spare, checked against a fresh one; returns its plan
+/// and what it left in the spare.
+fn reconcile_in_a_spare(ro: &RolloutObject, input: &Input) -> (Plan, Option<Box<RolloutStatus>>) {
+    let fresh = reconcile(input);
+    let mut spare = Some(stale_spare(ro));
+    let reused = rollout_sim::rollout::reconcile_reusing(input, Plan::default(), &mut spare);
+    assert_eq!(reused, fresh);
+    (reused, spare)
+}
+
+/// The reconciles that end early (a new ReplicaSet, an invalid spec, a pause condition to
+/// set) write a copy of the previous status, made in the spare; one that writes no status
+/// hands its box back for the next reconcile.
+#[test]
+fn the_early_endings_copy_the_status_into_the_spare_and_an_unwritten_box_comes_back() {
+    // A new ReplicaSet.
+    let mut ro = rollout(5, canary(vec![Step::weight(20)]), "v1", "v1", Some(1));
+    ro.template_hash = "v2".into();
+    let rss = [rs("v1", 1, 5, 5, 5)];
+    let services = no_services();
+    let (plan, spare) = reconcile_in_a_spare(&ro, &input(&ro, &rss, &services, NOW));
+    assert!(
+        plan.status.is_some() && spare.is_none(),
+        "the spare is written"
+    );
+
+    // An invalid spec, written once, then unchanged.
+    let mut ro = rollout(
+        4,
+        routed(canary(vec![Step::weight(50)])),
+        "v1",
+        "v2",
+        Some(0),
+    );
+    let rss = [rs("v1", 1, 4, 4, 4), rs("v2", 2, 0, 0, 4)];
+    let (plan, spare) = reconcile_in_a_spare(&ro, &input(&ro, &rss, &services, NOW));
+    assert!(spare.is_none(), "the spare is written");
+    ro.status = plan.status.unwrap();
+    let (plan, spare) = reconcile_in_a_spare(&ro, &input(&ro, &rss, &services, NOW));
+    assert!(
+        plan.status.is_none() && spare.is_some(),
+        "the box comes back"
+    );
+
+    // A manual pause of a completed rollout: the Paused condition, then nothing.
+    let mut ro = rollout(3, canary(vec![Step::weight(50)]), "v1", "v1", Some(1));
+    ro.revision = 1;
+    let rss = [rs("v1", 1, 3, 3, 3)];
+    settle(&mut ro, &rss, NOW);
+    ro.spec.paused = true;
+    ro.generation += 1;
+    for _ in 0..20 {
+        let (plan, spare) = reconcile_in_a_spare(&ro, &input(&ro, &rss, &services, NOW));
+        match plan.status {
+            Some(st) => ro.status = st,
+            None => {
+                assert!(spare.is_some(), "the box comes back");
+                assert_eq!(ro.status.phase, Phase::Paused);
+                return;
+            }
+        }
+    }
+    panic!("the controller keeps changing the status");
 }
 
 #[test]
@@ -797,7 +878,7 @@ fn a_handed_back_plan_is_filled_exactly_as_a_fresh_one() {
         let input = input(&ro, &rss, &services, NOW);
         let fresh = reconcile(&input);
         let room = spare.writes.capacity();
-        let mut refilled = rollout_sim::rollout::reconcile_reusing(&input, spare, None);
+        let mut refilled = rollout_sim::rollout::reconcile_reusing(&input, spare, &mut None);
         assert_eq!(refilled, fresh, "reconcile {reconciles}");
         assert!(refilled.writes.capacity() >= room, "the room is kept");
         reconciles += 1;

@@ -100,8 +100,9 @@ pub(super) struct World<'s> {
     /// The scenario's stand-in promotion last armed: the wait it is for (generation, step,
     /// start) and when it rings, for the `watch` countdown (`scenario_promotion_at`).
     pub(in crate::sim) scenario_promotion: Option<((u64, u32, u64), crate::engine::SimTime)>,
-    /// The status the last write replaced, handed to the next reconcile to build its own in
-    /// (`rollout::reconcile_reusing`): a status write then allocates nothing.
+    /// The status the last write replaced, or the box of a reconcile that wrote none, lent to
+    /// the next reconcile to build its own in (`rollout::reconcile_reusing`): a status write
+    /// then allocates nothing.
     spare_status: Option<Box<rollout::RolloutStatus>>,
 }
 
@@ -430,7 +431,7 @@ impl<'s> World<'s> {
                 now,
             },
             spare,
-            self.spare_status.take(),
+            &mut self.spare_status,
         );
         for &at in &plan.requeue {
             if at > now {
