@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use crate::api::{BlueGreen, Canary, RolloutSpec};
 use crate::engine::SimTime;
 
-use super::analysis::CurrentRuns;
+use super::analysis::RunPhases;
 use super::context::{
     ExperimentView, Input, Plan, RolloutObject, RouteView, RsView, RunView, ServiceView, Write,
 };
@@ -112,9 +112,9 @@ pub(super) struct Ctx<'a> {
     pub plan: Plan,
     /// The AnalysisRuns the rollout owns.
     pub runs: &'a [RunView],
-    /// The runs followed after `reconcile_analysis_runs` (`c.currentArs`); before it, the ones
-    /// the previous status named.
-    pub current_runs: CurrentRuns,
+    /// The phases of the runs followed after `reconcile_analysis_runs` (`c.currentArs`);
+    /// before it, of the ones the previous status named.
+    pub run_phases: RunPhases,
     /// The rollout's revision annotation, as synced in this reconcile.
     pub revision: u64,
     /// The Experiments the rollout owns.
@@ -203,7 +203,7 @@ impl<'a> Ctx<'a> {
             pause: PauseCtx::new(prev),
             plan,
             runs: input.analysis_runs,
-            current_runs: CurrentRuns::default(),
+            run_phases: RunPhases::default(),
             revision: ro.revision,
             experiments: input.experiments,
             routes: input.routes,
