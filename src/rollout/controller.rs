@@ -16,6 +16,7 @@ use crate::engine::SimTime;
 use super::analysis::RunPhases;
 use super::context::{
     ExperimentView, Input, Plan, RolloutObject, RouteView, RsView, RunView, ServiceView, Write,
+    same_text,
 };
 use super::event::{EventMessage, ServiceSwitch};
 use super::pause::PauseCtx;
@@ -130,6 +131,9 @@ pub(super) struct Ctx<'a> {
     fully_promoted: bool,
     /// The counts [`Ctx::desired_counts`] last computed, with the weights they were for.
     desired_counts: Cell<Option<CountsFor>>,
+    /// The status read at the start names other steps than the spec's (its
+    /// `currentStepHash` differs).
+    pub(super) steps_changed: bool,
     /// See [`Ctx::template_or_steps_changed`].
     template_or_steps_changed: bool,
     /// See [`Ctx::inputs`].
@@ -154,13 +158,14 @@ impl<'a> Ctx<'a> {
         let mut max_old_revision = 0;
         for rs in all {
             let hash = rs.hash.as_str();
-            let is_new = new_rs.is_none() && hash == new_hash;
+            let is_new = new_rs.is_none() && same_text(hash, new_hash);
             if is_new {
                 new_rs = Some(rs);
             } else {
                 max_old_revision = max_old_revision.max(rs.revision);
             }
-            let is_stable = stable_rs.is_none() && !stable_hash.is_empty() && hash == stable_hash;
+            let is_stable =
+                stable_rs.is_none() && !stable_hash.is_empty() && same_text(hash, stable_hash);
             if is_stable {
                 stable_rs = Some(rs);
             }
@@ -173,11 +178,12 @@ impl<'a> Ctx<'a> {
         // `PodTemplateOrStepsChanged`: the status still describes another template or other
         // steps. Read from the snapshot, so decided once.
         let current_pod_hash = prev.current_pod_hash.as_str();
-        let template_or_steps_changed = prev.current_step_hash.as_str() != canary.steps_hash
-            || (!current_pod_hash.is_empty() && current_pod_hash != new_hash);
+        let steps_changed = !same_text(&prev.current_step_hash, &canary.steps_hash);
+        let template_or_steps_changed = steps_changed
+            || (!current_pod_hash.is_empty() && !same_text(current_pod_hash, new_hash));
         // Decided before the context is written: a call among its fields made the compiler
         // build the whole context aside and copy it in (two copies of ~2 KB per reconcile).
-        let fully_promoted = stable_hash == current_pod_hash;
+        let fully_promoted = same_text(stable_hash, current_pod_hash);
         let inputs = Self::canary_inputs(spec, canary, prev);
         let current_step = Self::step_at(canary, prev);
         Ctx {
@@ -211,6 +217,7 @@ impl<'a> Ctx<'a> {
             validation: input.validation,
             fully_promoted,
             desired_counts: Cell::new(None),
+            steps_changed,
             template_or_steps_changed,
             inputs,
         }
@@ -357,10 +364,6 @@ impl<'a> Ctx<'a> {
         self.max_old_revision
     }
 
-    fn rs_name(&self, hash: &str) -> String {
-        format!("{}-{}", self.ro.name, hash)
-    }
-
     /// `getRolloutValidationErrors`: an invalid spec, or a Service or AnalysisTemplate it
     /// names that does not exist, gives the rollout an `InvalidSpec` condition; it is
     /// Degraded, nothing else happens, and the controller looks again in 20 s (the problem
@@ -411,9 +414,8 @@ impl<'a> Ctx<'a> {
     /// set ("Let the next reconciliation process the update"), before `reconcile()` runs.
     fn create_new_replica_set(&mut self) {
         let revision = self.max_old_revision() + 1;
-        let name = self.rs_name(self.new_hash);
         self.plan.writes.push(Write::CreateReplicaSet {
-            hash: self.new_hash.into(),
+            hash: self.ro.template_hash.clone(),
             revision,
         });
         // `setRolloutRevision` records its Event before the ReplicaSet's, and only when the
@@ -427,19 +429,24 @@ impl<'a> Ctx<'a> {
             reason::NEW_RS_CREATED,
             EventMessage::NewReplicaSetCreated {
                 rollout: self.ro.name.clone(),
-                hash: self.new_hash.into(),
+                hash: self.ro.template_hash.clone(),
                 revision,
             },
         );
-        let mut st = self.prev.clone();
+        let mut st = Box::new(self.prev.clone());
         if st.set_condition(
             RolloutConditionType::Progressing,
             CondStatus::True,
             reason::NEW_RS_CREATED,
-            format!("Created new replica set \"{name}\"").into(),
+            // The ReplicaSet's name, `<rollout>-<hash>`, formatted within the message.
+            format!(
+                "Created new replica set \"{}-{}\"",
+                self.ro.name, self.new_hash
+            )
+            .into(),
             self.now,
         ) {
-            self.plan.status = Some(Box::new(st));
+            self.plan.status = Some(st);
         }
     }
 
@@ -477,18 +484,13 @@ impl<'a> Ctx<'a> {
         // sync would set it back to NewReplicaSetAvailable, and the two would alternate.
         let completed = !self.prev.stable_rs.is_empty() && self.fully_promoted;
         // Most reconciles change none of these conditions: the status is copied only once
-        // one of them is about to be set.
-        let mut copy: Option<RolloutStatus> = None;
+        // one of them is about to be set, into the box the plan carries if it is written.
+        let mut copy: Option<Box<RolloutStatus>> = None;
         let now = self.now;
         let prev = self.prev;
         let mut set = |kind, status, why, message: &'static str| {
-            copy.get_or_insert_with(|| prev.clone()).set_condition(
-                kind,
-                status,
-                why,
-                message.into(),
-                now,
-            );
+            copy.get_or_insert_with(|| Box::new(prev.clone()))
+                .set_condition(kind, status, why, message.into(), now);
         };
         if is_paused != prog_paused && !abort_cond && !completed {
             if is_paused {
@@ -537,7 +539,7 @@ impl<'a> Ctx<'a> {
         st.observed_generation = self.ro.generation;
         (st.phase, st.message) = calculate_phase(self.spec, &st);
         st.duration = self.status_duration(&st);
-        self.plan.status = Some(Box::new(st));
+        self.plan.status = Some(st);
         true
     }
 
