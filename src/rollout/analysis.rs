@@ -235,13 +235,18 @@ impl<'a> Ctx<'a> {
     }
 
     /// `reconcileAnalysisRuns`.
+    #[inline]
     pub(super) fn reconcile_analysis_runs(&mut self) {
         // A rollout that runs no analysis and owns no run has none to create, cancel or
         // follow: the runs followed stay none, as `follow_previous_runs` and the new status
-        // already have them.
-        if self.runs.is_empty() && !self.analysis_configured() {
-            return;
+        // already have them. Decided where it is asked, without a call.
+        if !self.runs.is_empty() || self.analysis_configured() {
+            self.reconcile_runs();
         }
+    }
+
+    /// [`Ctx::reconcile_analysis_runs`] for a rollout that runs analysis or owns runs.
+    fn reconcile_runs(&mut self) {
         let prev = self.prev_runs();
         // A scale-down deadline on the new ReplicaSet alone is no reason to skip analysis: an
         // aborted update keeps one until its ReplicaSet is scaled down, and a retry inside that

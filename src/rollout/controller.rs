@@ -294,7 +294,9 @@ impl<'a> Ctx<'a> {
     /// The canary and stable counts of this reconcile (`CalculateReplicaCountsForCanary`)
     /// for the router weights given (read only with a router). They depend on nothing else
     /// that changes during the reconcile, and the stable pass, the new pass and the step's
-    /// completion all ask: computed once per reconcile and set of weights.
+    /// completion all ask: computed once per reconcile and set of weights (the cache is read
+    /// where it is asked, without a call).
+    #[inline]
     pub(super) fn desired_counts(&self, weights: Option<Weights>) -> (i32, i32) {
         let weights = weights.filter(|_| self.routed());
         if let Some((w, counts)) = self.desired_counts.get()
@@ -302,6 +304,11 @@ impl<'a> Ctx<'a> {
         {
             return counts;
         }
+        self.compute_desired_counts(weights)
+    }
+
+    /// [`Ctx::desired_counts`] computed, and kept for the next ask.
+    fn compute_desired_counts(&self, weights: Option<Weights>) -> (i32, i32) {
         let counts = self.inputs().counts(
             self.new_counts().as_ref(),
             self.stable_counts().as_ref(),
