@@ -235,7 +235,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// `reconcileAnalysisRuns`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn reconcile_analysis_runs(&mut self) {
         // A rollout that runs no analysis and owns no run has none to create, cancel or
         // follow: the runs followed stay none, as `follow_previous_runs` and the new status
@@ -246,6 +246,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// [`Ctx::reconcile_analysis_runs`] for a rollout that runs analysis or owns runs.
+    /// Out of line, so that the check before it stays small enough to inline.
+    #[inline(never)]
     fn reconcile_runs(&mut self) {
         let prev = self.prev_runs();
         // A scale-down deadline on the new ReplicaSet alone is no reason to skip analysis: an

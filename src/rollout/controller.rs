@@ -296,7 +296,7 @@ impl<'a> Ctx<'a> {
     /// that changes during the reconcile, and the stable pass, the new pass and the step's
     /// completion all ask: computed once per reconcile and set of weights (the cache is read
     /// where it is asked, without a call).
-    #[inline]
+    #[inline(always)]
     pub(super) fn desired_counts(&self, weights: Option<Weights>) -> (i32, i32) {
         let weights = weights.filter(|_| self.routed());
         if let Some((w, counts)) = self.desired_counts.get()
@@ -308,6 +308,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// [`Ctx::desired_counts`] computed, and kept for the next ask.
+    /// Out of line, so that the check before it stays small enough to inline.
+    #[inline(never)]
     fn compute_desired_counts(&self, weights: Option<Weights>) -> (i32, i32) {
         let counts = self.inputs().counts(
             self.new_counts().as_ref(),

@@ -345,7 +345,8 @@ impl CanaryInputs<'_> {
     }
 
     /// `GetCanaryReplicasOrWeight`: either an explicit canary count (setCanaryScale replicas)
-    /// or the weight to aim for.
+    /// or the weight to aim for. Inline: a few tests, asked on every count computation.
+    #[inline]
     pub fn canary_replicas_or_weight(
         &self,
         new_rs: Option<&RsCounts>,

@@ -17,7 +17,7 @@ impl Ctx<'_> {
     /// `scaleReplicaSetAndRecordEvent`: writes `spec.replicas` (and the desired-replicas
     /// annotation); true only when the size changed. Most calls find the ReplicaSet as it
     /// should be: that case is decided where it is asked, without a call.
-    #[inline]
+    #[inline(always)]
     pub(super) fn scale(&mut self, rs: &RsView, from: i32, to: i32) -> bool {
         if from == to && rs.desired_annotation == Some(self.replicas()) {
             return false;
@@ -26,6 +26,8 @@ impl Ctx<'_> {
     }
 
     /// [`Ctx::scale`] of a ReplicaSet whose size or annotation changes.
+    /// Out of line, so that the check before it stays small enough to inline.
+    #[inline(never)]
     fn write_scale(&mut self, rs: &RsView, from: i32, to: i32) -> bool {
         let r = self.replicas();
         self.plan.writes.push(Write::ScaleReplicaSet {
@@ -128,7 +130,7 @@ impl Ctx<'_> {
 
     /// `removeScaleDownDeadlines`: the new and stable ReplicaSets never keep a deadline (they
     /// may carry one after the user went back to an older revision).
-    #[inline]
+    #[inline(always)]
     pub(super) fn remove_scale_down_deadlines(&mut self) {
         // Most reconciles find no deadline on either: decided where it is asked, without a
         // call.
@@ -140,6 +142,8 @@ impl Ctx<'_> {
     }
 
     /// [`Ctx::remove_scale_down_deadlines`] once the new or stable ReplicaSet has a deadline.
+    /// Out of line, so that the check before it stays small enough to inline.
+    #[inline(never)]
     fn write_removed_deadlines(&mut self) {
         let new_rs = self
             .new_rs
@@ -157,8 +161,18 @@ impl Ctx<'_> {
         }
     }
 
-    /// `reconcileOtherReplicaSets`: drain ReplicaSets that are neither new nor stable.
+    /// `reconcileOtherReplicaSets`: drain ReplicaSets that are neither new nor stable. Most
+    /// reconciles find them all scaled down: that case is decided where it is asked, without
+    /// a call.
+    #[inline(always)]
     pub(super) fn reconcile_other_replica_sets(&mut self) -> bool {
+        self.others.iter().any(|rs| rs.spec > 0) && self.drain_other_replica_sets()
+    }
+
+    /// [`Ctx::reconcile_other_replica_sets`] once one of them has pods.
+    /// Out of line, so that the check before it stays small enough to inline.
+    #[inline(never)]
+    fn drain_other_replica_sets(&mut self) -> bool {
         let active: Vec<&RsView> = self
             .others
             .iter()
@@ -337,7 +351,7 @@ impl Ctx<'_> {
     /// `reconcileRevisionHistoryLimit`: delete the oldest fully scaled-down ReplicaSets beyond
     /// `revisionHistoryLimit`. Most reconciles find no more older ReplicaSets than that: the
     /// case is decided where it is asked, without a call.
-    #[inline]
+    #[inline(always)]
     pub(super) fn reconcile_revision_history_limit(&mut self) {
         let limit = self.spec.revision_history_limit as usize;
         if self.others.len() > limit {
@@ -346,6 +360,8 @@ impl Ctx<'_> {
     }
 
     /// [`Ctx::reconcile_revision_history_limit`] with more older ReplicaSets than `limit`.
+    /// Out of line, so that the check before it stays small enough to inline.
+    #[inline(never)]
     fn delete_old_replica_sets(&mut self, limit: usize) {
         let mut cleanable = self.others.clone();
         cleanable.sort_by_key(|rs| rs.created);

@@ -23,7 +23,7 @@ impl Ctx<'_> {
     /// `RolloutPodRestarter.Reconcile`. True when a pod was evicted (which, for a canary, ends
     /// the reconcile). Most rollouts ask for no restart: that case is decided where it is
     /// asked, without a call.
-    #[inline]
+    #[inline(always)]
     pub(super) fn restart_pods(&mut self) -> bool {
         match self.spec.restart_time() {
             Some(restart_at) => self.restart_pods_at(restart_at),
@@ -32,6 +32,8 @@ impl Ctx<'_> {
     }
 
     /// [`Ctx::restart_pods`] for a restart asked for at `restart_at`.
+    /// Out of line, so that the check before it stays small enough to inline.
+    #[inline(never)]
     fn restart_pods_at(&mut self, restart_at: SimTime) -> bool {
         if restart_at > self.now {
             self.plan.requeue.push(restart_at);
