@@ -447,11 +447,16 @@ impl<'a> Ctx<'a> {
             RolloutConditionType::Progressing,
             CondStatus::True,
             reason::NEW_RS_CREATED,
-            // The ReplicaSet's name, `<rollout>-<hash>`, formatted within the message.
-            format!(
-                "Created new replica set \"{}-{}\"",
-                self.ro.name, self.new_hash
-            )
+            // The ReplicaSet's name is `<rollout>-<hash>`; the pieces are joined without the
+            // formatting machinery.
+            [
+                "Created new replica set \"",
+                &self.ro.name,
+                "-",
+                self.new_hash,
+                "\"",
+            ]
+            .concat()
             .into(),
             self.now,
         ) {
