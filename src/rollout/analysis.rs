@@ -33,6 +33,32 @@ impl CurrentRuns {
             .flatten()
             .map(|r| r.name.as_str())
     }
+
+    /// The phases of these runs.
+    fn phases(&self) -> RunPhases {
+        let phase = |r: &Option<RunRef>| r.as_ref().map(|r| r.phase);
+        RunPhases {
+            step: phase(&self.step),
+            background: phase(&self.background),
+            pre: phase(&self.pre),
+            post: phase(&self.post),
+        }
+    }
+}
+
+/// The phases of the runs the rollout follows ([`CurrentRuns`]): all that the sub-steps after
+/// `reconcileAnalysisRuns` read of them. The runs themselves go into the new status; the
+/// context keeps no second copy of their names and messages to clone and drop.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunPhases {
+    /// The phase of [`CurrentRuns::step`].
+    pub step: Option<AnalysisPhase>,
+    /// The phase of [`CurrentRuns::background`].
+    pub background: Option<AnalysisPhase>,
+    /// The phase of [`CurrentRuns::pre`].
+    pub pre: Option<AnalysisPhase>,
+    /// The phase of [`CurrentRuns::post`].
+    pub post: Option<AnalysisPhase>,
 }
 
 fn to_ref(r: &RunView) -> RunRef {
@@ -49,7 +75,7 @@ impl<'a> Ctx<'a> {
     pub(super) fn follow_previous_runs(&mut self) {
         // Without runs there is nothing to follow: the runs start out as none.
         if !self.runs.is_empty() {
-            self.current_runs = self.prev_runs();
+            self.run_phases = self.prev_phases();
         }
     }
 
@@ -74,7 +100,7 @@ impl<'a> Ctx<'a> {
 
     /// The followed run of a kind, as this reconcile sees it.
     pub(super) fn step_run_phase(&self) -> Option<AnalysisPhase> {
-        self.current_runs.step.as_ref().map(|r| r.phase)
+        self.run_phases.step
     }
 
     /// `completedPrePromotionAnalysis`: no pre-promotion analysis, or its run succeeded.
@@ -85,18 +111,12 @@ impl<'a> Ctx<'a> {
         {
             return true;
         }
-        self.current_runs
-            .pre
-            .as_ref()
-            .is_some_and(|r| r.phase == AnalysisPhase::Successful)
+        self.run_phases.pre == Some(AnalysisPhase::Successful)
     }
 
     /// Whether a post-promotion run the rollout follows has succeeded.
     pub(super) fn post_promotion_succeeded(&self) -> bool {
-        self.current_runs
-            .post
-            .as_ref()
-            .is_some_and(|r| r.phase == AnalysisPhase::Successful)
+        self.run_phases.post == Some(AnalysisPhase::Successful)
     }
 
     /// The run named in a status field of the previous status.
@@ -114,6 +134,19 @@ impl<'a> Ctx<'a> {
             background: self.run_named(&c.background_analysis).map(to_ref),
             pre: self.run_named(&b.pre_promotion_analysis).map(to_ref),
             post: self.run_named(&b.post_promotion_analysis).map(to_ref),
+        }
+    }
+
+    /// The phases of [`Ctx::prev_runs`], found without copying the runs.
+    fn prev_phases(&self) -> RunPhases {
+        let c = &self.prev.canary;
+        let b = &self.prev.blue_green;
+        let phase = |r: &Option<RunRef>| self.run_named(r).map(|r| r.phase);
+        RunPhases {
+            step: phase(&c.step_analysis),
+            background: phase(&c.background_analysis),
+            pre: phase(&b.pre_promotion_analysis),
+            post: phase(&b.post_promotion_analysis),
         }
     }
 
@@ -202,13 +235,20 @@ impl<'a> Ctx<'a> {
     }
 
     /// `reconcileAnalysisRuns`.
+    #[inline(always)]
     pub(super) fn reconcile_analysis_runs(&mut self) {
         // A rollout that runs no analysis and owns no run has none to create, cancel or
         // follow: the runs followed stay none, as `follow_previous_runs` and the new status
-        // already have them.
-        if self.runs.is_empty() && !self.analysis_configured() {
-            return;
+        // already have them. Decided where it is asked, without a call.
+        if !self.runs.is_empty() || self.analysis_configured() {
+            self.reconcile_runs();
         }
+    }
+
+    /// [`Ctx::reconcile_analysis_runs`] for a rollout that runs analysis or owns runs.
+    /// Out of line, so that the check before it stays small enough to inline.
+    #[inline(never)]
+    fn reconcile_runs(&mut self) {
         let prev = self.prev_runs();
         // A scale-down deadline on the new ReplicaSet alone is no reason to skip analysis: an
         // aborted update keeps one until its ReplicaSet is scaled down, and a retry inside that
@@ -248,16 +288,17 @@ impl<'a> Ctx<'a> {
         self.set_current_runs(current);
     }
 
-    /// `SetCurrentAnalysisRuns`: the status names the runs followed.
+    /// `SetCurrentAnalysisRuns`: the status names the runs followed. The runs move into it;
+    /// the context keeps their phases.
     fn set_current_runs(&mut self, current: CurrentRuns) {
+        self.run_phases = current.phases();
         if self.blue_green.is_none() {
-            self.new_status.canary.step_analysis = current.step.clone();
-            self.new_status.canary.background_analysis = current.background.clone();
+            self.new_status.canary.step_analysis = current.step;
+            self.new_status.canary.background_analysis = current.background;
         } else {
-            self.new_status.blue_green.pre_promotion_analysis = current.pre.clone();
-            self.new_status.blue_green.post_promotion_analysis = current.post.clone();
+            self.new_status.blue_green.pre_promotion_analysis = current.pre;
+            self.new_status.blue_green.post_promotion_analysis = current.post;
         }
-        self.current_runs = current;
     }
 
     /// `emitAnalysisRunStatusChanges`: an event each time a followed run changes phase.

@@ -303,7 +303,7 @@ impl<'a> Ctx<'a> {
             .service_selector(&bg.active_service)
             .unwrap_or_default();
         if let Some(why) = self.should_full_promote_blue_green(&new) {
-            self.promote_stable(&mut new, &why);
+            self.promote_stable(&mut new, why);
         } else {
             new.blue_green.scale_up_preview_check_point = self.scale_up_preview_check_point();
         }
@@ -321,21 +321,23 @@ impl<'a> Ctx<'a> {
 
     /// `shouldFullPromote` for blue-green: the new ReplicaSet becomes stable once the active
     /// Service selects it (immediately, without post-promotion analysis).
-    fn should_full_promote_blue_green(&self, new: &RolloutStatus) -> Option<String> {
+    ///
+    /// Every reason is a fixed sentence: nothing is formatted.
+    fn should_full_promote_blue_green(&self, new: &RolloutStatus) -> Option<&'static str> {
         if self.stable_rs.is_none() || new.blue_green.active_selector.is_empty() {
-            return Some("Initial deploy".to_string());
+            return Some("Initial deploy");
         }
         if new.blue_green.active_selector != new.current_pod_hash {
             return None;
         }
         if self.prev.promote_full {
-            return Some("Full promotion requested".to_string());
+            return Some("Full promotion requested");
         }
         if self.is_fast_rollback() {
             return Some(if self.rollback_within_window() {
-                "Rollback within window".to_string()
+                "Rollback within window"
             } else {
-                "Fast rollback".to_string()
+                "Fast rollback"
             });
         }
         if self.pause.is_aborted() {
@@ -344,7 +346,7 @@ impl<'a> Ctx<'a> {
         if self.bg().post_promotion_analysis.is_some() && !self.post_promotion_succeeded() {
             return None;
         }
-        Some("Completed blue-green update".to_string())
+        Some("Completed blue-green update")
     }
 
     /// `calculateScaleUpPreviewCheckPoint`: latches once the preview has its

@@ -2,6 +2,8 @@
 //! then at most one group of ReplicaSet writes (stable, else new, else older ones), then the
 //! pause step, then the status (promotion, abort, step advance).
 
+use std::borrow::Cow;
+
 use crate::api::{Step, StepText};
 
 use super::controller::Ctx;
@@ -174,7 +176,12 @@ impl Ctx<'_> {
         let step_at = step.and(idx);
         let step_text = move || StepText::at(&canary.steps, step_at);
         new.stable_rs = self.prev.stable_rs.clone();
-        new.current_step_hash = self.canary.steps_hash.as_str().into();
+        // The status usually names these steps already: its copy of the hash is shared.
+        new.current_step_hash = if self.steps_changed {
+            self.canary.steps_hash.as_str().into()
+        } else {
+            self.prev.current_step_hash.clone()
+        };
 
         if self.template_or_steps_changed() {
             self.reset_status(&mut new);
@@ -244,9 +251,9 @@ impl Ctx<'_> {
     }
 
     /// `shouldFullPromote` for the canary strategy.
-    fn should_full_promote(&self) -> Option<String> {
+    fn should_full_promote(&self) -> Option<Cow<'static, str>> {
         if self.stable_rs.is_none() {
-            return Some("Initial deploy".to_string());
+            return Some("Initial deploy".into());
         }
         if self.pause.is_aborted() {
             return None;
@@ -265,15 +272,15 @@ impl Ctx<'_> {
             return None;
         }
         if self.prev.promote_full {
-            return Some("Full promotion requested".to_string());
+            return Some("Full promotion requested".into());
         }
         if self.rollback_within_window() {
-            return Some("Rollback within window".to_string());
+            return Some("Rollback within window".into());
         }
         let step_count = self.canary.step_count();
         let (_, idx) = self.current_step();
         if step_count == 0 || idx == Some(step_count) {
-            return Some(format!("Completed all {step_count} canary steps"));
+            return Some(format!("Completed all {step_count} canary steps").into());
         }
         None
     }

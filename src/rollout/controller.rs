@@ -13,9 +13,10 @@ use std::sync::LazyLock;
 use crate::api::{BlueGreen, Canary, RolloutSpec};
 use crate::engine::SimTime;
 
-use super::analysis::CurrentRuns;
+use super::analysis::RunPhases;
 use super::context::{
     ExperimentView, Input, Plan, RolloutObject, RouteView, RsView, RunView, ServiceView, Write,
+    same_text,
 };
 use super::event::{EventMessage, ServiceSwitch};
 use super::pause::PauseCtx;
@@ -126,9 +127,9 @@ pub(super) struct Ctx<'a> {
     pub plan: Plan,
     /// The AnalysisRuns the rollout owns.
     pub runs: &'a [RunView],
-    /// The runs followed after `reconcile_analysis_runs` (`c.currentArs`); before it, the ones
-    /// the previous status named.
-    pub current_runs: CurrentRuns,
+    /// The phases of the runs followed after `reconcile_analysis_runs` (`c.currentArs`);
+    /// before it, of the ones the previous status named.
+    pub run_phases: RunPhases,
     /// The rollout's revision annotation, as synced in this reconcile.
     pub revision: u64,
     /// The Experiments the rollout owns.
@@ -144,6 +145,9 @@ pub(super) struct Ctx<'a> {
     fully_promoted: bool,
     /// The counts [`Ctx::desired_counts`] last computed, with the weights they were for.
     desired_counts: Cell<Option<CountsFor>>,
+    /// The status read at the start names other steps than the spec's (its
+    /// `currentStepHash` differs).
+    pub(super) steps_changed: bool,
     /// See [`Ctx::template_or_steps_changed`].
     template_or_steps_changed: bool,
     /// See [`Ctx::inputs`].
@@ -168,13 +172,14 @@ impl<'a> Ctx<'a> {
         let mut max_old_revision = 0;
         for rs in all {
             let hash = rs.hash.as_str();
-            let is_new = new_rs.is_none() && hash == new_hash;
+            let is_new = new_rs.is_none() && same_text(hash, new_hash);
             if is_new {
                 new_rs = Some(rs);
             } else {
                 max_old_revision = max_old_revision.max(rs.revision);
             }
-            let is_stable = stable_rs.is_none() && !stable_hash.is_empty() && hash == stable_hash;
+            let is_stable =
+                stable_rs.is_none() && !stable_hash.is_empty() && same_text(hash, stable_hash);
             if is_stable {
                 stable_rs = Some(rs);
             }
@@ -187,11 +192,12 @@ impl<'a> Ctx<'a> {
         // `PodTemplateOrStepsChanged`: the status still describes another template or other
         // steps. Read from the snapshot, so decided once.
         let current_pod_hash = prev.current_pod_hash.as_str();
-        let template_or_steps_changed = prev.current_step_hash.as_str() != canary.steps_hash
-            || (!current_pod_hash.is_empty() && current_pod_hash != new_hash);
+        let steps_changed = !same_text(&prev.current_step_hash, &canary.steps_hash);
+        let template_or_steps_changed = steps_changed
+            || (!current_pod_hash.is_empty() && !same_text(current_pod_hash, new_hash));
         // Decided before the context is written: a call among its fields made the compiler
         // build the whole context aside and copy it in (two copies of ~2 KB per reconcile).
-        let fully_promoted = stable_hash == current_pod_hash;
+        let fully_promoted = same_text(stable_hash, current_pod_hash);
         let inputs = Self::canary_inputs(spec, canary, prev);
         let current_step = Self::step_at(canary, prev);
         Ctx {
@@ -218,7 +224,7 @@ impl<'a> Ctx<'a> {
             pause: PauseCtx::new(prev),
             plan,
             runs: input.analysis_runs,
-            current_runs: CurrentRuns::default(),
+            run_phases: RunPhases::default(),
             revision: ro.revision,
             experiments: input.experiments,
             routes: input.routes,
@@ -226,6 +232,7 @@ impl<'a> Ctx<'a> {
             validation: input.validation,
             fully_promoted,
             desired_counts: Cell::new(None),
+            steps_changed,
             template_or_steps_changed,
             inputs,
         }
@@ -302,7 +309,9 @@ impl<'a> Ctx<'a> {
     /// The canary and stable counts of this reconcile (`CalculateReplicaCountsForCanary`)
     /// for the router weights given (read only with a router). They depend on nothing else
     /// that changes during the reconcile, and the stable pass, the new pass and the step's
-    /// completion all ask: computed once per reconcile and set of weights.
+    /// completion all ask: computed once per reconcile and set of weights (the cache is read
+    /// where it is asked, without a call).
+    #[inline(always)]
     pub(super) fn desired_counts(&self, weights: Option<Weights>) -> (i32, i32) {
         let weights = weights.filter(|_| self.routed());
         if let Some((w, counts)) = self.desired_counts.get()
@@ -310,6 +319,13 @@ impl<'a> Ctx<'a> {
         {
             return counts;
         }
+        self.compute_desired_counts(weights)
+    }
+
+    /// [`Ctx::desired_counts`] computed, and kept for the next ask.
+    /// Out of line, so that the check before it stays small enough to inline.
+    #[inline(never)]
+    fn compute_desired_counts(&self, weights: Option<Weights>) -> (i32, i32) {
         let counts = self.inputs().counts(
             self.new_counts().as_ref(),
             self.stable_counts().as_ref(),
@@ -372,10 +388,6 @@ impl<'a> Ctx<'a> {
         self.max_old_revision
     }
 
-    fn rs_name(&self, hash: &str) -> String {
-        format!("{}-{}", self.ro.name, hash)
-    }
-
     /// `getRolloutValidationErrors`: an invalid spec, or a Service or AnalysisTemplate it
     /// names that does not exist, gives the rollout an `InvalidSpec` condition; it is
     /// Degraded, nothing else happens, and the controller looks again in 20 s (the problem
@@ -428,9 +440,8 @@ impl<'a> Ctx<'a> {
     /// set ("Let the next reconciliation process the update"), before `reconcile()` runs.
     fn create_new_replica_set(&mut self) {
         let revision = self.max_old_revision() + 1;
-        let name = self.rs_name(self.new_hash);
         self.plan.writes.push(Write::CreateReplicaSet {
-            hash: self.new_hash.into(),
+            hash: self.ro.template_hash.clone(),
             revision,
         });
         // `setRolloutRevision` records its Event before the ReplicaSet's, and only when the
@@ -444,7 +455,7 @@ impl<'a> Ctx<'a> {
             reason::NEW_RS_CREATED,
             EventMessage::NewReplicaSetCreated {
                 rollout: self.ro.name.clone(),
-                hash: self.new_hash.into(),
+                hash: self.ro.template_hash.clone(),
                 revision,
             },
         );
@@ -453,7 +464,17 @@ impl<'a> Ctx<'a> {
             RolloutConditionType::Progressing,
             CondStatus::True,
             reason::NEW_RS_CREATED,
-            format!("Created new replica set \"{name}\"").into(),
+            // The ReplicaSet's name is `<rollout>-<hash>`; the pieces are joined without the
+            // formatting machinery.
+            [
+                "Created new replica set \"",
+                &self.ro.name,
+                "-",
+                self.new_hash,
+                "\"",
+            ]
+            .concat()
+            .into(),
             self.now,
         ) {
             self.plan.status = Some(st);

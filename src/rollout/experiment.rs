@@ -37,8 +37,20 @@ impl<'a> Ctx<'a> {
             .is_some_and(|e| e.phase == AnalysisPhase::Successful)
     }
 
-    /// `reconcileExperiments`.
+    /// `reconcileExperiments`. A rollout that owns no Experiment and is not at an experiment
+    /// step has none to create, follow or cancel: decided where it is asked, without a call.
+    #[inline(always)]
     pub(super) fn reconcile_experiments(&mut self) {
+        let (step, _) = self.current_step();
+        if !self.experiments.is_empty() || step.is_some_and(|s| s.experiment.is_some()) {
+            self.follow_experiments();
+        }
+    }
+
+    /// [`Ctx::reconcile_experiments`] for a rollout that owns an Experiment or is at an
+    /// experiment step. Out of line, so that the check before it stays small enough to inline.
+    #[inline(never)]
+    fn follow_experiments(&mut self) {
         let current = self.current_experiment();
         if self.pause.is_aborted() || self.prev.promote_full {
             for e in self.experiments {

@@ -341,11 +341,12 @@ impl CanaryInputs<'_> {
     fn fully_targeted(&self) -> bool {
         self.status.promote_full
             || self.status.stable_rs.is_empty()
-            || self.status.current_pod_hash == self.status.stable_rs
+            || super::context::same_text(self.status.current_pod_hash, self.status.stable_rs)
     }
 
     /// `GetCanaryReplicasOrWeight`: either an explicit canary count (setCanaryScale replicas)
-    /// or the weight to aim for.
+    /// or the weight to aim for. Inline: a few tests, asked on every count computation.
+    #[inline]
     pub fn canary_replicas_or_weight(
         &self,
         new_rs: Option<&RsCounts>,
@@ -587,7 +588,7 @@ pub fn stable_exists(new_rs: Option<&RsCounts>, stable_rs: Option<&RsCounts>) ->
     match (new_rs, stable_rs) {
         (_, None) => false,
         (None, Some(_)) => true,
-        (Some(n), Some(s)) => n.name != s.name,
+        (Some(n), Some(s)) => !super::context::same_text(n.name, s.name),
     }
 }
 

@@ -15,12 +15,21 @@ const DEFAULT_DELAY_SECONDS: u64 = 30;
 
 impl Ctx<'_> {
     /// `scaleReplicaSetAndRecordEvent`: writes `spec.replicas` (and the desired-replicas
-    /// annotation); true only when the size changed.
+    /// annotation); true only when the size changed. Most calls find the ReplicaSet as it
+    /// should be: that case is decided where it is asked, without a call.
+    #[inline(always)]
     pub(super) fn scale(&mut self, rs: &RsView, from: i32, to: i32) -> bool {
-        let r = self.replicas();
-        if from == to && rs.desired_annotation == Some(r) {
+        if from == to && rs.desired_annotation == Some(self.replicas()) {
             return false;
         }
+        self.write_scale(rs, from, to)
+    }
+
+    /// [`Ctx::scale`] of a ReplicaSet whose size or annotation changes.
+    /// Out of line, so that the check before it stays small enough to inline.
+    #[inline(never)]
+    fn write_scale(&mut self, rs: &RsView, from: i32, to: i32) -> bool {
+        let r = self.replicas();
         self.plan.writes.push(Write::ScaleReplicaSet {
             name: rs.name.clone(),
             from,
@@ -121,13 +130,21 @@ impl Ctx<'_> {
 
     /// `removeScaleDownDeadlines`: the new and stable ReplicaSets never keep a deadline (they
     /// may carry one after the user went back to an older revision).
+    #[inline(always)]
     pub(super) fn remove_scale_down_deadlines(&mut self) {
-        // Most reconciles find no deadline on either: decided without further checks.
+        // Most reconciles find no deadline on either: decided where it is asked, without a
+        // call.
         let has_deadline =
             |rs: Option<&RsView>| rs.is_some_and(|rs| rs.scale_down_deadline.is_some());
-        if !has_deadline(self.new_rs) && !has_deadline(self.stable_rs) {
-            return;
+        if has_deadline(self.new_rs) || has_deadline(self.stable_rs) {
+            self.write_removed_deadlines();
         }
+    }
+
+    /// [`Ctx::remove_scale_down_deadlines`] once the new or stable ReplicaSet has a deadline.
+    /// Out of line, so that the check before it stays small enough to inline.
+    #[inline(never)]
+    fn write_removed_deadlines(&mut self) {
         let new_rs = self
             .new_rs
             .filter(|_| !self.should_delay_scale_down_on_abort());
@@ -144,8 +161,18 @@ impl Ctx<'_> {
         }
     }
 
-    /// `reconcileOtherReplicaSets`: drain ReplicaSets that are neither new nor stable.
+    /// `reconcileOtherReplicaSets`: drain ReplicaSets that are neither new nor stable. Most
+    /// reconciles find them all scaled down: that case is decided where it is asked, without
+    /// a call.
+    #[inline(always)]
     pub(super) fn reconcile_other_replica_sets(&mut self) -> bool {
+        self.others.iter().any(|rs| rs.spec > 0) && self.drain_other_replica_sets()
+    }
+
+    /// [`Ctx::reconcile_other_replica_sets`] once one of them has pods.
+    /// Out of line, so that the check before it stays small enough to inline.
+    #[inline(never)]
+    fn drain_other_replica_sets(&mut self) -> bool {
         let active: Vec<&RsView> = self
             .others
             .iter()
@@ -322,12 +349,20 @@ impl Ctx<'_> {
     }
 
     /// `reconcileRevisionHistoryLimit`: delete the oldest fully scaled-down ReplicaSets beyond
-    /// `revisionHistoryLimit`.
+    /// `revisionHistoryLimit`. Most reconciles find no more older ReplicaSets than that: the
+    /// case is decided where it is asked, without a call.
+    #[inline(always)]
     pub(super) fn reconcile_revision_history_limit(&mut self) {
         let limit = self.spec.revision_history_limit as usize;
-        if self.others.len() <= limit {
-            return;
+        if self.others.len() > limit {
+            self.delete_old_replica_sets(limit);
         }
+    }
+
+    /// [`Ctx::reconcile_revision_history_limit`] with more older ReplicaSets than `limit`.
+    /// Out of line, so that the check before it stays small enough to inline.
+    #[inline(never)]
+    fn delete_old_replica_sets(&mut self, limit: usize) {
         let mut cleanable = self.others.clone();
         cleanable.sort_by_key(|rs| rs.created);
         let excess = cleanable.len() - limit;

@@ -21,11 +21,20 @@ const RESTART_CHECK: SimDuration = SimDuration(30_000);
 
 impl Ctx<'_> {
     /// `RolloutPodRestarter.Reconcile`. True when a pod was evicted (which, for a canary, ends
-    /// the reconcile).
+    /// the reconcile). Most rollouts ask for no restart: that case is decided where it is
+    /// asked, without a call.
+    #[inline(always)]
     pub(super) fn restart_pods(&mut self) -> bool {
-        let Some(restart_at) = self.spec.restart_time() else {
-            return false;
-        };
+        match self.spec.restart_time() {
+            Some(restart_at) => self.restart_pods_at(restart_at),
+            None => false,
+        }
+    }
+
+    /// [`Ctx::restart_pods`] for a restart asked for at `restart_at`.
+    /// Out of line, so that the check before it stays small enough to inline.
+    #[inline(never)]
+    fn restart_pods_at(&mut self, restart_at: SimTime) -> bool {
         if restart_at > self.now {
             self.plan.requeue.push(restart_at);
             return false;

@@ -7,7 +7,9 @@ use super::controller::Ctx;
 use smol_str::SmolStr;
 
 impl Ctx<'_> {
-    /// `reconcileStableAndCanaryService`.
+    /// `reconcileStableAndCanaryService`. Inline: without Services to follow it does next to
+    /// nothing, cheaper than a call.
+    #[inline(always)]
     pub(super) fn reconcile_stable_and_canary_service(&mut self) {
         // The strategy outlives the context's borrow: its names are read, not copied.
         let canary = self.canary;
@@ -43,7 +45,9 @@ impl Ctx<'_> {
         }
     }
 
-    /// [`Ctx::ensure_svc_targets`] for a named Service and an existing ReplicaSet.
+    /// [`Ctx::ensure_svc_targets`] for a named Service and an existing ReplicaSet. Kept out of
+    /// line, so that its callers stay small enough to inline.
+    #[inline(never)]
     fn ensure_svc_target(&mut self, svc: &str, rs: &RsView, check: bool) {
         let Some(view) = self.services.get(svc) else {
             return;

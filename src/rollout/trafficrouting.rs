@@ -24,7 +24,9 @@ struct Desired {
 }
 
 impl Ctx<'_> {
-    /// `reconcileTrafficRouting`.
+    /// `reconcileTrafficRouting`. Most rollouts have no router: that case is decided where
+    /// it is asked, without a call.
+    #[inline(always)]
     pub(super) fn reconcile_traffic_routing(&mut self) {
         // A `trafficRouting` that names no router (`{}`, or only `managedRoutes` or
         // `maxTrafficWeight`) gives Argo no reconciler: `reconcileTrafficRouting`
@@ -39,6 +41,13 @@ impl Ctx<'_> {
             self.new_status.canary.weights = None;
             return;
         }
+        self.route_traffic();
+    }
+
+    /// [`Ctx::reconcile_traffic_routing`] with a router.
+    /// Out of line, so that the check before it stays small enough to inline.
+    #[inline(never)]
+    fn route_traffic(&mut self) {
         // maxTrafficWeight is capped at 1,000,000,000 by the manifest, below i32::MAX.
         let max = i32::try_from(self.canary.max_weight()).unwrap_or(i32::MAX);
         let stable_hash = self.stable_rs.map(|rs| rs.hash.clone()).unwrap_or_default();
