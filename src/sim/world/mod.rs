@@ -37,6 +37,10 @@ use super::journal::{self, EntryKind, Journal, Summary};
 /// Journal entries room is made for at the start of a run (64 KiB).
 const JOURNAL_START: usize = 512;
 
+/// Status snapshots room is made for at the start of a run: about one entry in five records
+/// one (49 of the bundled demo's 256).
+const SNAPSHOTS_START: usize = 64;
+
 /// How the run went, for its summary line.
 pub(super) struct Verdict {
     /// No check failed and the simulator did not fail.
@@ -121,9 +125,7 @@ impl<'s> World<'s> {
             // Sized for a whole run of most scenarios (a few hundred entries): grown from
             // empty, the journal was copied at each doubling, the largest copies late in the
             // run. Longer runs grow from there as before.
-            journal: Journal {
-                entries: Vec::with_capacity(JOURNAL_START),
-            },
+            journal: Journal::with_capacity(JOURNAL_START, SNAPSHOTS_START),
             last: observe::Watched::default(),
             became_healthy: false,
             bad_versions: Vec::new(),

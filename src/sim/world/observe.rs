@@ -84,9 +84,6 @@ struct Unmoved {
 /// The last values recorded in the journal, so that only changes are recorded.
 #[derive(Debug, Default)]
 pub(super) struct Watched {
-    /// Where in the journal the last status snapshot is: compared in place there rather than
-    /// kept as a second copy (six strings cloned for every snapshot recorded).
-    snapshot: Option<usize>,
     phase: Option<(Phase, SmolStr)>,
     step: Option<(SmolStr, Option<u32>)>,
     /// Whether that step index was set before any ReplicaSet was stable: the initial deploy,
@@ -756,9 +753,7 @@ impl World<'_> {
         };
         if !self.snapshot_unchanged(obs, unmoved) {
             let snapshot = self.snapshot(obs);
-            self.last.snapshot = Some(self.journal.len());
-            self.journal
-                .push(now, EntryKind::RolloutStatus(Box::new(snapshot)));
+            self.journal.push_status(now, snapshot);
         }
     }
 
@@ -766,12 +761,8 @@ impl World<'_> {
     /// copies six strings, and after most changes it is the same. What `unmoved` says is
     /// not compared again.
     fn snapshot_unchanged(&self, obs: &Glance, unmoved: Unmoved) -> bool {
-        let Some(EntryKind::RolloutStatus(last)) = self
-            .last
-            .snapshot
-            .and_then(|i| self.journal.entries.get(i))
-            .map(|e| &e.kind)
-        else {
+        // Only this bookkeeping records snapshots: the journal's last is the last it recorded.
+        let Some(last) = self.journal.last_snapshot() else {
             return false;
         };
         let st = &self.rollout.status;
