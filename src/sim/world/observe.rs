@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::api::StepText;
 use crate::engine::{SimDuration, SimTime};
-use crate::rollout::info::{self, ReplicaSetRoles, RoleSources};
+use crate::rollout::info::{self, ReplicaSetRoles, RoleSources, same_text};
 use crate::rollout::status::{DegradedReason, degraded_by};
 use crate::rollout::{BudgetView, Phase, PodView, RsView, ServiceView};
 use crate::scenario::condition::{
@@ -857,28 +857,6 @@ impl World<'_> {
     }
 }
 
-/// `a == b` for the hashes and messages the bookkeeping after every change compares (several
-/// hundred times a run): a pod-template hash is 8 to 16 bytes, compared here as two words
-/// rather than through a call to `memcmp`. Any other length is compared as usual.
-#[inline]
-fn same_text(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    if !(8..=16).contains(&n) {
-        return a == b;
-    }
-    // The first and the last eight bytes (overlapping below 16) cover the whole text.
-    let word = |s: &[u8], at: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&s[at..at + 8]);
-        u64::from_ne_bytes(w)
-    };
-    word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)
-}
-
 /// `pods` (Ready pods per part) rounded to `max` units by the rule that splits the requests
 /// (`traffic::apportion`); with no Ready pod behind the Service nothing is served, and the
 /// stable (the first part) is named.
@@ -920,29 +898,4 @@ fn copy_numbers(view: &mut RsView, rs: &crate::cluster::ReplicaSet) {
     *created = rs.created;
     *desired_annotation = rs.desired_annotation;
     *scale_down_deadline = rs.scale_down_deadline;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same_text;
-
-    #[test]
-    fn same_text_agrees_with_string_equality() {
-        // Every length around the two-word path, and a difference at every position.
-        for n in 0..40 {
-            let a: String = "abcdefghijklmnopqrstuvwxyz"
-                .chars()
-                .cycle()
-                .take(n)
-                .collect();
-            assert!(same_text(&a, &a.clone()), "{a}");
-            assert!(!same_text(&a, &format!("{a}x")), "{a}");
-            for i in 0..n {
-                let mut b = a.clone().into_bytes();
-                b[i] = b'_';
-                let b = String::from_utf8(b).unwrap();
-                assert_eq!(same_text(&a, &b), a == b, "{a} / {b}");
-            }
-        }
-    }
 }
