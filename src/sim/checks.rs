@@ -278,7 +278,6 @@ impl<'s> Checks<'s> {
         if let Some(expect) = &sc.expect {
             let obs: Observation = world.observe(now);
             let mism = expect.mismatches(&obs);
-            let cond = expect.to_string();
             if mism.is_empty() {
                 world.record(
                     now,
@@ -286,11 +285,15 @@ impl<'s> Checks<'s> {
                         ok: true,
                         check: "final expect".into(),
                         line: sc.expect_line,
-                        detail: smol_str::format_smolstr!("{{{cond}}}"),
+                        // Written once, into a string sized for it: the condition's text
+                        // grown piece by piece, then copied into braces, was several
+                        // allocations at the end of every run.
+                        detail: expect.braced().into(),
                     },
                 );
             } else {
                 let why: Vec<String> = mism.iter().map(ToString::to_string).collect();
+                let cond = expect.to_string();
                 self.fail(
                     world,
                     now,
