@@ -713,15 +713,12 @@ impl World<'_> {
         if !same_stable {
             if !st.stable_rs.is_empty() {
                 let reason = self.completed_because.clone();
+                let replica_set = self.replica_set_name(&st.stable_rs);
                 self.journal.push(
                     now,
                     EntryKind::Promoted {
                         revision: self.rollout.revision,
-                        replica_set: smol_str::format_smolstr!(
-                            "{}-{}",
-                            self.rollout.name,
-                            st.stable_rs
-                        ),
+                        replica_set,
                         reason,
                     },
                 );
@@ -755,6 +752,28 @@ impl World<'_> {
             let snapshot = self.snapshot(obs);
             self.journal.push_status(now, snapshot);
         }
+    }
+
+    /// `<rollout>-<hash>`, the name of the rollout's ReplicaSet with pod-template hash `hash`:
+    /// the live ReplicaSet's own name when it has that name, shared rather than written again
+    /// (a rollout's ReplicaSet names are mostly longer than a `SmolStr` holds inline, so
+    /// writing one is two allocations); written when none has.
+    fn replica_set_name(&self, hash: &str) -> SmolStr {
+        let rollout = self.rollout.name.as_str();
+        let named = |name: &str| {
+            name.len() == rollout.len() + 1 + hash.len()
+                && name.starts_with(rollout)
+                && name.as_bytes()[rollout.len()] == b'-'
+                && name.ends_with(hash)
+        };
+        let found = self
+            .cluster
+            .live_replica_sets()
+            .find(|rs| same_text(&rs.hash, hash) && named(&rs.name))
+            .map(|rs| rs.name.clone());
+        let name = found.unwrap_or_else(|| smol_str::format_smolstr!("{rollout}-{hash}"));
+        debug_assert_eq!(name, format!("{rollout}-{hash}"));
+        name
     }
 
     /// Whether `snapshot(obs)` would equal the last one recorded, read in place: building it
