@@ -660,7 +660,8 @@ pub fn stats_of(result: &RunResult, seed: u64, checks: &[Check], steps: usize) -
             EntryKind::StepStarted { index, .. } if start.is_some() && !aborted => {
                 reached = reached.max(index + 1);
             }
-            EntryKind::RolloutStatus(s) if start.is_some() && done.is_none() => {
+            EntryKind::RolloutStatus(id) if start.is_some() && done.is_none() => {
+                let s = result.journal.snapshot(*id);
                 if let Some((t0, current, desired)) = last {
                     let dt = e.t.as_millis() - t0.as_millis();
                     above += u64::from(current.saturating_sub(desired)) * dt;

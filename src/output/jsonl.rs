@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::engine::SimTime;
 use crate::sim::journal::ser;
-use crate::sim::{Entry, EntryKind, Journal};
+use crate::sim::{Entry, EntryKind, Journal, RolloutSnapshot};
 
 /// RFC 3339 wall-clock time of a virtual instant.
 #[allow(
@@ -29,15 +29,43 @@ struct Line<'a> {
     t: SimTime,
     time: String,
     #[serde(flatten)]
-    kind: &'a EntryKind,
+    kind: Body<'a>,
 }
 
-/// One line of `events.jsonl` (without the newline).
-pub fn entry_line(e: &Entry, start: DateTime<Utc>) -> String {
+/// What a line says after its instant: the entry's kind and fields as derived, or for a
+/// `RolloutStatus` entry the snapshot it names, which the journal keeps apart from the
+/// entries.
+enum Body<'a> {
+    Kind(&'a EntryKind),
+    Status(&'a RolloutSnapshot),
+}
+
+/// A status line's `kind` tag and fields, tagged as `EntryKind` tags its variants.
+#[derive(Serialize)]
+#[serde(tag = "kind")]
+enum StatusLine<'a> {
+    RolloutStatus(&'a RolloutSnapshot),
+}
+
+impl Serialize for Body<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Body::Kind(kind) => kind.serialize(s),
+            Body::Status(snapshot) => StatusLine::RolloutStatus(snapshot).serialize(s),
+        }
+    }
+}
+
+/// One line of `events.jsonl` (without the newline) for the entry `e` of `journal`.
+pub fn entry_line(journal: &Journal, e: &Entry, start: DateTime<Utc>) -> String {
+    let kind = match journal.status_of(e) {
+        Some(snapshot) => Body::Status(snapshot),
+        None => Body::Kind(&e.kind),
+    };
     let line = Line {
         t: e.t,
         time: wall_time(start, e.t),
-        kind: &e.kind,
+        kind,
     };
     // Serialising plain data to a string cannot fail.
     serde_json::to_string(&line).expect("a journal entry serialises")
@@ -55,7 +83,7 @@ pub fn render(journal: &Journal, scenario: &str, seed: u64, start: DateTime<Utc>
     out.push_str(&header);
     out.push('\n');
     for e in journal.iter() {
-        out.push_str(&entry_line(e, start));
+        out.push_str(&entry_line(journal, e, start));
         out.push('\n');
     }
     out
@@ -75,7 +103,7 @@ mod tests {
             t: SimTime::ZERO + crate::engine::SimDuration::from_millis(1500),
             kind,
         };
-        let l = entry_line(&e, start);
+        let l = entry_line(&Journal::default(), &e, start);
         // The derived `kind` tag and the name other outputs use must not drift apart.
         let v: serde_json::Value = serde_json::from_str(&l).expect("a JSON line");
         assert_eq!(v["kind"], e.kind.name(), "{l}");

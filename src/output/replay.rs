@@ -256,14 +256,14 @@ impl State {
         self.experiments.iter_mut().find(|x| x.name == name)
     }
 
-    /// Applies one journal entry.
-    pub fn apply(&mut self, e: &Entry) {
+    /// Applies one entry of `journal`.
+    pub fn apply(&mut self, journal: &Journal, e: &Entry) {
         self.t = e.t;
         if self.rollout_created.is_none() {
             self.rollout_created = Some(e.t);
         }
         match &e.kind {
-            EntryKind::RolloutStatus(s) => self.rollout = Some((**s).clone()),
+            EntryKind::RolloutStatus(id) => self.rollout = Some(journal.snapshot(*id).clone()),
             EntryKind::ReplicaSetCreated {
                 name,
                 revision,
@@ -461,7 +461,7 @@ impl State {
 
 /// A cursor over a journal that rebuilds the state as time moves forward.
 pub struct Replay<'j> {
-    entries: &'j [Entry],
+    journal: &'j Journal,
     next: usize,
     /// The state so far (before any entry, the empty world).
     pub state: State,
@@ -474,7 +474,7 @@ impl<'j> Replay<'j> {
             .iter()
             .any(|e| matches!(e.kind, EntryKind::PodAvailable { .. }));
         Replay {
-            entries: &journal.entries,
+            journal,
             next: 0,
             state: State {
                 min_ready,
@@ -485,11 +485,11 @@ impl<'j> Replay<'j> {
 
     /// Applies every entry at or before `t`; the state's time becomes `t`.
     pub fn advance_to(&mut self, t: SimTime) -> &State {
-        while let Some(e) = self.entries.get(self.next) {
+        while let Some(e) = self.journal.entries.get(self.next) {
             if e.t > t {
                 break;
             }
-            self.state.apply(e);
+            self.state.apply(self.journal, e);
             self.next += 1;
         }
         self.state.t = t;
@@ -498,15 +498,15 @@ impl<'j> Replay<'j> {
 
     /// Applies the next entry; `None` at the end of the journal.
     pub fn step(&mut self) -> Option<&'j Entry> {
-        let e = self.entries.get(self.next)?;
-        self.state.apply(e);
+        let e = self.journal.entries.get(self.next)?;
+        self.state.apply(self.journal, e);
         self.next += 1;
         Some(e)
     }
 
     /// The time of the next entry.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.entries.get(self.next).map(|e| e.t)
+        self.journal.entries.get(self.next).map(|e| e.t)
     }
 }
 

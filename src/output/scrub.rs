@@ -282,8 +282,8 @@ mod tests {
     fn journal_at(times: impl Iterator<Item = u64>) -> Journal {
         use crate::engine::SimTime;
         use crate::sim::{Entry, EntryKind};
-        Journal {
-            entries: times
+        Journal::from(
+            times
                 .map(|t| Entry {
                     t: SimTime(t),
                     kind: EntryKind::ActionNote {
@@ -291,8 +291,8 @@ mod tests {
                         note: "x".into(),
                     },
                 })
-                .collect(),
-        }
+                .collect::<Vec<_>>(),
+        )
     }
 
     #[test]

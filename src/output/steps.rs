@@ -180,24 +180,22 @@ mod tests {
 
     #[test]
     fn steps_complete_are_skipped_or_keep_running() {
-        let j = Journal {
-            entries: vec![
-                at(0, new_rs(1)),
-                at(0, started(0, "setWeight: 20", StepKind::SetWeight(20))),
-                at(
-                    0,
-                    EntryKind::Promoted {
-                        revision: 1,
-                        replica_set: "app-1".into(),
-                        reason: "Initial deploy".into(),
-                    },
-                ),
-                at(5000, new_rs(2)),
-                at(5000, started(0, "setWeight: 20", StepKind::SetWeight(20))),
-                at(9000, completed(0, "setWeight: 20")),
-                at(9000, started(1, "pause", StepKind::Pause(None))),
-            ],
-        };
+        let j = Journal::from(vec![
+            at(0, new_rs(1)),
+            at(0, started(0, "setWeight: 20", StepKind::SetWeight(20))),
+            at(
+                0,
+                EntryKind::Promoted {
+                    revision: 1,
+                    replica_set: "app-1".into(),
+                    reason: "Initial deploy".into(),
+                },
+            ),
+            at(5000, new_rs(2)),
+            at(5000, started(0, "setWeight: 20", StepKind::SetWeight(20))),
+            at(9000, completed(0, "setWeight: 20")),
+            at(9000, started(1, "pause", StepKind::Pause(None))),
+        ]);
         let s = spans(&j);
         assert_eq!(s.len(), 3);
         assert_eq!(
@@ -215,29 +213,27 @@ mod tests {
 
     #[test]
     fn the_step_index_reset_of_an_abort_is_not_a_step() {
-        let j = Journal {
-            entries: vec![
-                at(0, new_rs(2)),
-                at(0, started(1, "pause", StepKind::Pause(None))),
-                at(
-                    3000,
-                    EntryKind::PhaseChanged {
-                        from: Phase::Paused,
-                        to: Phase::Degraded,
-                        message: "RolloutAborted: Rollout aborted update to revision 2".into(),
-                        degraded: Some(DegradedReason::Aborted),
-                    },
-                ),
-                at(3000, started(0, "setWeight: 20", StepKind::SetWeight(20))),
-                at(
-                    3000,
-                    EntryKind::Aborted {
-                        revision: 2,
-                        message: "Rollout aborted update to revision 2".into(),
-                    },
-                ),
-            ],
-        };
+        let j = Journal::from(vec![
+            at(0, new_rs(2)),
+            at(0, started(1, "pause", StepKind::Pause(None))),
+            at(
+                3000,
+                EntryKind::PhaseChanged {
+                    from: Phase::Paused,
+                    to: Phase::Degraded,
+                    message: "RolloutAborted: Rollout aborted update to revision 2".into(),
+                    degraded: Some(DegradedReason::Aborted),
+                },
+            ),
+            at(3000, started(0, "setWeight: 20", StepKind::SetWeight(20))),
+            at(
+                3000,
+                EntryKind::Aborted {
+                    revision: 2,
+                    message: "Rollout aborted update to revision 2".into(),
+                },
+            ),
+        ]);
         let s = spans(&j);
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].end, StepEnd::Interrupted(SimTime(3000)));
@@ -245,20 +241,18 @@ mod tests {
 
     #[test]
     fn a_step_promote_skips_ends_skipped_not_completed() {
-        let j = Journal {
-            entries: vec![
-                at(0, new_rs(2)),
-                at(0, started(0, "setWeight: 20", StepKind::SetWeight(20))),
-                at(
-                    500,
-                    EntryKind::StepSkipped {
-                        index: 0,
-                        step: text("setWeight: 20"),
-                    },
-                ),
-                at(500, started(1, "pause", StepKind::Pause(None))),
-            ],
-        };
+        let j = Journal::from(vec![
+            at(0, new_rs(2)),
+            at(0, started(0, "setWeight: 20", StepKind::SetWeight(20))),
+            at(
+                500,
+                EntryKind::StepSkipped {
+                    index: 0,
+                    step: text("setWeight: 20"),
+                },
+            ),
+            at(500, started(1, "pause", StepKind::Pause(None))),
+        ]);
         let s = spans(&j);
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].end, StepEnd::Skipped(SimTime(500)));
@@ -267,23 +261,21 @@ mod tests {
 
     #[test]
     fn boundaries_group_steps_started_in_one_instant() {
-        let j = Journal {
-            entries: vec![
-                at(0, new_rs(2)),
-                at(1000, started(1, "pause", StepKind::Pause(None))),
-                at(1000, completed(1, "pause")),
-                at(1000, started(2, "setWeight: 40", StepKind::SetWeight(40))),
-                at(4000, completed(2, "setWeight: 40")),
-                at(
-                    4000,
-                    started(
-                        3,
-                        "pause: 45s",
-                        StepKind::Pause(Some(SimDuration::from_secs(45))),
-                    ),
+        let j = Journal::from(vec![
+            at(0, new_rs(2)),
+            at(1000, started(1, "pause", StepKind::Pause(None))),
+            at(1000, completed(1, "pause")),
+            at(1000, started(2, "setWeight: 40", StepKind::SetWeight(40))),
+            at(4000, completed(2, "setWeight: 40")),
+            at(
+                4000,
+                started(
+                    3,
+                    "pause: 45s",
+                    StepKind::Pause(Some(SimDuration::from_secs(45))),
                 ),
-            ],
-        };
+            ),
+        ]);
         let b = boundaries(&spans(&j));
         assert_eq!(
             b,

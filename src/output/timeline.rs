@@ -16,8 +16,8 @@ pub struct TimelineOptions {
     pub traffic: bool,
 }
 
-/// One entry, without its time, as the timeline words it.
-pub fn describe(kind: &EntryKind) -> String {
+/// One entry of `journal`, without its time, as the timeline words it.
+pub fn describe(journal: &Journal, kind: &EntryKind) -> String {
     match kind {
         EntryKind::ScriptAction { line, action, .. } => {
             if *line > 0 {
@@ -54,19 +54,22 @@ pub fn describe(kind: &EntryKind) -> String {
         EntryKind::ReplicaSetRevision { name, revision } => {
             format!("{name} is now revision {revision}")
         }
-        EntryKind::RolloutStatus(s) => format!(
-            "{} step {}/{} weight {}/{} replicas {}/{}/{}/{}/{}",
-            s.phase,
-            s.step.map_or("-".to_string(), |i| i.to_string()),
-            s.steps,
-            weight_or_dash(s.set_weight),
-            weight_or_dash(s.actual_weight),
-            s.desired,
-            s.current,
-            s.updated,
-            s.ready,
-            s.available
-        ),
+        EntryKind::RolloutStatus(id) => {
+            let s = journal.snapshot(*id);
+            format!(
+                "{} step {}/{} weight {}/{} replicas {}/{}/{}/{}/{}",
+                s.phase,
+                s.step.map_or("-".to_string(), |i| i.to_string()),
+                s.steps,
+                weight_or_dash(s.set_weight),
+                weight_or_dash(s.actual_weight),
+                s.desired,
+                s.current,
+                s.updated,
+                s.ready,
+                s.available
+            )
+        }
         EntryKind::ScaleDownDeadline { name, at } => match at {
             Some(at) => format!("{name} scales down at {at}"),
             None => format!("{name} deadline removed"),
@@ -269,7 +272,13 @@ fn shown(e: &Entry, opts: TimelineOptions) -> bool {
 pub fn render(journal: &Journal, opts: TimelineOptions) -> String {
     let mut out = String::new();
     for e in journal.iter().filter(|e| shown(e, opts)) {
-        let _ = writeln!(out, "{}  {:<18} {}", e.t, e.kind.name(), describe(&e.kind));
+        let _ = writeln!(
+            out,
+            "{}  {:<18} {}",
+            e.t,
+            e.kind.name(),
+            describe(journal, &e.kind)
+        );
     }
     out
 }

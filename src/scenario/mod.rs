@@ -263,16 +263,28 @@ impl ScriptItem {
             _ => SmolStr::default(),
         })
     }
+
+    /// What a `wait`'s or `expect`'s condition reads ([`Expectation::reads`]), found once
+    /// per scenario like the texts: every run checks the item with it, and finding it walks
+    /// the whole condition. Nothing for the other actions.
+    pub fn condition_reads(&self) -> condition::Reads {
+        *self.text.reads.get_or_init(|| match &self.action {
+            ScriptAction::WaitUntil(c) | ScriptAction::Expect(c) => c.reads(),
+            _ => condition::Reads::default(),
+        })
+    }
 }
 
-/// The journal's texts of an item, once written. Equal to any other: the texts follow from
-/// the action, so two items are the same whether or not a run has asked for them yet.
+/// The journal's texts of an item, once written, and what its condition reads, once found.
+/// Equal to any other: both follow from the action, so two items are the same whether or not
+/// a run has asked for them yet.
 /// Nothing changes a loaded item's action in a way its texts show (`resolve_times` moves the
 /// times inside an `apply`'s manifests, not its path).
 #[derive(Debug, Clone, Default)]
 struct TextCache {
     action: std::sync::OnceLock<SmolStr>,
     condition: std::sync::OnceLock<SmolStr>,
+    reads: std::sync::OnceLock<condition::Reads>,
 }
 
 impl PartialEq for TextCache {

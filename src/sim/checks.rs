@@ -4,7 +4,6 @@
 //! each verdict is also journaled.
 
 use crate::engine::SimTime;
-use crate::scenario::condition::Reads;
 use crate::scenario::{Invariant, Observation, Scenario, ScriptAction};
 
 use super::driver::{Driver, Ev};
@@ -21,8 +20,6 @@ pub(super) struct Checks<'s> {
     pc_started: bool,
     /// When the current `wait` for a duration ends.
     wait_deadline: Option<SimTime>,
-    /// What the current `wait` until a condition reads, found once for all its checks.
-    wait_reads: Option<Reads>,
     /// The observation the current `wait` or `expect` is checked against, rewritten in place
     /// at every check (built and dropped after every change, it cost more than the check).
     wait_obs: Observation,
@@ -39,7 +36,6 @@ impl<'s> Checks<'s> {
             pc: 0,
             pc_started: false,
             wait_deadline: None,
-            wait_reads: None,
             wait_obs: Observation::default(),
             invariant_broken: vec![false; sc.invariants.len()],
             failures: Vec::new(),
@@ -108,7 +104,7 @@ impl<'s> Checks<'s> {
                         );
                         return changed;
                     }
-                    let reads = *self.wait_reads.get_or_insert_with(|| c.reads());
+                    let reads = item.condition_reads();
                     world.observe_into(&mut self.wait_obs, d.now(), reads);
                     let holds = c.holds(&self.wait_obs);
                     // What the wait leaves out must not change its verdict: checked against
@@ -121,7 +117,6 @@ impl<'s> Checks<'s> {
                     if !holds {
                         return changed;
                     }
-                    self.wait_reads = None;
                     world.record(
                         d.now(),
                         EntryKind::ExpectationChecked {
@@ -136,13 +131,13 @@ impl<'s> Checks<'s> {
                     // Gathered as a wait's, of what it reads only: a mismatch's text shows
                     // only the keys the condition sets (checked against the whole
                     // observation in every debug build).
-                    world.observe_into(&mut self.wait_obs, d.now(), c.reads());
+                    let reads = item.condition_reads();
+                    world.observe_into(&mut self.wait_obs, d.now(), reads);
                     let mism = c.mismatches(&self.wait_obs);
                     debug_assert_eq!(
                         mism,
                         c.mismatches(&world.observe(d.now())),
-                        "expect {{{c}}} read from {:?}",
-                        c.reads()
+                        "expect {{{c}}} read from {reads:?}"
                     );
                     if mism.is_empty() {
                         world.record(
@@ -283,7 +278,6 @@ impl<'s> Checks<'s> {
         if let Some(expect) = &sc.expect {
             let obs: Observation = world.observe(now);
             let mism = expect.mismatches(&obs);
-            let cond = expect.to_string();
             if mism.is_empty() {
                 world.record(
                     now,
@@ -291,11 +285,15 @@ impl<'s> Checks<'s> {
                         ok: true,
                         check: "final expect".into(),
                         line: sc.expect_line,
-                        detail: smol_str::format_smolstr!("{{{cond}}}"),
+                        // Written once, into a string sized for it: the condition's text
+                        // grown piece by piece, then copied into braces, was several
+                        // allocations at the end of every run.
+                        detail: expect.braced().into(),
                     },
                 );
             } else {
                 let why: Vec<String> = mism.iter().map(ToString::to_string).collect();
+                let cond = expect.to_string();
                 self.fail(
                     world,
                     now,

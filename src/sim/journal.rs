@@ -88,6 +88,13 @@ pub struct RolloutSnapshot {
     pub pause_ends_at: Option<SimTime>,
 }
 
+/// Which of the journal's status snapshots a `RolloutStatus` entry records (see
+/// [`Journal::snapshot`]). The snapshots are kept in one list beside the entries rather than
+/// each in a box of its own: a run records dozens, and a box each was an allocation each
+/// while the run went and a free each when its journal was dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotId(u32);
+
 /// What happened. Names follow SCENARIO.md §4; `KubeEvent` carries the Kubernetes Events the
 /// controller records (reason and message in Argo's words).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -137,8 +144,11 @@ pub enum EntryKind {
         /// Its new `rollout.argoproj.io/revision`.
         revision: u64,
     },
-    /// The rollout's status changed (see `RolloutSnapshot`).
-    RolloutStatus(Box<RolloutSnapshot>),
+    /// The rollout's status changed: the snapshot is the journal's ([`Journal::snapshot`]).
+    /// Not derived for the log: a snapshot is written from the journal, which holds it
+    /// (`output::jsonl`).
+    #[serde(skip_serializing)]
+    RolloutStatus(SnapshotId),
     /// A ReplicaSet's `spec.replicas` changed.
     ReplicaSetScaled {
         /// The ReplicaSet.
@@ -741,12 +751,64 @@ pub struct VersionTraffic {
 pub struct Journal {
     /// The entries in the order they happened.
     pub entries: Vec<Entry>,
+    /// The status snapshots the `RolloutStatus` entries name, in the order they were
+    /// recorded (see [`SnapshotId`]).
+    snapshots: Vec<RolloutSnapshot>,
+}
+
+impl From<Vec<Entry>> for Journal {
+    /// A journal of `entries` and no status snapshot (a hand-made journal of a test; its
+    /// snapshots are added with [`Journal::push_status`]).
+    fn from(entries: Vec<Entry>) -> Self {
+        Journal {
+            entries,
+            snapshots: Vec::new(),
+        }
+    }
 }
 
 impl Journal {
+    /// An empty journal with room for `entries` entries and `snapshots` status snapshots, so
+    /// that a run of the usual length does not grow it.
+    pub(crate) fn with_capacity(entries: usize, snapshots: usize) -> Self {
+        Journal {
+            entries: Vec::with_capacity(entries),
+            snapshots: Vec::with_capacity(snapshots),
+        }
+    }
+
     // Only the simulation writes a journal: readers get it finished.
     pub(crate) fn push(&mut self, t: SimTime, kind: EntryKind) {
         self.entries.push(Entry { t, kind });
+    }
+
+    /// Records a `RolloutStatus` entry of `snapshot`.
+    pub(crate) fn push_status(&mut self, t: SimTime, snapshot: RolloutSnapshot) {
+        // A run's budget of entries keeps the count far below `u32::MAX`.
+        let id = SnapshotId(u32::try_from(self.snapshots.len()).unwrap_or(u32::MAX));
+        self.snapshots.push(snapshot);
+        self.push(t, EntryKind::RolloutStatus(id));
+    }
+
+    /// The snapshot a `RolloutStatus` entry of this journal records.
+    ///
+    /// # Panics
+    /// When `id` is not of this journal.
+    pub fn snapshot(&self, id: SnapshotId) -> &RolloutSnapshot {
+        &self.snapshots[id.0 as usize]
+    }
+
+    /// The snapshot `e` records, if it is a `RolloutStatus` entry.
+    pub fn status_of(&self, e: &Entry) -> Option<&RolloutSnapshot> {
+        match e.kind {
+            EntryKind::RolloutStatus(id) => Some(self.snapshot(id)),
+            _ => None,
+        }
+    }
+
+    /// The last status snapshot recorded.
+    pub fn last_snapshot(&self) -> Option<&RolloutSnapshot> {
+        self.snapshots.last()
     }
 
     /// The entries in the order they happened.

@@ -32,7 +32,8 @@ use smol_str::ToSmolStr;
 
 pub use budget::{BudgetKind, Budgets, EngineFailure};
 pub use journal::{
-    ActionVerb, Entry, EntryKind, Journal, RolloutSnapshot, StepKind, Summary, VersionTraffic,
+    ActionVerb, Entry, EntryKind, Journal, RolloutSnapshot, SnapshotId, StepKind, Summary,
+    VersionTraffic,
 };
 pub use live::{Live, UserAction};
 

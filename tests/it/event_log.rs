@@ -159,7 +159,11 @@ fn typed_reasons_and_step_kinds_agree_with_the_logged_text() {
         for e in &result.journal.entries {
             // `EntryKind::name` lists the kinds by hand beside the serde tag the log writes:
             // a kind added to one and not the other would drift apart unseen.
-            let line = rollout_sim::output::jsonl::entry_line(e, chrono::DateTime::UNIX_EPOCH);
+            let line = rollout_sim::output::jsonl::entry_line(
+                &result.journal,
+                e,
+                chrono::DateTime::UNIX_EPOCH,
+            );
             let logged: serde_json::Value = serde_json::from_str(&line).unwrap();
             assert_eq!(logged["kind"], e.kind.name(), "{}: {line}", file.display());
             match &e.kind {

@@ -111,7 +111,7 @@ impl ChartInput {
             .collect();
         let blue_green = journal
             .iter()
-            .any(|e| matches!(&e.kind, EntryKind::RolloutStatus(s) if s.blue_green));
+            .any(|e| journal.status_of(e).is_some_and(|s| s.blue_green));
         ChartInput {
             blue_green,
             title: title.to_string(),

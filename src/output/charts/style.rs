@@ -15,7 +15,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{ChartInput, Drawn, Fallible};
 use crate::engine::SimTime;
 use crate::output::series::Series;
-use crate::sim::{EntryKind, Journal};
+use crate::sim::Journal;
 
 /// The stable ReplicaSet at the end of the run.
 pub(super) const STABLE: RGBColor = RGBColor(31, 119, 180);
@@ -103,10 +103,7 @@ pub(super) fn rs_colours(series: &Series, journal: &Journal) -> Vec<RGBColor> {
         .entries
         .iter()
         .rev()
-        .find_map(|e| match &e.kind {
-            EntryKind::RolloutStatus(s) => Some(s.stable_hash.clone()),
-            _ => None,
-        })
+        .find_map(|e| journal.status_of(e).map(|s| s.stable_hash.clone()))
         .unwrap_or_default();
     let stable = series.rs_by_hash(&stable_hash);
     let canary = series

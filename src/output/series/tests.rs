@@ -2,18 +2,34 @@
 //! CSV bytes.
 
 use super::*;
-use crate::sim::{Entry, RolloutSnapshot};
+use crate::sim::RolloutSnapshot;
 use crate::traffic::TickCounts;
 
-fn at(ms: u64, kind: EntryKind) -> Entry {
-    Entry {
-        t: SimTime(ms),
-        kind,
+/// An entry of a hand-made journal: a kind, or a status snapshot (which the journal keeps
+/// beside its entries, and records with an entry naming it).
+enum Item {
+    Kind(EntryKind),
+    Status(RolloutSnapshot),
+}
+
+impl From<EntryKind> for Item {
+    fn from(kind: EntryKind) -> Self {
+        Item::Kind(kind)
     }
 }
 
-fn status(phase: Phase, step: u32, set: u32, actual: u32, ready: u32) -> EntryKind {
-    EntryKind::RolloutStatus(Box::new(RolloutSnapshot {
+impl From<RolloutSnapshot> for Item {
+    fn from(snapshot: RolloutSnapshot) -> Self {
+        Item::Status(snapshot)
+    }
+}
+
+fn at(ms: u64, item: impl Into<Item>) -> (SimTime, Item) {
+    (SimTime(ms), item.into())
+}
+
+fn status(phase: Phase, step: u32, set: u32, actual: u32, ready: u32) -> RolloutSnapshot {
+    RolloutSnapshot {
         phase,
         message: String::new().into(),
         step: Some(step),
@@ -35,7 +51,7 @@ fn status(phase: Phase, step: u32, set: u32, actual: u32, ready: u32) -> EntryKi
         auto_promote_at: None,
         promoted_by_scenario_at: None,
         pause_ends_at: None,
-    }))
+    }
 }
 
 /// A `WeightChanged` of the router (maxTrafficWeight 100).
@@ -86,8 +102,15 @@ fn tick(counts: &[(&str, u64, u64)]) -> EntryKind {
     }
 }
 
-fn journal(entries: Vec<Entry>) -> Journal {
-    Journal { entries }
+fn journal(items: Vec<(SimTime, Item)>) -> Journal {
+    let mut j = Journal::default();
+    for (t, item) in items {
+        match item {
+            Item::Kind(kind) => j.push(t, kind),
+            Item::Status(snapshot) => j.push_status(t, snapshot),
+        }
+    }
+    j
 }
 
 #[test]
@@ -248,13 +271,11 @@ fn csv_without_traffic_has_no_traffic_columns() {
 #[test]
 fn csv_of_blue_green_leaves_the_weights_empty() {
     let mut bg = status(Phase::Paused, 0, 0, 0, 2);
-    if let EntryKind::RolloutStatus(s) = &mut bg {
-        s.step = None;
-        s.steps = 0;
-        s.set_weight = None;
-        s.actual_weight = None;
-        s.blue_green = true;
-    }
+    bg.step = None;
+    bg.steps = 0;
+    bg.set_weight = None;
+    bg.actual_weight = None;
+    bg.blue_green = true;
     let j = journal(vec![at(0, rs("app-aaa", 1)), at(0, bg)]);
     let csv = to_csv(&build(&j));
     assert_eq!(

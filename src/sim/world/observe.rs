@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::api::StepText;
 use crate::engine::{SimDuration, SimTime};
-use crate::rollout::info::{self, ReplicaSetRoles, RoleSources};
+use crate::rollout::info::{self, ReplicaSetRoles, RoleSources, same_text};
 use crate::rollout::status::{DegradedReason, degraded_by};
 use crate::rollout::{BudgetView, Phase, PodView, RsView, ServiceView};
 use crate::scenario::condition::{
@@ -84,9 +84,6 @@ struct Unmoved {
 /// The last values recorded in the journal, so that only changes are recorded.
 #[derive(Debug, Default)]
 pub(super) struct Watched {
-    /// Where in the journal the last status snapshot is: compared in place there rather than
-    /// kept as a second copy (six strings cloned for every snapshot recorded).
-    snapshot: Option<usize>,
     phase: Option<(Phase, SmolStr)>,
     step: Option<(SmolStr, Option<u32>)>,
     /// Whether that step index was set before any ReplicaSet was stable: the initial deploy,
@@ -716,15 +713,12 @@ impl World<'_> {
         if !same_stable {
             if !st.stable_rs.is_empty() {
                 let reason = self.completed_because.clone();
+                let replica_set = self.replica_set_name(&st.stable_rs);
                 self.journal.push(
                     now,
                     EntryKind::Promoted {
                         revision: self.rollout.revision,
-                        replica_set: smol_str::format_smolstr!(
-                            "{}-{}",
-                            self.rollout.name,
-                            st.stable_rs
-                        ),
+                        replica_set,
                         reason,
                     },
                 );
@@ -756,22 +750,38 @@ impl World<'_> {
         };
         if !self.snapshot_unchanged(obs, unmoved) {
             let snapshot = self.snapshot(obs);
-            self.last.snapshot = Some(self.journal.len());
-            self.journal
-                .push(now, EntryKind::RolloutStatus(Box::new(snapshot)));
+            self.journal.push_status(now, snapshot);
         }
+    }
+
+    /// `<rollout>-<hash>`, the name of the rollout's ReplicaSet with pod-template hash `hash`:
+    /// the live ReplicaSet's own name when it has that name, shared rather than written again
+    /// (a rollout's ReplicaSet names are mostly longer than a `SmolStr` holds inline, so
+    /// writing one is two allocations); written when none has.
+    fn replica_set_name(&self, hash: &str) -> SmolStr {
+        let rollout = self.rollout.name.as_str();
+        let named = |name: &str| {
+            name.len() == rollout.len() + 1 + hash.len()
+                && name.starts_with(rollout)
+                && name.as_bytes()[rollout.len()] == b'-'
+                && name.ends_with(hash)
+        };
+        let found = self
+            .cluster
+            .live_replica_sets()
+            .find(|rs| same_text(&rs.hash, hash) && named(&rs.name))
+            .map(|rs| rs.name.clone());
+        let name = found.unwrap_or_else(|| smol_str::format_smolstr!("{rollout}-{hash}"));
+        debug_assert_eq!(name, format!("{rollout}-{hash}"));
+        name
     }
 
     /// Whether `snapshot(obs)` would equal the last one recorded, read in place: building it
     /// copies six strings, and after most changes it is the same. What `unmoved` says is
     /// not compared again.
     fn snapshot_unchanged(&self, obs: &Glance, unmoved: Unmoved) -> bool {
-        let Some(EntryKind::RolloutStatus(last)) = self
-            .last
-            .snapshot
-            .and_then(|i| self.journal.entries.get(i))
-            .map(|e| &e.kind)
-        else {
+        // Only this bookkeeping records snapshots: the journal's last is the last it recorded.
+        let Some(last) = self.journal.last_snapshot() else {
             return false;
         };
         let st = &self.rollout.status;
@@ -866,28 +876,6 @@ impl World<'_> {
     }
 }
 
-/// `a == b` for the hashes and messages the bookkeeping after every change compares (several
-/// hundred times a run): a pod-template hash is 8 to 16 bytes, compared here as two words
-/// rather than through a call to `memcmp`. Any other length is compared as usual.
-#[inline]
-fn same_text(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    if !(8..=16).contains(&n) {
-        return a == b;
-    }
-    // The first and the last eight bytes (overlapping below 16) cover the whole text.
-    let word = |s: &[u8], at: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&s[at..at + 8]);
-        u64::from_ne_bytes(w)
-    };
-    word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)
-}
-
 /// `pods` (Ready pods per part) rounded to `max` units by the rule that splits the requests
 /// (`traffic::apportion`); with no Ready pod behind the Service nothing is served, and the
 /// stable (the first part) is named.
@@ -929,29 +917,4 @@ fn copy_numbers(view: &mut RsView, rs: &crate::cluster::ReplicaSet) {
     *created = rs.created;
     *desired_annotation = rs.desired_annotation;
     *scale_down_deadline = rs.scale_down_deadline;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same_text;
-
-    #[test]
-    fn same_text_agrees_with_string_equality() {
-        // Every length around the two-word path, and a difference at every position.
-        for n in 0..40 {
-            let a: String = "abcdefghijklmnopqrstuvwxyz"
-                .chars()
-                .cycle()
-                .take(n)
-                .collect();
-            assert!(same_text(&a, &a.clone()), "{a}");
-            assert!(!same_text(&a, &format!("{a}x")), "{a}");
-            for i in 0..n {
-                let mut b = a.clone().into_bytes();
-                b[i] = b'_';
-                let b = String::from_utf8(b).unwrap();
-                assert_eq!(same_text(&a, &b), a == b, "{a} / {b}");
-            }
-        }
-    }
 }
