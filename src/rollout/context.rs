@@ -14,36 +14,6 @@ use crate::engine::SimTime;
 use super::event::EventMessage;
 use super::status::RolloutStatus;
 
-/// Whether two texts are equal. Meant for the short ones a reconcile compares most
-/// (pod-template hashes, ReplicaSet names): up to 24 bytes they are compared as a few
-/// overlapping machine words, where `==` calls `memcmp` for every comparison; other lengths
-/// are compared as usual.
-#[inline]
-pub(crate) fn same_text(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    let word = |s: &[u8], at: usize| {
-        u64::from_ne_bytes(s[at..at + 8].try_into().expect("a slice of eight bytes"))
-    };
-    let half = |s: &[u8], at: usize| {
-        u32::from_ne_bytes(s[at..at + 4].try_into().expect("a slice of four bytes"))
-    };
-    let same = match n {
-        0 => true,
-        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
-        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
-        17..=24 => {
-            word(a, 0) == word(b, 0) && word(a, 8) == word(b, 8) && word(a, n - 8) == word(b, n - 8)
-        }
-        _ => a == b,
-    };
-    debug_assert_eq!(same, a == b, "same_text disagrees with ==");
-    same
-}
-
 /// The live Rollout object: spec (with its generation), revision annotation and status.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RolloutObject {
@@ -419,26 +389,5 @@ impl Plan {
             message: message.into(),
             warning: true,
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same_text;
-
-    /// Every length up to past the word-wise range, equal and differing at each position.
-    #[test]
-    fn same_text_agrees_with_eq() {
-        for n in 0..40 {
-            let a: String = (b'a'..=b'z').cycle().take(n).map(char::from).collect();
-            assert!(same_text(&a, &a.clone()), "{a}");
-            for at in 0..n {
-                let mut b = a.clone().into_bytes();
-                b[at] = b'-';
-                let b = String::from_utf8(b).expect("ASCII");
-                assert!(!same_text(&a, &b), "{a} vs {b}");
-            }
-            assert!(!same_text(&a, &format!("{a}x")));
-        }
     }
 }

@@ -16,9 +16,9 @@ use crate::engine::SimTime;
 use super::analysis::RunPhases;
 use super::context::{
     ExperimentView, Input, Plan, RolloutObject, RouteView, RsView, RunView, ServiceView, Write,
-    same_text,
 };
 use super::event::{EventMessage, ServiceSwitch};
+use super::info::same_text;
 use super::pause::PauseCtx;
 use super::replica_arithmetic::{CanaryInputs, OtherCounts, RsCounts, StatusInputs, Weights};
 use super::status::{

@@ -341,7 +341,7 @@ impl CanaryInputs<'_> {
     fn fully_targeted(&self) -> bool {
         self.status.promote_full
             || self.status.stable_rs.is_empty()
-            || super::context::same_text(self.status.current_pod_hash, self.status.stable_rs)
+            || super::info::same_text(self.status.current_pod_hash, self.status.stable_rs)
     }
 
     /// `GetCanaryReplicasOrWeight`: either an explicit canary count (setCanaryScale replicas)
@@ -588,7 +588,7 @@ pub fn stable_exists(new_rs: Option<&RsCounts>, stable_rs: Option<&RsCounts>) ->
     match (new_rs, stable_rs) {
         (_, None) => false,
         (None, Some(_)) => true,
-        (Some(n), Some(s)) => !super::context::same_text(n.name, s.name),
+        (Some(n), Some(s)) => !super::info::same_text(n.name, s.name),
     }
 }
 
