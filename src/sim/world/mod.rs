@@ -105,6 +105,12 @@ pub(super) struct World<'s> {
     spare_status: Option<Box<rollout::RolloutStatus>>,
 }
 
+/// A live ReplicaSet whose pods do not match its `spec.replicas`: the ReplicaSet controller
+/// has pods to create or delete for it.
+fn out_of_sync(rs: &crate::cluster::ReplicaSet) -> bool {
+    !rs.deleted && rs.spec_replicas != rs.replicas
+}
+
 impl<'s> World<'s> {
     /// The world of `sc` before anything is applied: its nodes, no objects yet.
     pub(super) fn new(sc: &'s Scenario) -> Self {
@@ -247,14 +253,26 @@ impl<'s> World<'s> {
 
     /// The Kubernetes ReplicaSet controller: create or delete pods to match every spec.
     pub(super) fn sync_replica_sets(&mut self, d: &mut Driver) -> bool {
+        // This runs after every change and before every reconcile, and mostly finds every
+        // ReplicaSet with as many pods as it wants: one tight scan says so, and the loop that
+        // creates and deletes pods (with its larger frame) is entered only when one does not.
+        match self.cluster.replica_sets.iter().position(out_of_sync) {
+            None => false,
+            Some(first) => self.sync_replica_sets_from(d, first),
+        }
+    }
+
+    /// `sync_replica_sets` from the first ReplicaSet whose pods do not match its spec.
+    #[inline(never)]
+    fn sync_replica_sets_from(&mut self, d: &mut Driver, first: usize) -> bool {
         let mut changed = false;
-        // By index, without gathering the ids first: this runs after every change and mostly
-        // finds nothing to do, and it creates and deletes pods, never ReplicaSets.
-        for i in 0..self.cluster.replica_sets.len() {
+        // By index, without gathering the ids first: it creates and deletes pods, never
+        // ReplicaSets.
+        for i in first..self.cluster.replica_sets.len() {
             let rs = &self.cluster.replica_sets[i];
             // Most ReplicaSets have as many pods as they want: those are passed over here,
             // before the controller's diff is asked for (it would say `None`).
-            if rs.deleted || rs.spec_replicas == rs.replicas {
+            if !out_of_sync(rs) {
                 continue;
             }
             let id = rs.id;
