@@ -434,6 +434,12 @@ impl Cluster {
         ReplicaDiff::None
     }
 
+    /// The live pod of a ReplicaSet the ReplicaSet controller deletes first, if any (the first
+    /// victim `replica_set_diff` names).
+    pub fn first_to_delete(&self, id: RsId) -> Option<PodId> {
+        self.rs(id).by_rank.first().map(|rank| rank.3.0)
+    }
+
     /// A live pod by name.
     pub fn find_live_pod(&self, name: &str) -> Option<PodId> {
         self.live_replica_sets()
