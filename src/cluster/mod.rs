@@ -247,6 +247,11 @@ impl Cluster {
         if !scheduled {
             self.pending.insert(id);
         }
+        if self.pods.capacity() == 0 {
+            // Room for the pods of a few revisions of a small rollout at once: grown from
+            // empty, the list was copied at 4, 8 and 16 pods (a pod is about 80 bytes).
+            self.pods.reserve(FIRST_PODS);
+        }
         self.pods.push(Pod {
             id,
             name,
@@ -458,6 +463,9 @@ impl Cluster {
             .filter(|p| p.is_live())
     }
 }
+
+/// The pods room is made for when the first one is created.
+const FIRST_PODS: usize = 32;
 
 /// Kubernetes' alphabet of generated name suffixes (`utilrand.String`: no vowels, no
 /// characters that read alike).
