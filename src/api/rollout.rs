@@ -2,6 +2,7 @@
 //! their steps, validated and with defaults applied.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::IntOrString;
 use super::analysis::{BackgroundAnalysis, Origin, RolloutAnalysis};
@@ -163,8 +164,10 @@ impl BlueGreen {
 /// sub-steps of the controller see for a blue-green rollout, and a base for tests.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Canary {
-    /// `steps`, in order (`status.currentStepIndex` points into them).
-    pub steps: Vec<Step>,
+    /// `steps`, in order (`status.currentStepIndex` points into them). Shared: the steps
+    /// never change once read, and a run's copy of the spec (a few KiB of steps) would
+    /// otherwise be made at the start of every run.
+    pub steps: Steps,
     /// The step hash (`status.currentStepHash`): changing the steps restarts an update.
     pub steps_hash: String,
     /// `maxSurge`: pods (or a percentage) allowed above `replicas` (default 25%).
@@ -208,6 +211,40 @@ impl Canary {
         self.traffic_routing
             .as_ref()
             .map_or(100, |t| t.max_traffic_weight)
+    }
+}
+
+/// A canary's steps, shared: they never change once read, so a copy of the spec (a run
+/// makes one at its start) points at the same steps rather than copying a few KiB of them.
+/// Reads as a slice of steps.
+#[derive(Clone, Default, PartialEq)]
+pub struct Steps(Arc<[Step]>);
+
+impl std::ops::Deref for Steps {
+    type Target = [Step];
+    fn deref(&self) -> &[Step] {
+        &self.0
+    }
+}
+
+impl From<Vec<Step>> for Steps {
+    fn from(steps: Vec<Step>) -> Self {
+        Steps(steps.into())
+    }
+}
+
+impl<'a> IntoIterator for &'a Steps {
+    type Item = &'a Step;
+    type IntoIter = std::slice::Iter<'a, Step>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// Shown as the list of steps it is.
+impl std::fmt::Debug for Steps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
     }
 }
 

@@ -13,6 +13,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use serde_json::Value as Json;
+use smallvec::SmallVec;
 use smol_str::SmolStr;
 
 use super::raw;
@@ -213,20 +214,30 @@ impl PodTemplate {
     /// template stays the same one, with its hash, and is no new generation).
     pub fn set_image(&mut self, container: Option<&str>, image: &str) -> Option<bool> {
         let mut hit = false;
-        // The containers whose image changes, as (init, index).
-        let mut changes: Vec<(bool, usize)> = Vec::new();
+        // The containers whose image changes, as (init, index): rarely more than a few.
+        let mut changes: SmallVec<[(bool, usize); 4]> = SmallVec::new();
         for init in [false, true] {
             let (key, list) = self.list(init);
-            // Names are read from the JSON as written (set_image never changes them): a
-            // container without a `name` matches no name, not "".
-            let written = self.0.written["spec"][key].as_array();
-            for (index, c) in written.into_iter().flatten().enumerate() {
+            for (index, c) in list.iter().enumerate() {
                 // Without a name, every container: upstream's `set image ROLLOUT *=IMG` walks
                 // `initContainers` too (newRolloutSetImage, cmd/set/set_image.go).
                 let matches = match container {
                     None => true,
-                    Some(n) => c["name"].as_str() == Some(n),
+                    // A container's `name` is the JSON's string, or "" when it has none (or a
+                    // name that is no string): a name other than "" matches as it does in the
+                    // JSON as written, without reading the tree.
+                    Some(n) if !n.is_empty() => c.name == n,
+                    // A container without a `name` matches no name, not "": only the tree
+                    // tells the two apart (set_image never changes names).
+                    Some(n) => self.0.written["spec"][key][index]["name"].as_str() == Some(n),
                 };
+                debug_assert_eq!(
+                    matches,
+                    container.is_none_or(|n| {
+                        self.0.written["spec"][key][index]["name"].as_str() == Some(n)
+                    }),
+                    "a container's name read from the tree as written"
+                );
                 if !matches {
                     continue;
                 }
@@ -277,16 +288,16 @@ impl PodTemplate {
     /// those image strings rewritten, the tree shared.
     fn with_images(&self, changes: &[(bool, usize)], image: &str) -> Self {
         let old = &self.0.canonical;
-        let mut quoted = Vec::new();
-        write_str(image, &mut quoted);
-        let mut canonical = Vec::with_capacity(old.len() + changes.len() * quoted.len());
+        // Room for the new image strings with their quotes (one that needs escapes grows it).
+        let mut canonical = Vec::with_capacity(old.len() + changes.len() * (image.len() + 2));
         let mut images_at = Vec::with_capacity(self.0.images_at.len());
         let mut from = 0;
         for at in &self.0.images_at {
             canonical.extend_from_slice(&old[from..at.range.start]);
             let start = canonical.len();
             if changes.contains(&(at.init, at.index)) {
-                canonical.extend_from_slice(&quoted);
+                // Written in place rather than copied from a quoted buffer of its own.
+                write_str(image, &mut canonical);
             } else {
                 canonical.extend_from_slice(&old[at.range.clone()]);
             }
@@ -663,6 +674,17 @@ mod tests {
         );
         assert_canonical(&t);
         assert_eq!(t.set_image(Some("nope"), "q"), None);
+    }
+
+    #[test]
+    fn a_container_without_a_name_is_not_named_the_empty_name() {
+        // Both read as "" in the containers list; only the one named "" is named "".
+        let mut t = PodTemplate::from_json(json!({"spec": {"containers": [
+            {"image": "x:1"}, {"name": "", "image": "y:1"}, {"name": 7, "image": "w:1"}]}}));
+        assert_eq!(t.set_image(Some(""), "z:2"), Some(true));
+        let images: Vec<&str> = t.containers().iter().map(|c| c.image.as_str()).collect();
+        assert_eq!(images, ["x:1", "z:2", "w:1"]);
+        assert_canonical(&t);
     }
 
     #[test]

@@ -62,7 +62,12 @@ pub struct Cluster {
     pub services: BTreeMap<String, ServiceState>,
     /// The nodes; empty means unlimited capacity (every pod is scheduled at once).
     pub nodes: Vec<Node>,
-    pod_names: BTreeSet<SmolStr>,
+    /// The live pods' names (see [`NameKey`]): numbers, so that checking a new name against
+    /// them compares numbers, not names that share all but their last five characters.
+    pod_names: BTreeSet<NameKey>,
+    /// The bases (`<rs>-`, cut as the API server cuts them) pod names were made with, in the
+    /// order first used: a [`NameKey`] names its base by its index here.
+    name_bases: Vec<Box<str>>,
     /// Where `pod_name` writes a name before it is interned: kept, so a pod's name costs no
     /// buffer of its own.
     name_buf: String,
@@ -159,13 +164,13 @@ impl Cluster {
     /// 58 characters before adding the 5, so a pod name stays within 63: a long ReplicaSet
     /// name loses its end (the `-` first, then its last characters).
     pub fn pod_name(&mut self, rs_name: &str, mut draw: impl FnMut() -> usize) -> SmolStr {
-        const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
         /// `maxGeneratedNameLength`: the 63 of a name less the 5 random characters.
         const MAX_BASE: usize = 58;
         // The name is written into one buffer, kept between pods: a pod is created per
         // replica, so this runs thousands of times in a large run.
         let buf = &mut self.name_buf;
         buf.clear();
+        buf.reserve(MAX_BASE + SUFFIX_LEN);
         buf.push_str(rs_name);
         buf.push('-');
         if buf.len() > MAX_BASE {
@@ -176,20 +181,44 @@ impl Cluster {
                 .unwrap_or(0);
             buf.truncate(cut);
         }
-        let base = buf.len();
-        loop {
-            buf.truncate(base);
-            // Drawn in order into a stack buffer and appended at once, not pushed as chars.
-            let mut suffix = [0u8; 5];
-            for c in &mut suffix {
-                *c = ALPHABET[draw() % ALPHABET.len()];
+        let base = match self.name_bases.iter().position(|b| **b == **buf) {
+            Some(i) => i,
+            None => {
+                self.name_bases.push(buf.as_str().into());
+                self.name_bases.len() - 1
             }
-            buf.push_str(std::str::from_utf8(&suffix).unwrap_or_default());
-            let name = SmolStr::new(&*buf);
-            if self.pod_names.insert(name.clone()) {
-                return name;
+        };
+        loop {
+            // Drawn in order into a stack buffer; the name is written only once it is free.
+            let mut suffix = [0u8; SUFFIX_LEN];
+            let mut digits = 0;
+            for c in &mut suffix {
+                let i = draw() % NAME_ALPHABET.len();
+                *c = NAME_ALPHABET[i];
+                digits = digits * NAME_ALPHABET.len() + i;
+            }
+            if self.pod_names.insert(NameKey::new(base, digits)) {
+                buf.push_str(std::str::from_utf8(&suffix).unwrap_or_default());
+                return SmolStr::new(&*buf);
             }
         }
+    }
+
+    /// The key a live pod's name is kept under in `pod_names`; `None` for a name `pod_name`
+    /// did not make (no such name is kept).
+    fn name_key(&self, name: &str) -> Option<NameKey> {
+        let cut = name.len().checked_sub(SUFFIX_LEN)?;
+        let (base, suffix) = (name.get(..cut)?, name.get(cut..)?);
+        let base = self.name_bases.iter().position(|b| **b == *base)?;
+        let mut digits = 0;
+        for c in suffix.bytes() {
+            let i = NAME_DIGITS[usize::from(c)];
+            if usize::from(i) >= NAME_ALPHABET.len() {
+                return None;
+            }
+            digits = digits * NAME_ALPHABET.len() + usize::from(i);
+        }
+        Some(NameKey::new(base, digits))
     }
 
     /// Moves a live pod to a new place in its ReplicaSet's deletion order: `change` is the
@@ -217,6 +246,11 @@ impl Cluster {
         let scheduled = self.nodes.is_empty();
         if !scheduled {
             self.pending.insert(id);
+        }
+        if self.pods.capacity() == 0 {
+            // Room for the pods of a few revisions of a small rollout at once: grown from
+            // empty, the list was copied at 4, 8 and 16 pods (a pod is about 80 bytes).
+            self.pods.reserve(FIRST_PODS);
         }
         self.pods.push(Pod {
             id,
@@ -377,8 +411,9 @@ impl Cluster {
         if let Some(n) = node {
             self.nodes[n as usize].pods -= 1;
         }
-        self.pod_names
-            .remove(self.pods[id.0 as usize].name.as_str());
+        if let Some(key) = self.name_key(&self.pods[id.0 as usize].name) {
+            self.pod_names.remove(&key);
+        }
         self.rs_mut(rs).pods.remove(&id);
         true
     }
@@ -404,6 +439,12 @@ impl Cluster {
         ReplicaDiff::None
     }
 
+    /// The live pod of a ReplicaSet the ReplicaSet controller deletes first, if any (the first
+    /// victim `replica_set_diff` names).
+    pub fn first_to_delete(&self, id: RsId) -> Option<PodId> {
+        self.rs(id).by_rank.first().map(|rank| rank.3.0)
+    }
+
     /// A live pod by name.
     pub fn find_live_pod(&self, name: &str) -> Option<PodId> {
         self.live_replica_sets()
@@ -420,6 +461,47 @@ impl Cluster {
             .iter()
             .map(|p| self.pod(*p))
             .filter(|p| p.is_live())
+    }
+}
+
+/// The pods room is made for when the first one is created.
+const FIRST_PODS: usize = 32;
+
+/// Kubernetes' alphabet of generated name suffixes (`utilrand.String`: no vowels, no
+/// characters that read alike).
+const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+/// Each byte's index in `NAME_ALPHABET` (`u8::MAX` for a byte not in it), to read a suffix
+/// back as digits without searching the alphabet.
+const NAME_DIGITS: [u8; 256] = {
+    let mut digits = [u8::MAX; 256];
+    let mut i = 0;
+    while i < NAME_ALPHABET.len() {
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "an index into the 27 characters of the alphabet"
+        )]
+        {
+            digits[NAME_ALPHABET[i] as usize] = i as u8;
+        }
+        i += 1;
+    }
+    digits
+};
+
+/// The random characters `generateName` adds.
+const SUFFIX_LEN: usize = 5;
+
+/// A pod name `pod_name` made, as a number: its base's index in `Cluster::name_bases` (high
+/// half) and its suffix read as digits in `NAME_ALPHABET` (low half; 27^5 fits in 32 bits).
+/// Two names are equal exactly when their keys are: every name is its base and five
+/// characters, so equal names have equal bases and equal suffixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct NameKey(u64);
+
+impl NameKey {
+    fn new(base: usize, digits: usize) -> Self {
+        NameKey(((base as u64) << 32) | digits as u64)
     }
 }
 
@@ -579,6 +661,32 @@ mod tests {
         });
         assert_eq!(a, "rs-bbbbb");
         assert_ne!(a, b);
+    }
+
+    /// A name is taken while its pod lives (a draw that makes it again draws anew) and free
+    /// once the pod is gone; names of another base never collide with it.
+    #[test]
+    fn a_pod_name_is_free_again_once_its_pod_is_gone() {
+        let (mut c, rs) = cluster_with_rs(0);
+        let first = c.pod_name("r-abc", || 0);
+        assert_eq!(first, "r-abc-bbbbb");
+        let p = c.add_pod(rs, first.clone(), "x".into(), SimTime(0));
+        // Same base, same draws: taken, so five more are drawn.
+        let mut draws = 0;
+        let second = c.pod_name("r-abc", || {
+            draws += 1;
+            if draws <= 5 { 0 } else { 26 }
+        });
+        assert_eq!((second.as_str(), draws), ("r-abc-99999", 10));
+        // Another base with the same suffix is another name.
+        assert_eq!(c.pod_name("r-abd", || 0), "r-abd-bbbbb");
+        assert!(c.terminate(p, SimTime(1)));
+        assert!(c.remove(p));
+        assert_eq!(c.pod_name("r-abc", || 0), "r-abc-bbbbb");
+        // A name `pod_name` did not make has no key, and removing its pod frees nothing.
+        assert_eq!(c.name_key("r-abc-bbbba"), None);
+        assert_eq!(c.name_key("zz-bbbbb"), None);
+        assert_eq!(c.name_key("abc"), None);
     }
 
     #[test]

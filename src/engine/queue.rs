@@ -53,6 +53,17 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// An empty queue with room for `n` pending events: a run's queue reaches a few dozen
+    /// early (a pod's readiness per pod created), and grown from empty it was copied at each
+    /// doubling on the way.
+    pub fn with_capacity(n: usize) -> Self {
+        EventQueue {
+            heap: BinaryHeap::with_capacity(n),
+            next_seq: 0,
+            popped: 0,
+        }
+    }
+
     /// Schedules `event` at `at`, after every event already pushed for the same instant.
     pub fn push(&mut self, at: SimTime, event: E) {
         let seq = self.next_seq;

@@ -1189,7 +1189,7 @@ fn convert_canary(
     }
 
     Some(Canary {
-        steps,
+        steps: steps.into(),
         steps_hash,
         max_surge: c.max_surge.clone(),
         max_unavailable: c.max_unavailable.clone(),

@@ -39,7 +39,7 @@ fn object(strategy: Strategy, step: Option<u32>) -> RolloutObject {
 
 fn canary_strategy(steps: Vec<Step>) -> Canary {
     Canary {
-        steps,
+        steps: steps.into(),
         steps_hash: "steps".into(),
         ..Canary::default()
     }

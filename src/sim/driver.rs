@@ -13,6 +13,9 @@ use crate::scenario::Scenario;
 
 use super::budget::{BudgetKind, Budgets, EngineFailure};
 
+/// Pending events room is made for at the start of a run.
+const QUEUE_START: usize = 32;
+
 /// Something scheduled for a later instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Ev {
@@ -61,7 +64,7 @@ pub(super) struct Driver {
 impl Driver {
     /// A driver at time zero; with a traffic model, its first tick is queued.
     pub(super) fn new(sc: &Scenario, seed: u64, budgets: Budgets) -> Self {
-        let mut queue = EventQueue::new();
+        let mut queue = EventQueue::with_capacity(QUEUE_START);
         if let Some(t) = &sc.traffic {
             queue.push(SimTime::ZERO + t.tick, Ev::TrafficTick);
         }

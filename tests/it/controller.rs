@@ -23,7 +23,7 @@ const NOW: SimTime = SimTime(100_000);
 
 fn canary(steps: Vec<Step>) -> Canary {
     Canary {
-        steps,
+        steps: steps.into(),
         steps_hash: "steps".into(),
         ..Canary::default()
     }

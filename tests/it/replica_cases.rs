@@ -1185,7 +1185,11 @@ mod controller {
     fn canary_strategy(canary: &Value) -> Res<Canary> {
         let steps = read::list(canary, "steps")?;
         Ok(Canary {
-            steps: steps.iter().map(manifest_step).collect::<Res<_>>()?,
+            steps: steps
+                .iter()
+                .map(manifest_step)
+                .collect::<Res<Vec<_>>>()?
+                .into(),
             steps_hash: STEPS_HASH.to_string(),
             max_surge: read::int_or_string(canary, "maxSurge")?,
             max_unavailable: read::int_or_string(canary, "maxUnavailable")?,

@@ -59,7 +59,7 @@ impl World<'_> {
                     }
                     Some(true) => {
                         self.rollout.template_hash = template.hash(0);
-                        self.spec_edited(d, || format!("image {image}"));
+                        self.spec_edited(d, format_args!("image {image}"));
                     }
                     Some(false) => {}
                 }
@@ -102,14 +102,14 @@ impl World<'_> {
             ScriptAction::Scale(n) => {
                 if self.rollout.spec.replicas != Some(*n) {
                     self.rollout.spec.replicas = Some(*n);
-                    self.spec_edited(d, || format!("replicas {n}"));
+                    self.spec_edited(d, format_args!("replicas {n}"));
                 }
             }
             ScriptAction::Restart { delay } => {
                 let at = plugin::restart_at(d.now(), *delay);
                 if self.rollout.spec.restart_at != Some(at.0) {
                     self.rollout.spec.restart_at = Some(at.0);
-                    self.spec_edited(d, || format!("restartAt {at}"));
+                    self.spec_edited(d, format_args!("restartAt {at}"));
                 }
                 d.schedule(at, Ev::ScriptWake);
             }
@@ -244,13 +244,14 @@ impl World<'_> {
     /// The spec was edited in place (its template hash already brought up to date): a new
     /// generation, journaled as `update_spec` journals a replaced spec. Only edits that
     /// changed something come here, as `RolloutObject::set_spec` bumps only for a change.
-    fn spec_edited(&mut self, d: &Driver, change: impl FnOnce() -> String) {
+    fn spec_edited(&mut self, d: &Driver, change: std::fmt::Arguments<'_>) {
         self.rollout.generation += 1;
+        let change = super::text(&mut self.scratch, change);
         self.journal.push(
             d.now(),
             EntryKind::RolloutUpdated {
                 generation: self.rollout.generation,
-                change: change().into(),
+                change,
             },
         );
     }
@@ -259,7 +260,7 @@ impl World<'_> {
     fn set_paused(&mut self, d: &Driver, paused: bool, change: &str) {
         if self.rollout.spec.paused != paused {
             self.rollout.spec.paused = paused;
-            self.spec_edited(d, || change.to_string());
+            self.spec_edited(d, format_args!("{change}"));
         }
     }
 

@@ -17,10 +17,14 @@ impl World<'_> {
         for write in plan.writes.drain(..) {
             match write {
                 Write::CreateReplicaSet { hash, revision } => {
-                    let name = format!("{}-{hash}", self.rollout.name);
+                    // Made once and shared with the journal entry.
+                    let name = super::text(
+                        &mut self.scratch,
+                        format_args!("{}-{hash}", self.rollout.name),
+                    );
                     let id = self.cluster.create_replica_set(
                         crate::cluster::NewReplicaSet {
-                            name: name.as_str().into(),
+                            name: name.clone(),
                             hash,
                             // Shared with the spec, not copied.
                             template: self.rollout.spec.template.clone(),
@@ -35,7 +39,7 @@ impl World<'_> {
                     self.journal.push(
                         now,
                         EntryKind::ReplicaSetCreated {
-                            name: name.into(),
+                            name,
                             revision,
                             image: self.cluster.rs(id).image.clone(),
                         },

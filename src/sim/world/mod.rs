@@ -25,7 +25,7 @@ mod traffic;
 pub(super) use actions::Performed;
 pub(super) use observe::PodTotals;
 
-use crate::cluster::{Cluster, PodId, ReplicaDiff, RsId};
+use crate::cluster::{Cluster, PodId, RsId};
 use crate::engine::{SimDuration, SimTime, Stream};
 use crate::rollout::{self, RolloutObject};
 use crate::scenario::{Observation, Scenario, Startup, app_for};
@@ -111,6 +111,26 @@ pub(super) struct World<'s> {
     /// the next reconcile to build its own in (`rollout::reconcile_reusing`): a status write
     /// then allocates nothing.
     spare_status: Option<Box<rollout::RolloutStatus>>,
+    /// Where a name or a journal text is written before it becomes a `SmolStr` (`text`):
+    /// kept, so that such a text costs the one allocation of its string and no buffer.
+    scratch: String,
+}
+
+/// A live ReplicaSet whose pods do not match its `spec.replicas`: the ReplicaSet controller
+/// has pods to create or delete for it.
+fn out_of_sync(rs: &crate::cluster::ReplicaSet) -> bool {
+    !rs.deleted && rs.spec_replicas != rs.replicas
+}
+
+/// `args` written out as a `SmolStr` through `scratch` (`World::scratch`): a text too long to
+/// be inline (a ReplicaSet's name, most journal texts) allocates only its shared string, not
+/// a `String` first.
+fn text(scratch: &mut String, args: std::fmt::Arguments<'_>) -> SmolStr {
+    use std::fmt::Write as _;
+    scratch.clear();
+    // Writing into a String cannot fail.
+    let _ = scratch.write_fmt(args);
+    SmolStr::new(&*scratch)
 }
 
 impl<'s> World<'s> {
@@ -149,6 +169,7 @@ impl<'s> World<'s> {
             selector_memo: traffic::SelectorMemo::default(),
             scenario_promotion: None,
             spare_status: None,
+            scratch: String::new(),
         }
     }
 
@@ -192,24 +213,31 @@ impl<'s> World<'s> {
             d.now(),
             EntryKind::RolloutUpdated {
                 generation: 1,
-                change: smol_str::format_smolstr!("created Rollout {}", self.rollout.name),
+                change: text(
+                    &mut self.scratch,
+                    format_args!("created Rollout {}", self.rollout.name),
+                ),
             },
         );
         d.request_reconcile();
     }
 
     fn upsert_service(&mut self, svc: &crate::api::Service) {
-        let entry = self
-            .cluster
-            .services
-            .entry(svc.name.clone())
-            .or_insert_with(|| crate::cluster::ServiceState {
-                name: svc.name.as_str().into(),
-                selector: svc.selector.clone(),
-                selector_hash: None,
-                managed: false,
-            });
-        entry.selector = svc.selector.clone();
+        // The selector is copied once: into the new Service, or over the existing one's.
+        match self.cluster.services.get_mut(svc.name.as_str()) {
+            Some(entry) => entry.selector.clone_from(&svc.selector),
+            None => {
+                self.cluster.services.insert(
+                    svc.name.clone(),
+                    crate::cluster::ServiceState {
+                        name: svc.name.as_str().into(),
+                        selector: svc.selector.clone(),
+                        selector_hash: None,
+                        managed: false,
+                    },
+                );
+            }
+        }
         self.views.services_changed();
     }
 
@@ -253,32 +281,54 @@ impl<'s> World<'s> {
 
     /// The Kubernetes ReplicaSet controller: create or delete pods to match every spec.
     pub(super) fn sync_replica_sets(&mut self, d: &mut Driver) -> bool {
+        // This runs after every change and before every reconcile, and mostly finds every
+        // ReplicaSet with as many pods as it wants: one tight scan says so, and the loop that
+        // creates and deletes pods (with its larger frame) is entered only when one does not.
+        match self.cluster.replica_sets.iter().position(out_of_sync) {
+            None => false,
+            Some(first) => self.sync_replica_sets_from(d, first),
+        }
+    }
+
+    /// `sync_replica_sets` from the first ReplicaSet whose pods do not match its spec.
+    #[inline(never)]
+    fn sync_replica_sets_from(&mut self, d: &mut Driver, first: usize) -> bool {
         let mut changed = false;
-        // By index, without gathering the ids first: this runs after every change and mostly
-        // finds nothing to do, and it creates and deletes pods, never ReplicaSets.
-        for i in 0..self.cluster.replica_sets.len() {
+        // By index, without gathering the ids first: it creates and deletes pods, never
+        // ReplicaSets.
+        for i in first..self.cluster.replica_sets.len() {
             let rs = &self.cluster.replica_sets[i];
             // Most ReplicaSets have as many pods as they want: those are passed over here,
             // before the controller's diff is asked for (it would say `None`).
-            if rs.deleted || rs.spec_replicas == rs.replicas {
+            if !out_of_sync(rs) {
                 continue;
             }
-            let id = rs.id;
-            match self.cluster.replica_set_diff(id) {
-                ReplicaDiff::None => {}
-                ReplicaDiff::Create(n) => {
-                    for _ in 0..n {
-                        self.create_pod(d, id);
-                    }
-                    changed = true;
+            let (id, want, have) = (rs.id, rs.spec_replicas, rs.replicas);
+            if want > have {
+                for _ in 0..want - have {
+                    self.create_pod(d, id);
                 }
-                ReplicaDiff::Delete(victims) => {
-                    for p in victims {
-                        self.terminate_pod(d, p);
-                    }
-                    changed = true;
+            } else {
+                // The controller's diff (`replica_set_diff`) names the first `have - want` pods
+                // of the deletion order; terminating one takes it out of that order and moves
+                // no other, so the next victim is always the first: taken one at a time, with
+                // no list of them gathered.
+                #[cfg(debug_assertions)]
+                let expected = self.cluster.replica_set_diff(id);
+                #[cfg(debug_assertions)]
+                let mut taken = Vec::new();
+                for _ in want..have {
+                    let Some(p) = self.cluster.first_to_delete(id) else {
+                        break;
+                    };
+                    #[cfg(debug_assertions)]
+                    taken.push(p);
+                    self.terminate_pod(d, p);
                 }
+                #[cfg(debug_assertions)]
+                debug_assert_eq!(expected, crate::cluster::ReplicaDiff::Delete(taken));
             }
+            changed = true;
         }
         if changed {
             d.request_reconcile();

@@ -140,51 +140,33 @@ impl ViewCache {
 impl World<'_> {
     /// Brings `self.views` up to date with the cluster, for the next reconcile.
     pub(super) fn refresh_views(&mut self) {
-        let same_sets = self.cluster.rollout_replica_sets().map(|rs| rs.id).eq(self
-            .views
-            .rs_ids
-            .iter()
-            .copied());
-        if same_sets {
-            let live = self.cluster.rollout_replica_sets();
-            for (view, rs) in self.views.rs.iter_mut().zip(live) {
-                copy_numbers(view, rs);
+        // One walk: each ReplicaSet's numbers are copied into its view while the ids still
+        // match; a set of ReplicaSets that changed is rebuilt whole (what was copied into the
+        // old views is then dropped with them).
+        let (mut matched, mut same_sets) = (0, true);
+        for rs in self.cluster.rollout_replica_sets() {
+            if self.views.rs_ids.get(matched) != Some(&rs.id) {
+                same_sets = false;
+                break;
             }
-        } else {
-            self.views.rs = self.rs_views();
-            self.views.rs_ids = self
-                .cluster
-                .rollout_replica_sets()
-                .map(|rs| rs.id)
-                .collect();
+            copy_numbers(&mut self.views.rs[matched], rs);
+            matched += 1;
+        }
+        if !(same_sets && matched == self.views.rs_ids.len()) {
+            // Rebuilt in the lists kept, which have room for all but a new ReplicaSet.
+            let views = &mut self.views;
+            views.rs.clear();
+            views.rs_ids.clear();
+            // The controller lists the ReplicaSets it owns: an Experiment's are not among them.
+            for rs in self.cluster.rollout_replica_sets() {
+                views.rs.push(rs_view(rs));
+                views.rs_ids.push(rs.id);
+            }
         }
         if !self.views.services_fresh {
             self.views.services = self.service_views();
             self.views.services_fresh = true;
         }
-    }
-
-    pub(super) fn rs_views(&self) -> Vec<RsView> {
-        // The controller lists the ReplicaSets it owns: an Experiment's are not among them.
-        self.cluster
-            .rollout_replica_sets()
-            .map(|rs| {
-                let mut view = RsView {
-                    name: rs.name.clone(),
-                    hash: rs.hash.clone(),
-                    revision: 0,
-                    spec: 0,
-                    status_replicas: 0,
-                    ready: 0,
-                    available: 0,
-                    created: rs.created,
-                    desired_annotation: None,
-                    scale_down_deadline: None,
-                };
-                copy_numbers(&mut view, rs);
-                view
-            })
-            .collect()
     }
 
     /// The rollout's pods (live and terminating) and the budgets, for the pod restarter.
@@ -888,6 +870,24 @@ fn apportion_served(pods: [u32; 4], max: u32) -> [u64; 4] {
         crate::traffic::apportion_into(u64::from(max), &quotas, &mut parts);
     }
     parts
+}
+
+/// The rollout controller's view of a ReplicaSet.
+fn rs_view(rs: &crate::cluster::ReplicaSet) -> RsView {
+    let mut view = RsView {
+        name: rs.name.clone(),
+        hash: rs.hash.clone(),
+        revision: 0,
+        spec: 0,
+        status_replicas: 0,
+        ready: 0,
+        available: 0,
+        created: rs.created,
+        desired_annotation: None,
+        scale_down_deadline: None,
+    };
+    copy_numbers(&mut view, rs);
+    view
 }
 
 /// Writes into a ReplicaSet's view everything but its name and hash: the numbers that move
