@@ -563,22 +563,9 @@ fn a_status_built_in_a_spare_is_the_status_built_anew() {
     let rss = [rs("v1", 1, 4, 4, 4), rs("v2", 2, 1, 1, 4)];
     let services = no_services();
     let input = input(&ro, &rss, &services, NOW);
-    let fresh = reconcile(&input);
-    assert!(fresh.status.is_some());
+    assert!(reconcile(&input).status.is_some());
     // A spare full of another rollout's status: none of it may show in the plan.
-    let mut spare = ro.status.clone();
-    spare.stable_rs = "elsewhere".into();
-    spare.replicas = 99;
-    spare.abort = true;
-    spare.set_condition(
-        RolloutConditionType::InvalidSpec,
-        rollout_sim::rollout::status::CondStatus::True,
-        reason::INVALID_SPEC,
-        "stale".into(),
-        NOW,
-    );
-    let reused = rollout_sim::rollout::reconcile_reusing(&input, Plan::default(), &mut Some(spare));
-    assert_eq!(reused, fresh);
+    reconcile_in_a_spare(&ro, &input);
 }
 
 /// A spare full of another rollout's status, with a condition the rollout has none of.
