@@ -271,6 +271,40 @@ impl Reads {
     };
 }
 
+/// The groups of keys a condition sets, in the order [`Expectation`]'s comparison walks
+/// them: a group whose keys are all unset finds no mismatch, so a check that knows the
+/// groups (found once per script item, like [`Reads`]) skips it without looking at its keys.
+/// A `wait` is checked after every change of the world, and most set two or three keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sets {
+    /// `setWeight`, `actualWeight`, `aborted`, `paused`, `revision`, `completionStatus` and
+    /// `duration:`.
+    pub status: bool,
+    /// `images:`.
+    pub images: bool,
+    /// `replicas:`.
+    pub replicas: bool,
+    /// `pods:` and `readyPods:`.
+    pub pods: bool,
+    /// `replicaSets:`.
+    pub replica_sets: bool,
+    /// The rest: `analysis`, `weights`, `routes`, `experiment`, the request counts,
+    /// `elapsed` and `not`.
+    pub rest: bool,
+}
+
+impl Sets {
+    /// Every group: what a check that has not found the groups compares.
+    pub const ALL: Sets = Sets {
+        status: true,
+        images: true,
+        replicas: true,
+        pods: true,
+        replica_sets: true,
+        rest: true,
+    };
+}
+
 /// The state of the simulated world that conditions are checked against.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Observation {
@@ -432,8 +466,14 @@ fn opt_text<T: fmt::Display>(v: &Option<T>) -> String {
 impl Expectation {
     /// Every key that does not hold in `obs` (empty when the condition holds).
     pub fn mismatches(&self, obs: &Observation) -> Vec<Mismatch> {
+        self.mismatches_of(obs, Sets::ALL)
+    }
+
+    /// `mismatches`, comparing only the groups in `sets`, which must hold every group the
+    /// condition sets (its [`Expectation::sets`], or more).
+    pub fn mismatches_of(&self, obs: &Observation, sets: Sets) -> Vec<Mismatch> {
         let mut out = Sink::All(Vec::new());
-        self.compare(obs, &mut out);
+        self.compare(obs, sets, &mut out);
         match out {
             Sink::All(v) => v,
             Sink::Any(_) => unreachable!("collected above"),
@@ -443,9 +483,43 @@ impl Expectation {
     /// Whether every key holds in `obs`; the same verdict as an empty `mismatches`, without
     /// building any text and stopping at the first key that does not hold.
     pub fn holds(&self, obs: &Observation) -> bool {
+        self.holds_of(obs, Sets::ALL)
+    }
+
+    /// `holds`, comparing only the groups in `sets` (as for `mismatches_of`).
+    pub fn holds_of(&self, obs: &Observation, sets: Sets) -> bool {
         let mut out = Sink::Any(false);
-        self.compare(obs, &mut out);
+        self.compare(obs, sets, &mut out);
         !out.decided()
+    }
+
+    /// The groups of keys this condition sets (its `not` is in `rest`).
+    pub fn sets(&self) -> Sets {
+        Sets {
+            status: self.set_weight.is_some()
+                || self.actual_weight.is_some()
+                || self.aborted.is_some()
+                || self.paused.is_some()
+                || self.revision.is_some()
+                || self.completion_status.is_some()
+                || !self.duration.is_empty(),
+            images: self.images != Roles::default(),
+            replicas: self.replicas != Replicas::default(),
+            pods: self.pods != RoleCountsExpect::default()
+                || self.ready_pods != RoleCountsExpect::default(),
+            replica_sets: self.replica_sets_total.is_some()
+                || self.replica_sets_scaled_up.is_some(),
+            rest: !self.analysis.is_empty()
+                || self.weights != RouterWeights::default()
+                || self.routes.is_some()
+                || !self.experiments.is_empty()
+                || !self.requests.is_empty()
+                || !self.failed_requests.is_empty()
+                || !self.mirrored_requests.is_empty()
+                || self.elapsed_max.is_some()
+                || self.elapsed_min.is_some()
+                || self.not.is_some(),
+        }
     }
 
     /// The costly parts of the observation this condition (and its `not`) reads.
@@ -539,13 +613,66 @@ impl Expectation {
         }
     }
 
-    /// Compares every key that is set with `obs`, in a fixed order, into `out`.
-    fn compare(&self, obs: &Observation, out: &mut Sink) {
+    /// Compares every key that is set with `obs`, in a fixed order, into `out`; the groups
+    /// not in `sets` are not looked at (they set no key).
+    fn compare(&self, obs: &Observation, sets: Sets, out: &mut Sink) {
+        debug_assert!(
+            covers(sets, self.sets()),
+            "the groups {sets:?} leave out some of {:?}",
+            self.sets()
+        );
         self.compare_head(obs.head(), out);
         // A `wait` is most often still waiting for its phase or step: its check ends here.
         if out.decided() {
             return;
         }
+        if sets.status {
+            self.compare_status(obs, out);
+        }
+        if out.decided() {
+            return;
+        }
+        if sets.images {
+            self.compare_images(obs, out);
+        }
+        if sets.replicas {
+            for ((name, want), (_, got)) in self
+                .replicas
+                .entries()
+                .into_iter()
+                .zip(obs.replicas.entries())
+            {
+                check(out, || format!("replicas.{name}"), want, got);
+            }
+        }
+        if sets.pods {
+            counts(out, "pods", &self.pods, &obs.pods);
+            counts(out, "readyPods", &self.ready_pods, &obs.ready_pods);
+        }
+        if sets.replica_sets {
+            check(
+                out,
+                || "replicaSets.total".into(),
+                &self.replica_sets_total,
+                &obs.replica_sets_total,
+            );
+            check(
+                out,
+                || "replicaSets.scaledUp".into(),
+                &self.replica_sets_scaled_up,
+                &obs.replica_sets_scaled_up,
+            );
+        }
+        // A `wait` for pods or ReplicaSets most often ends here; the maps below are walked
+        // only when it still holds.
+        if out.decided() || !sets.rest {
+            return;
+        }
+        self.compare_rest(obs, out);
+    }
+
+    /// The status keys after the head: weights, abort, pause, revision, duration.
+    fn compare_status(&self, obs: &Observation, out: &mut Sink) {
         check_weight(out, "setWeight", self.set_weight, obs.set_weight);
         check_weight(out, "actualWeight", self.actual_weight, obs.actual_weight);
         check(out, || "aborted".into(), &self.aborted, &obs.aborted);
@@ -565,55 +692,27 @@ impl Expectation {
         if !self.duration.is_empty() {
             self.duration.check(obs.duration.as_ref(), out);
         }
-        if out.decided() {
-            return;
-        }
-        // Most conditions set no image and no replica count: one comparison each instead of
-        // a walk over the roles or the counts.
-        if self.images != Roles::default() {
-            for ((role, want), (_, got)) in
-                self.images.entries().into_iter().zip(obs.images.entries())
+    }
+
+    /// The image of each role.
+    fn compare_images(&self, obs: &Observation, out: &mut Sink) {
+        for ((role, want), (_, got)) in self.images.entries().into_iter().zip(obs.images.entries())
+        {
+            if let Some(w) = want
+                && got.as_deref() != Some(w.as_str())
             {
-                if let Some(w) = want
-                    && got.as_deref() != Some(w.as_str())
-                {
-                    out.push(|| Mismatch {
-                        key: format!("images.{role}"),
-                        expected: w.clone(),
-                        actual: opt_text(got),
-                    });
-                }
+                out.push(|| Mismatch {
+                    key: format!("images.{role}"),
+                    expected: w.clone(),
+                    actual: opt_text(got),
+                });
             }
         }
-        if self.replicas != Replicas::default() {
-            for ((name, want), (_, got)) in self
-                .replicas
-                .entries()
-                .into_iter()
-                .zip(obs.replicas.entries())
-            {
-                check(out, || format!("replicas.{name}"), want, got);
-            }
-        }
-        counts(out, "pods", &self.pods, &obs.pods);
-        counts(out, "readyPods", &self.ready_pods, &obs.ready_pods);
-        check(
-            out,
-            || "replicaSets.total".into(),
-            &self.replica_sets_total,
-            &obs.replica_sets_total,
-        );
-        check(
-            out,
-            || "replicaSets.scaledUp".into(),
-            &self.replica_sets_scaled_up,
-            &obs.replica_sets_scaled_up,
-        );
-        // A `wait` for pods or ReplicaSets most often ends here; the maps below are walked
-        // only when it still holds.
-        if out.decided() {
-            return;
-        }
+    }
+
+    /// The maps and the rest: analyses, router weights and routes, experiments, requests,
+    /// elapsed time and `not`.
+    fn compare_rest(&self, obs: &Observation, out: &mut Sink) {
         for (name, want) in &self.analysis {
             let got = obs.analysis.get(name);
             if got != Some(want) {
@@ -732,6 +831,24 @@ fn range_text(min: Option<u64>, max: Option<u64>) -> String {
         (None, Some(b)) => format!("at most {b}"),
         (None, None) => "any number".to_string(),
     }
+}
+
+/// Whether `sets` holds every group of `needed`.
+fn covers(sets: Sets, needed: Sets) -> bool {
+    let as_list = |s: Sets| {
+        [
+            s.status,
+            s.images,
+            s.replicas,
+            s.pods,
+            s.replica_sets,
+            s.rest,
+        ]
+    };
+    as_list(sets)
+        .into_iter()
+        .zip(as_list(needed))
+        .all(|(has, need)| has || !need)
 }
 
 fn counts(out: &mut Sink, key: &str, want: &RoleCountsExpect, got: &RoleCounts) {
@@ -935,7 +1052,8 @@ mod tests {
     }
 
     /// `holds` (no text built, first mismatch ends it) agrees with `mismatches` for every
-    /// kind of key, holding or not, alone, in pairs and under `not`; and `reads` names every
+    /// kind of key, holding or not, alone, in pairs and under `not`, and so do both when
+    /// they compare only the groups of keys the condition `sets`; and `reads` names every
     /// part a condition looks at that is not read straight from the status: left out, the
     /// verdict would change.
     #[test]
@@ -1034,6 +1152,10 @@ mod tests {
         for c in &all {
             let m = c.mismatches(&o);
             assert_eq!(c.holds(&o), m.is_empty(), "{c}: {m:?}");
+            // Comparing only the groups the condition sets finds the same mismatches.
+            let sets = c.sets();
+            assert_eq!(c.mismatches_of(&o, sets), m, "{c}: groups {sets:?}");
+            assert_eq!(c.holds_of(&o, sets), m.is_empty(), "{c}: groups {sets:?}");
             // The observation a `wait` is checked against leaves out what it does not read.
             let r = c.reads();
             let walked = |v: u32| if r.replica_sets { v } else { 0 };

@@ -273,6 +273,15 @@ impl ScriptItem {
             _ => condition::Reads::default(),
         })
     }
+
+    /// The groups of keys a `wait`'s or `expect`'s condition sets ([`Expectation::sets`]),
+    /// found once per scenario like what it reads. Every group for the other actions.
+    pub fn condition_sets(&self) -> condition::Sets {
+        *self.text.sets.get_or_init(|| match &self.action {
+            ScriptAction::WaitUntil(c) | ScriptAction::Expect(c) => c.sets(),
+            _ => condition::Sets::ALL,
+        })
+    }
 }
 
 /// The journal's texts of an item, once written, and what its condition reads, once found.
@@ -285,6 +294,7 @@ struct TextCache {
     action: std::sync::OnceLock<SmolStr>,
     condition: std::sync::OnceLock<SmolStr>,
     reads: std::sync::OnceLock<condition::Reads>,
+    sets: std::sync::OnceLock<condition::Sets>,
 }
 
 impl PartialEq for TextCache {

@@ -106,7 +106,7 @@ impl<'s> Checks<'s> {
                     }
                     let reads = item.condition_reads();
                     world.observe_into(&mut self.wait_obs, d.now(), reads);
-                    let holds = c.holds(&self.wait_obs);
+                    let holds = c.holds_of(&self.wait_obs, item.condition_sets());
                     // What the wait leaves out must not change its verdict: checked against
                     // the whole observation in every debug build (so in every test).
                     debug_assert_eq!(
@@ -133,7 +133,7 @@ impl<'s> Checks<'s> {
                     // observation in every debug build).
                     let reads = item.condition_reads();
                     world.observe_into(&mut self.wait_obs, d.now(), reads);
-                    let mism = c.mismatches(&self.wait_obs);
+                    let mism = c.mismatches_of(&self.wait_obs, item.condition_sets());
                     debug_assert_eq!(
                         mism,
                         c.mismatches(&world.observe(d.now())),
