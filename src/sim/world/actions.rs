@@ -229,6 +229,9 @@ impl World<'_> {
 
     /// A spec edit: a new generation when anything changed.
     fn update_spec(&mut self, d: &Driver, spec: crate::api::RolloutSpec, change: String) {
+        if spec.selector != self.rollout.spec.selector {
+            self.selector_memo.forget();
+        }
         if !self.rollout.set_spec(spec) {
             return;
         }

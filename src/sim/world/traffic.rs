@@ -19,12 +19,21 @@ use crate::traffic::Destination;
 
 use super::World;
 
-/// `World::carries_selector`'s answers, for the generation of the spec they were given at,
-/// indexed by ReplicaSet id (ids are indices, given in creation order): a slot is read after
-/// every change, and a map's search cost more than the answer. A cell: they are filled in
-/// while the world is only read.
+/// `World::carries_selector`'s answers for the rollout's current `spec.selector`, indexed by
+/// ReplicaSet id (ids are indices, given in creation order): a slot is read after every
+/// change, and a map's search cost more than the answer. Only a change of the selector
+/// changes the answers (a ReplicaSet's template never changes), so `World::update_spec`
+/// forgets them then, and a new image (a new generation) keeps them. A cell: they are
+/// filled in while the world is only read.
 #[derive(Debug, Default)]
-pub(super) struct SelectorMemo(std::cell::RefCell<(u64, Vec<Option<bool>>)>);
+pub(super) struct SelectorMemo(std::cell::RefCell<Vec<Option<bool>>>);
+
+impl SelectorMemo {
+    /// Drops every answer: the selector they were given for has changed.
+    pub(super) fn forget(&mut self) {
+        self.0.get_mut().clear();
+    }
+}
 use crate::sim::driver::{Driver, Ev};
 use crate::sim::journal::EntryKind;
 
@@ -146,17 +155,17 @@ impl World<'_> {
     /// Whether the pods of `rs` carry the rollout's selector labels. Asked of every serving
     /// ReplicaSet after every change and on every traffic tick, and a look into the
     /// template's JSON each time; but a ReplicaSet's template never changes, and the
-    /// selector only with the spec, so the answer is kept per ReplicaSet for the spec's
-    /// generation.
+    /// selector only with a replaced spec, so the answer is kept per ReplicaSet until
+    /// `update_spec` sees the selector change.
     fn carries_selector(&self, rs: &crate::cluster::ReplicaSet) -> bool {
-        let mut memo = self.selector_memo.0.borrow_mut();
-        let (generation, known) = &mut *memo;
-        if *generation != self.rollout.generation {
-            *generation = self.rollout.generation;
-            known.clear();
-        }
+        let mut known = self.selector_memo.0.borrow_mut();
         let slot = rs.id.0 as usize;
         if let Some(Some(known)) = known.get(slot) {
+            debug_assert_eq!(
+                *known,
+                rs.template.has_labels(&self.rollout.spec.selector),
+                "a kept answer of carries_selector outlived its selector"
+            );
             return *known;
         }
         let answer = rs.template.has_labels(&self.rollout.spec.selector);
