@@ -10,14 +10,50 @@ use super::status::{PauseCondition, PauseReason, RolloutStatus};
 /// status by [`PauseCtx::apply`].
 #[derive(Debug, Default)]
 pub struct PauseCtx {
-    add: Vec<PauseReason>,
-    remove: Vec<PauseReason>,
+    add: Reasons,
+    remove: Reasons,
     clear: bool,
     add_abort: bool,
     remove_abort: bool,
     /// Why this reconcile aborted: the message of the `RolloutAborted` condition and event.
     pub abort_message: String,
     prev_abort: bool,
+}
+
+/// The reasons one reconcile adds (or removes), in the order it named them. A reconcile
+/// names at most one or two, and a context is made for every reconcile, so they are kept in
+/// place rather than in a heap list; more than fit (a reason named again and again) go on
+/// into `more`, so nothing is ever dropped.
+#[derive(Debug, Default)]
+struct Reasons {
+    first: [Option<PauseReason>; 4],
+    more: Vec<PauseReason>,
+}
+
+impl Reasons {
+    fn push(&mut self, reason: PauseReason) {
+        match self.first.iter_mut().find(|r| r.is_none()) {
+            Some(slot) => *slot = Some(reason),
+            None => self.more.push(reason),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first[0].is_none()
+    }
+
+    /// The reasons in the order they were pushed: the slots fill from the front, and `more`
+    /// only once they are all taken.
+    fn iter(&self) -> impl Iterator<Item = PauseReason> + '_ {
+        self.first
+            .iter()
+            .map_while(|r| *r)
+            .chain(self.more.iter().copied())
+    }
+
+    fn contains(&self, reason: &PauseReason) -> bool {
+        self.iter().any(|r| r == *reason)
+    }
 }
 
 impl PauseCtx {
@@ -93,10 +129,10 @@ impl PauseCtx {
                 .filter(|c| !self.remove.contains(&c.reason))
                 .copied(),
         );
-        for reason in &self.add {
-            if !prev.pause_conditions.iter().any(|c| c.reason == *reason) {
+        for reason in self.add.iter() {
+            if !prev.pause_conditions.iter().any(|c| c.reason == reason) {
                 conds.push(PauseCondition {
-                    reason: *reason,
+                    reason,
                     start_time: now,
                 });
                 controller_pause = true;
@@ -106,5 +142,34 @@ impl PauseCtx {
             return;
         }
         new.controller_pause = controller_pause;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// More reasons than the slots hold keep their order and none is lost.
+    #[test]
+    fn reasons_keep_order_past_the_slots() {
+        let all = [
+            PauseReason::BlueGreenPause,
+            PauseReason::CanaryPauseStep,
+            PauseReason::InconclusiveExperiment,
+            PauseReason::CanaryPauseStep,
+            PauseReason::InconclusiveAnalysisRun,
+            PauseReason::BlueGreenPause,
+        ];
+        let mut r = Reasons::default();
+        assert!(r.is_empty());
+        for (n, reason) in all.iter().enumerate() {
+            r.push(*reason);
+            assert!(!r.is_empty());
+            assert_eq!(r.iter().collect::<Vec<_>>(), all[..=n]);
+        }
+        assert!(r.contains(&PauseReason::InconclusiveAnalysisRun));
+        let mut one = Reasons::default();
+        one.push(PauseReason::CanaryPauseStep);
+        assert!(!one.contains(&PauseReason::BlueGreenPause));
     }
 }
