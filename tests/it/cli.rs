@@ -1327,19 +1327,23 @@ fn demo_passes_for_any_seed() {
     }
 }
 
+/// A two-replica Rollout `a` of image `x:1`: `spec_extra` (whole lines) goes between
+/// `replicas` and `selector`, `strategy` (whole lines, indented under `strategy:`) ends it.
+fn small_rollout(spec_extra: &str, strategy: &str) -> String {
+    format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {{name: a}}\nspec:\n  \
+         replicas: 2\n{spec_extra}  selector: {{matchLabels: {{app: a}}}}\n  template:\n    \
+         metadata: {{labels: {{app: a}}}}\n    spec:\n      \
+         containers: [{{name: a, image: \"x:1\"}}]\n  strategy:\n{strategy}"
+    )
+}
+
 /// The checks of Argo's `ValidateRollout` that need no cluster are lint errors; one the
 /// script could heal (a router without its Services) only when nothing heals it.
 #[test]
 fn argo_validation_checks_are_refused_where_nothing_can_heal_them() {
     let dir = TempDir::new().unwrap();
-    let rollout = |strategy: &str| {
-        format!(
-            "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {{name: a}}\nspec:\n  \
-             replicas: 2\n  revisionHistoryLimit: 1\n  selector: {{matchLabels: {{app: a}}}}\n  \
-             template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n      \
-             containers: [{{name: a, image: \"x:1\"}}]\n  strategy:\n{strategy}"
-        )
-    };
+    let rollout = |strategy: &str| small_rollout("  revisionHistoryLimit: 1\n", strategy);
     let cases = [
         (
             "    blueGreen: {activeService: a, scaleDownDelayRevisionLimit: 3}\n",
@@ -1413,13 +1417,14 @@ fn argo_validation_checks_are_refused_where_nothing_can_heal_them() {
 #[test]
 fn router_fields_the_crd_requires_are_refused_when_missing() {
     let dir = TempDir::new().unwrap();
+    // The router's settings are on line 16.
     let rollout = |routing: &str| {
-        format!(
-            "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {{name: a}}\nspec:\n  \
-             replicas: 2\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    \
-             metadata: {{labels: {{app: a}}}}\n    spec:\n      \
-             containers: [{{name: a, image: \"x:1\"}}]\n  strategy:\n    canary:\n      \
-             canaryService: c\n      stableService: s\n      trafficRouting:\n        {routing}\n"
+        small_rollout(
+            "",
+            &format!(
+                "    canary:\n      canaryService: c\n      stableService: s\n      \
+                 trafficRouting:\n        {routing}\n"
+            ),
         )
     };
     let cases = [
