@@ -175,8 +175,15 @@ impl Driver {
         if self.engine_failure.is_some() {
             return true;
         }
-        self.engine_failure = self.budgets.check(budget, count, self.now, self.seed);
-        self.engine_failure.is_some()
+        // Written only when crossed: this runs twice per settling pass, and storing a `None`
+        // would still write the whole (large) option.
+        match self.budgets.check(budget, count, self.now, self.seed) {
+            Some(failure) => {
+                self.engine_failure = Some(failure);
+                true
+            }
+            None => false,
+        }
     }
 
     /// A run certain to cross a budget fails before it simulates anything.
