@@ -105,10 +105,12 @@ impl Cluster {
         self.replica_sets.iter().filter(|rs| !rs.deleted)
     }
 
-    /// A live ReplicaSet by `metadata.name`.
+    /// A live ReplicaSet by `metadata.name`. Asked for every write the rollout controller
+    /// makes to a ReplicaSet: the names (a rollout's name and a hash, mostly within 24
+    /// bytes) are compared as machine words, not by `memcmp`.
     pub fn find_rs(&self, name: &str) -> Option<RsId> {
         self.live_replica_sets()
-            .find(|rs| rs.name == name)
+            .find(|rs| crate::rollout::info::same_text(&rs.name, name))
             .map(|rs| rs.id)
     }
 
@@ -198,7 +200,9 @@ impl Cluster {
                 digits = digits * NAME_ALPHABET.len() + i;
             }
             if self.pod_names.insert(NameKey::new(base, digits)) {
-                buf.push_str(std::str::from_utf8(&suffix).unwrap_or_default());
+                // The alphabet is ASCII: each byte is its own character, pushed as such
+                // rather than checked again as UTF-8.
+                buf.extend(suffix.iter().map(|&c| char::from(c)));
                 return SmolStr::new(&*buf);
             }
         }

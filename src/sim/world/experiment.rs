@@ -30,11 +30,8 @@ pub(super) struct NewExperiment {
 
 impl World<'_> {
     /// The experiments as the rollout controller sees them.
+    /// Asked before a reconcile only when there is an experiment (`reconcile_once`).
     pub(super) fn experiment_views(&self) -> Vec<ExperimentView> {
-        // Asked before every reconcile; most rollouts have no experiment.
-        if self.experiments.is_empty() {
-            return Vec::new();
-        }
         self.experiments
             .iter()
             .map(|e| ExperimentView {

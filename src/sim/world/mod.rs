@@ -461,14 +461,31 @@ impl<'s> World<'s> {
         self.refresh_verdict();
         let rs_views = &self.views.rs;
         let services = &self.views.services;
-        // Pods are only read by the restarter; building their views costs O(pods).
-        let (pods, budgets) = if self.restart_pending() {
-            self.pod_views()
+        // Pods are only read by the restarter; building their views costs O(pods). The views
+        // below are made only when there is something to see: most reconciles lend empty
+        // slices, and have no lists to drop.
+        let pod_views;
+        let (pods, budgets): (&[rollout::PodView], &[rollout::BudgetView]) =
+            if self.restart_pending() {
+                pod_views = self.pod_views();
+                (&pod_views.0, &pod_views.1)
+            } else {
+                (&[], &[])
+            };
+        let run_views;
+        let runs: &[rollout::RunView] = if self.runs.is_empty() {
+            &[]
         } else {
-            (Vec::new(), Vec::new())
+            run_views = self.run_views();
+            &run_views
         };
-        let runs = self.run_views();
-        let experiments = self.experiment_views();
+        let experiment_views;
+        let experiments: &[rollout::ExperimentView] = if self.experiments.is_empty() {
+            &[]
+        } else {
+            experiment_views = self.experiment_views();
+            &experiment_views
+        };
         let now = d.now();
         let spare = self.spare_plan.take().unwrap_or_default();
         let mut plan = rollout::reconcile_reusing(
@@ -476,10 +493,10 @@ impl<'s> World<'s> {
                 rollout: &self.rollout,
                 replica_sets: rs_views,
                 services,
-                pods: &pods,
-                budgets: &budgets,
-                analysis_runs: &runs,
-                experiments: &experiments,
+                pods,
+                budgets,
+                analysis_runs: runs,
+                experiments,
                 routes: &self.routes,
                 analysis_templates: &self.templates,
                 validation: self.views.verdict.as_ref().map(|(_, problem)| problem),
