@@ -56,7 +56,8 @@ pub struct Node {
 pub struct Cluster {
     /// Every pod ever created, by id (gone pods stay as tombstones so ids stay stable).
     pub pods: Vec<Pod>,
-    /// Every ReplicaSet ever created, by id (deleted ones stay, marked `deleted`).
+    /// Every ReplicaSet ever created, by id (deleted ones stay, marked `deleted`). Change
+    /// them through [`Cluster::rs_mut`], which counts the change (see [`Cluster::rs_epoch`]).
     pub replica_sets: Vec<ReplicaSet>,
     /// The Services the rollout references, by name.
     pub services: BTreeMap<String, ServiceState>,
@@ -74,6 +75,8 @@ pub struct Cluster {
     /// Live pods no node has taken yet (with the node model), oldest first.
     pending: BTreeSet<PodId>,
     next_rs_seq: u64,
+    /// Bumped whenever a ReplicaSet is created or lent out to change (`rs_mut`).
+    rs_epoch: u64,
 }
 
 impl Cluster {
@@ -83,9 +86,18 @@ impl Cluster {
     }
 
     /// A ReplicaSet to change in place: its spec and annotations (the status counters follow
-    /// its pods through the transitions below).
+    /// its pods through the transitions below). Counted as a change (`rs_epoch`).
     pub fn rs_mut(&mut self, id: RsId) -> &mut ReplicaSet {
+        self.rs_epoch += 1;
         &mut self.replica_sets[id.0 as usize]
+    }
+
+    /// A number that moves whenever a ReplicaSet may have changed (one was created, or lent
+    /// out by `rs_mut`, which every pod transition goes through): what was read of the
+    /// ReplicaSets at one epoch still holds while it stays. The rollout controller runs
+    /// several times per event, often with no ReplicaSet changed in between.
+    pub fn rs_epoch(&self) -> u64 {
+        self.rs_epoch
     }
 
     /// A pod by id (gone ones included).
@@ -130,6 +142,7 @@ impl Cluster {
         let id = RsId(self.replica_sets.len() as u32);
         let seq = self.next_rs_seq;
         self.next_rs_seq += 1;
+        self.rs_epoch += 1;
         let image = new.template.primary_image().into();
         self.replica_sets.push(ReplicaSet {
             id,

@@ -215,7 +215,7 @@ impl World<'_> {
                 continue;
             };
             svc.managed = false;
-            self.views.services_changed();
+            self.services_changed();
             self.journal.push(
                 d.now(),
                 EntryKind::ServiceSwitched {

@@ -99,7 +99,7 @@ impl World<'_> {
                     if let Some(svc) = self.cluster.services.get_mut(service.as_str()) {
                         svc.selector_hash = Some(to.clone());
                         svc.managed = true;
-                        self.views.services_changed();
+                        self.services_changed();
                         let to = Some(to);
                         self.journal
                             .push(now, EntryKind::ServiceSwitched { service, from, to });

@@ -94,6 +94,9 @@ pub(super) struct World<'s> {
     routes: Vec<rollout::RouteView>,
     /// The controller's views of ReplicaSets and Services, kept between reconciles.
     views: observe::ViewCache,
+    /// The cluster's `rs_epoch` the views were last refreshed at; `None` once a Service
+    /// changed (`services_changed`). A reconcile at the same epoch finds them as they are.
+    views_epoch: Option<u64>,
     /// The last plan applied, emptied: the next reconcile fills its lists again rather than
     /// allocating new ones (most reconciles write something, so most would).
     spare_plan: Option<rollout::Plan>,
@@ -163,6 +166,7 @@ impl<'s> World<'s> {
             experiments: Vec::new(),
             routes: Vec::new(),
             views: observe::ViewCache::default(),
+            views_epoch: None,
             spare_plan: None,
             completed_because: SmolStr::default(),
             pod_timings: Vec::new(),
@@ -238,7 +242,14 @@ impl<'s> World<'s> {
                 );
             }
         }
+        self.services_changed();
+    }
+
+    /// A Service was created or changed: the controller's views of the Services (and its
+    /// validation verdict, which reads them) are made again before the next reconcile.
+    fn services_changed(&mut self) {
         self.views.services_changed();
+        self.views_epoch = None;
     }
 
     /// A pod's containers are ready.
@@ -457,7 +468,25 @@ impl<'s> World<'s> {
     /// One reconcile of the rollout; true when it wrote anything.
     pub(super) fn reconcile_once(&mut self, d: &mut Driver) -> bool {
         self.reconciles += 1;
-        self.refresh_views();
+        // No ReplicaSet or Service changed since the views were made (the last reconcile
+        // wrote only the status, or nothing): they are kept as they are.
+        let epoch = self.cluster.rs_epoch();
+        if self.views_epoch == Some(epoch) {
+            #[cfg(debug_assertions)]
+            {
+                let kept = self.views.rs.clone();
+                self.refresh_views();
+                debug_assert_eq!(kept, self.views.rs, "ReplicaSet views kept at an epoch");
+                debug_assert_eq!(
+                    self.views.services,
+                    self.service_views(),
+                    "Service views kept at an epoch"
+                );
+            }
+        } else {
+            self.refresh_views();
+            self.views_epoch = Some(epoch);
+        }
         self.refresh_verdict();
         let rs_views = &self.views.rs;
         let services = &self.views.services;
