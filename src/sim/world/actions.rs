@@ -232,7 +232,9 @@ impl World<'_> {
         if spec.selector != self.rollout.spec.selector {
             self.selector_memo.forget();
         }
-        if !self.rollout.set_spec(spec) {
+        let changed = self.rollout.set_spec(spec);
+        self.note_selectors();
+        if !changed {
             return;
         }
         self.journal.push(

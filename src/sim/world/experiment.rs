@@ -293,6 +293,7 @@ impl World<'_> {
                             image: image.into(),
                         },
                     );
+                    self.note_selectors();
                 }
                 ExperimentWrite::ScaleReplicaSet { name, from, to } => {
                     if let Some(id) = self.cluster.find_rs(&name) {

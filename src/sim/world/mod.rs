@@ -543,9 +543,11 @@ impl<'s> World<'s> {
         if plan.is_noop() {
             // A refused eviction writes nothing (no new reconcile follows), but the attempt
             // belongs in the timeline: it is how a budget that blocks a restart shows.
-            for (name, budget) in plan.refused_evictions.drain(..) {
-                self.journal
-                    .push(now, EntryKind::PodEvictionRefused { name, budget });
+            if !plan.refused_evictions.is_empty() {
+                for (name, budget) in plan.refused_evictions.drain(..) {
+                    self.journal
+                        .push(now, EntryKind::PodEvictionRefused { name, budget });
+                }
             }
             plan.events.clear();
             plan.completed_because = None;
