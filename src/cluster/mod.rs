@@ -16,13 +16,14 @@ use crate::engine::SimTime;
 pub use pod::{Pod, PodId, PodState};
 pub use replicaset::{ExperimentOwner, ReplicaSet, RsId};
 
-/// A Service: its own label selector plus the pod-template hash the rollout controller adds.
+/// A Service: the pod-template hash the rollout controller adds to its selector, and whether
+/// the controller manages it. Its own selector is not kept: nothing reads it, since the
+/// simulated Service selects the pods carrying the rollout's labels (see `sim::world`'s
+/// traffic), narrowed by that hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceState {
     /// `metadata.name`.
     pub name: SmolStr,
-    /// `spec.selector` as the manifest declares it.
-    pub selector: BTreeMap<String, String>,
     /// The `rollouts-pod-template-hash` the rollout controller added to the selector, which
     /// picks the ReplicaSet that receives the Service's traffic; `None` until it does.
     pub selector_hash: Option<SmolStr>,
@@ -60,7 +61,7 @@ pub struct Cluster {
     /// them through [`Cluster::rs_mut`], which counts the change (see [`Cluster::rs_epoch`]).
     pub replica_sets: Vec<ReplicaSet>,
     /// The Services the rollout references, by name.
-    pub services: BTreeMap<String, ServiceState>,
+    pub services: BTreeMap<SmolStr, ServiceState>,
     /// The nodes; empty means unlimited capacity (every pod is scheduled at once).
     pub nodes: Vec<Node>,
     /// The live pods' names (see [`NameKey`]): numbers, so that checking a new name against

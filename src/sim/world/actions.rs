@@ -208,7 +208,7 @@ impl World<'_> {
             .cloned()
             .collect();
         for name in released {
-            let Some(svc) = self.cluster.services.get_mut(&name) else {
+            let Some(svc) = self.cluster.services.get_mut(name.as_str()) else {
                 continue;
             };
             let Some(from) = svc.selector_hash.take() else {

@@ -184,7 +184,7 @@ impl World<'_> {
         self.cluster
             .services
             .keys()
-            .map(String::as_str)
+            .map(SmolStr::as_str)
             .chain(others)
             .collect()
     }

@@ -227,20 +227,19 @@ impl<'s> World<'s> {
     }
 
     fn upsert_service(&mut self, svc: &crate::api::Service) {
-        // The selector is copied once: into the new Service, or over the existing one's.
-        match self.cluster.services.get_mut(svc.name.as_str()) {
-            Some(entry) => entry.selector.clone_from(&svc.selector),
-            None => {
-                self.cluster.services.insert(
-                    svc.name.clone(),
-                    crate::cluster::ServiceState {
-                        name: svc.name.as_str().into(),
-                        selector: svc.selector.clone(),
-                        selector_hash: None,
-                        managed: false,
-                    },
-                );
-            }
+        // A Service applied again keeps the hash and management the controller gave it (its
+        // own selector is not kept: `ServiceState`); a new one is added under its name, which
+        // a short name holds inline.
+        if !self.cluster.services.contains_key(svc.name.as_str()) {
+            let name = SmolStr::new(&svc.name);
+            self.cluster.services.insert(
+                name.clone(),
+                crate::cluster::ServiceState {
+                    name,
+                    selector_hash: None,
+                    managed: false,
+                },
+            );
         }
         self.services_changed();
     }

@@ -74,7 +74,7 @@ impl World<'_> {
             let Some(hash) = self
                 .cluster
                 .services
-                .get(&bg.active_service)
+                .get(bg.active_service.as_str())
                 .and_then(|s| s.selector_hash.clone())
             else {
                 return (Vec::new(), None);
