@@ -190,7 +190,19 @@ impl World<'_> {
     }
 
     /// One reconcile of every experiment; true when any wrote something.
+    #[inline]
     pub(in crate::sim) fn reconcile_experiments(&mut self, d: &mut Driver) -> bool {
+        // Asked at every pass of every settle, and most rollouts have no experiment: the
+        // loop (with its larger frame) is entered only when there is one.
+        if self.experiments.is_empty() {
+            return false;
+        }
+        self.reconcile_each_experiment(d)
+    }
+
+    /// `reconcile_experiments` when there are experiments.
+    #[inline(never)]
+    fn reconcile_each_experiment(&mut self, d: &mut Driver) -> bool {
         let mut changed = false;
         for i in 0..self.experiments.len() {
             if self.experiment_at_rest(i) {
