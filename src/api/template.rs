@@ -19,12 +19,14 @@ use smol_str::SmolStr;
 use super::raw;
 
 /// A container: the simulation only needs its name and image (timing comes from `apps`).
+/// Shared texts: a template made by `set image` keeps the names of the one it replaces, and a
+/// ReplicaSet shares its template's image, without copying either.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Container {
     /// `name`, unique within the pod.
-    pub name: String,
+    pub name: SmolStr,
     /// `image`: what `kubectl argo rollouts set image` changes, and scenarios key pod behaviour on.
-    pub image: String,
+    pub image: SmolStr,
 }
 
 /// A validated pod template. Its JSON is the whole template as written (minus nothing), so any
@@ -109,8 +111,8 @@ impl PodTemplate {
                 .map(|cs| {
                     cs.iter()
                         .map(|c| Container {
-                            name: c["name"].as_str().unwrap_or_default().to_string(),
-                            image: c["image"].as_str().unwrap_or_default().to_string(),
+                            name: c["name"].as_str().unwrap_or_default().into(),
+                            image: c["image"].as_str().unwrap_or_default().into(),
                         })
                         .collect()
                 })
@@ -154,7 +156,7 @@ impl PodTemplate {
             let (key, list) = self.list(at.init);
             let pointer = format!("/spec/{key}/{}/image", at.index);
             if let (Some(slot), Some(c)) = (json.pointer_mut(&pointer), list.get(at.index)) {
-                *slot = Json::String(c.image.clone());
+                *slot = Json::String(c.image.to_string());
             }
         }
         json
@@ -206,7 +208,7 @@ impl PodTemplate {
             .containers
             .iter()
             .chain(&self.0.init_containers)
-            .map(|c| c.name.clone())
+            .map(|c| c.name.to_string())
             .collect()
     }
 
@@ -214,6 +216,14 @@ impl PodTemplate {
     /// revision and what the `apps` model is looked up by.
     pub fn primary_image(&self) -> &str {
         self.0.containers.first().map_or("", |c| c.image.as_str())
+    }
+
+    /// `primary_image`, shared rather than copied (for a ReplicaSet made of this template).
+    pub fn primary_image_text(&self) -> SmolStr {
+        self.0
+            .containers
+            .first()
+            .map_or_else(SmolStr::default, |c| c.image.clone())
     }
 
     /// Sets the image of every container (init containers included, as `kubectl argo rollouts
@@ -322,7 +332,7 @@ impl PodTemplate {
                 .map(|(index, c)| Container {
                     name: c.name.clone(),
                     image: if changes.contains(&(init, index)) {
-                        image.to_string()
+                        SmolStr::new(image)
                     } else {
                         c.image.clone()
                     },

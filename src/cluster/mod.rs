@@ -144,7 +144,7 @@ impl Cluster {
         let seq = self.next_rs_seq;
         self.next_rs_seq += 1;
         self.rs_epoch += 1;
-        let image = new.template.primary_image().into();
+        let image = new.template.primary_image_text();
         self.replica_sets.push(ReplicaSet {
             id,
             name: new.name,

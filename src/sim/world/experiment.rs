@@ -280,7 +280,7 @@ impl World<'_> {
                         continue;
                     };
                     let name = e.replica_set_name(&template);
-                    let image = t.template.primary_image();
+                    let image = t.template.primary_image_text();
                     self.cluster.create_replica_set(
                         NewReplicaSet {
                             name: name.as_str().into(),
@@ -302,7 +302,7 @@ impl World<'_> {
                         EntryKind::ReplicaSetCreated {
                             name: name.into(),
                             revision: 0,
-                            image: image.into(),
+                            image,
                         },
                     );
                     self.note_selectors();
