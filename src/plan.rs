@@ -244,7 +244,7 @@ pub fn plan_scenario(sc: &Scenario, opts: &PlanOptions) -> Result<(Scenario, Str
                     .rollouts
                     .first()
                     .and_then(|r| r.spec.template.containers().first())
-                    .map_or_else(|| container.image.clone(), |c| c.image.clone()),
+                    .map_or_else(|| container.image.to_string(), |c| c.image.to_string()),
                 _ => unreachable!("only updates are picked"),
             };
             (item, next)
@@ -254,7 +254,7 @@ pub fn plan_scenario(sc: &Scenario, opts: &PlanOptions) -> Result<(Scenario, Str
             let item = ScriptItem::new(
                 0,
                 ScriptAction::SetImage {
-                    container: Some(container.name.clone()),
+                    container: Some(container.name.to_string()),
                     image: next.clone(),
                 },
             );
@@ -374,7 +374,7 @@ pub fn plan(sc: &Scenario, opts: &PlanOptions) -> Result<UpdatePlan, PlanError> 
             .template
             .containers()
             .first()
-            .map(|c| c.image.clone())
+            .map(|c| c.image.to_string())
             .unwrap_or_default(),
         image_to: next,
         startup,

@@ -19,12 +19,14 @@ use smol_str::SmolStr;
 use super::raw;
 
 /// A container: the simulation only needs its name and image (timing comes from `apps`).
+/// Shared texts: a template made by `set image` keeps the names of the one it replaces, and a
+/// ReplicaSet shares its template's image, without copying either.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Container {
     /// `name`, unique within the pod.
-    pub name: String,
+    pub name: SmolStr,
     /// `image`: what `kubectl argo rollouts set image` changes, and scenarios key pod behaviour on.
-    pub image: String,
+    pub image: SmolStr,
 }
 
 /// A validated pod template. Its JSON is the whole template as written (minus nothing), so any
@@ -53,16 +55,24 @@ struct Made {
     /// and what two templates are compared by.
     canonical: Vec<u8>,
     /// Where each container's `image` string sits in `canonical`, in order.
-    images_at: Vec<ImageAt>,
+    images_at: ImagesAt,
     /// `spec.containers`, in order.
-    containers: Vec<Container>,
+    containers: Containers,
     /// `spec.initContainers`, in order.
-    init_containers: Vec<Container>,
+    init_containers: Containers,
     /// The FNV-1a state after `canonical`, which a collision count is added to.
     fnv: u32,
     /// The pod-template hash (collision count 0).
     hash: SmolStr,
 }
+
+/// A template's containers (or init containers). Most templates have one container and no
+/// init container: kept inline, `set_image` makes its new template without a list of its own.
+type Containers = SmallVec<[Container; 1]>;
+
+/// Where the containers' images sit in a template's canonical JSON: inline for the one or two
+/// of most templates, for the same reason.
+type ImagesAt = SmallVec<[ImageAt; 2]>;
 
 /// The bytes of one container's `image` string (quotes included) in the canonical JSON.
 #[derive(Debug, Clone)]
@@ -93,16 +103,16 @@ impl PodTemplate {
     /// A template from its JSON tree.
     pub fn from_json(json: Json) -> Self {
         let mut canonical = Vec::new();
-        let mut images_at = Vec::new();
+        let mut images_at = ImagesAt::new();
         write_canonical(&json, Place::Root, &mut canonical, &mut images_at);
-        let list = |key: &str| -> Vec<Container> {
+        let list = |key: &str| -> Containers {
             json["spec"][key]
                 .as_array()
                 .map(|cs| {
                     cs.iter()
                         .map(|c| Container {
-                            name: c["name"].as_str().unwrap_or_default().to_string(),
-                            image: c["image"].as_str().unwrap_or_default().to_string(),
+                            name: c["name"].as_str().unwrap_or_default().into(),
+                            image: c["image"].as_str().unwrap_or_default().into(),
                         })
                         .collect()
                 })
@@ -123,9 +133,9 @@ impl PodTemplate {
     fn made(
         written: Arc<Json>,
         canonical: Vec<u8>,
-        images_at: Vec<ImageAt>,
-        containers: Vec<Container>,
-        init_containers: Vec<Container>,
+        images_at: ImagesAt,
+        containers: Containers,
+        init_containers: Containers,
     ) -> Self {
         let fnv = fnv32a(&canonical);
         PodTemplate(Arc::new(Made {
@@ -146,7 +156,7 @@ impl PodTemplate {
             let (key, list) = self.list(at.init);
             let pointer = format!("/spec/{key}/{}/image", at.index);
             if let (Some(slot), Some(c)) = (json.pointer_mut(&pointer), list.get(at.index)) {
-                *slot = Json::String(c.image.clone());
+                *slot = Json::String(c.image.to_string());
             }
         }
         json
@@ -198,7 +208,7 @@ impl PodTemplate {
             .containers
             .iter()
             .chain(&self.0.init_containers)
-            .map(|c| c.name.clone())
+            .map(|c| c.name.to_string())
             .collect()
     }
 
@@ -206,6 +216,14 @@ impl PodTemplate {
     /// revision and what the `apps` model is looked up by.
     pub fn primary_image(&self) -> &str {
         self.0.containers.first().map_or("", |c| c.image.as_str())
+    }
+
+    /// `primary_image`, shared rather than copied (for a ReplicaSet made of this template).
+    pub fn primary_image_text(&self) -> SmolStr {
+        self.0
+            .containers
+            .first()
+            .map_or_else(SmolStr::default, |c| c.image.clone())
     }
 
     /// Sets the image of every container (init containers included, as `kubectl argo rollouts
@@ -290,7 +308,7 @@ impl PodTemplate {
         let old = &self.0.canonical;
         // Room for the new image strings with their quotes (one that needs escapes grows it).
         let mut canonical = Vec::with_capacity(old.len() + changes.len() * (image.len() + 2));
-        let mut images_at = Vec::with_capacity(self.0.images_at.len());
+        let mut images_at = ImagesAt::with_capacity(self.0.images_at.len());
         let mut from = 0;
         for at in &self.0.images_at {
             canonical.extend_from_slice(&old[from..at.range.start]);
@@ -308,13 +326,13 @@ impl PodTemplate {
             from = at.range.end;
         }
         canonical.extend_from_slice(&old[from..]);
-        let set = |init: bool, list: &[Container]| -> Vec<Container> {
+        let set = |init: bool, list: &[Container]| -> Containers {
             list.iter()
                 .enumerate()
                 .map(|(index, c)| Container {
                     name: c.name.clone(),
                     image: if changes.contains(&(init, index)) {
-                        image.to_string()
+                        SmolStr::new(image)
                     } else {
                         c.image.clone()
                     },
@@ -391,7 +409,7 @@ impl Place {
 /// Writes `v` exactly as `serde_json::to_writer` does (compact, keys in the map's order),
 /// noting where each container's `image` string is written. Scalars and keys are written by
 /// serde_json itself, so only the brackets, colons and commas are ours.
-fn write_canonical(v: &Json, place: Place, out: &mut Vec<u8>, images_at: &mut Vec<ImageAt>) {
+fn write_canonical(v: &Json, place: Place, out: &mut Vec<u8>, images_at: &mut ImagesAt) {
     match v {
         Json::Object(map) => {
             out.push(b'{');

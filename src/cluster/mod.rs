@@ -16,13 +16,14 @@ use crate::engine::SimTime;
 pub use pod::{Pod, PodId, PodState};
 pub use replicaset::{ExperimentOwner, ReplicaSet, RsId};
 
-/// A Service: its own label selector plus the pod-template hash the rollout controller adds.
+/// A Service: the pod-template hash the rollout controller adds to its selector, and whether
+/// the controller manages it. Its own selector is not kept: nothing reads it, since the
+/// simulated Service selects the pods carrying the rollout's labels (see `sim::world`'s
+/// traffic), narrowed by that hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceState {
     /// `metadata.name`.
     pub name: SmolStr,
-    /// `spec.selector` as the manifest declares it.
-    pub selector: BTreeMap<String, String>,
     /// The `rollouts-pod-template-hash` the rollout controller added to the selector, which
     /// picks the ReplicaSet that receives the Service's traffic; `None` until it does.
     pub selector_hash: Option<SmolStr>,
@@ -56,10 +57,11 @@ pub struct Node {
 pub struct Cluster {
     /// Every pod ever created, by id (gone pods stay as tombstones so ids stay stable).
     pub pods: Vec<Pod>,
-    /// Every ReplicaSet ever created, by id (deleted ones stay, marked `deleted`).
+    /// Every ReplicaSet ever created, by id (deleted ones stay, marked `deleted`). Change
+    /// them through [`Cluster::rs_mut`], which counts the change (see [`Cluster::rs_epoch`]).
     pub replica_sets: Vec<ReplicaSet>,
     /// The Services the rollout references, by name.
-    pub services: BTreeMap<String, ServiceState>,
+    pub services: BTreeMap<SmolStr, ServiceState>,
     /// The nodes; empty means unlimited capacity (every pod is scheduled at once).
     pub nodes: Vec<Node>,
     /// The live pods' names (see [`NameKey`]): numbers, so that checking a new name against
@@ -74,6 +76,8 @@ pub struct Cluster {
     /// Live pods no node has taken yet (with the node model), oldest first.
     pending: BTreeSet<PodId>,
     next_rs_seq: u64,
+    /// Bumped whenever a ReplicaSet is created or lent out to change (`rs_mut`).
+    rs_epoch: u64,
 }
 
 impl Cluster {
@@ -83,9 +87,18 @@ impl Cluster {
     }
 
     /// A ReplicaSet to change in place: its spec and annotations (the status counters follow
-    /// its pods through the transitions below).
+    /// its pods through the transitions below). Counted as a change (`rs_epoch`).
     pub fn rs_mut(&mut self, id: RsId) -> &mut ReplicaSet {
+        self.rs_epoch += 1;
         &mut self.replica_sets[id.0 as usize]
+    }
+
+    /// A number that moves whenever a ReplicaSet may have changed (one was created, or lent
+    /// out by `rs_mut`, which every pod transition goes through): what was read of the
+    /// ReplicaSets at one epoch still holds while it stays. The rollout controller runs
+    /// several times per event, often with no ReplicaSet changed in between.
+    pub fn rs_epoch(&self) -> u64 {
+        self.rs_epoch
     }
 
     /// A pod by id (gone ones included).
@@ -105,10 +118,12 @@ impl Cluster {
         self.replica_sets.iter().filter(|rs| !rs.deleted)
     }
 
-    /// A live ReplicaSet by `metadata.name`.
+    /// A live ReplicaSet by `metadata.name`. Asked for every write the rollout controller
+    /// makes to a ReplicaSet: the names (a rollout's name and a hash, mostly within 24
+    /// bytes) are compared as machine words, not by `memcmp`.
     pub fn find_rs(&self, name: &str) -> Option<RsId> {
         self.live_replica_sets()
-            .find(|rs| rs.name == name)
+            .find(|rs| crate::rollout::info::same_text(&rs.name, name))
             .map(|rs| rs.id)
     }
 
@@ -128,7 +143,8 @@ impl Cluster {
         let id = RsId(self.replica_sets.len() as u32);
         let seq = self.next_rs_seq;
         self.next_rs_seq += 1;
-        let image = new.template.primary_image().into();
+        self.rs_epoch += 1;
+        let image = new.template.primary_image_text();
         self.replica_sets.push(ReplicaSet {
             id,
             name: new.name,
@@ -198,7 +214,9 @@ impl Cluster {
                 digits = digits * NAME_ALPHABET.len() + i;
             }
             if self.pod_names.insert(NameKey::new(base, digits)) {
-                buf.push_str(std::str::from_utf8(&suffix).unwrap_or_default());
+                // The alphabet is ASCII: each byte is its own character, pushed as such
+                // rather than checked again as UTF-8.
+                buf.extend(suffix.iter().map(|&c| char::from(c)));
                 return SmolStr::new(&*buf);
             }
         }

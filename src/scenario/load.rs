@@ -472,7 +472,7 @@ fn default_scenario(
         ScriptItem::new(
             0,
             ScriptAction::SetImage {
-                container: Some(container.name),
+                container: Some(container.name.to_string()),
                 image: next,
             },
         ),

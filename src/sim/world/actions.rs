@@ -208,14 +208,14 @@ impl World<'_> {
             .cloned()
             .collect();
         for name in released {
-            let Some(svc) = self.cluster.services.get_mut(&name) else {
+            let Some(svc) = self.cluster.services.get_mut(name.as_str()) else {
                 continue;
             };
             let Some(from) = svc.selector_hash.take() else {
                 continue;
             };
             svc.managed = false;
-            self.views.services_changed();
+            self.services_changed();
             self.journal.push(
                 d.now(),
                 EntryKind::ServiceSwitched {
@@ -232,7 +232,9 @@ impl World<'_> {
         if spec.selector != self.rollout.spec.selector {
             self.selector_memo.forget();
         }
-        if !self.rollout.set_spec(spec) {
+        let changed = self.rollout.set_spec(spec);
+        self.note_selectors();
+        if !changed {
             return;
         }
         self.journal.push(

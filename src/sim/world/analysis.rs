@@ -49,11 +49,8 @@ pub(super) struct NewRun {
 
 impl World<'_> {
     /// The runs as the rollout controller sees them (an Experiment's runs are its own).
+    /// Asked before a reconcile only when there is a run (`reconcile_once`).
     pub(super) fn run_views(&self) -> Vec<RunView> {
-        // Asked before every reconcile; most rollouts have no run.
-        if self.runs.is_empty() {
-            return Vec::new();
-        }
         self.runs
             .iter()
             .filter(|r| r.kind != RunKind::Experiment)

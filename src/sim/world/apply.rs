@@ -36,6 +36,7 @@ impl World<'_> {
                         },
                         now,
                     );
+                    self.note_selectors();
                     self.journal.push(
                         now,
                         EntryKind::ReplicaSetCreated {
@@ -99,7 +100,7 @@ impl World<'_> {
                     if let Some(svc) = self.cluster.services.get_mut(service.as_str()) {
                         svc.selector_hash = Some(to.clone());
                         svc.managed = true;
-                        self.views.services_changed();
+                        self.services_changed();
                         let to = Some(to);
                         self.journal
                             .push(now, EntryKind::ServiceSwitched { service, from, to });
@@ -151,20 +152,26 @@ impl World<'_> {
                 }
             }
         }
-        for (name, budget) in plan.refused_evictions.drain(..) {
-            self.journal
-                .push(now, EntryKind::PodEvictionRefused { name, budget });
+        // These lists are mostly empty, and a drain costs its setup and its drop even then:
+        // they are drained only when they hold something.
+        if !plan.refused_evictions.is_empty() {
+            for (name, budget) in plan.refused_evictions.drain(..) {
+                self.journal
+                    .push(now, EntryKind::PodEvictionRefused { name, budget });
+            }
         }
-        for e in plan.events.drain(..) {
-            self.journal.push(
-                now,
-                EntryKind::KubeEvent {
-                    // Argo's reasons are constants: shared, not copied, into every entry.
-                    reason: SmolStr::new_static(e.reason),
-                    message: e.message,
-                    warning: e.warning,
-                },
-            );
+        if !plan.events.is_empty() {
+            for e in plan.events.drain(..) {
+                self.journal.push(
+                    now,
+                    EntryKind::KubeEvent {
+                        // Argo's reasons are constants: shared, not copied, into every entry.
+                        reason: SmolStr::new_static(e.reason),
+                        message: e.message,
+                        warning: e.warning,
+                    },
+                );
+            }
         }
         if let Some(why) = plan.completed_because.take() {
             self.completed_because = why;

@@ -30,11 +30,8 @@ pub(super) struct NewExperiment {
 
 impl World<'_> {
     /// The experiments as the rollout controller sees them.
+    /// Asked before a reconcile only when there is an experiment (`reconcile_once`).
     pub(super) fn experiment_views(&self) -> Vec<ExperimentView> {
-        // Asked before every reconcile; most rollouts have no experiment.
-        if self.experiments.is_empty() {
-            return Vec::new();
-        }
         self.experiments
             .iter()
             .map(|e| ExperimentView {
@@ -187,13 +184,25 @@ impl World<'_> {
         self.cluster
             .services
             .keys()
-            .map(String::as_str)
+            .map(SmolStr::as_str)
             .chain(others)
             .collect()
     }
 
     /// One reconcile of every experiment; true when any wrote something.
+    #[inline]
     pub(in crate::sim) fn reconcile_experiments(&mut self, d: &mut Driver) -> bool {
+        // Asked at every pass of every settle, and most rollouts have no experiment: the
+        // loop (with its larger frame) is entered only when there is one.
+        if self.experiments.is_empty() {
+            return false;
+        }
+        self.reconcile_each_experiment(d)
+    }
+
+    /// `reconcile_experiments` when there are experiments.
+    #[inline(never)]
+    fn reconcile_each_experiment(&mut self, d: &mut Driver) -> bool {
         let mut changed = false;
         for i in 0..self.experiments.len() {
             if self.experiment_at_rest(i) {
@@ -271,7 +280,7 @@ impl World<'_> {
                         continue;
                     };
                     let name = e.replica_set_name(&template);
-                    let image = t.template.primary_image();
+                    let image = t.template.primary_image_text();
                     self.cluster.create_replica_set(
                         NewReplicaSet {
                             name: name.as_str().into(),
@@ -293,9 +302,10 @@ impl World<'_> {
                         EntryKind::ReplicaSetCreated {
                             name: name.into(),
                             revision: 0,
-                            image: image.into(),
+                            image,
                         },
                     );
+                    self.note_selectors();
                 }
                 ExperimentWrite::ScaleReplicaSet { name, from, to } => {
                     if let Some(id) = self.cluster.find_rs(&name) {

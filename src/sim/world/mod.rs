@@ -94,6 +94,9 @@ pub(super) struct World<'s> {
     routes: Vec<rollout::RouteView>,
     /// The controller's views of ReplicaSets and Services, kept between reconciles.
     views: observe::ViewCache,
+    /// The cluster's `rs_epoch` the views were last refreshed at; `None` once a Service
+    /// changed (`services_changed`). A reconcile at the same epoch finds them as they are.
+    views_epoch: Option<u64>,
     /// The last plan applied, emptied: the next reconcile fills its lists again rather than
     /// allocating new ones (most reconciles write something, so most would).
     spare_plan: Option<rollout::Plan>,
@@ -163,6 +166,7 @@ impl<'s> World<'s> {
             experiments: Vec::new(),
             routes: Vec::new(),
             views: observe::ViewCache::default(),
+            views_epoch: None,
             spare_plan: None,
             completed_because: SmolStr::default(),
             pod_timings: Vec::new(),
@@ -223,22 +227,28 @@ impl<'s> World<'s> {
     }
 
     fn upsert_service(&mut self, svc: &crate::api::Service) {
-        // The selector is copied once: into the new Service, or over the existing one's.
-        match self.cluster.services.get_mut(svc.name.as_str()) {
-            Some(entry) => entry.selector.clone_from(&svc.selector),
-            None => {
-                self.cluster.services.insert(
-                    svc.name.clone(),
-                    crate::cluster::ServiceState {
-                        name: svc.name.as_str().into(),
-                        selector: svc.selector.clone(),
-                        selector_hash: None,
-                        managed: false,
-                    },
-                );
-            }
+        // A Service applied again keeps the hash and management the controller gave it (its
+        // own selector is not kept: `ServiceState`); a new one is added under its name, which
+        // a short name holds inline.
+        if !self.cluster.services.contains_key(svc.name.as_str()) {
+            let name = SmolStr::new(&svc.name);
+            self.cluster.services.insert(
+                name.clone(),
+                crate::cluster::ServiceState {
+                    name,
+                    selector_hash: None,
+                    managed: false,
+                },
+            );
         }
+        self.services_changed();
+    }
+
+    /// A Service was created or changed: the controller's views of the Services (and its
+    /// validation verdict, which reads them) are made again before the next reconcile.
+    fn services_changed(&mut self) {
         self.views.services_changed();
+        self.views_epoch = None;
     }
 
     /// A pod's containers are ready.
@@ -457,18 +467,53 @@ impl<'s> World<'s> {
     /// One reconcile of the rollout; true when it wrote anything.
     pub(super) fn reconcile_once(&mut self, d: &mut Driver) -> bool {
         self.reconciles += 1;
-        self.refresh_views();
+        // No ReplicaSet or Service changed since the views were made (the last reconcile
+        // wrote only the status, or nothing): they are kept as they are.
+        let epoch = self.cluster.rs_epoch();
+        if self.views_epoch == Some(epoch) {
+            #[cfg(debug_assertions)]
+            {
+                let kept = self.views.rs.clone();
+                self.refresh_views();
+                debug_assert_eq!(kept, self.views.rs, "ReplicaSet views kept at an epoch");
+                debug_assert_eq!(
+                    self.views.services,
+                    self.service_views(),
+                    "Service views kept at an epoch"
+                );
+            }
+        } else {
+            self.refresh_views();
+            self.views_epoch = Some(epoch);
+        }
         self.refresh_verdict();
         let rs_views = &self.views.rs;
         let services = &self.views.services;
-        // Pods are only read by the restarter; building their views costs O(pods).
-        let (pods, budgets) = if self.restart_pending() {
-            self.pod_views()
+        // Pods are only read by the restarter; building their views costs O(pods). The views
+        // below are made only when there is something to see: most reconciles lend empty
+        // slices, and have no lists to drop.
+        let pod_views;
+        let (pods, budgets): (&[rollout::PodView], &[rollout::BudgetView]) =
+            if self.restart_pending() {
+                pod_views = self.pod_views();
+                (&pod_views.0, &pod_views.1)
+            } else {
+                (&[], &[])
+            };
+        let run_views;
+        let runs: &[rollout::RunView] = if self.runs.is_empty() {
+            &[]
         } else {
-            (Vec::new(), Vec::new())
+            run_views = self.run_views();
+            &run_views
         };
-        let runs = self.run_views();
-        let experiments = self.experiment_views();
+        let experiment_views;
+        let experiments: &[rollout::ExperimentView] = if self.experiments.is_empty() {
+            &[]
+        } else {
+            experiment_views = self.experiment_views();
+            &experiment_views
+        };
         let now = d.now();
         let spare = self.spare_plan.take().unwrap_or_default();
         let mut plan = rollout::reconcile_reusing(
@@ -476,10 +521,10 @@ impl<'s> World<'s> {
                 rollout: &self.rollout,
                 replica_sets: rs_views,
                 services,
-                pods: &pods,
-                budgets: &budgets,
-                analysis_runs: &runs,
-                experiments: &experiments,
+                pods,
+                budgets,
+                analysis_runs: runs,
+                experiments,
                 routes: &self.routes,
                 analysis_templates: &self.templates,
                 validation: self.views.verdict.as_ref().map(|(_, problem)| problem),
@@ -497,9 +542,11 @@ impl<'s> World<'s> {
         if plan.is_noop() {
             // A refused eviction writes nothing (no new reconcile follows), but the attempt
             // belongs in the timeline: it is how a budget that blocks a restart shows.
-            for (name, budget) in plan.refused_evictions.drain(..) {
-                self.journal
-                    .push(now, EntryKind::PodEvictionRefused { name, budget });
+            if !plan.refused_evictions.is_empty() {
+                for (name, budget) in plan.refused_evictions.drain(..) {
+                    self.journal
+                        .push(now, EntryKind::PodEvictionRefused { name, budget });
+                }
             }
             plan.events.clear();
             plan.completed_because = None;

@@ -23,15 +23,16 @@ use super::World;
 /// ReplicaSet id (ids are indices, given in creation order): a slot is read after every
 /// change, and a map's search cost more than the answer. Only a change of the selector
 /// changes the answers (a ReplicaSet's template never changes), so `World::update_spec`
-/// forgets them then, and a new image (a new generation) keeps them. A cell: they are
-/// filled in while the world is only read.
+/// forgets them then, and a new image (a new generation) keeps them. Filled when a
+/// ReplicaSet is created and when the answers are forgotten (`World::note_selectors`), while
+/// the world is being changed anyway, so that reading one is a plain look-up.
 #[derive(Debug, Default)]
-pub(super) struct SelectorMemo(std::cell::RefCell<Vec<Option<bool>>>);
+pub(super) struct SelectorMemo(Vec<bool>);
 
 impl SelectorMemo {
     /// Drops every answer: the selector they were given for has changed.
     pub(super) fn forget(&mut self) {
-        self.0.get_mut().clear();
+        self.0.clear();
     }
 }
 use crate::sim::driver::{Driver, Ev};
@@ -73,7 +74,7 @@ impl World<'_> {
             let Some(hash) = self
                 .cluster
                 .services
-                .get(&bg.active_service)
+                .get(bg.active_service.as_str())
                 .and_then(|s| s.selector_hash.clone())
             else {
                 return (Vec::new(), None);
@@ -156,24 +157,30 @@ impl World<'_> {
     /// ReplicaSet after every change and on every traffic tick, and a look into the
     /// template's JSON each time; but a ReplicaSet's template never changes, and the
     /// selector only with a replaced spec, so the answer is kept per ReplicaSet until
-    /// `update_spec` sees the selector change.
+    /// `update_spec` sees the selector change. A ReplicaSet with no answer kept (none
+    /// should be) is looked at in its template.
     fn carries_selector(&self, rs: &crate::cluster::ReplicaSet) -> bool {
-        let mut known = self.selector_memo.0.borrow_mut();
-        let slot = rs.id.0 as usize;
-        if let Some(Some(known)) = known.get(slot) {
-            debug_assert_eq!(
-                *known,
-                rs.template.has_labels(&self.rollout.spec.selector),
-                "a kept answer of carries_selector outlived its selector"
-            );
-            return *known;
+        match self.selector_memo.0.get(rs.id.0 as usize) {
+            Some(&known) => {
+                debug_assert_eq!(
+                    known,
+                    rs.template.has_labels(&self.rollout.spec.selector),
+                    "a kept answer of carries_selector outlived its selector"
+                );
+                known
+            }
+            None => rs.template.has_labels(&self.rollout.spec.selector),
         }
-        let answer = rs.template.has_labels(&self.rollout.spec.selector);
-        if known.len() <= slot {
-            known.resize(slot + 1, None);
+    }
+
+    /// Keeps `carries_selector`'s answer for every ReplicaSet that has none yet: called when
+    /// one is created and when the answers were forgotten.
+    pub(super) fn note_selectors(&mut self) {
+        let known = &mut self.selector_memo.0;
+        let selector = &self.rollout.spec.selector;
+        for rs in self.cluster.replica_sets.iter().skip(known.len()) {
+            known.push(rs.template.has_labels(selector));
         }
-        known[slot] = Some(answer);
-        answer
     }
 
     /// Basic canary: one Service over every pod carrying the rollout's selector labels.
