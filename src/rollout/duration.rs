@@ -5,6 +5,7 @@
 //! phase, on every status write.
 
 use super::controller::Ctx;
+use super::info::same_text;
 use super::status::{
     CompletionStatus, DurationStatus, PauseReason, RolloutConditionType, RolloutStatus, reason,
     same_reason,
@@ -99,7 +100,7 @@ impl Ctx<'_> {
             // same test but for a status that names no steps).
             self.template_or_steps_changed() || prev.current_step_hash.is_empty()
         } else {
-            !prev.current_pod_hash.is_empty() && prev.current_pod_hash != self.new_hash
+            !prev.current_pod_hash.is_empty() && !same_text(&prev.current_pod_hash, self.new_hash)
         };
         debug_assert_eq!(changed, {
             let hash = self.new_rs.map_or(self.new_hash, |rs| rs.hash.as_str());
@@ -117,7 +118,7 @@ impl Ctx<'_> {
         let (Some(new_rs), Some(stable)) = (self.new_rs, self.stable_rs) else {
             return false;
         };
-        self.prev.stable_rs == new_rs.hash || new_rs.created < stable.created
+        same_text(&self.prev.stable_rs, &new_rs.hash) || new_rs.created < stable.created
     }
 
     /// `isFastRollback`: a rollback that skips the steps (to the stable, inside the rollback
@@ -129,7 +130,9 @@ impl Ctx<'_> {
         let within_delay =
             self.blue_green.is_some() && new_rs.scale_down_deadline.is_some_and(|t| t > self.now);
         self.is_rollback()
-            && (self.rollback_within_window() || within_delay || self.prev.stable_rs == new_rs.hash)
+            && (self.rollback_within_window()
+                || within_delay
+                || same_text(&self.prev.stable_rs, &new_rs.hash))
     }
 
     /// `requiresManualAction`: a pause only a human ends.

@@ -10,6 +10,8 @@ use crate::analysis::run::AnalysisPhase;
 use crate::api::RolloutSpec;
 use crate::engine::SimTime;
 
+use super::info::same_text;
+
 /// `status.phase`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Phase {
@@ -140,9 +142,11 @@ impl PartialEq for RolloutCondition {
 impl Eq for RolloutCondition {}
 
 /// Whether two reasons are the same. Reasons are the [`reason`] constants, so the same
-/// constant is most often the same address: the text is compared only when it is not.
+/// constant is most often the same address: the text is compared only when it is not, and
+/// then as the short text it is (several reasons share a length, `RolloutHealthy` and
+/// `RolloutAborted`, and the phase asks every condition whether it is one of those).
 pub fn same_reason(a: &'static str, b: &'static str) -> bool {
-    std::ptr::eq(a, b) || a == b
+    std::ptr::eq(a, b) || same_text(a, b)
 }
 
 /// The `message` of a condition. Most are fixed sentences, kept as the constant itself; the
@@ -198,6 +202,30 @@ impl From<&'static str> for ConditionMessage {
 impl From<String> for ConditionMessage {
     fn from(s: String) -> Self {
         ConditionMessage::Shared(s.into())
+    }
+}
+
+/// The longest message [`ConditionMessage::joined`] puts together on the stack; a longer one
+/// (a ReplicaSet name of some eighty bytes) goes through a `String`.
+const JOINED_ON_STACK: usize = 160;
+
+impl ConditionMessage {
+    /// The message made of `parts` in turn, shared. Put together on the stack and then
+    /// copied into its one shared allocation, rather than formatted into a `String` that is
+    /// copied and freed: a message naming a ReplicaSet is written on every change of its
+    /// condition, and the allocations are most of its cost.
+    pub fn joined(parts: &[&str]) -> ConditionMessage {
+        let mut buf = [0u8; JOINED_ON_STACK];
+        let mut len = 0;
+        for part in parts {
+            let Some(to) = buf.get_mut(len..len + part.len()) else {
+                return ConditionMessage::Shared(parts.concat().into());
+            };
+            to.copy_from_slice(part.as_bytes());
+            len += part.len();
+        }
+        let text = std::str::from_utf8(&buf[..len]).expect("whole texts joined are a text");
+        ConditionMessage::Shared(text.into())
     }
 }
 
@@ -290,7 +318,7 @@ pub struct TrafficWeights {
 }
 
 /// `RolloutAnalysisRunStatus`: the run the rollout currently follows for one purpose.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Eq)]
 pub struct RunRef {
     /// `name`: the AnalysisRun's name.
     pub name: SmolStr,
@@ -298,6 +326,15 @@ pub struct RunRef {
     pub phase: AnalysisPhase,
     /// `message`: why the run ended so (empty while it runs).
     pub message: SmolStr,
+}
+
+/// Field by field, the short names compared as such ([`same_text`]).
+impl PartialEq for RunRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.phase == other.phase
+            && same_text(&self.name, &other.name)
+            && same_text(&self.message, &other.message)
+    }
 }
 
 /// `status.canary`: what the canary strategy tracks between reconciles.
@@ -314,7 +351,7 @@ pub struct CanaryStatus {
 }
 
 /// `status.blueGreen`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Eq)]
 pub struct BlueGreenStatus {
     /// The pod-template hash the active Service selects ("" before the first switch).
     pub active_selector: SmolStr,
@@ -326,6 +363,27 @@ pub struct BlueGreenStatus {
     pub pre_promotion_analysis: Option<RunRef>,
     /// `postPromotionAnalysisRunStatus`.
     pub post_promotion_analysis: Option<RunRef>,
+}
+
+/// Field by field, the hashes compared as the short texts they are ([`same_text`]): every
+/// reconcile that reaches the persist compares this part of the status, of a canary
+/// rollout too (where both selectors are empty). Every field is named, so a new one cannot
+/// be left out.
+impl PartialEq for BlueGreenStatus {
+    fn eq(&self, other: &Self) -> bool {
+        let BlueGreenStatus {
+            active_selector,
+            preview_selector,
+            scale_up_preview_check_point,
+            pre_promotion_analysis,
+            post_promotion_analysis,
+        } = self;
+        *scale_up_preview_check_point == other.scale_up_preview_check_point
+            && same_text(active_selector, &other.active_selector)
+            && same_text(preview_selector, &other.preview_selector)
+            && *pre_promotion_analysis == other.pre_promotion_analysis
+            && *post_promotion_analysis == other.post_promotion_analysis
+    }
 }
 
 /// `CompletionStatus`: how an update attempt ended (or, for a rollback, will end).
@@ -505,10 +563,10 @@ impl PartialEq for RolloutStatus {
             && *pause_conditions == other.pause_conditions
             && *duration == other.duration
             && *conditions == other.conditions
-            && *current_pod_hash == other.current_pod_hash
-            && *current_step_hash == other.current_step_hash
-            && *stable_rs == other.stable_rs
-            && *message == other.message
+            && same_text(current_pod_hash, &other.current_pod_hash)
+            && same_text(current_step_hash, &other.current_step_hash)
+            && same_text(stable_rs, &other.stable_rs)
+            && same_text(message, &other.message)
             && *canary == other.canary
             && *blue_green == other.blue_green
     }
@@ -863,13 +921,15 @@ pub fn calculate_phase_keeping(
     }
     if spec.blue_green().is_some() {
         let bg = &status.blue_green;
-        if bg.active_selector.is_empty() || bg.active_selector != status.current_pod_hash {
+        if bg.active_selector.is_empty()
+            || !same_text(&bg.active_selector, &status.current_pod_hash)
+        {
             return (
                 Phase::Progressing,
                 SmolStr::new_static("active service cutover pending"),
             );
         }
-        if status.stable_rs.is_empty() || status.stable_rs != status.current_pod_hash {
+        if status.stable_rs.is_empty() || !same_text(&status.stable_rs, &status.current_pod_hash) {
             return (Phase::Progressing, bg_unpromoted_message(spec, status));
         }
     }
@@ -880,7 +940,7 @@ pub fn calculate_phase_keeping(
                 SmolStr::new_static("old replicas are pending termination"),
             );
         }
-        if status.stable_rs.is_empty() || status.stable_rs != status.current_pod_hash {
+        if status.stable_rs.is_empty() || !same_text(&status.stable_rs, &status.current_pod_hash) {
             return (
                 Phase::Progressing,
                 SmolStr::new_static("waiting for all steps to complete"),
@@ -906,5 +966,24 @@ fn bg_unpromoted_message(spec: &RolloutSpec, status: &RolloutStatus) -> SmolStr 
         SmolStr::new_static("waiting for analysis to complete")
     } else {
         SmolStr::new_static("waiting for post-promotion verification to complete")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A joined message reads as its parts concatenated, on the stack or, past its room,
+    /// through a `String`.
+    #[test]
+    fn joined_reads_as_the_parts_concatenated() {
+        for n in [0, 1, 20, JOINED_ON_STACK - 40, JOINED_ON_STACK - 39, 300] {
+            let name = "é".repeat(n / 2) + &"x".repeat(n % 2);
+            let parts = ["ReplicaSet \"", name.as_str(), "\" is progressing."];
+            let m = ConditionMessage::joined(&parts);
+            assert_eq!(&*m, parts.concat(), "{n}");
+            assert!(matches!(m, ConditionMessage::Shared(_)));
+        }
+        assert_eq!(&*ConditionMessage::joined(&[]), "");
     }
 }
