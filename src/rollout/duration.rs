@@ -19,24 +19,38 @@ impl Ctx<'_> {
         new: &RolloutStatus,
         promoted: bool,
     ) -> Option<DurationStatus> {
-        debug_assert_eq!(promoted, new.stable_rs == new.current_pod_hash);
         // An invalid spec leaves the timing as it was.
         if new.condition(RolloutConditionType::InvalidSpec).is_some() {
-            return new.duration.clone();
+            return new.duration;
         }
+        self.next_duration(new, promoted)
+    }
+
+    /// [`Ctx::status_duration`] of a status with no InvalidSpec condition, as the status sync
+    /// builds it (`base_status` removes that condition): the timing moves on.
+    pub(super) fn next_duration(
+        &self,
+        new: &RolloutStatus,
+        promoted: bool,
+    ) -> Option<DurationStatus> {
+        debug_assert_eq!(promoted, new.stable_rs == new.current_pod_hash);
+        debug_assert!(new.condition(RolloutConditionType::InvalidSpec).is_none());
         let now = self.now.truncate_to_second();
         let prev = self.prev;
-        let mut d = new.duration.clone();
+        let mut d = new.duration;
         let spec_changed = prev.current_pod_hash.is_empty() || self.attempt_spec_changed();
         let at_desired = self
             .new_rs
             .is_some_and(|rs| rs.available >= self.replicas());
         let completed = promoted && at_desired;
         let aborted = self.pause.is_aborted();
-        let was_aborted = prev
-            .condition(RolloutConditionType::Progressing)
-            .is_some_and(|c| same_reason(c.reason, reason::ABORTED));
-        let retry = !aborted && was_aborted;
+        // Read only when the attempt has finished: a retry starts a new one.
+        let retry = || {
+            !aborted
+                && prev
+                    .condition(RolloutConditionType::Progressing)
+                    .is_some_and(|c| same_reason(c.reason, reason::ABORTED))
+        };
         let prev_d = prev.duration.as_ref();
         let mut manual_paused = prev_d.is_some_and(|d| d.manual_pause_started_at.is_some());
         let in_progress =
@@ -66,7 +80,7 @@ impl Ctx<'_> {
         }
 
         let finished = d.as_ref().is_none_or(|d| d.is_completed() && !completed);
-        if finished && ((spec_changed && !completed) || retry) {
+        if finished && ((spec_changed && !completed) || retry()) {
             // A new attempt: a new template (not one already fully out), or a retry.
             manual_paused = false;
             d = Some(DurationStatus {

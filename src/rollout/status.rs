@@ -433,8 +433,9 @@ impl CompletionStatus {
 }
 
 /// `status.duration` (`RolloutDurationStatus`): the timing of the current update attempt.
-/// Times are whole seconds, as Kubernetes stores them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Times are whole seconds, as Kubernetes stores them. A few plain values, copied as such:
+/// every status written computes it from the previous one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DurationStatus {
     /// `rolloutStartedAt`: when the attempt began (its new template was first seen).
     pub rollout_started_at: Option<SimTime>,
@@ -600,7 +601,7 @@ impl Clone for RolloutStatus {
             conditions: self.conditions.clone(),
             phase: self.phase,
             message: self.message.clone(),
-            duration: self.duration.clone(),
+            duration: self.duration,
         }
     }
 
@@ -648,7 +649,7 @@ impl Clone for RolloutStatus {
         conditions.clone_from(&source.conditions);
         *phase = source.phase;
         message.clone_from(&source.message);
-        duration.clone_from(&source.duration);
+        *duration = source.duration;
         debug_assert!(*self == *source);
     }
 }

@@ -66,7 +66,7 @@ impl NewStatus {
         };
         st.canary.weights.clone_from(&prev.canary.weights);
         st.restarted_at = prev.restarted_at;
-        st.duration.clone_from(&prev.duration);
+        st.duration = prev.duration;
         self.building = Some(st);
     }
 
@@ -522,7 +522,8 @@ impl Ctx<'_> {
         self.pause.apply(self.prev, new, self.now);
         new.observed_generation = self.ro.generation;
         (new.phase, new.message) = calculate_phase_keeping(self.spec, new, &self.prev.message);
-        new.duration = self.status_duration(new, promoted);
+        // `base_status` removed any InvalidSpec condition, and none was set since.
+        new.duration = self.next_duration(new, promoted);
         if *new == *self.prev {
             self.requeue_stuck_rollout(healthy);
             return false;
