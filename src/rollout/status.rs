@@ -141,12 +141,13 @@ impl PartialEq for RolloutCondition {
 
 impl Eq for RolloutCondition {}
 
-/// Whether two reasons are the same. Reasons are the [`reason`] constants, so the same
-/// constant is most often the same address: the text is compared only when it is not, and
-/// then as the short text it is (several reasons share a length, `RolloutHealthy` and
-/// `RolloutAborted`, and the phase asks every condition whether it is one of those).
+/// Whether two reasons are the same. Reasons are the [`reason`] constants: most that differ
+/// differ in length, and the same constant is most often the same address, so the text is
+/// compared only when neither tells, and then as the short text it is (several reasons
+/// share a length, `RolloutHealthy` and `RolloutAborted`, and the phase asks every
+/// condition whether it is one of those).
 pub fn same_reason(a: &'static str, b: &'static str) -> bool {
-    std::ptr::eq(a, b) || same_text(a, b)
+    a.len() == b.len() && (a.as_ptr() == b.as_ptr() || same_text(a, b))
 }
 
 /// The `message` of a condition. Most are fixed sentences, kept as the constant itself; the
@@ -986,5 +987,35 @@ mod tests {
             assert!(matches!(m, ConditionMessage::Shared(_)));
         }
         assert_eq!(&*ConditionMessage::joined(&[]), "");
+    }
+
+    /// `same_reason` agrees with text equality, for the constants and for copies of them at
+    /// other addresses.
+    #[test]
+    fn same_reason_agrees_with_text_equality() {
+        use reason::*;
+        let all = [
+            NEW_RS_CREATED,
+            FOUND_NEW_RS,
+            RS_UPDATED,
+            RS_NOT_AVAILABLE,
+            NEW_RS_AVAILABLE,
+            PAUSED,
+            RESUMED,
+            RETRY,
+            ABORTED,
+            TIMED_OUT,
+            AVAILABLE,
+            HEALTHY,
+            COMPLETED,
+            INVALID_SPEC,
+        ];
+        for a in all {
+            let copy: &'static str = String::leak(a.to_owned());
+            for b in all {
+                assert_eq!(same_reason(a, b), a == b, "{a} / {b}");
+                assert_eq!(same_reason(copy, b), a == b, "{a} / {b}");
+            }
+        }
     }
 }
