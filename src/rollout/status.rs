@@ -127,8 +127,11 @@ pub struct RolloutCondition {
 
 /// Field by field, the times before the texts: a reconcile that makes progress rewrites its
 /// Progressing condition with only a new `lastUpdateTime`, and the persist compares the whole
-/// status with the previous one to decide whether to write it.
+/// status with the previous one to decide whether to write it. Inlined (as the message's
+/// and the blue-green part's comparisons are): they are a few tests each, made for every
+/// condition of every persist, and a call cost as much.
 impl PartialEq for RolloutCondition {
+    #[inline]
     fn eq(&self, other: &Self) -> bool {
         self.kind == other.kind
             && self.status == other.status
@@ -146,6 +149,7 @@ impl Eq for RolloutCondition {}
 /// compared only when neither tells, and then as the short text it is (several reasons
 /// share a length, `RolloutHealthy` and `RolloutAborted`, and the phase asks every
 /// condition whether it is one of those).
+#[inline]
 pub fn same_reason(a: &'static str, b: &'static str) -> bool {
     a.len() == b.len() && (a.as_ptr() == b.as_ptr() || same_text(a, b))
 }
@@ -174,6 +178,7 @@ impl std::ops::Deref for ConditionMessage {
 
 /// Equal when the text is: how a message is held is not part of the status.
 impl PartialEq for ConditionMessage {
+    #[inline]
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             // Most comparisons are of a message with its own copy: no need to read the text.
@@ -371,6 +376,7 @@ pub struct BlueGreenStatus {
 /// rollout too (where both selectors are empty). Every field is named, so a new one cannot
 /// be left out.
 impl PartialEq for BlueGreenStatus {
+    #[inline]
     fn eq(&self, other: &Self) -> bool {
         let BlueGreenStatus {
             active_selector,
