@@ -5,6 +5,7 @@
 //! phase, on every status write.
 
 use super::controller::Ctx;
+use super::info::same_text;
 use super::status::{
     CompletionStatus, DurationStatus, PauseReason, RolloutConditionType, RolloutStatus, reason,
     same_reason,
@@ -18,24 +19,38 @@ impl Ctx<'_> {
         new: &RolloutStatus,
         promoted: bool,
     ) -> Option<DurationStatus> {
-        debug_assert_eq!(promoted, new.stable_rs == new.current_pod_hash);
         // An invalid spec leaves the timing as it was.
         if new.condition(RolloutConditionType::InvalidSpec).is_some() {
-            return new.duration.clone();
+            return new.duration;
         }
+        self.next_duration(new, promoted)
+    }
+
+    /// [`Ctx::status_duration`] of a status with no InvalidSpec condition, as the status sync
+    /// builds it (`base_status` removes that condition): the timing moves on.
+    pub(super) fn next_duration(
+        &self,
+        new: &RolloutStatus,
+        promoted: bool,
+    ) -> Option<DurationStatus> {
+        debug_assert_eq!(promoted, new.stable_rs == new.current_pod_hash);
+        debug_assert!(new.condition(RolloutConditionType::InvalidSpec).is_none());
         let now = self.now.truncate_to_second();
         let prev = self.prev;
-        let mut d = new.duration.clone();
+        let mut d = new.duration;
         let spec_changed = prev.current_pod_hash.is_empty() || self.attempt_spec_changed();
         let at_desired = self
             .new_rs
             .is_some_and(|rs| rs.available >= self.replicas());
         let completed = promoted && at_desired;
         let aborted = self.pause.is_aborted();
-        let was_aborted = prev
-            .condition(RolloutConditionType::Progressing)
-            .is_some_and(|c| same_reason(c.reason, reason::ABORTED));
-        let retry = !aborted && was_aborted;
+        // Read only when the attempt has finished: a retry starts a new one.
+        let retry = || {
+            !aborted
+                && prev
+                    .condition(RolloutConditionType::Progressing)
+                    .is_some_and(|c| same_reason(c.reason, reason::ABORTED))
+        };
         let prev_d = prev.duration.as_ref();
         let mut manual_paused = prev_d.is_some_and(|d| d.manual_pause_started_at.is_some());
         let in_progress =
@@ -65,7 +80,7 @@ impl Ctx<'_> {
         }
 
         let finished = d.as_ref().is_none_or(|d| d.is_completed() && !completed);
-        if finished && ((spec_changed && !completed) || retry) {
+        if finished && ((spec_changed && !completed) || retry()) {
             // A new attempt: a new template (not one already fully out), or a retry.
             manual_paused = false;
             d = Some(DurationStatus {
@@ -99,7 +114,7 @@ impl Ctx<'_> {
             // same test but for a status that names no steps).
             self.template_or_steps_changed() || prev.current_step_hash.is_empty()
         } else {
-            !prev.current_pod_hash.is_empty() && prev.current_pod_hash != self.new_hash
+            !prev.current_pod_hash.is_empty() && !same_text(&prev.current_pod_hash, self.new_hash)
         };
         debug_assert_eq!(changed, {
             let hash = self.new_rs.map_or(self.new_hash, |rs| rs.hash.as_str());
@@ -117,7 +132,7 @@ impl Ctx<'_> {
         let (Some(new_rs), Some(stable)) = (self.new_rs, self.stable_rs) else {
             return false;
         };
-        self.prev.stable_rs == new_rs.hash || new_rs.created < stable.created
+        same_text(&self.prev.stable_rs, &new_rs.hash) || new_rs.created < stable.created
     }
 
     /// `isFastRollback`: a rollback that skips the steps (to the stable, inside the rollback
@@ -129,7 +144,9 @@ impl Ctx<'_> {
         let within_delay =
             self.blue_green.is_some() && new_rs.scale_down_deadline.is_some_and(|t| t > self.now);
         self.is_rollback()
-            && (self.rollback_within_window() || within_delay || self.prev.stable_rs == new_rs.hash)
+            && (self.rollback_within_window()
+                || within_delay
+                || same_text(&self.prev.stable_rs, &new_rs.hash))
     }
 
     /// `requiresManualAction`: a pause only a human ends.

@@ -105,19 +105,19 @@ impl PauseCtx {
     /// `CalculatePauseStatus`: writes abort, pause conditions and controllerPause into `new`
     /// from the previous status and this reconcile's intentions.
     pub fn apply(&self, prev: &RolloutStatus, new: &mut RolloutStatus, now: SimTime) {
-        let now = now.truncate_to_second();
-        // An abort keeps its first timestamp; re-stamping it would loop the controller.
-        let aborted_at = prev.aborted_at.unwrap_or(now);
         new.pause_conditions.clear();
         new.controller_pause = false;
         if self.add_abort || (!self.remove_abort && prev.abort) {
             new.abort = true;
-            new.aborted_at = Some(aborted_at);
+            // An abort keeps its first timestamp; re-stamping it would loop the controller.
+            new.aborted_at = Some(prev.aborted_at.unwrap_or_else(|| now.truncate_to_second()));
             return;
         }
         new.abort = false;
         new.aborted_at = None;
-        if self.clear {
+        // Most reconciles neither find nor add a pause: nothing to fold in, and the time of
+        // one not needed.
+        if self.clear || (prev.pause_conditions.is_empty() && self.add.is_empty()) {
             return;
         }
         let mut controller_pause = prev.controller_pause;
@@ -129,6 +129,7 @@ impl PauseCtx {
                 .filter(|c| !self.remove.contains(&c.reason))
                 .copied(),
         );
+        let now = now.truncate_to_second();
         for reason in self.add.iter() {
             if !prev.pause_conditions.iter().any(|c| c.reason == reason) {
                 conds.push(PauseCondition {

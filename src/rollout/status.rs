@@ -10,6 +10,8 @@ use crate::analysis::run::AnalysisPhase;
 use crate::api::RolloutSpec;
 use crate::engine::SimTime;
 
+use super::info::same_text;
+
 /// `status.phase`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Phase {
@@ -125,8 +127,11 @@ pub struct RolloutCondition {
 
 /// Field by field, the times before the texts: a reconcile that makes progress rewrites its
 /// Progressing condition with only a new `lastUpdateTime`, and the persist compares the whole
-/// status with the previous one to decide whether to write it.
+/// status with the previous one to decide whether to write it. Inlined (as the message's
+/// and the blue-green part's comparisons are): they are a few tests each, made for every
+/// condition of every persist, and a call cost as much.
 impl PartialEq for RolloutCondition {
+    #[inline]
     fn eq(&self, other: &Self) -> bool {
         self.kind == other.kind
             && self.status == other.status
@@ -139,10 +144,14 @@ impl PartialEq for RolloutCondition {
 
 impl Eq for RolloutCondition {}
 
-/// Whether two reasons are the same. Reasons are the [`reason`] constants, so the same
-/// constant is most often the same address: the text is compared only when it is not.
+/// Whether two reasons are the same. Reasons are the [`reason`] constants: most that differ
+/// differ in length, and the same constant is most often the same address, so the text is
+/// compared only when neither tells, and then as the short text it is (several reasons
+/// share a length, `RolloutHealthy` and `RolloutAborted`, and the phase asks every
+/// condition whether it is one of those).
+#[inline]
 pub fn same_reason(a: &'static str, b: &'static str) -> bool {
-    std::ptr::eq(a, b) || a == b
+    a.len() == b.len() && (a.as_ptr() == b.as_ptr() || same_text(a, b))
 }
 
 /// The `message` of a condition. Most are fixed sentences, kept as the constant itself; the
@@ -169,6 +178,7 @@ impl std::ops::Deref for ConditionMessage {
 
 /// Equal when the text is: how a message is held is not part of the status.
 impl PartialEq for ConditionMessage {
+    #[inline]
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             // Most comparisons are of a message with its own copy: no need to read the text.
@@ -198,6 +208,30 @@ impl From<&'static str> for ConditionMessage {
 impl From<String> for ConditionMessage {
     fn from(s: String) -> Self {
         ConditionMessage::Shared(s.into())
+    }
+}
+
+/// The longest message [`ConditionMessage::joined`] puts together on the stack; a longer one
+/// (a ReplicaSet name of some eighty bytes) goes through a `String`.
+const JOINED_ON_STACK: usize = 160;
+
+impl ConditionMessage {
+    /// The message made of `parts` in turn, shared. Put together on the stack and then
+    /// copied into its one shared allocation, rather than formatted into a `String` that is
+    /// copied and freed: a message naming a ReplicaSet is written on every change of its
+    /// condition, and the allocations are most of its cost.
+    pub fn joined(parts: &[&str]) -> ConditionMessage {
+        let mut buf = [0u8; JOINED_ON_STACK];
+        let mut len = 0;
+        for part in parts {
+            let Some(to) = buf.get_mut(len..len + part.len()) else {
+                return ConditionMessage::Shared(parts.concat().into());
+            };
+            to.copy_from_slice(part.as_bytes());
+            len += part.len();
+        }
+        let text = std::str::from_utf8(&buf[..len]).expect("whole texts joined are a text");
+        ConditionMessage::Shared(text.into())
     }
 }
 
@@ -290,7 +324,7 @@ pub struct TrafficWeights {
 }
 
 /// `RolloutAnalysisRunStatus`: the run the rollout currently follows for one purpose.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Eq)]
 pub struct RunRef {
     /// `name`: the AnalysisRun's name.
     pub name: SmolStr,
@@ -298,6 +332,15 @@ pub struct RunRef {
     pub phase: AnalysisPhase,
     /// `message`: why the run ended so (empty while it runs).
     pub message: SmolStr,
+}
+
+/// Field by field, the short names compared as such ([`same_text`]).
+impl PartialEq for RunRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.phase == other.phase
+            && same_text(&self.name, &other.name)
+            && same_text(&self.message, &other.message)
+    }
 }
 
 /// `status.canary`: what the canary strategy tracks between reconciles.
@@ -314,7 +357,7 @@ pub struct CanaryStatus {
 }
 
 /// `status.blueGreen`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Eq)]
 pub struct BlueGreenStatus {
     /// The pod-template hash the active Service selects ("" before the first switch).
     pub active_selector: SmolStr,
@@ -326,6 +369,28 @@ pub struct BlueGreenStatus {
     pub pre_promotion_analysis: Option<RunRef>,
     /// `postPromotionAnalysisRunStatus`.
     pub post_promotion_analysis: Option<RunRef>,
+}
+
+/// Field by field, the hashes compared as the short texts they are ([`same_text`]): every
+/// reconcile that reaches the persist compares this part of the status, of a canary
+/// rollout too (where both selectors are empty). Every field is named, so a new one cannot
+/// be left out.
+impl PartialEq for BlueGreenStatus {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        let BlueGreenStatus {
+            active_selector,
+            preview_selector,
+            scale_up_preview_check_point,
+            pre_promotion_analysis,
+            post_promotion_analysis,
+        } = self;
+        *scale_up_preview_check_point == other.scale_up_preview_check_point
+            && same_text(active_selector, &other.active_selector)
+            && same_text(preview_selector, &other.preview_selector)
+            && *pre_promotion_analysis == other.pre_promotion_analysis
+            && *post_promotion_analysis == other.post_promotion_analysis
+    }
 }
 
 /// `CompletionStatus`: how an update attempt ended (or, for a rollback, will end).
@@ -375,8 +440,9 @@ impl CompletionStatus {
 }
 
 /// `status.duration` (`RolloutDurationStatus`): the timing of the current update attempt.
-/// Times are whole seconds, as Kubernetes stores them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Times are whole seconds, as Kubernetes stores them. A few plain values, copied as such:
+/// every status written computes it from the previous one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DurationStatus {
     /// `rolloutStartedAt`: when the attempt began (its new template was first seen).
     pub rollout_started_at: Option<SimTime>,
@@ -505,10 +571,10 @@ impl PartialEq for RolloutStatus {
             && *pause_conditions == other.pause_conditions
             && *duration == other.duration
             && *conditions == other.conditions
-            && *current_pod_hash == other.current_pod_hash
-            && *current_step_hash == other.current_step_hash
-            && *stable_rs == other.stable_rs
-            && *message == other.message
+            && same_text(current_pod_hash, &other.current_pod_hash)
+            && same_text(current_step_hash, &other.current_step_hash)
+            && same_text(stable_rs, &other.stable_rs)
+            && same_text(message, &other.message)
             && *canary == other.canary
             && *blue_green == other.blue_green
     }
@@ -542,7 +608,7 @@ impl Clone for RolloutStatus {
             conditions: self.conditions.clone(),
             phase: self.phase,
             message: self.message.clone(),
-            duration: self.duration.clone(),
+            duration: self.duration,
         }
     }
 
@@ -590,7 +656,7 @@ impl Clone for RolloutStatus {
         conditions.clone_from(&source.conditions);
         *phase = source.phase;
         message.clone_from(&source.message);
-        duration.clone_from(&source.duration);
+        *duration = source.duration;
         debug_assert!(*self == *source);
     }
 }
@@ -863,13 +929,15 @@ pub fn calculate_phase_keeping(
     }
     if spec.blue_green().is_some() {
         let bg = &status.blue_green;
-        if bg.active_selector.is_empty() || bg.active_selector != status.current_pod_hash {
+        if bg.active_selector.is_empty()
+            || !same_text(&bg.active_selector, &status.current_pod_hash)
+        {
             return (
                 Phase::Progressing,
                 SmolStr::new_static("active service cutover pending"),
             );
         }
-        if status.stable_rs.is_empty() || status.stable_rs != status.current_pod_hash {
+        if status.stable_rs.is_empty() || !same_text(&status.stable_rs, &status.current_pod_hash) {
             return (Phase::Progressing, bg_unpromoted_message(spec, status));
         }
     }
@@ -880,7 +948,7 @@ pub fn calculate_phase_keeping(
                 SmolStr::new_static("old replicas are pending termination"),
             );
         }
-        if status.stable_rs.is_empty() || status.stable_rs != status.current_pod_hash {
+        if status.stable_rs.is_empty() || !same_text(&status.stable_rs, &status.current_pod_hash) {
             return (
                 Phase::Progressing,
                 SmolStr::new_static("waiting for all steps to complete"),
@@ -906,5 +974,54 @@ fn bg_unpromoted_message(spec: &RolloutSpec, status: &RolloutStatus) -> SmolStr 
         SmolStr::new_static("waiting for analysis to complete")
     } else {
         SmolStr::new_static("waiting for post-promotion verification to complete")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A joined message reads as its parts concatenated, on the stack or, past its room,
+    /// through a `String`.
+    #[test]
+    fn joined_reads_as_the_parts_concatenated() {
+        for n in [0, 1, 20, JOINED_ON_STACK - 40, JOINED_ON_STACK - 39, 300] {
+            let name = "é".repeat(n / 2) + &"x".repeat(n % 2);
+            let parts = ["ReplicaSet \"", name.as_str(), "\" is progressing."];
+            let m = ConditionMessage::joined(&parts);
+            assert_eq!(&*m, parts.concat(), "{n}");
+            assert!(matches!(m, ConditionMessage::Shared(_)));
+        }
+        assert_eq!(&*ConditionMessage::joined(&[]), "");
+    }
+
+    /// `same_reason` agrees with text equality, for the constants and for copies of them at
+    /// other addresses.
+    #[test]
+    fn same_reason_agrees_with_text_equality() {
+        use reason::*;
+        let all = [
+            NEW_RS_CREATED,
+            FOUND_NEW_RS,
+            RS_UPDATED,
+            RS_NOT_AVAILABLE,
+            NEW_RS_AVAILABLE,
+            PAUSED,
+            RESUMED,
+            RETRY,
+            ABORTED,
+            TIMED_OUT,
+            AVAILABLE,
+            HEALTHY,
+            COMPLETED,
+            INVALID_SPEC,
+        ];
+        for a in all {
+            let copy: &'static str = String::leak(a.to_owned());
+            for b in all {
+                assert_eq!(same_reason(a, b), a == b, "{a} / {b}");
+                assert_eq!(same_reason(copy, b), a == b, "{a} / {b}");
+            }
+        }
     }
 }

@@ -8,11 +8,16 @@ use crate::engine::SimDuration;
 
 use super::controller::Ctx;
 use super::event::EventMessage;
+use super::info::same_text;
 use super::replica_arithmetic::Weights;
 use super::status::{
     CompletionStatus, CondStatus, ConditionMessage, RolloutConditionType, RolloutStatus,
     calculate_phase_keeping, reason, same_reason,
 };
+
+/// How the Progressing condition's message of an update in progress ends, after the
+/// ReplicaSet's name.
+const PROGRESSING_SUFFIX: &str = "\" is progressing.";
 
 /// The Progressing condition's message when an update's availability is lost.
 const NOT_AVAILABLE_MESSAGE: &str = "Rollout does not have minimum availability";
@@ -61,7 +66,7 @@ impl NewStatus {
         };
         st.canary.weights.clone_from(&prev.canary.weights);
         st.restarted_at = prev.restarted_at;
-        st.duration.clone_from(&prev.duration);
+        st.duration = prev.duration;
         self.building = Some(st);
     }
 
@@ -196,7 +201,7 @@ impl Ctx<'_> {
             let step_count = self.canary.step_count();
             new.current_step_index = (step_count > 0).then_some(step_count);
         }
-        if new.stable_rs != new.current_pod_hash {
+        if !same_text(&new.stable_rs, &new.current_pod_hash) {
             // The outcome of the attempt is known now; it finishes once fully available.
             if let Some(d) = new.duration.as_mut()
                 && d.completion_status.is_none()
@@ -245,9 +250,9 @@ impl Ctx<'_> {
         let complete = match self.blue_green {
             Some(bg) => {
                 let bgs = &new.blue_green;
-                bgs.active_selector == new.current_pod_hash
+                same_text(&bgs.active_selector, &new.current_pod_hash)
                     && (bg.preview_service.is_none()
-                        || bgs.preview_selector == new.current_pod_hash)
+                        || same_text(&bgs.preview_selector, &new.current_pod_hash))
             }
             None => all_steps && !new.stable_rs.is_empty() && promoted && new.replicas == r,
         };
@@ -262,12 +267,17 @@ impl Ctx<'_> {
         let old = self.prev;
         let step_moved = matches!((new.current_step_index, old.current_step_index), (Some(a), Some(b)) if a != b);
         let strategy = if self.blue_green.is_some() {
-            new.blue_green.active_selector != old.blue_green.active_selector
-                || new.blue_green.preview_selector != old.blue_green.preview_selector
+            !same_text(
+                &new.blue_green.active_selector,
+                &old.blue_green.active_selector,
+            ) || !same_text(
+                &new.blue_green.preview_selector,
+                &old.blue_green.preview_selector,
+            )
         } else {
-            new.stable_rs != old.stable_rs
+            !same_text(&new.stable_rs, &old.stable_rs)
                 || step_moved
-                || new.current_step_hash != old.current_step_hash
+                || !same_text(&new.current_step_hash, &old.current_step_hash)
         };
         let old_old = i64::from(old.replicas) - i64::from(old.updated_replicas);
         let new_old = i64::from(new.replicas) - i64::from(new.updated_replicas);
@@ -313,7 +323,7 @@ impl Ctx<'_> {
         // Whether the stable hash is the current one, and whether the rollout is healthy, are
         // read by several of the steps below and changed by none of them (the conditions,
         // pauses, phase and timing they write are not among what they read): decided once.
-        let promoted = new.stable_rs == new.current_pod_hash;
+        let promoted = same_text(&new.stable_rs, &new.current_pod_hash);
         let healthy = self.rollout_healthy(&new, promoted);
         self.calculate_conditions(&mut new, promoted, healthy);
         if self.persist(&mut new, promoted, healthy) {
@@ -372,7 +382,13 @@ impl Ctx<'_> {
                 RolloutConditionType::Progressing,
                 CondStatus::True,
                 reason::NEW_RS_AVAILABLE,
-                || format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
+                || {
+                    ConditionMessage::joined(&[
+                        "ReplicaSet \"",
+                        rs_name,
+                        "\" has successfully progressed.",
+                    ])
+                },
                 now,
             );
         } else if self.rollout_progressing(new) || became_unhealthy {
@@ -397,14 +413,18 @@ impl Ctx<'_> {
                         } else {
                             c.message
                                 .strip_prefix("ReplicaSet \"")
-                                .and_then(|m| m.strip_suffix("\" is progressing."))
+                                .and_then(|m| m.strip_suffix(PROGRESSING_SUFFIX))
                                 == Some(rs_name)
                         }
                     });
                     match same {
                         Some(c) => c.message.clone(),
                         None if not_available => NOT_AVAILABLE_MESSAGE.into(),
-                        None => format!("ReplicaSet \"{rs_name}\" is progressing.").into(),
+                        None => ConditionMessage::joined(&[
+                            "ReplicaSet \"",
+                            rs_name,
+                            PROGRESSING_SUFFIX,
+                        ]),
                     }
                 },
                 now,
@@ -438,7 +458,7 @@ impl Ctx<'_> {
                 .iter()
                 .find(|rs| {
                     !new.blue_green.active_selector.is_empty()
-                        && rs.hash == new.blue_green.active_selector
+                        && same_text(&rs.hash, &new.blue_green.active_selector)
                 })
                 .is_some_and(|rs| self.saturated(rs)),
             // The total `base_status` counted: only a blue-green sync changes it after.
@@ -502,7 +522,8 @@ impl Ctx<'_> {
         self.pause.apply(self.prev, new, self.now);
         new.observed_generation = self.ro.generation;
         (new.phase, new.message) = calculate_phase_keeping(self.spec, new, &self.prev.message);
-        new.duration = self.status_duration(new, promoted);
+        // `base_status` removed any InvalidSpec condition, and none was set since.
+        new.duration = self.next_duration(new, promoted);
         if *new == *self.prev {
             self.requeue_stuck_rollout(healthy);
             return false;

@@ -820,7 +820,7 @@ impl World<'_> {
             active_hash: active.map(SmolStr::new).unwrap_or_default(),
             preview_hash: preview.map(SmolStr::new).unwrap_or_default(),
             blue_green: self.rollout.spec.blue_green().is_some(),
-            duration: st.duration.clone(),
+            duration: st.duration,
             degraded: self.degraded(obs),
             auto_promote_at: self.auto_promote_at(),
             promoted_by_scenario_at: self.scenario_promotion_at(),
