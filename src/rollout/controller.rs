@@ -20,7 +20,9 @@ use super::context::{
 use super::event::{EventMessage, ServiceSwitch};
 use super::info::same_text;
 use super::pause::PauseCtx;
-use super::replica_arithmetic::{CanaryInputs, OtherCounts, RsCounts, StatusInputs, Weights};
+use super::replica_arithmetic::{
+    BasicTargets, CanaryInputs, OtherCounts, RsCounts, StatusInputs, Weights,
+};
 use super::status::{
     CondStatus, ConditionMessage, RolloutConditionType, RolloutStatus, calculate_phase, reason,
     same_reason,
@@ -31,7 +33,33 @@ const INVALID_SPEC_REQUEUE: crate::engine::SimDuration = crate::engine::SimDurat
 
 /// Runs one reconcile and returns what it writes.
 pub fn reconcile(input: &Input) -> Plan {
-    reconcile_reusing(input, Plan::default(), &mut None)
+    reconcile_reusing(input, Plan::default(), &mut None, &Kept::default())
+}
+
+/// What a reconcile keeps for the next reconcile of the same rollout: values that change a
+/// few times per update, not with every reconcile, each with the key it was computed for
+/// (and computed again when the key differs). What is kept never shows in a plan: a fresh
+/// `Kept` gives the same plans, only computed in full.
+#[derive(Debug, Default)]
+pub struct Kept {
+    /// The basic canary's fenceposts and split ([`BasicTargets`]), read by every reconcile
+    /// that scales, and the spec, step, abort and promotion they were computed for.
+    targets: Cell<Option<(TargetsKey, BasicTargets)>>,
+}
+
+/// All that [`CanaryInputs::basic_targets`] reads: the spec (by its generation, and the
+/// object it belongs to) and the status fields the weight follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TargetsKey {
+    /// The Rollout object's address: the caller keeps one `Kept` per rollout, but a key
+    /// of another object (a test reusing one) must not match.
+    rollout: usize,
+    /// `metadata.generation`: every spec change is a new one.
+    generation: u64,
+    step_index: Option<u32>,
+    abort: bool,
+    /// `fully_targeted`: a full promotion, no stable yet, or the stable is the current.
+    fully_targeted: bool,
 }
 
 /// [`reconcile`], filling `plan` and writing the new status into `spare`: an empty plan whose
@@ -39,13 +67,16 @@ pub fn reconcile(input: &Input) -> Plan {
 /// (the one the last write replaced), so a reconcile allocates neither lists nor a status of
 /// its own. What `spare` held does not show in the plan: every field is written. A reconcile
 /// that writes no status leaves its box in `spare`, for the next one.
+///
+/// `kept` is what the reconciles of this rollout keep between them ([`Kept`]).
 pub fn reconcile_reusing(
     input: &Input,
     plan: Plan,
     spare: &mut Option<Box<RolloutStatus>>,
+    kept: &Kept,
 ) -> Plan {
     debug_assert!(plan == Plan::default(), "a plan handed back must be empty");
-    let mut c = Ctx::new(input, plan);
+    let mut c = Ctx::new(input, plan, kept);
     c.new_status = super::sync::NewStatus::new(spare.take());
     sub_steps(&mut c);
     *spare = c.new_status.unused();
@@ -152,10 +183,12 @@ pub(super) struct Ctx<'a> {
     template_or_steps_changed: bool,
     /// See [`Ctx::inputs`].
     inputs: CanaryInputs<'a>,
+    /// What the reconciles of this rollout keep between them.
+    kept: &'a Kept,
 }
 
 impl<'a> Ctx<'a> {
-    fn new(input: &Input<'a>, plan: Plan) -> Self {
+    fn new(input: &Input<'a>, plan: Plan, kept: &'a Kept) -> Self {
         let ro = input.rollout;
         let spec = &ro.spec;
         let canary = spec.canary().unwrap_or(&NO_CANARY);
@@ -235,6 +268,7 @@ impl<'a> Ctx<'a> {
             steps_changed,
             template_or_steps_changed,
             inputs,
+            kept,
         }
     }
 
@@ -326,14 +360,65 @@ impl<'a> Ctx<'a> {
     /// Out of line, so that the check before it stays small enough to inline.
     #[inline(never)]
     fn compute_desired_counts(&self, weights: Option<Weights>) -> (i32, i32) {
-        let counts = self.inputs().counts(
-            self.new_counts().as_ref(),
-            self.stable_counts().as_ref(),
-            self.other_counts(),
-            weights,
+        let counts = if self.routed() {
+            self.inputs().counts(
+                self.new_counts().as_ref(),
+                self.stable_counts().as_ref(),
+                self.other_counts(),
+                weights,
+            )
+        } else {
+            // The sizes alone: given whether the stable is another ReplicaSet than the new
+            // one (told apart by address), the arithmetic reads no name.
+            let sizes = |rs: &RsView| RsCounts {
+                name: "",
+                hash: "",
+                spec: rs.spec,
+                available: rs.available,
+                status_replicas: rs.status_replicas,
+            };
+            let scale_stable = self.stable_rs.is_some_and(|s| !is(self.new_rs, s));
+            self.inputs().basic_counts_toward(
+                self.basic_targets(),
+                self.new_rs.map(sizes).as_ref(),
+                self.stable_rs.map(sizes).as_ref(),
+                scale_stable,
+                self.other_counts(),
+            )
+        };
+        debug_assert_eq!(
+            counts,
+            self.inputs().counts(
+                self.new_counts().as_ref(),
+                self.stable_counts().as_ref(),
+                self.other_counts(),
+                weights,
+            ),
+            "the kept targets or the sizes give other counts than the full computation"
         );
         self.desired_counts.set(Some((weights, counts)));
         counts
+    }
+
+    /// [`CanaryInputs::basic_targets`], as kept since the spec, step, abort or promotion
+    /// last changed.
+    fn basic_targets(&self) -> BasicTargets {
+        let st = &self.inputs.status;
+        let key = TargetsKey {
+            rollout: std::ptr::from_ref(self.ro).addr(),
+            generation: self.ro.generation,
+            step_index: self.prev.current_step_index,
+            abort: st.abort,
+            fully_targeted: st.promote_full || st.stable_rs.is_empty() || self.fully_promoted,
+        };
+        if let Some((k, targets)) = self.kept.targets.get()
+            && k == key
+        {
+            return targets;
+        }
+        let targets = self.inputs().basic_targets();
+        self.kept.targets.set(Some((key, targets)));
+        targets
     }
 
     /// `AtDesiredReplicaCountsForCanary`, on the counts of [`Ctx::desired_counts`].
