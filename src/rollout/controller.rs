@@ -15,7 +15,8 @@ use crate::engine::SimTime;
 
 use super::analysis::RunPhases;
 use super::context::{
-    ExperimentView, Input, Plan, RolloutObject, RouteView, RsView, RunView, ServiceView, Write,
+    BudgetView, ExperimentView, Input, Plan, PodView, RolloutObject, RouteView, RsView, RunView,
+    ServiceView, Write,
 };
 use super::event::{EventMessage, ServiceSwitch};
 use super::info::same_text;
@@ -45,17 +46,21 @@ pub struct Kept {
     /// The basic canary's fenceposts and split ([`BasicTargets`]), read by every reconcile
     /// that scales, and the spec, step, abort and promotion they were computed for.
     targets: Cell<Option<(TargetsKey, BasicTargets)>>,
+    /// Whether the strategy runs any analysis (`Ctx::analysis_configured`, which every
+    /// reconcile asks), and the spec it was read from.
+    pub(super) analysis: Cell<Option<(SpecKey, bool)>>,
 }
+
+/// A spec, as a key of what is kept: the Rollout object's address (the caller keeps one
+/// [`Kept`] per rollout, but a key of another object, a test reusing one, must not match)
+/// and its `metadata.generation` (every spec change is a new one).
+pub(super) type SpecKey = (usize, u64);
 
 /// All that [`CanaryInputs::basic_targets`] reads: the spec (by its generation, and the
 /// object it belongs to) and the status fields the weight follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct TargetsKey {
-    /// The Rollout object's address: the caller keeps one `Kept` per rollout, but a key
-    /// of another object (a test reusing one) must not match.
-    rollout: usize,
-    /// `metadata.generation`: every spec change is a new one.
-    generation: u64,
+    spec: SpecKey,
     step_index: Option<u32>,
     abort: bool,
     /// `fully_targeted`: a full promotion, no stable yet, or the stable is the current.
@@ -129,10 +134,10 @@ pub(super) struct Ctx<'a> {
     /// The canary strategy (an empty one for a blue-green rollout).
     pub canary: &'a Canary,
     pub blue_green: Option<&'a BlueGreen>,
-    /// The rollout's pods, supplied only while a restart is pending.
-    pub pods: &'a [super::context::PodView],
-    /// Disruptions each PodDisruptionBudget allows now.
-    pub budgets: &'a [super::context::BudgetView],
+    /// The snapshot: what the sub-steps read of it beyond the fields here, they read through
+    /// it (the accessors below), rather than each reconcile copying every part into the
+    /// context.
+    input: &'a Input<'a>,
     pub prev: &'a RolloutStatus,
     pub now: SimTime,
     pub all: &'a [RsView],
@@ -148,7 +153,6 @@ pub(super) struct Ctx<'a> {
     /// The current step and its index, as the status read at the start names them (see
     /// [`Ctx::current_step`]).
     pub(super) current_step: (Option<&'a crate::api::Step>, Option<u32>),
-    pub services: &'a BTreeMap<SmolStr, ServiceView>,
     /// Hash of the current pod template.
     pub new_hash: &'a str,
     /// `c.newStatus`: fields set by sub-steps before the status is computed, in the box
@@ -156,21 +160,11 @@ pub(super) struct Ctx<'a> {
     pub new_status: super::sync::NewStatus,
     pub pause: PauseCtx,
     pub plan: Plan,
-    /// The AnalysisRuns the rollout owns.
-    pub runs: &'a [RunView],
     /// The phases of the runs followed after `reconcile_analysis_runs` (`c.currentArs`);
     /// before it, of the ones the previous status named.
     pub run_phases: RunPhases,
     /// The rollout's revision annotation, as synced in this reconcile.
     pub revision: u64,
-    /// The Experiments the rollout owns.
-    pub experiments: &'a [ExperimentView],
-    /// The managed routes the traffic router holds.
-    pub routes: &'a [RouteView],
-    /// The analysis templates that exist now.
-    pub analysis_templates: &'a [crate::api::analysis::AnalysisTemplate],
-    /// The validation verdict the caller kept, if it keeps one (see [`Input::validation`]).
-    validation: Option<&'a Option<String>>,
     /// `IsFullyPromoted` on the status read at the start: asked by several sub-steps, and
     /// a comparison of two hashes each time.
     fully_promoted: bool,
@@ -184,14 +178,14 @@ pub(super) struct Ctx<'a> {
     /// See [`Ctx::inputs`].
     inputs: CanaryInputs<'a>,
     /// What the reconciles of this rollout keep between them.
-    kept: &'a Kept,
+    pub(super) kept: &'a Kept,
 }
 
 impl<'a> Ctx<'a> {
-    fn new(input: &Input<'a>, plan: Plan, kept: &'a Kept) -> Self {
+    fn new(input: &'a Input<'a>, plan: Plan, kept: &'a Kept) -> Self {
         let ro = input.rollout;
         let spec = &ro.spec;
-        let canary = spec.canary().unwrap_or(&NO_CANARY);
+        let canary = spec.canary().unwrap_or_else(|| &NO_CANARY);
         let prev = &ro.status;
         let new_hash = ro.template_hash.as_str();
         let all = input.replica_sets;
@@ -238,8 +232,7 @@ impl<'a> Ctx<'a> {
             spec,
             canary,
             blue_green: spec.blue_green(),
-            pods: input.pods,
-            budgets: input.budgets,
+            input,
             prev,
             now: input.now,
             all,
@@ -249,20 +242,14 @@ impl<'a> Ctx<'a> {
             other_counts,
             max_old_revision,
             current_step,
-            services: input.services,
             new_hash,
             // Given the box `reconcile_reusing` was handed, then started once the sub-steps
             // that end the reconcile early let it go on.
             new_status: super::sync::NewStatus::default(),
             pause: PauseCtx::new(prev),
             plan,
-            runs: input.analysis_runs,
             run_phases: RunPhases::default(),
             revision: ro.revision,
-            experiments: input.experiments,
-            routes: input.routes,
-            analysis_templates: input.analysis_templates,
-            validation: input.validation,
             fully_promoted,
             desired_counts: Cell::new(None),
             steps_changed,
@@ -270,6 +257,36 @@ impl<'a> Ctx<'a> {
             inputs,
             kept,
         }
+    }
+
+    /// The rollout's pods, supplied only while a restart is pending.
+    pub(super) fn pods(&self) -> &'a [PodView] {
+        self.input.pods
+    }
+
+    /// Disruptions each PodDisruptionBudget allows now.
+    pub(super) fn budgets(&self) -> &'a [BudgetView] {
+        self.input.budgets
+    }
+
+    /// The Services the rollout references, by name.
+    pub(super) fn services(&self) -> &'a BTreeMap<SmolStr, ServiceView> {
+        self.input.services
+    }
+
+    /// The AnalysisRuns the rollout owns.
+    pub(super) fn runs(&self) -> &'a [RunView] {
+        self.input.analysis_runs
+    }
+
+    /// The Experiments the rollout owns.
+    pub(super) fn experiments(&self) -> &'a [ExperimentView] {
+        self.input.experiments
+    }
+
+    /// The managed routes the traffic router holds.
+    pub(super) fn routes(&self) -> &'a [RouteView] {
+        self.input.routes
     }
 
     /// `spec.replicas` as the arithmetic's Go `int32` (converted once, in [`Ctx::inputs`]).
@@ -400,13 +417,17 @@ impl<'a> Ctx<'a> {
         counts
     }
 
+    /// The key of this reconcile's spec among what is kept.
+    pub(super) fn spec_key(&self) -> SpecKey {
+        (std::ptr::from_ref(self.ro).addr(), self.ro.generation)
+    }
+
     /// [`CanaryInputs::basic_targets`], as kept since the spec, step, abort or promotion
     /// last changed.
     fn basic_targets(&self) -> BasicTargets {
         let st = &self.inputs.status;
         let key = TargetsKey {
-            rollout: std::ptr::from_ref(self.ro).addr(),
-            generation: self.ro.generation,
+            spec: self.spec_key(),
             step_index: self.prev.current_step_index,
             abort: st.abort,
             fully_targeted: st.promote_full || st.stable_rs.is_empty() || self.fully_promoted,
@@ -479,11 +500,14 @@ impl<'a> Ctx<'a> {
     /// may be timing: the Rollout applied before what it references).
     fn invalid_spec(&mut self) -> bool {
         let decided_here;
-        let verdict = match self.validation {
+        let verdict = match self.input.validation {
             Some(verdict) => verdict,
             None => {
-                decided_here =
-                    super::validation::validate(self.spec, self.services, self.analysis_templates);
+                decided_here = super::validation::validate(
+                    self.spec,
+                    self.services(),
+                    self.input.analysis_templates,
+                );
                 &decided_here
             }
         };
