@@ -225,7 +225,7 @@ impl<'a> Ctx<'a> {
         // Decided before the context is written: a call among its fields made the compiler
         // build the whole context aside and copy it in (two copies of ~2 KB per reconcile).
         let fully_promoted = same_text(stable_hash, current_pod_hash);
-        let inputs = Self::canary_inputs(spec, canary, prev);
+        let inputs = Self::canary_inputs(spec, canary, prev, (stable_hash, current_pod_hash));
         let current_step = Self::step_at(canary, prev);
         Ctx {
             ro,
@@ -300,11 +300,15 @@ impl<'a> Ctx<'a> {
     }
 
     /// [`Ctx::inputs`], built once: it reads only the spec and the status read at the start.
+    /// `hashes`: the status's `stableRS` and `currentPodHash`, as [`Ctx::new`] already read
+    /// their texts.
     fn canary_inputs(
         spec: &'a RolloutSpec,
         canary: &'a Canary,
         prev: &'a RolloutStatus,
+        (stable_rs, current_pod_hash): (&'a str, &'a str),
     ) -> CanaryInputs<'a> {
+        debug_assert!(stable_rs == prev.stable_rs && current_pod_hash == prev.current_pod_hash);
         let c = canary;
         CanaryInputs {
             // Counts are capped by the manifest's validation, below i32::MAX.
@@ -322,8 +326,8 @@ impl<'a> Ctx<'a> {
             abort_delay: c.abort_scale_down_delay,
             progress_threshold: c.replica_progress_threshold,
             status: StatusInputs {
-                stable_rs: &prev.stable_rs,
-                current_pod_hash: &prev.current_pod_hash,
+                stable_rs,
+                current_pod_hash,
                 // A step index is at most the number of steps, far below i32::MAX.
                 current_step_index: prev
                     .current_step_index
@@ -385,20 +389,13 @@ impl<'a> Ctx<'a> {
                 weights,
             )
         } else {
-            // The sizes alone: given whether the stable is another ReplicaSet than the new
-            // one (told apart by address), the arithmetic reads no name.
-            let sizes = |rs: &RsView| RsCounts {
-                name: "",
-                hash: "",
-                spec: rs.spec,
-                available: rs.available,
-                status_replicas: rs.status_replicas,
-            };
+            // Given whether the stable is another ReplicaSet than the new one (told apart by
+            // address), the arithmetic reads no name.
             let scale_stable = self.stable_rs.is_some_and(|s| !is(self.new_rs, s));
             self.inputs().basic_counts_toward(
                 self.basic_targets(),
-                self.new_rs.map(sizes).as_ref(),
-                self.stable_rs.map(sizes).as_ref(),
+                self.new_rs.map(Self::sizes).as_ref(),
+                self.stable_rs.map(Self::sizes).as_ref(),
                 scale_stable,
                 self.other_counts(),
             )
@@ -442,14 +439,39 @@ impl<'a> Ctx<'a> {
         targets
     }
 
-    /// `AtDesiredReplicaCountsForCanary`, on the counts of [`Ctx::desired_counts`].
+    /// What the arithmetic reads of a ReplicaSet to size it: its counts, without the name and
+    /// hash that only the tie-breaks of [`RsCounts`] read (each a text to find in its
+    /// `SmolStr`).
+    fn sizes(rs: &RsView) -> RsCounts<'static> {
+        RsCounts {
+            name: "",
+            hash: "",
+            spec: rs.spec,
+            available: rs.available,
+            status_replicas: rs.status_replicas,
+        }
+    }
+
+    /// `AtDesiredReplicaCountsForCanary`, on the counts of [`Ctx::desired_counts`]. The
+    /// test reads the ReplicaSets' sizes only.
     pub(super) fn at_desired_counts(&self, weights: Option<Weights>) -> bool {
-        self.inputs().reached_counts(
-            self.desired_counts(weights),
-            self.new_counts().as_ref(),
-            self.stable_counts().as_ref(),
+        let desired = self.desired_counts(weights);
+        let reached = self.inputs().reached_counts(
+            desired,
+            self.new_rs.map(Self::sizes).as_ref(),
+            self.stable_rs.map(Self::sizes).as_ref(),
             self.other_counts(),
-        )
+        );
+        debug_assert_eq!(
+            reached,
+            self.inputs().reached_counts(
+                desired,
+                self.new_counts().as_ref(),
+                self.stable_counts().as_ref(),
+                self.other_counts(),
+            )
+        );
+        reached
     }
 
     /// `PodTemplateOrStepsChanged`: the status still describes another template or other steps.
