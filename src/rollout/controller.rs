@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use std::sync::LazyLock;
 
-use crate::api::{BlueGreen, Canary, RolloutSpec};
+use crate::api::{BlueGreen, Canary, RolloutSpec, Strategy};
 use crate::engine::SimTime;
 
 use super::analysis::RunPhases;
@@ -81,8 +81,7 @@ pub fn reconcile_reusing(
     kept: &Kept,
 ) -> Plan {
     debug_assert!(plan == Plan::default(), "a plan handed back must be empty");
-    let mut c = Ctx::new(input, plan, kept);
-    c.new_status = super::sync::NewStatus::new(spare.take());
+    let mut c = Ctx::new(input, plan, kept, spare.take());
     sub_steps(&mut c);
     *spare = c.new_status.unused();
     c.plan
@@ -182,10 +181,19 @@ pub(super) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(input: &'a Input<'a>, plan: Plan, kept: &'a Kept) -> Self {
+    fn new(
+        input: &'a Input<'a>,
+        plan: Plan,
+        kept: &'a Kept,
+        spare: Option<Box<RolloutStatus>>,
+    ) -> Self {
         let ro = input.rollout;
         let spec = &ro.spec;
-        let canary = spec.canary().unwrap_or_else(|| &NO_CANARY);
+        // The strategy, told apart once.
+        let (canary, blue_green) = match &spec.strategy {
+            Strategy::Canary(c) => (c, None),
+            Strategy::BlueGreen(b) => (&*NO_CANARY, Some(b)),
+        };
         let prev = &ro.status;
         let new_hash = ro.template_hash.as_str();
         let all = input.replica_sets;
@@ -231,7 +239,7 @@ impl<'a> Ctx<'a> {
             ro,
             spec,
             canary,
-            blue_green: spec.blue_green(),
+            blue_green,
             input,
             prev,
             now: input.now,
@@ -243,9 +251,9 @@ impl<'a> Ctx<'a> {
             max_old_revision,
             current_step,
             new_hash,
-            // Given the box `reconcile_reusing` was handed, then started once the sub-steps
-            // that end the reconcile early let it go on.
-            new_status: super::sync::NewStatus::default(),
+            // The box `reconcile_reusing` was handed, started once the sub-steps that end
+            // the reconcile early let it go on.
+            new_status: super::sync::NewStatus::new(spare),
             pause: PauseCtx::new(prev),
             plan,
             run_phases: RunPhases::default(),
