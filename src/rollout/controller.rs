@@ -60,8 +60,11 @@ pub(super) type SpecKey = (usize, u64);
 /// object it belongs to) and the status fields the weight follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct TargetsKey {
+    /// The spec the fenceposts and the steps' weights are read from.
     spec: SpecKey,
+    /// `status.currentStepIndex`: the step whose weight applies.
     step_index: Option<u32>,
+    /// `status.abort`: an aborted canary aims at weight 0.
     abort: bool,
     /// `fully_targeted`: a full promotion, no stable yet, or the stable is the current.
     fully_targeted: bool,
@@ -308,8 +311,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// [`Ctx::inputs`], built once: it reads only the spec and the status read at the start.
-    /// `hashes`: the status's `stableRS` and `currentPodHash`, as [`Ctx::new`] already read
-    /// their texts.
+    /// The last argument is the status's `stableRS` and `currentPodHash`, as texts
+    /// [`Ctx::new`] has already read out of their `SmolStr`s.
     fn canary_inputs(
         spec: &'a RolloutSpec,
         canary: &'a Canary,
