@@ -74,14 +74,28 @@ impl<'a> Ctx<'a> {
     /// `currentArs` holds until `reconcileAnalysisRuns` runs).
     pub(super) fn follow_previous_runs(&mut self) {
         // Without runs there is nothing to follow: the runs start out as none.
-        if !self.runs.is_empty() {
+        if !self.runs().is_empty() {
             self.run_phases = self.prev_phases();
         }
     }
 
     /// Whether the strategy runs any analysis (a step, the background, or a blue-green
-    /// promotion's).
+    /// promotion's). Asked by every reconcile, read from the spec only when it changed.
     fn analysis_configured(&self) -> bool {
+        let key = self.spec_key();
+        if let Some((k, configured)) = self.kept.analysis.get()
+            && k == key
+        {
+            debug_assert_eq!(configured, self.analysis_in_spec());
+            return configured;
+        }
+        let configured = self.analysis_in_spec();
+        self.kept.analysis.set(Some((key, configured)));
+        configured
+    }
+
+    /// [`Ctx::analysis_configured`], read from the spec.
+    fn analysis_in_spec(&self) -> bool {
         match self.blue_green {
             Some(bg) => bg.pre_promotion_analysis.is_some() || bg.post_promotion_analysis.is_some(),
             None => {
@@ -122,7 +136,7 @@ impl<'a> Ctx<'a> {
     /// The run named in a status field of the previous status.
     fn run_named(&self, r: &Option<RunRef>) -> Option<&RunView> {
         let name = &r.as_ref()?.name;
-        self.runs.iter().find(|x| &x.name == name)
+        self.runs().iter().find(|x| &x.name == name)
     }
 
     /// The runs the status named at the start of the reconcile.
@@ -153,7 +167,7 @@ impl<'a> Ctx<'a> {
     /// `cancelAnalysisRuns`: `spec.terminate` on runs still going.
     fn cancel(&mut self, r: &Option<RunRef>) {
         let Some(r) = r else { return };
-        let Some(view) = self.runs.iter().find(|x| x.name == r.name) else {
+        let Some(view) = self.runs().iter().find(|x| x.name == r.name) else {
             return;
         };
         if !view.terminate && !view.phase.completed() {
@@ -192,7 +206,7 @@ impl<'a> Ctx<'a> {
             base = format!("{base}-{infix}");
         }
         let taken = |n: &str| {
-            self.runs.iter().any(|r| r.name == n)
+            self.runs().iter().any(|r| r.name == n)
                 || self
                     .plan
                     .writes
@@ -240,7 +254,7 @@ impl<'a> Ctx<'a> {
         // A rollout that runs no analysis and owns no run has none to create, cancel or
         // follow: the runs followed stay none, as `follow_previous_runs` and the new status
         // already have them. Decided where it is asked, without a call.
-        if !self.runs.is_empty() || self.analysis_configured() {
+        if !self.runs().is_empty() || self.analysis_configured() {
             self.reconcile_runs();
         }
     }
@@ -258,7 +272,7 @@ impl<'a> Ctx<'a> {
             || self.is_fast_rollback()
             || self.prev.stable_rs.is_empty()
         {
-            let all: Vec<Option<RunRef>> = self.runs.iter().map(|r| Some(to_ref(r))).collect();
+            let all: Vec<Option<RunRef>> = self.runs().iter().map(|r| Some(to_ref(r))).collect();
             for r in &all {
                 self.cancel(r);
             }
@@ -276,7 +290,7 @@ impl<'a> Ctx<'a> {
             self.pause_or_abort(&current.post, "Blue/green post-promotion");
         }
         let others: Vec<Option<RunRef>> = self
-            .runs
+            .runs()
             .iter()
             .filter(|r| !current.names().any(|n| n == r.name))
             .map(|r| Some(to_ref(r)))
@@ -365,7 +379,7 @@ impl<'a> Ctx<'a> {
         // A run left over from an earlier step (the user promoted past it).
         let from_previous_step = has_analysis
             && cur.as_ref().is_some_and(|c| {
-                self.runs
+                self.runs()
                     .iter()
                     .find(|r| r.name == c.name)
                     .is_none_or(|r| Some(r.kind) != index.map(RunKind::Step))

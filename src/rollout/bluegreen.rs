@@ -63,8 +63,11 @@ impl<'a> Ctx<'a> {
 
     /// The hash a Service selects now (including switches made earlier in this reconcile).
     pub(super) fn service_selector(&self, svc: &str) -> Option<SmolStr> {
-        self.switched_selector(svc)
-            .or_else(|| self.services.get(svc).and_then(|v| v.selector_hash.clone()))
+        self.switched_selector(svc).or_else(|| {
+            self.services()
+                .get(svc)
+                .and_then(|v| v.selector_hash.clone())
+        })
     }
 
     /// `rolloutBlueGreen`.
@@ -368,7 +371,7 @@ impl<'a> Ctx<'a> {
 
     /// Points a Service at a hash (`switchServiceSelector`), recording the switch.
     pub(super) fn switch_service(&mut self, svc: &str, hash: &str) {
-        if !self.services.contains_key(svc) {
+        if !self.services().contains_key(svc) {
             return;
         }
         let current = self.service_selector(svc);

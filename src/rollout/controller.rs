@@ -10,17 +10,20 @@ use std::collections::BTreeMap;
 
 use std::sync::LazyLock;
 
-use crate::api::{BlueGreen, Canary, RolloutSpec};
+use crate::api::{BlueGreen, Canary, RolloutSpec, Strategy};
 use crate::engine::SimTime;
 
 use super::analysis::RunPhases;
 use super::context::{
-    ExperimentView, Input, Plan, RolloutObject, RouteView, RsView, RunView, ServiceView, Write,
+    BudgetView, ExperimentView, Input, Plan, PodView, RolloutObject, RouteView, RsView, RunView,
+    ServiceView, Write,
 };
 use super::event::{EventMessage, ServiceSwitch};
 use super::info::same_text;
 use super::pause::PauseCtx;
-use super::replica_arithmetic::{CanaryInputs, OtherCounts, RsCounts, StatusInputs, Weights};
+use super::replica_arithmetic::{
+    BasicTargets, CanaryInputs, OtherCounts, RsCounts, StatusInputs, Weights,
+};
 use super::status::{
     CondStatus, ConditionMessage, RolloutConditionType, RolloutStatus, calculate_phase, reason,
     same_reason,
@@ -31,7 +34,40 @@ const INVALID_SPEC_REQUEUE: crate::engine::SimDuration = crate::engine::SimDurat
 
 /// Runs one reconcile and returns what it writes.
 pub fn reconcile(input: &Input) -> Plan {
-    reconcile_reusing(input, Plan::default(), &mut None)
+    reconcile_reusing(input, Plan::default(), &mut None, &Kept::default())
+}
+
+/// What a reconcile keeps for the next reconcile of the same rollout: values that change a
+/// few times per update, not with every reconcile, each with the key it was computed for
+/// (and computed again when the key differs). What is kept never shows in a plan: a fresh
+/// `Kept` gives the same plans, only computed in full.
+#[derive(Debug, Default)]
+pub struct Kept {
+    /// The basic canary's fenceposts and split ([`BasicTargets`]), read by every reconcile
+    /// that scales, and the spec, step, abort and promotion they were computed for.
+    targets: Cell<Option<(TargetsKey, BasicTargets)>>,
+    /// Whether the strategy runs any analysis (`Ctx::analysis_configured`, which every
+    /// reconcile asks), and the spec it was read from.
+    pub(super) analysis: Cell<Option<(SpecKey, bool)>>,
+}
+
+/// A spec, as a key of what is kept: the Rollout object's address (the caller keeps one
+/// [`Kept`] per rollout, but a key of another object, a test reusing one, must not match)
+/// and its `metadata.generation` (every spec change is a new one).
+pub(super) type SpecKey = (usize, u64);
+
+/// All that [`CanaryInputs::basic_targets`] reads: the spec (by its generation, and the
+/// object it belongs to) and the status fields the weight follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TargetsKey {
+    /// The spec the fenceposts and the steps' weights are read from.
+    spec: SpecKey,
+    /// `status.currentStepIndex`: the step whose weight applies.
+    step_index: Option<u32>,
+    /// `status.abort`: an aborted canary aims at weight 0.
+    abort: bool,
+    /// `fully_targeted`: a full promotion, no stable yet, or the stable is the current.
+    fully_targeted: bool,
 }
 
 /// [`reconcile`], filling `plan` and writing the new status into `spare`: an empty plan whose
@@ -39,14 +75,16 @@ pub fn reconcile(input: &Input) -> Plan {
 /// (the one the last write replaced), so a reconcile allocates neither lists nor a status of
 /// its own. What `spare` held does not show in the plan: every field is written. A reconcile
 /// that writes no status leaves its box in `spare`, for the next one.
+///
+/// `kept` is what the reconciles of this rollout keep between them ([`Kept`]).
 pub fn reconcile_reusing(
     input: &Input,
     plan: Plan,
     spare: &mut Option<Box<RolloutStatus>>,
+    kept: &Kept,
 ) -> Plan {
     debug_assert!(plan == Plan::default(), "a plan handed back must be empty");
-    let mut c = Ctx::new(input, plan);
-    c.new_status = super::sync::NewStatus::new(spare.take());
+    let mut c = Ctx::new(input, plan, kept, spare.take());
     sub_steps(&mut c);
     *spare = c.new_status.unused();
     c.plan
@@ -98,10 +136,10 @@ pub(super) struct Ctx<'a> {
     /// The canary strategy (an empty one for a blue-green rollout).
     pub canary: &'a Canary,
     pub blue_green: Option<&'a BlueGreen>,
-    /// The rollout's pods, supplied only while a restart is pending.
-    pub pods: &'a [super::context::PodView],
-    /// Disruptions each PodDisruptionBudget allows now.
-    pub budgets: &'a [super::context::BudgetView],
+    /// The snapshot: what the sub-steps read of it beyond the fields here, they read through
+    /// it (the accessors below), rather than each reconcile copying every part into the
+    /// context.
+    input: &'a Input<'a>,
     pub prev: &'a RolloutStatus,
     pub now: SimTime,
     pub all: &'a [RsView],
@@ -117,7 +155,6 @@ pub(super) struct Ctx<'a> {
     /// The current step and its index, as the status read at the start names them (see
     /// [`Ctx::current_step`]).
     pub(super) current_step: (Option<&'a crate::api::Step>, Option<u32>),
-    pub services: &'a BTreeMap<SmolStr, ServiceView>,
     /// Hash of the current pod template.
     pub new_hash: &'a str,
     /// `c.newStatus`: fields set by sub-steps before the status is computed, in the box
@@ -125,21 +162,11 @@ pub(super) struct Ctx<'a> {
     pub new_status: super::sync::NewStatus,
     pub pause: PauseCtx,
     pub plan: Plan,
-    /// The AnalysisRuns the rollout owns.
-    pub runs: &'a [RunView],
     /// The phases of the runs followed after `reconcile_analysis_runs` (`c.currentArs`);
     /// before it, of the ones the previous status named.
     pub run_phases: RunPhases,
     /// The rollout's revision annotation, as synced in this reconcile.
     pub revision: u64,
-    /// The Experiments the rollout owns.
-    pub experiments: &'a [ExperimentView],
-    /// The managed routes the traffic router holds.
-    pub routes: &'a [RouteView],
-    /// The analysis templates that exist now.
-    pub analysis_templates: &'a [crate::api::analysis::AnalysisTemplate],
-    /// The validation verdict the caller kept, if it keeps one (see [`Input::validation`]).
-    validation: Option<&'a Option<String>>,
     /// `IsFullyPromoted` on the status read at the start: asked by several sub-steps, and
     /// a comparison of two hashes each time.
     fully_promoted: bool,
@@ -152,13 +179,24 @@ pub(super) struct Ctx<'a> {
     template_or_steps_changed: bool,
     /// See [`Ctx::inputs`].
     inputs: CanaryInputs<'a>,
+    /// What the reconciles of this rollout keep between them.
+    pub(super) kept: &'a Kept,
 }
 
 impl<'a> Ctx<'a> {
-    fn new(input: &Input<'a>, plan: Plan) -> Self {
+    fn new(
+        input: &'a Input<'a>,
+        plan: Plan,
+        kept: &'a Kept,
+        spare: Option<Box<RolloutStatus>>,
+    ) -> Self {
         let ro = input.rollout;
         let spec = &ro.spec;
-        let canary = spec.canary().unwrap_or(&NO_CANARY);
+        // The strategy, told apart once.
+        let (canary, blue_green) = match &spec.strategy {
+            Strategy::Canary(c) => (c, None),
+            Strategy::BlueGreen(b) => (&*NO_CANARY, Some(b)),
+        };
         let prev = &ro.status;
         let new_hash = ro.template_hash.as_str();
         let all = input.replica_sets;
@@ -198,15 +236,14 @@ impl<'a> Ctx<'a> {
         // Decided before the context is written: a call among its fields made the compiler
         // build the whole context aside and copy it in (two copies of ~2 KB per reconcile).
         let fully_promoted = same_text(stable_hash, current_pod_hash);
-        let inputs = Self::canary_inputs(spec, canary, prev);
+        let inputs = Self::canary_inputs(spec, canary, prev, (stable_hash, current_pod_hash));
         let current_step = Self::step_at(canary, prev);
         Ctx {
             ro,
             spec,
             canary,
-            blue_green: spec.blue_green(),
-            pods: input.pods,
-            budgets: input.budgets,
+            blue_green,
+            input,
             prev,
             now: input.now,
             all,
@@ -216,26 +253,51 @@ impl<'a> Ctx<'a> {
             other_counts,
             max_old_revision,
             current_step,
-            services: input.services,
             new_hash,
-            // Given the box `reconcile_reusing` was handed, then started once the sub-steps
-            // that end the reconcile early let it go on.
-            new_status: super::sync::NewStatus::default(),
+            // The box `reconcile_reusing` was handed, started once the sub-steps that end
+            // the reconcile early let it go on.
+            new_status: super::sync::NewStatus::new(spare),
             pause: PauseCtx::new(prev),
             plan,
-            runs: input.analysis_runs,
             run_phases: RunPhases::default(),
             revision: ro.revision,
-            experiments: input.experiments,
-            routes: input.routes,
-            analysis_templates: input.analysis_templates,
-            validation: input.validation,
             fully_promoted,
             desired_counts: Cell::new(None),
             steps_changed,
             template_or_steps_changed,
             inputs,
+            kept,
         }
+    }
+
+    /// The rollout's pods, supplied only while a restart is pending.
+    pub(super) fn pods(&self) -> &'a [PodView] {
+        self.input.pods
+    }
+
+    /// Disruptions each PodDisruptionBudget allows now.
+    pub(super) fn budgets(&self) -> &'a [BudgetView] {
+        self.input.budgets
+    }
+
+    /// The Services the rollout references, by name.
+    pub(super) fn services(&self) -> &'a BTreeMap<SmolStr, ServiceView> {
+        self.input.services
+    }
+
+    /// The AnalysisRuns the rollout owns.
+    pub(super) fn runs(&self) -> &'a [RunView] {
+        self.input.analysis_runs
+    }
+
+    /// The Experiments the rollout owns.
+    pub(super) fn experiments(&self) -> &'a [ExperimentView] {
+        self.input.experiments
+    }
+
+    /// The managed routes the traffic router holds.
+    pub(super) fn routes(&self) -> &'a [RouteView] {
+        self.input.routes
     }
 
     /// `spec.replicas` as the arithmetic's Go `int32` (converted once, in [`Ctx::inputs`]).
@@ -249,11 +311,15 @@ impl<'a> Ctx<'a> {
     }
 
     /// [`Ctx::inputs`], built once: it reads only the spec and the status read at the start.
+    /// The last argument is the status's `stableRS` and `currentPodHash`, as texts
+    /// [`Ctx::new`] has already read out of their `SmolStr`s.
     fn canary_inputs(
         spec: &'a RolloutSpec,
         canary: &'a Canary,
         prev: &'a RolloutStatus,
+        (stable_rs, current_pod_hash): (&'a str, &'a str),
     ) -> CanaryInputs<'a> {
+        debug_assert!(stable_rs == prev.stable_rs && current_pod_hash == prev.current_pod_hash);
         let c = canary;
         CanaryInputs {
             // Counts are capped by the manifest's validation, below i32::MAX.
@@ -271,8 +337,8 @@ impl<'a> Ctx<'a> {
             abort_delay: c.abort_scale_down_delay,
             progress_threshold: c.replica_progress_threshold,
             status: StatusInputs {
-                stable_rs: &prev.stable_rs,
-                current_pod_hash: &prev.current_pod_hash,
+                stable_rs,
+                current_pod_hash,
                 // A step index is at most the number of steps, far below i32::MAX.
                 current_step_index: prev
                     .current_step_index
@@ -326,24 +392,97 @@ impl<'a> Ctx<'a> {
     /// Out of line, so that the check before it stays small enough to inline.
     #[inline(never)]
     fn compute_desired_counts(&self, weights: Option<Weights>) -> (i32, i32) {
-        let counts = self.inputs().counts(
-            self.new_counts().as_ref(),
-            self.stable_counts().as_ref(),
-            self.other_counts(),
-            weights,
+        let counts = if self.routed() {
+            self.inputs().counts(
+                self.new_counts().as_ref(),
+                self.stable_counts().as_ref(),
+                self.other_counts(),
+                weights,
+            )
+        } else {
+            // Given whether the stable is another ReplicaSet than the new one (told apart by
+            // address), the arithmetic reads no name.
+            let scale_stable = self.stable_rs.is_some_and(|s| !is(self.new_rs, s));
+            self.inputs().basic_counts_toward(
+                self.basic_targets(),
+                self.new_rs.map(Self::sizes).as_ref(),
+                self.stable_rs.map(Self::sizes).as_ref(),
+                scale_stable,
+                self.other_counts(),
+            )
+        };
+        debug_assert_eq!(
+            counts,
+            self.inputs().counts(
+                self.new_counts().as_ref(),
+                self.stable_counts().as_ref(),
+                self.other_counts(),
+                weights,
+            ),
+            "the kept targets or the sizes give other counts than the full computation"
         );
         self.desired_counts.set(Some((weights, counts)));
         counts
     }
 
-    /// `AtDesiredReplicaCountsForCanary`, on the counts of [`Ctx::desired_counts`].
+    /// The key of this reconcile's spec among what is kept.
+    pub(super) fn spec_key(&self) -> SpecKey {
+        (std::ptr::from_ref(self.ro).addr(), self.ro.generation)
+    }
+
+    /// [`CanaryInputs::basic_targets`], as kept since the spec, step, abort or promotion
+    /// last changed.
+    fn basic_targets(&self) -> BasicTargets {
+        let st = &self.inputs.status;
+        let key = TargetsKey {
+            spec: self.spec_key(),
+            step_index: self.prev.current_step_index,
+            abort: st.abort,
+            fully_targeted: st.promote_full || st.stable_rs.is_empty() || self.fully_promoted,
+        };
+        if let Some((k, targets)) = self.kept.targets.get()
+            && k == key
+        {
+            return targets;
+        }
+        let targets = self.inputs().basic_targets();
+        self.kept.targets.set(Some((key, targets)));
+        targets
+    }
+
+    /// What the arithmetic reads of a ReplicaSet to size it: its counts, without the name and
+    /// hash that only the tie-breaks of [`RsCounts`] read (each a text to find in its
+    /// `SmolStr`).
+    fn sizes(rs: &RsView) -> RsCounts<'static> {
+        RsCounts {
+            name: "",
+            hash: "",
+            spec: rs.spec,
+            available: rs.available,
+            status_replicas: rs.status_replicas,
+        }
+    }
+
+    /// `AtDesiredReplicaCountsForCanary`, on the counts of [`Ctx::desired_counts`]. The
+    /// test reads the ReplicaSets' sizes only.
     pub(super) fn at_desired_counts(&self, weights: Option<Weights>) -> bool {
-        self.inputs().reached_counts(
-            self.desired_counts(weights),
-            self.new_counts().as_ref(),
-            self.stable_counts().as_ref(),
+        let desired = self.desired_counts(weights);
+        let reached = self.inputs().reached_counts(
+            desired,
+            self.new_rs.map(Self::sizes).as_ref(),
+            self.stable_rs.map(Self::sizes).as_ref(),
             self.other_counts(),
-        )
+        );
+        debug_assert_eq!(
+            reached,
+            self.inputs().reached_counts(
+                desired,
+                self.new_counts().as_ref(),
+                self.stable_counts().as_ref(),
+                self.other_counts(),
+            )
+        );
+        reached
     }
 
     /// `PodTemplateOrStepsChanged`: the status still describes another template or other steps.
@@ -394,11 +533,14 @@ impl<'a> Ctx<'a> {
     /// may be timing: the Rollout applied before what it references).
     fn invalid_spec(&mut self) -> bool {
         let decided_here;
-        let verdict = match self.validation {
+        let verdict = match self.input.validation {
             Some(verdict) => verdict,
             None => {
-                decided_here =
-                    super::validation::validate(self.spec, self.services, self.analysis_templates);
+                decided_here = super::validation::validate(
+                    self.spec,
+                    self.services(),
+                    self.input.analysis_templates,
+                );
                 &decided_here
             }
         };

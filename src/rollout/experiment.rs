@@ -28,7 +28,7 @@ impl<'a> Ctx<'a> {
     /// `c.currentEx`: the Experiment the previous status named.
     pub(super) fn current_experiment(&self) -> Option<&'a ExperimentView> {
         let name = self.prev.canary.current_experiment.as_ref()?;
-        self.experiments.iter().find(|e| &e.name == name)
+        self.experiments().iter().find(|e| &e.name == name)
     }
 
     /// Whether the current experiment step is done: its Experiment succeeded.
@@ -42,7 +42,7 @@ impl<'a> Ctx<'a> {
     #[inline(always)]
     pub(super) fn reconcile_experiments(&mut self) {
         let (step, _) = self.current_step();
-        if !self.experiments.is_empty() || step.is_some_and(|s| s.experiment.is_some()) {
+        if !self.experiments().is_empty() || step.is_some_and(|s| s.experiment.is_some()) {
             self.follow_experiments();
         }
     }
@@ -53,7 +53,7 @@ impl<'a> Ctx<'a> {
     fn follow_experiments(&mut self) {
         let current = self.current_experiment();
         if self.pause.is_aborted() || self.prev.promote_full {
-            for e in self.experiments {
+            for e in self.experiments() {
                 self.cancel_experiment(e);
             }
             return;
@@ -105,7 +105,7 @@ impl<'a> Ctx<'a> {
         // once its step is over. (An experiment re-used by name above is not the one the
         // status named, so upstream cancels it right away as well.)
         let keep = current.filter(|_| experiment_step).map(|e| e.name.as_str());
-        for e in self.experiments {
+        for e in self.experiments() {
             if Some(e.name.as_str()) != keep {
                 self.cancel_experiment(e);
             }
@@ -124,7 +124,7 @@ impl<'a> Ctx<'a> {
         let mut name = base.clone();
         let mut collision = 1;
         let reused = loop {
-            let Some(existing) = self.experiments.iter().find(|e| e.name == name) else {
+            let Some(existing) = self.experiments().iter().find(|e| e.name == name) else {
                 break None;
             };
             let same = existing.step_index == index

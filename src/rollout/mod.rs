@@ -27,5 +27,5 @@ pub use context::{
     BudgetView, ControllerEvent, ExperimentTemplateView, ExperimentView, Input, Plan, PodView,
     RolloutObject, RouteView, RsView, RunView, ServiceView, Write,
 };
-pub use controller::{reconcile, reconcile_reusing};
+pub use controller::{Kept, reconcile, reconcile_reusing};
 pub use status::{Phase, RolloutStatus};

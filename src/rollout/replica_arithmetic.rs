@@ -96,6 +96,20 @@ impl OtherCounts {
     }
 }
 
+/// What a canary without a router aims for before its ReplicaSets are read (see
+/// [`CanaryInputs::basic_targets`]): the fenceposts, and the whole-pod split of the weight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BasicTargets {
+    /// `MaxSurge`.
+    pub surge: i32,
+    /// `MaxUnavailable`.
+    pub unavailable: i32,
+    /// The canary's share of the split (`approximate_weighted_counts`).
+    pub desired_new: i32,
+    /// The stable's share of the split.
+    pub desired_stable: i32,
+}
+
 /// Traffic weights the router applies, as recorded by the previous reconcile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Weights {
@@ -448,14 +462,61 @@ impl CanaryInputs<'_> {
         stable_rs: Option<&RsCounts>,
         others: OtherCounts,
     ) -> (i32, i32) {
-        let r = self.replicas;
         let (_, weight) = self.canary_replicas_or_weight(new_rs, stable_rs);
+        self.basic_counts_toward(
+            self.targets_for(weight),
+            new_rs,
+            stable_rs,
+            stable_exists(new_rs, stable_rs),
+            others,
+        )
+    }
+
+    /// [`BasicTargets`] of a canary without a router. Its weight reads no ReplicaSet (only
+    /// a routed canary's abort steps its weight down with the canary's pods), so these
+    /// depend on the spec and on the step, abort and promotion the status names alone.
+    pub fn basic_targets(&self) -> BasicTargets {
+        debug_assert!(
+            !self.traffic_routed,
+            "a routed canary's weight reads its ReplicaSets"
+        );
+        let (_, weight) = self.canary_replicas_or_weight(None, None);
+        self.targets_for(weight)
+    }
+
+    /// The fenceposts, and the split of `weight` they allow.
+    fn targets_for(&self, weight: i32) -> BasicTargets {
         let (surge, unavailable) = self.surge_and_unavailable();
-        let (mut desired_new, mut desired_stable) =
-            approximate_weighted_counts(r, weight, self.max_weight, surge);
+        let (desired_new, desired_stable) =
+            approximate_weighted_counts(self.replicas, weight, self.max_weight, surge);
+        BasicTargets {
+            surge,
+            unavailable,
+            desired_new,
+            desired_stable,
+        }
+    }
+
+    /// [`Self::basic_counts`] toward `targets` ([`Self::basic_targets`]), on the older
+    /// ReplicaSets' totals; `scale_stable` is [`stable_exists`] of the two ReplicaSets (the
+    /// names of `new_rs` and `stable_rs` are not read).
+    pub fn basic_counts_toward(
+        &self,
+        targets: BasicTargets,
+        new_rs: Option<&RsCounts>,
+        stable_rs: Option<&RsCounts>,
+        scale_stable: bool,
+        others: OtherCounts,
+    ) -> (i32, i32) {
+        let r = self.replicas;
+        let BasicTargets {
+            surge,
+            unavailable,
+            mut desired_new,
+            mut desired_stable,
+        } = targets;
 
         let mut new_count = new_rs.map_or(0, |rs| rs.spec);
-        let scale_stable = stable_exists(new_rs, stable_rs);
         let mut stable_count = 0;
         if scale_stable {
             stable_count = stable_rs.map_or(0, |rs| rs.spec);

@@ -344,7 +344,7 @@ impl Ctx<'_> {
         };
         services
             .into_iter()
-            .filter_map(|svc| self.services.get(svc.as_str()))
+            .filter_map(|svc| self.services().get(svc.as_str()))
             .any(|svc| svc.selector_hash.as_deref() == Some(rs.hash.as_str()))
     }
 

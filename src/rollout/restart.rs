@@ -45,7 +45,7 @@ impl Ctx<'_> {
         let r = self.replicas();
         let total: i32 = self.all.iter().map(|rs| rs.spec).sum();
         let available = self
-            .pods
+            .pods()
             .iter()
             .filter(|p| p.available && !p.terminating)
             .count();
@@ -65,12 +65,12 @@ impl Ctx<'_> {
         let mut can_restart = available - (r.max(total) - concurrent);
 
         // Pods in API list order, which is by name.
-        let mut order: Vec<usize> = (0..self.pods.len()).collect();
-        order.sort_by(|&a, &b| self.pods[a].name.cmp(&self.pods[b].name));
-        let mut budgets: Vec<i32> = self.budgets.iter().map(|b| b.allowed).collect();
+        let mut order: Vec<usize> = (0..self.pods().len()).collect();
+        order.sort_by(|&a, &b| self.pods()[a].name.cmp(&self.pods()[b].name));
+        let mut budgets: Vec<i32> = self.budgets().iter().map(|b| b.allowed).collect();
         let (mut needs, mut restarted) = (0, 0);
         for i in order {
-            let pod = &self.pods[i];
+            let pod = &self.pods()[i];
             // Kubernetes timestamps have whole seconds: a pod of the same second counts as new.
             if pod.created.truncate_to_second() >= restart_at.truncate_to_second() {
                 continue;
@@ -82,7 +82,7 @@ impl Ctx<'_> {
             if let Some(&b) = pod.budgets.iter().find(|&&b| budgets[b] <= 0) {
                 self.plan
                     .refused_evictions
-                    .push((pod.name.clone(), self.budgets[b].name.clone()));
+                    .push((pod.name.clone(), self.budgets()[b].name.clone()));
                 continue;
             }
             for &b in &pod.budgets {

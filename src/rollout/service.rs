@@ -49,7 +49,7 @@ impl Ctx<'_> {
     /// line, so that its callers stay small enough to inline.
     #[inline(never)]
     fn ensure_svc_target(&mut self, svc: &str, rs: &RsView, check: bool) {
-        let Some(view) = self.services.get(svc) else {
+        let Some(view) = self.services().get(svc) else {
             return;
         };
         if self.service_selector(svc).as_deref() == Some(rs.hash.as_str()) {

@@ -60,7 +60,7 @@ impl Ctx<'_> {
         let canary_hash = canary_hash
             .or_else(|| self.new_rs.map(|rs| rs.hash.clone()))
             .unwrap_or_default();
-        let mut routes: Vec<RouteView> = self.routes.to_vec();
+        let mut routes: Vec<RouteView> = self.routes().to_vec();
         if remove_routes {
             routes.clear();
         }
@@ -146,7 +146,7 @@ impl Ctx<'_> {
     /// then sets the current step's again in one reconcile; only the net change is a write
     /// (so a reconcile that changes nothing writes nothing).
     fn write_routes(&mut self, target: Vec<RouteView>, remove_all: bool) {
-        let held = self.routes;
+        let held = self.routes();
         let same = target.len() == held.len() && target.iter().all(|t| held.contains(t));
         if same {
             return;

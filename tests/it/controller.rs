@@ -589,7 +589,12 @@ fn stale_spare(ro: &RolloutObject) -> Box<RolloutStatus> {
 fn reconcile_in_a_spare(ro: &RolloutObject, input: &Input) -> (Plan, Option<Box<RolloutStatus>>) {
     let fresh = reconcile(input);
     let mut spare = Some(stale_spare(ro));
-    let reused = rollout_sim::rollout::reconcile_reusing(input, Plan::default(), &mut spare);
+    let reused = rollout_sim::rollout::reconcile_reusing(
+        input,
+        Plan::default(),
+        &mut spare,
+        &rollout_sim::rollout::Kept::default(),
+    );
     assert_eq!(reused, fresh);
     (reused, spare)
 }
@@ -859,13 +864,16 @@ fn a_handed_back_plan_is_filled_exactly_as_a_fresh_one() {
     );
     let mut rss = vec![rs("v1", 1, 5, 5, 5), rs("v2", 2, 0, 0, 5)];
     let mut spare = Plan::default();
+    // Kept across the reconciles, as the world keeps it: what it keeps gives the plans
+    // of a reconcile that computes everything.
+    let kept = rollout_sim::rollout::Kept::default();
     let mut reconciles = 0;
     for _ in 0..20 {
         let services = no_services();
         let input = input(&ro, &rss, &services, NOW);
         let fresh = reconcile(&input);
         let room = spare.writes.capacity();
-        let mut refilled = rollout_sim::rollout::reconcile_reusing(&input, spare, &mut None);
+        let mut refilled = rollout_sim::rollout::reconcile_reusing(&input, spare, &mut None, &kept);
         assert_eq!(refilled, fresh, "reconcile {reconciles}");
         assert!(refilled.writes.capacity() >= room, "the room is kept");
         reconciles += 1;

@@ -114,6 +114,8 @@ pub(super) struct World<'s> {
     /// the next reconcile to build its own in (`rollout::reconcile_reusing`): a status write
     /// then allocates nothing.
     spare_status: Option<Box<rollout::RolloutStatus>>,
+    /// What the rollout's reconciles keep between them (`rollout::Kept`).
+    kept: rollout::Kept,
     /// Where a name or a journal text is written before it becomes a `SmolStr` (`text`):
     /// kept, so that such a text costs the one allocation of its string and no buffer.
     scratch: String,
@@ -173,6 +175,7 @@ impl<'s> World<'s> {
             selector_memo: traffic::SelectorMemo::default(),
             scenario_promotion: None,
             spare_status: None,
+            kept: rollout::Kept::default(),
             scratch: String::new(),
         }
     }
@@ -532,6 +535,7 @@ impl<'s> World<'s> {
             },
             spare,
             &mut self.spare_status,
+            &self.kept,
         );
         for &at in &plan.requeue {
             if at > now {
