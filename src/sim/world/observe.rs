@@ -478,6 +478,14 @@ impl World<'_> {
         *ready_pods = RoleCounts::default();
         let (mut total, mut scaled_up, mut newest) = (0, 0, 0);
         let services = self.role_service_hashes();
+        // Gathered once for the walk, not once per ReplicaSet (`roles_of`).
+        let sources = RoleSources {
+            stable: &st.stable_rs,
+            current: &st.current_pod_hash,
+            blue_green: self.rollout.spec.blue_green().is_some(),
+            active: services.0,
+            preview: services.1,
+        };
         let walk = reads.replica_sets || reads.roles || reads.images;
         let with_roles = reads.roles || reads.images;
         for rs in self.cluster.live_replica_sets().filter(|_| walk) {
@@ -497,7 +505,8 @@ impl World<'_> {
             if !with_roles {
                 continue;
             }
-            let roles = self.roles_of(rs, &services);
+            let roles = info::replica_set_roles(&rs.hash, &sources);
+            debug_assert_eq!(roles, self.roles_of(rs, &services));
             let slots = [
                 (
                     &mut images.stable,
