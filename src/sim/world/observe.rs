@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::api::StepText;
 use crate::engine::{SimDuration, SimTime};
 use crate::rollout::info::{self, ReplicaSetRoles, RoleSources, same_text};
-use crate::rollout::status::{DegradedReason, degraded_by};
+use crate::rollout::status::{ConditionMessage, DegradedReason, degraded_by};
 use crate::rollout::{BudgetView, Phase, PodView, RsView, ServiceView};
 use crate::scenario::condition::{
     Expectation, Head, Observation, Reads, Replicas, RoleCounts, RouterWeights,
@@ -720,15 +720,15 @@ impl World<'_> {
         let aborted = st
             .condition(crate::rollout::status::RolloutConditionType::Progressing)
             .filter(|c| c.reason == crate::rollout::status::reason::ABORTED)
-            .map(|c| &*c.message);
-        if let Some(message) = &aborted
+            .map(|c| &c.message);
+        if let Some(message) = aborted
             && !self.last.abort
         {
             self.journal.push(
                 now,
                 EntryKind::Aborted {
                     revision: self.rollout.revision,
-                    message: SmolStr::new(message),
+                    message: shared_message(message),
                 },
             );
         }
@@ -865,6 +865,17 @@ impl World<'_> {
         let duration = step.pause.as_ref()?.duration.as_ref()?;
         Some(pause.start_time + SimDuration::from_secs(duration.seconds))
     }
+}
+
+/// A condition's message as a `SmolStr`: a formatted one (an abort's names the revision, and
+/// is longer than a `SmolStr` holds inline) is shared, not copied into a new allocation.
+fn shared_message(message: &ConditionMessage) -> SmolStr {
+    let shared = match message {
+        ConditionMessage::Static(text) => SmolStr::new_static(text),
+        ConditionMessage::Shared(text) => SmolStr::from(std::sync::Arc::clone(text)),
+    };
+    debug_assert_eq!(shared, **message);
+    shared
 }
 
 /// `pods` (Ready pods per part) rounded to `max` units by the rule that splits the requests
