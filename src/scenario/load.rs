@@ -507,6 +507,7 @@ fn default_scenario(
             ..Default::default()
         }),
         expect_line: 0,
+        expect_text: Default::default(),
         auto_promote: Some(opts.auto_promote),
         from_manifest: true,
         traffic: None,
@@ -1351,6 +1352,7 @@ fn convert(
         invariants,
         expect: expect.flatten(),
         expect_line,
+        expect_text: Default::default(),
         auto_promote,
         from_manifest: false,
         traffic,

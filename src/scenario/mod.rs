@@ -52,6 +52,8 @@ pub struct Scenario {
     pub expect: Option<Expectation>,
     /// The line of the top-level `expect` (0 when there is none).
     pub expect_line: u32,
+    /// `expect`'s text as a passing check journals it, once written ([`Scenario::expect_text`]).
+    pub(crate) expect_text: ExpectText,
     /// Promote every indefinite pause this long after it starts (the default scenario's
     /// stand-in for a human).
     pub auto_promote: Option<SimDuration>,
@@ -300,6 +302,33 @@ struct TextCache {
 impl PartialEq for TextCache {
     fn eq(&self, _: &Self) -> bool {
         true
+    }
+}
+
+/// The final expectation's text, once written: every run of a scenario journals the same.
+/// Empty in a copy, which may be given another `expect` (as `plan` does).
+#[derive(Debug, Default)]
+pub(crate) struct ExpectText(std::sync::OnceLock<SmolStr>);
+
+impl Clone for ExpectText {
+    fn clone(&self) -> Self {
+        ExpectText::default()
+    }
+}
+
+impl Scenario {
+    /// `expect` in braces (`{phase: Healthy}`), as a passing final expectation is journaled
+    /// ([`Expectation::braced`]); written at the end of the first run rather than of every
+    /// run. `None` without a final expectation.
+    pub fn expect_text(&self) -> Option<&SmolStr> {
+        let expect = self.expect.as_ref()?;
+        let text = self.expect_text.0.get_or_init(|| expect.braced().into());
+        debug_assert_eq!(
+            text.as_str(),
+            expect.braced(),
+            "`expect` changed after its text was written"
+        );
+        Some(text)
     }
 }
 

@@ -3,6 +3,8 @@
 //! watched after every change, and the final expectation. The failures found are kept here;
 //! each verdict is also journaled.
 
+use smol_str::SmolStr;
+
 use crate::engine::SimTime;
 use crate::scenario::{Invariant, Observation, Scenario, ScriptAction};
 
@@ -23,8 +25,12 @@ pub(super) struct Checks<'s> {
     /// The observation the current `wait` or `expect` is checked against, rewritten in place
     /// at every check (built and dropped after every change, it cost more than the check).
     wait_obs: Observation,
-    /// Each invariant is reported once.
-    invariant_broken: Vec<bool>,
+    /// The invariants found broken, by index: each is reported once. Empty in most runs,
+    /// so it allocates nothing then.
+    invariant_broken: Vec<usize>,
+    /// What the invariants were last checked against (the pods, and whether the rollout had
+    /// been Healthy): a verdict depends on nothing else, so the same inputs find nothing new.
+    invariants_checked: Option<(PodTotals, bool)>,
     failures: Vec<Failure>,
 }
 
@@ -37,7 +43,8 @@ impl<'s> Checks<'s> {
             pc_started: false,
             wait_deadline: None,
             wait_obs: Observation::default(),
-            invariant_broken: vec![false; sc.invariants.len()],
+            invariant_broken: Vec::new(),
+            invariants_checked: None,
             failures: Vec::new(),
         }
     }
@@ -121,7 +128,7 @@ impl<'s> Checks<'s> {
                         d.now(),
                         EntryKind::ExpectationChecked {
                             ok: true,
-                            check: "wait".into(),
+                            check: SmolStr::new_static("wait"),
                             line: item.line,
                             detail: item.condition_text().clone(),
                         },
@@ -144,7 +151,7 @@ impl<'s> Checks<'s> {
                             d.now(),
                             EntryKind::ExpectationChecked {
                                 ok: true,
-                                check: "expect".into(),
+                                check: SmolStr::new_static("expect"),
                                 line: item.line,
                                 detail: item.condition_text().clone(),
                             },
@@ -179,6 +186,7 @@ impl<'s> Checks<'s> {
 
     /// Checks the invariants against what the rollout shows after a change: the pods the
     /// glance of that change counted.
+    #[inline]
     pub(super) fn check_invariants(
         &mut self,
         world: &mut World<'_>,
@@ -188,13 +196,32 @@ impl<'s> Checks<'s> {
         if self.sc.invariants.is_empty() {
             return;
         }
+        let live = world.became_healthy();
+        // Most changes move the status, not the pods: checked again, every invariant would
+        // find what it found last time (one already broken is not reported again).
+        if self.invariants_checked == Some((pods, live)) {
+            return;
+        }
+        self.invariants_checked = Some((pods, live));
+        self.check_invariants_against(world, now, pods, live);
+    }
+
+    /// `check_invariants` once the totals moved: apart, so that the check above, made after
+    /// every change, does not pay for the setup of the failures' texts below.
+    #[inline(never)]
+    fn check_invariants_against(
+        &mut self,
+        world: &mut World<'_>,
+        now: SimTime,
+        pods: PodTotals,
+        live: bool,
+    ) {
         let PodTotals {
             available,
             running: pods,
         } = pods;
-        let live = world.became_healthy();
         for (i, inv) in self.sc.invariants.iter().enumerate() {
-            if self.invariant_broken[i] {
+            if self.invariant_broken.contains(&i) {
                 continue;
             }
             let broken = match *inv {
@@ -204,7 +231,7 @@ impl<'s> Checks<'s> {
                 Invariant::MaxPods(n) => (pods > n).then(|| format!("{pods} pods running")),
             };
             if let Some(detail) = broken {
-                self.invariant_broken[i] = true;
+                self.invariant_broken.push(i);
                 self.fail(world, now, 0, "invariant", &inv.to_string(), detail);
             }
         }
@@ -238,8 +265,15 @@ impl<'s> Checks<'s> {
         });
     }
 
-    /// At the end: a script item still pending has failed; then the final expectation.
-    pub(super) fn settle_end(&mut self, world: &mut World<'_>, now: SimTime, timed_out: bool) {
+    /// At the end: a script item still pending has failed; then the final expectation. `obs`:
+    /// the rollout as it ends (`World::observe`).
+    pub(super) fn settle_end(
+        &mut self,
+        world: &mut World<'_>,
+        now: SimTime,
+        timed_out: bool,
+        obs: &Observation,
+    ) {
         let sc = self.sc;
         if let Some(item) = sc.script.get(self.pc) {
             let why_end = if timed_out {
@@ -249,9 +283,8 @@ impl<'s> Checks<'s> {
             };
             match &item.action {
                 ScriptAction::WaitUntil(c) => {
-                    let obs = world.observe(now);
                     let why: Vec<String> =
-                        c.mismatches(&obs).iter().map(ToString::to_string).collect();
+                        c.mismatches(obs).iter().map(ToString::to_string).collect();
                     let cond = c.to_string();
                     self.fail(
                         world,
@@ -276,19 +309,16 @@ impl<'s> Checks<'s> {
             }
         }
         if let Some(expect) = &sc.expect {
-            let obs: Observation = world.observe(now);
-            let mism = expect.mismatches(&obs);
+            let mism = expect.mismatches(obs);
             if mism.is_empty() {
                 world.record(
                     now,
                     EntryKind::ExpectationChecked {
                         ok: true,
-                        check: "final expect".into(),
+                        check: SmolStr::new_static("final expect"),
                         line: sc.expect_line,
-                        // Written once, into a string sized for it: the condition's text
-                        // grown piece by piece, then copied into braces, was several
-                        // allocations at the end of every run.
-                        detail: expect.braced().into(),
+                        // Written once per scenario, not at the end of every run.
+                        detail: sc.expect_text().cloned().unwrap_or_default(),
                     },
                 );
             } else {

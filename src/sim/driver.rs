@@ -175,15 +175,13 @@ impl Driver {
         if self.engine_failure.is_some() {
             return true;
         }
-        // Written only when crossed: this runs twice per settling pass, and storing a `None`
-        // would still write the whole (large) option.
-        match self.budgets.check(budget, count, self.now, self.seed) {
-            Some(failure) => {
-                self.engine_failure = Some(failure);
-                true
-            }
-            None => false,
-        }
+        // Asked several times per instant and nearly never over: the failure is written only
+        // when there is one.
+        let Some(failure) = self.budgets.check(budget, count, self.now, self.seed) else {
+            return false;
+        };
+        self.engine_failure = Some(failure);
+        true
     }
 
     /// A run certain to cross a budget fails before it simulates anything.

@@ -329,6 +329,9 @@ impl<'s> Simulation<'s> {
 
     fn finish(mut self) -> RunResult {
         let now = self.driver.now();
+        // The rollout as it ends, for the summary and the checks left: what they record goes
+        // into the journal, which the observation does not read, so one serves both.
+        let obs = self.world.observe(now);
         // After a failure of the simulator itself, the checks of the script say nothing.
         if let Some(f) = self.driver.engine_failure() {
             let kind = EntryKind::EngineFailed {
@@ -339,9 +342,13 @@ impl<'s> Simulation<'s> {
             self.world.record(now, kind);
         } else {
             self.checks
-                .settle_end(&mut self.world, now, self.driver.timed_out());
+                .settle_end(&mut self.world, now, self.driver.timed_out(), &obs);
+            debug_assert_eq!(
+                obs,
+                self.world.observe(now),
+                "the end's checks moved the world"
+            );
         }
-        let obs = self.world.observe(now);
         let engine_failure = self.driver.take_engine_failure();
         let failures = self.checks.failures().len();
         let summary = self.world.summary(

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::api::StepText;
 use crate::engine::{SimDuration, SimTime};
 use crate::rollout::info::{self, ReplicaSetRoles, RoleSources, same_text};
-use crate::rollout::status::{DegradedReason, degraded_by};
+use crate::rollout::status::{ConditionMessage, DegradedReason, degraded_by};
 use crate::rollout::{BudgetView, Phase, PodView, RsView, ServiceView};
 use crate::scenario::condition::{
     Expectation, Head, Observation, Reads, Replicas, RoleCounts, RouterWeights,
@@ -478,6 +478,14 @@ impl World<'_> {
         *ready_pods = RoleCounts::default();
         let (mut total, mut scaled_up, mut newest) = (0, 0, 0);
         let services = self.role_service_hashes();
+        // Gathered once for the walk, not once per ReplicaSet (`roles_of`).
+        let sources = RoleSources {
+            stable: &st.stable_rs,
+            current: &st.current_pod_hash,
+            blue_green: self.rollout.spec.blue_green().is_some(),
+            active: services.0,
+            preview: services.1,
+        };
         let walk = reads.replica_sets || reads.roles || reads.images;
         let with_roles = reads.roles || reads.images;
         for rs in self.cluster.live_replica_sets().filter(|_| walk) {
@@ -497,7 +505,8 @@ impl World<'_> {
             if !with_roles {
                 continue;
             }
-            let roles = self.roles_of(rs, &services);
+            let roles = info::replica_set_roles(&rs.hash, &sources);
+            debug_assert_eq!(roles, self.roles_of(rs, &services));
             let slots = [
                 (
                     &mut images.stable,
@@ -711,15 +720,15 @@ impl World<'_> {
         let aborted = st
             .condition(crate::rollout::status::RolloutConditionType::Progressing)
             .filter(|c| c.reason == crate::rollout::status::reason::ABORTED)
-            .map(|c| &*c.message);
-        if let Some(message) = &aborted
+            .map(|c| &c.message);
+        if let Some(message) = aborted
             && !self.last.abort
         {
             self.journal.push(
                 now,
                 EntryKind::Aborted {
                     revision: self.rollout.revision,
-                    message: SmolStr::new(message),
+                    message: shared_message(message),
                 },
             );
         }
@@ -856,6 +865,17 @@ impl World<'_> {
         let duration = step.pause.as_ref()?.duration.as_ref()?;
         Some(pause.start_time + SimDuration::from_secs(duration.seconds))
     }
+}
+
+/// A condition's message as a `SmolStr`: a formatted one (an abort's names the revision, and
+/// is longer than a `SmolStr` holds inline) is shared, not copied into a new allocation.
+fn shared_message(message: &ConditionMessage) -> SmolStr {
+    let shared = match message {
+        ConditionMessage::Static(text) => SmolStr::new_static(text),
+        ConditionMessage::Shared(text) => SmolStr::from(std::sync::Arc::clone(text)),
+    };
+    debug_assert_eq!(shared, **message);
+    shared
 }
 
 /// `pods` (Ready pods per part) rounded to `max` units by the rule that splits the requests
