@@ -315,6 +315,19 @@ impl World<'_> {
         )
     }
 
+    /// What a ReplicaSet's roles are read from: the status's hashes and the Services'
+    /// (`role_service_hashes`).
+    fn role_sources<'a>(&'a self, services: (Option<&'a str>, Option<&'a str>)) -> RoleSources<'a> {
+        let st = &self.rollout.status;
+        RoleSources {
+            stable: &st.stable_rs,
+            current: &st.current_pod_hash,
+            blue_green: self.rollout.spec.blue_green().is_some(),
+            active: services.0,
+            preview: services.1,
+        }
+    }
+
     /// The roles of a ReplicaSet, as `kubectl argo rollouts get rollout` tags it
     /// (`info::replica_set_roles`), given the hashes the blue-green Services select.
     pub(super) fn roles_of(
@@ -322,15 +335,7 @@ impl World<'_> {
         rs: &crate::cluster::ReplicaSet,
         services: &(Option<&str>, Option<&str>),
     ) -> ReplicaSetRoles {
-        let st = &self.rollout.status;
-        let src = RoleSources {
-            stable: &st.stable_rs,
-            current: &st.current_pod_hash,
-            blue_green: self.rollout.spec.blue_green().is_some(),
-            active: services.0,
-            preview: services.1,
-        };
-        info::replica_set_roles(&rs.hash, &src)
+        info::replica_set_roles(&rs.hash, &self.role_sources(*services))
     }
 
     /// The names of the roles a ReplicaSet has (`stable`, `canary`, `active`, `preview`).
@@ -479,13 +484,7 @@ impl World<'_> {
         let (mut total, mut scaled_up, mut newest) = (0, 0, 0);
         let services = self.role_service_hashes();
         // Gathered once for the walk, not once per ReplicaSet (`roles_of`).
-        let sources = RoleSources {
-            stable: &st.stable_rs,
-            current: &st.current_pod_hash,
-            blue_green: self.rollout.spec.blue_green().is_some(),
-            active: services.0,
-            preview: services.1,
-        };
+        let sources = self.role_sources(services);
         let walk = reads.replica_sets || reads.roles || reads.images;
         let with_roles = reads.roles || reads.images;
         for rs in self.cluster.live_replica_sets().filter(|_| walk) {
